@@ -1,0 +1,93 @@
+# mentorbot - one non-recursive Makefile.
+#   make            build ./mentorbot
+#   make test       install what is missing, build, run every test (normal + ASan/UBSan build)
+#   make asan       build build/asan/mentorbot (AddressSanitizer + UBSan)
+#   make demo       run the bot against private Dovecot + OpenSMTPD on loopback
+#   make bench      print the benchmark figures
+#   make fuzz       build the libFuzzer targets (clang)
+
+PKGS     := libetpan libcurl jansson sqlite3 gnutls
+CC       ?= cc
+VERSION  := 0.1.0
+WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# Debian's libetpan.pc leaks -specs=…no-pie-link.specs (non-PIE, needs libdpkg-perl): drop it.
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null | sed 's/-specs=[^ ]*//g')
+CFLAGS   ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -DMENTORBOT_VERSION='"$(VERSION)"' -I. -Ibot $(PKG_CFLAGS)
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS)
+LDLIBS   += $(PKG_LIBS) -lpthread
+
+SRCS     := $(sort $(wildcard bot/*.c handlers/*.c state/*.c))
+LIB_SRCS := $(filter-out bot/main.c,$(SRCS))
+OBJS     := $(SRCS:%.c=build/obj/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=build/obj/%.o)
+ASAN_OBJS     := $(SRCS:%.c=build/asan/%.o)
+ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
+UNIT_ASAN  := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
+
+.PHONY: all test asan unit deps demo bench fuzz clean format check-build
+all: mentorbot
+
+mentorbot: $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+build/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(ASAN_FLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/mentorbot: $(ASAN_OBJS)
+	$(CC) $(ASAN_FLAGS) -o $@ $(ASAN_OBJS) $(LDLIBS)
+
+build/tests/%: tests/unit/%.c tests/unit/t.h $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+build/asan/tests/%: tests/unit/%.c tests/unit/t.h $(ASAN_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(ASAN_FLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LDLIBS)
+
+unit: $(UNIT_BINS) $(UNIT_ASAN)
+
+asan: build/asan/mentorbot $(UNIT_ASAN)
+
+deps:
+	scripts/install-deps.sh
+
+# Build after installing, in a sub-make so pkg-config sees the new packages.
+test:
+	scripts/install-deps.sh
+	$(MAKE) mentorbot asan unit
+	tests/run.sh
+
+demo:
+	scripts/install-deps.sh
+	$(MAKE) mentorbot
+	tests/tools/demo.sh
+
+bench:
+	scripts/install-deps.sh
+	$(MAKE) mentorbot
+	tests/bench/run.sh
+
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LDLIBS)
+
+format:
+	clang-format -i bot/*.[ch] handlers/*.[ch] state/*.[ch] tests/unit/*.[ch]
+
+clean:
+	rm -rf build mentorbot
+
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

@@ -1,0 +1,120 @@
+/*
+ * config.h - the INI configuration file (product.md §6).
+ *
+ * Syntax: [section] headers, "key = value" lines, comments start with ';' or
+ * '#' at the beginning of a line, or with " ;" / " #" after a value
+ * (whitespace then the comment char).  Keys are case-insensitive.
+ * "*_file" keys (password_file, access_token_file) read the secret from the
+ * first line of that file.  Unknown sections/keys and bad values are errors
+ * reported as "FILE:LINE: message".  Plain-text transports are refused
+ * unless the host is a loopback address.
+ *
+ * All strings are owned by struct config and freed by config_free().
+ */
+#ifndef MB_CONFIG_H
+#define MB_CONFIG_H
+
+#include <stddef.h>
+
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+struct url_parts {
+	char *scheme;  /* lower case: imap, imaps, smtp, smtps, http, https */
+	char *host;    /* without [] for IPv6 */
+	int port;      /* 0 when not given */
+	char *path;    /* without the leading '/', URL-decoded; "" when absent */
+};
+
+struct group_def {
+	char *name;
+	struct strlist members; /* "xmpp:room@…", "matrix:#alias:…", "members:<programme|alumni|all>", mail addresses */
+};
+
+struct config {
+	char *path;
+	struct {
+		char *database;     /* required */
+		char *language;     /* "de" (default) or "en" */
+		char *templates;    /* directory holding de/ and en/; default "templates" */
+		struct strlist staff; /* "addr", "xmpp:jid", "matrix:@id" */
+		char *authserv_id;  /* NULL when absent */
+		int reply_limit;    /* default 10 */
+		int retention_days; /* raw mail kept this long; default 30 */
+		long max_mail_size; /* bytes; default 10485760 ("max_mail_size = 10M" accepts K/M suffix) */
+		int flood_rate;     /* commands per minute per person (token bucket refill); default 20 */
+		int flood_burst;    /* bucket size; default 10 */
+		char *log;          /* "stderr" (default) or "syslog" */
+	} bot;
+	struct {
+		int present;
+		char *url;          /* as written */
+		struct url_parts u; /* parsed; u.path is the folder, default "INBOX" */
+		char *user;
+		char *password;
+		char *processed;    /* NULL: flag \Seen only */
+		char *quarantine;   /* default "Quarantine" */
+		char *ca_file;      /* optional extra trust anchors */
+		int poll_interval;  /* seconds, when IDLE is not offered; default 60 */
+	} imap;
+	struct {
+		int present;
+		char *url;
+		struct url_parts u;
+		char *user;         /* optional */
+		char *password;
+		char *from;         /* header form "Name <addr>"; required */
+		char *from_addr;    /* addr-spec of from, lower case */
+		char *ca_file;
+		int rate;           /* max mails per second, 0 = unlimited (default) */
+	} smtp;
+	struct {
+		int present;
+		char *jid;
+		char *password;
+		char *server_host;  /* NULL: DNS/SRV */
+		int server_port;
+		int tls_required;   /* 1 (default) or 0 for "tls = off" (loopback only) */
+		char *nick;         /* default "MentorBot" */
+		struct strlist rooms;
+		char *ca_file;
+	} xmpp;
+	struct {
+		int present;
+		char *homeserver;   /* https://… (http:// only to loopback) */
+		struct url_parts u;
+		char *user;
+		char *access_token;
+		struct strlist rooms;
+	} matrix;
+	struct {
+		struct strlist pairs; /* flattened: pairs.v[2i] = xmpp room, pairs.v[2i+1] = matrix room */
+		char *relay_pattern;  /* regex of the bridge's relayed form; default "^\\[[^]]+\\] " */
+	} bridge;
+	struct {
+		struct group_def *v;
+		size_t n;
+	} groups;
+};
+
+/*
+ * Load and check path.  Returns 0 on success; otherwise the number of errors,
+ * each appended to *errors as "PATH:LINE: message\n" (LINE 0 for whole-file
+ * problems such as a missing required key).  On error *cfg is still
+ * initialised and must be freed with config_free().
+ */
+struct buf;
+int config_load(const char *path, struct config *cfg, struct buf *errors);
+void config_free(struct config *cfg);
+
+/* Parse a URL "scheme://host[:port][/path]".  0 ok, -1 malformed. Fills *u (caller frees with url_parts_free). */
+int url_parse(const char *url, struct url_parts *u);
+void url_parts_free(struct url_parts *u);
+
+/* Split "a, b, c" into a list (trimmed, empty items dropped). */
+void strlist_split(struct strlist *l, const char *s, char sep);
+void strlist_free(struct strlist *l);
+
+#endif

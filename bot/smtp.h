@@ -1,0 +1,35 @@
+/*
+ * smtp.h - submit composed mails over SMTP with libcurl.
+ *
+ * smtps:// (implicit TLS) or smtp:// with STARTTLS required; plain smtp://
+ * without TLS only to a loopback host.  Certificates and host names are
+ * verified by libcurl (never switched off).  One struct smtp keeps its curl
+ * handle so consecutive sends reuse the connection.
+ */
+#ifndef MB_SMTP_H
+#define MB_SMTP_H
+
+#include <stddef.h>
+
+enum { SMTP_OK = 0, SMTP_ERR_TEMP = -1, SMTP_ERR_PERM = -2 };
+
+struct smtp_settings {
+	const char *url;      /* smtps://host:465 or smtp://host:port */
+	const char *user;     /* NULL: no AUTH */
+	const char *password;
+	const char *ca_file;  /* NULL: system store */
+	int timeout_s;        /* default 60 */
+};
+
+struct smtp;
+/* Caller owns the result; settings strings must outlive it. */
+struct smtp *smtp_new(const struct smtp_settings *s);
+void smtp_free(struct smtp *s);
+
+/* Send data (CRLF lines, dot-stuffing done by curl) from env_from to rcpt.
+ * Returns SMTP_OK, SMTP_ERR_TEMP (connection trouble, 4xx: retry later) or
+ * SMTP_ERR_PERM (5xx: record, do not retry), with a one-line reason in err. */
+int smtp_send(struct smtp *s, const char *env_from, const char *rcpt,
+	      const char *data, size_t len, char *err, size_t errlen);
+
+#endif

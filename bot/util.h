@@ -1,0 +1,69 @@
+/*
+ * util.h - small helpers every module uses: checked allocation, growable
+ * buffers, logging.  Allocation failure aborts (there is nothing sensible a
+ * daemon can do half-way through building a reply without memory).
+ */
+#ifndef MB_UTIL_H
+#define MB_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation: never return NULL; abort with a log line instead. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);            /* xstrdup(NULL) returns NULL */
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Growable byte buffer, always NUL-terminated after the first add.
+ * Owner frees with buf_free() or takes the memory with buf_detach(). */
+struct buf {
+	char *p;
+	size_t len;
+	size_t cap;
+};
+#define BUF_INIT {NULL, 0, 0}
+void buf_add(struct buf *b, const void *data, size_t len);
+void buf_adds(struct buf *b, const char *s);
+void buf_addc(struct buf *b, char c);
+void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
+char *buf_detach(struct buf *b); /* returns "" (allocated) for an empty buffer */
+void buf_free(struct buf *b);
+
+/* Logging: to stderr (default) or syslog.  Never log secrets or message
+ * bodies: log ids, addresses and reasons only. */
+enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+void log_open(int use_syslog, enum log_level level);
+void log_reopen(void);
+void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_err(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
+/* For start-up failures and broken invariants only. */
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Strings */
+char *str_trim(char *s);                  /* in place; returns s advanced past leading space */
+void str_lower_ascii(char *s);            /* in place */
+int str_casecmp_prefix(const char *s, const char *prefix); /* 1 if s starts with prefix, ASCII case-insensitive */
+int is_loopback_host(const char *host);   /* 127.0.0.0/8, ::1, localhost */
+int ct_memeq(const void *a, const void *b, size_t n); /* constant-time compare, 1 if equal */
+
+/* Time: wall-clock seconds, overridable for tests with MENTORBOT_TEST_CLOCK
+ * (a file holding epoch seconds, re-read on each call) */
+int64_t now_s(void);
+int64_t mono_ms(void);
+
+/* Random bytes from getrandom(2). */
+void random_bytes(void *p, size_t n);
+/* Hex of SHA-256 of data into out[65]. */
+void sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif
