@@ -1,0 +1,233 @@
+/*
+ * commands.c - the command table and the look-up functions over it.
+ */
+#include "commands.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers/handlers.h"
+#include "templates.h"
+#include "util.h"
+
+const struct command command_table[] = {
+	{"help", {"help", "commands", "?"}, {"hilfe", "befehle"}, 0, 1, PERM_ANYONE, 0, NULL, h_help_run,
+	 "cmd.help"},
+	{"join", {"join", "register", "apply", "subscribe"}, {"beitreten", "anmelden", "bewerben"}, 0, 2,
+	 PERM_ANYONE, 1, h_join_check, h_join_run, "cmd.join"},
+	{"confirm", {"confirm"}, {"bestätigen", "bestaetigen"}, 1, 1, PERM_ANYONE, 0, h_confirm_check,
+	 h_confirm_run, "cmd.confirm"},
+	{"leave", {"leave", "unsubscribe"}, {"austreten", "abmelden"}, 0, 1, PERM_MEMBER, 1, h_leave_check,
+	 h_leave_run, "cmd.leave"},
+	{"profile", {"profile"}, {"profil"}, 0, -1, PERM_MEMBER, 1, h_profile_check, h_profile_run,
+	 "cmd.profile"},
+	{"whoami", {"whoami", "who am i"}, {"wer bin ich", "werbinich"}, 0, 0, PERM_ANYONE, 0, NULL,
+	 h_whoami_run, "cmd.whoami"},
+};
+const size_t command_count = ARRAY_LEN(command_table);
+
+/* Every template key the code renders, with the placeholders it provides. */
+const struct tmpl_key tmpl_required_keys[] = {
+	{"signature", ""},
+	{"help", "commands,programmes,bot"},
+	{"help.guest_note", ""},
+	{"help.unknown_topic", "topic,commands"},
+	{"cmd.help", "programmes"},
+	{"cmd.help.short", ""},
+	{"cmd.join", "programmes"},
+	{"cmd.join.short", ""},
+	{"cmd.confirm", ""},
+	{"cmd.confirm.short", ""},
+	{"cmd.leave", "programmes"},
+	{"cmd.leave.short", ""},
+	{"cmd.profile", "fields"},
+	{"cmd.profile.short", ""},
+	{"cmd.whoami", ""},
+	{"cmd.whoami.short", ""},
+	{"unknown_command", "word,suggestion,commands"},
+	{"unknown_command.suggest", "suggestion"},
+	{"no_command", "commands"},
+	{"usage", "command,help"},
+	{"not_member", "address,programmes"},
+	{"join_confirm", "programme,token,address,consent,hours"},
+	{"join_unknown_programme", "programme,programmes"},
+	{"join_already", "programme"},
+	{"join_done", "programme,role,address"},
+	{"consent", "version"},
+	{"confirm_bad_token", ""},
+	{"confirm_cancelled", ""},
+	{"leave_done", "programmes"},
+	{"leave_nothing", ""},
+	{"whoami", "address,language,memberships,endpoints,since"},
+	{"whoami_guest", "address"},
+	{"whoami.membership", "programme,role,status"},
+	{"whoami.endpoint", "kind,address"},
+	{"status.active", ""},
+	{"status.pending", ""},
+	{"status.left", ""},
+	{"role.mentee", ""},
+	{"role.mentor", ""},
+	{"role.alumnus", ""},
+	{"role.member", ""},
+	{"profile", "fields"},
+	{"profile.empty", ""},
+	{"profile.field", "field,value,visible"},
+	{"profile.visible", ""},
+	{"profile.hidden", ""},
+	{"profile_set", "field,value"},
+	{"profile_visibility_set", "field,visible"},
+	{"profile_bad_field", "field,fields"},
+	{"profile_bad_value", "field,value"},
+	{"reply_limit", "limit"},
+	{"quarantined", "reason"},
+	{"internal_error", ""},
+	{"reason.too_large", "limit"},
+	{"reason.too_complex", ""},
+	{"reason.unreadable", "detail"},
+	{"reason.no_sender", ""},
+	{"reason.crashed", ""},
+	{"reason.internal", ""},
+	{NULL, NULL},
+};
+
+char *
+cmd_fold(const char *s)
+{
+	size_t n = strlen(s);
+	char *o = xmalloc(n + 1);
+	size_t j = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == 0xC3 && i + 1 < n) {
+			unsigned char d = (unsigned char)s[i + 1];
+			/* Ä Ö Ü → ä ö ü (U+00C4/D6/DC → U+00E4/F6/FC) */
+			if (d == 0x84 || d == 0x96 || d == 0x9C)
+				d = (unsigned char)(d + 0x20);
+			o[j++] = (char)c;
+			o[j++] = (char)d;
+			i++;
+			continue;
+		}
+		o[j++] = (char)tolower(c);
+	}
+	o[j] = '\0';
+	return o;
+}
+
+/* Does folded line start with alias as whole words?  Returns bytes matched or 0. */
+static size_t
+alias_match(const char *line, const char *alias)
+{
+	size_t n = strlen(alias);
+	if (strncmp(line, alias, n) != 0)
+		return 0;
+	unsigned char next = (unsigned char)line[n];
+	/* the alias must end at a word boundary; trailing punctuation like "help!" or "hilfe:" is fine */
+	if (next == '\0' || isspace(next) || next == ':' || next == '!' || next == '.' || next == ',' || next == '?')
+		return n;
+	return 0;
+}
+
+const struct command *
+cmd_lookup(const char *line, const char **rest, const char **lang)
+{
+	const char *start = line;
+	while (*start && isspace((unsigned char)*start))
+		start++;
+	if (*start == '!' || *start == '/')
+		start++;
+	char *f = cmd_fold(start);
+	const struct command *best = NULL;
+	size_t best_len = 0;
+	const char *best_lang = "en";
+	for (size_t i = 0; i < command_count; i++) {
+		const struct command *c = &command_table[i];
+		for (int l = 0; l < 2; l++) {
+			const char *const *al = l ? c->aliases_de : c->aliases_en;
+			for (int k = 0; k < CMD_MAX_ALIASES && al[k]; k++) {
+				size_t m = alias_match(f, al[k]);
+				if (m > best_len) {
+					best = c;
+					best_len = m;
+					best_lang = l ? "de" : "en";
+				}
+			}
+		}
+	}
+	free(f);
+	if (!best)
+		return NULL;
+	/* folding keeps byte lengths, so best_len indexes the original line */
+	const char *r = start + best_len;
+	while (*r && (isspace((unsigned char)*r) || *r == ':' || *r == '!' || *r == '.' || *r == ',' || *r == '?'))
+		r++;
+	if (rest)
+		*rest = r;
+	if (lang)
+		*lang = best_lang;
+	return best;
+}
+
+const struct command *
+cmd_by_name(const char *name)
+{
+	const char *rest;
+	const struct command *c = cmd_lookup(name, &rest, NULL);
+	return (c && *rest == '\0') ? c : NULL;
+}
+
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 40 || lb > 40)
+		return 99;
+	size_t d[41][41];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			size_t m = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < m)
+				m = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < m)
+				m = d[i - 1][j - 1] + cost;
+			/* a swap of two neighbours counts as one edit ("hepl") */
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < m)
+				m = d[i - 2][j - 2] + 1;
+			d[i][j] = m;
+		}
+	return d[la][lb];
+}
+
+const struct command *
+cmd_suggest(const char *word, const char **alias_out)
+{
+	char *f = cmd_fold(word);
+	const struct command *best = NULL;
+	size_t best_d = 3;
+	for (size_t i = 0; i < command_count; i++) {
+		const struct command *c = &command_table[i];
+		for (int l = 0; l < 2; l++) {
+			const char *const *al = l ? c->aliases_de : c->aliases_en;
+			for (int k = 0; k < CMD_MAX_ALIASES && al[k]; k++) {
+				if (strlen(al[k]) < 3)
+					continue;
+				size_t d = edit_distance(f, al[k]);
+				/* short words need a closer match to count */
+				if (d < best_d && d * 3 <= strlen(al[k])) {
+					best = c;
+					best_d = d;
+					if (alias_out)
+						*alias_out = al[k];
+				}
+			}
+		}
+	}
+	free(f);
+	return best;
+}

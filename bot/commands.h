@@ -1,0 +1,52 @@
+/*
+ * commands.h - the one command table: canonical name, English and German
+ * aliases, argument counts, permission, check and run functions, help key.
+ * Help texts, "did you mean" and dispatch all come from it.
+ */
+#ifndef MB_COMMANDS_H
+#define MB_COMMANDS_H
+
+#include <stddef.h>
+
+struct hctx;
+
+enum perm {
+	PERM_ANYONE, /* guests too (help, join, confirm, whoami) */
+	PERM_MEMBER, /* a person with a confirmed endpoint */
+	PERM_STAFF,  /* listed in [bot] staff, with proven ownership */
+};
+
+#define CMD_MAX_ALIASES 8
+
+struct command {
+	const char *name;                       /* canonical, English */
+	const char *aliases_en[CMD_MAX_ALIASES]; /* lower case; may contain spaces */
+	const char *aliases_de[CMD_MAX_ALIASES];
+	int min_args, max_args;                 /* max -1: rest of line */
+	enum perm perm;
+	int changes_state;                      /* needs proven ownership of the sender's address */
+	/* check: side-effect free validation; 0 to go on, or queue a reply and return 1 */
+	int (*check)(struct hctx *h);
+	/* run: the state change and the replies, inside the command's transaction; <0 = internal error */
+	int (*run)(struct hctx *h);
+	const char *help_key;                   /* template with the long help; "<help_key>.short" the one-liner */
+};
+
+extern const struct command command_table[];
+extern const size_t command_count;
+
+/*
+ * Find the command a line starts with (case-insensitive, German umlauts
+ * folded, a leading '!' or '/' ignored, longest alias wins).  *rest gets a
+ * pointer into line just past the command words (leading spaces skipped),
+ * *lang "de" if a German alias matched, else "en".  NULL if none.
+ */
+const struct command *cmd_lookup(const char *line, const char **rest, const char **lang);
+/* The command whose name or alias is nearest to word (edit distance <= 2), or NULL. */
+const struct command *cmd_suggest(const char *word, const char **alias_out);
+/* Canonical name or alias → command (exact, folded). */
+const struct command *cmd_by_name(const char *name);
+/* Fold for matching: lower-case ASCII and German capitals (Ä→ä …). Caller frees. */
+char *cmd_fold(const char *s);
+
+#endif

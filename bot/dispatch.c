@@ -1,0 +1,551 @@
+/*
+ * dispatch.c - the core of mentorbot: turns one journalled inbound mail into
+ * state changes and outbox rows inside a single transaction, so a command's
+ * effect and its answer are committed together or not at all.
+ *
+ * Runs in the mail thread, on that thread's own database connection.
+ */
+#include "dispatch.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "config.h"
+#include "handlers/handlers.h"
+#include "mailcmd.h"
+#include "mailout.h"
+#include "quote.h"
+#include "state/state.h"
+#include "templates.h"
+#include "util.h"
+
+#define MAX_ARGS 16
+
+/* ---- dedupe ---- */
+
+char *
+mail_dedupe_key(const char *raw, size_t len)
+{
+	/* Cheap scan of the header block for Message-ID (folded lines allowed). */
+	const char *p = raw, *end = raw + len;
+	while (p < end) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		size_t n = e ? (size_t)(e - p) : (size_t)(end - p);
+		if (n == 0 || (n == 1 && p[0] == '\r'))
+			break;
+		if (n > 11 && strncasecmp(p, "Message-ID:", 11) == 0) {
+			/* the value may continue on folded lines */
+			const char *v = p + 11, *vend = e ? e : end;
+			while (vend < end && vend + 1 < end && (vend[1] == ' ' || vend[1] == '\t')) {
+				const char *e2 = memchr(vend + 1, '\n', (size_t)(end - vend - 1));
+				vend = e2 ? e2 : end;
+			}
+			const char *lt = memchr(v, '<', (size_t)(vend - v));
+			const char *gt = lt ? memchr(lt, '>', (size_t)(vend - lt)) : NULL;
+			if (lt && gt && gt - lt > 1 && gt - lt < 500) {
+				char *id = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+				char *k = xasprintf("mid:%s", id);
+				free(id);
+				return k;
+			}
+			break;
+		}
+		p = e ? e + 1 : end;
+	}
+	char hex[65];
+	sha256_hex(raw, len, hex);
+	return xasprintf("sha256:%s", hex);
+}
+
+/* ---- helpers ---- */
+
+static int
+is_staff_addr(const struct config *cfg, const char *kind, const char *addr)
+{
+	for (size_t i = 0; i < cfg->bot.staff.n; i++) {
+		const char *s = cfg->bot.staff.v[i];
+		if (strcmp(kind, "mail") == 0 && strchr(s, ':') == NULL && strcasecmp(s, addr) == 0)
+			return 1;
+		size_t kl = strlen(kind);
+		if (strncmp(s, kind, kl) == 0 && s[kl] == ':' && strcasecmp(s + kl + 1, addr) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* DKIM or DMARC pass stamped by our own MTA (authserv-id must match exactly). */
+static int
+auth_pass(const char *authserv_id, const char *auth_results)
+{
+	if (!authserv_id || !auth_results)
+		return 0;
+	size_t l = strlen(authserv_id);
+	for (const char *p = auth_results; p && *p;) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		while (n && isspace((unsigned char)*p))
+			p++, n--;
+		if (n > l && strncasecmp(p, authserv_id, l) == 0 && (p[l] == ';' || isspace((unsigned char)p[l]))) {
+			char *line = xstrndup(p, n);
+			str_lower_ascii(line);
+			int ok = strstr(line, "dmarc=pass") || strstr(line, "dkim=pass");
+			free(line);
+			if (ok)
+				return 1;
+		}
+		p = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+/* "mb.<hash of dedupe key>.<n>@domain": stable for the command it answers. */
+static char *
+reply_msgid(const struct core *core, const char *dedupe, size_t n)
+{
+	char hex[65];
+	sha256_hex(dedupe, strlen(dedupe), hex);
+	hex[32] = '\0';
+	return xasprintf("mb.%s.%zu@%s", hex, n, core->bot_domain);
+}
+
+struct mailctx {
+	struct db *db;
+	const struct core *core;
+	const struct inbound *row;
+	const struct parsed_mail *pm;
+	const char *lang;
+	const char *rcpt;
+	int nsent;
+};
+
+/* Render one reply and queue it as a mail in the outbox. */
+static int
+queue_reply(struct mailctx *m, const char *key, const char *const *vars)
+{
+	const struct core *core = m->core;
+	char *body_main = tmpl_render(core->tmpl, m->lang, key, vars);
+	char *sig = tmpl_render(core->tmpl, m->lang, "signature", NULL);
+	char *body = xasprintf("%s\n\n%s\n", body_main, sig);
+	int was_reply;
+	char *subj = subject_strip(m->pm->subject, &was_reply);
+	char *subject = xasprintf("Re: %s", *subj ? subj : key);
+	char *msgid = reply_msgid(core, m->row->dedupe, (size_t)m->nsent);
+	struct buf refs = BUF_INIT;
+	if (m->pm->references)
+		buf_adds(&refs, m->pm->references);
+	if (m->pm->message_id && (!m->pm->references || !strstr(m->pm->references, m->pm->message_id)))
+		buf_addf(&refs, "%s%s", refs.len ? " " : "", m->pm->message_id);
+	struct mail_header extra[] = {{"X-Mentorbot-Reply", key}};
+	struct mail_out mo = {0};
+	mo.from = core->cfg->smtp.from;
+	mo.to = m->rcpt;
+	mo.subject = subject;
+	mo.message_id = msgid;
+	mo.in_reply_to = m->pm->message_id;
+	mo.references = refs.len ? refs.p : NULL;
+	mo.auto_submitted = "auto-replied";
+	mo.text = body;
+	mo.lang = m->lang;
+	mo.extra = extra;
+	mo.nextra = 1;
+	size_t len;
+	char *raw = mail_compose(&mo, &len);
+	int rc = state_outbox_add(m->db, m->row->id, "mail", core->cfg->smtp.from_addr, m->rcpt, msgid, raw, len);
+	if (rc == DB_NOTFOUND)
+		rc = DB_OK; /* already queued by an earlier run: idempotent */
+	m->nsent++;
+	free(raw);
+	buf_free(&refs);
+	free(msgid);
+	free(subject);
+	free(subj);
+	free(body);
+	free(sig);
+	free(body_main);
+	return rc;
+}
+
+/* Apply the per-sender daily reply limit.  1: may reply; 0: send the notice (once); -1: stay silent. */
+static int
+reply_allowance(struct mailctx *m, int wanted, int *rc)
+{
+	int count, noticed, limit = m->core->cfg->bot.reply_limit;
+	int64_t day = now_s() / 86400;
+	*rc = state_reply_count(m->db, m->rcpt, day, &count, &noticed);
+	if (*rc < 0)
+		return -1;
+	if (limit <= 0 || count + wanted <= limit)
+		return 1;
+	return noticed ? -1 : 0;
+}
+
+static int
+send_limit_notice(struct mailctx *m)
+{
+	char lim[16];
+	snprintf(lim, sizeof lim, "%d", m->core->cfg->bot.reply_limit);
+	const char *vars[] = {"limit", lim, NULL};
+	int rc = queue_reply(m, "reply_limit", vars);
+	if (rc == DB_OK)
+		rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 1);
+	log_info("mail %lld: reply limit reached for %s, notice sent", (long long)m->row->id, m->rcpt);
+	return rc;
+}
+
+/* Emit the replies a handler queued, under the reply limit. */
+static int
+emit_replies(struct mailctx *m, struct hctx *h)
+{
+	int rc = DB_OK;
+	for (size_t i = 0; i < h->nreplies && rc == DB_OK; i++) {
+		rc = queue_reply(m, h->replies[i].key, (const char *const *)h->replies[i].vars);
+		if (rc == DB_OK)
+			rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 0);
+	}
+	return rc;
+}
+
+/* A reason as the sender reads it, rendered in their language. Caller frees. */
+static char *
+reason_text(struct mailctx *m, const char *error)
+{
+	const char *key = "reason.unreadable";
+	char limit[32] = "";
+	if (strncmp(error, "mail too large", 14) == 0) {
+		key = "reason.too_large";
+		snprintf(limit, sizeof limit, "%ld KB", m->core->caps.max_size / 1024);
+	} else if (strstr(error, "nest") || strstr(error, "parts")) {
+		key = "reason.too_complex";
+	} else if (strcmp(error, "crashed") == 0) {
+		key = "reason.crashed";
+	} else if (strcmp(error, "internal") == 0) {
+		key = "reason.internal";
+	}
+	const char *vars[] = {"limit", limit, "detail", error, NULL};
+	return tmpl_render(m->core->tmpl, m->lang, key, vars);
+}
+
+static int
+quarantine(struct mailctx *m, const char *why)
+{
+	log_warn("mail %lld quarantined: %s", (long long)m->row->id, why);
+	int rc = state_inbound_finish(m->db, m->row->id, "quarantined", why);
+	if (rc != DB_OK || !m->rcpt || m->pm->is_auto)
+		return rc;
+	int err;
+	int allow = reply_allowance(m, 1, &err);
+	if (err < 0)
+		return err;
+	if (allow == 0)
+		return send_limit_notice(m);
+	if (allow < 0)
+		return DB_OK;
+	char *reason = reason_text(m, why);
+	const char *vars[] = {"reason", reason, NULL};
+	rc = queue_reply(m, "quarantined", vars);
+	if (rc == DB_OK)
+		rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 0);
+	free(reason);
+	return rc;
+}
+
+const char *
+mail_lang(const struct parsed_mail *pm, const struct mail_cmd *mc, const char *new_text, const char *stored,
+	  const char *deflt)
+{
+	if (stored)
+		return strcmp(stored, "de") == 0 ? "de" : "en";
+	if (mc->cmd_lang && strcmp(mc->cmd_lang, "de") == 0)
+		return "de";
+	struct buf b = BUF_INIT;
+	buf_addf(&b, "%s\n%s", pm->subject ? pm->subject : "", new_text ? new_text : "");
+	const char *g = lang_guess(b.p);
+	buf_free(&b);
+	if (g)
+		return g;
+	if (pm->content_language) {
+		if (strncasecmp(pm->content_language, "de", 2) == 0)
+			return "de";
+		if (strncasecmp(pm->content_language, "en", 2) == 0)
+			return "en";
+	}
+	if (mc->cmd_lang)
+		return mc->cmd_lang;
+	return (deflt && strcmp(deflt, "en") == 0) ? "en" : "de";
+}
+
+/* The token whose mail this one replies to, if any (In-Reply-To first, then References). */
+static int
+token_of_reply(struct db *db, const struct parsed_mail *pm, struct token *t)
+{
+	int rc = DB_NOTFOUND;
+	if (pm->in_reply_to)
+		rc = state_token_by_msgid(db, pm->in_reply_to, t);
+	if (rc == DB_NOTFOUND && pm->references) {
+		char **ids;
+		int n = words_split(pm->references, &ids, 32);
+		for (int i = n - 1; i >= 0 && rc == DB_NOTFOUND; i--)
+			rc = state_token_by_msgid(db, ids[i], t);
+		words_free(ids, n);
+	}
+	return rc;
+}
+
+static int
+is_cancel_word(const char *text)
+{
+	static const char *const words[] = {"no", "nein", "cancel", "abbrechen", "stop"};
+	char *f = cmd_fold(text ? text : "");
+	char *t = str_trim(f);
+	size_t n = 0;
+	while (t[n] && !isspace((unsigned char)t[n]) && t[n] != '.' && t[n] != '!' && t[n] != ',')
+		n++;
+	int r = 0;
+	for (size_t i = 0; i < ARRAY_LEN(words); i++)
+		if (strlen(words[i]) == n && strncmp(t, words[i], n) == 0)
+			r = 1;
+	free(f);
+	return r;
+}
+
+/* The command list for "unknown command" and "no command" replies. Caller frees. */
+static char *
+command_summary(struct hctx *h)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < command_count; i++) {
+		const struct command *c = &command_table[i];
+		if (c->perm == PERM_STAFF && !h->staff)
+			continue;
+		char *key = xasprintf("%s.short", c->help_key);
+		char *line = hctx_text(h, key, NULL);
+		buf_addf(&b, "%s  %-12s %s", b.len ? "\n" : "", hctx_cmd_word(h, c), line);
+		free(line);
+		free(key);
+	}
+	return buf_detach(&b);
+}
+
+/* Run the command (or answer why not).  Returns DB_OK or a negative error. */
+static int
+run_command(struct hctx *h, const struct mail_cmd *mc)
+{
+	const struct command *c = h->cmd;
+	if (c->perm == PERM_MEMBER && !h->known) {
+		char *list = state_programme_list(h->db);
+		hctx_reply(h, "not_member", "address", h->ep_addr, "programmes", list, NULL);
+		free(list);
+		return DB_OK;
+	}
+	if (c->perm == PERM_STAFF && !h->staff) {
+		/* indistinguishable from an unknown command for non-staff */
+		char *list = command_summary(h);
+		hctx_reply(h, "unknown_command", "word", c->name, "suggestion", "", "commands", list, NULL);
+		free(list);
+		return DB_OK;
+	}
+	if (h->argc < c->min_args || (c->max_args >= 0 && h->argc > c->max_args)) {
+		char *usage = hctx_text(h, c->help_key, "programmes", "", "fields", "", NULL);
+		char *first = usage; /* the first line of the long help is the synopsis */
+		char *nl = strchr(first, '\n');
+		if (nl)
+			*nl = '\0';
+		hctx_reply(h, "usage", "command", hctx_cmd_word(h, c), "help", first, NULL);
+		free(usage);
+		return DB_OK;
+	}
+	(void)mc;
+	if (c->check) {
+		int rc = c->check(h);
+		if (rc != 0)
+			return rc < 0 ? rc : DB_OK;
+	}
+	return c->run(h);
+}
+
+/* Everything after the journal row was read and parsed; inside the transaction. */
+static int
+handle_parsed(struct mailctx *m, int *result)
+{
+	const struct core *core = m->core;
+	const struct parsed_mail *pm = m->pm;
+	int rc = DB_OK;
+
+	if (pm->is_bounce) {
+		const char *who = pm->bounce_rcpt ? pm->bounce_rcpt : pm->from_addr;
+		if (who)
+			rc = state_bounce_record(m->db, who, "delivery status notification", now_s());
+		log_info("mail %lld: bounce recorded for %s", (long long)m->row->id, who ? who : "(unknown)");
+		*result = DISP_IGNORED;
+		return rc == DB_OK ? state_inbound_finish(m->db, m->row->id, "ignored", "bounce") : rc;
+	}
+	if (pm->is_auto) {
+		log_info("mail %lld: automatic mail not answered (%s)", (long long)m->row->id,
+			 pm->auto_reason ? pm->auto_reason : "auto");
+		*result = DISP_IGNORED;
+		return state_inbound_finish(m->db, m->row->id, "ignored", pm->auto_reason ? pm->auto_reason : "auto");
+	}
+	if (core->bot_addr && strcmp(pm->from_addr, core->bot_addr) == 0) {
+		log_info("mail %lld: from the bot's own address, ignored", (long long)m->row->id);
+		*result = DISP_IGNORED;
+		return state_inbound_finish(m->db, m->row->id, "ignored", "own address");
+	}
+	if (pm->error) {
+		*result = DISP_QUARANTINED;
+		return quarantine(m, pm->error);
+	}
+
+	char *new_text = quote_strip(pm->text ? pm->text : "");
+	struct mail_cmd mc;
+	mail_find_command(pm->subject, new_text, &mc);
+	struct hctx h = {0};
+	h.db = m->db;
+	h.cfg = core->cfg;
+	h.tmpl = core->tmpl;
+	h.transport = "mail";
+	h.ep_kind = "mail";
+	h.ep_addr = pm->from_addr;
+	rc = state_person_by_endpoint(m->db, "mail", pm->from_addr, &h.person);
+	if (rc < 0)
+		goto out;
+	h.known = rc == DB_OK;
+	rc = DB_OK;
+	h.staff = h.known && is_staff_addr(core->cfg, "mail", pm->from_addr) &&
+		  auth_pass(core->cfg->bot.authserv_id, pm->auth_results);
+	h.lang = mail_lang(pm, &mc, new_text, h.known ? h.person.lang : NULL, core->cfg->bot.language);
+	m->lang = h.lang;
+	char *first_id = reply_msgid(core, m->row->dedupe, 0);
+	h.reply_msgid = first_id;
+
+	/* The daily reply limit: past it, one notice and then silence (the command is not run). */
+	int allow = reply_allowance(m, 1, &rc);
+	if (rc < 0)
+		goto out_id;
+	if (allow <= 0) {
+		if (allow == 0)
+			rc = send_limit_notice(m);
+		if (rc == DB_OK)
+			rc = state_inbound_finish(m->db, m->row->id, "ignored", "reply limit");
+		*result = DISP_DONE;
+		goto out_id;
+	}
+
+	/* A plain reply to a mail that carried a token confirms it (or cancels it). */
+	struct token tok = {0};
+	int trc = token_of_reply(m->db, pm, &tok);
+	if (trc < 0) {
+		rc = trc;
+		goto out_id;
+	}
+	int token_reply = trc == DB_OK && !tok.used && tok.expires >= now_s() && strcmp(tok.ep_kind, "mail") == 0 &&
+			  strcmp(tok.ep_addr, pm->from_addr) == 0;
+	const struct command *confirm = cmd_by_name("confirm");
+	if (token_reply && (!mc.cmd || mc.cmd == confirm || mc.from_subject)) {
+		if (is_cancel_word(new_text)) {
+			rc = state_token_use(m->db, tok.id);
+			hctx_reply(&h, "confirm_cancelled", NULL);
+		} else {
+			h.cmd = confirm;
+			rc = h_confirm_apply(&h, &tok);
+		}
+	} else if (mc.cmd) {
+		h.cmd = mc.cmd;
+		h.argline = mc.argline ? mc.argline : "";
+		h.argc = words_split(h.argline, &h.argv, MAX_ARGS + 1);
+		rc = run_command(&h, &mc);
+	} else {
+		char *list = command_summary(&h);
+		const char *alias = NULL;
+		const struct command *sug = mc.first_word ? cmd_suggest(mc.first_word, &alias) : NULL;
+		if (mc.first_word) {
+			char *s = sug ? hctx_text(&h, "unknown_command.suggest", "suggestion",
+						  strcmp(h.lang, "de") == 0 ? alias : sug->name, NULL)
+				      : xstrdup("");
+			hctx_reply(&h, "unknown_command", "word", mc.first_word, "suggestion", s, "commands", list,
+				   NULL);
+			free(s);
+		} else {
+			hctx_reply(&h, "no_command", "commands", list, NULL);
+		}
+		free(list);
+	}
+	token_free(&tok);
+	if (rc < 0)
+		goto out_args;
+	log_info("mail %lld from %s: %s (%s) -> %zu repl%s", (long long)m->row->id, pm->from_addr,
+		 h.cmd ? h.cmd->name : "no command", h.lang, h.nreplies, h.nreplies == 1 ? "y" : "ies");
+	rc = emit_replies(m, &h);
+	if (rc == DB_OK)
+		rc = state_inbound_finish(m->db, m->row->id, "done", NULL);
+	*result = DISP_DONE;
+out_args:
+	words_free(h.argv, h.argc);
+out_id:
+	free(first_id);
+out:
+	hctx_free_replies(&h);
+	person_free(&h.person);
+	mail_cmd_free(&mc);
+	free(new_text);
+	return rc;
+}
+
+int
+dispatch_mail(struct db *db, const struct core *core, int64_t inbound_id, int give_up)
+{
+	struct inbound row;
+	struct parsed_mail pm;
+	int result = DISP_DONE;
+	memset(&pm, 0, sizeof pm);
+	if (db_begin(db) < 0)
+		return DB_ERR;
+	int rc = state_inbound_get(db, inbound_id, &row);
+	if (rc != DB_OK) {
+		db_rollback(db);
+		return rc < 0 ? rc : DISP_IGNORED;
+	}
+	mime_parse(row.raw, row.rawlen, &core->caps, &pm);
+	struct mailctx m = {db, core, &row, &pm, core->cfg->bot.language ? core->cfg->bot.language : "de",
+			    pm.from_addr, 0};
+
+	if (give_up) {
+		result = DISP_QUARANTINED;
+		rc = quarantine(&m, "crashed");
+	} else if (row.meta && strncmp(row.meta, "too large", 9) == 0) {
+		/* not even downloaded: the sender is unknown, so nobody can be told */
+		result = DISP_QUARANTINED;
+		m.rcpt = NULL;
+		rc = quarantine(&m, row.meta);
+	} else if (!pm.from_addr) {
+		result = DISP_QUARANTINED;
+		m.rcpt = NULL;
+		rc = quarantine(&m, pm.error ? pm.error : "no sender address");
+	} else {
+		rc = handle_parsed(&m, &result);
+	}
+	if (rc < 0) {
+		/* A handler or database error: undo everything, then quarantine in a fresh transaction. */
+		db_rollback(db);
+		log_err("mail %lld: handling failed, quarantining", (long long)inbound_id);
+		if (db_begin(db) < 0)
+			goto fail;
+		m.nsent = 0;
+		rc = quarantine(&m, "internal");
+		result = DISP_QUARANTINED;
+		if (rc < 0)
+			goto fail;
+	}
+	if (db_commit(db) < 0)
+		goto fail;
+	parsed_mail_free(&pm);
+	inbound_free(&row);
+	return result;
+fail:
+	db_rollback(db);
+	parsed_mail_free(&pm);
+	inbound_free(&row);
+	return DB_ERR;
+}

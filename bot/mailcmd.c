@@ -1,0 +1,175 @@
+/*
+ * mailcmd.c - command extraction from a mail's subject and new text.
+ */
+#include "mailcmd.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "util.h"
+
+static const char *const reply_prefixes[] = {"re", "aw", "antw", "antwort", "sv", "vs", "r"};
+static const char *const fwd_prefixes[] = {"fwd", "fw", "wg", "weitergeleitet", "tr"};
+
+char *
+subject_strip(const char *subject, int *was_reply)
+{
+	const char *p = subject ? subject : "";
+	int reply = 0;
+	for (;;) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		if (*p == '[') { /* list tags like "[mentoring]" */
+			const char *e = strchr(p, ']');
+			if (e && e - p < 40) {
+				p = e + 1;
+				continue;
+			}
+		}
+		size_t n = 0;
+		while (isalpha((unsigned char)p[n]))
+			n++;
+		size_t m = n;
+		if (p[m] == '[') /* "Re[2]:" */
+			while (p[m] && p[m] != ']')
+				m++, (void)0;
+		if (p[m] == ']')
+			m++;
+		if (n == 0 || p[m] != ':')
+			break;
+		int hit = 0;
+		for (size_t i = 0; i < ARRAY_LEN(reply_prefixes); i++)
+			if (strlen(reply_prefixes[i]) == n && strncasecmp(p, reply_prefixes[i], n) == 0)
+				hit = reply = 1;
+		for (size_t i = 0; i < ARRAY_LEN(fwd_prefixes); i++)
+			if (strlen(fwd_prefixes[i]) == n && strncasecmp(p, fwd_prefixes[i], n) == 0)
+				hit = 1;
+		if (!hit)
+			break;
+		p += m + 1;
+	}
+	if (was_reply)
+		*was_reply = reply;
+	char *s = xstrdup(p);
+	char *t = str_trim(s);
+	char *r = xstrdup(t);
+	free(s);
+	return r;
+}
+
+static int
+is_end_line(const char *line)
+{
+	char *f = cmd_fold(line);
+	char *t = str_trim(f);
+	int r = strcmp(t, "end") == 0 || strcmp(t, "ende") == 0;
+	free(f);
+	return r;
+}
+
+void
+mail_find_command(const char *subject, const char *new_text, struct mail_cmd *out)
+{
+	memset(out, 0, sizeof *out);
+	out->subject_clean = subject_strip(subject, &out->subject_is_reply);
+	const char *rest, *lang;
+
+	const struct command *subj_cmd = cmd_lookup(out->subject_clean, &rest, &lang);
+	const char *subj_rest = rest, *subj_lang = lang;
+	if (subj_cmd && !out->subject_is_reply) {
+		out->cmd = subj_cmd;
+		out->argline = xstrdup(subj_rest);
+		out->cmd_lang = subj_lang;
+		out->from_subject = 1;
+		return;
+	}
+	/* the body: first non-empty lines of the new text */
+	int seen = 0;
+	const char *p = new_text ? new_text : "";
+	while (*p && seen < MAILCMD_MAX_LINES) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char *line = xstrndup(p, n);
+		char *t = str_trim(line);
+		p = e ? e + 1 : p + n;
+		if (!*t) {
+			free(line);
+			continue;
+		}
+		if (is_end_line(t)) {
+			free(line);
+			break;
+		}
+		seen++;
+		const struct command *c = cmd_lookup(t, &rest, &lang);
+		if (c) {
+			out->cmd = c;
+			char *a = xstrdup(rest);
+			out->argline = xstrdup(str_trim(a));
+			free(a);
+			out->cmd_lang = lang;
+			free(line);
+			return;
+		}
+		if (!out->first_word) {
+			size_t w = 0;
+			while (t[w] && !isspace((unsigned char)t[w]) && w < 40)
+				w++;
+			out->first_word = xstrndup(t, w);
+		}
+		free(line);
+	}
+	if (subj_cmd) { /* a reply whose body has no command: the subject still says what is meant */
+		out->cmd = subj_cmd;
+		out->argline = xstrdup(subj_rest);
+		out->cmd_lang = subj_lang;
+		out->from_subject = 1;
+		return;
+	}
+	if (!out->first_word && *out->subject_clean && !out->subject_is_reply) {
+		size_t w = 0;
+		const char *s = out->subject_clean;
+		while (s[w] && !isspace((unsigned char)s[w]) && w < 40)
+			w++;
+		out->first_word = xstrndup(s, w);
+	}
+}
+
+void
+mail_cmd_free(struct mail_cmd *m)
+{
+	free(m->argline);
+	free(m->first_word);
+	free(m->subject_clean);
+	memset(m, 0, sizeof *m);
+}
+
+int
+words_split(const char *line, char ***out, int max)
+{
+	char **w = xcalloc((size_t)max + 1, sizeof *w);
+	int n = 0;
+	const char *p = line ? line : "";
+	while (*p && n < max) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		const char *s = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		w[n++] = xstrndup(s, (size_t)(p - s));
+	}
+	*out = w;
+	return n;
+}
+
+void
+words_free(char **w, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(w[i]);
+	free(w);
+}

@@ -1,0 +1,36 @@
+/*
+ * mailcmd.h - find the command in a mail: the Subject (reply and forward
+ * prefixes stripped) and the first lines of the new text, never quoted text.
+ */
+#ifndef MB_MAILCMD_H
+#define MB_MAILCMD_H
+
+struct command;
+
+#define MAILCMD_MAX_LINES 10
+
+struct mail_cmd {
+	const struct command *cmd; /* NULL when none found */
+	char *argline;             /* rest of the command line (trimmed), or NULL */
+	const char *cmd_lang;      /* "de" when a German alias matched, "en", or NULL */
+	char *first_word;          /* when no command: the first word of the first new line (for "did you mean") */
+	int from_subject;          /* 1 if taken from the Subject */
+	int subject_is_reply;      /* Subject carried Re:/AW:/… */
+	char *subject_clean;       /* Subject without prefixes */
+};
+
+/* Strip "Re:", "AW:", "Fwd:", "WG:", "Antw:", "Fw:", "[tag]" prefixes (repeated). Caller frees. */
+char *subject_strip(const char *subject, int *was_reply);
+/*
+ * Decide the command.  A fresh mail's Subject wins over the body; in a reply
+ * (Re:/AW:) the new body text wins, since the old subject is just the thread.
+ * Only the first MAILCMD_MAX_LINES non-empty lines of new_text are read;
+ * "end"/"ende" stops reading.  Fills *out; free with mail_cmd_free().
+ */
+void mail_find_command(const char *subject, const char *new_text, struct mail_cmd *out);
+void mail_cmd_free(struct mail_cmd *m);
+/* Split a line into at most max words (allocated, NUL-terminated array). Returns count. Free with words_free. */
+int words_split(const char *line, char ***out, int max);
+void words_free(char **w, int n);
+
+#endif

@@ -1,0 +1,331 @@
+/*
+ * mailin.c - the mail thread's loop.  Order matters for "nothing lost,
+ * nothing twice":
+ *
+ *   1. FETCH new UIDs, INSERT them into the journal and advance the
+ *      checkpoint in one transaction; COMMIT (synchronous=FULL: durable).
+ *   2. Dispatch each journalled mail in its own transaction (state change +
+ *      outbox rows + status).
+ *   3. Only then MOVE (or flag \Seen) the mails on the server, and note that.
+ *
+ * A crash between any two steps repeats at most the step in flight; the
+ * dedupe key (Message-ID, else a hash of the bytes) and the outbox's unique
+ * Message-ID make the repetition harmless.  A mail whose handling crashes
+ * the process three times is quarantined instead of retried forever.
+ */
+#include "mailin.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dispatch.h"
+#include "imap.h"
+#include "state/state.h"
+#include "util.h"
+
+#define FETCH_BATCH 500
+#define IDLE_MAX_MS (9 * 60 * 1000)
+#define BACKOFF_MAX_S 300
+#define CRASH_LIMIT 3
+#define PENDING_BATCH 64
+
+struct fetched {
+	uint32_t uid;
+	char *raw;
+	size_t len;
+	size_t size; /* server size when raw is NULL (too large to fetch) */
+};
+
+struct fetch_ctx {
+	struct fetched *v;
+	size_t n;
+};
+
+static int
+fetch_cb(void *ud, uint32_t uid, const char *raw, size_t len)
+{
+	struct fetch_ctx *fc = ud;
+	fc->v = xrealloc(fc->v, (fc->n + 1) * sizeof *fc->v);
+	struct fetched *f = &fc->v[fc->n++];
+	f->uid = uid;
+	f->raw = raw ? xstrndup(raw, len) : NULL;
+	f->len = raw ? len : 0;
+	f->size = len;
+	return 0;
+}
+
+/* Wait up to ms for the wake pipe; drains it.  Returns 1 if woken. */
+static int
+wait_wake(int fd, int ms)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+	int r = poll(&p, 1, ms);
+	if (r > 0) {
+		char buf[64];
+		while (read(fd, buf, sizeof buf) > 0)
+			;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+jitter_ms(int base_s)
+{
+	unsigned int r;
+	random_bytes(&r, sizeof r);
+	/* base ± 25 % */
+	int ms = base_s * 1000;
+	return ms - ms / 4 + (int)(r % (unsigned int)(ms / 2 + 1));
+}
+
+int
+mailin_process_pending(struct mailin *mi)
+{
+	int64_t ids[PENDING_BATCH];
+	int attempts[PENDING_BATCH];
+	size_t n;
+	int any = 0;
+	for (;;) {
+		if (state_inbound_pending(mi->db, "mail", ids, attempts, PENDING_BATCH, &n) < 0)
+			return -1;
+		if (n == 0)
+			break;
+		/* Fresh mails are marked attempted as a batch (one commit); a mail that was
+		 * attempted before (we crashed) goes alone, so only the culprit accumulates. */
+		int64_t fresh[PENDING_BATCH];
+		size_t nf = 0;
+		for (size_t i = 0; i < n; i++)
+			if (attempts[i] == 0)
+				fresh[nf++] = ids[i];
+		if (nf) {
+			if (db_begin(mi->db) < 0 || state_inbound_attempt(mi->db, fresh, nf) < 0 ||
+			    db_commit(mi->db) < 0) {
+				db_rollback(mi->db);
+				return -1;
+			}
+			for (size_t i = 0; i < nf; i++)
+				if (dispatch_mail(mi->db, mi->core, fresh[i], 0) < 0)
+					return -1;
+		} else {
+			int give_up = attempts[0] >= CRASH_LIMIT;
+			if (!give_up && (db_begin(mi->db) < 0 || state_inbound_attempt(mi->db, &ids[0], 1) < 0 ||
+					 db_commit(mi->db) < 0)) {
+				db_rollback(mi->db);
+				return -1;
+			}
+			if (give_up)
+				log_err("mail %lld failed %d times: quarantining it", (long long)ids[0], attempts[0]);
+			if (dispatch_mail(mi->db, mi->core, ids[0], give_up) < 0)
+				return -1;
+		}
+		any = 1;
+		if (mi->on_committed)
+			mi->on_committed(mi->ud);
+		if (*mi->stop)
+			break;
+	}
+	(void)any;
+	return 0;
+}
+
+/* Move finished mails out of the INBOX.  Returns an IMAP_ERR_* on connection trouble. */
+static int
+move_finished(struct mailin *mi, struct imap *im, uint32_t uidvalidity)
+{
+	uint32_t uids[500], done[500], quar[500];
+	int q[500];
+	size_t n;
+	for (;;) {
+		if (state_inbound_unmoved(mi->db, uidvalidity, uids, q, ARRAY_LEN(uids), &n) < 0 || n == 0)
+			return 0;
+		size_t nd = 0, nq = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (q[i])
+				quar[nq++] = uids[i];
+			else
+				done[nd++] = uids[i];
+		}
+		int rc = 0;
+		if (nd)
+			rc = mi->cfg->imap.processed ? imap_move(im, done, nd, mi->cfg->imap.processed)
+						     : imap_flag_seen(im, done, nd);
+		if (rc == 0 && nq)
+			rc = imap_move(im, quar, nq, mi->cfg->imap.quarantine);
+		if (rc == IMAP_ERR_CONN)
+			return rc;
+		if (rc < 0)
+			log_warn("could not move %zu mails out of the inbox; will retry", n);
+		/* mark them even if the move failed for a message-level reason, so we never loop */
+		if (db_begin(mi->db) < 0 || state_inbound_mark_moved(mi->db, uidvalidity, uids, n) < 0 ||
+		    db_commit(mi->db) < 0) {
+			db_rollback(mi->db);
+			return 0;
+		}
+		if (n < ARRAY_LEN(uids))
+			return 0;
+	}
+}
+
+/* Fetch and journal one batch.  Returns the number fetched, or an IMAP_ERR_*. */
+static int
+fetch_batch(struct mailin *mi, struct imap *im, const char *folder, uint32_t uidvalidity, uint32_t *last_uid)
+{
+	struct fetch_ctx fc = {NULL, 0};
+	size_t max_fetch = (size_t)mi->cfg->bot.max_mail_size * 4;
+	if (max_fetch < 32u * 1024 * 1024)
+		max_fetch = 32u * 1024 * 1024;
+	int n = imap_fetch_after(im, *last_uid, FETCH_BATCH, max_fetch, fetch_cb, &fc);
+	if (n <= 0) {
+		free(fc.v);
+		return n;
+	}
+	uint32_t *dups = xcalloc(fc.n, sizeof *dups);
+	size_t ndups = 0;
+	uint32_t max_uid = *last_uid;
+	int rc = db_begin(mi->db);
+	for (size_t i = 0; rc == 0 && i < fc.n; i++) {
+		struct fetched *f = &fc.v[i];
+		char *key, *meta = NULL;
+		if (f->raw) {
+			key = mail_dedupe_key(f->raw, f->len);
+		} else {
+			key = xasprintf("toolarge:%u:%u", uidvalidity, f->uid);
+			meta = xasprintf("too large to fetch: %zu bytes", f->size);
+		}
+		int r = state_inbound_add(mi->db, "mail", key, f->raw, f->len, uidvalidity, f->uid, meta, NULL);
+		if (r == DB_NOTFOUND) {
+			dups[ndups++] = f->uid; /* the same mail again (e.g. after UIDVALIDITY changed) */
+			log_info("uid %u: already handled (%s), not run again", f->uid,
+				 strncmp(key, "mid:", 4) == 0 ? "same Message-ID" : "same content");
+		} else if (r < 0) {
+			rc = -1;
+		}
+		if (f->uid > max_uid)
+			max_uid = f->uid;
+		free(key);
+		free(meta);
+	}
+	if (rc == 0)
+		rc = state_imap_set_checkpoint(mi->db, folder, uidvalidity, max_uid);
+	if (rc == 0)
+		rc = db_commit(mi->db);
+	if (rc != 0) {
+		db_rollback(mi->db);
+		log_err("could not record fetched mail; will fetch again");
+		n = IMAP_ERR_CONN;
+	} else {
+		*last_uid = max_uid;
+		if (ndups)
+			imap_move(im, dups, ndups, mi->cfg->imap.processed);
+	}
+	for (size_t i = 0; i < fc.n; i++)
+		free(fc.v[i].raw);
+	free(fc.v);
+	free(dups);
+	return n;
+}
+
+/* One connected session; returns when the connection failed or *stop. */
+static void
+session(struct mailin *mi, struct imap *im, int *backoff)
+{
+	const char *folder = mi->cfg->imap.u.path && *mi->cfg->imap.u.path ? mi->cfg->imap.u.path : "INBOX";
+	uint32_t uidvalidity, uidnext, cp_valid, last_uid;
+	if (mi->cfg->imap.processed)
+		imap_create(im, mi->cfg->imap.processed);
+	imap_create(im, mi->cfg->imap.quarantine);
+	if (imap_select(im, folder, &uidvalidity, &uidnext) < 0) {
+		log_warn("cannot select %s", folder);
+		return;
+	}
+	*backoff = 1;
+	if (state_imap_checkpoint(mi->db, folder, &cp_valid, &last_uid) < 0)
+		return;
+	if (cp_valid != uidvalidity) {
+		if (cp_valid)
+			log_warn("UIDVALIDITY of %s changed (%u -> %u): re-reading it; handled mails are recognised",
+				 folder, cp_valid, uidvalidity);
+		last_uid = 0;
+	}
+	int64_t last_purge = 0;
+	while (!*mi->stop) {
+		if (*mi->reload && mi->on_reload)
+			mi->on_reload(mi->ud);
+		if (mailin_process_pending(mi) < 0)
+			return;
+		if (move_finished(mi, im, uidvalidity) == IMAP_ERR_CONN)
+			return;
+		int n = fetch_batch(mi, im, folder, uidvalidity, &last_uid);
+		if (n < 0)
+			return;
+		if (n > 0) {
+			if (mailin_process_pending(mi) < 0)
+				return;
+			if (move_finished(mi, im, uidvalidity) == IMAP_ERR_CONN)
+				return;
+			continue; /* there may be more */
+		}
+		if (now_s() - last_purge > 3600) {
+			last_purge = now_s();
+			if (db_begin(mi->db) == 0 &&
+			    state_inbound_purge(mi->db, now_s() - (int64_t)mi->cfg->bot.retention_days * 86400) == 0)
+				db_commit(mi->db);
+			else
+				db_rollback(mi->db);
+		}
+		if (*mi->stop)
+			break;
+		if (imap_has_idle(im)) {
+			int r = imap_idle(im, IDLE_MAX_MS, mi->wake_fd);
+			if (r < 0) {
+				log_info("IDLE ended with an error; reconnecting");
+				return;
+			}
+		} else {
+			wait_wake(mi->wake_fd, mi->cfg->imap.poll_interval * 1000);
+			if (imap_noop(im) < 0)
+				return;
+		}
+	}
+}
+
+void
+mailin_run(struct mailin *mi)
+{
+	int backoff = 1;
+	struct imap_settings s = {0};
+	s.tls = strcmp(mi->cfg->imap.u.scheme, "imaps") == 0;
+	s.host = mi->cfg->imap.u.host;
+	s.port = mi->cfg->imap.u.port;
+	s.user = mi->cfg->imap.user;
+	s.password = mi->cfg->imap.password;
+	s.ca_file = mi->cfg->imap.ca_file;
+	/* Mail journalled before a crash is handled before we even connect. */
+	mailin_process_pending(mi);
+	while (!*mi->stop) {
+		struct imap *im = NULL;
+		char err[256] = "";
+		int rc = imap_open(&im, &s, err, sizeof err);
+		if (rc == 0) {
+			log_info("connected to IMAP server %s", s.host);
+			session(mi, im, &backoff);
+			imap_close(im);
+			if (*mi->stop)
+				break;
+			log_warn("IMAP connection to %s lost", s.host);
+		} else {
+			log_warn("IMAP %s: %s", s.host, err);
+		}
+		int ms = jitter_ms(backoff);
+		log_info("reconnecting to IMAP in %d.%d s", ms / 1000, (ms % 1000) / 100);
+		wait_wake(mi->wake_fd, ms);
+		if (*mi->reload && mi->on_reload)
+			mi->on_reload(mi->ud);
+		backoff = backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff * 2;
+	}
+}

@@ -1,0 +1,336 @@
+/*
+ * main.c - the mentorbot command line and daemon start-up.
+ *
+ * Design: one process, a thread per transport, one core.
+ *
+ *   mail thread     IMAP in (libetpan): fetch → journal (durable commit) →
+ *                   dispatch each mail in its own transaction → move mail.
+ *   sender thread   outbox → SMTP (libcurl); marks rows sent.
+ *   (chat threads   XMPP and Matrix join the same way: each records its
+ *                   messages in the journal and runs the same dispatcher.)
+ *
+ * Every thread owns its own SQLite connection; SQLite (WAL, BEGIN
+ * IMMEDIATE, busy timeout) serialises the short write transactions, so a
+ * slow or dead server on one transport never blocks another: each thread
+ * blocks only in its own poll()/IDLE.  Signals only set flags and write to a
+ * self-pipe that wakes the mail thread's IDLE/poll; the sender thread is
+ * woken by a condition variable.  Nothing busy-waits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dispatch.h"
+#include "mailcmd.h"
+#include "mailin.h"
+#include "mime.h"
+#include "outbox.h"
+#include "quote.h"
+#include "commands.h"
+#include "state/state.h"
+#include "templates.h"
+#include "util.h"
+
+static volatile sig_atomic_t stop_flag, reload_flag;
+static int wake_pipe[2] = {-1, -1};
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
+	if (wake_pipe[1] >= 0) {
+		ssize_t r = write(wake_pipe[1], "x", 1);
+		(void)r;
+	}
+	errno = saved;
+}
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: mentorbot run -c FILE [-v]     run the daemon\n"
+	      "       mentorbot check-config -c FILE   check a configuration file\n"
+	      "       mentorbot parse [FILE.eml|-]     show how the bot reads a mail (JSON)\n"
+	      "       mentorbot --help | --version\n",
+	      f);
+}
+
+/* Load config or print every error.  Returns 0 on success. */
+static int
+load_config(const char *path, struct config *cfg)
+{
+	struct buf errors = BUF_INIT;
+	int n = config_load(path, cfg, &errors);
+	if (n) {
+		fputs(errors.p ? errors.p : "", stderr);
+		fprintf(stderr, "%s: %d error%s\n", path, n, n == 1 ? "" : "s");
+	}
+	buf_free(&errors);
+	return n;
+}
+
+static int
+load_templates(const char *dir, struct templates **out)
+{
+	struct buf errors = BUF_INIT;
+	int n = templates_load(dir, out, &errors);
+	if (n) {
+		fputs(errors.p ? errors.p : "", stderr);
+		fprintf(stderr, "templates in %s: %d problem%s\n", dir, n, n == 1 ? "" : "s");
+	}
+	buf_free(&errors);
+	return n;
+}
+
+static int
+cmd_check_config(const char *path)
+{
+	struct config cfg;
+	int n = load_config(path, &cfg);
+	if (!n) {
+		struct templates *t = NULL;
+		n = load_templates(cfg.bot.templates, &t);
+		templates_free(t);
+	}
+	if (!n)
+		printf("%s: OK\n", path);
+	config_free(&cfg);
+	return n ? 1 : 0;
+}
+
+static char *
+read_all(const char *path, size_t *len)
+{
+	FILE *f = (!path || strcmp(path, "-") == 0) ? stdin : fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "mentorbot: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	struct buf b = BUF_INIT;
+	char chunk[65536];
+	size_t n;
+	/* hard stop well above any sane cap: the parser reports the cap itself */
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < 256u * 1024 * 1024)
+		buf_add(&b, chunk, n);
+	if (f != stdin)
+		fclose(f);
+	*len = b.len;
+	return buf_detach(&b);
+}
+
+static json_t *
+jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static int
+cmd_parse(const char *path)
+{
+	size_t len;
+	char *raw = read_all(path, &len);
+	if (!raw)
+		return 1;
+	struct mail_caps caps = MAIL_CAPS_DEFAULT;
+	struct parsed_mail pm;
+	mime_parse(raw, len, &caps, &pm);
+	char *text = quote_strip(pm.text ? pm.text : "");
+	struct mail_cmd mc;
+	mail_find_command(pm.subject, text, &mc);
+	json_t *o = json_object();
+	json_object_set_new(o, "from", jstr(pm.from_addr));
+	json_object_set_new(o, "subject", jstr(pm.subject));
+	json_object_set_new(o, "message_id", jstr(pm.message_id));
+	json_object_set_new(o, "lang", json_string(mail_lang(&pm, &mc, text, NULL, "de")));
+	json_object_set_new(o, "auto", json_boolean(pm.is_auto || pm.is_bounce));
+	json_object_set_new(o, "auto_reason", jstr(pm.auto_reason ? pm.auto_reason : (pm.is_bounce ? "bounce" : NULL)));
+	json_object_set_new(o, "bounce", json_boolean(pm.is_bounce));
+	json_object_set_new(o, "text", json_string(text));
+	json_object_set_new(o, "html", json_boolean(pm.text_from_html));
+	json_object_set_new(o, "command", mc.cmd ? json_string(mc.cmd->name) : json_null());
+	json_t *args = json_array();
+	if (mc.cmd) {
+		char **w;
+		int n = words_split(mc.argline, &w, 32);
+		for (int i = 0; i < n; i++)
+			json_array_append_new(args, json_string(w[i]));
+		words_free(w, n);
+	}
+	json_object_set_new(o, "args", args);
+	json_object_set_new(o, "calendar", json_boolean(pm.calendar != NULL));
+	json_object_set_new(o, "error", jstr(pm.error));
+	char *out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (out) {
+		puts(out);
+		free(out);
+	}
+	json_decref(o);
+	mail_cmd_free(&mc);
+	free(text);
+	parsed_mail_free(&pm);
+	free(raw);
+	return 0;
+}
+
+struct runtime {
+	struct config *cfg;
+	struct core core;
+	struct templates *tmpl;
+	struct outbox_sender sender;
+};
+
+static void
+rt_reload(void *ud)
+{
+	struct runtime *rt = ud;
+	reload_flag = 0;
+	struct templates *t = NULL;
+	if (load_templates(rt->cfg->bot.templates, &t) == 0) {
+		templates_free(rt->tmpl);
+		rt->tmpl = t;
+		rt->core.tmpl = t;
+		log_info("SIGHUP: templates reloaded");
+	} else {
+		log_err("SIGHUP: templates have errors; keeping the old ones");
+	}
+	log_reopen();
+}
+
+static void
+rt_committed(void *ud)
+{
+	struct runtime *rt = ud;
+	outbox_kick(&rt->sender);
+}
+
+static int
+cmd_run(const char *path, int verbose)
+{
+	struct config cfg;
+	struct runtime rt;
+	memset(&rt, 0, sizeof rt);
+	if (load_config(path, &cfg)) {
+		config_free(&cfg);
+		return 1;
+	}
+	log_open(cfg.bot.log && strcmp(cfg.bot.log, "syslog") == 0, verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	if (!cfg.imap.present || !cfg.smtp.present) {
+		fprintf(stderr, "%s: [imap] and [smtp] are needed to run\n", path);
+		config_free(&cfg);
+		return 1;
+	}
+	if (load_templates(cfg.bot.templates, &rt.tmpl)) {
+		config_free(&cfg);
+		return 1;
+	}
+	struct db *db = NULL;
+	if (db_open(&db, cfg.bot.database) < 0) {
+		templates_free(rt.tmpl);
+		config_free(&cfg);
+		return 1;
+	}
+	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		fatal("pipe: %s", strerror(errno));
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	rt.cfg = &cfg;
+	rt.core.cfg = &cfg;
+	rt.core.tmpl = rt.tmpl;
+	rt.core.caps.max_size = (size_t)cfg.bot.max_mail_size;
+	rt.core.caps.max_depth = 20;
+	rt.core.caps.max_parts = 500;
+	rt.core.bot_addr = cfg.smtp.from_addr;
+	const char *at = cfg.smtp.from_addr ? strrchr(cfg.smtp.from_addr, '@') : NULL;
+	rt.core.bot_domain = at ? at + 1 : "mentorbot.invalid";
+
+	rt.sender.cfg = &cfg;
+	rt.sender.db_path = cfg.bot.database;
+	rt.sender.stop = &stop_flag;
+	if (outbox_start(&rt.sender) < 0)
+		fatal("cannot start the sender thread");
+
+	log_info("mentorbot %s started (database %s, schema %d)", MENTORBOT_VERSION, cfg.bot.database,
+		 db_schema_version(db));
+	struct mailin mi = {0};
+	mi.cfg = &cfg;
+	mi.core = &rt.core;
+	mi.db = db;
+	mi.stop = &stop_flag;
+	mi.reload = &reload_flag;
+	mi.on_reload = rt_reload;
+	mi.on_committed = rt_committed;
+	mi.ud = &rt;
+	mi.wake_fd = wake_pipe[0];
+	mailin_run(&mi);
+
+	log_info("stopping");
+	outbox_join(&rt.sender);
+	db_close(db);
+	templates_free(rt.tmpl);
+	config_free(&cfg);
+	close(wake_pipe[0]);
+	close(wake_pipe[1]);
+	log_info("stopped");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+		printf("mentorbot %s\n", MENTORBOT_VERSION);
+		return 0;
+	}
+	const char *conf = NULL, *file = NULL;
+	int verbose = 0;
+	for (int i = 2; i < argc; i++) {
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+			conf = argv[++i];
+		else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
+			verbose = 1;
+		else if (!file)
+			file = argv[i];
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (strcmp(cmd, "parse") == 0)
+		return cmd_parse(file);
+	if (!conf) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(cmd, "check-config") == 0)
+		return cmd_check_config(conf);
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(conf, verbose);
+	usage(stderr);
+	return 2;
+}

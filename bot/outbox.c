@@ -1,0 +1,146 @@
+/*
+ * outbox.c - the mail sender thread.  It owns its own SQLite connection and
+ * one SMTP handle (connection reused).  A row is marked sent right after the
+ * server accepted it; temporary failures are retried with back-off,
+ * permanent ones recorded.  The only window for a duplicate is a crash
+ * between the server's "250" and that commit; the stable Message-ID lets
+ * receivers recognise the copy.
+ */
+#include "outbox.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "smtp.h"
+#include "state/state.h"
+#include "util.h"
+
+#define SEND_BATCH 32
+
+int
+outbox_retry_delay(int attempts)
+{
+	int d = 30;
+	for (int i = 0; i < attempts && d < 3600; i++)
+		d *= 2;
+	if (d > 3600)
+		d = 3600;
+	unsigned int r;
+	random_bytes(&r, sizeof r);
+	return d - d / 4 + (int)(r % (unsigned int)(d / 2 + 1));
+}
+
+static void
+wait_kick(struct outbox_sender *o, int64_t ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&o->lock);
+	while (!o->kicked && !*o->stop)
+		if (pthread_cond_timedwait(&o->cond, &o->lock, &ts) == ETIMEDOUT)
+			break;
+	o->kicked = 0;
+	pthread_mutex_unlock(&o->lock);
+}
+
+static void *
+sender_main(void *arg)
+{
+	struct outbox_sender *o = arg;
+	struct db *db = NULL;
+	if (db_open(&db, o->db_path) < 0) {
+		log_err("outbox: cannot open the database; mail will not be sent");
+		return NULL;
+	}
+	struct smtp_settings ss = {0};
+	ss.url = o->cfg->smtp.url;
+	ss.user = o->cfg->smtp.user;
+	ss.password = o->cfg->smtp.password;
+	ss.ca_file = o->cfg->smtp.ca_file;
+	struct smtp *smtp = smtp_new(&ss);
+	int conn_backoff = 1;
+	while (!*o->stop) {
+		struct outbox_item items[SEND_BATCH];
+		size_t n = 0;
+		if (state_outbox_due(db, "mail", now_s(), items, SEND_BATCH, &n) < 0) {
+			wait_kick(o, 1000);
+			continue;
+		}
+		int conn_trouble = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct outbox_item *it = &items[i];
+			if (conn_trouble || *o->stop) {
+				outbox_item_free(it);
+				continue;
+			}
+			char err[256] = "";
+			int rc = smtp_send(smtp, it->env_from, it->rcpt, it->payload, it->len, err, sizeof err);
+			if (rc == SMTP_OK) {
+				state_outbox_sent(db, it->id);
+				conn_backoff = 1;
+			} else if (rc == SMTP_ERR_PERM || it->attempts + 1 >= OUTBOX_MAX_ATTEMPTS) {
+				log_warn("outbox %lld to %s failed permanently: %s", (long long)it->id, it->rcpt, err);
+				state_outbox_failed(db, it->id, err);
+			} else {
+				int d = outbox_retry_delay(it->attempts);
+				log_warn("outbox %lld to %s: %s; retry in %d s", (long long)it->id, it->rcpt, err, d);
+				state_outbox_retry(db, it->id, now_s() + d, err);
+				conn_trouble = 1;
+			}
+			outbox_item_free(it);
+		}
+		if (conn_trouble) {
+			/* the server is unwell: do not hammer it with the rest of the queue */
+			wait_kick(o, (int64_t)conn_backoff * 1000);
+			conn_backoff = conn_backoff * 2 > 300 ? 300 : conn_backoff * 2;
+			continue;
+		}
+		if (n == SEND_BATCH)
+			continue;
+		int64_t next = state_outbox_next_due(db, "mail", now_s());
+		wait_kick(o, next < 0 ? 60000 : (next == 0 ? 200 : next * 1000));
+	}
+	smtp_free(smtp);
+	db_close(db);
+	return NULL;
+}
+
+int
+outbox_start(struct outbox_sender *o)
+{
+	pthread_mutex_init(&o->lock, NULL);
+	pthread_cond_init(&o->cond, NULL);
+	o->kicked = 0;
+	if (pthread_create(&o->thread, NULL, sender_main, o) != 0)
+		return -1;
+	o->started = 1;
+	return 0;
+}
+
+void
+outbox_kick(struct outbox_sender *o)
+{
+	pthread_mutex_lock(&o->lock);
+	o->kicked = 1;
+	pthread_cond_signal(&o->cond);
+	pthread_mutex_unlock(&o->lock);
+}
+
+void
+outbox_join(struct outbox_sender *o)
+{
+	if (!o->started)
+		return;
+	outbox_kick(o);
+	pthread_join(o->thread, NULL);
+	o->started = 0;
+}

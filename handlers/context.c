@@ -1,0 +1,93 @@
+/*
+ * context.c - reply queueing and small helpers shared by all handlers.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/commands.h"
+#include "bot/templates.h"
+#include "bot/util.h"
+#include "handlers/handlers.h"
+
+void
+hctx_reply(struct hctx *h, const char *key, ...)
+{
+	va_list ap;
+	struct reply r = {xstrdup(key), NULL, 0};
+	va_start(ap, key);
+	const char *s;
+	while ((s = va_arg(ap, const char *)) != NULL) {
+		r.vars = xrealloc(r.vars, (r.nvars + 2) * sizeof *r.vars);
+		r.vars[r.nvars++] = xstrdup(s);
+	}
+	va_end(ap);
+	r.vars = xrealloc(r.vars, (r.nvars + 1) * sizeof *r.vars);
+	r.vars[r.nvars] = NULL;
+	h->replies = xrealloc(h->replies, (h->nreplies + 1) * sizeof *h->replies);
+	h->replies[h->nreplies++] = r;
+}
+
+void
+hctx_free_replies(struct hctx *h)
+{
+	for (size_t i = 0; i < h->nreplies; i++) {
+		for (size_t j = 0; j < h->replies[i].nvars; j++)
+			free(h->replies[i].vars[j]);
+		free(h->replies[i].vars);
+		free(h->replies[i].key);
+	}
+	free(h->replies);
+	h->replies = NULL;
+	h->nreplies = 0;
+}
+
+char *
+hctx_text(struct hctx *h, const char *key, ...)
+{
+	const char *vars[33];
+	size_t n = 0;
+	va_list ap;
+	va_start(ap, key);
+	const char *s;
+	while ((s = va_arg(ap, const char *)) != NULL && n < 32)
+		vars[n++] = s;
+	va_end(ap);
+	vars[n] = NULL;
+	return tmpl_render(h->tmpl, h->lang, key, vars);
+}
+
+const char *
+hctx_cmd_word(const struct hctx *h, const struct command *c)
+{
+	if (h->lang && strcmp(h->lang, "de") == 0 && c->aliases_de[0])
+		return c->aliases_de[0];
+	return c->name;
+}
+
+void
+token_new(char out[27])
+{
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+	unsigned char r[17];
+	random_bytes(r, 16);
+	r[16] = 0;
+	/* 26 symbols of 5 bits = 130 bits, taken from 136 random bits */
+	unsigned int acc = 0, bits = 0;
+	size_t j = 0, i = 0;
+	while (j < 26) {
+		if (bits < 5) {
+			acc = (acc << 8) | r[i++];
+			bits += 8;
+		}
+		out[j++] = alphabet[(acc >> (bits - 5)) & 31];
+		bits -= 5;
+	}
+	out[26] = '\0';
+}
+
+void
+token_hash(const char *token, char out[65])
+{
+	sha256_hex(token, strlen(token), out);
+}

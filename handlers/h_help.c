@@ -1,0 +1,54 @@
+/*
+ * h_help.c - "help [command]": the command list for the asker, or one
+ * command explained.  Everything comes from the command table and templates.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/commands.h"
+#include "bot/config.h"
+#include "bot/util.h"
+#include "handlers/handlers.h"
+
+/* The lines "  word – one-liner" for every command the asker may use. Caller frees. */
+static char *
+command_list(struct hctx *h)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < command_count; i++) {
+		const struct command *c = &command_table[i];
+		if (c->perm == PERM_STAFF && !h->staff)
+			continue;
+		char *key = xasprintf("%s.short", c->help_key);
+		char *line = hctx_text(h, key, NULL);
+		buf_addf(&b, "  %-12s %s\n", hctx_cmd_word(h, c), line);
+		free(line);
+		free(key);
+	}
+	if (b.len)
+		b.p[--b.len] = '\0';
+	return buf_detach(&b);
+}
+
+int
+h_help_run(struct hctx *h)
+{
+	char *programmes = state_programme_list(h->db);
+	char *list = command_list(h);
+	if (h->argc >= 1) {
+		const struct command *c = cmd_by_name(h->argv[0]);
+		if (!c) {
+			hctx_reply(h, "help.unknown_topic", "topic", h->argv[0], "commands", list, NULL);
+		} else {
+			char *fields = h_profile_field_list(h);
+			hctx_reply(h, c->help_key, "programmes", programmes, "fields", fields, NULL);
+			free(fields);
+		}
+	} else {
+		hctx_reply(h, "help", "commands", list, "programmes", programmes, "bot",
+			   h->cfg && h->cfg->smtp.from_addr ? h->cfg->smtp.from_addr : "", NULL);
+	}
+	free(list);
+	free(programmes);
+	return 0;
+}

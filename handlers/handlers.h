@@ -1,0 +1,81 @@
+/*
+ * handlers.h - the command handlers and the context they run in.
+ *
+ * A handler is a function of (request, state API) → state changes and
+ * replies.  It never sends anything and never speaks SQL: it calls state_*
+ * functions inside the transaction the dispatcher opened, and queues replies
+ * with hctx_reply(), which the dispatcher renders from templates and writes
+ * to the outbox in that same transaction.
+ */
+#ifndef MB_HANDLERS_H
+#define MB_HANDLERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state/state.h"
+
+struct config;
+struct templates;
+struct command;
+
+struct reply {
+	char *key;    /* template key */
+	char **vars;  /* name, value, …, NULL (owned) */
+	size_t nvars; /* number of strings in vars, without the NULL */
+};
+
+struct hctx {
+	/* environment */
+	struct db *db;
+	const struct config *cfg;
+	const struct templates *tmpl;
+	/* the request */
+	const struct command *cmd;
+	const char *transport;  /* "mail" */
+	const char *ep_kind;    /* sender endpoint kind: "mail", "xmpp", "matrix" */
+	const char *ep_addr;    /* sender endpoint address (lower case) */
+	struct person person;   /* valid when known */
+	int known;              /* the sender's endpoint is verified and belongs to person */
+	int staff;              /* sender is staff with proven ownership */
+	const char *lang;       /* reply language */
+	int argc;
+	char **argv;            /* words after the command */
+	const char *argline;    /* the rest of the line after the command, as written */
+	const char *reply_msgid; /* Message-ID the first reply will carry (for tokens) */
+	const struct token *reply_token; /* set when the mail is a plain reply to a token mail */
+	/* the answer */
+	struct reply *replies;
+	size_t nreplies;
+};
+
+/* Queue a reply: key, then name/value string pairs, then NULL.  Copies everything. */
+void hctx_reply(struct hctx *h, const char *key, ...) __attribute__((sentinel));
+void hctx_free_replies(struct hctx *h);
+/* Render a template in the request's language (for building lists inside replies). Caller frees. */
+char *hctx_text(struct hctx *h, const char *key, ...) __attribute__((sentinel));
+/* Display name of a command in the request's language (first German alias for "de"). */
+const char *hctx_cmd_word(const struct hctx *h, const struct command *c);
+
+/* help */
+int h_help_run(struct hctx *h);
+/* membership: join, confirm, leave, whoami, profile */
+int h_join_check(struct hctx *h);
+int h_join_run(struct hctx *h);
+int h_confirm_check(struct hctx *h);
+int h_confirm_run(struct hctx *h);
+/* Apply a valid, unused token (from "confirm <token>" or a plain reply). */
+int h_confirm_apply(struct hctx *h, const struct token *t);
+int h_leave_check(struct hctx *h);
+int h_leave_run(struct hctx *h);
+int h_whoami_run(struct hctx *h);
+int h_profile_check(struct hctx *h);
+int h_profile_run(struct hctx *h);
+/* The profile field names in the request's language, "a, b, c". Caller frees. */
+char *h_profile_field_list(const struct hctx *h);
+
+/* Token helpers: 128 random bits as 26 lower-case base32 characters; SHA-256 hex of it. */
+void token_new(char out[27]);
+void token_hash(const char *token, char out[65]);
+
+#endif

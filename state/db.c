@@ -1,0 +1,215 @@
+/*
+ * db.c - the SQLite connection: open, pragmas, migrations keyed on
+ * PRAGMA user_version, transactions, and a cache of prepared statements.
+ * Each thread owns its own struct db.
+ */
+#include "state/db_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Migrations: migrations[i] brings the schema from version i to i+1.  Never
+ * edit a released step; append a new one.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1: people, endpoints, programmes, memberships, profile, tokens,
+	 * inbound journal, outbox, IMAP checkpoint, reply counts, bounces */
+	"CREATE TABLE person ("
+	"  id INTEGER PRIMARY KEY, lang TEXT, name TEXT, consent_version TEXT, consent_at INTEGER,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE endpoint ("
+	"  id INTEGER PRIMARY KEY, person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL, address TEXT NOT NULL, verified INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL, UNIQUE(kind, address));"
+	"CREATE INDEX endpoint_person ON endpoint(person_id);"
+	"CREATE TABLE programme ("
+	"  id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+	"  policy TEXT NOT NULL DEFAULT 'open', created INTEGER NOT NULL);"
+	"INSERT INTO programme(slug, name, policy, created) VALUES"
+	"  ('mentoring', 'Mentoring', 'open', strftime('%s','now')),"
+	"  ('alumni', 'Alumni network', 'open', strftime('%s','now'));"
+	"CREATE TABLE membership ("
+	"  person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,"
+	"  programme TEXT NOT NULL, role TEXT NOT NULL, status TEXT NOT NULL,"
+	"  since INTEGER NOT NULL, PRIMARY KEY(person_id, programme, role));"
+	"CREATE TABLE profile ("
+	"  person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,"
+	"  field TEXT NOT NULL, value TEXT, visible INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY(person_id, field));"
+	"CREATE TABLE token ("
+	"  id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, person_id INTEGER,"
+	"  ep_kind TEXT, ep_addr TEXT, payload TEXT, lang TEXT, mail_msgid TEXT,"
+	"  created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX token_msgid ON token(mail_msgid);"
+	"CREATE TABLE inbound ("
+	"  id INTEGER PRIMARY KEY, transport TEXT NOT NULL, dedupe TEXT NOT NULL UNIQUE,"
+	"  received INTEGER NOT NULL, raw BLOB, status TEXT NOT NULL DEFAULT 'new', reason TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0, uidvalidity INTEGER, uid INTEGER,"
+	"  moved INTEGER NOT NULL DEFAULT 0, meta TEXT, finished INTEGER);"
+	"CREATE INDEX inbound_new ON inbound(status) WHERE status = 'new';"
+	"CREATE INDEX inbound_unmoved ON inbound(uidvalidity, uid) WHERE moved = 0;"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY, inbound_id INTEGER, transport TEXT NOT NULL, env_from TEXT,"
+	"  rcpt TEXT NOT NULL, message_id TEXT NOT NULL UNIQUE, payload BLOB,"
+	"  status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try INTEGER NOT NULL DEFAULT 0, last_error TEXT, created INTEGER NOT NULL,"
+	"  sent_at INTEGER);"
+	"CREATE INDEX outbox_due ON outbox(transport, next_try) WHERE status = 'pending';"
+	"CREATE TABLE imap_checkpoint ("
+	"  folder TEXT PRIMARY KEY, uidvalidity INTEGER NOT NULL, last_uid INTEGER NOT NULL);"
+	"CREATE TABLE reply_count ("
+	"  address TEXT NOT NULL, day INTEGER NOT NULL, count INTEGER NOT NULL,"
+	"  noticed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(address, day));"
+	"CREATE TABLE bounce ("
+	"  address TEXT PRIMARY KEY, count INTEGER NOT NULL, last_at INTEGER NOT NULL, last_reason TEXT);",
+};
+
+int
+db_schema_version(struct db *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+db_exec(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_err("database: %s", msg ? msg : sqlite3_errmsg(db->h));
+		sqlite3_free(msg);
+		return DB_ERR;
+	}
+	return DB_OK;
+}
+
+static int
+db_migrate(struct db *db)
+{
+	int v = db_schema_version(db);
+	int target = (int)ARRAY_LEN(migrations);
+	if (v < 0)
+		return DB_ERR;
+	if (v > target) {
+		log_err("database schema version %d is newer than this mentorbot (%d)", v, target);
+		return DB_ERR;
+	}
+	for (; v < target; v++) {
+		if (db_exec(db, "BEGIN IMMEDIATE") < 0)
+			return DB_ERR;
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+		if (db_exec(db, migrations[v]) < 0 || db_exec(db, pragma) < 0) {
+			db_exec(db, "ROLLBACK");
+			return DB_ERR;
+		}
+		if (db_exec(db, "COMMIT") < 0)
+			return DB_ERR;
+		log_info("database migrated to schema version %d", v + 1);
+	}
+	return DB_OK;
+}
+
+int
+db_open(struct db **out, const char *path)
+{
+	struct db *db = xcalloc(1, sizeof *db);
+	*out = NULL;
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		log_err("cannot open database %s: %s", path, db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->h, 10000);
+	/* WAL + FULL: a commit is on disk when db_commit returns; readers never block the writer. */
+	if (db_exec(db, "PRAGMA journal_mode = WAL") < 0 || db_exec(db, "PRAGMA synchronous = FULL") < 0 ||
+	    db_exec(db, "PRAGMA foreign_keys = ON") < 0)
+		goto fail;
+	if (db_migrate(db) < 0)
+		goto fail;
+	*out = db;
+	return DB_OK;
+fail:
+	db_close(db);
+	return DB_ERR;
+}
+
+void
+db_close(struct db *db)
+{
+	if (!db)
+		return;
+	for (size_t i = 0; i < db->nstmts; i++)
+		sqlite3_finalize(db->stmts[i].st);
+	free(db->stmts);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+int
+db_begin(struct db *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int
+db_commit(struct db *db)
+{
+	return db_exec(db, "COMMIT");
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		db_exec(db, "ROLLBACK");
+}
+
+sqlite3_stmt *
+db_stmt(struct db *db, const char *sql)
+{
+	/* Statements are keyed by the address of their (static) SQL text. */
+	for (size_t i = 0; i < db->nstmts; i++)
+		if (db->stmts[i].sql == sql) {
+			sqlite3_reset(db->stmts[i].st);
+			sqlite3_clear_bindings(db->stmts[i].st);
+			return db->stmts[i].st;
+		}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		log_err("database: cannot prepare statement: %s", sqlite3_errmsg(db->h));
+		return NULL;
+	}
+	db->stmts = xrealloc(db->stmts, (db->nstmts + 1) * sizeof *db->stmts);
+	db->stmts[db->nstmts].sql = sql;
+	db->stmts[db->nstmts].st = st;
+	db->nstmts++;
+	return st;
+}
+
+int
+db_step_done(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return DB_OK;
+	if (rc == SQLITE_CONSTRAINT)
+		return DB_NOTFOUND; /* callers use this for "already there" */
+	log_err("database: %s", sqlite3_errmsg(db->h));
+	return DB_ERR;
+}
+
+char *
+db_col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? xstrdup((const char *)t) : NULL;
+}

@@ -1,0 +1,406 @@
+/*
+ * people.c - named queries for people, endpoints, programmes, memberships,
+ * profiles and confirmation tokens.
+ */
+#include "state/db_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void
+person_free(struct person *p)
+{
+	if (!p)
+		return;
+	free(p->lang);
+	free(p->name);
+	free(p->consent_version);
+	memset(p, 0, sizeof *p);
+}
+
+int
+state_person_by_endpoint(struct db *db, const char *kind, const char *addr, struct person *out)
+{
+	static const char sql[] =
+		"SELECT p.id, p.lang, p.name, p.consent_version, p.consent_at, p.created FROM person p"
+		" JOIN endpoint e ON e.person_id = p.id WHERE e.kind = ? AND e.address = ? AND e.verified = 1";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	memset(out, 0, sizeof *out);
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, kind);
+	BIND_TEXT(st, 2, addr);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->lang = db_col_text(st, 1);
+		out->name = db_col_text(st, 2);
+		out->consent_version = db_col_text(st, 3);
+		out->consent_at = sqlite3_column_int64(st, 4);
+		out->created = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+}
+
+int
+state_person_create(struct db *db, const char *lang, int64_t *id_out)
+{
+	static const char sql[] = "INSERT INTO person(lang, created) VALUES (?, ?)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, lang);
+	sqlite3_bind_int64(st, 2, now_s());
+	int rc = db_step_done(db, st);
+	if (rc == DB_OK)
+		*id_out = sqlite3_last_insert_rowid(db->h);
+	return rc;
+}
+
+int
+state_person_set_lang(struct db *db, int64_t person, const char *lang)
+{
+	static const char sql[] = "UPDATE person SET lang = ? WHERE id = ?";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, lang);
+	sqlite3_bind_int64(st, 2, person);
+	return db_step_done(db, st);
+}
+
+int
+state_person_set_consent(struct db *db, int64_t person, const char *version, int64_t at)
+{
+	static const char sql[] = "UPDATE person SET consent_version = ?, consent_at = ? WHERE id = ?";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, version);
+	sqlite3_bind_int64(st, 2, at);
+	sqlite3_bind_int64(st, 3, person);
+	return db_step_done(db, st);
+}
+
+int
+state_endpoint_add(struct db *db, int64_t person, const char *kind, const char *addr, int verified)
+{
+	static const char sql[] =
+		"INSERT INTO endpoint(person_id, kind, address, verified, created) VALUES (?, ?, ?, ?, ?)"
+		" ON CONFLICT(kind, address) DO UPDATE SET person_id = excluded.person_id,"
+		" verified = max(verified, excluded.verified)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, person);
+	BIND_TEXT(st, 2, kind);
+	BIND_TEXT(st, 3, addr);
+	sqlite3_bind_int(st, 4, verified);
+	sqlite3_bind_int64(st, 5, now_s());
+	return db_step_done(db, st);
+}
+
+void
+endpoints_free(struct endpoint *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].kind);
+		free(v[i].addr);
+	}
+	free(v);
+}
+
+int
+state_endpoints(struct db *db, int64_t person, struct endpoint **out, size_t *n)
+{
+	static const char sql[] =
+		"SELECT kind, address, verified FROM endpoint WHERE person_id = ? ORDER BY kind, address";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, person);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		(*out)[*n].kind = db_col_text(st, 0);
+		(*out)[*n].addr = db_col_text(st, 1);
+		(*out)[*n].verified = sqlite3_column_int(st, 2);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+}
+
+int
+state_programme_exists(struct db *db, const char *slug, char **name_out)
+{
+	static const char sql[] = "SELECT name FROM programme WHERE slug = ?";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (name_out)
+		*name_out = NULL;
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, slug);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && name_out)
+		*name_out = db_col_text(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+}
+
+char *
+state_programme_list(struct db *db)
+{
+	static const char sql[] = "SELECT slug FROM programme ORDER BY id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	struct buf b = BUF_INIT;
+	if (!st)
+		return buf_detach(&b);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (b.len)
+			buf_adds(&b, ", ");
+		buf_adds(&b, (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_reset(st);
+	return buf_detach(&b);
+}
+
+int
+state_membership_set(struct db *db, int64_t person, const char *programme, const char *role, const char *status)
+{
+	static const char sql[] =
+		"INSERT INTO membership(person_id, programme, role, status, since) VALUES (?, ?, ?, ?, ?)"
+		" ON CONFLICT(person_id, programme, role) DO UPDATE SET status = excluded.status,"
+		" since = CASE WHEN status = excluded.status THEN since ELSE excluded.since END";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, person);
+	BIND_TEXT(st, 2, programme);
+	BIND_TEXT(st, 3, role);
+	BIND_TEXT(st, 4, status);
+	sqlite3_bind_int64(st, 5, now_s());
+	return db_step_done(db, st);
+}
+
+int
+state_membership_leave(struct db *db, int64_t person, const char *programme, int *changed)
+{
+	static const char sql[] =
+		"UPDATE membership SET status = 'left', since = ? WHERE person_id = ? AND status != 'left'"
+		" AND (?3 IS NULL OR programme = ?3)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	*changed = 0;
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, now_s());
+	sqlite3_bind_int64(st, 2, person);
+	if (programme)
+		BIND_TEXT(st, 3, programme);
+	int rc = db_step_done(db, st);
+	if (rc == DB_OK)
+		*changed = sqlite3_changes(db->h);
+	return rc;
+}
+
+void
+memberships_free(struct membership *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].programme);
+		free(v[i].name);
+		free(v[i].role);
+		free(v[i].status);
+	}
+	free(v);
+}
+
+int
+state_memberships(struct db *db, int64_t person, struct membership **out, size_t *n)
+{
+	static const char sql[] =
+		"SELECT m.programme, coalesce(p.name, m.programme), m.role, m.status, m.since FROM membership m"
+		" LEFT JOIN programme p ON p.slug = m.programme WHERE m.person_id = ? ORDER BY m.programme, m.role";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, person);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		struct membership *m = &(*out)[*n];
+		m->programme = db_col_text(st, 0);
+		m->name = db_col_text(st, 1);
+		m->role = db_col_text(st, 2);
+		m->status = db_col_text(st, 3);
+		m->since = sqlite3_column_int64(st, 4);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+}
+
+int
+state_profile_set(struct db *db, int64_t person, const char *field, const char *value)
+{
+	static const char sql[] =
+		"INSERT INTO profile(person_id, field, value) VALUES (?, ?, ?)"
+		" ON CONFLICT(person_id, field) DO UPDATE SET value = excluded.value";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, person);
+	BIND_TEXT(st, 2, field);
+	BIND_TEXT(st, 3, value);
+	return db_step_done(db, st);
+}
+
+int
+state_profile_set_visible(struct db *db, int64_t person, const char *field, int visible)
+{
+	static const char sql[] =
+		"INSERT INTO profile(person_id, field, value, visible) VALUES (?, ?, NULL, ?)"
+		" ON CONFLICT(person_id, field) DO UPDATE SET visible = excluded.visible";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, person);
+	BIND_TEXT(st, 2, field);
+	sqlite3_bind_int(st, 3, visible);
+	return db_step_done(db, st);
+}
+
+void
+profile_free(struct profile_field *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].field);
+		free(v[i].value);
+	}
+	free(v);
+}
+
+int
+state_profile(struct db *db, int64_t person, struct profile_field **out, size_t *n)
+{
+	static const char sql[] = "SELECT field, value, visible FROM profile WHERE person_id = ? ORDER BY field";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, person);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		(*out)[*n].field = db_col_text(st, 0);
+		(*out)[*n].value = db_col_text(st, 1);
+		(*out)[*n].visible = sqlite3_column_int(st, 2);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+}
+
+void
+token_free(struct token *t)
+{
+	if (!t)
+		return;
+	free(t->kind);
+	free(t->ep_kind);
+	free(t->ep_addr);
+	free(t->payload);
+	free(t->lang);
+	memset(t, 0, sizeof *t);
+}
+
+int
+state_token_add(struct db *db, const char *hash, const struct token *t, const char *mail_msgid)
+{
+	static const char sql[] =
+		"INSERT INTO token(hash, kind, person_id, ep_kind, ep_addr, payload, lang, mail_msgid, created, expires)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, hash);
+	BIND_TEXT(st, 2, t->kind);
+	if (t->person)
+		sqlite3_bind_int64(st, 3, t->person);
+	BIND_TEXT(st, 4, t->ep_kind);
+	BIND_TEXT(st, 5, t->ep_addr);
+	BIND_TEXT(st, 6, t->payload);
+	BIND_TEXT(st, 7, t->lang);
+	BIND_TEXT(st, 8, mail_msgid);
+	sqlite3_bind_int64(st, 9, now_s());
+	sqlite3_bind_int64(st, 10, t->expires);
+	return db_step_done(db, st);
+}
+
+static int
+token_row(sqlite3_stmt *st, struct token *out)
+{
+	memset(out, 0, sizeof *out);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->kind = db_col_text(st, 1);
+		out->person = sqlite3_column_int64(st, 2);
+		out->ep_kind = db_col_text(st, 3);
+		out->ep_addr = db_col_text(st, 4);
+		out->payload = db_col_text(st, 5);
+		out->lang = db_col_text(st, 6);
+		out->expires = sqlite3_column_int64(st, 7);
+		out->used = sqlite3_column_int(st, 8);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+}
+
+#define TOKEN_COLS "id, kind, person_id, ep_kind, ep_addr, payload, lang, expires, used"
+
+int
+state_token_by_hash(struct db *db, const char *hash, struct token *out)
+{
+	static const char sql[] = "SELECT " TOKEN_COLS " FROM token WHERE hash = ?";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, hash);
+	return token_row(st, out);
+}
+
+int
+state_token_by_msgid(struct db *db, const char *msgid, struct token *out)
+{
+	static const char sql[] =
+		"SELECT " TOKEN_COLS " FROM token WHERE mail_msgid = ? ORDER BY id DESC LIMIT 1";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, msgid);
+	return token_row(st, out);
+}
+
+int
+state_token_use(struct db *db, int64_t id)
+{
+	static const char sql[] = "UPDATE token SET used = 1 WHERE id = ?";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	return db_step_done(db, st);
+}

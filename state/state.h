@@ -1,0 +1,170 @@
+/*
+ * state.h - everything mentorbot keeps, behind named operations.  This is
+ * the only module that speaks SQL.  One struct db is one SQLite connection;
+ * it is used by one thread at a time (each thread opens its own).
+ *
+ * Writes happen inside db_begin()/db_commit() (BEGIN IMMEDIATE).  The
+ * database runs in WAL mode with synchronous=FULL, so a returned
+ * db_commit() is durable: only after it may a mail be flagged or moved.
+ *
+ * Strings returned inside structs are owned by the struct and freed by its
+ * *_free() function.  Functions return 0 on success, 1 for "not found"
+ * where stated, and a negative value on a database error (logged).
+ */
+#ifndef MB_STATE_H
+#define MB_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+
+enum { DB_OK = 0, DB_NOTFOUND = 1, DB_ERR = -1 };
+
+/* Open (creating if needed) and migrate to the current schema version. */
+int db_open(struct db **out, const char *path);
+void db_close(struct db *db);
+int db_schema_version(struct db *db);
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+
+/* ---- people and endpoints ---- */
+struct person {
+	int64_t id;
+	char *lang;          /* "de"/"en" or NULL */
+	char *name;          /* or NULL */
+	char *consent_version;
+	int64_t consent_at;
+	int64_t created;
+};
+void person_free(struct person *p);
+/* Person owning a *verified* endpoint (kind "mail"/"xmpp"/"matrix"). DB_NOTFOUND if none. */
+int state_person_by_endpoint(struct db *db, const char *kind, const char *addr, struct person *out);
+int state_person_create(struct db *db, const char *lang, int64_t *id_out);
+int state_person_set_lang(struct db *db, int64_t person, const char *lang);
+int state_person_set_consent(struct db *db, int64_t person, const char *version, int64_t at);
+/* Add (or re-verify) an endpoint for person. */
+int state_endpoint_add(struct db *db, int64_t person, const char *kind, const char *addr, int verified);
+struct endpoint {
+	char *kind;
+	char *addr;
+	int verified;
+};
+/* All endpoints of a person; *out is an array the caller frees with endpoints_free. */
+int state_endpoints(struct db *db, int64_t person, struct endpoint **out, size_t *n);
+void endpoints_free(struct endpoint *v, size_t n);
+
+/* ---- programmes and memberships ---- */
+struct membership {
+	char *programme; /* slug */
+	char *name;      /* display name */
+	char *role;      /* mentee, mentor, alumnus, member */
+	char *status;    /* active, pending, left */
+	int64_t since;
+};
+int state_programme_exists(struct db *db, const char *slug, char **name_out);
+/* Slugs of all programmes, for help texts: "a, b, c". Caller frees. */
+char *state_programme_list(struct db *db);
+int state_membership_set(struct db *db, int64_t person, const char *programme, const char *role,
+			 const char *status);
+/* Set status of every matching active/pending membership; programme NULL = all. *changed gets the count. */
+int state_membership_leave(struct db *db, int64_t person, const char *programme, int *changed);
+int state_memberships(struct db *db, int64_t person, struct membership **out, size_t *n);
+void memberships_free(struct membership *v, size_t n);
+
+/* ---- profile ---- */
+int state_profile_set(struct db *db, int64_t person, const char *field, const char *value);
+int state_profile_set_visible(struct db *db, int64_t person, const char *field, int visible);
+struct profile_field {
+	char *field;
+	char *value;
+	int visible;
+};
+int state_profile(struct db *db, int64_t person, struct profile_field **out, size_t *n);
+void profile_free(struct profile_field *v, size_t n);
+
+/* ---- tokens (reply-to-confirm) ----
+ * Only the SHA-256 of a token is stored.  mail_msgid is the Message-ID of
+ * the mail that carried the token, so a plain reply to it can confirm. */
+struct token {
+	int64_t id;
+	char *kind;      /* "join", "link" */
+	int64_t person;  /* 0 when none yet */
+	char *ep_kind;
+	char *ep_addr;
+	char *payload;   /* e.g. programme slug */
+	char *lang;
+	int64_t expires;
+	int used;
+};
+void token_free(struct token *t);
+int state_token_add(struct db *db, const char *hash, const struct token *t, const char *mail_msgid);
+int state_token_by_hash(struct db *db, const char *hash, struct token *out);
+int state_token_by_msgid(struct db *db, const char *msgid, struct token *out);
+int state_token_use(struct db *db, int64_t id);
+
+/* ---- inbound journal ---- */
+struct inbound {
+	int64_t id;
+	char *transport;
+	char *dedupe;
+	char *raw;      /* the message bytes (mail) or text (chat) */
+	size_t rawlen;
+	int attempts;
+	uint32_t uid;
+	uint32_t uidvalidity;
+	char *meta;     /* transport specific, or NULL */
+};
+void inbound_free(struct inbound *m);
+/* Record a message; DB_NOTFOUND (1) when the dedupe key is already known (then nothing changes). */
+int state_inbound_add(struct db *db, const char *transport, const char *dedupe, const char *raw, size_t rawlen,
+		      uint32_t uidvalidity, uint32_t uid, const char *meta, int64_t *id_out);
+/* Up to max ids of messages in status 'new', oldest first; with their attempt counts. */
+int state_inbound_pending(struct db *db, const char *transport, int64_t *ids, int *attempts, size_t max, size_t *n);
+int state_inbound_get(struct db *db, int64_t id, struct inbound *out);
+int state_inbound_attempt(struct db *db, const int64_t *ids, size_t n);
+/* status: done, ignored, quarantined. reason may be NULL. */
+int state_inbound_finish(struct db *db, int64_t id, const char *status, const char *reason);
+/* Mail still to move: (uid, status) of finished messages of this uidvalidity not yet moved. */
+int state_inbound_unmoved(struct db *db, uint32_t uidvalidity, uint32_t *uids, int *quarantine, size_t max,
+			  size_t *n);
+int state_inbound_mark_moved(struct db *db, uint32_t uidvalidity, const uint32_t *uids, size_t n);
+/* Re-mark a uid as moved even though it was deduplicated (an older copy exists). */
+int state_inbound_purge(struct db *db, int64_t older_than);
+
+/* ---- IMAP checkpoint ---- */
+int state_imap_checkpoint(struct db *db, const char *folder, uint32_t *uidvalidity, uint32_t *last_uid);
+int state_imap_set_checkpoint(struct db *db, const char *folder, uint32_t uidvalidity, uint32_t last_uid);
+
+/* ---- outbox ---- */
+struct outbox_item {
+	int64_t id;
+	char *transport;
+	char *env_from;
+	char *rcpt;
+	char *payload;
+	size_t len;
+	int attempts;
+};
+void outbox_item_free(struct outbox_item *o);
+/* DB_NOTFOUND if message_id already queued (idempotent). */
+int state_outbox_add(struct db *db, int64_t inbound, const char *transport, const char *env_from, const char *rcpt,
+		     const char *message_id, const char *payload, size_t len);
+int state_outbox_due(struct db *db, const char *transport, int64_t now, struct outbox_item *out, size_t max,
+		     size_t *n);
+int state_outbox_sent(struct db *db, int64_t id);
+int state_outbox_retry(struct db *db, int64_t id, int64_t next_try, const char *err);
+int state_outbox_failed(struct db *db, int64_t id, const char *err);
+/* Seconds until the next pending item is due (-1 if none). */
+int64_t state_outbox_next_due(struct db *db, const char *transport, int64_t now);
+int state_outbox_count(struct db *db, const char *status, int64_t *n);
+
+/* ---- reply limit and bounces ---- */
+/* Count one more reply for addr today; *count gets the count before this one, *noticed whether the notice went. */
+int state_reply_count(struct db *db, const char *addr, int64_t day, int *count, int *noticed);
+int state_reply_bump(struct db *db, const char *addr, int64_t day, int notice);
+int state_bounce_record(struct db *db, const char *addr, const char *reason, int64_t at);
+int state_bounce_count(struct db *db, const char *addr, int *count);
+
+#endif
