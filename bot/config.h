@@ -2,10 +2,14 @@
  * config.h - the INI configuration file (product.md §6).
  *
  * Syntax: [section] headers, "key = value" lines, comments start with ';' or
- * '#' at the beginning of a line, or with " ;" / " #" after a value
- * (whitespace then the comment char).  Keys are case-insensitive.
+ * '#' at the beginning of a line, or with " ;" / " # " after a value
+ * (whitespace then the comment char; after a value '#' must also be followed
+ * by whitespace, so "rooms = !a:x, #alias:x" keeps its Matrix alias).  A ';'
+ * or '#' without whitespace before it is part of the value.  Keys are
+ * case-insensitive.  A UTF-8 BOM and CRLF line ends are accepted.
  * "*_file" keys (password_file, access_token_file) read the secret from the
- * first line of that file.  Unknown sections/keys and bad values are errors
+ * first line of that file (a relative path is taken from the directory of
+ * the configuration file).  Unknown sections/keys and bad values are errors
  * reported as "FILE:LINE: message".  Plain-text transports are refused
  * unless the host is a loopback address.
  *
@@ -69,6 +73,8 @@ struct config {
 		char *from_addr;    /* addr-spec of from, lower case */
 		char *ca_file;
 		int rate;           /* max mails per second, 0 = unlimited (default) */
+		int starttls_required; /* 1: smtp:// to a non-loopback host, STARTTLS is
+		                        * mandatory (CURLUSESSL_ALL); 0: smtps:// or loopback */
 	} smtp;
 	struct {
 		int present;
@@ -109,7 +115,9 @@ struct buf;
 int config_load(const char *path, struct config *cfg, struct buf *errors);
 void config_free(struct config *cfg);
 
-/* Parse a URL "scheme://host[:port][/path]".  0 ok, -1 malformed. Fills *u (caller frees with url_parts_free). */
+/* Parse a URL "scheme://host[:port][/path]" (no user info, query or
+ * fragment; path %-decoded).  0 ok, -1 malformed.  Fills *u only on success
+ * (caller frees with url_parts_free). */
 int url_parse(const char *url, struct url_parts *u);
 void url_parts_free(struct url_parts *u);
 

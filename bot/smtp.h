@@ -22,14 +22,22 @@ struct smtp_settings {
 };
 
 struct smtp;
-/* Caller owns the result; settings strings must outlive it. */
+/* Caller owns the result; settings strings must outlive it.  NULL (and a
+ * log line) when the URL is not smtp:// or smtps:// or curl cannot start. */
 struct smtp *smtp_new(const struct smtp_settings *s);
 void smtp_free(struct smtp *s);
 
-/* Send data (CRLF lines, dot-stuffing done by curl) from env_from to rcpt.
+/* Send data (CRLF lines, dot-stuffing done by curl) from env_from ("" for
+ * the null sender) to rcpt.  data is borrowed for the call only.
  * Returns SMTP_OK, SMTP_ERR_TEMP (connection trouble, 4xx: retry later) or
- * SMTP_ERR_PERM (5xx: record, do not retry), with a one-line reason in err. */
+ * SMTP_ERR_PERM (5xx: record, do not retry), with a one-line reason in err.
+ * Login, TLS and certificate failures count as SMTP_ERR_TEMP: they are the
+ * server's or the configuration's fault, not this message's. */
 int smtp_send(struct smtp *s, const char *env_from, const char *rcpt,
 	      const char *data, size_t len, char *err, size_t errlen);
+
+/* Number of TCP connections opened so far (connection reuse keeps this at 1
+ * for a run of sends; for tests and metrics). */
+unsigned long smtp_connect_count(const struct smtp *s);
 
 #endif

@@ -1,0 +1,197 @@
+"""bench_mail.py - the mail pipeline's figures (issue: mail pipeline).
+
+Prints `name: value` lines.  Every comparison is measured in the same run
+against the same private Dovecot + OpenSMTPD:
+
+  bench.mail.ingest_cmds_per_s   2,000 command mails already in the bot's Maildir,
+                                 bot started: journalled + handled (durable) per second
+  bench.mail.replies_per_s       the bot's replies accepted by the MTA per second
+  bench.mail.bare_smtp_per_s     a plain SMTP client submitting as many mails of the
+                                 same size to the same MTA over one connection
+  bench.mail.replies_vs_bare     their ratio (target >= 0.8)
+  bench.mail.idle_floor_ms       a bare IMAP IDLE client: SMTP submission -> EXISTS
+  bench.mail.latency_p50_ms/_p99_ms  one mail at a time: SMTP submission -> the reply
+                                 in the person's INBOX (seen by IDLE), bot in IDLE
+  bench.mail.rss_kb              the bot's peak RSS (VmHWM) over the whole run
+"""
+import os
+import socket
+import sqlite3
+import smtplib
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import lib  # noqa: E402
+
+N = int(os.environ.get("BENCH_MAIL_N", "2000"))
+LAT_N = int(os.environ.get("BENCH_LAT_N", "40"))
+
+
+def out(name, value, fmt="%.1f"):
+    print(("%s: " + fmt) % (name, value), flush=True)
+
+
+def db_count(path, sql):
+    for _ in range(50):
+        try:
+            c = sqlite3.connect(path, timeout=5)
+            try:
+                return c.execute(sql).fetchone()[0]
+            finally:
+                c.close()
+        except sqlite3.OperationalError:
+            time.sleep(0.01)
+    return 0
+
+
+def wait_until(pred, timeout, step=0.01):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return None
+
+
+class Idle:
+    """A bare IMAP IDLE client on one mailbox (raw socket, like a MUA)."""
+
+    def __init__(self, user):
+        self.s = socket.create_connection((lib.HOST, lib.IMAP_PORT))
+        self.f = self.s.makefile("rb")
+        self.f.readline()
+        self.cmd(b"a LOGIN %s %s" % (user.encode(), lib.PASSWORD.encode()))
+        self.cmd(b"b SELECT INBOX")
+
+    def cmd(self, line):
+        tag = line.split(b" ", 1)[0]
+        self.s.sendall(line + b"\r\n")
+        while True:
+            r = self.f.readline()
+            if not r or r.startswith(tag + b" "):
+                return r
+
+    def start(self):
+        self.s.sendall(b"i IDLE\r\n")
+        while not self.f.readline().startswith(b"+"):
+            pass
+
+    def wait_exists(self):
+        while True:
+            r = self.f.readline()
+            if not r or r.rstrip().endswith(b"EXISTS"):
+                return
+
+    def done(self):
+        self.s.sendall(b"DONE\r\n")
+        while True:
+            r = self.f.readline()
+            if not r or r.startswith(b"i "):
+                return
+
+
+def rss_peak(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def main():
+    lib.start_servers()
+    lib.begin_test("bench", "bench_mail")
+    try:
+        run()
+    finally:
+        for p in lib.end_test():
+            print("# " + p)
+        lib.stop_servers(remove=True)
+
+
+def run():
+    bot = lib.Bot("bench", config={"bot": {"reply_limit": "100000"}}, start=False)
+    senders = ["bench%03d@%s" % (i % 200, lib.DOMAIN) for i in range(N)]
+    raws = [lib.make_mail(s, bot.address, "help", "help\n") for s in senders]
+    lib.write_maildir(bot.address, raws)
+
+    # --- ingest: all N journalled and handled (each in its own durable transaction)
+    t0 = time.monotonic()
+    bot.start()
+    pid = bot.proc.pid
+    done = wait_until(lambda: db_count(bot.database, "SELECT count(*) FROM inbound WHERE status != 'new'") >= N
+                      or None, 300, 0.005)
+    t_ingest = time.monotonic() - t0
+    if not done:
+        print("# ingest did not finish; handled %d" % db_count(bot.database, "SELECT count(*) FROM inbound"))
+    out("bench.mail.ingest_cmds_per_s", N / t_ingest)
+
+    # --- replies: first to last accepted by the MTA
+    first = wait_until(lambda: db_count(bot.database, "SELECT count(*) FROM outbox WHERE status='sent'") > 0 or None,
+                       120, 0.002)
+    t_first = time.monotonic()
+    wait_until(lambda: db_count(bot.database, "SELECT count(*) FROM outbox WHERE status='sent'") >= N or None, 600,
+               0.01)
+    t_all = time.monotonic()
+    sent = db_count(bot.database, "SELECT count(*) FROM outbox WHERE status='sent'")
+    size = db_count(bot.database, "SELECT avg(length(payload)) FROM outbox") or 2000
+    rate = (sent - 1) / (t_all - t_first) if first and sent > 1 else 0.0
+    out("bench.mail.replies_per_s", rate)
+
+    # --- bare SMTP client, same count, same size, same recipients, one connection
+    body = ("x" * 68 + "\r\n") * max(1, int(size) // 70)
+    t0 = time.monotonic()
+    with smtplib.SMTP(lib.HOST, lib.SMTP_PORT, timeout=60) as s:
+        for i in range(N):
+            rcpt = senders[i]
+            data = ("From: bare@%s\r\nTo: %s\r\nSubject: bare %d\r\nMessage-ID: <bare%d.%s@%s>\r\n\r\n%s" %
+                    (lib.DOMAIN, rcpt, i, i, lib.RUN_ID, lib.DOMAIN, body)).encode()
+            s.sendmail("bare@" + lib.DOMAIN, [rcpt], data)
+    bare = N / (time.monotonic() - t0)
+    out("bench.mail.bare_smtp_per_s", bare)
+    out("bench.mail.replies_vs_bare", rate / bare if bare else 0.0, "%.2f")
+
+    # --- IDLE floor: SMTP submission -> EXISTS for a bare client
+    person = "floor@%s" % lib.DOMAIN
+    lib.send(person, person, "warm-up", "x")
+    time.sleep(1.0)
+    idle = Idle(person)
+    floor = []
+    for i in range(LAT_N // 2):
+        idle.start()
+        t0 = time.monotonic()
+        lib.send("someone@" + lib.DOMAIN, person, "floor %d" % i, "x")
+        idle.wait_exists()
+        floor.append((time.monotonic() - t0) * 1000)
+        idle.done()
+    out("bench.mail.idle_floor_ms", statistics.median(floor))
+
+    # --- latency through the bot: submission -> reply in the person's INBOX
+    person = "lat@%s" % lib.DOMAIN
+    lib.send(bot.address, person, "warm-up", "x")   # creates the mailbox
+    time.sleep(1.0)
+    idle = Idle(person)
+    lat = []
+    for i in range(LAT_N):
+        idle.start()
+        t0 = time.monotonic()
+        lib.send(person, bot.address, "help", "help")
+        idle.wait_exists()
+        lat.append((time.monotonic() - t0) * 1000)
+        idle.done()
+    lat.sort()
+    out("bench.mail.latency_p50_ms", statistics.median(lat))
+    out("bench.mail.latency_p99_ms", lat[min(len(lat) - 1, int(len(lat) * 0.99))])
+    out("bench.mail.latency_target_ms", 2 * statistics.median(floor) + 200)
+    out("bench.mail.rss_kb", rss_peak(pid), "%d")
+    bot.stop()
+
+
+if __name__ == "__main__":
+    main()
