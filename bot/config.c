@@ -787,7 +787,7 @@ set_defaults(struct config *c)
 	c->imap.poll_interval = 60;
 	c->xmpp.tls_required = 1;
 	c->xmpp.nick = xstrdup("MentorBot");
-	c->bridge.relay_pattern = xstrdup("^\\[[^]]+\\] ");
+	c->bridge.relay_pattern = xstrdup("^\\[([^]]+)\\] ");
 }
 
 static char *

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "commands.h"
 #include "config.h"
 #include "handlers/handlers.h"
@@ -111,15 +113,24 @@ reply_msgid(const struct core *core, const char *dedupe, size_t n)
 	return xasprintf("mb.%s.%zu@%s", hex, n, core->bot_domain);
 }
 
+/* Where the replies of one inbound message go. */
 struct mailctx {
 	struct db *db;
 	const struct core *core;
 	const struct inbound *row;
-	const struct parsed_mail *pm;
+	const struct parsed_mail *pm; /* mail: the mail answered (threading); NULL for chat */
 	const char *lang;
-	const char *rcpt;
-	int nsent;
+	const char *rcpt;             /* mail: the sender's address */
+	int nsent;                    /* replies queued so far: part of each stable id */
+	/* chat answers */
+	const char *transport;        /* "xmpp"/"matrix" when the message came from chat */
+	const char *room;             /* room of the message, or NULL for a direct chat */
+	const char *nick;             /* the asker's nick in the room */
+	const char *sender;           /* the asker's endpoint address */
+	int sender_direct;            /* 1 if sender can get a direct message */
 };
+
+#define CHAT_ROOM_MAX_LINES 4
 
 /* Render one reply and queue it as a mail in the outbox. */
 static int
@@ -168,6 +179,94 @@ queue_reply(struct mailctx *m, const char *key, const char *const *vars)
 	return rc;
 }
 
+/* Queue a chat message in the outbox of transport (payload documented in chat.h). */
+static int
+queue_chat(struct mailctx *m, const char *transport, const char *to, const char *type, const char *body)
+{
+	char *msgid = reply_msgid(m->core, m->row->dedupe, (size_t)m->nsent++);
+	json_t *o = json_pack("{s:s, s:s, s:s}", "to", to, "type", type, "body", body);
+	char *payload = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	int rc = state_outbox_add(m->db, m->row->id, transport, NULL, to, msgid, payload, strlen(payload));
+	if (rc == DB_NOTFOUND)
+		rc = DB_OK;
+	if (rc == DB_OK && m->core->notify)
+		m->core->notify(m->core->notify_ud, transport);
+	free(payload);
+	free(msgid);
+	return rc;
+}
+
+/* A fresh mail (not a reply) to addr, e.g. a link code: subject from "<key>.subject". */
+static int
+queue_mail_to(struct mailctx *m, const char *addr, const char *key, const char *const *vars)
+{
+	const struct core *core = m->core;
+	char *skey = xasprintf("%s.subject", key);
+	char *subject = tmpl_render(core->tmpl, m->lang, skey, vars);
+	char *main_text = tmpl_render(core->tmpl, m->lang, key, vars);
+	char *sig = tmpl_render(core->tmpl, m->lang, "signature", NULL);
+	char *body = xasprintf("%s\n\n%s\n", main_text, sig);
+	char *msgid = reply_msgid(core, m->row->dedupe, (size_t)m->nsent++);
+	struct mail_header extra[] = {{"X-Mentorbot-Reply", key}};
+	struct mail_out mo = {0};
+	mo.from = core->cfg->smtp.from;
+	mo.to = addr;
+	mo.subject = subject;
+	mo.message_id = msgid;
+	mo.auto_submitted = "auto-generated";
+	mo.text = body;
+	mo.lang = m->lang;
+	mo.extra = extra;
+	mo.nextra = 1;
+	size_t len;
+	char *raw = mail_compose(&mo, &len);
+	int rc = raw ? state_outbox_add(m->db, m->row->id, "mail", core->cfg->smtp.from_addr, addr, msgid, raw, len)
+		     : DB_OK;
+	if (rc == DB_NOTFOUND)
+		rc = DB_OK;
+	if (rc == DB_OK && raw && core->notify)
+		core->notify(core->notify_ud, "mail");
+	free(raw);
+	free(msgid);
+	free(body);
+	free(sig);
+	free(main_text);
+	free(subject);
+	free(skey);
+	return rc;
+}
+
+/* Answer in the chat the message came from: short in the room, long ones directly with a pointer. */
+static int
+queue_chat_answer(struct mailctx *m, const char *key, const char *const *vars)
+{
+	char *text = tmpl_render(m->core->tmpl, m->lang, key, vars);
+	int rc;
+	if (!m->room) {
+		rc = queue_chat(m, m->transport, m->sender, "chat", text);
+	} else {
+		size_t lines = 1;
+		for (const char *p = text; *p; p++)
+			lines += *p == '\n';
+		if (lines <= CHAT_ROOM_MAX_LINES || !m->sender_direct) {
+			char *body = m->nick ? xasprintf("%s: %s", m->nick, text) : xstrdup(text);
+			rc = queue_chat(m, m->transport, m->room, "groupchat", body);
+			free(body);
+		} else {
+			rc = queue_chat(m, m->transport, m->sender, "chat", text);
+			if (rc == DB_OK) {
+				const char *pv[] = {"nick", m->nick ? m->nick : "", NULL};
+				char *ptr = tmpl_render(m->core->tmpl, m->lang, "chat.see_direct", pv);
+				rc = queue_chat(m, m->transport, m->room, "groupchat", ptr);
+				free(ptr);
+			}
+		}
+	}
+	free(text);
+	return rc;
+}
+
 /* Apply the per-sender daily reply limit.  1: may reply; 0: send the notice (once); -1: stay silent. */
 static int
 reply_allowance(struct mailctx *m, int wanted, int *rc)
@@ -201,9 +300,21 @@ emit_replies(struct mailctx *m, struct hctx *h)
 {
 	int rc = DB_OK;
 	for (size_t i = 0; i < h->nreplies && rc == DB_OK; i++) {
-		rc = queue_reply(m, h->replies[i].key, (const char *const *)h->replies[i].vars);
-		if (rc == DB_OK)
-			rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 0);
+		const struct reply *r = &h->replies[i];
+		const char *const *vars = (const char *const *)r->vars;
+		if (r->to_kind && strcmp(r->to_kind, "mail") == 0) {
+			rc = queue_mail_to(m, r->to_addr, r->key, vars);
+		} else if (r->to_kind) {
+			char *text = tmpl_render(m->core->tmpl, m->lang, r->key, vars);
+			rc = queue_chat(m, r->to_kind, r->to_addr, "chat", text);
+			free(text);
+		} else if (m->pm) {
+			rc = queue_reply(m, r->key, vars);
+			if (rc == DB_OK)
+				rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 0);
+		} else {
+			rc = queue_chat_answer(m, r->key, vars);
+		}
 	}
 	return rc;
 }
@@ -336,7 +447,8 @@ run_command(struct hctx *h, const struct mail_cmd *mc)
 	const struct command *c = h->cmd;
 	if (c->perm == PERM_MEMBER && !h->known) {
 		char *list = state_programme_list(h->db);
-		hctx_reply(h, "not_member", "address", h->ep_addr, "programmes", list, NULL);
+		hctx_reply(h, strcmp(h->ep_kind, "mail") == 0 ? "not_member" : "not_member_chat", "address", h->ep_addr,
+			   "programmes", list, NULL);
 		free(list);
 		return DB_OK;
 	}
@@ -508,8 +620,13 @@ dispatch_mail(struct db *db, const struct core *core, int64_t inbound_id, int gi
 		return rc < 0 ? rc : DISP_IGNORED;
 	}
 	mime_parse(row.raw, row.rawlen, &core->caps, &pm);
-	struct mailctx m = {db, core, &row, &pm, core->cfg->bot.language ? core->cfg->bot.language : "de",
-			    pm.from_addr, 0};
+	struct mailctx m = {0};
+	m.db = db;
+	m.core = core;
+	m.row = &row;
+	m.pm = &pm;
+	m.lang = core->cfg->bot.language ? core->cfg->bot.language : "de";
+	m.rcpt = pm.from_addr;
 
 	if (give_up) {
 		result = DISP_QUARANTINED;
@@ -548,4 +665,142 @@ fail:
 	parsed_mail_free(&pm);
 	inbound_free(&row);
 	return DB_ERR;
+}
+
+int
+dispatch_chat(struct db *db, const struct core *core, int64_t inbound_id)
+{
+	struct inbound row;
+	if (db_begin(db) < 0)
+		return DB_ERR;
+	int rc = state_inbound_get(db, inbound_id, &row);
+	if (rc != DB_OK) {
+		db_rollback(db);
+		return rc < 0 ? rc : DISP_IGNORED;
+	}
+	json_error_t jerr;
+	json_t *meta = row.meta ? json_loads(row.meta, 0, &jerr) : NULL;
+	struct mailctx m = {0};
+	m.db = db;
+	m.core = core;
+	m.row = &row;
+	m.transport = row.transport;
+	m.sender = json_string_value(json_object_get(meta, "sender"));
+	m.room = json_string_value(json_object_get(meta, "room"));
+	m.nick = json_string_value(json_object_get(meta, "nick"));
+	m.sender_direct = json_is_true(json_object_get(meta, "direct_ok"));
+	struct hctx h = {0};
+	h.db = db;
+	h.cfg = core->cfg;
+	h.tmpl = core->tmpl;
+	h.transport = row.transport;
+	h.ep_kind = row.transport;
+	h.ep_addr = m.sender ? m.sender : "";
+	const char *rest = "", *cmd_lang = NULL;
+	h.cmd = cmd_lookup(row.raw, &rest, &cmd_lang);
+	rc = state_person_by_endpoint(db, h.ep_kind, h.ep_addr, &h.person);
+	if (rc < 0)
+		goto out;
+	h.known = rc == DB_OK;
+	rc = DB_OK;
+	h.staff = h.known && is_staff_addr(core->cfg, h.ep_kind, h.ep_addr);
+	if (h.known && h.person.lang)
+		h.lang = strcmp(h.person.lang, "de") == 0 ? "de" : "en";
+	else if (cmd_lang && strcmp(cmd_lang, "de") == 0)
+		h.lang = "de";
+	else if (lang_guess(row.raw))
+		h.lang = lang_guess(row.raw);
+	else if (cmd_lang)
+		h.lang = cmd_lang;
+	else
+		h.lang = core->cfg->bot.language && strcmp(core->cfg->bot.language, "en") == 0 ? "en" : "de";
+	m.lang = h.lang;
+	char *first_id = reply_msgid(core, row.dedupe, 0);
+	h.reply_msgid = first_id;
+	if (h.cmd) {
+		char *a = xstrdup(rest);
+		h.argline = str_trim(a);
+		h.argc = words_split(h.argline, &h.argv, MAX_ARGS + 1);
+		rc = run_command(&h, NULL);
+		free(a);
+		h.argline = NULL;
+	} else {
+		char *list = command_summary(&h);
+		char *word = xstrndup(row.raw, strcspn(row.raw, " \t\n"));
+		const char *alias = NULL;
+		const struct command *sug = cmd_suggest(word, &alias);
+		char *sg = sug ? hctx_text(&h, "unknown_command.suggest", "suggestion",
+					   strcmp(h.lang, "de") == 0 ? alias : sug->name, NULL)
+			       : xstrdup("");
+		hctx_reply(&h, "unknown_command.chat", "word", word, "suggestion", sg, NULL);
+		free(sg);
+		free(word);
+		free(list);
+	}
+	if (rc >= 0) {
+		log_info("%s %lld from %s: %s (%s) -> %zu repl%s", row.transport, (long long)row.id, h.ep_addr,
+			 h.cmd ? h.cmd->name : "no command", h.lang, h.nreplies, h.nreplies == 1 ? "y" : "ies");
+		rc = emit_replies(&m, &h);
+	}
+	if (rc >= 0)
+		rc = state_inbound_finish(db, row.id, "done", NULL);
+	words_free(h.argv, h.argc);
+	free(first_id);
+out:
+	hctx_free_replies(&h);
+	person_free(&h.person);
+	json_decref(meta);
+	if (rc < 0 || db_commit(db) < 0) {
+		db_rollback(db);
+		/* the message stays 'new' and is retried; after repeated failures it is given up */
+		if (db_begin(db) == 0 && state_inbound_finish(db, row.id, "quarantined", "internal") == 0)
+			db_commit(db);
+		else
+			db_rollback(db);
+		inbound_free(&row);
+		return DB_ERR;
+	}
+	inbound_free(&row);
+	return DISP_DONE;
+}
+
+int
+dispatch_chat_flood(struct db *db, const struct core *core, int64_t inbound_id, int notice)
+{
+	struct inbound row;
+	if (db_begin(db) < 0)
+		return DB_ERR;
+	int rc = state_inbound_get(db, inbound_id, &row);
+	if (rc != DB_OK) {
+		db_rollback(db);
+		return rc < 0 ? rc : DISP_IGNORED;
+	}
+	json_error_t jerr;
+	json_t *meta = row.meta ? json_loads(row.meta, 0, &jerr) : NULL;
+	struct mailctx m = {0};
+	m.db = db;
+	m.core = core;
+	m.row = &row;
+	m.transport = row.transport;
+	m.sender = json_string_value(json_object_get(meta, "sender"));
+	m.room = json_string_value(json_object_get(meta, "room"));
+	m.nick = json_string_value(json_object_get(meta, "nick"));
+	m.lang = core->cfg->bot.language && strcmp(core->cfg->bot.language, "en") == 0 ? "en" : "de";
+	struct person p;
+	if (m.sender && state_person_by_endpoint(db, row.transport, m.sender, &p) == DB_OK && p.lang)
+		m.lang = strcmp(p.lang, "de") == 0 ? "de" : "en";
+	person_free(&p);
+	log_info("%s %lld from %s: over the flood limit%s", row.transport, (long long)row.id,
+		 m.sender ? m.sender : "?", notice ? ", notice sent" : "");
+	if (notice && m.sender)
+		rc = queue_chat_answer(&m, "flood_notice", NULL);
+	if (rc >= 0)
+		rc = state_inbound_finish(db, row.id, "ignored", "flood");
+	json_decref(meta);
+	inbound_free(&row);
+	if (rc < 0 || db_commit(db) < 0) {
+		db_rollback(db);
+		return DB_ERR;
+	}
+	return DISP_IGNORED;
 }

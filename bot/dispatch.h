@@ -9,6 +9,7 @@
 #ifndef MB_DISPATCH_H
 #define MB_DISPATCH_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "mime.h"
@@ -23,6 +24,12 @@ struct core {
 	struct mail_caps caps;
 	const char *bot_addr;   /* the bot's own mail address (lower case) */
 	const char *bot_domain; /* right side of bot_addr, for Message-IDs */
+	/* new outbox rows for transport were committed (or are about to be): wake its sender.
+	 * Called with the transaction still open; the sender sees the rows after the commit. */
+	void (*notify)(void *ud, const char *transport);
+	void *notify_ud;
+	struct flood *flood;              /* per-person token buckets, shared by all transports */
+	pthread_rwlock_t *tmpl_lock;      /* read-held while dispatching; SIGHUP swaps tmpl under write */
 };
 
 /* What became of a message (for the mailbox: Processed or Quarantine). */
@@ -42,6 +49,14 @@ struct mail_cmd;
  * else deflt ("de" unless "en"). */
 const char *mail_lang(const struct parsed_mail *pm, const struct mail_cmd *mc, const char *new_text,
 		      const char *stored, const char *deflt);
+
+/* Handle journal row inbound_id of a chat transport (text in raw, JSON meta with
+ * sender/room/nick/direct_ok) in one transaction.  DISP_DONE or <0. */
+int dispatch_chat(struct db *db, const struct core *core, int64_t inbound_id);
+
+/* A chat message from someone over their flood limit: journal row finished as
+ * ignored; with notice, one short notice to them. */
+int dispatch_chat_flood(struct db *db, const struct core *core, int64_t inbound_id, int notice);
 
 /* The dedupe key of a raw mail: "mid:<Message-ID>" or "sha256:<hash of the bytes>". Caller frees. */
 char *mail_dedupe_key(const char *raw, size_t len);

@@ -83,6 +83,18 @@ jitter_ms(int base_s)
 	return ms - ms / 4 + (int)(r % (unsigned int)(ms / 2 + 1));
 }
 
+/* Dispatch with the templates held against a SIGHUP swap from another thread. */
+static int
+dispatch_locked(struct mailin *mi, int64_t id, int give_up)
+{
+	if (mi->core->tmpl_lock)
+		pthread_rwlock_rdlock(mi->core->tmpl_lock);
+	int rc = dispatch_mail(mi->db, mi->core, id, give_up);
+	if (mi->core->tmpl_lock)
+		pthread_rwlock_unlock(mi->core->tmpl_lock);
+	return rc;
+}
+
 int
 mailin_process_pending(struct mailin *mi)
 {
@@ -109,7 +121,7 @@ mailin_process_pending(struct mailin *mi)
 				return -1;
 			}
 			for (size_t i = 0; i < nf; i++)
-				if (dispatch_mail(mi->db, mi->core, fresh[i], 0) < 0)
+				if (dispatch_locked(mi, fresh[i], 0) < 0)
 					return -1;
 		} else {
 			int give_up = attempts[0] >= CRASH_LIMIT;
@@ -120,7 +132,7 @@ mailin_process_pending(struct mailin *mi)
 			}
 			if (give_up)
 				log_err("mail %lld failed %d times: quarantining it", (long long)ids[0], attempts[0]);
-			if (dispatch_mail(mi->db, mi->core, ids[0], give_up) < 0)
+			if (dispatch_locked(mi, ids[0], give_up) < 0)
 				return -1;
 		}
 		any = 1;

@@ -27,6 +27,7 @@
 
 #include "config.h"
 #include "dispatch.h"
+#include "flood.h"
 #include "mailcmd.h"
 #include "mailin.h"
 #include "mime.h"
@@ -187,6 +188,7 @@ struct runtime {
 	struct core core;
 	struct templates *tmpl;
 	struct outbox_sender sender;
+	pthread_rwlock_t tmpl_lock;
 };
 
 static void
@@ -196,14 +198,24 @@ rt_reload(void *ud)
 	reload_flag = 0;
 	struct templates *t = NULL;
 	if (load_templates(rt->cfg->bot.templates, &t) == 0) {
+		pthread_rwlock_wrlock(&rt->tmpl_lock);
 		templates_free(rt->tmpl);
 		rt->tmpl = t;
 		rt->core.tmpl = t;
+		pthread_rwlock_unlock(&rt->tmpl_lock);
 		log_info("SIGHUP: templates reloaded");
 	} else {
 		log_err("SIGHUP: templates have errors; keeping the old ones");
 	}
 	log_reopen();
+}
+
+static void
+rt_notify(void *ud, const char *transport)
+{
+	struct runtime *rt = ud;
+	if (strcmp(transport, "mail") == 0 && rt->sender.started)
+		outbox_kick(&rt->sender);
 }
 
 static void
@@ -257,6 +269,11 @@ cmd_run(const char *path, int verbose)
 	rt.core.caps.max_depth = 20;
 	rt.core.caps.max_parts = 500;
 	rt.core.bot_addr = cfg.smtp.from_addr;
+	pthread_rwlock_init(&rt.tmpl_lock, NULL);
+	rt.core.tmpl_lock = &rt.tmpl_lock;
+	rt.core.flood = flood_new(cfg.bot.flood_rate, cfg.bot.flood_burst);
+	rt.core.notify = rt_notify;
+	rt.core.notify_ud = &rt;
 	const char *at = cfg.smtp.from_addr ? strrchr(cfg.smtp.from_addr, '@') : NULL;
 	rt.core.bot_domain = at ? at + 1 : "mentorbot.invalid";
 
@@ -284,6 +301,8 @@ cmd_run(const char *path, int verbose)
 	outbox_join(&rt.sender);
 	db_close(db);
 	templates_free(rt.tmpl);
+	flood_free(rt.core.flood);
+	pthread_rwlock_destroy(&rt.tmpl_lock);
 	config_free(&cfg);
 	close(wake_pipe[0]);
 	close(wake_pipe[1]);

@@ -10,22 +10,37 @@
 #include "bot/util.h"
 #include "handlers/handlers.h"
 
-void
-hctx_reply(struct hctx *h, const char *key, ...)
+static void
+reply_add(struct hctx *h, const char *kind, const char *addr, const char *key, va_list ap)
 {
-	va_list ap;
-	struct reply r = {xstrdup(key), NULL, 0};
-	va_start(ap, key);
+	struct reply r = {xstrdup(kind), xstrdup(addr), xstrdup(key), NULL, 0};
 	const char *s;
 	while ((s = va_arg(ap, const char *)) != NULL) {
 		r.vars = xrealloc(r.vars, (r.nvars + 2) * sizeof *r.vars);
 		r.vars[r.nvars++] = xstrdup(s);
 	}
-	va_end(ap);
 	r.vars = xrealloc(r.vars, (r.nvars + 1) * sizeof *r.vars);
 	r.vars[r.nvars] = NULL;
 	h->replies = xrealloc(h->replies, (h->nreplies + 1) * sizeof *h->replies);
 	h->replies[h->nreplies++] = r;
+}
+
+void
+hctx_reply(struct hctx *h, const char *key, ...)
+{
+	va_list ap;
+	va_start(ap, key);
+	reply_add(h, NULL, NULL, key, ap);
+	va_end(ap);
+}
+
+void
+hctx_reply_to(struct hctx *h, const char *kind, const char *addr, const char *key, ...)
+{
+	va_list ap;
+	va_start(ap, key);
+	reply_add(h, kind, addr, key, ap);
+	va_end(ap);
 }
 
 void
@@ -36,6 +51,8 @@ hctx_free_replies(struct hctx *h)
 			free(h->replies[i].vars[j]);
 		free(h->replies[i].vars);
 		free(h->replies[i].key);
+		free(h->replies[i].to_kind);
+		free(h->replies[i].to_addr);
 	}
 	free(h->replies);
 	h->replies = NULL;

@@ -106,7 +106,8 @@ h_join_run(struct hctx *h)
 		rc = state_token_add(h->db, hash, &t, h->reply_msgid);
 		if (rc == DB_OK) {
 			char *consent = hctx_text(h, "consent", "version", CONSENT_VERSION, NULL);
-			hctx_reply(h, "join_confirm", "programme", pname, "token", tok, "address", h->ep_addr,
+			hctx_reply(h, strcmp(h->ep_kind, "mail") == 0 ? "join_confirm" : "join_confirm_chat", "programme",
+				   pname, "token", tok, "address", h->ep_addr,
 				   "consent", consent, "hours", "72", NULL);
 			free(consent);
 		}
@@ -151,6 +152,8 @@ h_confirm_apply(struct hctx *h, const struct token *t)
 {
 	int rc = DB_OK;
 	char programme[128] = "", role[32] = "";
+	if (strcmp(t->kind, "link") == 0)
+		return h_link_apply(h, t);
 	if (strcmp(t->kind, "join") != 0 || sscanf(t->payload ? t->payload : "", "%127s %31s", programme, role) != 2) {
 		hctx_reply(h, "confirm_bad_token", NULL);
 		return 0;

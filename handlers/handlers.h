@@ -20,6 +20,8 @@ struct templates;
 struct command;
 
 struct reply {
+	char *to_kind; /* NULL: to the sender; else "mail", "xmpp", "matrix" (e.g. a link code) */
+	char *to_addr;
 	char *key;    /* template key */
 	char **vars;  /* name, value, …, NULL (owned) */
 	size_t nvars; /* number of strings in vars, without the NULL */
@@ -51,6 +53,9 @@ struct hctx {
 
 /* Queue a reply: key, then name/value string pairs, then NULL.  Copies everything. */
 void hctx_reply(struct hctx *h, const char *key, ...) __attribute__((sentinel));
+/* Queue a reply to another endpoint than the sender's (e.g. the code of "link"). */
+void hctx_reply_to(struct hctx *h, const char *kind, const char *addr, const char *key, ...)
+	__attribute__((sentinel));
 void hctx_free_replies(struct hctx *h);
 /* Render a template in the request's language (for building lists inside replies). Caller frees. */
 char *hctx_text(struct hctx *h, const char *key, ...) __attribute__((sentinel));
@@ -73,6 +78,11 @@ int h_profile_check(struct hctx *h);
 int h_profile_run(struct hctx *h);
 /* The profile field names in the request's language, "a, b, c". Caller frees. */
 char *h_profile_field_list(const struct hctx *h);
+
+/* link */
+int h_link_check(struct hctx *h);
+int h_link_run(struct hctx *h);
+int h_link_apply(struct hctx *h, const struct token *t);
 
 /* Token helpers: 128 random bits as 26 lower-case base32 characters; SHA-256 hex of it. */
 void token_new(char out[27]);
