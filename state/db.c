@@ -63,6 +63,8 @@ static const char *const migrations[] = {
 	"  noticed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(address, day));"
 	"CREATE TABLE bounce ("
 	"  address TEXT PRIMARY KEY, count INTEGER NOT NULL, last_at INTEGER NOT NULL, last_reason TEXT);",
+	/* 1 -> 2: small named values of the transports (Matrix next_batch, direct rooms, …) */
+	"CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 };
 
 int

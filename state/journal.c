@@ -430,3 +430,34 @@ state_bounce_count(struct db *db, const char *addr, int *count)
 	sqlite3_reset(st);
 	return DB_OK;
 }
+
+int
+state_kv_get(struct db *db, const char *key, char **out)
+{
+	static const char sql[] = "SELECT value FROM kv WHERE key = ?";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	*out = NULL;
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, key);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = db_col_text(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+}
+
+int
+state_kv_set(struct db *db, const char *key, const char *value)
+{
+	static const char sql[] =
+		"INSERT INTO kv(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, key);
+	BIND_TEXT(st, 2, value);
+	return db_step_done(db, st);
+}

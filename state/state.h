@@ -167,4 +167,9 @@ int state_reply_bump(struct db *db, const char *addr, int64_t day, int notice);
 int state_bounce_record(struct db *db, const char *addr, const char *reason, int64_t at);
 int state_bounce_count(struct db *db, const char *addr, int *count);
 
+/* ---- small named values (transport cursors, direct-chat rooms) ---- */
+/* *out gets an allocated copy; DB_NOTFOUND if absent. */
+int state_kv_get(struct db *db, const char *key, char **out);
+int state_kv_set(struct db *db, const char *key, const char *value);
+
 #endif
