@@ -64,6 +64,8 @@ const struct tmpl_key tmpl_required_keys[] = {
 	{"link_sent", "target"},
 	{"link_conflict", ""},
 	{"link_done", "a,b"},
+	{"post", "text"},
+	{"post.subject", "text"},
 	{"unknown_command.suggest", "suggestion"},
 	{"no_command", "commands"},
 	{"usage", "command,help"},

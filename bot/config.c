@@ -69,6 +69,7 @@ static const struct key_def keys[] = {
 	{S_BOT, "flood_rate", K_INT, OFF(bot.flood_rate), 1, 100000, NULL},
 	{S_BOT, "flood_burst", K_INT, OFF(bot.flood_burst), 1, 100000, NULL},
 	{S_BOT, "log", K_LOG, OFF(bot.log), 0, 0, NULL},
+	{S_BOT, "post_interval", K_INT, OFF(bot.post_interval), 0, 3600, NULL},
 
 	{S_IMAP, "url", K_URL_IMAP, OFF(imap.url), 0, 0, NULL},
 	{S_IMAP, "user", K_STR, OFF(imap.user), 0, 0, NULL},
@@ -782,6 +783,7 @@ set_defaults(struct config *c)
 	c->bot.max_mail_size = 10485760;
 	c->bot.flood_rate = 20;
 	c->bot.flood_burst = 10;
+	c->bot.post_interval = 2;
 	c->bot.log = xstrdup("stderr");
 	c->imap.quarantine = xstrdup("Quarantine");
 	c->imap.poll_interval = 60;

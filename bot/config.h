@@ -51,6 +51,7 @@ struct config {
 		int flood_rate;     /* commands per minute per person (token bucket refill); default 20 */
 		int flood_burst;    /* bucket size; default 10 */
 		char *log;          /* "stderr" (default) or "syslog" */
+		int post_interval;  /* seconds between two posts to the same room; default 2 */
 	} bot;
 	struct {
 		int present;

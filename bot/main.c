@@ -32,6 +32,7 @@
 #include "mailin.h"
 #include "mime.h"
 #include "outbox.h"
+#include "post.h"
 #include "quote.h"
 #include "commands.h"
 #include "state/state.h"
@@ -62,6 +63,8 @@ usage(FILE *f)
 	fputs("usage: mentorbot run -c FILE [-v]     run the daemon\n"
 	      "       mentorbot check-config -c FILE   check a configuration file\n"
 	      "       mentorbot parse [FILE.eml|-]     show how the bot reads a mail (JSON)\n"
+	      "       mentorbot post -c FILE GROUP TEXT…   post to a group's rooms and mail recipients\n"
+	      "       mentorbot group -c FILE list | set NAME MEMBER… | del NAME\n"
 	      "       mentorbot --help | --version\n",
 	      f);
 }
@@ -310,6 +313,109 @@ cmd_run(const char *path, int verbose)
 	return 0;
 }
 
+/* Open config, templates and database for a CLI command.  0 or 1 (printed). */
+static int
+cli_open(const char *path, struct config *cfg, struct templates **t, struct db **db)
+{
+	*t = NULL;
+	*db = NULL;
+	if (load_config(path, cfg))
+		return 1;
+	if (load_templates(cfg->bot.templates, t) || db_open(db, cfg->bot.database) < 0) {
+		templates_free(*t);
+		config_free(cfg);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+cli_close(struct config *cfg, struct templates *t, struct db *db)
+{
+	db_close(db);
+	templates_free(t);
+	config_free(cfg);
+}
+
+static int
+cmd_post(const char *path, int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	struct config cfg;
+	struct templates *t;
+	struct db *db;
+	if (cli_open(path, &cfg, &t, &db))
+		return 1;
+	struct buf text = BUF_INIT;
+	for (int i = 1; i < argc; i++)
+		buf_addf(&text, "%s%s", i > 1 ? " " : "", argv[i]);
+	int queued = 0;
+	int rc = post_to_group(db, &cfg, t, argv[0], text.p, &queued);
+	if (rc == 1)
+		fprintf(stderr, "mentorbot: no group '%s' ([groups] in %s, or mentorbot group set)\n", argv[0], path);
+	else if (rc < 0)
+		fprintf(stderr, "mentorbot: could not queue the post\n");
+	else
+		printf("queued %d message%s for group %s\n", queued, queued == 1 ? "" : "s", argv[0]);
+	buf_free(&text);
+	cli_close(&cfg, t, db);
+	return rc == 0 ? 0 : 1;
+}
+
+static int
+cmd_group(const char *path, int argc, char **argv)
+{
+	if (argc < 1) {
+		usage(stderr);
+		return 2;
+	}
+	struct config cfg;
+	struct templates *t;
+	struct db *db;
+	if (cli_open(path, &cfg, &t, &db))
+		return 1;
+	int rc = 0;
+	if (strcmp(argv[0], "list") == 0) {
+		for (size_t i = 0; i < cfg.groups.n; i++) {
+			char *m = group_members(db, &cfg, cfg.groups.v[i].name);
+			printf("%s = %s   (config)\n", cfg.groups.v[i].name, m);
+			free(m);
+		}
+		/* groups set from the CLI live in the database */
+		char **k, **v;
+		size_t n;
+		if (state_kv_list(db, "group:", &k, &v, &n) == 0) {
+			for (size_t i = 0; i < n; i++)
+				printf("%s = %s   (database)\n", k[i] + 6, v[i]);
+			kv_list_free(k, v, n);
+		}
+	} else if (strcmp(argv[0], "set") == 0 && argc >= 3) {
+		struct buf b = BUF_INIT;
+		for (int i = 2; i < argc; i++)
+			buf_addf(&b, "%s%s", i > 2 ? ", " : "", argv[i]);
+		char *key = xasprintf("group:%s", argv[1]);
+		rc = (db_begin(db) == 0 && state_kv_set(db, key, b.p) == 0 && db_commit(db) == 0) ? 0 : 1;
+		if (rc)
+			db_rollback(db);
+		else
+			printf("group %s = %s\n", argv[1], b.p);
+		free(key);
+		buf_free(&b);
+	} else if (strcmp(argv[0], "del") == 0 && argc == 2) {
+		char *key = xasprintf("group:%s", argv[1]);
+		rc = (db_begin(db) == 0 && state_kv_del(db, key) == 0 && db_commit(db) == 0) ? 0 : 1;
+		free(key);
+	} else {
+		usage(stderr);
+		rc = 2;
+	}
+	cli_close(&cfg, t, db);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -328,17 +434,31 @@ main(int argc, char **argv)
 	}
 	const char *conf = NULL, *file = NULL;
 	int verbose = 0;
+	char **pos = xcalloc((size_t)argc, sizeof *pos);
+	int npos = 0;
 	for (int i = 2; i < argc; i++) {
 		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
 			conf = argv[++i];
 		else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
 			verbose = 1;
-		else if (!file)
-			file = argv[i];
-		else {
-			usage(stderr);
-			return 2;
-		}
+		else
+			pos[npos++] = argv[i];
+	}
+	file = npos ? pos[0] : NULL;
+	if (conf && strcmp(cmd, "post") == 0) {
+		int r = cmd_post(conf, npos, pos);
+		free(pos);
+		return r;
+	}
+	if (conf && strcmp(cmd, "group") == 0) {
+		int r = cmd_group(conf, npos, pos);
+		free(pos);
+		return r;
+	}
+	free(pos);
+	if (npos > 1) {
+		usage(stderr);
+		return 2;
 	}
 	if (strcmp(cmd, "parse") == 0)
 		return cmd_parse(file);

@@ -461,3 +461,86 @@ state_kv_set(struct db *db, const char *key, const char *value)
 	BIND_TEXT(st, 2, value);
 	return db_step_done(db, st);
 }
+
+int64_t
+state_outbox_last_for(struct db *db, const char *transport, const char *rcpt)
+{
+	static const char sql[] = "SELECT max(max(next_try, created)) FROM outbox WHERE transport = ? AND rcpt = ?";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	int64_t r = 0;
+	if (!st)
+		return 0;
+	BIND_TEXT(st, 1, transport);
+	BIND_TEXT(st, 2, rcpt);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return r;
+}
+
+int
+state_outbox_add_at(struct db *db, const char *transport, const char *env_from, const char *rcpt,
+		    const char *message_id, const char *payload, size_t len, int64_t next_try)
+{
+	static const char sql[] =
+		"INSERT INTO outbox(transport, env_from, rcpt, message_id, payload, created, next_try)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO NOTHING";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, transport);
+	BIND_TEXT(st, 2, env_from);
+	BIND_TEXT(st, 3, rcpt);
+	BIND_TEXT(st, 4, message_id);
+	sqlite3_bind_blob(st, 5, payload, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, now_s());
+	sqlite3_bind_int64(st, 7, next_try);
+	int rc = db_step_done(db, st);
+	if (rc == DB_OK && sqlite3_changes(db->h) == 0)
+		return DB_NOTFOUND;
+	return rc;
+}
+
+int
+state_kv_del(struct db *db, const char *key)
+{
+	static const char sql[] = "DELETE FROM kv WHERE key = ?";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, key);
+	return db_step_done(db, st);
+}
+
+int
+state_kv_list(struct db *db, const char *prefix, char ***keys, char ***values, size_t *n)
+{
+	static const char sql[] = "SELECT key, value FROM kv WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	*keys = *values = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, prefix);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*keys = xrealloc(*keys, (*n + 1) * sizeof **keys);
+		*values = xrealloc(*values, (*n + 1) * sizeof **values);
+		(*keys)[*n] = db_col_text(st, 0);
+		(*values)[*n] = db_col_text(st, 1);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+}
+
+void
+kv_list_free(char **keys, char **values, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(keys[i]);
+		free(values[i]);
+	}
+	free(keys);
+	free(values);
+}

@@ -404,3 +404,39 @@ state_token_use(struct db *db, int64_t id)
 	sqlite3_bind_int64(st, 1, id);
 	return db_step_done(db, st);
 }
+
+void
+recipients_free(struct recipient *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].addr);
+		free(v[i].lang);
+	}
+	free(v);
+}
+
+int
+state_audience_mail(struct db *db, const char *programme, struct recipient **out, size_t *n)
+{
+	static const char sql[] =
+		"SELECT DISTINCT p.id, e.address, p.lang FROM person p"
+		" JOIN membership m ON m.person_id = p.id AND m.status = 'active' AND (?1 IS NULL OR m.programme = ?1)"
+		" JOIN endpoint e ON e.person_id = p.id AND e.kind = 'mail' AND e.verified = 1 ORDER BY p.id, e.address";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERR;
+	if (programme)
+		BIND_TEXT(st, 1, programme);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		(*out)[*n].person = sqlite3_column_int64(st, 0);
+		(*out)[*n].addr = db_col_text(st, 1);
+		(*out)[*n].lang = db_col_text(st, 2);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+}

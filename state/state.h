@@ -167,9 +167,28 @@ int state_reply_bump(struct db *db, const char *addr, int64_t day, int notice);
 int state_bounce_record(struct db *db, const char *addr, const char *reason, int64_t at);
 int state_bounce_count(struct db *db, const char *addr, int *count);
 
+/* ---- audiences ---- */
+struct recipient {
+	int64_t person;
+	char *addr; /* verified mail address */
+	char *lang; /* or NULL */
+};
+/* Every person with an active membership in programme (NULL: in any), with each verified mail address. */
+int state_audience_mail(struct db *db, const char *programme, struct recipient **out, size_t *n);
+void recipients_free(struct recipient *v, size_t n);
+/* Latest scheduled send time of transport's rows to rcpt (0 if none): spacing posts per room. */
+int64_t state_outbox_last_for(struct db *db, const char *transport, const char *rcpt);
+/* Queue a row due at next_try (see state_outbox_add). */
+int state_outbox_add_at(struct db *db, const char *transport, const char *env_from, const char *rcpt,
+			const char *message_id, const char *payload, size_t len, int64_t next_try);
+
 /* ---- small named values (transport cursors, direct-chat rooms) ---- */
 /* *out gets an allocated copy; DB_NOTFOUND if absent. */
 int state_kv_get(struct db *db, const char *key, char **out);
 int state_kv_set(struct db *db, const char *key, const char *value);
+int state_kv_del(struct db *db, const char *key);
+/* Keys starting with prefix and their values: parallel allocated arrays (free with kv_list_free). */
+int state_kv_list(struct db *db, const char *prefix, char ***keys, char ***values, size_t *n);
+void kv_list_free(char **keys, char **values, size_t n);
 
 #endif

@@ -1,0 +1,138 @@
+/*
+ * post.c - the internal API features use to post to a group, and what
+ * "mentorbot post" calls.  It only writes outbox rows; the transports send.
+ */
+#include "post.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "mailout.h"
+#include "state/state.h"
+#include "templates.h"
+#include "util.h"
+
+char *
+group_members(struct db *db, const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->groups.n; i++)
+		if (strcmp(cfg->groups.v[i].name, name) == 0) {
+			struct buf b = BUF_INIT;
+			for (size_t j = 0; j < cfg->groups.v[i].members.n; j++)
+				buf_addf(&b, "%s%s", j ? ", " : "", cfg->groups.v[i].members.v[j]);
+			return buf_detach(&b);
+		}
+	char *key = xasprintf("group:%s", name), *v = NULL;
+	state_kv_get(db, key, &v);
+	free(key);
+	return v;
+}
+
+/* One room message, spaced from the previous post to that room. */
+static int
+post_room(struct db *db, const struct config *cfg, const char *transport, const char *room, const char *text,
+	  const char *msgid)
+{
+	int64_t last = state_outbox_last_for(db, transport, room), now = now_s();
+	int64_t at = last + cfg->bot.post_interval > now ? last + cfg->bot.post_interval : now;
+	json_t *o = json_pack("{s:s, s:s, s:s}", "to", room, "type", "groupchat", "body", text);
+	char *payload = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	int rc = state_outbox_add_at(db, transport, NULL, room, msgid, payload, strlen(payload), at);
+	free(payload);
+	return rc == DB_NOTFOUND ? DB_OK : rc;
+}
+
+static int
+post_mail(struct db *db, const struct config *cfg, const struct templates *tmpl, const char *addr, const char *lang,
+	  const char *text, const char *msgid)
+{
+	const char *vars[] = {"text", text, NULL};
+	char *subject = tmpl_render(tmpl, lang, "post.subject", vars);
+	char *body_main = tmpl_render(tmpl, lang, "post", vars);
+	char *sig = tmpl_render(tmpl, lang, "signature", NULL);
+	char *body = xasprintf("%s\n\n%s\n", body_main, sig);
+	char *unsub = xasprintf("<mailto:%s?subject=leave>", cfg->smtp.from_addr);
+	struct mail_header extra[] = {{"X-Mentorbot-Reply", "post"}, {"List-Unsubscribe", unsub}};
+	struct mail_out mo = {0};
+	mo.from = cfg->smtp.from;
+	mo.to = addr;
+	mo.subject = subject;
+	mo.message_id = msgid;
+	mo.auto_submitted = "auto-generated";
+	mo.text = body;
+	mo.lang = lang;
+	mo.extra = extra;
+	mo.nextra = 2;
+	size_t len;
+	char *raw = mail_compose(&mo, &len);
+	int rc = raw ? state_outbox_add_at(db, "mail", cfg->smtp.from_addr, addr, msgid, raw, len, now_s()) : DB_OK;
+	free(raw);
+	free(unsub);
+	free(body);
+	free(sig);
+	free(body_main);
+	free(subject);
+	return rc == DB_NOTFOUND ? DB_OK : rc;
+}
+
+int
+post_to_group(struct db *db, const struct config *cfg, const struct templates *tmpl, const char *group,
+	      const char *text, int *queued)
+{
+	*queued = 0;
+	char *members = group_members(db, cfg, group);
+	if (!members)
+		return 1;
+	struct strlist l = {NULL, 0};
+	strlist_split(&l, members, ',');
+	free(members);
+	/* ids stable for this post: a repeated CLI call within the same second is not posted twice */
+	char *seed = xasprintf("%s|%s|%lld", group, text, (long long)now_s());
+	char hex[65];
+	sha256_hex(seed, strlen(seed), hex);
+	free(seed);
+	hex[24] = '\0';
+	const char *at = strrchr(cfg->smtp.from_addr ? cfg->smtp.from_addr : "@mentorbot.invalid", '@');
+	const char *deflang = cfg->bot.language && strcmp(cfg->bot.language, "en") == 0 ? "en" : "de";
+	int rc = db_begin(db);
+	int n = 0;
+	for (size_t i = 0; rc == DB_OK && i < l.n; i++) {
+		const char *m = l.v[i];
+		char *msgid = xasprintf("post.%s.%d%s", hex, n, at);
+		if (strncmp(m, "xmpp:", 5) == 0) {
+			rc = post_room(db, cfg, "xmpp", m + 5, text, msgid);
+			n++;
+		} else if (strncmp(m, "matrix:", 7) == 0) {
+			rc = post_room(db, cfg, "matrix", m + 7, text, msgid);
+			n++;
+		} else if (strncmp(m, "members:", 8) == 0) {
+			const char *prog = strcmp(m + 8, "all") == 0 ? NULL : m + 8;
+			struct recipient *r;
+			size_t nr;
+			rc = state_audience_mail(db, prog, &r, &nr);
+			for (size_t j = 0; rc == DB_OK && j < nr; j++) {
+				char *id = xasprintf("post.%s.%d%s", hex, n++, at);
+				rc = post_mail(db, cfg, tmpl, r[j].addr, r[j].lang ? r[j].lang : deflang, text, id);
+				free(id);
+			}
+			recipients_free(r, nr);
+		} else if (strchr(m, '@')) {
+			rc = post_mail(db, cfg, tmpl, m, deflang, text, msgid);
+			n++;
+		} else {
+			log_warn("group %s: cannot post to '%s'", group, m);
+		}
+		free(msgid);
+	}
+	strlist_free(&l);
+	if (rc == DB_OK && db_commit(db) == DB_OK) {
+		*queued = n;
+		return 0;
+	}
+	db_rollback(db);
+	return -1;
+}

@@ -1,0 +1,31 @@
+/*
+ * post.h - posting to a group: a named set of rooms and mail recipients.
+ */
+#ifndef MB_POST_H
+#define MB_POST_H
+
+#include <stdint.h>
+
+struct config;
+struct db;
+struct templates;
+
+/*
+ * The members of group name: from [groups] in the configuration, else from
+ * the database (set with "mentorbot group set").  Returns an allocated
+ * comma-separated list, or NULL if there is no such group.
+ */
+char *group_members(struct db *db, const struct config *cfg, const char *name);
+
+/*
+ * Queue text for every member of group, in one transaction: each room
+ * ("xmpp:room@…", "matrix:!id…" or "matrix:#alias…") gets one message,
+ * spaced post_interval seconds after the previous post to that room; each
+ * person of "members:<programme|all>" and each plain mail address gets
+ * one mail of its own (never a long To/Cc), in the person's language.
+ * *queued gets the number of outbox rows.  0, or -1 (unknown group: 1).
+ */
+int post_to_group(struct db *db, const struct config *cfg, const struct templates *tmpl, const char *group,
+		  const char *text, int *queued);
+
+#endif
