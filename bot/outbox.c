@@ -107,7 +107,8 @@ sender_main(void *arg)
 		if (n == SEND_BATCH)
 			continue;
 		int64_t next = state_outbox_next_due(db, "mail", now_s());
-		wait_kick(o, next < 0 ? 60000 : (next == 0 ? 200 : next * 1000));
+		/* rows queued by another process (mentorbot post) are seen within 5 s */
+		wait_kick(o, next < 0 ? 5000 : (next == 0 ? 200 : (next * 1000 < 5000 ? next * 1000 : 5000)));
 	}
 	smtp_free(smtp);
 	db_close(db);
