@@ -37,6 +37,7 @@
 #include "commands.h"
 #include "state/state.h"
 #include "templates.h"
+#include "transport.h"
 #include "util.h"
 
 static volatile sig_atomic_t stop_flag, reload_flag;
@@ -192,6 +193,8 @@ struct runtime {
 	struct templates *tmpl;
 	struct outbox_sender sender;
 	pthread_rwlock_t tmpl_lock;
+	struct matrix_transport *matrix; /* NULL without [matrix] or when it did not start */
+	struct xmpp_transport *xmpp;     /* NULL without [xmpp] */
 };
 
 static void
@@ -219,6 +222,10 @@ rt_notify(void *ud, const char *transport)
 	struct runtime *rt = ud;
 	if (strcmp(transport, "mail") == 0 && rt->sender.started)
 		outbox_kick(&rt->sender);
+	else if (strcmp(transport, "matrix") == 0 && rt->matrix)
+		matrix_transport_notify(rt->matrix);
+	else if (strcmp(transport, "xmpp") == 0 && rt->xmpp)
+		xmpp_transport_notify(rt->xmpp);
 }
 
 static void
@@ -285,6 +292,17 @@ cmd_run(const char *path, int verbose)
 	rt.sender.stop = &stop_flag;
 	if (outbox_start(&rt.sender) < 0)
 		fatal("cannot start the sender thread");
+	if (cfg.xmpp.present) {
+		struct transport_ctx tc = {&cfg, &rt.core, cfg.bot.database, &stop_flag};
+		if (xmpp_transport_start(&rt.xmpp, &tc) < 0)
+			fatal("cannot start the XMPP transport");
+	}
+
+	if (cfg.matrix.present) {
+		struct transport_ctx mctx = {&cfg, &rt.core, cfg.bot.database, &stop_flag};
+		if (matrix_transport_start(&rt.matrix, &mctx) < 0)
+			log_err("matrix: not started; mail goes on");
+	}
 
 	log_info("mentorbot %s started (database %s, schema %d)", MENTORBOT_VERSION, cfg.bot.database,
 		 db_schema_version(db));
@@ -301,6 +319,10 @@ cmd_run(const char *path, int verbose)
 	mailin_run(&mi);
 
 	log_info("stopping");
+	matrix_transport_join(rt.matrix);
+	rt.matrix = NULL;
+	xmpp_transport_join(rt.xmpp);
+	rt.xmpp = NULL;
 	outbox_join(&rt.sender);
 	db_close(db);
 	templates_free(rt.tmpl);

@@ -156,6 +156,12 @@ db_close(struct db *db)
 }
 
 int
+db_chat_durability(struct db *db)
+{
+	return db_exec(db, "PRAGMA synchronous = NORMAL");
+}
+
+int
 db_begin(struct db *db)
 {
 	return db_exec(db, "BEGIN IMMEDIATE");

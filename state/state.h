@@ -24,6 +24,14 @@ enum { DB_OK = 0, DB_NOTFOUND = 1, DB_ERR = -1 };
 /* Open (creating if needed) and migrate to the current schema version. */
 int db_open(struct db **out, const char *path);
 void db_close(struct db *db);
+/*
+ * Chat connections: synchronous=NORMAL.  In WAL mode a commit then survives
+ * a crash of the process (kill -9) but not a power loss; chat servers give no
+ * acknowledgement that the stronger promise could back, and the mail
+ * thread's FULL commits flush the shared WAL anyway.  Commits stay ordered,
+ * so a stored sync cursor never gets ahead of the messages it covers.
+ */
+int db_chat_durability(struct db *db);
 int db_schema_version(struct db *db);
 int db_begin(struct db *db);
 int db_commit(struct db *db);
