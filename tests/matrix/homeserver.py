@@ -23,6 +23,7 @@ import math
 import re
 import secrets
 import signal
+import socket
 import sys
 import threading
 import time
@@ -372,6 +373,12 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "mentorbot-test-homeserver/1"
     S: State = None   # set in main
+
+    def setup(self):
+        super().setup()
+        # headers and body go out in separate writes: without TCP_NODELAY, Nagle plus the
+        # client's delayed ACK add ~40 ms to every keep-alive answer (real homeservers set it)
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, fmt, *args):   # silence the default per-request log; we log ourselves
         pass
