@@ -232,7 +232,7 @@ defaults_when_keys_absent(void)
 	CHECK(c.imap.poll_interval == 60);
 	CHECK(c.xmpp.tls_required == 1);
 	CHECK_STR(c.xmpp.nick, "MentorBot");
-	CHECK_STR(c.bridge.relay_pattern, "^\\[[^]]+\\] ");
+	CHECK_STR(c.bridge.relay_pattern, "^\\[([^]]+)\\] ");
 	CHECK(c.bot.authserv_id == NULL);
 	config_free(&c);
 	free(e);
