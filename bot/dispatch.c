@@ -606,17 +606,17 @@ out:
 }
 
 int
-dispatch_mail(struct db *db, const struct core *core, int64_t inbound_id, int give_up)
+dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int give_up)
 {
 	struct inbound row;
 	struct parsed_mail pm;
 	int result = DISP_DONE;
 	memset(&pm, 0, sizeof pm);
-	if (db_begin(db) < 0)
+	if (db_savepoint(db) < 0)
 		return DB_ERR;
 	int rc = state_inbound_get(db, inbound_id, &row);
 	if (rc != DB_OK) {
-		db_rollback(db);
+		db_rollback_savepoint(db);
 		return rc < 0 ? rc : DISP_IGNORED;
 	}
 	mime_parse(row.raw, row.rawlen, &core->caps, &pm);
@@ -644,27 +644,41 @@ dispatch_mail(struct db *db, const struct core *core, int64_t inbound_id, int gi
 		rc = handle_parsed(&m, &result);
 	}
 	if (rc < 0) {
-		/* A handler or database error: undo everything, then quarantine in a fresh transaction. */
-		db_rollback(db);
+		/* A handler or database error: undo this command only, then quarantine it. */
+		db_rollback_savepoint(db);
 		log_err("mail %lld: handling failed, quarantining", (long long)inbound_id);
-		if (db_begin(db) < 0)
+		if (db_savepoint(db) < 0)
 			goto fail;
 		m.nsent = 0;
 		rc = quarantine(&m, "internal");
 		result = DISP_QUARANTINED;
-		if (rc < 0)
+		if (rc < 0) {
+			db_rollback_savepoint(db);
 			goto fail;
+		}
 	}
-	if (db_commit(db) < 0)
+	if (db_release(db) < 0)
 		goto fail;
 	parsed_mail_free(&pm);
 	inbound_free(&row);
 	return result;
 fail:
-	db_rollback(db);
 	parsed_mail_free(&pm);
 	inbound_free(&row);
 	return DB_ERR;
+}
+
+int
+dispatch_mail(struct db *db, const struct core *core, int64_t inbound_id, int give_up)
+{
+	if (db_begin(db) < 0)
+		return DB_ERR;
+	int r = dispatch_mail_in(db, core, inbound_id, give_up);
+	if (r < 0 || db_commit(db) < 0) {
+		db_rollback(db);
+		return DB_ERR;
+	}
+	return r;
 }
 
 int

@@ -42,6 +42,9 @@ enum disp_result { DISP_DONE = 0, DISP_IGNORED = 1, DISP_QUARANTINED = 2 };
  * when the database failed (nothing was changed; try again later).
  */
 int dispatch_mail(struct db *db, const struct core *core, int64_t inbound_id, int give_up);
+/* The same inside a transaction the caller opened (BEGIN IMMEDIATE), under a
+ * savepoint: a failing command is undone alone.  The caller commits the batch. */
+int dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int give_up);
 
 struct mail_cmd;
 /* The reply language for a mail: the person's stored choice, a German command

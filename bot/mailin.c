@@ -95,6 +95,24 @@ dispatch_locked(struct mailin *mi, int64_t id, int give_up)
 	return rc;
 }
 
+static int
+dispatch_batch(struct mailin *mi, const int64_t *ids, size_t n)
+{
+	if (mi->core->tmpl_lock)
+		pthread_rwlock_rdlock(mi->core->tmpl_lock);
+	int rc = db_begin(mi->db);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (dispatch_mail_in(mi->db, mi->core, ids[i], 0) < 0)
+			rc = -1;
+	if (rc == 0)
+		rc = db_commit(mi->db);
+	if (rc != 0)
+		db_rollback(mi->db);
+	if (mi->core->tmpl_lock)
+		pthread_rwlock_unlock(mi->core->tmpl_lock);
+	return rc;
+}
+
 int
 mailin_process_pending(struct mailin *mi)
 {
@@ -120,9 +138,10 @@ mailin_process_pending(struct mailin *mi)
 				db_rollback(mi->db);
 				return -1;
 			}
-			for (size_t i = 0; i < nf; i++)
-				if (dispatch_locked(mi, fresh[i], 0) < 0)
-					return -1;
+			/* One commit for the batch: each command's changes and replies stay atomic
+			 * (a savepoint each), and one fsync covers them all. */
+			if (dispatch_batch(mi, fresh, nf) < 0)
+				return -1;
 		} else {
 			int give_up = attempts[0] >= CRASH_LIMIT;
 			if (!give_up && (db_begin(mi->db) < 0 || state_inbound_attempt(mi->db, &ids[0], 1) < 0 ||

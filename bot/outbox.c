@@ -52,6 +52,20 @@ wait_kick(struct outbox_sender *o, int64_t ms)
 	pthread_mutex_unlock(&o->lock);
 }
 
+struct eod_ctx {
+	struct db *db;
+	int64_t id;
+	int marked;
+};
+
+/* Mark the row sent just before the message's end goes out (see smtp.h). */
+static void
+mark_sent_at_eod(void *ud)
+{
+	struct eod_ctx *e = ud;
+	e->marked = state_outbox_sent(e->db, e->id) == DB_OK;
+}
+
 static void *
 sender_main(void *arg)
 {
@@ -61,6 +75,7 @@ sender_main(void *arg)
 		log_err("outbox: cannot open the database; mail will not be sent");
 		return NULL;
 	}
+	db_sync_normal(db); /* see state.h: a lost "sent" mark means one resend, same Message-ID */
 	struct smtp_settings ss = {0};
 	ss.url = o->cfg->smtp.url;
 	ss.user = o->cfg->smtp.user;
@@ -83,9 +98,13 @@ sender_main(void *arg)
 				continue;
 			}
 			char err[256] = "";
+			struct eod_ctx eod = {db, it->id, 0};
+			smtp_set_eod_hook(smtp, mark_sent_at_eod, &eod);
 			int rc = smtp_send(smtp, it->env_from, it->rcpt, it->payload, it->len, err, sizeof err);
+			smtp_set_eod_hook(smtp, NULL, NULL);
 			if (rc == SMTP_OK) {
-				state_outbox_sent(db, it->id);
+				if (!eod.marked)
+					state_outbox_sent(db, it->id);
 				conn_backoff = 1;
 			} else if (rc == SMTP_ERR_PERM || it->attempts + 1 >= OUTBOX_MAX_ATTEMPTS) {
 				log_warn("outbox %lld to %s failed permanently: %s", (long long)it->id, it->rcpt, err);

@@ -26,6 +26,9 @@ struct smtp {
 	size_t up_left;
 	unsigned long connects;
 	char errbuf[CURL_ERROR_SIZE];
+	void (*eod_hook)(void *ud); /* called once the whole message was handed to curl */
+	void *eod_ud;
+	int eod_done;
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -44,6 +47,11 @@ read_cb(char *out, size_t size, size_t nitems, void *userp)
 	size_t n = size * nitems;
 	if (n > s->up_left)
 		n = s->up_left;
+	if (n == 0 && s->eod_hook && !s->eod_done) {
+		/* curl writes the terminating "." only after this returns 0: see smtp.h */
+		s->eod_done = 1;
+		s->eod_hook(s->eod_ud);
+	}
 	memcpy(out, s->up, n);
 	s->up += n;
 	s->up_left -= n;
@@ -209,6 +217,7 @@ smtp_send(struct smtp *s, const char *env_from, const char *rcpt, const char *da
 		long nconn = 0;
 		s->up = data;
 		s->up_left = len;
+		s->eod_done = 0;
 		s->errbuf[0] = '\0';
 		r = curl_easy_perform(s->curl);
 		curl_easy_getinfo(s->curl, CURLINFO_NUM_CONNECTS, &nconn);
@@ -235,4 +244,11 @@ out:
 	free(from);
 	free(to);
 	return ret;
+}
+
+void
+smtp_set_eod_hook(struct smtp *s, void (*fn)(void *ud), void *ud)
+{
+	s->eod_hook = fn;
+	s->eod_ud = ud;
 }

@@ -900,7 +900,7 @@ xmpp_main(void *arg)
 		log_err("xmpp: cannot open the database; XMPP stays offline");
 		return NULL;
 	}
-	db_chat_durability(x->db);
+	db_sync_normal(x->db);
 	recover_journal(x);
 	x->ctx = xmpp_ctx_new(NULL, &(xmpp_log_t){strophe_log, NULL});
 	int spin = 0;

@@ -156,9 +156,28 @@ db_close(struct db *db)
 }
 
 int
-db_chat_durability(struct db *db)
+db_sync_normal(struct db *db)
 {
 	return db_exec(db, "PRAGMA synchronous = NORMAL");
+}
+
+int
+db_savepoint(struct db *db)
+{
+	return db_exec(db, "SAVEPOINT cmd");
+}
+
+int
+db_release(struct db *db)
+{
+	return db_exec(db, "RELEASE cmd");
+}
+
+void
+db_rollback_savepoint(struct db *db)
+{
+	db_exec(db, "ROLLBACK TO cmd");
+	db_exec(db, "RELEASE cmd");
 }
 
 int

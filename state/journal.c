@@ -309,7 +309,7 @@ int
 state_outbox_retry(struct db *db, int64_t id, int64_t next_try, const char *err)
 {
 	static const char sql[] =
-		"UPDATE outbox SET attempts = attempts + 1, next_try = ?, last_error = ? WHERE id = ?";
+		"UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_try = ?, last_error = ? WHERE id = ?";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;

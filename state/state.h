@@ -25,13 +25,19 @@ enum { DB_OK = 0, DB_NOTFOUND = 1, DB_ERR = -1 };
 int db_open(struct db **out, const char *path);
 void db_close(struct db *db);
 /*
- * Chat connections: synchronous=NORMAL.  In WAL mode a commit then survives
- * a crash of the process (kill -9) but not a power loss; chat servers give no
- * acknowledgement that the stronger promise could back, and the mail
- * thread's FULL commits flush the shared WAL anyway.  Commits stay ordered,
- * so a stored sync cursor never gets ahead of the messages it covers.
+ * synchronous=NORMAL for this connection (the XMPP thread, the mail sender).
+ * In WAL mode a commit then survives a crash of the process (kill -9) but
+ * not a power loss.  Used where no server waits for our acknowledgement: an
+ * XMPP message is not acknowledged at all, and a "sent" mark lost to a power
+ * cut only means a resend with the same Message-ID.  The mail thread keeps
+ * FULL (IMAP flags follow its commits), and its commits flush the shared WAL.
+ * Commits stay ordered either way.
  */
-int db_chat_durability(struct db *db);
+int db_sync_normal(struct db *db);
+/* Savepoints inside a transaction: one command of a batch can be undone alone. */
+int db_savepoint(struct db *db);
+int db_release(struct db *db);
+void db_rollback_savepoint(struct db *db);
 int db_schema_version(struct db *db);
 int db_begin(struct db *db);
 int db_commit(struct db *db);

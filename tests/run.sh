@@ -1,0 +1,134 @@
+#!/bin/bash
+# tests/run.sh - mentorbot's single test runner (`make test` calls it after building).
+#
+#  1. every unit binary in build/tests/ and build/asan/tests/ (lines "PASS name" /
+#     "FAIL name: ..."; a crash or non-zero exit without FAIL lines counts as one
+#     failure named after the binary)
+#  2. tests/corpus/run.sh if it exists (its last line "N passed, N failed" is added)
+#  3. the integration tests (tests/integration/test_*.py through runner.py) against
+#     private Dovecot + OpenSMTPD started once here (or the running set named by $T),
+#     with MENTORBOT (default ./mentorbot); again with MENTORBOT=build/asan/mentorbot
+#     when MB_ASAN_INTEGRATION=1.
+# Last line: "N passed, N failed"; exit 1 if anything failed.
+#
+# env: MENTORBOT, MB_ASAN_INTEGRATION=1, MB_SKIP_INTEGRATION=1, MB_UNIT_TIMEOUT (120 s),
+#      MB_UNIT_DIRS ("build/tests build/asan/tests"),
+#      T (reuse running servers), IMAP_PORT/IMAPS_PORT/LMTP_PORT/SMTP_PORT.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PY=/usr/bin/python3
+PASSED=0 FAILED=0
+FAILURES=()
+SERVERS_STARTED=0
+
+count_lines() {        # count_lines FILE -> sets P F (PASS/FAIL lines)
+	P=$(grep -c '^PASS ' "$1" || true)
+	F=$(grep -c '^FAIL ' "$1" || true)
+}
+add_fail() { FAILED=$((FAILED + 1)); FAILURES+=("$1"); }
+
+stop_servers() {
+	if [ "$SERVERS_STARTED" = 1 ]; then
+		SERVERS_STARTED=0
+		if [ "$FAILED" = 0 ]; then tests/servers/stop.sh "$T" --rm >&2
+		else tests/servers/stop.sh "$T" >&2; echo "run.sh: server logs and bot logs kept in $T" >&2; fi
+	fi
+}
+INTERRUPTED=0
+on_signal() { INTERRUPTED=1; }   # acted on by check_interrupt after the running step
+check_interrupt() {
+	[ "$INTERRUPTED" = 1 ] || return 0
+	trap - INT TERM
+	echo "run.sh: interrupted" >&2
+	add_fail "interrupted"
+	stop_servers
+	echo "$PASSED passed, $FAILED failed"
+	exit 130
+}
+trap on_signal INT TERM
+OUT=$(mktemp "${TMPDIR:-/tmp}/mentorbot-run.XXXXXX")
+trap 'rm -f "$OUT"; stop_servers' EXIT
+
+# --- 1. unit binaries -----------------------------------------------------------
+for dir in ${MB_UNIT_DIRS:-build/tests build/asan/tests}; do
+	[ -d "$dir" ] || continue
+	for bin in "$dir"/*; do
+		[ -f "$bin" ] && [ -x "$bin" ] || continue
+		echo "== $bin"
+		timeout -k 5 "${MB_UNIT_TIMEOUT:-120}" "$bin" > "$OUT" 2>&1
+		rc=$?
+		cat "$OUT"
+		count_lines "$OUT"
+		PASSED=$((PASSED + P)); FAILED=$((FAILED + F))
+		while IFS= read -r l; do FAILURES+=("${l#FAIL }"); done < <(grep '^FAIL ' "$OUT")
+		if [ "$rc" != 0 ] && [ "$F" = 0 ]; then
+			case $rc in 124|137) why="timed out" ;; *) why="exit status $rc" ;; esac
+			echo "FAIL $bin: $why without a FAIL line"
+			add_fail "$bin: $why"
+		fi
+		check_interrupt
+	done
+done
+
+# --- 2. corpus --------------------------------------------------------------------
+if [ -x tests/corpus/run.sh ] || [ -f tests/corpus/run.sh ]; then
+	echo "== tests/corpus/run.sh"
+	bash tests/corpus/run.sh 2>&1 | tee "$OUT"
+	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$OUT" | tail -n 1)
+	if [ -n "$last" ]; then
+		p=${last%% passed*}; f=${last#*passed, }; f=${f%% failed*}
+		PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+		[ "$f" = 0 ] || FAILURES+=("tests/corpus: $f failed")
+	else
+		add_fail "tests/corpus/run.sh: no 'N passed, N failed' line"
+	fi
+	check_interrupt
+fi
+
+# --- 3. integration -----------------------------------------------------------------
+run_integration() {    # run_integration BINARY TAG
+	local bin=$1 tag=$2 rc
+	echo "== integration tests with $bin${tag:+ ($tag)}"
+	MENTORBOT=$bin MB_TEST_TAG=$tag T=$T "$PY" tests/integration/runner.py 2>&1 | (trap '' INT TERM; exec tee "$OUT")
+	rc=${PIPESTATUS[0]}
+	count_lines "$OUT"
+	PASSED=$((PASSED + P)); FAILED=$((FAILED + F))
+	while IFS= read -r l; do FAILURES+=("${l#FAIL }"); done < <(grep '^FAIL ' "$OUT" | cut -c1-200)
+	[ "$rc" = 130 ] && INTERRUPTED=1
+	if [ "$rc" != 0 ] && [ "$rc" != 130 ] && [ "$F" = 0 ]; then add_fail "integration${tag:+ [$tag]}: runner exit status $rc"; fi
+	check_interrupt
+}
+
+if [ "${MB_SKIP_INTEGRATION:-0}" != 1 ] && ls tests/integration/test_*.py > /dev/null 2>&1; then
+	export T=${T:-}
+	if [ -n "$T" ] && [ -f "$T/dovecot.pid" ] && kill -0 "$(cat "$T/dovecot.pid")" 2>/dev/null; then
+		echo "== reusing servers in T=$T"
+	else
+		unset T
+		if start_out=$(tests/servers/start.sh); then
+			T=$(printf '%s\n' "$start_out" | sed -n 's/^T=//p' | tail -n 1)
+			export T
+			SERVERS_STARTED=1
+		else
+			add_fail "tests/servers/start.sh failed (see above)"
+			T=""
+		fi
+	fi
+	check_interrupt
+	if [ -n "$T" ]; then
+		run_integration "${MENTORBOT:-./mentorbot}" ""
+		if [ "${MB_ASAN_INTEGRATION:-0}" = 1 ]; then
+			run_integration build/asan/mentorbot asan
+		fi
+	fi
+	stop_servers
+fi
+
+if [ "${#FAILURES[@]}" -gt 0 ]; then
+	echo
+	echo "== failures:"
+	printf '  %s\n' "${FAILURES[@]}"
+fi
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]

@@ -1,0 +1,134 @@
+#!/bin/bash
+# tests/tools/demo.sh - `make demo`: run ./mentorbot against private Dovecot +
+# OpenSMTPD on 127.0.0.1 and show how to talk to it.  Ctrl-C stops everything
+# it started.
+#
+# env: MENTORBOT (./mentorbot), T (reuse running test servers), ports as in
+#      tests/servers/start.sh.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+PY=/usr/bin/python3
+BOT=bot@example.test
+EXE=${MENTORBOT:-./mentorbot}
+STARTED_SERVERS=0 BOTPID=""
+
+cleanup() {
+	trap - INT TERM EXIT
+	echo
+	if [ -n "$BOTPID" ] && kill -0 "$BOTPID" 2>/dev/null; then
+		echo "demo: stopping mentorbot ($BOTPID)"
+		kill -TERM "$BOTPID" 2>/dev/null
+		for _ in $(seq 100); do kill -0 "$BOTPID" 2>/dev/null || break; sleep 0.1; done
+		kill -0 "$BOTPID" 2>/dev/null && kill -KILL "$BOTPID" 2>/dev/null
+	fi
+	if [ "$STARTED_SERVERS" = 1 ]; then
+		echo "demo: stopping the mail servers"
+		tests/servers/stop.sh "$T" --rm
+	fi
+	exit 0
+}
+trap cleanup INT TERM EXIT
+
+[ -x "$EXE" ] || { echo "demo: $EXE not found: build it first (make)" >&2; exit 1; }
+
+if [ -n "${T:-}" ] && [ -f "$T/dovecot.pid" ] && kill -0 "$(cat "$T/dovecot.pid")" 2>/dev/null; then
+	echo "demo: reusing the servers in T=$T"
+else
+	unset T
+	out=$(tests/servers/start.sh) || exit 1
+	T=$(printf '%s\n' "$out" | sed -n 's/^T=//p' | tail -n 1)
+	STARTED_SERVERS=1
+fi
+export T
+
+D=$T/demo
+mkdir -p "$D"
+cat > "$D"/mentorbot.ini <<EOF
+; mentorbot demo configuration (written by tests/tools/demo.sh)
+[bot]
+database = $D/state.db
+language = en
+templates = $ROOT/templates
+staff = staff@example.test
+reply_limit = 10
+[imap]
+url = imap://127.0.0.1:${IMAP_PORT:-10143}/INBOX
+user = $BOT
+password = pass
+processed = Processed
+quarantine = Quarantine
+[smtp]
+url = smtp://127.0.0.1:${SMTP_PORT:-10025}
+from = MentorBot <$BOT>
+EOF
+
+"$EXE" run -c "$D"/mentorbot.ini > "$D"/mentorbot.log 2>&1 &
+BOTPID=$!
+sleep 0.5
+if ! kill -0 "$BOTPID" 2>/dev/null; then
+	echo "demo: mentorbot exited at once; its log ($D/mentorbot.log):" >&2
+	tail -n 20 "$D"/mentorbot.log >&2
+	BOTPID=""
+	exit 1
+fi
+
+export MB_SMTP=127.0.0.1:${SMTP_PORT:-10025} MB_IMAP=127.0.0.1:${IMAP_PORT:-10143} MB_BOT=$BOT
+cat <<EOF
+
+ mentorbot demo is running (pid $BOTPID)
+ -------------------------------------------------------------------------
+ bot address   $BOT        config  $D/mentorbot.ini
+ bot log       $D/mentorbot.log
+ mail servers  IMAP 127.0.0.1:${IMAP_PORT:-10143}, SMTP 127.0.0.1:${SMTP_PORT:-10025}   (T=$T)
+ demo people   alice@example.test, bob@example.test  (any user@example.test works,
+               password "pass")
+
+ In another terminal (same directory):
+   export MB_SMTP=$MB_SMTP MB_IMAP=$MB_IMAP
+   tests/tools/inbox alice@example.test --follow
+   tests/tools/send-mail --from alice@example.test --subject help
+   tests/tools/send-mail --from bob@example.test --subject hilfe Hallo, was kann der Bot?
+   tests/tools/send-mail --from bob@example.test --subject "join mentoring"
+   tests/tools/send-mail --from bob@example.test --in-reply-to '<ID from inbox --headers>' ok
+   tests/tools/inbox bob --headers
+
+ Ctrl-C here stops the bot and the servers.
+ -------------------------------------------------------------------------
+
+EOF
+
+echo "demo: sending an example: tests/tools/send-mail --from alice@example.test --subject help"
+MID=$("$PY" tests/tools/send-mail --from alice@example.test --subject help)
+echo "demo: sent $MID; waiting up to 20 s for the reply..."
+found=0
+for _ in $(seq 40); do
+	if "$PY" - "$MID" <<'PYEOF'
+import imaplib, os, sys, email, email.policy
+h, _, p = os.environ["MB_IMAP"].rpartition(":")
+c = imaplib.IMAP4(h, int(p), timeout=10); c.login("alice@example.test", "pass"); c.select("INBOX", readonly=True)
+typ, d = c.uid("SEARCH", None, "HEADER", "In-Reply-To", sys.argv[1].strip("<>"))
+sys.exit(0 if d[0].split() else 1)
+PYEOF
+	then found=1; break; fi
+	kill -0 "$BOTPID" 2>/dev/null || break
+	sleep 0.5
+done
+if [ "$found" = 1 ]; then
+	echo "demo: alice's inbox now:"
+	"$PY" tests/tools/inbox alice@example.test
+else
+	echo "demo: no reply yet (see $D/mentorbot.log); alice's inbox:"
+	"$PY" tests/tools/inbox alice@example.test
+fi
+if ! kill -0 "$BOTPID" 2>/dev/null; then
+	echo "demo: mentorbot has exited; last lines of its log:"
+	tail -n 20 "$D"/mentorbot.log
+	BOTPID=""
+	exit 1
+fi
+echo
+echo "demo: running; Ctrl-C to stop."
+wait "$BOTPID"
+echo "demo: mentorbot exited with status $?"
+BOTPID=""
