@@ -89,7 +89,8 @@ struct room {
 struct inflight {
 	int64_t row;
 	int64_t batch; /* the ping that acknowledges it */
-	int acked;     /* the server answered the ping; commit pending */
+	int acked;     /* the server answered the ping */
+	int written;   /* committed as sent: it left our process (socket buffer) */
 };
 
 struct xmpp_transport {
@@ -324,6 +325,7 @@ inflight_add(struct xmpp_transport *x, int64_t row)
 	x->fl[x->nfl].row = row;
 	x->fl[x->nfl].batch = x->batch_seq + 1; /* the ping that will follow */
 	x->fl[x->nfl].acked = 0;
+	x->fl[x->nfl].written = 0;
 	x->nfl++;
 }
 
@@ -346,7 +348,37 @@ batch_close(struct xmpp_transport *x)
 	x->unacked_batch = 0;
 }
 
-/* Commit 'sent' for every acknowledged row (one transaction). */
+/*
+ * Rows are committed as sent as soon as libstrophe has written them to the
+ * socket (its send queue is empty): a kill -9 after that still delivers
+ * them, since the kernel sends what is in the socket buffer, so a restart
+ * must not send them again.  The ping acknowledgement then only decides
+ * what to resend when the connection (not the process) dies first.
+ */
+static void
+commit_written(struct xmpp_transport *x)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < x->nfl; i++)
+		n += !x->fl[i].written;
+	if (!n || !x->conn || xmpp_conn_send_queue_len(x->conn) > 0)
+		return;
+	if (db_begin(x->db) < 0)
+		return;
+	for (size_t i = 0; i < x->nfl; i++)
+		if (!x->fl[i].written && state_outbox_sent(x->db, x->fl[i].row) < 0) {
+			db_rollback(x->db);
+			return;
+		}
+	if (db_commit(x->db) < 0) {
+		db_rollback(x->db);
+		return;
+	}
+	for (size_t i = 0; i < x->nfl; i++)
+		x->fl[i].written = 1;
+}
+
+/* Forget acknowledged rows (committing any not yet marked). */
 static void
 commit_acked(struct xmpp_transport *x)
 {
@@ -358,7 +390,7 @@ commit_acked(struct xmpp_transport *x)
 	if (db_begin(x->db) < 0)
 		return; /* try again next round */
 	for (size_t i = 0; i < x->nfl; i++)
-		if (x->fl[i].acked && state_outbox_sent(x->db, x->fl[i].row) < 0)
+		if (x->fl[i].acked && !x->fl[i].written && state_outbox_sent(x->db, x->fl[i].row) < 0)
 			goto fail;
 	if (db_commit(x->db) < 0)
 		goto fail;
@@ -788,12 +820,15 @@ conn_reap(struct xmpp_transport *x)
 	x->conn = NULL;
 	x->online = 0;
 	x->dead = 0;
-	/* unacknowledged rows stay pending in the database and go out again */
+	/* unacknowledged rows may have died with the connection: they go out again */
 	for (size_t i = 0; i < x->nfl;)
-		if (x->fl[i].acked)
+		if (x->fl[i].acked) {
 			i++;
-		else
+		} else {
+			if (x->fl[i].written)
+				state_outbox_retry(x->db, x->fl[i].row, now_s(), "connection lost before acknowledgement");
 			inflight_remove_at(x, i);
+		}
 	x->unacked_batch = 0;
 	for (size_t i = 0; i < x->nrooms; i++) {
 		x->rooms[i].joined = 0;
@@ -918,6 +953,7 @@ xmpp_main(void *arg)
 		/* push out what the handlers queued before anything else can delay it */
 		if (x->conn && xmpp_conn_send_queue_len(x->conn) > 0)
 			xmpp_run_once(x->ctx, 0);
+		commit_written(x);
 		if (x->activity)
 			spin = SPIN_ROUNDS;
 		else if (spin > 0)
@@ -940,8 +976,6 @@ xmpp_transport_start(struct xmpp_transport **out, const struct transport_ctx *ct
 {
 	const struct config *cfg = ctx->cfg;
 	*out = NULL;
-#ifdef MB_XMPP_WEAK
-#endif
 	if (!cfg->xmpp.jid || !strchr(cfg->xmpp.jid, '@')) {
 		log_err("xmpp: [xmpp] jid is missing or not a JID");
 		return -1;

@@ -41,7 +41,7 @@ IMAPS_PORT = int(os.environ.get("IMAPS_PORT", "10993"))
 LMTP_PORT = int(os.environ.get("LMTP_PORT", "10024"))
 SMTP_PORT = int(os.environ.get("SMTP_PORT", "10025"))
 POLL = 0.1            # seconds between polls
-REPLY_TIMEOUT = float(os.environ.get("MB_REPLY_TIMEOUT", "20"))
+REPLY_TIMEOUT = float(os.environ.get("MB_REPLY_TIMEOUT", "30"))
 SETTLE = 3.0          # how long "nothing more arrives" is watched
 TOKEN_RE = re.compile(r"\b[a-z2-7]{26}\b")
 
