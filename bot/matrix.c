@@ -1217,7 +1217,8 @@ send_main(void *arg)
 		if (n > 0)
 			recheck = 0;
 		int64_t next = state_outbox_next_due(s.db, "matrix", now_s());
-		int64_t wait = next < 0 ? 30000 : (next == 0 ? 1000 : next * 1000);
+		/* rows queued by another process (mentorbot post) are seen within 5 s */
+		int64_t wait = next < 0 ? 5000 : (next == 0 ? 1000 : (next * 1000 < 5000 ? next * 1000 : 5000));
 		if (recheck > 0) {
 			wait = recheck == 2 ? 100 : 1000;
 			recheck--;

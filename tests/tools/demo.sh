@@ -11,7 +11,9 @@ ROOT=$(pwd)
 PY=/usr/bin/python3
 BOT=bot@example.test
 EXE=${MENTORBOT:-./mentorbot}
-STARTED_SERVERS=0 BOTPID=""
+STARTED_SERVERS=0 BOTPID="" HSPID="" PROSODY=0
+XMPP_PORT=${XMPP_PORT:-15222} MATRIX_PORT=${MATRIX_PORT:-18448}
+MATRIX_TOKEN=demo-mentorbot-token
 
 cleanup() {
 	trap - INT TERM EXIT
@@ -21,6 +23,14 @@ cleanup() {
 		kill -TERM "$BOTPID" 2>/dev/null
 		for _ in $(seq 100); do kill -0 "$BOTPID" 2>/dev/null || break; sleep 0.1; done
 		kill -0 "$BOTPID" 2>/dev/null && kill -KILL "$BOTPID" 2>/dev/null
+	fi
+	if [ -n "$HSPID" ] && kill -0 "$HSPID" 2>/dev/null; then
+		echo "demo: stopping the Matrix test homeserver"
+		kill -TERM "$HSPID" 2>/dev/null
+	fi
+	if [ "$PROSODY" = 1 ]; then
+		echo "demo: stopping Prosody"
+		T=$T tests/servers/prosody.sh stop > /dev/null 2>&1
 	fi
 	if [ "$STARTED_SERVERS" = 1 ]; then
 		echo "demo: stopping the mail servers"
@@ -42,6 +52,28 @@ else
 fi
 export T
 
+# chat: Prosody (XMPP, room mentoring@muc.localhost) and the Matrix test homeserver
+if T=$T XMPP_PORT=$XMPP_PORT tests/servers/prosody.sh start > /dev/null; then
+	PROSODY=1
+else
+	echo "demo: Prosody did not start; continuing with mail and Matrix" >&2
+fi
+"$PY" tests/matrix/homeserver.py --port "$MATRIX_PORT" --server-name localhost \
+	--users "mentorbot:pass:$MATRIX_TOKEN,alice:pass,bob:pass" --rooms '#mentoring:localhost' \
+	> "$T"/homeserver.out 2> "$T"/homeserver.log &
+HSPID=$!
+for _ in $(seq 50); do grep -q READY "$T"/homeserver.out 2>/dev/null && break; sleep 0.1; done
+XMPP_SECTION=""
+[ "$PROSODY" = 1 ] && XMPP_SECTION="[xmpp]
+jid = bot@localhost
+password = pass
+server = 127.0.0.1:$XMPP_PORT
+tls = off
+nick = MentorBot
+rooms = mentoring@muc.localhost"
+GROUP_ROOMS="matrix:#mentoring:localhost"
+[ "$PROSODY" = 1 ] && GROUP_ROOMS="xmpp:mentoring@muc.localhost, $GROUP_ROOMS"
+
 D=$T/demo
 mkdir -p "$D"
 cat > "$D"/mentorbot.ini <<EOF
@@ -61,6 +93,14 @@ quarantine = Quarantine
 [smtp]
 url = smtp://127.0.0.1:${SMTP_PORT:-10025}
 from = MentorBot <$BOT>
+$XMPP_SECTION
+[matrix]
+homeserver = http://127.0.0.1:$MATRIX_PORT
+user = @mentorbot:localhost
+access_token = $MATRIX_TOKEN
+rooms = #mentoring:localhost
+[groups]
+everyone = $GROUP_ROOMS, members:all
 EOF
 
 "$EXE" run -c "$D"/mentorbot.ini > "$D"/mentorbot.log 2>&1 &
@@ -92,6 +132,14 @@ cat <<EOF
    tests/tools/send-mail --from bob@example.test --subject "join mentoring"
    tests/tools/send-mail --from bob@example.test --in-reply-to '<ID from inbox --headers>' ok
    tests/tools/inbox bob --headers
+
+ Chat: XMPP room mentoring@muc.localhost on 127.0.0.1:$XMPP_PORT (people alice/bob@localhost,
+ password "pass"), Matrix room #mentoring:localhost on http://127.0.0.1:$MATRIX_PORT:
+   tests/tools/xmpp-say --from alice '!help'
+   tests/tools/xmpp-say --from bob 'MentorBot: hilfe'
+   tests/tools/xmpp-say --from alice --direct whoami
+   tests/tools/matrix-say --from alice '!help'
+   $EXE post -c $D/mentorbot.ini everyone 'Welcome to the demo!'
 
  Ctrl-C here stops the bot and the servers.
  -------------------------------------------------------------------------
