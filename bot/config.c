@@ -105,6 +105,7 @@ static const struct key_def keys[] = {
 
 	{S_BRIDGE, "pairs", K_PAIRS, OFF(bridge.pairs), 0, 0, NULL},
 	{S_BRIDGE, "relay_pattern", K_STR, OFF(bridge.relay_pattern), 0, 0, NULL},
+	{S_BRIDGE, "relay_accounts", K_LIST, OFF(bridge.relay_accounts), 0, 0, NULL},
 };
 
 #define NKEYS ARRAY_LEN(keys)
@@ -922,6 +923,7 @@ config_free(struct config *c)
 	strlist_free(&c->matrix.rooms);
 	strlist_free(&c->bridge.pairs);
 	free(c->bridge.relay_pattern);
+	strlist_free(&c->bridge.relay_accounts);
 	for (size_t i = 0; i < c->groups.n; i++) {
 		free(c->groups.v[i].name);
 		strlist_free(&c->groups.v[i].members);

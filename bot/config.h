@@ -98,7 +98,8 @@ struct config {
 	} matrix;
 	struct {
 		struct strlist pairs; /* flattened: pairs.v[2i] = xmpp room, pairs.v[2i+1] = matrix room */
-		char *relay_pattern;  /* regex of the bridge's relayed form; default "^\\[[^]]+\\] " */
+		char *relay_pattern;  /* regex of the bridge's relayed form, group 1 = nick; default "^\\[([^]]+)\\] " */
+		struct strlist relay_accounts; /* the bridge's own accounts (JIDs, Matrix ids): their plain text is relayed */
 	} bridge;
 	struct {
 		struct group_def *v;

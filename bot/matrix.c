@@ -833,8 +833,15 @@ sync_setup(struct sync_state *s)
 		}
 		if (rc == MX_DEAD || rc == MX_STOPPED)
 			break;
-		if (rooms[i].id)
+		if (rooms[i].id) {
 			log_info("matrix: in room %s (%s)", rooms[i].name, rooms[i].id);
+			/* the core matches [bridge] pairs and groups written with an alias by this */
+			if (rooms[i].name[0] == '#') {
+				char *k = xasprintf("matrix.room:%s", rooms[i].name);
+				kv_put(s->db, k, rooms[i].id, NULL, NULL);
+				free(k);
+			}
+		}
 	}
 	pthread_mutex_lock(&m->lock);
 	m->user_id = uid;

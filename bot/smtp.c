@@ -47,14 +47,15 @@ read_cb(char *out, size_t size, size_t nitems, void *userp)
 	size_t n = size * nitems;
 	if (n > s->up_left)
 		n = s->up_left;
-	if (n == 0 && s->eod_hook && !s->eod_done) {
-		/* curl writes the terminating "." only after this returns 0: see smtp.h */
-		s->eod_done = 1;
-		s->eod_hook(s->eod_ud);
-	}
 	memcpy(out, s->up, n);
 	s->up += n;
 	s->up_left -= n;
+	if (s->up_left == 0 && s->eod_hook && !s->eod_done) {
+		/* the last bytes and the terminating "." reach the socket only after we
+		 * return (with the size known, curl never asks again): see smtp.h */
+		s->eod_done = 1;
+		s->eod_hook(s->eod_ud);
+	}
 	return n;
 }
 

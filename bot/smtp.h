@@ -41,9 +41,9 @@ int smtp_send(struct smtp *s, const char *env_from, const char *rcpt,
 unsigned long smtp_connect_count(const struct smtp *s);
 
 /*
- * fn(ud) is called during smtp_send() once the whole message has been handed
- * over, before curl writes the terminating "." that makes the server accept
- * it.  The outbox marks the row sent there: a process killed after the mark
+ * fn(ud) is called during smtp_send() when the last bytes of the message are
+ * handed to curl, before curl writes them and the terminating "." that makes
+ * the server accept it.  The outbox marks the row sent there: a process killed after the mark
  * never delivered the message's end (the server discards the transaction),
  * and one killed before it resends after a restart, so a kill -9 can no
  * longer land between the server's acceptance and our record of it.  If

@@ -161,7 +161,9 @@ def test_kill9_with_commands_in_flight_on_mail_xmpp_and_matrix():
         msgs = lib.Mailbox(w).messages()
         replies = [m for m in msgs if m.in_reply_to == lib.norm_id(mid)]
         if len(replies) != 1 or len(msgs) != 1:
-            problems.append("mail %s: %d replies to %s, %d mails in all" % (w, len(replies), mid, len(msgs)))
+            ids = sorted({m.message_id for m in replies})
+            problems.append("mail %s: %d replies to %s (%d distinct Message-IDs: %s), %d mails in all" % (
+                w, len(replies), mid, len(ids), " ".join(ids), len(msgs)))
         elif not (replies[0].key or "").startswith("whoami"):
             problems.append("mail %s: reply is %r, not whoami" % (w, replies[0].key))
     print("    kill9: answered before the kill: mail %d/%d, xmpp %d/%d, matrix %d/%d; outbox unsent at the kill %s; "
