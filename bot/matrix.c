@@ -48,6 +48,7 @@
 #include "chat.h"
 #include "config.h"
 #include "dispatch.h"
+#include "post.h"
 #include "state/state.h"
 #include "transport.h"
 #include "util.h"
@@ -1199,7 +1200,10 @@ send_main(void *arg)
 		int trouble = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct outbox_item *it = &items[i];
-			if (!trouble && !mx_stopping(m)) {
+			int pace = post_pacing("matrix", it->rcpt, it->message_id, m->ctx.cfg->bot.post_interval);
+			if (pace > 0) {
+				state_outbox_defer(s.db, it->id, now_s() + pace);
+			} else if (!trouble && !mx_stopping(m)) {
 				int rc = send_item(&s, it);
 				if (rc == SEND_OK) {
 					state_outbox_sent(s.db, it->id);

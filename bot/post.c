@@ -5,6 +5,7 @@
 #include "post.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,4 +136,41 @@ post_to_group(struct db *db, const struct config *cfg, const struct templates *t
 	}
 	db_rollback(db);
 	return -1;
+}
+
+#define PACING_ROOMS 64
+
+static pthread_mutex_t pacing_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char key[256];
+	int64_t last_ms;
+} pacing[PACING_ROOMS];
+
+int
+post_pacing(const char *transport, const char *room, const char *message_id, int interval_s)
+{
+	if (!message_id || strncmp(message_id, "post.", 5) != 0 || interval_s <= 0 || !room)
+		return 0;
+	char key[256];
+	snprintf(key, sizeof key, "%s %s", transport, room);
+	int64_t now = mono_ms();
+	int wait = 0;
+	pthread_mutex_lock(&pacing_lock);
+	size_t slot = 0;
+	for (size_t i = 0; i < PACING_ROOMS; i++) {
+		if (strcmp(pacing[i].key, key) == 0) {
+			slot = i;
+			break;
+		}
+		if (pacing[i].last_ms < pacing[slot].last_ms)
+			slot = i; /* the least recently used slot, if the room is new */
+	}
+	if (strcmp(pacing[slot].key, key) == 0 && now - pacing[slot].last_ms < (int64_t)interval_s * 1000) {
+		wait = (int)(((int64_t)interval_s * 1000 - (now - pacing[slot].last_ms) + 999) / 1000);
+	} else {
+		snprintf(pacing[slot].key, sizeof pacing[slot].key, "%s", key);
+		pacing[slot].last_ms = now;
+	}
+	pthread_mutex_unlock(&pacing_lock);
+	return wait;
 }

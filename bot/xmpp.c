@@ -42,6 +42,7 @@
 #include "chat.h"
 #include "config.h"
 #include "dispatch.h"
+#include "post.h"
 #include "state/state.h"
 #include "transport.h"
 #include "util.h"
@@ -427,6 +428,12 @@ send_row(struct xmpp_transport *x, const struct outbox_item *it)
 	if (strcmp(type, "groupchat") == 0) {
 		struct room *r = room_find(x, bare);
 		if (r && !r->joined) {
+			rc = 0;
+			goto out;
+		}
+		int pace = post_pacing("xmpp", bare, it->message_id, x->cfg->bot.post_interval);
+		if (pace > 0) {
+			state_outbox_defer(x->db, it->id, now_s() + pace);
 			rc = 0;
 			goto out;
 		}

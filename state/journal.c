@@ -229,6 +229,7 @@ outbox_item_free(struct outbox_item *o)
 {
 	if (!o)
 		return;
+	free(o->message_id);
 	free(o->transport);
 	free(o->env_from);
 	free(o->rcpt);
@@ -264,7 +265,7 @@ int
 state_outbox_due(struct db *db, const char *transport, int64_t now, struct outbox_item *out, size_t max, size_t *n)
 {
 	static const char sql[] =
-		"SELECT id, transport, env_from, rcpt, payload, attempts FROM outbox"
+		"SELECT id, transport, env_from, rcpt, payload, attempts, message_id FROM outbox"
 		" WHERE status = 'pending' AND transport = ? AND next_try <= ? ORDER BY id LIMIT ?";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	*n = 0;
@@ -287,6 +288,7 @@ state_outbox_due(struct db *db, const char *transport, int64_t now, struct outbo
 			memcpy(o->payload, sqlite3_column_blob(st, 4), o->len);
 		o->payload[o->len] = '\0';
 		o->attempts = sqlite3_column_int(st, 5);
+		o->message_id = db_col_text(st, 6);
 		(*n)++;
 	}
 	sqlite3_reset(st);
@@ -543,4 +545,16 @@ kv_list_free(char **keys, char **values, size_t n)
 	}
 	free(keys);
 	free(values);
+}
+
+int
+state_outbox_defer(struct db *db, int64_t id, int64_t next_try)
+{
+	static const char sql[] = "UPDATE outbox SET next_try = ? WHERE id = ? AND status = 'pending'";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, next_try);
+	sqlite3_bind_int64(st, 2, id);
+	return db_step_done(db, st);
 }

@@ -154,6 +154,7 @@ int state_imap_set_checkpoint(struct db *db, const char *folder, uint32_t uidval
 /* ---- outbox ---- */
 struct outbox_item {
 	int64_t id;
+	char *message_id;
 	char *transport;
 	char *env_from;
 	char *rcpt;
@@ -170,6 +171,8 @@ int state_outbox_due(struct db *db, const char *transport, int64_t now, struct o
 int state_outbox_sent(struct db *db, int64_t id);
 int state_outbox_retry(struct db *db, int64_t id, int64_t next_try, const char *err);
 int state_outbox_failed(struct db *db, int64_t id, const char *err);
+/* Hold a pending row back until next_try without counting an attempt (pacing). */
+int state_outbox_defer(struct db *db, int64_t id, int64_t next_try);
 /* Seconds until the next pending item is due (-1 if none). */
 int64_t state_outbox_next_due(struct db *db, const char *transport, int64_t now);
 int state_outbox_count(struct db *db, const char *status, int64_t *n);
