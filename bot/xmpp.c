@@ -92,6 +92,7 @@ struct inflight {
 	int64_t batch; /* the ping that acknowledges it */
 	int acked;     /* the server answered the ping */
 	int written;   /* committed as sent: it left our process (socket buffer) */
+	int64_t enq_at; /* x->enq_total right after it was queued */
 };
 
 struct xmpp_transport {
@@ -119,6 +120,7 @@ struct xmpp_transport {
 
 	struct inflight *fl;
 	size_t nfl, capfl;
+	int64_t enq_total; /* stanzas this transport handed to libstrophe's send queue */
 	int64_t batch_seq;
 	int64_t unacked_batch; /* rows sent since the last batch ping */
 	int64_t next_outbox_ms;
@@ -128,6 +130,8 @@ struct xmpp_transport {
 	int64_t keepalive_seq;
 	int64_t selfping_seq;
 };
+
+static void send_stanza(xmpp_conn_t *conn, struct xmpp_transport *x, xmpp_stanza_t *st);
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -275,7 +279,7 @@ send_ping(struct xmpp_transport *x, const char *to, const char *id)
 	xmpp_stanza_set_ns(p, NS_PING);
 	xmpp_stanza_add_child(iq, p);
 	xmpp_stanza_release(p);
-	xmpp_send(x->conn, iq);
+	send_stanza(x->conn, x, iq);
 	xmpp_stanza_release(iq);
 }
 
@@ -296,7 +300,7 @@ room_join(struct xmpp_transport *x, struct room *r)
 	xmpp_stanza_release(h);
 	xmpp_stanza_add_child(pres, mx);
 	xmpp_stanza_release(mx);
-	xmpp_send(x->conn, pres);
+	send_stanza(x->conn, x, pres);
 	xmpp_stanza_release(pres);
 	r->joined = 0;
 	r->rejoin_at = mono_ms() + REJOIN_MS; /* no answer by then: try again */
@@ -306,6 +310,19 @@ room_join(struct xmpp_transport *x, struct room *r)
 }
 
 /* ------------------------------------------------------------------ outbox */
+
+/*
+ * Every stanza goes through here, so the length of libstrophe's send queue
+ * tells which rows have reached the socket: a row is written once the queue
+ * holds no more elements than were queued after it.  Elements libstrophe
+ * queues by itself can only make that estimate later, never too early.
+ */
+static void
+send_stanza(xmpp_conn_t *conn, struct xmpp_transport *x, xmpp_stanza_t *st)
+{
+	xmpp_send(conn, st);
+	x->enq_total++;
+}
 
 static int
 inflight_has(struct xmpp_transport *x, int64_t row)
@@ -359,15 +376,19 @@ batch_close(struct xmpp_transport *x)
 static void
 commit_written(struct xmpp_transport *x)
 {
+	if (!x->conn)
+		return;
+	int64_t queued = xmpp_conn_send_queue_len(x->conn);
 	size_t n = 0;
 	for (size_t i = 0; i < x->nfl; i++)
-		n += !x->fl[i].written;
-	if (!n || !x->conn || xmpp_conn_send_queue_len(x->conn) > 0)
+		n += !x->fl[i].written && queued <= x->enq_total - x->fl[i].enq_at;
+	if (!n)
 		return;
 	if (db_begin(x->db) < 0)
 		return;
 	for (size_t i = 0; i < x->nfl; i++)
-		if (!x->fl[i].written && state_outbox_sent(x->db, x->fl[i].row) < 0) {
+		if (!x->fl[i].written && queued <= x->enq_total - x->fl[i].enq_at &&
+		    state_outbox_sent(x->db, x->fl[i].row) < 0) {
 			db_rollback(x->db);
 			return;
 		}
@@ -376,7 +397,8 @@ commit_written(struct xmpp_transport *x)
 		return;
 	}
 	for (size_t i = 0; i < x->nfl; i++)
-		x->fl[i].written = 1;
+		if (queued <= x->enq_total - x->fl[i].enq_at)
+			x->fl[i].written = 1;
 }
 
 /* Forget acknowledged rows (committing any not yet marked). */
@@ -451,9 +473,10 @@ send_row(struct xmpp_transport *x, const struct outbox_item *it)
 	xmpp_stanza_set_attribute(oid, "id", id);
 	xmpp_stanza_add_child(msg, oid);
 	xmpp_stanza_release(oid);
-	xmpp_send(x->conn, msg);
+	send_stanza(x->conn, x, msg);
 	xmpp_stanza_release(msg);
 	inflight_add(x, it->id);
+	x->fl[x->nfl - 1].enq_at = x->enq_total;
 	x->unacked_batch++;
 	rc = 1;
 out:
@@ -533,6 +556,8 @@ static void
 deliver(struct xmpp_transport *x, const struct chat_msg *m)
 {
 	int rc = -1;
+	/* libstrophe wrote its queue before reading this message: record that first */
+	commit_written(x);
 	for (int attempt = 0; attempt < 3 && rc < 0; attempt++) {
 		if (attempt) {
 			struct timespec ts = {0, 50 * 1000000L};
@@ -724,7 +749,7 @@ on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 			reply = xmpp_stanza_reply_error(st, "cancel", "service-unavailable", NULL);
 		}
 		if (reply) {
-			xmpp_send(conn, reply);
+			send_stanza(conn, x, reply);
 			xmpp_stanza_release(reply);
 		}
 		return 1;
@@ -763,7 +788,7 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t status, int error, xmpp_stream_erro
 		xmpp_handler_add(conn, on_presence, NULL, "presence", NULL, x);
 		xmpp_handler_add(conn, on_iq, NULL, "iq", NULL, x);
 		xmpp_stanza_t *pres = xmpp_presence_new(x->ctx);
-		xmpp_send(conn, pres);
+		send_stanza(conn, x, pres);
 		xmpp_stanza_release(pres);
 		for (size_t i = 0; i < x->nrooms; i++) {
 			x->rooms[i].tries = 0;
