@@ -405,23 +405,29 @@ commit_written(struct xmpp_transport *x)
 static void
 commit_acked(struct xmpp_transport *x)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < x->nfl; i++)
+	size_t n = 0, unmarked = 0;
+	for (size_t i = 0; i < x->nfl; i++) {
 		n += x->fl[i].acked;
+		unmarked += x->fl[i].acked && !x->fl[i].written;
+	}
 	if (!n)
 		return;
-	if (db_begin(x->db) < 0)
-		return; /* try again next round */
-	for (size_t i = 0; i < x->nfl; i++)
-		if (x->fl[i].acked && !x->fl[i].written && state_outbox_sent(x->db, x->fl[i].row) < 0)
+	if (unmarked) {
+		if (db_begin(x->db) < 0)
+			return; /* try again next round */
+		for (size_t i = 0; i < x->nfl; i++)
+			if (x->fl[i].acked && !x->fl[i].written && state_outbox_sent(x->db, x->fl[i].row) < 0)
+				goto fail;
+		if (db_commit(x->db) < 0)
 			goto fail;
-	if (db_commit(x->db) < 0)
-		goto fail;
+	}
 	for (size_t i = 0; i < x->nfl;)
 		if (x->fl[i].acked)
 			inflight_remove_at(x, i);
 		else
 			i++;
+	/* the window has room again: rows that waited for it go out now, not at the next timer */
+	atomic_store(&x->notify, 1);
 	return;
 fail:
 	db_rollback(x->db);

@@ -99,13 +99,14 @@ def run():
     # Throughput in direct chats (in a MUC every command and answer is fanned out to all
     # 11 occupants).  The ten people are one C/libstrophe process (xmpp_load.c): ten
     # slixmpp clients managed only ~190/s and were the bottleneck, not the bot.
-    per = 100
+    per = int(os.environ.get("BENCH_XMPP_PER", "100"))  # commands per person
     people = [X.account("p%d" % i) for i in range(10)]
     exe = build("xmpp_load")
     args = [exe, "-timeout", "120", "-cpu", "%d,%d" % (bot.proc.pid, X.prosody_pid())]
     args += ["-tls"] if PEOPLE_TLS else []
     args += ["127.0.0.1", str(X.prosody()), bot.jid, X.PASSWORD, str(per)] + people
     p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=200)
+    sys.stderr.write(p.stderr)  # empty unless XMPP_LOAD_VERBOSE is set or it failed
     res = dict(kv.split("=", 1) for kv in p.stdout.split() if "=" in kv)
     if p.returncode != 0 or int(res.get("answers", -1)) != 10 * per:
         raise lib.TestFailure("xmpp_load failed (exit %d): %s%s" % (p.returncode, p.stdout, p.stderr[-1500:]))
@@ -114,6 +115,8 @@ def run():
     out("bench.xmpp.cmds_per_s", 10 * per / el, "%.0f")
     print("# bot CPU for those %d commands: %.2f s over %.2f s; prosody %.2f s; load generator %s s"
           % (10 * per, bot_cpu, el, prosody_cpu, res["self_cpu_s"]))
+    print("# half the answers in %.2f s; longest silence %.2f s after %s answers"
+          % (float(res["half_s"]), float(res["max_gap_s"]), res["gap_after"]))
     print("# bot connected with %s" % ("TLS" if "(TLS)" in bot.log() else "clear text"))
 
 

@@ -11,8 +11,10 @@
  *   3. each person queues N_PER_PERSON direct chats T at once, all people together,
  *      and the clock runs until every person has N_PER_PERSON answers (type chat,
  *      from BOT_JID's bare JID, with a body).
- * Prints "elapsed_s=<s> answers=<n> per_s=<n/s> others=<n> self_cpu_s=<s>[ cpu_s=<s>,...]"
- * on stdout and exits 0 (others: messages that were not answers from the bot; self_cpu_s:
+ * Prints "elapsed_s=<s> answers=<n> per_s=<n/s> half_s=<s> max_gap_s=<s> gap_after=<n>
+ * others=<n> self_cpu_s=<s>[ cpu_s=<s>,...]" on stdout and exits 0 (half_s: until half the
+ * answers were in; max_gap_s: the longest silence between two answers, after gap_after of
+ * them; others: messages that were not answers from the bot; self_cpu_s:
  * this process's CPU time during the burst; cpu_s: that of each -cpu PID, from
  * /proc/PID/stat, in the order given).  On a timeout
  * (-timeout, default 120 s for the burst, 30 s for log-in and warm-up) or a lost
@@ -51,6 +53,15 @@ static size_t bot_bare_len;
 static long handled;          /* stanzas handled: "did the last pass make progress" */
 static long others;           /* chat messages from someone else (or errors) */
 static int stopping;          /* expected disconnects from here on */
+static int verbose;           /* XMPP_LOAD_VERBOSE: phases and progress on stderr */
+static double start;
+static int burst;             /* the clock runs: track the pace of the answers */
+static long burst_answers;    /* answers so far in the burst, all people */
+static double last_answer;    /* when the previous one arrived (burst start at first) */
+static double max_gap;        /* longest wait between two answers in the burst ... */
+static long gap_after;        /* ... and how many answers had arrived before it */
+static double half_at;        /* when half the burst's answers were in */
+static long half;
 
 static double
 now_s(void)
@@ -104,8 +115,17 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	(void)conn;
 	handled++;
 	if (type && strcmp(type, "chat") == 0 && from_bot(xmpp_stanza_get_from(st)) &&
-	    xmpp_stanza_get_child_by_name(st, "body"))
+	    xmpp_stanza_get_child_by_name(st, "body")) {
 		p->answers++;
+		if (burst) {
+			double t = now_s();
+			if (t - last_answer > max_gap)
+				max_gap = t - last_answer, gap_after = burst_answers;
+			last_answer = t;
+			if (++burst_answers == half)
+				half_at = t;
+		}
+	}
 	else if (!type || strcmp(type, "headline") != 0)
 		others++;
 	return 1;
@@ -160,7 +180,15 @@ static int
 run_until(int (*done)(long), long need, double deadline)
 {
 	long before = -1;
+	double next_note = now_s() + 0.5;
 	while (!done(need)) {
+		if (verbose && now_s() > next_note) {
+			long total = 0;
+			for (int i = 0; i < npeople; i++)
+				total += people[i].answers;
+			fprintf(stderr, "xmpp_load: %.3f s: %ld answers, %ld stanzas\n", now_s() - start, total, handled);
+			next_note += 0.5;
+		}
 		for (int i = 0; i < npeople; i++)
 			if (people[i].gone)
 				return -1;
@@ -258,6 +286,8 @@ main(int argc, char **argv)
 	char nonce[32];
 	snprintf(nonce, sizeof nonce, "%ld-%ld", (long)getpid(), (long)time(NULL));
 
+	verbose = getenv("XMPP_LOAD_VERBOSE") != NULL;
+	start = now_s();
 	xmpp_initialize();
 	xmpp_log_t *log = getenv("STROPHE_DEBUG") ? xmpp_get_default_logger(XMPP_LEVEL_DEBUG) : NULL;
 	ctx = xmpp_ctx_new(NULL, log);
@@ -282,6 +312,8 @@ main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	if (verbose)
+		fprintf(stderr, "xmpp_load: %.3f s: all logged in\n", now_s() - start);
 	for (int i = 0; i < npeople; i++)
 		send_cmds(&people[i], i, 1, text, nonce, &seq);
 	if (run_until(all_answered, 1, now_s() + 30) != 0) {
@@ -297,6 +329,11 @@ main(int argc, char **argv)
 	for (int i = 0; i < npids; i++)
 		cpu0[i] = proc_cpu_s(pids[i]);
 	double t0 = now_s();
+	burst = 1;
+	last_answer = t0;
+	half = npeople * per / 2;
+	if (verbose)
+		fprintf(stderr, "xmpp_load: %.3f s: warm-up answered; burst\n", t0 - start);
 	for (int i = 0; i < npeople; i++)
 		send_cmds(&people[i], i, per, text, nonce, &seq);
 	if (run_until(all_answered, per, t0 + timeout) != 0) {
@@ -309,8 +346,8 @@ main(int argc, char **argv)
 	long total = 0;
 	for (int i = 0; i < npeople; i++)
 		total += people[i].answers;
-	printf("elapsed_s=%.4f answers=%ld per_s=%.0f others=%ld self_cpu_s=%.3f", el, total, npeople * per / el,
-	       others, self_cpu_s() - self0);
+	printf("elapsed_s=%.4f answers=%ld per_s=%.0f half_s=%.4f max_gap_s=%.4f gap_after=%ld others=%ld self_cpu_s=%.3f",
+	       el, total, npeople * per / el, half_at - t0, max_gap, gap_after, others, self_cpu_s() - self0);
 	for (int i = 0; i < npids; i++)
 		printf("%s%.3f", i ? "," : " cpu_s=", proc_cpu_s(pids[i]) - cpu0[i]);
 	printf("\n");
