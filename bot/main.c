@@ -4,17 +4,23 @@
  * Design: one process, a thread per transport, one core.
  *
  *   mail thread     IMAP in (libetpan): fetch → journal (durable commit) →
- *                   dispatch each mail in its own transaction → move mail.
- *   sender thread   outbox → SMTP (libcurl); marks rows sent.
- *   (chat threads   XMPP and Matrix join the same way: each records its
- *                   messages in the journal and runs the same dispatcher.)
+ *                   dispatch a batch of mails, one savepoint per command →
+ *                   move the mails on the server.
+ *   mail sender     outbox → SMTP (libcurl); marks rows sent.
+ *   XMPP thread     libstrophe connection: room and direct messages → the
+ *                   core (chat.c) → its own outbox rows, sent in the same loop.
+ *   Matrix threads  one long-polls /sync into the core, one sends the outbox
+ *                   (PUT with a txnId derived from the row), so a long poll
+ *                   never delays an answer.
  *
  * Every thread owns its own SQLite connection; SQLite (WAL, BEGIN
  * IMMEDIATE, busy timeout) serialises the short write transactions, so a
  * slow or dead server on one transport never blocks another: each thread
- * blocks only in its own poll()/IDLE.  Signals only set flags and write to a
- * self-pipe that wakes the mail thread's IDLE/poll; the sender thread is
- * woken by a condition variable.  Nothing busy-waits.
+ * blocks only in its own poll()/IDLE/select().  The core (dispatch.c) is a
+ * set of functions every transport thread calls; what they share in memory
+ * (templates, flood buckets, bridge copies, post pacing) is locked.  Signals
+ * only set flags and write to a self-pipe that wakes the mail thread; the
+ * senders are woken by condition variables or flags.  Nothing busy-waits.
  */
 #include <errno.h>
 #include <fcntl.h>

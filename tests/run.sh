@@ -86,6 +86,18 @@ if [ -x tests/corpus/run.sh ] || [ -f tests/corpus/run.sh ]; then
 	check_interrupt
 fi
 
+# --- 2a. the Matrix test homeserver checked by an independent client (matrix-nio) ---
+if [ -f tests/matrix/check_with_nio.py ]; then
+	echo "== tests/matrix/check_with_nio.py"
+	timeout -k 5 300 "$PY" tests/matrix/check_with_nio.py > "$OUT" 2>&1
+	rc=$?
+	grep -E '^(PASS|FAIL) ' "$OUT"
+	count_lines "$OUT"
+	PASSED=$((PASSED + P)); FAILED=$((FAILED + F))
+	while IFS= read -r l; do FAILURES+=("matrix-nio: ${l#FAIL }"); done < <(grep '^FAIL ' "$OUT")
+	if [ "$rc" != 0 ] && [ "$F" = 0 ]; then tail -n 20 "$OUT"; add_fail "tests/matrix/check_with_nio.py: exit status $rc"; fi
+fi
+
 # --- 2b. fuzzing -----------------------------------------------------------------
 # Each libFuzzer target (make fuzz) runs for MB_FUZZ_SECONDS (default 20) from the
 # mail fixtures; a crash, leak or sanitizer report fails it.  Skipped without clang.
