@@ -72,6 +72,8 @@ usage(FILE *f)
 	      "       mentorbot parse [FILE.eml|-]     show how the bot reads a mail (JSON)\n"
 	      "       mentorbot post -c FILE GROUP TEXT…   post to a group's rooms and mail recipients\n"
 	      "       mentorbot group -c FILE list | set NAME MEMBER… | del NAME\n"
+	      "       mentorbot programme -c FILE list | add SLUG [--name N] [--policy open|approve]\n"
+	      "                 [--days N] [--questions f1,f2] [--weights topics=3,language=2,…]\n"
 	      "       mentorbot --help | --version\n",
 	      f);
 }
@@ -444,6 +446,79 @@ cmd_group(const char *path, int argc, char **argv)
 	return rc;
 }
 
+static int
+cmd_programme(const char *path, int argc, char **argv)
+{
+	if (argc < 1) {
+		usage(stderr);
+		return 2;
+	}
+	struct config cfg;
+	struct templates *t;
+	struct db *db;
+	if (cli_open(path, &cfg, &t, &db))
+		return 1;
+	int rc = 0;
+	if (strcmp(argv[0], "list") == 0) {
+		struct programme *v;
+		size_t n;
+		if (state_programmes(db, &v, &n) == 0) {
+			for (size_t i = 0; i < n; i++)
+				printf("%-16s %-28s policy=%s days=%d consent=%s questions=%s weights=%s\n", v[i].slug,
+				       v[i].name, v[i].policy, v[i].request_days, v[i].consent_version, v[i].questions,
+				       v[i].weights);
+			programmes_free(v, n);
+		} else {
+			rc = 1;
+		}
+	} else if (strcmp(argv[0], "add") == 0 && argc >= 2) {
+		struct programme p = {0};
+		char *slug = cmd_fold(argv[1]);
+		p.slug = slug;
+		for (int i = 2; i + 1 < argc && rc == 0; i += 2) {
+			const char *k = argv[i], *v = argv[i + 1];
+			if (strcmp(k, "--name") == 0)
+				p.name = (char *)v;
+			else if (strcmp(k, "--policy") == 0 && (strcmp(v, "open") == 0 || strcmp(v, "approve") == 0))
+				p.policy = (char *)v;
+			else if (strcmp(k, "--days") == 0 && atoi(v) > 0 && atoi(v) <= 60)
+				p.request_days = atoi(v);
+			else if (strcmp(k, "--questions") == 0)
+				p.questions = (char *)v;
+			else if (strcmp(k, "--weights") == 0)
+				p.weights = (char *)v;
+			else if (strcmp(k, "--consent") == 0)
+				p.consent_version = (char *)v;
+			else {
+				fprintf(stderr, "mentorbot: programme add: bad option or value: %s %s\n", k, v);
+				rc = 2;
+			}
+		}
+		if ((argc - 2) % 2 != 0) {
+			fprintf(stderr, "mentorbot: programme add: option %s needs a value\n", argv[argc - 1]);
+			rc = 2;
+		}
+		for (const char *c = slug; rc == 0 && *c; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_')) {
+				fprintf(stderr, "mentorbot: programme slug: letters, digits, '-' and '_' only\n");
+				rc = 2;
+			}
+		if (rc == 0) {
+			rc = (db_begin(db) == 0 && state_programme_put(db, &p) == 0 && db_commit(db) == 0) ? 0 : 1;
+			if (rc)
+				db_rollback(db);
+			else
+				printf("programme %s saved\n", slug);
+		}
+		free(slug);
+	} else {
+		usage(stderr);
+		rc = 2;
+	}
+	cli_close(&cfg, t, db);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -475,6 +550,11 @@ main(int argc, char **argv)
 	file = npos ? pos[0] : NULL;
 	if (conf && strcmp(cmd, "post") == 0) {
 		int r = cmd_post(conf, npos, pos);
+		free(pos);
+		return r;
+	}
+	if (conf && strcmp(cmd, "programme") == 0) {
+		int r = cmd_programme(conf, npos, pos);
 		free(pos);
 		return r;
 	}

@@ -65,6 +65,18 @@ static const char *const migrations[] = {
 	"  address TEXT PRIMARY KEY, count INTEGER NOT NULL, last_at INTEGER NOT NULL, last_reason TEXT);",
 	/* 1 -> 2: small named values of the transports (Matrix next_batch, direct rooms, …) */
 	"CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+	/* 2 -> 3: programme settings, and the scheduler's jobs (reminders, deadlines, cascades) */
+	"ALTER TABLE programme ADD COLUMN request_days INTEGER NOT NULL DEFAULT 3;"
+	"ALTER TABLE programme ADD COLUMN consent_version TEXT NOT NULL DEFAULT '2026-11-1';"
+	"ALTER TABLE programme ADD COLUMN questions TEXT NOT NULL"
+	"  DEFAULT 'field,topics,languages,goals,availability';"
+	"ALTER TABLE programme ADD COLUMN weights TEXT NOT NULL"
+	"  DEFAULT 'topics=3,language=2,field=1,availability=1';"
+	"CREATE TABLE job ("
+	"  id INTEGER PRIMARY KEY, due INTEGER NOT NULL, kind TEXT NOT NULL, ref INTEGER NOT NULL,"
+	"  payload TEXT, done INTEGER NOT NULL DEFAULT 0, result TEXT, created INTEGER NOT NULL,"
+	"  UNIQUE(kind, ref));"
+	"CREATE INDEX job_due ON job(due) WHERE done = 0;",
 };
 
 int

@@ -199,6 +199,45 @@ int64_t state_outbox_last_for(struct db *db, const char *transport, const char *
 int state_outbox_add_at(struct db *db, const char *transport, const char *env_from, const char *rcpt,
 			const char *message_id, const char *payload, size_t len, int64_t next_try);
 
+/* ---- programmes ---- */
+struct programme {
+	int64_t id;
+	char *slug;
+	char *name;
+	char *policy;          /* open | approve */
+	int request_days;      /* mentoring requests expire after this many days */
+	char *consent_version;
+	char *questions;       /* profile fields asked when applying, comma list */
+	char *weights;         /* matching weights "topics=3,language=2,…" */
+};
+void programme_free(struct programme *p);
+/* Add or update (by slug) a programme. */
+int state_programme_put(struct db *db, const struct programme *p);
+int state_programme_get(struct db *db, const char *slug, struct programme *out);
+int state_programmes(struct db *db, struct programme **out, size_t *n);
+void programmes_free(struct programme *v, size_t n);
+
+/* ---- scheduler jobs: due times in the database, each run exactly once ---- */
+struct job {
+	int64_t id;
+	int64_t due;
+	char *kind;
+	int64_t ref;           /* what it is about (a request, a session, …) */
+	char *payload;
+};
+void job_free(struct job *j);
+/* Schedule kind for ref at due; an existing (kind, ref) job is moved to the new time
+ * and made pending again.  */
+int state_job_put(struct db *db, const char *kind, int64_t ref, int64_t due, const char *payload);
+/* Cancel a pending job (done = 1, result 'cancelled'). */
+int state_job_cancel(struct db *db, const char *kind, int64_t ref);
+/* Pending jobs due at or before now, oldest first, at most max.  out: caller frees each with job_free. */
+int state_jobs_due(struct db *db, int64_t now, struct job *out, size_t max, size_t *n);
+/* Mark done with a result word ("ran", "skipped: …"); only if still pending. DB_NOTFOUND if it was not. */
+int state_job_done(struct db *db, int64_t id, const char *result);
+/* Seconds until the next pending job (-1 if none, 0 if due). */
+int64_t state_job_next(struct db *db, int64_t now);
+
 /* ---- small named values (transport cursors, direct-chat rooms) ---- */
 /* *out gets an allocated copy; DB_NOTFOUND if absent. */
 int state_kv_get(struct db *db, const char *key, char **out);

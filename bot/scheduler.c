@@ -1,0 +1,164 @@
+/*
+ * scheduler.c - runs due jobs, each exactly once (see scheduler.h).  Its own
+ * thread with its own database connection; it sleeps until the next due
+ * time (at most a minute, or a second while a test clock is in use).
+ */
+#include "scheduler.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dispatch.h"
+#include "state/state.h"
+#include "transport.h"
+#include "util.h"
+
+#define JOB_BATCH 32
+
+int
+scheduler_run_due(struct db *db, const struct core *core, const struct sched_kind *kinds, size_t nkinds,
+		  int64_t now)
+{
+	struct job jobs[JOB_BATCH];
+	size_t n = 0;
+	int ran = 0;
+	if (state_jobs_due(db, now, jobs, JOB_BATCH, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+		const struct sched_kind *k = NULL;
+		for (size_t q = 0; q < nkinds; q++)
+			if (strcmp(kinds[q].kind, j->kind) == 0)
+				k = &kinds[q];
+		const char *result = "ran";
+		int rc = db_begin(db);
+		if (rc == 0) {
+			if (!k) {
+				log_warn("scheduler: job %lld has unknown kind %s; dropped", (long long)j->id, j->kind);
+				result = "skipped: unknown kind";
+			} else {
+				rc = k->run(db, core, j, &result);
+			}
+		}
+		/* the done mark commits with the job's effects: a crash repeats neither or both */
+		int d = rc == 0 ? state_job_done(db, j->id, result) : DB_ERR;
+		if (rc == 0 && d == DB_OK && db_commit(db) == 0) {
+			ran++;
+			log_info("scheduler: %s %lld done (%s)", j->kind, (long long)j->ref, result);
+		} else {
+			db_rollback(db);
+			if (d != DB_NOTFOUND)
+				log_warn("scheduler: %s %lld failed; it stays due", j->kind, (long long)j->ref);
+		}
+		job_free(j);
+	}
+	return ran;
+}
+
+struct scheduler {
+	struct transport_ctx ctx;
+	char *db_path;
+	const struct sched_kind *kinds;
+	size_t nkinds;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int kicked, quit;
+};
+
+static void
+sched_wait(struct scheduler *s, int64_t ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&s->lock);
+	while (!s->kicked && !s->quit && !*s->ctx.stop)
+		if (pthread_cond_timedwait(&s->cond, &s->lock, &ts) == ETIMEDOUT)
+			break;
+	s->kicked = 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void *
+sched_main(void *arg)
+{
+	struct scheduler *s = arg;
+	struct db *db = NULL;
+	if (db_open(&db, s->db_path) < 0) {
+		log_err("scheduler: cannot open the database; reminders and deadlines stop");
+		return NULL;
+	}
+	/* a test clock moves in jumps: look every second then */
+	int64_t cap_ms = getenv("MENTORBOT_TEST_CLOCK") ? 1000 : 60000;
+	while (!*s->ctx.stop && !s->quit) {
+		if (s->ctx.core->tmpl_lock)
+			pthread_rwlock_rdlock(s->ctx.core->tmpl_lock);
+		int r = scheduler_run_due(db, s->ctx.core, s->kinds, s->nkinds, now_s());
+		if (s->ctx.core->tmpl_lock)
+			pthread_rwlock_unlock(s->ctx.core->tmpl_lock);
+		if (r > 0)
+			continue;
+		int64_t next = state_job_next(db, now_s());
+		int64_t ms = next < 0 ? cap_ms : next * 1000;
+		sched_wait(s, r < 0 ? 1000 : (ms < cap_ms ? (ms > 0 ? ms : 50) : cap_ms));
+	}
+	db_close(db);
+	return NULL;
+}
+
+int
+scheduler_start(struct scheduler **out, const struct transport_ctx *ctx, const struct sched_kind *kinds,
+		size_t nkinds)
+{
+	struct scheduler *s = xcalloc(1, sizeof *s);
+	s->ctx = *ctx;
+	s->db_path = xstrdup(ctx->db_path);
+	s->kinds = kinds;
+	s->nkinds = nkinds;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	if (pthread_create(&s->thread, NULL, sched_main, s) != 0) {
+		free(s->db_path);
+		free(s);
+		*out = NULL;
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+void
+scheduler_kick(struct scheduler *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->kicked = 1;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void
+scheduler_join(struct scheduler *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->quit = 1;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	free(s->db_path);
+	free(s);
+}
