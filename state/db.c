@@ -77,6 +77,27 @@ static const char *const migrations[] = {
 	"  payload TEXT, done INTEGER NOT NULL DEFAULT 0, result TEXT, created INTEGER NOT NULL,"
 	"  UNIQUE(kind, ref));"
 	"CREATE INDEX job_due ON job(due) WHERE done = 0;",
+	/* 3 -> 4: mentoring: the numbered suggestions of "find mentor", requests, matches */
+	"CREATE TABLE suggestion ("
+	"  person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE, n INTEGER NOT NULL,"
+	"  mentor_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE, programme TEXT NOT NULL,"
+	"  score REAL NOT NULL, created INTEGER NOT NULL, PRIMARY KEY(person_id, n));"
+	"CREATE TABLE request ("
+	"  id INTEGER PRIMARY KEY, programme TEXT NOT NULL,"
+	"  mentee_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,"
+	"  mentor_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,"
+	"  status TEXT NOT NULL DEFAULT 'open', reason TEXT, created INTEGER NOT NULL,"
+	"  deadline INTEGER NOT NULL, answered INTEGER, mail_msgid TEXT);"
+	"CREATE INDEX request_mentee ON request(mentee_id, status);"
+	"CREATE INDEX request_mentor ON request(mentor_id, status);"
+	"CREATE INDEX request_msgid ON request(mail_msgid);"
+	"CREATE TABLE match ("
+	"  id INTEGER PRIMARY KEY, programme TEXT NOT NULL,"
+	"  mentee_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,"
+	"  mentor_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,"
+	"  request_id INTEGER, status TEXT NOT NULL DEFAULT 'active', created INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX match_pair ON match(programme, mentee_id) WHERE status = 'active';"
+	"CREATE INDEX match_mentor ON match(mentor_id, status);",
 };
 
 int
