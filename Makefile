@@ -65,7 +65,7 @@ deps:
 # Build after installing, in a sub-make so pkg-config sees the new packages.
 test:
 	scripts/install-deps.sh
-	$(MAKE) mentorbot asan unit
+	$(MAKE) -j2 mentorbot asan unit
 	tests/run.sh
 
 demo:

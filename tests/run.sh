@@ -127,8 +127,9 @@ fi
 # --- 3. integration -----------------------------------------------------------------
 run_integration() {    # run_integration BINARY TAG
 	local bin=$1 tag=$2 rc
-	echo "== integration tests with $bin${tag:+ ($tag)}"
-	MENTORBOT=$bin MB_TEST_TAG=$tag T=$T "$PY" tests/integration/runner.py 2>&1 | (trap '' INT TERM; exec tee "$OUT")
+	shift 2
+	echo "== integration tests with $bin${tag:+ ($tag)}${1:+ (smoke set)}"
+	MENTORBOT=$bin MB_TEST_TAG=$tag T=$T "$PY" tests/integration/runner.py "$@" 2>&1 | (trap '' INT TERM; exec tee "$OUT")
 	rc=${PIPESTATUS[0]}
 	count_lines "$OUT"
 	PASSED=$((PASSED + P)); FAILED=$((FAILED + F))
@@ -155,9 +156,22 @@ if [ "${MB_SKIP_INTEGRATION:-0}" != 1 ] && ls tests/integration/test_*.py > /dev
 	fi
 	check_interrupt
 	if [ -n "$T" ]; then
-		run_integration "${MENTORBOT:-./mentorbot}" ""
-		if [ "${MB_ASAN_INTEGRATION:-0}" = 1 ]; then
+		# The whole suite runs once, with the AddressSanitizer + UBSan binary (stricter,
+		# and it keeps make test within 10 minutes); the optimised ./mentorbot then runs
+		# a smoke set of every transport.  MB_FULL_NORMAL=1 runs the whole suite with it too.
+		if [ -z "${MENTORBOT:-}" ] && [ -x build/asan/mentorbot ] && [ "${MB_ASAN_INTEGRATION:-1}" = 1 ]; then
 			run_integration build/asan/mentorbot asan
+			if [ "${MB_FULL_NORMAL:-0}" = 1 ]; then
+				run_integration ./mentorbot ""
+			else
+				run_integration ./mentorbot "" tests/integration/test_help_english.py \
+					tests/integration/test_join_confirm_whoami.py \
+					tests/integration/test_kill9_no_loss_no_duplicates.py \
+					tests/integration/test_xmpp_help_in_room_and_direct.py \
+					tests/integration/test_matrix_help_in_room_and_direct.py
+			fi
+		else
+			run_integration "${MENTORBOT:-./mentorbot}" ""
 		fi
 	fi
 	stop_servers
