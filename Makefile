@@ -74,7 +74,7 @@ demo:
 	tests/tools/demo.sh
 
 bench:
-	scripts/install-deps.sh
+	scripts/install-deps.sh bench
 	$(MAKE) mentorbot
 	tests/bench/run.sh
 

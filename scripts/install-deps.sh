@@ -2,12 +2,15 @@
 # Install the Debian packages mentorbot needs to build, test, benchmark and
 # run its demo.  Idempotent: does nothing when everything is present.
 # Needs root (or sudo) only when something is missing.
+# usage: install-deps.sh [bench]
 set -eu
 
 PKGS="build-essential pkg-config clang
 libetpan-dev libcurl4-gnutls-dev libjansson-dev libsqlite3-dev libgnutls28-dev libical-dev libstrophe-dev
 dovecot-imapd dovecot-lmtpd opensmtpd prosody lua-unbound openssl curl ca-certificates
 python3 python3-slixmpp python3-icalendar tzdata python3-matrix-nio"
+# "install-deps.sh bench": also what only the benchmarks compare against
+[ "${1:-}" = bench ] && PKGS="$PKGS python3-scipy"
 
 missing=""
 for p in $PKGS; do
