@@ -21,8 +21,8 @@ static const unsigned short cp1252_c1[32] = {
 	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
 };
 
-static void
-put_cp(struct buf *b, unsigned long cp)
+void
+utf8_put(struct buf *b, unsigned long cp)
 {
 	char t[4];
 	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
@@ -110,7 +110,7 @@ buf_add_sanitized(struct buf *b, const char *in, size_t len)
 			continue;
 		}
 		buf_add(b, in + start, i - start);
-		put_cp(b, 0xfffd);
+		utf8_put(b, 0xfffd);
 		i++;
 		start = i;
 	}
@@ -132,9 +132,9 @@ cp1252_to_utf8(struct buf *b, const char *in, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)in[i];
 		if (c >= 0x80 && c < 0xa0)
-			put_cp(b, cp1252_c1[c - 0x80] ? cp1252_c1[c - 0x80] : 0xfffd);
+			utf8_put(b, cp1252_c1[c - 0x80] ? cp1252_c1[c - 0x80] : 0xfffd);
 		else
-			put_cp(b, c);
+			utf8_put(b, c);
 	}
 }
 
@@ -154,7 +154,7 @@ latin9_to_utf8(struct buf *b, const char *in, size_t len)
 		case 0xbd: cp = 0x0153; break;
 		case 0xbe: cp = 0x0178; break;
 		}
-		put_cp(b, cp);
+		utf8_put(b, cp);
 	}
 }
 

@@ -27,32 +27,6 @@ struct h2t {
 };
 
 static void
-put_cp8(struct buf *b, unsigned long cp)
-{
-	char t[4];
-	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		cp = 0xfffd;
-	if (cp < 0x80) {
-		buf_addc(b, (char)cp);
-	} else if (cp < 0x800) {
-		t[0] = (char)(0xc0 | (cp >> 6));
-		t[1] = (char)(0x80 | (cp & 0x3f));
-		buf_add(b, t, 2);
-	} else if (cp < 0x10000) {
-		t[0] = (char)(0xe0 | (cp >> 12));
-		t[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		t[2] = (char)(0x80 | (cp & 0x3f));
-		buf_add(b, t, 3);
-	} else {
-		t[0] = (char)(0xf0 | (cp >> 18));
-		t[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		t[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		t[3] = (char)(0x80 | (cp & 0x3f));
-		buf_add(b, t, 4);
-	}
-}
-
-static void
 h_break(struct h2t *h, int n)
 {
 	if (h->any && h->nl_pending < n)
@@ -149,7 +123,7 @@ h_entity(struct h2t *h, const char *s, size_t n)
 			cp = ' ';
 		{
 			struct buf t = BUF_INIT;
-			put_cp8(&t, cp);
+			utf8_put(&t, cp);
 			h_text(h, t.p, t.len);
 			buf_free(&t);
 		}
@@ -164,7 +138,7 @@ h_entity(struct h2t *h, const char *s, size_t n)
 	for (size_t k = 0; k < ARRAY_LEN(entities); k++) {
 		if (!strcmp(entities[k].name, tmp)) {
 			struct buf t = BUF_INIT;
-			put_cp8(&t, entities[k].cp);
+			utf8_put(&t, entities[k].cp);
 			h_text(h, t.p, t.len);
 			buf_free(&t);
 			return (i < n && s[i] == ';') ? i + 1 : i;

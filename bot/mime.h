@@ -57,6 +57,9 @@ void parsed_mail_free(struct parsed_mail *m);
 /* Convert len bytes in charset (NULL/unknown → try UTF-8, then windows-1252)
  * to valid UTF-8.  Invalid sequences become U+FFFD.  Caller frees. */
 char *charset_to_utf8(const char *in, size_t len, const char *charset);
+/* Append code point cp as UTF-8 (NUL, surrogates and out-of-range values become U+FFFD). */
+struct buf;
+void utf8_put(struct buf *b, unsigned long cp);
 /* Copy of in with every invalid UTF-8 sequence replaced by U+FFFD. Caller frees. */
 char *utf8_sanitize(const char *in, size_t len);
 /* Readable text from HTML: block elements become line breaks, <br> a newline,
