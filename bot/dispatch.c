@@ -26,6 +26,8 @@
 
 #define MAX_ARGS 16
 
+/* handlers/h_mentoring.c: a reply to a request mail; 1 when the mail is not one */
+
 /* ---- dedupe ---- */
 
 char *
@@ -299,9 +301,15 @@ static int
 emit_replies(struct mailctx *m, struct hctx *h)
 {
 	int rc = DB_OK;
+	const char *own_lang = m->lang;
 	for (size_t i = 0; i < h->nreplies && rc == DB_OK; i++) {
 		const struct reply *r = &h->replies[i];
 		const char *const *vars = (const char *const *)r->vars;
+		/* a reply to someone else may carry that person's language as the variable "lang" */
+		m->lang = own_lang;
+		for (size_t v = 0; r->to_kind && v + 1 < r->nvars; v += 2)
+			if (strcmp(r->vars[v], "lang") == 0 && (!strcmp(r->vars[v + 1], "de") || !strcmp(r->vars[v + 1], "en")))
+				m->lang = r->vars[v + 1];
 		if (r->to_kind && strcmp(r->to_kind, "mail") == 0) {
 			rc = queue_mail_to(m, r->to_addr, r->key, vars);
 		} else if (r->to_kind) {
@@ -316,6 +324,7 @@ emit_replies(struct mailctx *m, struct hctx *h)
 			rc = queue_chat_answer(m, r->key, vars);
 		}
 	}
+	m->lang = own_lang;
 	return rc;
 }
 
@@ -555,7 +564,13 @@ handle_parsed(struct mailctx *m, int *result)
 	int token_reply = trc == DB_OK && !tok.used && tok.expires >= now_s() && strcmp(tok.ep_kind, "mail") == 0 &&
 			  strcmp(tok.ep_addr, pm->from_addr) == 0;
 	const struct command *confirm = cmd_by_name("confirm");
-	if (token_reply && (!mc.cmd || mc.cmd == confirm || mc.from_subject)) {
+	/* A plain "ja/yes/nein/no" from the mentor to a mentoring request mail answers it (1: it is not one). */
+	int answer_rc = 1;
+	if (!token_reply && h.known && (!mc.cmd || mc.from_subject))
+		answer_rc = h_request_mail_reply(&h, pm->in_reply_to, pm->references, new_text);
+	if (answer_rc != 1) {
+		rc = answer_rc;
+	} else if (token_reply && (!mc.cmd || mc.cmd == confirm || mc.from_subject)) {
 		if (is_cancel_word(new_text)) {
 			rc = state_token_use(m->db, tok.id);
 			hctx_reply(&h, "confirm_cancelled", NULL);

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,10 +42,13 @@
 #include "post.h"
 #include "quote.h"
 #include "commands.h"
+#include "scheduler.h"
 #include "state/state.h"
 #include "templates.h"
 #include "transport.h"
 #include "util.h"
+
+/* the job kinds of the daemon (scheduler_kinds.c) */
 
 static volatile sig_atomic_t stop_flag, reload_flag;
 static int wake_pipe[2] = {-1, -1};
@@ -203,6 +207,7 @@ struct runtime {
 	pthread_rwlock_t tmpl_lock;
 	struct matrix_transport *matrix; /* NULL without [matrix] or when it did not start */
 	struct xmpp_transport *xmpp;     /* NULL without [xmpp] */
+	struct scheduler *sched;         /* reminders, deadlines, cascades */
 };
 
 static void
@@ -263,6 +268,9 @@ cmd_run(const char *path, int verbose)
 		config_free(&cfg);
 		return 1;
 	}
+	/* one malloc arena for all threads: each thread's own arena costs resident
+	 * memory, and the threads spend their time waiting, not allocating */
+	mallopt(M_ARENA_MAX, 1);
 	struct db *db = NULL;
 	if (db_open(&db, cfg.bot.database) < 0) {
 		templates_free(rt.tmpl);
@@ -312,6 +320,12 @@ cmd_run(const char *path, int verbose)
 			log_err("matrix: not started; mail goes on");
 	}
 
+	{
+		struct transport_ctx sc = {&cfg, &rt.core, cfg.bot.database, &stop_flag};
+		if (scheduler_start(&rt.sched, &sc, sched_kinds, sched_nkinds) < 0)
+			fatal("cannot start the scheduler thread");
+	}
+
 	log_info("mentorbot %s started (database %s, schema %d)", MENTORBOT_VERSION, cfg.bot.database,
 		 db_schema_version(db));
 	struct mailin mi = {0};
@@ -327,6 +341,8 @@ cmd_run(const char *path, int verbose)
 	mailin_run(&mi);
 
 	log_info("stopping");
+	scheduler_join(rt.sched);
+	rt.sched = NULL;
 	matrix_transport_join(rt.matrix);
 	rt.matrix = NULL;
 	xmpp_transport_join(rt.xmpp);

@@ -26,6 +26,10 @@ struct sched_kind {
 	int (*run)(struct db *db, const struct core *core, const struct job *job, const char **result);
 };
 
+/* The job kinds of the daemon (scheduler_kinds.c). */
+extern const struct sched_kind sched_kinds[];
+extern const size_t sched_nkinds;
+
 /* Run every job due at now with the given kinds.  Returns the number run, or <0. */
 int scheduler_run_due(struct db *db, const struct core *core, const struct sched_kind *kinds, size_t nkinds,
 		      int64_t now);

@@ -342,6 +342,7 @@ static const struct profile_def profile_fields[] = {
 	{"availability", "verfügbarkeit"},
 	{"city", "stadt"},
 	{"company", "firma"},
+	{"capacity", "kapazität"}, /* mentors: how many mentees at once */
 };
 
 static const struct profile_def *

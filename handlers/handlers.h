@@ -84,6 +84,19 @@ int h_link_check(struct hctx *h);
 int h_link_run(struct hctx *h);
 int h_link_apply(struct hctx *h, const struct token *t);
 
+/* mentoring (h_mentoring.c): find mentor, request, accept/decline, and the
+ * scheduler jobs of a request.  h_request_mail_reply returns 1 when the mail
+ * is not a reply to a request mail (the dispatcher then goes on as usual). */
+int h_find_mentor_run(struct hctx *h);
+int h_request_check(struct hctx *h);
+int h_request_run(struct hctx *h);
+int h_answer_check(struct hctx *h);
+int h_accept_run(struct hctx *h);
+int h_decline_run(struct hctx *h);
+int h_request_mail_reply(struct hctx *h, const char *in_reply_to, const char *references, const char *text);
+int h_request_remind_job(struct hctx *h, int64_t request, const char **result);
+int h_request_expire_job(struct hctx *h, int64_t request, const char **result);
+
 /* Token helpers: 128 random bits as 26 lower-case base32 characters; SHA-256 hex of it. */
 void token_new(char out[27]);
 void token_hash(const char *token, char out[65]);

@@ -165,7 +165,9 @@ db_open(struct db **out, const char *path)
 	sqlite3_busy_timeout(db->h, 10000);
 	/* WAL + FULL: a commit is on disk when db_commit returns; readers never block the writer. */
 	if (db_exec(db, "PRAGMA journal_mode = WAL") < 0 || db_exec(db, "PRAGMA synchronous = FULL") < 0 ||
-	    db_exec(db, "PRAGMA foreign_keys = ON") < 0)
+	    db_exec(db, "PRAGMA foreign_keys = ON") < 0 ||
+	    /* 512 KiB of page cache per connection (one per thread): the kernel caches the file anyway */
+	    db_exec(db, "PRAGMA cache_size = -512") < 0)
 		goto fail;
 	if (db_migrate(db) < 0)
 		goto fail;

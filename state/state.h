@@ -247,4 +247,66 @@ int state_kv_del(struct db *db, const char *key);
 int state_kv_list(struct db *db, const char *prefix, char ***keys, char ***values, size_t *n);
 void kv_list_free(char **keys, char **values, size_t n);
 
+/* ---- mentoring: suggestions, requests, matches (state/mentoring.c) ----
+ * Capacity is the mentor's profile field "capacity" (default 1 when unset or
+ * not a number); a mentor's load is their number of active matches across
+ * all programmes. */
+int state_person_get(struct db *db, int64_t id, struct person *out);
+
+/* One active mentor of a programme, with what matching needs. Strings owned. */
+struct mentor_row {
+	int64_t person;
+	int capacity;
+	int load;
+	char *topics, *languages, *field, *availability; /* profile values or NULL */
+};
+/* Active mentors of programme with load < capacity, except person `except`; ordered by id.
+ * *out: caller frees with mentor_rows_free. */
+int state_mentors_free(struct db *db, const char *programme, int64_t except, struct mentor_row **out, size_t *n);
+void mentor_rows_free(struct mentor_row *v, size_t n);
+/* Capacity and load of one mentor. */
+int state_mentor_capacity(struct db *db, int64_t mentor, int *capacity, int *load);
+
+struct suggestion {
+	int n;              /* 1-based rank */
+	int64_t mentor;
+	char *programme;
+	double score;
+};
+void suggestions_free(struct suggestion *v, size_t n);
+/* Replace person's suggestions by v[0..n). */
+int state_suggestions_set(struct db *db, int64_t person, const struct suggestion *v, size_t n);
+/* All of person's suggestions by rank; caller frees with suggestions_free. */
+int state_suggestions(struct db *db, int64_t person, struct suggestion **out, size_t *n);
+
+struct mrequest {
+	int64_t id;
+	char *programme;
+	int64_t mentee, mentor;
+	char *status;        /* open, accepted, declined, expired, withdrawn, full */
+	char *reason;
+	int64_t created, deadline, answered;
+	char *mail_msgid;
+};
+void mrequest_free(struct mrequest *r);
+int state_request_add(struct db *db, const char *programme, int64_t mentee, int64_t mentor, int64_t deadline,
+		      const char *mail_msgid, int64_t *id_out);
+int state_request_get(struct db *db, int64_t id, struct mrequest *out);
+/* The request whose mail had this Message-ID (with or without <>). DB_NOTFOUND if none. */
+int state_request_by_msgid(struct db *db, const char *msgid, struct mrequest *out);
+/* DB_OK with *id when mentee has an open request to mentor; DB_NOTFOUND otherwise. */
+int state_request_open_between(struct db *db, int64_t mentee, int64_t mentor, int64_t *id);
+/* Has mentee ever asked mentor in programme?  *asked 1/0. */
+int state_request_asked(struct db *db, int64_t mentee, int64_t mentor, const char *programme, int *asked);
+/* Close an open request (status, reason may be NULL, answered = now). DB_NOTFOUND if it was not open. */
+int state_request_close(struct db *db, int64_t id, const char *status, const char *reason);
+/* Open requests of mentee in programme (NULL: all); caller frees each with mrequest_free and the array. */
+int state_requests_open_of(struct db *db, int64_t mentee, const char *programme, struct mrequest **out, size_t *n);
+
+/* Create an active match.  DB_NOTFOUND when the mentee already has one in programme (index match_pair). */
+int state_match_add(struct db *db, const char *programme, int64_t mentee, int64_t mentor, int64_t request,
+		    int64_t *id_out);
+/* DB_OK when mentee has an active match in programme, DB_NOTFOUND otherwise. */
+int state_match_active(struct db *db, int64_t mentee, const char *programme);
+
 #endif

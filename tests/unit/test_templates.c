@@ -31,21 +31,18 @@ shipped_templates_load_cleanly(void)
 	buf_free(&err);
 }
 
+/* Copy the shipped templates of lang (every file) into dir, with extra appended to messages.txt. */
 static void
 copy_shipped(const char *lang, const char *extra)
 {
-	char *src = xasprintf("templates/%s/messages.txt", lang);
+	char *cmd = xasprintf("cp templates/%s/*.txt %s/%s/", lang, dir, lang);
+	if (system(cmd) != 0)
+		printf("# copy failed: %s\n", cmd);
+	free(cmd);
 	char *dst = xasprintf("%s/%s/messages.txt", dir, lang);
-	FILE *in = fopen(src, "r");
-	FILE *out = fopen(dst, "w");
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-		fwrite(buf, 1, n, out);
+	FILE *out = fopen(dst, "a");
 	fputs(extra, out);
-	fclose(in);
 	fclose(out);
-	free(src);
 	free(dst);
 }
 
@@ -78,6 +75,7 @@ different_placeholders_fail(void)
 static void
 copy_replaced(const char *lang, const char *from, const char *to)
 {
+	copy_shipped(lang, "");
 	char *src = xasprintf("templates/%s/messages.txt", lang);
 	char *dst = xasprintf("%s/%s/messages.txt", dir, lang);
 	FILE *in = fopen(src, "r");

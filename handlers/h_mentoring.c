@@ -1,0 +1,1158 @@
+/*
+ * h_mentoring.c - find a mentor, request one, and the mentor's answer:
+ * "find mentor [words]", "request <n>", "accept <id>", "decline <id> [reason]",
+ * a plain "ja/yes/nein/no" reply to the request mail, and the scheduler's
+ * reminder and expiry of open requests (with the cascade to the mentee's
+ * next suggestion).
+ *
+ * Like every handler these are pure functions over the state API: they run
+ * inside the transaction the dispatcher (or the scheduler) opened and only
+ * queue replies.  Text for a person other than the sender is rendered here
+ * in that person's language and handed to a "mentoring.mail.*" or
+ * "mentoring.chat" envelope template, so a German mentor reads German even
+ * when an English mentee asked.
+ *
+ * Message-IDs: a request's mail is always moved to the front of the queued
+ * replies, so it carries h->reply_msgid (the id the first reply gets); that
+ * id is stored in request.mail_msgid and a plain reply to that mail answers
+ * the request.  One run creates at most one request.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bot/commands.h"
+#include "bot/config.h"
+#include "bot/match.h"
+#include "bot/templates.h"
+#include "bot/util.h"
+#include "handlers/handlers.h"
+
+#define FIND_SHOWN 5     /* suggestions shown */
+#define FIND_STORED 20   /* suggestions kept for "request <n>" and the cascade */
+#define LIST_MAX 32      /* items of a topic/language/availability list */
+
+/* ---- small helpers ---- */
+
+static const char *
+default_lang(const struct hctx *h)
+{
+	return h->cfg && h->cfg->bot.language && strcmp(h->cfg->bot.language, "en") == 0 ? "en" : "de";
+}
+
+/* Render key in lang; name/value pairs, NULL.  Caller frees. */
+static char *
+text_in(const struct hctx *h, const char *lang, const char *key, ...)
+{
+	const char *vars[33];
+	size_t n = 0;
+	va_list ap;
+	va_start(ap, key);
+	const char *s;
+	while ((s = va_arg(ap, const char *)) != NULL && n < 32)
+		vars[n++] = s;
+	va_end(ap);
+	vars[n] = NULL;
+	return tmpl_render(h->tmpl, lang, key, vars);
+}
+
+static const char *
+cmd_word_in(const char *lang, const char *name)
+{
+	const struct command *c = cmd_by_name(name);
+	if (!c)
+		return name;
+	return strcmp(lang, "de") == 0 && c->aliases_de[0] ? c->aliases_de[0] : c->name;
+}
+
+static void
+fmt_date(int64_t t, const char *lang, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, strcmp(lang, "de") == 0 ? "%d.%m.%Y %H:%M UTC" : "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+/* Move the last queued reply to the front: it will carry h->reply_msgid. */
+static void
+reply_last_to_front(struct hctx *h)
+{
+	if (h->nreplies < 2)
+		return;
+	struct reply r = h->replies[h->nreplies - 1];
+	memmove(&h->replies[1], &h->replies[0], (h->nreplies - 1) * sizeof *h->replies);
+	h->replies[0] = r;
+}
+
+/* Split a profile value into trimmed items at any of seps.  Items point into *copy (caller frees). */
+static size_t
+split_items(const char *value, const char *seps, char **copy, const char **items, size_t max)
+{
+	size_t n = 0;
+	*copy = xstrdup(value ? value : "");
+	char *save = NULL;
+	for (char *t = strtok_r(*copy, seps, &save); t && n < max; t = strtok_r(NULL, seps, &save)) {
+		t = str_trim(t);
+		if (*t)
+			items[n++] = t;
+	}
+	return n;
+}
+
+static int
+parse_id(const char *s, int64_t *out)
+{
+	if (*s == '#')
+		s++;
+	if (!*s)
+		return -1;
+	int64_t v = 0;
+	for (; *s; s++) {
+		if (!isdigit((unsigned char)*s) || v > 100000000000LL)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
+	return v > 0 ? 0 : -1;
+}
+
+/* "topics=3,language=2,field=1,availability=1[,query=3][,language_required=0]" */
+static void
+parse_weights(const char *s, struct match_weights *w)
+{
+	static const struct match_weights def = MATCH_WEIGHTS_DEFAULT;
+	*w = def;
+	char *copy;
+	const char *items[16];
+	size_t n = split_items(s, ",; ", &copy, items, 16);
+	for (size_t i = 0; i < n; i++) {
+		char name[32];
+		int v;
+		if (sscanf(items[i], "%31[a-z_]=%d", name, &v) != 2 || v < 0 || v > 1000)
+			continue;
+		if (!strcmp(name, "topics"))
+			w->topics = v;
+		else if (!strcmp(name, "language") || !strcmp(name, "languages"))
+			w->language = v;
+		else if (!strcmp(name, "field"))
+			w->field = v;
+		else if (!strcmp(name, "availability"))
+			w->availability = v;
+		else if (!strcmp(name, "query"))
+			w->query = v;
+		else if (!strcmp(name, "language_required"))
+			w->language_required = v != 0;
+	}
+	free(copy);
+}
+
+/* ---- people as the handler sees them ---- */
+
+struct who {
+	struct person p;
+	const char *lang; /* "de" / "en" */
+	struct endpoint *eps;
+	size_t neps;
+	struct profile_field *pf;
+	size_t npf;
+};
+
+static void
+who_free(struct who *w)
+{
+	person_free(&w->p);
+	endpoints_free(w->eps, w->neps);
+	profile_free(w->pf, w->npf);
+	memset(w, 0, sizeof *w);
+}
+
+static int
+who_load(struct hctx *h, int64_t id, struct who *w)
+{
+	memset(w, 0, sizeof *w);
+	int rc = state_person_get(h->db, id, &w->p);
+	if (rc != DB_OK)
+		return rc == DB_NOTFOUND ? DB_ERR : rc;
+	w->lang = w->p.lang ? (strcmp(w->p.lang, "de") == 0 ? "de" : "en") : default_lang(h);
+	if ((rc = state_endpoints(h->db, id, &w->eps, &w->neps)) != DB_OK ||
+	    (rc = state_profile(h->db, id, &w->pf, &w->npf)) != DB_OK)
+		return rc;
+	return DB_OK;
+}
+
+/* A profile value; only a visible one when visible_only. NULL if none. */
+static const char *
+who_value(const struct who *w, const char *field, int visible_only)
+{
+	for (size_t i = 0; i < w->npf; i++)
+		if (strcmp(w->pf[i].field, field) == 0 && w->pf[i].value && *w->pf[i].value)
+			return (!visible_only || w->pf[i].visible) ? w->pf[i].value : NULL;
+	return NULL;
+}
+
+static int
+who_visible(const struct who *w, const char *field)
+{
+	return who_value(w, field, 1) != NULL;
+}
+
+/* The visible name, or "Person <id>" in lang.  Caller frees. */
+static char *
+who_name(const struct hctx *h, const struct who *w, const char *lang)
+{
+	const char *n = who_value(w, "name", 1);
+	if (n)
+		return xstrdup(n);
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)w->p.id);
+	return text_in(h, lang, "mentoring.anonymous", "id", id, NULL);
+}
+
+/* Profile fields shown to others, in this order; only visible ones are ever shown. */
+static const char *const shown_fields[] = {"field", "topics", "languages", "availability", "company", "city", "goals"};
+
+/* The visible profile fields of w as lines in lang ("" if none).  Caller frees. */
+static char *
+who_details(const struct hctx *h, const struct who *w, const char *lang)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < ARRAY_LEN(shown_fields); i++) {
+		const char *v = who_value(w, shown_fields[i], 1);
+		if (!v)
+			continue;
+		char *lkey = xasprintf("mentoring.label.%s", shown_fields[i]);
+		char *label = text_in(h, lang, lkey, NULL);
+		char *line = text_in(h, lang, "mentoring.detail", "field", label, "value", v, NULL);
+		buf_addf(&b, "%s%s", b.len ? "\n" : "", line);
+		free(line);
+		free(label);
+		free(lkey);
+	}
+	return buf_detach(&b);
+}
+
+/* The verified addresses of w, one a line.  Caller frees. */
+static char *
+who_contact(const struct hctx *h, const struct who *w, const char *lang)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < w->neps; i++) {
+		if (!w->eps[i].verified)
+			continue;
+		char *line = text_in(h, lang, "mentoring.contact", "kind", w->eps[i].kind, "address", w->eps[i].addr, NULL);
+		buf_addf(&b, "%s%s", b.len ? "\n" : "", line);
+		free(line);
+	}
+	return buf_detach(&b);
+}
+
+/*
+ * Tell w by mail (first verified mail address) and in every linked chat,
+ * except on the endpoint the request came from (that one gets the direct
+ * answer).  envelope: "mentoring.mail.<kind>".  Returns 1 when a mail was
+ * queued (it is the last reply then), else 0.
+ */
+static int
+tell(struct hctx *h, const struct who *w, const char *envelope, const char *subject, const char *mail_text,
+     const char *chat_text)
+{
+	int mailed = 0;
+	for (size_t i = 0; i < w->neps; i++) {
+		const struct endpoint *e = &w->eps[i];
+		if (!e->verified)
+			continue;
+		int is_sender = h->ep_kind && h->ep_addr && strcmp(e->kind, h->ep_kind) == 0 &&
+				strcmp(e->addr, h->ep_addr) == 0;
+		if (strcmp(e->kind, "mail") != 0 && !is_sender && chat_text)
+			hctx_reply_to(h, e->kind, e->addr, "mentoring.chat", "text", chat_text, "lang", w->lang, NULL);
+	}
+	for (size_t i = 0; i < w->neps && !mailed; i++) {
+		const struct endpoint *e = &w->eps[i];
+		if (e->verified && strcmp(e->kind, "mail") == 0) {
+			hctx_reply_to(h, "mail", e->addr, envelope, "subject", subject, "text", mail_text, "lang", w->lang,
+				      NULL);
+			mailed = 1;
+		}
+	}
+	return mailed;
+}
+
+static void
+cancel_jobs(struct hctx *h, int64_t request, int *rc)
+{
+	if (*rc == DB_OK)
+		*rc = state_job_cancel(h->db, "request.remind", request);
+	if (*rc == DB_OK)
+		*rc = state_job_cancel(h->db, "request.expire", request);
+}
+
+/* ---- find mentor ---- */
+
+/* One mentor found, with its reasons copied out of the pool. */
+struct cand {
+	int64_t mentor;
+	char *programme;
+	int score;
+	unsigned flags;
+	size_t n_topics;
+	char *topics, *query, *languages, *field;
+};
+
+static void
+cands_free(struct cand *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].programme);
+		free(v[i].topics);
+		free(v[i].query);
+		free(v[i].languages);
+		free(v[i].field);
+	}
+	free(v);
+}
+
+static char *
+join_list(const char *const *v, size_t n)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		buf_addf(&b, "%s%s", i ? ", " : "", v[i]);
+	return buf_detach(&b);
+}
+
+static int
+cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->mentor < y->mentor ? -1 : (x->mentor > y->mentor);
+}
+
+/* A person's profile as match.c reads it; the strings live in *copies (free all four). */
+struct mprof {
+	struct match_profile mp;
+	const char *topics[LIST_MAX], *langs[LIST_MAX], *avail[LIST_MAX];
+	char *copies[3];
+};
+
+static void
+mprof_fill(struct mprof *m, int64_t id, const char *topics, const char *langs, const char *field, const char *avail)
+{
+	memset(m, 0, sizeof *m);
+	m->mp.id = id;
+	m->mp.n_topics = split_items(topics, ",;\n", &m->copies[0], m->topics, LIST_MAX);
+	m->mp.topics = m->topics;
+	m->mp.n_languages = split_items(langs, ",;/ \n", &m->copies[1], m->langs, LIST_MAX);
+	m->mp.languages = m->langs;
+	m->mp.field = field;
+	m->mp.n_availability = split_items(avail, ",;\n", &m->copies[2], m->avail, LIST_MAX);
+	m->mp.availability = m->avail;
+}
+
+static void
+mprof_free(struct mprof *m)
+{
+	for (int i = 0; i < 3; i++)
+		free(m->copies[i]);
+}
+
+/* Candidates of one programme appended to *v.  <0 on a database error. */
+static int
+find_in_programme(struct hctx *h, const char *programme, const struct match_profile *mentee, struct cand **v,
+		  size_t *n)
+{
+	struct mentor_row *rows;
+	size_t nr;
+	int rc = state_mentors_free(h->db, programme, h->person.id, &rows, &nr);
+	if (rc != DB_OK || nr == 0) {
+		if (rc == DB_OK)
+			mentor_rows_free(rows, nr);
+		return rc;
+	}
+	struct programme prog;
+	struct match_weights w;
+	rc = state_programme_get(h->db, programme, &prog);
+	if (rc < 0) {
+		mentor_rows_free(rows, nr);
+		return rc;
+	}
+	parse_weights(rc == DB_OK ? prog.weights : NULL, &w);
+	programme_free(&prog);
+	struct mprof *mp = xcalloc(nr, sizeof *mp);
+	struct match_profile *profiles = xcalloc(nr, sizeof *profiles);
+	for (size_t i = 0; i < nr; i++) {
+		mprof_fill(&mp[i], rows[i].person, rows[i].topics, rows[i].languages, rows[i].field, rows[i].availability);
+		profiles[i] = mp[i].mp;
+		profiles[i].capacity = rows[i].capacity;
+		profiles[i].load = rows[i].load;
+	}
+	struct match_pool *pool = match_pool_new(&w, profiles, nr);
+	const char *const *query = h->argc ? (const char *const *)h->argv : NULL;
+	struct match_hit hits[FIND_STORED];
+	size_t nh = match_top(pool, mentee, query, (size_t)h->argc, FIND_STORED, hits);
+	for (size_t i = 0; i < nh; i++) {
+		*v = xrealloc(*v, (*n + 1) * sizeof **v);
+		struct cand *c = &(*v)[(*n)++];
+		const struct match_reasons *r = &hits[i].reasons;
+		c->mentor = hits[i].id;
+		c->programme = xstrdup(programme);
+		c->score = hits[i].score;
+		c->flags = r->flags;
+		c->n_topics = r->n_topics;
+		c->topics = join_list(r->topics, r->n_topics < MATCH_REASON_ITEMS ? r->n_topics : MATCH_REASON_ITEMS);
+		c->query = join_list(r->query_topics,
+				     r->n_query_topics < MATCH_REASON_ITEMS ? r->n_query_topics : MATCH_REASON_ITEMS);
+		c->languages =
+			join_list(r->languages, r->n_languages < MATCH_REASON_ITEMS ? r->n_languages : MATCH_REASON_ITEMS);
+		c->field = xstrdup(r->field ? r->field : "");
+	}
+	match_pool_free(pool);
+	for (size_t i = 0; i < nr; i++)
+		mprof_free(&mp[i]);
+	free(mp);
+	free(profiles);
+	mentor_rows_free(rows, nr);
+	return DB_OK;
+}
+
+/* Why this mentor, in the asker's language; hidden fields are only counted, never named.  Caller frees. */
+static char *
+reasons_text(struct hctx *h, const struct cand *c, const struct who *m)
+{
+	struct buf b = BUF_INIT;
+	char *s = NULL;
+	char num[16];
+	if (c->flags & MATCH_R_QUERY)
+		s = who_visible(m, "topics") ? hctx_text(h, "mentoring.reason.query", "items", c->query, NULL)
+					      : hctx_text(h, "mentoring.reason.query_hidden", NULL);
+	if (s) {
+		buf_addf(&b, "%s%s", b.len ? "; " : "", s);
+		free(s);
+		s = NULL;
+	}
+	if (c->flags & MATCH_R_TOPICS) {
+		snprintf(num, sizeof num, "%zu", c->n_topics);
+		s = who_visible(m, "topics") ? hctx_text(h, "mentoring.reason.topics", "items", c->topics, "count", num, NULL)
+					      : hctx_text(h, "mentoring.reason.topics_hidden", "count", num, NULL);
+		buf_addf(&b, "%s%s", b.len ? "; " : "", s);
+		free(s);
+	}
+	if (c->flags & MATCH_R_LANGUAGE) {
+		s = who_visible(m, "languages") ? hctx_text(h, "mentoring.reason.language", "items", c->languages, NULL)
+						 : hctx_text(h, "mentoring.reason.language_hidden", NULL);
+		buf_addf(&b, "%s%s", b.len ? "; " : "", s);
+		free(s);
+	}
+	if (c->flags & MATCH_R_FIELD) {
+		s = who_visible(m, "field") ? hctx_text(h, "mentoring.reason.field", "field", c->field, NULL)
+					     : hctx_text(h, "mentoring.reason.field_hidden", NULL);
+		buf_addf(&b, "%s%s", b.len ? "; " : "", s);
+		free(s);
+	}
+	if (c->flags & MATCH_R_AVAILABILITY) {
+		s = hctx_text(h, "mentoring.reason.availability", NULL);
+		buf_addf(&b, "%s%s", b.len ? "; " : "", s);
+		free(s);
+	}
+	return buf_detach(&b);
+}
+
+/* The programmes (slugs) where person is an active mentee; "a, b" names into *names.  Caller frees. */
+static int
+mentee_programmes(struct hctx *h, struct strlist *slugs)
+{
+	struct membership *ms;
+	size_t n;
+	slugs->v = NULL;
+	slugs->n = 0;
+	int rc = state_memberships(h->db, h->person.id, &ms, &n);
+	if (rc != DB_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ms[i].role, "mentee") == 0 && strcmp(ms[i].status, "active") == 0) {
+			slugs->v = xrealloc(slugs->v, (slugs->n + 1) * sizeof *slugs->v);
+			slugs->v[slugs->n++] = xstrdup(ms[i].programme);
+		}
+	memberships_free(ms, n);
+	return DB_OK;
+}
+
+int
+h_find_mentor_run(struct hctx *h)
+{
+	struct strlist progs;
+	struct who me;
+	struct cand *c = NULL;
+	size_t nc = 0, matched = 0;
+	int rc = mentee_programmes(h, &progs);
+	if (rc != DB_OK)
+		return rc;
+	if (progs.n == 0) {
+		char *list = state_programme_list(h->db);
+		hctx_reply(h, "mentoring.not_mentee", "programmes", list, NULL);
+		free(list);
+		strlist_free(&progs);
+		return 0;
+	}
+	if ((rc = who_load(h, h->person.id, &me)) != DB_OK)
+		goto out;
+	struct mprof mine;
+	mprof_fill(&mine, me.p.id, who_value(&me, "topics", 0), who_value(&me, "languages", 0),
+		   who_value(&me, "field", 0), who_value(&me, "availability", 0));
+	for (size_t i = 0; i < progs.n && rc == DB_OK; i++) {
+		int m = state_match_active(h->db, h->person.id, progs.v[i]);
+		if (m < 0)
+			rc = m;
+		else if (m == DB_OK)
+			matched++;
+		else
+			rc = find_in_programme(h, progs.v[i], &mine.mp, &c, &nc);
+	}
+	mprof_free(&mine);
+	if (rc != DB_OK)
+		goto out;
+	if (matched == progs.n) {
+		hctx_reply(h, "mentoring.find.all_matched", NULL);
+		goto out;
+	}
+	qsort(c, nc, sizeof *c, cand_cmp);
+	/* a mentor in two of the asker's programmes is listed once, with the better score */
+	size_t k = 0;
+	for (size_t i = 0; i < nc; i++) {
+		int dup = 0;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = c[j].mentor == c[i].mentor;
+		if (dup) {
+			free(c[i].programme);
+			free(c[i].topics);
+			free(c[i].query);
+			free(c[i].languages);
+			free(c[i].field);
+			continue;
+		}
+		c[k++] = c[i];
+	}
+	nc = k < FIND_STORED ? k : FIND_STORED;
+	for (size_t i = nc; i < k; i++) {
+		free(c[i].programme);
+		free(c[i].topics);
+		free(c[i].query);
+		free(c[i].languages);
+		free(c[i].field);
+	}
+	struct suggestion *sv = xcalloc(nc ? nc : 1, sizeof *sv);
+	for (size_t i = 0; i < nc; i++) {
+		sv[i].n = (int)i + 1;
+		sv[i].mentor = c[i].mentor;
+		sv[i].programme = c[i].programme;
+		sv[i].score = c[i].score;
+	}
+	rc = state_suggestions_set(h->db, h->person.id, sv, nc);
+	free(sv);
+	if (rc != DB_OK)
+		goto out;
+	if (nc == 0) {
+		hctx_reply(h, "mentoring.find.none", NULL);
+		goto out;
+	}
+	struct buf list = BUF_INIT;
+	for (size_t i = 0; i < nc && i < FIND_SHOWN && rc == DB_OK; i++) {
+		struct who m;
+		if ((rc = who_load(h, c[i].mentor, &m)) != DB_OK) {
+			who_free(&m);
+			break;
+		}
+		char num[16], score[16];
+		snprintf(num, sizeof num, "%zu", i + 1);
+		snprintf(score, sizeof score, "%d", c[i].score);
+		char *name = who_name(h, &m, h->lang), *reasons = reasons_text(h, &c[i], &m);
+		char *details = who_details(h, &m, h->lang);
+		char *item = hctx_text(h, "mentoring.find.item", "n", num, "name", name, "score", score, "reasons", reasons,
+				       "details", details, NULL);
+		buf_addf(&list, "%s%s", list.len ? "\n\n" : "", item);
+		free(item);
+		free(details);
+		free(reasons);
+		free(name);
+		who_free(&m);
+	}
+	if (rc == DB_OK) {
+		char count[16];
+		snprintf(count, sizeof count, "%zu", nc < FIND_SHOWN ? nc : (size_t)FIND_SHOWN);
+		char *l = buf_detach(&list);
+		hctx_reply(h, "mentoring.find", "count", count, "list", l, "request", cmd_word_in(h->lang, "request"),
+			   NULL);
+		free(l);
+	} else {
+		buf_free(&list);
+	}
+out:
+	cands_free(c, nc);
+	who_free(&me);
+	strlist_free(&progs);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- requests ---- */
+
+enum open_result { OPEN_CREATED = 0, OPEN_ALREADY, OPEN_FULL, OPEN_MATCHED };
+
+/*
+ * Open a request mentee → mentor in programme: the mentor gets it by mail
+ * (moved to the front of the replies, so it carries h->reply_msgid) and in
+ * each linked chat; a reminder at half the deadline and the expiry are
+ * scheduled.  *rid: the new (or already open) request.  *deadline_out: its
+ * deadline.  Returns an open_result or <0.
+ */
+static int
+request_open(struct hctx *h, const struct who *mentee, int64_t mentor, const char *programme, int64_t *rid,
+	     int64_t *deadline_out)
+{
+	int rc = state_match_active(h->db, mentee->p.id, programme);
+	if (rc != DB_NOTFOUND)
+		return rc == DB_OK ? OPEN_MATCHED : rc;
+	rc = state_request_open_between(h->db, mentee->p.id, mentor, rid);
+	if (rc != DB_NOTFOUND)
+		return rc == DB_OK ? OPEN_ALREADY : rc;
+	int cap = 1, load = 0;
+	if ((rc = state_mentor_capacity(h->db, mentor, &cap, &load)) != DB_OK)
+		return rc;
+	if (load >= cap)
+		return OPEN_FULL;
+	struct programme prog;
+	rc = state_programme_get(h->db, programme, &prog);
+	if (rc < 0)
+		return rc;
+	int days = rc == DB_OK && prog.request_days > 0 ? prog.request_days : 3;
+	char *pname = xstrdup(rc == DB_OK && prog.name ? prog.name : programme);
+	programme_free(&prog);
+	struct who m;
+	if ((rc = who_load(h, mentor, &m)) != DB_OK)
+		goto out;
+	int64_t now = now_s(), deadline = now + (int64_t)days * 86400;
+	int has_mail = 0;
+	for (size_t i = 0; i < m.neps; i++)
+		has_mail |= m.eps[i].verified && strcmp(m.eps[i].kind, "mail") == 0;
+	if ((rc = state_request_add(h->db, programme, mentee->p.id, mentor, deadline, has_mail ? h->reply_msgid : NULL,
+				    rid)) != DB_OK ||
+	    (rc = state_job_put(h->db, "request.remind", *rid, now + (deadline - now) / 2, NULL)) != DB_OK ||
+	    (rc = state_job_put(h->db, "request.expire", *rid, deadline, NULL)) != DB_OK)
+		goto out;
+	char id[24], date[32];
+	snprintf(id, sizeof id, "%lld", (long long)*rid);
+	fmt_date(deadline, m.lang, date);
+	char *name = who_name(h, mentee, m.lang), *details = who_details(h, mentee, m.lang);
+	const char *acc = cmd_word_in(m.lang, "accept"), *dec = cmd_word_in(m.lang, "decline");
+	char *subject = text_in(h, m.lang, "mentoring.request.mentor.subject", "id", id, "programme", pname, NULL);
+	char *body = text_in(h, m.lang, "mentoring.request.mentor", "id", id, "programme", pname, "mentee", name,
+			     "details", details, "deadline", date, "accept", acc, "decline", dec, NULL);
+	char *chat = text_in(h, m.lang, "mentoring.request.chat", "id", id, "programme", pname, "mentee", name,
+			     "accept", acc, "decline", dec, NULL);
+	if (tell(h, &m, "mentoring.mail.request", subject, body, chat))
+		reply_last_to_front(h);
+	if (deadline_out)
+		*deadline_out = deadline;
+	log_info("mentoring: request %lld from person %lld to mentor %lld (%s)", (long long)*rid,
+		 (long long)mentee->p.id, (long long)mentor, programme);
+	free(chat);
+	free(body);
+	free(subject);
+	free(details);
+	free(name);
+	rc = OPEN_CREATED;
+out:
+	who_free(&m);
+	free(pname);
+	return rc;
+}
+
+/*
+ * The mentee's next suggestion in programme not yet asked: a new request.
+ * *text gets what to tell the mentee about it, in their language.  <0 on error.
+ */
+static int
+cascade(struct hctx *h, const struct who *mentee, const char *programme, char **text)
+{
+	struct suggestion *sv;
+	size_t n;
+	*text = NULL;
+	int rc = state_suggestions(h->db, mentee->p.id, &sv, &n);
+	if (rc != DB_OK)
+		return rc;
+	for (size_t i = 0; i < n && !*text && rc >= 0; i++) {
+		if (strcmp(sv[i].programme, programme) != 0)
+			continue;
+		int asked = 0;
+		if ((rc = state_request_asked(h->db, mentee->p.id, sv[i].mentor, programme, &asked)) != DB_OK || asked)
+			continue;
+		int64_t rid = 0, deadline = 0;
+		rc = request_open(h, mentee, sv[i].mentor, programme, &rid, &deadline);
+		if (rc == OPEN_CREATED) {
+			struct who m;
+			if ((rc = who_load(h, sv[i].mentor, &m)) == DB_OK) {
+				char id[24], date[32];
+				snprintf(id, sizeof id, "%lld", (long long)rid);
+				fmt_date(deadline, mentee->lang, date);
+				char *name = who_name(h, &m, mentee->lang);
+				*text = text_in(h, mentee->lang, "mentoring.cascade.next", "mentor", name, "id", id,
+						"deadline", date, NULL);
+				free(name);
+			}
+			who_free(&m);
+		} else if (rc == OPEN_MATCHED) {
+			*text = xstrdup("");
+		}
+	}
+	suggestions_free(sv, n);
+	if (rc < 0) {
+		free(*text);
+		*text = NULL;
+		return rc;
+	}
+	if (!*text)
+		*text = text_in(h, mentee->lang, "mentoring.cascade.none", "find", cmd_word_in(mentee->lang, "find mentor"),
+				NULL);
+	return DB_OK;
+}
+
+int
+h_request_check(struct hctx *h)
+{
+	int64_t n;
+	if (parse_id(h->argv[0], &n) < 0 || n > FIND_STORED) {
+		hctx_reply(h, "mentoring.request.bad_number", "n", h->argv[0], "find", cmd_word_in(h->lang, "find mentor"),
+			   NULL);
+		return 1;
+	}
+	return 0;
+}
+
+int
+h_request_run(struct hctx *h)
+{
+	int64_t n = 0;
+	parse_id(h->argv[0], &n);
+	struct suggestion *sv;
+	size_t ns;
+	int rc = state_suggestions(h->db, h->person.id, &sv, &ns);
+	if (rc != DB_OK)
+		return rc;
+	const struct suggestion *s = NULL;
+	for (size_t i = 0; i < ns; i++)
+		if (sv[i].n == n)
+			s = &sv[i];
+	struct who me = {0}, m = {0};
+	if (!s) {
+		hctx_reply(h, "mentoring.request.bad_number", "n", h->argv[0], "find", cmd_word_in(h->lang, "find mentor"),
+			   NULL);
+		goto out;
+	}
+	if ((rc = who_load(h, h->person.id, &me)) != DB_OK || (rc = who_load(h, s->mentor, &m)) != DB_OK)
+		goto out;
+	char *mname = who_name(h, &m, h->lang);
+	int64_t rid = 0, deadline = 0;
+	char id[24], date[32];
+	rc = request_open(h, &me, s->mentor, s->programme, &rid, &deadline);
+	snprintf(id, sizeof id, "%lld", (long long)rid);
+	if (rc == OPEN_CREATED) {
+		fmt_date(deadline, h->lang, date);
+		hctx_reply(h, "mentoring.request.sent", "id", id, "mentor", mname, "deadline", date, NULL);
+	} else if (rc == OPEN_ALREADY) {
+		hctx_reply(h, "mentoring.request.already_open", "id", id, "mentor", mname, NULL);
+	} else if (rc == OPEN_FULL) {
+		hctx_reply(h, "mentoring.request.mentor_full", "mentor", mname, NULL);
+	} else if (rc == OPEN_MATCHED) {
+		char *pname = NULL;
+		state_programme_exists(h->db, s->programme, &pname);
+		hctx_reply(h, "mentoring.already_matched", "programme", pname ? pname : s->programme, NULL);
+		free(pname);
+	}
+	free(mname);
+out:
+	who_free(&me);
+	who_free(&m);
+	suggestions_free(sv, ns);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- the mentor's answer ---- */
+
+int
+h_answer_check(struct hctx *h)
+{
+	int64_t id;
+	if (parse_id(h->argv[0], &id) < 0) {
+		hctx_reply(h, "mentoring.answer.unknown", "id", h->argv[0], NULL);
+		return 1;
+	}
+	return 0;
+}
+
+/* Load request id for the sender as its mentor; 1 (answered) when it is not theirs or not open. */
+static int
+answer_load(struct hctx *h, const char *arg, int64_t id, struct mrequest *r)
+{
+	int rc = state_request_get(h->db, id, r);
+	if (rc < 0)
+		return rc;
+	if (rc == DB_NOTFOUND || !h->known || r->mentor != h->person.id) {
+		/* someone else's request: indistinguishable from none */
+		hctx_reply(h, "mentoring.answer.unknown", "id", arg, NULL);
+		return 1;
+	}
+	if (strcmp(r->status, "open") != 0) {
+		char *sk = xasprintf("mentoring.status.%s", r->status);
+		char *st = tmpl_has(h->tmpl, h->lang, sk) ? hctx_text(h, sk, NULL) : xstrdup(r->status);
+		hctx_reply(h, "mentoring.answer.closed", "id", arg, "status", st, NULL);
+		free(st);
+		free(sk);
+		return 1;
+	}
+	return 0;
+}
+
+/* Tell the mentee about a closed request (why_key in their language) plus the cascade's outcome. */
+static int
+tell_mentee_closed(struct hctx *h, const struct who *mentee, const struct who *mentor, const struct mrequest *r,
+		   const char *why_key, const char *reason)
+{
+	char *ctext = NULL;
+	int rc = cascade(h, mentee, r->programme, &ctext);
+	if (rc != DB_OK)
+		return rc;
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)r->id);
+	char *mname = who_name(h, mentor, mentee->lang);
+	char *rline = reason && *reason ? text_in(h, mentee->lang, "mentoring.reason_line", "reason", reason, NULL)
+					: xstrdup("");
+	char *why = text_in(h, mentee->lang, why_key, "mentor", mname, "id", id, "reason", rline, NULL);
+	char *skey = xasprintf("%s.subject", why_key);
+	char *subject = text_in(h, mentee->lang, skey, "mentor", mname, "id", id, NULL);
+	char *body = *ctext ? xasprintf("%s\n\n%s", why, ctext) : xstrdup(why);
+	/* the new request's mail (if any) must stay first: it carries the stored Message-ID */
+	tell(h, mentee, "mentoring.mail.notice", subject, body, body);
+	free(body);
+	free(subject);
+	free(skey);
+	free(why);
+	free(rline);
+	free(mname);
+	free(ctext);
+	return DB_OK;
+}
+
+static int
+do_accept(struct hctx *h, const struct mrequest *r, const char *arg)
+{
+	struct who mentee = {0}, mentor = {0};
+	int rc;
+	if ((rc = who_load(h, r->mentee, &mentee)) != DB_OK || (rc = who_load(h, r->mentor, &mentor)) != DB_OK)
+		goto out;
+	char *ename = who_name(h, &mentee, h->lang);
+	int cap = 1, load = 0;
+	int64_t mid = 0;
+	if ((rc = state_mentor_capacity(h->db, r->mentor, &cap, &load)) != DB_OK)
+		goto out_name;
+	if (load >= cap) {
+		/* the last place went to someone else first: close this one politely and move the mentee on */
+		char capt[16];
+		snprintf(capt, sizeof capt, "%d", cap);
+		if ((rc = state_request_close(h->db, r->id, "full", NULL)) != DB_OK)
+			goto out_name;
+		cancel_jobs(h, r->id, &rc);
+		if (rc == DB_OK)
+			rc = tell_mentee_closed(h, &mentee, &mentor, r, "mentoring.full.mentee", NULL);
+		if (rc == DB_OK)
+			hctx_reply(h, "mentoring.accept.full", "id", arg, "capacity", capt, "mentee", ename, NULL);
+		goto out_name;
+	}
+	rc = state_match_active(h->db, r->mentee, r->programme);
+	if (rc == DB_NOTFOUND)
+		rc = state_match_add(h->db, r->programme, r->mentee, r->mentor, r->id, &mid);
+	else if (rc == DB_OK)
+		rc = DB_NOTFOUND; /* already matched */
+	if (rc == DB_NOTFOUND) {
+		/* the mentee was matched elsewhere meanwhile (match_pair guards it too) */
+		if ((rc = state_request_close(h->db, r->id, "withdrawn", NULL)) == DB_OK)
+			cancel_jobs(h, r->id, &rc);
+		if (rc == DB_OK)
+			hctx_reply(h, "mentoring.accept.mentee_taken", "id", arg, "mentee", ename, NULL);
+		goto out_name;
+	}
+	if (rc != DB_OK || (rc = state_request_close(h->db, r->id, "accepted", NULL)) != DB_OK)
+		goto out_name;
+	cancel_jobs(h, r->id, &rc);
+	/* the mentee's other open requests in this programme are withdrawn */
+	struct mrequest *others = NULL;
+	size_t no = 0;
+	if (rc == DB_OK)
+		rc = state_requests_open_of(h->db, r->mentee, r->programme, &others, &no);
+	for (size_t i = 0; i < no && rc == DB_OK; i++) {
+		if ((rc = state_request_close(h->db, others[i].id, "withdrawn", NULL)) != DB_OK)
+			break;
+		cancel_jobs(h, others[i].id, &rc);
+		struct who o;
+		if (rc == DB_OK && (rc = who_load(h, others[i].mentor, &o)) == DB_OK) {
+			char oid[24];
+			snprintf(oid, sizeof oid, "%lld", (long long)others[i].id);
+			char *n = who_name(h, &mentee, o.lang);
+			char *t = text_in(h, o.lang, "mentoring.withdrawn", "id", oid, "mentee", n, NULL);
+			char *s = text_in(h, o.lang, "mentoring.withdrawn.subject", "id", oid, NULL);
+			tell(h, &o, "mentoring.mail.notice", s, t, t);
+			free(s);
+			free(t);
+			free(n);
+		}
+		who_free(&o);
+	}
+	for (size_t i = 0; i < no; i++)
+		mrequest_free(&others[i]);
+	free(others);
+	if (rc != DB_OK)
+		goto out_name;
+	/* introductions: each learns the other's addresses and visible profile */
+	char *pname = NULL;
+	state_programme_exists(h->db, r->programme, &pname);
+	const struct who *pair[2][2] = {{&mentee, &mentor}, {&mentor, &mentee}};
+	for (int k = 0; k < 2; k++) {
+		const struct who *to = pair[k][0], *about = pair[k][1];
+		char *n = who_name(h, about, to->lang), *contact = who_contact(h, about, to->lang);
+		char *details = who_details(h, about, to->lang);
+		const char *role = k == 0 ? "mentor" : "mentee";
+		char *rkey = xasprintf("role.%s", role);
+		char *rword = text_in(h, to->lang, rkey, NULL);
+		char *body = text_in(h, to->lang, "mentoring.intro", "name", n, "role", rword, "programme",
+				     pname ? pname : r->programme, "contact", contact, "details", details, NULL);
+		char *subject = text_in(h, to->lang, "mentoring.intro.subject", "name", n, "programme",
+					pname ? pname : r->programme, NULL);
+		char *chat = text_in(h, to->lang, "mentoring.intro.chat", "name", n, "role", rword, "contact", contact,
+				     NULL);
+		tell(h, to, "mentoring.mail.intro", subject, body, chat);
+		free(chat);
+		free(subject);
+		free(body);
+		free(rword);
+		free(rkey);
+		free(details);
+		free(contact);
+		free(n);
+	}
+	free(pname);
+	char *contact = who_contact(h, &mentee, h->lang);
+	hctx_reply(h, "mentoring.accept.done", "id", arg, "mentee", ename, "contact", contact, NULL);
+	free(contact);
+	log_info("mentoring: request %lld accepted; match %lld", (long long)r->id, (long long)mid);
+out_name:
+	free(ename);
+out:
+	who_free(&mentee);
+	who_free(&mentor);
+	return rc;
+}
+
+static int
+do_decline(struct hctx *h, const struct mrequest *r, const char *arg, const char *reason)
+{
+	struct who mentee = {0}, mentor = {0};
+	int rc;
+	if ((rc = who_load(h, r->mentee, &mentee)) != DB_OK || (rc = who_load(h, r->mentor, &mentor)) != DB_OK)
+		goto out;
+	char *clean = xstrdup(reason ? reason : "");
+	for (char *p = clean; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	if (strlen(clean) > 500)
+		clean[500] = '\0';
+	char *tr = str_trim(clean);
+	if ((rc = state_request_close(h->db, r->id, "declined", *tr ? tr : NULL)) == DB_OK)
+		cancel_jobs(h, r->id, &rc);
+	if (rc == DB_OK)
+		rc = tell_mentee_closed(h, &mentee, &mentor, r, "mentoring.declined", tr);
+	if (rc == DB_OK) {
+		hctx_reply(h, "mentoring.decline.done", "id", arg, NULL);
+		log_info("mentoring: request %lld declined", (long long)r->id);
+	}
+	free(clean);
+out:
+	who_free(&mentee);
+	who_free(&mentor);
+	return rc;
+}
+
+int
+h_accept_run(struct hctx *h)
+{
+	int64_t id = 0;
+	parse_id(h->argv[0], &id);
+	struct mrequest r;
+	int rc = answer_load(h, h->argv[0], id, &r);
+	if (rc == 0)
+		rc = do_accept(h, &r, h->argv[0]);
+	mrequest_free(&r);
+	return rc < 0 ? rc : 0;
+}
+
+int
+h_decline_run(struct hctx *h)
+{
+	int64_t id = 0;
+	parse_id(h->argv[0], &id);
+	struct mrequest r;
+	int rc = answer_load(h, h->argv[0], id, &r);
+	if (rc == 0) {
+		/* the reason as written: the rest of the line after the id */
+		const char *p = h->argline ? h->argline : "";
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		rc = do_decline(h, &r, h->argv[0], p);
+	}
+	mrequest_free(&r);
+	return rc < 0 ? rc : 0;
+}
+
+/* The first word of text, folded: 1 yes, 0 no, -1 neither.  *rest: text after it. */
+static int
+yes_no_word(const char *text, const char **rest)
+{
+	static const char *const yes[] = {"ja", "yes", "y", "ok", "okay", "gerne", "accept", "annehmen"};
+	static const char *const no[] = {"nein", "no", "n", "decline", "ablehnen"};
+	const char *p = text ? text : "";
+	while (*p && isspace((unsigned char)*p))
+		p++;
+	size_t n = 0;
+	while (p[n] && !isspace((unsigned char)p[n]) && !strchr(".,!;:", p[n]))
+		n++;
+	char *w = xstrndup(p, n), *f = cmd_fold(w);
+	int r = -1;
+	for (size_t i = 0; i < ARRAY_LEN(yes) && r < 0; i++)
+		if (strcmp(f, yes[i]) == 0)
+			r = 1;
+	for (size_t i = 0; i < ARRAY_LEN(no) && r < 0; i++)
+		if (strcmp(f, no[i]) == 0)
+			r = 0;
+	free(f);
+	free(w);
+	p += n;
+	while (*p && (isspace((unsigned char)*p) || strchr(".,!;:-", *p)))
+		p++;
+	*rest = p;
+	return r;
+}
+
+int
+h_request_mail_reply(struct hctx *h, const char *in_reply_to, const char *references, const char *text)
+{
+	struct mrequest r;
+	int rc = state_request_by_msgid(h->db, in_reply_to, &r);
+	if (rc == DB_NOTFOUND && references) {
+		const char *ids[32];
+		char *c2;
+		size_t n = split_items(references, " \t\r\n", &c2, ids, 32);
+		for (size_t i = n; i-- > 0 && rc == DB_NOTFOUND;) {
+			mrequest_free(&r);
+			rc = state_request_by_msgid(h->db, ids[i], &r);
+		}
+		free(c2);
+	}
+	if (rc != DB_OK) {
+		mrequest_free(&r);
+		return rc < 0 ? rc : 1;
+	}
+	const char *rest;
+	int yn = yes_no_word(text, &rest);
+	if (!h->known || r.mentor != h->person.id || yn < 0) {
+		mrequest_free(&r);
+		return 1; /* not an answer: handled as an ordinary mail */
+	}
+	char arg[24];
+	snprintf(arg, sizeof arg, "%lld", (long long)r.id);
+	h->cmd = cmd_by_name(yn ? "accept" : "decline");
+	mrequest_free(&r);
+	rc = answer_load(h, arg, atoll(arg), &r);
+	if (rc == 0) {
+		/* the reason: the rest of the first paragraph */
+		size_t len = strcspn(rest, "\n");
+		char *reason = xstrndup(rest, len);
+		rc = yn ? do_accept(h, &r, arg) : do_decline(h, &r, arg, reason);
+		free(reason);
+	}
+	mrequest_free(&r);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- scheduler jobs ---- */
+
+int
+h_request_remind_job(struct hctx *h, int64_t request, const char **result)
+{
+	struct mrequest r;
+	int rc = state_request_get(h->db, request, &r);
+	if (rc != DB_OK || strcmp(r.status, "open") != 0) {
+		*result = "skipped: request not open";
+		mrequest_free(&r);
+		return rc < 0 ? rc : 0;
+	}
+	struct who mentee = {0}, mentor = {0};
+	if ((rc = who_load(h, r.mentee, &mentee)) == DB_OK && (rc = who_load(h, r.mentor, &mentor)) == DB_OK) {
+		char id[24], date[32];
+		snprintf(id, sizeof id, "%lld", (long long)r.id);
+		fmt_date(r.deadline, mentor.lang, date);
+		char *n = who_name(h, &mentee, mentor.lang);
+		const char *acc = cmd_word_in(mentor.lang, "accept"), *dec = cmd_word_in(mentor.lang, "decline");
+		char *t = text_in(h, mentor.lang, "mentoring.reminder", "id", id, "mentee", n, "deadline", date, "accept",
+				  acc, "decline", dec, NULL);
+		char *s = text_in(h, mentor.lang, "mentoring.reminder.subject", "id", id, NULL);
+		tell(h, &mentor, "mentoring.mail.reminder", s, t, t);
+		free(s);
+		free(t);
+		free(n);
+		*result = "ran";
+	}
+	who_free(&mentee);
+	who_free(&mentor);
+	mrequest_free(&r);
+	return rc < 0 ? rc : 0;
+}
+
+int
+h_request_expire_job(struct hctx *h, int64_t request, const char **result)
+{
+	struct mrequest r;
+	int rc = state_request_get(h->db, request, &r);
+	if (rc != DB_OK || strcmp(r.status, "open") != 0) {
+		*result = "skipped: request not open";
+		mrequest_free(&r);
+		return rc < 0 ? rc : 0;
+	}
+	struct who mentee = {0}, mentor = {0};
+	if ((rc = state_request_close(h->db, r.id, "expired", NULL)) != DB_OK ||
+	    (rc = state_job_cancel(h->db, "request.remind", r.id)) != DB_OK ||
+	    (rc = who_load(h, r.mentee, &mentee)) != DB_OK || (rc = who_load(h, r.mentor, &mentor)) != DB_OK)
+		goto out;
+	/* the mentee first: the cascade's new request mail must be the first reply */
+	if ((rc = tell_mentee_closed(h, &mentee, &mentor, &r, "mentoring.expired.mentee", NULL)) != DB_OK)
+		goto out;
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)r.id);
+	char *n = who_name(h, &mentee, mentor.lang);
+	char *t = text_in(h, mentor.lang, "mentoring.expired.mentor", "id", id, "mentee", n, NULL);
+	char *s = text_in(h, mentor.lang, "mentoring.expired.mentor.subject", "id", id, NULL);
+	tell(h, &mentor, "mentoring.mail.notice", s, t, t);
+	free(s);
+	free(t);
+	free(n);
+	*result = "ran";
+	log_info("mentoring: request %lld expired", (long long)r.id);
+out:
+	who_free(&mentee);
+	who_free(&mentor);
+	mrequest_free(&r);
+	return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,384 @@
+/*
+ * mentoring.c - named queries for mentoring: the numbered suggestions of
+ * "find mentor", requests to mentors, and matches.  Capacity checks run
+ * inside the caller's transaction (BEGIN IMMEDIATE), so two answers taking a
+ * mentor's last place are serialised; the unique index match_pair guards the
+ * mentee side as well.
+ */
+#include "state/db_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int
+state_person_get(struct db *db, int64_t id, struct person *out)
+{
+	static const char sql[] =
+		"SELECT id, lang, name, consent_version, consent_at, created FROM person WHERE id = ?";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	memset(out, 0, sizeof *out);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->lang = db_col_text(st, 1);
+		out->name = db_col_text(st, 2);
+		out->consent_version = db_col_text(st, 3);
+		out->consent_at = sqlite3_column_int64(st, 4);
+		out->created = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+}
+
+#define PROF_SQL(f) "(SELECT value FROM profile WHERE person_id = m.person_id AND field = '" f "')"
+
+void
+mentor_rows_free(struct mentor_row *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].topics);
+		free(v[i].languages);
+		free(v[i].field);
+		free(v[i].availability);
+	}
+	free(v);
+}
+
+int
+state_mentors_free(struct db *db, const char *programme, int64_t except, struct mentor_row **out, size_t *n)
+{
+	static const char sql[] =
+		"SELECT person_id, cap, load, t, l, f, a FROM (SELECT m.person_id,"
+		" coalesce((SELECT CASE WHEN CAST(value AS INTEGER) > 0 THEN CAST(value AS INTEGER) ELSE 1 END"
+		"  FROM profile WHERE person_id = m.person_id AND field = 'capacity'), 1) AS cap,"
+		" (SELECT count(*) FROM match WHERE mentor_id = m.person_id AND status = 'active') AS load,"
+		" " PROF_SQL("topics") " AS t, " PROF_SQL("languages") " AS l, " PROF_SQL("field") " AS f,"
+		" " PROF_SQL("availability") " AS a"
+		" FROM membership m WHERE m.programme = ? AND m.role = 'mentor' AND m.status = 'active'"
+		" AND m.person_id <> ?) WHERE load < cap ORDER BY person_id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, programme);
+	sqlite3_bind_int64(st, 2, except);
+	int rc;
+	size_t cap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		struct mentor_row *r = &(*out)[*n];
+		r->person = sqlite3_column_int64(st, 0);
+		r->capacity = sqlite3_column_int(st, 1);
+		r->load = sqlite3_column_int(st, 2);
+		r->topics = db_col_text(st, 3);
+		r->languages = db_col_text(st, 4);
+		r->field = db_col_text(st, 5);
+		r->availability = db_col_text(st, 6);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		mentor_rows_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return DB_ERR;
+	}
+	return DB_OK;
+}
+
+int
+state_mentor_capacity(struct db *db, int64_t mentor, int *capacity, int *load)
+{
+	static const char sql[] =
+		"SELECT coalesce((SELECT CASE WHEN CAST(value AS INTEGER) > 0 THEN CAST(value AS INTEGER) ELSE 1 END"
+		"  FROM profile WHERE person_id = ?1 AND field = 'capacity'), 1),"
+		" (SELECT count(*) FROM match WHERE mentor_id = ?1 AND status = 'active')";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, mentor);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*capacity = sqlite3_column_int(st, 0);
+		*load = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : DB_ERR;
+}
+
+void
+suggestions_free(struct suggestion *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].programme);
+	free(v);
+}
+
+int
+state_suggestions_set(struct db *db, int64_t person, const struct suggestion *v, size_t n)
+{
+	static const char del[] = "DELETE FROM suggestion WHERE person_id = ?";
+	static const char ins[] =
+		"INSERT INTO suggestion(person_id, n, mentor_id, programme, score, created) VALUES (?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = db_stmt(db, del);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, person);
+	int rc = db_step_done(db, st);
+	for (size_t i = 0; rc == DB_OK && i < n; i++) {
+		if (!(st = db_stmt(db, ins)))
+			return DB_ERR;
+		sqlite3_bind_int64(st, 1, person);
+		sqlite3_bind_int(st, 2, v[i].n);
+		sqlite3_bind_int64(st, 3, v[i].mentor);
+		BIND_TEXT(st, 4, v[i].programme);
+		sqlite3_bind_double(st, 5, v[i].score);
+		sqlite3_bind_int64(st, 6, now_s());
+		rc = db_step_done(db, st);
+	}
+	return rc == DB_NOTFOUND ? DB_ERR : rc;
+}
+
+int
+state_suggestions(struct db *db, int64_t person, struct suggestion **out, size_t *n)
+{
+	static const char sql[] =
+		"SELECT n, mentor_id, programme, score FROM suggestion WHERE person_id = ? ORDER BY n";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, person);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		struct suggestion *s = &(*out)[(*n)++];
+		s->n = sqlite3_column_int(st, 0);
+		s->mentor = sqlite3_column_int64(st, 1);
+		s->programme = db_col_text(st, 2);
+		s->score = sqlite3_column_double(st, 3);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+}
+
+void
+mrequest_free(struct mrequest *r)
+{
+	if (!r)
+		return;
+	free(r->programme);
+	free(r->status);
+	free(r->reason);
+	free(r->mail_msgid);
+	memset(r, 0, sizeof *r);
+}
+
+#define REQ_COLS "id, programme, mentee_id, mentor_id, status, reason, created, deadline, answered, mail_msgid"
+
+static void
+request_row(sqlite3_stmt *st, struct mrequest *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->programme = db_col_text(st, 1);
+	r->mentee = sqlite3_column_int64(st, 2);
+	r->mentor = sqlite3_column_int64(st, 3);
+	r->status = db_col_text(st, 4);
+	r->reason = db_col_text(st, 5);
+	r->created = sqlite3_column_int64(st, 6);
+	r->deadline = sqlite3_column_int64(st, 7);
+	r->answered = sqlite3_column_int64(st, 8);
+	r->mail_msgid = db_col_text(st, 9);
+}
+
+/* Step a one-row query into *out. */
+static int
+request_one(sqlite3_stmt *st, struct mrequest *out)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		request_row(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+}
+
+int
+state_request_add(struct db *db, const char *programme, int64_t mentee, int64_t mentor, int64_t deadline,
+		  const char *mail_msgid, int64_t *id_out)
+{
+	static const char sql[] = "INSERT INTO request(programme, mentee_id, mentor_id, status, created, deadline,"
+				  " mail_msgid) VALUES (?, ?, ?, 'open', ?, ?, ?)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, programme);
+	sqlite3_bind_int64(st, 2, mentee);
+	sqlite3_bind_int64(st, 3, mentor);
+	sqlite3_bind_int64(st, 4, now_s());
+	sqlite3_bind_int64(st, 5, deadline);
+	BIND_TEXT(st, 6, mail_msgid);
+	int rc = db_step_done(db, st);
+	if (rc == DB_OK)
+		*id_out = sqlite3_last_insert_rowid(db->h);
+	return rc == DB_NOTFOUND ? DB_ERR : rc;
+}
+
+int
+state_request_get(struct db *db, int64_t id, struct mrequest *out)
+{
+	static const char sql[] = "SELECT " REQ_COLS " FROM request WHERE id = ?";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	memset(out, 0, sizeof *out);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	return request_one(st, out);
+}
+
+int
+state_request_by_msgid(struct db *db, const char *msgid, struct mrequest *out)
+{
+	static const char sql[] = "SELECT " REQ_COLS " FROM request WHERE mail_msgid = ? ORDER BY id DESC LIMIT 1";
+	memset(out, 0, sizeof *out);
+	if (!msgid)
+		return DB_NOTFOUND;
+	/* stored without <>; accept either */
+	const char *s = msgid;
+	while (*s == ' ' || *s == '<')
+		s++;
+	size_t len = strcspn(s, "> \t\r\n");
+	char *id = xstrndup(s, len);
+	sqlite3_stmt *st = db_stmt(db, sql);
+	int rc = DB_ERR;
+	if (st) {
+		BIND_TEXT(st, 1, id);
+		rc = request_one(st, out);
+	}
+	free(id);
+	return rc;
+}
+
+int
+state_request_open_between(struct db *db, int64_t mentee, int64_t mentor, int64_t *id)
+{
+	static const char sql[] =
+		"SELECT id FROM request WHERE mentee_id = ? AND mentor_id = ? AND status = 'open' LIMIT 1";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, mentee);
+	sqlite3_bind_int64(st, 2, mentor);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && id)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+}
+
+int
+state_request_asked(struct db *db, int64_t mentee, int64_t mentor, const char *programme, int *asked)
+{
+	static const char sql[] =
+		"SELECT count(*) FROM request WHERE mentee_id = ? AND mentor_id = ? AND programme = ?";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, mentee);
+	sqlite3_bind_int64(st, 2, mentor);
+	BIND_TEXT(st, 3, programme);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*asked = sqlite3_column_int(st, 0) > 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : DB_ERR;
+}
+
+int
+state_request_close(struct db *db, int64_t id, const char *status, const char *reason)
+{
+	static const char sql[] =
+		"UPDATE request SET status = ?, reason = ?, answered = ? WHERE id = ? AND status = 'open'";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, status);
+	BIND_TEXT(st, 2, reason);
+	sqlite3_bind_int64(st, 3, now_s());
+	sqlite3_bind_int64(st, 4, id);
+	int rc = db_step_done(db, st);
+	if (rc == DB_OK && sqlite3_changes(db->h) == 0)
+		return DB_NOTFOUND;
+	return rc;
+}
+
+int
+state_requests_open_of(struct db *db, int64_t mentee, const char *programme, struct mrequest **out, size_t *n)
+{
+	static const char sql[] = "SELECT " REQ_COLS " FROM request WHERE mentee_id = ?1 AND status = 'open'"
+				  " AND (?2 IS NULL OR programme = ?2) ORDER BY id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, mentee);
+	BIND_TEXT(st, 2, programme);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		request_row(st, &(*out)[(*n)++]);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+}
+
+int
+state_match_add(struct db *db, const char *programme, int64_t mentee, int64_t mentor, int64_t request,
+		int64_t *id_out)
+{
+	static const char sql[] = "INSERT INTO match(programme, mentee_id, mentor_id, request_id, status, created)"
+				  " VALUES (?, ?, ?, ?, 'active', ?)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, programme);
+	sqlite3_bind_int64(st, 2, mentee);
+	sqlite3_bind_int64(st, 3, mentor);
+	sqlite3_bind_int64(st, 4, request);
+	sqlite3_bind_int64(st, 5, now_s());
+	int rc = db_step_done(db, st);
+	if (rc == DB_OK && id_out)
+		*id_out = sqlite3_last_insert_rowid(db->h);
+	return rc;
+}
+
+int
+state_match_active(struct db *db, int64_t mentee, const char *programme)
+{
+	static const char sql[] =
+		"SELECT 1 FROM match WHERE mentee_id = ? AND programme = ? AND status = 'active' LIMIT 1";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, mentee);
+	BIND_TEXT(st, 2, programme);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+}
