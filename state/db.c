@@ -98,6 +98,16 @@ static const char *const migrations[] = {
 	"  request_id INTEGER, status TEXT NOT NULL DEFAULT 'active', created INTEGER NOT NULL);"
 	"CREATE UNIQUE INDEX match_pair ON match(programme, mentee_id) WHERE status = 'active';"
 	"CREATE INDEX match_mentor ON match(mentor_id, status);",
+	/* 4 -> 5: mentoring sessions (proposed, confirmed with calendar invitations, held, cancelled) */
+	"CREATE TABLE session ("
+	"  id INTEGER PRIMARY KEY, match_id INTEGER NOT NULL REFERENCES match(id) ON DELETE CASCADE,"
+	"  proposer_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,"
+	"  start INTEGER NOT NULL, minutes INTEGER NOT NULL, place TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'proposed', uid TEXT NOT NULL UNIQUE, sequence INTEGER NOT NULL DEFAULT 0,"
+	"  logged_minutes INTEGER, note TEXT, mail_msgid TEXT, prompt_msgid TEXT,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+	"CREATE INDEX session_match ON session(match_id, status);"
+	"CREATE INDEX session_msgid ON session(mail_msgid);",
 };
 
 int
