@@ -199,7 +199,18 @@ queue_chat(struct mailctx *m, const char *transport, const char *to, const char 
 	return rc;
 }
 
-/* A fresh mail (not a reply) to addr, e.g. a link code: subject from "<key>.subject". */
+/* The value of the reply variable name, or NULL. */
+static const char *
+reply_var(const char *const *vars, const char *name)
+{
+	for (size_t i = 0; vars && vars[i] && vars[i + 1]; i += 2)
+		if (strcmp(vars[i], name) == 0)
+			return vars[i + 1];
+	return NULL;
+}
+
+/* A fresh mail (not a reply) to addr, e.g. a link code: subject from "<key>.subject".
+ * The reply variables "calendar" and "calendar_method" add a text/calendar part (sessions). */
 static int
 queue_mail_to(struct mailctx *m, const char *addr, const char *key, const char *const *vars)
 {
@@ -221,6 +232,8 @@ queue_mail_to(struct mailctx *m, const char *addr, const char *key, const char *
 	mo.lang = m->lang;
 	mo.extra = extra;
 	mo.nextra = 1;
+	mo.calendar = reply_var(vars, "calendar");
+	mo.calendar_method = mo.calendar ? reply_var(vars, "calendar_method") : NULL;
 	size_t len;
 	char *raw = mail_compose(&mo, &len);
 	int rc = raw ? state_outbox_add(m->db, m->row->id, "mail", core->cfg->smtp.from_addr, addr, msgid, raw, len)
@@ -568,6 +581,9 @@ handle_parsed(struct mailctx *m, int *result)
 	int answer_rc = 1;
 	if (!token_reply && h.known && (!mc.cmd || mc.from_subject))
 		answer_rc = h_request_mail_reply(&h, pm->in_reply_to, pm->references, new_text);
+	/* Likewise "ja/yes/nein/no" to a session proposal, and minutes/note to a session's prompt mail. */
+	if (answer_rc == 1 && !token_reply && h.known && (!mc.cmd || mc.from_subject))
+		answer_rc = h_session_mail_reply(&h, pm->in_reply_to, pm->references, new_text);
 	if (answer_rc != 1) {
 		rc = answer_rc;
 	} else if (token_reply && (!mc.cmd || mc.cmd == confirm || mc.from_subject)) {

@@ -67,6 +67,8 @@ emit_one(struct db *db, const struct core *core, const struct reply *r, const ch
 		mo.lang = lang;
 		mo.extra = extra;
 		mo.nextra = 1;
+		mo.calendar = reply_var(r, "calendar");
+		mo.calendar_method = mo.calendar ? reply_var(r, "calendar_method") : NULL;
 		size_t len;
 		char *raw = mail_compose(&mo, &len);
 		rc = raw ? state_outbox_add(db, 0, "mail", core->cfg->smtp.from_addr, r->to_addr, msgid, raw, len) : DB_OK;
@@ -137,9 +139,23 @@ request_expire(struct db *db, const struct core *core, const struct job *job, co
 	return run_job(db, core, job, result, h_request_expire_job);
 }
 
+static int
+session_remind(struct db *db, const struct core *core, const struct job *job, const char **result)
+{
+	return run_job(db, core, job, result, h_session_remind_job);
+}
+
+static int
+session_prompt(struct db *db, const struct core *core, const struct job *job, const char **result)
+{
+	return run_job(db, core, job, result, h_session_prompt_job);
+}
+
 /* Every job kind of the daemon (main.c starts the scheduler with these). */
 const struct sched_kind sched_kinds[] = {
 	{"request.remind", request_remind},
 	{"request.expire", request_expire},
+	{"session.remind", session_remind},
+	{"session.prompt", session_prompt},
 };
 const size_t sched_nkinds = ARRAY_LEN(sched_kinds);

@@ -987,10 +987,18 @@ xmpp_main(void *arg)
 		}
 		commit_acked(x);
 		x->activity = 0;
-		xmpp_run_once(x->ctx, spin > 0 ? 0 : LOOP_MS);
-		/* push out what the handlers queued before anything else can delay it */
-		if (x->conn && xmpp_conn_send_queue_len(x->conn) > 0)
+		/*
+		 * Write what is queued, and record it as written, before any wait: a
+		 * run that writes and then sleeps in select() would leave rows written
+		 * but unrecorded for the whole timeout, and a kill -9 then would send
+		 * them twice after the restart.
+		 */
+		for (int i = 0; i < 8 && x->conn && xmpp_conn_send_queue_len(x->conn) > 0; i++) {
 			xmpp_run_once(x->ctx, 0);
+			commit_written(x);
+		}
+		int busy = x->conn && xmpp_conn_send_queue_len(x->conn) > 0;
+		xmpp_run_once(x->ctx, spin > 0 || busy ? 0 : LOOP_MS);
 		commit_written(x);
 		if (x->activity)
 			spin = SPIN_ROUNDS;

@@ -137,6 +137,8 @@ token_shape_ok(const char *s)
 int
 h_confirm_check(struct hctx *h)
 {
+	if (h_session_is_id(h->argv[0]))
+		return 0; /* "confirm <number>": a mentoring session (h_session.c) */
 	char *t = cmd_fold(h->argv[0]);
 	int ok = token_shape_ok(t);
 	free(t);
@@ -193,6 +195,8 @@ h_confirm_apply(struct hctx *h, const struct token *t)
 int
 h_confirm_run(struct hctx *h)
 {
+	if (h_session_is_id(h->argv[0]))
+		return h_session_confirm_run(h);
 	char *tok = cmd_fold(h->argv[0]);
 	char hash[65];
 	struct token t;

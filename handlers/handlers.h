@@ -101,4 +101,19 @@ int h_request_expire_job(struct hctx *h, int64_t request, const char **result);
 void token_new(char out[27]);
 void token_hash(const char *token, char out[65]);
 
+/* sessions (h_session.c): propose, confirm, done, cancel, the reminder and
+ * the prompt.  h_session_confirm_run is "confirm <number>" (h_member.c routes
+ * it).  h_session_mail_reply returns 1 when the mail is no answer to a
+ * proposal or prompt mail (the dispatcher then goes on as usual). */
+int h_session_is_id(const char *s);
+int h_session_check(struct hctx *h);
+int h_session_run(struct hctx *h);
+int h_session_confirm_run(struct hctx *h);
+int h_session_id_check(struct hctx *h);
+int h_session_cancel_run(struct hctx *h);
+int h_session_done_run(struct hctx *h);
+int h_session_mail_reply(struct hctx *h, const char *in_reply_to, const char *references, const char *text);
+int h_session_remind_job(struct hctx *h, int64_t session, const char **result);
+int h_session_prompt_job(struct hctx *h, int64_t session, const char **result);
+
 #endif

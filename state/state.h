@@ -309,4 +309,53 @@ int state_match_add(struct db *db, const char *programme, int64_t mentee, int64_
 /* DB_OK when mentee has an active match in programme, DB_NOTFOUND otherwise. */
 int state_match_active(struct db *db, int64_t mentee, const char *programme);
 
+/* ---- mentoring sessions (state/sessions.c) ----
+ * A session belongs to a match; status proposed → confirmed → done, or
+ * replaced (a newer proposal for the match), declined, cancelled.
+ * uid is the stable iCalendar UID "session-<id>@<domain>"; sequence the
+ * iCalendar SEQUENCE of the last invitation or cancellation sent. */
+struct mmatch {
+	int64_t id;
+	char *programme;
+	int64_t mentee, mentor;
+	char *status;
+};
+void mmatch_free(struct mmatch *m);
+int state_match_get(struct db *db, int64_t id, struct mmatch *out);
+/* Ids of person's active matches (as mentee or mentor), at most max, by id; *n gets the count. */
+int state_matches_of(struct db *db, int64_t person, int64_t *ids, size_t max, size_t *n);
+
+struct msession {
+	int64_t id, match_id, proposer;
+	int64_t start;          /* epoch s */
+	int minutes;
+	char *place;            /* or NULL */
+	char *status;
+	char *uid;
+	int sequence;
+	int has_logged;
+	int logged_minutes;
+	char *note;             /* or NULL */
+	char *mail_msgid;       /* the proposal mail to the other side (no <>), or NULL */
+	char *prompt_msgid;     /* the "log it" mails, space separated, or NULL */
+	int64_t created, updated;
+};
+void msession_free(struct msession *s);
+/* New proposed session; uid "session-<id>@<domain>".  *id_out the new id. */
+int state_session_add(struct db *db, int64_t match, int64_t proposer, int64_t start, int minutes, const char *place,
+		      const char *domain, const char *mail_msgid, int64_t *id_out);
+int state_session_get(struct db *db, int64_t id, struct msession *out);
+/* The session whose proposal mail (*is_prompt 0) or prompt mail (*is_prompt 1) had msgid
+ * (with or without <>).  DB_NOTFOUND if none. */
+int state_session_by_msgid(struct db *db, const char *msgid, struct msession *out, int *is_prompt);
+/* Set status (and updated); only when the current status is from (NULL: any).  DB_NOTFOUND otherwise. */
+int state_session_set_status(struct db *db, int64_t id, const char *from, const char *status);
+/* Mark the match's other proposed sessions 'replaced'; *ids (caller frees) gets them. */
+int state_session_replace_proposed(struct db *db, int64_t match, int64_t except, int64_t **ids, size_t *n);
+/* Cancel a proposed or confirmed session: status cancelled, sequence + 1 (*sequence gets it). */
+int state_session_cancel(struct db *db, int64_t id, int *sequence);
+/* Log a held session: status done, logged_minutes, note (may be NULL). */
+int state_session_done(struct db *db, int64_t id, int minutes, const char *note);
+int state_session_set_prompt(struct db *db, int64_t id, const char *msgids);
+
 #endif
