@@ -99,16 +99,16 @@ if [ -f tests/matrix/check_with_nio.py ]; then
 fi
 
 # --- 2b. fuzzing -----------------------------------------------------------------
-# Each libFuzzer target (make fuzz) runs for MB_FUZZ_SECONDS (default 10) from the
+# Each libFuzzer target (make fuzz) runs for MB_FUZZ_SECONDS (default 8) from the
 # mail fixtures; a crash, leak or sanitizer report fails it.  Skipped without clang.
-if [ "${MB_FUZZ_SECONDS:-10}" != 0 ] && ls tests/fuzz/fuzz_*.c > /dev/null 2>&1; then
+if [ "${MB_FUZZ_SECONDS:-8}" != 0 ] && ls tests/fuzz/fuzz_*.c > /dev/null 2>&1; then
 	if command -v clang > /dev/null && make -s fuzz > "$OUT" 2>&1; then
 		for f in build/fuzz/fuzz_*; do
 			name=$(basename "$f")
 			work=$(mktemp -d "${TMPDIR:-/tmp}/mentorbot-$name.XXXXXX")
 			cp tests/fixtures/mail/* "$work"/ 2>/dev/null
-			echo "== $f (${MB_FUZZ_SECONDS:-10} s)"
-			if timeout -k 5 $(( ${MB_FUZZ_SECONDS:-10} + 60 )) "$f" -max_total_time="${MB_FUZZ_SECONDS:-10}" \
+			echo "== $f (${MB_FUZZ_SECONDS:-8} s)"
+			if timeout -k 5 $(( ${MB_FUZZ_SECONDS:-8} + 60 )) "$f" -max_total_time="${MB_FUZZ_SECONDS:-8}" \
 				-rss_limit_mb=2048 -timeout=10 -artifact_prefix="$work/" "$work" > "$OUT" 2>&1; then
 				echo "PASS fuzz::$name ($(grep -o 'Done [0-9]* runs' "$OUT" | tail -n 1))"
 				PASSED=$((PASSED + 1))
