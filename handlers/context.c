@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bot/commands.h"
+#include "bot/config.h"
 #include "bot/templates.h"
 #include "bot/util.h"
 #include "handlers/handlers.h"
@@ -107,4 +108,34 @@ void
 token_hash(const char *token, char out[65])
 {
 	sha256_hex(token, strlen(token), out);
+}
+
+const char *
+hctx_default_lang(const struct hctx *h)
+{
+	return h->cfg && h->cfg->bot.language && strcmp(h->cfg->bot.language, "en") == 0 ? "en" : "de";
+}
+
+char *
+hctx_text_in(const struct hctx *h, const char *lang, const char *key, ...)
+{
+	const char *vars[33];
+	size_t n = 0;
+	va_list ap;
+	va_start(ap, key);
+	const char *s;
+	while ((s = va_arg(ap, const char *)) != NULL && n < 32)
+		vars[n++] = s;
+	va_end(ap);
+	vars[n] = NULL;
+	return tmpl_render(h->tmpl, lang, key, vars);
+}
+
+const char *
+hctx_cmd_word_in(const char *lang, const char *name)
+{
+	const struct command *c = cmd_by_name(name);
+	if (!c)
+		return name;
+	return strcmp(lang, "de") == 0 && c->aliases_de[0] ? c->aliases_de[0] : c->name;
 }

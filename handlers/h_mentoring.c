@@ -37,37 +37,6 @@
 
 /* ---- small helpers ---- */
 
-static const char *
-default_lang(const struct hctx *h)
-{
-	return h->cfg && h->cfg->bot.language && strcmp(h->cfg->bot.language, "en") == 0 ? "en" : "de";
-}
-
-/* Render key in lang; name/value pairs, NULL.  Caller frees. */
-static char *
-text_in(const struct hctx *h, const char *lang, const char *key, ...)
-{
-	const char *vars[33];
-	size_t n = 0;
-	va_list ap;
-	va_start(ap, key);
-	const char *s;
-	while ((s = va_arg(ap, const char *)) != NULL && n < 32)
-		vars[n++] = s;
-	va_end(ap);
-	vars[n] = NULL;
-	return tmpl_render(h->tmpl, lang, key, vars);
-}
-
-static const char *
-cmd_word_in(const char *lang, const char *name)
-{
-	const struct command *c = cmd_by_name(name);
-	if (!c)
-		return name;
-	return strcmp(lang, "de") == 0 && c->aliases_de[0] ? c->aliases_de[0] : c->name;
-}
-
 static void
 fmt_date(int64_t t, const char *lang, char out[32])
 {
@@ -177,7 +146,7 @@ who_load(struct hctx *h, int64_t id, struct who *w)
 	int rc = state_person_get(h->db, id, &w->p);
 	if (rc != DB_OK)
 		return rc == DB_NOTFOUND ? DB_ERR : rc;
-	w->lang = w->p.lang ? (strcmp(w->p.lang, "de") == 0 ? "de" : "en") : default_lang(h);
+	w->lang = w->p.lang ? (strcmp(w->p.lang, "de") == 0 ? "de" : "en") : hctx_default_lang(h);
 	if ((rc = state_endpoints(h->db, id, &w->eps, &w->neps)) != DB_OK ||
 	    (rc = state_profile(h->db, id, &w->pf, &w->npf)) != DB_OK)
 		return rc;
@@ -209,7 +178,7 @@ who_name(const struct hctx *h, const struct who *w, const char *lang)
 		return xstrdup(n);
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)w->p.id);
-	return text_in(h, lang, "mentoring.anonymous", "id", id, NULL);
+	return hctx_text_in(h, lang, "mentoring.anonymous", "id", id, NULL);
 }
 
 /* Profile fields shown to others, in this order; only visible ones are ever shown. */
@@ -225,8 +194,8 @@ who_details(const struct hctx *h, const struct who *w, const char *lang)
 		if (!v)
 			continue;
 		char *lkey = xasprintf("mentoring.label.%s", shown_fields[i]);
-		char *label = text_in(h, lang, lkey, NULL);
-		char *line = text_in(h, lang, "mentoring.detail", "field", label, "value", v, NULL);
+		char *label = hctx_text_in(h, lang, lkey, NULL);
+		char *line = hctx_text_in(h, lang, "mentoring.detail", "field", label, "value", v, NULL);
 		buf_addf(&b, "%s%s", b.len ? "\n" : "", line);
 		free(line);
 		free(label);
@@ -243,7 +212,7 @@ who_contact(const struct hctx *h, const struct who *w, const char *lang)
 	for (size_t i = 0; i < w->neps; i++) {
 		if (!w->eps[i].verified)
 			continue;
-		char *line = text_in(h, lang, "mentoring.contact", "kind", w->eps[i].kind, "address", w->eps[i].addr, NULL);
+		char *line = hctx_text_in(h, lang, "mentoring.contact", "kind", w->eps[i].kind, "address", w->eps[i].addr, NULL);
 		buf_addf(&b, "%s%s", b.len ? "\n" : "", line);
 		free(line);
 	}
@@ -585,7 +554,7 @@ h_find_mentor_run(struct hctx *h)
 		char count[16];
 		snprintf(count, sizeof count, "%zu", nc < FIND_SHOWN ? nc : (size_t)FIND_SHOWN);
 		char *l = buf_detach(&list);
-		hctx_reply(h, "mentoring.find", "count", count, "list", l, "request", cmd_word_in(h->lang, "request"),
+		hctx_reply(h, "mentoring.find", "count", count, "list", l, "request", hctx_cmd_word_in(h->lang, "request"),
 			   NULL);
 		free(l);
 	} else {
@@ -647,11 +616,11 @@ request_open(struct hctx *h, const struct who *mentee, int64_t mentor, const cha
 	snprintf(id, sizeof id, "%lld", (long long)*rid);
 	fmt_date(deadline, m.lang, date);
 	char *name = who_name(h, mentee, m.lang), *details = who_details(h, mentee, m.lang);
-	const char *acc = cmd_word_in(m.lang, "accept"), *dec = cmd_word_in(m.lang, "decline");
-	char *subject = text_in(h, m.lang, "mentoring.request.mentor.subject", "id", id, "programme", pname, NULL);
-	char *body = text_in(h, m.lang, "mentoring.request.mentor", "id", id, "programme", pname, "mentee", name,
+	const char *acc = hctx_cmd_word_in(m.lang, "accept"), *dec = hctx_cmd_word_in(m.lang, "decline");
+	char *subject = hctx_text_in(h, m.lang, "mentoring.request.mentor.subject", "id", id, "programme", pname, NULL);
+	char *body = hctx_text_in(h, m.lang, "mentoring.request.mentor", "id", id, "programme", pname, "mentee", name,
 			     "details", details, "deadline", date, "accept", acc, "decline", dec, NULL);
-	char *chat = text_in(h, m.lang, "mentoring.request.chat", "id", id, "programme", pname, "mentee", name,
+	char *chat = hctx_text_in(h, m.lang, "mentoring.request.chat", "id", id, "programme", pname, "mentee", name,
 			     "accept", acc, "decline", dec, NULL);
 	if (tell(h, &m, "mentoring.mail.request", subject, body, chat))
 		reply_last_to_front(h);
@@ -699,7 +668,7 @@ cascade(struct hctx *h, const struct who *mentee, const char *programme, char **
 				snprintf(id, sizeof id, "%lld", (long long)rid);
 				fmt_date(deadline, mentee->lang, date);
 				char *name = who_name(h, &m, mentee->lang);
-				*text = text_in(h, mentee->lang, "mentoring.cascade.next", "mentor", name, "id", id,
+				*text = hctx_text_in(h, mentee->lang, "mentoring.cascade.next", "mentor", name, "id", id,
 						"deadline", date, NULL);
 				free(name);
 			}
@@ -715,7 +684,7 @@ cascade(struct hctx *h, const struct who *mentee, const char *programme, char **
 		return rc;
 	}
 	if (!*text)
-		*text = text_in(h, mentee->lang, "mentoring.cascade.none", "find", cmd_word_in(mentee->lang, "find mentor"),
+		*text = hctx_text_in(h, mentee->lang, "mentoring.cascade.none", "find", hctx_cmd_word_in(mentee->lang, "find mentor"),
 				NULL);
 	return DB_OK;
 }
@@ -725,7 +694,7 @@ h_request_check(struct hctx *h)
 {
 	int64_t n;
 	if (parse_id(h->argv[0], &n) < 0 || n > FIND_STORED) {
-		hctx_reply(h, "mentoring.request.bad_number", "n", h->argv[0], "find", cmd_word_in(h->lang, "find mentor"),
+		hctx_reply(h, "mentoring.request.bad_number", "n", h->argv[0], "find", hctx_cmd_word_in(h->lang, "find mentor"),
 			   NULL);
 		return 1;
 	}
@@ -748,7 +717,7 @@ h_request_run(struct hctx *h)
 			s = &sv[i];
 	struct who me = {0}, m = {0};
 	if (!s) {
-		hctx_reply(h, "mentoring.request.bad_number", "n", h->argv[0], "find", cmd_word_in(h->lang, "find mentor"),
+		hctx_reply(h, "mentoring.request.bad_number", "n", h->argv[0], "find", hctx_cmd_word_in(h->lang, "find mentor"),
 			   NULL);
 		goto out;
 	}
@@ -828,11 +797,11 @@ tell_mentee_closed(struct hctx *h, const struct who *mentee, const struct who *m
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)r->id);
 	char *mname = who_name(h, mentor, mentee->lang);
-	char *rline = reason && *reason ? text_in(h, mentee->lang, "mentoring.reason_line", "reason", reason, NULL)
+	char *rline = reason && *reason ? hctx_text_in(h, mentee->lang, "mentoring.reason_line", "reason", reason, NULL)
 					: xstrdup("");
-	char *why = text_in(h, mentee->lang, why_key, "mentor", mname, "id", id, "reason", rline, NULL);
+	char *why = hctx_text_in(h, mentee->lang, why_key, "mentor", mname, "id", id, "reason", rline, NULL);
 	char *skey = xasprintf("%s.subject", why_key);
-	char *subject = text_in(h, mentee->lang, skey, "mentor", mname, "id", id, NULL);
+	char *subject = hctx_text_in(h, mentee->lang, skey, "mentor", mname, "id", id, NULL);
 	char *body = *ctext ? xasprintf("%s\n\n%s", why, ctext) : xstrdup(why);
 	/* the new request's mail (if any) must stay first: it carries the stored Message-ID */
 	tell(h, mentee, "mentoring.mail.notice", subject, body, body);
@@ -901,8 +870,8 @@ do_accept(struct hctx *h, const struct mrequest *r, const char *arg)
 			char oid[24];
 			snprintf(oid, sizeof oid, "%lld", (long long)others[i].id);
 			char *n = who_name(h, &mentee, o.lang);
-			char *t = text_in(h, o.lang, "mentoring.withdrawn", "id", oid, "mentee", n, NULL);
-			char *s = text_in(h, o.lang, "mentoring.withdrawn.subject", "id", oid, NULL);
+			char *t = hctx_text_in(h, o.lang, "mentoring.withdrawn", "id", oid, "mentee", n, NULL);
+			char *s = hctx_text_in(h, o.lang, "mentoring.withdrawn.subject", "id", oid, NULL);
 			tell(h, &o, "mentoring.mail.notice", s, t, t);
 			free(s);
 			free(t);
@@ -925,12 +894,12 @@ do_accept(struct hctx *h, const struct mrequest *r, const char *arg)
 		char *details = who_details(h, about, to->lang);
 		const char *role = k == 0 ? "mentor" : "mentee";
 		char *rkey = xasprintf("role.%s", role);
-		char *rword = text_in(h, to->lang, rkey, NULL);
-		char *body = text_in(h, to->lang, "mentoring.intro", "name", n, "role", rword, "programme",
+		char *rword = hctx_text_in(h, to->lang, rkey, NULL);
+		char *body = hctx_text_in(h, to->lang, "mentoring.intro", "name", n, "role", rword, "programme",
 				     pname ? pname : r->programme, "contact", contact, "details", details, NULL);
-		char *subject = text_in(h, to->lang, "mentoring.intro.subject", "name", n, "programme",
+		char *subject = hctx_text_in(h, to->lang, "mentoring.intro.subject", "name", n, "programme",
 					pname ? pname : r->programme, NULL);
-		char *chat = text_in(h, to->lang, "mentoring.intro.chat", "name", n, "role", rword, "contact", contact,
+		char *chat = hctx_text_in(h, to->lang, "mentoring.intro.chat", "name", n, "role", rword, "contact", contact,
 				     NULL);
 		tell(h, to, "mentoring.mail.intro", subject, body, chat);
 		free(chat);
@@ -1105,10 +1074,10 @@ h_request_remind_job(struct hctx *h, int64_t request, const char **result)
 		snprintf(id, sizeof id, "%lld", (long long)r.id);
 		fmt_date(r.deadline, mentor.lang, date);
 		char *n = who_name(h, &mentee, mentor.lang);
-		const char *acc = cmd_word_in(mentor.lang, "accept"), *dec = cmd_word_in(mentor.lang, "decline");
-		char *t = text_in(h, mentor.lang, "mentoring.reminder", "id", id, "mentee", n, "deadline", date, "accept",
+		const char *acc = hctx_cmd_word_in(mentor.lang, "accept"), *dec = hctx_cmd_word_in(mentor.lang, "decline");
+		char *t = hctx_text_in(h, mentor.lang, "mentoring.reminder", "id", id, "mentee", n, "deadline", date, "accept",
 				  acc, "decline", dec, NULL);
-		char *s = text_in(h, mentor.lang, "mentoring.reminder.subject", "id", id, NULL);
+		char *s = hctx_text_in(h, mentor.lang, "mentoring.reminder.subject", "id", id, NULL);
 		tell(h, &mentor, "mentoring.mail.reminder", s, t, t);
 		free(s);
 		free(t);
@@ -1142,8 +1111,8 @@ h_request_expire_job(struct hctx *h, int64_t request, const char **result)
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)r.id);
 	char *n = who_name(h, &mentee, mentor.lang);
-	char *t = text_in(h, mentor.lang, "mentoring.expired.mentor", "id", id, "mentee", n, NULL);
-	char *s = text_in(h, mentor.lang, "mentoring.expired.mentor.subject", "id", id, NULL);
+	char *t = hctx_text_in(h, mentor.lang, "mentoring.expired.mentor", "id", id, "mentee", n, NULL);
+	char *s = hctx_text_in(h, mentor.lang, "mentoring.expired.mentor.subject", "id", id, NULL);
 	tell(h, &mentor, "mentoring.mail.notice", s, t, t);
 	free(s);
 	free(t);

@@ -40,37 +40,6 @@
 
 /* ---- small helpers (the same shape as in h_mentoring.c) ---- */
 
-static const char *
-default_lang(const struct hctx *h)
-{
-	return h->cfg && h->cfg->bot.language && strcmp(h->cfg->bot.language, "en") == 0 ? "en" : "de";
-}
-
-/* Render key in lang; name/value pairs, NULL.  Caller frees. */
-static char *
-text_in(const struct hctx *h, const char *lang, const char *key, ...)
-{
-	const char *vars[33];
-	size_t n = 0;
-	va_list ap;
-	va_start(ap, key);
-	const char *s;
-	while ((s = va_arg(ap, const char *)) != NULL && n < 32)
-		vars[n++] = s;
-	va_end(ap);
-	vars[n] = NULL;
-	return tmpl_render(h->tmpl, lang, key, vars);
-}
-
-static const char *
-cmd_word_in(const char *lang, const char *name)
-{
-	const struct command *c = cmd_by_name(name);
-	if (!c)
-		return name;
-	return strcmp(lang, "de") == 0 && c->aliases_de[0] ? c->aliases_de[0] : c->name;
-}
-
 /* "12" or "#12" → 12; -1 if not a positive number. */
 static int
 parse_id(const char *s, int64_t *out)
@@ -159,7 +128,7 @@ who_load(struct hctx *h, int64_t id, struct who *w)
 	int rc = state_person_get(h->db, id, &w->p);
 	if (rc != DB_OK)
 		return rc == DB_NOTFOUND ? DB_ERR : rc;
-	w->lang = w->p.lang ? (strcmp(w->p.lang, "de") == 0 ? "de" : "en") : default_lang(h);
+	w->lang = w->p.lang ? (strcmp(w->p.lang, "de") == 0 ? "de" : "en") : hctx_default_lang(h);
 	if ((rc = state_endpoints(h->db, id, &w->eps, &w->neps)) != DB_OK ||
 	    (rc = state_profile(h->db, id, &w->pf, &w->npf)) != DB_OK)
 		return rc;
@@ -185,7 +154,7 @@ who_name(const struct hctx *h, const struct who *w, const char *lang)
 		return xstrdup(n);
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)w->p.id);
-	return text_in(h, lang, "mentoring.anonymous", "id", id, NULL);
+	return hctx_text_in(h, lang, "mentoring.anonymous", "id", id, NULL);
 }
 
 /* First verified mail address, or NULL. */
@@ -292,7 +261,7 @@ when_text(const struct hctx *h, const struct msession *s, const char *lang)
 	snprintf(start, sizeof start, "%02d:%02d", a.hour, a.min);
 	snprintf(end, sizeof end, "%02d:%02d", b.hour, b.min);
 	snprintf(mins, sizeof mins, "%d", s->minutes);
-	return text_in(h, lang, "session.when", "date", date, "time", start, "end", end, "minutes", mins, "tz",
+	return hctx_text_in(h, lang, "session.when", "date", date, "time", start, "end", end, "minutes", mins, "tz",
 	               ICAL_TZID, NULL);
 }
 
@@ -302,7 +271,7 @@ where_text(const struct hctx *h, const struct msession *s, const char *lang)
 {
 	if (!s->place || !*s->place)
 		return xstrdup("");
-	return text_in(h, lang, "session.where", "place", s->place, NULL);
+	return hctx_text_in(h, lang, "session.where", "place", s->place, NULL);
 }
 
 /* Load session id with its match and people.  1 (answered "unknown") when it is not the sender's. */
@@ -370,9 +339,9 @@ session_ical(struct hctx *h, const struct sctx *c, const char *lang, int cancel)
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)c->s.id);
 	char *n1 = who_name(h, &c->mentee, lang), *n2 = who_name(h, &c->mentor, lang);
-	char *summary = text_in(h, lang, "session.summary", "mentee", n1, "mentor", n2, "id", id, NULL);
-	char *desc = text_in(h, lang, "session.description", "id", id, "done", cmd_word_in(lang, "done"), "cancel",
-	                     cmd_word_in(lang, "cancel"), NULL);
+	char *summary = hctx_text_in(h, lang, "session.summary", "mentee", n1, "mentor", n2, "id", id, NULL);
+	char *desc = hctx_text_in(h, lang, "session.description", "id", id, "done", hctx_cmd_word_in(lang, "done"), "cancel",
+	                     hctx_cmd_word_in(lang, "cancel"), NULL);
 	struct ical_event ev = {0};
 	ev.uid = c->s.uid;
 	ev.sequence = c->s.sequence;
@@ -550,11 +519,11 @@ h_session_run(struct hctx *h)
 	const struct who *me = other_of(&c, other->p.id);
 	char *myname = who_name(h, me, other->lang), *when = when_text(h, &c.s, other->lang);
 	char *where = where_text(h, &c.s, other->lang);
-	const char *conf = cmd_word_in(other->lang, "confirm"), *ses = cmd_word_in(other->lang, "session");
-	char *subject = text_in(h, other->lang, "session.proposal.subject", "id", id, "name", myname, NULL);
-	char *body = text_in(h, other->lang, "session.proposal", "id", id, "name", myname, "when", when, "where", where,
+	const char *conf = hctx_cmd_word_in(other->lang, "confirm"), *ses = hctx_cmd_word_in(other->lang, "session");
+	char *subject = hctx_text_in(h, other->lang, "session.proposal.subject", "id", id, "name", myname, NULL);
+	char *body = hctx_text_in(h, other->lang, "session.proposal", "id", id, "name", myname, "when", when, "where", where,
 	                     "confirm", conf, "session", ses, NULL);
-	char *chat = text_in(h, other->lang, "session.proposal.chat", "id", id, "name", myname, "when", when, "where",
+	char *chat = hctx_text_in(h, other->lang, "session.proposal.chat", "id", id, "name", myname, "when", when, "where",
 	                     where, "confirm", conf, NULL);
 	if (tell(h, other, "session.mail.proposal", subject, body, chat, NULL, NULL))
 		reply_last_to_front(h);
@@ -606,10 +575,10 @@ do_confirm(struct hctx *h, struct sctx *c, const char *arg)
 		}
 		char *n = who_name(h, about, to->lang), *when = when_text(h, &c->s, to->lang);
 		char *where = where_text(h, &c->s, to->lang);
-		char *subject = text_in(h, to->lang, "session.invite.subject", "id", id, "name", n, "when", when, NULL);
-		char *body = text_in(h, to->lang, "session.invite", "id", id, "name", n, "when", when, "where", where,
-		                     "cancel", cmd_word_in(to->lang, "cancel"), NULL);
-		char *chat = text_in(h, to->lang, "session.invite.chat", "id", id, "name", n, "when", when, NULL);
+		char *subject = hctx_text_in(h, to->lang, "session.invite.subject", "id", id, "name", n, "when", when, NULL);
+		char *body = hctx_text_in(h, to->lang, "session.invite", "id", id, "name", n, "when", when, "where", where,
+		                     "cancel", hctx_cmd_word_in(to->lang, "cancel"), NULL);
+		char *chat = hctx_text_in(h, to->lang, "session.invite.chat", "id", id, "name", n, "when", when, NULL);
 		tell(h, to, "session.mail.invite", subject, body, chat, cal, "REQUEST");
 		free(chat);
 		free(body);
@@ -675,9 +644,9 @@ do_decline(struct hctx *h, struct sctx *c, const char *arg)
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)c->s.id);
 	char *n = who_name(h, other, proposer->lang), *when = when_text(h, &c->s, proposer->lang);
-	char *s = text_in(h, proposer->lang, "session.declined.subject", "id", id, NULL);
-	char *t = text_in(h, proposer->lang, "session.declined.notice", "id", id, "name", n, "when", when, "session",
-	                  cmd_word_in(proposer->lang, "session"), NULL);
+	char *s = hctx_text_in(h, proposer->lang, "session.declined.subject", "id", id, NULL);
+	char *t = hctx_text_in(h, proposer->lang, "session.declined.notice", "id", id, "name", n, "when", when, "session",
+	                  hctx_cmd_word_in(proposer->lang, "session"), NULL);
 	tell(h, proposer, "session.mail.notice", s, t, t, NULL, NULL);
 	free(t);
 	free(s);
@@ -739,8 +708,8 @@ h_session_cancel_run(struct hctx *h)
 		const struct who *by = h->person.id == c.mentee.p.id ? &c.mentee : &c.mentor;
 		char *n = who_name(h, by, to->lang);
 		char *when = when_text(h, &c.s, to->lang);
-		char *s = text_in(h, to->lang, "session.cancel.subject", "id", sid, "when", when, NULL);
-		char *t = text_in(h, to->lang, "session.cancel.notice", "id", sid, "name", n, "when", when, NULL);
+		char *s = hctx_text_in(h, to->lang, "session.cancel.subject", "id", sid, "when", when, NULL);
+		char *t = hctx_text_in(h, to->lang, "session.cancel.notice", "id", sid, "name", n, "when", when, NULL);
 		tell(h, to, was_confirmed ? "session.mail.cancel" : "session.mail.notice", s, t, t, cal, "CANCEL");
 		free(t);
 		free(s);
@@ -790,8 +759,8 @@ do_done(struct hctx *h, struct sctx *c, const char *arg, int minutes, const char
 	    strcmp(c->s.status, "done") != 0) {
 		const struct who *to = other_of(c, h->person.id), *by = other_of(c, to->p.id);
 		char *n = who_name(h, by, to->lang);
-		char *s = text_in(h, to->lang, "session.logged.subject", "id", id, NULL);
-		char *t = text_in(h, to->lang, "session.logged.notice", "id", id, "name", n, "minutes", mins, NULL);
+		char *s = hctx_text_in(h, to->lang, "session.logged.subject", "id", id, NULL);
+		char *t = hctx_text_in(h, to->lang, "session.logged.notice", "id", id, "name", n, "minutes", mins, NULL);
 		tell(h, to, "session.mail.notice", s, t, t, NULL, NULL);
 		free(t);
 		free(s);
@@ -974,9 +943,9 @@ h_session_remind_job(struct hctx *h, int64_t session, const char **result)
 			const struct who *to = both[k];
 			char *n = who_name(h, other_of(&c, to->p.id), to->lang), *when = when_text(h, &c.s, to->lang);
 			char *where = where_text(h, &c.s, to->lang);
-			char *s = text_in(h, to->lang, "session.reminder.subject", "id", id, "when", when, NULL);
-			char *t = text_in(h, to->lang, "session.reminder", "id", id, "name", n, "when", when, "where",
-			                  where, "cancel", cmd_word_in(to->lang, "cancel"), NULL);
+			char *s = hctx_text_in(h, to->lang, "session.reminder.subject", "id", id, "when", when, NULL);
+			char *t = hctx_text_in(h, to->lang, "session.reminder", "id", id, "name", n, "when", when, "where",
+			                  where, "cancel", hctx_cmd_word_in(to->lang, "cancel"), NULL);
 			tell(h, to, "session.mail.reminder", s, t, t, NULL, NULL);
 			free(t);
 			free(s);
@@ -1003,9 +972,9 @@ h_session_prompt_job(struct hctx *h, int64_t session, const char **result)
 		for (int k = 0; k < 2; k++) {
 			const struct who *to = both[k];
 			char *n = who_name(h, other_of(&c, to->p.id), to->lang), *when = when_text(h, &c.s, to->lang);
-			char *s = text_in(h, to->lang, "session.prompt.subject", "id", id, NULL);
-			char *t = text_in(h, to->lang, "session.prompt", "id", id, "name", n, "when", when, "done",
-			                  cmd_word_in(to->lang, "done"), NULL);
+			char *s = hctx_text_in(h, to->lang, "session.prompt.subject", "id", id, NULL);
+			char *t = hctx_text_in(h, to->lang, "session.prompt", "id", id, "name", n, "when", when, "done",
+			                  hctx_cmd_word_in(to->lang, "done"), NULL);
 			if (tell(h, to, "session.mail.prompt", s, t, t, NULL, NULL)) {
 				char *mid = reply_msgid_at(h, h->nreplies - 1);
 				if (mid)

@@ -59,6 +59,12 @@ void hctx_reply_to(struct hctx *h, const char *kind, const char *addr, const cha
 void hctx_free_replies(struct hctx *h);
 /* Render a template in the request's language (for building lists inside replies). Caller frees. */
 char *hctx_text(struct hctx *h, const char *key, ...) __attribute__((sentinel));
+/* The configured default language ("de" unless [bot] language = en). */
+const char *hctx_default_lang(const struct hctx *h);
+/* Render key in lang (for a message to someone else); name/value pairs, NULL.  Caller frees. */
+char *hctx_text_in(const struct hctx *h, const char *lang, const char *key, ...) __attribute__((sentinel));
+/* A command's word in lang (first German alias for "de"); name is its canonical name. */
+const char *hctx_cmd_word_in(const char *lang, const char *name);
 /* Display name of a command in the request's language (first German alias for "de"). */
 const char *hctx_cmd_word(const struct hctx *h, const struct command *c);
 
