@@ -173,8 +173,10 @@ def test_same_command_by_another_person_on_the_other_side_is_answered():
     s.relay.wait_carried(lambda c: c["dir"] == "m2x" and c["nick"] == "carol", "carol's command carried to XMPP")
     s.wait(s.room_answers, "answer to carol", count=2, timeout=10)
     ra = s.settle(rooms=2, direct=0)
-    lib.ensure(("matrix", True) in [(side, b.startswith("carol:")) for side, b in ra],
-               "carol answered in the Matrix room: %r" % (ra,))
+    # handled on the side where the bot saw it first: normally Matrix, but when the
+    # bridge's copy reaches the bot's XMPP side before its own Matrix sync, there
+    lib.ensure(sum(1 for side, b in ra if b.startswith("carol:")) == 1,
+               "carol answered exactly once, in either room: %r" % (ra,))
     s.close()
 
 
