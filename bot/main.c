@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "handlers/handlers.h"
 #include "dispatch.h"
 #include "flood.h"
 #include "mailcmd.h"
@@ -76,6 +77,7 @@ usage(FILE *f)
 	      "       mentorbot parse [FILE.eml|-]     show how the bot reads a mail (JSON)\n"
 	      "       mentorbot post -c FILE GROUP TEXT…   post to a group's rooms and mail recipients\n"
 	      "       mentorbot group -c FILE list | set NAME MEMBER… | del NAME\n"
+	      "       mentorbot match -c FILE PROGRAMME   preview the optimal whole-cohort matching\n"
 	      "       mentorbot programme -c FILE list | add SLUG [--name N] [--policy open|approve]\n"
 	      "                 [--days N] [--questions f1,f2] [--weights topics=3,language=2,…]\n"
 	      "       mentorbot --help | --version\n",
@@ -535,6 +537,31 @@ cmd_programme(const char *path, int argc, char **argv)
 	return rc;
 }
 
+static int
+cmd_match(const char *path, int argc, char **argv)
+{
+	if (argc != 1) {
+		usage(stderr);
+		return 2;
+	}
+	struct config cfg;
+	struct templates *t;
+	struct db *db;
+	if (cli_open(path, &cfg, &t, &db))
+		return 1;
+	struct buf out = BUF_INIT;
+	char *slug = cmd_fold(argv[0]);
+	int rc = h_cohort_preview(db, slug, &out);
+	if (rc == DB_OK)
+		fputs(out.p ? out.p : "", stdout);
+	else if (rc == DB_NOTFOUND)
+		fprintf(stderr, "mentorbot: no programme '%s' (mentorbot programme list)\n", slug);
+	free(slug);
+	buf_free(&out);
+	cli_close(&cfg, t, db);
+	return rc == DB_OK ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -566,6 +593,11 @@ main(int argc, char **argv)
 	file = npos ? pos[0] : NULL;
 	if (conf && strcmp(cmd, "post") == 0) {
 		int r = cmd_post(conf, npos, pos);
+		free(pos);
+		return r;
+	}
+	if (conf && strcmp(cmd, "match") == 0) {
+		int r = cmd_match(conf, npos, pos);
 		free(pos);
 		return r;
 	}

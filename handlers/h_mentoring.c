@@ -1125,3 +1125,60 @@ out:
 	mrequest_free(&r);
 	return rc < 0 ? rc : 0;
 }
+
+/* ---- whole-cohort matching preview (staff CLI) ---- */
+
+int
+h_cohort_preview(struct db *db, const char *programme, struct buf *out)
+{
+	struct mentor_row *mentors = NULL, *mentees = NULL;
+	size_t nm = 0, ne = 0;
+	struct programme prog;
+	int rc = state_programme_get(db, programme, &prog);
+	if (rc != DB_OK)
+		return rc;
+	struct match_weights w;
+	parse_weights(prog.weights, &w);
+	programme_free(&prog);
+	if ((rc = state_mentors_free(db, programme, 0, &mentors, &nm)) != DB_OK ||
+	    (rc = state_mentees_unmatched(db, programme, &mentees, &ne)) != DB_OK)
+		goto out;
+	struct mprof *mp = xcalloc(nm + ne + 1, sizeof *mp);
+	struct match_profile *mentor_p = xcalloc(nm + 1, sizeof *mentor_p), *mentee_p = xcalloc(ne + 1, sizeof *mentee_p);
+	for (size_t i = 0; i < nm; i++) {
+		mprof_fill(&mp[i], mentors[i].person, mentors[i].topics, mentors[i].languages, mentors[i].field,
+			   mentors[i].availability);
+		mentor_p[i] = mp[i].mp;
+		mentor_p[i].capacity = mentors[i].capacity;
+		mentor_p[i].load = mentors[i].load;
+	}
+	for (size_t i = 0; i < ne; i++) {
+		mprof_fill(&mp[nm + i], mentees[i].person, mentees[i].topics, mentees[i].languages, mentees[i].field,
+			   mentees[i].availability);
+		mentee_p[i] = mp[nm + i].mp;
+	}
+	struct match_pool *pool = match_pool_new(&w, mentor_p, nm);
+	struct match_assignment a;
+	match_cohort(pool, mentee_p, ne, &a);
+	buf_addf(out, "programme %s: %zu unmatched mentees, %zu mentors with free places\n", programme, ne, nm);
+	for (size_t i = 0; i < a.n_pairs; i++)
+		buf_addf(out, "pair\tmentee %lld\tmentor %lld\tscore %d\n", (long long)a.pairs[i].mentee_id,
+			 (long long)a.pairs[i].mentor_id, a.pairs[i].score);
+	for (size_t i = 0; i < a.n_unmatched; i++)
+		buf_addf(out, "unmatched\tmentee %lld\t%s\n", (long long)a.unmatched[i].mentee_id,
+			 a.unmatched[i].reason == MATCH_UNMATCHED_NO_ELIGIBLE ? "no eligible mentor (language or topics)"
+									     : "no free place left");
+	buf_addf(out, "total score %lld (optimal: maximum total score within the mentors' capacities)\n",
+		 (long long)a.total);
+	match_assignment_free(&a);
+	match_pool_free(pool);
+	for (size_t i = 0; i < nm + ne; i++)
+		mprof_free(&mp[i]);
+	free(mp);
+	free(mentor_p);
+	free(mentee_p);
+out:
+	mentor_rows_free(mentors, nm);
+	mentor_rows_free(mentees, ne);
+	return rc;
+}

@@ -103,6 +103,11 @@ int h_request_mail_reply(struct hctx *h, const char *in_reply_to, const char *re
 int h_request_remind_job(struct hctx *h, int64_t request, const char **result);
 int h_request_expire_job(struct hctx *h, int64_t request, const char **result);
 
+/* The optimal whole-cohort assignment of programme's unmatched mentees (preview, changes nothing):
+ * one line per pair and per unmatched mentee appended to *out.  DB_NOTFOUND: no such programme. */
+struct buf;
+int h_cohort_preview(struct db *db, const char *programme, struct buf *out);
+
 /* Token helpers: 128 random bits as 26 lower-case base32 characters; SHA-256 hex of it. */
 void token_new(char out[27]);
 void token_hash(const char *token, char out[65]);

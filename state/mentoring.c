@@ -382,3 +382,38 @@ state_match_active(struct db *db, int64_t mentee, const char *programme)
 		return DB_OK;
 	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
 }
+
+int
+state_mentees_unmatched(struct db *db, const char *programme, struct mentor_row **out, size_t *n)
+{
+	static const char sql[] =
+		"SELECT m.person_id, " PROF_SQL("topics") ", " PROF_SQL("languages") ", " PROF_SQL("field") ", "
+		PROF_SQL("availability") " FROM membership m WHERE m.programme = ? AND m.role = 'mentee'"
+		" AND m.status = 'active' AND NOT EXISTS (SELECT 1 FROM match x WHERE x.mentee_id = m.person_id"
+		" AND x.programme = m.programme AND x.status = 'active') ORDER BY m.person_id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, programme);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		struct mentor_row *r = &(*out)[(*n)++];
+		memset(r, 0, sizeof *r);
+		r->person = sqlite3_column_int64(st, 0);
+		r->topics = db_col_text(st, 1);
+		r->languages = db_col_text(st, 2);
+		r->field = db_col_text(st, 3);
+		r->availability = db_col_text(st, 4);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		mentor_rows_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return DB_ERR;
+	}
+	return DB_OK;
+}

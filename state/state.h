@@ -264,6 +264,8 @@ struct mentor_row {
  * *out: caller frees with mentor_rows_free. */
 int state_mentors_free(struct db *db, const char *programme, int64_t except, struct mentor_row **out, size_t *n);
 void mentor_rows_free(struct mentor_row *v, size_t n);
+/* Active mentees of programme without an active match there (capacity/load unused); ordered by id. */
+int state_mentees_unmatched(struct db *db, const char *programme, struct mentor_row **out, size_t *n);
 /* Capacity and load of one mentor. */
 int state_mentor_capacity(struct db *db, int64_t mentor, int *capacity, int *load);
 

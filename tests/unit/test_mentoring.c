@@ -15,6 +15,7 @@
 #include "bot/scheduler.h"
 #include "bot/templates.h"
 #include "bot/util.h"
+#include "handlers/handlers.h"
 #include "state/state.h"
 #include "t.h"
 
@@ -440,6 +441,52 @@ reminder_at_half_time_then_expiry_cascades_via_the_scheduler(void)
 	out_free(&o);
 }
 
+/* The cohort preview: optimal pairs within capacity, the unmatched with a reason, nothing changed. */
+static void
+cohort_preview_pairs_within_capacity_and_names_the_unmatched(void)
+{
+	/* a programme of its own, so earlier tests' people do not count */
+	struct programme p = {0};
+	p.slug = "cohort";
+	db_begin(db);
+	CHECK(state_programme_put(db, &p) == DB_OK);
+	db_commit(db);
+	int64_t ids[6];
+	const char *who[] = {"c-m1@example.test", "c-m2@example.test", "c-e1@example.test", "c-e2@example.test",
+			     "c-e3@example.test", "c-e4@example.test"};
+	for (int i = 0; i < 6; i++) {
+		db_begin(db);
+		state_person_create(db, "en", &ids[i]);
+		state_endpoint_add(db, ids[i], "mail", who[i], 1);
+		state_membership_set(db, ids[i], "cohort", i < 2 ? "mentor" : "mentee", "active");
+		state_profile_set(db, ids[i], "languages", i == 5 ? "fr" : "en");
+		state_profile_set(db, ids[i], "topics", i % 2 ? "robotics" : "biology");
+		if (i < 2)
+			state_profile_set(db, ids[i], "capacity", "1");
+		db_commit(db);
+	}
+	struct buf b = BUF_INIT;
+	CHECK(h_cohort_preview(db, "cohort", &b) == DB_OK);
+	int pairs = 0, unmatched = 0;
+	for (const char *q = b.p; q && (q = strstr(q, "\npair\t")) != NULL; q++)
+		pairs++;
+	for (const char *q = b.p; q && (q = strstr(q, "\nunmatched\t")) != NULL; q++)
+		unmatched++;
+	CHECK(pairs == 2);     /* two mentors, capacity 1 each */
+	CHECK(unmatched == 2); /* one without a shared language, one left over */
+	CHECK(b.p && strstr(b.p, "no eligible mentor") != NULL);
+	/* topic fit decides: biology mentee (c-e1) with the biology mentor (c-m1) */
+	char want[96];
+	snprintf(want, sizeof want, "pair\tmentee %lld\tmentor %lld\t", (long long)ids[2], (long long)ids[0]);
+	CHECK(b.p && strstr(b.p, want) != NULL);
+	int cap, load;
+	CHECK(state_mentor_capacity(db, ids[0], &cap, &load) == DB_OK && load == 0); /* a preview changes nothing */
+	buf_free(&b);
+	struct buf none = BUF_INIT;
+	CHECK(h_cohort_preview(db, "no-such-programme", &none) == DB_NOTFOUND);
+	buf_free(&none);
+}
+
 int
 main(void)
 {
@@ -473,6 +520,7 @@ main(void)
 	RUN(a_plain_reply_ja_or_nein_to_the_request_mail_answers_it);
 	RUN(two_mentees_for_the_last_place_make_exactly_one_match);
 	RUN(reminder_at_half_time_then_expiry_cascades_via_the_scheduler);
+	RUN(cohort_preview_pairs_within_capacity_and_names_the_unmatched);
 	db_close(db);
 	templates_free(tmpl);
 	config_free(&cfg);
