@@ -46,17 +46,6 @@ fmt_date(int64_t t, const char *lang, char out[32])
 	strftime(out, 32, strcmp(lang, "de") == 0 ? "%d.%m.%Y %H:%M UTC" : "%Y-%m-%d %H:%M UTC", &tm);
 }
 
-/* Move the last queued reply to the front: it will carry h->reply_msgid. */
-static void
-reply_last_to_front(struct hctx *h)
-{
-	if (h->nreplies < 2)
-		return;
-	struct reply r = h->replies[h->nreplies - 1];
-	memmove(&h->replies[1], &h->replies[0], (h->nreplies - 1) * sizeof *h->replies);
-	h->replies[0] = r;
-}
-
 /* Split a profile value into trimmed items at any of seps.  Items point into *copy (caller frees). */
 static size_t
 split_items(const char *value, const char *seps, char **copy, const char **items, size_t max)
@@ -70,23 +59,6 @@ split_items(const char *value, const char *seps, char **copy, const char **items
 			items[n++] = t;
 	}
 	return n;
-}
-
-static int
-parse_id(const char *s, int64_t *out)
-{
-	if (*s == '#')
-		s++;
-	if (!*s)
-		return -1;
-	int64_t v = 0;
-	for (; *s; s++) {
-		if (!isdigit((unsigned char)*s) || v > 100000000000LL)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	*out = v;
-	return v > 0 ? 0 : -1;
 }
 
 /* "topics=3,language=2,field=1,availability=1[,query=3][,language_required=0]" */
@@ -120,38 +92,6 @@ parse_weights(const char *s, struct match_weights *w)
 }
 
 /* ---- people as the handler sees them ---- */
-
-struct who {
-	struct person p;
-	const char *lang; /* "de" / "en" */
-	struct endpoint *eps;
-	size_t neps;
-	struct profile_field *pf;
-	size_t npf;
-};
-
-static void
-who_free(struct who *w)
-{
-	person_free(&w->p);
-	endpoints_free(w->eps, w->neps);
-	profile_free(w->pf, w->npf);
-	memset(w, 0, sizeof *w);
-}
-
-static int
-who_load(struct hctx *h, int64_t id, struct who *w)
-{
-	memset(w, 0, sizeof *w);
-	int rc = state_person_get(h->db, id, &w->p);
-	if (rc != DB_OK)
-		return rc == DB_NOTFOUND ? DB_ERR : rc;
-	w->lang = w->p.lang ? (strcmp(w->p.lang, "de") == 0 ? "de" : "en") : hctx_default_lang(h);
-	if ((rc = state_endpoints(h->db, id, &w->eps, &w->neps)) != DB_OK ||
-	    (rc = state_profile(h->db, id, &w->pf, &w->npf)) != DB_OK)
-		return rc;
-	return DB_OK;
-}
 
 /* A profile value; only a visible one when visible_only. NULL if none. */
 static const char *
@@ -623,7 +563,7 @@ request_open(struct hctx *h, const struct who *mentee, int64_t mentor, const cha
 	char *chat = hctx_text_in(h, m.lang, "mentoring.request.chat", "id", id, "programme", pname, "mentee", name,
 			     "accept", acc, "decline", dec, NULL);
 	if (tell(h, &m, "mentoring.mail.request", subject, body, chat))
-		reply_last_to_front(h);
+		hctx_reply_last_to_front(h);
 	if (deadline_out)
 		*deadline_out = deadline;
 	log_info("mentoring: request %lld from person %lld to mentor %lld (%s)", (long long)*rid,
@@ -693,7 +633,7 @@ int
 h_request_check(struct hctx *h)
 {
 	int64_t n;
-	if (parse_id(h->argv[0], &n) < 0 || n > FIND_STORED) {
+	if (hctx_parse_id(h->argv[0], &n) < 0 || n > FIND_STORED) {
 		hctx_reply(h, "mentoring.request.bad_number", "n", h->argv[0], "find", hctx_cmd_word_in(h->lang, "find mentor"),
 			   NULL);
 		return 1;
@@ -705,7 +645,7 @@ int
 h_request_run(struct hctx *h)
 {
 	int64_t n = 0;
-	parse_id(h->argv[0], &n);
+	hctx_parse_id(h->argv[0], &n);
 	struct suggestion *sv;
 	size_t ns;
 	int rc = state_suggestions(h->db, h->person.id, &sv, &ns);
@@ -755,7 +695,7 @@ int
 h_answer_check(struct hctx *h)
 {
 	int64_t id;
-	if (parse_id(h->argv[0], &id) < 0) {
+	if (hctx_parse_id(h->argv[0], &id) < 0) {
 		hctx_reply(h, "mentoring.answer.unknown", "id", h->argv[0], NULL);
 		return 1;
 	}
@@ -957,7 +897,7 @@ int
 h_accept_run(struct hctx *h)
 {
 	int64_t id = 0;
-	parse_id(h->argv[0], &id);
+	hctx_parse_id(h->argv[0], &id);
 	struct mrequest r;
 	int rc = answer_load(h, h->argv[0], id, &r);
 	if (rc == 0)
@@ -970,7 +910,7 @@ int
 h_decline_run(struct hctx *h)
 {
 	int64_t id = 0;
-	parse_id(h->argv[0], &id);
+	hctx_parse_id(h->argv[0], &id);
 	struct mrequest r;
 	int rc = answer_load(h, h->argv[0], id, &r);
 	if (rc == 0) {

@@ -40,29 +40,11 @@
 
 /* ---- small helpers (the same shape as in h_mentoring.c) ---- */
 
-/* "12" or "#12" → 12; -1 if not a positive number. */
-static int
-parse_id(const char *s, int64_t *out)
-{
-	if (*s == '#')
-		s++;
-	if (!*s)
-		return -1;
-	int64_t v = 0;
-	for (; *s; s++) {
-		if (!isdigit((unsigned char)*s) || v > 100000000000LL)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	*out = v;
-	return v > 0 ? 0 : -1;
-}
-
 int
 h_session_is_id(const char *s)
 {
 	int64_t v;
-	return s && parse_id(s, &v) == 0;
+	return s && hctx_parse_id(s, &v) == 0;
 }
 
 /* Copy of s on one line (controls → space), trimmed, at most max bytes (not cutting UTF-8). Caller frees. */
@@ -102,38 +84,6 @@ skip_words(const char *s, int n)
 }
 
 /* ---- the two people ---- */
-
-struct who {
-	struct person p;
-	const char *lang;
-	struct endpoint *eps;
-	size_t neps;
-	struct profile_field *pf;
-	size_t npf;
-};
-
-static void
-who_free(struct who *w)
-{
-	person_free(&w->p);
-	endpoints_free(w->eps, w->neps);
-	profile_free(w->pf, w->npf);
-	memset(w, 0, sizeof *w);
-}
-
-static int
-who_load(struct hctx *h, int64_t id, struct who *w)
-{
-	memset(w, 0, sizeof *w);
-	int rc = state_person_get(h->db, id, &w->p);
-	if (rc != DB_OK)
-		return rc == DB_NOTFOUND ? DB_ERR : rc;
-	w->lang = w->p.lang ? (strcmp(w->p.lang, "de") == 0 ? "de" : "en") : hctx_default_lang(h);
-	if ((rc = state_endpoints(h->db, id, &w->eps, &w->neps)) != DB_OK ||
-	    (rc = state_profile(h->db, id, &w->pf, &w->npf)) != DB_OK)
-		return rc;
-	return DB_OK;
-}
 
 /* The visible name, or NULL. */
 static const char *
@@ -193,17 +143,6 @@ tell(struct hctx *h, const struct who *w, const char *envelope, const char *subj
 	else
 		hctx_reply_to(h, "mail", addr, envelope, "subject", subject, "text", mail_text, "lang", w->lang, NULL);
 	return 1;
-}
-
-/* Move the last queued reply to the front: it will carry h->reply_msgid. */
-static void
-reply_last_to_front(struct hctx *h)
-{
-	if (h->nreplies < 2)
-		return;
-	struct reply r = h->replies[h->nreplies - 1];
-	memmove(&h->replies[1], &h->replies[0], (h->nreplies - 1) * sizeof *h->replies);
-	h->replies[0] = r;
 }
 
 /*
@@ -430,7 +369,7 @@ pick_match(struct hctx *h, struct mmatch *m)
 	int64_t id = 0;
 	int rc;
 	if (date_word(h)) {
-		parse_id(h->argv[0], &id);
+		hctx_parse_id(h->argv[0], &id);
 		rc = state_match_get(h->db, id, m);
 		if (rc < 0)
 			return rc;
@@ -526,7 +465,7 @@ h_session_run(struct hctx *h)
 	char *chat = hctx_text_in(h, other->lang, "session.proposal.chat", "id", id, "name", myname, "when", when, "where",
 	                     where, "confirm", conf, NULL);
 	if (tell(h, other, "session.mail.proposal", subject, body, chat, NULL, NULL))
-		reply_last_to_front(h);
+		hctx_reply_last_to_front(h);
 	free(chat);
 	free(body);
 	free(subject);
@@ -604,7 +543,7 @@ int
 h_session_confirm_run(struct hctx *h)
 {
 	int64_t id = 0;
-	parse_id(h->argv[0], &id);
+	hctx_parse_id(h->argv[0], &id);
 	struct sctx c;
 	int rc = sctx_load(h, h->argv[0], id, &c);
 	if (rc != 0)
@@ -672,7 +611,7 @@ int
 h_session_cancel_run(struct hctx *h)
 {
 	int64_t id = 0;
-	parse_id(h->argv[0], &id);
+	hctx_parse_id(h->argv[0], &id);
 	struct sctx c;
 	int rc = sctx_load(h, h->argv[0], id, &c);
 	if (rc != 0)
@@ -788,7 +727,7 @@ int
 h_session_done_run(struct hctx *h)
 {
 	int64_t id = 0;
-	parse_id(h->argv[0], &id);
+	hctx_parse_id(h->argv[0], &id);
 	struct sctx c;
 	int rc = sctx_load(h, h->argv[0], id, &c);
 	if (rc == 0) {

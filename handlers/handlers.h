@@ -108,6 +108,23 @@ int h_request_expire_job(struct hctx *h, int64_t request, const char **result);
 struct buf;
 int h_cohort_preview(struct db *db, const char *programme, struct buf *out);
 
+/* A person as handlers see them: record, language, endpoints, profile (who.c). */
+struct who {
+	struct person p;
+	const char *lang; /* "de" / "en" */
+	struct endpoint *eps;
+	size_t neps;
+	struct profile_field *pf;
+	size_t npf;
+};
+/* Load person id into *w (free with who_free).  DB_ERR if the person is gone. */
+int who_load(struct hctx *h, int64_t id, struct who *w);
+void who_free(struct who *w);
+/* Move the last queued reply to the front: it will carry h->reply_msgid. */
+void hctx_reply_last_to_front(struct hctx *h);
+/* "12" or "#12" -> 12; 0, or -1 if not a positive number. */
+int hctx_parse_id(const char *s, int64_t *out);
+
 /* Token helpers: 128 random bits as 26 lower-case base32 characters; SHA-256 hex of it. */
 void token_new(char out[27]);
 void token_hash(const char *token, char out[65]);
