@@ -39,8 +39,40 @@ const struct command command_table[] = {
 	{"done", {"done"}, {"erledigt"}, 1, -1, PERM_MEMBER, 1, h_session_id_check, h_session_done_run, "cmd.done"},
 	{"cancel", {"cancel", "cancel session"}, {"termin absagen"}, 1, 1, PERM_MEMBER, 1, h_session_id_check,
 	 h_session_cancel_run, "cmd.cancel"},
+	/* events and RSVP (handlers/h_event.c) */
+	{"events", {"events", "upcoming events"}, {"veranstaltungen", "termine"}, 0, 0, PERM_ANYONE, 0, NULL,
+	 h_events_run, "cmd.events"},
+	{"rsvp", {"rsvp"}, {"rückmeldung", "rueckmeldung"}, 2, -1, PERM_MEMBER, 1, h_rsvp_check, h_rsvp_run,
+	 "cmd.rsvp"},
+	{"attend", {"attend", "attending"}, {"zusage", "zusagen"}, 1, -1, PERM_MEMBER, 1, h_rsvp_check,
+	 h_rsvp_yes_run, "cmd.attend"},
+	{"regret", {"regret", "not attending"}, {"absage", "absagen"}, 1, -1, PERM_MEMBER, 1, h_rsvp_check,
+	 h_rsvp_no_run, "cmd.regret"},
+	{"maybe", {"maybe", "tentative"}, {"vielleicht"}, 1, -1, PERM_MEMBER, 1, h_rsvp_check, h_rsvp_maybe_run,
+	 "cmd.maybe"},
+	/* staff */
+	{"pending", {"pending", "applications"}, {"ausstehend", "bewerbungen"}, 0, 1, PERM_STAFF, 0, NULL,
+	 h_pending_run, "cmd.pending"},
+	{"approve", {"approve"}, {"freigeben", "annehmen bewerbung"}, 1, 1, PERM_STAFF, 1, h_approve_check,
+	 h_approve_run, "cmd.approve"},
+	{"reject", {"reject"}, {"zurückweisen", "zurueckweisen"}, 1, -1, PERM_STAFF, 1, h_approve_check,
+	 h_reject_run, "cmd.reject"},
+	{"programme", {"programme", "program"}, {"programm"}, 0, -1, PERM_STAFF, 1, NULL, h_programme_run,
+	 "cmd.programme"},
+	{"match", {"match"}, {"zuordnen"}, 1, 2, PERM_STAFF, 1, h_match_check, h_match_run, "cmd.match"},
+	{"stats", {"stats", "statistics"}, {"statistik"}, 0, 1, PERM_STAFF, 0, NULL, h_stats_run, "cmd.stats"},
+	{"announce", {"announce"}, {"ankündigen", "ankuendigen"}, 0, -1, PERM_STAFF, 1, NULL, h_announce_run,
+	 "cmd.announce"},
+	{"attendees", {"attendees"}, {"teilnehmer", "teilnehmende"}, 1, 1, PERM_STAFF, 0, NULL, h_attendees_run,
+	 "cmd.attendees"},
+	{"attended", {"attended"}, {"anwesend"}, 2, -1, PERM_STAFF, 1, NULL, h_attended_run, "cmd.attended"},
 };
 const size_t command_count = ARRAY_LEN(command_table);
+
+const struct tmpl_key *const tmpl_key_sets[] = {
+	tmpl_required_keys, tmpl_keys_apply, tmpl_keys_staff, tmpl_keys_match, tmpl_keys_events,
+};
+const size_t tmpl_key_nsets = ARRAY_LEN(tmpl_key_sets);
 
 /* Every template key the code renders, with the placeholders it provides. */
 const struct tmpl_key tmpl_required_keys[] = {
@@ -324,6 +356,8 @@ cmd_lookup(const char *line, const char **rest, const char **lang)
 	const char *best_lang = "en";
 	for (size_t i = 0; i < command_count; i++) {
 		const struct command *c = &command_table[i];
+		if (!c->run)
+			continue; /* not built yet */
 		for (int l = 0; l < 2; l++) {
 			const char *const *al = l ? c->aliases_de : c->aliases_en;
 			for (int k = 0; k < CMD_MAX_ALIASES && al[k]; k++) {
@@ -393,6 +427,8 @@ cmd_suggest(const char *word, const char **alias_out)
 	size_t best_d = 3;
 	for (size_t i = 0; i < command_count; i++) {
 		const struct command *c = &command_table[i];
+		if (!c->run)
+			continue; /* not built yet */
 		for (int l = 0; l < 2; l++) {
 			const char *const *al = l ? c->aliases_de : c->aliases_en;
 			for (int k = 0; k < CMD_MAX_ALIASES && al[k]; k++) {

@@ -451,6 +451,8 @@ command_summary(struct hctx *h)
 	struct buf b = BUF_INIT;
 	for (size_t i = 0; i < command_count; i++) {
 		const struct command *c = &command_table[i];
+		if (!c->run)
+			continue; /* not built yet */
 		if (c->perm == PERM_STAFF && !h->staff)
 			continue;
 		char *key = xasprintf("%s.short", c->help_key);
@@ -577,9 +579,18 @@ handle_parsed(struct mailctx *m, int *result)
 	int token_reply = trc == DB_OK && !tok.used && tok.expires >= now_s() && strcmp(tok.ep_kind, "mail") == 0 &&
 			  strcmp(tok.ep_addr, pm->from_addr) == 0;
 	const struct command *confirm = cmd_by_name("confirm");
-	/* A plain "ja/yes/nein/no" from the mentor to a mentoring request mail answers it (1: it is not one). */
+	h.body = new_text;
+	h.pm = pm;
+	/* Answers to mails the bot sent: each hook returns 1 when the mail is not one of its own.
+	 * An RSVP (words or a calendar's iTIP REPLY) to an event announcement, from anyone. */
 	int answer_rc = 1;
-	if (!token_reply && h.known && (!mc.cmd || mc.from_subject))
+	if (!token_reply && h_event_mail_reply)
+		answer_rc = h_event_mail_reply(&h, new_text);
+	/* The filled-in application form (the client may quote it: the whole text is read). */
+	if (answer_rc == 1 && !token_reply && h.known && h_apply_mail_reply && (!mc.cmd || mc.from_subject))
+		answer_rc = h_apply_mail_reply(&h, new_text, pm->text ? pm->text : "");
+	/* A plain "ja/yes/nein/no" from the mentor to a mentoring request mail answers it. */
+	if (answer_rc == 1 && !token_reply && h.known && (!mc.cmd || mc.from_subject))
 		answer_rc = h_request_mail_reply(&h, pm->in_reply_to, pm->references, new_text);
 	/* Likewise "ja/yes/nein/no" to a session proposal, and minutes/note to a session's prompt mail. */
 	if (answer_rc == 1 && !token_reply && h.known && (!mc.cmd || mc.from_subject))
@@ -764,6 +775,12 @@ dispatch_chat(struct db *db, const struct core *core, int64_t inbound_id)
 	h.reply_msgid = first_id;
 	if (h.cmd) {
 		char *a = xstrdup(rest);
+		char *nl = strchr(a, '\n');
+		h.body = "";
+		if (nl) {
+			*nl = '\0';
+			h.body = nl + 1;
+		}
 		h.argline = str_trim(a);
 		h.argc = words_split(h.argline, &h.argv, MAX_ARGS + 1);
 		rc = run_command(&h, NULL);

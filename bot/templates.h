@@ -13,6 +13,8 @@
 #ifndef MB_TEMPLATES_H
 #define MB_TEMPLATES_H
 
+#include <stddef.h>
+
 struct buf;
 struct templates;
 
@@ -39,5 +41,9 @@ struct tmpl_key {
 	const char *vars; /* comma-separated */
 };
 extern const struct tmpl_key tmpl_required_keys[];
+/* Every key list the code renders from: the core's, and one per feature
+ * (each ends with {NULL, NULL}; defined next to the handlers that use them). */
+extern const struct tmpl_key *const tmpl_key_sets[];
+extern const size_t tmpl_key_nsets;
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "state/state.h"
+#include "bot/templates.h"
 
 struct config;
 struct templates;
@@ -44,6 +45,9 @@ struct hctx {
 	int argc;
 	char **argv;            /* words after the command */
 	const char *argline;    /* the rest of the line after the command, as written */
+	const char *body;       /* mail: the new text of the body (quotes and signature cut), all of it;
+				   chat: the lines after the first; "" when there is none */
+	const struct parsed_mail *pm; /* mail: the whole parsed mail (threading, calendar part); NULL in chat */
 	const char *reply_msgid; /* Message-ID the first reply will carry (for tokens) */
 	const struct token *reply_token; /* set when the mail is a plain reply to a token mail */
 	/* the answer */
@@ -143,5 +147,51 @@ int h_session_done_run(struct hctx *h);
 int h_session_mail_reply(struct hctx *h, const char *in_reply_to, const char *references, const char *text);
 int h_session_remind_job(struct hctx *h, int64_t session, const char **result);
 int h_session_prompt_job(struct hctx *h, int64_t session, const char **result);
+
+/*
+ * Development note: the handlers below are declared weak while they are
+ * being written in parallel; the command table skips an entry whose run
+ * function is missing.  Before a release every one of them exists.
+ */
+#define MB_WEAK __attribute__((weak))
+
+/* applications (h_apply.c): the fill-in form after "join", approval by staff,
+ * staff "programme".  h_apply_mail_reply returns 1 when the mail is no
+ * answer to a form mail. */
+struct parsed_mail;
+MB_WEAK int h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text);
+MB_WEAK int h_pending_run(struct hctx *h);
+MB_WEAK int h_approve_check(struct hctx *h);
+MB_WEAK int h_approve_run(struct hctx *h);
+MB_WEAK int h_reject_run(struct hctx *h);
+MB_WEAK int h_programme_run(struct hctx *h);
+/* 1 if id is a pending application (staff "ablehnen <id>" then rejects it) */
+MB_WEAK int h_application_is_pending(struct db *db, int64_t id);
+extern const struct tmpl_key tmpl_keys_apply[] MB_WEAK;
+
+/* staff figures (h_staff.c): stats */
+MB_WEAK int h_stats_run(struct hctx *h);
+extern const struct tmpl_key tmpl_keys_staff[] MB_WEAK;
+
+/* whole-cohort matching as a staff command (h_mentoring.c): match <programme> [publish] */
+MB_WEAK int h_match_check(struct hctx *h);
+MB_WEAK int h_match_run(struct hctx *h);
+extern const struct tmpl_key tmpl_keys_match[] MB_WEAK;
+
+/* events and RSVP (h_event.c) */
+MB_WEAK int h_events_run(struct hctx *h);
+MB_WEAK int h_rsvp_check(struct hctx *h);
+MB_WEAK int h_rsvp_run(struct hctx *h);
+MB_WEAK int h_rsvp_yes_run(struct hctx *h);
+MB_WEAK int h_rsvp_no_run(struct hctx *h);
+MB_WEAK int h_rsvp_maybe_run(struct hctx *h);
+MB_WEAK int h_announce_run(struct hctx *h);
+MB_WEAK int h_attendees_run(struct hctx *h);
+MB_WEAK int h_attended_run(struct hctx *h);
+/* A mail answering an event announcement (text or iTIP REPLY); 1 when it is none. */
+MB_WEAK int h_event_mail_reply(struct hctx *h, const char *new_text);
+MB_WEAK int h_event_remind_job(struct hctx *h, int64_t event, const char **result);
+MB_WEAK int h_event_claim_job(struct hctx *h, int64_t event, const char **result);
+extern const struct tmpl_key tmpl_keys_events[] MB_WEAK;
 
 #endif

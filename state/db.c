@@ -108,6 +108,17 @@ static const char *const migrations[] = {
 	"  created INTEGER NOT NULL, updated INTEGER NOT NULL);"
 	"CREATE INDEX session_match ON session(match_id, status);"
 	"CREATE INDEX session_msgid ON session(mail_msgid);",
+	/* 5 -> 6: applications (the fill-in form, approval), offers of the whole-cohort matching */
+	"CREATE TABLE application ("
+	"  id INTEGER PRIMARY KEY, person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,"
+	"  programme TEXT NOT NULL, role TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'incomplete',"
+	"  form_msgid TEXT, form_sent TEXT, created INTEGER NOT NULL, completed INTEGER,"
+	"  decided INTEGER, decided_by TEXT, reason TEXT, UNIQUE(person_id, programme, role));"
+	"CREATE INDEX application_msgid ON application(form_msgid);"
+	"CREATE INDEX application_status ON application(status);"
+	"ALTER TABLE request ADD COLUMN origin TEXT NOT NULL DEFAULT 'mentee';"
+	"ALTER TABLE request ADD COLUMN mentee_ok INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE request ADD COLUMN mentor_ok INTEGER NOT NULL DEFAULT 0;",
 };
 
 int
