@@ -70,6 +70,7 @@ static const struct key_def keys[] = {
 	{S_BOT, "flood_burst", K_INT, OFF(bot.flood_burst), 1, 100000, NULL},
 	{S_BOT, "log", K_LOG, OFF(bot.log), 0, 0, NULL},
 	{S_BOT, "post_interval", K_INT, OFF(bot.post_interval), 0, 3600, NULL},
+	{S_BOT, "announce_rate", K_INT, OFF(bot.announce_rate), 0, 100000, NULL},
 
 	{S_IMAP, "url", K_URL_IMAP, OFF(imap.url), 0, 0, NULL},
 	{S_IMAP, "user", K_STR, OFF(imap.user), 0, 0, NULL},
@@ -785,6 +786,7 @@ set_defaults(struct config *c)
 	c->bot.flood_rate = 20;
 	c->bot.flood_burst = 10;
 	c->bot.post_interval = 2;
+	c->bot.announce_rate = 20;
 	c->bot.log = xstrdup("stderr");
 	c->imap.quarantine = xstrdup("Quarantine");
 	c->imap.poll_interval = 60;

@@ -52,6 +52,7 @@ struct config {
 		int flood_burst;    /* bucket size; default 10 */
 		char *log;          /* "stderr" (default) or "syslog" */
 		int post_interval;  /* seconds between two posts to the same room; default 2 */
+		int announce_rate;  /* event invitation mails per second; default 20, 0 = unpaced */
 	} bot;
 	struct {
 		int present;

@@ -34,6 +34,7 @@
 
 #include "config.h"
 #include "handlers/handlers.h"
+#include "cli.h"
 #include "dispatch.h"
 #include "flood.h"
 #include "mailcmd.h"
@@ -362,7 +363,7 @@ cmd_run(const char *path, int verbose)
 }
 
 /* Open config, templates and database for a CLI command.  0 or 1 (printed). */
-static int
+int
 cli_open(const char *path, struct config *cfg, struct templates **t, struct db **db)
 {
 	*t = NULL;
@@ -377,7 +378,21 @@ cli_open(const char *path, struct config *cfg, struct templates **t, struct db *
 	return 0;
 }
 
-static void
+void
+cli_core(struct core *core, const struct config *cfg, const struct templates *t)
+{
+	memset(core, 0, sizeof *core);
+	core->cfg = cfg;
+	core->tmpl = t;
+	core->caps.max_size = (size_t)cfg->bot.max_mail_size;
+	core->caps.max_depth = 20;
+	core->caps.max_parts = 500;
+	core->bot_addr = cfg->smtp.from_addr;
+	const char *at = cfg->smtp.from_addr ? strrchr(cfg->smtp.from_addr, '@') : NULL;
+	core->bot_domain = at ? at + 1 : "mentorbot.invalid";
+}
+
+void
 cli_close(struct config *cfg, struct templates *t, struct db *db)
 {
 	db_close(db);
@@ -603,6 +618,21 @@ main(int argc, char **argv)
 	}
 	if (conf && strcmp(cmd, "programme") == 0) {
 		int r = cmd_programme(conf, npos, pos);
+		free(pos);
+		return r;
+	}
+	/* the sub-commands of bot/cli.h, when built */
+	int (*ext)(const char *, int, char **) = NULL;
+	if (strcmp(cmd, "report") == 0)
+		ext = cli_report;
+	else if (strcmp(cmd, "export") == 0)
+		ext = cli_export;
+	else if (strcmp(cmd, "event") == 0)
+		ext = cli_event;
+	else if (strcmp(cmd, "feed") == 0)
+		ext = cli_feed;
+	if (conf && ext) {
+		int r = ext(conf, npos, pos);
 		free(pos);
 		return r;
 	}
