@@ -16,6 +16,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "emit.h"
 #include "handlers/handlers.h"
 #include "mailcmd.h"
 #include "mailout.h"
@@ -199,59 +200,6 @@ queue_chat(struct mailctx *m, const char *transport, const char *to, const char 
 	return rc;
 }
 
-/* The value of the reply variable name, or NULL. */
-static const char *
-reply_var(const char *const *vars, const char *name)
-{
-	for (size_t i = 0; vars && vars[i] && vars[i + 1]; i += 2)
-		if (strcmp(vars[i], name) == 0)
-			return vars[i + 1];
-	return NULL;
-}
-
-/* A fresh mail (not a reply) to addr, e.g. a link code: subject from "<key>.subject".
- * The reply variables "calendar" and "calendar_method" add a text/calendar part (sessions). */
-static int
-queue_mail_to(struct mailctx *m, const char *addr, const char *key, const char *const *vars)
-{
-	const struct core *core = m->core;
-	char *skey = xasprintf("%s.subject", key);
-	char *subject = tmpl_render(core->tmpl, m->lang, skey, vars);
-	char *main_text = tmpl_render(core->tmpl, m->lang, key, vars);
-	char *sig = tmpl_render(core->tmpl, m->lang, "signature", NULL);
-	char *body = xasprintf("%s\n\n%s\n", main_text, sig);
-	char *msgid = reply_msgid(core, m->row->dedupe, (size_t)m->nsent++);
-	struct mail_header extra[] = {{"X-Mentorbot-Reply", key}};
-	struct mail_out mo = {0};
-	mo.from = core->cfg->smtp.from;
-	mo.to = addr;
-	mo.subject = subject;
-	mo.message_id = msgid;
-	mo.auto_submitted = "auto-generated";
-	mo.text = body;
-	mo.lang = m->lang;
-	mo.extra = extra;
-	mo.nextra = 1;
-	mo.calendar = reply_var(vars, "calendar");
-	mo.calendar_method = mo.calendar ? reply_var(vars, "calendar_method") : NULL;
-	size_t len;
-	char *raw = mail_compose(&mo, &len);
-	int rc = raw ? state_outbox_add(m->db, m->row->id, "mail", core->cfg->smtp.from_addr, addr, msgid, raw, len)
-		     : DB_OK;
-	if (rc == DB_NOTFOUND)
-		rc = DB_OK;
-	if (rc == DB_OK && raw && core->notify)
-		core->notify(core->notify_ud, "mail");
-	free(raw);
-	free(msgid);
-	free(body);
-	free(sig);
-	free(main_text);
-	free(subject);
-	free(skey);
-	return rc;
-}
-
 /* Answer in the chat the message came from: short in the room, long ones directly with a pointer. */
 static int
 queue_chat_answer(struct mailctx *m, const char *key, const char *const *vars)
@@ -314,30 +262,21 @@ static int
 emit_replies(struct mailctx *m, struct hctx *h)
 {
 	int rc = DB_OK;
-	const char *own_lang = m->lang;
 	for (size_t i = 0; i < h->nreplies && rc == DB_OK; i++) {
 		const struct reply *r = &h->replies[i];
-		const char *const *vars = (const char *const *)r->vars;
-		/* a reply to someone else may carry that person's language as the variable "lang" */
-		m->lang = own_lang;
-		for (size_t v = 0; r->to_kind && v + 1 < r->nvars; v += 2)
-			if (strcmp(r->vars[v], "lang") == 0 && (!strcmp(r->vars[v + 1], "de") || !strcmp(r->vars[v + 1], "en")))
-				m->lang = r->vars[v + 1];
-		if (r->to_kind && strcmp(r->to_kind, "mail") == 0) {
-			rc = queue_mail_to(m, r->to_addr, r->key, vars);
-		} else if (r->to_kind) {
-			char *text = tmpl_render(m->core->tmpl, m->lang, r->key, vars);
-			rc = queue_chat(m, r->to_kind, r->to_addr, "chat", text);
-			free(text);
+		if (r->to_kind) {
+			/* to someone else: a fresh mail or a direct chat message (bot/emit.c) */
+			char *msgid = reply_msgid(m->core, m->row->dedupe, (size_t)m->nsent++);
+			rc = emit_reply(m->db, m->core, m->row->id, r, m->lang, msgid);
+			free(msgid);
 		} else if (m->pm) {
-			rc = queue_reply(m, r->key, vars);
+			rc = queue_reply(m, r->key, (const char *const *)r->vars);
 			if (rc == DB_OK)
 				rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 0);
 		} else {
-			rc = queue_chat_answer(m, r->key, vars);
+			rc = queue_chat_answer(m, r->key, (const char *const *)r->vars);
 		}
 	}
-	m->lang = own_lang;
 	return rc;
 }
 

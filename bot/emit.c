@@ -1,0 +1,136 @@
+/*
+ * emit.c - see emit.h.
+ */
+#include "emit.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "dispatch.h"
+#include "handlers/handlers.h"
+#include "mailout.h"
+#include "state/state.h"
+#include "templates.h"
+#include "util.h"
+
+const char *
+reply_get(const struct reply *r, const char *name)
+{
+	for (size_t i = 0; i + 1 < r->nvars; i += 2)
+		if (strcmp(r->vars[i], name) == 0)
+			return r->vars[i + 1];
+	return NULL;
+}
+
+static int
+emit_mail(struct db *db, const struct core *core, int64_t inbound_id, const struct reply *r, const char *lang,
+	  const char *msgid, int64_t not_before)
+{
+	const char *const *vars = (const char *const *)r->vars;
+	char *skey = xasprintf("%s.subject", r->key);
+	char *subject = tmpl_render(core->tmpl, lang, skey, vars);
+	char *main_text = tmpl_render(core->tmpl, lang, r->key, vars);
+	char *sig = tmpl_render(core->tmpl, lang, "signature", NULL);
+	char *body = xasprintf("%s\n\n%s\n", main_text, sig);
+	struct mail_header extra[4];
+	size_t nextra = 0;
+	extra[nextra++] = (struct mail_header){"X-Mentorbot-Reply", r->key};
+	static const char *const optional[][2] = {
+		{"reply_to", "Reply-To"},
+		{"list_unsubscribe", "List-Unsubscribe"},
+		{"list_unsubscribe_post", "List-Unsubscribe-Post"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(optional); i++) {
+		const char *v = reply_get(r, optional[i][0]);
+		if (v && *v)
+			extra[nextra++] = (struct mail_header){optional[i][1], v};
+	}
+	struct mail_out mo = {0};
+	mo.from = core->cfg->smtp.from;
+	mo.to = r->to_addr;
+	mo.subject = subject;
+	mo.message_id = msgid;
+	mo.auto_submitted = reply_get(r, "auto_submitted") ? reply_get(r, "auto_submitted") : "auto-generated";
+	mo.text = body;
+	mo.lang = lang;
+	mo.extra = extra;
+	mo.nextra = nextra;
+	mo.calendar = reply_get(r, "calendar");
+	mo.calendar_method = mo.calendar ? reply_get(r, "calendar_method") : NULL;
+	size_t len;
+	char *raw = mail_compose(&mo, &len);
+	int rc = DB_OK;
+	if (raw && not_before > 0)
+		rc = state_outbox_add_at(db, "mail", core->cfg->smtp.from_addr, r->to_addr, msgid, raw, len, not_before);
+	else if (raw)
+		rc = state_outbox_add(db, inbound_id, "mail", core->cfg->smtp.from_addr, r->to_addr, msgid, raw, len);
+	else
+		log_warn("%s: mail to %s could not be composed; not queued", r->key, r->to_addr);
+	free(raw);
+	free(body);
+	free(sig);
+	free(main_text);
+	free(subject);
+	free(skey);
+	return rc;
+}
+
+static int
+emit_chat(struct db *db, const struct core *core, int64_t inbound_id, const struct reply *r, const char *lang,
+	  const char *msgid, int64_t not_before)
+{
+	char *text = tmpl_render(core->tmpl, lang, r->key, (const char *const *)r->vars);
+	const char *type = reply_get(r, "chat_type");
+	json_t *o = json_pack("{s:s, s:s, s:s}", "to", r->to_addr, "type", type && *type ? type : "chat", "body", text);
+	char *payload = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	int rc;
+	if (not_before > 0)
+		rc = state_outbox_add_at(db, r->to_kind, NULL, r->to_addr, msgid, payload, strlen(payload), not_before);
+	else
+		rc = state_outbox_add(db, inbound_id, r->to_kind, NULL, r->to_addr, msgid, payload, strlen(payload));
+	free(payload);
+	free(text);
+	return rc;
+}
+
+int
+emit_reply(struct db *db, const struct core *core, int64_t inbound_id, const struct reply *r, const char *deflang,
+	   const char *msgid)
+{
+	const char *lang = reply_get(r, "lang");
+	lang = lang && (strcmp(lang, "de") == 0 || strcmp(lang, "en") == 0) ? lang : deflang;
+	const char *own_id = reply_get(r, "message_id");
+	if (own_id && *own_id)
+		msgid = own_id;
+	const char *nb = reply_get(r, "not_before");
+	int64_t not_before = nb ? strtoll(nb, NULL, 10) : 0;
+	int rc = strcmp(r->to_kind, "mail") == 0 ? emit_mail(db, core, inbound_id, r, lang, msgid, not_before)
+						 : emit_chat(db, core, inbound_id, r, lang, msgid, not_before);
+	if (rc == DB_NOTFOUND)
+		rc = DB_OK; /* queued by an earlier run: idempotent */
+	if (rc == DB_OK && core->notify)
+		core->notify(core->notify_ud, r->to_kind);
+	return rc;
+}
+
+int
+emit_all(struct db *db, const struct core *core, struct hctx *h, int64_t inbound_id, const char *msgid_prefix)
+{
+	const char *deflang = h->lang ? h->lang : "de";
+	int rc = DB_OK;
+	for (size_t i = 0; rc == DB_OK && i < h->nreplies; i++) {
+		const struct reply *r = &h->replies[i];
+		if (!r->to_kind || !r->to_addr) {
+			log_warn("%s: a reply without a recipient (%s); not queued", msgid_prefix, r->key);
+			continue;
+		}
+		char *msgid = xasprintf("%s.%zu@%s", msgid_prefix, i,
+					core->bot_domain ? core->bot_domain : "mentorbot.invalid");
+		rc = emit_reply(db, core, inbound_id, r, deflang, msgid);
+		free(msgid);
+	}
+	return rc;
+}
