@@ -118,7 +118,7 @@ const struct tmpl_key tmpl_required_keys[] = {
 	{"join_confirm", "programme,token,address,consent,hours"},
 	{"join_unknown_programme", "programme,programmes"},
 	{"join_already", "programme"},
-	{"join_done", "programme,role,address"},
+	{"join_done", "programme,role,address,next"},
 	{"consent", "version"},
 	{"confirm_bad_token", ""},
 	{"confirm_cancelled", ""},

@@ -488,7 +488,8 @@ handle_parsed(struct mailctx *m, int *result)
 		goto out;
 	h.known = rc == DB_OK;
 	rc = DB_OK;
-	h.staff = h.known && is_staff_addr(core->cfg, "mail", pm->from_addr) &&
+	/* staff: a configured address, proven by DKIM/DMARC from our own MTA (no membership needed) */
+	h.staff = is_staff_addr(core->cfg, "mail", pm->from_addr) &&
 		  auth_pass(core->cfg->bot.authserv_id, pm->auth_results);
 	h.lang = mail_lang(pm, &mc, new_text, h.known ? h.person.lang : NULL, core->cfg->bot.language);
 	m->lang = h.lang;
@@ -698,7 +699,8 @@ dispatch_chat(struct db *db, const struct core *core, int64_t inbound_id)
 		goto out;
 	h.known = rc == DB_OK;
 	rc = DB_OK;
-	h.staff = h.known && is_staff_addr(core->cfg, h.ep_kind, h.ep_addr);
+	/* staff: a configured JID / Matrix user; the chat server authenticated the sender */
+	h.staff = is_staff_addr(core->cfg, h.ep_kind, h.ep_addr);
 	if (h.known && h.person.lang)
 		h.lang = strcmp(h.person.lang, "de") == 0 ? "de" : "en";
 	else if (cmd_lang && strcmp(cmd_lang, "de") == 0)

@@ -24,6 +24,16 @@
 
 /* ---- join ---- */
 
+/* The welcome, with what comes next (the application form): the first reply,
+ * so that it carries h->reply_msgid, under which the form was stored. */
+static void
+join_done_first(struct hctx *h, const char *programme, const char *role, const char *address, const char *next)
+{
+	hctx_reply(h, "join_done", "programme", programme, "role", role, "address", address, "next",
+		   next ? next : "", NULL);
+	hctx_reply_last_to_front(h);
+}
+
 /* Resolve "join [mentor] [programme]" / "join alumni" into programme slug and role. */
 static void
 join_target(const struct hctx *h, const char **programme, const char **role)
@@ -87,10 +97,12 @@ h_join_run(struct hctx *h)
 					already = 1;
 			memberships_free(ms, n);
 		}
+		char *next = NULL;
 		if (rc == DB_OK && already)
 			hctx_reply(h, "join_already", "programme", pname, NULL);
-		else if (rc == DB_OK && (rc = state_membership_set(h->db, h->person.id, slug, role, "active")) == DB_OK)
-			hctx_reply(h, "join_done", "programme", pname, "role", role_word, "address", h->ep_addr, NULL);
+		else if (rc == DB_OK && (rc = h_apply_join(h, h->person.id, slug, role, &next)) == DB_OK)
+			join_done_first(h, pname, role_word, h->ep_addr, next);
+		free(next);
 	} else {
 		char tok[27], hash[65];
 		token_new(tok);
@@ -174,17 +186,20 @@ h_confirm_apply(struct hctx *h, const struct token *t)
 		if (rc != DB_OK)
 			return rc;
 	}
+	char *next = NULL;
 	if ((rc = state_endpoint_add(h->db, pid, t->ep_kind, t->ep_addr, 1)) != DB_OK ||
 	    (rc = state_person_set_consent(h->db, pid, CONSENT_VERSION, now_s())) != DB_OK ||
-	    (rc = state_membership_set(h->db, pid, programme, role, "active")) != DB_OK ||
-	    (rc = state_token_use(h->db, t->id)) != DB_OK)
+	    (rc = state_token_use(h->db, t->id)) != DB_OK ||
+	    (rc = h_apply_join(h, pid, programme, role, &next)) != DB_OK) {
+		free(next);
 		return rc;
+	}
 	char *pname = NULL;
 	state_programme_exists(h->db, programme, &pname);
 	char *role_key = xasprintf("role.%s", role);
 	char *role_word = hctx_text(h, role_key, NULL);
-	hctx_reply(h, "join_done", "programme", pname ? pname : programme, "role", role_word, "address", t->ep_addr,
-		   NULL);
+	join_done_first(h, pname ? pname : programme, role_word, t->ep_addr, next);
+	free(next);
 	free(role_word);
 	free(role_key);
 	free(pname);

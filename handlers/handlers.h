@@ -159,6 +159,10 @@ int h_session_prompt_job(struct hctx *h, int64_t session, const char **result);
  * staff "programme".  h_apply_mail_reply returns 1 when the mail is no
  * answer to a form mail. */
 struct parsed_mail;
+/* Membership of a confirmed joiner: set its status by the programme's policy and
+ * start (or finish) the application; *next gets the line(s) for join_done
+ * (the form when fields are missing).  Caller frees *next. */
+int h_apply_join(struct hctx *h, int64_t person, const char *programme, const char *role, char **next);
 MB_WEAK int h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text);
 MB_WEAK int h_pending_run(struct hctx *h);
 MB_WEAK int h_approve_check(struct hctx *h);

@@ -1,0 +1,1060 @@
+/*
+ * h_apply.c - applications: the fill-in form after "join", its reply, the
+ * staff decision under policy "approve" (pending / approve / reject), and
+ * the staff command "programme".
+ *
+ * The form is a block of "Label: value" lines in the person's language,
+ * prefilled with what the profile holds.  What was sent is stored with the
+ * form's Message-ID, so a reply - typed above the quote, or filled in
+ * inside the quoted form ("> Topics: …") - changes only the values the
+ * person changed; lines they left as sent count for nothing.  Labels are
+ * understood in both languages and as the profile's field names.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bot/commands.h"
+#include "bot/config.h"
+#include "bot/mailcmd.h"
+#include "bot/mime.h"
+#include "bot/templates.h"
+#include "bot/util.h"
+#include "handlers/handlers.h"
+#include "state/applications.h"
+
+#define VALUE_MAX 500
+#define CAPACITY_MAX 20
+
+/* Every field a form can carry, in form order. */
+static const char *const all_fields[] = {"name",     "field",   "topics",   "languages", "goals",
+					 "availability", "city", "company", "capacity", "visible"};
+#define NFIELDS (sizeof all_fields / sizeof all_fields[0])
+
+/* The fields a mentor states (the first three are required). */
+static const char *const mentor_fields[] = {"capacity", "topics", "languages", "field", "availability", "company"};
+#define MENTOR_REQUIRED 3
+
+static int
+field_index(const char *f)
+{
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (strcmp(all_fields[i], f) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+is_form_role(const char *role)
+{
+	return strcmp(role, "mentee") == 0 || strcmp(role, "mentor") == 0;
+}
+
+/* The form of one application: which fields, which required, their values. */
+struct form {
+	int asked[NFIELDS];    /* shown in the form */
+	int required[NFIELDS]; /* must be non-empty to complete */
+	char *value[NFIELDS];  /* current value ("visible": comma list of field names) */
+};
+
+static void
+form_free(struct form *f)
+{
+	for (size_t i = 0; i < NFIELDS; i++)
+		free(f->value[i]);
+	memset(f, 0, sizeof *f);
+}
+
+/* Which fields the role's form asks, from the programme's questions. */
+static void
+form_fields(struct form *f, const char *role, const char *questions)
+{
+	if (strcmp(role, "mentor") == 0) {
+		for (size_t i = 0; i < ARRAY_LEN(mentor_fields); i++) {
+			int k = field_index(mentor_fields[i]);
+			f->asked[k] = 1;
+			f->required[k] = i < MENTOR_REQUIRED;
+		}
+	} else {
+		char *qs = xstrdup(questions ? questions : "");
+		for (char *c = qs; *c; c++)
+			if (*c == ',')
+				*c = ' ';
+		char **q;
+		int n = words_split(qs, &q, 32);
+		free(qs);
+		for (int i = 0; i < n; i++) {
+			char *w = q[i];
+			size_t l = strlen(w);
+			while (l && w[l - 1] == ',')
+				w[--l] = '\0';
+			int k = field_index(w);
+			if (k >= 0 && strcmp(w, "visible") != 0 && strcmp(w, "capacity") != 0)
+				f->asked[k] = f->required[k] = 1;
+		}
+		words_free(q, n);
+	}
+	f->asked[field_index("visible")] = 1;
+}
+
+/* Load the person's profile values into f. */
+static int
+form_load(struct hctx *h, int64_t person, struct form *f)
+{
+	struct profile_field *pf;
+	size_t n;
+	int rc = state_profile(h->db, person, &pf, &n);
+	if (rc != DB_OK)
+		return rc;
+	struct buf vis = BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		int k = field_index(pf[i].field);
+		if (k < 0 || strcmp(pf[i].field, "visible") == 0)
+			continue;
+		free(f->value[k]);
+		f->value[k] = pf[i].value ? xstrdup(pf[i].value) : NULL;
+		if (pf[i].visible && pf[i].value && strcmp(pf[i].field, "name") != 0)
+			buf_addf(&vis, "%s%s", vis.len ? ", " : "", pf[i].field);
+	}
+	profile_free(pf, n);
+	f->value[field_index("visible")] = buf_detach(&vis);
+	return DB_OK;
+}
+
+static char *
+label_in(const struct hctx *h, const char *lang, const char *field)
+{
+	char *key = xasprintf("apply.label.%s", field);
+	char *l = hctx_text_in(h, lang, key, NULL);
+	free(key);
+	return l;
+}
+
+/* The field a label names, in either language or by its field name; -1 if none. */
+static int
+field_of_label(const struct hctx *h, const char *text)
+{
+	char *t = cmd_fold(text);
+	char *s = str_trim(t);
+	size_t l = strlen(s);
+	while (l && (s[l - 1] == '*' || isspace((unsigned char)s[l - 1])))
+		s[--l] = '\0';
+	int found = -1;
+	for (size_t i = 0; i < NFIELDS && found < 0; i++) {
+		if (strcmp(s, all_fields[i]) == 0)
+			found = (int)i;
+		for (int g = 0; g < 2 && found < 0; g++) {
+			char *lab = label_in(h, g ? "de" : "en", all_fields[i]);
+			char *fl = cmd_fold(lab);
+			if (strcmp(s, str_trim(fl)) == 0)
+				found = (int)i;
+			free(fl);
+			free(lab);
+		}
+	}
+	free(t);
+	return found;
+}
+
+/* "visible" values are field names; show them as labels in lang. */
+static char *
+visible_labels(const struct hctx *h, const char *lang, const char *names)
+{
+	struct buf b = BUF_INIT;
+	char **w;
+	int n = words_split(names ? names : "", &w, 16);
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(w[i]);
+		while (l && w[i][l - 1] == ',')
+			w[i][--l] = '\0';
+		if (field_index(w[i]) < 0)
+			continue;
+		char *lab = label_in(h, lang, w[i]);
+		buf_addf(&b, "%s%s", b.len ? ", " : "", lab);
+		free(lab);
+	}
+	words_free(w, n);
+	return buf_detach(&b);
+}
+
+/* The form's lines, the stored "field=value" record of them, the hints, and the missing labels. */
+static void
+form_render(struct hctx *h, const char *lang, const struct form *f, char **lines, char **sent, char **hints,
+	    char **missing)
+{
+	struct buf lb = BUF_INIT, sb = BUF_INIT, hb = BUF_INIT, mb = BUF_INIT;
+	for (size_t i = 0; i < NFIELDS; i++) {
+		if (!f->asked[i])
+			continue;
+		char *lab = label_in(h, lang, all_fields[i]);
+		char *shown = strcmp(all_fields[i], "visible") == 0 ? visible_labels(h, lang, f->value[i])
+								    : xstrdup(f->value[i] ? f->value[i] : "");
+		char *line = hctx_text_in(h, lang, "apply.form.line", "label", lab, "value", shown, NULL);
+		/* a template line ends without the value's trailing space: strip it for clean quoting */
+		char *tl = str_trim(line);
+		buf_addf(&lb, "%s%s", lb.len ? "\n" : "", tl);
+		buf_addf(&sb, "%s=%s\n", all_fields[i], shown);
+		if (f->required[i] && (!f->value[i] || !*f->value[i]))
+			buf_addf(&mb, "%s%s", mb.len ? ", " : "", lab);
+		if (strcmp(all_fields[i], "capacity") == 0 || strcmp(all_fields[i], "visible") == 0) {
+			char *key = xasprintf("apply.hint.%s", all_fields[i]);
+			char *hint = hctx_text_in(h, lang, key, NULL);
+			buf_addf(&hb, "%s%s", hb.len ? "\n" : "", hint);
+			free(hint);
+			free(key);
+		}
+		free(line);
+		free(shown);
+		free(lab);
+	}
+	*lines = buf_detach(&lb);
+	*sent = buf_detach(&sb);
+	*hints = buf_detach(&hb);
+	*missing = buf_detach(&mb);
+}
+
+/* The value sent for field in a stored form record, or "" (pointer into a copy the caller frees). */
+static char *
+sent_value(const char *sent, const char *field)
+{
+	size_t fl = strlen(field);
+	for (const char *p = sent ? sent : ""; *p;) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n > fl && strncmp(p, field, fl) == 0 && p[fl] == '=')
+			return xstrndup(p + fl + 1, n - fl - 1);
+		p = e ? e + 1 : p + n;
+	}
+	return xstrdup("");
+}
+
+static const char *
+person_lang(const struct who *w, const char *deflt)
+{
+	return w && w->lang ? w->lang : deflt;
+}
+
+/* The person's verified mail address, or NULL (points into w). */
+static const char *
+who_mail(const struct who *w)
+{
+	for (size_t i = 0; i < w->neps; i++)
+		if (w->eps[i].verified && strcmp(w->eps[i].kind, "mail") == 0)
+			return w->eps[i].addr;
+	return NULL;
+}
+
+/* Tell a person something: by mail if they have a verified address, else in their first chat. */
+static void
+tell(struct hctx *h, const struct who *w, const char *key, const char *programme, const char *next,
+     const char *reason)
+{
+	const char *lang = person_lang(w, hctx_default_lang(h));
+	const char *mail = who_mail(w);
+	if (mail) {
+		hctx_reply_to(h, "mail", mail, key, "programme", programme, "next", next, "reason", reason, "lang", lang,
+			      NULL);
+		return;
+	}
+	for (size_t i = 0; i < w->neps; i++)
+		if (w->eps[i].verified) {
+			hctx_reply_to(h, w->eps[i].kind, w->eps[i].addr, key, "programme", programme, "next", next,
+				      "reason", reason, "lang", lang, NULL);
+			return;
+		}
+}
+
+/* "field: value" lines of the profile fields a form asks, for staff. Caller frees. */
+static char *
+profile_summary(struct hctx *h, const struct form *f)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < NFIELDS; i++) {
+		if (!f->asked[i] || !f->value[i] || !*f->value[i])
+			continue;
+		char *lab = label_in(h, h->lang, all_fields[i]);
+		buf_addf(&b, "%s%s: %s", b.len ? "; " : "", lab, f->value[i]);
+		free(lab);
+	}
+	return buf_detach(&b);
+}
+
+/* Tell every staff endpoint of the configuration about application a. */
+static void
+notify_staff(struct hctx *h, const struct application *a, const char *pname, const struct who *w,
+	     const struct form *f)
+{
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)a->id);
+	const char *lang = hctx_default_lang(h);
+	const char *saved = h->lang;
+	h->lang = lang;
+	char *prof = profile_summary(h, f);
+	char *rk = xasprintf("role.%s", a->role);
+	char *role = hctx_text_in(h, lang, rk, NULL);
+	h->lang = saved;
+	const char *addr = who_mail(w) ? who_mail(w) : (w->neps ? w->eps[0].addr : "");
+	char *name = w->p.name ? xstrdup(w->p.name) : (f->value[field_index("name")] ? xstrdup(f->value[field_index("name")]) : xstrdup(addr));
+	for (size_t i = 0; i < h->cfg->bot.staff.n; i++) {
+		const char *s = h->cfg->bot.staff.v[i];
+		const char *kind = "mail", *to = s;
+		if (strncmp(s, "xmpp:", 5) == 0)
+			kind = "xmpp", to = s + 5;
+		else if (strncmp(s, "matrix:", 7) == 0)
+			kind = "matrix", to = s + 7;
+		else if (strchr(s, ':'))
+			continue;
+		hctx_reply_to(h, kind, to, "apply.staff_notice", "id", id, "name", name, "address", addr, "programme",
+			      pname, "role", role, "profile", prof, "lang", lang, NULL);
+	}
+	free(name);
+	free(role);
+	free(rk);
+	free(prof);
+}
+
+/* The line that tells what comes next once the application is approved. Caller frees. */
+static char *
+next_text(struct hctx *h, const char *lang, const char *role)
+{
+	char *key = xasprintf("apply.next.%s", role);
+	char *t = hctx_text_in(h, lang, key, NULL);
+	free(key);
+	return t;
+}
+
+/* Complete application a: approved (open) or pending (approve).  *pending set accordingly. */
+static int
+complete(struct hctx *h, struct application *a, const struct programme *prog, const struct who *w,
+	 const struct form *f, int *pending)
+{
+	*pending = prog->policy && strcmp(prog->policy, "approve") == 0;
+	int rc = state_application_set_status(h->db, a->id, *pending ? "pending" : "approved", NULL, NULL);
+	if (rc == DB_OK)
+		rc = state_membership_set(h->db, a->person_id, a->programme, a->role, *pending ? "pending" : "active");
+	if (rc == DB_OK && *pending)
+		notify_staff(h, a, prog->name, w, f);
+	if (rc == DB_OK)
+		log_info("application %lld (%s, %s) complete: %s", (long long)a->id, a->programme, a->role,
+			 *pending ? "pending" : "approved");
+	return rc;
+}
+
+int
+h_apply_join(struct hctx *h, int64_t person, const char *programme, const char *role, char **next)
+{
+	*next = NULL;
+	const char *lang = h->lang;
+	if (!is_form_role(role)) {
+		*next = hctx_text_in(h, lang, "apply.next.profile", NULL);
+		return state_membership_set(h->db, person, programme, role, "active");
+	}
+	struct programme prog;
+	struct application a;
+	struct who w;
+	struct form f = {0};
+	int rc = state_programme_get(h->db, programme, &prog);
+	if (rc != DB_OK)
+		return rc == DB_NOTFOUND ? DB_ERR : rc;
+	if ((rc = state_application_open(h->db, person, programme, role, &a)) != DB_OK) {
+		programme_free(&prog);
+		return rc < 0 ? rc : DB_ERR;
+	}
+	if ((rc = who_load(h, person, &w)) != DB_OK) {
+		application_free(&a);
+		programme_free(&prog);
+		return rc;
+	}
+	int approve = prog.policy && strcmp(prog.policy, "approve") == 0;
+	if (strcmp(a.status, "approved") == 0) {
+		rc = state_membership_set(h->db, person, programme, role, "active");
+		*next = next_text(h, lang, role);
+		goto out;
+	}
+	if (strcmp(a.status, "rejected") == 0)
+		rc = state_application_set_status(h->db, a.id, "incomplete", NULL, NULL);
+	if (rc == DB_OK)
+		rc = state_membership_set(h->db, person, programme, role, approve ? "pending" : "active");
+	form_fields(&f, role, prog.questions);
+	if (rc != DB_OK || (rc = form_load(h, person, &f)) != DB_OK)
+		goto out;
+	char *lines, *sent, *hints, *missing;
+	form_render(h, lang, &f, &lines, &sent, &hints, &missing);
+	if (!*missing) {
+		int pending;
+		rc = complete(h, &a, &prog, &w, &f, &pending);
+		*next = pending ? hctx_text_in(h, lang, "apply.pending_note", NULL) : next_text(h, lang, role);
+	} else if (strcmp(h->ep_kind, "mail") == 0) {
+		/* the join_done reply carries the form: it is the first reply, so it gets h->reply_msgid */
+		*next = hctx_text_in(h, lang, "apply.form", "hints", hints, "lines", lines, NULL);
+		rc = state_application_set_form(h->db, a.id, h->reply_msgid, sent);
+	} else {
+		const char *mail = who_mail(&w);
+		char *note = mail ? hctx_text_in(h, lang, "apply.form.chat_mailed", "address", mail, NULL) : xstrdup("");
+		*next = hctx_text_in(h, lang, "apply.form.chat", "missing", missing, "mailnote", note, NULL);
+		if (mail) {
+			const char *at = strrchr(h->cfg->smtp.from_addr ? h->cfg->smtp.from_addr : "", '@');
+			char *msgid = xasprintf("apply.%lld.%lld@%s", (long long)a.id, (long long)now_s(),
+						at ? at + 1 : "mentorbot.invalid");
+			char *form = hctx_text_in(h, person_lang(&w, lang), "apply.form", "hints", hints, "lines", lines, NULL);
+			hctx_reply_to(h, "mail", mail, "apply.form_mail", "programme", prog.name, "form", form, "message_id",
+				      msgid, "lang", person_lang(&w, lang), NULL);
+			rc = state_application_set_form(h->db, a.id, msgid, sent);
+			free(form);
+			free(msgid);
+		}
+		free(note);
+	}
+	free(lines);
+	free(sent);
+	free(hints);
+	free(missing);
+out:
+	form_free(&f);
+	who_free(&w);
+	application_free(&a);
+	programme_free(&prog);
+	return rc;
+}
+
+/* ---- the form's reply ---- */
+
+/* The application whose form mail this one answers (In-Reply-To, then References). */
+static int
+form_of_reply(struct hctx *h, struct application *a)
+{
+	const struct parsed_mail *pm = h->pm;
+	int rc = DB_NOTFOUND;
+	if (!pm)
+		return rc;
+	if (pm->in_reply_to)
+		rc = state_application_by_msgid(h->db, pm->in_reply_to, a);
+	if (rc == DB_NOTFOUND && pm->references) {
+		char **ids;
+		int n = words_split(pm->references, &ids, 32);
+		for (int i = n - 1; i >= 0 && rc == DB_NOTFOUND; i--)
+			rc = state_application_by_msgid(h->db, ids[i], a);
+		words_free(ids, n);
+	}
+	return rc;
+}
+
+/* A line of the reply: quote markers ("> > ") removed; *quoted set when there were any. */
+static const char *
+unquote(const char *line, int *quoted)
+{
+	*quoted = 0;
+	for (;;) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (*line != '>')
+			return line;
+		*quoted = 1;
+		line++;
+	}
+}
+
+/* Parse "visible" labels into field names.  NULL and *bad set when a name is unknown. */
+static char *
+parse_visible(struct hctx *h, const char *value, char **bad)
+{
+	struct buf b = BUF_INIT;
+	*bad = NULL;
+	char *copy = xstrdup(value);
+	for (char *save = NULL, *tok = strtok_r(copy, ",;", &save); tok; tok = strtok_r(NULL, ",;", &save)) {
+		char *t = str_trim(tok);
+		if (!*t)
+			continue;
+		int k = field_of_label(h, t);
+		if (k < 0 || strcmp(all_fields[k], "visible") == 0 || strcmp(all_fields[k], "name") == 0) {
+			*bad = xstrdup(t);
+			break;
+		}
+		if (!strstr(b.p ? b.p : "", all_fields[k]))
+			buf_addf(&b, "%s%s", b.len ? "," : "", all_fields[k]);
+	}
+	free(copy);
+	if (*bad) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+static void
+add_invalid(struct hctx *h, struct buf *inv, const char *label, const char *value, const char *why_key)
+{
+	char *why = hctx_text(h, why_key, NULL);
+	char *item = hctx_text(h, "apply.invalid_item", "field", label, "value", value, "why", why, NULL);
+	buf_addf(inv, "%s%s", inv->len ? "; " : "", item);
+	free(item);
+	free(why);
+}
+
+int
+h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text)
+{
+	(void)new_text;
+	struct application a;
+	int rc = form_of_reply(h, &a);
+	if (rc != DB_OK)
+		return rc == DB_NOTFOUND ? 1 : rc;
+	if (a.person_id != h->person.id) {
+		application_free(&a);
+		return 1; /* somebody else's form: not theirs to fill in */
+	}
+	/* collect, per field, the first changed value: typed text first, then the quoted form */
+	char *val[NFIELDS] = {0};
+	int seen = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (const char *p = full_text; *p;) {
+			const char *e = strchr(p, '\n');
+			size_t n = e ? (size_t)(e - p) : strlen(p);
+			char *line = xstrndup(p, n);
+			p = e ? e + 1 : p + n;
+			int quoted;
+			const char *s = unquote(line, &quoted);
+			const char *colon = strchr(s, ':');
+			if (quoted != pass || !colon || colon - s > 40) {
+				free(line);
+				continue;
+			}
+			char *label = xstrndup(s, (size_t)(colon - s));
+			int k = field_of_label(h, label);
+			free(label);
+			if (k < 0) {
+				free(line);
+				continue;
+			}
+			seen++;
+			char *v = xstrdup(colon + 1);
+			char *tv = str_trim(v);
+			char *was = sent_value(a.form_sent, all_fields[k]);
+			if (!val[k] && strcmp(tv, was) != 0)
+				val[k] = xstrdup(tv);
+			free(was);
+			free(v);
+			free(line);
+		}
+	}
+	if (!seen) {
+		application_free(&a);
+		return 1; /* no form lines: an ordinary mail, the dispatcher goes on */
+	}
+	struct programme prog;
+	struct who w;
+	struct form f = {0};
+	if ((rc = state_programme_get(h->db, a.programme, &prog)) != DB_OK) {
+		application_free(&a);
+		for (size_t i = 0; i < NFIELDS; i++)
+			free(val[i]);
+		return rc == DB_NOTFOUND ? DB_ERR : rc;
+	}
+	if ((rc = who_load(h, a.person_id, &w)) != DB_OK)
+		goto out_prog;
+	form_fields(&f, a.role, prog.questions);
+	struct buf saved = BUF_INIT, inv = BUF_INIT;
+	for (size_t k = 0; k < NFIELDS && rc == DB_OK; k++) {
+		if (!val[k])
+			continue;
+		char *lab = label_in(h, h->lang, all_fields[k]);
+		const char *v = val[k];
+		if (strlen(v) > VALUE_MAX) {
+			add_invalid(h, &inv, lab, "…", "apply.why.too_long");
+		} else if (strcmp(all_fields[k], "capacity") == 0) {
+			char *end;
+			long c = strtol(v, &end, 10);
+			if (!*v || *str_trim(end) || c < 1 || c > CAPACITY_MAX)
+				add_invalid(h, &inv, lab, v, "apply.why.capacity");
+			else if ((rc = state_profile_set(h->db, a.person_id, "capacity", v)) == DB_OK)
+				buf_addf(&saved, "%s%s", saved.len ? ", " : "", lab);
+		} else if (strcmp(all_fields[k], "visible") == 0) {
+			char *bad;
+			char *names = parse_visible(h, v, &bad);
+			if (!names) {
+				add_invalid(h, &inv, lab, bad, "apply.why.visible");
+				free(bad);
+			} else {
+				/* every asked field: visible exactly when named */
+				for (size_t j = 0; j < NFIELDS && rc == DB_OK; j++) {
+					if (!f.asked[j] || strcmp(all_fields[j], "visible") == 0)
+						continue;
+					int on = 0;
+					char *copy = xstrdup(names);
+					for (char *sv = NULL, *t = strtok_r(copy, ",", &sv); t; t = strtok_r(NULL, ",", &sv))
+						on |= strcmp(t, all_fields[j]) == 0;
+					free(copy);
+					rc = state_profile_set_visible(h->db, a.person_id, all_fields[j], on);
+				}
+				if (rc == DB_OK)
+					buf_addf(&saved, "%s%s", saved.len ? ", " : "", lab);
+				free(names);
+			}
+		} else if (!*v) {
+			if (f.required[k])
+				add_invalid(h, &inv, lab, v, "apply.why.empty");
+			else if ((rc = state_profile_set(h->db, a.person_id, all_fields[k], NULL)) == DB_OK)
+				buf_addf(&saved, "%s%s", saved.len ? ", " : "", lab);
+		} else if ((rc = state_profile_set(h->db, a.person_id, all_fields[k], v)) == DB_OK) {
+			buf_addf(&saved, "%s%s", saved.len ? ", " : "", lab);
+		}
+		free(lab);
+	}
+	if (rc != DB_OK || (rc = form_load(h, a.person_id, &f)) != DB_OK)
+		goto out_bufs;
+	char *lines, *sent, *hints, *missing;
+	form_render(h, h->lang, &f, &lines, &sent, &hints, &missing);
+	struct buf prob = BUF_INIT;
+	if (*missing) {
+		char *m = hctx_text(h, "apply.problem.missing", "fields", missing, NULL);
+		buf_addf(&prob, "%s", m);
+		free(m);
+	}
+	if (inv.len) {
+		char *m = hctx_text(h, "apply.problem.invalid", "items", inv.p, NULL);
+		buf_addf(&prob, "%s%s", prob.len ? "\n" : "", m);
+		free(m);
+	}
+	char *saved_s = saved.len ? xstrdup(saved.p) : hctx_text(h, "apply.nothing_saved", NULL);
+	char *prob_s = xstrdup(prob.p ? prob.p : "");
+	int open_app = strcmp(a.status, "incomplete") == 0;
+	if (open_app && (*missing || inv.len)) {
+		/* one answer naming what is missing or wrong, which is itself the next form */
+		hctx_reply(h, "apply.incomplete", "saved", saved_s, "problems", prob_s, "hints", hints, "lines", lines,
+			   NULL);
+		rc = state_application_set_form(h->db, a.id, h->reply_msgid, sent);
+	} else if (open_app) {
+		int pending;
+		hctx_reply(h, "apply.complete", "programme", prog.name, "saved", saved_s, "next", "", NULL);
+		/* the answer was queued first (it carries h->reply_msgid); fill in its last variable now */
+		rc = complete(h, &a, &prog, &w, &f, &pending);
+		if (rc == DB_OK) {
+			struct reply *r = &h->replies[0];
+			if (pending) {
+				free(r->key);
+				r->key = xstrdup("apply.pending");
+			} else {
+				char *nx = next_text(h, h->lang, a.role);
+				for (size_t i = 0; i + 1 < r->nvars; i += 2)
+					if (strcmp(r->vars[i], "next") == 0) {
+						free(r->vars[i + 1]);
+						r->vars[i + 1] = nx;
+						nx = NULL;
+					}
+				free(nx);
+			}
+		}
+	} else {
+		hctx_reply(h, "apply.updated", "saved", saved_s, "problems", prob_s, NULL);
+		if (rc == DB_OK)
+			rc = state_application_set_form(h->db, a.id, h->reply_msgid, sent);
+	}
+	free(saved_s);
+	free(prob_s);
+	buf_free(&prob);
+	free(lines);
+	free(sent);
+	free(hints);
+	free(missing);
+out_bufs:
+	buf_free(&saved);
+	buf_free(&inv);
+	form_free(&f);
+	who_free(&w);
+out_prog:
+	programme_free(&prog);
+	application_free(&a);
+	for (size_t i = 0; i < NFIELDS; i++)
+		free(val[i]);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- staff: pending, approve, reject ---- */
+
+int
+h_application_is_pending(struct db *db, int64_t id)
+{
+	struct application a;
+	int pending = state_application_get(db, id, &a) == DB_OK && strcmp(a.status, "pending") == 0;
+	application_free(&a);
+	return pending;
+}
+
+static char *
+date_text(int64_t t)
+{
+	char d[32];
+	time_t c = (time_t)t;
+	struct tm tm;
+	localtime_r(&c, &tm);
+	strftime(d, sizeof d, "%Y-%m-%d", &tm);
+	return xstrdup(d);
+}
+
+int
+h_pending_run(struct hctx *h)
+{
+	char *prog = h->argc ? cmd_fold(h->argv[0]) : NULL;
+	struct application *v;
+	size_t n;
+	int rc = state_applications(h->db, "pending", prog, &v, &n);
+	if (rc != DB_OK) {
+		free(prog);
+		return rc;
+	}
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < n && rc == DB_OK; i++) {
+		struct who w;
+		if ((rc = who_load(h, v[i].person_id, &w)) != DB_OK)
+			break;
+		struct programme pr;
+		struct form f = {0};
+		if (state_programme_get(h->db, v[i].programme, &pr) == DB_OK) {
+			form_fields(&f, v[i].role, pr.questions);
+			programme_free(&pr);
+		}
+		form_load(h, v[i].person_id, &f);
+		char *prof = profile_summary(h, &f);
+		char id[24];
+		snprintf(id, sizeof id, "%lld", (long long)v[i].id);
+		char *rk = xasprintf("role.%s", v[i].role);
+		char *role = hctx_text(h, rk, NULL);
+		char *since = date_text(v[i].completed ? v[i].completed : v[i].created);
+		const char *addr = who_mail(&w) ? who_mail(&w) : (w.neps ? w.eps[0].addr : "");
+		char *item = hctx_text(h, "apply.pending_item", "id", id, "name", w.p.name ? w.p.name : addr, "address",
+				       addr, "programme", v[i].programme, "role", role, "since", since, "profile", prof,
+				       NULL);
+		buf_addf(&b, "%s%s", b.len ? "\n" : "", item);
+		free(item);
+		free(since);
+		free(role);
+		free(rk);
+		free(prof);
+		form_free(&f);
+		who_free(&w);
+	}
+	if (rc == DB_OK) {
+		char count[24];
+		snprintf(count, sizeof count, "%zu", n);
+		if (n)
+			hctx_reply(h, "apply.pending_list", "count", count, "list", b.p, NULL);
+		else
+			hctx_reply(h, "apply.pending_none", NULL);
+	}
+	buf_free(&b);
+	applications_free(v, n);
+	free(prog);
+	return rc < 0 ? rc : 0;
+}
+
+int
+h_approve_check(struct hctx *h)
+{
+	int64_t id;
+	if (hctx_parse_id(h->argv[0], &id) != 0 || id <= 0) {
+		hctx_reply(h, "apply.staff.unknown", "id", h->argv[0], NULL);
+		return 1;
+	}
+	struct application a;
+	int rc = state_application_get(h->db, id, &a);
+	if (rc == DB_NOTFOUND) {
+		hctx_reply(h, "apply.staff.unknown", "id", h->argv[0], NULL);
+		return 1;
+	}
+	if (rc != DB_OK)
+		return rc;
+	int r = 0;
+	if (strcmp(a.status, "pending") != 0) {
+		char *sk = xasprintf("apply.status.%s", a.status);
+		char *st = hctx_text(h, sk, NULL);
+		hctx_reply(h, "apply.staff.not_pending", "id", h->argv[0], "status", st, NULL);
+		free(st);
+		free(sk);
+		r = 1;
+	}
+	application_free(&a);
+	return r;
+}
+
+/* approve (reject 0) or reject (1) the application named by argv[0] */
+static int
+decide(struct hctx *h, int reject)
+{
+	int64_t id;
+	if (hctx_parse_id(h->argv[0], &id) != 0)
+		return DB_ERR;
+	struct application a;
+	struct who w;
+	int rc = state_application_get(h->db, id, &a);
+	if (rc != DB_OK)
+		return rc == DB_NOTFOUND ? DB_ERR : rc;
+	if (strcmp(a.status, "pending") != 0) { /* e.g. "ablehnen" routed here: checked again */
+		application_free(&a);
+		return h_approve_check(h) < 0 ? DB_ERR : DB_OK;
+	}
+	if ((rc = who_load(h, a.person_id, &w)) != DB_OK) {
+		application_free(&a);
+		return rc;
+	}
+	char *pname = NULL;
+	state_programme_exists(h->db, a.programme, &pname);
+	const char *reason_in = NULL;
+	if (reject && h->argline) {
+		reason_in = h->argline;
+		while (*reason_in && !isspace((unsigned char)*reason_in))
+			reason_in++;
+		while (*reason_in && isspace((unsigned char)*reason_in))
+			reason_in++;
+	}
+	char id_s[24];
+	snprintf(id_s, sizeof id_s, "%lld", (long long)a.id);
+	const char *by = h->ep_addr;
+	rc = state_application_set_status(h->db, a.id, reject ? "rejected" : "approved", by,
+					  reason_in && *reason_in ? reason_in : NULL);
+	if (rc == DB_OK)
+		rc = state_membership_set(h->db, a.person_id, a.programme, a.role, reject ? "rejected" : "active");
+	const char *addr = who_mail(&w) ? who_mail(&w) : (w.neps ? w.eps[0].addr : "");
+	const char *name = w.p.name ? w.p.name : addr;
+	if (rc == DB_OK) {
+		hctx_reply(h, reject ? "apply.staff.rejected" : "apply.staff.approved", "id", id_s, "name", name,
+			   "programme", pname ? pname : a.programme, NULL);
+		const char *plang = person_lang(&w, hctx_default_lang(h));
+		char *next = next_text(h, plang, a.role);
+		char *reason = reason_in && *reason_in
+				       ? hctx_text_in(h, plang, "apply.reason_line", "reason", reason_in, NULL)
+				       : xstrdup("");
+		tell(h, &w, reject ? "apply.rejected" : "apply.approved", pname ? pname : a.programme, next, reason);
+		free(reason);
+		free(next);
+		log_info("application %lld %s by staff", (long long)a.id, reject ? "rejected" : "approved");
+	}
+	free(pname);
+	who_free(&w);
+	application_free(&a);
+	return rc < 0 ? rc : 0;
+}
+
+int
+h_approve_run(struct hctx *h)
+{
+	return decide(h, 0);
+}
+
+int
+h_reject_run(struct hctx *h)
+{
+	return decide(h, 1);
+}
+
+/* ---- staff: programme ---- */
+
+static int
+slug_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 2 || n > 32)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static int
+programme_list_reply(struct hctx *h)
+{
+	struct programme *v;
+	size_t n;
+	int rc = state_programmes(h->db, &v, &n);
+	if (rc != DB_OK)
+		return rc;
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		char days[16];
+		snprintf(days, sizeof days, "%d", v[i].request_days);
+		char *item = hctx_text(h, "programme.item", "slug", v[i].slug, "name", v[i].name, "policy", v[i].policy,
+				       "days", days, "questions", v[i].questions, NULL);
+		buf_addf(&b, "%s%s", b.len ? "\n" : "", item);
+		free(item);
+	}
+	hctx_reply(h, "programme.list", "list", b.p ? b.p : "", NULL);
+	buf_free(&b);
+	programmes_free(v, n);
+	return DB_OK;
+}
+
+static int
+programme_saved_reply(struct hctx *h, const char *slug)
+{
+	struct programme p;
+	int rc = state_programme_get(h->db, slug, &p);
+	if (rc != DB_OK)
+		return rc == DB_NOTFOUND ? DB_ERR : rc;
+	char days[16];
+	snprintf(days, sizeof days, "%d", p.request_days);
+	hctx_reply(h, "programme.added", "slug", p.slug, "name", p.name, "policy", p.policy, "days", days, NULL);
+	programme_free(&p);
+	return DB_OK;
+}
+
+static int
+policy_word(const char *w)
+{
+	char *f = cmd_fold(w);
+	int r = -1;
+	if (!strcmp(f, "open") || !strcmp(f, "offen"))
+		r = 0;
+	else if (!strcmp(f, "approve") || !strcmp(f, "freigabe"))
+		r = 1;
+	free(f);
+	return r;
+}
+
+int
+h_programme_run(struct hctx *h)
+{
+	char *sub = h->argc ? cmd_fold(h->argv[0]) : xstrdup("list");
+	int rc = DB_OK;
+	if (!strcmp(sub, "list") || !strcmp(sub, "liste")) {
+		rc = programme_list_reply(h);
+	} else if ((!strcmp(sub, "add") || !strcmp(sub, "neu")) && h->argc >= 2) {
+		char *slug = cmd_fold(h->argv[1]);
+		if (!slug_ok(slug)) {
+			hctx_reply(h, "programme.bad_slug", "slug", h->argv[1], NULL);
+		} else {
+			int last = h->argc - 1, pol = h->argc > 2 ? policy_word(h->argv[last]) : -1;
+			struct buf name = BUF_INIT;
+			for (int i = 2; i < (pol >= 0 ? last : h->argc); i++)
+				buf_addf(&name, "%s%s", name.len ? " " : "", h->argv[i]);
+			struct programme p = {0};
+			p.slug = slug;
+			p.name = name.len ? name.p : slug;
+			p.policy = pol < 0 ? NULL : (pol ? "approve" : "open");
+			if ((rc = state_programme_put(h->db, &p)) == DB_OK)
+				rc = programme_saved_reply(h, slug);
+			buf_free(&name);
+		}
+		free(slug);
+	} else if ((!strcmp(sub, "set") || !strcmp(sub, "setzen")) && h->argc >= 4) {
+		char *slug = cmd_fold(h->argv[1]);
+		char *what = cmd_fold(h->argv[2]);
+		struct programme p = {0};
+		p.slug = slug;
+		int ok = 1;
+		if (state_programme_exists(h->db, slug, NULL) != DB_OK) {
+			char *list = state_programme_list(h->db);
+			hctx_reply(h, "programme.unknown", "slug", h->argv[1], "programmes", list, NULL);
+			free(list);
+			ok = 0;
+		} else if (!strcmp(what, "policy") || !strcmp(what, "regel")) {
+			int pol = policy_word(h->argv[3]);
+			ok = pol >= 0;
+			p.policy = pol ? "approve" : "open";
+		} else if (!strcmp(what, "days") || !strcmp(what, "tage")) {
+			char *end;
+			long d = strtol(h->argv[3], &end, 10);
+			ok = !*end && d >= 1 && d <= 60;
+			p.request_days = (int)d;
+		} else if (!strcmp(what, "questions") || !strcmp(what, "fragen")) {
+			p.questions = (char *)h->argv[3];
+			ok = 1;
+			char *copy = xstrdup(h->argv[3]);
+			for (char *sv = NULL, *t = strtok_r(copy, ",", &sv); t; t = strtok_r(NULL, ",", &sv))
+				if (field_index(t) < 0 || !strcmp(t, "visible") || !strcmp(t, "capacity"))
+					ok = 0;
+			free(copy);
+		} else {
+			ok = 0;
+		}
+		if (ok && p.slug && (p.policy || p.request_days || p.questions)) {
+			p.name = NULL;
+			if ((rc = state_programme_put(h->db, &p)) == DB_OK)
+				rc = programme_saved_reply(h, slug);
+		} else if (state_programme_exists(h->db, slug, NULL) == DB_OK) {
+			char *u = hctx_text(h, "programme.usage", NULL);
+			hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", u, NULL);
+			free(u);
+		}
+		free(what);
+		free(slug);
+	} else {
+		char *u = hctx_text(h, "programme.usage", NULL);
+		hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", u, NULL);
+		free(u);
+	}
+	free(sub);
+	return rc < 0 ? rc : 0;
+}
+
+const struct tmpl_key tmpl_keys_apply[] = {
+	{"apply.next.profile", ""},
+	{"apply.next.mentee", ""},
+	{"apply.next.mentor", ""},
+	{"apply.label.name", ""},
+	{"apply.label.field", ""},
+	{"apply.label.topics", ""},
+	{"apply.label.languages", ""},
+	{"apply.label.goals", ""},
+	{"apply.label.availability", ""},
+	{"apply.label.city", ""},
+	{"apply.label.company", ""},
+	{"apply.label.capacity", ""},
+	{"apply.label.visible", ""},
+	{"apply.form.line", "label,value"},
+	{"apply.form", "hints,lines"},
+	{"apply.hint.capacity", ""},
+	{"apply.hint.visible", ""},
+	{"apply.form.chat", "missing,mailnote"},
+	{"apply.form.chat_mailed", "address"},
+	{"apply.form_mail", "programme,form"},
+	{"apply.form_mail.subject", "programme,form"},
+	{"apply.pending_note", ""},
+	{"apply.incomplete", "saved,problems,hints,lines"},
+	{"apply.problem.missing", "fields"},
+	{"apply.problem.invalid", "items"},
+	{"apply.invalid_item", "field,value,why"},
+	{"apply.why.capacity", ""},
+	{"apply.why.too_long", ""},
+	{"apply.why.visible", ""},
+	{"apply.why.empty", ""},
+	{"apply.nothing_saved", ""},
+	{"apply.complete", "programme,saved,next"},
+	{"apply.pending", "programme,saved,next"},
+	{"apply.updated", "saved,problems"},
+	{"apply.staff_notice", "id,name,address,programme,role,profile"},
+	{"apply.staff_notice.subject", "id,name,address,programme,role,profile"},
+	{"apply.approved", "programme,next,reason"},
+	{"apply.approved.subject", "programme,next,reason"},
+	{"apply.rejected", "programme,next,reason"},
+	{"apply.rejected.subject", "programme,next,reason"},
+	{"apply.reason_line", "reason"},
+	{"apply.staff.approved", "id,name,programme"},
+	{"apply.staff.rejected", "id,name,programme"},
+	{"apply.staff.unknown", "id"},
+	{"apply.staff.not_pending", "id,status"},
+	{"apply.pending_list", "count,list"},
+	{"apply.pending_item", "id,name,address,programme,role,since,profile"},
+	{"apply.pending_none", ""},
+	{"apply.status.incomplete", ""},
+	{"apply.status.pending", ""},
+	{"apply.status.approved", ""},
+	{"apply.status.rejected", ""},
+	{"status.rejected", ""},
+	{"programme.list", "list"},
+	{"programme.item", "slug,name,policy,days,questions"},
+	{"programme.added", "slug,name,policy,days"},
+	{"programme.usage", ""},
+	{"programme.unknown", "slug,programmes"},
+	{"programme.bad_slug", "slug"},
+	{"cmd.pending", ""},
+	{"cmd.pending.short", ""},
+	{"cmd.approve", ""},
+	{"cmd.approve.short", ""},
+	{"cmd.reject", ""},
+	{"cmd.reject.short", ""},
+	{"cmd.programme", ""},
+	{"cmd.programme.short", ""},
+	{NULL, NULL},
+};
