@@ -13,7 +13,10 @@ struct templates;
 struct db;
 struct core;
 
-/* Open config, templates and database (main.c).  0, or 1 after printing why. */
+/* Load the configuration / the templates, printing every error.  0 on success. */
+int cli_load_config(const char *path, struct config *cfg);
+int cli_load_templates(const char *dir, struct templates **out);
+/* Open config, templates and database.  0, or 1 after printing why. */
 int cli_open(const char *path, struct config *cfg, struct templates **t, struct db **db);
 void cli_close(struct config *cfg, struct templates *t, struct db *db);
 /* A struct core for a CLI process (no senders to wake): bot address and domain from [smtp] from. */

@@ -78,48 +78,29 @@ usage(FILE *f)
 	      "       mentorbot parse [FILE.eml|-]     show how the bot reads a mail (JSON)\n"
 	      "       mentorbot post -c FILE GROUP TEXT…   post to a group's rooms and mail recipients\n"
 	      "       mentorbot group -c FILE list | set NAME MEMBER… | del NAME\n"
-	      "       mentorbot match -c FILE PROGRAMME   preview the optimal whole-cohort matching\n"
+	      "       mentorbot match -c FILE PROGRAMME [publish]   preview the optimal whole-cohort matching;\n"
+	      "                 publish: send each pair as an offer both sides accept\n"
 	      "       mentorbot programme -c FILE list | add SLUG [--name N] [--policy open|approve]\n"
 	      "                 [--days N] [--questions f1,f2] [--weights topics=3,language=2,…]\n"
+	      "       mentorbot report -c FILE [PROGRAMME]   figures and what needs attention\n"
+	      "       mentorbot export -c FILE matches|sessions [--csv] [--out FILE] [--programme P]\n"
+	      "       mentorbot export -c FILE attendees ID [--csv] [--out FILE]\n"
+	      "       mentorbot event -c FILE add|list|show|send|change|cancel …   events (mentorbot event help)\n"
+	      "       mentorbot feed -c FILE [--out FILE]   iCalendar feed of the public events\n"
 	      "       mentorbot --help | --version\n",
 	      f);
 }
 
-/* Load config or print every error.  Returns 0 on success. */
-static int
-load_config(const char *path, struct config *cfg)
-{
-	struct buf errors = BUF_INIT;
-	int n = config_load(path, cfg, &errors);
-	if (n) {
-		fputs(errors.p ? errors.p : "", stderr);
-		fprintf(stderr, "%s: %d error%s\n", path, n, n == 1 ? "" : "s");
-	}
-	buf_free(&errors);
-	return n;
-}
 
-static int
-load_templates(const char *dir, struct templates **out)
-{
-	struct buf errors = BUF_INIT;
-	int n = templates_load(dir, out, &errors);
-	if (n) {
-		fputs(errors.p ? errors.p : "", stderr);
-		fprintf(stderr, "templates in %s: %d problem%s\n", dir, n, n == 1 ? "" : "s");
-	}
-	buf_free(&errors);
-	return n;
-}
 
 static int
 cmd_check_config(const char *path)
 {
 	struct config cfg;
-	int n = load_config(path, &cfg);
+	int n = cli_load_config(path, &cfg);
 	if (!n) {
 		struct templates *t = NULL;
-		n = load_templates(cfg.bot.templates, &t);
+		n = cli_load_templates(cfg.bot.templates, &t);
 		templates_free(t);
 	}
 	if (!n)
@@ -219,7 +200,7 @@ rt_reload(void *ud)
 	struct runtime *rt = ud;
 	reload_flag = 0;
 	struct templates *t = NULL;
-	if (load_templates(rt->cfg->bot.templates, &t) == 0) {
+	if (cli_load_templates(rt->cfg->bot.templates, &t) == 0) {
 		pthread_rwlock_wrlock(&rt->tmpl_lock);
 		templates_free(rt->tmpl);
 		rt->tmpl = t;
@@ -257,7 +238,7 @@ cmd_run(const char *path, int verbose)
 	struct config cfg;
 	struct runtime rt;
 	memset(&rt, 0, sizeof rt);
-	if (load_config(path, &cfg)) {
+	if (cli_load_config(path, &cfg)) {
 		config_free(&cfg);
 		return 1;
 	}
@@ -267,7 +248,7 @@ cmd_run(const char *path, int verbose)
 		config_free(&cfg);
 		return 1;
 	}
-	if (load_templates(cfg.bot.templates, &rt.tmpl)) {
+	if (cli_load_templates(cfg.bot.templates, &rt.tmpl)) {
 		config_free(&cfg);
 		return 1;
 	}
@@ -362,43 +343,8 @@ cmd_run(const char *path, int verbose)
 	return 0;
 }
 
-/* Open config, templates and database for a CLI command.  0 or 1 (printed). */
-int
-cli_open(const char *path, struct config *cfg, struct templates **t, struct db **db)
-{
-	*t = NULL;
-	*db = NULL;
-	if (load_config(path, cfg))
-		return 1;
-	if (load_templates(cfg->bot.templates, t) || db_open(db, cfg->bot.database) < 0) {
-		templates_free(*t);
-		config_free(cfg);
-		return 1;
-	}
-	return 0;
-}
 
-void
-cli_core(struct core *core, const struct config *cfg, const struct templates *t)
-{
-	memset(core, 0, sizeof *core);
-	core->cfg = cfg;
-	core->tmpl = t;
-	core->caps.max_size = (size_t)cfg->bot.max_mail_size;
-	core->caps.max_depth = 20;
-	core->caps.max_parts = 500;
-	core->bot_addr = cfg->smtp.from_addr;
-	const char *at = cfg->smtp.from_addr ? strrchr(cfg->smtp.from_addr, '@') : NULL;
-	core->bot_domain = at ? at + 1 : "mentorbot.invalid";
-}
 
-void
-cli_close(struct config *cfg, struct templates *t, struct db *db)
-{
-	db_close(db);
-	templates_free(t);
-	config_free(cfg);
-}
 
 static int
 cmd_post(const char *path, int argc, char **argv)
@@ -555,7 +501,10 @@ cmd_programme(const char *path, int argc, char **argv)
 static int
 cmd_match(const char *path, int argc, char **argv)
 {
-	if (argc != 1) {
+	/* bot/emit.c (not included at the top of this file) */
+	int emit_all(struct db *db, const struct core *core, struct hctx *h, int64_t inbound_id,
+		     const char *msgid_prefix);
+	if (argc != 1 && argc != 2) {
 		usage(stderr);
 		return 2;
 	}
@@ -564,17 +513,76 @@ cmd_match(const char *path, int argc, char **argv)
 	struct db *db;
 	if (cli_open(path, &cfg, &t, &db))
 		return 1;
-	struct buf out = BUF_INIT;
 	char *slug = cmd_fold(argv[0]);
-	int rc = h_cohort_preview(db, slug, &out);
-	if (rc == DB_OK)
-		fputs(out.p ? out.p : "", stdout);
-	else if (rc == DB_NOTFOUND)
-		fprintf(stderr, "mentorbot: no programme '%s' (mentorbot programme list)\n", slug);
+	int rc;
+	if (argc == 1) {
+		/* the preview: the same computation as the staff command, by ids */
+		struct buf out = BUF_INIT;
+		rc = h_cohort_preview(db, slug, &out);
+		if (rc == DB_OK)
+			fputs(out.p ? out.p : "", stdout);
+		else if (rc == DB_NOTFOUND)
+			fprintf(stderr, "mentorbot: no programme '%s' (mentorbot programme list)\n", slug);
+		buf_free(&out);
+		rc = rc == DB_OK ? 0 : 1;
+	} else {
+		/* publish: the staff command's own check and run in one transaction, its offers emitted */
+		struct core core;
+		cli_core(&core, &cfg, t);
+		struct hctx h = {0};
+		char *args[3] = {argv[0], argv[1], NULL};
+		h.db = db;
+		h.cfg = &cfg;
+		h.tmpl = t;
+		h.cmd = cmd_by_name("match");
+		h.transport = "cli";
+		h.staff = 1;
+		h.argc = 2;
+		h.argv = args;
+		h.argline = "";
+		h.body = "";
+		h.lang = hctx_default_lang(&h);
+		char *prefix = xasprintf("mb.cli-match.%lld.%d", (long long)now_s(), (int)getpid());
+		int hr = -1;
+		if (h.cmd && db_begin(db) == 0) {
+			hr = h_match_check(&h);
+			if (hr == 0)
+				hr = h_match_run(&h);
+			if (hr == 0) {
+				/* the offers go out; the answer to the asker is printed below */
+				struct hctx out = h;
+				out.replies = xcalloc(h.nreplies + 1, sizeof *out.replies);
+				out.nreplies = 0;
+				for (size_t i = 0; i < h.nreplies; i++)
+					if (h.replies[i].to_kind)
+						out.replies[out.nreplies++] = h.replies[i];
+				if (emit_all(db, &core, &out, 0, prefix) != DB_OK)
+					hr = -1;
+				free(out.replies);
+			}
+			if (hr >= 0 && db_commit(db) == 0) {
+				/* the answer staff would get: printed */
+				for (size_t i = 0; i < h.nreplies; i++)
+					if (!h.replies[i].to_kind) {
+						char *text = tmpl_render(t, h.lang, h.replies[i].key,
+									 (const char *const *)h.replies[i].vars);
+						fprintf(hr == 0 ? stdout : stderr, "%s\n", text);
+						free(text);
+					}
+			} else {
+				db_rollback(db);
+				hr = -1;
+			}
+		}
+		if (hr < 0)
+			fprintf(stderr, "mentorbot: publishing the matching of '%s' failed (database error)\n", slug);
+		rc = hr == 0 ? 0 : 1;
+		hctx_free_replies(&h);
+		free(prefix);
+	}
 	free(slug);
-	buf_free(&out);
 	cli_close(&cfg, t, db);
-	return rc == DB_OK ? 0 : 1;
+	return rc;
 }
 
 int
