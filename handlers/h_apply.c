@@ -671,6 +671,58 @@ out_prog:
 	return rc < 0 ? rc : 0;
 }
 
+/* After a "profile" change: complete every incomplete application of the
+ * sender whose required fields are now all there (answered in the chat or
+ * mail the command came from). */
+int
+h_apply_recheck(struct hctx *h)
+{
+	struct application *v;
+	size_t n;
+	int rc = state_applications(h->db, "incomplete", NULL, &v, &n);
+	for (size_t i = 0; i < n && rc == DB_OK; i++) {
+		if (v[i].person_id != h->person.id)
+			continue;
+		struct programme prog;
+		struct who w;
+		struct form f = {0};
+		if ((rc = state_programme_get(h->db, v[i].programme, &prog)) != DB_OK)
+			break;
+		if ((rc = who_load(h, v[i].person_id, &w)) != DB_OK) {
+			programme_free(&prog);
+			break;
+		}
+		form_fields(&f, v[i].role, prog.questions);
+		if ((rc = form_load(h, v[i].person_id, &f)) == DB_OK) {
+			char *lines, *sent, *hints, *missing;
+			form_render(h, h->lang, &f, &lines, &sent, &hints, &missing);
+			if (!*missing) {
+				int pending;
+				char *next = next_text(h, h->lang, v[i].role);
+				char *summary = profile_summary(h, &f);
+				hctx_reply(h, "apply.complete", "programme", prog.name, "saved", summary, "next", next, NULL);
+				free(summary);
+				free(next);
+				size_t mine = h->nreplies - 1;
+				rc = complete(h, &v[i], &prog, &w, &f, &pending);
+				if (rc == DB_OK && pending) {
+					free(h->replies[mine].key);
+					h->replies[mine].key = xstrdup("apply.pending");
+				}
+			}
+			free(lines);
+			free(sent);
+			free(hints);
+			free(missing);
+		}
+		form_free(&f);
+		who_free(&w);
+		programme_free(&prog);
+	}
+	applications_free(v, n);
+	return rc;
+}
+
 /* ---- staff: pending, approve, reject ---- */
 
 int

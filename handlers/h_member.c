@@ -515,5 +515,5 @@ h_profile_run(struct hctx *h)
 	if ((rc = state_profile_set(h->db, h->person.id, d->name, clear ? NULL : value)) != DB_OK)
 		return rc;
 	hctx_reply(h, "profile_set", "field", field_word(h, d->name), "value", clear ? "" : value, NULL);
-	return 0;
+	return h_apply_recheck(h) < 0 ? DB_ERR : 0;
 }

@@ -144,3 +144,27 @@ def test_policy_approve_pending_approve_reject_in_german():
     # the approved member is active now
     w = ask(bot, anna, "wer bin ich", key="whoami", lang="de")
     ensure("Women in STEM" in w.text and "aktiv" in w.text.lower(), "whoami after approval: %r" % w.text[:800])
+
+
+def test_join_in_xmpp_lists_the_missing_fields_and_profile_completes():
+    import xmpp_lib as X
+    bot = X.start_bot(rooms=[X.room()], extra={"bot": {"reply_limit": "100"}})
+    p = X.Person("chatjoiner")
+    from_bot = lambda x: x["type"] == "chat" and x["from"].split("/")[0] == bot.jid  # noqa: E731
+    p.direct(bot.jid, "join mentoring")
+    m = p.wait(lambda x: from_bot(x) and re.search(r"confirm [a-z2-7]{26}", x["body"]), what="join code")[0]
+    p.direct(bot.jid, re.search(r"confirm [a-z2-7]{26}", m["body"]).group(0))
+    w = p.wait(lambda x: from_bot(x) and "registered" in x["body"], what="welcome")[0]["body"]
+    for label in ("Field of study", "Topics", "Languages", "Goals", "Availability"):
+        ensure(label in w, "the chat welcome does not name the missing %r: %r" % (label, w))
+    # nothing mailed: the person has no mail address yet
+    for c in ("profile field Physics", "profile topics optics", "profile languages English",
+              "profile goals research career", "profile availability Fridays"):
+        p.direct(bot.jid, c)
+    p.wait(lambda x: from_bot(x) and "Fridays" in x["body"], what="last profile answer")
+    done = p.wait(lambda x: from_bot(x) and "application to \"Mentoring\" is complete" in x["body"],
+                  what="application complete")[0]["body"]
+    ensure("find mentor" in done and "optics" in done, "completion in chat: %r" % done)
+    p.direct(bot.jid, "find mentor")
+    p.wait(lambda x: from_bot(x) and ("mentor" in x["body"].lower()), what="find mentor answer")
+    p.close()
