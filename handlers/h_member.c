@@ -18,11 +18,24 @@
 #include "bot/util.h"
 #include "handlers/handlers.h"
 
-/* Version of the consent text in templates/<lang>/ "consent"; bump when that text changes. */
+/* Version of the consent text in templates/<lang>/ "consent" when a programme names none;
+ * each programme records its own (mentorbot programme add … --consent VERSION). */
 #define CONSENT_VERSION "2026-11-1"
 #define TOKEN_TTL_S (3 * 24 * 3600)
 
 /* ---- join ---- */
+
+/* The consent text version of programme slug. Caller frees. */
+static char *
+consent_version(struct hctx *h, const char *slug)
+{
+	struct programme p;
+	char *v = NULL;
+	if (state_programme_get(h->db, slug, &p) == DB_OK && p.consent_version && *p.consent_version)
+		v = xstrdup(p.consent_version);
+	programme_free(&p);
+	return v ? v : xstrdup(CONSENT_VERSION);
+}
 
 /* The welcome, with what comes next (the application form): the first reply,
  * so that it carries h->reply_msgid, under which the form was stored. */
@@ -117,7 +130,9 @@ h_join_run(struct hctx *h)
 		t.expires = now_s() + TOKEN_TTL_S;
 		rc = state_token_add(h->db, hash, &t, h->reply_msgid);
 		if (rc == DB_OK) {
-			char *consent = hctx_text(h, "consent", "version", CONSENT_VERSION, NULL);
+			char *version = consent_version(h, slug);
+			char *consent = hctx_text(h, "consent", "version", version, NULL);
+			free(version);
 			hctx_reply(h, strcmp(h->ep_kind, "mail") == 0 ? "join_confirm" : "join_confirm_chat", "programme",
 				   pname, "token", tok, "address", h->ep_addr,
 				   "consent", consent, "hours", "72", NULL);
@@ -187,8 +202,10 @@ h_confirm_apply(struct hctx *h, const struct token *t)
 			return rc;
 	}
 	char *next = NULL;
-	if ((rc = state_endpoint_add(h->db, pid, t->ep_kind, t->ep_addr, 1)) != DB_OK ||
-	    (rc = state_person_set_consent(h->db, pid, CONSENT_VERSION, now_s())) != DB_OK ||
+	char *version = consent_version(h, programme);
+	rc = state_person_set_consent(h->db, pid, version, now_s());
+	free(version);
+	if (rc != DB_OK || (rc = state_endpoint_add(h->db, pid, t->ep_kind, t->ep_addr, 1)) != DB_OK ||
 	    (rc = state_token_use(h->db, t->id)) != DB_OK ||
 	    (rc = h_apply_join(h, pid, programme, role, &next)) != DB_OK) {
 		free(next);
