@@ -140,7 +140,7 @@ const struct tmpl_key tmpl_required_keys[] = {
 	{"profile.field", "field,value,visible"},
 	{"profile.visible", ""},
 	{"profile.hidden", ""},
-	{"profile_set", "field,value"},
+	{"profile_set", "field,value,note"},
 	{"profile_visibility_set", "field,visible"},
 	{"profile_bad_field", "field,fields"},
 	{"profile_bad_value", "field,value"},

@@ -672,13 +672,14 @@ out_prog:
 }
 
 /* After a "profile" change: complete every incomplete application of the
- * sender whose required fields are now all there (answered in the chat or
- * mail the command came from). */
+ * sender whose required fields are now all there.  *note gets the news for
+ * the profile answer ("" if none); staff are told as usual. */
 int
-h_apply_recheck(struct hctx *h)
+h_apply_recheck(struct hctx *h, char **note)
 {
 	struct application *v;
 	size_t n;
+	struct buf out = BUF_INIT;
 	int rc = state_applications(h->db, "incomplete", NULL, &v, &n);
 	for (size_t i = 0; i < n && rc == DB_OK; i++) {
 		if (v[i].person_id != h->person.id)
@@ -696,19 +697,16 @@ h_apply_recheck(struct hctx *h)
 		if ((rc = form_load(h, v[i].person_id, &f)) == DB_OK) {
 			char *lines, *sent, *hints, *missing;
 			form_render(h, h->lang, &f, &lines, &sent, &hints, &missing);
-			if (!*missing) {
-				int pending;
+			int pending;
+			if (!*missing && (rc = complete(h, &v[i], &prog, &w, &f, &pending)) == DB_OK) {
 				char *next = next_text(h, h->lang, v[i].role);
 				char *summary = profile_summary(h, &f);
-				hctx_reply(h, "apply.complete", "programme", prog.name, "saved", summary, "next", next, NULL);
+				char *t = hctx_text(h, pending ? "apply.pending" : "apply.complete", "programme", prog.name,
+						    "saved", summary, "next", next, NULL);
+				buf_addf(&out, "\n%s", t);
+				free(t);
 				free(summary);
 				free(next);
-				size_t mine = h->nreplies - 1;
-				rc = complete(h, &v[i], &prog, &w, &f, &pending);
-				if (rc == DB_OK && pending) {
-					free(h->replies[mine].key);
-					h->replies[mine].key = xstrdup("apply.pending");
-				}
 			}
 			free(lines);
 			free(sent);
@@ -720,6 +718,8 @@ h_apply_recheck(struct hctx *h)
 		programme_free(&prog);
 	}
 	applications_free(v, n);
+	*note = out.len ? buf_detach(&out) : xstrdup("");
+	buf_free(&out);
 	return rc;
 }
 

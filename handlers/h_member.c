@@ -531,6 +531,11 @@ h_profile_run(struct hctx *h)
 	int clear = strcmp(value, "-") == 0;
 	if ((rc = state_profile_set(h->db, h->person.id, d->name, clear ? NULL : value)) != DB_OK)
 		return rc;
-	hctx_reply(h, "profile_set", "field", field_word(h, d->name), "value", clear ? "" : value, NULL);
-	return h_apply_recheck(h) < 0 ? DB_ERR : 0;
+	char *note = NULL;
+	if ((rc = h_apply_recheck(h, &note)) < 0)
+		return rc;
+	hctx_reply(h, "profile_set", "field", field_word(h, d->name), "value", clear ? "" : value, "note", note, NULL);
+	hctx_reply_last_to_front(h); /* the answer first: it carries h->reply_msgid */
+	free(note);
+	return 0;
 }

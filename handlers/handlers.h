@@ -163,8 +163,9 @@ struct parsed_mail;
  * start (or finish) the application; *next gets the line(s) for join_done
  * (the form when fields are missing).  Caller frees *next. */
 int h_apply_join(struct hctx *h, int64_t person, const char *programme, const char *role, char **next);
-/* After a profile change: complete the sender's applications that now have every field. */
-int h_apply_recheck(struct hctx *h);
+/* After a profile change: complete the sender's applications that now have every field;
+ * *note gets what to add to the answer ("" if nothing).  Caller frees. */
+int h_apply_recheck(struct hctx *h, char **note);
 MB_WEAK int h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text);
 MB_WEAK int h_pending_run(struct hctx *h);
 MB_WEAK int h_approve_check(struct hctx *h);
