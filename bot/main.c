@@ -36,6 +36,7 @@
 #include "handlers/handlers.h"
 #include "cli.h"
 #include "dispatch.h"
+#include "emit.h"
 #include "flood.h"
 #include "mailcmd.h"
 #include "mailin.h"
@@ -501,9 +502,6 @@ cmd_programme(const char *path, int argc, char **argv)
 static int
 cmd_match(const char *path, int argc, char **argv)
 {
-	/* bot/emit.c (not included at the top of this file) */
-	int emit_all(struct db *db, const struct core *core, struct hctx *h, int64_t inbound_id,
-		     const char *msgid_prefix);
 	if (argc != 1 && argc != 2) {
 		usage(stderr);
 		return 2;

@@ -957,6 +957,16 @@ struct graph {
 	unsigned char *any_eligible; /* mentee had an eligible mentor (full or not) */
 };
 
+/* Is mentor id on the mentee's exclude list? */
+static int
+excluded(const struct match_profile *mentee, int64_t id)
+{
+	for (size_t k = 0; k < mentee->n_exclude; k++)
+		if (mentee->exclude[k] == id)
+			return 1;
+	return 0;
+}
+
 static void
 graph_build(const struct match_pool *p, const struct match_profile *mentees, size_t n, struct graph *g)
 {
@@ -982,7 +992,7 @@ graph_build(const struct match_pool *p, const struct match_profile *mentees, siz
 		g->eofs[i] = ne;
 		for (size_t j = 0; j < p->n; j++) {
 			int s = score_fast(p, cs.ids.v, &cs.c[i], &p->m[j]);
-			if (s <= 0)
+			if (s <= 0 || excluded(&mentees[i], p->m[j].id))
 				continue;
 			g->any_eligible[i] = 1;
 			if (colof[j] == UINT32_MAX)

@@ -66,6 +66,10 @@ struct match_profile {
 	size_t n_availability;
 	int capacity; /* mentors: max mentees */
 	int load;     /* mentors: current mentees; free capacity = capacity - load */
+	/* mentees, cohort assignment only: ids of mentors this mentee must not get
+	 * (e.g. one side declined an earlier offer); NULL/0 for none */
+	const int64_t *exclude;
+	size_t n_exclude;
 };
 
 /* Availability slots: bit MATCH_SLOT(day, part) of a uint32_t,
@@ -179,7 +183,8 @@ struct match_assignment {
 /*
  * Optimal assignment of the n mentees (the programme's unmatched ones) to
  * the pool's mentors: each mentee at most once, at most capacity - load
- * mentees a mentor, only eligible pairs with a score above 0.  Maximises the
+ * mentees a mentor, only eligible pairs with a score above 0 (a mentor in
+ * the mentee's exclude list counts as ineligible).  Maximises the
  * total score and, among assignments with that total, the number of
  * mentees placed.  Exact: Hungarian method (successive shortest augmenting
  * paths with dual potentials) over mentor capacities, one Dijkstra a mentee

@@ -6,6 +6,7 @@
  * mentee side as well.
  */
 #include "state/db_internal.h"
+#include "state/mentoring_extra.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -412,6 +413,140 @@ state_mentees_unmatched(struct db *db, const char *programme, struct mentor_row 
 	if (rc != SQLITE_DONE) {
 		mentor_rows_free(*out, *n);
 		*out = NULL;
+		*n = 0;
+		return DB_ERR;
+	}
+	return DB_OK;
+}
+
+/* ---- offers of the whole-cohort matching (state/mentoring_extra.h) ---- */
+
+int
+state_request_offer_get(struct db *db, int64_t id, int *is_offer, int *mentee_ok, int *mentor_ok)
+{
+	static const char sql[] = "SELECT origin = 'match', mentee_ok, mentor_ok FROM request WHERE id = ?";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*is_offer = sqlite3_column_int(st, 0);
+		*mentee_ok = sqlite3_column_int(st, 1);
+		*mentor_ok = sqlite3_column_int(st, 2);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+}
+
+int
+state_offer_add(struct db *db, const char *programme, int64_t mentee, int64_t mentor, int64_t deadline,
+		int64_t *id_out)
+{
+	static const char sql[] = "INSERT INTO request(programme, mentee_id, mentor_id, status, created, deadline,"
+				  " origin, mentee_ok, mentor_ok) VALUES (?, ?, ?, 'open', ?, ?, 'match', 0, 0)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, programme);
+	sqlite3_bind_int64(st, 2, mentee);
+	sqlite3_bind_int64(st, 3, mentor);
+	sqlite3_bind_int64(st, 4, now_s());
+	sqlite3_bind_int64(st, 5, deadline);
+	int rc = db_step_done(db, st);
+	if (rc == DB_OK)
+		*id_out = sqlite3_last_insert_rowid(db->h);
+	return rc == DB_NOTFOUND ? DB_ERR : rc;
+}
+
+int
+state_request_set_msgid(struct db *db, int64_t id, const char *mail_msgid)
+{
+	static const char sql[] = "UPDATE request SET mail_msgid = ? WHERE id = ?";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, mail_msgid);
+	sqlite3_bind_int64(st, 2, id);
+	int rc = db_step_done(db, st);
+	return rc == DB_NOTFOUND ? DB_ERR : rc;
+}
+
+int
+state_offer_agree(struct db *db, int64_t id, int mentee_side)
+{
+	static const char sql_mentee[] = "UPDATE request SET mentee_ok = 1 WHERE id = ? AND status = 'open'";
+	static const char sql_mentor[] = "UPDATE request SET mentor_ok = 1 WHERE id = ? AND status = 'open'";
+	sqlite3_stmt *st = db_stmt(db, mentee_side ? sql_mentee : sql_mentor);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = db_step_done(db, st);
+	if (rc == DB_OK && sqlite3_changes(db->h) == 0)
+		return DB_NOTFOUND;
+	return rc == DB_NOTFOUND ? DB_ERR : rc;
+}
+
+int
+state_request_open_any(struct db *db, int64_t mentee, const char *programme, int64_t *id)
+{
+	static const char sql[] = "SELECT min(id) FROM request WHERE mentee_id = ? AND programme = ? AND status = 'open'";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, mentee);
+	BIND_TEXT(st, 2, programme);
+	int rc = sqlite3_step(st);
+	int found = 0;
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*id = sqlite3_column_int64(st, 0);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return DB_ERR;
+	return found ? DB_OK : DB_NOTFOUND;
+}
+
+int
+state_offers_open_to(struct db *db, int64_t mentor, int *n)
+{
+	static const char sql[] =
+		"SELECT count(*) FROM request WHERE mentor_id = ? AND status = 'open' AND origin = 'match'";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, mentor);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : DB_ERR;
+}
+
+int
+state_request_refused(struct db *db, int64_t mentee, const char *programme, int64_t **mentors, size_t *n)
+{
+	static const char sql[] = "SELECT DISTINCT mentor_id FROM request WHERE mentee_id = ? AND programme = ?"
+				  " AND status IN ('declined', 'expired') ORDER BY mentor_id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	*mentors = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, mentee);
+	BIND_TEXT(st, 2, programme);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*mentors = xrealloc(*mentors, (*n + 1) * sizeof **mentors);
+		(*mentors)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(*mentors);
+		*mentors = NULL;
 		*n = 0;
 		return DB_ERR;
 	}

@@ -21,7 +21,7 @@ static struct match_profile
 person(int64_t id, const char *const *topics, size_t nt, const char *const *langs, size_t nl, const char *field,
        const char *const *avail, size_t na, int capacity, int load)
 {
-	struct match_profile p = {id, topics, nt, langs, nl, field, avail, na, capacity, load};
+	struct match_profile p = {id, topics, nt, langs, nl, field, avail, na, capacity, load, NULL, 0};
 	return p;
 }
 
@@ -501,6 +501,40 @@ test_cohort_beats_greedy_and_prefers_placing_more(void)
 	match_pool_free(pool);
 }
 
+/* A mentor on the mentee's exclude list is never assigned: the next best one is, or none. */
+static void
+test_cohort_respects_excluded_mentors(void)
+{
+	struct match_profile mentors[2] = {
+		person(10, L("rust", "go"), 2, NULL, 0, NULL, NULL, 0, 1, 0),
+		person(11, L("rust"), 1, NULL, 0, NULL, NULL, 0, 1, 0),
+	};
+	struct match_profile mentees[2] = {
+		person(1, L("rust", "go"), 2, NULL, 0, NULL, NULL, 0, 0, 0),
+		person(2, L("go"), 1, NULL, 0, NULL, NULL, 0, 0, 0),
+	};
+	struct match_pool *pool = match_pool_new(NULL, mentors, 2);
+	struct match_assignment a;
+	/* without exclusions: 1 -> 11 (rust), 2 -> 10 (go) beats 1 -> 10 alone */
+	match_cohort(pool, mentees, 2, &a);
+	CHECK(a.n_pairs == 2 && a.pairs[0].mentor_id == 11 && a.pairs[1].mentor_id == 10);
+	match_assignment_free(&a);
+	/* mentee 2 refused mentor 10 earlier: it has nobody else, mentee 1 gets the better mentor */
+	const int64_t no10[] = {10};
+	mentees[1].exclude = no10;
+	mentees[1].n_exclude = 1;
+	match_cohort(pool, mentees, 2, &a);
+	CHECK(a.n_pairs == 1 && a.pairs[0].mentee_id == 1 && a.pairs[0].mentor_id == 10);
+	CHECK(a.n_unmatched == 1 && a.unmatched[0].mentee_id == 2 && a.unmatched[0].reason == MATCH_UNMATCHED_NO_ELIGIBLE);
+	match_assignment_free(&a);
+	/* the greedy baseline honours it too */
+	match_greedy(pool, mentees, 2, &a);
+	for (size_t i = 0; i < a.n_pairs; i++)
+		CHECK(!(a.pairs[i].mentee_id == 2 && a.pairs[i].mentor_id == 10));
+	match_assignment_free(&a);
+	match_pool_free(pool);
+}
+
 int
 main(void)
 {
@@ -513,5 +547,6 @@ main(void)
 	RUN(test_cohort_optimal_against_brute_force);
 	RUN(test_cohort_optimal_against_reference_flow_on_medium_instances);
 	RUN(test_cohort_beats_greedy_and_prefers_placing_more);
+	RUN(test_cohort_respects_excluded_mentors);
 	return t_done();
 }

@@ -16,6 +16,8 @@
 #include "bot/templates.h"
 #include "bot/util.h"
 #include "handlers/handlers.h"
+#include "state/applications.h"
+#include "state/mentoring_extra.h"
 #include "state/state.h"
 #include "t.h"
 
@@ -53,6 +55,21 @@ deliver(const char *from, const char *subject, const char *extra_headers, const 
 	free(key);
 	free(raw);
 	return rc != DB_OK ? -100 : dispatch_mail(db, &core, id, 0);
+}
+
+/* A direct XMPP message from jid. */
+static int
+chat(const char *jid, const char *text)
+{
+	char key[64];
+	snprintf(key, sizeof key, "xmpp:%d.%d", (int)getpid(), ++seq);
+	char *meta = xasprintf("{\"sender\":\"%s\",\"direct_ok\":true}", jid);
+	int64_t id = 0;
+	db_begin(db);
+	int rc = state_inbound_add(db, "xmpp", key, text, strlen(text), 0, 0, meta, &id);
+	db_commit(db);
+	free(meta);
+	return rc != DB_OK ? -100 : dispatch_chat(db, &core, id);
 }
 
 /* Quoted-printable body and headers decoded enough to search in (soft breaks, =XX). */
@@ -487,6 +504,387 @@ cohort_preview_pairs_within_capacity_and_names_the_unmatched(void)
 	buf_free(&none);
 }
 
+/* ---- whole-cohort matching: the staff command, offers both sides accept ---- */
+
+#define STAFF_AUTH "Authentication-Results: mx.example.test; dkim=pass header.d=example.test\r\n"
+
+/* A person with a verified mail address and a role in programme; profile fields as in person(). */
+static int64_t
+member(const char *mail, const char *lang, const char *programme, const char *role, ...)
+{
+	int64_t id;
+	db_begin(db);
+	state_person_create(db, lang, &id);
+	state_endpoint_add(db, id, "mail", mail, 1);
+	if (programme)
+		state_membership_set(db, id, programme, role, "active");
+	va_list ap;
+	va_start(ap, role);
+	const char *f;
+	while ((f = va_arg(ap, const char *)) != NULL) {
+		const char *v = va_arg(ap, const char *);
+		int vis = va_arg(ap, int);
+		state_profile_set(db, id, f, v);
+		state_profile_set_visible(db, id, f, vis);
+	}
+	va_end(ap);
+	db_commit(db);
+	return id;
+}
+
+static int64_t pe1, pe2, pm1, pm2, pm3;
+
+static const char *
+req_status(int64_t id, char *buf, size_t n)
+{
+	struct mrequest r;
+	snprintf(buf, n, "%s", state_request_get(db, id, &r) == DB_OK ? r.status : "(none)");
+	mrequest_free(&r);
+	return buf;
+}
+
+/* The offer mail to rcpt in o: its index, and the offer id from its subject. */
+static int
+offer_mail(const struct out *o, const char *rcpt, int64_t *id)
+{
+	int i = find(o, rcpt, "X-Mentorbot-Reply: match.mail.offer");
+	*id = 0;
+	if (i >= 0) {
+		const char *p = strstr(o->text[i], "Subject:");
+		p = p ? strchr(p, '#') : NULL;
+		*id = p ? atoll(p + 1) : 0;
+	}
+	return i;
+}
+
+static void
+staff_match_previews_then_publishes_offers_to_both_sides(void)
+{
+	struct out o;
+	struct programme p = {0};
+	p.slug = "pub";
+	p.name = "Publish Test";
+	db_begin(db);
+	CHECK(state_programme_put(db, &p) == DB_OK);
+	db_commit(db);
+	int64_t boss = member("boss@example.test", NULL, NULL, NULL, NULL); /* no language of their own: each mail decides */
+	db_begin(db);
+	state_endpoint_add(db, boss, "xmpp", "boss@localhost", 1);
+	db_commit(db);
+	pe1 = member("pe1@example.test", "de", "pub", "mentee", "name", "Erna Eins", 0, "topics", "astronomy", 1, NULL);
+	pe2 = member("pe2@example.test", "en", "pub", "mentee", "name", "Emil Two", 1, "topics", "botany", 1, NULL);
+	pm1 = member("pm1@example.test", "en", "pub", "mentor", "name", "Pia Mentor", 1, "topics", "astronomy", 1,
+		     "company", "HiddenCorp", 0, NULL);
+	db_begin(db);
+	state_endpoint_add(db, pm1, "xmpp", "pm1@localhost", 1);
+	db_commit(db);
+	pm2 = member("pm2@example.test", "de", "pub", "mentor", "name", "Paul Zwei", 1, "topics", "botany", 1, NULL);
+	pm3 = member("pm3@example.test", "en", "pub", "mentor", "name", "Pat Three", 1, "topics", "cooking", 1, NULL);
+
+	/* the preview: pairs with scores, in the asker's language; nothing changes */
+	CHECK(deliver("boss@example.test", "match pub", STAFF_AUTH, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "X-Mentorbot-Reply: match.preview"));
+	const char *t = o.n ? o.text[0] : "";
+	CHECK(strstr(t, "Erna Eins <pe1@example.test> + Pia Mentor <pm1@example.test> (score"));
+	CHECK(strstr(t, "Emil Two <pe2@example.test> + Paul Zwei <pm2@example.test> (score"));
+	CHECK(strstr(t, "2 mentees without a mentor, 3 mentors with 3 free places"));
+	CHECK(strstr(t, "match pub publish"));
+	out_free(&o);
+	int64_t any;
+	CHECK(state_request_open_any(db, pe1, "pub", &any) == DB_NOTFOUND);
+	/* in German */
+	CHECK(deliver("boss@example.test", "zuordnen pub", STAFF_AUTH, "Hallo, bitte eine Vorschau.") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "Vorgeschlagene Paare") && strstr(o.text[0], "zuordnen pub ver"));
+	out_free(&o);
+	/* in chat, from the staff's linked XMPP address */
+	CHECK(chat("boss@localhost", "zuordnen pub") == DISP_DONE);
+	take("xmpp", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "Vorgeschlagene Paare") && strstr(o.text[0], "Erna Eins <pe1@example.test> + Pia Mentor"));
+	out_free(&o);
+	CHECK(chat("pm1@localhost", "match pub") == DISP_DONE); /* staff only */
+	take("xmpp", &o);
+	CHECK(o.n == 1 && !strstr(o.text[0], "Pia Mentor"));
+	out_free(&o);
+	/* not for others; an unknown programme is named with the list; a wrong word is explained */
+	CHECK(deliver("pe2@example.test", "match pub", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "X-Mentorbot-Reply: unknown_command"));
+	out_free(&o);
+	CHECK(deliver("boss@example.test", "match nosuch", STAFF_AUTH, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "match.unknown_programme") && strstr(o.text[0], "pub"));
+	out_free(&o);
+	CHECK(deliver("boss@example.test", "match pub now", STAFF_AUTH, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "match.bad_word") && strstr(o.text[0], "match pub publish"));
+	out_free(&o);
+	/* staff without a DKIM pass is not staff */
+	CHECK(deliver("boss@example.test", "match pub publish", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "unknown_command"));
+	out_free(&o);
+
+	/* publish (German): two offers, a mail to each side */
+	CHECK(deliver("boss@example.test", "zuordnen pub veröffentlichen", STAFF_AUTH, "") == DISP_DONE);
+	take("mail", &o);
+	int is = find(&o, "boss@example.test", "X-Mentorbot-Reply: match.published");
+	CHECK(is >= 0 && strstr(o.text[is], "2 Vorschl"));
+	int64_t a = 0, a2 = 0, b = 0, b2 = 0;
+	int ie1 = offer_mail(&o, "pe1@example.test", &a), im1 = offer_mail(&o, "pm1@example.test", &a2);
+	int ie2 = offer_mail(&o, "pe2@example.test", &b), im2 = offer_mail(&o, "pm2@example.test", &b2);
+	CHECK(ie1 >= 0 && im1 >= 0 && ie2 >= 0 && im2 >= 0 && a > 0 && a == a2 && b > 0 && b == b2 && a != b);
+	CHECK(count_to(&o, "pm3@example.test") == 0);
+	struct out x;
+	take("xmpp", &x); /* Pia is linked: the offer in chat too */
+	CHECK(x.n == 1 && strcmp(x.rcpt[0], "pm1@localhost") == 0 && strstr(x.text[0], "as your mentee (suggestion #") &&
+	      !strstr(x.text[0], "Erna")); /* her name is not visible */
+	out_free(&x);
+	/* each in its reader's language, with the other's visible details only */
+	CHECK(ie1 >= 0 && strstr(o.text[ie1], "Content-Language: de") && strstr(o.text[ie1], "Pia Mentor") &&
+	      !strstr(o.text[ie1], "HiddenCorp") && !strstr(o.text[ie1], "pm1@example.test"));
+	CHECK(im1 >= 0 && strstr(o.text[im1], "as your mentee") && !strstr(o.text[im1], "Erna Eins") &&
+	      strstr(o.text[im1], "astronomy"));
+	struct mrequest r;
+	int is_offer = 0, eok = 1, mok = 1;
+	CHECK(state_request_get(db, a, &r) == DB_OK && r.mentee == pe1 && r.mentor == pm1 &&
+	      strcmp(r.status, "open") == 0 && r.deadline == clock_now + 3 * 86400);
+	CHECK(state_request_offer_get(db, a, &is_offer, &eok, &mok) == DB_OK && is_offer == 1 && eok == 0 && mok == 0);
+	char want[128];
+	snprintf(want, sizeof want, "mb.offer%lld.%lld.mentee@example.test", (long long)a, (long long)r.created);
+	CHECK(ie1 >= 0 && strcmp(o.msgid[ie1], want) == 0);
+	snprintf(want, sizeof want, "mb.offer%lld.%lld.mentor@example.test", (long long)a, (long long)r.created);
+	CHECK(im1 >= 0 && strcmp(o.msgid[im1], want) == 0);
+	mrequest_free(&r);
+	out_free(&o);
+	/* publishing again sends nothing new: both mentees have an open offer (said so) */
+	CHECK(deliver("boss@example.test", "match pub publish", STAFF_AUTH, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "0 suggestions sent") && strstr(o.text[0], "Erna Eins <pe1@example.test>: left out"));
+	out_free(&o);
+	CHECK(deliver("boss@example.test", "match pub", STAFF_AUTH, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "No pair can be formed") && strstr(o.text[0], "open request or suggestion"));
+	out_free(&o);
+	/* the other words for publish */
+	CHECK(deliver("boss@example.test", "zuordnen pub veroeffentlichen", STAFF_AUTH, "") == DISP_DONE);
+	CHECK(deliver("boss@example.test", "Zuordnen Pub Senden", STAFF_AUTH, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 2 && strstr(o.text[0], "match.published") && strstr(o.text[1], "match.published"));
+	out_free(&o);
+}
+
+static void
+an_offer_becomes_a_match_when_both_accept_and_closes_when_one_declines(void)
+{
+	struct out o;
+	char st[32];
+	int64_t a = 0, b = 0;
+	CHECK(state_request_open_any(db, pe1, "pub", &a) == DB_OK && state_request_open_any(db, pe2, "pub", &b) == DB_OK);
+	struct mrequest r;
+	CHECK(state_request_get(db, a, &r) == DB_OK);
+	char *hdr_e1 = xasprintf("In-Reply-To: <mb.offer%lld.%lld.mentee@example.test>\r\n", (long long)a, (long long)r.created);
+	mrequest_free(&r);
+	CHECK(state_request_get(db, b, &r) == DB_OK);
+	char *hdr_m2 = xasprintf("In-Reply-To: <%s>\r\n", r.mail_msgid ? r.mail_msgid : "none");
+	char *hdr_e2 = xasprintf("In-Reply-To: <mb.offer%lld.%lld.mentee@example.test>\r\n", (long long)b, (long long)r.created);
+	mrequest_free(&r);
+	/* somebody else's "yes" to the mentee's offer mail is an ordinary mail */
+	CHECK(deliver("pm3@example.test", "Re: Vorschlag", hdr_e1, "ja") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "unknown_command"));
+	out_free(&o);
+	/* the mentee says "ja" to their offer mail: half of the pair; the mentor is told */
+	CHECK(deliver("pe1@example.test", "Re: Vorgeschlagenes Mentoring-Paar", hdr_e1, "Ja, gerne!\r\n\r\n> Hallo") == DISP_DONE);
+	take("mail", &o);
+	CHECK(find(&o, "pe1@example.test", "X-Mentorbot-Reply: match.offer.agreed") >= 0);
+	int n = find(&o, "pm1@example.test", "mentoring.mail.notice");
+	CHECK(n >= 0 && strstr(o.text[n], "has accepted the suggested pair"));
+	out_free(&o);
+	CHECK(state_match_active(db, pe1, "pub") == DB_NOTFOUND && load_of(pm1) == 0);
+	char *acc_a = xasprintf("accept %lld", (long long)a);
+	CHECK(deliver("pe1@example.test", acc_a, NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "match.offer.already"));
+	out_free(&o);
+	take("xmpp", &o); /* the notice reached Pia's chat as well */
+	CHECK(find(&o, "pm1@localhost", "has accepted the suggested pair") >= 0);
+	out_free(&o);
+	/* the mentor accepts too, in chat: a match, both introduced */
+	CHECK(chat("pm1@localhost", acc_a) == DISP_DONE);
+	take("xmpp", &o);
+	int d = find(&o, "pm1@localhost", "You have both accepted");
+	CHECK(d >= 0 && strstr(o.text[d], "pe1@example.test"));
+	out_free(&o);
+	take("mail", &o);
+	CHECK(find(&o, "pe1@example.test", "mentoring.mail.intro") >= 0 && find(&o, "pm1@example.test", "mentoring.mail.intro") >= 0);
+	out_free(&o);
+	CHECK(state_match_active(db, pe1, "pub") == DB_OK && load_of(pm1) == 1);
+	CHECK(strcmp(req_status(a, st, sizeof st), "accepted") == 0);
+	/* answering again: closed */
+	CHECK(deliver("pm1@example.test", acc_a, NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "mentoring.answer.closed"));
+	out_free(&o);
+	/* the other offer: the mentee says yes by reply, the mentor "nein" by reply with a reason */
+	CHECK(deliver("pe2@example.test", "Re: Suggested mentoring pair", hdr_e2, "yes") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n >= 1 && find(&o, "pe2@example.test", "match.offer.agreed") >= 0);
+	out_free(&o);
+	CHECK(deliver("pm2@example.test", "Re: Vorgeschlagenes Mentoring-Paar", hdr_m2, "Nein, keine Zeit.\r\n") == DISP_DONE);
+	take("mail", &o);
+	CHECK(find(&o, "pm2@example.test", "X-Mentorbot-Reply: match.offer.declined.done") >= 0);
+	n = find(&o, "pe2@example.test", "mentoring.mail.notice");
+	CHECK(n >= 0 && strstr(o.text[n], "has declined the suggested pair") && strstr(o.text[n], "keine Zeit") &&
+	      strstr(o.text[n], "find mentor"));
+	CHECK(find(&o, NULL, "match.mail.offer") < 0 && find(&o, NULL, "mentoring.mail.request") < 0); /* no cascade */
+	out_free(&o);
+	CHECK(strcmp(req_status(b, st, sizeof st), "declined") == 0 && state_match_active(db, pe2, "pub") == DB_NOTFOUND);
+	/* a refused pair is not suggested again */
+	CHECK(deliver("boss@example.test", "match pub", STAFF_AUTH, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "Emil Two <pe2@example.test>: no mentor fits") &&
+	      !strstr(o.text[0], "+ Paul Zwei"));
+	out_free(&o);
+	/* someone else cannot answer it; the mentee cannot revive it */
+	char *acc_b = xasprintf("accept %lld", (long long)b);
+	CHECK(deliver("pm3@example.test", acc_b, NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "mentoring.answer.unknown"));
+	out_free(&o);
+	CHECK(deliver("pe2@example.test", acc_b, NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "mentoring.answer.closed"));
+	out_free(&o);
+	free(acc_a);
+	free(acc_b);
+	free(hdr_e1);
+	free(hdr_e2);
+	free(hdr_m2);
+}
+
+static void
+both_accepting_rechecks_the_mentors_capacity(void)
+{
+	struct out o;
+	char st[32];
+	/* pe2 (botany, free again) and pm2 declined; a new mentee for Pat (cooking) */
+	int64_t pe3 = member("pe3@example.test", "en", "pub", "mentee", "name", "Ida Three", 1, "topics", "cooking", 1, NULL);
+	CHECK(deliver("boss@example.test", "match pub publish", STAFF_AUTH, "") == DISP_DONE);
+	take("mail", &o);
+	int64_t c = 0;
+	CHECK(offer_mail(&o, "pe3@example.test", &c) >= 0 && c > 0);
+	out_free(&o);
+	/* meanwhile Pat's only place is taken elsewhere */
+	int64_t other = member("other@example.test", "en", "mentoring", "mentee", NULL);
+	db_begin(db);
+	CHECK(state_match_add(db, "mentoring", other, pm3, 0, NULL) == DB_OK);
+	db_commit(db);
+	char *acc = xasprintf("accept %lld", (long long)c);
+	CHECK(deliver("pe3@example.test", acc, NULL, "") == DISP_DONE);
+	CHECK(deliver("pm3@example.test", acc, NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(find(&o, "pm3@example.test", "X-Mentorbot-Reply: match.offer.full.mentor") >= 0);
+	int n = find(&o, "pe3@example.test", "match.offer.full");
+	CHECK(n < 0); /* the mentee's notice is a notice mail */
+	n = find(&o, "pe3@example.test", "no free place left any more");
+	CHECK(n >= 0 && strstr(o.text[n], "mentoring.mail.notice"));
+	out_free(&o);
+	CHECK(strcmp(req_status(c, st, sizeof st), "full") == 0 && state_match_active(db, pe3, "pub") == DB_NOTFOUND);
+	CHECK(load_of(pm3) == 1);
+	free(acc);
+}
+
+static void
+an_offer_is_reminded_then_expires_without_cascade(void)
+{
+	struct out o;
+	char st[32];
+	/* earlier tests' jobs out of the way */
+	set_clock(clock_now + 30 * 86400);
+	while (scheduler_run_due(db, &core, sched_kinds, sched_nkinds, clock_now) > 0)
+		set_clock(clock_now + 30 * 86400);
+	take("mail", &o);
+	out_free(&o);
+	int64_t pe4 = member("pe4@example.test", "en", "pub", "mentee", "name", "Dora Four", 1, "topics", "dancing", 1, NULL);
+	member("pm4@example.test", "de", "pub", "mentor", "name", "Dirk Vier", 1, "topics", "dancing", 1, NULL);
+	CHECK(deliver("boss@example.test", "match pub publish", STAFF_AUTH, "") == DISP_DONE);
+	take("mail", &o);
+	int64_t d = 0;
+	CHECK(offer_mail(&o, "pe4@example.test", &d) >= 0 && d > 0);
+	out_free(&o);
+	int64_t t0 = clock_now;
+	char *acc = xasprintf("accept %lld", (long long)d);
+	CHECK(deliver("pe4@example.test", acc, NULL, "") == DISP_DONE);
+	take("mail", &o);
+	out_free(&o);
+	/* half time: only the side that has not answered is reminded, in its language */
+	set_clock(t0 + 3 * 86400 / 2);
+	CHECK(scheduler_run_due(db, &core, sched_kinds, sched_nkinds, clock_now) >= 1);
+	take("mail", &o);
+	int n = find(&o, "pm4@example.test", "mentoring.mail.reminder");
+	CHECK(n >= 0 && strstr(o.text[n], "Erinnerung") && strstr(o.text[n], "Dora Four"));
+	CHECK(count_to(&o, "pe4@example.test") == 0);
+	out_free(&o);
+	/* the deadline: expired, both told, nobody else asked */
+	set_clock(t0 + 3 * 86400);
+	CHECK(scheduler_run_due(db, &core, sched_kinds, sched_nkinds, clock_now) >= 1);
+	take("mail", &o);
+	CHECK(strcmp(req_status(d, st, sizeof st), "expired") == 0);
+	n = find(&o, "pe4@example.test", "mentoring.mail.notice");
+	CHECK(n >= 0 && strstr(o.text[n], "has expired") && strstr(o.text[n], "Dirk Vier"));
+	n = find(&o, "pm4@example.test", "mentoring.mail.notice");
+	CHECK(n >= 0 && strstr(o.text[n], "abgelaufen"));
+	CHECK(find(&o, NULL, "mentoring.mail.request") < 0 && find(&o, NULL, "match.mail.offer") < 0);
+	out_free(&o);
+	int64_t any;
+	CHECK(state_request_open_any(db, pe4, "pub", &any) == DB_NOTFOUND && state_match_active(db, pe4, "pub") == DB_NOTFOUND);
+	/* the mentee's later "accept" finds it closed */
+	CHECK(deliver("pe4@example.test", acc, NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "mentoring.answer.closed"));
+	out_free(&o);
+	free(acc);
+}
+
+/* Staff "ablehnen <id>" of a pending application rejects it (h_reject_run, h_apply.c). */
+static void
+staff_ablehnen_of_a_pending_application_rejects_it(void)
+{
+	struct out o;
+	int64_t pe5 = member("pe5@example.test", "de", NULL, NULL, NULL);
+	struct application a;
+	db_begin(db);
+	CHECK(state_application_open(db, pe5, "pub", "mentee", &a) == DB_OK);
+	CHECK(state_application_set_status(db, a.id, "pending", NULL, NULL) == DB_OK);
+	db_commit(db);
+	int64_t app = a.id;
+	application_free(&a);
+	char *cmd = xasprintf("ablehnen %lld", (long long)app);
+	/* not staff: an unknown request, the application untouched */
+	CHECK(deliver("pe1@example.test", cmd, NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "mentoring.answer.unknown"));
+	out_free(&o);
+	CHECK(state_application_get(db, app, &a) == DB_OK && strcmp(a.status, "pending") == 0);
+	application_free(&a);
+	/* staff: the application is rejected */
+	char *cmd2 = xasprintf("ablehnen %lld Unterlagen fehlen", (long long)app);
+	CHECK(deliver("boss@example.test", cmd2, STAFF_AUTH, "") == DISP_DONE);
+	free(cmd2);
+	take("mail", &o);
+	CHECK(find(&o, "boss@example.test", "X-Mentorbot-Reply: apply.staff.rejected") >= 0);
+	CHECK(find(&o, "pe5@example.test", "Unterlagen fehlen") >= 0); /* the applicant is told, with the reason */
+	out_free(&o);
+	CHECK(state_application_get(db, app, &a) == DB_OK && strcmp(a.status, "rejected") == 0);
+	application_free(&a);
+	/* a staff member's own request is still declined, not taken for an application */
+	int64_t req = 0;
+	CHECK(state_request_open_any(db, pe2, "pub", &req) == DB_NOTFOUND);
+	free(cmd);
+}
+
 int
 main(void)
 {
@@ -498,6 +896,7 @@ main(void)
 	FILE *f = fopen(cfgpath, "w");
 	fprintf(f,
 		"[bot]\ndatabase = %s\nlanguage = en\ntemplates = templates\nreply_limit = 1000\n"
+		"staff = boss@example.test, xmpp:boss@localhost\nauthserv_id = mx.example.test\n"
 		"[imap]\nurl = imap://127.0.0.1:10143/INBOX\nuser = bot@example.test\npassword = pass\n"
 		"[smtp]\nurl = smtp://127.0.0.1:10025\nfrom = MentorBot <bot@example.test>\n",
 		dbpath);
@@ -521,6 +920,11 @@ main(void)
 	RUN(two_mentees_for_the_last_place_make_exactly_one_match);
 	RUN(reminder_at_half_time_then_expiry_cascades_via_the_scheduler);
 	RUN(cohort_preview_pairs_within_capacity_and_names_the_unmatched);
+	RUN(staff_match_previews_then_publishes_offers_to_both_sides);
+	RUN(an_offer_becomes_a_match_when_both_accept_and_closes_when_one_declines);
+	RUN(both_accepting_rechecks_the_mentors_capacity);
+	RUN(an_offer_is_reminded_then_expires_without_cascade);
+	RUN(staff_ablehnen_of_a_pending_application_rejects_it);
 	db_close(db);
 	templates_free(tmpl);
 	config_free(&cfg);
