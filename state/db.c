@@ -119,6 +119,29 @@ static const char *const migrations[] = {
 	"ALTER TABLE request ADD COLUMN origin TEXT NOT NULL DEFAULT 'mentee';"
 	"ALTER TABLE request ADD COLUMN mentee_ok INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE request ADD COLUMN mentor_ok INTEGER NOT NULL DEFAULT 0;",
+	/* 6 -> 7: events, their invitations (one mail per person) and the answers (one per person) */
+	"CREATE TABLE event ("
+	"  id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, sequence INTEGER NOT NULL DEFAULT 0,"
+	"  title TEXT NOT NULL, description TEXT, start INTEGER NOT NULL, end INTEGER NOT NULL,"
+	"  place TEXT, url TEXT, capacity INTEGER NOT NULL DEFAULT 0, guests INTEGER NOT NULL DEFAULT 0,"
+	"  audience TEXT NOT NULL DEFAULT 'all', public INTEGER NOT NULL DEFAULT 0,"
+	"  claim_hours INTEGER NOT NULL DEFAULT 0, remind_hours INTEGER NOT NULL DEFAULT 24,"
+	"  status TEXT NOT NULL DEFAULT 'draft', token TEXT NOT NULL UNIQUE, created_by TEXT,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL, announced INTEGER);"
+	"CREATE INDEX event_status ON event(status, start);"
+	"CREATE TABLE invitation ("
+	"  event_id INTEGER NOT NULL REFERENCES event(id) ON DELETE CASCADE,"
+	"  person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,"
+	"  address TEXT NOT NULL, msgid TEXT, sequence INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,"
+	"  PRIMARY KEY(event_id, person_id));"
+	"CREATE INDEX invitation_msgid ON invitation(msgid);"
+	"CREATE TABLE rsvp ("
+	"  event_id INTEGER NOT NULL REFERENCES event(id) ON DELETE CASCADE,"
+	"  person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,"
+	"  answer TEXT NOT NULL, status TEXT NOT NULL, guests INTEGER NOT NULL DEFAULT 0, comment TEXT,"
+	"  via TEXT NOT NULL, itip_seq INTEGER, queued INTEGER, claim_until INTEGER, attended INTEGER,"
+	"  updated INTEGER NOT NULL, PRIMARY KEY(event_id, person_id));"
+	"CREATE INDEX rsvp_status ON rsvp(event_id, status, queued);",
 };
 
 int

@@ -1,0 +1,468 @@
+/*
+ * cli_event.c - the staff command line for events: "mentorbot event
+ * add|list|show|send|change|cancel", "mentorbot export attendees ID --csv"
+ * and "mentorbot feed" (the public iCalendar feed).
+ *
+ * The commands run the same handler code as "announce" by mail and chat
+ * (handlers/h_event.h) inside one transaction: the staff answer is printed,
+ * everything addressed to members and rooms becomes outbox rows via
+ * emit_all(), which the running daemon sends (paced by not_before).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/cli.h"
+#include "bot/config.h"
+#include "bot/csv.h"
+#include "bot/dispatch.h"
+#include "bot/emit.h"
+#include "bot/ical.h"
+#include "bot/templates.h"
+#include "bot/util.h"
+#include "bot/when.h"
+#include "handlers/h_event.h"
+#include "handlers/handlers.h"
+#include "state/events.h"
+#include "state/state.h"
+
+struct cli_env {
+	struct config cfg;
+	struct templates *tmpl;
+	struct db *db;
+	struct core core;
+	struct hctx h;
+};
+
+static int
+env_open(const char *conf, struct cli_env *e)
+{
+	memset(e, 0, sizeof *e);
+	if (cli_open(conf, &e->cfg, &e->tmpl, &e->db))
+		return 1;
+	cli_core(&e->core, &e->cfg, e->tmpl);
+	e->h.db = e->db;
+	e->h.cfg = &e->cfg;
+	e->h.tmpl = e->tmpl;
+	e->h.transport = "cli";
+	e->h.ep_kind = "cli";
+	e->h.ep_addr = "cli";
+	e->h.staff = 1;
+	e->h.lang = hctx_default_lang(&e->h);
+	e->h.body = "";
+	e->h.argline = "";
+	return 0;
+}
+
+static void
+env_close(struct cli_env *e)
+{
+	hctx_free_replies(&e->h);
+	cli_close(&e->cfg, e->tmpl, e->db);
+}
+
+/* Print the answers meant for the sender (the staff member at the terminal). */
+static void
+print_own(struct cli_env *e, FILE *f)
+{
+	for (size_t i = 0; i < e->h.nreplies; i++) {
+		const struct reply *r = &e->h.replies[i];
+		if (r->to_kind)
+			continue;
+		char *t = tmpl_render(e->tmpl, e->h.lang, r->key, (const char *const *)r->vars);
+		fprintf(f, "%s\n", t);
+		free(t);
+	}
+}
+
+/* Queue the addressed replies and commit.  0, or 1 after printing why. */
+static int
+commit_all(struct cli_env *e)
+{
+	unsigned char rnd[8];
+	random_bytes(rnd, sizeof rnd);
+	char prefix[40];
+	snprintf(prefix, sizeof prefix, "mb.cli%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3],
+	         rnd[4], rnd[5], rnd[6], rnd[7]);
+	/* only what has a recipient: the answers to the terminal are printed, not queued */
+	struct hctx out = e->h;
+	out.replies = xcalloc(e->h.nreplies + 1, sizeof *out.replies);
+	out.nreplies = 0;
+	for (size_t i = 0; i < e->h.nreplies; i++)
+		if (e->h.replies[i].to_kind && e->h.replies[i].to_addr)
+			out.replies[out.nreplies++] = e->h.replies[i];
+	int rc = emit_all(e->db, &e->core, &out, 0, prefix);
+	free(out.replies); /* the replies themselves stay owned by e->h */
+	if (rc != DB_OK || db_commit(e->db) != DB_OK) {
+		db_rollback(e->db);
+		fprintf(stderr, "mentorbot: database error; nothing was changed\n");
+		return 1;
+	}
+	return 0;
+}
+
+/* "--name value" options of the form, as "Field: value" lines. */
+static const struct {
+	const char *opt, *field;
+} form_opts[] = {
+    {"--title", "Title"},       {"--date", "Date"},
+    {"--start", "Start"},       {"--end", "End"},
+    {"--place", "Place"},       {"--url", "Online"},
+    {"--online", "Online"},     {"--capacity", "Capacity"},
+    {"--audience", "Audience"}, {"--description", "Description"},
+    {"--public", "Public"},     {"--guests", "Guests"},
+    {"--claim-hours", "Claim"}, {"--remind-hours", "Remind"},
+};
+
+/* argv[from..] as form text.  NULL (printed) on an unknown option. */
+static char *
+form_from_opts(int argc, char **argv, int from)
+{
+	struct buf b = BUF_INIT;
+	for (int i = from; i < argc; i++) {
+		const char *field = NULL;
+		for (size_t k = 0; k < ARRAY_LEN(form_opts) && !field; k++)
+			if (strcmp(argv[i], form_opts[k].opt) == 0)
+				field = form_opts[k].field;
+		if (!field || i + 1 >= argc) {
+			fprintf(stderr, "mentorbot event: unknown option or missing value: %s\n", argv[i]);
+			buf_free(&b);
+			return NULL;
+		}
+		/* a value is one line: newlines would start another field */
+		char *v = xstrdup(argv[++i]);
+		for (char *p = v; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+		buf_addf(&b, "%s: %s\n", field, v);
+		free(v);
+	}
+	return buf_detach(&b);
+}
+
+static int
+parse_id(const char *s, int64_t *id)
+{
+	if (!s || hctx_parse_id(s, id) != 0) {
+		fprintf(stderr, "mentorbot event: '%s' is no event number\n", s ? s : "");
+		return 1;
+	}
+	return 0;
+}
+
+static int
+ev_add(struct cli_env *e, int argc, char **argv)
+{
+	char *form = form_from_opts(argc, argv, 1);
+	if (!form)
+		return 2;
+	int64_t id = 0;
+	if (db_begin(e->db) != DB_OK) {
+		free(form);
+		return 1;
+	}
+	int rc = h_event_create(&e->h, NULL, form, "cli", &id);
+	free(form);
+	if (rc != DB_OK || id == 0) {
+		db_rollback(e->db);
+		print_own(e, stderr);
+		return 1;
+	}
+	if (commit_all(e))
+		return 1;
+	printf("event %lld created\n", (long long)id);
+	print_own(e, stdout);
+	return 0;
+}
+
+static int
+ev_list(struct cli_env *e)
+{
+	struct event *v;
+	size_t n;
+	if (state_events(e->db, EVENT_LIST_ALL, now_s(), &v, &n) != DB_OK)
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		struct when_tm a;
+		when_epoch_to_local(v[i].start, &a);
+		struct rsvp_counts c;
+		state_rsvp_counts(e->db, v[i].id, &c);
+		printf("%lld\t%-9s\t%04d-%02d-%02d %02d:%02d\t%s\tgoing %d, waiting %d, maybe %d, declined %d\n",
+		       (long long)v[i].id, v[i].status, a.year, a.mon, a.day, a.hour, a.min, v[i].title, c.going,
+		       c.waiting, c.maybe, c.declined);
+	}
+	events_free(v, n);
+	return 0;
+}
+
+static int
+ev_show(struct cli_env *e, int64_t id)
+{
+	char *t = NULL;
+	int rc = h_event_preview_text(&e->h, id, &t);
+	if (rc == DB_NOTFOUND) {
+		fprintf(stderr, "mentorbot event: no event %lld\n", (long long)id);
+		return 1;
+	}
+	if (rc != DB_OK)
+		return 1;
+	struct rsvp_counts c;
+	struct event ev;
+	state_rsvp_counts(e->db, id, &c);
+	state_event_get(e->db, id, &ev);
+	printf("%s\nuid: %s\nsequence: %d\nanswers: going %d (%d seats), waiting %d, maybe %d, declined %d\n", t,
+	       ev.uid, ev.sequence, c.going, c.seats, c.waiting, c.maybe, c.declined);
+	event_free(&ev);
+	free(t);
+	return 0;
+}
+
+static int
+ev_send(struct cli_env *e, int64_t id)
+{
+	int mails = 0, rooms = 0;
+	if (db_begin(e->db) != DB_OK)
+		return 1;
+	int rc = h_event_send(&e->h, id, &mails, &rooms);
+	if (rc != DB_OK) {
+		db_rollback(e->db);
+		print_own(e, stderr);
+		return 1;
+	}
+	if (commit_all(e))
+		return 1;
+	printf("event %lld announced: %d mails, %d room posts\n", (long long)id, mails, rooms);
+	return 0;
+}
+
+static int
+ev_change(struct cli_env *e, int64_t id, int argc, char **argv)
+{
+	char *form = form_from_opts(argc, argv, 2);
+	if (!form)
+		return 2;
+	if (!*form) {
+		free(form);
+		fprintf(stderr, "mentorbot event change: nothing to change (--place …, --start …)\n");
+		return 2;
+	}
+	if (db_begin(e->db) != DB_OK) {
+		free(form);
+		return 1;
+	}
+	int rc = h_event_change(&e->h, id, form);
+	free(form);
+	if (rc != DB_OK) {
+		db_rollback(e->db);
+		print_own(e, stderr);
+		return 1;
+	}
+	if (commit_all(e))
+		return 1;
+	print_own(e, stdout);
+	return 0;
+}
+
+static int
+ev_cancel(struct cli_env *e, int64_t id)
+{
+	int mails = 0;
+	if (db_begin(e->db) != DB_OK)
+		return 1;
+	int rc = h_event_cancel(&e->h, id, &mails);
+	if (rc != DB_OK) {
+		db_rollback(e->db);
+		print_own(e, stderr);
+		return 1;
+	}
+	if (commit_all(e))
+		return 1;
+	print_own(e, stdout);
+	return 0;
+}
+
+int
+cli_event(const char *conf, int argc, char **argv)
+{
+	if (argc < 1) {
+		fprintf(
+		    stderr,
+		    "usage: mentorbot event -c FILE add --title T --date D --start HH:MM [--end HH:MM] [--place P]\n"
+		    "         [--url U] [--capacity N] [--audience A] [--description D] [--public yes|no]\n"
+		    "         [--guests N] [--claim-hours H] [--remind-hours H]\n"
+		    "       mentorbot event -c FILE list | show ID | send ID | change ID --field value… | cancel ID\n");
+		return 2;
+	}
+	const char *sub = argv[0];
+	int64_t id = 0;
+	int needs_id = strcmp(sub, "show") == 0 || strcmp(sub, "send") == 0 || strcmp(sub, "change") == 0 ||
+	               strcmp(sub, "cancel") == 0;
+	if (!needs_id && strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0) {
+		fprintf(stderr, "mentorbot event: unknown sub-command '%s' (add, list, show, send, change, cancel)\n",
+		        sub);
+		return 2;
+	}
+	if (needs_id && parse_id(argc > 1 ? argv[1] : NULL, &id))
+		return 2;
+	struct cli_env e;
+	if (env_open(conf, &e))
+		return 1;
+	int rc;
+	if (strcmp(sub, "add") == 0)
+		rc = ev_add(&e, argc, argv);
+	else if (strcmp(sub, "list") == 0)
+		rc = ev_list(&e);
+	else if (strcmp(sub, "show") == 0)
+		rc = ev_show(&e, id);
+	else if (strcmp(sub, "send") == 0)
+		rc = ev_send(&e, id);
+	else if (strcmp(sub, "change") == 0)
+		rc = ev_change(&e, id, argc, argv);
+	else
+		rc = ev_cancel(&e, id);
+	env_close(&e);
+	return rc;
+}
+
+/* "--out FILE" among argv, or NULL. */
+static const char *
+out_opt(int argc, char **argv)
+{
+	for (int i = 0; i + 1 < argc; i++)
+		if (strcmp(argv[i], "--out") == 0 || strcmp(argv[i], "-o") == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+int
+cli_export_attendees(const char *conf, int argc, char **argv)
+{
+	int i = 0;
+	if (i < argc && strcmp(argv[i], "attendees") == 0)
+		i++;
+	int64_t id = 0;
+	if (i >= argc || parse_id(argv[i], &id))
+		return 2;
+	const char *out = out_opt(argc, argv);
+	struct cli_env e;
+	if (env_open(conf, &e))
+		return 1;
+	struct event ev;
+	int rc = state_event_get(e.db, id, &ev);
+	if (rc != DB_OK) {
+		if (rc == DB_NOTFOUND)
+			fprintf(stderr, "mentorbot export: no event %lld\n", (long long)id);
+		event_free(&ev);
+		env_close(&e);
+		return 1;
+	}
+	event_free(&ev);
+	struct rsvp *v;
+	size_t n;
+	if (state_rsvps(e.db, id, &v, &n) != DB_OK) {
+		env_close(&e);
+		return 1;
+	}
+	FILE *f = out ? fopen(out, "w") : stdout;
+	if (!f) {
+		perror(out);
+		rsvps_free(v, n);
+		env_close(&e);
+		return 1;
+	}
+	csv_bom(f);
+	static const char *const head[] = {"name",   "address", "answer",   "status",
+	                                   "guests", "comment", "attended", "updated"};
+	csv_row(f, head, ARRAY_LEN(head));
+	rc = 0;
+	for (size_t k = 0; k < n; k++) {
+		char *name = NULL, *addr = NULL;
+		struct invitation inv;
+		if (h_event_person_label(&e.h, v[k].person_id, &name, &addr) != DB_OK) {
+			rc = 1;
+			break;
+		}
+		if (state_invitation_get(e.db, id, v[k].person_id, &inv) == DB_OK) {
+			free(addr);
+			addr = inv.address;
+			inv.address = NULL;
+		}
+		free(inv.address);
+		free(inv.msgid);
+		char g[16], upd[32];
+		snprintf(g, sizeof g, "%d", v[k].guests);
+		struct when_tm a;
+		when_epoch_to_local(v[k].updated, &a);
+		snprintf(upd, sizeof upd, "%04d-%02d-%02d %02d:%02d", a.year, a.mon, a.day, a.hour, a.min);
+		const char *att = v[k].attended < 0 ? "" : v[k].attended ? "1" : "0";
+		const char *row[] = {name, addr, v[k].answer, v[k].status, g, v[k].comment, att, upd};
+		csv_row(f, row, ARRAY_LEN(row));
+		free(name);
+		free(addr);
+	}
+	rsvps_free(v, n);
+	if (out && fclose(f) != 0) {
+		perror(out);
+		rc = 1;
+	} else if (!out) {
+		fflush(stdout);
+	}
+	env_close(&e);
+	return rc;
+}
+
+int
+cli_feed(const char *conf, int argc, char **argv)
+{
+	const char *out = out_opt(argc, argv);
+	struct cli_env e;
+	if (env_open(conf, &e))
+		return 1;
+	struct event *v;
+	size_t n;
+	if (state_events(e.db, EVENT_LIST_FEED, now_s(), &v, &n) != DB_OK) {
+		env_close(&e);
+		return 1;
+	}
+	struct ical_event *ie = xcalloc(n + 1, sizeof *ie);
+	for (size_t i = 0; i < n; i++) {
+		ie[i].uid = v[i].uid;
+		ie[i].sequence = v[i].sequence;
+		ie[i].dtstamp = v[i].updated;
+		ie[i].start = v[i].start;
+		ie[i].end = v[i].end;
+		ie[i].summary = v[i].title;
+		ie[i].location = v[i].place;
+		ie[i].url = v[i].url;
+		ie[i].description = v[i].description;
+		ie[i].cancelled = strcmp(v[i].status, "cancelled") == 0;
+	}
+	char *name = tmpl_render(e.tmpl, e.h.lang, "event.feed.name", NULL);
+	char *cal = NULL;
+	int rc = ical_publish_feed(ie, n, name, &cal);
+	free(name);
+	int status = 0;
+	if (rc != ICAL_OK) {
+		fprintf(stderr, "mentorbot feed: %s\n", ical_strerror(rc));
+		status = 1;
+	} else {
+		FILE *f = out ? fopen(out, "w") : stdout;
+		if (!f) {
+			perror(out);
+			status = 1;
+		} else {
+			fputs(cal, f);
+			if (out && fclose(f) != 0) {
+				perror(out);
+				status = 1;
+			} else if (!out) {
+				fflush(stdout);
+			}
+		}
+	}
+	free(cal);
+	free(ie);
+	events_free(v, n);
+	env_close(&e);
+	return status;
+}
