@@ -22,16 +22,15 @@ void cli_close(struct config *cfg, struct templates *t, struct db *db);
 /* A struct core for a CLI process (no senders to wake): bot address and domain from [smtp] from. */
 void cli_core(struct core *core, const struct config *cfg, const struct templates *t);
 
-#define MB_CLI_WEAK __attribute__((weak))
 /* mentorbot report [PROGRAMME]                           (bot/cli_report.c) */
-MB_CLI_WEAK int cli_report(const char *conf, int argc, char **argv);
+int cli_report(const char *conf, int argc, char **argv);
 /* mentorbot export matches|sessions|attendees ID --csv [--out FILE]   (bot/cli_report.c) */
-MB_CLI_WEAK int cli_export(const char *conf, int argc, char **argv);
+int cli_export(const char *conf, int argc, char **argv);
 /* mentorbot event add|list|show|send|change|cancel …     (bot/cli_event.c) */
-MB_CLI_WEAK int cli_event(const char *conf, int argc, char **argv);
+int cli_event(const char *conf, int argc, char **argv);
 /* mentorbot export attendees ID --csv [--out FILE]   (bot/cli_event.c; cli_export hands it over) */
-MB_CLI_WEAK int cli_export_attendees(const char *conf, int argc, char **argv);
+int cli_export_attendees(const char *conf, int argc, char **argv);
 /* mentorbot feed [--out FILE]                            (bot/cli_event.c) */
-MB_CLI_WEAK int cli_feed(const char *conf, int argc, char **argv);
+int cli_feed(const char *conf, int argc, char **argv);
 
 #endif

@@ -277,8 +277,7 @@ int
 cli_export(const char *conf, int argc, char **argv)
 {
 	/* attendees belong to the events CLI: it gets what follows the word "attendees" */
-	int attendees = argc >= 1 && strcmp(argv[0], "attendees") == 0;
-	if (attendees && cli_export_attendees)
+	if (argc >= 1 && strcmp(argv[0], "attendees") == 0)
 		return cli_export_attendees(conf, argc - 1, argv + 1);
 	struct config cfg;
 	struct templates *t;
@@ -286,11 +285,6 @@ cli_export(const char *conf, int argc, char **argv)
 	if (cli_open(conf, &cfg, &t, &db))
 		return 1;
 	const char *lang = cli_lang(&cfg);
-	if (attendees) {
-		say(stderr, t, lang, "staff.cli.no_events", NULL);
-		cli_close(&cfg, t, db);
-		return 1;
-	}
 	const char *what = NULL, *outfile = NULL, *programme = NULL;
 	int usage = 0;
 	for (int i = 0; i < argc && !usage; i++) {

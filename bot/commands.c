@@ -356,8 +356,6 @@ cmd_lookup(const char *line, const char **rest, const char **lang)
 	const char *best_lang = "en";
 	for (size_t i = 0; i < command_count; i++) {
 		const struct command *c = &command_table[i];
-		if (!c->run)
-			continue; /* not built yet */
 		for (int l = 0; l < 2; l++) {
 			const char *const *al = l ? c->aliases_de : c->aliases_en;
 			for (int k = 0; k < CMD_MAX_ALIASES && al[k]; k++) {
@@ -427,8 +425,6 @@ cmd_suggest(const char *word, const char **alias_out)
 	size_t best_d = 3;
 	for (size_t i = 0; i < command_count; i++) {
 		const struct command *c = &command_table[i];
-		if (!c->run)
-			continue; /* not built yet */
 		for (int l = 0; l < 2; l++) {
 			const char *const *al = l ? c->aliases_de : c->aliases_en;
 			for (int k = 0; k < CMD_MAX_ALIASES && al[k]; k++) {

@@ -390,8 +390,6 @@ command_summary(struct hctx *h)
 	struct buf b = BUF_INIT;
 	for (size_t i = 0; i < command_count; i++) {
 		const struct command *c = &command_table[i];
-		if (!c->run)
-			continue; /* not built yet */
 		if (c->perm == PERM_STAFF && !h->staff)
 			continue;
 		char *key = xasprintf("%s.short", c->help_key);
@@ -524,10 +522,10 @@ handle_parsed(struct mailctx *m, int *result)
 	/* Answers to mails the bot sent: each hook returns 1 when the mail is not one of its own.
 	 * An RSVP (words or a calendar's iTIP REPLY) to an event announcement, from anyone. */
 	int answer_rc = 1;
-	if (!token_reply && h_event_mail_reply)
+	if (!token_reply)
 		answer_rc = h_event_mail_reply(&h, new_text);
 	/* The filled-in application form (the client may quote it: the whole text is read). */
-	if (answer_rc == 1 && !token_reply && h.known && h_apply_mail_reply && (!mc.cmd || mc.from_subject))
+	if (answer_rc == 1 && !token_reply && h.known && (!mc.cmd || mc.from_subject))
 		answer_rc = h_apply_mail_reply(&h, new_text, pm->text ? pm->text : "");
 	/* A plain "ja/yes/nein/no" from the mentor to a mentoring request mail answers it. */
 	if (answer_rc == 1 && !token_reply && h.known && (!mc.cmd || mc.from_subject))

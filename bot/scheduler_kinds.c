@@ -47,10 +47,6 @@ run_job(struct db *db, const struct core *core, const struct job *job, const cha
 	h.ep_kind = "";
 	h.ep_addr = "";
 	h.lang = deflang;
-	if (!fn) {
-		*result = "not built";
-		return 0;
-	}
 	char *first = job_msgid(core, job, 0);
 	h.reply_msgid = first;
 	int rc = fn(&h, job->ref, result);

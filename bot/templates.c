@@ -165,7 +165,7 @@ static const char *
 required_vars(const char *key)
 {
 	for (size_t s = 0; s < tmpl_key_nsets; s++)
-		for (const struct tmpl_key *k = tmpl_key_sets[s]; k && k->key; k++)
+		for (const struct tmpl_key *k = tmpl_key_sets[s]; k->key; k++)
 			if (strcmp(k->key, key) == 0)
 				return k->vars;
 	return NULL;
@@ -177,7 +177,7 @@ check(struct templates *t, const char *dir, struct buf *errors)
 	int nerr = 0;
 	/* every required key in both languages */
 	for (size_t ks = 0; ks < tmpl_key_nsets; ks++)
-	for (const struct tmpl_key *k = tmpl_key_sets[ks]; k && k->key; k++)
+	for (const struct tmpl_key *k = tmpl_key_sets[ks]; k->key; k++)
 		for (size_t l = 0; l < ARRAY_LEN(langs); l++)
 			if (!lookup(set_for(t, langs[l]), k->key)) {
 				buf_addf(errors, "%s/%s: template '%s' is missing\n", dir, langs[l], k->key);

@@ -1314,7 +1314,7 @@ h_decline_run(struct hctx *h)
 	struct mrequest r;
 	int side = -1;
 	/* staff "ablehnen <id>": German for both "decline a request" and "reject an application" */
-	if (h->staff && h_application_is_pending && h_reject_run) {
+	if (h->staff) {
 		int rc = state_request_get(h->db, id, &r);
 		if (rc == DB_OK)
 			side = answer_side(h, &r, &rc);

@@ -59,7 +59,6 @@ const struct tmpl_key tmpl_keys_staff[] = {
     {"staff.cli.report_usage", ""},
     {"staff.cli.export_usage", ""},
     {"staff.cli.unknown_programme", "programme,programmes"},
-    {"staff.cli.no_events", ""},
     {"staff.cli.cannot_write", "file,error"},
     {"staff.cli.written", "file,rows"},
     {NULL, NULL},

@@ -148,13 +148,6 @@ int h_session_mail_reply(struct hctx *h, const char *in_reply_to, const char *re
 int h_session_remind_job(struct hctx *h, int64_t session, const char **result);
 int h_session_prompt_job(struct hctx *h, int64_t session, const char **result);
 
-/*
- * Development note: the handlers below are declared weak while they are
- * being written in parallel; the command table skips an entry whose run
- * function is missing.  Before a release every one of them exists.
- */
-#define MB_WEAK __attribute__((weak))
-
 /* applications (h_apply.c): the fill-in form after "join", approval by staff,
  * staff "programme".  h_apply_mail_reply returns 1 when the mail is no
  * answer to a form mail. */
@@ -166,39 +159,39 @@ int h_apply_join(struct hctx *h, int64_t person, const char *programme, const ch
 /* After a profile change: complete the sender's applications that now have every field;
  * *note gets what to add to the answer ("" if nothing).  Caller frees. */
 int h_apply_recheck(struct hctx *h, char **note);
-MB_WEAK int h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text);
-MB_WEAK int h_pending_run(struct hctx *h);
-MB_WEAK int h_approve_check(struct hctx *h);
-MB_WEAK int h_approve_run(struct hctx *h);
-MB_WEAK int h_reject_run(struct hctx *h);
-MB_WEAK int h_programme_run(struct hctx *h);
+int h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text);
+int h_pending_run(struct hctx *h);
+int h_approve_check(struct hctx *h);
+int h_approve_run(struct hctx *h);
+int h_reject_run(struct hctx *h);
+int h_programme_run(struct hctx *h);
 /* 1 if id is a pending application (staff "ablehnen <id>" then rejects it) */
-MB_WEAK int h_application_is_pending(struct db *db, int64_t id);
-extern const struct tmpl_key tmpl_keys_apply[] MB_WEAK;
+int h_application_is_pending(struct db *db, int64_t id);
+extern const struct tmpl_key tmpl_keys_apply[];
 
 /* staff figures (h_staff.c): stats */
-MB_WEAK int h_stats_run(struct hctx *h);
-extern const struct tmpl_key tmpl_keys_staff[] MB_WEAK;
+int h_stats_run(struct hctx *h);
+extern const struct tmpl_key tmpl_keys_staff[];
 
 /* whole-cohort matching as a staff command (h_mentoring.c): match <programme> [publish] */
-MB_WEAK int h_match_check(struct hctx *h);
-MB_WEAK int h_match_run(struct hctx *h);
-extern const struct tmpl_key tmpl_keys_match[] MB_WEAK;
+int h_match_check(struct hctx *h);
+int h_match_run(struct hctx *h);
+extern const struct tmpl_key tmpl_keys_match[];
 
 /* events and RSVP (h_event.c) */
-MB_WEAK int h_events_run(struct hctx *h);
-MB_WEAK int h_rsvp_check(struct hctx *h);
-MB_WEAK int h_rsvp_run(struct hctx *h);
-MB_WEAK int h_rsvp_yes_run(struct hctx *h);
-MB_WEAK int h_rsvp_no_run(struct hctx *h);
-MB_WEAK int h_rsvp_maybe_run(struct hctx *h);
-MB_WEAK int h_announce_run(struct hctx *h);
-MB_WEAK int h_attendees_run(struct hctx *h);
-MB_WEAK int h_attended_run(struct hctx *h);
+int h_events_run(struct hctx *h);
+int h_rsvp_check(struct hctx *h);
+int h_rsvp_run(struct hctx *h);
+int h_rsvp_yes_run(struct hctx *h);
+int h_rsvp_no_run(struct hctx *h);
+int h_rsvp_maybe_run(struct hctx *h);
+int h_announce_run(struct hctx *h);
+int h_attendees_run(struct hctx *h);
+int h_attended_run(struct hctx *h);
 /* A mail answering an event announcement (text or iTIP REPLY); 1 when it is none. */
-MB_WEAK int h_event_mail_reply(struct hctx *h, const char *new_text);
-MB_WEAK int h_event_remind_job(struct hctx *h, int64_t event, const char **result);
-MB_WEAK int h_event_claim_job(struct hctx *h, int64_t event, const char **result);
-extern const struct tmpl_key tmpl_keys_events[] MB_WEAK;
+int h_event_mail_reply(struct hctx *h, const char *new_text);
+int h_event_remind_job(struct hctx *h, int64_t event, const char **result);
+int h_event_claim_job(struct hctx *h, int64_t event, const char **result);
+extern const struct tmpl_key tmpl_keys_events[];
 
 #endif
