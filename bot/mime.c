@@ -428,6 +428,44 @@ first_address(const char *v, char **addr, char **name)
 	}
 }
 
+/* Append every mailbox address of an address list value (To, Cc), space separated, lower case;
+ * at most 64 in all. */
+static void
+all_addresses(const char *v, struct buf *out)
+{
+	size_t idx = 0, n = strlen(v);
+	struct mailimf_address_list *al = NULL;
+	if (n > HVAL_PARSE_MAX)
+		n = HVAL_PARSE_MAX;
+	if (mailimf_address_list_parse(v, n, &idx, &al) != MAILIMF_NO_ERROR || !al)
+		return;
+	int count = 0;
+	for (const char *p = out->p ? out->p : ""; *p; p++)
+		count += *p == ' ';
+	for (clistiter *it = clist_begin(al->ad_list); it && count < 64; it = clist_next(it)) {
+		struct mailimf_address *a = clist_content(it);
+		clist *mbs = NULL;
+		struct mailimf_mailbox *one = NULL;
+		if (a->ad_type == MAILIMF_ADDRESS_MAILBOX)
+			one = a->ad_data.ad_mailbox;
+		else if (a->ad_data.ad_group->grp_mb_list)
+			mbs = a->ad_data.ad_group->grp_mb_list->mb_list;
+		for (clistiter *g = mbs ? clist_begin(mbs) : NULL; one || g; g = g ? clist_next(g) : NULL) {
+			struct mailimf_mailbox *mb = one ? one : clist_content(g);
+			char *addr = NULL;
+			take_mailbox(mb, &addr, NULL);
+			if (addr && !strchr(addr, ' ')) {
+				buf_addf(out, "%s%s", out->len ? " " : "", addr);
+				count++;
+			}
+			free(addr);
+			if (one)
+				break;
+		}
+	}
+	mailimf_address_list_free(al);
+}
+
 static char *
 strip_angles(const char *v)
 {
@@ -544,7 +582,7 @@ parse_headers(const char *raw, size_t len, struct parsed_mail *m, struct hdr_sta
 {
 	size_t pos = 0;
 	struct hfield f;
-	struct buf ar = BUF_INIT;
+	struct buf ar = BUF_INIT, rcpts = BUF_INIT;
 	char *from_raw = NULL;
 
 	/* an mbox "From " line is no header */
@@ -563,8 +601,10 @@ parse_headers(const char *raw, size_t len, struct parsed_mail *m, struct hdr_sta
 			v = NULL;
 		} else if (hname_is(&f, "Reply-To") && !m->reply_to) {
 			first_address(v, &m->reply_to, NULL);
-		} else if (hname_is(&f, "To") && !m->to_addr) {
-			first_address(v, &m->to_addr, NULL);
+		} else if (hname_is(&f, "To") || hname_is(&f, "Cc")) {
+			if (hname_is(&f, "To") && !m->to_addr)
+				first_address(v, &m->to_addr, NULL);
+			all_addresses(v, &rcpts);
 		} else if (hname_is(&f, "Return-Path") && !m->return_path) {
 			char *t = strip_angles(v);
 			m->return_path = t ? lower_dup(t) : xstrdup("");
@@ -623,6 +663,8 @@ parse_headers(const char *raw, size_t len, struct parsed_mail *m, struct hdr_sta
 	}
 	m->auth_results = ar.len ? buf_detach(&ar) : NULL;
 	buf_free(&ar);
+	m->rcpt_addrs = rcpts.len ? buf_detach(&rcpts) : NULL;
+	buf_free(&rcpts);
 	if (from_raw) {
 		first_address(from_raw, &m->from_addr, &m->from_name);
 		free(from_raw);
@@ -962,6 +1004,7 @@ parsed_mail_free(struct parsed_mail *m)
 	free(m->from_name);
 	free(m->reply_to);
 	free(m->to_addr);
+	free(m->rcpt_addrs);
 	free(m->return_path);
 	free(m->subject);
 	free(m->message_id);

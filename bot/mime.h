@@ -25,6 +25,7 @@ struct parsed_mail {
 	char *from_name;    /* display name of From (decoded), or NULL */
 	char *reply_to;     /* first Reply-To addr-spec, lower-cased, or NULL */
 	char *to_addr;      /* first To addr-spec, lower-cased, or NULL */
+	char *rcpt_addrs;   /* every To and Cc addr-spec, lower-cased, space separated (at most 64), or NULL */
 	char *return_path;  /* Return-Path addr-spec; "" for "<>"; NULL if header absent */
 	char *subject;      /* decoded Subject, "" if absent */
 	char *message_id;   /* Message-ID without <>, or NULL */

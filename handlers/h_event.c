@@ -879,8 +879,15 @@ event_of_mail(struct hctx *h, int *strong, int *rc)
 			id = event_of_msgid(h, t, &person);
 		free(copy);
 	}
-	if (!id)
-		id = event_of_addr(h, pm->to_addr, rc);
+	/* the plus-address in To or Cc (every recipient address, "a b c") */
+	for (const char *a = pm->rcpt_addrs ? pm->rcpt_addrs : pm->to_addr; !id && a && *a && *rc == DB_OK;) {
+		size_t n = strcspn(a, " ");
+		char *one = xstrndup(a, n);
+		id = event_of_addr(h, one, rc);
+		free(one);
+		a += n;
+		a += strspn(a, " ");
+	}
 	if (!id && *rc == DB_OK) {
 		/* "#<id>" only when the mail is no reply to another of the bot's mails */
 		int allow_id = !refers_to_bot(h);

@@ -57,6 +57,20 @@ valid_utf8(const char *s)
 	return ok;
 }
 
+/* Every To and Cc address, groups included; the first To stays to_addr. */
+static void
+test_recipients_to_and_cc(void)
+{
+	static const char raw[] = "From: a@x.test\r\nTo: Bot <Bot@X.test>, c@y.test\r\n"
+				  "Cc: \"Z\" <bot+ev3.abc@x.test>, team: m1@q.test, m2@q.test;\r\n"
+				  "Subject: hi\r\n\r\nbody\r\n";
+	parsed_mail_free(&M);
+	M_rc = mime_parse(raw, sizeof raw - 1, NULL, &M);
+	CHECK(M_rc == 0);
+	CHECK_STR(M.to_addr, "bot@x.test");
+	CHECK_STR(M.rcpt_addrs, "bot@x.test c@y.test bot+ev3.abc@x.test m1@q.test m2@q.test");
+}
+
 static void
 test_gmail_multipart_alternative_prefers_plain(void)
 {
@@ -479,6 +493,7 @@ int
 main(void)
 {
 	RUN(test_gmail_multipart_alternative_prefers_plain);
+	RUN(test_recipients_to_and_cc);
 	RUN(test_utf8_8bit_crlf_and_encoded_from_name);
 	RUN(test_windows1252_quoted_printable);
 	RUN(test_iso8859_1_8bit_and_encoded_name);
