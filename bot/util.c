@@ -328,3 +328,37 @@ sha256_hex(const void *data, size_t len, char out[65])
 	}
 	out[64] = '\0';
 }
+
+char *
+str_one_line(const char *s, size_t max)
+{
+	char *c = xstrdup(s ? s : "");
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	char *t = str_trim(c);
+	size_t n = strlen(t);
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)t[n] & 0xC0) == 0x80)
+			n--;
+	}
+	char *r = xstrndup(t, n);
+	free(c);
+	return r;
+}
+
+const char *
+str_skip_words(const char *s, int n)
+{
+	const char *p = s ? s : "";
+	for (int i = 0; i < n; i++) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+	}
+	while (*p && isspace((unsigned char)*p))
+		p++;
+	return p;
+}

@@ -66,4 +66,10 @@ void random_bytes(void *p, size_t n);
 /* Hex of SHA-256 of data into out[65]. */
 void sha256_hex(const void *data, size_t len, char out[65]);
 
+/* Copy of s on one line (controls become spaces), trimmed, at most max bytes without
+ * cutting a UTF-8 sequence.  Caller frees. */
+char *str_one_line(const char *s, size_t max);
+/* The text after the first n words of s (leading space skipped). */
+const char *str_skip_words(const char *s, int n);
+
 #endif

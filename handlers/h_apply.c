@@ -236,16 +236,6 @@ person_lang(const struct who *w, const char *deflt)
 	return w && w->lang ? w->lang : deflt;
 }
 
-/* The person's verified mail address, or NULL (points into w). */
-static const char *
-who_mail(const struct who *w)
-{
-	for (size_t i = 0; i < w->neps; i++)
-		if (w->eps[i].verified && strcmp(w->eps[i].kind, "mail") == 0)
-			return w->eps[i].addr;
-	return NULL;
-}
-
 /* Tell a person something: by mail if they have a verified address, else in their first chat. */
 static void
 tell(struct hctx *h, const struct who *w, const char *key, const char *programme, const char *next,

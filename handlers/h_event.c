@@ -51,42 +51,6 @@ fmt_id(char out[24], int64_t v)
 	snprintf(out, 24, "%lld", (long long)v);
 }
 
-/* Copy of s on one line (controls → space), trimmed, at most max bytes (not cutting UTF-8). Caller frees. */
-static char *
-one_line(const char *s, size_t max)
-{
-	char *c = xstrdup(s ? s : "");
-	for (char *p = c; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	char *t = str_trim(c);
-	size_t n = strlen(t);
-	if (n > max) {
-		n = max;
-		while (n > 0 && ((unsigned char)t[n] & 0xC0) == 0x80)
-			n--;
-	}
-	char *r = xstrndup(t, n);
-	free(c);
-	return r;
-}
-
-/* The text after the first n words of s. */
-static const char *
-skip_words(const char *s, int n)
-{
-	const char *p = s ? s : "";
-	for (int i = 0; i < n; i++) {
-		while (*p && isspace((unsigned char)*p))
-			p++;
-		while (*p && !isspace((unsigned char)*p))
-			p++;
-	}
-	while (*p && isspace((unsigned char)*p))
-		p++;
-	return p;
-}
-
 const char *
 ev_domain(const struct config *cfg)
 {
@@ -551,7 +515,7 @@ rsvp_apply(struct hctx *h, const struct event *ev, int64_t person, const char *a
 		guests = 0;
 	if (guests > ev->guests)
 		guests = ev->guests;
-	char *cmt = comment && *comment ? one_line(comment, COMMENT_MAX) : NULL;
+	char *cmt = comment && *comment ? str_one_line(comment, COMMENT_MAX) : NULL;
 	char *when = ev_when(h, ev, h->lang);
 	char g[16];
 	snprintf(g, sizeof g, "%d", guests);
@@ -766,7 +730,7 @@ parse_answer(const char *line, int want_answer, int *guests, char **comment)
 	off = (size_t)(p - f);
 	/* folding keeps byte lengths: the comment is the original text from there */
 	if (line && off < strlen(line) && line[off])
-		*comment = one_line(line + off, COMMENT_MAX);
+		*comment = str_one_line(line + off, COMMENT_MAX);
 	free(f);
 	return a;
 }
@@ -1089,7 +1053,7 @@ h_event_mail_reply(struct hctx *h, const char *new_text)
 			goto out;
 		}
 		if (strcmp(c->name, "rsvp") == 0) {
-			const char *r = has_id ? skip_words(rest_cmd, 1) : rest_cmd;
+			const char *r = has_id ? str_skip_words(rest_cmd, 1) : rest_cmd;
 			if (has_id && other != ev.id) {
 				rc = 1;
 				goto out;
@@ -1133,7 +1097,7 @@ h_event_mail_reply(struct hctx *h, const char *new_text)
 	struct buf cb = BUF_INIT;
 	if (comment)
 		buf_adds(&cb, comment);
-	char *more = one_line(after_first_line(new_text), COMMENT_MAX);
+	char *more = str_one_line(after_first_line(new_text), COMMENT_MAX);
 	if (*more)
 		buf_addf(&cb, "%s%s", cb.len ? " " : "", more);
 	free(more);
@@ -1198,12 +1162,12 @@ rsvp_with(struct hctx *h, enum ans fixed)
 	char *comment = NULL;
 	enum ans a = fixed;
 	if (fixed == ANS_NONE)
-		a = parse_answer(skip_words(h->argline, 1), 1, &guests, &comment);
+		a = parse_answer(str_skip_words(h->argline, 1), 1, &guests, &comment);
 	else
-		parse_answer(skip_words(h->argline, 1), 0, &guests, &comment);
+		parse_answer(str_skip_words(h->argline, 1), 0, &guests, &comment);
 	/* chat: the lines after the first are part of the comment */
 	if (h->body && *h->body && !h->pm) {
-		char *more = one_line(h->body, COMMENT_MAX);
+		char *more = str_one_line(h->body, COMMENT_MAX);
 		char *c2 = xasprintf("%s%s%s", comment ? comment : "", comment ? " " : "", more);
 		free(comment);
 		free(more);
@@ -1372,7 +1336,7 @@ form_read(struct form *f, const char *text)
 				for (int k = 0; k < 6 && fields[i].alias[k] && !hit; k++)
 					hit = strcmp(nt, fields[i].alias[k]) == 0;
 				if (hit) {
-					char *val = one_line(colon + 1, DESC_MAX);
+					char *val = str_one_line(colon + 1, DESC_MAX);
 					free(f->v[i]);
 					f->v[i] = val;
 					f->n++;
@@ -1431,7 +1395,7 @@ static void
 set_str(char **dst, const char *v, size_t max)
 {
 	free(*dst);
-	*dst = v && *v && strcmp(v, "-") != 0 ? one_line(v, max) : NULL;
+	*dst = v && *v && strcmp(v, "-") != 0 ? str_one_line(v, max) : NULL;
 }
 
 /*
@@ -1704,7 +1668,7 @@ h_event_create(struct hctx *h, const char *title, const char *form_text, const c
 	struct form f = {0};
 	form_read(&f, form_text);
 	if (title && *title && !f.v[F_TITLE])
-		f.v[F_TITLE] = one_line(title, TITLE_MAX);
+		f.v[F_TITLE] = str_one_line(title, TITLE_MAX);
 	struct event ev = {0};
 	ev.remind_hours = 24;
 	struct buf probs = BUF_INIT;
@@ -1999,7 +1963,7 @@ h_announce_run(struct hctx *h)
 			rc = h_event_cancel(h, id, &m);
 		} else {
 			/* "announce 5 Place: Room 3" (chat) and the Field lines below */
-			char *text = xasprintf("%s\n%s", skip_words(h->argline, 1), h->body ? h->body : "");
+			char *text = xasprintf("%s\n%s", str_skip_words(h->argline, 1), h->body ? h->body : "");
 			rc = h_event_change(h, id, text);
 			free(text);
 		}
@@ -2118,7 +2082,7 @@ h_attended_run(struct hctx *h)
 		event_free(&ev);
 		return rc < 0 ? rc : DB_OK;
 	}
-	const char *rest = skip_words(h->argline, 1);
+	const char *rest = str_skip_words(h->argline, 1);
 	int marked = 0;
 	struct buf unknown = BUF_INIT;
 	if (is_word(h->argv[1], (const char *const[]){"all", "alle", NULL}) && h->argc == 2) {

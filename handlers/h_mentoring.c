@@ -107,16 +107,6 @@ parse_weights(const char *s, struct match_weights *w)
 
 /* ---- people as the handler sees them ---- */
 
-/* A profile value; only a visible one when visible_only. NULL if none. */
-static const char *
-who_value(const struct who *w, const char *field, int visible_only)
-{
-	for (size_t i = 0; i < w->npf; i++)
-		if (strcmp(w->pf[i].field, field) == 0 && w->pf[i].value && *w->pf[i].value)
-			return (!visible_only || w->pf[i].visible) ? w->pf[i].value : NULL;
-	return NULL;
-}
-
 static int
 who_visible(const struct who *w, const char *field)
 {

@@ -47,74 +47,18 @@ h_session_is_id(const char *s)
 	return s && hctx_parse_id(s, &v) == 0;
 }
 
-/* Copy of s on one line (controls → space), trimmed, at most max bytes (not cutting UTF-8). Caller frees. */
-static char *
-one_line(const char *s, size_t max)
-{
-	char *c = xstrdup(s ? s : "");
-	for (char *p = c; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	char *t = str_trim(c);
-	size_t n = strlen(t);
-	if (n > max) {
-		n = max;
-		while (n > 0 && ((unsigned char)t[n] & 0xC0) == 0x80)
-			n--;
-	}
-	char *r = xstrndup(t, n);
-	free(c);
-	return r;
-}
-
-/* The text after the first n words of s. */
-static const char *
-skip_words(const char *s, int n)
-{
-	const char *p = s ? s : "";
-	for (int i = 0; i < n; i++) {
-		while (*p && isspace((unsigned char)*p))
-			p++;
-		while (*p && !isspace((unsigned char)*p))
-			p++;
-	}
-	while (*p && isspace((unsigned char)*p))
-		p++;
-	return p;
-}
-
 /* ---- the two people ---- */
-
-/* The visible name, or NULL. */
-static const char *
-who_visible_name(const struct who *w)
-{
-	for (size_t i = 0; i < w->npf; i++)
-		if (strcmp(w->pf[i].field, "name") == 0 && w->pf[i].visible && w->pf[i].value && *w->pf[i].value)
-			return w->pf[i].value;
-	return NULL;
-}
 
 /* The visible name, or "Person <id>" in lang.  Caller frees. */
 static char *
 who_name(const struct hctx *h, const struct who *w, const char *lang)
 {
-	const char *n = who_visible_name(w);
+	const char *n = who_value(w, "name", 1);
 	if (n)
 		return xstrdup(n);
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)w->p.id);
 	return hctx_text_in(h, lang, "mentoring.anonymous", "id", id, NULL);
-}
-
-/* First verified mail address, or NULL. */
-static const char *
-who_mail(const struct who *w)
-{
-	for (size_t i = 0; i < w->neps; i++)
-		if (w->eps[i].verified && strcmp(w->eps[i].kind, "mail") == 0)
-			return w->eps[i].addr;
-	return NULL;
 }
 
 /*
@@ -272,7 +216,7 @@ session_ical(struct hctx *h, const struct sctx *c, const char *lang, int cancel)
 	for (int k = 0; k < 2; k++)
 		if (who_mail(both[k])) {
 			att[na].addr = who_mail(both[k]);
-			att[na].name = who_visible_name(both[k]);
+			att[na].name = who_value(both[k], "name", 1);
 			na++;
 		}
 	char id[24];
@@ -353,7 +297,7 @@ int
 h_session_check(struct hctx *h)
 {
 	struct when w;
-	int rc = when_parse(skip_words(h->argline, date_word(h)), now_s(), &w);
+	int rc = when_parse(str_skip_words(h->argline, date_word(h)), now_s(), &w);
 	if (rc != WHEN_OK) {
 		reply_when_error(h, rc);
 		return 1;
@@ -428,13 +372,13 @@ h_session_run(struct hctx *h)
 	int rc = pick_match(h, &c.m);
 	if (rc != 0)
 		goto out;
-	const char *text = skip_words(h->argline, date_word(h));
+	const char *text = str_skip_words(h->argline, date_word(h));
 	struct when w;
 	if (when_parse(text, now_s(), &w) != WHEN_OK) {
 		reply_when_error(h, WHEN_ERR_DATE);
 		goto out;
 	}
-	char *place = one_line(text + w.rest, PLACE_MAX);
+	char *place = str_one_line(text + w.rest, PLACE_MAX);
 	if ((rc = who_load(h, c.m.mentee, &c.mentee)) != DB_OK || (rc = who_load(h, c.m.mentor, &c.mentor)) != DB_OK) {
 		free(place);
 		goto out;
@@ -683,7 +627,7 @@ do_done(struct hctx *h, struct sctx *c, const char *arg, int minutes, const char
 	}
 	if (minutes <= 0)
 		minutes = c->s.minutes;
-	char *note = one_line(note_in, NOTE_MAX);
+	char *note = str_one_line(note_in, NOTE_MAX);
 	int rc = state_session_done(h->db, c->s.id, minutes, note);
 	if (rc == DB_NOTFOUND)
 		rc = DB_ERR;
@@ -732,10 +676,10 @@ h_session_done_run(struct hctx *h)
 	int rc = sctx_load(h, h->argv[0], id, &c);
 	if (rc == 0) {
 		int minutes = h->argc > 1 ? minutes_word(h->argv[1]) : 0;
-		const char *note = skip_words(h->argline, minutes > 0 ? 2 : 1);
+		const char *note = str_skip_words(h->argline, minutes > 0 ? 2 : 1);
 		/* "45 Minuten …": the unit word is not part of the note */
 		if (minutes > 0 && h->argc > 2 && (strncasecmp(h->argv[2], "min", 3) == 0))
-			note = skip_words(h->argline, 3);
+			note = str_skip_words(h->argline, 3);
 		rc = do_done(h, &c, h->argv[0], minutes, note);
 	}
 	sctx_free(&c);
@@ -811,9 +755,9 @@ h_session_mail_reply(struct hctx *h, const char *in_reply_to, const char *refere
 			rest = end;
 			while (*rest && !isspace((unsigned char)*rest))
 				rest++; /* "45min" */
-			rest = skip_words(rest, 0);
+			rest = str_skip_words(rest, 0);
 			if (strncasecmp(rest, "min", 3) == 0)
-				rest = skip_words(rest, 1);
+				rest = str_skip_words(rest, 1);
 		} else {
 			rest = line;
 		}

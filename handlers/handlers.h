@@ -124,6 +124,10 @@ struct who {
 /* Load person id into *w (free with who_free).  DB_ERR if the person is gone. */
 int who_load(struct hctx *h, int64_t id, struct who *w);
 void who_free(struct who *w);
+/* A non-empty profile value of w (only a visible one when visible_only), or NULL. */
+const char *who_value(const struct who *w, const char *field, int visible_only);
+/* w's first verified mail address, or NULL. */
+const char *who_mail(const struct who *w);
 /* Move the last queued reply to the front: it will carry h->reply_msgid. */
 void hctx_reply_last_to_front(struct hctx *h);
 /* "12" or "#12" -> 12; 0, or -1 if not a positive number. */

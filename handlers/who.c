@@ -57,3 +57,21 @@ hctx_parse_id(const char *s, int64_t *out)
 	*out = v;
 	return v > 0 ? 0 : -1;
 }
+
+const char *
+who_value(const struct who *w, const char *field, int visible_only)
+{
+	for (size_t i = 0; i < w->npf; i++)
+		if (strcmp(w->pf[i].field, field) == 0 && w->pf[i].value && *w->pf[i].value)
+			return (!visible_only || w->pf[i].visible) ? w->pf[i].value : NULL;
+	return NULL;
+}
+
+const char *
+who_mail(const struct who *w)
+{
+	for (size_t i = 0; i < w->neps; i++)
+		if (w->eps[i].verified && strcmp(w->eps[i].kind, "mail") == 0)
+			return w->eps[i].addr;
+	return NULL;
+}
