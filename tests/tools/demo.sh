@@ -82,8 +82,10 @@ cat > "$D"/mentorbot.ini <<EOF
 database = $D/state.db
 language = en
 templates = $ROOT/templates
-staff = staff@example.test
-reply_limit = 10
+staff = staff@example.test, xmpp:staff@localhost
+authserv_id = demo.mentorbot.localhost
+reply_limit = 50
+announce_rate = 5
 [imap]
 url = imap://127.0.0.1:${IMAP_PORT:-10143}/INBOX
 user = $BOT
@@ -101,6 +103,7 @@ access_token = $MATRIX_TOKEN
 rooms = #mentoring:localhost
 [groups]
 everyone = $GROUP_ROOMS, members:all
+mentoring = $GROUP_ROOMS, members:mentoring
 EOF
 
 "$EXE" run -c "$D"/mentorbot.ini > "$D"/mentorbot.log 2>&1 &
@@ -114,6 +117,7 @@ if ! kill -0 "$BOTPID" 2>/dev/null; then
 fi
 
 export MB_SMTP=127.0.0.1:${SMTP_PORT:-10025} MB_IMAP=127.0.0.1:${IMAP_PORT:-10143} MB_BOT=$BOT
+export MB_AUTHSERV=demo.mentorbot.localhost
 cat <<EOF
 
  mentorbot demo is running (pid $BOTPID)
@@ -131,7 +135,14 @@ cat <<EOF
    tests/tools/send-mail --from bob@example.test --subject hilfe Hallo, was kann der Bot?
    tests/tools/send-mail --from bob@example.test --subject "join mentoring"
    tests/tools/send-mail --from bob@example.test --in-reply-to '<ID from inbox --headers>' ok
-   tests/tools/inbox bob --headers
+   tests/tools/inbox bob --headers        # then reply to the form: --in-reply-to '<ID>' 'Topics: …'
+
+ Staff (staff@example.test; --staff stamps the DKIM pass the demo MTA would add):
+   printf 'Date: 24.12.2026\nStart: 18:00\nEnd: 20:00\nPlace: Aula\nCapacity: 2\nAudience: mentoring\n' |
+       tests/tools/send-mail --staff --from staff@example.test --subject 'announce: Demo evening' -
+   tests/tools/send-mail --staff --from staff@example.test --subject 'announce 1 send'
+   tests/tools/send-mail --staff --from staff@example.test --subject stats
+   $EXE event -c $D/mentorbot.ini list;  $EXE report -c $D/mentorbot.ini
 
  Chat: XMPP room mentoring@muc.localhost on 127.0.0.1:$XMPP_PORT (people alice/bob@localhost,
  password "pass"), Matrix room #mentoring:localhost on http://127.0.0.1:$MATRIX_PORT:
