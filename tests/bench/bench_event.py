@@ -1,0 +1,240 @@
+"""bench_event.py - the events/RSVP figures (issue 5).
+
+Prints `name: value` lines, every comparison measured in the same run against the
+same private Dovecot + OpenSMTPD:
+
+  bench.event.invite_1000_s     a staff mail "announce <id> send" for an event whose
+                                audience has 1,000 members ([bot] announce_rate = 0: no
+                                pacing), submitted to the running bot: seconds until all
+                                1,000 personal invitations (text + text/calendar REQUEST)
+                                are accepted by the MTA
+  bench.event.invite_per_s      1,000 / that
+  bench.mail.bare_smtp_per_s    a plain SMTP client submitting 1,000 mails of the same
+                                size to the same recipients over one connection
+  bench.event.invite_vs_bare    their ratio (target >= 0.8)
+  bench.event.invite_cli_1000_s the same for a second event sent with `mentorbot event send`
+                                (another process: the daemon's outbox notices the queued
+                                rows by polling)
+  bench.event.invite_cli_vs_bare  its rate / the bare rate
+  bench.event.rsvp_per_s        1,000 answers to that event (half text replies quoting
+                                the invitation, half iTIP REPLYs in Exchange, Thunderbird
+                                and Apple shapes) already in the bot's Maildir, bot
+                                started: committed answers (rsvp rows) per second
+  bench.event.rsvp_target       1000
+
+The 1,000 members are written into the database before the bot starts (the same
+rows `join` + confirm makes: person, verified mail endpoint, consent, membership);
+BENCH_EVENT_N changes the count, BENCH_EVENT_RSVP_MIX=text|itip sends only one kind of answer,
+BENCH_EVENT_ITIP_STYLES=exchange,apple,... picks the calendar clients imitated (diagnosis).
+"""
+import os
+import smtplib
+import sqlite3
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import lib  # noqa: E402
+import event_lib as E  # noqa: E402
+
+N = int(os.environ.get("BENCH_EVENT_N", "1000"))
+MIX = os.environ.get("BENCH_EVENT_RSVP_MIX", "mixed")    # or "text" / "itip" (diagnosis)
+
+
+def out(name, value, fmt="%.1f"):
+    print(("%s: " + fmt) % (name, value), flush=True)
+
+
+def db_count(path, sql, args=()):
+    for _ in range(100):
+        try:
+            c = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=5)
+            try:
+                return c.execute(sql, args).fetchone()[0]
+            finally:
+                c.close()
+        except sqlite3.OperationalError:
+            time.sleep(0.01)
+    return 0
+
+
+def wait_until(pred, timeout, step=0.01):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return None
+
+
+def seed_members(bot, addrs, programme="mentoring"):
+    """The rows of N confirmed joins (mentees of `programme`), written in one transaction."""
+    E.cli(bot, "group", "list")          # creates and migrates the database
+    now = int(time.time())
+    c = sqlite3.connect(bot.database, timeout=30)
+    try:
+        with c:
+            for a in addrs:
+                cur = c.execute("INSERT INTO person(lang, name, consent_version, consent_at, created) "
+                                "VALUES ('en', NULL, '2026-11-1', ?, ?)", (now, now))
+                pid = cur.lastrowid
+                c.execute("INSERT INTO endpoint(person_id, kind, address, verified, created) VALUES (?, 'mail', ?, 1, ?)",
+                          (pid, a, now))
+                c.execute("INSERT INTO membership(person_id, programme, role, status, since) "
+                          "VALUES (?, ?, 'mentee', 'active', ?)", (pid, programme, now))
+    finally:
+        c.close()
+
+
+def main():
+    lib.start_servers()
+    lib.begin_test("bench", "bench_event")
+    try:
+        run()
+    finally:
+        for p in lib.end_test():
+            print("# " + p)
+        lib.stop_servers(remove=True)
+
+
+def run():
+    staff = "staff-bench-%s@%s" % (lib.RUN_ID, lib.DOMAIN)
+    bot = E.event_bot([staff], bot_extra={"reply_limit": "100000", "flood_rate": "100000",
+                                          "flood_burst": "100000"}, start=False, name="bench-event")
+    addrs = ["ev%04d-%s@%s" % (i, lib.RUN_ID, lib.DOMAIN) for i in range(N)]
+    seed_members(bot, addrs)
+    seed_members(bot, [staff], programme="alumni")
+    for a in addrs + [staff]:            # every mailbox exists before any measurement
+        lib.write_maildir(a, [])
+    title = "Benchmark-Abend %s" % lib.RUN_ID
+    eid = E.event_add(bot, title, "2026-12-17", "18:00", "20:00", audience="mentoring", place="Aula",
+                      capacity=0)
+    eid2 = E.event_add(bot, "Zweiter Abend %s" % lib.RUN_ID, "2026-12-18", "18:00", "20:00",
+                       audience="mentoring", place="Aula", capacity=0)
+    bot.start()
+    bot.wait_log(r"connected to IMAP server", timeout=30)
+    time.sleep(1.0)
+    pid = bot.proc.pid
+
+    def measure(eid_, trigger, what):
+        """trigger() starts the sending; -> (seconds until N sent, seconds until the first, sent)."""
+        sql = "SELECT count(*) FROM outbox WHERE status = 'sent' AND message_id LIKE ?"
+        like = "%%ev%d.%%" % eid_
+        t0 = time.monotonic()
+        trigger()
+        wait_until(lambda: db_count(bot.database, sql, (like,)) > 0 or None, 120, 0.002)
+        t_first = time.monotonic() - t0
+        done = wait_until(lambda: db_count(bot.database, sql, (like,)) >= N or None, 900, 0.005)
+        t_all = time.monotonic() - t0
+        sent = db_count(bot.database, sql, (like,))
+        if not done:
+            print("# %s: only %d of %d invitations sent after %.0f s" % (what, sent, N, t_all))
+        print("# %s: first invitation accepted by the MTA after %.2f s; first to last %.1f/s" % (
+            what, t_first, (sent - 1) / max(1e-6, t_all - t_first)), flush=True)
+        return t_all, t_first, sent
+
+    def settle(k):
+        """The MTA delivers in the background: let it finish before the next measurement."""
+        wait_until(lambda: all(lib.maildir_count(a) >= k for a in addrs) or None, 300, 0.2)
+
+    # --- invitations, the daemon's path: a staff mail "announce <id> send" -> all N accepted by the MTA
+    def by_mail():
+        lib.send(staff, bot.address, "announce %d send" % eid, "", headers=E.staff_headers())
+    t_inv, _, sent = measure(eid, by_mail, "staff mail 'announce %d send'" % eid)
+    settle(1)
+    out("bench.event.invite_1000_s" if N == 1000 else "bench.event.invite_%d_s" % N, t_inv, "%.2f")
+    inv_rate = sent / t_inv if t_inv else 0.0
+    out("bench.event.invite_per_s", inv_rate)
+    like = "%%ev%d.%%" % eid
+    size = db_count(bot.database, "SELECT avg(length(payload)) FROM outbox WHERE message_id LIKE ?", (like,)) or 3000
+
+    # --- bare SMTP client: N mails of the same size to the same recipients, one connection
+    body = ("x" * 68 + "\r\n") * max(1, int(size) // 70)
+    t0 = time.monotonic()
+    with smtplib.SMTP(lib.HOST, lib.SMTP_PORT, timeout=60) as s:
+        for i, rcpt in enumerate(addrs):
+            data = ("From: bare@%s\r\nTo: %s\r\nSubject: bare %d\r\nMessage-ID: <bare-ev%d.%s@%s>\r\n\r\n%s" %
+                    (lib.DOMAIN, rcpt, i, i, lib.RUN_ID, lib.DOMAIN, body)).encode()
+            s.sendmail("bare@" + lib.DOMAIN, [rcpt], data)
+    bare = N / (time.monotonic() - t0)
+    out("bench.mail.bare_smtp_per_s", bare)
+    out("bench.event.invite_vs_bare", inv_rate / bare if bare else 0.0, "%.2f")
+    settle(2)
+
+    # --- the same from the command line (`mentorbot event send`, a second process)
+    def by_cli():
+        p = subprocess.run([lib.mentorbot_path(), "event", "-c", bot.config_path, "send", str(eid2)], cwd=lib.REPO,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
+        if p.returncode != 0:
+            print("# event send failed (%d): %s %s" % (p.returncode, p.stdout[-300:], p.stderr[-300:]))
+    t_cli, _, sent2 = measure(eid2, by_cli, "`mentorbot event send %d`" % eid2)
+    out("bench.event.invite_cli_1000_s" if N == 1000 else "bench.event.invite_cli_%d_s" % N, t_cli, "%.2f")
+    out("bench.event.invite_cli_vs_bare", (sent2 / t_cli) / bare if bare and t_cli else 0.0, "%.2f")
+    settle(3)
+
+    # --- RSVPs: N answers waiting in the Maildir, bot started: until all are committed
+    first = E.md_wait(addrs[0], lambda m: m.key == "event.invite" and (m.message_id or "").startswith("<ev%d." % eid),
+                      timeout=60, what="invitation")[0]
+    ev = E.parse_ical(first.raw)
+    person_of = dict((a, pid_) for pid_, a in
+                     E.db_query(bot, "SELECT person_id, address FROM endpoint WHERE kind = 'mail'"))
+    dom = bot.address.split("@")[1]
+    bot.stop()
+    raws = []
+    styles = os.environ.get("BENCH_EVENT_ITIP_STYLES", "exchange,thunderbird,apple").split(",")
+    words = ["yes", "ja, ich komme", "nein", "no, sorry", "vielleicht", "maybe"]
+    partstats = ["ACCEPTED", "DECLINED", "TENTATIVE"]
+    for i, a in enumerate(addrs):
+        if MIX == "text" or MIX == "mixed" and i % 2 == 0:
+            inv_id = "<ev%d.%d.0@%s>" % (eid, person_of[a], dom)
+
+            class Inv:   # the parts of the invitation text_reply() needs, without reading 1,000 mailboxes
+                text = first.text
+                subject = first.subject
+                message_id = inv_id
+                references = []
+
+                @staticmethod
+                def header(name, _h={"From": first.header("From"), "Date": first.header("Date"),
+                                     "Reply-To": first.header("Reply-To")}):
+                    return _h.get(name)
+            raws.append(E.text_reply(Inv, a, words[(i // 2) % len(words)], ["gt", "outlook_de", "gmail"][i % 3],
+                                     to=bot.address))
+        else:
+            raws.append(E.itip_reply(styles[(i // 2) % len(styles)], a, bot.address, ev["uid"], ev["sequence"],
+                                     partstats[(i // 2) % 3], summary=title, dtstart=ev["dtstart"],
+                                     dtend=ev["dtend"]))
+    lib.write_maildir(bot.address, raws)
+    rsvp_sql = "SELECT count(*) FROM rsvp WHERE event_id = ?"
+    t0 = time.monotonic()
+    bot.start()
+    done = wait_until(lambda: db_count(bot.database, rsvp_sql, (eid,)) >= N or None, 600, 0.005)
+    t_rsvp = time.monotonic() - t0
+    got = db_count(bot.database, rsvp_sql, (eid,))
+    if not done:
+        print("# only %d of %d answers committed after %.0f s" % (got, N, t_rsvp))
+    by = E.db_query(bot, "SELECT via, answer, count(*) FROM rsvp WHERE event_id = ? GROUP BY via, answer", (eid,))
+    print("# answers by channel: %s" % ", ".join("%s/%s=%d" % r for r in by))
+    out("bench.event.rsvp_per_s", got / t_rsvp if t_rsvp else 0.0)
+    out("bench.event.rsvp_target", 1000, "%d")
+    out("bench.event.rss_kb", rss_peak(bot.proc.pid) if bot.proc else 0, "%d")
+    bot.stop()
+    _ = pid
+
+
+def rss_peak(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    main()
