@@ -25,51 +25,10 @@
 #include "state/events.h"
 #include "state/state.h"
 #include "t.h"
-
-static char dbpath[64], cfgpath[64], clockpath[64];
-static struct config cfg;
-static struct templates *tmpl;
-static struct core core;
-static struct db *db;
-static int seq;
-static int64_t clock_now = 1900000000; /* 2030-03-17 */
+#include "t_bot.h"
 
 #define AUTH "Authentication-Results: mx.example.test; dkim=pass header.d=example.test\r\n"
 #define NMEMBERS 16
-
-static void
-set_clock(int64_t t)
-{
-	clock_now = t;
-	FILE *f = fopen(clockpath, "w");
-	fprintf(f, "%lld\n", (long long)t);
-	fclose(f);
-}
-
-static int
-deliver_raw(const char *raw)
-{
-	int64_t id = 0;
-	char *key = mail_dedupe_key(raw, strlen(raw));
-	db_begin(db);
-	int rc = state_inbound_add(db, "mail", key, raw, strlen(raw), 1, (uint32_t)seq, NULL, &id);
-	db_commit(db);
-	free(key);
-	return rc != DB_OK ? -100 : dispatch_mail(db, &core, id, 0);
-}
-
-/* A plain text mail; to NULL = the bot's address. */
-static int
-deliver(const char *from, const char *to, const char *subject, const char *extra_headers, const char *body)
-{
-	char *raw = xasprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <e%d.%d@example.test>\r\n%s"
-	                      "Content-Type: text/plain; charset=utf-8\r\n\r\n%s",
-	                      from, to ? to : "bot@example.test", subject, (int)getpid(), ++seq,
-	                      extra_headers ? extra_headers : "", body);
-	int rc = deliver_raw(raw);
-	free(raw);
-	return rc;
-}
 
 /* An iTIP REPLY as calendar clients send it (multipart/alternative). */
 static int
@@ -92,155 +51,6 @@ deliver_itip(const char *from, const char *subject, const char *uid, int sequenc
 	free(raw);
 	free(cal);
 	return rc;
-}
-
-static int
-chat(const char *jid, const char *text)
-{
-	char key[64];
-	snprintf(key, sizeof key, "xmpp:%d.%d", (int)getpid(), ++seq);
-	char *meta = xasprintf("{\"sender\":\"%s\",\"direct_ok\":true}", jid);
-	int64_t id = 0;
-	db_begin(db);
-	int rc = state_inbound_add(db, "xmpp", key, text, strlen(text), 0, 0, meta, &id);
-	db_commit(db);
-	free(meta);
-	return rc != DB_OK ? -100 : dispatch_chat(db, &core, id);
-}
-
-static int
-b64v(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-/* The text/calendar part of a composed mail, decoded (base64 or as is), or NULL. */
-static char *
-calendar_of(const char *s)
-{
-	const char *cal = strstr(s, "Content-Type: text/calendar");
-	const char *body = cal ? strstr(cal, "\r\n\r\n") : NULL;
-	if (!body)
-		return NULL;
-	const char *hdr_end = body;
-	int b64 = 0;
-	for (const char *p = cal; p < hdr_end; p++)
-		if (strncasecmp(p, "base64", 6) == 0)
-			b64 = 1;
-	struct buf c = BUF_INIT;
-	body += 4;
-	if (!b64) {
-		const char *e = strstr(body, "\r\n--");
-		buf_add(&c, body, e ? (size_t)(e - body) : strlen(body));
-		return buf_detach(&c);
-	}
-	unsigned acc = 0;
-	int bits = 0;
-	for (const char *p = body; *p && *p != '-' && *p != '='; p++) {
-		int v = b64v(*p);
-		if (v < 0)
-			continue;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf_addc(&c, (char)((acc >> bits) & 0xff));
-		}
-	}
-	return buf_detach(&c);
-}
-
-/* Quoted-printable text decoded (for the text part). */
-static char *
-unqp(const char *s)
-{
-	struct buf b = BUF_INIT;
-	for (const char *p = s; *p; p++) {
-		if (p[0] == '=' && p[1] == '\r' && p[2] == '\n') {
-			p += 2;
-		} else if (p[0] == '=' && p[1] && p[2] && strchr("0123456789ABCDEF", p[1]) &&
-		           strchr("0123456789ABCDEF", p[2])) {
-			char hex[3] = {p[1], p[2], 0};
-			buf_addc(&b, (char)strtol(hex, NULL, 16));
-			p += 2;
-		} else {
-			buf_addc(&b, *p);
-		}
-	}
-	return buf_detach(&b);
-}
-
-#define MAXOUT 64
-struct out {
-	char *rcpt[MAXOUT];
-	char *raw[MAXOUT];
-	char *text[MAXOUT];
-	char *msgid[MAXOUT];
-	int n;
-};
-
-static void
-out_free(struct out *o)
-{
-	for (int i = 0; i < o->n; i++) {
-		free(o->rcpt[i]);
-		free(o->raw[i]);
-		free(o->text[i]);
-		free(o->msgid[i]);
-	}
-	memset(o, 0, sizeof *o);
-}
-
-/* Everything queued for transport due by `until`, marked sent. */
-static void
-take_until(const char *transport, int64_t until, struct out *o)
-{
-	struct outbox_item it[MAXOUT];
-	size_t n;
-	memset(o, 0, sizeof *o);
-	while (state_outbox_due(db, transport, until, it, MAXOUT, &n) == 0 && n) {
-		for (size_t i = 0; i < n; i++) {
-			state_outbox_sent(db, it[i].id);
-			if (o->n < MAXOUT) {
-				o->rcpt[o->n] = xstrdup(it[i].rcpt);
-				o->raw[o->n] = xstrndup(it[i].payload, it[i].len);
-				o->text[o->n] = unqp(o->raw[o->n]);
-				o->msgid[o->n] = xstrdup(it[i].message_id);
-				o->n++;
-			}
-			outbox_item_free(&it[i]);
-		}
-	}
-}
-
-static void
-take(const char *transport, struct out *o)
-{
-	take_until(transport, clock_now + 100000000, o);
-}
-
-static int
-find(const struct out *o, const char *rcpt, const char *needle)
-{
-	for (int i = 0; i < o->n; i++)
-		if ((!rcpt || strcmp(o->rcpt[i], rcpt) == 0) && (!needle || strstr(o->text[i], needle)))
-			return i;
-	return -1;
-}
-
-static int
-count(const struct out *o, const char *needle)
-{
-	int c = 0;
-	for (int i = 0; i < o->n; i++)
-		c += strstr(o->text[i], needle) != NULL;
-	return c;
 }
 
 static int64_t
@@ -294,19 +104,19 @@ staff_announce_by_mail_answers_with_a_preview_or_names_the_bad_fields(void)
 	db_commit(db);
 	struct out o;
 	/* missing date and an invalid capacity: named in one answer */
-	CHECK(deliver("boss@example.test", NULL, "announce: Summer party", AUTH,
+	CHECK(deliver_to("boss@example.test", NULL, "announce: Summer party", AUTH,
 	              "Start: 18:00\nCapacity: many\nAudience: alumni\n") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "X-Mentorbot-Reply: event.form_invalid") &&
 	      strstr(o.text[0], "Date: missing") && strstr(o.text[0], "Capacity: \"many\" is not valid"));
 	out_free(&o);
 	/* without DKIM the sender is no staff: no event */
-	CHECK(deliver("boss@example.test", NULL, "announce: Summer party", NULL, "Date: 10.12.2030\nStart: 18:00\n") ==
+	CHECK(deliver_to("boss@example.test", NULL, "announce: Summer party", NULL, "Date: 10.12.2030\nStart: 18:00\n") ==
 	      DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && !strstr(o.text[0], "event.preview"));
 	out_free(&o);
-	CHECK(deliver("boss@example.test", NULL, "announce: Summer party", AUTH,
+	CHECK(deliver_to("boss@example.test", NULL, "announce: Summer party", AUTH,
 	              "Date: 10.12.2030\nStart: 18:00\nEnd: 20:00\nPlace: Room 1\nCapacity: 30\n"
 	              "Audience: alumni\nGuests: 1\nPublic: yes\nDescription: Drinks and talks\n") == DISP_DONE);
 	take("mail", &o);
@@ -329,7 +139,7 @@ static void
 send_mails_each_member_one_invitation_with_headers_and_a_valid_request(void)
 {
 	struct out o;
-	CHECK(deliver("boss@example.test", NULL, "announce 1 send", AUTH, "") == DISP_DONE);
+	CHECK(deliver_to("boss@example.test", NULL, "announce 1 send", AUTH, "") == DISP_DONE);
 	/* pacing: announce_rate = 5 per second; the first second holds 5 invitations (and the answer) */
 	take_until("mail", clock_now, &o);
 	CHECK(o.n == 6);
@@ -352,7 +162,7 @@ send_mails_each_member_one_invitation_with_headers_and_a_valid_request(void)
 	invitations_free(inv, n);
 	event_free(&ev);
 	/* a second send reaches nobody twice */
-	CHECK(deliver("boss@example.test", NULL, "announce 1 send", AUTH, "") == DISP_DONE);
+	CHECK(deliver_to("boss@example.test", NULL, "announce 1 send", AUTH, "") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.sent") && strstr(o.text[0], "0 invitation mails"));
 	out_free(&o);
@@ -370,11 +180,11 @@ static void
 invitation_headers_and_calendar(void)
 {
 	struct out o;
-	CHECK(deliver("boss@example.test", NULL, "announce: Small talk", AUTH,
+	CHECK(deliver_to("boss@example.test", NULL, "announce: Small talk", AUTH,
 	              "Date: 11.12.2030\nStart: 10:00\nEnd: 11:00\nAudience: alumni\n") == DISP_DONE);
 	take("mail", &o);
 	out_free(&o);
-	CHECK(deliver("boss@example.test", NULL, "announce 2 send", AUTH, "") == DISP_DONE);
+	CHECK(deliver_to("boss@example.test", NULL, "announce 2 send", AUTH, "") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == NMEMBERS + 1);
 	struct event ev;
@@ -430,7 +240,7 @@ text_replies_in_german_and_english_with_guests_comments_and_the_quote_ignored(vo
 {
 	struct out o;
 	char *hdr = xasprintf("In-Reply-To: <%s>\r\n", inv_msgid[2]);
-	CHECK(deliver(maddr[2], NULL, "AW: Summer party", hdr,
+	CHECK(deliver_to(maddr[2], NULL, "AW: Summer party", hdr,
 	              "Ja, ich komme +1\nich bringe Kuchen mit\n\nAm 17.03. schrieb MentorBot:\n> Kommst du? nein\n") ==
 	      DISP_DONE);
 	free(hdr);
@@ -447,14 +257,14 @@ text_replies_in_german_and_english_with_guests_comments_and_the_quote_ignored(vo
 	rsvp_free(&r);
 	/* English, matched by References */
 	hdr = xasprintf("References: <other@example.test> <%s>\r\n", inv_msgid[3]);
-	CHECK(deliver(maddr[3], NULL, "Re: Summer party", hdr, "Yes - looking forward to it!\n\n> no\n") == DISP_DONE);
+	CHECK(deliver_to(maddr[3], NULL, "Re: Summer party", hdr, "Yes - looking forward to it!\n\n> no\n") == DISP_DONE);
 	free(hdr);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.rsvp.yes"));
 	out_free(&o);
 	/* only the plus-address of the Reply-To */
 	char *to = xasprintf("bot+ev1.%s@example.test", token1);
-	CHECK(deliver(maddr[4], to, "Re: Summer party", NULL, "Nein, leider nicht.\n") == DISP_DONE);
+	CHECK(deliver_to(maddr[4], to, "Re: Summer party", NULL, "Nein, leider nicht.\n") == DISP_DONE);
 	free(to);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.rsvp.no"));
@@ -462,56 +272,56 @@ text_replies_in_german_and_english_with_guests_comments_and_the_quote_ignored(vo
 	a = answer_of(1, member[4], &st, NULL);
 	CHECK(a && strcmp(a, "no") == 0 && strcmp(st, "declined") == 0);
 	hdr = xasprintf("In-Reply-To: <%s>\r\n", inv_msgid[5]);
-	CHECK(deliver(maddr[5], NULL, "Re: Summer party", hdr, "vielleicht\n") == DISP_DONE);
+	CHECK(deliver_to(maddr[5], NULL, "Re: Summer party", hdr, "vielleicht\n") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.rsvp.maybe"));
 	out_free(&o);
 	/* the same answer again: unchanged, confirmed once */
-	CHECK(deliver(maddr[5], NULL, "Re: Summer party", hdr, "Vielleicht!\n") == DISP_DONE);
+	CHECK(deliver_to(maddr[5], NULL, "Re: Summer party", hdr, "Vielleicht!\n") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.rsvp.unchanged"));
 	out_free(&o);
 	free(hdr);
 	/* unclear: one question back, nothing recorded */
 	hdr = xasprintf("In-Reply-To: <%s>\r\n", inv_msgid[6]);
-	CHECK(deliver(maddr[6], NULL, "Re: Summer party", hdr, "Hm, what time again?\n") == DISP_DONE);
+	CHECK(deliver_to(maddr[6], NULL, "Re: Summer party", hdr, "Hm, what time again?\n") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.rsvp.ambiguous"));
 	out_free(&o);
-	CHECK(deliver(maddr[6], NULL, "Re: Summer party", hdr, "ja nein\n") == DISP_DONE);
+	CHECK(deliver_to(maddr[6], NULL, "Re: Summer party", hdr, "ja nein\n") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.rsvp.ambiguous"));
 	out_free(&o);
 	CHECK(answer_of(1, member[6], NULL, NULL) == NULL);
 	/* another command in a reply is that command */
-	CHECK(deliver(maddr[6], NULL, "Re: Summer party", hdr, "help\n") == DISP_DONE);
+	CHECK(deliver_to(maddr[6], NULL, "Re: Summer party", hdr, "help\n") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && !strstr(o.text[0], "event.rsvp"));
 	out_free(&o);
 	free(hdr);
 	/* someone the bot does not know */
 	hdr = xasprintf("In-Reply-To: <%s>\r\n", inv_msgid[7]);
-	CHECK(deliver("stranger@example.test", NULL, "Re: Summer party", hdr, "yes\n") == DISP_DONE);
+	CHECK(deliver_to("stranger@example.test", NULL, "Re: Summer party", hdr, "yes\n") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.rsvp.not_invited"));
 	out_free(&o);
 	free(hdr);
 	/* a guest named later on the line, and more guests than allowed are capped */
 	hdr = xasprintf("In-Reply-To: <%s>\r\n", inv_msgid[15]);
-	CHECK(deliver(maddr[15], NULL, "AW: Summer party", hdr, "Zusage für uns beide +1\n") == DISP_DONE);
+	CHECK(deliver_to(maddr[15], NULL, "AW: Summer party", hdr, "Zusage für uns beide +1\n") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.rsvp.yes"));
 	out_free(&o);
 	g = -1;
 	CHECK(answer_of(1, member[15], &st, &g) && g == 1);
-	CHECK(deliver(maddr[15], NULL, "AW: Summer party", hdr, "ja +3\n") == DISP_DONE);
+	CHECK(deliver_to(maddr[15], NULL, "AW: Summer party", hdr, "ja +3\n") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.rsvp.unchanged"));
 	out_free(&o);
 	free(hdr);
 	/* "zusage" as the first line of a reply */
 	hdr = xasprintf("In-Reply-To: <%s>\r\n", inv_msgid[8]);
-	CHECK(deliver(maddr[8], NULL, "AW: Summer party", hdr, "Zusage\n") == DISP_DONE);
+	CHECK(deliver_to(maddr[8], NULL, "AW: Summer party", hdr, "Zusage\n") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.rsvp.yes"));
 	out_free(&o);
@@ -598,12 +408,12 @@ static void
 capacity_ten_with_fifteen_yes_leaves_five_waiting_and_cancellations_promote(void)
 {
 	struct out o;
-	CHECK(deliver("boss@example.test", NULL, "announce: Workshop", AUTH,
+	CHECK(deliver_to("boss@example.test", NULL, "announce: Workshop", AUTH,
 	              "Datum: 12.12.2030\nBeginn: 14:00\nEnde: 16:00\nPlätze: 10\nZielgruppe: alumni\n") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.preview") && strstr(o.text[0], "#3"));
 	out_free(&o);
-	CHECK(deliver("boss@example.test", NULL, "announce 3 send", AUTH, "") == DISP_DONE);
+	CHECK(deliver_to("boss@example.test", NULL, "announce 3 send", AUTH, "") == DISP_DONE);
 	take("mail", &o);
 	out_free(&o);
 	take("xmpp", &o);
@@ -612,7 +422,7 @@ capacity_ten_with_fifteen_yes_leaves_five_waiting_and_cancellations_promote(void
 	take("matrix", &o);
 	out_free(&o);
 	for (int k = 1; k <= 15; k++) {
-		CHECK(deliver(maddr[k], NULL, "zusage 3", NULL, "") == DISP_DONE);
+		CHECK(deliver_to(maddr[k], NULL, "zusage 3", NULL, "") == DISP_DONE);
 		take("mail", &o);
 		CHECK(o.n == 1 && strstr(o.text[0], k <= 10 ? "event.rsvp.yes" : "event.rsvp.waiting"));
 		if (k == 11)
@@ -624,7 +434,7 @@ capacity_ten_with_fifteen_yes_leaves_five_waiting_and_cancellations_promote(void
 	struct rsvp_counts c;
 	CHECK(state_rsvp_counts(db, 3, &c) == DB_OK && c.going == 10 && c.waiting == 5);
 	/* two cancellations: the first two waiting move up and are told */
-	CHECK(deliver(maddr[2], NULL, "absage 3", NULL, "") == DISP_DONE);
+	CHECK(deliver_to(maddr[2], NULL, "absage 3", NULL, "") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 2 && find(&o, maddr[2], "event.rsvp.no") >= 0 && find(&o, maddr[11], "event.promoted") >= 0);
 	out_free(&o);
@@ -642,7 +452,7 @@ capacity_ten_with_fifteen_yes_leaves_five_waiting_and_cancellations_promote(void
 	int pos = 0;
 	CHECK(state_rsvp_position(db, 3, member[15], &pos) == DB_OK && pos == 3);
 	/* the staff list */
-	CHECK(deliver("boss@example.test", NULL, "attendees 3", AUTH, "") == DISP_DONE);
+	CHECK(deliver_to("boss@example.test", NULL, "attendees 3", AUTH, "") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.attendees") && strstr(o.text[0], "Coming: 10 people") &&
 	      strstr(o.text[0], "Waiting list: 3") && strstr(o.text[0], "1. m13@example.test"));
@@ -653,7 +463,7 @@ static void
 change_sends_sequence_plus_one_and_an_old_sequence_is_outdated(void)
 {
 	struct out o;
-	CHECK(deliver("boss@example.test", NULL, "announce 1", AUTH, "Place: Room 2\n") == DISP_DONE);
+	CHECK(deliver_to("boss@example.test", NULL, "announce 1", AUTH, "Place: Room 2\n") == DISP_DONE);
 	take("mail", &o);
 	int staff = find(&o, "boss@example.test", "event.changed");
 	CHECK(staff >= 0 && strstr(o.text[staff], "Room 1") && strstr(o.text[staff], "Room 2"));
@@ -728,21 +538,21 @@ static void
 an_unconfirmed_promotion_lapses_to_the_next_one_waiting(void)
 {
 	struct out o;
-	CHECK(deliver("boss@example.test", NULL, "announce: Dinner", AUTH,
+	CHECK(deliver_to("boss@example.test", NULL, "announce: Dinner", AUTH,
 	              "Date: 13.12.2030\nStart: 19:00\nCapacity: 1\nClaim hours: 2\nAudience: alumni\n") == DISP_DONE);
-	CHECK(deliver("boss@example.test", NULL, "announce 4 send", AUTH, "") == DISP_DONE);
+	CHECK(deliver_to("boss@example.test", NULL, "announce 4 send", AUTH, "") == DISP_DONE);
 	take("mail", &o);
 	out_free(&o);
 	take("xmpp", &o);
 	out_free(&o);
 	take("matrix", &o);
 	out_free(&o);
-	CHECK(deliver(maddr[1], NULL, "attend 4", NULL, "") == DISP_DONE);
-	CHECK(deliver(maddr[3], NULL, "attend 4", NULL, "") == DISP_DONE);
-	CHECK(deliver(maddr[5], NULL, "attend 4", NULL, "") == DISP_DONE);
+	CHECK(deliver_to(maddr[1], NULL, "attend 4", NULL, "") == DISP_DONE);
+	CHECK(deliver_to(maddr[3], NULL, "attend 4", NULL, "") == DISP_DONE);
+	CHECK(deliver_to(maddr[5], NULL, "attend 4", NULL, "") == DISP_DONE);
 	take("mail", &o);
 	out_free(&o);
-	CHECK(deliver(maddr[1], NULL, "regret 4", NULL, "") == DISP_DONE);
+	CHECK(deliver_to(maddr[1], NULL, "regret 4", NULL, "") == DISP_DONE);
 	take("mail", &o);
 	int p = find(&o, maddr[3], "event.promoted");
 	CHECK(p >= 0 && strstr(o.text[p], "Please confirm by"));
@@ -778,7 +588,7 @@ an_unconfirmed_promotion_lapses_to_the_next_one_waiting(void)
 	CHECK(answer_of(4, member[3], &st, NULL) && strcmp(st, "declined") == 0);
 	CHECK(answer_of(4, member[5], &st, NULL) && strcmp(st, "going") == 0);
 	/* m5 confirms in time: the claim is gone */
-	CHECK(deliver(maddr[5], NULL, "attend 4", NULL, "") == DISP_DONE);
+	CHECK(deliver_to(maddr[5], NULL, "attend 4", NULL, "") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.rsvp.yes"));
 	out_free(&o);
@@ -824,9 +634,9 @@ static void
 simultaneous_answers_on_three_connections_never_exceed_the_capacity(void)
 {
 	struct out o;
-	CHECK(deliver("boss@example.test", NULL, "announce: Race", AUTH,
+	CHECK(deliver_to("boss@example.test", NULL, "announce: Race", AUTH,
 	              "Date: 14.12.2030\nStart: 19:00\nCapacity: 10\nAudience: alumni\n") == DISP_DONE);
-	CHECK(deliver("boss@example.test", NULL, "announce 5 send", AUTH, "") == DISP_DONE);
+	CHECK(deliver_to("boss@example.test", NULL, "announce 5 send", AUTH, "") == DISP_DONE);
 	take("mail", &o);
 	out_free(&o);
 	take("xmpp", &o);
@@ -903,7 +713,7 @@ static void
 attended_marks_by_address_or_everyone_going(void)
 {
 	struct out o;
-	CHECK(deliver("boss@example.test", NULL, "attended 3 m3@example.test, nobody@example.test", AUTH, "") ==
+	CHECK(deliver_to("boss@example.test", NULL, "attended 3 m3@example.test, nobody@example.test", AUTH, "") ==
 	      DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "X-Mentorbot-Reply: event.attended") && strstr(o.text[0], "1 people") &&
@@ -914,12 +724,12 @@ attended_marks_by_address_or_everyone_going(void)
 	rsvp_free(&r);
 	CHECK(state_rsvp_get(db, 3, member[4], &r) == DB_OK && r.attended == -1);
 	rsvp_free(&r);
-	CHECK(deliver("boss@example.test", NULL, "anwesend 3 alle", AUTH, "") == DISP_DONE);
+	CHECK(deliver_to("boss@example.test", NULL, "anwesend 3 alle", AUTH, "") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.attended") && strstr(o.text[0], "10 people"));
 	out_free(&o);
 	/* not for members */
-	CHECK(deliver(maddr[3], NULL, "attended 3 all", NULL, "") == DISP_DONE);
+	CHECK(deliver_to(maddr[3], NULL, "attended 3 all", NULL, "") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && !strstr(o.text[0], "event.attended"));
 	out_free(&o);
@@ -929,7 +739,7 @@ static void
 cancel_sends_method_cancel_and_the_feed_publishes_public_events(void)
 {
 	struct out o;
-	CHECK(deliver("boss@example.test", NULL, "announce 1 cancel", AUTH, "") == DISP_DONE);
+	CHECK(deliver_to("boss@example.test", NULL, "announce 1 cancel", AUTH, "") == DISP_DONE);
 	take("mail", &o);
 	CHECK(find(&o, "boss@example.test", "event.cancelled_by_staff") >= 0);
 	int i = find(&o, maddr[3], "X-Mentorbot-Reply: event.cancel");
@@ -948,7 +758,7 @@ cancel_sends_method_cancel_and_the_feed_publishes_public_events(void)
 	take("matrix", &o);
 	out_free(&o);
 	/* answers to a cancelled event are no longer taken */
-	CHECK(deliver(maddr[3], NULL, "attend 1", NULL, "") == DISP_DONE);
+	CHECK(deliver_to(maddr[3], NULL, "attend 1", NULL, "") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.rsvp.closed"));
 	out_free(&o);
@@ -976,32 +786,8 @@ cancel_sends_method_cancel_and_the_feed_publishes_public_events(void)
 int
 main(void)
 {
-	snprintf(dbpath, sizeof dbpath, "/tmp/mb-ev-%d.db", (int)getpid());
-	snprintf(cfgpath, sizeof cfgpath, "/tmp/mb-ev-%d.ini", (int)getpid());
-	snprintf(clockpath, sizeof clockpath, "/tmp/mb-ev-%d.clock", (int)getpid());
-	set_clock(clock_now);
-	setenv("MENTORBOT_TEST_CLOCK", clockpath, 1);
-	FILE *f = fopen(cfgpath, "w");
-	fprintf(f,
-	        "[bot]\ndatabase = %s\nlanguage = en\ntemplates = templates\nreply_limit = 1000\n"
-	        "staff = boss@example.test, xmpp:boss@chat.example.test\nauthserv_id = mx.example.test\nannounce_rate = 5\n"
-	        "[imap]\nurl = imap://127.0.0.1:10143/INBOX\nuser = bot@example.test\npassword = pass\n"
-	        "[smtp]\nurl = smtp://127.0.0.1:10025\nfrom = MentorBot <bot@example.test>\n"
-	        "[groups]\nalumni = xmpp:alumni@muc.example.test, matrix:!room:example.test\n",
-	        dbpath);
-	fclose(f);
-	struct buf err = BUF_INIT;
-	if (config_load(cfgpath, &cfg, &err) || templates_load("templates", &tmpl, &err) || db_open(&db, dbpath)) {
-		printf("FAIL setup: %s\n", err.p ? err.p : "database");
+	if (t_bot_open("ev", "staff = boss@example.test, xmpp:boss@chat.example.test\nauthserv_id = mx.example.test\nannounce_rate = 5\n", "[groups]\nalumni = xmpp:alumni@muc.example.test, matrix:!room:example.test\n"))
 		return 1;
-	}
-	core.cfg = &cfg;
-	core.tmpl = tmpl;
-	core.caps.max_size = 1 << 20;
-	core.caps.max_depth = 20;
-	core.caps.max_parts = 500;
-	core.bot_addr = cfg.smtp.from_addr;
-	core.bot_domain = "example.test";
 	RUN(staff_announce_by_mail_answers_with_a_preview_or_names_the_bad_fields);
 	RUN(send_mails_each_member_one_invitation_with_headers_and_a_valid_request);
 	RUN(invitation_headers_and_calendar);
@@ -1016,15 +802,6 @@ main(void)
 	RUN(staff_announce_in_chat_with_field_lines_then_send_and_german_rsvp);
 	RUN(attended_marks_by_address_or_everyone_going);
 	RUN(cancel_sends_method_cancel_and_the_feed_publishes_public_events);
-	db_close(db);
-	templates_free(tmpl);
-	config_free(&cfg);
-	buf_free(&err);
-	unlink(cfgpath);
-	unlink(clockpath);
-	char *cmd = xasprintf("rm -f %s %s-wal %s-shm", dbpath, dbpath, dbpath);
-	if (system(cmd) != 0)
-		printf("# cleanup failed\n");
-	free(cmd);
+	t_bot_close();
 	return t_done();
 }

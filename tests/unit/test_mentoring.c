@@ -20,135 +20,8 @@
 #include "state/mentoring_extra.h"
 #include "state/state.h"
 #include "t.h"
+#include "t_bot.h"
 
-
-static char dbpath[64], cfgpath[64], clockpath[64];
-static struct config cfg;
-static struct templates *tmpl;
-static struct core core;
-static struct db *db;
-static int seq;
-static int64_t clock_now = 1900000000;
-
-static void
-set_clock(int64_t t)
-{
-	clock_now = t;
-	FILE *f = fopen(clockpath, "w");
-	fprintf(f, "%lld\n", (long long)t);
-	fclose(f);
-}
-
-static int
-deliver(const char *from, const char *subject, const char *extra_headers, const char *body)
-{
-	char msgid[64];
-	snprintf(msgid, sizeof msgid, "m%d.%d@example.test", (int)getpid(), ++seq);
-	char *raw = xasprintf("From: %s\r\nTo: bot@example.test\r\nSubject: %s\r\nMessage-ID: <%s>\r\n%s"
-			      "Content-Type: text/plain; charset=utf-8\r\n\r\n%s",
-			      from, subject, msgid, extra_headers ? extra_headers : "", body);
-	int64_t id = 0;
-	char *key = mail_dedupe_key(raw, strlen(raw));
-	db_begin(db);
-	int rc = state_inbound_add(db, "mail", key, raw, strlen(raw), 1, (uint32_t)seq, NULL, &id);
-	db_commit(db);
-	free(key);
-	free(raw);
-	return rc != DB_OK ? -100 : dispatch_mail(db, &core, id, 0);
-}
-
-/* A direct XMPP message from jid. */
-static int
-chat(const char *jid, const char *text)
-{
-	char key[64];
-	snprintf(key, sizeof key, "xmpp:%d.%d", (int)getpid(), ++seq);
-	char *meta = xasprintf("{\"sender\":\"%s\",\"direct_ok\":true}", jid);
-	int64_t id = 0;
-	db_begin(db);
-	int rc = state_inbound_add(db, "xmpp", key, text, strlen(text), 0, 0, meta, &id);
-	db_commit(db);
-	free(meta);
-	return rc != DB_OK ? -100 : dispatch_chat(db, &core, id);
-}
-
-/* Quoted-printable body and headers decoded enough to search in (soft breaks, =XX). */
-static char *
-qp_plain(const char *s)
-{
-	struct buf b = BUF_INIT;
-	for (const char *p = s; *p; p++) {
-		if (p[0] == '=' && p[1] == '\r' && p[2] == '\n') {
-			p += 2;
-		} else if (p[0] == '=' && p[1] && p[2] && strchr("0123456789ABCDEF", p[1]) && strchr("0123456789ABCDEF", p[2])) {
-			char hex[3] = {p[1], p[2], 0};
-			buf_addc(&b, (char)strtol(hex, NULL, 16));
-			p += 2;
-		} else {
-			buf_addc(&b, *p);
-		}
-	}
-	return buf_detach(&b);
-}
-
-#define MAXOUT 32
-struct out {
-	char *rcpt[MAXOUT];
-	char *text[MAXOUT]; /* decoded payload */
-	char *msgid[MAXOUT];
-	int n;
-};
-
-static void
-out_free(struct out *o)
-{
-	for (int i = 0; i < o->n; i++) {
-		free(o->rcpt[i]);
-		free(o->text[i]);
-		free(o->msgid[i]);
-	}
-	memset(o, 0, sizeof *o);
-}
-
-/* Take every pending outbox row of transport (marking it sent). */
-static void
-take(const char *transport, struct out *o)
-{
-	struct outbox_item it[MAXOUT];
-	size_t n;
-	memset(o, 0, sizeof *o);
-	while (state_outbox_due(db, transport, clock_now + 100000000, it, MAXOUT, &n) == 0 && n) {
-		for (size_t i = 0; i < n; i++) {
-			state_outbox_sent(db, it[i].id);
-			if (o->n < MAXOUT) {
-				o->rcpt[o->n] = xstrdup(it[i].rcpt);
-				o->text[o->n] = qp_plain(it[i].payload);
-				o->msgid[o->n] = xstrdup(it[i].message_id);
-				o->n++;
-			}
-			outbox_item_free(&it[i]);
-		}
-	}
-}
-
-/* The row to rcpt whose text contains needle (NULL needle: any); index or -1. */
-static int
-find(const struct out *o, const char *rcpt, const char *needle)
-{
-	for (int i = 0; i < o->n; i++)
-		if ((!rcpt || strcmp(o->rcpt[i], rcpt) == 0) && (!needle || strstr(o->text[i], needle)))
-			return i;
-	return -1;
-}
-
-static int
-count_to(const struct out *o, const char *rcpt)
-{
-	int c = 0;
-	for (int i = 0; i < o->n; i++)
-		c += strcmp(o->rcpt[i], rcpt) == 0;
-	return c;
-}
 
 /* A person with a verified mail address, a role in "mentoring" and profile fields
  * ("field", "value", visible, ..., NULL). */
@@ -888,31 +761,8 @@ staff_ablehnen_of_a_pending_application_rejects_it(void)
 int
 main(void)
 {
-	snprintf(dbpath, sizeof dbpath, "/tmp/mb-ment-%d.db", (int)getpid());
-	snprintf(cfgpath, sizeof cfgpath, "/tmp/mb-ment-%d.ini", (int)getpid());
-	snprintf(clockpath, sizeof clockpath, "/tmp/mb-ment-%d.clock", (int)getpid());
-	set_clock(clock_now);
-	setenv("MENTORBOT_TEST_CLOCK", clockpath, 1);
-	FILE *f = fopen(cfgpath, "w");
-	fprintf(f,
-		"[bot]\ndatabase = %s\nlanguage = en\ntemplates = templates\nreply_limit = 1000\n"
-		"staff = boss@example.test, xmpp:boss@localhost\nauthserv_id = mx.example.test\n"
-		"[imap]\nurl = imap://127.0.0.1:10143/INBOX\nuser = bot@example.test\npassword = pass\n"
-		"[smtp]\nurl = smtp://127.0.0.1:10025\nfrom = MentorBot <bot@example.test>\n",
-		dbpath);
-	fclose(f);
-	struct buf err = BUF_INIT;
-	if (config_load(cfgpath, &cfg, &err) || templates_load("templates", &tmpl, &err) || db_open(&db, dbpath)) {
-		printf("FAIL setup: %s\n", err.p ? err.p : "database");
+	if (t_bot_open("ment", "staff = boss@example.test, xmpp:boss@localhost\nauthserv_id = mx.example.test\n", NULL))
 		return 1;
-	}
-	core.cfg = &cfg;
-	core.tmpl = tmpl;
-	core.caps.max_size = 1 << 20;
-	core.caps.max_depth = 20;
-	core.caps.max_parts = 500;
-	core.bot_addr = cfg.smtp.from_addr;
-	core.bot_domain = "example.test";
 	RUN(find_mentor_ranks_by_fit_and_shows_only_visible_fields);
 	RUN(request_mails_the_mentor_and_accept_introduces_both_and_withdraws_the_rest);
 	RUN(decline_tells_the_mentee_and_cascades_to_the_next_suggestion);
@@ -925,15 +775,6 @@ main(void)
 	RUN(both_accepting_rechecks_the_mentors_capacity);
 	RUN(an_offer_is_reminded_then_expires_without_cascade);
 	RUN(staff_ablehnen_of_a_pending_application_rejects_it);
-	db_close(db);
-	templates_free(tmpl);
-	config_free(&cfg);
-	buf_free(&err);
-	unlink(cfgpath);
-	unlink(clockpath);
-	char *cmd = xasprintf("rm -f %s %s-wal %s-shm", dbpath, dbpath, dbpath);
-	if (system(cmd) != 0)
-		printf("# cleanup failed\n");
-	free(cmd);
+	t_bot_close();
 	return t_done();
 }

@@ -25,22 +25,9 @@
 #include "state/reports.h"
 #include "state/state.h"
 #include "t.h"
+#include "t_bot.h"
 
-static char dbpath[64], cfgpath[64], clockpath[64];
-static struct config cfg;
-static struct templates *tmpl;
-static struct core core;
-static struct db *db;
-static int seq;
 static const int64_t T0 = 1900000000; /* 2030-03-17 18:46:40 Berlin */
-
-static void
-set_clock(int64_t t)
-{
-	FILE *f = fopen(clockpath, "w");
-	fprintf(f, "%lld\n", (long long)t);
-	fclose(f);
-}
 
 /* Raw SQL on a second connection, for the tables other modules own (applications, events). */
 static void
@@ -54,80 +41,19 @@ sql(const char *s)
 	sqlite3_close(h);
 }
 
-static int
-deliver(const char *from, const char *subject, const char *extra_headers)
-{
-	char msgid[64];
-	snprintf(msgid, sizeof msgid, "r%d.%d@example.test", (int)getpid(), ++seq);
-	char *raw = xasprintf("From: %s\r\nTo: bot@example.test\r\nSubject: %s\r\nMessage-ID: <%s>\r\n%s"
-	                      "Content-Type: text/plain; charset=utf-8\r\n\r\n\r\n",
-	                      from, subject, msgid, extra_headers ? extra_headers : "");
-	int64_t id = 0;
-	char *key = mail_dedupe_key(raw, strlen(raw));
-	db_begin(db);
-	int rc = state_inbound_add(db, "mail", key, raw, strlen(raw), 1, (uint32_t)seq, NULL, &id);
-	db_commit(db);
-	free(key);
-	free(raw);
-	return rc != DB_OK ? -100 : dispatch_mail(db, &core, id, 0);
-}
-
-static int
-chat(const char *jid, const char *text)
-{
-	char key[64];
-	snprintf(key, sizeof key, "xmpp:%d.%d", (int)getpid(), ++seq);
-	char *meta = xasprintf("{\"sender\":\"%s\",\"direct_ok\":true}", jid);
-	int64_t id = 0;
-	db_begin(db);
-	int rc = state_inbound_add(db, "xmpp", key, text, strlen(text), 0, 0, meta, &id);
-	db_commit(db);
-	free(meta);
-	return rc != DB_OK ? -100 : dispatch_chat(db, &core, id);
-}
-
-/* Quoted-printable decoded (soft breaks joined). Caller frees. */
-static char *
-unqp(const char *s)
-{
-	struct buf b = BUF_INIT;
-	for (const char *p = s; *p; p++) {
-		if (p[0] == '=' && p[1] == '\r' && p[2] == '\n') {
-			p += 2;
-		} else if (p[0] == '=' && p[1] && p[2] && strchr("0123456789ABCDEF", p[1]) &&
-		           strchr("0123456789ABCDEF", p[2])) {
-			char hex[3] = {p[1], p[2], 0};
-			buf_addc(&b, (char)strtol(hex, NULL, 16));
-			p += 2;
-		} else {
-			buf_addc(&b, *p);
-		}
-	}
-	return buf_detach(&b);
-}
-
 /* The one queued row of transport (decoded), or NULL when there is not exactly one. Caller frees. */
 static char *
 take_one(const char *transport, char **rcpt)
 {
-	struct outbox_item it[8];
-	size_t n = 0, total = 0;
+	struct out o;
+	take(transport, &o);
 	char *text = NULL;
-	while (state_outbox_due(db, transport, T0 + 100000000, it, 8, &n) == 0 && n) {
-		for (size_t i = 0; i < n; i++) {
-			state_outbox_sent(db, it[i].id);
-			if (total++ == 0) {
-				text = unqp(it[i].payload);
-				if (rcpt)
-					*rcpt = xstrdup(it[i].rcpt);
-			}
-			outbox_item_free(&it[i]);
-		}
+	if (o.n == 1) {
+		text = xstrdup(o.text[0]);
+		if (rcpt)
+			*rcpt = xstrdup(o.rcpt[0]);
 	}
-	if (total != 1) {
-		free(text);
-		return NULL;
-	}
+	out_free(&o);
 	return text;
 }
 
@@ -312,26 +238,26 @@ static const char AUTH[] = "Authentication-Results: mx.example.test; dkim=pass h
 static void
 stats_by_mail_answers_staff_in_english_and_german_and_strangers_get_unknown_command(void)
 {
-	CHECK(deliver("staff@example.test", "stats", AUTH) == DISP_DONE);
+	CHECK(deliver("staff@example.test", "stats", AUTH, "") == DISP_DONE);
 	char *t = take_one("mail", NULL);
 	CHECK(t && strstr(t, "X-Mentorbot-Reply: staff.stats\r\n") && strstr(t, "Figures as of 2030-03-17 18:46"));
 	CHECK(t && strstr(t, "Women in STEM (wistem)") && strstr(t, " 1.6\r\n"));
 	free(t);
-	CHECK(deliver("chefin@example.test", "statistik mentoring", AUTH) == DISP_DONE);
+	CHECK(deliver("chefin@example.test", "statistik mentoring", AUTH, "") == DISP_DONE);
 	t = take_one("mail", NULL);
 	CHECK(t && strstr(t, "X-Mentorbot-Reply: staff.stats\r\n") && strstr(t, "Zahlen mit Stand") &&
 	      strstr(t, "  Bewerbungen") && strstr(t, " 1,6\r\n") && !strstr(t, "wistem"));
 	free(t);
-	CHECK(deliver("staff@example.test", "stats nowhere", AUTH) == DISP_DONE);
+	CHECK(deliver("staff@example.test", "stats nowhere", AUTH, "") == DISP_DONE);
 	t = take_one("mail", NULL);
 	CHECK(t && strstr(t, "staff.stats.unknown_programme") && strstr(t, "\"nowhere\"") && strstr(t, "wistem"));
 	free(t);
 	/* without the DKIM pass of our own MTA the staff address is no proof */
-	CHECK(deliver("staff@example.test", "stats", NULL) == DISP_DONE);
+	CHECK(deliver("staff@example.test", "stats", NULL, "") == DISP_DONE);
 	t = take_one("mail", NULL);
 	CHECK(t && strstr(t, "X-Mentorbot-Reply: unknown_command\r\n") && !strstr(t, "Applications"));
 	free(t);
-	CHECK(deliver("joerg@example.test", "stats", AUTH) == DISP_DONE);
+	CHECK(deliver("joerg@example.test", "stats", AUTH, "") == DISP_DONE);
 	t = take_one("mail", NULL);
 	CHECK(t && strstr(t, "X-Mentorbot-Reply: unknown_command\r\n") && !strstr(t, "Applications"));
 	free(t);
@@ -501,32 +427,9 @@ with_events_the_figures_count_them_and_the_report_lists_events_filling_up(void)
 int
 main(void)
 {
-	snprintf(dbpath, sizeof dbpath, "/tmp/mb-rep-%d.db", (int)getpid());
-	snprintf(cfgpath, sizeof cfgpath, "/tmp/mb-rep-%d.ini", (int)getpid());
-	snprintf(clockpath, sizeof clockpath, "/tmp/mb-rep-%d.clock", (int)getpid());
-	set_clock(T0);
-	setenv("MENTORBOT_TEST_CLOCK", clockpath, 1);
-	FILE *f = fopen(cfgpath, "w");
-	fprintf(f,
-	        "[bot]\ndatabase = %s\nlanguage = en\ntemplates = templates\nreply_limit = 1000\n"
-	        "staff = staff@example.test, chefin@example.test, xmpp:boss@chat.example.test\nauthserv_id = "
-	        "mx.example.test\n"
-	        "[imap]\nurl = imap://127.0.0.1:10143/INBOX\nuser = bot@example.test\npassword = pass\n"
-	        "[smtp]\nurl = smtp://127.0.0.1:10025\nfrom = MentorBot <bot@example.test>\n",
-	        dbpath);
-	fclose(f);
-	struct buf err = BUF_INIT;
-	if (config_load(cfgpath, &cfg, &err) || templates_load("templates", &tmpl, &err) || db_open(&db, dbpath)) {
-		printf("FAIL setup: %s\n", err.p ? err.p : "database");
+	clock_now = T0;
+	if (t_bot_open("rep", "staff = staff@example.test, chefin@example.test, xmpp:boss@chat.example.test\nauthserv_id = mx.example.test\n", NULL))
 		return 1;
-	}
-	core.cfg = &cfg;
-	core.tmpl = tmpl;
-	core.caps.max_size = 1 << 20;
-	core.caps.max_depth = 20;
-	core.caps.max_parts = 500;
-	core.bot_addr = cfg.smtp.from_addr;
-	core.bot_domain = "example.test";
 	RUN(figures_count_applications_members_matches_requests_sessions_and_hours);
 	RUN(figures_text_is_aligned_in_english_and_german_and_one_line_each_in_chat);
 	RUN(stats_by_mail_answers_staff_in_english_and_german_and_strangers_get_unknown_command);
@@ -534,15 +437,6 @@ main(void)
 	RUN(report_lists_pending_applications_stale_requests_and_matches_without_sessions);
 	RUN(csv_exports_have_bom_quoting_formula_prefix_and_crlf);
 	RUN(with_events_the_figures_count_them_and_the_report_lists_events_filling_up);
-	db_close(db);
-	templates_free(tmpl);
-	config_free(&cfg);
-	buf_free(&err);
-	unlink(cfgpath);
-	unlink(clockpath);
-	char *cmd = xasprintf("rm -f %s %s-wal %s-shm", dbpath, dbpath, dbpath);
-	if (system(cmd) != 0)
-		printf("# cleanup failed\n");
-	free(cmd);
+	t_bot_close();
 	return t_done();
 }

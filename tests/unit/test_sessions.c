@@ -20,166 +20,7 @@
 #include "bot/when.h"
 #include "state/state.h"
 #include "t.h"
-
-static char dbpath[64], cfgpath[64], clockpath[64];
-static struct config cfg;
-static struct templates *tmpl;
-static struct core core;
-static struct db *db;
-static int seq;
-static int64_t clock_now = 1900000000; /* 2030-03-17 */
-
-static void
-set_clock(int64_t t)
-{
-	clock_now = t;
-	FILE *f = fopen(clockpath, "w");
-	fprintf(f, "%lld\n", (long long)t);
-	fclose(f);
-}
-
-static int
-deliver(const char *from, const char *subject, const char *extra_headers, const char *body)
-{
-	char msgid[64];
-	snprintf(msgid, sizeof msgid, "s%d.%d@example.test", (int)getpid(), ++seq);
-	char *raw = xasprintf("From: %s\r\nTo: bot@example.test\r\nSubject: %s\r\nMessage-ID: <%s>\r\n%s"
-	                      "Content-Type: text/plain; charset=utf-8\r\n\r\n%s",
-	                      from, subject, msgid, extra_headers ? extra_headers : "", body);
-	int64_t id = 0;
-	char *key = mail_dedupe_key(raw, strlen(raw));
-	db_begin(db);
-	int rc = state_inbound_add(db, "mail", key, raw, strlen(raw), 1, (uint32_t)seq, NULL, &id);
-	db_commit(db);
-	free(key);
-	free(raw);
-	return rc != DB_OK ? -100 : dispatch_mail(db, &core, id, 0);
-}
-
-/* A direct XMPP message from jid. */
-static int
-chat(const char *jid, const char *text)
-{
-	char key[64];
-	snprintf(key, sizeof key, "xmpp:%d.%d", (int)getpid(), ++seq);
-	char *meta = xasprintf("{\"sender\":\"%s\",\"direct_ok\":true}", jid);
-	int64_t id = 0;
-	db_begin(db);
-	int rc = state_inbound_add(db, "xmpp", key, text, strlen(text), 0, 0, meta, &id);
-	db_commit(db);
-	free(meta);
-	return rc != DB_OK ? -100 : dispatch_chat(db, &core, id);
-}
-
-static int
-b64v(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-/* Decoded payload: quoted-printable text, and the base64 text/calendar part unfolded (CRLF+space removed). */
-static char *
-decode(const char *s)
-{
-	struct buf b = BUF_INIT;
-	for (const char *p = s; *p; p++) {
-		if (p[0] == '=' && p[1] == '\r' && p[2] == '\n') {
-			p += 2;
-		} else if (p[0] == '=' && p[1] && p[2] && strchr("0123456789ABCDEF", p[1]) &&
-		           strchr("0123456789ABCDEF", p[2])) {
-			char hex[3] = {p[1], p[2], 0};
-			buf_addc(&b, (char)strtol(hex, NULL, 16));
-			p += 2;
-		} else {
-			buf_addc(&b, *p);
-		}
-	}
-	const char *cal = strstr(s, "Content-Type: text/calendar");
-	const char *body = cal ? strstr(cal, "\r\n\r\n") : NULL;
-	if (body) {
-		/* the part's header as sent (the QP pass above would read "=CA" as a byte) */
-		buf_adds(&b, "\n[calendar]\n");
-		buf_add(&b, cal, strcspn(cal, "\r\n"));
-		buf_adds(&b, "\n");
-		unsigned acc = 0;
-		int bits = 0;
-		struct buf c = BUF_INIT;
-		for (const char *p = body + 4; *p && *p != '-' && *p != '='; p++) {
-			int v = b64v(*p);
-			if (v < 0)
-				continue;
-			acc = (acc << 6) | (unsigned)v;
-			bits += 6;
-			if (bits >= 8) {
-				bits -= 8;
-				buf_addc(&c, (char)((acc >> bits) & 0xff));
-			}
-		}
-		char *t = buf_detach(&c);
-		for (char *p = t; *p; p++) {
-			if (p[0] == '\r' && p[1] == '\n' && p[2] == ' ')
-				p += 2;
-			else
-				buf_addc(&b, *p);
-		}
-		free(t);
-	}
-	return buf_detach(&b);
-}
-
-#define MAXOUT 32
-struct out {
-	char *rcpt[MAXOUT];
-	char *text[MAXOUT];
-	char *msgid[MAXOUT];
-	int n;
-};
-
-static void
-out_free(struct out *o)
-{
-	for (int i = 0; i < o->n; i++) {
-		free(o->rcpt[i]);
-		free(o->text[i]);
-		free(o->msgid[i]);
-	}
-	memset(o, 0, sizeof *o);
-}
-
-static void
-take(const char *transport, struct out *o)
-{
-	struct outbox_item it[MAXOUT];
-	size_t n;
-	memset(o, 0, sizeof *o);
-	while (state_outbox_due(db, transport, clock_now + 100000000, it, MAXOUT, &n) == 0 && n) {
-		for (size_t i = 0; i < n; i++) {
-			state_outbox_sent(db, it[i].id);
-			if (o->n < MAXOUT) {
-				o->rcpt[o->n] = xstrdup(it[i].rcpt);
-				o->text[o->n] = decode(it[i].payload);
-				o->msgid[o->n] = xstrdup(it[i].message_id);
-				o->n++;
-			}
-			outbox_item_free(&it[i]);
-		}
-	}
-}
-
-static int
-find(const struct out *o, const char *rcpt, const char *needle)
-{
-	for (int i = 0; i < o->n; i++)
-		if ((!rcpt || strcmp(o->rcpt[i], rcpt) == 0) && (!needle || strstr(o->text[i], needle)))
-			return i;
-	return -1;
-}
+#include "t_bot.h"
 
 static int64_t
 person(const char *mail, const char *lang, const char *role, const char *name)
@@ -450,44 +291,13 @@ german_plain_ja_confirms_and_termin_absagen_sends_cancel_with_the_next_sequence(
 int
 main(void)
 {
-	snprintf(dbpath, sizeof dbpath, "/tmp/mb-sess-%d.db", (int)getpid());
-	snprintf(cfgpath, sizeof cfgpath, "/tmp/mb-sess-%d.ini", (int)getpid());
-	snprintf(clockpath, sizeof clockpath, "/tmp/mb-sess-%d.clock", (int)getpid());
-	set_clock(clock_now);
-	setenv("MENTORBOT_TEST_CLOCK", clockpath, 1);
-	FILE *f = fopen(cfgpath, "w");
-	fprintf(f,
-	        "[bot]\ndatabase = %s\nlanguage = en\ntemplates = templates\nreply_limit = 1000\n"
-	        "[imap]\nurl = imap://127.0.0.1:10143/INBOX\nuser = bot@example.test\npassword = pass\n"
-	        "[smtp]\nurl = smtp://127.0.0.1:10025\nfrom = MentorBot <bot@example.test>\n",
-	        dbpath);
-	fclose(f);
-	struct buf err = BUF_INIT;
-	if (config_load(cfgpath, &cfg, &err) || templates_load("templates", &tmpl, &err) || db_open(&db, dbpath)) {
-		printf("FAIL setup: %s\n", err.p ? err.p : "database");
+	if (t_bot_open("sess", NULL, NULL))
 		return 1;
-	}
-	core.cfg = &cfg;
-	core.tmpl = tmpl;
-	core.caps.max_size = 1 << 20;
-	core.caps.max_depth = 20;
-	core.caps.max_parts = 500;
-	core.bot_addr = cfg.smtp.from_addr;
-	core.bot_domain = "example.test";
 	RUN(proposal_by_mail_reaches_the_other_side_by_mail_and_chat);
 	RUN(a_stranger_cannot_confirm_and_the_proposer_is_told_to_wait);
 	RUN(confirm_in_chat_sends_both_an_invitation_and_schedules_reminder_and_prompt);
 	RUN(reminder_a_day_before_and_prompt_after_the_end_then_done_by_reply);
 	RUN(german_plain_ja_confirms_and_termin_absagen_sends_cancel_with_the_next_sequence);
-	db_close(db);
-	templates_free(tmpl);
-	config_free(&cfg);
-	buf_free(&err);
-	unlink(cfgpath);
-	unlink(clockpath);
-	char *cmd = xasprintf("rm -f %s %s-wal %s-shm", dbpath, dbpath, dbpath);
-	if (system(cmd) != 0)
-		printf("# cleanup failed\n");
-	free(cmd);
+	t_bot_close();
 	return t_done();
 }
