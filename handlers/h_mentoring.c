@@ -445,7 +445,8 @@ h_find_mentor_run(struct hctx *h)
 		hctx_reply(h, "mentoring.find.all_matched", NULL);
 		goto out;
 	}
-	qsort(c, nc, sizeof *c, cand_cmp);
+	if (nc > 1)
+		qsort(c, nc, sizeof *c, cand_cmp);
 	/* a mentor in two of the asker's programmes is listed once, with the better score */
 	size_t k = 0;
 	for (size_t i = 0; i < nc; i++) {
