@@ -188,7 +188,9 @@ def test_pair_named_by_matrix_alias_one_answer():
     s.relay.wait_carried(lambda c: c["dir"] == "m2x" and c["nick"] == "carol" and c["text"] == "!help",
                          "command carried to XMPP")
     s.wait(s.room_answers, "answer in a room")
-    s.relay.wait_carried(lambda c: c["dir"] == "m2x" and c["nick"] == "mentorbot", "answer carried to XMPP")
+    # answered once, on the side where the bot saw the command first (normally Matrix; under load
+    # the relayed copy in XMPP can win): the bridge carries the answer to the other side
+    s.relay.wait_carried(lambda c: (c["nick"] or "").lower() == "mentorbot", "answer carried to the other side")
     s.settle(rooms=1, direct=1)
     s.close()
 
