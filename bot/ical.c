@@ -454,6 +454,54 @@ vtimezone_is_tame(icalcomponent *vtz)
 	return 1;
 }
 
+/*
+ * Zones of embedded VTIMEZONEs, kept for the life of the process and keyed by
+ * their text: libical expands a zone's rules from its first DTSTART (1601 in
+ * Exchange's) the first time a time is converted, which costs milliseconds;
+ * calendar clients send the same VTIMEZONE in every reply, so each is
+ * expanded once.  Bounded; the mutex also serialises the conversions, which
+ * extend a zone's expansion in place.
+ */
+#define ZONE_CACHE_MAX 32
+static struct {
+	char *text;
+	icaltimezone *zone;
+} zone_cache[ZONE_CACHE_MAX];
+static size_t zone_cache_n;
+static pthread_mutex_t zone_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The zone of vtz, from the cache or built and cached; NULL if libical cannot build it.
+ * Call with zone_lock held. */
+static icaltimezone *
+zone_cached(icalcomponent *vtz)
+{
+	char *text = icalcomponent_as_ical_string_r(vtz);
+	if (!text)
+		return NULL;
+	for (size_t i = 0; i < zone_cache_n; i++)
+		if (strcmp(zone_cache[i].text, text) == 0) {
+			free(text);
+			return zone_cache[i].zone;
+		}
+	icaltimezone *z = icaltimezone_new();
+	if (!z || !icaltimezone_set_component(z, icalcomponent_new_clone(vtz))) {
+		if (z)
+			icaltimezone_free(z, 1);
+		free(text);
+		return NULL;
+	}
+	if (zone_cache_n == ZONE_CACHE_MAX) { /* full: forget the oldest */
+		free(zone_cache[0].text);
+		icaltimezone_free(zone_cache[0].zone, 1);
+		memmove(&zone_cache[0], &zone_cache[1], (ZONE_CACHE_MAX - 1) * sizeof zone_cache[0]);
+		zone_cache_n--;
+	}
+	zone_cache[zone_cache_n].text = text;
+	zone_cache[zone_cache_n].zone = z;
+	zone_cache_n++;
+	return z;
+}
+
 /* The time zone named tzid: the object's own VTIMEZONE when sane, else the
  * system zone of that name, else Europe/Berlin. */
 static icaltimezone *
@@ -470,7 +518,7 @@ resolve_zone(icalcomponent *cal, const char *tzid)
 			const char *id = p ? icalproperty_get_tzid(p) : NULL;
 			if (id && !strcmp(id, tzid)) {
 				if (vtimezone_is_tame(vtz))
-					z = icalcomponent_get_timezone(cal, tzid);
+					z = zone_cached(vtz);
 				break;
 			}
 		}
@@ -494,16 +542,17 @@ prop_epoch(icalproperty *p, icalcomponent *cal, int *ok)
 	t = icalvalue_get_datetime(v);
 	if (icaltime_is_null_time(t) || !icaltime_is_valid_time(t) || t.year < 1900 || t.year > 2200)
 		return 0;
+	pthread_mutex_lock(&zone_lock);
 	if (icaltime_is_utc(t)) {
 		z = icaltimezone_get_utc_timezone();
 	} else {
 		tzp = icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
 		z = resolve_zone(cal, tzp ? icalparameter_get_tzid(tzp) : NULL);
 	}
-	if (!z)
-		return 0;
-	*ok = 1;
-	return (int64_t)icaltime_as_timet_with_zone(t, z);
+	int64_t r = z ? (int64_t)icaltime_as_timet_with_zone(t, z) : 0;
+	pthread_mutex_unlock(&zone_lock);
+	*ok = z != NULL;
+	return r;
 }
 
 static void

@@ -9,6 +9,7 @@
 #include "outbox.h"
 
 #include <errno.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -66,6 +67,29 @@ mark_sent_at_eod(void *ud)
 	e->marked = state_outbox_sent(e->db, e->id) == DB_OK;
 }
 
+/*
+ * Event invitations, updates and cancellations (Message-ID "ev<event>.<person>.<seq>@…")
+ * go out at most [bot] announce_rate a second, counted at send time, so that rows
+ * queued by another process (mentorbot event send) or released late keep the pace too.
+ * Returns 1 to send now, 0 to leave the row for the next second.
+ */
+static int
+bulk_may_send(const struct config *cfg, const char *message_id, int64_t *sec, int *sent)
+{
+	int rate = cfg->bot.announce_rate;
+	if (rate <= 0 || strncmp(message_id, "ev", 2) != 0 || !isdigit((unsigned char)message_id[2]))
+		return 1;
+	int64_t now = mono_ms() / 1000; /* real seconds, also under the test clock */
+	if (now != *sec) {
+		*sec = now;
+		*sent = 0;
+	}
+	if (*sent >= rate)
+		return 0;
+	(*sent)++;
+	return 1;
+}
+
 static void *
 sender_main(void *arg)
 {
@@ -83,6 +107,8 @@ sender_main(void *arg)
 	ss.ca_file = o->cfg->smtp.ca_file;
 	struct smtp *smtp = smtp_new(&ss);
 	int conn_backoff = 1;
+	int64_t bulk_sec = 0;
+	int bulk_sent = 0;
 	while (!*o->stop) {
 		struct outbox_item items[SEND_BATCH];
 		size_t n = 0;
@@ -90,10 +116,11 @@ sender_main(void *arg)
 			wait_kick(o, 1000);
 			continue;
 		}
-		int conn_trouble = 0;
+		int conn_trouble = 0, paced = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct outbox_item *it = &items[i];
-			if (conn_trouble || *o->stop) {
+			if (conn_trouble || *o->stop || !bulk_may_send(o->cfg, it->message_id, &bulk_sec, &bulk_sent)) {
+				paced |= !conn_trouble && !*o->stop;
 				outbox_item_free(it);
 				continue;
 			}
@@ -123,11 +150,16 @@ sender_main(void *arg)
 			conn_backoff = conn_backoff * 2 > 300 ? 300 : conn_backoff * 2;
 			continue;
 		}
+		if (paced) {
+			/* the invitations' share of this second is used up: on with the next second */
+			wait_kick(o, 1000 - mono_ms() % 1000);
+			continue;
+		}
 		if (n == SEND_BATCH)
 			continue;
 		int64_t next = state_outbox_next_due(db, "mail", now_s());
-		/* rows queued by another process (mentorbot post) are seen within 5 s */
-		wait_kick(o, next < 0 ? 5000 : (next == 0 ? 200 : (next * 1000 < 5000 ? next * 1000 : 5000)));
+		/* rows queued by another process (mentorbot post, event send) are seen within a second */
+		wait_kick(o, next < 0 ? 1000 : (next == 0 ? 200 : (next * 1000 < 1000 ? next * 1000 : 1000)));
 	}
 	smtp_free(smtp);
 	db_close(db);
