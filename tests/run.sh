@@ -100,13 +100,16 @@ fi
 
 # --- 2b. fuzzing -----------------------------------------------------------------
 # Each libFuzzer target (make fuzz) runs for MB_FUZZ_SECONDS (default 8) from the
-# mail fixtures; a crash, leak or sanitizer report fails it.  Skipped without clang.
+# mail fixtures and its own (tests/fixtures/<name>); a crash, leak or sanitizer
+# report fails it.  Skipped without clang.
 if [ "${MB_FUZZ_SECONDS:-8}" != 0 ] && ls tests/fuzz/fuzz_*.c > /dev/null 2>&1; then
 	if command -v clang > /dev/null && make -s fuzz > "$OUT" 2>&1; then
 		for f in build/fuzz/fuzz_*; do
 			name=$(basename "$f")
 			work=$(mktemp -d "${TMPDIR:-/tmp}/mentorbot-$name.XXXXXX")
 			cp tests/fixtures/mail/* "$work"/ 2>/dev/null
+			# and the target's own seeds: tests/fixtures/ical for fuzz_ical, …
+			if [ -d "tests/fixtures/${name#fuzz_}" ]; then cp "tests/fixtures/${name#fuzz_}"/* "$work"/; fi
 			echo "== $f (${MB_FUZZ_SECONDS:-8} s)"
 			if timeout -k 5 $(( ${MB_FUZZ_SECONDS:-8} + 60 )) "$f" -max_total_time="${MB_FUZZ_SECONDS:-8}" \
 				-rss_limit_mb=2048 -timeout=10 -artifact_prefix="$work/" "$work" > "$OUT" 2>&1; then
