@@ -163,8 +163,28 @@ h_event_person_label(struct hctx *h, int64_t person, char **name, char **addr)
 	for (size_t i = 0; i < w.neps && !*addr; i++)
 		if (w.eps[i].verified && strcmp(w.eps[i].kind, "mail") == 0)
 			*addr = xstrdup(w.eps[i].addr);
+	/* a "name" that is only one of the person's addresses is no name */
+	for (size_t i = 0; i < w.neps && *name; i++)
+		if (w.eps[i].addr && strcasecmp(*name, w.eps[i].addr) == 0) {
+			free(*name);
+			*name = NULL;
+		}
+	if (*name && *addr && strcasecmp(*name, *addr) == 0) {
+		free(*name);
+		*name = NULL;
+	}
 	who_free(&w);
 	return DB_OK;
+}
+
+/* How a staff list shows a person: "Name <address>", or the address (or the
+ * name) alone when there is only one of them.  Caller frees. */
+static char *
+person_display(const char *name, const char *addr)
+{
+	if (name && addr)
+		return xasprintf("%s <%s>", name, addr);
+	return xstrdup(name ? name : addr ? addr : "?");
 }
 
 /* The claim job's ref: one job per promotion. */
@@ -735,6 +755,87 @@ parse_answer(const char *line, int want_answer, int *guests, char **comment)
 	return a;
 }
 
+/* ---- the sign-off below an answer ---- */
+
+/* Closing lines of a mail as valediction_fold() folds them (lower case, "ß" as
+ * "ss", single spaces, no trailing comma): the comment kept from an answer ends
+ * before the first line that is one of these. */
+static const char *const valedictions[] = {
+    "mit freundlichen grüssen", "freundliche grüsse", "viele grüsse", "beste grüsse", "liebe grüsse",
+    "herzliche grüsse", "gruss", "grüsse", "vg", "lg", "mfg", "best regards", "kind regards", "regards",
+    "best", "cheers", "thanks", "thank you", "many thanks", "sincerely", "yours", "yours sincerely",
+    "yours truly", NULL};
+
+/* One line (len bytes) folded for valedictions[] into out (size outsz).  0 when it
+ * does not fit (no valediction is that long). */
+static int
+valediction_fold(const char *line, size_t len, char *out, size_t outsz)
+{
+	size_t n = 0, i = 0, e = len;
+	while (i < e && isspace((unsigned char)line[i]))
+		i++;
+	while (e > i && isspace((unsigned char)line[e - 1]))
+		e--;
+	if (e > i && line[e - 1] == ',')
+		e--;
+	for (; i < e; i++) {
+		unsigned char c = (unsigned char)line[i], d = i + 1 < e ? (unsigned char)line[i + 1] : 0;
+		if (n + 3 > outsz)
+			return 0;
+		if (isspace(c) || (c == 0xc2 && d == 0xa0)) { /* also a no-break space */
+			if (c == 0xc2)
+				i++;
+			if (n && out[n - 1] != ' ')
+				out[n++] = ' ';
+		} else if (c == 0xc3 && d == 0x9f) { /* ß */
+			out[n++] = 's';
+			out[n++] = 's';
+			i++;
+		} else if (c == 0xc3 && (d == 0x84 || d == 0x96 || d == 0x9c)) { /* Ä Ö Ü */
+			out[n++] = (char)c;
+			out[n++] = (char)(d + 0x20);
+			i++;
+		} else {
+			out[n++] = (char)tolower(c);
+		}
+	}
+	while (n && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+	return 1;
+}
+
+/* 1 if the line (len bytes) is a valediction, optionally followed by a comma. */
+static int
+is_valediction(const char *line, size_t len)
+{
+	char f[64];
+	if (!valediction_fold(line, len, f, sizeof f) || !*f)
+		return 0;
+	for (size_t i = 0; valedictions[i]; i++)
+		if (strcmp(f, valedictions[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* text up to the first line that is a valediction ("Mit freundlichen Grüßen",
+ * "Best regards,"): the sign-off and the name below it are not part of the
+ * comment.  Caller frees. */
+static char *
+cut_valediction(const char *text)
+{
+	const char *p = text ? text : "";
+	for (const char *l = p; *l;) {
+		size_t n = strcspn(l, "\n");
+		if (is_valediction(l, n))
+			return xstrndup(p, (size_t)(l - p));
+		l += n;
+		if (*l)
+			l++;
+	}
+	return xstrdup(p);
+}
+
 /* ---- mail answers: which event, which person ---- */
 
 /* "ev<id>.<person>.<seq>@<domain>" → event id (and person). 0 when it is none. */
@@ -1097,7 +1198,9 @@ h_event_mail_reply(struct hctx *h, const char *new_text)
 	struct buf cb = BUF_INIT;
 	if (comment)
 		buf_adds(&cb, comment);
-	char *more = str_one_line(after_first_line(new_text), COMMENT_MAX);
+	char *below = cut_valediction(after_first_line(new_text));
+	char *more = str_one_line(below, COMMENT_MAX);
+	free(below);
 	if (*more)
 		buf_addf(&cb, "%s%s", cb.len ? " " : "", more);
 	free(more);
@@ -1167,7 +1270,9 @@ rsvp_with(struct hctx *h, enum ans fixed)
 		parse_answer(str_skip_words(h->argline, 1), 0, &guests, &comment);
 	/* chat: the lines after the first are part of the comment */
 	if (h->body && *h->body && !h->pm) {
-		char *more = str_one_line(h->body, COMMENT_MAX);
+		char *below = cut_valediction(h->body);
+		char *more = str_one_line(below, COMMENT_MAX);
+		free(below);
 		char *c2 = xasprintf("%s%s%s", comment ? comment : "", comment ? " " : "", more);
 		free(comment);
 		free(more);
@@ -2035,9 +2140,11 @@ h_attendees_run(struct hctx *h)
 		if (s == 0)
 			seats += 1 + v[i].guests;
 		char *gl = v[i].guests ? hctx_text(h, "event.rsvp.guests", "guests", g, NULL) : xstrdup("");
-		char *line = hctx_text(h, s == 1 ? "event.attendees.waiting_item" : "event.attendees.item", "name",
-		                       name ? name : (addr ? addr : "?"), "address", addr ? addr : "", "guests", gl,
-		                       "comment", v[i].comment ? v[i].comment : "", "position", p, NULL);
+		char *who = person_display(name, addr);
+		char *line = hctx_text(h, s == 1 ? "event.attendees.waiting_item" : "event.attendees.item", "who", who,
+		                       "name", name ? name : (addr ? addr : "?"), "address", addr ? addr : "", "guests",
+		                       gl, "comment", v[i].comment ? v[i].comment : "", "position", p, NULL);
+		free(who);
 		buf_addf(&sec[s], "%s%s", sec[s].len ? "\n" : "", line);
 		free(line);
 		free(gl);
@@ -2306,8 +2413,8 @@ const struct tmpl_key tmpl_keys_events[] = {
     {"event.list.item", "id,date,time,title,answer"},
     {"event.list.empty", ""},
     {"event.attendees", "id,title,going,waiting,maybe,declined,n_going,n_waiting,n_maybe,n_declined,seats,capacity"},
-    {"event.attendees.item", "name,address,guests,comment,position"},
-    {"event.attendees.waiting_item", "name,address,guests,comment,position"},
+    {"event.attendees.item", "who,name,address,guests,comment,position"},
+    {"event.attendees.waiting_item", "who,name,address,guests,comment,position"},
     {"event.attended", "id,title,marked,unknown"},
     {"event.attended.unknown", "names"},
     {"event.feed.name", ""},

@@ -34,8 +34,6 @@ import re
 import sqlite3
 import subprocess
 import time
-import uuid
-from email.message import EmailMessage
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText

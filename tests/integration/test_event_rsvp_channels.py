@@ -183,6 +183,9 @@ def test_rsvp_by_text_itip_corpus_and_chat_each_person_once():
             problems.append("%s: comment %r, expected %r (iTIP COMMENT kept)" % (l, got[a[l]][3], c))
     if got.get(a["t-de1"]) and "Kollegin" not in (got[a["t-de1"]][3] or ""):
         problems.append("t-de1: comment %r lacks the rest of the text" % (got[a["t-de1"]][3],))
+    # Outlook's "Mit freundlichen Grüßen" and the name below it are not part of the comment
+    if got.get(a["t-de1"]) and (got[a["t-de1"]][3] or "").strip() != "Ich bringe meine Kollegin mit.":
+        problems.append("t-de1: comment %r, expected only the text above the sign-off" % (got[a["t-de1"]][3],))
     lib.ensure(not problems, "; ".join(problems))
 
     # ---- chat confirmations arrived in the chat

@@ -21,6 +21,7 @@
 #include "bot/templates.h"
 #include "bot/util.h"
 #include "bot/when.h"
+#include "handlers/h_event.h"
 #include "handlers/handlers.h"
 #include "state/events.h"
 #include "state/state.h"
@@ -205,7 +206,7 @@ invitation_headers_and_calendar(void)
 		CHECK(strstr(t, "Auto-Submitted: auto-generated"));
 		CHECK(strstr(t, "Subject: Small talk"));
 		CHECK(strstr(t, "multipart/alternative") && strstr(o.raw[i], "method=REQUEST"));
-		CHECK(strstr(t, k % 2 ? "You are invited" : "Du bist eingeladen"));
+		CHECK(strstr(t, k % 2 ? "You are invited" : "Sie sind eingeladen"));
 		free(rt);
 		free(mid);
 		char *cal = calendar_of(o.raw[i]);
@@ -241,8 +242,8 @@ text_replies_in_german_and_english_with_guests_comments_and_the_quote_ignored(vo
 	struct out o;
 	char *hdr = xasprintf("In-Reply-To: <%s>\r\n", inv_msgid[2]);
 	CHECK(deliver_to(maddr[2], NULL, "AW: Summer party", hdr,
-	              "Ja, ich komme +1\nich bringe Kuchen mit\n\nAm 17.03. schrieb MentorBot:\n> Kommst du? nein\n") ==
-	      DISP_DONE);
+	                 "Ja, ich komme +1\nich bringe Kuchen mit\n\nMit freundlichen Grüßen\nMax Mustermann\n\n"
+	                 "Am 17.03. schrieb MentorBot:\n> Kommen Sie? nein\n") == DISP_DONE);
 	free(hdr);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "X-Mentorbot-Reply: event.rsvp.yes") && strstr(o.text[0], "1 Gast"));
@@ -252,16 +253,23 @@ text_replies_in_german_and_english_with_guests_comments_and_the_quote_ignored(vo
 	const char *a = answer_of(1, member[2], &st, &g);
 	CHECK(a && strcmp(a, "yes") == 0 && strcmp(st, "going") == 0 && g == 1);
 	struct rsvp r;
-	CHECK(state_rsvp_get(db, 1, member[2], &r) == DB_OK && r.comment && strstr(r.comment, "Kuchen") &&
-	      !strstr(r.comment, "nein") && strcmp(r.via, "mail") == 0);
+	/* the comment ends before the sign-off */
+	CHECK(state_rsvp_get(db, 1, member[2], &r) == DB_OK && r.comment &&
+	      strcmp(r.comment, "ich bringe Kuchen mit") == 0 && strcmp(r.via, "mail") == 0);
 	rsvp_free(&r);
 	/* English, matched by References */
 	hdr = xasprintf("References: <other@example.test> <%s>\r\n", inv_msgid[3]);
-	CHECK(deliver_to(maddr[3], NULL, "Re: Summer party", hdr, "Yes - looking forward to it!\n\n> no\n") == DISP_DONE);
+	CHECK(deliver_to(maddr[3], NULL, "Re: Summer party", hdr,
+	                 "Yes - looking forward to it!\nThanks for organising.\n\nbest regards,\nJane Doe\n"
+	                 "Phone 0123 456\n\n> no\n") == DISP_DONE);
 	free(hdr);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.rsvp.yes"));
 	out_free(&o);
+	/* a sentence starting with "Thanks" stays; "best regards," and the lines below go */
+	CHECK(state_rsvp_get(db, 1, member[3], &r) == DB_OK && r.comment &&
+	      strcmp(r.comment, "looking forward to it! Thanks for organising.") == 0);
+	rsvp_free(&r);
 	/* only the plus-address of the Reply-To */
 	char *to = xasprintf("bot+ev1.%s@example.test", token1);
 	CHECK(deliver_to(maddr[4], to, "Re: Summer party", NULL, "Nein, leider nicht.\n") == DISP_DONE);
@@ -451,11 +459,36 @@ capacity_ten_with_fifteen_yes_leaves_five_waiting_and_cancellations_promote(void
 	/* the waiting list moved up too */
 	int pos = 0;
 	CHECK(state_rsvp_position(db, 3, member[15], &pos) == DB_OK && pos == 3);
-	/* the staff list */
+	/* the staff list: "Name <address>", the address alone for people without a name
+	 * (m13) or whose name is their address (m14) */
+	db_begin(db);
+	CHECK(state_profile_set(db, member[12], "name", "Anna Schmidt") == DB_OK);
+	CHECK(state_profile_set(db, member[14], "name", "M14@Example.test") == DB_OK);
+	db_commit(db);
+	struct hctx h = {0};
+	h.db = db;
+	h.cfg = &cfg;
+	h.tmpl = tmpl;
+	h.lang = "en";
+	char *nm = NULL, *ad = NULL;
+	CHECK(h_event_person_label(&h, member[12], &nm, &ad) == DB_OK && nm && strcmp(nm, "Anna Schmidt") == 0 && ad &&
+	      strcmp(ad, maddr[12]) == 0);
+	free(nm);
+	free(ad);
+	CHECK(h_event_person_label(&h, member[13], &nm, &ad) == DB_OK && !nm && ad && strcmp(ad, maddr[13]) == 0);
+	free(nm);
+	free(ad);
+	CHECK(h_event_person_label(&h, member[14], &nm, &ad) == DB_OK && !nm && ad && strcmp(ad, maddr[14]) == 0);
+	free(nm);
+	free(ad);
 	CHECK(deliver_to("boss@example.test", NULL, "attendees 3", AUTH, "") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.attendees") && strstr(o.text[0], "Coming: 10 people") &&
-	      strstr(o.text[0], "Waiting list: 3") && strstr(o.text[0], "1. m13@example.test"));
+	      strstr(o.text[0], "Waiting list: 3") && strstr(o.text[0], "1. m13@example.test") &&
+	      strstr(o.text[0], "2. m14@example.test") && strstr(o.text[0], "- Anna Schmidt <m12@example.test>") &&
+	      strstr(o.text[0], "- m1@example.test"));
+	CHECK(o.n == 1 && !strstr(o.text[0], "m13@example.test <") && !strstr(o.text[0], "<m14@example.test>") &&
+	      !strstr(o.text[0], "m1@example.test <"));
 	out_free(&o);
 }
 
