@@ -210,3 +210,59 @@ def test_staff_announces_by_mail_in_german_preview_invalid_form_and_send():
     for a in alumni:
         n = len(E.md_key(a, "event.invite"))
         lib.ensure(n == 1, "%s has %d invitations after a second `send`" % (a, n))
+
+
+@lib.timeout(120)
+def test_staff_announces_in_xmpp_chat_and_a_list_unsubscribe_mail_leaves():
+    """A staff member (listed as xmpp:<jid> in [bot] staff, linked to their member
+    address) writes `!announce <title>` with `Field: value` lines in one room message:
+    a preview with #id; `!announce <id> send` sends it; the alumni member gets the
+    invitation.  A non-staff chat user cannot announce.  The List-Unsubscribe mailto
+    of the invitation (…+leave@…, subject "leave") ends the membership."""
+    room = X.room("staffchat")
+    sp = X.Person("staffx")
+    other = X.Person("otherx")
+    staff = lib.addr("staff")
+    bot = E.event_bot([staff, "xmpp:" + sp.jid], xmpp_rooms=[room])
+    E.make_members(bot, ["staff"], "mentoring")
+    E.link_xmpp(bot, staff, sp)
+    alum = E.make_members(bot, ["alum"], "alumni")[0]
+    o = E.make_members(bot, ["other"], "mentoring")[0]
+    E.link_xmpp(bot, o, other)
+    for p, nick in ((sp, "staffx"), (other, "otherx")):
+        p.join(room, nick)
+        p.wait_occupant(room, "MentorBot")
+    bot_any = lambda m: (m["type"] == "groupchat" and m["room"] == room and m["nick"] == "MentorBot"  # noqa: E731
+                         or m["type"] == "chat" and m["from"].split("/")[0] == bot.jid)
+    date = future_date(15)
+    d = datetime.date.fromisoformat(date)
+    title = "Chat-Stammtisch %s" % lib.RUN_ID
+    form = "Date: %d.%d.%d\nStart: 19:00\nEnd: 21:00\nPlace: Online\nAudience: alumni" % (d.day, d.month, d.year)
+
+    n = len(other.messages(bot_any))
+    other.say(room, "!announce %s\n%s" % (title, form))
+    other.wait(bot_any, count=n + 1, what="answer to a non-staff !announce")
+    lib.ensure(E.db_query(bot, "SELECT count(*) FROM event")[0][0] == 0, "a non-staff chat user created an event")
+
+    n = len(sp.messages(bot_any))
+    sp.say(room, "!announce %s\n%s" % (title, form))
+    got = sp.wait(lambda m: bot_any(m) and re.search(r"#\d+", m["body"]) and title in m["body"], count=1,
+                  what="preview in chat")
+    eid = int(re.search(r"#(\d+)", got[-1]["body"]).group(1))
+    lib.ensure("Online" in got[-1]["body"] and "19:00" in got[-1]["body"], "chat preview: %r" % got[-1]["body"][:400])
+    lib.ensure(not E.invitation_of(alum, eid), "invited before send")
+    n = len(sp.messages(bot_any))
+    sp.say(room, "!announce %d send" % eid)
+    sp.wait(bot_any, count=n + 1, what="answer to !announce send")
+    inv = E.md_wait(alum, lambda m: m.key == "event.invite", what="invitation after a chat announcement")[0]
+    E.check_invitation(inv, bot, alum, eid, date, "19:00", "21:00", title)
+
+    # the List-Unsubscribe mailto acts as "leave"
+    m = re.search(r"<mailto:([^?>]+)\?subject=([^>]+)>", inv.header("List-Unsubscribe"))
+    mid = lib.send(alum, m.group(1), m.group(2), "")
+    r = E.wait_reply_md(alum, mid)
+    st = E.db_query(bot, "SELECT m.status FROM membership m JOIN endpoint e ON e.person_id = m.person_id "
+                         "WHERE e.kind = 'mail' AND e.address = ? AND m.programme = 'alumni'", (alum,))
+    lib.ensure(st == [("left",)], "membership after the List-Unsubscribe mail: %r (answer %r)" % (st, r.key))
+    sp.close()
+    other.close()
