@@ -142,6 +142,9 @@ static const char *const migrations[] = {
 	"  via TEXT NOT NULL, itip_seq INTEGER, queued INTEGER, claim_until INTEGER, attended INTEGER,"
 	"  updated INTEGER NOT NULL, PRIMARY KEY(event_id, person_id));"
 	"CREATE INDEX rsvp_status ON rsvp(event_id, status, queued);",
+	/* 7 -> 8: the sender takes due rows in id order from an index of the pending ones, without
+	 * sorting their payloads (a 1,000-mail announcement sorted 10 MB per batch) */
+	"CREATE INDEX outbox_pending ON outbox(transport, id, next_try) WHERE status = 'pending';",
 };
 
 int
