@@ -73,6 +73,22 @@ def wait_until(pred, timeout, step=0.01):
     return None
 
 
+def mta_idle(timeout=180):
+    """Wait until OpenSMTPD's queue is empty: deliveries left over from an earlier run
+    (thousands of LMTP deliveries) would otherwise slow the measurement down."""
+    def empty():
+        try:
+            p = subprocess.run(["smtpctl", "show", "queue"], capture_output=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return True          # no smtpctl here: nothing to wait for
+        return p.returncode != 0 or not p.stdout.strip()
+    t0 = time.monotonic()
+    if not wait_until(empty, timeout, 0.5):
+        print("# the MTA queue did not drain within %d s; figures may be low" % timeout, flush=True)
+    elif time.monotonic() - t0 > 1:
+        print("# waited %.0f s for the MTA queue to drain" % (time.monotonic() - t0), flush=True)
+
+
 def seed_members(bot, addrs, programme="mentoring"):
     """The rows of N confirmed joins (mentees of `programme`), written in one transaction."""
     E.cli(bot, "group", "list")          # creates and migrates the database
@@ -112,6 +128,7 @@ def run():
     seed_members(bot, [staff], programme="alumni")
     for a in addrs + [staff]:            # every mailbox exists before any measurement
         lib.write_maildir(a, [])
+    mta_idle()
     title = "Benchmark-Abend %s" % lib.RUN_ID
     eid = E.event_add(bot, title, "2026-12-17", "18:00", "20:00", audience="mentoring", place="Aula",
                       capacity=0)
