@@ -1,14 +1,19 @@
 /*
  * cli.c - what every CLI sub-command needs: the configuration, the
- * templates and the database opened with their errors printed, and a
- * struct core for queueing replies from a CLI process.
+ * templates and the database opened with their errors printed, a struct
+ * core for queueing replies from a CLI process, and the sentences it
+ * prints, rendered from templates/<[bot] language>/cli.txt (and staff.txt).
+ * Only what is printed before a configuration is loaded (the usage, a
+ * configuration or template that does not load) is not from templates.
  */
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "csv.h"
 #include "dispatch.h"
 #include "state/state.h"
 #include "templates.h"
@@ -78,3 +83,84 @@ cli_close(struct config *cfg, struct templates *t, struct db *db)
 	templates_free(t);
 	config_free(cfg);
 }
+
+const char *
+cli_lang(const struct config *cfg)
+{
+	return cfg && cfg->bot.language && strcmp(cfg->bot.language, "en") == 0 ? "en" : "de";
+}
+
+char *
+cli_text(const struct templates *t, const char *lang, const char *key, const char *const *vars)
+{
+	/* tmpl_render() stops at a NULL value: give it "" instead */
+	size_t n = 0;
+	while (vars && vars[n])
+		n += 2;
+	const char **v = xcalloc(n + 1, sizeof *v);
+	for (size_t i = 0; i < n; i += 2) {
+		v[i] = vars[i];
+		v[i + 1] = vars[i + 1] ? vars[i + 1] : "";
+	}
+	char *s = tmpl_render(t, lang, key, v);
+	free(v);
+	return s;
+}
+
+void
+cli_say(FILE *f, const struct templates *t, const char *lang, const char *key, const char *const *vars)
+{
+	char *s = cli_text(t, lang, key, vars);
+	fprintf(f, "%s\n", s);
+	free(s);
+}
+
+void
+cli_csv_header(FILE *f, const struct templates *t, const char *lang, const char *key)
+{
+	char *h = cli_text(t, lang, key, NULL);
+	const char *cols[32];
+	size_t n = 0;
+	char *save = NULL;
+	for (char *c = strtok_r(h, ",", &save); c && n < ARRAY_LEN(cols); c = strtok_r(NULL, ",", &save))
+		cols[n++] = c;
+	csv_row(f, cols, n);
+	free(h);
+}
+
+/* Every key the CLI renders itself, with the placeholders it provides. */
+const struct tmpl_key tmpl_keys_cli[] = {
+    {"cli.db_error", ""},
+    {"cli.cannot_write", "file,error"},
+    {"cli.post.queued.one", "count,group"},
+    {"cli.post.queued", "count,group"},
+    {"cli.post.no_group", "group,file"},
+    {"cli.post.failed", ""},
+    {"cli.group.item.config", "group,members"},
+    {"cli.group.item.database", "group,members"},
+    {"cli.group.set", "group,members"},
+    {"cli.programme.item", "slug,name,policy,days,consent,questions,weights"},
+    {"cli.programme.bad_option", "option,value"},
+    {"cli.programme.needs_value", "option"},
+    {"cli.programme.bad_slug", ""},
+    {"cli.programme.saved", "programme"},
+    {"cli.match.no_programme", "programme"},
+    {"cli.match.publish_failed", "programme"},
+    {"cli.event.usage", ""},
+    {"cli.event.unknown_sub", "sub"},
+    {"cli.event.bad_option", "option"},
+    {"cli.event.bad_id", "id"},
+    {"cli.event.not_found", "id"},
+    {"cli.event.nothing_to_change", ""},
+    {"cli.event.created", "id"},
+    {"cli.event.announced", "id,mails,rooms"},
+    {"cli.event.list.draft", ""},
+    {"cli.event.list.announced", ""},
+    {"cli.event.list.cancelled", ""},
+    {"cli.event.list.answers", "going,waiting,maybe,declined"},
+    {"cli.event.show", "uid,sequence,going,seats,waiting,maybe,declined"},
+    {"cli.export.no_event", "id"},
+    {"cli.csv.attendees", ""},
+    {"cli.feed.failed", "error"},
+    {NULL, NULL},
+};

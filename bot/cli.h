@@ -8,6 +8,10 @@
 #ifndef MB_CLI_H
 #define MB_CLI_H
 
+#include <stdio.h>
+
+#include "templates.h"
+
 struct config;
 struct templates;
 struct db;
@@ -21,6 +25,18 @@ int cli_open(const char *path, struct config *cfg, struct templates **t, struct 
 void cli_close(struct config *cfg, struct templates *t, struct db *db);
 /* A struct core for a CLI process (no senders to wake): bot address and domain from [smtp] from. */
 void cli_core(struct core *core, const struct config *cfg, const struct templates *t);
+
+/* The language of what the CLI prints: [bot] language ("de" unless it is "en"). */
+const char *cli_lang(const struct config *cfg);
+/* Render key in lang; vars = name, value, …, NULL (or NULL for none); a NULL
+ * value renders as "".  Allocated; the caller frees. */
+char *cli_text(const struct templates *t, const char *lang, const char *key, const char *const *vars);
+/* cli_text() and a newline to f. */
+void cli_say(FILE *f, const struct templates *t, const char *lang, const char *key, const char *const *vars);
+/* A CSV header row from a template holding the column names, comma-separated. */
+void cli_csv_header(FILE *f, const struct templates *t, const char *lang, const char *key);
+/* The keys the CLI renders itself (bot/cli.c, bot/cli_event.c, the CLI part of bot/main.c). */
+extern const struct tmpl_key tmpl_keys_cli[];
 
 /* mentorbot report [PROGRAMME]                           (bot/cli_report.c) */
 int cli_report(const char *conf, int argc, char **argv);

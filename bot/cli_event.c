@@ -7,7 +7,11 @@
  * (handlers/h_event.h) inside one transaction: the staff answer is printed,
  * everything addressed to members and rooms becomes outbox rows via
  * emit_all(), which the running daemon sends (paced by not_before).
+ * Everything printed comes from templates/<[bot] language>/cli.txt (and
+ * the handlers' own templates); the configuration is loaded first, so even
+ * a usage error is in the configured language.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,7 @@ struct cli_env {
 	struct db *db;
 	struct core core;
 	struct hctx h;
+	const char *lang; /* of what is printed: [bot] language */
 };
 
 static int
@@ -48,7 +53,8 @@ env_open(const char *conf, struct cli_env *e)
 	e->h.ep_kind = "cli";
 	e->h.ep_addr = "cli";
 	e->h.staff = 1;
-	e->h.lang = hctx_default_lang(&e->h);
+	e->lang = cli_lang(&e->cfg);
+	e->h.lang = e->lang;
 	e->h.body = "";
 	e->h.argline = "";
 	return 0;
@@ -59,6 +65,21 @@ env_close(struct cli_env *e)
 {
 	hctx_free_replies(&e->h);
 	cli_close(&e->cfg, e->tmpl, e->db);
+}
+
+/* Print the template key with name/value pairs (vars NULL-terminated, or NULL). */
+static void
+say(struct cli_env *e, FILE *f, const char *key, const char *const *vars)
+{
+	cli_say(f, e->tmpl, e->lang, key, vars);
+}
+
+/* "FILE: error" for a file that cannot be written (errno). */
+static void
+cannot_write(struct cli_env *e, const char *file)
+{
+	const char *vars[] = {"file", file, "error", strerror(errno), NULL};
+	say(e, stderr, "cli.cannot_write", vars);
 }
 
 /* Print the answers meant for the sender (the staff member at the terminal). */
@@ -95,7 +116,7 @@ commit_all(struct cli_env *e)
 	free(out.replies); /* the replies themselves stay owned by e->h */
 	if (rc != DB_OK || db_commit(e->db) != DB_OK) {
 		db_rollback(e->db);
-		fprintf(stderr, "mentorbot: database error; nothing was changed\n");
+		say(e, stderr, "cli.db_error", NULL);
 		return 1;
 	}
 	return 0;
@@ -116,7 +137,7 @@ static const struct {
 
 /* argv[from..] as form text.  NULL (printed) on an unknown option. */
 static char *
-form_from_opts(int argc, char **argv, int from)
+form_from_opts(struct cli_env *e, int argc, char **argv, int from)
 {
 	struct buf b = BUF_INIT;
 	for (int i = from; i < argc; i++) {
@@ -125,7 +146,8 @@ form_from_opts(int argc, char **argv, int from)
 			if (strcmp(argv[i], form_opts[k].opt) == 0)
 				field = form_opts[k].field;
 		if (!field || i + 1 >= argc) {
-			fprintf(stderr, "mentorbot event: unknown option or missing value: %s\n", argv[i]);
+			const char *vars[] = {"option", argv[i], NULL};
+			say(e, stderr, "cli.event.bad_option", vars);
 			buf_free(&b);
 			return NULL;
 		}
@@ -141,10 +163,11 @@ form_from_opts(int argc, char **argv, int from)
 }
 
 static int
-parse_id(const char *s, int64_t *id)
+parse_id(struct cli_env *e, const char *s, int64_t *id)
 {
 	if (!s || hctx_parse_id(s, id) != 0) {
-		fprintf(stderr, "mentorbot event: '%s' is no event number\n", s ? s : "");
+		const char *vars[] = {"id", s ? s : "", NULL};
+		say(e, stderr, "cli.event.bad_id", vars);
 		return 1;
 	}
 	return 0;
@@ -153,7 +176,7 @@ parse_id(const char *s, int64_t *id)
 static int
 ev_add(struct cli_env *e, int argc, char **argv)
 {
-	char *form = form_from_opts(argc, argv, 1);
+	char *form = form_from_opts(e, argc, argv, 1);
 	if (!form)
 		return 2;
 	int64_t id = 0;
@@ -170,9 +193,37 @@ ev_add(struct cli_env *e, int argc, char **argv)
 	}
 	if (commit_all(e))
 		return 1;
-	printf("event %lld created\n", (long long)id);
+	char n[24];
+	snprintf(n, sizeof n, "%lld", (long long)id);
+	const char *vars[] = {"id", n, NULL};
+	say(e, stdout, "cli.event.created", vars);
 	print_own(e, stdout);
 	return 0;
+}
+
+/* The status word of "event list" in the configured language (allocated). */
+static char *
+status_word(struct cli_env *e, const char *status)
+{
+	static const char *const known[] = {"draft", "announced", "cancelled"};
+	for (size_t i = 0; i < ARRAY_LEN(known); i++)
+		if (status && strcmp(status, known[i]) == 0) {
+			char key[40];
+			snprintf(key, sizeof key, "cli.event.list.%s", known[i]);
+			return cli_text(e->tmpl, e->lang, key, NULL);
+		}
+	return xstrdup(status ? status : "");
+}
+
+/* Characters (not bytes) of a UTF-8 string: the width a column is padded to. */
+static int
+u8_width(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
 }
 
 static int
@@ -187,9 +238,20 @@ ev_list(struct cli_env *e)
 		when_epoch_to_local(v[i].start, &a);
 		struct rsvp_counts c;
 		state_rsvp_counts(e->db, v[i].id, &c);
-		printf("%lld\t%-9s\t%04d-%02d-%02d %02d:%02d\t%s\tgoing %d, waiting %d, maybe %d, declined %d\n",
-		       (long long)v[i].id, v[i].status, a.year, a.mon, a.day, a.hour, a.min, v[i].title, c.going,
-		       c.waiting, c.maybe, c.declined);
+		char going[16], waiting[16], maybe[16], declined[16];
+		snprintf(going, sizeof going, "%d", c.going);
+		snprintf(waiting, sizeof waiting, "%d", c.waiting);
+		snprintf(maybe, sizeof maybe, "%d", c.maybe);
+		snprintf(declined, sizeof declined, "%d", c.declined);
+		const char *vars[] = {"going", going, "waiting", waiting, "maybe", maybe, "declined", declined, NULL};
+		char *st = status_word(e, v[i].status);
+		char *answers = cli_text(e->tmpl, e->lang, "cli.event.list.answers", vars);
+		int pad = 9 - u8_width(st);
+		/* the columns: id, status (padded to 9), date and time, title, answers */
+		printf("%lld\t%s%*s\t%04d-%02d-%02d %02d:%02d\t%s\t%s\n", (long long)v[i].id, st, pad > 0 ? pad : 0, "",
+		       a.year, a.mon, a.day, a.hour, a.min, v[i].title, answers);
+		free(answers);
+		free(st);
 	}
 	events_free(v, n);
 	return 0;
@@ -201,7 +263,10 @@ ev_show(struct cli_env *e, int64_t id)
 	char *t = NULL;
 	int rc = h_event_preview_text(&e->h, id, &t);
 	if (rc == DB_NOTFOUND) {
-		fprintf(stderr, "mentorbot event: no event %lld\n", (long long)id);
+		char n[24];
+		snprintf(n, sizeof n, "%lld", (long long)id);
+		const char *vars[] = {"id", n, NULL};
+		say(e, stderr, "cli.event.not_found", vars);
 		return 1;
 	}
 	if (rc != DB_OK)
@@ -210,8 +275,17 @@ ev_show(struct cli_env *e, int64_t id)
 	struct event ev;
 	state_rsvp_counts(e->db, id, &c);
 	state_event_get(e->db, id, &ev);
-	printf("%s\nuid: %s\nsequence: %d\nanswers: going %d (%d seats), waiting %d, maybe %d, declined %d\n", t,
-	       ev.uid, ev.sequence, c.going, c.seats, c.waiting, c.maybe, c.declined);
+	char seq[16], going[16], seats[16], waiting[16], maybe[16], declined[16];
+	snprintf(seq, sizeof seq, "%d", ev.sequence);
+	snprintf(going, sizeof going, "%d", c.going);
+	snprintf(seats, sizeof seats, "%d", c.seats);
+	snprintf(waiting, sizeof waiting, "%d", c.waiting);
+	snprintf(maybe, sizeof maybe, "%d", c.maybe);
+	snprintf(declined, sizeof declined, "%d", c.declined);
+	const char *vars[] = {"uid",     ev.uid,  "sequence", seq,   "going",    going,    "seats", seats,
+	                      "waiting", waiting, "maybe",    maybe, "declined", declined, NULL};
+	printf("%s\n", t);
+	say(e, stdout, "cli.event.show", vars);
 	event_free(&ev);
 	free(t);
 	return 0;
@@ -231,19 +305,24 @@ ev_send(struct cli_env *e, int64_t id)
 	}
 	if (commit_all(e))
 		return 1;
-	printf("event %lld announced: %d mails, %d room posts\n", (long long)id, mails, rooms);
+	char n[24], m[16], r[16];
+	snprintf(n, sizeof n, "%lld", (long long)id);
+	snprintf(m, sizeof m, "%d", mails);
+	snprintf(r, sizeof r, "%d", rooms);
+	const char *vars[] = {"id", n, "mails", m, "rooms", r, NULL};
+	say(e, stdout, "cli.event.announced", vars);
 	return 0;
 }
 
 static int
 ev_change(struct cli_env *e, int64_t id, int argc, char **argv)
 {
-	char *form = form_from_opts(argc, argv, 2);
+	char *form = form_from_opts(e, argc, argv, 2);
 	if (!form)
 		return 2;
 	if (!*form) {
 		free(form);
-		fprintf(stderr, "mentorbot event change: nothing to change (--place …, --start …)\n");
+		say(e, stderr, "cli.event.nothing_to_change", NULL);
 		return 2;
 	}
 	if (db_begin(e->db) != DB_OK) {
@@ -284,42 +363,38 @@ ev_cancel(struct cli_env *e, int64_t id)
 int
 cli_event(const char *conf, int argc, char **argv)
 {
-	if (argc < 1) {
-		fprintf(
-		    stderr,
-		    "usage: mentorbot event -c FILE add --title T --date D --start HH:MM [--end HH:MM] [--place P]\n"
-		    "         [--url U] [--capacity N] [--audience A] [--description D] [--public yes|no]\n"
-		    "         [--guests N] [--claim-hours H] [--remind-hours H]\n"
-		    "       mentorbot event -c FILE list | show ID | send ID | change ID --field value… | cancel ID\n");
-		return 2;
+	struct cli_env e;
+	if (env_open(conf, &e))
+		return 1;
+	const char *sub = argc >= 1 ? argv[0] : NULL;
+	int rc;
+	if (!sub || strcmp(sub, "help") == 0 || strcmp(sub, "--help") == 0) {
+		say(&e, sub ? stdout : stderr, "cli.event.usage", NULL);
+		env_close(&e);
+		return sub ? 0 : 2;
 	}
-	const char *sub = argv[0];
 	int64_t id = 0;
 	int needs_id = strcmp(sub, "show") == 0 || strcmp(sub, "send") == 0 || strcmp(sub, "change") == 0 ||
 	               strcmp(sub, "cancel") == 0;
 	if (!needs_id && strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0) {
-		fprintf(stderr, "mentorbot event: unknown sub-command '%s' (add, list, show, send, change, cancel)\n",
-		        sub);
-		return 2;
-	}
-	if (needs_id && parse_id(argc > 1 ? argv[1] : NULL, &id))
-		return 2;
-	struct cli_env e;
-	if (env_open(conf, &e))
-		return 1;
-	int rc;
-	if (strcmp(sub, "add") == 0)
+		const char *vars[] = {"sub", sub, NULL};
+		say(&e, stderr, "cli.event.unknown_sub", vars);
+		rc = 2;
+	} else if (needs_id && parse_id(&e, argc > 1 ? argv[1] : NULL, &id)) {
+		rc = 2;
+	} else if (strcmp(sub, "add") == 0) {
 		rc = ev_add(&e, argc, argv);
-	else if (strcmp(sub, "list") == 0)
+	} else if (strcmp(sub, "list") == 0) {
 		rc = ev_list(&e);
-	else if (strcmp(sub, "show") == 0)
+	} else if (strcmp(sub, "show") == 0) {
 		rc = ev_show(&e, id);
-	else if (strcmp(sub, "send") == 0)
+	} else if (strcmp(sub, "send") == 0) {
 		rc = ev_send(&e, id);
-	else if (strcmp(sub, "change") == 0)
+	} else if (strcmp(sub, "change") == 0) {
 		rc = ev_change(&e, id, argc, argv);
-	else
+	} else {
 		rc = ev_cancel(&e, id);
+	}
 	env_close(&e);
 	return rc;
 }
@@ -337,21 +412,27 @@ out_opt(int argc, char **argv)
 int
 cli_export_attendees(const char *conf, int argc, char **argv)
 {
+	struct cli_env e;
+	if (env_open(conf, &e))
+		return 1;
 	int i = 0;
 	if (i < argc && strcmp(argv[i], "attendees") == 0)
 		i++;
 	int64_t id = 0;
-	if (i >= argc || parse_id(argv[i], &id))
+	if (parse_id(&e, i < argc ? argv[i] : NULL, &id)) {
+		env_close(&e);
 		return 2;
+	}
 	const char *out = out_opt(argc, argv);
-	struct cli_env e;
-	if (env_open(conf, &e))
-		return 1;
 	struct event ev;
 	int rc = state_event_get(e.db, id, &ev);
 	if (rc != DB_OK) {
-		if (rc == DB_NOTFOUND)
-			fprintf(stderr, "mentorbot export: no event %lld\n", (long long)id);
+		if (rc == DB_NOTFOUND) {
+			char n[24];
+			snprintf(n, sizeof n, "%lld", (long long)id);
+			const char *vars[] = {"id", n, NULL};
+			say(&e, stderr, "cli.export.no_event", vars);
+		}
 		event_free(&ev);
 		env_close(&e);
 		return 1;
@@ -365,15 +446,13 @@ cli_export_attendees(const char *conf, int argc, char **argv)
 	}
 	FILE *f = out ? fopen(out, "w") : stdout;
 	if (!f) {
-		perror(out);
+		cannot_write(&e, out);
 		rsvps_free(v, n);
 		env_close(&e);
 		return 1;
 	}
 	csv_bom(f);
-	static const char *const head[] = {"name",   "address", "answer",   "status",
-	                                   "guests", "comment", "attended", "updated"};
-	csv_row(f, head, ARRAY_LEN(head));
+	cli_csv_header(f, e.tmpl, e.lang, "cli.csv.attendees");
 	rc = 0;
 	for (size_t k = 0; k < n; k++) {
 		char *name = NULL, *addr = NULL;
@@ -402,7 +481,7 @@ cli_export_attendees(const char *conf, int argc, char **argv)
 	}
 	rsvps_free(v, n);
 	if (out && fclose(f) != 0) {
-		perror(out);
+		cannot_write(&e, out);
 		rc = 1;
 	} else if (!out) {
 		fflush(stdout);
@@ -443,17 +522,18 @@ cli_feed(const char *conf, int argc, char **argv)
 	free(name);
 	int status = 0;
 	if (rc != ICAL_OK) {
-		fprintf(stderr, "mentorbot feed: %s\n", ical_strerror(rc));
+		const char *vars[] = {"error", ical_strerror(rc), NULL};
+		say(&e, stderr, "cli.feed.failed", vars);
 		status = 1;
 	} else {
 		FILE *f = out ? fopen(out, "w") : stdout;
 		if (!f) {
-			perror(out);
+			cannot_write(&e, out);
 			status = 1;
 		} else {
 			fputs(cal, f);
 			if (out && fclose(f) != 0) {
-				perror(out);
+				cannot_write(&e, out);
 				status = 1;
 			} else if (!out) {
 				fflush(stdout);

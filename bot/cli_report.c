@@ -3,7 +3,8 @@
  * attention, for a desk) and "mentorbot export matches|sessions --csv"
  * (UTF-8 with BOM, CRLF).  "export attendees ID" is handed to the events
  * CLI when it is linked.  Runs in the CLI process only; every sentence
- * comes from templates/<[bot] language>/staff.txt.
+ * comes from templates/<[bot] language>/staff.txt, rendered with the
+ * shared helpers of bot/cli.c (cli_lang, cli_text, cli_say).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,40 +23,12 @@
 #include "state/reports.h"
 #include "state/state.h"
 
-/*
- * cli_open() and cli_close() live in main.c, which the unit tests do not
- * link: referenced weakly, so the tests can link this file and call
- * report_write() / report_export_csv() on their own database.
- */
-
-static const char *
-cli_lang(const struct config *cfg)
-{
-	return cfg->bot.language && strcmp(cfg->bot.language, "en") == 0 ? "en" : "de";
-}
-
-/* Render key in lang with name/value pairs (NULL-terminated). Caller frees. */
-static char *
-text(const struct templates *t, const char *lang, const char *key, const char *const *vars)
-{
-	static const char *const none[] = {NULL};
-	return tmpl_render(t, lang, key, vars ? vars : none);
-}
-
-static void
-say(FILE *f, const struct templates *t, const char *lang, const char *key, const char *const *vars)
-{
-	char *s = text(t, lang, key, vars);
-	fprintf(f, "%s\n", s);
-	free(s);
-}
-
 static void
 unknown_programme(struct db *db, const struct templates *t, const char *lang, const char *programme)
 {
 	char *list = state_programme_list(db);
 	const char *vars[] = {"programme", programme, "programmes", list, NULL};
-	say(stderr, t, lang, "staff.cli.unknown_programme", vars);
+	cli_say(stderr, t, lang, "staff.cli.unknown_programme", vars);
 	free(list);
 }
 
@@ -83,11 +56,11 @@ section_head(FILE *out, const struct templates *t, const char *lang, const char 
 	char n[24];
 	snprintf(n, sizeof n, "%zu", count);
 	const char *vars[] = {"count", n, "percent", percent, NULL};
-	char *s = text(t, lang, key, vars);
+	char *s = cli_text(t, lang, key, vars);
 	fprintf(out, "\n%s\n", s);
 	free(s);
 	if (count == 0)
-		say(out, t, lang, "staff.report.none", NULL);
+		cli_say(out, t, lang, "staff.report.none", NULL);
 }
 
 /* The lists staff act on.  DB_OK or DB_ERR. */
@@ -109,7 +82,7 @@ report_lists(FILE *out, struct db *db, const struct templates *t, const char *la
 		                      "who",       w,
 		                      "since",     d1,
 		                      NULL};
-		say(out, t, lang, "staff.report.pending.item", vars);
+		cli_say(out, t, lang, "staff.report.pending.item", vars);
 		free(w);
 	}
 	report_table_free(&tb);
@@ -129,7 +102,7 @@ report_lists(FILE *out, struct db *db, const struct templates *t, const char *la
 		                      "since",     d1,
 		                      "deadline",  d2,
 		                      NULL};
-		say(out, t, lang, "staff.report.requests.item", vars);
+		cli_say(out, t, lang, "staff.report.requests.item", vars);
 		free(a);
 		free(b);
 	}
@@ -148,7 +121,7 @@ report_lists(FILE *out, struct db *db, const struct templates *t, const char *la
 		                      "mentor",    b,
 		                      "since",     d1,
 		                      NULL};
-		say(out, t, lang, "staff.report.matches.item", vars);
+		cli_say(out, t, lang, "staff.report.matches.item", vars);
 		free(a);
 		free(b);
 	}
@@ -169,7 +142,7 @@ report_lists(FILE *out, struct db *db, const struct templates *t, const char *la
 			                      "going",    report_cell(&tb, i, 4),
 			                      "waiting",  report_cell(&tb, i, 5),
 			                      NULL};
-			say(out, t, lang, "staff.report.events.item", vars);
+			cli_say(out, t, lang, "staff.report.events.item", vars);
 		}
 		report_table_free(&tb);
 	}
@@ -185,9 +158,9 @@ report_write(FILE *out, struct db *db, const struct templates *t, const char *la
 		return rc;
 	char date[32];
 	staff_date(now, 1, date, sizeof date);
-	char *all = programme ? NULL : text(t, lang, "staff.report.scope_all", NULL);
+	char *all = programme ? NULL : cli_text(t, lang, "staff.report.scope_all", NULL);
 	const char *vars[] = {"date", date, "scope", programme ? programme : all, NULL};
-	say(out, t, lang, "staff.report.title", vars);
+	cli_say(out, t, lang, "staff.report.title", vars);
 	free(all);
 	fprintf(out, "\n%s\n", figures);
 	free(figures);
@@ -206,7 +179,7 @@ cli_report(const char *conf, int argc, char **argv)
 	int rc = 0;
 	char *slug = NULL;
 	if (argc > 1 || (argc == 1 && argv[0][0] == '-')) {
-		say(stderr, t, lang, "staff.cli.report_usage", NULL);
+		cli_say(stderr, t, lang, "staff.cli.report_usage", NULL);
 		rc = 2;
 		goto out;
 	}
@@ -222,20 +195,6 @@ out:
 	return rc;
 }
 
-/* The header of an export: the template's comma list, split. */
-static void
-csv_header(FILE *f, const struct templates *t, const char *lang, const char *key)
-{
-	char *h = text(t, lang, key, NULL);
-	const char *cols[32];
-	size_t n = 0;
-	char *save = NULL;
-	for (char *c = strtok_r(h, ",", &save); c && n < ARRAY_LEN(cols); c = strtok_r(NULL, ",", &save))
-		cols[n++] = c;
-	csv_row(f, cols, n);
-	free(h);
-}
-
 int
 report_export_csv(FILE *f, struct db *db, const struct templates *t, const char *lang, const char *what,
                   const char *programme, size_t *rows)
@@ -247,7 +206,7 @@ report_export_csv(FILE *f, struct db *db, const struct templates *t, const char 
 	if (rc != DB_OK)
 		return rc;
 	csv_bom(f);
-	csv_header(f, t, lang, matches ? "staff.csv.matches" : "staff.csv.sessions");
+	cli_csv_header(f, t, lang, matches ? "staff.csv.matches" : "staff.csv.sessions");
 	for (size_t i = 0; i < tb.nrows; i++) {
 		char date[32], hours[32];
 		if (matches) {
@@ -304,7 +263,7 @@ cli_export(const char *conf, int argc, char **argv)
 	FILE *f = NULL;
 	size_t rows = 0;
 	if (usage || !what) {
-		say(stderr, t, lang, "staff.cli.export_usage", NULL);
+		cli_say(stderr, t, lang, "staff.cli.export_usage", NULL);
 		rc = 2;
 		goto out;
 	}
@@ -327,7 +286,7 @@ cli_export(const char *conf, int argc, char **argv)
 	}
 	if (!f) {
 		const char *vars[] = {"file", outfile, "error", strerror(errno), NULL};
-		say(stderr, t, lang, "staff.cli.cannot_write", vars);
+		cli_say(stderr, t, lang, "staff.cli.cannot_write", vars);
 		rc = 1;
 		goto out;
 	}
@@ -344,7 +303,7 @@ cli_export(const char *conf, int argc, char **argv)
 	}
 	if (werr) {
 		const char *vars[] = {"file", outfile ? outfile : "-", "error", strerror(errno), NULL};
-		say(stderr, t, lang, "staff.cli.cannot_write", vars);
+		cli_say(stderr, t, lang, "staff.cli.cannot_write", vars);
 		rc = 1;
 		goto out;
 	}
@@ -352,7 +311,7 @@ cli_export(const char *conf, int argc, char **argv)
 		char n[24];
 		snprintf(n, sizeof n, "%zu", rows);
 		const char *vars[] = {"file", outfile, "rows", n, NULL};
-		say(stderr, t, lang, "staff.cli.written", vars);
+		cli_say(stderr, t, lang, "staff.cli.written", vars);
 	}
 out:
 	if (f && f != stdout)

@@ -362,14 +362,20 @@ cmd_post(const char *path, int argc, char **argv)
 	struct buf text = BUF_INIT;
 	for (int i = 1; i < argc; i++)
 		buf_addf(&text, "%s%s", i > 1 ? " " : "", argv[i]);
+	const char *lang = cli_lang(&cfg);
 	int queued = 0;
 	int rc = post_to_group(db, &cfg, t, argv[0], text.p, &queued);
-	if (rc == 1)
-		fprintf(stderr, "mentorbot: no group '%s' ([groups] in %s, or mentorbot group set)\n", argv[0], path);
-	else if (rc < 0)
-		fprintf(stderr, "mentorbot: could not queue the post\n");
-	else
-		printf("queued %d message%s for group %s\n", queued, queued == 1 ? "" : "s", argv[0]);
+	if (rc == 1) {
+		const char *vars[] = {"group", argv[0], "file", path, NULL};
+		cli_say(stderr, t, lang, "cli.post.no_group", vars);
+	} else if (rc < 0) {
+		cli_say(stderr, t, lang, "cli.post.failed", NULL);
+	} else {
+		char n[16];
+		snprintf(n, sizeof n, "%d", queued);
+		const char *vars[] = {"count", n, "group", argv[0], NULL};
+		cli_say(stdout, t, lang, queued == 1 ? "cli.post.queued.one" : "cli.post.queued", vars);
+	}
 	buf_free(&text);
 	cli_close(&cfg, t, db);
 	return rc == 0 ? 0 : 1;
@@ -387,20 +393,27 @@ cmd_group(const char *path, int argc, char **argv)
 	struct db *db;
 	if (cli_open(path, &cfg, &t, &db))
 		return 1;
+	const char *lang = cli_lang(&cfg);
 	int rc = 0;
 	if (strcmp(argv[0], "list") == 0) {
 		for (size_t i = 0; i < cfg.groups.n; i++) {
 			char *m = group_members(db, &cfg, cfg.groups.v[i].name);
-			printf("%s = %s   (config)\n", cfg.groups.v[i].name, m);
+			const char *vars[] = {"group", cfg.groups.v[i].name, "members", m, NULL};
+			cli_say(stdout, t, lang, "cli.group.item.config", vars);
 			free(m);
 		}
 		/* groups set from the CLI live in the database */
 		char **k, **v;
 		size_t n;
 		if (state_kv_list(db, "group:", &k, &v, &n) == 0) {
-			for (size_t i = 0; i < n; i++)
-				printf("%s = %s   (database)\n", k[i] + 6, v[i]);
+			for (size_t i = 0; i < n; i++) {
+				const char *vars[] = {"group", k[i] + 6, "members", v[i], NULL};
+				cli_say(stdout, t, lang, "cli.group.item.database", vars);
+			}
 			kv_list_free(k, v, n);
+		} else {
+			kv_list_free(k, v, n);
+			rc = 1;
 		}
 	} else if (strcmp(argv[0], "set") == 0 && argc >= 3) {
 		struct buf b = BUF_INIT;
@@ -408,15 +421,22 @@ cmd_group(const char *path, int argc, char **argv)
 			buf_addf(&b, "%s%s", i > 2 ? ", " : "", argv[i]);
 		char *key = xasprintf("group:%s", argv[1]);
 		rc = (db_begin(db) == 0 && state_kv_set(db, key, b.p) == 0 && db_commit(db) == 0) ? 0 : 1;
-		if (rc)
+		if (rc) {
 			db_rollback(db);
-		else
-			printf("group %s = %s\n", argv[1], b.p);
+			cli_say(stderr, t, lang, "cli.db_error", NULL);
+		} else {
+			const char *vars[] = {"group", argv[1], "members", b.p, NULL};
+			cli_say(stdout, t, lang, "cli.group.set", vars);
+		}
 		free(key);
 		buf_free(&b);
 	} else if (strcmp(argv[0], "del") == 0 && argc == 2) {
 		char *key = xasprintf("group:%s", argv[1]);
 		rc = (db_begin(db) == 0 && state_kv_del(db, key) == 0 && db_commit(db) == 0) ? 0 : 1;
+		if (rc) {
+			db_rollback(db);
+			cli_say(stderr, t, lang, "cli.db_error", NULL);
+		}
 		free(key);
 	} else {
 		usage(stderr);
@@ -438,15 +458,30 @@ cmd_programme(const char *path, int argc, char **argv)
 	struct db *db;
 	if (cli_open(path, &cfg, &t, &db))
 		return 1;
+	const char *lang = cli_lang(&cfg);
 	int rc = 0;
 	if (strcmp(argv[0], "list") == 0) {
 		struct programme *v;
 		size_t n;
 		if (state_programmes(db, &v, &n) == 0) {
-			for (size_t i = 0; i < n; i++)
-				printf("%-16s %-28s policy=%s days=%d consent=%s questions=%s weights=%s\n", v[i].slug,
-				       v[i].name, v[i].policy, v[i].request_days, v[i].consent_version, v[i].questions,
-				       v[i].weights);
+			for (size_t i = 0; i < n; i++) {
+				/* the two columns padded as before: slug 16, name 28 */
+				char *slug = xasprintf("%-16s", v[i].slug ? v[i].slug : "");
+				char *name = xasprintf("%-28s", v[i].name ? v[i].name : "");
+				char days[16];
+				snprintf(days, sizeof days, "%d", v[i].request_days);
+				const char *vars[] = {"slug",      slug,
+				                      "name",      name,
+				                      "policy",    v[i].policy,
+				                      "days",      days,
+				                      "consent",   v[i].consent_version,
+				                      "questions", v[i].questions,
+				                      "weights",   v[i].weights,
+				                      NULL};
+				cli_say(stdout, t, lang, "cli.programme.item", vars);
+				free(slug);
+				free(name);
+			}
 			programmes_free(v, n);
 		} else {
 			rc = 1;
@@ -470,25 +505,30 @@ cmd_programme(const char *path, int argc, char **argv)
 			else if (strcmp(k, "--consent") == 0)
 				p.consent_version = (char *)v;
 			else {
-				fprintf(stderr, "mentorbot: programme add: bad option or value: %s %s\n", k, v);
+				const char *vars[] = {"option", k, "value", v, NULL};
+				cli_say(stderr, t, lang, "cli.programme.bad_option", vars);
 				rc = 2;
 			}
 		}
 		if ((argc - 2) % 2 != 0) {
-			fprintf(stderr, "mentorbot: programme add: option %s needs a value\n", argv[argc - 1]);
+			const char *vars[] = {"option", argv[argc - 1], NULL};
+			cli_say(stderr, t, lang, "cli.programme.needs_value", vars);
 			rc = 2;
 		}
 		for (const char *c = slug; rc == 0 && *c; c++)
 			if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_')) {
-				fprintf(stderr, "mentorbot: programme slug: letters, digits, '-' and '_' only\n");
+				cli_say(stderr, t, lang, "cli.programme.bad_slug", NULL);
 				rc = 2;
 			}
 		if (rc == 0) {
 			rc = (db_begin(db) == 0 && state_programme_put(db, &p) == 0 && db_commit(db) == 0) ? 0 : 1;
-			if (rc)
+			if (rc) {
 				db_rollback(db);
-			else
-				printf("programme %s saved\n", slug);
+				cli_say(stderr, t, lang, "cli.db_error", NULL);
+			} else {
+				const char *vars[] = {"programme", slug, NULL};
+				cli_say(stdout, t, lang, "cli.programme.saved", vars);
+			}
 		}
 		free(slug);
 	} else {
@@ -511,6 +551,7 @@ cmd_match(const char *path, int argc, char **argv)
 	struct db *db;
 	if (cli_open(path, &cfg, &t, &db))
 		return 1;
+	const char *lang = cli_lang(&cfg);
 	char *slug = cmd_fold(argv[0]);
 	int rc;
 	if (argc == 1) {
@@ -519,8 +560,10 @@ cmd_match(const char *path, int argc, char **argv)
 		rc = h_cohort_preview(db, slug, &out);
 		if (rc == DB_OK)
 			fputs(out.p ? out.p : "", stdout);
-		else if (rc == DB_NOTFOUND)
-			fprintf(stderr, "mentorbot: no programme '%s' (mentorbot programme list)\n", slug);
+		else if (rc == DB_NOTFOUND) {
+			const char *vars[] = {"programme", slug, NULL};
+			cli_say(stderr, t, lang, "cli.match.no_programme", vars);
+		}
 		buf_free(&out);
 		rc = rc == DB_OK ? 0 : 1;
 	} else {
@@ -539,7 +582,7 @@ cmd_match(const char *path, int argc, char **argv)
 		h.argv = args;
 		h.argline = "";
 		h.body = "";
-		h.lang = hctx_default_lang(&h);
+		h.lang = lang;
 		char *prefix = xasprintf("mb.cli-match.%lld.%d", (long long)now_s(), (int)getpid());
 		int hr = -1;
 		if (h.cmd && db_begin(db) == 0) {
@@ -572,8 +615,10 @@ cmd_match(const char *path, int argc, char **argv)
 				hr = -1;
 			}
 		}
-		if (hr < 0)
-			fprintf(stderr, "mentorbot: publishing the matching of '%s' failed (database error)\n", slug);
+		if (hr < 0) {
+			const char *vars[] = {"programme", slug, NULL};
+			cli_say(stderr, t, lang, "cli.match.publish_failed", vars);
+		}
 		rc = hr == 0 ? 0 : 1;
 		hctx_free_replies(&h);
 		free(prefix);
