@@ -79,8 +79,9 @@ usage(FILE *f)
 	      "       mentorbot parse [FILE.eml|-]     show how the bot reads a mail (JSON)\n"
 	      "       mentorbot post -c FILE GROUP TEXT…   post to a group's rooms and mail recipients\n"
 	      "       mentorbot group -c FILE list | set NAME MEMBER… | del NAME\n"
-	      "       mentorbot match -c FILE PROGRAMME [publish]   preview the optimal whole-cohort matching;\n"
-	      "                 publish: send each pair as an offer both sides accept\n"
+	      "       mentorbot match -c FILE PROGRAMME [publish|--ids]   preview the optimal whole-cohort\n"
+	      "                 matching; publish: send each pair as an offer both sides accept;\n"
+	      "                 --ids: the preview by person ids, tab-separated, for scripts\n"
 	      "       mentorbot programme -c FILE list | add SLUG [--name N] [--policy open|approve]\n"
 	      "                 [--days N] [--questions f1,f2] [--weights topics=3,language=2,…]\n"
 	      "       mentorbot report -c FILE [PROGRAMME]   figures and what needs attention\n"
@@ -542,6 +543,7 @@ cmd_programme(const char *path, int argc, char **argv)
 static int
 cmd_match(const char *path, int argc, char **argv)
 {
+	int ids = argc == 2 && strcmp(argv[1], "--ids") == 0;
 	if (argc != 1 && argc != 2) {
 		usage(stderr);
 		return 2;
@@ -554,8 +556,8 @@ cmd_match(const char *path, int argc, char **argv)
 	const char *lang = cli_lang(&cfg);
 	char *slug = cmd_fold(argv[0]);
 	int rc;
-	if (argc == 1) {
-		/* the preview: the same computation as the staff command, by ids */
+	if (ids) {
+		/* for scripts: the assignment by person ids, tab-separated */
 		struct buf out = BUF_INIT;
 		rc = h_cohort_preview(db, slug, &out);
 		if (rc == DB_OK)
@@ -567,18 +569,19 @@ cmd_match(const char *path, int argc, char **argv)
 		buf_free(&out);
 		rc = rc == DB_OK ? 0 : 1;
 	} else {
-		/* publish: the staff command's own check and run in one transaction, its offers emitted */
+		/* the staff command itself: the preview (changes nothing), or publish with its offers emitted,
+		 * in one transaction; the answer staff would get is printed */
 		struct core core;
 		cli_core(&core, &cfg, t);
 		struct hctx h = {0};
-		char *args[3] = {argv[0], argv[1], NULL};
+		char *args[3] = {argv[0], argc == 2 ? argv[1] : NULL, NULL};
 		h.db = db;
 		h.cfg = &cfg;
 		h.tmpl = t;
 		h.cmd = cmd_by_name("match");
 		h.transport = "cli";
 		h.staff = 1;
-		h.argc = 2;
+		h.argc = argc;
 		h.argv = args;
 		h.argline = "";
 		h.body = "";
@@ -602,7 +605,6 @@ cmd_match(const char *path, int argc, char **argv)
 				free(out.replies);
 			}
 			if (hr >= 0 && db_commit(db) == 0) {
-				/* the answer staff would get: printed */
 				for (size_t i = 0; i < h.nreplies; i++)
 					if (!h.replies[i].to_kind) {
 						char *text = tmpl_render(t, h.lang, h.replies[i].key,

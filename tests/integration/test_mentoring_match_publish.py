@@ -166,7 +166,11 @@ def test_staff_match_preview_publish_both_accept_and_one_declines():
     profiles(bot, {e3: ["profile topics cooking"]})
     out = subprocess.run([lib.mentorbot_path(), "match", "-c", bot.config_path, "mentoring"], capture_output=True,
                          text=True, timeout=60)
-    lib.ensure(out.returncode == 0 and "pair\t" in out.stdout, "CLI preview: %r %r" % (out.stdout, out.stderr[-300:]))
+    lib.ensure(out.returncode == 0 and "Whole-cohort matching for" in out.stdout and "Pat Mentor" in out.stdout,
+               "CLI preview: %r %r" % (out.stdout, out.stderr[-300:]))
+    out = subprocess.run([lib.mentorbot_path(), "match", "-c", bot.config_path, "mentoring", "--ids"],
+                         capture_output=True, text=True, timeout=60)
+    lib.ensure(out.returncode == 0 and "pair\tmentee " in out.stdout, "CLI --ids: %r %r" % (out.stdout, out.stderr[-300:]))
     out = subprocess.run([lib.mentorbot_path(), "match", "-c", bot.config_path, "mentoring", "publish"],
                          capture_output=True, text=True, timeout=60)
     lib.ensure(out.returncode == 0, "CLI publish failed: %r" % out.stderr[-500:])
