@@ -12,11 +12,14 @@ VERSION  := 0.1.0
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # Debian's libetpan.pc leaks -specs=…no-pie-link.specs (non-PIE, needs libdpkg-perl): drop it.
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null | sed 's/-specs=[^ ]*//g')
+# libical is loaded with dlopen() on first use (bot/ical_dl.h): the daemon does not link it;
+# the unit tests, which call it directly, do.
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libical,$(PKGS)) 2>/dev/null | sed 's/-specs=[^ ]*//g')
+ICAL_LIBS  := $(shell pkg-config --libs libical 2>/dev/null)
 CFLAGS   ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -DMENTORBOT_VERSION='"$(VERSION)"' -I. -Ibot $(PKG_CFLAGS)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS)
-LDLIBS   += $(PKG_LIBS) -lpthread
+LDLIBS   += $(PKG_LIBS) -ldl -lpthread
 
 SRCS     := $(sort $(wildcard bot/*.c handlers/*.c state/*.c))
 LIB_SRCS := $(filter-out bot/main.c,$(SRCS))
@@ -49,11 +52,11 @@ build/asan/mentorbot: $(ASAN_OBJS)
 
 build/tests/%: tests/unit/%.c tests/unit/t.h $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) $(ICAL_LIBS)
 
 build/asan/tests/%: tests/unit/%.c tests/unit/t.h $(ASAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(ASAN_FLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(ASAN_FLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LDLIBS) $(ICAL_LIBS)
 
 unit: $(UNIT_BINS) $(UNIT_ASAN)
 

@@ -24,6 +24,8 @@
 #include "when.h"
 
 #include <libical/ical.h>
+#define ICAL_DL_NAMES
+#include "ical_dl.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +87,8 @@ ical_init(void)
 	icalproperty *tzid;
 	size_t ndrop = 0, i;
 
+	if (ical_dl_open() < 0)
+		return; /* logged; g_berlin stays NULL: every entry point answers ICAL_ERR_TZ */
 	icalerror_set_errors_are_fatal(0);
 	g_berlin = icaltimezone_get_builtin_timezone(ICAL_TZID);
 	if (!g_berlin || !(src = icaltimezone_get_component(g_berlin))) {

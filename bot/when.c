@@ -13,6 +13,8 @@
 #include "when.h"
 
 #include <libical/ical.h>
+#define ICAL_DL_NAMES
+#include "ical_dl.h"
 #include <pthread.h>
 #include <string.h>
 #include <strings.h>
@@ -23,7 +25,8 @@ static icaltimezone *w_berlin; /* owned by libical's builtin cache */
 static void
 when_init(void)
 {
-	w_berlin = icaltimezone_get_builtin_timezone("Europe/Berlin");
+	if (ical_dl_open() == 0) /* else logged; w_berlin stays NULL */
+		w_berlin = icaltimezone_get_builtin_timezone("Europe/Berlin");
 }
 
 static icaltimezone *
