@@ -89,6 +89,7 @@ enum authres_proof { AUTHRES_NONE = 0, AUTHRES_DKIM = 1, AUTHRES_DMARC = 2 };
  *
  * headers: every Authentication-Results value of the mail, topmost first,
  * separated by '\n' (parsed_mail.auth_results from bot/mime.c); may be NULL.
+ * Each value must be unfolded (no '\n' inside), as mime.c leaves them.
  * Blank lines are skipped.  Only the FIRST header whose authserv-id equals
  * authserv_id (ASCII case-insensitive, a quoted id unquoted) is consulted;
  * any later one naming the same id is ignored (a forgery placed below the
