@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CONFIG_MAX_SIZE (1024 * 1024)
@@ -64,6 +65,7 @@ static const struct key_def keys[] = {
 	{S_BOT, "staff", K_LIST, OFF(bot.staff), 0, 0, NULL},
 	{S_BOT, "authserv_id", K_STR, OFF(bot.authserv_id), 0, 0, NULL},
 	{S_BOT, "reply_limit", K_INT, OFF(bot.reply_limit), 0, 100000, NULL},
+	{S_BOT, "unknown_reply_limit", K_INT, OFF(bot.unknown_reply_limit), 0, 10000000, NULL},
 	{S_BOT, "retention_days", K_INT, OFF(bot.retention_days), 0, 36500, NULL},
 	{S_BOT, "max_mail_size", K_SIZE, OFF(bot.max_mail_size), 0, 0, NULL},
 	{S_BOT, "flood_rate", K_INT, OFF(bot.flood_rate), 1, 100000, NULL},
@@ -341,6 +343,15 @@ read_secret_file(const struct parser *p, const char *file, const char **why)
 
 	if (!fp) {
 		*why = strerror(errno);
+		goto out;
+	}
+	/* as OpenSSH does with a private key: a secret others may read is no secret */
+	struct stat st;
+	if (fstat(fileno(fp), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO))) {
+		static char msg[96];
+		snprintf(msg, sizeof msg, "it is open to %s (mode %04o); chmod 600 it",
+			 (st.st_mode & S_IRWXO) ? "everyone" : "its group", (unsigned)(st.st_mode & 07777));
+		*why = msg;
 		goto out;
 	}
 	ssize_t n = getline(&line, &cap, fp);
@@ -781,6 +792,7 @@ set_defaults(struct config *c)
 	c->bot.language = xstrdup("de");
 	c->bot.templates = xstrdup("templates");
 	c->bot.reply_limit = 10;
+	c->bot.unknown_reply_limit = 200;
 	c->bot.retention_days = 30;
 	c->bot.max_mail_size = 10485760;
 	c->bot.flood_rate = 20;

@@ -46,6 +46,7 @@ struct config {
 		struct strlist staff; /* "addr", "xmpp:jid", "matrix:@id" */
 		char *authserv_id;  /* NULL when absent */
 		int reply_limit;    /* default 10 */
+		int unknown_reply_limit; /* answers per hour to addresses that are no known people, all together; default 200 */
 		int retention_days; /* raw mail kept this long; default 30 */
 		long max_mail_size; /* bytes; default 10485760 ("max_mail_size = 10M" accepts K/M suffix) */
 		int flood_rate;     /* commands per minute per person (token bucket refill); default 20 */

@@ -9,6 +9,7 @@
 #include "t.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char tmpdir[] = "/tmp/test_config.XXXXXX";
@@ -24,6 +25,7 @@ write_file(const char *name, const char *text)
 	}
 	fputs(text, fp);
 	fclose(fp);
+	chmod(path, 0600); /* secrets must be private (read_secret_file) */
 	return path;
 }
 
@@ -210,6 +212,41 @@ unreadable_secret_file_is_an_error_with_line(void)
 	CHECK(strstr(e, "C:6: cannot read access_token_file 'empty.pw': first line is empty") != NULL);
 	config_free(&c);
 	free(e);
+}
+
+/* A password or token file that its group or everyone may read is refused (as OpenSSH refuses
+ * such a private key), with the file's mode and the remedy. */
+static void
+secret_file_open_to_others_is_refused(void)
+{
+	struct config c;
+	char *e;
+	char *path = write_file("open.pw", "secret\n");
+	chmod(path, 0644);
+	int n = load("[bot]\ndatabase = x.db\n[imap]\nurl = imaps://imap.uni.example\nuser = u\n"
+		     "password_file = open.pw\n",
+		     &c, &e);
+	CHECK(n == 1);
+	CHECK(strstr(e, "C:6: cannot read password_file 'open.pw': it is open to everyone (mode 0644); chmod 600 it") !=
+	      NULL);
+	config_free(&c);
+	free(e);
+	chmod(path, 0640);
+	n = load("[bot]\ndatabase = x.db\n[matrix]\nhomeserver = https://m.example\nuser = @b:m.example\n"
+		 "access_token_file = open.pw\n",
+		 &c, &e);
+	CHECK(n == 1);
+	CHECK(strstr(e, "it is open to its group (mode 0640); chmod 600 it") != NULL);
+	config_free(&c);
+	free(e);
+	chmod(path, 0400);
+	n = load("[bot]\ndatabase = x.db\n[matrix]\nhomeserver = https://m.example\nuser = @b:m.example\n"
+		 "access_token_file = open.pw\n",
+		 &c, &e);
+	CHECK(n == 0);
+	config_free(&c);
+	free(e);
+	free(path);
 }
 
 static void
@@ -499,6 +536,7 @@ main(void)
 	RUN(product_example_with_loopback_urls_loads);
 	RUN(secrets_from_files_first_line_only);
 	RUN(unreadable_secret_file_is_an_error_with_line);
+	RUN(secret_file_open_to_others_is_refused);
 	RUN(defaults_when_keys_absent);
 	RUN(each_error_kind_reported_with_its_line);
 	RUN(all_errors_reported_not_just_the_first);
