@@ -62,8 +62,8 @@ cli_open(const char *path, struct config *cfg, struct templates **t, struct db *
 	return 0;
 }
 
-void
-cli_core(struct core *core, const struct config *cfg, const struct templates *t)
+int
+cli_core(struct core *core, const struct config *cfg, const struct templates *t, struct db *db)
 {
 	memset(core, 0, sizeof *core);
 	core->cfg = cfg;
@@ -74,6 +74,7 @@ cli_core(struct core *core, const struct config *cfg, const struct templates *t)
 	core->bot_addr = cfg->smtp.from_addr;
 	const char *at = cfg->smtp.from_addr ? strrchr(cfg->smtp.from_addr, '@') : NULL;
 	core->bot_domain = at ? at + 1 : "mentorbot.invalid";
+	return core_key_load(core, db);
 }
 
 void

@@ -23,8 +23,9 @@ int cli_load_templates(const char *dir, struct templates **out);
 /* Open config, templates and database.  0, or 1 after printing why. */
 int cli_open(const char *path, struct config *cfg, struct templates **t, struct db **db);
 void cli_close(struct config *cfg, struct templates *t, struct db *db);
-/* A struct core for a CLI process (no senders to wake): bot address and domain from [smtp] from. */
-void cli_core(struct core *core, const struct config *cfg, const struct templates *t);
+/* A struct core for a CLI process (no senders to wake): bot address and domain from [smtp] from,
+ * the installation key from db.  0, or -1 when the database failed. */
+int cli_core(struct core *core, const struct config *cfg, const struct templates *t, struct db *db);
 
 /* The language of what the CLI prints: [bot] language ("de" unless it is "en"). */
 const char *cli_lang(const struct config *cfg);

@@ -45,8 +45,12 @@ env_open(const char *conf, struct cli_env *e)
 	memset(e, 0, sizeof *e);
 	if (cli_open(conf, &e->cfg, &e->tmpl, &e->db))
 		return 1;
-	cli_core(&e->core, &e->cfg, e->tmpl);
+	if (cli_core(&e->core, &e->cfg, e->tmpl, e->db) < 0) {
+		cli_close(&e->cfg, e->tmpl, e->db);
+		return 1;
+	}
 	e->h.db = e->db;
+	e->h.key = e->core.key;
 	e->h.cfg = &e->cfg;
 	e->h.tmpl = e->tmpl;
 	e->h.transport = "cli";

@@ -16,6 +16,13 @@ enum perm {
 	PERM_STAFF,  /* listed in [bot] staff, with proven ownership */
 };
 
+/* What a command does to the state, for proof of address by mail (bot/dispatch.c). */
+enum cmd_writes {
+	CMD_READS = 0,         /* answers only: the answer goes to the From address anyway */
+	CMD_WRITES = 1,        /* changes something: the sender must prove the From address first */
+	CMD_PROVES_ITSELF = 2, /* mails a code to the From address and acts only on its confirmation (join, link) */
+};
+
 #define CMD_MAX_ALIASES 8
 
 struct command {
@@ -24,7 +31,7 @@ struct command {
 	const char *aliases_de[CMD_MAX_ALIASES];
 	int min_args, max_args;                 /* max -1: rest of line */
 	enum perm perm;
-	int changes_state;                      /* needs proven ownership of the sender's address */
+	enum cmd_writes writes;
 	/* check: side-effect free validation; 0 to go on, or queue a reply and return 1 */
 	int (*check)(struct hctx *h);
 	/* run: the state change and the replies, inside the command's transaction; <0 = internal error */

@@ -14,20 +14,21 @@
 
 #include <jansson.h>
 
+#include "authres.h"
 #include "commands.h"
 #include "config.h"
 #include "emit.h"
+#include "flood.h"
 #include "handlers/handlers.h"
 #include "mailcmd.h"
 #include "mailout.h"
+#include "mime.h"
 #include "quote.h"
 #include "state/state.h"
 #include "templates.h"
 #include "util.h"
 
 #define MAX_ARGS 16
-
-/* handlers/h_mentoring.c: a reply to a request mail; 1 when the mail is not one */
 
 /* ---- dedupe ---- */
 
@@ -81,39 +82,36 @@ is_staff_addr(const struct config *cfg, const char *kind, const char *addr)
 	return 0;
 }
 
-/* DKIM or DMARC pass stamped by our own MTA (authserv-id must match exactly). */
-static int
-auth_pass(const char *authserv_id, const char *auth_results)
+static const char *
+addr_domain(const char *addr)
 {
-	if (!authserv_id || !auth_results)
-		return 0;
-	size_t l = strlen(authserv_id);
-	for (const char *p = auth_results; p && *p;) {
-		const char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		while (n && isspace((unsigned char)*p))
-			p++, n--;
-		if (n > l && strncasecmp(p, authserv_id, l) == 0 && (p[l] == ';' || isspace((unsigned char)p[l]))) {
-			char *line = xstrndup(p, n);
-			str_lower_ascii(line);
-			int ok = strstr(line, "dmarc=pass") || strstr(line, "dkim=pass");
-			free(line);
-			if (ok)
-				return 1;
-		}
-		p = e ? e + 1 : NULL;
-	}
+	const char *at = addr ? strrchr(addr, '@') : NULL;
+	return at ? at + 1 : "";
+}
+
+int
+core_key_load(struct core *core, struct db *db)
+{
+	if (state_install_key(db, core->key, sizeof core->key) != DB_OK)
+		return -1;
+	core->has_key = 1;
 	return 0;
 }
 
-/* "mb.<hash of dedupe key>.<n>@domain": stable for the command it answers. */
+static const unsigned char *
+core_key(const struct core *core)
+{
+	if (!core->has_key)
+		fatal("internal error: the installation key was not loaded");
+	return core->key;
+}
+
+/* "mb.<keyed hash of the dedupe key>.<n>@domain": stable for the command it answers, and
+ * nobody without the installation key can tell it in advance. */
 static char *
 reply_msgid(const struct core *core, const char *dedupe, size_t n)
 {
-	char hex[65];
-	sha256_hex(dedupe, strlen(dedupe), hex);
-	hex[32] = '\0';
-	return xasprintf("mb.%s.%zu@%s", hex, n, core->bot_domain);
+	return keyed_msgid(core_key(core), dedupe, n, core->bot_domain);
 }
 
 /* Where the replies of one inbound message go. */
@@ -124,6 +122,8 @@ struct mailctx {
 	const struct parsed_mail *pm; /* mail: the mail answered (threading); NULL for chat */
 	const char *lang;
 	const char *rcpt;             /* mail: the sender's address */
+	int known;                    /* mail: the sender is a known person (replies may quote the Subject) */
+	int counted;                  /* mail: this mail counts against the cap for unknown senders already */
 	int nsent;                    /* replies queued so far: part of each stable id */
 	/* chat answers */
 	const char *transport;        /* "xmpp"/"matrix" when the message came from chat */
@@ -143,9 +143,18 @@ queue_reply(struct mailctx *m, const char *key, const char *const *vars)
 	char *body_main = tmpl_render(core->tmpl, m->lang, key, vars);
 	char *sig = tmpl_render(core->tmpl, m->lang, "signature", NULL);
 	char *body = xasprintf("%s\n\n%s\n", body_main, sig);
-	int was_reply;
-	char *subj = subject_strip(m->pm->subject, &was_reply);
-	char *subject = xasprintf("Re: %s", *subj ? subj : key);
+	char *subject;
+	if (m->known) {
+		int was_reply;
+		char *subj = subject_strip(m->pm->subject, &was_reply);
+		subject = xasprintf("Re: %s", *subj ? subj : key);
+		free(subj);
+	} else {
+		/* a stranger's Subject is not sent back: nobody can use the bot to mail their text to others */
+		char *t = tmpl_render(core->tmpl, m->lang, "reply.subject", NULL);
+		subject = xasprintf("Re: %s", t);
+		free(t);
+	}
 	char *msgid = reply_msgid(core, m->row->dedupe, (size_t)m->nsent);
 	struct buf refs = BUF_INIT;
 	if (m->pm->references)
@@ -165,9 +174,13 @@ queue_reply(struct mailctx *m, const char *key, const char *const *vars)
 	mo.lang = m->lang;
 	mo.extra = extra;
 	mo.nextra = 1;
-	size_t len;
+	size_t len = 0;
 	char *raw = mail_compose(&mo, &len);
-	int rc = state_outbox_add(m->db, m->row->id, "mail", core->cfg->smtp.from_addr, m->rcpt, msgid, raw, len);
+	int rc = DB_OK;
+	if (raw)
+		rc = state_outbox_add(m->db, m->row->id, "mail", core->cfg->smtp.from_addr, m->rcpt, msgid, raw, len);
+	else
+		log_warn("mail %lld: the answer (%s) could not be composed; not queued", (long long)m->row->id, key);
 	if (rc == DB_NOTFOUND)
 		rc = DB_OK; /* already queued by an earlier run: idempotent */
 	m->nsent++;
@@ -175,7 +188,6 @@ queue_reply(struct mailctx *m, const char *key, const char *const *vars)
 	buf_free(&refs);
 	free(msgid);
 	free(subject);
-	free(subj);
 	free(body);
 	free(sig);
 	free(body_main);
@@ -230,7 +242,16 @@ queue_chat_answer(struct mailctx *m, const char *key, const char *const *vars)
 	return rc;
 }
 
-/* Apply the per-sender daily reply limit.  1: may reply; 0: send the notice (once); -1: stay silent. */
+/* Reply allowance of a mail (see reply_allowance). */
+enum { ALLOW_CAP = -2, ALLOW_SILENT = -1, ALLOW_NOTICE = 0, ALLOW_YES = 1 };
+
+/*
+ * May this mail be answered?  The sender's daily reply limit, then the hourly
+ * cap on answers to addresses that are no known people (all of them
+ * together: a flood of forged senders cannot turn the bot into a mail
+ * cannon).  ALLOW_YES, ALLOW_NOTICE (send the daily-limit notice, once),
+ * ALLOW_SILENT, or ALLOW_CAP (quarantine it).  *rc gets a database error.
+ */
 static int
 reply_allowance(struct mailctx *m, int wanted, int *rc)
 {
@@ -238,10 +259,22 @@ reply_allowance(struct mailctx *m, int wanted, int *rc)
 	int64_t day = now_s() / 86400;
 	*rc = state_reply_count(m->db, m->rcpt, day, &count, &noticed);
 	if (*rc < 0)
-		return -1;
-	if (limit <= 0 || count + wanted <= limit)
-		return 1;
-	return noticed ? -1 : 0;
+		return ALLOW_SILENT;
+	int allow = ALLOW_YES;
+	if (limit > 0 && count + wanted > limit)
+		allow = noticed ? ALLOW_SILENT : ALLOW_NOTICE;
+	int cap = m->core->cfg->bot.unknown_reply_limit;
+	if (allow != ALLOW_SILENT && !m->known && !m->counted && cap > 0) {
+		*rc = state_cap_take(m->db, "cap.unknown_replies", now_s() / 3600, cap);
+		if (*rc < 0)
+			return ALLOW_SILENT;
+		if (*rc == DB_NOTFOUND) {
+			*rc = DB_OK;
+			return ALLOW_CAP;
+		}
+		m->counted = 1;
+	}
+	return allow;
 }
 
 static int
@@ -295,6 +328,8 @@ reason_text(struct mailctx *m, const char *error)
 		key = "reason.crashed";
 	} else if (strcmp(error, "internal") == 0) {
 		key = "reason.internal";
+	} else if (strcmp(error, "several senders") == 0) {
+		key = "reason.several_senders";
 	}
 	const char *vars[] = {"limit", limit, "detail", error, NULL};
 	return tmpl_render(m->core->tmpl, m->lang, key, vars);
@@ -311,9 +346,11 @@ quarantine(struct mailctx *m, const char *why)
 	int allow = reply_allowance(m, 1, &err);
 	if (err < 0)
 		return err;
-	if (allow == 0)
+	if (allow == ALLOW_NOTICE)
 		return send_limit_notice(m);
-	if (allow < 0)
+	if (allow == ALLOW_CAP)
+		log_warn("mail %lld: the hourly cap on answers to unknown senders is reached; not told", (long long)m->row->id);
+	if (allow != ALLOW_YES)
 		return DB_OK;
 	char *reason = reason_text(m, why);
 	const char *vars[] = {"reason", reason, NULL};
@@ -401,9 +438,138 @@ command_summary(struct hctx *h)
 	return buf_detach(&b);
 }
 
-/* Run the command (or answer why not).  Returns DB_OK or a negative error. */
+/* ---- proof of address (mail) ----
+ *
+ * A mail's From can be forged; a command that changes something runs only
+ * when the sender proved the address, in this order:
+ *   (a) the mail answers one the bot sent to that very address: a keyed
+ *       Message-ID in In-Reply-To/References whose outbox row went to it,
+ *       or a plus-address keyed to it in To/Cc;
+ *   (b) our MTA (authserv_id) says DMARC or aligned DKIM passed for it;
+ *   (c) otherwise the bot keeps the command and mails the address a token:
+ *       the owner's reply (or "confirm <token>") runs it.
+ */
+enum proof { PROOF_NONE = 0, PROOF_REPLY, PROOF_PLUS, PROOF_AUTH };
+
 static int
-run_command(struct hctx *h, const struct mail_cmd *mc)
+mail_proof(struct mailctx *m, const struct parsed_mail *pm, enum proof *out)
+{
+	const struct core *core = m->core;
+	const char *from = pm->from_addr;
+	*out = PROOF_NONE;
+	/* (b) first: it needs no database */
+	const char *why = NULL;
+	if (core->cfg->bot.authserv_id &&
+	    authres_proof(pm->auth_results, core->cfg->bot.authserv_id, addr_domain(from), &why) != AUTHRES_NONE) {
+		*out = PROOF_AUTH;
+		return DB_OK;
+	}
+	/* (a) the keyed plus-address of this sender */
+	for (const char *a = pm->rcpt_addrs ? pm->rcpt_addrs : ""; *a;) {
+		size_t n = strcspn(a, " ");
+		char *one = xstrndup(a, n);
+		int ok = core->bot_addr && keyed_plus_ok(core_key(core), core->bot_addr, one, from);
+		free(one);
+		if (ok) {
+			*out = PROOF_PLUS;
+			return DB_OK;
+		}
+		a += n;
+		a += strspn(a, " ");
+	}
+	/* (a) a Message-ID of a mail the bot sent to this sender */
+	struct buf all = BUF_INIT;
+	buf_addf(&all, "%s %s", pm->in_reply_to ? pm->in_reply_to : "", pm->references ? pm->references : "");
+	char **ids;
+	int n = words_split(all.p, &ids, 64), rc = DB_OK;
+	for (int i = 0; i < n && rc == DB_OK && *out == PROOF_NONE; i++) {
+		if (strcasecmp(addr_domain(ids[i]), core->bot_domain ? core->bot_domain : "") != 0)
+			continue;
+		char *rcpt = NULL;
+		rc = state_outbox_mail_rcpt(m->db, ids[i], &rcpt);
+		if (rc == DB_OK && strcasecmp(rcpt, from) == 0)
+			*out = PROOF_REPLY;
+		if (rc == DB_NOTFOUND)
+			rc = DB_OK;
+		free(rcpt);
+	}
+	words_free(ids, n);
+	buf_free(&all);
+	return rc < 0 ? rc : DB_OK;
+}
+
+#define CONFIRM_TTL_S (3 * 24 * 3600)
+#define CONFIRM_TTL_STAFF_S (7 * 24 * 3600)
+
+/*
+ * (c): instead of running what this mail asks, keep it (its journal row)
+ * and mail the From address a token; the owner's reply runs it.  what: the
+ * command as the owner will recognise it.
+ */
+static int
+ask_confirmation(struct mailctx *m, struct hctx *h, const char *what, int staff)
+{
+	char tok[27], hash[65], payload[24], hours[16];
+	int ttl = staff ? CONFIRM_TTL_STAFF_S : CONFIRM_TTL_S;
+	token_new(tok);
+	token_hash(tok, hash);
+	snprintf(payload, sizeof payload, "%lld", (long long)m->row->id);
+	snprintf(hours, sizeof hours, "%d", ttl / 3600);
+	struct token t = {0};
+	t.kind = "cmd";
+	t.person = h->known ? h->person.id : 0;
+	t.ep_kind = "mail";
+	t.ep_addr = (char *)h->ep_addr;
+	t.payload = payload;
+	t.lang = (char *)h->lang;
+	t.expires = now_s() + ttl;
+	/* nothing else goes out: the question carries h->reply_msgid, under which the token waits */
+	hctx_free_replies(h);
+	int rc = state_token_add(h->db, hash, &t, h->reply_msgid);
+	if (rc != DB_OK)
+		return rc < 0 ? rc : DB_ERR;
+	char *line = str_one_line(what, 200);
+	hctx_reply(h, "confirm_command", "command", line, "address", h->ep_addr, "token", tok, "hours", hours, NULL);
+	log_info("mail %lld from %s: the sender's address is not proven; confirmation asked (%s)",
+		 (long long)m->row->id, h->ep_addr, h->cmd ? h->cmd->name : "reply");
+	free(line);
+	return DB_OK;
+}
+
+/* The first non-empty line of text (for a confirmation question).  Caller frees. */
+static char *
+first_text_line(const char *text, const char *fallback)
+{
+	for (const char *p = text ? text : ""; *p;) {
+		size_t n = strcspn(p, "\n");
+		char *l = xstrndup(p, n);
+		char *t = str_trim(l);
+		if (*t) {
+			char *r = xstrdup(t);
+			free(l);
+			return r;
+		}
+		free(l);
+		p += n;
+		p += *p == '\n';
+	}
+	return xstrdup(fallback ? fallback : "");
+}
+
+/* What the command in h does to the state: its table entry says, except that "confirm <token>"
+ * proves itself (the token was mailed to the address; "confirm <session>" changes a session). */
+static enum cmd_writes
+command_writes(const struct hctx *h)
+{
+	if (strcmp(h->cmd->name, "confirm") == 0 && h->argc > 0 && !h_session_is_id(h->argv[0]))
+		return CMD_PROVES_ITSELF;
+	return h->cmd->writes;
+}
+
+/* Run the command (or answer why not).  m: the mail it came in (NULL for chat, whose
+ * server proved the sender).  Returns DB_OK or a negative error. */
+static int
+run_command(struct mailctx *m, struct hctx *h, int staff_addr)
 {
 	const struct command *c = h->cmd;
 	if (c->perm == PERM_MEMBER && !h->known) {
@@ -413,7 +579,9 @@ run_command(struct hctx *h, const struct mail_cmd *mc)
 		free(list);
 		return DB_OK;
 	}
-	if (c->perm == PERM_STAFF && !h->staff) {
+	/* a staff address whose mail proves nothing yet: its owner confirms (c) */
+	int staff_unproven = c->perm == PERM_STAFF && !h->staff && m && staff_addr && !h->proven;
+	if (c->perm == PERM_STAFF && !h->staff && !staff_unproven) {
 		/* indistinguishable from an unknown command for non-staff */
 		char *list = command_summary(h);
 		hctx_reply(h, "unknown_command", "word", c->name, "suggestion", "", "commands", list, NULL);
@@ -430,18 +598,168 @@ run_command(struct hctx *h, const struct mail_cmd *mc)
 		free(usage);
 		return DB_OK;
 	}
-	(void)mc;
-	if (c->check) {
+	if (!staff_unproven && c->check) {
 		int rc = c->check(h);
 		if (rc != 0)
 			return rc < 0 ? rc : DB_OK;
 	}
+	if (m && !h->proven && (staff_unproven || command_writes(h) == CMD_WRITES)) {
+		char *what = xasprintf("%s %s", hctx_cmd_word(h, c), h->argline ? h->argline : "");
+		int rc = ask_confirmation(m, h, what, staff_unproven);
+		free(what);
+		return rc;
+	}
 	return c->run(h);
 }
 
-/* Everything after the journal row was read and parsed; inside the transaction. */
+/*
+ * The reply routes: answers to mails the bot sent (an RSVP to an invitation,
+ * the filled-in form, a yes/no to a request or a session).  Each returns 1
+ * when the mail is not one of its own.  One that changed something for a
+ * sender who proved nothing is undone and confirmed first (c).
+ */
 static int
-handle_parsed(struct mailctx *m, int *result)
+run_reply_routes(struct mailctx *m, struct hctx *h, const struct mail_cmd *mc, const char *new_text)
+{
+	const struct parsed_mail *pm = h->pm;
+	int64_t before = db_total_changes(m->db);
+	if (db_savepoint(m->db) < 0)
+		return DB_ERR;
+	/* an RSVP (words or a calendar's iTIP REPLY) to an event announcement, from anyone */
+	int rc = h_event_mail_reply(h, new_text);
+	/* the filled-in application form (the client may quote it: the whole text is read) */
+	if (rc == 1 && h->known && (!mc->cmd || mc->from_subject))
+		rc = h_apply_mail_reply(h, new_text, pm->text ? pm->text : "");
+	/* a plain "ja/yes/nein/no" from the mentor to a mentoring request mail */
+	if (rc == 1 && h->known && (!mc->cmd || mc->from_subject))
+		rc = h_request_mail_reply(h, pm->in_reply_to, pm->references, new_text);
+	/* likewise to a session proposal, and minutes/note to a session's prompt mail */
+	if (rc == 1 && h->known && (!mc->cmd || mc->from_subject))
+		rc = h_session_mail_reply(h, pm->in_reply_to, pm->references, new_text);
+	if (rc < 0) {
+		db_rollback_savepoint(m->db);
+		return rc;
+	}
+	if (rc != 1 && !h->proven && db_total_changes(m->db) != before) {
+		db_rollback_savepoint(m->db);
+		char *what = first_text_line(new_text, pm->subject);
+		rc = ask_confirmation(m, h, what, 0);
+		free(what);
+		return rc;
+	}
+	return db_release(m->db) < 0 ? DB_ERR : rc;
+}
+
+/* A reply route, else the command of the mail, else "did you mean". */
+static int
+run_mail(struct mailctx *m, struct hctx *h, const struct mail_cmd *mc, const char *new_text, int staff_addr)
+{
+	int rc = run_reply_routes(m, h, mc, new_text);
+	if (rc != 1)
+		return rc;
+	rc = DB_OK;
+	if (mc->cmd) {
+		h->cmd = mc->cmd;
+		h->argline = mc->argline ? mc->argline : "";
+		h->argc = words_split(h->argline, &h->argv, MAX_ARGS + 1);
+		return run_command(m, h, staff_addr);
+	}
+	char *list = command_summary(h);
+	if (mc->first_word) {
+		const char *alias = NULL;
+		const struct command *sug = cmd_suggest(mc->first_word, &alias);
+		char *s = sug ? hctx_text(h, "unknown_command.suggest", "suggestion",
+					  strcmp(h->lang, "de") == 0 ? alias : sug->name, NULL)
+			      : xstrdup("");
+		char *word = str_one_line(mc->first_word, 40);
+		hctx_reply(h, "unknown_command", "word", word, "suggestion", s, "commands", list, NULL);
+		free(word);
+		free(s);
+	} else {
+		hctx_reply(h, "no_command", "commands", list, NULL);
+	}
+	free(list);
+	return rc;
+}
+
+/* Parse an untrusted raw mail. */
+static void
+parse_mail(const struct core *core, const char *raw, size_t len, struct parsed_mail *pm)
+{
+	mime_parse(raw, len, &core->caps, pm);
+}
+
+/*
+ * The owner of the address confirmed (c): run the mail that waited in
+ * journal row id, as proven, inside this transaction; its answers go out
+ * now, threaded to the confirming mail.
+ */
+static int
+run_confirmed(struct mailctx *m, struct hctx *h, int64_t id)
+{
+	const struct core *core = m->core;
+	struct inbound row;
+	int rc = state_inbound_get(m->db, id, &row);
+	if (rc < 0)
+		return rc;
+	if (rc == DB_NOTFOUND || !row.raw) {
+		/* purged after the retention period */
+		hctx_reply(h, "confirm_bad_token", NULL);
+		inbound_free(&row);
+		return DB_OK;
+	}
+	struct parsed_mail opm;
+	parse_mail(core, row.raw, row.rawlen, &opm);
+	if (!opm.from_addr || strcasecmp(opm.from_addr, h->ep_addr) != 0) {
+		hctx_reply(h, "confirm_bad_token", NULL);
+		goto out_pm;
+	}
+	char *text = quote_strip(opm.text ? opm.text : "");
+	struct mail_cmd mc;
+	mail_find_command(opm.subject, text, &mc);
+	struct hctx c = {0};
+	c.db = m->db;
+	c.cfg = core->cfg;
+	c.tmpl = core->tmpl;
+	c.key = core_key(core);
+	c.transport = "mail";
+	c.ep_kind = "mail";
+	c.ep_addr = h->ep_addr;
+	rc = state_person_by_endpoint(m->db, "mail", h->ep_addr, &c.person);
+	if (rc >= 0) {
+		c.known = rc == DB_OK;
+		c.proven = 1;
+		int staff_addr = is_staff_addr(core->cfg, "mail", h->ep_addr);
+		c.staff = staff_addr;
+		c.lang = h->lang;
+		c.body = text;
+		c.pm = &opm;
+		char *first = reply_msgid(core, m->row->dedupe, (size_t)m->nsent);
+		c.reply_msgid = first;
+		rc = run_mail(m, &c, &mc, text, staff_addr);
+		if (rc >= 0) {
+			log_info("mail %lld from %s: confirmed mail %lld run: %s -> %zu repl%s", (long long)m->row->id,
+				 h->ep_addr, (long long)id, c.cmd ? c.cmd->name : "no command", c.nreplies,
+				 c.nreplies == 1 ? "y" : "ies");
+			rc = emit_replies(m, &c);
+		}
+		free(first);
+	}
+	words_free(c.argv, c.argc);
+	hctx_free_replies(&c);
+	person_free(&c.person);
+	mail_cmd_free(&mc);
+	free(text);
+out_pm:
+	parsed_mail_free(&opm);
+	inbound_free(&row);
+	return rc < 0 ? rc : DB_OK;
+}
+
+/* Everything after the journal row was read and parsed; inside the transaction.
+ * person: the sender when known (m->known), moved into the handler context. */
+static int
+handle_parsed(struct mailctx *m, struct person *person, int *result)
 {
 	const struct core *core = m->core;
 	const struct parsed_mail *pm = m->pm;
@@ -466,9 +784,31 @@ handle_parsed(struct mailctx *m, int *result)
 		*result = DISP_IGNORED;
 		return state_inbound_finish(m->db, m->row->id, "ignored", "own address");
 	}
-	if (pm->error) {
-		*result = DISP_QUARANTINED;
+	*result = DISP_QUARANTINED;
+	if (pm->error)
 		return quarantine(m, pm->error);
+	/* two From fields or two mailboxes in one: nobody can tell who sent it (RFC 5322 wants Sender then) */
+	if (pm->from_count > 1)
+		return quarantine(m, "several senders");
+
+	/* flood control per person, across all transports (chat uses the same buckets) */
+	if (core->flood) {
+		char *fkey = m->known ? xasprintf("p:%lld", (long long)person->id) : xasprintf("e:mail:%s", pm->from_addr);
+		int fl = flood_take(core->flood, fkey, mono_ms());
+		free(fkey);
+		if (fl != FLOOD_OK) {
+			log_info("mail %lld from %s: over the flood limit%s", (long long)m->row->id, pm->from_addr,
+				 fl == FLOOD_NOTICE ? ", notice sent" : "");
+			*result = DISP_IGNORED;
+			if (fl == FLOOD_NOTICE) {
+				int allow = reply_allowance(m, 1, &rc);
+				if (rc == DB_OK && allow == ALLOW_YES && (rc = queue_reply(m, "flood_notice", NULL)) == DB_OK)
+					rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 0);
+				if (rc < 0)
+					return rc;
+			}
+			return state_inbound_finish(m->db, m->row->id, "ignored", "flood");
+		}
 	}
 
 	char *new_text = quote_strip(pm->text ? pm->text : "");
@@ -478,17 +818,22 @@ handle_parsed(struct mailctx *m, int *result)
 	h.db = m->db;
 	h.cfg = core->cfg;
 	h.tmpl = core->tmpl;
+	h.key = core_key(core);
 	h.transport = "mail";
 	h.ep_kind = "mail";
 	h.ep_addr = pm->from_addr;
-	rc = state_person_by_endpoint(m->db, "mail", pm->from_addr, &h.person);
-	if (rc < 0)
+	h.known = m->known;
+	if (m->known) {
+		h.person = *person;
+		memset(person, 0, sizeof *person);
+	}
+	enum proof proof;
+	if ((rc = mail_proof(m, pm, &proof)) < 0)
 		goto out;
-	h.known = rc == DB_OK;
-	rc = DB_OK;
-	/* staff: a configured address, proven by DKIM/DMARC from our own MTA (no membership needed) */
-	h.staff = is_staff_addr(core->cfg, "mail", pm->from_addr) &&
-		  auth_pass(core->cfg->bot.authserv_id, pm->auth_results);
+	h.proven = proof != PROOF_NONE;
+	/* staff: a configured address whose owner proved it (no membership needed) */
+	int staff_addr = is_staff_addr(core->cfg, "mail", pm->from_addr);
+	h.staff = staff_addr && h.proven;
 	h.lang = mail_lang(pm, &mc, new_text, h.known ? h.person.lang : NULL, core->cfg->bot.language);
 	m->lang = h.lang;
 	char *first_id = reply_msgid(core, m->row->dedupe, 0);
@@ -498,16 +843,23 @@ handle_parsed(struct mailctx *m, int *result)
 	int allow = reply_allowance(m, 1, &rc);
 	if (rc < 0)
 		goto out_id;
-	if (allow <= 0) {
-		if (allow == 0)
+	if (allow == ALLOW_CAP) {
+		log_warn("mail %lld: the hourly cap of %d answers to unknown senders is reached", (long long)m->row->id,
+			 core->cfg->bot.unknown_reply_limit);
+		rc = state_inbound_finish(m->db, m->row->id, "quarantined", "answer cap for unknown senders");
+		goto out_id;
+	}
+	*result = DISP_DONE;
+	if (allow != ALLOW_YES) {
+		if (allow == ALLOW_NOTICE)
 			rc = send_limit_notice(m);
 		if (rc == DB_OK)
 			rc = state_inbound_finish(m->db, m->row->id, "ignored", "reply limit");
-		*result = DISP_DONE;
 		goto out_id;
 	}
 
-	/* A plain reply to a mail that carried a token confirms it (or cancels it). */
+	/* A plain reply to a mail that carried a token confirms it (or cancels it); only its
+	 * owner got that mail, whose Message-ID nobody else can know. */
 	struct token tok = {0};
 	int trc = token_of_reply(m->db, pm, &tok);
 	if (trc < 0) {
@@ -519,60 +871,35 @@ handle_parsed(struct mailctx *m, int *result)
 	const struct command *confirm = cmd_by_name("confirm");
 	h.body = new_text;
 	h.pm = pm;
-	/* Answers to mails the bot sent: each hook returns 1 when the mail is not one of its own.
-	 * An RSVP (words or a calendar's iTIP REPLY) to an event announcement, from anyone. */
-	int answer_rc = 1;
-	if (!token_reply)
-		answer_rc = h_event_mail_reply(&h, new_text);
-	/* The filled-in application form (the client may quote it: the whole text is read). */
-	if (answer_rc == 1 && !token_reply && h.known && (!mc.cmd || mc.from_subject))
-		answer_rc = h_apply_mail_reply(&h, new_text, pm->text ? pm->text : "");
-	/* A plain "ja/yes/nein/no" from the mentor to a mentoring request mail answers it. */
-	if (answer_rc == 1 && !token_reply && h.known && (!mc.cmd || mc.from_subject))
-		answer_rc = h_request_mail_reply(&h, pm->in_reply_to, pm->references, new_text);
-	/* Likewise "ja/yes/nein/no" to a session proposal, and minutes/note to a session's prompt mail. */
-	if (answer_rc == 1 && !token_reply && h.known && (!mc.cmd || mc.from_subject))
-		answer_rc = h_session_mail_reply(&h, pm->in_reply_to, pm->references, new_text);
-	if (answer_rc != 1) {
-		rc = answer_rc;
-	} else if (token_reply && (!mc.cmd || mc.cmd == confirm || mc.from_subject)) {
+	if (token_reply && (!mc.cmd || mc.cmd == confirm || mc.from_subject)) {
+		h.proven = 1;
 		if (is_cancel_word(new_text)) {
 			rc = state_token_use(m->db, tok.id);
 			hctx_reply(&h, "confirm_cancelled", NULL);
+		} else if (strcmp(tok.kind, "cmd") == 0) {
+			h.cmd = confirm;
+			if ((rc = state_token_use(m->db, tok.id)) == DB_OK)
+				rc = run_confirmed(m, &h, strtoll(tok.payload ? tok.payload : "0", NULL, 10));
 		} else {
 			h.cmd = confirm;
 			rc = h_confirm_apply(&h, &tok);
 		}
-	} else if (mc.cmd) {
-		h.cmd = mc.cmd;
-		h.argline = mc.argline ? mc.argline : "";
-		h.argc = words_split(h.argline, &h.argv, MAX_ARGS + 1);
-		rc = run_command(&h, &mc);
 	} else {
-		char *list = command_summary(&h);
-		const char *alias = NULL;
-		const struct command *sug = mc.first_word ? cmd_suggest(mc.first_word, &alias) : NULL;
-		if (mc.first_word) {
-			char *s = sug ? hctx_text(&h, "unknown_command.suggest", "suggestion",
-						  strcmp(h.lang, "de") == 0 ? alias : sug->name, NULL)
-				      : xstrdup("");
-			hctx_reply(&h, "unknown_command", "word", mc.first_word, "suggestion", s, "commands", list,
-				   NULL);
-			free(s);
-		} else {
-			hctx_reply(&h, "no_command", "commands", list, NULL);
-		}
-		free(list);
+		rc = run_mail(m, &h, &mc, new_text, staff_addr);
+		/* "confirm <token>" typed for a command that waited for its sender (c) */
+		if (rc >= 0 && h.confirmed_inbound)
+			rc = run_confirmed(m, &h, h.confirmed_inbound);
 	}
 	token_free(&tok);
 	if (rc < 0)
 		goto out_args;
-	log_info("mail %lld from %s: %s (%s) -> %zu repl%s", (long long)m->row->id, pm->from_addr,
-		 h.cmd ? h.cmd->name : "no command", h.lang, h.nreplies, h.nreplies == 1 ? "y" : "ies");
+	log_info("mail %lld from %s: %s (%s, proof %s) -> %zu repl%s", (long long)m->row->id, pm->from_addr,
+		 h.cmd ? h.cmd->name : "no command", h.lang,
+		 proof == PROOF_AUTH ? "dkim/dmarc" : proof == PROOF_REPLY ? "reply" : proof == PROOF_PLUS ? "plus-address" : "none",
+		 h.nreplies, h.nreplies == 1 ? "y" : "ies");
 	rc = emit_replies(m, &h);
 	if (rc == DB_OK)
 		rc = state_inbound_finish(m->db, m->row->id, "done", NULL);
-	*result = DISP_DONE;
 out_args:
 	words_free(h.argv, h.argc);
 out_id:
@@ -590,6 +917,7 @@ dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int
 {
 	struct inbound row;
 	struct parsed_mail pm;
+	struct person person = {0};
 	int result = DISP_DONE;
 	memset(&pm, 0, sizeof pm);
 	if (db_savepoint(db) < 0)
@@ -599,14 +927,23 @@ dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int
 		db_rollback_savepoint(db);
 		return rc < 0 ? rc : DISP_IGNORED;
 	}
-	mime_parse(row.raw, row.rawlen, &core->caps, &pm);
+	parse_mail(core, row.raw, row.rawlen, &pm);
 	struct mailctx m = {0};
 	m.db = db;
 	m.core = core;
 	m.row = &row;
 	m.pm = &pm;
 	m.lang = core->cfg->bot.language ? core->cfg->bot.language : "de";
-	m.rcpt = pm.from_addr;
+	/* only a valid mailbox is ever answered: "boss(x)@example.test" must not become "boss" */
+	m.rcpt = pm.from_addr && mail_addr_valid(pm.from_addr) ? pm.from_addr : NULL;
+	if (m.rcpt) {
+		rc = state_person_by_endpoint(db, "mail", m.rcpt, &person);
+		if (rc < 0)
+			goto failed;
+		m.known = rc == DB_OK;
+		if (m.known && person.lang)
+			m.lang = strcmp(person.lang, "de") == 0 ? "de" : "en";
+	}
 
 	if (give_up) {
 		result = DISP_QUARANTINED;
@@ -616,13 +953,13 @@ dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int
 		result = DISP_QUARANTINED;
 		m.rcpt = NULL;
 		rc = quarantine(&m, row.meta);
-	} else if (!pm.from_addr) {
+	} else if (!m.rcpt) {
 		result = DISP_QUARANTINED;
-		m.rcpt = NULL;
 		rc = quarantine(&m, pm.error ? pm.error : "no sender address");
 	} else {
-		rc = handle_parsed(&m, &result);
+		rc = handle_parsed(&m, &person, &result);
 	}
+failed:
 	if (rc < 0) {
 		/* A handler or database error: undo this command only, then quarantine it. */
 		db_rollback_savepoint(db);
@@ -630,6 +967,7 @@ dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int
 		if (db_savepoint(db) < 0)
 			goto fail;
 		m.nsent = 0;
+		m.counted = 0;
 		rc = quarantine(&m, "internal");
 		result = DISP_QUARANTINED;
 		if (rc < 0) {
@@ -639,10 +977,12 @@ dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int
 	}
 	if (db_release(db) < 0)
 		goto fail;
+	person_free(&person);
 	parsed_mail_free(&pm);
 	inbound_free(&row);
 	return result;
 fail:
+	person_free(&person);
 	parsed_mail_free(&pm);
 	inbound_free(&row);
 	return DB_ERR;
@@ -687,8 +1027,10 @@ dispatch_chat(struct db *db, const struct core *core, int64_t inbound_id)
 	h.db = db;
 	h.cfg = core->cfg;
 	h.tmpl = core->tmpl;
+	h.key = core_key(core);
 	h.transport = row.transport;
 	h.ep_kind = row.transport;
+	h.proven = 1; /* the chat server authenticated the sender */
 	h.ep_addr = m.sender ? m.sender : "";
 	const char *rest = "", *cmd_lang = NULL;
 	h.cmd = cmd_lookup(row.raw, &rest, &cmd_lang);
@@ -722,7 +1064,7 @@ dispatch_chat(struct db *db, const struct core *core, int64_t inbound_id)
 		}
 		h.argline = str_trim(a);
 		h.argc = words_split(h.argline, &h.argv, MAX_ARGS + 1);
-		rc = run_command(&h, NULL);
+		rc = run_command(NULL, &h, 0);
 		free(a);
 		h.argline = NULL;
 	} else {

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "keyed.h"
 #include "mime.h"
 
 struct config;
@@ -30,7 +31,13 @@ struct core {
 	void *notify_ud;
 	struct flood *flood;              /* per-person token buckets, shared by all transports */
 	pthread_rwlock_t *tmpl_lock;      /* read-held while dispatching; SIGHUP swaps tmpl under write */
+	/* the installation key (core_key_load): every Message-ID and plus-address the bot issues is keyed */
+	unsigned char key[KEYED_KEY_LEN];
+	int has_key;
 };
+
+/* Load the installation key into core (made at first start).  0, or -1 when the database failed. */
+int core_key_load(struct core *core, struct db *db);
 
 /* What became of a message (for the mailbox: Processed or Quarantine). */
 enum disp_result { DISP_DONE = 0, DISP_IGNORED = 1, DISP_QUARANTINED = 2 };

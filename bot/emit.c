@@ -127,8 +127,9 @@ emit_all(struct db *db, const struct core *core, struct hctx *h, int64_t inbound
 			log_warn("%s: a reply without a recipient (%s); not queued", msgid_prefix, r->key);
 			continue;
 		}
-		char *msgid = xasprintf("%s.%zu@%s", msgid_prefix, i,
-					core->bot_domain ? core->bot_domain : "mentorbot.invalid");
+		if (!core->has_key)
+			fatal("internal error: the installation key was not loaded");
+		char *msgid = keyed_msgid(core->key, msgid_prefix, i, core->bot_domain);
 		rc = emit_reply(db, core, inbound_id, r, deflang, msgid);
 		free(msgid);
 	}

@@ -338,24 +338,70 @@ atext(unsigned char c)
 	return isalnum(c) || (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
 }
 
+int
+mail_addr_valid(const char *a)
+{
+	/* RFC 5321 Mailbox: Local-part "@" (Domain / address-literal), with RFC 6531's UTF-8 */
+	const char *at = a ? strrchr(a, '@') : NULL;
+	if (!at || at == a || strlen(a) > 254 || (size_t)(at - a) > 64)
+		return 0;
+	if (a[0] == '"') {
+		/* Quoted-string: qtextSMTP / quoted-pairSMTP, ending right before the '@' */
+		const char *q = a + 1;
+		for (; q < at && *q != '"'; q++) {
+			if (*q == '\\') {
+				if (++q >= at || (unsigned char)*q < 0x20 || *q == 0x7f)
+					return 0;
+			} else if ((unsigned char)*q < 0x20 || *q == 0x7f) {
+				return 0;
+			}
+		}
+		if (q + 1 != at || *q != '"')
+			return 0;
+	} else {
+		/* Dot-string: atoms separated by single dots */
+		if (a[0] == '.' || at[-1] == '.')
+			return 0;
+		for (const char *q = a; q < at; q++) {
+			if (*q == '.' && q[1] == '.')
+				return 0;
+			if (!atext((unsigned char)*q) && *q != '.' && (unsigned char)*q < 0x80)
+				return 0;
+		}
+	}
+	const char *d = at + 1;
+	size_t dl = strlen(d);
+	if (dl == 0 || dl > 253)
+		return 0;
+	if (d[0] == '[')
+		return d[dl - 1] == ']' && dl > 2 && strspn(d + 1, "0123456789abcdefABCDEF.:IPv-") == dl - 2;
+	/* Domain: labels of letters, digits and inner hyphens, 1..63 characters */
+	size_t label = 0;
+	for (const char *q = d; ; q++) {
+		if (*q == '.' || !*q) {
+			if (label == 0 || q[-1] == '-')
+				return 0;
+			if (!*q)
+				break;
+			label = 0;
+			continue;
+		}
+		if (label == 0 && *q == '-')
+			return 0;
+		if (!isalnum((unsigned char)*q) && *q != '-' && (unsigned char)*q < 0x80)
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return 1;
+}
+
 /* Check and lower-case an addr-spec in place; 0 ok, -1 not an address. */
 static int
 addr_check(char *a)
 {
-	char *at = strchr(a, '@');
-	if (!at || at == a || strchr(at + 1, '@') || !at[1])
+	if (!mail_addr_valid(a))
 		return -1;
-	if (a[0] == '.' || at[-1] == '.')
-		return -1;
-	for (char *q = a; q < at; q++)
-		if (!atext((unsigned char)*q) && *q != '.' && (unsigned char)*q < 0x80)
-			return -1;
-	const char *d = at + 1;
-	if (*d == '.' || d[strlen(d) - 1] == '.' || strstr(d, ".."))
-		return -1;
-	for (; *d; d++)
-		if (!isalnum((unsigned char)*d) && *d != '-' && *d != '.' && *d != '_' && (unsigned char)*d < 0x80)
-			return -1;
 	str_lower_ascii(a);
 	return 0;
 }

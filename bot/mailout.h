@@ -46,6 +46,10 @@ char *rfc2047_encode(const char *s);
 /* Quoted-printable encode (RFC 2045), soft line breaks at 76, CRLF line ends. Caller frees. */
 char *qp_encode(const char *s, size_t len);
 
+/* 1 when a is a mailbox a mail can be sent to: RFC 5321 Local-part "@" Domain (or an
+ * address literal), UTF-8 allowed (RFC 6531), lengths within the limits.  0 otherwise
+ * (e.g. "boss", "a@b..c", "a b@c"). */
+int mail_addr_valid(const char *a);
 /* Extract the addr-spec from "Name <a@b>" or "a@b"; lower-cases it. NULL if none. Caller frees. */
 char *addr_spec(const char *s);
 

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -258,7 +259,8 @@ cmd_run(const char *path, int verbose)
 	 * memory, and the threads spend their time waiting, not allocating */
 	mallopt(M_ARENA_MAX, 1);
 	struct db *db = NULL;
-	if (db_open(&db, cfg.bot.database) < 0) {
+	if (db_open(&db, cfg.bot.database) < 0 || core_key_load(&rt.core, db) < 0) {
+		db_close(db);
 		templates_free(rt.tmpl);
 		config_free(&cfg);
 		return 1;
@@ -365,7 +367,9 @@ cmd_post(const char *path, int argc, char **argv)
 		buf_addf(&text, "%s%s", i > 1 ? " " : "", argv[i]);
 	const char *lang = cli_lang(&cfg);
 	int queued = 0;
-	int rc = post_to_group(db, &cfg, t, argv[0], text.p, &queued);
+	unsigned char key[KEYED_KEY_LEN];
+	int rc = state_install_key(db, key, sizeof key) == DB_OK ? post_to_group(db, &cfg, t, key, argv[0], text.p, &queued)
+								  : -1;
 	if (rc == 1) {
 		const char *vars[] = {"group", argv[0], "file", path, NULL};
 		cli_say(stderr, t, lang, "cli.post.no_group", vars);
@@ -572,8 +576,12 @@ cmd_match(const char *path, int argc, char **argv)
 		/* the staff command itself: the preview (changes nothing), or publish with its offers emitted,
 		 * in one transaction; the answer staff would get is printed */
 		struct core core;
-		cli_core(&core, &cfg, t);
 		struct hctx h = {0};
+		if (cli_core(&core, &cfg, t, db) < 0) {
+			cli_close(&cfg, t, db);
+			return 1;
+		}
+		h.key = core.key;
 		char *args[3] = {argv[0], argc == 2 ? argv[1] : NULL, NULL};
 		h.db = db;
 		h.cfg = &cfg;
@@ -633,6 +641,8 @@ cmd_match(const char *path, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	/* the database (personal data, raw mails), exports and logs are nobody else's business */
+	umask(077);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -428,6 +428,28 @@ first_address(const char *v, char **addr, char **name)
 	}
 }
 
+/* The number of mailboxes in an address list value (at least 1 when it is not empty). */
+static int
+count_mailboxes(const char *v)
+{
+	size_t idx = 0, n = strlen(v);
+	struct mailimf_address_list *al = NULL;
+	int count = 0;
+	if (n > HVAL_PARSE_MAX)
+		n = HVAL_PARSE_MAX;
+	if (mailimf_address_list_parse(v, n, &idx, &al) == MAILIMF_NO_ERROR && al) {
+		for (clistiter *it = clist_begin(al->ad_list); it; it = clist_next(it)) {
+			struct mailimf_address *a = clist_content(it);
+			if (a->ad_type == MAILIMF_ADDRESS_MAILBOX)
+				count++;
+			else if (a->ad_data.ad_group->grp_mb_list)
+				count += clist_count(a->ad_data.ad_group->grp_mb_list->mb_list);
+		}
+		mailimf_address_list_free(al);
+	}
+	return count ? count : (*v ? 1 : 0);
+}
+
 /* Append every mailbox address of an address list value (To, Cc), space separated, lower case;
  * at most 64 in all. */
 static void
@@ -596,9 +618,12 @@ parse_headers(const char *raw, size_t len, struct parsed_mail *m, struct hdr_sta
 		if (f.vlen > 1024 * 1024)
 			f.vlen = 1024 * 1024; /* nobody needs more of any one header */
 		v = hval_dup(f.val, f.vlen);
-		if (hname_is(&f, "From") && !from_raw) {
-			from_raw = v;
-			v = NULL;
+		if (hname_is(&f, "From")) {
+			m->from_count += count_mailboxes(v);
+			if (!from_raw) {
+				from_raw = v;
+				v = NULL;
+			}
 		} else if (hname_is(&f, "Reply-To") && !m->reply_to) {
 			first_address(v, &m->reply_to, NULL);
 		} else if (hname_is(&f, "To") || hname_is(&f, "Cc")) {

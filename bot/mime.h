@@ -23,6 +23,7 @@ struct mail_caps {
 struct parsed_mail {
 	char *from_addr;    /* lower-cased addr-spec of From, or NULL if none/unparseable */
 	char *from_name;    /* display name of From (decoded), or NULL */
+	int from_count;     /* mailboxes across all From fields (2 for two From fields or "a@x, b@y"); 0 if none */
 	char *reply_to;     /* first Reply-To addr-spec, lower-cased, or NULL */
 	char *to_addr;      /* first To addr-spec, lower-cased, or NULL */
 	char *rcpt_addrs;   /* every To and Cc addr-spec, lower-cased, space separated (at most 64), or NULL */

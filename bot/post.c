@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "keyed.h"
 #include "mailout.h"
 #include "state/state.h"
 #include "templates.h"
@@ -81,7 +82,8 @@ post_mail(struct db *db, const struct config *cfg, const struct templates *tmpl,
 }
 
 int
-post_to_group(struct db *db, const struct config *cfg, const struct templates *tmpl, const char *group,
+post_to_group(struct db *db, const struct config *cfg, const struct templates *tmpl, const unsigned char *key,
+	      const char *group,
 	      const char *text, int *queued)
 {
 	*queued = 0;
@@ -93,10 +95,9 @@ post_to_group(struct db *db, const struct config *cfg, const struct templates *t
 	free(members);
 	/* ids stable for this post: a repeated CLI call within the same second is not posted twice */
 	char *seed = xasprintf("%s|%s|%lld", group, text, (long long)now_s());
-	char hex[65];
-	sha256_hex(seed, strlen(seed), hex);
+	char hex[25];
+	keyed_tag(key, "post", seed, hex, 24);
 	free(seed);
-	hex[24] = '\0';
 	const char *at = strrchr(cfg->smtp.from_addr ? cfg->smtp.from_addr : "@mentorbot.invalid", '@');
 	const char *deflang = cfg->bot.language && strcmp(cfg->bot.language, "en") == 0 ? "en" : "de";
 	int rc = db_begin(db);

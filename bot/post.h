@@ -23,10 +23,11 @@ char *group_members(struct db *db, const struct config *cfg, const char *name);
  * spaced post_interval seconds after the previous post to that room; each
  * person of "members:<programme|all>" and each plain mail address gets
  * one mail of its own (never a long To/Cc), in the person's language.
+ * key: the installation key (state_install_key), which makes the ids unguessable.
  * *queued gets the number of outbox rows.  0, or -1 (unknown group: 1).
  */
-int post_to_group(struct db *db, const struct config *cfg, const struct templates *tmpl, const char *group,
-		  const char *text, int *queued);
+int post_to_group(struct db *db, const struct config *cfg, const struct templates *tmpl, const unsigned char *key,
+		  const char *group, const char *text, int *queued);
 
 /*
  * Pacing at send time, for the chat senders: an outbox row whose Message-ID

@@ -27,10 +27,15 @@
 
 /* handlers/h_mentoring.c */
 
+/* "mb.<keyed hash of the job>.<n>@domain": stable if the job runs again, unguessable. */
 static char *
 job_msgid(const struct core *core, const struct job *job, size_t n)
 {
-	return xasprintf("mb.job%lld.%zu@%s", (long long)job->id, n, core->bot_domain ? core->bot_domain : "mentorbot.invalid");
+	if (!core->has_key)
+		fatal("internal error: the installation key was not loaded");
+	char seed[48];
+	snprintf(seed, sizeof seed, "job:%lld", (long long)job->id);
+	return keyed_msgid(core->key, seed, n, core->bot_domain);
 }
 
 /* Run a handler-side job function and queue its replies. */
@@ -43,6 +48,7 @@ run_job(struct db *db, const struct core *core, const struct job *job, const cha
 	h.db = db;
 	h.cfg = core->cfg;
 	h.tmpl = core->tmpl;
+	h.key = core->key;
 	h.transport = "scheduler";
 	h.ep_kind = "";
 	h.ep_addr = "";

@@ -7,6 +7,7 @@
 
 #include "bot/commands.h"
 #include "bot/config.h"
+#include "bot/keyed.h"
 #include "bot/templates.h"
 #include "bot/util.h"
 #include "handlers/handlers.h"
@@ -81,6 +82,29 @@ hctx_cmd_word(const struct hctx *h, const struct command *c)
 	if (h->lang && strcmp(h->lang, "de") == 0 && c->aliases_de[0])
 		return c->aliases_de[0];
 	return c->name;
+}
+
+static const unsigned char *
+hctx_key(const struct hctx *h)
+{
+	if (!h->key)
+		fatal("internal error: a handler context without the installation key");
+	return h->key;
+}
+
+char *
+hctx_msgid(const struct hctx *h, const char *base)
+{
+	const char *from = h->cfg ? h->cfg->smtp.from_addr : NULL;
+	const char *at = from ? strrchr(from, '@') : NULL;
+	return keyed_msgid_named(hctx_key(h), base, at && at[1] ? at + 1 : "mentorbot.invalid");
+}
+
+char *
+hctx_plus_addr(const struct hctx *h, const char *purpose, const char *person_addr)
+{
+	const char *from = h->cfg && h->cfg->smtp.from_addr ? h->cfg->smtp.from_addr : "mentorbot@mentorbot.invalid";
+	return keyed_plus_addr(hctx_key(h), from, purpose, person_addr);
 }
 
 void

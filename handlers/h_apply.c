@@ -385,9 +385,9 @@ h_apply_join(struct hctx *h, int64_t person, const char *programme, const char *
 		char *note = mail ? hctx_text_in(h, lang, "apply.form.chat_mailed", "address", mail, NULL) : xstrdup("");
 		*next = hctx_text_in(h, lang, "apply.form.chat", "missing", missing, "mailnote", note, NULL);
 		if (mail) {
-			const char *at = strrchr(h->cfg->smtp.from_addr ? h->cfg->smtp.from_addr : "", '@');
-			char *msgid = xasprintf("apply.%lld.%lld@%s", (long long)a.id, (long long)now_s(),
-						at ? at + 1 : "mentorbot.invalid");
+			char base[64];
+			snprintf(base, sizeof base, "apply.%lld.%lld", (long long)a.id, (long long)now_s());
+			char *msgid = hctx_msgid(h, base);
 			char *form = hctx_text_in(h, person_lang(&w, lang), "apply.form", "hints", hints, "lines", lines, NULL);
 			hctx_reply_to(h, "mail", mail, "apply.form_mail", "programme", prog.name, "form", form, "message_id",
 				      msgid, "lang", person_lang(&w, lang), NULL);

@@ -9,10 +9,11 @@
  * Like the other handlers: pure functions over the state API (state/events.h)
  * inside the caller's transaction, replies queued with hctx_reply*.  Every
  * invitation is one mail of its own per person: Message-ID
- * "ev<id>.<person>.<sequence>@<domain>" (so a reply to any version of it
- * names the event and the person), Reply-To "<bot>+ev<id>.<token>@<domain>",
- * a text/calendar REQUEST with that person as the only ATTENDEE and the
- * stable UID "event-<id>-<token>@<domain>".
+ * "ev<id>.<person>.<sequence>.<keyed tag>@<domain>" (so a reply to any
+ * version of it names the event), Reply-To and ORGANIZER the person's keyed
+ * plus-address "<bot>+ev<id>.<tag>@<domain>" (bot/keyed.h: a reply through
+ * it proves who sent it), a text/calendar REQUEST with that person as the
+ * only ATTENDEE and the stable UID "event-<id>-<token>@<domain>".
  *
  * Jobs: "event.remind" (ref = event id) at start − remind_hours to everyone
  * going; "event.claim" (ref = person id << 32 | event id, one per promotion,
@@ -27,6 +28,7 @@
 #include "bot/commands.h"
 #include "bot/config.h"
 #include "bot/ical.h"
+#include "bot/keyed.h"
 #include "bot/mime.h"
 #include "bot/post.h"
 #include "bot/templates.h"
@@ -56,15 +58,6 @@ ev_domain(const struct config *cfg)
 {
 	const char *a = cfg && cfg->smtp.from_addr ? strchr(cfg->smtp.from_addr, '@') : NULL;
 	return a ? a + 1 : "mentorbot.invalid";
-}
-
-/* The local part of the bot's address.  Caller frees. */
-static char *
-ev_local(const struct config *cfg)
-{
-	const char *a = cfg && cfg->smtp.from_addr ? cfg->smtp.from_addr : "mentorbot@mentorbot.invalid";
-	const char *at = strchr(a, '@');
-	return xstrndup(a, at ? (size_t)(at - a) : strlen(a));
 }
 
 static int
@@ -365,6 +358,11 @@ ev_ical(struct hctx *h, const struct event *ev, const char *attendee, int cancel
 {
 	struct ical_person att = {attendee, NULL};
 	struct ical_event ie = {0};
+	/* ORGANIZER is the attendee's own keyed plus-address of the bot: a calendar's
+	 * Accept/Decline goes there, and so proves who pressed it */
+	char purpose[32];
+	snprintf(purpose, sizeof purpose, "ev%lld", (long long)ev->id);
+	char *organizer = hctx_plus_addr(h, purpose, attendee);
 	ie.uid = ev->uid;
 	ie.sequence = ev->sequence;
 	ie.start = ev->start;
@@ -373,7 +371,7 @@ ev_ical(struct hctx *h, const struct event *ev, const char *attendee, int cancel
 	ie.location = ev->place;
 	ie.url = ev->url;
 	ie.description = ev->description;
-	ie.organizer.addr = h->cfg->smtp.from_addr;
+	ie.organizer.addr = organizer;
 	ie.organizer.name = "MentorBot";
 	ie.attendees = &att;
 	ie.nattendees = 1;
@@ -381,6 +379,7 @@ ev_ical(struct hctx *h, const struct event *ev, const char *attendee, int cancel
 	int rc = cancel ? ical_cancel(&ie, &out) : ical_request(&ie, &out);
 	if (rc != ICAL_OK)
 		log_warn("event %lld: no calendar object for %s: %s", (long long)ev->id, attendee, ical_strerror(rc));
+	free(organizer);
 	return out;
 }
 
@@ -393,11 +392,16 @@ ev_mail(struct hctx *h, const struct event *ev, int64_t person, const char *addr
 	char *cal = ev_ical(h, ev, addr, cancel);
 	if (!cal)
 		return DB_ERR;
-	const char *dom = ev_domain(h->cfg);
-	char *local = ev_local(h->cfg);
-	char *msgid = xasprintf("ev%lld.%lld.%d@%s", (long long)ev->id, (long long)person, ev->sequence, dom);
-	char *reply_to = xasprintf("%s+ev%lld.%s@%s", local, (long long)ev->id, ev->token, dom);
-	char *unsub = xasprintf("<mailto:%s+leave@%s?subject=leave>", local, dom);
+	/* the id and both addresses are keyed to the person: a reply through any of them proves
+	 * that its sender got this mail */
+	char base[80], purpose[32];
+	snprintf(base, sizeof base, "ev%lld.%lld.%d", (long long)ev->id, (long long)person, ev->sequence);
+	snprintf(purpose, sizeof purpose, "ev%lld", (long long)ev->id);
+	char *msgid = hctx_msgid(h, base);
+	char *reply_to = hctx_plus_addr(h, purpose, addr);
+	char *leave = hctx_plus_addr(h, "leave", addr);
+	char *unsub = xasprintf("<mailto:%s?subject=leave>", leave);
+	free(leave);
 	char nb[24] = "";
 	if (not_before > 0)
 		fmt_id(nb, not_before);
@@ -413,7 +417,6 @@ ev_mail(struct hctx *h, const struct event *ev, int64_t person, const char *addr
 	free(unsub);
 	free(reply_to);
 	free(msgid);
-	free(local);
 	free(cal);
 	return rc;
 }
@@ -452,14 +455,14 @@ tell_person(struct hctx *h, const struct event *ev, int64_t person, const char *
 	evtext_make(h, ev, w.lang, &t);
 	const char *yes = hctx_cmd_word_in(w.lang, "attend"), *no = hctx_cmd_word_in(w.lang, "regret");
 	if (addr) {
-		/* a plain "no" in reply to it reaches the event through the plus-address */
-		char *local = ev_local(h->cfg);
-		char *reply_to = xasprintf("%s+ev%lld.%s@%s", local, (long long)ev->id, ev->token, ev_domain(h->cfg));
+		/* a plain "no" in reply to it reaches the event through the person's plus-address */
+		char purpose[32];
+		snprintf(purpose, sizeof purpose, "ev%lld", (long long)ev->id);
+		char *reply_to = hctx_plus_addr(h, purpose, addr);
 		hctx_reply_to(h, "mail", addr, mail_key, "id", t.id, "title", ev->title, "when", t.when, "details",
 		              t.details, "claim", claim ? claim : "", "attend", yes, "regret", no, "lang", w.lang,
 		              "reply_to", reply_to, NULL);
 		free(reply_to);
-		free(local);
 	}
 	for (size_t i = 0; chat_key && i < w.neps; i++) {
 		const struct endpoint *e = &w.eps[i];
@@ -838,21 +841,26 @@ cut_valediction(const char *text)
 
 /* ---- mail answers: which event, which person ---- */
 
-/* "ev<id>.<person>.<seq>@<domain>" → event id (and person). 0 when it is none. */
+/* "ev<id>.<person>.<seq>[.<tag>]@<domain>" → event id (and person). 0 when it is none.
+ * This only names the event; whether the sender got that mail is proven elsewhere. */
 static int64_t
 event_of_msgid(const struct hctx *h, const char *id, int64_t *person)
 {
 	long long e = 0, p = 0;
 	int seq = 0, n = 0;
-	if (!id || sscanf(id, "ev%lld.%lld.%d@%n", &e, &p, &seq, &n) != 3 || n == 0)
+	if (!id || sscanf(id, "ev%lld.%lld.%d%n", &e, &p, &seq, &n) != 3 || n == 0)
 		return 0;
-	if (strcasecmp(id + n, ev_domain(h->cfg)) != 0)
+	const char *rest = id + n;
+	if (*rest == '.')
+		rest += 1 + strspn(rest + 1, "abcdefghijklmnopqrstuvwxyz234567");
+	if (*rest != '@' || strcasecmp(rest + 1, ev_domain(h->cfg)) != 0)
 		return 0;
 	*person = p;
 	return e;
 }
 
-/* "<local>+ev<id>.<token>@…" in addr → event id when the token is right. */
+/* "<local>+ev<id>.<token>@…" in addr → event id when the token is the event's (older
+ * invitations) or the sender's own keyed one. */
 static int64_t
 event_of_addr(struct hctx *h, const char *addr, int *rc)
 {
@@ -866,7 +874,8 @@ event_of_addr(struct hctx *h, const char *addr, int *rc)
 		return 0;
 	struct event ev;
 	*rc = state_event_get(h->db, id, &ev);
-	int ok = *rc == DB_OK && strncasecmp(ev.token, tok, 26) == 0;
+	int ok = *rc == DB_OK && (strncasecmp(ev.token, tok, 26) == 0 ||
+				 (h->pm && h->pm->from_addr && keyed_plus_ok(h->key, h->cfg->smtp.from_addr, addr, h->pm->from_addr)));
 	if (*rc == DB_NOTFOUND)
 		*rc = DB_OK;
 	event_free(&ev);

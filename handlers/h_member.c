@@ -3,9 +3,10 @@
  * leave, whoami, profile.
  *
  * Ownership of an address is proven by a token mailed to it: a guest's
- * "join" creates nothing but the token; only "confirm <token>" from that
- * address, or a plain reply to the token mail, creates the person, the
- * verified endpoint, the membership and the consent record.
+ * "join" (or a member's, by a mail that proves nothing about its sender)
+ * creates nothing but the token; only "confirm <token>" from that address,
+ * or a plain reply to the token mail, creates the person, the verified
+ * endpoint, the membership and the consent record.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -99,7 +100,7 @@ h_join_run(struct hctx *h)
 	char *role_word = hctx_text(h, role_text, NULL);
 	free(role_text);
 
-	if (h->known) {
+	if (h->known && h->proven) {
 		struct membership *ms;
 		size_t n;
 		int already = 0;
@@ -244,7 +245,14 @@ h_confirm_run(struct hctx *h)
 		token_free(&t);
 		return 0;
 	}
-	rc = h_confirm_apply(h, &t);
+	if (strcmp(t.kind, "cmd") == 0) {
+		/* a mail that waited for its sender to confirm the address: the dispatcher runs it */
+		rc = state_token_use(h->db, t.id);
+		if (rc == DB_OK)
+			h->confirmed_inbound = strtoll(t.payload ? t.payload : "0", NULL, 10);
+	} else {
+		rc = h_confirm_apply(h, &t);
+	}
 	token_free(&t);
 	return rc < 0 ? rc : 0;
 }

@@ -740,20 +740,13 @@ answer_side(struct hctx *h, const struct mrequest *r, int *rc)
 	return -1;
 }
 
-/* The domain of the bot's address, for Message-IDs. */
-static const char *
-bot_domain(const struct hctx *h)
-{
-	const char *from = h->cfg ? h->cfg->smtp.from_addr : NULL;
-	const char *at = from ? strrchr(from, '@') : NULL;
-	return at && at[1] ? at + 1 : "mentorbot.invalid";
-}
-
 /* The stable Message-ID of an offer's mail to one side (role "mentee"/"mentor"), without <>. */
 static char *
 offer_msgid(const struct hctx *h, const struct mrequest *r, const char *role)
 {
-	return xasprintf("mb.offer%lld.%lld.%s@%s", (long long)r->id, (long long)r->created, role, bot_domain(h));
+	char base[80];
+	snprintf(base, sizeof base, "mb.offer%lld.%lld.%s", (long long)r->id, (long long)r->created, role);
+	return hctx_msgid(h, base);
 }
 
 /* The offer a Message-ID "mb.offer<id>.<created>.<role>@…" (with or without <>) names; DB_NOTFOUND if none. */
@@ -770,9 +763,16 @@ offer_of_msgid(struct hctx *h, const char *msgid, struct mrequest *r)
 	    (strcmp(role, "mentee") != 0 && strcmp(role, "mentor") != 0))
 		return DB_NOTFOUND;
 	int rc = state_request_get(h->db, id, r);
-	if (rc == DB_OK && r->created != created) {
-		mrequest_free(r);
-		return DB_NOTFOUND;
+	if (rc == DB_OK) {
+		/* the whole id, keyed tag included, must be the one the bot issued */
+		char *want = offer_msgid(h, r, role);
+		size_t n = strcspn(s, "> \t");
+		int same = r->created == created && strlen(want) == n && strncasecmp(s, want, n) == 0;
+		free(want);
+		if (!same) {
+			mrequest_free(r);
+			return DB_NOTFOUND;
+		}
 	}
 	return rc;
 }

@@ -41,6 +41,7 @@ struct hctx {
 	struct person person;   /* valid when known */
 	int known;              /* the sender's endpoint is verified and belongs to person */
 	int staff;              /* sender is staff with proven ownership */
+	int proven;             /* the sender proved the address (chat: always; mail: see bot/dispatch.c) */
 	const char *lang;       /* reply language */
 	int argc;
 	char **argv;            /* words after the command */
@@ -49,11 +50,21 @@ struct hctx {
 				   chat: the lines after the first; "" when there is none */
 	const struct parsed_mail *pm; /* mail: the whole parsed mail (threading, calendar part); NULL in chat */
 	const char *reply_msgid; /* Message-ID the first reply will carry (for tokens) */
+	const unsigned char *key; /* the installation key (bot/keyed.h), for the ids and addresses handlers issue */
 	const struct token *reply_token; /* set when the mail is a plain reply to a token mail */
+	int64_t confirmed_inbound; /* set by "confirm <token>" for a mail that waited for its sender's
+				      confirmation: the dispatcher runs that journal row next */
 	/* the answer */
 	struct reply *replies;
 	size_t nreplies;
 };
+
+/* "<base>.<keyed tag>@<the bot's domain>": a Message-ID for a mail a handler sends itself
+ * (bot/keyed.h) that nobody without the installation key can guess.  Caller frees. */
+char *hctx_msgid(const struct hctx *h, const char *base);
+/* The bot's plus-address for purpose, keyed to person_addr ("bot+<purpose>.<tag>@…"): a mail
+ * to it proves its sender got the mail that named it.  Caller frees. */
+char *hctx_plus_addr(const struct hctx *h, const char *purpose, const char *person_addr);
 
 /* Queue a reply: key, then name/value string pairs, then NULL.  Copies everything. */
 void hctx_reply(struct hctx *h, const char *key, ...) __attribute__((sentinel));

@@ -281,6 +281,12 @@ db_rollback(struct db *db)
 		db_exec(db, "ROLLBACK");
 }
 
+int64_t
+db_total_changes(struct db *db)
+{
+	return (int64_t)sqlite3_total_changes64(db->h);
+}
+
 sqlite3_stmt *
 db_stmt(struct db *db, const char *sql)
 {

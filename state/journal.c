@@ -558,3 +558,24 @@ state_outbox_defer(struct db *db, int64_t id, int64_t next_try)
 	sqlite3_bind_int64(st, 2, id);
 	return db_step_done(db, st);
 }
+
+int
+state_cap_take(struct db *db, const char *name, int64_t window, int cap)
+{
+	/* one kv row per cap: "<window> <count>"; a new window starts at 0 */
+	char *v = NULL;
+	int rc = state_kv_get(db, name, &v);
+	if (rc < 0)
+		return rc;
+	long long w = -1, count = 0;
+	if (rc == DB_OK && sscanf(v, "%lld %lld", &w, &count) != 2)
+		w = -1;
+	free(v);
+	if (w != (long long)window)
+		count = 0;
+	if (count >= cap)
+		return DB_NOTFOUND;
+	char nv[48];
+	snprintf(nv, sizeof nv, "%lld %lld", (long long)window, count + 1);
+	return state_kv_set(db, name, nv);
+}

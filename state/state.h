@@ -42,6 +42,9 @@ int db_schema_version(struct db *db);
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
+/* Rows inserted, changed or deleted on this connection since it was opened (rolled-back ones
+ * included): the difference across a step tells whether it wrote anything. */
+int64_t db_total_changes(struct db *db);
 
 /* ---- people and endpoints ---- */
 struct person {
@@ -118,6 +121,14 @@ int state_token_by_hash(struct db *db, const char *hash, struct token *out);
 int state_token_by_msgid(struct db *db, const char *msgid, struct token *out);
 int state_token_use(struct db *db, int64_t id);
 
+/* ---- the installation key (bot/keyed.h) and proof by Message-ID ---- */
+/* The installation key (len bytes): read, or made at first call from the system's random
+ * source and stored (its own transaction: call outside one). */
+int state_install_key(struct db *db, unsigned char *key, size_t len);
+/* The address the mail with Message-ID msgid (without <>) was queued for, if the bot queued
+ * it after its key existed; *rcpt allocated (caller frees).  DB_NOTFOUND otherwise. */
+int state_outbox_mail_rcpt(struct db *db, const char *msgid, char **rcpt);
+
 /* ---- inbound journal ---- */
 struct inbound {
 	int64_t id;
@@ -181,6 +192,9 @@ int state_outbox_count(struct db *db, const char *status, int64_t *n);
 /* Count one more reply for addr today; *count gets the count before this one, *noticed whether the notice went. */
 int state_reply_count(struct db *db, const char *addr, int64_t day, int *count, int *noticed);
 int state_reply_bump(struct db *db, const char *addr, int64_t day, int notice);
+/* A shared cap: count one more for name in window (e.g. the current hour) unless cap are
+ * counted already.  DB_OK when counted, DB_NOTFOUND when the cap is reached. */
+int state_cap_take(struct db *db, const char *name, int64_t window, int cap);
 int state_bounce_record(struct db *db, const char *addr, const char *reason, int64_t at);
 int state_bounce_count(struct db *db, const char *addr, int *count);
 

@@ -77,7 +77,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fclose(f);
 	struct buf err = BUF_INIT;
 	char *dbpath = xasprintf("%s/state.db", dir);
-	if (config_load(cfgpath, &cfg, &err) || templates_load("templates", &tmpl, &err) || db_open(&db, dbpath)) {
+	if (config_load(cfgpath, &cfg, &err) || templates_load("templates", &tmpl, &err) || db_open(&db, dbpath) ||
+	    core_key_load(&core, db)) {
 		fprintf(stderr, "fuzz_dispatch: setup failed (run from the repository root): %s\n", err.p ? err.p : "");
 		abort();
 	}

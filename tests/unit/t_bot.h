@@ -35,6 +35,10 @@ static struct core core;
 static struct db *db;
 static int seq;
 static int64_t clock_now = 1900000000; /* 2030-03-17 */
+/* deliver_to() stamps what our MTA (authserv-id mx.example.test) would say of a sender whose
+ * provider signs with DKIM: "dkim=pass" aligned with the From domain.  0: an unsigned (or
+ * forged) sender, who proves nothing by the header. */
+static int t_signed = 1;
 
 static void T_UNUSED
 set_clock(int64_t t)
@@ -43,6 +47,18 @@ set_clock(int64_t t)
 	FILE *f = fopen(clockpath, "w");
 	fprintf(f, "%lld\n", (long long)t);
 	fclose(f);
+}
+
+/* The Authentication-Results line our MTA would put on top of a mail from `from` (see
+ * t_signed); "" for an unsigned sender.  Caller frees. */
+static char *T_UNUSED
+t_auth(const char *from)
+{
+	const char *at = strrchr(from, '@');
+	if (!t_signed || !at)
+		return xstrdup("");
+	return xasprintf("Authentication-Results: mx.example.test; dkim=pass header.d=%.*s\r\n",
+	                 (int)strcspn(at + 1, "> "), at + 1);
 }
 
 /* Journal a raw mail and dispatch it: a disp_result, or -100 when it could not be journalled. */
@@ -62,10 +78,12 @@ deliver_raw(const char *raw)
 static int T_UNUSED
 deliver_to(const char *from, const char *to, const char *subject, const char *extra_headers, const char *body)
 {
-	char *raw = xasprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <t%d.%d@example.test>\r\n%s"
+	char *auth = t_auth(from);
+	char *raw = xasprintf("%sFrom: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <t%d.%d@example.test>\r\n%s"
 	                      "Content-Type: text/plain; charset=utf-8\r\n\r\n%s",
-	                      from, to ? to : "bot@example.test", subject, (int)getpid(), seq + 1,
+	                      auth, from, to ? to : "bot@example.test", subject, (int)getpid(), seq + 1,
 	                      extra_headers ? extra_headers : "", body ? body : "");
+	free(auth);
 	int rc = deliver_raw(raw);
 	free(raw);
 	return rc;
@@ -280,13 +298,15 @@ t_bot_open(const char *name, const char *bot_extra, const char *sections)
 	setenv("MENTORBOT_TEST_CLOCK", clockpath, 1);
 	FILE *f = fopen(cfgpath, "w");
 	fprintf(f,
-	        "[bot]\ndatabase = %s\nlanguage = en\ntemplates = templates\nreply_limit = 1000\n%s"
+	        "[bot]\ndatabase = %s\nlanguage = en\ntemplates = templates\nreply_limit = 1000\n%s%s"
 	        "[imap]\nurl = imap://127.0.0.1:10143/INBOX\nuser = bot@example.test\npassword = pass\n"
 	        "[smtp]\nurl = smtp://127.0.0.1:10025\nfrom = MentorBot <bot@example.test>\n%s",
-	        dbpath, bot_extra ? bot_extra : "", sections ? sections : "");
+	        dbpath, bot_extra && strstr(bot_extra, "authserv_id") ? "" : "authserv_id = mx.example.test\n",
+	        bot_extra ? bot_extra : "", sections ? sections : "");
 	fclose(f);
 	struct buf err = BUF_INIT;
-	if (config_load(cfgpath, &cfg, &err) || templates_load("templates", &tmpl, &err) || db_open(&db, dbpath)) {
+	if (config_load(cfgpath, &cfg, &err) || templates_load("templates", &tmpl, &err) || db_open(&db, dbpath) ||
+	    core_key_load(&core, db)) {
 		printf("FAIL setup: %s\n", err.p ? err.p : "database");
 		buf_free(&err);
 		return 1;

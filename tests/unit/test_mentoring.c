@@ -493,8 +493,15 @@ staff_match_previews_then_publishes_offers_to_both_sides(void)
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "match.bad_word") && strstr(o.text[0], "match pub publish"));
 	out_free(&o);
-	/* staff without a DKIM pass is not staff */
+	/* a staff address without a DKIM pass proves nothing: nothing is published, its owner is asked */
+	t_signed = 0;
 	CHECK(deliver("boss@example.test", "match pub publish", NULL, "") == DISP_DONE);
+	t_signed = 1;
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "X-Mentorbot-Reply: confirm_command") && strstr(o.text[0], "match pub publish"));
+	out_free(&o);
+	/* …and from an address that is no staff at all, a staff command is an unknown word */
+	CHECK(deliver("pm3@example.test", "match pub publish", NULL, "") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "unknown_command"));
 	out_free(&o);
@@ -525,10 +532,15 @@ staff_match_previews_then_publishes_offers_to_both_sides(void)
 	      strcmp(r.status, "open") == 0 && r.deadline == clock_now + 3 * 86400);
 	CHECK(state_request_offer_get(db, a, &is_offer, &eok, &mok) == DB_OK && is_offer == 1 && eok == 0 && mok == 0);
 	char want[128];
-	snprintf(want, sizeof want, "mb.offer%lld.%lld.mentee@example.test", (long long)a, (long long)r.created);
-	CHECK(ie1 >= 0 && strcmp(o.msgid[ie1], want) == 0);
-	snprintf(want, sizeof want, "mb.offer%lld.%lld.mentor@example.test", (long long)a, (long long)r.created);
-	CHECK(im1 >= 0 && strcmp(o.msgid[im1], want) == 0);
+	/* "mb.offer<id>.<created>.<role>.<keyed tag>@…": named, and unguessable */
+	snprintf(want, sizeof want, "mb.offer%lld.%lld.mentee", (long long)a, (long long)r.created);
+	char *kid = keyed_msgid_named(core.key, want, "example.test");
+	CHECK(ie1 >= 0 && strcmp(o.msgid[ie1], kid) == 0);
+	free(kid);
+	snprintf(want, sizeof want, "mb.offer%lld.%lld.mentor", (long long)a, (long long)r.created);
+	kid = keyed_msgid_named(core.key, want, "example.test");
+	CHECK(im1 >= 0 && strcmp(o.msgid[im1], kid) == 0);
+	free(kid);
 	mrequest_free(&r);
 	out_free(&o);
 	/* publishing again sends nothing new: both mentees have an open offer (said so) */
@@ -557,11 +569,18 @@ an_offer_becomes_a_match_when_both_accept_and_closes_when_one_declines(void)
 	CHECK(state_request_open_any(db, pe1, "pub", &a) == DB_OK && state_request_open_any(db, pe2, "pub", &b) == DB_OK);
 	struct mrequest r;
 	CHECK(state_request_get(db, a, &r) == DB_OK);
-	char *hdr_e1 = xasprintf("In-Reply-To: <mb.offer%lld.%lld.mentee@example.test>\r\n", (long long)a, (long long)r.created);
+	char base[80];
+	snprintf(base, sizeof base, "mb.offer%lld.%lld.mentee", (long long)a, (long long)r.created);
+	char *oid = keyed_msgid_named(core.key, base, "example.test");
+	char *hdr_e1 = xasprintf("In-Reply-To: <%s>\r\n", oid);
+	free(oid);
 	mrequest_free(&r);
 	CHECK(state_request_get(db, b, &r) == DB_OK);
 	char *hdr_m2 = xasprintf("In-Reply-To: <%s>\r\n", r.mail_msgid ? r.mail_msgid : "none");
-	char *hdr_e2 = xasprintf("In-Reply-To: <mb.offer%lld.%lld.mentee@example.test>\r\n", (long long)b, (long long)r.created);
+	snprintf(base, sizeof base, "mb.offer%lld.%lld.mentee", (long long)b, (long long)r.created);
+	oid = keyed_msgid_named(core.key, base, "example.test");
+	char *hdr_e2 = xasprintf("In-Reply-To: <%s>\r\n", oid);
+	free(oid);
 	mrequest_free(&r);
 	/* somebody else's "yes" to the mentee's offer mail is an ordinary mail */
 	CHECK(deliver("pm3@example.test", "Re: Vorschlag", hdr_e1, "ja") == DISP_DONE);
