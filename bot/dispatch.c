@@ -859,7 +859,8 @@ handle_parsed(struct mailctx *m, struct person *person, int *result)
 	}
 
 	/* A plain reply to a mail that carried a token confirms it (or cancels it); only its
-	 * owner got that mail, whose Message-ID nobody else can know. */
+	 * owner got that mail, whose Message-ID nobody else can know (a token mailed before the
+	 * ids were keyed is not taken this way: the mail proves nothing then). */
 	struct token tok = {0};
 	int trc = token_of_reply(m->db, pm, &tok);
 	if (trc < 0) {
@@ -867,7 +868,7 @@ handle_parsed(struct mailctx *m, struct person *person, int *result)
 		goto out_id;
 	}
 	int token_reply = trc == DB_OK && !tok.used && tok.expires >= now_s() && strcmp(tok.ep_kind, "mail") == 0 &&
-			  strcmp(tok.ep_addr, pm->from_addr) == 0;
+			  strcmp(tok.ep_addr, pm->from_addr) == 0 && proof != PROOF_NONE;
 	const struct command *confirm = cmd_by_name("confirm");
 	h.body = new_text;
 	h.pm = pm;
