@@ -182,18 +182,6 @@ url_parts_free(struct url_parts *u)
 }
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 host_char_ok(unsigned char c)
 {
 	return isalnum(c) || c == '-' || c == '.' || c == '_';
@@ -265,7 +253,7 @@ url_parse(const char *url, struct url_parts *u)
 				goto out;
 			}
 			if (c == '%') {
-				int h = hexval(p[1]), l = h < 0 ? -1 : hexval(p[2]);
+				int h = hex_value(p[1]), l = h < 0 ? -1 : hex_value(p[2]);
 				if (h < 0 || l < 0 || (h == 0 && l == 0)) {
 					buf_free(&b);
 					goto out;

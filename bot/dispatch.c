@@ -536,26 +536,6 @@ ask_confirmation(struct mailctx *m, struct hctx *h, const char *what, int staff)
 	return DB_OK;
 }
 
-/* The first non-empty line of text (for a confirmation question).  Caller frees. */
-static char *
-first_text_line(const char *text, const char *fallback)
-{
-	for (const char *p = text ? text : ""; *p;) {
-		size_t n = strcspn(p, "\n");
-		char *l = xstrndup(p, n);
-		char *t = str_trim(l);
-		if (*t) {
-			char *r = xstrdup(t);
-			free(l);
-			return r;
-		}
-		free(l);
-		p += n;
-		p += *p == '\n';
-	}
-	return xstrdup(fallback ? fallback : "");
-}
-
 /* What the command in h does to the state: its table entry says, except that "confirm <token>"
  * proves itself (the token was mailed to the address; "confirm <session>" changes a session). */
 static enum cmd_writes
@@ -642,7 +622,7 @@ run_reply_routes(struct mailctx *m, struct hctx *h, const struct mail_cmd *mc, c
 	}
 	if (rc != 1 && !h->proven && db_total_changes(m->db) != before) {
 		db_rollback_savepoint(m->db);
-		char *what = first_text_line(new_text, pm->subject);
+		char *what = str_first_line(new_text, pm->subject);
 		rc = ask_confirmation(m, h, what, 0);
 		free(what);
 		return rc;
@@ -682,6 +662,20 @@ run_mail(struct mailctx *m, struct hctx *h, const struct mail_cmd *mc, const cha
 	return rc;
 }
 
+/* A handler context for a mail from addr, in m's transaction. */
+static void
+mail_hctx(struct hctx *h, const struct mailctx *m, const char *addr)
+{
+	memset(h, 0, sizeof *h);
+	h->db = m->db;
+	h->cfg = m->core->cfg;
+	h->tmpl = m->core->tmpl;
+	h->key = core_key(m->core);
+	h->transport = "mail";
+	h->ep_kind = "mail";
+	h->ep_addr = addr;
+}
+
 /* Parse an untrusted raw mail. */
 static void
 parse_mail(const struct core *core, const char *raw, size_t len, struct parsed_mail *pm)
@@ -717,14 +711,8 @@ run_confirmed(struct mailctx *m, struct hctx *h, int64_t id)
 	char *text = quote_strip(opm.text ? opm.text : "");
 	struct mail_cmd mc;
 	mail_find_command(opm.subject, text, &mc);
-	struct hctx c = {0};
-	c.db = m->db;
-	c.cfg = core->cfg;
-	c.tmpl = core->tmpl;
-	c.key = core_key(core);
-	c.transport = "mail";
-	c.ep_kind = "mail";
-	c.ep_addr = h->ep_addr;
+	struct hctx c;
+	mail_hctx(&c, m, h->ep_addr);
 	rc = state_person_by_endpoint(m->db, "mail", h->ep_addr, &c.person);
 	if (rc >= 0) {
 		c.known = rc == DB_OK;
@@ -814,14 +802,8 @@ handle_parsed(struct mailctx *m, struct person *person, int *result)
 	char *new_text = quote_strip(pm->text ? pm->text : "");
 	struct mail_cmd mc;
 	mail_find_command(pm->subject, new_text, &mc);
-	struct hctx h = {0};
-	h.db = m->db;
-	h.cfg = core->cfg;
-	h.tmpl = core->tmpl;
-	h.key = core_key(core);
-	h.transport = "mail";
-	h.ep_kind = "mail";
-	h.ep_addr = pm->from_addr;
+	struct hctx h;
+	mail_hctx(&h, m, pm->from_addr);
 	h.known = m->known;
 	if (m->known) {
 		h.person = *person;

@@ -348,6 +348,37 @@ str_one_line(const char *s, size_t max)
 	return r;
 }
 
+char *
+str_first_line(const char *text, const char *fallback)
+{
+	for (const char *p = text ? text : ""; *p;) {
+		size_t n = strcspn(p, "\n");
+		char *l = xstrndup(p, n);
+		char *t = str_trim(l);
+		if (*t) {
+			char *r = xstrdup(t);
+			free(l);
+			return r;
+		}
+		free(l);
+		p += n;
+		p += *p == '\n';
+	}
+	return xstrdup(fallback ? fallback : "");
+}
+
+int
+hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 const char *
 str_skip_words(const char *s, int n)
 {

@@ -71,5 +71,10 @@ void sha256_hex(const void *data, size_t len, char out[65]);
 char *str_one_line(const char *s, size_t max);
 /* The text after the first n words of s (leading space skipped). */
 const char *str_skip_words(const char *s, int n);
+/* The first line of text that is not blank, trimmed, or a copy of fallback ("" for NULL)
+ * when there is none.  Caller frees. */
+char *str_first_line(const char *text, const char *fallback);
+/* The value of a hex digit (either case), or -1. */
+int hex_value(int c);
 
 #endif

@@ -972,28 +972,6 @@ event_of_mail(struct hctx *h, int *strong, int *rc)
 	return id;
 }
 
-/* The first non-empty line of text.  Caller frees. */
-static char *
-first_line(const char *text)
-{
-	const char *p = text ? text : "";
-	while (*p) {
-		size_t n = strcspn(p, "\n");
-		char *l = xstrndup(p, n);
-		char *t = str_trim(l);
-		if (*t) {
-			char *r = xstrdup(t);
-			free(l);
-			return r;
-		}
-		free(l);
-		p += n;
-		if (*p)
-			p++;
-	}
-	return xstrdup("");
-}
-
 /* The text after the first non-empty line. */
 static const char *
 after_first_line(const char *text)
@@ -1144,7 +1122,7 @@ h_event_mail_reply(struct hctx *h, const char *new_text)
 		event_free(&ev);
 		return rc < 0 ? rc : 1;
 	}
-	char *line = first_line(new_text);
+	char *line = str_first_line(new_text, NULL);
 	const char *rest_cmd = NULL;
 	const struct command *c = cmd_lookup(line, &rest_cmd, NULL);
 	int guests = 0;

@@ -12,16 +12,6 @@
 #define KEY_FIRST_ROW "install.key_first_outbox_id"
 
 static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static int
 key_read(struct db *db, unsigned char *key, size_t len)
 {
 	char *hex = NULL;
@@ -31,7 +21,7 @@ key_read(struct db *db, unsigned char *key, size_t len)
 	if (strlen(hex) != 2 * len)
 		rc = DB_ERR;
 	for (size_t i = 0; rc == DB_OK && i < len; i++) {
-		int a = hexval(hex[2 * i]), b = hexval(hex[2 * i + 1]);
+		int a = hex_value(hex[2 * i]), b = hex_value(hex[2 * i + 1]);
 		if (a < 0 || b < 0)
 			rc = DB_ERR;
 		else
