@@ -163,7 +163,7 @@ def run():
 
     # --- invitations, the daemon's path: a staff mail "announce <id> send" -> all N accepted by the MTA
     def by_mail():
-        lib.send(staff, bot.address, "announce %d send" % eid, "", headers=E.staff_headers())
+        lib.send(staff, bot.address, "announce %d send" % eid, "")
     t_inv, stream, sent = measure(eid, by_mail, "staff mail 'announce %d send'" % eid)
     settle(1)
     out("bench.event.invite_1000_s" if N == 1000 else "bench.event.invite_%d_s" % N, t_inv, "%.2f")
