@@ -132,6 +132,16 @@ def start_servers():
     return _T
 
 
+def mta_filtered():
+    """True when the running OpenSMTPD stamps Authentication-Results (filter "authres";
+    start.sh leaves it out with MB_AUTHRES=0, only to measure what it costs)."""
+    try:
+        with open(os.path.join(runtime_dir(), "smtpd", "smtpd.conf")) as f:
+            return 'filter "authres"' in f.read()
+    except OSError:
+        return False
+
+
 def stop_servers(remove=False):
     """Stop the servers if this process started them."""
     global _T, _own_servers
