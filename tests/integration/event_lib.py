@@ -2,10 +2,10 @@
 
     import lib, event_lib as E
 
-* Staff: E.AUTHSERV is the [bot] authserv_id of every event bot; E.staff_headers()
-  is the Authentication-Results header our "MTA" would stamp (dkim=pass).
-* E.event_bot(...): a lib.Bot with staff, authserv_id, announce_rate 0, optional
-  XMPP rooms, Matrix homeserver and [groups].
+* Staff: a staff address's mail is believed because lib.send DKIM-signs it and the
+  test MTA stamps dkim=pass under lib.AUTHSERV_ID (every lib.Bot's [bot] authserv_id).
+* E.event_bot(...): a lib.Bot with staff, announce_rate 0, optional XMPP rooms,
+  Matrix homeserver and [groups].
 * E.make_members(bot, labels): people who really joined a programme by mail
   (join + plain reply to the code mail), many at once over one SMTP connection,
   read back from the Maildir files (fast for 50 people).
@@ -43,20 +43,11 @@ import icalendar
 import check_ical
 import lib
 
-AUTHSERV = "mx.example.test"
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.normpath(os.path.join(lib.REPO, "..", "shared", "corpus"))
 CCS_DIR = os.path.join(CORPUS, "ccs_calendarserver", "txdav", "caldav", "datastore", "scheduling", "imip", "test",
                        "data")
 TZ = "Europe/Berlin"
-
-
-def staff_headers(extra=None):
-    """Authentication-Results as our own MTA (authserv-id AUTHSERV) stamps a DKIM pass."""
-    h = {"Authentication-Results": "%s; dkim=pass header.d=%s header.s=mail; spf=pass smtp.mailfrom=%s"
-         % (AUTHSERV, lib.DOMAIN, lib.DOMAIN)}
-    h.update(extra or {})
-    return h
 
 
 # --------------------------------------------------------------------------
@@ -75,7 +66,7 @@ def event_bot(staff, xmpp_rooms=(), hs=None, matrix_rooms=(), groups=None, bot_e
     if hs is not None:
         cfg["matrix"] = {"homeserver": hs.url, "user": "@mentorbot:localhost", "access_token": hs.bot_token,
                          "rooms": ", ".join(matrix_rooms)}
-    b = {"staff": ", ".join(staff), "authserv_id": AUTHSERV, "reply_limit": "1000", "announce_rate": "0",
+    b = {"staff": ", ".join(staff), "reply_limit": "1000", "announce_rate": "0",
          "flood_rate": "600", "flood_burst": "200"}
     b.update(bot_extra or {})
     cfg["bot"] = b

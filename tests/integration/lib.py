@@ -1,4 +1,5 @@
-"""lib.py - helpers for mentorbot's integration tests (Python stdlib only).
+"""lib.py - helpers for mentorbot's integration tests (Python stdlib, and
+python3-dkim for signing).
 
 Run with Debian's /usr/bin/python3 through tests/integration/runner.py.
 
@@ -12,6 +13,13 @@ Run with Debian's /usr/bin/python3 through tests/integration/runner.py.
 * Mailbox: read a user's mail over IMAP; wait for replies.
 * send(): submit a mail through OpenSMTPD; write_maildir(): put a backlog
   straight into a Maildir.
+* DKIM: send()/send_many()/ask() sign every mail as the sender's provider would
+  (d= the From domain, selector "test", keys made by tests/servers/start.sh in
+  $T/dkim/), and the test MTA (tests/servers/authres_filter.py) verifies it and
+  stamps "Authentication-Results: mx.example.test; dkim=pass ...; dmarc=pass".
+  dkim=False sends unsigned; dkim_domain="evil.example" signs with that domain's
+  key (valid, not aligned).  No test writes an Authentication-Results header of
+  AUTHSERV_ID itself: the MTA removes such headers.
 """
 import email
 import email.policy
@@ -40,6 +48,12 @@ IMAP_PORT = int(os.environ.get("IMAP_PORT", "10143"))
 IMAPS_PORT = int(os.environ.get("IMAPS_PORT", "10993"))
 LMTP_PORT = int(os.environ.get("LMTP_PORT", "10024"))
 SMTP_PORT = int(os.environ.get("SMTP_PORT", "10025"))
+# The test MTA's hostname and authserv-id (tests/servers/smtpd.conf.in), and so
+# every test bot's [bot] authserv_id.
+AUTHSERV_ID = "mx.example.test"
+DKIM_SELECTOR = "test"
+# what the senders' providers sign (those of them that the mail has)
+DKIM_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References")
 POLL = 0.1            # seconds between polls
 REPLY_TIMEOUT = float(os.environ.get("MB_REPLY_TIMEOUT", "30"))
 SETTLE = 3.0          # how long "nothing more arrives" is watched
@@ -116,6 +130,16 @@ def start_servers():
     _T, _own_servers = m.group(1), True
     os.environ["T"] = _T
     return _T
+
+
+def mta_filtered():
+    """True when the running OpenSMTPD stamps Authentication-Results (filter "authres";
+    start.sh leaves it out with MB_AUTHRES=0, only to measure what it costs)."""
+    try:
+        with open(os.path.join(runtime_dir(), "smtpd", "smtpd.conf")) as f:
+            return 'filter "authres"' in f.read()
+    except OSError:
+        return False
 
 
 def stop_servers(remove=False):
@@ -223,7 +247,8 @@ class Bot:
         self.sections = {
             "bot": {"database": self.database, "language": "en",
                     "templates": os.path.join(REPO, "templates"),
-                    "staff": "staff@" + DOMAIN, "reply_limit": "10"},
+                    "staff": "staff@" + DOMAIN, "reply_limit": "10",
+                    "authserv_id": AUTHSERV_ID},
             "imap": {"url": "imap://%s:%d/INBOX" % (HOST, IMAP_PORT), "user": self.address,
                      "password": PASSWORD, "processed": "Processed", "quarantine": "Quarantine"},
             "smtp": {"url": "smtp://%s:%d" % (HOST, SMTP_PORT),
@@ -577,17 +602,102 @@ def _raw_msgid(raw_bytes):
     return m.group(1) if m else None
 
 
+# --------------------------------------------------------------------------
+# DKIM: the senders' providers sign
+
+_dkim_keys = {}
+
+
+def dkim_dir():
+    """$T/dkim of the running servers (keys and the filter's table), or None."""
+    t = _T or os.environ.get("T")
+    if not t:
+        for owner in ("/run/mentorbot-test-smtpd.T", "/tmp/mentorbot-test-smtpd.T"):
+            try:
+                with open(owner) as f:
+                    t = f.read().strip()
+                break
+            except OSError:
+                pass
+    return os.path.join(t, "dkim") if t else None
+
+
+def dkim_key(domain):
+    """The PEM private key of selector "test" for domain (bytes), or None."""
+    domain = (domain or "").lower()
+    if domain not in _dkim_keys:
+        d = dkim_dir()
+        try:
+            with open(os.path.join(d, "%s.%s.key" % (DKIM_SELECTOR, domain)), "rb") as f:
+                _dkim_keys[domain] = f.read()
+        except (OSError, TypeError):
+            return None     # not cached: the servers may make it later
+    return _dkim_keys[domain]
+
+
+def _header_block(data):
+    head = data.split(b"\r\n\r\n", 1)[0]
+    return re.sub(rb"\r\n[ \t]", b" ", head).decode("utf-8", "replace")
+
+
+def from_domain(data):
+    """The domain of the (first) From address of a raw mail, lowercase, or None."""
+    m = re.search(r"(?im)^From:[ \t]*(.*)$", _header_block(data))
+    if not m:
+        return None
+    addrs = [a for _, a in email.utils.getaddresses([m.group(1)]) if "@" in a]
+    return addrs[0].rpartition("@")[2].lower().strip(".>") if addrs else None
+
+
+def dkim_sign(data, domain=None):
+    """data (CRLF bytes) with a DKIM-Signature on top, as a sender's provider adds it:
+    d=domain (default: the From domain), s=test, c=relaxed/relaxed, over those of
+    DKIM_HEADERS the mail has.  Without a key for the domain, or when the mail does
+    not parse as RFC 5322 (deliberately broken mail), it is returned unchanged -
+    unless `domain` was asked for explicitly (then TestFailure)."""
+    dom = (domain or from_domain(data) or "").lower()
+    key = dkim_key(dom) if dom else None
+    if key is None:
+        if domain:
+            raise TestFailure("no DKIM key for %s in %s" % (domain, dkim_dir()))
+        return data
+    import dkim   # python3-dkim (scripts/install-deps.sh)
+    names = set(n.lower() for n in re.findall(r"(?m)^([!-9;-~]+)[ \t]*:", _header_block(data)))
+    include = [h.lower().encode() for h in DKIM_HEADERS if h.lower() in names]
+    if b"from" not in include:
+        if domain:
+            raise TestFailure("cannot DKIM-sign a mail without From")
+        return data
+    try:
+        sig = dkim.sign(data, DKIM_SELECTOR.encode(), dom.encode(), key, include_headers=include,
+                        canonicalize=(b"relaxed", b"relaxed"))
+    except dkim.DKIMException as e:
+        if domain:
+            raise TestFailure("cannot DKIM-sign the mail: %s" % e)
+        return data
+    return sig + data
+
+
+def _signed(data, dkim, dkim_domain):
+    if dkim_domain and not dkim:
+        raise TestFailure("dkim_domain=%r with dkim=False" % dkim_domain)
+    return dkim_sign(data, dkim_domain) if dkim else data
+
+
 def send(frm, to, subject=None, body="", headers=None, raw=None, html=None, charset="utf-8",
-         envelope_from=None):
+         envelope_from=None, dkim=True, dkim_domain=None):
     """Send one mail through OpenSMTPD; returns its Message-ID ('<…>').
     raw (bytes/str/EmailMessage) is sent as it is (a Message-ID is added if missing);
-    envelope_from "" gives the null sender (MAIL FROM:<>, Return-Path: <>)."""
+    envelope_from "" gives the null sender (MAIL FROM:<>, Return-Path: <>).
+    The mail is DKIM-signed for its From domain (see dkim_sign); dkim=False sends it
+    unsigned, dkim_domain="evil.example" signs with another domain's key."""
     if raw is None:
         data = _raw_bytes(make_mail(frm, to, subject, body, headers, html, charset))
     else:
         data = _raw_bytes(raw)
         if not _raw_msgid(data):
             data = ("Message-ID: %s\r\n" % make_msgid()).encode() + data
+    data = _signed(data, dkim, dkim_domain)
     mid = _raw_msgid(data)
     env_from = frm if envelope_from is None else envelope_from
     if env_from:
@@ -598,12 +708,13 @@ def send(frm, to, subject=None, body="", headers=None, raw=None, html=None, char
     return mid
 
 
-def send_many(mails):
-    """Send [(envelope_from, [rcpt], raw)] over one SMTP connection; returns Message-IDs."""
+def send_many(mails, dkim=True, dkim_domain=None):
+    """Send [(envelope_from, [rcpt], raw)] over one SMTP connection; returns Message-IDs.
+    Signed as send() signs (dkim, dkim_domain)."""
     ids = []
     with smtplib.SMTP(HOST, SMTP_PORT, timeout=60) as s:
         for env_from, rcpt, raw in mails:
-            data = _raw_bytes(raw)
+            data = _signed(_raw_bytes(raw), dkim, dkim_domain)
             ids.append(_raw_msgid(data))
             s.sendmail(env_from, rcpt, data)
     return ids
@@ -679,7 +790,8 @@ def assert_reply(reply, original_id, original_subject, key=None, lang=None, to=N
 
 
 def ask(bot, who, subject, body="", key=None, lang="en", headers=None, **kw):
-    """Send one mail from `who` to the bot and check its single reply; returns it."""
+    """Send one mail from `who` to the bot and check its single reply; returns it.
+    kw go to send() (dkim=False, dkim_domain=..., raw=...)."""
     mid = send(who, bot.address, subject, body, headers=headers, **kw)
     r = Mailbox(who).exactly_one_reply(mid)
     return assert_reply(r, mid, subject, key=key, lang=lang, to=who)

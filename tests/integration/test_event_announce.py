@@ -12,10 +12,13 @@
      Europe/Berlin with a VTIMEZONE whose offsets are right;
    * the alumni member and the stranger get nothing.
 2. A staff member announces by mail in German (`ankündigen: …`, `Feld: Wert` lines,
-   DKIM pass from our authserv-id): a preview with #id and every field; a form with a
-   bad field gets one `event.form_invalid` naming it; a non-staff sender (or staff
-   without DKIM pass) cannot announce; `announce <id> send` -> `event.sent` and the
-   alumni members get their invitations.
+   DKIM-signed, so the test MTA stamps dkim=pass under our authserv-id): a preview
+   with #id and every field; a form with a bad field gets one `event.form_invalid`
+   naming it; a non-staff sender (signed too) cannot announce, nor can an attacker
+   who sends an unsigned mail From the staff address with a forged
+   "Authentication-Results: mx.example.test; dkim=pass" (the MTA removes it and
+   stamps dkim=none); `announce <id> send` -> `event.sent` and the alumni members
+   get their invitations.
 """
 import datetime
 import re
@@ -137,7 +140,7 @@ def test_announce_rate_paces_the_invitations_through_the_outbox():
     members = E.make_members(bot, ["p%d" % i for i in range(5)])
     eid = E.event_add(bot, "Gemächlich %s" % lib.RUN_ID, future_date(4), "12:00", "13:00", audience="mentoring")
     t0 = time.time()
-    mid = lib.send(staff, bot.address, "announce %d send" % eid, "", headers=E.staff_headers())
+    mid = lib.send(staff, bot.address, "announce %d send" % eid, "")
     r = E.wait_reply_md(staff, mid, settle=0.1)
     lib.ensure(r.key == "event.sent", "announce send: %r" % r.key)
     for m in members:
@@ -166,26 +169,39 @@ def test_staff_announces_by_mail_in_german_preview_invalid_form_and_send():
     form = ("Datum: %d.%d.%d\nBeginn: 19:00\nEnde: 22:00\nOrt: Ratskeller, Marktplatz 1\nPlätze: 30\n"
             "Zielgruppe: alumni\nBeschreibung: Das jährliche Treffen\nÖffentlich: ja\n" % (d.day, d.month, d.year))
 
-    # not staff: no event, no preview
-    mid = lib.send(outsider, bot.address, subj, form, headers=E.staff_headers())
+    # not staff (a valid signature of its own): no event, no preview
+    mid = lib.send(outsider, bot.address, subj, form)
     r = E.wait_reply_md(outsider, mid)
     lib.ensure(r.key != "event.preview", "a non-staff member got an event preview")
-    # staff without a DKIM/DMARC pass from our authserv-id: not trusted
-    mid = lib.send(staff, bot.address, subj, form,
-                   headers={"Authentication-Results": "evil.example; dkim=pass header.d=example.test"})
+    # an attacker writes From: the staff address, no valid signature, and forges the
+    # result of our own MTA: the MTA removes the forged header and stamps dkim=none
+    forged = "%s; dkim=pass header.d=%s header.s=test; dmarc=pass header.from=%s" % (
+        lib.AUTHSERV_ID, lib.DOMAIN, lib.DOMAIN)
+    mid = lib.send(staff, bot.address, subj, form, headers={"Authentication-Results": forged}, dkim=False)
     r = E.wait_reply_md(staff, mid)
-    lib.ensure(r.key != "event.preview", "staff mail without our authserv-id's dkim=pass made an event")
+    lib.ensure(r.key != "event.preview", "an unsigned staff mail with a forged Authentication-Results made an event")
     lib.ensure(E.db_query(bot, "SELECT count(*) FROM event")[0][0] == 0, "an event was created by an untrusted mail")
+    # what the bot read: the MTA's own header only (the mail is in Processed, or still in the INBOX)
+    got = []
+    for _ in range(50):
+        got = [m for f in ("Processed", "INBOX") for m in bot.mailbox(f).messages() if m.message_id == lib.norm_id(mid)]
+        if got:
+            break
+        time.sleep(0.2)
+    lib.ensure(got, "the forged mail is neither in the bot's Processed folder nor in its INBOX")
+    ars = [str(v) for v in got[0].msg.get_all("Authentication-Results") or []]
+    lib.ensure(len(ars) == 1 and ars[0].startswith(lib.AUTHSERV_ID + ";") and "dkim=none" in ars[0]
+               and "dkim=pass" not in ars[0], "the MTA did not replace the forged header: %r" % ars)
 
     # a bad field: one answer naming it
     bad = form.replace("Beginn: 19:00", "Beginn: 25:99")
-    mid = lib.send(staff, bot.address, subj, bad, headers=E.staff_headers())
+    mid = lib.send(staff, bot.address, subj, bad)
     r = E.wait_reply_md(staff, mid)
     lib.assert_reply(r, mid, subj, key="event.form_invalid", lang="de")
     lib.ensure(re.search(r"Beginn|Start", r.text), "form_invalid does not name the bad field: %r" % r.text[:400])
 
     # the good form: a preview with the id and every field
-    mid = lib.send(staff, bot.address, subj, form, headers=E.staff_headers())
+    mid = lib.send(staff, bot.address, subj, form)
     r = E.wait_reply_md(staff, mid)
     lib.assert_reply(r, mid, subj, key="event.preview", lang="de")
     m = re.search(r"#(\d+)", r.text)
@@ -196,7 +212,7 @@ def test_staff_announces_by_mail_in_german_preview_invalid_form_and_send():
     lib.ensure(not any(E.invitation_of(a, eid) for a in alumni), "invitations went out before `send`")
 
     # send by mail
-    mid = lib.send(staff, bot.address, "announce %d send" % eid, "", headers=E.staff_headers())
+    mid = lib.send(staff, bot.address, "announce %d send" % eid, "")
     r = E.wait_reply_md(staff, mid)
     lib.assert_reply(r, mid, "announce %d send" % eid, key="event.sent")
     for a in alumni:
@@ -204,7 +220,7 @@ def test_staff_announces_by_mail_in_german_preview_invalid_form_and_send():
         E.check_invitation(inv, bot, a, eid, date, "19:00", "22:00", title)
         lib.ensure((inv.lang or "") == "de", "%s: invitation language %r, expected de" % (a, inv.lang))
     # sending twice does not invite twice
-    mid = lib.send(staff, bot.address, "announce %d send" % eid, "", headers=E.staff_headers())
+    mid = lib.send(staff, bot.address, "announce %d send" % eid, "")
     E.wait_reply_md(staff, mid)
     time.sleep(1.5)
     for a in alumni:

@@ -63,7 +63,7 @@ def test_change_sends_request_sequence_plus_one_and_cancel_sends_cancel_to_all_b
 
     # change by staff mail
     subj = "announce %d" % eid
-    mid = lib.send(staff, bot.address, subj, "Ort: Hörsaal 3\n", headers=E.staff_headers())
+    mid = lib.send(staff, bot.address, subj, "Ort: Hörsaal 3\n")
     r = E.wait_reply_md(staff, mid)
     lib.assert_reply(r, mid, subj, key="event.changed")
     for m in (A, C, D):

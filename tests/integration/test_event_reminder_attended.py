@@ -75,7 +75,7 @@ def story(clock, t0):
     # after the event: attendance
     E.set_clock(clock, ts + 6 * 3600)
     subj = "attended %d all" % eid
-    mid = lib.send(staff, bot.address, subj, "", headers=E.staff_headers())
+    mid = lib.send(staff, bot.address, subj, "")
     r = E.wait_reply_md(staff, mid)
     lib.assert_reply(r, mid, subj, key="event.attended")
     rows = E.export_attendees(bot, eid)

@@ -32,10 +32,11 @@ mb_die() { echo "servers: ERROR: $*" >&2; exit 3; }
 mb_now() { date +%s.%N; }
 mb_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
 
-# mb_render TEMPLATE OUTPUT - substitute @T@, @USER@, @GROUP@ and the ports.
+# mb_render TEMPLATE OUTPUT - substitute @T@, @USER@, @GROUP@, @SERVERS@, @PY@ and the ports.
 mb_render() {
 	: "${T:?T is not set}"
 	sed -e "s|@T@|$T|g" -e "s|@USER@|$RUN_USER|g" -e "s|@GROUP@|$RUN_GROUP|g" \
+	    -e "s|@SERVERS@|$SERVERS_DIR|g" -e "s|@PY@|$PY|g" \
 	    -e "s|@IMAP_PORT@|$IMAP_PORT|g" -e "s|@IMAPS_PORT@|$IMAPS_PORT|g" \
 	    -e "s|@LMTP_PORT@|$LMTP_PORT|g" -e "s|@SMTP_PORT@|$SMTP_PORT|g" \
 	    -e "s|@XMPP_PORT@|$XMPP_PORT|g" "$1" > "$2"
@@ -87,6 +88,41 @@ mb_make_cert() {
 	chmod 644 "$T"/certs/imaps.crt; chmod 600 "$T"/certs/imaps.key
 	[ "$(id -u)" = 0 ] && chown -R "$RUN_USER:$RUN_GROUP" "$T"/certs
 	return 0
+}
+
+# --- DKIM keys and DMARC records: the "DNS" of the test world ------------------
+# mb_dkim_setup - once per $T: an RSA key (selector "test") for each of
+# MB_DKIM_DOMAINS, DMARC records (p=reject) for MB_DMARC_DOMAINS, in $T/dkim/:
+#   $T/dkim/<selector>.<domain>.key   private key, PEM (for the test clients that sign)
+#   $T/dkim/dns.txt                   "<name> <TXT record>" lines, read by authres_filter.py
+# example.test is the harness domain of every test address; evil.example and
+# other.example are attackers who sign validly for their own domains.
+# Everything is readable by all: throw-away test keys, and the test clients
+# and the filter (user nobody) may run as other users than start.sh.
+MB_DKIM_DOMAINS=${MB_DKIM_DOMAINS:-"example.test evil.example other.example"}
+MB_DMARC_DOMAINS=${MB_DMARC_DOMAINS:-"example.test evil.example"}
+MB_DKIM_SELECTOR=test
+mb_dkim_setup() {
+	local d key pub tmp
+	: "${T:?T is not set}"
+	[ -s "$T"/dkim/dns.txt ] && return 0
+	mkdir -p "$T"/dkim
+	tmp=$T/dkim/dns.txt.tmp
+	echo "# test-world DNS for tests/servers/authres_filter.py (written by tests/servers/lib.sh)" > "$tmp"
+	for d in $MB_DKIM_DOMAINS; do
+		key=$T/dkim/$MB_DKIM_SELECTOR.$d.key
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$key" 2> /dev/null \
+			|| mb_die "openssl could not make the DKIM key for $d"
+		pub=$(openssl pkey -in "$key" -pubout -outform DER 2> /dev/null | base64 -w0) \
+			|| mb_die "openssl could not read the DKIM key for $d"
+		echo "$MB_DKIM_SELECTOR._domainkey.$d v=DKIM1; k=rsa; p=$pub" >> "$tmp"
+	done
+	for d in $MB_DMARC_DOMAINS; do
+		echo "_dmarc.$d v=DMARC1; p=reject; adkim=r; aspf=r" >> "$tmp"
+	done
+	chmod 644 "$T"/dkim/*.key "$tmp"
+	chmod 755 "$T"/dkim
+	mv "$tmp" "$T"/dkim/dns.txt
 }
 
 # --- Dovecot (IMAP + IMAPS + LMTP) -------------------------------------------
@@ -171,11 +207,22 @@ mb_smtpd_refuse_second() {
 	exit 3
 }
 
+# mb_smtpd_start - render smtpd.conf (with the DKIM/DMARC filter, whose keys
+# mb_dkim_setup makes first) and start OpenSMTPD.  MB_AUTHRES=0 leaves the
+# filter out (only to measure what it costs: no Authentication-Results then).
 mb_smtpd_start() {
 	local t0
 	[ "$(id -u)" = 0 ] || mb_die "OpenSMTPD must be started as root (it needs /var/spool/smtpd)"
 	mkdir -p "$T"/smtpd
+	mb_dkim_setup
+	"$PY" -c 'import dkim' 2> /dev/null || mb_die "python3-dkim is missing (scripts/install-deps.sh installs it)"
 	mb_render "$SERVERS_DIR"/smtpd.conf.in "$T"/smtpd/smtpd.conf
+	if [ "${MB_AUTHRES:-1}" = 0 ]; then
+		sed -i -e '/^filter "authres"/d' -e 's/ filter "authres"//' "$T"/smtpd/smtpd.conf
+		mb_log "MB_AUTHRES=0: OpenSMTPD without the DKIM/DMARC filter (no Authentication-Results)"
+	fi
+	touch "$T"/smtpd/authres.log
+	chown "$RUN_USER:$RUN_GROUP" "$T"/smtpd/authres.log
 	smtpd -n -f "$T"/smtpd/smtpd.conf > "$T"/smtpd/check.log 2>&1 \
 		|| { cat "$T"/smtpd/check.log >&2; mb_die "bad smtpd.conf"; }
 	mb_port_busy "$SMTP_PORT" && mb_die "port 127.0.0.1:$SMTP_PORT is already in use"
@@ -190,8 +237,11 @@ mb_smtpd_start() {
 }
 
 mb_smtpd_stop() {
+	local i
 	mb_alive "$T"/smtpd.pid && { smtpctl remove all > /dev/null 2>&1 || true; }
 	mb_stop_pid opensmtpd "$T"/smtpd.pid
+	# the filter exits when OpenSMTPD closes its stdin: give it a moment
+	for i in $(seq 40); do pgrep -f "authres_filter.py .*$T/" > /dev/null || break; sleep 0.05; done
 	if [ -s "$MB_SMTPD_OWNER" ] && [ "$(cat "$MB_SMTPD_OWNER")" = "$T" ]; then rm -f "$MB_SMTPD_OWNER"; fi
 	return 0
 }

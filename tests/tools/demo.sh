@@ -83,7 +83,7 @@ database = $D/state.db
 language = en
 templates = $ROOT/templates
 staff = staff@example.test, xmpp:staff@localhost
-authserv_id = demo.mentorbot.localhost
+authserv_id = mx.example.test
 reply_limit = 50
 announce_rate = 5
 [imap]
@@ -117,7 +117,6 @@ if ! kill -0 "$BOTPID" 2>/dev/null; then
 fi
 
 export MB_SMTP=127.0.0.1:${SMTP_PORT:-10025} MB_IMAP=127.0.0.1:${IMAP_PORT:-10143} MB_BOT=$BOT
-export MB_AUTHSERV=demo.mentorbot.localhost
 cat <<EOF
 
  mentorbot demo is running (pid $BOTPID)
@@ -129,7 +128,7 @@ cat <<EOF
                password "pass")
 
  In another terminal (same directory):
-   export MB_SMTP=$MB_SMTP MB_IMAP=$MB_IMAP
+   export MB_SMTP=$MB_SMTP MB_IMAP=$MB_IMAP T=$T
    tests/tools/inbox alice@example.test --follow
    tests/tools/send-mail --from alice@example.test --subject help
    tests/tools/send-mail --from bob@example.test --subject hilfe Hallo, was kann der Bot?
@@ -137,11 +136,12 @@ cat <<EOF
    tests/tools/send-mail --from bob@example.test --in-reply-to '<ID from inbox --headers>' ok
    tests/tools/inbox bob --headers        # then reply to the form: --in-reply-to '<ID>' 'Topics: …'
 
- Staff (staff@example.test; --staff stamps the DKIM pass the demo MTA would add):
+ Staff (staff@example.test): send-mail DKIM-signs every mail and the demo MTA stamps
+ dkim=pass in Authentication-Results; with --no-dkim a staff command is refused:
    printf 'Date: 24.12.2026\nStart: 18:00\nEnd: 20:00\nPlace: Aula\nCapacity: 2\nAudience: mentoring\n' |
-       tests/tools/send-mail --staff --from staff@example.test --subject 'announce: Demo evening' -
-   tests/tools/send-mail --staff --from staff@example.test --subject 'announce 1 send'
-   tests/tools/send-mail --staff --from staff@example.test --subject stats
+       tests/tools/send-mail --from staff@example.test --subject 'announce: Demo evening' -
+   tests/tools/send-mail --from staff@example.test --subject 'announce 1 send'
+   tests/tools/send-mail --from staff@example.test --subject stats
    $EXE event -c $D/mentorbot.ini list;  $EXE report -c $D/mentorbot.ini
 
  Chat: XMPP room mentoring@muc.localhost on 127.0.0.1:$XMPP_PORT (people alice/bob@localhost,
