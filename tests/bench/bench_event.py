@@ -205,8 +205,11 @@ def run():
     first = E.md_wait(addrs[0], lambda m: m.key == "event.invite" and (m.message_id or "").startswith("<ev%d." % eid),
                       timeout=60, what="invitation")[0]
     ev = E.parse_ical(first.raw)
-    person_of = dict((a, pid_) for pid_, a in
-                     E.db_query(bot, "SELECT person_id, address FROM endpoint WHERE kind = 'mail'"))
+    # each person's invitation (its keyed Message-ID) and the ORGANIZER of it (their keyed
+    # plus-address of the bot), where their calendar sends its REPLY
+    invite_id = dict((a, "<%s>" % mid) for a, mid in
+                     E.db_query(bot, "SELECT lower(address), msgid FROM invitation WHERE event_id = ?", (eid,)))
+    key = E.install_key(bot)
     dom = bot.address.split("@")[1]
     bot.stop()
     raws = []
@@ -215,7 +218,7 @@ def run():
     partstats = ["ACCEPTED", "DECLINED", "TENTATIVE"]
     for i, a in enumerate(addrs):
         if MIX == "text" or MIX == "mixed" and i % 2 == 0:
-            inv_id = "<ev%d.%d.0@%s>" % (eid, person_of[a], dom)
+            inv_id = invite_id[a.lower()]
 
             class Inv:   # the parts of the invitation text_reply() needs, without reading 1,000 mailboxes
                 text = first.text
@@ -230,7 +233,9 @@ def run():
             raws.append(E.text_reply(Inv, a, words[(i // 2) % len(words)], ["gt", "outlook_de", "gmail"][i % 3],
                                      to=bot.address))
         else:
-            raws.append(E.itip_reply(styles[(i // 2) % len(styles)], a, bot.address, ev["uid"], ev["sequence"],
+            organizer = "%s+ev%d.%s@%s" % (bot.address.split("@")[0], eid,
+                                           E.keyed_tag(key, "plus:ev%d" % eid, a.lower()), dom)
+            raws.append(E.itip_reply(styles[(i // 2) % len(styles)], a, organizer, ev["uid"], ev["sequence"],
                                      partstats[(i // 2) % 3], summary=title, dtstart=ev["dtstart"],
                                      dtend=ev["dtend"]))
     lib.write_maildir(bot.address, raws)

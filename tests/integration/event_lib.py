@@ -27,6 +27,8 @@ import email
 import email.policy
 import email.utils
 import email.header
+import hashlib
+import hmac
 import io
 import os
 import quopri
@@ -278,16 +280,43 @@ def link_matrix(bot, hs, who, client, dm):
 PLUS_RE = re.compile(r"([^\s<>@+]+)\+ev(\d+)\.([A-Za-z0-9_-]+)@([^\s<>]+)")
 
 
+# An invitation's Message-ID: "<ev<id>.<person>.<sequence>.<keyed tag>@<domain>>" (bot/keyed.h)
+INVITE_ID_RE = r"<ev%d\.(\d+)\.(\d+)\.[a-z2-7]{16}@%s>"
+
+
+def install_key(bot):
+    """The bot's installation key (kv "install.key" in its database) - the tests may know it."""
+    rows = db_query(bot, "SELECT value FROM kv WHERE key = 'install.key'")
+    lib.ensure(rows, "the bot has no installation key yet")
+    return bytes.fromhex(rows[0][0])
+
+
+def keyed_tag(key, scope, data, n=26):
+    """bot/keyed.c keyed_tag(): RFC 4648 base32 (lower case) of HMAC-SHA256(key, scope NUL data)."""
+    d = hmac.new(key, scope.encode() + b"\0" + data.encode(), hashlib.sha256).digest()
+    return base64.b32encode(d).decode().lower()[:n]
+
+
+def plus_address(bot, purpose, who):
+    """The bot's plus-address for purpose ("ev7", "leave") keyed to who, as the bot makes it."""
+    local, dom = bot.address.split("@")
+    return "%s+%s.%s@%s" % (local, purpose, keyed_tag(install_key(bot), "plus:" + purpose, who.lower()), dom)
+
+
+def invite_sequence(msg, eid):
+    """The SEQUENCE in the Message-ID of an invitation mail for event eid, or None."""
+    mm = re.fullmatch(INVITE_ID_RE % (eid, r"[^>]+"), msg.message_id or "")
+    return int(mm.group(2)) if mm else None
+
+
 def invitation_of(user, eid, sequence=None):
     """The event.invite mail(s) of user for event eid."""
     out = []
     for m in md_messages(user):
         if m.key != "event.invite":
             continue
-        mid = m.message_id or ""
-        if not re.match(r"<ev%d\.\d+\.\d+@" % eid, mid):
-            continue
-        if sequence is not None and not mid.endswith(".%d@%s>" % (sequence, mid.split("@")[1][:-1])):
+        mm = re.fullmatch(INVITE_ID_RE % (eid, r"[^>]+"), m.message_id or "")
+        if not mm or (sequence is not None and int(mm.group(2)) != sequence):
             continue
         out.append(m)
     return out
@@ -356,16 +385,19 @@ def check_invitation(msg, bot, who, eid, date, start, end, title, sequence=0, me
         p.append("To/Cc %r (one mail per person)" % to)
     if (msg.header("Auto-Submitted") or "").strip().lower() != "auto-generated":
         p.append("Auto-Submitted %r" % msg.header("Auto-Submitted"))
+    # Reply-To, ORGANIZER and List-Unsubscribe: the bot's plus-addresses keyed to this person
     lu = msg.header("List-Unsubscribe") or ""
-    if not re.search(r"<mailto:%s\+leave@%s\?subject=leave>" % (re.escape(local), re.escape(dom)), lu, re.I):
-        p.append("List-Unsubscribe %r" % lu)
+    leave = plus_address(bot, "leave", who)
+    if "<mailto:%s?subject=leave>" % leave not in re.sub(r"\s+", "", lu):
+        p.append("List-Unsubscribe %r, expected <mailto:%s?subject=leave>" % (lu, leave))
     rt = email.utils.parseaddr(msg.header("Reply-To") or "")[1]
-    m = PLUS_RE.fullmatch(rt or "")
-    if not m or m.group(1).lower() != local.lower() or int(m.group(2)) != eid or m.group(4).lower() != dom:
-        p.append("Reply-To %r, expected %s+ev%d.<token>@%s" % (rt, local, eid, dom))
+    plus = plus_address(bot, "ev%d" % eid, who)
+    if (rt or "").lower() != plus:
+        p.append("Reply-To %r, expected %s" % (rt, plus))
     mid = msg.message_id or ""
-    if not re.fullmatch(r"<ev%d\.\d+\.%d@%s>" % (eid, sequence, re.escape(dom)), mid):
-        p.append("Message-ID %r, expected <ev%d.<person>.%d@%s>" % (mid, eid, sequence, dom))
+    mm = re.fullmatch(INVITE_ID_RE % (eid, re.escape(dom)), mid)
+    if not mm or int(mm.group(2)) != sequence:
+        p.append("Message-ID %r, expected <ev%d.<person>.%d.<tag>@%s>" % (mid, eid, sequence, dom))
     if msg.msg.get_content_type() not in ("multipart/alternative", "multipart/mixed"):
         p.append("top-level type %s" % msg.msg.get_content_type())
     plain = [x for x in msg.msg.walk() if x.get_content_type() == "text/plain"]
@@ -390,8 +422,8 @@ def check_invitation(msg, bot, who, eid, date, start, end, title, sequence=0, me
         return None
     if ev["method"] != method:
         p.append("METHOD %r" % ev["method"])
-    if ev["organizer"] != bot.address.lower():
-        p.append("ORGANIZER %r, expected %s" % (ev["organizer"], bot.address))
+    if ev["organizer"] != plus:
+        p.append("ORGANIZER %r, expected %s (the bot's plus-address for this person)" % (ev["organizer"], plus))
     atts = ev["attendees"]
     if method == "REQUEST":
         if len(atts) != 1 or atts[0]["addr"] != who.lower():

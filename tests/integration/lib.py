@@ -760,8 +760,15 @@ def expected_subject(original):
     return ("Re: " + original).strip()
 
 
-def assert_reply(reply, original_id, original_subject, key=None, lang=None, to=None):
-    """The reply CONTRACT: threading, subject, Auto-Submitted, language, template key."""
+# The Subject of an answer to someone the bot does not know yet: their own Subject is never
+# sent back (templates/*/messages.txt "reply.subject").
+STRANGER_SUBJECTS = ("re: your mail to the mentoring office", "re: ihre mail an das mentoring-büro")
+
+
+def assert_reply(reply, original_id, original_subject, key=None, lang=None, to=None, stranger=None):
+    """The reply CONTRACT: threading, subject, Auto-Submitted, language, template key.
+    The subject is "Re: <original>", or for a sender the bot does not know (stranger=True;
+    None: either) the fixed STRANGER_SUBJECTS."""
     problems = []
     oid = norm_id(original_id)
     if reply.in_reply_to != oid:
@@ -770,7 +777,12 @@ def assert_reply(reply, original_id, original_subject, key=None, lang=None, to=N
         problems.append("References %r lacks %s" % (reply.header("References"), oid))
     exp = expected_subject(original_subject)
     got = (reply.subject or "").strip()
-    if not (original_subject or "").strip():
+    if got.lower() in STRANGER_SUBJECTS:
+        if stranger is False:
+            problems.append("Subject %r: a known sender's own subject %r was expected" % (got, exp))
+    elif stranger:
+        problems.append("Subject %r: a stranger's subject must not be sent back" % got)
+    elif not (original_subject or "").strip():
         if not got.lower().startswith("re:"):   # no subject: any "Re: ..." will do
             problems.append("Subject %r, expected 'Re: ...'" % got)
     elif got.lower() != exp.lower():

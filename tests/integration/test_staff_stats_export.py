@@ -160,9 +160,10 @@ def test_staff_stats_by_mail_and_xmpp_report_and_csv_export():
     r = lib.ask(bot, staff_en, "stats nowhere", "", key="staff.stats.unknown_programme", lang="en")
     lib.ensure("nowhere" in r.text and "mint" in r.text and "mentoring" in r.text, "programme list: %r" % r.text)
 
-    # no figures for a stranger, nor for the staff address without the DKIM pass
-    for who, signed in ((stranger, True), (staff_en, False)):
-        r = lib.ask(bot, who, "stats", "", key="unknown_command", lang="en", dkim=signed)
+    # no figures for a stranger, nor for the staff address without the DKIM pass (its owner is
+    # asked to confirm instead)
+    for who, signed, key in ((stranger, True, "unknown_command"), (staff_en, False, "confirm_command")):
+        r = lib.ask(bot, who, "stats", "", key=key, lang="en", dkim=signed)
         lib.ensure("Applications" not in r.text and "Mentoring (mentoring)" not in r.text,
                    "figures leaked to %s: %r" % (who, r.text[:400]))
 
