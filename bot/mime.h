@@ -15,14 +15,16 @@
 
 struct mail_caps {
 	size_t max_size;  /* bytes of raw mail; default 10 MiB */
-	int max_depth;    /* MIME nesting depth; default 20 */
-	int max_parts;    /* total MIME parts; default 500 */
+	int max_depth; /* MIME nesting depth (multipart and message/rfc822 nodes on a path below the root); default 20
+	                */
+	int max_parts; /* MIME nodes libetpan builds, the root message included; default 500 */
 };
 #define MAIL_CAPS_DEFAULT {10u * 1024 * 1024, 20, 500}
 
 struct parsed_mail {
 	char *from_addr;    /* lower-cased addr-spec of From, or NULL if none/unparseable */
 	char *from_name;    /* display name of From (decoded), or NULL */
+	int from_count;     /* mailboxes named by all From fields together: 0 none, 1 normal, 2+ ambiguous sender */
 	char *reply_to;     /* first Reply-To addr-spec, lower-cased, or NULL */
 	char *to_addr;      /* first To addr-spec, lower-cased, or NULL */
 	char *rcpt_addrs;   /* every To and Cc addr-spec, lower-cased, space separated (at most 64), or NULL */
