@@ -6,7 +6,7 @@
 #   make bench      print the benchmark figures
 #   make fuzz       build the libFuzzer targets (clang)
 
-PKGS     := libetpan libcurl jansson sqlite3 gnutls libstrophe libical
+PKGS     := libetpan libcurl jansson sqlite3 gnutls libstrophe libical libseccomp
 CC       ?= cc
 VERSION  := 0.1.0
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter

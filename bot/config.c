@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #define CONFIG_MAX_SIZE (1024 * 1024)
+/* the parser process maps the daemon's binary and libraries before it reads a byte */
+#define PARSER_MEMORY_MIN (64L * 1024 * 1024)
 
 enum key_type {
 	K_STR,     /* plain string */
@@ -58,55 +60,57 @@ struct key_def {
 
 /* The single list of known keys: adding a key to struct config means adding it here. */
 static const struct key_def keys[] = {
-	{S_BOT, "database", K_STR, OFF(bot.database), 0, 0, NULL},
-	{S_BOT, "language", K_LANG, OFF(bot.language), 0, 0, NULL},
-	{S_BOT, "templates", K_STR, OFF(bot.templates), 0, 0, NULL},
-	{S_BOT, "staff", K_LIST, OFF(bot.staff), 0, 0, NULL},
-	{S_BOT, "authserv_id", K_STR, OFF(bot.authserv_id), 0, 0, NULL},
-	{S_BOT, "reply_limit", K_INT, OFF(bot.reply_limit), 0, 100000, NULL},
-	{S_BOT, "retention_days", K_INT, OFF(bot.retention_days), 0, 36500, NULL},
-	{S_BOT, "max_mail_size", K_SIZE, OFF(bot.max_mail_size), 0, 0, NULL},
-	{S_BOT, "flood_rate", K_INT, OFF(bot.flood_rate), 1, 100000, NULL},
-	{S_BOT, "flood_burst", K_INT, OFF(bot.flood_burst), 1, 100000, NULL},
-	{S_BOT, "log", K_LOG, OFF(bot.log), 0, 0, NULL},
-	{S_BOT, "post_interval", K_INT, OFF(bot.post_interval), 0, 3600, NULL},
-	{S_BOT, "announce_rate", K_INT, OFF(bot.announce_rate), 0, 100000, NULL},
+    {S_BOT, "database", K_STR, OFF(bot.database), 0, 0, NULL},
+    {S_BOT, "language", K_LANG, OFF(bot.language), 0, 0, NULL},
+    {S_BOT, "templates", K_STR, OFF(bot.templates), 0, 0, NULL},
+    {S_BOT, "staff", K_LIST, OFF(bot.staff), 0, 0, NULL},
+    {S_BOT, "authserv_id", K_STR, OFF(bot.authserv_id), 0, 0, NULL},
+    {S_BOT, "reply_limit", K_INT, OFF(bot.reply_limit), 0, 100000, NULL},
+    {S_BOT, "retention_days", K_INT, OFF(bot.retention_days), 0, 36500, NULL},
+    {S_BOT, "max_mail_size", K_SIZE, OFF(bot.max_mail_size), 0, 0, NULL},
+    {S_BOT, "flood_rate", K_INT, OFF(bot.flood_rate), 1, 100000, NULL},
+    {S_BOT, "flood_burst", K_INT, OFF(bot.flood_burst), 1, 100000, NULL},
+    {S_BOT, "log", K_LOG, OFF(bot.log), 0, 0, NULL},
+    {S_BOT, "post_interval", K_INT, OFF(bot.post_interval), 0, 3600, NULL},
+    {S_BOT, "announce_rate", K_INT, OFF(bot.announce_rate), 0, 100000, NULL},
+    {S_BOT, "parser_memory", K_SIZE, OFF(bot.parser_memory), 0, 0, NULL},
+    {S_BOT, "parser_timeout", K_INT, OFF(bot.parser_timeout), 1, 3600, NULL},
 
-	{S_IMAP, "url", K_URL_IMAP, OFF(imap.url), 0, 0, NULL},
-	{S_IMAP, "user", K_STR, OFF(imap.user), 0, 0, NULL},
-	{S_IMAP, "password", K_SECRET, OFF(imap.password), 0, 0, "password_file"},
-	{S_IMAP, "password_file", K_FILE, OFF(imap.password), 0, 0, "password"},
-	{S_IMAP, "processed", K_STR, OFF(imap.processed), 0, 0, NULL},
-	{S_IMAP, "quarantine", K_STR, OFF(imap.quarantine), 0, 0, NULL},
-	{S_IMAP, "ca_file", K_STR, OFF(imap.ca_file), 0, 0, NULL},
-	{S_IMAP, "poll_interval", K_INT, OFF(imap.poll_interval), 1, 86400, NULL},
+    {S_IMAP, "url", K_URL_IMAP, OFF(imap.url), 0, 0, NULL},
+    {S_IMAP, "user", K_STR, OFF(imap.user), 0, 0, NULL},
+    {S_IMAP, "password", K_SECRET, OFF(imap.password), 0, 0, "password_file"},
+    {S_IMAP, "password_file", K_FILE, OFF(imap.password), 0, 0, "password"},
+    {S_IMAP, "processed", K_STR, OFF(imap.processed), 0, 0, NULL},
+    {S_IMAP, "quarantine", K_STR, OFF(imap.quarantine), 0, 0, NULL},
+    {S_IMAP, "ca_file", K_STR, OFF(imap.ca_file), 0, 0, NULL},
+    {S_IMAP, "poll_interval", K_INT, OFF(imap.poll_interval), 1, 86400, NULL},
 
-	{S_SMTP, "url", K_URL_SMTP, OFF(smtp.url), 0, 0, NULL},
-	{S_SMTP, "user", K_STR, OFF(smtp.user), 0, 0, NULL},
-	{S_SMTP, "password", K_SECRET, OFF(smtp.password), 0, 0, "password_file"},
-	{S_SMTP, "password_file", K_FILE, OFF(smtp.password), 0, 0, "password"},
-	{S_SMTP, "from", K_FROM, OFF(smtp.from), 0, 0, NULL},
-	{S_SMTP, "ca_file", K_STR, OFF(smtp.ca_file), 0, 0, NULL},
-	{S_SMTP, "rate", K_INT, OFF(smtp.rate), 0, 100000, NULL},
+    {S_SMTP, "url", K_URL_SMTP, OFF(smtp.url), 0, 0, NULL},
+    {S_SMTP, "user", K_STR, OFF(smtp.user), 0, 0, NULL},
+    {S_SMTP, "password", K_SECRET, OFF(smtp.password), 0, 0, "password_file"},
+    {S_SMTP, "password_file", K_FILE, OFF(smtp.password), 0, 0, "password"},
+    {S_SMTP, "from", K_FROM, OFF(smtp.from), 0, 0, NULL},
+    {S_SMTP, "ca_file", K_STR, OFF(smtp.ca_file), 0, 0, NULL},
+    {S_SMTP, "rate", K_INT, OFF(smtp.rate), 0, 100000, NULL},
 
-	{S_XMPP, "jid", K_STR, OFF(xmpp.jid), 0, 0, NULL},
-	{S_XMPP, "password", K_SECRET, OFF(xmpp.password), 0, 0, "password_file"},
-	{S_XMPP, "password_file", K_FILE, OFF(xmpp.password), 0, 0, "password"},
-	{S_XMPP, "server", K_SERVER, OFF(xmpp.server_host), 0, 0, NULL},
-	{S_XMPP, "tls", K_TLS, OFF(xmpp.tls_required), 0, 0, NULL},
-	{S_XMPP, "nick", K_STR, OFF(xmpp.nick), 0, 0, NULL},
-	{S_XMPP, "rooms", K_LIST, OFF(xmpp.rooms), 0, 0, NULL},
-	{S_XMPP, "ca_file", K_STR, OFF(xmpp.ca_file), 0, 0, NULL},
+    {S_XMPP, "jid", K_STR, OFF(xmpp.jid), 0, 0, NULL},
+    {S_XMPP, "password", K_SECRET, OFF(xmpp.password), 0, 0, "password_file"},
+    {S_XMPP, "password_file", K_FILE, OFF(xmpp.password), 0, 0, "password"},
+    {S_XMPP, "server", K_SERVER, OFF(xmpp.server_host), 0, 0, NULL},
+    {S_XMPP, "tls", K_TLS, OFF(xmpp.tls_required), 0, 0, NULL},
+    {S_XMPP, "nick", K_STR, OFF(xmpp.nick), 0, 0, NULL},
+    {S_XMPP, "rooms", K_LIST, OFF(xmpp.rooms), 0, 0, NULL},
+    {S_XMPP, "ca_file", K_STR, OFF(xmpp.ca_file), 0, 0, NULL},
 
-	{S_MATRIX, "homeserver", K_URL_MATRIX, OFF(matrix.homeserver), 0, 0, NULL},
-	{S_MATRIX, "user", K_STR, OFF(matrix.user), 0, 0, NULL},
-	{S_MATRIX, "access_token", K_SECRET, OFF(matrix.access_token), 0, 0, "access_token_file"},
-	{S_MATRIX, "access_token_file", K_FILE, OFF(matrix.access_token), 0, 0, "access_token"},
-	{S_MATRIX, "rooms", K_LIST, OFF(matrix.rooms), 0, 0, NULL},
+    {S_MATRIX, "homeserver", K_URL_MATRIX, OFF(matrix.homeserver), 0, 0, NULL},
+    {S_MATRIX, "user", K_STR, OFF(matrix.user), 0, 0, NULL},
+    {S_MATRIX, "access_token", K_SECRET, OFF(matrix.access_token), 0, 0, "access_token_file"},
+    {S_MATRIX, "access_token_file", K_FILE, OFF(matrix.access_token), 0, 0, "access_token"},
+    {S_MATRIX, "rooms", K_LIST, OFF(matrix.rooms), 0, 0, NULL},
 
-	{S_BRIDGE, "pairs", K_PAIRS, OFF(bridge.pairs), 0, 0, NULL},
-	{S_BRIDGE, "relay_pattern", K_STR, OFF(bridge.relay_pattern), 0, 0, NULL},
-	{S_BRIDGE, "relay_accounts", K_LIST, OFF(bridge.relay_accounts), 0, 0, NULL},
+    {S_BRIDGE, "pairs", K_PAIRS, OFF(bridge.pairs), 0, 0, NULL},
+    {S_BRIDGE, "relay_pattern", K_STR, OFF(bridge.relay_pattern), 0, 0, NULL},
+    {S_BRIDGE, "relay_accounts", K_LIST, OFF(bridge.relay_accounts), 0, 0, NULL},
 };
 
 #define NKEYS ARRAY_LEN(keys)
@@ -765,6 +769,10 @@ check_all(struct parser *p)
 		require(p, S_MATRIX, "user", NULL);
 		require(p, S_MATRIX, "access_token", "access_token_file");
 	}
+	if (c->bot.parser_memory < PARSER_MEMORY_MIN)
+		perr(p, key_set(p, S_BOT, "parser_memory"),
+		     "parser_memory must be at least %ldM: the parser process's code alone needs that much",
+		     PARSER_MEMORY_MIN / (1024 * 1024));
 	if (c->bridge.pairs.n && (!c->xmpp.present || !c->matrix.present))
 		perr(p, key_set(p, S_BRIDGE, "pairs"), "[bridge] pairs need both [xmpp] and [matrix]");
 	const char *cafiles[][2] = {{"imap", c->imap.ca_file}, {"smtp", c->smtp.ca_file}, {"xmpp", c->xmpp.ca_file}};
@@ -787,6 +795,8 @@ set_defaults(struct config *c)
 	c->bot.flood_burst = 10;
 	c->bot.post_interval = 2;
 	c->bot.announce_rate = 20;
+	c->bot.parser_memory = 256L * 1024 * 1024;
+	c->bot.parser_timeout = 10;
 	c->bot.log = xstrdup("stderr");
 	c->imap.quarantine = xstrdup("Quarantine");
 	c->imap.poll_interval = 60;

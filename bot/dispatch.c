@@ -20,6 +20,7 @@
 #include "handlers/handlers.h"
 #include "mailcmd.h"
 #include "mailout.h"
+#include "parsebox.h"
 #include "quote.h"
 #include "state/state.h"
 #include "templates.h"
@@ -293,6 +294,8 @@ reason_text(struct mailctx *m, const char *error)
 		key = "reason.too_complex";
 	} else if (strcmp(error, "crashed") == 0) {
 		key = "reason.crashed";
+	} else if (strncmp(error, "parser ", 7) == 0) {
+		key = "reason.parser";
 	} else if (strcmp(error, "internal") == 0) {
 		key = "reason.internal";
 	}
@@ -599,7 +602,10 @@ dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int
 		db_rollback_savepoint(db);
 		return rc < 0 ? rc : DISP_IGNORED;
 	}
-	mime_parse(row.raw, row.rawlen, &core->caps, &pm);
+	int prc = core->parser ? parsebox_parse(core->parser, row.raw, row.rawlen, &core->caps, &pm)
+	                       : mime_parse(row.raw, row.rawlen, &core->caps, &pm);
+	if (prc == PARSEBOX_UNAVAILABLE)
+		goto fail; /* nothing parsed: the caller rolls back and tries again later */
 	struct mailctx m = {0};
 	m.db = db;
 	m.core = core;
@@ -608,9 +614,10 @@ dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int
 	m.lang = core->cfg->bot.language ? core->cfg->bot.language : "de";
 	m.rcpt = pm.from_addr;
 
-	if (give_up) {
+	if (give_up || prc == PARSEBOX_FAILED) {
+		/* a mail that killed its parser is not tried again */
 		result = DISP_QUARANTINED;
-		rc = quarantine(&m, "crashed");
+		rc = quarantine(&m, give_up ? "crashed" : pm.error);
 	} else if (row.meta && strncmp(row.meta, "too large", 9) == 0) {
 		/* not even downloaded: the sender is unknown, so nobody can be told */
 		result = DISP_QUARANTINED;

@@ -17,6 +17,7 @@
 struct config;
 struct templates;
 struct db;
+struct parsebox;
 
 struct core {
 	const struct config *cfg;
@@ -30,6 +31,7 @@ struct core {
 	void *notify_ud;
 	struct flood *flood;              /* per-person token buckets, shared by all transports */
 	pthread_rwlock_t *tmpl_lock;      /* read-held while dispatching; SIGHUP swaps tmpl under write */
+	struct parsebox *parser;          /* mail parsed in a limited worker process; NULL: in process */
 };
 
 /* What became of a message (for the mailbox: Processed or Quarantine). */

@@ -1298,6 +1298,21 @@ parsed_mail_free(struct parsed_mail *m)
 	memset(m, 0, sizeof(*m));
 }
 
+int
+mime_parse_headers(const char *raw, size_t len, struct parsed_mail *out)
+{
+	struct hdr_state hs = {NULL, 0};
+	memset(out, 0, sizeof(*out));
+	parse_headers(raw ? raw : "", raw ? len : 0, out, &hs);
+	free(hs.content_type);
+	out->text = xstrdup("");
+	if (!hs.got_any) {
+		out->error = xstrdup("no mail headers found");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 fmt_mb(char *out, size_t n, size_t bytes)
 {

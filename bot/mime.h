@@ -56,6 +56,12 @@ struct parsed_mail {
  */
 int mime_parse(const char *raw, size_t len, const struct mail_caps *caps, struct parsed_mail *out);
 void parsed_mail_free(struct parsed_mail *m);
+/*
+ * Only the header block of raw[0..len): sender, recipients, subject, ids,
+ * automatic-mail classification, as mime_parse() reads them; text is "".
+ * No MIME parsing, no caps needed.  Returns 0, or -1 if no header was found.
+ */
+int mime_parse_headers(const char *raw, size_t len, struct parsed_mail *out);
 
 /* Convert len bytes in charset (NULL/unknown → try UTF-8, then windows-1252)
  * to valid UTF-8.  Invalid sequences become U+FFFD.  Caller frees. */
@@ -63,6 +69,8 @@ char *charset_to_utf8(const char *in, size_t len, const char *charset);
 /* Append code point cp as UTF-8 (NUL, surrogates and out-of-range values become U+FFFD). */
 struct buf;
 void utf8_put(struct buf *b, unsigned long cp);
+/* 1 if in[0..len) is valid UTF-8 without NUL bytes. */
+int utf8_valid(const char *in, size_t len);
 /* Copy of in with every invalid UTF-8 sequence replaced by U+FFFD. Caller frees. */
 char *utf8_sanitize(const char *in, size_t len);
 /* Readable text from HTML: block elements become line breaks, <br> a newline,
