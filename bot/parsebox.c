@@ -7,6 +7,8 @@
  * posix_spawn (nothing but exec happens in the child of a multi-threaded
  * daemon), send one length-prefixed request, read one length-prefixed
  * answer under a wall-clock deadline (poll), validate it field by field.
+ * The worker's stderr is a third pipe whose bytes the parent copies to its
+ * own stderr: the worker itself may not write any file (RLIMIT_FSIZE 0).
  * Worker side (bot/main.c runs parsebox_worker_main for "parse-worker"):
  * rlimits, charset modules loaded, seccomp filter, then a loop of
  * request -> mime_parse() -> answer on its pipes.
@@ -148,8 +150,8 @@ static void
 worker_limits(size_t memory, long cpu_s)
 {
 #if !PB_ASAN
-	/* ASan reserves terabytes of address space: its allocator limit
-	 * (malloc_limit_mb, set by the parent) stands in for RLIMIT_AS there */
+	/* ASan reserves terabytes of address space: the parent watches the
+	 * worker's resident memory instead (and ASan caps one allocation) */
 	if (memory)
 		limit(RLIMIT_AS, memory, memory);
 #else
@@ -208,9 +210,10 @@ worker_seccomp(void)
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
 		                      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
-	if (rc == 0)
+	/* (under ASan that is the default action, which libseccomp does not take as a rule) */
+	if (rc == 0 && !PB_ASAN)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(open), 0);
-	if (rc == 0)
+	if (rc == 0 && !PB_ASAN)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(openat), 0);
 	if (rc == 0)
 		rc = seccomp_load(ctx);
@@ -371,6 +374,7 @@ struct parsebox {
 	pid_t pid;
 	int to_fd;   /* the worker's stdin */
 	int from_fd; /* the worker's stdout */
+	int err_fd;  /* the worker's stderr: relayed to ours (it may write no file itself) */
 };
 
 struct parsebox *
@@ -384,7 +388,7 @@ parsebox_new(const char *exe, const struct parsebox_limits *lim)
 	pb->lim = lim ? *lim : dflt;
 	if (pb->lim.timeout_ms < 100)
 		pb->lim.timeout_ms = 100;
-	pb->to_fd = pb->from_fd = -1;
+	pb->to_fd = pb->from_fd = pb->err_fd = -1;
 	/* a worker that died leaves a pipe whose write raises SIGPIPE */
 	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
 		signal(SIGPIPE, SIG_IGN);
@@ -408,6 +412,29 @@ fd_above_2(int fd)
 	n = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	close(fd);
 	return n;
+}
+
+/* Copy what the worker wrote to its stderr (a sanitizer report, "out of memory") to ours. */
+static void
+relay_stderr(struct parsebox *pb)
+{
+	char tmp[4096];
+	ssize_t n;
+	while (pb->err_fd >= 0 && (n = read(pb->err_fd, tmp, sizeof tmp)) > 0) {
+		ssize_t w = write(2, tmp, (size_t)n);
+		(void)w;
+	}
+}
+
+static void
+close_fds(struct parsebox *pb)
+{
+	relay_stderr(pb);
+	close(pb->to_fd);
+	close(pb->from_fd);
+	close(pb->err_fd);
+	pb->to_fd = pb->from_fd = pb->err_fd = -1;
+	pb->pid = 0;
 }
 
 /* Wait for the worker to end (killing it after grace_ms) and describe how it ended. */
@@ -437,10 +464,7 @@ reap(struct parsebox *pb, int grace_ms, int *no_sandbox)
 			*no_sandbox = 1;
 		why = xasprintf("parser stopped (exit status %d)", WEXITSTATUS(st));
 	}
-	close(pb->to_fd);
-	close(pb->from_fd);
-	pb->to_fd = pb->from_fd = -1;
-	pb->pid = 0;
+	close_fds(pb);
 	return why;
 }
 
@@ -461,11 +485,12 @@ worker_env(const struct parsebox *pb)
 #if PB_ASAN
 	size_t n = 0;
 	const char *asan = getenv("ASAN_OPTIONS"), *ubsan = getenv("UBSAN_OPTIONS");
-	/* the allocator limit replaces RLIMIT_AS; NULL instead of a report when it is hit
-	 * (xmalloc then aborts the worker); no leak check at exit (it needs ptrace) */
-	env[n++] = xasprintf("ASAN_OPTIONS=%s%sdetect_leaks=0:allocator_may_return_null=1:malloc_limit_mb=%zu:"
+	/* RLIMIT_AS is replaced by the parent watching the worker's RSS (rss_over) and by
+	 * ASan's cap on one allocation; NULL instead of a report when that is hit (xmalloc
+	 * then aborts the worker); no leak check at exit (it needs ptrace) */
+	env[n++] = xasprintf("ASAN_OPTIONS=%s%sdetect_leaks=0:allocator_may_return_null=1:max_allocation_size_mb=%zu:"
 	                     "quarantine_size_mb=16:handle_abort=0",
-	                     asan ? asan : "", asan && *asan ? ":" : "", pb->lim.memory / (1024 * 1024) + 64);
+	                     asan ? asan : "", asan && *asan ? ":" : "", pb->lim.memory / (1024 * 1024));
 	if (ubsan)
 		env[n++] = xasprintf("UBSAN_OPTIONS=%s", ubsan);
 #else
@@ -485,7 +510,7 @@ env_free(char **env)
 static int
 start_worker(struct parsebox *pb)
 {
-	int req[2], ans[2], rc;
+	int req[2], ans[2], err[2], rc;
 	posix_spawn_file_actions_t fa;
 	char mem[32], cpu[32];
 	char *argv[] = {pb->exe, PARSEBOX_WORKER_CMD, mem, cpu, NULL};
@@ -499,9 +524,17 @@ start_worker(struct parsebox *pb)
 		close(req[1]);
 		return -1;
 	}
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		close(req[0]);
+		close(req[1]);
+		close(ans[0]);
+		close(ans[1]);
+		return -1;
+	}
 	for (int i = 0; i < 2; i++) {
 		req[i] = fd_above_2(req[i]);
 		ans[i] = fd_above_2(ans[i]);
+		err[i] = fd_above_2(err[i]);
 	}
 	snprintf(mem, sizeof mem, "%zu", pb->lim.memory);
 	snprintf(cpu, sizeof cpu, "%ld", cpu_budget(pb));
@@ -509,27 +542,53 @@ start_worker(struct parsebox *pb)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, req[0], 0);
 	posix_spawn_file_actions_adddup2(&fa, ans[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	rc = posix_spawn(&pid, pb->exe, &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	env_free(env);
 	close(req[0]);
 	close(ans[1]);
+	close(err[1]);
 	if (rc != 0) {
 		log_err("parser: cannot start %s: %s", pb->exe, strerror(rc));
 		close(req[1]);
 		close(ans[0]);
+		close(err[0]);
 		return -1;
 	}
 	fcntl(req[1], F_SETFL, O_NONBLOCK);
 	fcntl(ans[0], F_SETFL, O_NONBLOCK);
+	fcntl(err[0], F_SETFL, O_NONBLOCK);
 	pb->pid = pid;
 	pb->to_fd = req[1];
 	pb->from_fd = ans[0];
+	pb->err_fd = err[0];
 	return 0;
 }
 
-enum { XFER_OK = 0, XFER_DIED = -1, XFER_TIMEOUT = -2, XFER_BAD = -3 };
+enum { XFER_OK = 0, XFER_DIED = -1, XFER_TIMEOUT = -2, XFER_BAD = -3, XFER_MEMORY = -4 };
+
+/* Under ASan, where RLIMIT_AS cannot be used: is the worker's resident memory over the limit? */
+static int
+rss_over(const struct parsebox *pb)
+{
+#if PB_ASAN
+	char path[64];
+	unsigned long size = 0, rss = 0;
+	FILE *f;
+	snprintf(path, sizeof path, "/proc/%d/statm", (int)pb->pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	if (fscanf(f, "%lu %lu", &size, &rss) != 2)
+		rss = 0;
+	fclose(f);
+	return rss * (unsigned long)sysconf(_SC_PAGESIZE) > pb->lim.memory;
+#else
+	(void)pb;
+	return 0;
+#endif
+}
 
 /*
  * Send req and read one answer body into *body (at most cap bytes), both
@@ -544,17 +603,23 @@ transact(struct parsebox *pb, const struct buf *req, size_t cap, int64_t deadlin
 	int in_head = 1;
 
 	for (;;) {
-		struct pollfd p[2] = {{pb->from_fd, POLLIN, 0}, {pb->to_fd, POLLOUT, 0}};
+		struct pollfd p[3] = {{pb->from_fd, POLLIN, 0}, {pb->err_fd, POLLIN, 0}, {pb->to_fd, POLLOUT, 0}};
 		int64_t left = deadline - mono_ms();
-		int np = sent < req->len ? 2 : 1, r;
+		int np = sent < req->len ? 3 : 2, r;
 		if (left <= 0)
 			return XFER_TIMEOUT;
+		if (PB_ASAN && left > 20)
+			left = 20; /* look at its memory every 20 ms */
+		if (rss_over(pb))
+			return XFER_MEMORY;
 		r = poll(p, (nfds_t)np, (int)left);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return XFER_DIED;
-		if (np == 2 && (p[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+		if (p[1].revents & POLLIN)
+			relay_stderr(pb);
+		if (np == 3 && (p[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
 			ssize_t w = write(pb->to_fd, req->p + sent, req->len - sent);
 			if (w < 0 && errno != EAGAIN && errno != EINTR)
 				return XFER_DIED;
@@ -670,12 +735,8 @@ request(struct parsebox *pb, uint32_t mode, const struct mail_caps *caps, const 
 	memset(out, 0, sizeof *out);
 	*why = NULL;
 	/* a worker that stepped aside (CPU budget) or died idle is simply replaced */
-	if (pb->pid && waitpid(pb->pid, NULL, WNOHANG) != 0) {
-		close(pb->to_fd);
-		close(pb->from_fd);
-		pb->to_fd = pb->from_fd = -1;
-		pb->pid = 0;
-	}
+	if (pb->pid && waitpid(pb->pid, NULL, WNOHANG) != 0)
+		close_fds(pb);
 	if (!pb->pid && start_worker(pb) < 0)
 		return PARSEBOX_UNAVAILABLE;
 	req_build(&req, mode, caps, raw, len);
@@ -689,7 +750,10 @@ request(struct parsebox *pb, uint32_t mode, const struct mail_caps *caps, const 
 		x = XFER_BAD;
 	}
 	buf_free(&body);
-	if (x == XFER_TIMEOUT) {
+	if (x == XFER_MEMORY) {
+		kill_worker(pb);
+		*why = xasprintf("parser used too much memory (more than %zu MB)", pb->lim.memory / (1024 * 1024));
+	} else if (x == XFER_TIMEOUT) {
 		kill_worker(pb);
 		*why = xasprintf("parser timed out (%d s)", (pb->lim.timeout_ms + 999) / 1000);
 	} else if (x == XFER_BAD) {

@@ -30,7 +30,7 @@
 #define PARSEBOX_WORKER_CMD "parse-worker"
 
 struct parsebox_limits {
-	size_t memory;  /* bytes of address space for the worker (RLIMIT_AS; under ASan its allocator limit) */
+	size_t memory;  /* bytes of address space for the worker (RLIMIT_AS; under ASan: of resident memory) */
 	int timeout_ms; /* wall clock allowed for one mail, request and answer included */
 };
 /* [bot] parser_memory = 256M, parser_timeout = 10 (seconds) */
