@@ -62,6 +62,7 @@ extern char **environ;
 #define REQ_HEAD 32 /* bytes before the mail in a request */
 #define HEADERS_MAX (4u * 1024 * 1024)
 #define EXIT_NO_SANDBOX 3 /* the worker could not limit itself: it serves nothing */
+#define RELAY_MAX (256u * 1024) /* bytes of a worker's stderr copied to the daemon's */
 
 enum { MODE_PARSE = 0, MODE_HEADERS = 1, MODE_TEST = 100 };
 
@@ -375,6 +376,8 @@ struct parsebox {
 	int to_fd;   /* the worker's stdin */
 	int from_fd; /* the worker's stdout */
 	int err_fd;  /* the worker's stderr: relayed to ours (it may write no file itself) */
+	size_t relayed; /* bytes of it relayed from this worker */
+	int at_bol;     /* the relay is at the start of a line */
 };
 
 struct parsebox *
@@ -414,15 +417,31 @@ fd_above_2(int fd)
 	return n;
 }
 
-/* Copy what the worker wrote to its stderr (a sanitizer report, "out of memory") to ours. */
+/*
+ * Copy what the worker wrote to its stderr (a sanitizer report, "out of
+ * memory") to ours: each line marked "parse-worker: ", control characters
+ * made harmless, at most RELAY_MAX bytes per worker (a hostile worker can
+ * neither forge log lines nor fill the disk).
+ */
 static void
 relay_stderr(struct parsebox *pb)
 {
 	char tmp[4096];
 	ssize_t n;
 	while (pb->err_fd >= 0 && (n = read(pb->err_fd, tmp, sizeof tmp)) > 0) {
-		ssize_t w = write(2, tmp, (size_t)n);
-		(void)w;
+		struct buf out = BUF_INIT;
+		for (ssize_t i = 0; i < n && pb->relayed < RELAY_MAX; i++, pb->relayed++) {
+			unsigned char c = (unsigned char)tmp[i];
+			if (pb->at_bol)
+				buf_adds(&out, "parse-worker: ");
+			pb->at_bol = c == '\n';
+			buf_addc(&out, (c < 32 && c != '\n' && c != '\t') || c == 127 ? '?' : (char)c);
+		}
+		if (out.len) {
+			ssize_t w = write(2, out.p, out.len);
+			(void)w;
+		}
+		buf_free(&out);
 	}
 }
 
@@ -512,6 +531,8 @@ start_worker(struct parsebox *pb)
 {
 	int req[2], ans[2], err[2], rc;
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, dflt;
 	char mem[32], cpu[32];
 	char *argv[] = {pb->exe, PARSEBOX_WORKER_CMD, mem, cpu, NULL};
 	char **env;
@@ -544,7 +565,15 @@ start_worker(struct parsebox *pb)
 	posix_spawn_file_actions_adddup2(&fa, ans[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	rc = posix_spawn(&pid, pb->exe, &fa, NULL, argv, env);
+	/* no signal blocked or ignored because the calling thread had it so (SIGXCPU must end it) */
+	sigemptyset(&none);
+	sigfillset(&dflt);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &dflt);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawn(&pid, pb->exe, &fa, &at, argv, env);
+	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	env_free(env);
 	close(req[0]);
@@ -564,6 +593,8 @@ start_worker(struct parsebox *pb)
 	pb->to_fd = req[1];
 	pb->from_fd = ans[0];
 	pb->err_fd = err[0];
+	pb->relayed = 0;
+	pb->at_bol = 1;
 	return 0;
 }
 
