@@ -428,7 +428,9 @@ relay_stderr(struct parsebox *pb)
 {
 	char tmp[4096];
 	ssize_t n;
-	while (pb->err_fd >= 0 && (n = read(pb->err_fd, tmp, sizeof tmp)) > 0) {
+	while (pb->err_fd >= 0 && (n = read(pb->err_fd, tmp, sizeof tmp)) != 0) {
+		if (n < 0)
+			return; /* nothing more for now */
 		struct buf out = BUF_INIT;
 		for (ssize_t i = 0; i < n && pb->relayed < RELAY_MAX; i++, pb->relayed++) {
 			unsigned char c = (unsigned char)tmp[i];
@@ -443,6 +445,11 @@ relay_stderr(struct parsebox *pb)
 		}
 		buf_free(&out);
 	}
+	if (pb->err_fd >= 0) {
+		/* the worker closed its stderr: stop polling it (poll skips a negative fd) */
+		close(pb->err_fd);
+		pb->err_fd = -1;
+	}
 }
 
 static void
@@ -451,7 +458,8 @@ close_fds(struct parsebox *pb)
 	relay_stderr(pb);
 	close(pb->to_fd);
 	close(pb->from_fd);
-	close(pb->err_fd);
+	if (pb->err_fd >= 0)
+		close(pb->err_fd);
 	pb->to_fd = pb->from_fd = pb->err_fd = -1;
 	pb->pid = 0;
 }
@@ -648,7 +656,7 @@ transact(struct parsebox *pb, const struct buf *req, size_t cap, int64_t deadlin
 			continue;
 		if (r < 0)
 			return XFER_DIED;
-		if (p[1].revents & POLLIN)
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
 			relay_stderr(pb);
 		if (np == 3 && (p[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
 			ssize_t w = write(pb->to_fd, req->p + sent, req->len - sent);
