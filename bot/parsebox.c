@@ -28,6 +28,7 @@
 #include <iconv.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <spawn.h>
@@ -376,6 +377,7 @@ struct parsebox {
 	int to_fd;   /* the worker's stdin */
 	int from_fd; /* the worker's stdout */
 	int err_fd;  /* the worker's stderr: relayed to ours (it may write no file itself) */
+	int cpu;     /* the CPU the worker is bound to, or -1 */
 	size_t relayed; /* bytes of it relayed from this worker */
 	int at_bol;     /* the relay is at the start of a line */
 };
@@ -594,6 +596,9 @@ start_worker(struct parsebox *pb)
 		close(err[0]);
 		return -1;
 	}
+	/* a 10 MB mail crosses in fewer turns with 1 MB pipes (the default maximum; best effort) */
+	fcntl(req[1], F_SETPIPE_SZ, 1024 * 1024);
+	fcntl(ans[0], F_SETPIPE_SZ, 1024 * 1024);
 	fcntl(req[1], F_SETFL, O_NONBLOCK);
 	fcntl(ans[0], F_SETFL, O_NONBLOCK);
 	fcntl(err[0], F_SETFL, O_NONBLOCK);
@@ -603,6 +608,7 @@ start_worker(struct parsebox *pb)
 	pb->err_fd = err[0];
 	pb->relayed = 0;
 	pb->at_bol = 1;
+	pb->cpu = -1;
 	return 0;
 }
 
@@ -745,6 +751,25 @@ bad:
 	return XFER_BAD;
 }
 
+/*
+ * Keep the worker on the CPU of the thread that asks: the asker sleeps while
+ * the worker parses and the other way round, and a wake-up on the same CPU
+ * is a plain context switch where one across CPUs costs tens of microseconds
+ * in a VM (measured here: 7,600 vs 17,000 fixture mails per second).
+ */
+static void
+follow_caller_cpu(struct parsebox *pb)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+	if (cpu < 0 || cpu == pb->cpu || cpu >= CPU_SETSIZE)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(pb->pid, sizeof set, &set) == 0)
+		pb->cpu = cpu;
+}
+
 static void
 req_build(struct buf *b, uint32_t mode, const struct mail_caps *caps, const char *raw, size_t len)
 {
@@ -778,6 +803,7 @@ request(struct parsebox *pb, uint32_t mode, const struct mail_caps *caps, const 
 		close_fds(pb);
 	if (!pb->pid && start_worker(pb) < 0)
 		return PARSEBOX_UNAVAILABLE;
+	follow_caller_cpu(pb);
 	req_build(&req, mode, caps, raw, len);
 	x = transact(pb, &req, cap, mono_ms() + pb->lim.timeout_ms, &body);
 	buf_free(&req);
