@@ -32,13 +32,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "commands.h"
 #include "config.h"
+#include "handlers/handlers.h"
+#include "cli.h"
 #include "dispatch.h"
 #include "emit.h"
 #include "flood.h"
-#include "handlers/handlers.h"
 #include "mailcmd.h"
 #include "mailin.h"
 #include "mime.h"
@@ -46,6 +45,7 @@
 #include "parsebox.h"
 #include "post.h"
 #include "quote.h"
+#include "commands.h"
 #include "scheduler.h"
 #include "state/state.h"
 #include "templates.h"
