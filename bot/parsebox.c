@@ -62,7 +62,7 @@ extern char **environ;
 #define STR_NULL 0xffffffffu
 #define REQ_HEAD 32 /* bytes before the mail in a request */
 #define HEADERS_MAX (4u * 1024 * 1024)
-#define EXIT_NO_SANDBOX 3 /* the worker could not limit itself: it serves nothing */
+#define EXIT_NO_SANDBOX 3       /* the worker could not limit itself: it serves nothing */
 #define RELAY_MAX (256u * 1024) /* bytes of a worker's stderr copied to the daemon's */
 
 enum { MODE_PARSE = 0, MODE_HEADERS = 1, MODE_TEST = 100 };
@@ -374,10 +374,10 @@ struct parsebox {
 	char *exe;
 	struct parsebox_limits lim;
 	pid_t pid;
-	int to_fd;   /* the worker's stdin */
-	int from_fd; /* the worker's stdout */
-	int err_fd;  /* the worker's stderr: relayed to ours (it may write no file itself) */
-	int cpu;     /* the CPU the worker is bound to, or -1 */
+	int to_fd;      /* the worker's stdin */
+	int from_fd;    /* the worker's stdout */
+	int err_fd;     /* the worker's stderr: relayed to ours (it may write no file itself) */
+	int cpu;        /* the CPU the worker is bound to, or -1 */
 	size_t relayed; /* bytes of it relayed from this worker */
 	int at_bol;     /* the relay is at the start of a line */
 };

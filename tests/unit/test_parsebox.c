@@ -69,9 +69,10 @@ same_mail(const struct parsed_mail *a, const struct parsed_mail *b)
 		return 0;                                                                                              \
 	}
 	S(from_addr)
-	S(from_name) S(reply_to) S(to_addr) S(rcpt_addrs) S(return_path) S(subject) S(message_id) S(in_reply_to)
-	    S(references) S(auth_results) S(date) S(content_language) S(text) S(calendar) S(calendar_method)
-	        S(auto_reason) S(bounce_rcpt) S(error) I(from_count) I(text_from_html) I(is_auto) I(is_bounce) I(nparts)
+	S(from_name)
+	S(reply_to) S(to_addr) S(rcpt_addrs) S(return_path) S(subject) S(message_id) S(in_reply_to) S(references)
+	    S(auth_results) S(date) S(content_language) S(text) S(calendar) S(calendar_method) S(auto_reason)
+	        S(bounce_rcpt) S(error) I(from_count) I(text_from_html) I(is_auto) I(is_bounce) I(nparts)
 #undef S
 #undef I
 	            return 1;
