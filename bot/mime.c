@@ -1322,6 +1322,15 @@ fmt_mb(char *out, size_t n, size_t bytes)
 		snprintf(out, n, "%zu KB", (bytes + 1023) / 1024);
 }
 
+char *
+mime_too_large(size_t len, size_t max_size)
+{
+	char a[32], b[32];
+	fmt_mb(a, sizeof(a), len);
+	fmt_mb(b, sizeof(b), max_size);
+	return xasprintf("mail too large (%s > %s)", a, b);
+}
+
 int
 mime_parse(const char *raw, size_t len, const struct mail_caps *caps_in, struct parsed_mail *out)
 {
@@ -1356,10 +1365,7 @@ mime_parse(const char *raw, size_t len, const struct mail_caps *caps_in, struct 
 		goto out;
 	}
 	if (len > caps.max_size) {
-		char a[32], b[32];
-		fmt_mb(a, sizeof(a), len);
-		fmt_mb(b, sizeof(b), caps.max_size);
-		out->error = xasprintf("mail too large (%s > %s)", a, b);
+		out->error = mime_too_large(len, caps.max_size);
 		goto out;
 	}
 	/* an mbox "From " line is no header: libetpan would stop there */

@@ -62,6 +62,8 @@ void parsed_mail_free(struct parsed_mail *m);
  * No MIME parsing, no caps needed.  Returns 0, or -1 if no header was found.
  */
 int mime_parse_headers(const char *raw, size_t len, struct parsed_mail *out);
+/* The error mime_parse() sets for a mail of len bytes over max_size ("mail too large (12 MB > 10 MB)"). Caller frees. */
+char *mime_too_large(size_t len, size_t max_size);
 
 /* Convert len bytes in charset (NULL/unknown → try UTF-8, then windows-1252)
  * to valid UTF-8.  Invalid sequences become U+FFFD.  Caller frees. */

@@ -858,7 +858,17 @@ parsebox_parse(struct parsebox *pb, const char *raw, size_t len, const struct ma
 	if (!raw)
 		len = 0;
 	pthread_mutex_lock(&pb->lock);
-	rc = request(pb, MODE_PARSE, caps, raw, len, out, &why);
+	if (len > caps->max_size) {
+		/* as mime_parse(): only the headers of a mail over the cap are read, and the
+		 * worker never gets its body */
+		rc = request(pb, MODE_HEADERS, caps, raw, header_len(raw, len), out, &why);
+		if (rc == 0) {
+			free(out->error);
+			out->error = mime_too_large(len, caps->max_size);
+		}
+	} else {
+		rc = request(pb, MODE_PARSE, caps, raw, len, out, &why);
+	}
 	if (rc == PARSEBOX_FAILED) {
 		log_warn("parser: a mail of %zu bytes was not parsed: %s; reading its headers alone", len, why);
 		/* a fresh worker, and only the header block: enough to tell the sender */

@@ -59,23 +59,47 @@ static int
 same_mail(const struct parsed_mail *a, const struct parsed_mail *b)
 {
 #define S(f)                                                                                                           \
-	if (!str_same(a->f, b->f)) {                                                                                   \
-		printf("  %s differs: \"%.60s\" / \"%.60s\"\n", #f, a->f ? a->f : "(null)", b->f ? b->f : "(null)");   \
-		return 0;                                                                                              \
-	}
+	do {                                                                                                           \
+		if (!str_same(a->f, b->f)) {                                                                           \
+			printf("  %s differs: \"%.60s\" / \"%.60s\"\n", #f, a->f ? a->f : "(null)",                    \
+			       b->f ? b->f : "(null)");                                                                \
+			return 0;                                                                                      \
+		}                                                                                                      \
+	} while (0)
 #define I(f)                                                                                                           \
-	if (a->f != b->f) {                                                                                            \
-		printf("  %s differs: %d / %d\n", #f, a->f, b->f);                                                     \
-		return 0;                                                                                              \
-	}
-	S(from_addr)
-	S(from_name)
-	S(reply_to) S(to_addr) S(rcpt_addrs) S(return_path) S(subject) S(message_id) S(in_reply_to) S(references)
-	    S(auth_results) S(date) S(content_language) S(text) S(calendar) S(calendar_method) S(auto_reason)
-	        S(bounce_rcpt) S(error) I(from_count) I(text_from_html) I(is_auto) I(is_bounce) I(nparts)
+	do {                                                                                                           \
+		if (a->f != b->f) {                                                                                    \
+			printf("  %s differs: %d / %d\n", #f, a->f, b->f);                                             \
+			return 0;                                                                                      \
+		}                                                                                                      \
+	} while (0)
+	S(from_addr);
+	S(from_name);
+	S(reply_to);
+	S(to_addr);
+	S(rcpt_addrs);
+	S(return_path);
+	S(subject);
+	S(message_id);
+	S(in_reply_to);
+	S(references);
+	S(auth_results);
+	S(date);
+	S(content_language);
+	S(text);
+	S(calendar);
+	S(calendar_method);
+	S(auto_reason);
+	S(bounce_rcpt);
+	S(error);
+	I(from_count);
+	I(text_from_html);
+	I(is_auto);
+	I(is_bounce);
+	I(nparts);
 #undef S
 #undef I
-	            return 1;
+	return 1;
 }
 
 static char *
@@ -142,6 +166,15 @@ test_fixtures_same_in_worker_as_in_process(void)
 	CHECK(same_both_ways(pb, "no headers here", 15, NULL));
 	CHECK(same_both_ways(pb, "From: a@x.test\nSubject: a\0b\n\nbody\0nul\n", 37, NULL));
 	CHECK(same_both_ways(pb, "From: a@x.test\nFrom: b@x.test\nSubject: s\n\nb\n", 44, NULL));
+	{
+		/* over the size cap: the headers only, in the worker as in process */
+		struct mail_caps small = {64, 20, 500};
+		const char *big =
+		    "From: Big <big@x.test>\nSubject: big\nMessage-ID: <b@x>\n\nmore than sixty-four bytes of body\n";
+		CHECK(same_both_ways(pb, big, strlen(big), &small));
+		CHECK(same_both_ways(pb, "no headers at all, and longer than sixty-four bytes, too .........", 66,
+		                     &small));
+	}
 	parsebox_free(pb);
 }
 
