@@ -5,8 +5,9 @@
 #   make demo       run the bot against private Dovecot + OpenSMTPD on loopback
 #   make bench      print the benchmark figures
 #   make fuzz       build the libFuzzer targets (clang)
+#   make fuzz-long  run every libFuzzer target for 10 minutes (not part of make test)
 
-PKGS     := libetpan libcurl jansson sqlite3 gnutls libstrophe libical
+PKGS     := libetpan libcurl jansson sqlite3 gnutls libstrophe libical libseccomp
 CC       ?= cc
 VERSION  := 0.1.0
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
@@ -33,7 +34,7 @@ UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 UNIT_ASAN  := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all test asan unit deps demo bench fuzz clean format check-build
+.PHONY: all test asan unit deps demo bench fuzz fuzz-long clean format check-build
 all: mentorbot
 
 mentorbot: $(OBJS)
@@ -86,6 +87,9 @@ fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LDLIBS)
+
+fuzz-long: fuzz
+	tests/fuzz/long.sh
 
 format:
 	clang-format -i bot/*.[ch] handlers/*.[ch] state/*.[ch] tests/unit/*.[ch]

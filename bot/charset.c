@@ -77,7 +77,7 @@ utf8_seq_len(const unsigned char *s, size_t n)
 	return 0;
 }
 
-static int
+int
 utf8_valid(const char *in, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)in;

@@ -156,6 +156,7 @@ const struct tmpl_key tmpl_required_keys[] = {
 	{"reason.no_sender", ""},
 	{"reason.several_senders", ""},
 	{"reason.crashed", ""},
+	{"reason.parser", ""},
 	{"reason.internal", ""},
 	/* mentoring (handlers/h_mentoring.c) */
 	{"cmd.find_mentor", ""},

@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #define CONFIG_MAX_SIZE (1024 * 1024)
+/* the parser process maps the daemon's binary and libraries before it reads a byte */
+#define PARSER_MEMORY_MIN (64L * 1024 * 1024)
 
 enum key_type {
 	K_STR,     /* plain string */
@@ -73,6 +75,8 @@ static const struct key_def keys[] = {
 	{S_BOT, "log", K_LOG, OFF(bot.log), 0, 0, NULL},
 	{S_BOT, "post_interval", K_INT, OFF(bot.post_interval), 0, 3600, NULL},
 	{S_BOT, "announce_rate", K_INT, OFF(bot.announce_rate), 0, 100000, NULL},
+	{S_BOT, "parser_memory", K_SIZE, OFF(bot.parser_memory), 0, 0, NULL},
+	{S_BOT, "parser_timeout", K_INT, OFF(bot.parser_timeout), 1, 3600, NULL},
 
 	{S_IMAP, "url", K_URL_IMAP, OFF(imap.url), 0, 0, NULL},
 	{S_IMAP, "user", K_STR, OFF(imap.user), 0, 0, NULL},
@@ -764,6 +768,10 @@ check_all(struct parser *p)
 		require(p, S_MATRIX, "user", NULL);
 		require(p, S_MATRIX, "access_token", "access_token_file");
 	}
+	if (c->bot.parser_memory < PARSER_MEMORY_MIN)
+		perr(p, key_set(p, S_BOT, "parser_memory"),
+		     "parser_memory must be at least %ldM: the parser process's code alone needs that much",
+		     PARSER_MEMORY_MIN / (1024 * 1024));
 	if (c->bridge.pairs.n && (!c->xmpp.present || !c->matrix.present))
 		perr(p, key_set(p, S_BRIDGE, "pairs"), "[bridge] pairs need both [xmpp] and [matrix]");
 	const char *cafiles[][2] = {{"imap", c->imap.ca_file}, {"smtp", c->smtp.ca_file}, {"xmpp", c->xmpp.ca_file}};
@@ -787,6 +795,8 @@ set_defaults(struct config *c)
 	c->bot.flood_burst = 10;
 	c->bot.post_interval = 2;
 	c->bot.announce_rate = 20;
+	c->bot.parser_memory = 256L * 1024 * 1024;
+	c->bot.parser_timeout = 10;
 	c->bot.log = xstrdup("stderr");
 	c->imap.quarantine = xstrdup("Quarantine");
 	c->imap.poll_interval = 60;

@@ -54,6 +54,8 @@ struct config {
 		char *log;          /* "stderr" (default) or "syslog" */
 		int post_interval;  /* seconds between two posts to the same room; default 2 */
 		int announce_rate;  /* event invitation mails per second; default 20, 0 = unpaced */
+		long parser_memory; /* bytes of address space for the mail parser process; default 256M */
+		int parser_timeout; /* seconds one mail may take in the parser process; default 10 */
 	} bot;
 	struct {
 		int present;

@@ -23,6 +23,7 @@
 #include "mailcmd.h"
 #include "mailout.h"
 #include "mime.h"
+#include "parsebox.h"
 #include "quote.h"
 #include "state/state.h"
 #include "templates.h"
@@ -326,6 +327,8 @@ reason_text(struct mailctx *m, const char *error)
 		key = "reason.too_complex";
 	} else if (strcmp(error, "crashed") == 0) {
 		key = "reason.crashed";
+	} else if (strncmp(error, "parser ", 7) == 0) {
+		key = "reason.parser";
 	} else if (strcmp(error, "internal") == 0) {
 		key = "reason.internal";
 	} else if (strcmp(error, "several senders") == 0) {
@@ -676,11 +679,13 @@ mail_hctx(struct hctx *h, const struct mailctx *m, const char *addr)
 	h->ep_addr = addr;
 }
 
-/* Parse an untrusted raw mail. */
-static void
+/* Parse an untrusted raw mail: in the limited worker process when the daemon has one
+ * (bot/parsebox.h), else in process.  mime_parse()'s result or a PARSEBOX_* failure. */
+static int
 parse_mail(const struct core *core, const char *raw, size_t len, struct parsed_mail *pm)
 {
-	mime_parse(raw, len, &core->caps, pm);
+	return core->parser ? parsebox_parse(core->parser, raw, len, &core->caps, pm)
+			    : mime_parse(raw, len, &core->caps, pm);
 }
 
 /*
@@ -703,7 +708,11 @@ run_confirmed(struct mailctx *m, struct hctx *h, int64_t id)
 		return DB_OK;
 	}
 	struct parsed_mail opm;
-	parse_mail(core, row.raw, row.rawlen, &opm);
+	int prc = parse_mail(core, row.raw, row.rawlen, &opm);
+	if (prc == PARSEBOX_UNAVAILABLE) {
+		rc = DB_ERR; /* no parser now: the confirmation is tried again later */
+		goto out_pm;
+	}
 	if (!opm.from_addr || strcasecmp(opm.from_addr, h->ep_addr) != 0) {
 		hctx_reply(h, "confirm_bad_token", NULL);
 		goto out_pm;
@@ -910,7 +919,9 @@ dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int
 		db_rollback_savepoint(db);
 		return rc < 0 ? rc : DISP_IGNORED;
 	}
-	parse_mail(core, row.raw, row.rawlen, &pm);
+	int prc = parse_mail(core, row.raw, row.rawlen, &pm);
+	if (prc == PARSEBOX_UNAVAILABLE)
+		goto fail; /* nothing parsed: the caller rolls back and tries again later */
 	struct mailctx m = {0};
 	m.db = db;
 	m.core = core;
@@ -928,9 +939,10 @@ dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int
 			m.lang = strcmp(person.lang, "de") == 0 ? "de" : "en";
 	}
 
-	if (give_up) {
+	if (give_up || prc == PARSEBOX_FAILED) {
+		/* a mail that killed its parser is not tried again */
 		result = DISP_QUARANTINED;
-		rc = quarantine(&m, "crashed");
+		rc = quarantine(&m, give_up ? "crashed" : pm.error);
 	} else if (row.meta && strncmp(row.meta, "too large", 9) == 0) {
 		/* not even downloaded: the sender is unknown, so nobody can be told */
 		result = DISP_QUARANTINED;

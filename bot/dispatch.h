@@ -18,6 +18,7 @@
 struct config;
 struct templates;
 struct db;
+struct parsebox;
 
 struct core {
 	const struct config *cfg;
@@ -31,6 +32,7 @@ struct core {
 	void *notify_ud;
 	struct flood *flood;              /* per-person token buckets, shared by all transports */
 	pthread_rwlock_t *tmpl_lock;      /* read-held while dispatching; SIGHUP swaps tmpl under write */
+	struct parsebox *parser;          /* mail parsed in a limited worker process; NULL: in process */
 	/* the installation key (core_key_load): every Message-ID and plus-address the bot issues is keyed */
 	unsigned char key[KEYED_KEY_LEN];
 	int has_key;

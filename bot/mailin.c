@@ -11,7 +11,9 @@
  * A crash between any two steps repeats at most the step in flight; the
  * dedupe key (Message-ID, else a hash of the bytes) and the outbox's unique
  * Message-ID make the repetition harmless.  A mail whose handling crashes
- * the process three times is quarantined instead of retried forever.
+ * the process three times is quarantined instead of retried forever.  (The
+ * MIME parser runs in a separate process, bot/parsebox.c: a mail that kills
+ * the parser is quarantined at its first attempt, without this counter.)
  */
 #include "mailin.h"
 

@@ -43,6 +43,7 @@
 #include "mailin.h"
 #include "mime.h"
 #include "outbox.h"
+#include "parsebox.h"
 #include "post.h"
 #include "quote.h"
 #include "commands.h"
@@ -283,6 +284,10 @@ cmd_run(const char *path, int verbose)
 	rt.core.caps.max_depth = 20;
 	rt.core.caps.max_parts = 500;
 	rt.core.bot_addr = cfg.smtp.from_addr;
+	{
+		struct parsebox_limits pl = {(size_t)cfg.bot.parser_memory, cfg.bot.parser_timeout * 1000};
+		rt.core.parser = parsebox_new(NULL, &pl);
+	}
 	pthread_rwlock_init(&rt.tmpl_lock, NULL);
 	rt.core.tmpl_lock = &rt.tmpl_lock;
 	rt.core.flood = flood_new(cfg.bot.flood_rate, cfg.bot.flood_burst);
@@ -339,6 +344,7 @@ cmd_run(const char *path, int verbose)
 	db_close(db);
 	templates_free(rt.tmpl);
 	flood_free(rt.core.flood);
+	parsebox_free(rt.core.parser);
 	pthread_rwlock_destroy(&rt.tmpl_lock);
 	config_free(&cfg);
 	close(wake_pipe[0]);
@@ -647,6 +653,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (strcmp(argv[1], PARSEBOX_WORKER_CMD) == 0)
+		return parsebox_worker_main(argc, argv); /* before anything else: a limited process */
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		usage(stdout);

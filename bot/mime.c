@@ -19,8 +19,6 @@
 /* Header values longer than this are cut before libetpan parses them as
  * addresses or ids: nobody needs a 64 KiB From. */
 #define HVAL_PARSE_MAX 8192
-/* RFC 5322 comments nest; libetpan parses them recursively. */
-#define MAX_COMMENT_DEPTH 64
 
 /* ---- header splitting ---------------------------------------------- */
 
@@ -46,7 +44,7 @@ line_end(const char *p, size_t len, size_t pos)
 static int
 hdr_next(const char *p, size_t len, size_t *pos, struct hfield *f)
 {
-	size_t s = *pos, e, c;
+	size_t s = *pos, e, c, nend;
 	if (s >= len)
 		return 0;
 	if (p[s] == '\n' || (p[s] == '\r' && s + 1 < len && p[s + 1] == '\n')) {
@@ -58,11 +56,32 @@ hdr_next(const char *p, size_t len, size_t *pos, struct hfield *f)
 		e = line_end(p, len, e);
 	*pos = e;
 	f->name = NULL;
-	for (c = s; c < e && p[c] != ':' && p[c] != '\n' && p[c] != ' ' && p[c] != '\t'; c++)
+	/* libetpan's field name: bytes from 33 on but ':'; then, like libetpan,
+	 * white space, folding and comments may stand before the colon */
+	for (c = s; c < e && (unsigned char)p[c] > 32 && p[c] != ':'; c++)
 		;
-	if (c < e && p[c] == ':' && c > s) {
+	nend = c;
+	while (c < e && p[c] != ':') {
+		if (p[c] == ' ' || p[c] == '\t' || p[c] == '\r' || p[c] == '\n') {
+			c++;
+		} else if (p[c] == '(') {
+			int d = 0;
+			for (; c < e; c++) {
+				if (p[c] == '\\')
+					c++;
+				else if (p[c] == '(')
+					d++;
+				else if (p[c] == ')' && --d == 0)
+					break;
+			}
+			c++;
+		} else {
+			break;
+		}
+	}
+	if (c < e && p[c] == ':' && nend > s) {
 		f->name = p + s;
-		f->nlen = c - s;
+		f->nlen = nend - s;
 		f->val = p + c + 1;
 		f->vlen = e - c - 1;
 	}
@@ -178,164 +197,359 @@ ctype_parse(const char *v, size_t n, struct ctype *ct)
 
 /* ---- pre-scan: caps checked before libetpan ------------------------- */
 
-struct bnd {
-	const char *b;
-	size_t blen;
-	int depth;
-	int digest;
+/*
+ * libetpan's mailmime_parse() recurses once per nesting level and keeps
+ * every node, so the tree it would build is measured first, here, without
+ * recursion.  The pre-scan walks the mail exactly the way libetpan 1.9.4
+ * does (mailmime_content.c): header blocks are read by libetpan's own
+ * field parsers (mailimf_optional_fields_parse for a part,
+ * mailimf_envelope_and_optional_fields_parse for a message, then
+ * mailmime_fields_parse), so every spelling libetpan accepts - white space
+ * or comments before the colon, folding, comments around the type, the
+ * subtype and "/", case, RFC 2047 words, quoted boundaries, the first
+ * *parseable* Content-Type winning - is seen the same way; the multipart
+ * body is split by a re-implementation of its delimiter scan, quirks
+ * included (a delimiter is any line that starts with "--" and the
+ * boundary, a prefix match; blank lines before the first part's header
+ * are skipped).  Nodes are counted as libetpan creates them (the root
+ * message is one), depth is the number of multipart and message/rfc822
+ * nodes on a path below the root.  Cost: one scan of a multipart's body
+ * per level, so at most (max_depth + 1) passes over the mail, and at most
+ * max_parts header blocks read.
+ */
+
+enum { SCAN_ROOT, SCAN_PART, SCAN_MSG };
+
+struct scan_item {
+	size_t s, e;  /* the node's bytes: p[s..e) */
+	int kind;     /* SCAN_ROOT, SCAN_PART (own header block), SCAN_MSG (body of a message/rfc822) */
+	int dflt_msg; /* without Content-Type the part is message/rfc822 (in a multipart/digest) */
+	int depth;    /* multipart and message nodes above this one, the root not counted */
 };
 
-/* Deepest comment nesting in a header block value. */
+struct scan {
+	const char *p;
+	const struct mail_caps *caps;
+	struct scan_item *st; /* work stack */
+	size_t n, cap;
+	int nodes;
+	char *why;
+};
+
 static int
-comment_depth(const char *v, size_t n)
+scan_push(struct scan *sc, size_t s, size_t e, int kind, int dflt_msg, int depth)
 {
-	int d = 0, max = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] == '\\' && i + 1 < n)
-			i++;
-		else if (v[i] == '(' && ++d > max)
-			max = d;
-		else if (v[i] == ')' && d > 0)
-			d--;
+	if (++sc->nodes > sc->caps->max_parts) {
+		sc->why = xasprintf("too many MIME parts (more than %d)", sc->caps->max_parts);
+		return -1;
 	}
-	return max;
+	if (sc->n == sc->cap)
+		sc->st = xrealloc(sc->st, (sc->cap = sc->cap ? 2 * sc->cap : 32) * sizeof(*sc->st));
+	sc->st[sc->n++] = (struct scan_item){s, e, kind, dflt_msg, depth};
+	return 0;
 }
 
-/* Is the line at p[s..e) a delimiter of boundary b?  1 = part, 2 = close. */
+/* Does "--" + boundary start at p[i] with at least one byte after it in p[0..len)? */
 static int
-is_delim(const char *p, size_t s, size_t e, const struct bnd *b)
+bnd_at(const char *p, size_t len, size_t i, const char *b, size_t blen)
 {
-	size_t i;
-	if (e - s < b->blen + 2 || p[s] != '-' || p[s + 1] != '-' || memcmp(p + s + 2, b->b, b->blen))
-		return 0;
-	i = s + 2 + b->blen;
-	{
-		int close = (i + 1 < e && p[i] == '-' && p[i + 1] == '-');
-		if (close)
-			i += 2;
-		while (i < e && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
-			i++;
-		if (i < e)
-			return 0;
-		return close ? 2 : 1;
-	}
+	return i + blen < len && memcmp(p + i, b, blen) == 0;
 }
 
 /*
- * Walk the mail's structure the way a MIME parser would, without
- * recursion: a stack of open boundaries (never deeper than the cap).
- * Returns 0 or -1 with *why set (allocated).  *nparts gets the part count.
+ * The preamble scan: from *pos, find the next "--" that libetpan takes for
+ * the start of a line (the start of the body when bol, after CR or LF, and
+ * also one character after a line end; "\n-\n--" is missed, as there).
+ * Sets *pos after the two dashes and returns 1, or returns 0 at the end.
+ */
+static int
+pre_dashes(const char *p, size_t len, size_t *pos, int bol)
+{
+	enum { A0, A, A1, B, C, D } st = bol ? A0 : A;
+	for (size_t i = *pos; i < len; i++) {
+		char ch = p[i];
+		switch (st) {
+		case A0:
+		case A1:
+			if (ch == '-' && st == A1) {
+				*pos = i + 1;
+				return 1;
+			}
+			st = ch == '-' ? A1 : ch == '\r' ? B : ch == '\n' ? C : A;
+			break;
+		case A:
+			st = ch == '\r' ? B : ch == '\n' ? C : A;
+			break;
+		case B:
+		case C:
+			st = ch == '-' ? D : ch == '\r' ? B : ch == '\n' ? C : A0;
+			break;
+		case D:
+			if (ch == '-') {
+				*pos = i + 1;
+				return 1;
+			}
+			st = A;
+			break;
+		}
+	}
+	return 0;
+}
+
+/*
+ * One delimiter search of the part scan: the text from *pos runs to the
+ * next "\n--boundary" (or the end of the range).  On success *pos is after
+ * the boundary (or len) and [*pos_in, *text_end) is the text without the
+ * line end before the delimiter; returns 0 when that text is empty.
+ */
+static int
+dash2(const char *p, size_t len, size_t *pos, const char *b, size_t blen, size_t *text_end)
+{
+	size_t begin = *pos, i = *pos, end = len, after = len;
+	const char *nl;
+	while (i < len && (nl = memchr(p + i, '\n', len - i)) != NULL) {
+		i = (size_t)(nl - p) + 1;
+		if (i < len && p[i] == '-') {
+			end = i;
+			if (i + 1 < len && p[i + 1] == '-' && bnd_at(p, len, i + 2, b, blen)) {
+				after = i + 2 + blen;
+				break;
+			}
+		}
+	}
+	if (end > begin) {
+		if (p[end - 1] == '\r')
+			end--;
+		else if (p[end - 1] == '\n' && --end > begin && p[end - 1] == '\r')
+			end--;
+	}
+	if (end == begin)
+		return 0;
+	*pos = after;
+	*text_end = end;
+	return 1;
+}
+
+static size_t
+skip_wsp(const char *p, size_t len, size_t i)
+{
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i;
+}
+
+/* CR? LF at p[i]: the index after it, or 0. */
+static size_t
+crlf_at(const char *p, size_t len, size_t i)
+{
+	if (i < len && p[i] == '\r')
+		i++;
+	return i < len && p[i] == '\n' ? i + 1 : 0;
+}
+
+/* A part up to a delimiter line: "--" boundary, white space, line end.  libetpan
+ * reads on past a delimiter that has more on its line, the text included. */
+static int
+part_to_delim(const char *p, size_t e, size_t *pos, const char *b, size_t blen, size_t *text_end)
+{
+	size_t t = *pos, te, q;
+	for (;;) {
+		if (!dash2(p, e, &t, b, blen, &te))
+			return 0;
+		*text_end = te;
+		t = skip_wsp(p, e, t);
+		if ((q = crlf_at(p, e, t))) {
+			*pos = q;
+			return 1;
+		}
+	}
+}
+
+/* The last part: up to "--" boundary "--", or to the end of the range. */
+static int
+part_to_close(const char *p, size_t e, size_t *pos, const char *b, size_t blen, size_t *text_end)
+{
+	size_t t = *pos, te;
+	for (;;) {
+		if (!dash2(p, e, &t, b, blen, &te))
+			return 0;
+		*text_end = te;
+		if (t >= e || (t + 1 < e && p[t] == '-' && p[t + 1] == '-')) {
+			*pos = t;
+			return 1;
+		}
+	}
+}
+
+/* Split the multipart body p[s..e) into parts the way libetpan does and push each. */
+static int
+scan_multipart(struct scan *sc, size_t s, size_t e, const char *b, int digest, int depth)
+{
+	const char *p = sc->p;
+	size_t blen = strlen(b), cur = s, t = s, q;
+
+	/* the preamble ends at the first delimiter (or the scan starts after the last "--") */
+	if (pre_dashes(p, e, &t, 1)) {
+		for (;;) {
+			if (bnd_at(p, e, t, b, blen)) {
+				t += blen;
+				break;
+			}
+			if (!pre_dashes(p, e, &t, 0))
+				break;
+		}
+	}
+	cur = t;
+	/* transport padding and blank lines before the first part */
+	for (size_t pb = cur;;) {
+		q = skip_wsp(p, e, cur);
+		if (!(q = crlf_at(p, e, q))) {
+			cur = pb;
+			break;
+		}
+		cur = pb = q;
+	}
+	for (;;) {
+		size_t begin = cur, end;
+		int final = 0;
+		t = cur;
+		if (!part_to_delim(p, e, &t, b, blen, &end)) {
+			t = cur;
+			if (!part_to_close(p, e, &t, b, blen, &end))
+				return 0; /* libetpan gives up on the body (and drops its parts) */
+			final = 1;
+		}
+		if (scan_push(sc, begin, end, SCAN_PART, digest, depth) < 0)
+			return -1;
+		if (final)
+			return 0;
+		cur = t;
+		if ((q = crlf_at(p, e, skip_wsp(p, e, cur))))
+			cur = q;
+	}
+}
+
+/* Read one node's header block, decide its body type and push its children. */
+static int
+scan_node(struct scan *sc, const struct scan_item *it)
+{
+	enum { SINGLE, MULTIPLE, MESSAGE } type = SINGLE;
+	struct mailmime_fields *mf = NULL;
+	struct mailmime_content *ct = NULL;
+	size_t body = it->s;
+	int rc = 0, own = it->depth + 1;
+	char *bnd = NULL;
+
+	if (it->kind == SCAN_ROOT) {
+		type = MESSAGE;
+		own = 0;
+	} else {
+		struct mailimf_fields *f = NULL;
+		const char *d = sc->p + it->s;
+		size_t n = it->e - it->s, idx = 0;
+		int r = it->kind == SCAN_PART ? mailimf_optional_fields_parse(d, n, &idx, &f)
+		                              : mailimf_envelope_and_optional_fields_parse(d, n, &idx, &f);
+		if (r != MAILIMF_NO_ERROR)
+			f = NULL;
+		mailimf_crlf_parse(d, n, &idx);
+		if (f) {
+			if (mailmime_fields_parse(f, &mf) != MAILIMF_NO_ERROR)
+				mf = NULL;
+			mailimf_fields_free(f);
+		}
+		body = it->s + idx;
+		for (clistiter *c = mf ? clist_begin(mf->fld_list) : NULL; c && !ct; c = clist_next(c)) {
+			struct mailmime_field *fl = clist_content(c);
+			if (fl->fld_type == MAILMIME_FIELD_TYPE)
+				ct = fl->fld_data.fld_content;
+		}
+		if (!ct) {
+			type = it->dflt_msg ? MESSAGE : SINGLE;
+		} else if (ct->ct_type && ct->ct_type->tp_type == MAILMIME_TYPE_COMPOSITE_TYPE &&
+		           ct->ct_type->tp_data.tp_composite_type) {
+			int comp = ct->ct_type->tp_data.tp_composite_type->ct_type;
+			if (comp == MAILMIME_COMPOSITE_TYPE_MULTIPART) {
+				const char *v = mailmime_content_param_get(ct, "boundary");
+				/* libetpan 1.9.4 strips the quotes of a value starting with '"' by
+				 * length - 2: a one-byte value (boundary="\"") overflows its heap */
+				if (v && v[0] == '"' && strlen(v) < 2) {
+					sc->why = xstrdup("broken MIME structure (bad boundary)");
+					rc = -1;
+					goto out;
+				}
+				bnd = mailmime_extract_boundary(ct);
+				type = bnd ? MULTIPLE : SINGLE;
+			} else if (comp == MAILMIME_COMPOSITE_TYPE_MESSAGE && ct->ct_subtype &&
+			           !strcasecmp(ct->ct_subtype, "rfc822")) {
+				type = MESSAGE;
+			}
+		}
+		if (type == MESSAGE && mf) {
+			int enc = mailmime_transfer_encoding_get(mf);
+			if (enc == MAILMIME_MECHANISM_QUOTED_PRINTABLE || enc == MAILMIME_MECHANISM_BASE64)
+				type = SINGLE;
+		}
+	}
+	if (type == SINGLE)
+		goto out;
+	if (own > sc->caps->max_depth) {
+		sc->why = xasprintf("MIME nesting too deep (more than %d levels)", sc->caps->max_depth);
+		rc = -1;
+		goto out;
+	}
+	if (type == MESSAGE)
+		rc = scan_push(sc, body, it->e, SCAN_MSG, 0, own);
+	else
+		rc = scan_multipart(sc, body, it->e, bnd, ct->ct_subtype && !strcasecmp(ct->ct_subtype, "digest"), own);
+out:
+	free(bnd);
+	if (mf)
+		mailmime_fields_free(mf);
+	return rc;
+}
+
+/*
+ * Count the tree libetpan would build for p[0..len) (exactly what is passed
+ * to mailmime_parse).  Returns 0, or -1 with *why set (allocated).
+ * *nparts gets the number of nodes seen.
  */
 static int
 mime_prescan(const char *p, size_t len, const struct mail_caps *caps, int *nparts, char **why)
 {
-	struct bnd *stack = xcalloc((size_t)caps->max_depth + 2, sizeof(*stack));
-	size_t pos = 0;
-	int sp = 0, depth = 0, parts = 0, dflt_msg = 0, rc = -1;
-
-	for (;;) {
-		/* a header block at pos */
-		struct hfield f;
-		struct ctype ct;
-		int have_ct = 0;
-
-		/* libetpan lets blank lines precede a part's header block (a part
-		 * that starts with an empty line still gets its next lines parsed
-		 * as headers): be at least as eager, or nesting would hide here */
-		if (parts > 0)
-			while (pos < len && (p[pos] == '\n' || (p[pos] == '\r' && pos + 1 < len && p[pos + 1] == '\n')))
-				pos = line_end(p, len, pos);
-		if (++parts > caps->max_parts) {
-			*why = xasprintf("too many MIME parts (more than %d)", caps->max_parts);
-			goto out;
-		}
-		memset(&ct, 0, sizeof(ct));
-		while (hdr_next(p, len, &pos, &f)) {
-			if (f.name && comment_depth(f.val, f.vlen) > MAX_COMMENT_DEPTH) {
-				*why = xasprintf("header comments nested too deeply (more than %d levels)",
-						 MAX_COMMENT_DEPTH);
-				goto out;
-			}
-			if (!have_ct && hname_is(&f, "Content-Type")) {
-				ctype_parse(f.val, f.vlen, &ct);
-				have_ct = 1;
-			}
-		}
-		if (!have_ct && dflt_msg) {
-			strcpy(ct.type, "message");
-			strcpy(ct.sub, "rfc822");
-		}
-		dflt_msg = 0;
-		if (!strcmp(ct.type, "message") && (!strcmp(ct.sub, "rfc822") || !strcmp(ct.sub, "global"))) {
-			if (++depth > caps->max_depth)
-				goto too_deep;
-			if (pos >= len)
-				break;
-			continue; /* its body is a message: another header block */
-		}
-		if (!strcmp(ct.type, "multipart")) {
-			if (++depth > caps->max_depth)
-				goto too_deep;
-			if (ct.bnd && sp <= caps->max_depth) {
-				stack[sp].b = ct.bnd;
-				stack[sp].blen = ct.bnd ? ct.blen : 0;
-				stack[sp].depth = depth;
-				stack[sp].digest = !strcmp(ct.sub, "digest");
-				sp++;
-			}
-		}
-		/* body lines until a delimiter of an open multipart */
-		{
-			int found = 0;
-			while (pos < len && !found) {
-				size_t s = pos, e = line_end(p, len, pos);
-				pos = e;
-				if (e - s < 3 || p[s] != '-' || p[s + 1] != '-')
-					continue;
-				for (int i = sp - 1; i >= 0; i--) {
-					int d = is_delim(p, s, e, &stack[i]);
-					if (d == 2) {
-						sp = i;
-						depth = stack[i].depth - 1;
-						break;
-					}
-					if (d == 1) {
-						sp = i + 1;
-						depth = stack[i].depth;
-						dflt_msg = stack[i].digest;
-						found = 1;
-						break;
-					}
-				}
-			}
-			if (!found)
-				break;
-		}
+	struct scan sc = {p, caps, NULL, 0, 0, 0, NULL};
+	int rc = scan_push(&sc, 0, len, SCAN_ROOT, 0, 0);
+	while (rc == 0 && sc.n) {
+		struct scan_item it = sc.st[--sc.n];
+		rc = scan_node(&sc, &it);
 	}
-	rc = 0;
-	goto out;
-too_deep:
-	*why = xasprintf("MIME nesting too deep (more than %d levels)", caps->max_depth);
-out:
-	*nparts = parts;
-	free(stack);
+	*nparts = sc.nodes;
+	*why = sc.why;
+	free(sc.st);
 	return rc;
 }
 
-/* Outside header blocks libetpan parses no comments, but a message/rfc822
- * part the pre-scan missed would be: refuse absurd nesting anywhere. */
+/*
+ * libetpan parses RFC 5322 comments recursively wherever it parses a
+ * structured header, and reads a quoted pair ("\" and any byte, a line end
+ * too) inside one.  Refuse absurd nesting anywhere in the mail before
+ * libetpan sees it: a comment can only go on past a line end that is
+ * escaped or followed by white space (folding).
+ */
 static int
 paren_bomb(const char *p, size_t len)
 {
 	int d = 0;
 	for (size_t i = 0; i < len; i++) {
-		if (p[i] == '(') {
+		if (p[i] == '\\') {
+			i++;
+		} else if (p[i] == '(') {
 			if (++d > 2000)
 				return 1;
-		} else if (p[i] == ')' || p[i] == '\n') {
-			if (p[i] == '\n' && i + 1 < len && (p[i + 1] == ' ' || p[i + 1] == '\t'))
-				continue;
-			d = p[i] == ')' && d > 0 ? d - 1 : 0;
+		} else if (p[i] == ')') {
+			if (d > 0)
+				d--;
+		} else if (p[i] == '\n' && !(i + 1 < len && (p[i + 1] == ' ' || p[i + 1] == '\t'))) {
+			d = 0;
 		}
 	}
 	return 0;
@@ -428,28 +642,6 @@ first_address(const char *v, char **addr, char **name)
 	}
 }
 
-/* The number of mailboxes in an address list value (at least 1 when it is not empty). */
-static int
-count_mailboxes(const char *v)
-{
-	size_t idx = 0, n = strlen(v);
-	struct mailimf_address_list *al = NULL;
-	int count = 0;
-	if (n > HVAL_PARSE_MAX)
-		n = HVAL_PARSE_MAX;
-	if (mailimf_address_list_parse(v, n, &idx, &al) == MAILIMF_NO_ERROR && al) {
-		for (clistiter *it = clist_begin(al->ad_list); it; it = clist_next(it)) {
-			struct mailimf_address *a = clist_content(it);
-			if (a->ad_type == MAILIMF_ADDRESS_MAILBOX)
-				count++;
-			else if (a->ad_data.ad_group->grp_mb_list)
-				count += clist_count(a->ad_data.ad_group->grp_mb_list->mb_list);
-		}
-		mailimf_address_list_free(al);
-	}
-	return count ? count : (*v ? 1 : 0);
-}
-
 /* Append every mailbox address of an address list value (To, Cc), space separated, lower case;
  * at most 64 in all. */
 static void
@@ -486,6 +678,47 @@ all_addresses(const char *v, struct buf *out)
 		}
 	}
 	mailimf_address_list_free(al);
+}
+
+/* How many mailboxes a From value names (groups counted by their members).
+ * A value libetpan cannot read whole counts its '@' outside quotes and
+ * comments, so two addresses never pass for one. */
+static int
+count_mailboxes(const char *v)
+{
+	size_t idx = 0, n = strlen(v);
+	struct mailimf_address_list *al = NULL;
+	int parsed = 0, ats = 0, q = 0, d = 0;
+	if (mailimf_address_list_parse(v, n > HVAL_PARSE_MAX ? HVAL_PARSE_MAX : n, &idx, &al) == MAILIMF_NO_ERROR &&
+	    al) {
+		for (clistiter *it = clist_begin(al->ad_list); it; it = clist_next(it)) {
+			struct mailimf_address *a = clist_content(it);
+			if (a->ad_type == MAILIMF_ADDRESS_MAILBOX)
+				parsed++;
+			else if (a->ad_data.ad_group->grp_mb_list)
+				parsed += clist_count(a->ad_data.ad_group->grp_mb_list->mb_list);
+		}
+		mailimf_address_list_free(al);
+		while (idx < n && isspace((unsigned char)v[idx]))
+			idx++;
+		if (idx == n)
+			return parsed;
+	}
+	for (const char *p = v; *p; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		else if (*p == '"' && !d)
+			q = !q;
+		else if (*p == '(' && !q)
+			d++;
+		else if (*p == ')' && !q && d)
+			d--;
+		else if (*p == '@' && !q && !d)
+			ats++;
+	}
+	if (ats < 1 && parsed < 1 && strspn(v, " \t\r\n") < n)
+		ats = 1; /* something that is no address at all is still a sender */
+	return parsed > ats ? parsed : ats;
 }
 
 static char *
@@ -618,12 +851,11 @@ parse_headers(const char *raw, size_t len, struct parsed_mail *m, struct hdr_sta
 		if (f.vlen > 1024 * 1024)
 			f.vlen = 1024 * 1024; /* nobody needs more of any one header */
 		v = hval_dup(f.val, f.vlen);
-		if (hname_is(&f, "From")) {
+		if (hname_is(&f, "From"))
 			m->from_count += count_mailboxes(v);
-			if (!from_raw) {
-				from_raw = v;
-				v = NULL;
-			}
+		if (hname_is(&f, "From") && !from_raw) {
+			from_raw = v;
+			v = NULL;
 		} else if (hname_is(&f, "Reply-To") && !m->reply_to) {
 			first_address(v, &m->reply_to, NULL);
 		} else if (hname_is(&f, "To") || hname_is(&f, "Cc")) {
@@ -1018,6 +1250,25 @@ blank(const char *s)
 	return 1;
 }
 
+/* Is the mail a multipart whose boundary never starts a line of body[0..n)? */
+static int
+boundary_missing(struct mailmime *mm, const char *body, size_t n)
+{
+	struct mailmime *top = mm->mm_type == MAILMIME_MESSAGE ? mm->mm_data.mm_message.mm_msg_mime : NULL;
+	char *b;
+	int missing = 1;
+	if (!top || top->mm_type != MAILMIME_MULTIPLE || !top->mm_content_type)
+		return 0;
+	b = mailmime_extract_boundary(top->mm_content_type);
+	if (!b)
+		return 0;
+	for (size_t i = 0, bl = strlen(b); i + 2 + bl <= n && missing; i = line_end(body, n, i))
+		if (body[i] == '-' && body[i + 1] == '-' && !memcmp(body + i + 2, b, bl))
+			missing = 0;
+	free(b);
+	return missing;
+}
+
 /* ---- public --------------------------------------------------------- */
 
 void
@@ -1047,6 +1298,21 @@ parsed_mail_free(struct parsed_mail *m)
 	memset(m, 0, sizeof(*m));
 }
 
+int
+mime_parse_headers(const char *raw, size_t len, struct parsed_mail *out)
+{
+	struct hdr_state hs = {NULL, 0};
+	memset(out, 0, sizeof(*out));
+	parse_headers(raw ? raw : "", raw ? len : 0, out, &hs);
+	free(hs.content_type);
+	out->text = xstrdup("");
+	if (!hs.got_any) {
+		out->error = xstrdup("no mail headers found");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 fmt_mb(char *out, size_t n, size_t bytes)
 {
@@ -1054,6 +1320,15 @@ fmt_mb(char *out, size_t n, size_t bytes)
 		snprintf(out, n, "%zu MB", bytes / (1024 * 1024));
 	else
 		snprintf(out, n, "%zu KB", (bytes + 1023) / 1024);
+}
+
+char *
+mime_too_large(size_t len, size_t max_size)
+{
+	char a[32], b[32];
+	fmt_mb(a, sizeof(a), len);
+	fmt_mb(b, sizeof(b), max_size);
+	return xasprintf("mail too large (%s > %s)", a, b);
 }
 
 int
@@ -1090,19 +1365,20 @@ mime_parse(const char *raw, size_t len, const struct mail_caps *caps_in, struct 
 		goto out;
 	}
 	if (len > caps.max_size) {
-		char a[32], b[32];
-		fmt_mb(a, sizeof(a), len);
-		fmt_mb(b, sizeof(b), caps.max_size);
-		out->error = xasprintf("mail too large (%s > %s)", a, b);
+		out->error = mime_too_large(len, caps.max_size);
 		goto out;
 	}
-	if (mime_prescan(raw, len, &caps, &nparts, &why) < 0) {
-		out->error = why;
-		out->nparts = nparts;
-		goto out;
-	}
+	/* an mbox "From " line is no header: libetpan would stop there */
+	if (len > 5 && !memcmp(raw, "From ", 5))
+		skip = line_end(raw, len, 0);
+	/* comments first: the pre-scan reads headers with libetpan's parsers */
 	if (paren_bomb(raw, len)) {
 		out->error = xstrdup("header comments nested too deeply");
+		goto out;
+	}
+	if (mime_prescan(raw + skip, len - skip, &caps, &nparts, &why) < 0) {
+		out->error = why;
+		out->nparts = nparts;
 		goto out;
 	}
 	out->nparts = nparts;
@@ -1112,9 +1388,6 @@ mime_parse(const char *raw, size_t len, const struct mail_caps *caps_in, struct 
 	copy = xmalloc(len + 1);
 	memcpy(copy, raw, len);
 	copy[len] = '\0';
-	/* an mbox "From " line is no header: libetpan would stop there */
-	if (len > 5 && !memcmp(copy, "From ", 5))
-		skip = line_end(copy, len, 0);
 	if (mailmime_parse(copy + skip, len - skip, &idx, &mm) != MAILIMF_NO_ERROR || !mm) {
 		out->error = xstrdup("broken MIME structure");
 		out->text = crlf_to_lf(charset_to_utf8(copy + body, len - body, NULL));
@@ -1126,7 +1399,7 @@ mime_parse(const char *raw, size_t len, const struct mail_caps *caps_in, struct 
 	out->nparts = w.nodes;
 	{
 		char *plain = w.plain ? part_text(w.plain) : NULL;
-		if (hs.content_type && !strncasecmp(hs.content_type, "multipart", 9) && nparts == 1) {
+		if (boundary_missing(mm, copy + body, len - body)) {
 			/* the declared boundary never occurs: the body is just text */
 			out->text = crlf_to_lf(charset_to_utf8(copy + body, len - body, NULL));
 		} else if (plain && !blank(plain)) {

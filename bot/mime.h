@@ -15,15 +15,16 @@
 
 struct mail_caps {
 	size_t max_size;  /* bytes of raw mail; default 10 MiB */
-	int max_depth;    /* MIME nesting depth; default 20 */
-	int max_parts;    /* total MIME parts; default 500 */
+	int max_depth; /* MIME nesting depth (multipart and message/rfc822 nodes on a path below the root); default 20
+	                */
+	int max_parts; /* MIME nodes libetpan builds, the root message included; default 500 */
 };
 #define MAIL_CAPS_DEFAULT {10u * 1024 * 1024, 20, 500}
 
 struct parsed_mail {
 	char *from_addr;    /* lower-cased addr-spec of From, or NULL if none/unparseable */
 	char *from_name;    /* display name of From (decoded), or NULL */
-	int from_count;     /* mailboxes across all From fields (2 for two From fields or "a@x, b@y"); 0 if none */
+	int from_count;     /* mailboxes named by all From fields together: 0 none, 1 normal, 2+ ambiguous sender */
 	char *reply_to;     /* first Reply-To addr-spec, lower-cased, or NULL */
 	char *to_addr;      /* first To addr-spec, lower-cased, or NULL */
 	char *rcpt_addrs;   /* every To and Cc addr-spec, lower-cased, space separated (at most 64), or NULL */
@@ -55,6 +56,14 @@ struct parsed_mail {
  */
 int mime_parse(const char *raw, size_t len, const struct mail_caps *caps, struct parsed_mail *out);
 void parsed_mail_free(struct parsed_mail *m);
+/*
+ * Only the header block of raw[0..len): sender, recipients, subject, ids,
+ * automatic-mail classification, as mime_parse() reads them; text is "".
+ * No MIME parsing, no caps needed.  Returns 0, or -1 if no header was found.
+ */
+int mime_parse_headers(const char *raw, size_t len, struct parsed_mail *out);
+/* The error mime_parse() sets for a mail of len bytes over max_size ("mail too large (12 MB > 10 MB)"). Caller frees. */
+char *mime_too_large(size_t len, size_t max_size);
 
 /* Convert len bytes in charset (NULL/unknown → try UTF-8, then windows-1252)
  * to valid UTF-8.  Invalid sequences become U+FFFD.  Caller frees. */
@@ -62,6 +71,8 @@ char *charset_to_utf8(const char *in, size_t len, const char *charset);
 /* Append code point cp as UTF-8 (NUL, surrogates and out-of-range values become U+FFFD). */
 struct buf;
 void utf8_put(struct buf *b, unsigned long cp);
+/* 1 if in[0..len) is valid UTF-8 without NUL bytes. */
+int utf8_valid(const char *in, size_t len);
 /* Copy of in with every invalid UTF-8 sequence replaced by U+FFFD. Caller frees. */
 char *utf8_sanitize(const char *in, size_t len);
 /* Readable text from HTML: block elements become line breaks, <br> a newline,

@@ -271,6 +271,18 @@ defaults_when_keys_absent(void)
 	CHECK_STR(c.xmpp.nick, "MentorBot");
 	CHECK_STR(c.bridge.relay_pattern, "^\\[([^]]+)\\] ");
 	CHECK(c.bot.authserv_id == NULL);
+	CHECK(c.bot.parser_memory == 256L * 1024 * 1024);
+	CHECK(c.bot.parser_timeout == 10);
+	config_free(&c);
+	free(e);
+	CHECK(load("[bot]\ndatabase = s.db\nparser_memory = 128M\nparser_timeout = 3\n", &c, &e) == 0);
+	CHECK(c.bot.parser_memory == 128L * 1024 * 1024);
+	CHECK(c.bot.parser_timeout == 3);
+	config_free(&c);
+	free(e);
+	/* the parser process's code alone needs 64M; a timeout of 0 would refuse every mail */
+	CHECK(load("[bot]\ndatabase = s.db\nparser_memory = 16M\nparser_timeout = 0\n", &c, &e) != 0);
+	CHECK(e && strstr(e, ":3: parser_memory must be at least 64M") && strstr(e, ":4: 'parser_timeout'"));
 	config_free(&c);
 	free(e);
 	CHECK(load("[bot]\ndatabase = s.db\nmax_mail_size = 2M\nlog = syslog\nlanguage = EN\n", &c, &e) == 0);

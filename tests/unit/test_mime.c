@@ -10,6 +10,21 @@
 #include "t.h"
 
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define T_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define T_ASAN 1
+#endif
+#endif
+#ifndef T_ASAN
+#define T_ASAN 0
+#endif
 
 static struct parsed_mail M;
 static int M_rc;
@@ -489,6 +504,285 @@ test_hostile_input(void)
 	buf_free(&b);
 }
 
+/* ---- the pre-scan reads headers the way libetpan does --------------- */
+
+struct ct_variant {
+	const char *pre, *post; /* the Content-Type field around its boundary */
+	int nests;              /* libetpan 1.9.4 reads it as a multipart with that boundary */
+};
+
+/* n nested multiparts whose Content-Type is written as v (boundaries b0x, b1x, ...:
+ * none is a prefix of another, as libetpan matches delimiters by prefix) */
+static char *
+nested_variant(const struct ct_variant *v, int n, size_t *len)
+{
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "From: Deep <deep@example.com>\r\nSubject: deep\r\n");
+	for (int i = 0; i < n; i++)
+		buf_addf(&b, "%sb%dx%s\r\n\r\n--b%dx\r\n", v->pre, i, v->post, i);
+	buf_adds(&b, "Content-Type: text/plain\r\n\r\nbottom\r\n");
+	for (int i = n - 1; i >= 0; i--)
+		buf_addf(&b, "--b%dx--\r\n", i);
+	*len = b.len;
+	return buf_detach(&b);
+}
+
+static const struct ct_variant ct_variants[] = {
+    {"Content-Type: multipart/mixed; boundary=", "", 1},
+    {"Content-Type : multipart/mixed; boundary=", "", 1},
+    {"Content-Type\t: multipart/mixed; boundary=", "", 1},
+    {"Content-Type (why not): multipart/mixed; boundary=", "", 1},
+    {"Content-Type\r\n : multipart/mixed; boundary=", "", 1},
+    {"Content-Type: (comment)multipart/mixed; boundary=", "", 1},
+    {"Content-Type: (a (nested) comment)multipart/mixed; boundary=", "", 1},
+    {"Content-Type: (a \\) quoted pair)multipart/mixed; boundary=", "", 1},
+    {"Content-Type: multipart(c1)/(c2)mixed(c3);(c4)boundary(c5)=(c6)", "", 1},
+    {"Content-Type: multipart / mixed ; boundary = \"", "\"", 1},
+    {"Content-Type:\r\n multipart/mixed;\r\n\tboundary=\"", "\"", 1},
+    {"Content-Type:\r\n (folded\r\n  comment)multipart/mixed; boundary=", "", 1},
+    {"Content-Type: (x)multipart/mixed;boundary=\"", "\"", 1},
+    {"CONTENT-TYPE: MULTIPART/MIXED; BOUNDARY=", "", 1},
+    {"content-type: Multipart/Mixed; Boundary=\"", "\"", 1},
+    {"Content-Type: multipart/mixed; charset=\"x;y\"; boundary=", "", 1},
+    {"Content-Type: multipart; boundary=", "", 1},
+    {"Content-Type: =?us-ascii?q?multipart/mixed=3B_boundary=3D", "?=", 1},
+    {"Content-Type: ;\r\nContent-Type: multipart/mixed; boundary=", "", 1},
+    {"Content-Type: multipart/\r\nContent-Type: multipart/mixed; boundary=", "", 1},
+    {"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"", "\"; charset=us-ascii", 1},
+    /* spellings libetpan does not take for a multipart (its CFWS leaves the blank after a
+     * comment unread): the pre-scan must not refuse them either */
+    {"Content-Type (why not) : multipart/mixed; boundary=", "", 0},
+    {"Content-Type: (x) multipart/mixed; boundary=", "", 0},
+    {"Content-Type: multipart (c) / (d) mixed ; boundary = \"", "\"", 0},
+    {"Content-Type: multipart(c1)/(c2)mixed(c3); (c4) boundary(c5)=(c6)", "", 0},
+    {"Content-Type:\r\n (folded\r\n  comment)\r\n multipart/mixed; boundary=", "", 0},
+    {"Content-Type: multipartx/whatever; boundary=", "", 0},
+};
+
+static void
+test_prescan_header_variants(void)
+{
+	for (size_t v = 0; v < sizeof ct_variants / sizeof *ct_variants; v++) {
+		const struct ct_variant *cv = &ct_variants[v];
+		size_t len;
+		struct parsed_mail m;
+		char *raw = nested_variant(cv, 25, &len);
+		int refused;
+		CHECK(mime_parse(raw, len, NULL, &m) == 0);
+		refused = m.error && strstr(m.error, "MIME nesting too deep");
+		if (refused != cv->nests)
+			printf("variant %zu (%s): refused %d, error %s\n", v, cv->pre, refused,
+			       m.error ? m.error : "-");
+		CHECK(refused == cv->nests);
+		parsed_mail_free(&m);
+		free(raw);
+		/* below the cap: libetpan builds the message, 19 multiparts and the text - or,
+		 * for a spelling it does not read, the message and one text part */
+		raw = nested_variant(cv, 19, &len);
+		CHECK(mime_parse(raw, len, NULL, &m) == 0);
+		if (m.error || m.nparts != (cv->nests ? 21 : 2))
+			printf("variant %zu: error %s, %d nodes\n", v, m.error ? m.error : "-", m.nparts);
+		CHECK(m.error == NULL);
+		CHECK(m.nparts == (cv->nests ? 21 : 2));
+		parsed_mail_free(&m);
+		free(raw);
+	}
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* VmRSS or VmHWM of this process in KB. */
+static long
+status_kb(const char *key)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long v = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, key, strlen(key)))
+			v = atol(line + strlen(key) + 1);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/*
+ * A bomb is refused quickly, with little memory, and the sender is still
+ * known.  The parse runs in a child process so that its peak memory (VmHWM
+ * over the VmRSS it started with) is its own, not an earlier test's.
+ */
+static void
+check_bomb(const struct buf *b, const char *want)
+{
+	struct parsed_mail m;
+	double t = now_ms();
+	int fds[2], st = 0;
+	long grew = -1;
+	pid_t pid;
+	CHECK(mime_parse(b->p, b->len, NULL, &m) == 0);
+	t = now_ms() - t;
+	CHECK(m.error && strstr(m.error, want));
+	CHECK_STR(m.from_addr, "bomb@example.com");
+	CHECK(t < 2000);
+	parsed_mail_free(&m);
+	fflush(stdout);
+	CHECK(pipe(fds) == 0);
+	if ((pid = fork()) == 0) {
+		long before = status_kb("VmRSS:"), d;
+		mime_parse(b->p, b->len, NULL, &m);
+		d = status_kb("VmHWM:") - before;
+		if (write(fds[1], &d, sizeof d) != sizeof d)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], &grew, sizeof grew) != sizeof grew)
+		grew = -1;
+	close(fds[0]);
+	waitpid(pid, &st, 0);
+	CHECK(grew >= 0 && grew < (T_ASAN ? 48 : 16) * 1024);
+	printf("  %s: %zu bytes refused in %.0f ms, peak memory +%ld KB\n", want, b->len, t, grew);
+}
+
+static void
+test_bomb_depth_30000_space_before_colon(void)
+{
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "From: bomb@example.com\r\nSubject: bomb\r\n");
+	for (int i = 0; i < 30000; i++)
+		buf_addf(&b, "Content-Type : multipart/mixed; boundary=\"=_%d\"\r\n\r\n--=_%d\r\n", i, i);
+	buf_adds(&b, "Content-Type: text/plain\r\n\r\nbottom\r\n");
+	check_bomb(&b, "MIME nesting too deep");
+	buf_free(&b);
+}
+
+static void
+test_bomb_depth_50000_comment(void)
+{
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "From: bomb@example.com\r\nSubject: bomb\r\n");
+	for (int i = 0; i < 50000; i++)
+		buf_addf(&b, "Content-Type: (x)multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n", i, i);
+	buf_adds(&b, "Content-Type: text/plain\r\n\r\nbottom\r\n");
+	check_bomb(&b, "MIME nesting too deep");
+	buf_free(&b);
+}
+
+static void
+test_bomb_300000_parts(void)
+{
+	struct buf b = BUF_INIT;
+	struct mail_caps caps = {10u * 1024 * 1024, 20, 5000};
+	struct parsed_mail m;
+	buf_adds(&b,
+	         "From: bomb@example.com\r\nSubject: bomb\r\nContent-Type : (x)multipart/mixed; boundary=p\r\n\r\n");
+	for (int i = 0; i < 300000; i++)
+		buf_adds(&b, "--p\r\n\r\nx\r\n");
+	buf_adds(&b, "--p--\r\n");
+	check_bomb(&b, "too many MIME parts");
+	buf_free(&b);
+	/* the same shape, smaller: libetpan really builds a node per part */
+	buf_adds(&b,
+	         "From: bomb@example.com\r\nSubject: bomb\r\nContent-Type : (x)multipart/mixed; boundary=p\r\n\r\n");
+	for (int i = 0; i < 2000; i++)
+		buf_adds(&b, "--p\r\n\r\nx\r\n");
+	buf_adds(&b, "--p--\r\n");
+	CHECK(mime_parse(b.p, b.len, &caps, &m) == 0);
+	CHECK(m.error == NULL);
+	CHECK(m.nparts == 2002);
+	parsed_mail_free(&m);
+	buf_free(&b);
+}
+
+/* multipart/digest parts are message/rfc822 without saying so */
+static void
+test_digest_default_nesting_counted(void)
+{
+	struct buf b = BUF_INIT;
+	struct parsed_mail m;
+	buf_adds(&b, "From: bomb@example.com\nSubject: digest\n");
+	for (int i = 0; i < 40; i++)
+		buf_addf(&b, "Content-Type: multipart/digest; boundary=d%d\n\n--d%d\n\n", i, i);
+	buf_adds(&b, "text\n");
+	CHECK(mime_parse(b.p, b.len, NULL, &m) == 0);
+	CHECK(m.error && strstr(m.error, "too deep"));
+	parsed_mail_free(&m);
+	buf_free(&b);
+}
+
+/* libetpan 1.9.4 overflows its heap on boundary="\"" (a one-byte value starting with a quote) */
+static void
+test_one_quote_boundary_refused(void)
+{
+	static const char raw[] = "From: q@example.com\r\nSubject: q\r\n"
+	                          "Content-Type: multipart/mixed; boundary=\"\\\"\"\r\n\r\n--x\r\n\r\nhi\r\n";
+	struct parsed_mail m;
+	CHECK(mime_parse(raw, sizeof raw - 1, NULL, &m) == 0);
+	CHECK(m.error && strstr(m.error, "broken MIME structure"));
+	CHECK_STR(m.from_addr, "q@example.com");
+	parsed_mail_free(&m);
+}
+
+/* A comment can go on over an escaped line end: nesting across lines is counted. */
+static void
+test_comment_nesting_over_escaped_line_ends(void)
+{
+	struct buf b = BUF_INIT;
+	struct parsed_mail m;
+	buf_adds(&b, "Subject: c\nFrom: ");
+	for (int l = 0; l < 30; l++) {
+		for (int i = 0; i < 1000; i++)
+			buf_addc(&b, '(');
+		buf_adds(&b, "\\\n");
+	}
+	buf_adds(&b, " x@example.com\n\nbody\n");
+	CHECK(mime_parse(b.p, b.len, NULL, &m) == 0);
+	CHECK(m.error && strstr(m.error, "comments nested too deeply"));
+	CHECK_STR(m.subject, "c");
+	parsed_mail_free(&m);
+	buf_free(&b);
+}
+
+static int
+from_count_of(const char *raw)
+{
+	struct parsed_mail m;
+	int n;
+	mime_parse(raw, strlen(raw), NULL, &m);
+	n = m.from_count;
+	parsed_mail_free(&m);
+	return n;
+}
+
+static void
+test_from_count(void)
+{
+	CHECK(from_count_of("From: a@x.test\nSubject: s\n\nb\n") == 1);
+	CHECK(from_count_of("From: \"A, B\" <a@x.test>\nSubject: s\n\nb\n") == 1);
+	CHECK(from_count_of("Subject: s\n\nb\n") == 0);
+	CHECK(from_count_of("From: a@x.test\nFrom: b@y.test\nSubject: s\n\nb\n") == 2);
+	CHECK(from_count_of("From: a@x.test, b@y.test\nSubject: s\n\nb\n") == 2);
+	CHECK(from_count_of("From: A <a@x.test>,\n B <b@y.test>\nSubject: s\n\nb\n") == 2);
+	CHECK(from_count_of("From: a@x.test\nFrom : b@y.test\nSubject: s\n\nb\n") == 2);
+	CHECK(from_count_of("From: team: a@x.test, b@y.test;\nSubject: s\n\nb\n") == 2);
+	CHECK(from_count_of("From: a@x.test, <<b@y.test\nSubject: s\n\nb\n") == 2);
+	CHECK(from_count_of("From: nobody\nSubject: s\n\nb\n") == 1);
+	{
+		struct parsed_mail m;
+		const char *raw = "From: A <a@x.test>\nFrom: B <b@y.test>\nSubject: s\n\nb\n";
+		mime_parse(raw, strlen(raw), NULL, &m);
+		CHECK_STR(m.from_addr, "a@x.test"); /* the first stays the sender */
+		CHECK(m.from_count == 2);
+		parsed_mail_free(&m);
+	}
+}
+
 int
 main(void)
 {
@@ -520,6 +814,14 @@ main(void)
 	RUN(test_part_count_cap);
 	RUN(test_size_cap);
 	RUN(test_hostile_input);
+	RUN(test_prescan_header_variants);
+	RUN(test_bomb_depth_30000_space_before_colon);
+	RUN(test_bomb_depth_50000_comment);
+	RUN(test_bomb_300000_parts);
+	RUN(test_digest_default_nesting_counted);
+	RUN(test_one_quote_boundary_refused);
+	RUN(test_comment_nesting_over_escaped_line_ends);
+	RUN(test_from_count);
 	parsed_mail_free(&M);
 	return t_done();
 }
