@@ -904,8 +904,27 @@ out:
 	return rc;
 }
 
+void
+dispatch_mail_read(struct db *db, const struct core *core, int64_t inbound_id, struct mail_read *out)
+{
+	struct inbound row;
+	memset(out, 0, sizeof *out);
+	out->rc = 1;
+	if (state_inbound_get(db, inbound_id, &row) == DB_OK)
+		out->rc = parse_mail(core, row.raw, row.rawlen, &out->pm);
+	inbound_free(&row);
+}
+
+void
+mail_read_free(struct mail_read *r)
+{
+	parsed_mail_free(&r->pm);
+	memset(r, 0, sizeof *r);
+	r->rc = 1;
+}
+
 int
-dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int give_up)
+dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int give_up, struct mail_read *pre)
 {
 	struct inbound row;
 	struct parsed_mail pm;
@@ -919,7 +938,14 @@ dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int
 		db_rollback_savepoint(db);
 		return rc < 0 ? rc : DISP_IGNORED;
 	}
-	int prc = parse_mail(core, row.raw, row.rawlen, &pm);
+	int prc;
+	if (pre && pre->rc != 1) {
+		prc = pre->rc;
+		pm = pre->pm;
+		memset(&pre->pm, 0, sizeof pre->pm);
+	} else {
+		prc = parse_mail(core, row.raw, row.rawlen, &pm);
+	}
 	if (prc == PARSEBOX_UNAVAILABLE)
 		goto fail; /* nothing parsed: the caller rolls back and tries again later */
 	struct mailctx m = {0};
@@ -986,13 +1012,17 @@ fail:
 int
 dispatch_mail(struct db *db, const struct core *core, int64_t inbound_id, int give_up)
 {
-	if (db_begin(db) < 0)
-		return DB_ERR;
-	int r = dispatch_mail_in(db, core, inbound_id, give_up);
-	if (r < 0 || db_commit(db) < 0) {
-		db_rollback(db);
-		return DB_ERR;
+	struct mail_read pre;
+	dispatch_mail_read(db, core, inbound_id, &pre);
+	int r = DB_ERR;
+	if (db_begin(db) == 0) {
+		r = dispatch_mail_in(db, core, inbound_id, give_up, &pre);
+		if (r < 0 || db_commit(db) < 0) {
+			db_rollback(db);
+			r = DB_ERR;
+		}
 	}
+	mail_read_free(&pre);
 	return r;
 }
 

@@ -51,9 +51,21 @@ enum disp_result { DISP_DONE = 0, DISP_IGNORED = 1, DISP_QUARANTINED = 2 };
  * when the database failed (nothing was changed; try again later).
  */
 int dispatch_mail(struct db *db, const struct core *core, int64_t inbound_id, int give_up);
-/* The same inside a transaction the caller opened (BEGIN IMMEDIATE), under a
- * savepoint: a failing command is undone alone.  The caller commits the batch. */
-int dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int give_up);
+
+/* A journalled mail read and parsed before its transaction: parsing an untrusted mail may
+ * take up to [bot] parser_timeout, and no write lock is held meanwhile (the chat threads
+ * write too).  rc: mime_parse()'s result, a PARSEBOX_* failure, or 1 when nothing was read. */
+struct mail_read {
+	int rc;
+	struct parsed_mail pm;
+};
+/* Read and parse journal row inbound_id outside any transaction; free with mail_read_free(). */
+void dispatch_mail_read(struct db *db, const struct core *core, int64_t inbound_id, struct mail_read *out);
+void mail_read_free(struct mail_read *r);
+/* dispatch_mail() inside a transaction the caller opened (BEGIN IMMEDIATE), under a
+ * savepoint: a failing command is undone alone.  The caller commits the batch.  pre: the
+ * mail as dispatch_mail_read() gave it (taken over), or NULL to read and parse it here. */
+int dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int give_up, struct mail_read *pre);
 
 struct mail_cmd;
 /* The reply language for a mail: the person's stored choice, a German command

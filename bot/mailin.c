@@ -100,11 +100,15 @@ dispatch_locked(struct mailin *mi, int64_t id, int give_up)
 static int
 dispatch_batch(struct mailin *mi, const int64_t *ids, size_t n)
 {
+	/* parse first, with no write lock held: a slow (hostile) mail does not stall the chat threads */
+	struct mail_read *pre = xcalloc(n, sizeof *pre);
+	for (size_t i = 0; i < n; i++)
+		dispatch_mail_read(mi->db, mi->core, ids[i], &pre[i]);
 	if (mi->core->tmpl_lock)
 		pthread_rwlock_rdlock(mi->core->tmpl_lock);
 	int rc = db_begin(mi->db);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		if (dispatch_mail_in(mi->db, mi->core, ids[i], 0) < 0)
+		if (dispatch_mail_in(mi->db, mi->core, ids[i], 0, &pre[i]) < 0)
 			rc = -1;
 	if (rc == 0)
 		rc = db_commit(mi->db);
@@ -112,6 +116,9 @@ dispatch_batch(struct mailin *mi, const int64_t *ids, size_t n)
 		db_rollback(mi->db);
 	if (mi->core->tmpl_lock)
 		pthread_rwlock_unlock(mi->core->tmpl_lock);
+	for (size_t i = 0; i < n; i++)
+		mail_read_free(&pre[i]);
+	free(pre);
 	return rc;
 }
 
