@@ -1,6 +1,7 @@
 # mentorbot - one non-recursive Makefile.
 #   make            build ./mentorbot
 #   make test       install what is missing, build, run every test (normal + ASan/UBSan build)
+#   make check      the fast inner loop: unit tests, fuzz smoke, integration smoke set
 #   make asan       build build/asan/mentorbot (AddressSanitizer + UBSan)
 #   make demo       run the bot against private Dovecot + OpenSMTPD on loopback
 #   make bench      print the benchmark figures
@@ -34,7 +35,7 @@ UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 UNIT_ASAN  := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all test asan unit deps demo bench fuzz fuzz-long clean format check-build
+.PHONY: all test check asan unit deps demo bench fuzz fuzz-long clean format check-build
 all: mentorbot
 
 mentorbot: $(OBJS)
@@ -71,6 +72,13 @@ test:
 	scripts/install-deps.sh
 	$(MAKE) -j2 mentorbot asan unit
 	tests/run.sh
+
+# The fast inner loop (a few minutes): the unit tests, each fuzz target for 3 s, and the
+# integration smoke set with ./mentorbot.  make test before submitting.
+check:
+	scripts/install-deps.sh
+	$(MAKE) -j2 mentorbot $(UNIT_BINS) fuzz
+	MB_UNIT_DIRS=build/tests MB_FUZZ_SECONDS=3 MB_SMOKE_ONLY=1 tests/run.sh
 
 demo:
 	scripts/install-deps.sh

@@ -162,16 +162,23 @@ if [ "${MB_SKIP_INTEGRATION:-0}" != 1 ] && ls tests/integration/test_*.py > /dev
 		# The whole suite runs once, with the AddressSanitizer + UBSan binary (stricter,
 		# and it keeps make test within 10 minutes); the optimised ./mentorbot then runs
 		# a smoke set of every transport.  MB_FULL_NORMAL=1 runs the whole suite with it too.
-		if [ -z "${MENTORBOT:-}" ] && [ -x build/asan/mentorbot ] && [ "${MB_ASAN_INTEGRATION:-1}" = 1 ]; then
+		# MB_SMOKE_ONLY=1 (make check): only that smoke set, with ./mentorbot.
+		SMOKE="tests/integration/test_help_english.py tests/integration/test_join_confirm_whoami.py
+			tests/integration/test_kill9_no_loss_no_duplicates.py
+			tests/integration/test_xmpp_help_in_room_and_direct.py
+			tests/integration/test_matrix_help_in_room_and_direct.py
+			tests/integration/test_mime_bombs_daemon_survives.py
+			tests/integration/test_security_forged_staff_refused.py"
+		if [ "${MB_SMOKE_ONLY:-0}" = 1 ]; then
+			# shellcheck disable=SC2086
+			run_integration ./mentorbot "" $SMOKE
+		elif [ -z "${MENTORBOT:-}" ] && [ -x build/asan/mentorbot ] && [ "${MB_ASAN_INTEGRATION:-1}" = 1 ]; then
 			run_integration build/asan/mentorbot asan
 			if [ "${MB_FULL_NORMAL:-0}" = 1 ]; then
 				run_integration ./mentorbot ""
 			else
-				run_integration ./mentorbot "" tests/integration/test_help_english.py \
-					tests/integration/test_join_confirm_whoami.py \
-					tests/integration/test_kill9_no_loss_no_duplicates.py \
-					tests/integration/test_xmpp_help_in_room_and_direct.py \
-					tests/integration/test_matrix_help_in_room_and_direct.py
+				# shellcheck disable=SC2086
+				run_integration ./mentorbot "" $SMOKE
 			fi
 		else
 			run_integration "${MENTORBOT:-./mentorbot}" ""

@@ -483,6 +483,7 @@ capacity_ten_with_fifteen_yes_leaves_five_waiting_and_cancellations_promote(void
 	CHECK(state_profile_set(db, member[14], "name", "M14@Example.test") == DB_OK);
 	db_commit(db);
 	struct hctx h = {0};
+	h.key = core.key;
 	h.db = db;
 	h.cfg = &cfg;
 	h.tmpl = tmpl;
@@ -554,6 +555,7 @@ static void
 reminder_goes_to_everyone_going(void)
 {
 	struct hctx h = {0};
+	h.key = core.key;
 	h.db = db;
 	h.cfg = &cfg;
 	h.tmpl = tmpl;
@@ -619,6 +621,7 @@ an_unconfirmed_promotion_lapses_to_the_next_one_waiting(void)
 	int64_t ref = (member[3] << 32) | 4;
 	set_clock(clock_now + 7200);
 	struct hctx h = {0};
+	h.key = core.key;
 	h.db = db;
 	h.cfg = &cfg;
 	h.tmpl = tmpl;
@@ -665,7 +668,7 @@ race(void *arg)
 		return NULL;
 	r->ok = 1;
 	for (int k = r->first; k <= r->last; k++) {
-		char *raw = xasprintf("From: %s\r\nTo: bot@example.test\r\nSubject: attend 5\r\n"
+		char *raw = xasprintf(AUTH "From: %s\r\nTo: bot@example.test\r\nSubject: attend 5\r\n"
 		                      "Message-ID: <race%d.%d@example.test>\r\n\r\n",
 		                      maddr[k], (int)getpid(), k);
 		char *key = mail_dedupe_key(raw, strlen(raw));
