@@ -119,7 +119,8 @@ def main():
 
 
 def run():
-    bot = lib.Bot("bench", config={"bot": {"reply_limit": "100000", "unknown_reply_limit": "10000000"}}, start=False)
+    bot = lib.Bot("bench", config={"bot": {"reply_limit": "100000", "unknown_reply_limit": "10000000",
+                                           "flood_rate": "100000", "flood_burst": "100000"}}, start=False)
     senders = ["bench%03d@%s" % (i % 200, lib.DOMAIN) for i in range(N)]
     raws = [lib.make_mail(s, bot.address, "help", "help\n") for s in senders]
     lib.write_maildir(bot.address, raws)
