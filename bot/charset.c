@@ -273,18 +273,6 @@ charset_to_utf8(const char *in, size_t len, const char *charset)
 }
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 b64val(int c)
 {
 	if (c >= 'A' && c <= 'Z')
@@ -344,10 +332,10 @@ ew_decode(struct buf *b, char enc, const char *t, size_t n)
 		for (size_t i = 0; i < n; i++) {
 			if (t[i] == '_') {
 				buf_addc(b, ' ');
-			} else if (t[i] == '=' && i + 2 < n && hexval((unsigned char)t[i + 1]) >= 0 &&
-				   hexval((unsigned char)t[i + 2]) >= 0) {
-				buf_addc(b, (char)(hexval((unsigned char)t[i + 1]) * 16 +
-						   hexval((unsigned char)t[i + 2])));
+			} else if (t[i] == '=' && i + 2 < n && hex_value((unsigned char)t[i + 1]) >= 0 &&
+				   hex_value((unsigned char)t[i + 2]) >= 0) {
+				buf_addc(b, (char)(hex_value((unsigned char)t[i + 1]) * 16 +
+						   hex_value((unsigned char)t[i + 2])));
 				i += 2;
 			} else {
 				buf_addc(b, t[i]);

@@ -18,4 +18,16 @@ static const char *t_name;
 		t_name, __FILE__, __LINE__, #a, a_ ? a_ : "(null)", b_ ? b_ : "(null)"); t_failed_now = 1; } } while (0)
 #define RUN(fn) do { t_name = #fn; t_failed_now = 0; fn(); if (t_failed_now) t_fail++; else { t_pass++; printf("PASS %s\n", #fn); } fflush(stdout); } while (0)
 static inline int t_done(void) { return t_fail ? 1 : 0; }
+
+/* T_ASAN: 1 in the AddressSanitizer build (some limits work differently there) */
+#if defined(__SANITIZE_ADDRESS__)
+#define T_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define T_ASAN 1
+#endif
+#endif
+#ifndef T_ASAN
+#define T_ASAN 0
+#endif
 #endif
