@@ -213,6 +213,9 @@ chat_handle(struct db *db, struct core *core, const struct chat_msg *m)
 		goto out;
 	}
 	int r = state_inbound_add(db, m->transport, key, cmd, strlen(cmd), 0, 0, metas, &id);
+	/* the dispatch below is its first attempt: a message that kills the daemon is counted */
+	if (r == DB_OK)
+		r = state_inbound_attempt(db, &id, 1);
 	if (r < 0 || db_commit(db) < 0) {
 		db_rollback(db);
 		rc = -1;
@@ -232,7 +235,7 @@ chat_handle(struct db *db, struct core *core, const struct chat_msg *m)
 	if (core->tmpl_lock)
 		pthread_rwlock_rdlock(core->tmpl_lock);
 	if (fl == FLOOD_OK)
-		r = dispatch_chat(db, core, id);
+		r = dispatch_chat(db, core, id, 0);
 	else
 		r = dispatch_chat_flood(db, core, id, fl == FLOOD_NOTICE);
 	if (core->tmpl_lock)
@@ -245,4 +248,44 @@ out_early:
 	free(relayed_nick);
 	free(guest);
 	return rc;
+}
+
+int
+chat_recover(struct db *db, struct core *core, const char *transport)
+{
+	int64_t ids[64];
+	int attempts[64];
+	size_t n = 0, total = 0;
+	int64_t last = 0;
+	for (;;) {
+		if (state_inbound_pending(db, transport, ids, attempts, ARRAY_LEN(ids), &n) < 0)
+			return -1;
+		if (n == 0 || ids[n - 1] == last)
+			break;
+		if (!total)
+			log_info("%s: dispatching messages journalled before a restart", transport);
+		for (size_t i = 0; i < n; i++) {
+			int give_up = attempts[i] >= DISPATCH_CRASH_LIMIT;
+			/* counted before it runs: if it kills the daemon again, the next start knows */
+			if (!give_up) {
+				if (db_begin(db) < 0)
+					return -1;
+				if (state_inbound_attempt(db, &ids[i], 1) < 0 || db_commit(db) < 0) {
+					db_rollback(db);
+					return -1;
+				}
+			}
+			if (core->tmpl_lock)
+				pthread_rwlock_rdlock(core->tmpl_lock);
+			/* a database failure leaves the row 'new': the next start tries again */
+			dispatch_chat(db, core, ids[i], give_up);
+			if (core->tmpl_lock)
+				pthread_rwlock_unlock(core->tmpl_lock);
+			total++;
+		}
+		last = ids[n - 1];
+	}
+	if (total)
+		log_info("%s: %zu message%s from before the restart handled", transport, total, total == 1 ? "" : "s");
+	return (int)total;
 }

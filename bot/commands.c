@@ -149,6 +149,7 @@ const struct tmpl_key tmpl_required_keys[] = {
 	{"profile_bad_value", "field,value"},
 	{"reply_limit", "limit"},
 	{"quarantined", "reason"},
+	{"quarantined.chat", "reason"},
 	{"internal_error", ""},
 	{"reason.too_large", "limit"},
 	{"reason.too_complex", ""},

@@ -592,6 +592,7 @@ run_command(struct mailctx *m, struct hctx *h, int staff_addr)
 		free(what);
 		return rc;
 	}
+	test_crash_point(h->argline);
 	return c->run(h);
 }
 
@@ -1026,8 +1027,36 @@ dispatch_mail(struct db *db, const struct core *core, int64_t inbound_id, int gi
 	return r;
 }
 
+/* The answer language for a chat sender who sent no command to read it from: the
+ * person's stored choice, else the configured default.  sender may be NULL. */
+static const char *
+chat_lang(struct db *db, const struct core *core, const char *transport, const char *sender)
+{
+	const char *lang = core->cfg->bot.language && strcmp(core->cfg->bot.language, "en") == 0 ? "en" : "de";
+	struct person p = {0}; /* stays zero without a sender: person_free() is safe */
+	if (sender && state_person_by_endpoint(db, transport, sender, &p) == DB_OK && p.lang)
+		lang = strcmp(p.lang, "de") == 0 ? "de" : "en";
+	person_free(&p);
+	return lang;
+}
+
+/* A chat message whose handling failed DISPATCH_CRASH_LIMIT times: set aside, the sender told. */
+static int
+chat_give_up(struct mailctx *m)
+{
+	log_err("%s %lld failed %d times: quarantining it", m->transport, (long long)m->row->id, m->row->attempts);
+	int rc = state_inbound_finish(m->db, m->row->id, "quarantined", "crashed");
+	if (rc != DB_OK || !m->sender)
+		return rc;
+	char *reason = tmpl_render(m->core->tmpl, m->lang, "reason.crashed", NULL);
+	const char *vars[] = {"reason", reason, NULL};
+	rc = queue_chat_answer(m, "quarantined.chat", vars);
+	free(reason);
+	return rc;
+}
+
 int
-dispatch_chat(struct db *db, const struct core *core, int64_t inbound_id)
+dispatch_chat(struct db *db, const struct core *core, int64_t inbound_id, int give_up)
 {
 	struct inbound row;
 	if (db_begin(db) < 0)
@@ -1048,6 +1077,17 @@ dispatch_chat(struct db *db, const struct core *core, int64_t inbound_id)
 	m.room = json_string_value(json_object_get(meta, "room"));
 	m.nick = json_string_value(json_object_get(meta, "nick"));
 	m.sender_direct = json_is_true(json_object_get(meta, "direct_ok"));
+	if (give_up) {
+		m.lang = chat_lang(db, core, row.transport, m.sender);
+		rc = chat_give_up(&m);
+		json_decref(meta);
+		inbound_free(&row);
+		if (rc < 0 || db_commit(db) < 0) {
+			db_rollback(db);
+			return DB_ERR;
+		}
+		return DISP_QUARANTINED;
+	}
 	struct hctx h = {0};
 	h.db = db;
 	h.cfg = core->cfg;
@@ -1153,11 +1193,7 @@ dispatch_chat_flood(struct db *db, const struct core *core, int64_t inbound_id, 
 	m.sender = json_string_value(json_object_get(meta, "sender"));
 	m.room = json_string_value(json_object_get(meta, "room"));
 	m.nick = json_string_value(json_object_get(meta, "nick"));
-	m.lang = core->cfg->bot.language && strcmp(core->cfg->bot.language, "en") == 0 ? "en" : "de";
-	struct person p;
-	if (m.sender && state_person_by_endpoint(db, row.transport, m.sender, &p) == DB_OK && p.lang)
-		m.lang = strcmp(p.lang, "de") == 0 ? "de" : "en";
-	person_free(&p);
+	m.lang = chat_lang(db, core, row.transport, m.sender);
 	log_info("%s %lld from %s: over the flood limit%s", row.transport, (long long)row.id,
 		 m.sender ? m.sender : "?", notice ? ", notice sent" : "");
 	if (notice && m.sender)

@@ -74,9 +74,14 @@ struct mail_cmd;
 const char *mail_lang(const struct parsed_mail *pm, const struct mail_cmd *mc, const char *new_text,
 		      const char *stored, const char *deflt);
 
+/* How often a message may fail (the daemon died while handling it) before it is
+ * quarantined without running anything: the same for mail and chat. */
+#define DISPATCH_CRASH_LIMIT 3
+
 /* Handle journal row inbound_id of a chat transport (text in raw, JSON meta with
- * sender/room/nick/direct_ok) in one transaction.  DISP_DONE or <0. */
-int dispatch_chat(struct db *db, const struct core *core, int64_t inbound_id);
+ * sender/room/nick/direct_ok) in one transaction.  give_up: it failed too often;
+ * quarantine it and tell the sender.  DISP_DONE, DISP_QUARANTINED or <0. */
+int dispatch_chat(struct db *db, const struct core *core, int64_t inbound_id, int give_up);
 
 /* A chat message from someone over their flood limit: journal row finished as
  * ignored; with notice, one short notice to them. */

@@ -32,7 +32,6 @@
 #define FETCH_BATCH 500
 #define IDLE_MAX_MS (9 * 60 * 1000)
 #define BACKOFF_MAX_S 300
-#define CRASH_LIMIT 3
 #define PENDING_BATCH 64
 
 struct fetched {
@@ -152,7 +151,7 @@ mailin_process_pending(struct mailin *mi)
 			if (dispatch_batch(mi, fresh, nf) < 0)
 				return -1;
 		} else {
-			int give_up = attempts[0] >= CRASH_LIMIT;
+			int give_up = attempts[0] >= DISPATCH_CRASH_LIMIT;
 			if (!give_up && (db_begin(mi->db) < 0 || state_inbound_attempt(mi->db, &ids[0], 1) < 0 ||
 					 db_commit(mi->db) < 0)) {
 				db_rollback(mi->db);

@@ -64,8 +64,6 @@
 #define MX_BACKOFF_MAX_MS 300000
 #define MX_RETRY_AFTER_MAX_MS 300000
 #define MX_NAME_CACHE_MAX 20000
-#define MX_PENDING_MAX 256
-#define MX_PENDING_GIVE_UP 3
 
 /* Outcome of one HTTP request. */
 enum mx_rc {
@@ -753,34 +751,8 @@ handle_sync(struct sync_state *s, json_t *resp, const char *since)
 static void
 finish_pending(struct sync_state *s)
 {
-	int64_t ids[MX_PENDING_MAX];
-	int attempts[MX_PENDING_MAX];
-	size_t n = 0;
-	struct core *core = s->m->ctx.core;
-	if (state_inbound_pending(s->db, "matrix", ids, attempts, MX_PENDING_MAX, &n) < 0 || n == 0)
-		return;
-	log_info("matrix: %zu message%s from before a crash to handle", n, n == 1 ? "" : "s");
-	for (size_t i = 0; i < n; i++) {
-		if (attempts[i] >= MX_PENDING_GIVE_UP) {
-			if (db_begin(s->db) == 0 && state_inbound_finish(s->db, ids[i], "quarantined", "crashed") == 0)
-				db_commit(s->db);
-			else
-				db_rollback(s->db);
-			continue;
-		}
-		if (db_begin(s->db) < 0)
-			return;
-		if (state_inbound_attempt(s->db, &ids[i], 1) < 0 || db_commit(s->db) < 0) {
-			db_rollback(s->db);
-			return;
-		}
-		if (core->tmpl_lock)
-			pthread_rwlock_rdlock(core->tmpl_lock);
-		dispatch_chat(s->db, core, ids[i]);
-		if (core->tmpl_lock)
-			pthread_rwlock_unlock(core->tmpl_lock);
-	}
-	matrix_transport_notify(s->m);
+	if (chat_recover(s->db, s->m->ctx.core, "matrix") > 0)
+		matrix_transport_notify(s->m);
 }
 
 /* whoami, joins, filter.  0 when ready, -1 when stopping or dead. */

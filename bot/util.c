@@ -273,6 +273,18 @@ ct_memeq(const void *a, const void *b, size_t n)
 	return d == 0;
 }
 
+/* ---- test hooks ---- */
+
+void
+test_crash_point(const char *text)
+{
+	const char *w = getenv("MENTORBOT_TEST_CRASH");
+	if (w && strlen(w) >= 8 && text && strstr(text, w)) {
+		log_err("MENTORBOT_TEST_CRASH: crashing on purpose");
+		abort();
+	}
+}
+
 /* ---- time ---- */
 
 int64_t

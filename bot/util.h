@@ -56,6 +56,11 @@ int str_casecmp_prefix(const char *s, const char *prefix); /* 1 if s starts with
 int is_loopback_host(const char *host);   /* 127.0.0.0/8, ::1, localhost */
 int ct_memeq(const void *a, const void *b, size_t n); /* constant-time compare, 1 if equal */
 
+/* Test hook: when the environment names a word of at least 8 characters in
+ * MENTORBOT_TEST_CRASH and text contains it, the process aborts here, as a handler
+ * bug would kill it (the tests of journal recovery use it).  Otherwise nothing. */
+void test_crash_point(const char *text);
+
 /* Time: wall-clock seconds, overridable for tests with MENTORBOT_TEST_CLOCK
  * (a file holding epoch seconds, re-read on each call) */
 int64_t now_s(void);

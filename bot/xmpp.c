@@ -943,28 +943,6 @@ conn_close(struct xmpp_transport *x)
 	x->conn = NULL;
 }
 
-/*
- * Messages journalled by an earlier run that died before dispatching them
- * (chat_handle commits the journal first): dispatch them now, once.
- */
-static void
-recover_journal(struct xmpp_transport *x)
-{
-	int64_t ids[256];
-	int attempts[256];
-	size_t n = 0;
-	if (state_inbound_pending(x->db, "xmpp", ids, attempts, ARRAY_LEN(ids), &n) < 0 || !n)
-		return;
-	log_info("xmpp: dispatching %zu message%s journalled before a restart", n, n == 1 ? "" : "s");
-	for (size_t i = 0; i < n; i++) {
-		if (x->core->tmpl_lock)
-			pthread_rwlock_rdlock(x->core->tmpl_lock);
-		dispatch_chat(x->db, x->core, ids[i]);
-		if (x->core->tmpl_lock)
-			pthread_rwlock_unlock(x->core->tmpl_lock);
-	}
-}
-
 static void *
 xmpp_main(void *arg)
 {
@@ -974,7 +952,7 @@ xmpp_main(void *arg)
 		return NULL;
 	}
 	db_sync_normal(x->db);
-	recover_journal(x);
+	chat_recover(x->db, x->core, "xmpp"); /* what an earlier run journalled but did not finish */
 	x->ctx = xmpp_ctx_new(NULL, &(xmpp_log_t){strophe_log, NULL});
 	int spin = 0;
 	while (!*x->stop && !atomic_load(&x->quit)) {

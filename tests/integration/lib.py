@@ -256,6 +256,7 @@ class Bot:
         }
         self.configure(config or {})
         self.proc = None
+        self.env = {}          # extra environment for the bot process (e.g. a test hook)
         self.exit_ok = False   # set True when the test expects the bot may exit by itself
         self.returncode = None
         _test["bots"].append(self)
@@ -289,7 +290,7 @@ class Bot:
         log.write(("=== %s start: %s run -c %s\n" % (time.strftime("%H:%M:%S"), exe, self.config_path)).encode())
         log.flush()
         self.proc = subprocess.Popen([exe, "run", "-c", self.config_path], cwd=REPO, stdin=subprocess.DEVNULL,
-                                     stdout=log, stderr=subprocess.STDOUT)
+                                     stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, **self.env))
         log.close()
         self.returncode = None
         return self

@@ -107,7 +107,7 @@ chat(const char *jid, const char *text)
 	int rc = state_inbound_add(db, "xmpp", key, text, strlen(text), 0, 0, meta, &id);
 	db_commit(db);
 	free(meta);
-	return rc != DB_OK ? -100 : dispatch_chat(db, &core, id);
+	return rc != DB_OK ? -100 : dispatch_chat(db, &core, id, 0);
 }
 
 /* Quoted-printable decoded (soft breaks joined, =XX). Caller frees. */
