@@ -42,6 +42,7 @@
 #include "bot/match.h"
 #include "bot/templates.h"
 #include "bot/util.h"
+#include "bot/words.h"
 #include "handlers/handlers.h"
 #include "state/mentoring_extra.h"
 
@@ -1338,33 +1339,13 @@ h_decline_run(struct hctx *h)
 	return rc < 0 ? rc : 0;
 }
 
-/* The first word of text, folded: 1 yes, 0 no, -1 neither.  *rest: text after it. */
+/* The answer word at the start of a reply to a request or offer (bot/words.h,
+ * the WORDS_REQUEST set): 1 yes, 0 no, -1 neither.  *rest: the text after it. */
 static int
 yes_no_word(const char *text, const char **rest)
 {
-	static const char *const yes[] = {"ja", "yes", "y", "ok", "okay", "gerne", "accept", "annehmen"};
-	static const char *const no[] = {"nein", "no", "n", "decline", "ablehnen"};
-	const char *p = text ? text : "";
-	while (*p && isspace((unsigned char)*p))
-		p++;
-	size_t n = 0;
-	while (p[n] && !isspace((unsigned char)p[n]) && !strchr(".,!;:", p[n]))
-		n++;
-	char *w = xstrndup(p, n), *f = cmd_fold(w);
-	int r = -1;
-	for (size_t i = 0; i < ARRAY_LEN(yes) && r < 0; i++)
-		if (strcmp(f, yes[i]) == 0)
-			r = 1;
-	for (size_t i = 0; i < ARRAY_LEN(no) && r < 0; i++)
-		if (strcmp(f, no[i]) == 0)
-			r = 0;
-	free(f);
-	free(w);
-	p += n;
-	while (*p && (isspace((unsigned char)*p) || strchr(".,!;:-", *p)))
-		p++;
-	*rest = p;
-	return r;
+	enum words_answer a = words_first(text, WORDS_REQUEST, rest);
+	return a == WORDS_YES ? 1 : a == WORDS_NO ? 0 : -1;
 }
 
 int
