@@ -18,6 +18,7 @@
 
 #include "bot/commands.h"
 #include "bot/config.h"
+#include "bot/form.h"
 #include "bot/mailcmd.h"
 #include "bot/mime.h"
 #include "bot/templates.h"
@@ -132,30 +133,47 @@ label_in(const struct hctx *h, const char *lang, const char *field)
 	return l;
 }
 
+/* The application form's labels for the form reader (bot/form.h): each field
+ * by its name and by its label in English and German, folded. */
+struct apply_labels {
+	struct form_label l[NFIELDS * 3];
+	char *own[NFIELDS * 2];
+	struct form_spec spec;
+};
+
+static void
+apply_labels_make(const struct hctx *h, struct apply_labels *al)
+{
+	size_t n = 0, o = 0;
+	for (size_t i = 0; i < NFIELDS; i++) {
+		al->l[n++] = (struct form_label){all_fields[i], (int)i};
+		for (int g = 0; g < 2; g++) {
+			char *lab = label_in(h, g ? "de" : "en", all_fields[i]);
+			al->own[o] = cmd_fold(lab);
+			free(lab);
+			al->l[n++] = (struct form_label){str_trim(al->own[o++]), (int)i};
+		}
+	}
+	/* quoted lines count; a colon more than 40 bytes in is prose; "Topics*:" marks a required field */
+	al->spec = (struct form_spec){al->l, n, 1, 40, 1};
+}
+
+static void
+apply_labels_free(struct apply_labels *al)
+{
+	for (size_t i = 0; i < NFIELDS * 2; i++)
+		free(al->own[i]);
+}
+
 /* The field a label names, in either language or by its field name; -1 if none. */
 static int
 field_of_label(const struct hctx *h, const char *text)
 {
-	char *t = cmd_fold(text);
-	char *s = str_trim(t);
-	size_t l = strlen(s);
-	while (l && (s[l - 1] == '*' || isspace((unsigned char)s[l - 1])))
-		s[--l] = '\0';
-	int found = -1;
-	for (size_t i = 0; i < NFIELDS && found < 0; i++) {
-		if (strcmp(s, all_fields[i]) == 0)
-			found = (int)i;
-		for (int g = 0; g < 2 && found < 0; g++) {
-			char *lab = label_in(h, g ? "de" : "en", all_fields[i]);
-			char *fl = cmd_fold(lab);
-			if (strcmp(s, str_trim(fl)) == 0)
-				found = (int)i;
-			free(fl);
-			free(lab);
-		}
-	}
-	free(t);
-	return found;
+	struct apply_labels al;
+	apply_labels_make(h, &al);
+	int k = form_label_find(&al.spec, text, strlen(text));
+	apply_labels_free(&al);
+	return k;
 }
 
 /* "visible" values are field names; show them as labels in lang. */
@@ -431,21 +449,6 @@ form_of_reply(struct hctx *h, struct application *a)
 	return rc;
 }
 
-/* A line of the reply: quote markers ("> > ") removed; *quoted set when there were any. */
-static const char *
-unquote(const char *line, int *quoted)
-{
-	*quoted = 0;
-	for (;;) {
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (*line != '>')
-			return line;
-		*quoted = 1;
-		line++;
-	}
-}
-
 /* Parse "visible" labels into field names.  NULL and *bad set when a name is unknown. */
 static char *
 parse_visible(struct hctx *h, const char *value, char **bad)
@@ -498,37 +501,26 @@ h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text)
 	/* collect, per field, the first changed value: typed text first, then the quoted form */
 	char *val[NFIELDS] = {0};
 	int seen = 0;
+	struct apply_labels al;
+	apply_labels_make(h, &al);
 	for (int pass = 0; pass < 2; pass++) {
-		for (const char *p = full_text; *p;) {
-			const char *e = strchr(p, '\n');
-			size_t n = e ? (size_t)(e - p) : strlen(p);
-			char *line = xstrndup(p, n);
-			p = e ? e + 1 : p + n;
-			int quoted;
-			const char *s = unquote(line, &quoted);
-			const char *colon = strchr(s, ':');
-			if (quoted != pass || !colon || colon - s > 40) {
-				free(line);
+		const char *p = full_text;
+		struct form_line fl;
+		int r;
+		while ((r = form_next(&p, &al.spec, &fl)) >= 0) {
+			if (r == 0 || fl.quoted != pass)
 				continue;
-			}
-			char *label = xstrndup(s, (size_t)(colon - s));
-			int k = field_of_label(h, label);
-			free(label);
-			if (k < 0) {
-				free(line);
-				continue;
-			}
 			seen++;
-			char *v = xstrdup(colon + 1);
+			char *v = xstrndup(fl.value, fl.len);
 			char *tv = str_trim(v);
-			char *was = sent_value(a.form_sent, all_fields[k]);
-			if (!val[k] && strcmp(tv, was) != 0)
-				val[k] = xstrdup(tv);
+			char *was = sent_value(a.form_sent, all_fields[fl.field]);
+			if (!val[fl.field] && strcmp(tv, was) != 0)
+				val[fl.field] = xstrdup(tv);
 			free(was);
 			free(v);
-			free(line);
 		}
 	}
+	apply_labels_free(&al);
 	if (!seen) {
 		application_free(&a);
 		return 1; /* no form lines: an ordinary mail, the dispatcher goes on */

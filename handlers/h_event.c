@@ -27,13 +27,16 @@
 
 #include "bot/commands.h"
 #include "bot/config.h"
+#include "bot/form.h"
 #include "bot/ical.h"
 #include "bot/keyed.h"
 #include "bot/mime.h"
 #include "bot/post.h"
+#include "bot/rsvp_text.h"
 #include "bot/templates.h"
 #include "bot/util.h"
 #include "bot/when.h"
+#include "bot/words.h"
 #include "handlers/h_event.h"
 #include "handlers/handlers.h"
 #include "state/events.h"
@@ -42,7 +45,7 @@
 #define PLACE_MAX 200
 #define URL_MAX 500
 #define DESC_MAX 2000
-#define COMMENT_MAX 500
+#define COMMENT_MAX RSVP_COMMENT_MAX
 #define DEFAULT_HOURS 2
 
 /* ---- small helpers ---- */
@@ -597,266 +600,13 @@ out:
 	return rc;
 }
 
-enum ans { ANS_NONE = 0, ANS_YES, ANS_NO, ANS_MAYBE, ANS_AMBIGUOUS };
-
-static const char *
-ans_word(enum ans a)
-{
-	return a == ANS_YES ? "yes" : a == ANS_NO ? "no" : "maybe";
-}
-
-/* The answer phrases, folded; the longest match wins. */
-static const struct {
-	const char *phrase;
-	enum ans a;
-} phrases[] = {
-    {"ich komme nicht", ANS_NO},
-    {"komme nicht", ANS_NO},
-    {"ich kann nicht", ANS_NO},
-    {"leider nicht", ANS_NO},
-    {"leider nein", ANS_NO},
-    {"not attending", ANS_NO},
-    {"can't come", ANS_NO},
-    {"cannot come", ANS_NO},
-    {"nein", ANS_NO},
-    {"no", ANS_NO},
-    {"absage", ANS_NO},
-    {"absagen", ANS_NO},
-    {"regret", ANS_NO},
-    {"decline", ANS_NO},
-    {"ich komme", ANS_YES},
-    {"ich bin dabei", ANS_YES},
-    {"bin dabei", ANS_YES},
-    {"ja", ANS_YES},
-    {"yes", ANS_YES},
-    {"zusage", ANS_YES},
-    {"zusagen", ANS_YES},
-    {"attend", ANS_YES},
-    {"attending", ANS_YES},
-    {"accept", ANS_YES},
-    {"i'll come", ANS_YES},
-    {"i will come", ANS_YES},
-    {"i'll be there", ANS_YES},
-    {"count me in", ANS_YES},
-    {"gerne", ANS_YES},
-    {"gern", ANS_YES},
-    {"sure", ANS_YES},
-    {"unfortunately not", ANS_NO},
-    {"sorry, no", ANS_NO},
-    {"vielleicht", ANS_MAYBE},
-    {"maybe", ANS_MAYBE},
-    {"eventuell", ANS_MAYBE},
-    {"tentative", ANS_MAYBE},
-    {"perhaps", ANS_MAYBE},
-};
-
-/* The answer phrase at the start of folded text f; *len its byte length. */
-static enum ans
-phrase_at(const char *f, size_t *len)
-{
-	enum ans best = ANS_NONE;
-	size_t bl = 0;
-	for (size_t i = 0; i < ARRAY_LEN(phrases); i++) {
-		size_t l = strlen(phrases[i].phrase);
-		if (l > bl && strncmp(f, phrases[i].phrase, l) == 0 && !isalnum((unsigned char)f[l]) &&
-		    (unsigned char)f[l] < 0x80) {
-			best = phrases[i].a;
-			bl = l;
-		}
-	}
-	*len = bl;
-	return best;
-}
-
-static int
-is_sep(char c)
-{
-	return isspace((unsigned char)c) || strchr(",.;:!-", c) != NULL;
-}
-
-/*
- * Parse "[answer] [+N] [comment]" from the start of line.  want_answer: the
- * line must start with an answer phrase (else ANS_NONE); otherwise a given
- * answer is expected (the command said it) and only +N and the comment are
- * read (ANS_NONE returned).  A contrary answer right after the first
- * ("ja, ich komme nicht", "yes or no") is ANS_AMBIGUOUS.  *comment: caller frees.
- */
-static enum ans
-parse_answer(const char *line, int want_answer, int *guests, char **comment)
-{
-	char *f = cmd_fold(line ? line : "");
-	const char *p = f;
-	size_t off, len = 0;
-	enum ans a = ANS_NONE;
-	*guests = 0;
-	*comment = NULL;
-	while (*p && is_sep(*p))
-		p++;
-	if (want_answer) {
-		a = phrase_at(p, &len);
-		if (a == ANS_NONE) {
-			free(f);
-			return ANS_NONE;
-		}
-		p += len;
-		/* a restatement or a contradiction right after it */
-		for (int k = 0; k < 3; k++) {
-			while (*p && is_sep(*p))
-				p++;
-			if (strncmp(p, "oder ", 5) == 0 || strncmp(p, "or ", 3) == 0 || strncmp(p, "/", 1) == 0) {
-				const char *q = p + (*p == '/' ? 1 : (*p == 'o' && p[1] == 'd' ? 5 : 3));
-				while (*q && is_sep(*q))
-					q++;
-				size_t l2;
-				if (phrase_at(q, &l2) != ANS_NONE) {
-					free(f);
-					return ANS_AMBIGUOUS;
-				}
-				break;
-			}
-			size_t l2;
-			enum ans b = phrase_at(p, &l2);
-			if (b == ANS_NONE)
-				break;
-			if (b != a) {
-				free(f);
-				return ANS_AMBIGUOUS;
-			}
-			p += l2;
-		}
-	}
-	while (*p && is_sep(*p))
-		p++;
-	/* "+1", "+ 2" */
-	if (*p == '+') {
-		const char *q = p + 1;
-		while (*q == ' ')
-			q++;
-		if (isdigit((unsigned char)*q)) {
-			long v = strtol(q, (char **)&q, 10);
-			if (v > 0 && v < 100 && (!*q || is_sep(*q))) {
-				*guests = (int)v;
-				p = q;
-			}
-		}
-	}
-	while (*p && is_sep(*p))
-		p++;
-	/* "+1" later on the line ("zusage für uns beide +1") */
-	for (const char *q = p; !*guests && *q; q++)
-		if (*q == '+' && (q == f || isspace((unsigned char)q[-1])) && isdigit((unsigned char)q[1])) {
-			char *e;
-			long v = strtol(q + 1, &e, 10);
-			if (v > 0 && v < 100 && (!*e || is_sep(*e)))
-				*guests = (int)v;
-		}
-	off = (size_t)(p - f);
-	/* folding keeps byte lengths: the comment is the original text from there */
-	if (line && off < strlen(line) && line[off])
-		*comment = str_one_line(line + off, COMMENT_MAX);
-	free(f);
-	return a;
-}
-
-/* ---- the sign-off below an answer ---- */
-
-/* Closing lines of a mail as valediction_fold() folds them (lower case, "ß" as
- * "ss", single spaces, no trailing comma): the comment kept from an answer ends
- * before the first line that is one of these. */
-static const char *const valedictions[] = {
-    "mit freundlichen grüssen", "freundliche grüsse", "viele grüsse", "beste grüsse", "liebe grüsse",
-    "herzliche grüsse", "gruss", "grüsse", "vg", "lg", "mfg", "best regards", "kind regards", "regards",
-    "best", "cheers", "thanks", "thank you", "many thanks", "sincerely", "yours", "yours sincerely",
-    "yours truly", NULL};
-
-/* One line (len bytes) folded for valedictions[] into out (size outsz).  0 when it
- * does not fit (no valediction is that long). */
-static int
-valediction_fold(const char *line, size_t len, char *out, size_t outsz)
-{
-	size_t n = 0, i = 0, e = len;
-	while (i < e && isspace((unsigned char)line[i]))
-		i++;
-	while (e > i && isspace((unsigned char)line[e - 1]))
-		e--;
-	if (e > i && line[e - 1] == ',')
-		e--;
-	for (; i < e; i++) {
-		unsigned char c = (unsigned char)line[i], d = i + 1 < e ? (unsigned char)line[i + 1] : 0;
-		if (n + 3 > outsz)
-			return 0;
-		if (isspace(c) || (c == 0xc2 && d == 0xa0)) { /* also a no-break space */
-			if (c == 0xc2)
-				i++;
-			if (n && out[n - 1] != ' ')
-				out[n++] = ' ';
-		} else if (c == 0xc3 && d == 0x9f) { /* ß */
-			out[n++] = 's';
-			out[n++] = 's';
-			i++;
-		} else if (c == 0xc3 && (d == 0x84 || d == 0x96 || d == 0x9c)) { /* Ä Ö Ü */
-			out[n++] = (char)c;
-			out[n++] = (char)(d + 0x20);
-			i++;
-		} else {
-			out[n++] = (char)tolower(c);
-		}
-	}
-	while (n && out[n - 1] == ' ')
-		n--;
-	out[n] = '\0';
-	return 1;
-}
-
-/* 1 if the line (len bytes) is a valediction, optionally followed by a comma. */
-static int
-is_valediction(const char *line, size_t len)
-{
-	char f[64];
-	if (!valediction_fold(line, len, f, sizeof f) || !*f)
-		return 0;
-	for (size_t i = 0; valedictions[i]; i++)
-		if (strcmp(f, valedictions[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* text up to the first line that is a valediction ("Mit freundlichen Grüßen",
- * "Best regards,"): the sign-off and the name below it are not part of the
- * comment.  Caller frees. */
-static char *
-cut_valediction(const char *text)
-{
-	const char *p = text ? text : "";
-	for (const char *l = p; *l;) {
-		size_t n = strcspn(l, "\n");
-		if (is_valediction(l, n))
-			return xstrndup(p, (size_t)(l - p));
-		l += n;
-		if (*l)
-			l++;
-	}
-	return xstrdup(p);
-}
-
 /* ---- mail answers: which event, which person ---- */
 
-/* "ev<id>.<person>.<seq>[.<tag>]@<domain>" → event id (and person). 0 when it is none.
- * This only names the event; whether the sender got that mail is proven elsewhere. */
+/* The event an invitation's Message-ID names (bot/rsvp_text.h), 0 when none. */
 static int64_t
 event_of_msgid(const struct hctx *h, const char *id, int64_t *person)
 {
-	long long e = 0, p = 0;
-	int seq = 0, n = 0;
-	if (!id || sscanf(id, "ev%lld.%lld.%d%n", &e, &p, &seq, &n) != 3 || n == 0)
-		return 0;
-	const char *rest = id + n;
-	if (*rest == '.')
-		rest += 1 + strspn(rest + 1, "abcdefghijklmnopqrstuvwxyz234567");
-	if (*rest != '@' || strcasecmp(rest + 1, ev_domain(h->cfg)) != 0)
-		return 0;
-	*person = p;
-	return e;
+	return rsvp_msgid_event(id, ev_domain(h->cfg), person);
 }
 
 /* "<local>+ev<id>.<token>@…" in addr → event id when the token is the event's (older
@@ -970,25 +720,6 @@ event_of_mail(struct hctx *h, int *strong, int *rc)
 		*strong = by_token; /* a bare "#<id>" is too weak to ask back about */
 	}
 	return id;
-}
-
-/* The text after the first non-empty line. */
-static const char *
-after_first_line(const char *text)
-{
-	const char *p = text ? text : "";
-	while (*p) {
-		size_t n = strcspn(p, "\n");
-		const char *q = p;
-		while (q < p + n && isspace((unsigned char)*q))
-			q++;
-		p += n;
-		if (*p)
-			p++;
-		if (q < p - (*p ? 1 : 0) && !isspace((unsigned char)*q))
-			return p;
-	}
-	return p;
 }
 
 /* An iTIP REPLY: the calendar's Accept/Decline/Tentative button. */
@@ -1127,7 +858,7 @@ h_event_mail_reply(struct hctx *h, const char *new_text)
 	const struct command *c = cmd_lookup(line, &rest_cmd, NULL);
 	int guests = 0;
 	char *comment = NULL;
-	enum ans a = ANS_NONE;
+	enum rsvp_answer a = RSVP_NONE;
 	char eid[24];
 	fmt_id(eid, ev.id);
 	if (c && is_rsvp_cmd(c)) {
@@ -1146,16 +877,16 @@ h_event_mail_reply(struct hctx *h, const char *new_text)
 				rc = 1;
 				goto out;
 			}
-			a = parse_answer(r, 1, &guests, &comment);
+			a = rsvp_parse_answer(r, 1, &guests, &comment);
 		} else {
-			parse_answer(rest_cmd, 0, &guests, &comment);
-			a = strcmp(c->name, "attend") == 0   ? ANS_YES
-			    : strcmp(c->name, "regret") == 0 ? ANS_NO
-			                                     : ANS_MAYBE;
+			rsvp_parse_answer(rest_cmd, 0, &guests, &comment);
+			a = strcmp(c->name, "attend") == 0   ? RSVP_YES
+			    : strcmp(c->name, "regret") == 0 ? RSVP_NO
+			                                     : RSVP_MAYBE;
 		}
 	} else {
-		a = parse_answer(line, 1, &guests, &comment);
-		if (a == ANS_NONE && (c || !strong)) {
+		a = rsvp_parse_answer(line, 1, &guests, &comment);
+		if (a == RSVP_NONE && (c || !strong)) {
 			rc = 1; /* another command, or too weak a match to ask back */
 			goto out;
 		}
@@ -1174,7 +905,7 @@ h_event_mail_reply(struct hctx *h, const char *new_text)
 		hctx_reply(h, "event.rsvp.not_invited", "id", eid, "title", ev.title, NULL);
 		goto out;
 	}
-	if (a == ANS_NONE || a == ANS_AMBIGUOUS) {
+	if (a == RSVP_NONE || a == RSVP_AMBIGUOUS) {
 		hctx_reply(h, "event.rsvp.ambiguous", "id", eid, "title", ev.title, "attend",
 		           hctx_cmd_word(h, cmd_by_name("attend")), "regret", hctx_cmd_word(h, cmd_by_name("regret")),
 		           NULL);
@@ -1185,14 +916,14 @@ h_event_mail_reply(struct hctx *h, const char *new_text)
 	struct buf cb = BUF_INIT;
 	if (comment)
 		buf_adds(&cb, comment);
-	char *below = cut_valediction(after_first_line(new_text));
+	char *below = rsvp_cut_valediction(rsvp_after_first_line(new_text));
 	char *more = str_one_line(below, COMMENT_MAX);
 	free(below);
 	if (*more)
 		buf_addf(&cb, "%s%s", cb.len ? " " : "", more);
 	free(more);
 	char *all = buf_detach(&cb);
-	rc = rsvp_apply(h, &ev, h->person.id, ans_word(a), guests, all, "mail", 0);
+	rc = rsvp_apply(h, &ev, h->person.id, words_name((enum words_answer)a), guests, all, "mail", 0);
 	free(all);
 out:
 	free(comment);
@@ -1240,7 +971,7 @@ rsvp_event(struct hctx *h, struct event *ev)
 }
 
 static int
-rsvp_with(struct hctx *h, enum ans fixed)
+rsvp_with(struct hctx *h, enum rsvp_answer fixed)
 {
 	struct event ev;
 	int rc = rsvp_event(h, &ev);
@@ -1250,14 +981,14 @@ rsvp_with(struct hctx *h, enum ans fixed)
 	}
 	int guests = 0;
 	char *comment = NULL;
-	enum ans a = fixed;
-	if (fixed == ANS_NONE)
-		a = parse_answer(str_skip_words(h->argline, 1), 1, &guests, &comment);
+	enum rsvp_answer a = fixed;
+	if (fixed == RSVP_NONE)
+		a = rsvp_parse_answer(str_skip_words(h->argline, 1), 1, &guests, &comment);
 	else
-		parse_answer(str_skip_words(h->argline, 1), 0, &guests, &comment);
+		rsvp_parse_answer(str_skip_words(h->argline, 1), 0, &guests, &comment);
 	/* chat: the lines after the first are part of the comment */
 	if (h->body && *h->body && !h->pm) {
-		char *below = cut_valediction(h->body);
+		char *below = rsvp_cut_valediction(h->body);
 		char *more = str_one_line(below, COMMENT_MAX);
 		free(below);
 		char *c2 = xasprintf("%s%s%s", comment ? comment : "", comment ? " " : "", more);
@@ -1265,7 +996,7 @@ rsvp_with(struct hctx *h, enum ans fixed)
 		free(more);
 		comment = c2;
 	}
-	if (a == ANS_NONE || a == ANS_AMBIGUOUS) {
+	if (a == RSVP_NONE || a == RSVP_AMBIGUOUS) {
 		char eid[24];
 		fmt_id(eid, ev.id);
 		hctx_reply(h, "event.rsvp.ambiguous", "id", eid, "title", ev.title, "attend",
@@ -1274,7 +1005,7 @@ rsvp_with(struct hctx *h, enum ans fixed)
 	} else {
 		const char *via =
 		    h->pm ? "mail" : (h->transport && strcmp(h->transport, "matrix") == 0 ? "matrix" : "xmpp");
-		rc = rsvp_apply(h, &ev, h->person.id, ans_word(a), guests, comment, via, 0);
+		rc = rsvp_apply(h, &ev, h->person.id, words_name((enum words_answer)a), guests, comment, via, 0);
 	}
 	free(comment);
 	event_free(&ev);
@@ -1284,25 +1015,25 @@ rsvp_with(struct hctx *h, enum ans fixed)
 int
 h_rsvp_run(struct hctx *h)
 {
-	return rsvp_with(h, ANS_NONE);
+	return rsvp_with(h, RSVP_NONE);
 }
 
 int
 h_rsvp_yes_run(struct hctx *h)
 {
-	return rsvp_with(h, ANS_YES);
+	return rsvp_with(h, RSVP_YES);
 }
 
 int
 h_rsvp_no_run(struct hctx *h)
 {
-	return rsvp_with(h, ANS_NO);
+	return rsvp_with(h, RSVP_NO);
 }
 
 int
 h_rsvp_maybe_run(struct hctx *h)
 {
-	return rsvp_with(h, ANS_MAYBE);
+	return rsvp_with(h, RSVP_MAYBE);
 }
 
 int
@@ -1371,23 +1102,83 @@ enum field {
 };
 
 static const struct {
-	const char *en, *de;  /* the names shown (en, de) */
-	const char *alias[6]; /* more accepted names (folded) */
+	const char *en, *de; /* the names shown (en, de) */
 } fields[F_N] = {
-    [F_TITLE] = {"Title", "Titel", {"title", "titel", "name"}},
-    [F_DATE] = {"Date", "Datum", {"date", "datum", "day", "tag"}},
-    [F_START] = {"Start", "Beginn", {"start", "beginn", "time", "zeit", "uhrzeit", "von"}},
-    [F_END] = {"End", "Ende", {"end", "ende", "bis", "until"}},
-    [F_PLACE] = {"Place", "Ort", {"place", "ort", "location", "raum", "room", "where"}},
-    [F_URL] = {"Online", "Link", {"online", "link", "url"}},
-    [F_CAPACITY] = {"Capacity", "Plätze", {"capacity", "plätze", "plaetze", "kapazität", "seats", "places"}},
-    [F_AUDIENCE] = {"Audience", "Zielgruppe", {"audience", "zielgruppe", "for", "für"}},
-    [F_DESC] = {"Description", "Beschreibung", {"description", "beschreibung", "text"}},
-    [F_PUBLIC] = {"Public", "Öffentlich", {"public", "öffentlich", "oeffentlich"}},
-    [F_GUESTS] = {"Guests", "Gäste", {"guests", "gäste", "gaeste", "begleitung"}},
-    [F_CLAIM] = {"Claim hours", "Frist", {"claim", "claim hours", "frist", "claim-hours"}},
-    [F_REMIND] = {"Remind hours", "Erinnerung", {"remind", "reminder", "remind hours", "erinnerung", "remind-hours"}},
+    [F_TITLE] = {"Title", "Titel"},
+    [F_DATE] = {"Date", "Datum"},
+    [F_START] = {"Start", "Beginn"},
+    [F_END] = {"End", "Ende"},
+    [F_PLACE] = {"Place", "Ort"},
+    [F_URL] = {"Online", "Link"},
+    [F_CAPACITY] = {"Capacity", "Plätze"},
+    [F_AUDIENCE] = {"Audience", "Zielgruppe"},
+    [F_DESC] = {"Description", "Beschreibung"},
+    [F_PUBLIC] = {"Public", "Öffentlich"},
+    [F_GUESTS] = {"Guests", "Gäste"},
+    [F_CLAIM] = {"Claim hours", "Frist"},
+    [F_REMIND] = {"Remind hours", "Erinnerung"},
 };
+
+/* The names accepted in a form line (folded), as data for the form reader. */
+static const struct form_label labels[] = {
+    {"title", F_TITLE},
+    {"titel", F_TITLE},
+    {"name", F_TITLE},
+    {"date", F_DATE},
+    {"datum", F_DATE},
+    {"day", F_DATE},
+    {"tag", F_DATE},
+    {"start", F_START},
+    {"beginn", F_START},
+    {"time", F_START},
+    {"zeit", F_START},
+    {"uhrzeit", F_START},
+    {"von", F_START},
+    {"end", F_END},
+    {"ende", F_END},
+    {"bis", F_END},
+    {"until", F_END},
+    {"place", F_PLACE},
+    {"ort", F_PLACE},
+    {"location", F_PLACE},
+    {"raum", F_PLACE},
+    {"room", F_PLACE},
+    {"where", F_PLACE},
+    {"online", F_URL},
+    {"link", F_URL},
+    {"url", F_URL},
+    {"capacity", F_CAPACITY},
+    {"plätze", F_CAPACITY},
+    {"plaetze", F_CAPACITY},
+    {"kapazität", F_CAPACITY},
+    {"seats", F_CAPACITY},
+    {"places", F_CAPACITY},
+    {"audience", F_AUDIENCE},
+    {"zielgruppe", F_AUDIENCE},
+    {"for", F_AUDIENCE},
+    {"für", F_AUDIENCE},
+    {"description", F_DESC},
+    {"beschreibung", F_DESC},
+    {"text", F_DESC},
+    {"public", F_PUBLIC},
+    {"öffentlich", F_PUBLIC},
+    {"oeffentlich", F_PUBLIC},
+    {"guests", F_GUESTS},
+    {"gäste", F_GUESTS},
+    {"gaeste", F_GUESTS},
+    {"begleitung", F_GUESTS},
+    {"claim", F_CLAIM},
+    {"claim hours", F_CLAIM},
+    {"frist", F_CLAIM},
+    {"claim-hours", F_CLAIM},
+    {"remind", F_REMIND},
+    {"reminder", F_REMIND},
+    {"remind hours", F_REMIND},
+    {"erinnerung", F_REMIND},
+    {"remind-hours", F_REMIND},
+};
+
+static const struct form_spec event_form = {labels, ARRAY_LEN(labels), 0, 0, 0};
 
 struct form {
 	char *v[F_N]; /* the raw values given, or NULL */
@@ -1408,36 +1199,21 @@ field_name(int i, const char *lang)
 	return is_lang_de(lang) ? fields[i].de : fields[i].en;
 }
 
-/* Read "Field: value" lines of text into f (unknown names are ignored). */
+/* Read "Field: value" lines of text into f (unknown names are ignored; a later line wins). */
 static void
 form_read(struct form *f, const char *text)
 {
 	const char *p = text ? text : "";
-	while (*p) {
-		size_t n = strcspn(p, "\n");
-		char *line = xstrndup(p, n);
-		p += n;
-		if (*p)
-			p++;
-		char *colon = strchr(line, ':');
-		if (colon) {
-			*colon = '\0';
-			char *name = cmd_fold(line), *nt = str_trim(name);
-			for (int i = 0; i < F_N; i++) {
-				int hit = 0;
-				for (int k = 0; k < 6 && fields[i].alias[k] && !hit; k++)
-					hit = strcmp(nt, fields[i].alias[k]) == 0;
-				if (hit) {
-					char *val = str_one_line(colon + 1, DESC_MAX);
-					free(f->v[i]);
-					f->v[i] = val;
-					f->n++;
-					break;
-				}
-			}
-			free(name);
-		}
-		free(line);
+	struct form_line l;
+	int r;
+	while ((r = form_next(&p, &event_form, &l)) >= 0) {
+		if (r == 0)
+			continue;
+		char *raw = xstrndup(l.value, l.len);
+		free(f->v[l.field]);
+		f->v[l.field] = str_one_line(raw, DESC_MAX);
+		f->n++;
+		free(raw);
 	}
 }
 
@@ -1464,14 +1240,8 @@ parse_count(const char *s)
 static int
 parse_bool(const char *s)
 {
-	char *f = cmd_fold(s), *t = str_trim(f);
-	int r = -1;
-	if (!strcmp(t, "yes") || !strcmp(t, "ja") || !strcmp(t, "true") || !strcmp(t, "1") || !strcmp(t, "y"))
-		r = 1;
-	else if (!strcmp(t, "no") || !strcmp(t, "nein") || !strcmp(t, "false") || !strcmp(t, "0") || !strcmp(t, "n"))
-		r = 0;
-	free(f);
-	return r;
+	enum words_answer a = words_is(s, WORDS_BOOL);
+	return a == WORDS_YES ? 1 : a == WORDS_NO ? 0 : -1;
 }
 
 static void
