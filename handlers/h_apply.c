@@ -1,7 +1,7 @@
 /*
  * h_apply.c - applications: the fill-in form after "join", its reply, the
- * staff decision under policy "approve" (pending / approve / reject), and
- * the staff command "programme".
+ * staff decision under policy "approve" (pending / approve / reject).  The
+ * staff command "programme" is in h_programme.c.
  *
  * The form is a block of "Label: value" lines in the person's language,
  * prefilled with what the profile holds.  What was sent is stored with the
@@ -23,6 +23,7 @@
 #include "bot/mime.h"
 #include "bot/templates.h"
 #include "bot/util.h"
+#include "handlers/h_apply.h"
 #include "handlers/handlers.h"
 #include "state/applications.h"
 
@@ -38,8 +39,8 @@ static const char *const all_fields[] = {"name",     "field",   "topics",   "lan
 static const char *const mentor_fields[] = {"capacity", "topics", "languages", "field", "availability", "company"};
 #define MENTOR_REQUIRED 3
 
-static int
-field_index(const char *f)
+int
+h_apply_field_index(const char *f)
 {
 	for (size_t i = 0; i < NFIELDS; i++)
 		if (strcmp(all_fields[i], f) == 0)
@@ -74,7 +75,7 @@ form_fields(struct form *f, const char *role, const char *questions)
 {
 	if (strcmp(role, "mentor") == 0) {
 		for (size_t i = 0; i < ARRAY_LEN(mentor_fields); i++) {
-			int k = field_index(mentor_fields[i]);
+			int k = h_apply_field_index(mentor_fields[i]);
 			f->asked[k] = 1;
 			f->required[k] = i < MENTOR_REQUIRED;
 		}
@@ -91,13 +92,13 @@ form_fields(struct form *f, const char *role, const char *questions)
 			size_t l = strlen(w);
 			while (l && w[l - 1] == ',')
 				w[--l] = '\0';
-			int k = field_index(w);
+			int k = h_apply_field_index(w);
 			if (k >= 0 && strcmp(w, "visible") != 0 && strcmp(w, "capacity") != 0)
 				f->asked[k] = f->required[k] = 1;
 		}
 		words_free(q, n);
 	}
-	f->asked[field_index("visible")] = 1;
+	f->asked[h_apply_field_index("visible")] = 1;
 }
 
 /* Load the person's profile values into f. */
@@ -111,7 +112,7 @@ form_load(struct hctx *h, int64_t person, struct form *f)
 		return rc;
 	struct buf vis = BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
-		int k = field_index(pf[i].field);
+		int k = h_apply_field_index(pf[i].field);
 		if (k < 0 || strcmp(pf[i].field, "visible") == 0)
 			continue;
 		free(f->value[k]);
@@ -120,7 +121,7 @@ form_load(struct hctx *h, int64_t person, struct form *f)
 			buf_addf(&vis, "%s%s", vis.len ? ", " : "", pf[i].field);
 	}
 	profile_free(pf, n);
-	f->value[field_index("visible")] = buf_detach(&vis);
+	f->value[h_apply_field_index("visible")] = buf_detach(&vis);
 	return DB_OK;
 }
 
@@ -187,7 +188,7 @@ visible_labels(const struct hctx *h, const char *lang, const char *names)
 		size_t l = strlen(w[i]);
 		while (l && w[i][l - 1] == ',')
 			w[i][--l] = '\0';
-		if (field_index(w[i]) < 0)
+		if (h_apply_field_index(w[i]) < 0)
 			continue;
 		char *lab = label_in(h, lang, w[i]);
 		buf_addf(&b, "%s%s", b.len ? ", " : "", lab);
@@ -304,7 +305,7 @@ notify_staff(struct hctx *h, const struct application *a, const char *pname, con
 	char *role = hctx_text_in(h, lang, rk, NULL);
 	h->lang = saved;
 	const char *addr = who_mail(w) ? who_mail(w) : (w->neps ? w->eps[0].addr : "");
-	char *name = w->p.name ? xstrdup(w->p.name) : (f->value[field_index("name")] ? xstrdup(f->value[field_index("name")]) : xstrdup(addr));
+	char *name = w->p.name ? xstrdup(w->p.name) : (f->value[h_apply_field_index("name")] ? xstrdup(f->value[h_apply_field_index("name")]) : xstrdup(addr));
 	for (size_t i = 0; i < h->cfg->bot.staff.n; i++) {
 		const char *s = h->cfg->bot.staff.v[i];
 		const char *kind = "mail", *to = s;
@@ -486,20 +487,12 @@ add_invalid(struct hctx *h, struct buf *inv, const char *label, const char *valu
 	free(why);
 }
 
-int
-h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text)
+/* Per field, the first value of a form line in full_text that differs from
+ * what was sent: typed text first, then the quoted form.  val[k]: caller
+ * frees.  Returns how many form lines there were. */
+static int
+changed_values(struct hctx *h, const struct application *a, const char *full_text, char *val[NFIELDS])
 {
-	(void)new_text;
-	struct application a;
-	int rc = form_of_reply(h, &a);
-	if (rc != DB_OK)
-		return rc == DB_NOTFOUND ? 1 : rc;
-	if (a.person_id != h->person.id) {
-		application_free(&a);
-		return 1; /* somebody else's form: not theirs to fill in */
-	}
-	/* collect, per field, the first changed value: typed text first, then the quoted form */
-	char *val[NFIELDS] = {0};
 	int seen = 0;
 	struct apply_labels al;
 	apply_labels_make(h, &al);
@@ -513,7 +506,7 @@ h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text)
 			seen++;
 			char *v = xstrndup(fl.value, fl.len);
 			char *tv = str_trim(v);
-			char *was = sent_value(a.form_sent, all_fields[fl.field]);
+			char *was = sent_value(a->form_sent, all_fields[fl.field]);
 			if (!val[fl.field] && strcmp(tv, was) != 0)
 				val[fl.field] = xstrdup(tv);
 			free(was);
@@ -521,7 +514,162 @@ h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text)
 		}
 	}
 	apply_labels_free(&al);
-	if (!seen) {
+	return seen;
+}
+
+/* "Visible to others": every asked field of f visible exactly when v names it. */
+static int
+save_visible(struct hctx *h, int64_t person, const struct form *f, const char *lab, const char *v, struct buf *saved,
+             struct buf *inv)
+{
+	char *bad;
+	char *names = parse_visible(h, v, &bad);
+	int rc = DB_OK;
+	if (!names) {
+		add_invalid(h, inv, lab, bad, "apply.why.visible");
+		free(bad);
+		return DB_OK;
+	}
+	for (size_t j = 0; j < NFIELDS && rc == DB_OK; j++) {
+		if (!f->asked[j] || strcmp(all_fields[j], "visible") == 0)
+			continue;
+		int on = 0;
+		char *copy = xstrdup(names);
+		for (char *sv = NULL, *t = strtok_r(copy, ",", &sv); t; t = strtok_r(NULL, ",", &sv))
+			on |= strcmp(t, all_fields[j]) == 0;
+		free(copy);
+		rc = state_profile_set_visible(h->db, person, all_fields[j], on);
+	}
+	if (rc == DB_OK)
+		buf_addf(saved, "%s%s", saved->len ? ", " : "", lab);
+	free(names);
+	return rc;
+}
+
+/* Check and store the changed values val[] in the profile: the labels saved go
+ * to *saved, the invalid ones (with why) to *inv. */
+static int
+save_values(struct hctx *h, int64_t person, const struct form *f, char *const val[NFIELDS], struct buf *saved,
+            struct buf *inv)
+{
+	int rc = DB_OK;
+	for (size_t k = 0; k < NFIELDS && rc == DB_OK; k++) {
+		if (!val[k])
+			continue;
+		char *lab = label_in(h, h->lang, all_fields[k]);
+		const char *v = val[k];
+		if (strlen(v) > VALUE_MAX) {
+			add_invalid(h, inv, lab, "…", "apply.why.too_long");
+		} else if (strcmp(all_fields[k], "capacity") == 0) {
+			char *end;
+			long c = strtol(v, &end, 10);
+			if (!*v || *str_trim(end) || c < 1 || c > CAPACITY_MAX)
+				add_invalid(h, inv, lab, v, "apply.why.capacity");
+			else if ((rc = state_profile_set(h->db, person, "capacity", v)) == DB_OK)
+				buf_addf(saved, "%s%s", saved->len ? ", " : "", lab);
+		} else if (strcmp(all_fields[k], "visible") == 0) {
+			rc = save_visible(h, person, f, lab, v, saved, inv);
+		} else if (!*v) {
+			if (f->required[k])
+				add_invalid(h, inv, lab, v, "apply.why.empty");
+			else if ((rc = state_profile_set(h->db, person, all_fields[k], NULL)) == DB_OK)
+				buf_addf(saved, "%s%s", saved->len ? ", " : "", lab);
+		} else if ((rc = state_profile_set(h->db, person, all_fields[k], v)) == DB_OK) {
+			buf_addf(saved, "%s%s", saved->len ? ", " : "", lab);
+		}
+		free(lab);
+	}
+	return rc;
+}
+
+/* A complete open application: "apply.complete" (queued first, it carries
+ * h->reply_msgid) with its "next" filled in, or "apply.pending". */
+static int
+answer_complete(struct hctx *h, struct application *a, const struct programme *prog, const struct who *w,
+                struct form *f, const char *saved_s)
+{
+	int pending;
+	hctx_reply(h, "apply.complete", "programme", prog->name, "saved", saved_s, "next", "", NULL);
+	/* the answer was queued first (it carries h->reply_msgid); fill in its last variable now */
+	int rc = complete(h, a, prog, w, f, &pending);
+	if (rc != DB_OK)
+		return rc;
+	struct reply *r = &h->replies[0];
+	if (pending) {
+		free(r->key);
+		r->key = xstrdup("apply.pending");
+		return rc;
+	}
+	char *nx = next_text(h, h->lang, a->role);
+	for (size_t i = 0; i + 1 < r->nvars; i += 2)
+		if (strcmp(r->vars[i], "next") == 0) {
+			free(r->vars[i + 1]);
+			r->vars[i + 1] = nx;
+			nx = NULL;
+		}
+	free(nx);
+	return rc;
+}
+
+/* The answer to a form reply once its values are stored (rc: how that went):
+ * what was saved, what is missing or wrong (itself the next form), or
+ * complete. */
+static int
+answer_form(struct hctx *h, struct application *a, const struct programme *prog, const struct who *w, struct form *f,
+            const struct buf *saved, const struct buf *inv, int rc)
+{
+	char *lines, *sent, *hints, *missing;
+	form_render(h, h->lang, f, &lines, &sent, &hints, &missing);
+	struct buf prob = BUF_INIT;
+	if (*missing) {
+		char *m = hctx_text(h, "apply.problem.missing", "fields", missing, NULL);
+		buf_addf(&prob, "%s", m);
+		free(m);
+	}
+	if (inv->len) {
+		char *m = hctx_text(h, "apply.problem.invalid", "items", inv->p, NULL);
+		buf_addf(&prob, "%s%s", prob.len ? "\n" : "", m);
+		free(m);
+	}
+	char *saved_s = saved->len ? xstrdup(saved->p) : hctx_text(h, "apply.nothing_saved", NULL);
+	char *prob_s = xstrdup(prob.p ? prob.p : "");
+	int open_app = strcmp(a->status, "incomplete") == 0;
+	if (open_app && (*missing || inv->len)) {
+		/* one answer naming what is missing or wrong, which is itself the next form */
+		hctx_reply(h, "apply.incomplete", "saved", saved_s, "problems", prob_s, "hints", hints, "lines", lines,
+			   NULL);
+		rc = state_application_set_form(h->db, a->id, h->reply_msgid, sent);
+	} else if (open_app) {
+		rc = answer_complete(h, a, prog, w, f, saved_s);
+	} else {
+		hctx_reply(h, "apply.updated", "saved", saved_s, "problems", prob_s, NULL);
+		if (rc == DB_OK)
+			rc = state_application_set_form(h->db, a->id, h->reply_msgid, sent);
+	}
+	free(saved_s);
+	free(prob_s);
+	buf_free(&prob);
+	free(lines);
+	free(sent);
+	free(hints);
+	free(missing);
+	return rc;
+}
+
+int
+h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text)
+{
+	(void)new_text;
+	struct application a;
+	int rc = form_of_reply(h, &a);
+	if (rc != DB_OK)
+		return rc == DB_NOTFOUND ? 1 : rc;
+	if (a.person_id != h->person.id) {
+		application_free(&a);
+		return 1; /* somebody else's form: not theirs to fill in */
+	}
+	char *val[NFIELDS] = {0};
+	if (!changed_values(h, &a, full_text, val)) {
 		application_free(&a);
 		return 1; /* no form lines: an ordinary mail, the dispatcher goes on */
 	}
@@ -538,109 +686,9 @@ h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text)
 		goto out_prog;
 	form_fields(&f, a.role, prog.questions);
 	struct buf saved = BUF_INIT, inv = BUF_INIT;
-	for (size_t k = 0; k < NFIELDS && rc == DB_OK; k++) {
-		if (!val[k])
-			continue;
-		char *lab = label_in(h, h->lang, all_fields[k]);
-		const char *v = val[k];
-		if (strlen(v) > VALUE_MAX) {
-			add_invalid(h, &inv, lab, "…", "apply.why.too_long");
-		} else if (strcmp(all_fields[k], "capacity") == 0) {
-			char *end;
-			long c = strtol(v, &end, 10);
-			if (!*v || *str_trim(end) || c < 1 || c > CAPACITY_MAX)
-				add_invalid(h, &inv, lab, v, "apply.why.capacity");
-			else if ((rc = state_profile_set(h->db, a.person_id, "capacity", v)) == DB_OK)
-				buf_addf(&saved, "%s%s", saved.len ? ", " : "", lab);
-		} else if (strcmp(all_fields[k], "visible") == 0) {
-			char *bad;
-			char *names = parse_visible(h, v, &bad);
-			if (!names) {
-				add_invalid(h, &inv, lab, bad, "apply.why.visible");
-				free(bad);
-			} else {
-				/* every asked field: visible exactly when named */
-				for (size_t j = 0; j < NFIELDS && rc == DB_OK; j++) {
-					if (!f.asked[j] || strcmp(all_fields[j], "visible") == 0)
-						continue;
-					int on = 0;
-					char *copy = xstrdup(names);
-					for (char *sv = NULL, *t = strtok_r(copy, ",", &sv); t; t = strtok_r(NULL, ",", &sv))
-						on |= strcmp(t, all_fields[j]) == 0;
-					free(copy);
-					rc = state_profile_set_visible(h->db, a.person_id, all_fields[j], on);
-				}
-				if (rc == DB_OK)
-					buf_addf(&saved, "%s%s", saved.len ? ", " : "", lab);
-				free(names);
-			}
-		} else if (!*v) {
-			if (f.required[k])
-				add_invalid(h, &inv, lab, v, "apply.why.empty");
-			else if ((rc = state_profile_set(h->db, a.person_id, all_fields[k], NULL)) == DB_OK)
-				buf_addf(&saved, "%s%s", saved.len ? ", " : "", lab);
-		} else if ((rc = state_profile_set(h->db, a.person_id, all_fields[k], v)) == DB_OK) {
-			buf_addf(&saved, "%s%s", saved.len ? ", " : "", lab);
-		}
-		free(lab);
-	}
-	if (rc != DB_OK || (rc = form_load(h, a.person_id, &f)) != DB_OK)
-		goto out_bufs;
-	char *lines, *sent, *hints, *missing;
-	form_render(h, h->lang, &f, &lines, &sent, &hints, &missing);
-	struct buf prob = BUF_INIT;
-	if (*missing) {
-		char *m = hctx_text(h, "apply.problem.missing", "fields", missing, NULL);
-		buf_addf(&prob, "%s", m);
-		free(m);
-	}
-	if (inv.len) {
-		char *m = hctx_text(h, "apply.problem.invalid", "items", inv.p, NULL);
-		buf_addf(&prob, "%s%s", prob.len ? "\n" : "", m);
-		free(m);
-	}
-	char *saved_s = saved.len ? xstrdup(saved.p) : hctx_text(h, "apply.nothing_saved", NULL);
-	char *prob_s = xstrdup(prob.p ? prob.p : "");
-	int open_app = strcmp(a.status, "incomplete") == 0;
-	if (open_app && (*missing || inv.len)) {
-		/* one answer naming what is missing or wrong, which is itself the next form */
-		hctx_reply(h, "apply.incomplete", "saved", saved_s, "problems", prob_s, "hints", hints, "lines", lines,
-			   NULL);
-		rc = state_application_set_form(h->db, a.id, h->reply_msgid, sent);
-	} else if (open_app) {
-		int pending;
-		hctx_reply(h, "apply.complete", "programme", prog.name, "saved", saved_s, "next", "", NULL);
-		/* the answer was queued first (it carries h->reply_msgid); fill in its last variable now */
-		rc = complete(h, &a, &prog, &w, &f, &pending);
-		if (rc == DB_OK) {
-			struct reply *r = &h->replies[0];
-			if (pending) {
-				free(r->key);
-				r->key = xstrdup("apply.pending");
-			} else {
-				char *nx = next_text(h, h->lang, a.role);
-				for (size_t i = 0; i + 1 < r->nvars; i += 2)
-					if (strcmp(r->vars[i], "next") == 0) {
-						free(r->vars[i + 1]);
-						r->vars[i + 1] = nx;
-						nx = NULL;
-					}
-				free(nx);
-			}
-		}
-	} else {
-		hctx_reply(h, "apply.updated", "saved", saved_s, "problems", prob_s, NULL);
-		if (rc == DB_OK)
-			rc = state_application_set_form(h->db, a.id, h->reply_msgid, sent);
-	}
-	free(saved_s);
-	free(prob_s);
-	buf_free(&prob);
-	free(lines);
-	free(sent);
-	free(hints);
-	free(missing);
-out_bufs:
+	rc = save_values(h, a.person_id, &f, val, &saved, &inv);
+	if (rc == DB_OK && (rc = form_load(h, a.person_id, &f)) == DB_OK)
+		rc = answer_form(h, &a, &prog, &w, &f, &saved, &inv, rc);
 	buf_free(&saved);
 	buf_free(&inv);
 	form_free(&f);
@@ -880,146 +928,6 @@ int
 h_reject_run(struct hctx *h)
 {
 	return decide(h, 1);
-}
-
-/* ---- staff: programme ---- */
-
-static int
-slug_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 2 || n > 32)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-'))
-			return 0;
-	return 1;
-}
-
-static int
-programme_list_reply(struct hctx *h)
-{
-	struct programme *v;
-	size_t n;
-	int rc = state_programmes(h->db, &v, &n);
-	if (rc != DB_OK)
-		return rc;
-	struct buf b = BUF_INIT;
-	for (size_t i = 0; i < n; i++) {
-		char days[16];
-		snprintf(days, sizeof days, "%d", v[i].request_days);
-		char *item = hctx_text(h, "programme.item", "slug", v[i].slug, "name", v[i].name, "policy", v[i].policy,
-				       "days", days, "questions", v[i].questions, NULL);
-		buf_addf(&b, "%s%s", b.len ? "\n" : "", item);
-		free(item);
-	}
-	hctx_reply(h, "programme.list", "list", b.p ? b.p : "", NULL);
-	buf_free(&b);
-	programmes_free(v, n);
-	return DB_OK;
-}
-
-static int
-programme_saved_reply(struct hctx *h, const char *slug)
-{
-	struct programme p;
-	int rc = state_programme_get(h->db, slug, &p);
-	if (rc != DB_OK)
-		return rc == DB_NOTFOUND ? DB_ERR : rc;
-	char days[16];
-	snprintf(days, sizeof days, "%d", p.request_days);
-	hctx_reply(h, "programme.added", "slug", p.slug, "name", p.name, "policy", p.policy, "days", days, NULL);
-	programme_free(&p);
-	return DB_OK;
-}
-
-static int
-policy_word(const char *w)
-{
-	char *f = cmd_fold(w);
-	int r = -1;
-	if (!strcmp(f, "open") || !strcmp(f, "offen"))
-		r = 0;
-	else if (!strcmp(f, "approve") || !strcmp(f, "freigabe"))
-		r = 1;
-	free(f);
-	return r;
-}
-
-int
-h_programme_run(struct hctx *h)
-{
-	char *sub = h->argc ? cmd_fold(h->argv[0]) : xstrdup("list");
-	int rc = DB_OK;
-	if (!strcmp(sub, "list") || !strcmp(sub, "liste")) {
-		rc = programme_list_reply(h);
-	} else if ((!strcmp(sub, "add") || !strcmp(sub, "neu")) && h->argc >= 2) {
-		char *slug = cmd_fold(h->argv[1]);
-		if (!slug_ok(slug)) {
-			hctx_reply(h, "programme.bad_slug", "slug", h->argv[1], NULL);
-		} else {
-			int last = h->argc - 1, pol = h->argc > 2 ? policy_word(h->argv[last]) : -1;
-			struct buf name = BUF_INIT;
-			for (int i = 2; i < (pol >= 0 ? last : h->argc); i++)
-				buf_addf(&name, "%s%s", name.len ? " " : "", h->argv[i]);
-			struct programme p = {0};
-			p.slug = slug;
-			p.name = name.len ? name.p : slug;
-			p.policy = pol < 0 ? NULL : (pol ? "approve" : "open");
-			if ((rc = state_programme_put(h->db, &p)) == DB_OK)
-				rc = programme_saved_reply(h, slug);
-			buf_free(&name);
-		}
-		free(slug);
-	} else if ((!strcmp(sub, "set") || !strcmp(sub, "setzen")) && h->argc >= 4) {
-		char *slug = cmd_fold(h->argv[1]);
-		char *what = cmd_fold(h->argv[2]);
-		struct programme p = {0};
-		p.slug = slug;
-		int ok = 1;
-		if (state_programme_exists(h->db, slug, NULL) != DB_OK) {
-			char *list = state_programme_list(h->db);
-			hctx_reply(h, "programme.unknown", "slug", h->argv[1], "programmes", list, NULL);
-			free(list);
-			ok = 0;
-		} else if (!strcmp(what, "policy") || !strcmp(what, "regel")) {
-			int pol = policy_word(h->argv[3]);
-			ok = pol >= 0;
-			p.policy = pol ? "approve" : "open";
-		} else if (!strcmp(what, "days") || !strcmp(what, "tage")) {
-			char *end;
-			long d = strtol(h->argv[3], &end, 10);
-			ok = !*end && d >= 1 && d <= 60;
-			p.request_days = (int)d;
-		} else if (!strcmp(what, "questions") || !strcmp(what, "fragen")) {
-			p.questions = (char *)h->argv[3];
-			ok = 1;
-			char *copy = xstrdup(h->argv[3]);
-			for (char *sv = NULL, *t = strtok_r(copy, ",", &sv); t; t = strtok_r(NULL, ",", &sv))
-				if (field_index(t) < 0 || !strcmp(t, "visible") || !strcmp(t, "capacity"))
-					ok = 0;
-			free(copy);
-		} else {
-			ok = 0;
-		}
-		if (ok && p.slug && (p.policy || p.request_days || p.questions)) {
-			p.name = NULL;
-			if ((rc = state_programme_put(h->db, &p)) == DB_OK)
-				rc = programme_saved_reply(h, slug);
-		} else if (state_programme_exists(h->db, slug, NULL) == DB_OK) {
-			char *u = hctx_text(h, "programme.usage", NULL);
-			hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", u, NULL);
-			free(u);
-		}
-		free(what);
-		free(slug);
-	} else {
-		char *u = hctx_text(h, "programme.usage", NULL);
-		hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", u, NULL);
-		free(u);
-	}
-	free(sub);
-	return rc < 0 ? rc : 0;
 }
 
 const struct tmpl_key tmpl_keys_apply[] = {
