@@ -1,7 +1,7 @@
 /*
  * h_apply.c - applications: the fill-in form after "join", its reply, the
- * staff decision under policy "approve" (pending / approve / reject).  The
- * staff command "programme" is in h_programme.c.
+ * staff decision under policy "approve" (pending / approve / reject, in
+ * h_apply_staff.c).  The staff command "programme" is in h_programme.c.
  *
  * The form is a block of "Label: value" lines in the person's language,
  * prefilled with what the profile holds.  What was sent is stored with the
@@ -27,13 +27,11 @@
 #include "handlers/handlers.h"
 #include "state/applications.h"
 
-#define VALUE_MAX 500
-#define CAPACITY_MAX 20
 
 /* Every field a form can carry, in form order. */
 static const char *const all_fields[] = {"name",     "field",   "topics",   "languages", "goals",
 					 "availability", "city", "company", "capacity", "visible"};
-#define NFIELDS (sizeof all_fields / sizeof all_fields[0])
+_Static_assert(ARRAY_LEN(all_fields) == NFIELDS, "NFIELDS in h_apply.h counts all_fields");
 
 /* The fields a mentor states (the first three are required). */
 static const char *const mentor_fields[] = {"capacity", "topics", "languages", "field", "availability", "company"};
@@ -54,15 +52,9 @@ is_form_role(const char *role)
 	return strcmp(role, "mentee") == 0 || strcmp(role, "mentor") == 0;
 }
 
-/* The form of one application: which fields, which required, their values. */
-struct form {
-	int asked[NFIELDS];    /* shown in the form */
-	int required[NFIELDS]; /* must be non-empty to complete */
-	char *value[NFIELDS];  /* current value ("visible": comma list of field names) */
-};
 
-static void
-form_free(struct form *f)
+void
+ap_form_free(struct app_form *f)
 {
 	for (size_t i = 0; i < NFIELDS; i++)
 		free(f->value[i]);
@@ -70,8 +62,8 @@ form_free(struct form *f)
 }
 
 /* Which fields the role's form asks, from the programme's questions. */
-static void
-form_fields(struct form *f, const char *role, const char *questions)
+void
+ap_form_fields(struct app_form *f, const char *role, const char *questions)
 {
 	if (strcmp(role, "mentor") == 0) {
 		for (size_t i = 0; i < ARRAY_LEN(mentor_fields); i++) {
@@ -102,8 +94,8 @@ form_fields(struct form *f, const char *role, const char *questions)
 }
 
 /* Load the person's profile values into f. */
-static int
-form_load(struct hctx *h, int64_t person, struct form *f)
+int
+ap_form_load(struct hctx *h, int64_t person, struct app_form *f)
 {
 	struct profile_field *pf;
 	size_t n;
@@ -200,7 +192,7 @@ visible_labels(const struct hctx *h, const char *lang, const char *names)
 
 /* The form's lines, the stored "field=value" record of them, the hints, and the missing labels. */
 static void
-form_render(struct hctx *h, const char *lang, const struct form *f, char **lines, char **sent, char **hints,
+form_render(struct hctx *h, const char *lang, const struct app_form *f, char **lines, char **sent, char **hints,
 	    char **missing)
 {
 	struct buf lb = BUF_INIT, sb = BUF_INIT, hb = BUF_INIT, mb = BUF_INIT;
@@ -249,18 +241,18 @@ sent_value(const char *sent, const char *field)
 	return xstrdup("");
 }
 
-static const char *
-person_lang(const struct who *w, const char *deflt)
+const char *
+ap_person_lang(const struct who *w, const char *deflt)
 {
 	return w && w->lang ? w->lang : deflt;
 }
 
 /* Tell a person something: by mail if they have a verified address, else in their first chat. */
-static void
-tell(struct hctx *h, const struct who *w, const char *key, const char *programme, const char *next,
+void
+ap_tell(struct hctx *h, const struct who *w, const char *key, const char *programme, const char *next,
      const char *reason)
 {
-	const char *lang = person_lang(w, hctx_default_lang(h));
+	const char *lang = ap_person_lang(w, hctx_default_lang(h));
 	const char *mail = who_mail(w);
 	if (mail) {
 		hctx_reply_to(h, "mail", mail, key, "programme", programme, "next", next, "reason", reason, "lang", lang,
@@ -276,8 +268,8 @@ tell(struct hctx *h, const struct who *w, const char *key, const char *programme
 }
 
 /* "field: value" lines of the profile fields a form asks, for staff. Caller frees. */
-static char *
-profile_summary(struct hctx *h, const struct form *f)
+char *
+ap_profile_summary(struct hctx *h, const struct app_form *f)
 {
 	struct buf b = BUF_INIT;
 	for (size_t i = 0; i < NFIELDS; i++) {
@@ -293,14 +285,14 @@ profile_summary(struct hctx *h, const struct form *f)
 /* Tell every staff endpoint of the configuration about application a. */
 static void
 notify_staff(struct hctx *h, const struct application *a, const char *pname, const struct who *w,
-	     const struct form *f)
+	     const struct app_form *f)
 {
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)a->id);
 	const char *lang = hctx_default_lang(h);
 	const char *saved = h->lang;
 	h->lang = lang;
-	char *prof = profile_summary(h, f);
+	char *prof = ap_profile_summary(h, f);
 	char *rk = xasprintf("role.%s", a->role);
 	char *role = hctx_text_in(h, lang, rk, NULL);
 	h->lang = saved;
@@ -325,8 +317,8 @@ notify_staff(struct hctx *h, const struct application *a, const char *pname, con
 }
 
 /* The line that tells what comes next once the application is approved. Caller frees. */
-static char *
-next_text(struct hctx *h, const char *lang, const char *role)
+char *
+ap_next_text(struct hctx *h, const char *lang, const char *role)
 {
 	char *key = xasprintf("apply.next.%s", role);
 	char *t = hctx_text_in(h, lang, key, NULL);
@@ -337,7 +329,7 @@ next_text(struct hctx *h, const char *lang, const char *role)
 /* Complete application a: approved (open) or pending (approve).  *pending set accordingly. */
 static int
 complete(struct hctx *h, struct application *a, const struct programme *prog, const struct who *w,
-	 const struct form *f, int *pending)
+	 const struct app_form *f, int *pending)
 {
 	*pending = prog->policy && strcmp(prog->policy, "approve") == 0;
 	int rc = state_application_set_status(h->db, a->id, *pending ? "pending" : "approved", NULL, NULL);
@@ -363,7 +355,7 @@ h_apply_join(struct hctx *h, int64_t person, const char *programme, const char *
 	struct programme prog;
 	struct application a;
 	struct who w;
-	struct form f = {0};
+	struct app_form f = {0};
 	int rc = state_programme_get(h->db, programme, &prog);
 	if (rc != DB_OK)
 		return rc == DB_NOTFOUND ? DB_ERR : rc;
@@ -379,22 +371,22 @@ h_apply_join(struct hctx *h, int64_t person, const char *programme, const char *
 	int approve = prog.policy && strcmp(prog.policy, "approve") == 0;
 	if (strcmp(a.status, "approved") == 0) {
 		rc = state_membership_set(h->db, person, programme, role, "active");
-		*next = next_text(h, lang, role);
+		*next = ap_next_text(h, lang, role);
 		goto out;
 	}
 	if (strcmp(a.status, "rejected") == 0)
 		rc = state_application_set_status(h->db, a.id, "incomplete", NULL, NULL);
 	if (rc == DB_OK)
 		rc = state_membership_set(h->db, person, programme, role, approve ? "pending" : "active");
-	form_fields(&f, role, prog.questions);
-	if (rc != DB_OK || (rc = form_load(h, person, &f)) != DB_OK)
+	ap_form_fields(&f, role, prog.questions);
+	if (rc != DB_OK || (rc = ap_form_load(h, person, &f)) != DB_OK)
 		goto out;
 	char *lines, *sent, *hints, *missing;
 	form_render(h, lang, &f, &lines, &sent, &hints, &missing);
 	if (!*missing) {
 		int pending;
 		rc = complete(h, &a, &prog, &w, &f, &pending);
-		*next = pending ? hctx_text_in(h, lang, "apply.pending_note", NULL) : next_text(h, lang, role);
+		*next = pending ? hctx_text_in(h, lang, "apply.pending_note", NULL) : ap_next_text(h, lang, role);
 	} else if (strcmp(h->ep_kind, "mail") == 0) {
 		/* the join_done reply carries the form: it is the first reply, so it gets h->reply_msgid */
 		*next = hctx_text_in(h, lang, "apply.form", "hints", hints, "lines", lines, NULL);
@@ -407,9 +399,9 @@ h_apply_join(struct hctx *h, int64_t person, const char *programme, const char *
 			char base[64];
 			snprintf(base, sizeof base, "apply.%lld.%lld", (long long)a.id, (long long)now_s());
 			char *msgid = hctx_msgid(h, base);
-			char *form = hctx_text_in(h, person_lang(&w, lang), "apply.form", "hints", hints, "lines", lines, NULL);
+			char *form = hctx_text_in(h, ap_person_lang(&w, lang), "apply.form", "hints", hints, "lines", lines, NULL);
 			hctx_reply_to(h, "mail", mail, "apply.form_mail", "programme", prog.name, "form", form, "message_id",
-				      msgid, "lang", person_lang(&w, lang), NULL);
+				      msgid, "lang", ap_person_lang(&w, lang), NULL);
 			rc = state_application_set_form(h->db, a.id, msgid, sent);
 			free(form);
 			free(msgid);
@@ -421,7 +413,7 @@ h_apply_join(struct hctx *h, int64_t person, const char *programme, const char *
 	free(hints);
 	free(missing);
 out:
-	form_free(&f);
+	ap_form_free(&f);
 	who_free(&w);
 	application_free(&a);
 	programme_free(&prog);
@@ -519,7 +511,7 @@ changed_values(struct hctx *h, const struct application *a, const char *full_tex
 
 /* "Visible to others": every asked field of f visible exactly when v names it. */
 static int
-save_visible(struct hctx *h, int64_t person, const struct form *f, const char *lab, const char *v, struct buf *saved,
+save_visible(struct hctx *h, int64_t person, const struct app_form *f, const char *lab, const char *v, struct buf *saved,
              struct buf *inv)
 {
 	char *bad;
@@ -549,7 +541,7 @@ save_visible(struct hctx *h, int64_t person, const struct form *f, const char *l
 /* Check and store the changed values val[] in the profile: the labels saved go
  * to *saved, the invalid ones (with why) to *inv. */
 static int
-save_values(struct hctx *h, int64_t person, const struct form *f, char *const val[NFIELDS], struct buf *saved,
+save_values(struct hctx *h, int64_t person, const struct app_form *f, char *const val[NFIELDS], struct buf *saved,
             struct buf *inv)
 {
 	int rc = DB_OK;
@@ -586,7 +578,7 @@ save_values(struct hctx *h, int64_t person, const struct form *f, char *const va
  * h->reply_msgid) with its "next" filled in, or "apply.pending". */
 static int
 answer_complete(struct hctx *h, struct application *a, const struct programme *prog, const struct who *w,
-                struct form *f, const char *saved_s)
+                struct app_form *f, const char *saved_s)
 {
 	int pending;
 	hctx_reply(h, "apply.complete", "programme", prog->name, "saved", saved_s, "next", "", NULL);
@@ -600,7 +592,7 @@ answer_complete(struct hctx *h, struct application *a, const struct programme *p
 		r->key = xstrdup("apply.pending");
 		return rc;
 	}
-	char *nx = next_text(h, h->lang, a->role);
+	char *nx = ap_next_text(h, h->lang, a->role);
 	for (size_t i = 0; i + 1 < r->nvars; i += 2)
 		if (strcmp(r->vars[i], "next") == 0) {
 			free(r->vars[i + 1]);
@@ -615,7 +607,7 @@ answer_complete(struct hctx *h, struct application *a, const struct programme *p
  * what was saved, what is missing or wrong (itself the next form), or
  * complete. */
 static int
-answer_form(struct hctx *h, struct application *a, const struct programme *prog, const struct who *w, struct form *f,
+answer_form(struct hctx *h, struct application *a, const struct programme *prog, const struct who *w, struct app_form *f,
             const struct buf *saved, const struct buf *inv, int rc)
 {
 	char *lines, *sent, *hints, *missing;
@@ -675,7 +667,7 @@ h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text)
 	}
 	struct programme prog;
 	struct who w;
-	struct form f = {0};
+	struct app_form f = {0};
 	if ((rc = state_programme_get(h->db, a.programme, &prog)) != DB_OK) {
 		application_free(&a);
 		for (size_t i = 0; i < NFIELDS; i++)
@@ -684,14 +676,14 @@ h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text)
 	}
 	if ((rc = who_load(h, a.person_id, &w)) != DB_OK)
 		goto out_prog;
-	form_fields(&f, a.role, prog.questions);
+	ap_form_fields(&f, a.role, prog.questions);
 	struct buf saved = BUF_INIT, inv = BUF_INIT;
 	rc = save_values(h, a.person_id, &f, val, &saved, &inv);
-	if (rc == DB_OK && (rc = form_load(h, a.person_id, &f)) == DB_OK)
+	if (rc == DB_OK && (rc = ap_form_load(h, a.person_id, &f)) == DB_OK)
 		rc = answer_form(h, &a, &prog, &w, &f, &saved, &inv, rc);
 	buf_free(&saved);
 	buf_free(&inv);
-	form_free(&f);
+	ap_form_free(&f);
 	who_free(&w);
 out_prog:
 	programme_free(&prog);
@@ -716,21 +708,21 @@ h_apply_recheck(struct hctx *h, char **note)
 			continue;
 		struct programme prog;
 		struct who w;
-		struct form f = {0};
+		struct app_form f = {0};
 		if ((rc = state_programme_get(h->db, v[i].programme, &prog)) != DB_OK)
 			break;
 		if ((rc = who_load(h, v[i].person_id, &w)) != DB_OK) {
 			programme_free(&prog);
 			break;
 		}
-		form_fields(&f, v[i].role, prog.questions);
-		if ((rc = form_load(h, v[i].person_id, &f)) == DB_OK) {
+		ap_form_fields(&f, v[i].role, prog.questions);
+		if ((rc = ap_form_load(h, v[i].person_id, &f)) == DB_OK) {
 			char *lines, *sent, *hints, *missing;
 			form_render(h, h->lang, &f, &lines, &sent, &hints, &missing);
 			int pending;
 			if (!*missing && (rc = complete(h, &v[i], &prog, &w, &f, &pending)) == DB_OK) {
-				char *next = next_text(h, h->lang, v[i].role);
-				char *summary = profile_summary(h, &f);
+				char *next = ap_next_text(h, h->lang, v[i].role);
+				char *summary = ap_profile_summary(h, &f);
 				char *t = hctx_text(h, pending ? "apply.pending" : "apply.complete", "programme", prog.name,
 						    "saved", summary, "next", next, NULL);
 				buf_addf(&out, "\n%s", t);
@@ -743,7 +735,7 @@ h_apply_recheck(struct hctx *h, char **note)
 			free(hints);
 			free(missing);
 		}
-		form_free(&f);
+		ap_form_free(&f);
 		who_free(&w);
 		programme_free(&prog);
 	}
@@ -751,183 +743,6 @@ h_apply_recheck(struct hctx *h, char **note)
 	*note = out.len ? buf_detach(&out) : xstrdup("");
 	buf_free(&out);
 	return rc;
-}
-
-/* ---- staff: pending, approve, reject ---- */
-
-int
-h_application_is_pending(struct db *db, int64_t id)
-{
-	struct application a;
-	int pending = state_application_get(db, id, &a) == DB_OK && strcmp(a.status, "pending") == 0;
-	application_free(&a);
-	return pending;
-}
-
-static char *
-date_text(int64_t t)
-{
-	char d[32];
-	time_t c = (time_t)t;
-	struct tm tm;
-	localtime_r(&c, &tm);
-	strftime(d, sizeof d, "%Y-%m-%d", &tm);
-	return xstrdup(d);
-}
-
-int
-h_pending_run(struct hctx *h)
-{
-	char *prog = h->argc ? cmd_fold(h->argv[0]) : NULL;
-	struct application *v;
-	size_t n;
-	int rc = state_applications(h->db, "pending", prog, &v, &n);
-	if (rc != DB_OK) {
-		free(prog);
-		return rc;
-	}
-	struct buf b = BUF_INIT;
-	for (size_t i = 0; i < n && rc == DB_OK; i++) {
-		struct who w;
-		if ((rc = who_load(h, v[i].person_id, &w)) != DB_OK)
-			break;
-		struct programme pr;
-		struct form f = {0};
-		if (state_programme_get(h->db, v[i].programme, &pr) == DB_OK) {
-			form_fields(&f, v[i].role, pr.questions);
-			programme_free(&pr);
-		}
-		form_load(h, v[i].person_id, &f);
-		char *prof = profile_summary(h, &f);
-		char id[24];
-		snprintf(id, sizeof id, "%lld", (long long)v[i].id);
-		char *rk = xasprintf("role.%s", v[i].role);
-		char *role = hctx_text(h, rk, NULL);
-		char *since = date_text(v[i].completed ? v[i].completed : v[i].created);
-		const char *addr = who_mail(&w) ? who_mail(&w) : (w.neps ? w.eps[0].addr : "");
-		char *item = hctx_text(h, "apply.pending_item", "id", id, "name", w.p.name ? w.p.name : addr, "address",
-				       addr, "programme", v[i].programme, "role", role, "since", since, "profile", prof,
-				       NULL);
-		buf_addf(&b, "%s%s", b.len ? "\n" : "", item);
-		free(item);
-		free(since);
-		free(role);
-		free(rk);
-		free(prof);
-		form_free(&f);
-		who_free(&w);
-	}
-	if (rc == DB_OK) {
-		char count[24];
-		snprintf(count, sizeof count, "%zu", n);
-		if (n)
-			hctx_reply(h, "apply.pending_list", "count", count, "list", b.p, NULL);
-		else
-			hctx_reply(h, "apply.pending_none", NULL);
-	}
-	buf_free(&b);
-	applications_free(v, n);
-	free(prog);
-	return rc < 0 ? rc : 0;
-}
-
-int
-h_approve_check(struct hctx *h)
-{
-	int64_t id;
-	if (hctx_parse_id(h->argv[0], &id) != 0 || id <= 0) {
-		hctx_reply(h, "apply.staff.unknown", "id", h->argv[0], NULL);
-		return 1;
-	}
-	struct application a;
-	int rc = state_application_get(h->db, id, &a);
-	if (rc == DB_NOTFOUND) {
-		hctx_reply(h, "apply.staff.unknown", "id", h->argv[0], NULL);
-		return 1;
-	}
-	if (rc != DB_OK)
-		return rc;
-	int r = 0;
-	if (strcmp(a.status, "pending") != 0) {
-		char *sk = xasprintf("apply.status.%s", a.status);
-		char *st = hctx_text(h, sk, NULL);
-		hctx_reply(h, "apply.staff.not_pending", "id", h->argv[0], "status", st, NULL);
-		free(st);
-		free(sk);
-		r = 1;
-	}
-	application_free(&a);
-	return r;
-}
-
-/* approve (reject 0) or reject (1) the application named by argv[0] */
-static int
-decide(struct hctx *h, int reject)
-{
-	int64_t id;
-	if (hctx_parse_id(h->argv[0], &id) != 0)
-		return DB_ERR;
-	struct application a;
-	struct who w;
-	int rc = state_application_get(h->db, id, &a);
-	if (rc != DB_OK)
-		return rc == DB_NOTFOUND ? DB_ERR : rc;
-	if (strcmp(a.status, "pending") != 0) { /* e.g. "ablehnen" routed here: checked again */
-		application_free(&a);
-		return h_approve_check(h) < 0 ? DB_ERR : DB_OK;
-	}
-	if ((rc = who_load(h, a.person_id, &w)) != DB_OK) {
-		application_free(&a);
-		return rc;
-	}
-	char *pname = NULL;
-	state_programme_exists(h->db, a.programme, &pname);
-	const char *reason_in = NULL;
-	if (reject && h->argline) {
-		reason_in = h->argline;
-		while (*reason_in && !isspace((unsigned char)*reason_in))
-			reason_in++;
-		while (*reason_in && isspace((unsigned char)*reason_in))
-			reason_in++;
-	}
-	char id_s[24];
-	snprintf(id_s, sizeof id_s, "%lld", (long long)a.id);
-	const char *by = h->ep_addr;
-	rc = state_application_set_status(h->db, a.id, reject ? "rejected" : "approved", by,
-					  reason_in && *reason_in ? reason_in : NULL);
-	if (rc == DB_OK)
-		rc = state_membership_set(h->db, a.person_id, a.programme, a.role, reject ? "rejected" : "active");
-	const char *addr = who_mail(&w) ? who_mail(&w) : (w.neps ? w.eps[0].addr : "");
-	const char *name = w.p.name ? w.p.name : addr;
-	if (rc == DB_OK) {
-		hctx_reply(h, reject ? "apply.staff.rejected" : "apply.staff.approved", "id", id_s, "name", name,
-			   "programme", pname ? pname : a.programme, NULL);
-		const char *plang = person_lang(&w, hctx_default_lang(h));
-		char *next = next_text(h, plang, a.role);
-		char *reason = reason_in && *reason_in
-				       ? hctx_text_in(h, plang, "apply.reason_line", "reason", reason_in, NULL)
-				       : xstrdup("");
-		tell(h, &w, reject ? "apply.rejected" : "apply.approved", pname ? pname : a.programme, next, reason);
-		free(reason);
-		free(next);
-		log_info("application %lld %s by staff", (long long)a.id, reject ? "rejected" : "approved");
-	}
-	free(pname);
-	who_free(&w);
-	application_free(&a);
-	return rc < 0 ? rc : 0;
-}
-
-int
-h_approve_run(struct hctx *h)
-{
-	return decide(h, 0);
-}
-
-int
-h_reject_run(struct hctx *h)
-{
-	return decide(h, 1);
 }
 
 const struct tmpl_key tmpl_keys_apply[] = {
