@@ -109,11 +109,30 @@ rsvp_parse_answer(const char *line, int want_answer, int *guests, char **comment
 
 /* Closing lines of a mail as valediction_fold() folds them (lower case, "ß" as
  * "ss", single spaces, no trailing comma). */
-static const char *const valedictions[] = {
-    "mit freundlichen grüssen", "freundliche grüsse", "viele grüsse", "beste grüsse", "liebe grüsse",
-    "herzliche grüsse", "gruss", "grüsse", "vg", "lg", "mfg", "best regards", "kind regards", "regards",
-    "best", "cheers", "thanks", "thank you", "many thanks", "sincerely", "yours", "yours sincerely",
-    "yours truly", NULL};
+static const char *const valedictions[] = {"mit freundlichen grüssen",
+                                           "freundliche grüsse",
+                                           "viele grüsse",
+                                           "beste grüsse",
+                                           "liebe grüsse",
+                                           "herzliche grüsse",
+                                           "gruss",
+                                           "grüsse",
+                                           "vg",
+                                           "lg",
+                                           "mfg",
+                                           "best regards",
+                                           "kind regards",
+                                           "regards",
+                                           "best",
+                                           "cheers",
+                                           "thanks",
+                                           "thank you",
+                                           "many thanks",
+                                           "sincerely",
+                                           "yours",
+                                           "yours sincerely",
+                                           "yours truly",
+                                           NULL};
 
 /* One line (len bytes) folded for valedictions[] into out (size outsz).  0 when it
  * does not fit (no valediction is that long). */

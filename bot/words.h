@@ -22,9 +22,9 @@ enum words_answer { WORDS_NONE = 0, WORDS_YES, WORDS_NO, WORDS_MAYBE };
 /* The sets of words, by the reader that accepts them. */
 #define WORDS_REQUEST (1u << 0) /* a reply to a mentoring request or offer: ja, ok, annehmen, ablehnen ... */
 #define WORDS_SESSION (1u << 1) /* a reply to a session proposal or prompt: ja, passt, erledigt, nein ... */
-#define WORDS_SWITCH  (1u << 2) /* a setting ("profile visible f yes"): ja, an, on, nein, aus, off */
-#define WORDS_RSVP    (1u << 3) /* an answer to an invitation: phrases, "vielleicht", "can't come" ... */
-#define WORDS_BOOL    (1u << 4) /* a yes/no form value: ja, y, true, 1, nein, n, false, 0 */
+#define WORDS_SWITCH (1u << 2)  /* a setting ("profile visible f yes"): ja, an, on, nein, aus, off */
+#define WORDS_RSVP (1u << 3)    /* an answer to an invitation: phrases, "vielleicht", "can't come" ... */
+#define WORDS_BOOL (1u << 4)    /* a yes/no form value: ja, y, true, 1, nein, n, false, 0 */
 
 /*
  * The longest word or phrase of the given sets at the start of folded text f

@@ -6,8 +6,8 @@
  * when asked, the value as written after the colon.
  */
 #include "form.h"
-#include "util.h"
 #include "t.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>

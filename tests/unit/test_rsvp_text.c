@@ -5,9 +5,9 @@
  * valedictions cut with what follows, the first line skipped, and the
  * invitation's Message-ID read.
  */
+#include "t.h"
 #include "rsvp_text.h"
 #include "util.h"
-#include "t.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,9 +6,9 @@
  * "vielleicht", a form value "true"/"0"), the longest phrase winning, and
  * where the first word of a reply ends.
  */
-#include "words.h"
-#include "util.h"
 #include "t.h"
+#include "util.h"
+#include "words.h"
 
 #include <stdlib.h>
 
@@ -97,7 +97,7 @@ rsvp_phrases_longest_wins(void)
 	CHECK(words_at("jawohl", WORDS_RSVP, &len) == WORDS_NONE);
 	CHECK(len == 0);
 	CHECK(words_at("jaé", WORDS_RSVP, &len) == WORDS_NONE); /* a non-ASCII letter goes on */
-	CHECK(words_at("ok", WORDS_RSVP, &len) == WORDS_NONE);   /* never an RSVP word */
+	CHECK(words_at("ok", WORDS_RSVP, &len) == WORDS_NONE);  /* never an RSVP word */
 	CHECK(words_at("annehmen", WORDS_RSVP, &len) == WORDS_NONE);
 	CHECK(words_at(NULL, WORDS_RSVP, &len) == WORDS_NONE);
 	/* sets combine */
