@@ -1,7 +1,7 @@
 /*
  * h_apply.c - applications: the fill-in form after "join", its reply, the
- * staff decision under policy "approve" (pending / approve / reject), and
- * the staff command "programme".
+ * staff decision under policy "approve" (pending / approve / reject, in
+ * h_apply_staff.c).  The staff command "programme" is in h_programme.c.
  *
  * The form is a block of "Label: value" lines in the person's language,
  * prefilled with what the profile holds.  What was sent is stored with the
@@ -18,27 +18,27 @@
 
 #include "bot/commands.h"
 #include "bot/config.h"
+#include "bot/form.h"
 #include "bot/mailcmd.h"
 #include "bot/mime.h"
 #include "bot/templates.h"
 #include "bot/util.h"
+#include "handlers/h_apply.h"
 #include "handlers/handlers.h"
 #include "state/applications.h"
 
-#define VALUE_MAX 500
-#define CAPACITY_MAX 20
 
 /* Every field a form can carry, in form order. */
 static const char *const all_fields[] = {"name",     "field",   "topics",   "languages", "goals",
 					 "availability", "city", "company", "capacity", "visible"};
-#define NFIELDS (sizeof all_fields / sizeof all_fields[0])
+_Static_assert(ARRAY_LEN(all_fields) == NFIELDS, "NFIELDS in h_apply.h counts all_fields");
 
 /* The fields a mentor states (the first three are required). */
 static const char *const mentor_fields[] = {"capacity", "topics", "languages", "field", "availability", "company"};
 #define MENTOR_REQUIRED 3
 
-static int
-field_index(const char *f)
+int
+h_apply_field_index(const char *f)
 {
 	for (size_t i = 0; i < NFIELDS; i++)
 		if (strcmp(all_fields[i], f) == 0)
@@ -52,15 +52,9 @@ is_form_role(const char *role)
 	return strcmp(role, "mentee") == 0 || strcmp(role, "mentor") == 0;
 }
 
-/* The form of one application: which fields, which required, their values. */
-struct form {
-	int asked[NFIELDS];    /* shown in the form */
-	int required[NFIELDS]; /* must be non-empty to complete */
-	char *value[NFIELDS];  /* current value ("visible": comma list of field names) */
-};
 
-static void
-form_free(struct form *f)
+void
+ap_form_free(struct app_form *f)
 {
 	for (size_t i = 0; i < NFIELDS; i++)
 		free(f->value[i]);
@@ -68,12 +62,12 @@ form_free(struct form *f)
 }
 
 /* Which fields the role's form asks, from the programme's questions. */
-static void
-form_fields(struct form *f, const char *role, const char *questions)
+void
+ap_form_fields(struct app_form *f, const char *role, const char *questions)
 {
 	if (strcmp(role, "mentor") == 0) {
 		for (size_t i = 0; i < ARRAY_LEN(mentor_fields); i++) {
-			int k = field_index(mentor_fields[i]);
+			int k = h_apply_field_index(mentor_fields[i]);
 			f->asked[k] = 1;
 			f->required[k] = i < MENTOR_REQUIRED;
 		}
@@ -90,18 +84,18 @@ form_fields(struct form *f, const char *role, const char *questions)
 			size_t l = strlen(w);
 			while (l && w[l - 1] == ',')
 				w[--l] = '\0';
-			int k = field_index(w);
+			int k = h_apply_field_index(w);
 			if (k >= 0 && strcmp(w, "visible") != 0 && strcmp(w, "capacity") != 0)
 				f->asked[k] = f->required[k] = 1;
 		}
 		words_free(q, n);
 	}
-	f->asked[field_index("visible")] = 1;
+	f->asked[h_apply_field_index("visible")] = 1;
 }
 
 /* Load the person's profile values into f. */
-static int
-form_load(struct hctx *h, int64_t person, struct form *f)
+int
+ap_form_load(struct hctx *h, int64_t person, struct app_form *f)
 {
 	struct profile_field *pf;
 	size_t n;
@@ -110,7 +104,7 @@ form_load(struct hctx *h, int64_t person, struct form *f)
 		return rc;
 	struct buf vis = BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
-		int k = field_index(pf[i].field);
+		int k = h_apply_field_index(pf[i].field);
 		if (k < 0 || strcmp(pf[i].field, "visible") == 0)
 			continue;
 		free(f->value[k]);
@@ -119,7 +113,7 @@ form_load(struct hctx *h, int64_t person, struct form *f)
 			buf_addf(&vis, "%s%s", vis.len ? ", " : "", pf[i].field);
 	}
 	profile_free(pf, n);
-	f->value[field_index("visible")] = buf_detach(&vis);
+	f->value[h_apply_field_index("visible")] = buf_detach(&vis);
 	return DB_OK;
 }
 
@@ -132,30 +126,47 @@ label_in(const struct hctx *h, const char *lang, const char *field)
 	return l;
 }
 
+/* The application form's labels for the form reader (bot/form.h): each field
+ * by its name and by its label in English and German, folded. */
+struct apply_labels {
+	struct form_label l[NFIELDS * 3];
+	char *own[NFIELDS * 2];
+	struct form_spec spec;
+};
+
+static void
+apply_labels_make(const struct hctx *h, struct apply_labels *al)
+{
+	size_t n = 0, o = 0;
+	for (size_t i = 0; i < NFIELDS; i++) {
+		al->l[n++] = (struct form_label){all_fields[i], (int)i};
+		for (int g = 0; g < 2; g++) {
+			char *lab = label_in(h, g ? "de" : "en", all_fields[i]);
+			al->own[o] = cmd_fold(lab);
+			free(lab);
+			al->l[n++] = (struct form_label){str_trim(al->own[o++]), (int)i};
+		}
+	}
+	/* quoted lines count; a colon more than 40 bytes in is prose; "Topics*:" marks a required field */
+	al->spec = (struct form_spec){al->l, n, 1, 40, 1};
+}
+
+static void
+apply_labels_free(struct apply_labels *al)
+{
+	for (size_t i = 0; i < NFIELDS * 2; i++)
+		free(al->own[i]);
+}
+
 /* The field a label names, in either language or by its field name; -1 if none. */
 static int
 field_of_label(const struct hctx *h, const char *text)
 {
-	char *t = cmd_fold(text);
-	char *s = str_trim(t);
-	size_t l = strlen(s);
-	while (l && (s[l - 1] == '*' || isspace((unsigned char)s[l - 1])))
-		s[--l] = '\0';
-	int found = -1;
-	for (size_t i = 0; i < NFIELDS && found < 0; i++) {
-		if (strcmp(s, all_fields[i]) == 0)
-			found = (int)i;
-		for (int g = 0; g < 2 && found < 0; g++) {
-			char *lab = label_in(h, g ? "de" : "en", all_fields[i]);
-			char *fl = cmd_fold(lab);
-			if (strcmp(s, str_trim(fl)) == 0)
-				found = (int)i;
-			free(fl);
-			free(lab);
-		}
-	}
-	free(t);
-	return found;
+	struct apply_labels al;
+	apply_labels_make(h, &al);
+	int k = form_label_find(&al.spec, text, strlen(text));
+	apply_labels_free(&al);
+	return k;
 }
 
 /* "visible" values are field names; show them as labels in lang. */
@@ -169,7 +180,7 @@ visible_labels(const struct hctx *h, const char *lang, const char *names)
 		size_t l = strlen(w[i]);
 		while (l && w[i][l - 1] == ',')
 			w[i][--l] = '\0';
-		if (field_index(w[i]) < 0)
+		if (h_apply_field_index(w[i]) < 0)
 			continue;
 		char *lab = label_in(h, lang, w[i]);
 		buf_addf(&b, "%s%s", b.len ? ", " : "", lab);
@@ -181,7 +192,7 @@ visible_labels(const struct hctx *h, const char *lang, const char *names)
 
 /* The form's lines, the stored "field=value" record of them, the hints, and the missing labels. */
 static void
-form_render(struct hctx *h, const char *lang, const struct form *f, char **lines, char **sent, char **hints,
+form_render(struct hctx *h, const char *lang, const struct app_form *f, char **lines, char **sent, char **hints,
 	    char **missing)
 {
 	struct buf lb = BUF_INIT, sb = BUF_INIT, hb = BUF_INIT, mb = BUF_INIT;
@@ -230,18 +241,18 @@ sent_value(const char *sent, const char *field)
 	return xstrdup("");
 }
 
-static const char *
-person_lang(const struct who *w, const char *deflt)
+const char *
+ap_person_lang(const struct who *w, const char *deflt)
 {
 	return w && w->lang ? w->lang : deflt;
 }
 
 /* Tell a person something: by mail if they have a verified address, else in their first chat. */
-static void
-tell(struct hctx *h, const struct who *w, const char *key, const char *programme, const char *next,
+void
+ap_tell(struct hctx *h, const struct who *w, const char *key, const char *programme, const char *next,
      const char *reason)
 {
-	const char *lang = person_lang(w, hctx_default_lang(h));
+	const char *lang = ap_person_lang(w, hctx_default_lang(h));
 	const char *mail = who_mail(w);
 	if (mail) {
 		hctx_reply_to(h, "mail", mail, key, "programme", programme, "next", next, "reason", reason, "lang", lang,
@@ -257,8 +268,8 @@ tell(struct hctx *h, const struct who *w, const char *key, const char *programme
 }
 
 /* "field: value" lines of the profile fields a form asks, for staff. Caller frees. */
-static char *
-profile_summary(struct hctx *h, const struct form *f)
+char *
+ap_profile_summary(struct hctx *h, const struct app_form *f)
 {
 	struct buf b = BUF_INIT;
 	for (size_t i = 0; i < NFIELDS; i++) {
@@ -274,19 +285,19 @@ profile_summary(struct hctx *h, const struct form *f)
 /* Tell every staff endpoint of the configuration about application a. */
 static void
 notify_staff(struct hctx *h, const struct application *a, const char *pname, const struct who *w,
-	     const struct form *f)
+	     const struct app_form *f)
 {
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)a->id);
 	const char *lang = hctx_default_lang(h);
 	const char *saved = h->lang;
 	h->lang = lang;
-	char *prof = profile_summary(h, f);
+	char *prof = ap_profile_summary(h, f);
 	char *rk = xasprintf("role.%s", a->role);
 	char *role = hctx_text_in(h, lang, rk, NULL);
 	h->lang = saved;
 	const char *addr = who_mail(w) ? who_mail(w) : (w->neps ? w->eps[0].addr : "");
-	char *name = w->p.name ? xstrdup(w->p.name) : (f->value[field_index("name")] ? xstrdup(f->value[field_index("name")]) : xstrdup(addr));
+	char *name = w->p.name ? xstrdup(w->p.name) : (f->value[h_apply_field_index("name")] ? xstrdup(f->value[h_apply_field_index("name")]) : xstrdup(addr));
 	for (size_t i = 0; i < h->cfg->bot.staff.n; i++) {
 		const char *s = h->cfg->bot.staff.v[i];
 		const char *kind = "mail", *to = s;
@@ -306,8 +317,8 @@ notify_staff(struct hctx *h, const struct application *a, const char *pname, con
 }
 
 /* The line that tells what comes next once the application is approved. Caller frees. */
-static char *
-next_text(struct hctx *h, const char *lang, const char *role)
+char *
+ap_next_text(struct hctx *h, const char *lang, const char *role)
 {
 	char *key = xasprintf("apply.next.%s", role);
 	char *t = hctx_text_in(h, lang, key, NULL);
@@ -318,7 +329,7 @@ next_text(struct hctx *h, const char *lang, const char *role)
 /* Complete application a: approved (open) or pending (approve).  *pending set accordingly. */
 static int
 complete(struct hctx *h, struct application *a, const struct programme *prog, const struct who *w,
-	 const struct form *f, int *pending)
+	 const struct app_form *f, int *pending)
 {
 	*pending = prog->policy && strcmp(prog->policy, "approve") == 0;
 	int rc = state_application_set_status(h->db, a->id, *pending ? "pending" : "approved", NULL, NULL);
@@ -344,7 +355,7 @@ h_apply_join(struct hctx *h, int64_t person, const char *programme, const char *
 	struct programme prog;
 	struct application a;
 	struct who w;
-	struct form f = {0};
+	struct app_form f = {0};
 	int rc = state_programme_get(h->db, programme, &prog);
 	if (rc != DB_OK)
 		return rc == DB_NOTFOUND ? DB_ERR : rc;
@@ -360,22 +371,22 @@ h_apply_join(struct hctx *h, int64_t person, const char *programme, const char *
 	int approve = prog.policy && strcmp(prog.policy, "approve") == 0;
 	if (strcmp(a.status, "approved") == 0) {
 		rc = state_membership_set(h->db, person, programme, role, "active");
-		*next = next_text(h, lang, role);
+		*next = ap_next_text(h, lang, role);
 		goto out;
 	}
 	if (strcmp(a.status, "rejected") == 0)
 		rc = state_application_set_status(h->db, a.id, "incomplete", NULL, NULL);
 	if (rc == DB_OK)
 		rc = state_membership_set(h->db, person, programme, role, approve ? "pending" : "active");
-	form_fields(&f, role, prog.questions);
-	if (rc != DB_OK || (rc = form_load(h, person, &f)) != DB_OK)
+	ap_form_fields(&f, role, prog.questions);
+	if (rc != DB_OK || (rc = ap_form_load(h, person, &f)) != DB_OK)
 		goto out;
 	char *lines, *sent, *hints, *missing;
 	form_render(h, lang, &f, &lines, &sent, &hints, &missing);
 	if (!*missing) {
 		int pending;
 		rc = complete(h, &a, &prog, &w, &f, &pending);
-		*next = pending ? hctx_text_in(h, lang, "apply.pending_note", NULL) : next_text(h, lang, role);
+		*next = pending ? hctx_text_in(h, lang, "apply.pending_note", NULL) : ap_next_text(h, lang, role);
 	} else if (strcmp(h->ep_kind, "mail") == 0) {
 		/* the join_done reply carries the form: it is the first reply, so it gets h->reply_msgid */
 		*next = hctx_text_in(h, lang, "apply.form", "hints", hints, "lines", lines, NULL);
@@ -388,9 +399,9 @@ h_apply_join(struct hctx *h, int64_t person, const char *programme, const char *
 			char base[64];
 			snprintf(base, sizeof base, "apply.%lld.%lld", (long long)a.id, (long long)now_s());
 			char *msgid = hctx_msgid(h, base);
-			char *form = hctx_text_in(h, person_lang(&w, lang), "apply.form", "hints", hints, "lines", lines, NULL);
+			char *form = hctx_text_in(h, ap_person_lang(&w, lang), "apply.form", "hints", hints, "lines", lines, NULL);
 			hctx_reply_to(h, "mail", mail, "apply.form_mail", "programme", prog.name, "form", form, "message_id",
-				      msgid, "lang", person_lang(&w, lang), NULL);
+				      msgid, "lang", ap_person_lang(&w, lang), NULL);
 			rc = state_application_set_form(h->db, a.id, msgid, sent);
 			free(form);
 			free(msgid);
@@ -402,7 +413,7 @@ h_apply_join(struct hctx *h, int64_t person, const char *programme, const char *
 	free(hints);
 	free(missing);
 out:
-	form_free(&f);
+	ap_form_free(&f);
 	who_free(&w);
 	application_free(&a);
 	programme_free(&prog);
@@ -429,21 +440,6 @@ form_of_reply(struct hctx *h, struct application *a)
 		words_free(ids, n);
 	}
 	return rc;
-}
-
-/* A line of the reply: quote markers ("> > ") removed; *quoted set when there were any. */
-static const char *
-unquote(const char *line, int *quoted)
-{
-	*quoted = 0;
-	for (;;) {
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (*line != '>')
-			return line;
-		*quoted = 1;
-		line++;
-	}
 }
 
 /* Parse "visible" labels into field names.  NULL and *bad set when a name is unknown. */
@@ -483,6 +479,175 @@ add_invalid(struct hctx *h, struct buf *inv, const char *label, const char *valu
 	free(why);
 }
 
+/* Per field, the first value of a form line in full_text that differs from
+ * what was sent: typed text first, then the quoted form.  val[k]: caller
+ * frees.  Returns how many form lines there were. */
+static int
+changed_values(struct hctx *h, const struct application *a, const char *full_text, char *val[NFIELDS])
+{
+	int seen = 0;
+	struct apply_labels al;
+	apply_labels_make(h, &al);
+	for (int pass = 0; pass < 2; pass++) {
+		const char *p = full_text;
+		struct form_line fl;
+		int r;
+		while ((r = form_next(&p, &al.spec, &fl)) >= 0) {
+			if (r == 0 || fl.quoted != pass)
+				continue;
+			seen++;
+			char *v = xstrndup(fl.value, fl.len);
+			char *tv = str_trim(v);
+			char *was = sent_value(a->form_sent, all_fields[fl.field]);
+			if (!val[fl.field] && strcmp(tv, was) != 0)
+				val[fl.field] = xstrdup(tv);
+			free(was);
+			free(v);
+		}
+	}
+	apply_labels_free(&al);
+	return seen;
+}
+
+/* "Visible to others": every asked field of f visible exactly when v names it. */
+static int
+save_visible(struct hctx *h, int64_t person, const struct app_form *f, const char *lab, const char *v, struct buf *saved,
+             struct buf *inv)
+{
+	char *bad;
+	char *names = parse_visible(h, v, &bad);
+	int rc = DB_OK;
+	if (!names) {
+		add_invalid(h, inv, lab, bad, "apply.why.visible");
+		free(bad);
+		return DB_OK;
+	}
+	for (size_t j = 0; j < NFIELDS && rc == DB_OK; j++) {
+		if (!f->asked[j] || strcmp(all_fields[j], "visible") == 0)
+			continue;
+		int on = 0;
+		char *copy = xstrdup(names);
+		for (char *sv = NULL, *t = strtok_r(copy, ",", &sv); t; t = strtok_r(NULL, ",", &sv))
+			on |= strcmp(t, all_fields[j]) == 0;
+		free(copy);
+		rc = state_profile_set_visible(h->db, person, all_fields[j], on);
+	}
+	if (rc == DB_OK)
+		buf_addf(saved, "%s%s", saved->len ? ", " : "", lab);
+	free(names);
+	return rc;
+}
+
+/* Check and store the changed values val[] in the profile: the labels saved go
+ * to *saved, the invalid ones (with why) to *inv. */
+static int
+save_values(struct hctx *h, int64_t person, const struct app_form *f, char *const val[NFIELDS], struct buf *saved,
+            struct buf *inv)
+{
+	int rc = DB_OK;
+	for (size_t k = 0; k < NFIELDS && rc == DB_OK; k++) {
+		if (!val[k])
+			continue;
+		char *lab = label_in(h, h->lang, all_fields[k]);
+		const char *v = val[k];
+		if (strlen(v) > VALUE_MAX) {
+			add_invalid(h, inv, lab, "…", "apply.why.too_long");
+		} else if (strcmp(all_fields[k], "capacity") == 0) {
+			char *end;
+			long c = strtol(v, &end, 10);
+			if (!*v || *str_trim(end) || c < 1 || c > CAPACITY_MAX)
+				add_invalid(h, inv, lab, v, "apply.why.capacity");
+			else if ((rc = state_profile_set(h->db, person, "capacity", v)) == DB_OK)
+				buf_addf(saved, "%s%s", saved->len ? ", " : "", lab);
+		} else if (strcmp(all_fields[k], "visible") == 0) {
+			rc = save_visible(h, person, f, lab, v, saved, inv);
+		} else if (!*v) {
+			if (f->required[k])
+				add_invalid(h, inv, lab, v, "apply.why.empty");
+			else if ((rc = state_profile_set(h->db, person, all_fields[k], NULL)) == DB_OK)
+				buf_addf(saved, "%s%s", saved->len ? ", " : "", lab);
+		} else if ((rc = state_profile_set(h->db, person, all_fields[k], v)) == DB_OK) {
+			buf_addf(saved, "%s%s", saved->len ? ", " : "", lab);
+		}
+		free(lab);
+	}
+	return rc;
+}
+
+/* A complete open application: "apply.complete" (queued first, it carries
+ * h->reply_msgid) with its "next" filled in, or "apply.pending". */
+static int
+answer_complete(struct hctx *h, struct application *a, const struct programme *prog, const struct who *w,
+                struct app_form *f, const char *saved_s)
+{
+	int pending;
+	hctx_reply(h, "apply.complete", "programme", prog->name, "saved", saved_s, "next", "", NULL);
+	/* the answer was queued first (it carries h->reply_msgid); fill in its last variable now */
+	int rc = complete(h, a, prog, w, f, &pending);
+	if (rc != DB_OK)
+		return rc;
+	struct reply *r = &h->replies[0];
+	if (pending) {
+		free(r->key);
+		r->key = xstrdup("apply.pending");
+		return rc;
+	}
+	char *nx = ap_next_text(h, h->lang, a->role);
+	for (size_t i = 0; i + 1 < r->nvars; i += 2)
+		if (strcmp(r->vars[i], "next") == 0) {
+			free(r->vars[i + 1]);
+			r->vars[i + 1] = nx;
+			nx = NULL;
+		}
+	free(nx);
+	return rc;
+}
+
+/* The answer to a form reply once its values are stored (rc: how that went):
+ * what was saved, what is missing or wrong (itself the next form), or
+ * complete. */
+static int
+answer_form(struct hctx *h, struct application *a, const struct programme *prog, const struct who *w, struct app_form *f,
+            const struct buf *saved, const struct buf *inv, int rc)
+{
+	char *lines, *sent, *hints, *missing;
+	form_render(h, h->lang, f, &lines, &sent, &hints, &missing);
+	struct buf prob = BUF_INIT;
+	if (*missing) {
+		char *m = hctx_text(h, "apply.problem.missing", "fields", missing, NULL);
+		buf_addf(&prob, "%s", m);
+		free(m);
+	}
+	if (inv->len) {
+		char *m = hctx_text(h, "apply.problem.invalid", "items", inv->p, NULL);
+		buf_addf(&prob, "%s%s", prob.len ? "\n" : "", m);
+		free(m);
+	}
+	char *saved_s = saved->len ? xstrdup(saved->p) : hctx_text(h, "apply.nothing_saved", NULL);
+	char *prob_s = xstrdup(prob.p ? prob.p : "");
+	int open_app = strcmp(a->status, "incomplete") == 0;
+	if (open_app && (*missing || inv->len)) {
+		/* one answer naming what is missing or wrong, which is itself the next form */
+		hctx_reply(h, "apply.incomplete", "saved", saved_s, "problems", prob_s, "hints", hints, "lines", lines,
+			   NULL);
+		rc = state_application_set_form(h->db, a->id, h->reply_msgid, sent);
+	} else if (open_app) {
+		rc = answer_complete(h, a, prog, w, f, saved_s);
+	} else {
+		hctx_reply(h, "apply.updated", "saved", saved_s, "problems", prob_s, NULL);
+		if (rc == DB_OK)
+			rc = state_application_set_form(h->db, a->id, h->reply_msgid, sent);
+	}
+	free(saved_s);
+	free(prob_s);
+	buf_free(&prob);
+	free(lines);
+	free(sent);
+	free(hints);
+	free(missing);
+	return rc;
+}
+
 int
 h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text)
 {
@@ -495,47 +660,14 @@ h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text)
 		application_free(&a);
 		return 1; /* somebody else's form: not theirs to fill in */
 	}
-	/* collect, per field, the first changed value: typed text first, then the quoted form */
 	char *val[NFIELDS] = {0};
-	int seen = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		for (const char *p = full_text; *p;) {
-			const char *e = strchr(p, '\n');
-			size_t n = e ? (size_t)(e - p) : strlen(p);
-			char *line = xstrndup(p, n);
-			p = e ? e + 1 : p + n;
-			int quoted;
-			const char *s = unquote(line, &quoted);
-			const char *colon = strchr(s, ':');
-			if (quoted != pass || !colon || colon - s > 40) {
-				free(line);
-				continue;
-			}
-			char *label = xstrndup(s, (size_t)(colon - s));
-			int k = field_of_label(h, label);
-			free(label);
-			if (k < 0) {
-				free(line);
-				continue;
-			}
-			seen++;
-			char *v = xstrdup(colon + 1);
-			char *tv = str_trim(v);
-			char *was = sent_value(a.form_sent, all_fields[k]);
-			if (!val[k] && strcmp(tv, was) != 0)
-				val[k] = xstrdup(tv);
-			free(was);
-			free(v);
-			free(line);
-		}
-	}
-	if (!seen) {
+	if (!changed_values(h, &a, full_text, val)) {
 		application_free(&a);
 		return 1; /* no form lines: an ordinary mail, the dispatcher goes on */
 	}
 	struct programme prog;
 	struct who w;
-	struct form f = {0};
+	struct app_form f = {0};
 	if ((rc = state_programme_get(h->db, a.programme, &prog)) != DB_OK) {
 		application_free(&a);
 		for (size_t i = 0; i < NFIELDS; i++)
@@ -544,114 +676,14 @@ h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text)
 	}
 	if ((rc = who_load(h, a.person_id, &w)) != DB_OK)
 		goto out_prog;
-	form_fields(&f, a.role, prog.questions);
+	ap_form_fields(&f, a.role, prog.questions);
 	struct buf saved = BUF_INIT, inv = BUF_INIT;
-	for (size_t k = 0; k < NFIELDS && rc == DB_OK; k++) {
-		if (!val[k])
-			continue;
-		char *lab = label_in(h, h->lang, all_fields[k]);
-		const char *v = val[k];
-		if (strlen(v) > VALUE_MAX) {
-			add_invalid(h, &inv, lab, "…", "apply.why.too_long");
-		} else if (strcmp(all_fields[k], "capacity") == 0) {
-			char *end;
-			long c = strtol(v, &end, 10);
-			if (!*v || *str_trim(end) || c < 1 || c > CAPACITY_MAX)
-				add_invalid(h, &inv, lab, v, "apply.why.capacity");
-			else if ((rc = state_profile_set(h->db, a.person_id, "capacity", v)) == DB_OK)
-				buf_addf(&saved, "%s%s", saved.len ? ", " : "", lab);
-		} else if (strcmp(all_fields[k], "visible") == 0) {
-			char *bad;
-			char *names = parse_visible(h, v, &bad);
-			if (!names) {
-				add_invalid(h, &inv, lab, bad, "apply.why.visible");
-				free(bad);
-			} else {
-				/* every asked field: visible exactly when named */
-				for (size_t j = 0; j < NFIELDS && rc == DB_OK; j++) {
-					if (!f.asked[j] || strcmp(all_fields[j], "visible") == 0)
-						continue;
-					int on = 0;
-					char *copy = xstrdup(names);
-					for (char *sv = NULL, *t = strtok_r(copy, ",", &sv); t; t = strtok_r(NULL, ",", &sv))
-						on |= strcmp(t, all_fields[j]) == 0;
-					free(copy);
-					rc = state_profile_set_visible(h->db, a.person_id, all_fields[j], on);
-				}
-				if (rc == DB_OK)
-					buf_addf(&saved, "%s%s", saved.len ? ", " : "", lab);
-				free(names);
-			}
-		} else if (!*v) {
-			if (f.required[k])
-				add_invalid(h, &inv, lab, v, "apply.why.empty");
-			else if ((rc = state_profile_set(h->db, a.person_id, all_fields[k], NULL)) == DB_OK)
-				buf_addf(&saved, "%s%s", saved.len ? ", " : "", lab);
-		} else if ((rc = state_profile_set(h->db, a.person_id, all_fields[k], v)) == DB_OK) {
-			buf_addf(&saved, "%s%s", saved.len ? ", " : "", lab);
-		}
-		free(lab);
-	}
-	if (rc != DB_OK || (rc = form_load(h, a.person_id, &f)) != DB_OK)
-		goto out_bufs;
-	char *lines, *sent, *hints, *missing;
-	form_render(h, h->lang, &f, &lines, &sent, &hints, &missing);
-	struct buf prob = BUF_INIT;
-	if (*missing) {
-		char *m = hctx_text(h, "apply.problem.missing", "fields", missing, NULL);
-		buf_addf(&prob, "%s", m);
-		free(m);
-	}
-	if (inv.len) {
-		char *m = hctx_text(h, "apply.problem.invalid", "items", inv.p, NULL);
-		buf_addf(&prob, "%s%s", prob.len ? "\n" : "", m);
-		free(m);
-	}
-	char *saved_s = saved.len ? xstrdup(saved.p) : hctx_text(h, "apply.nothing_saved", NULL);
-	char *prob_s = xstrdup(prob.p ? prob.p : "");
-	int open_app = strcmp(a.status, "incomplete") == 0;
-	if (open_app && (*missing || inv.len)) {
-		/* one answer naming what is missing or wrong, which is itself the next form */
-		hctx_reply(h, "apply.incomplete", "saved", saved_s, "problems", prob_s, "hints", hints, "lines", lines,
-			   NULL);
-		rc = state_application_set_form(h->db, a.id, h->reply_msgid, sent);
-	} else if (open_app) {
-		int pending;
-		hctx_reply(h, "apply.complete", "programme", prog.name, "saved", saved_s, "next", "", NULL);
-		/* the answer was queued first (it carries h->reply_msgid); fill in its last variable now */
-		rc = complete(h, &a, &prog, &w, &f, &pending);
-		if (rc == DB_OK) {
-			struct reply *r = &h->replies[0];
-			if (pending) {
-				free(r->key);
-				r->key = xstrdup("apply.pending");
-			} else {
-				char *nx = next_text(h, h->lang, a.role);
-				for (size_t i = 0; i + 1 < r->nvars; i += 2)
-					if (strcmp(r->vars[i], "next") == 0) {
-						free(r->vars[i + 1]);
-						r->vars[i + 1] = nx;
-						nx = NULL;
-					}
-				free(nx);
-			}
-		}
-	} else {
-		hctx_reply(h, "apply.updated", "saved", saved_s, "problems", prob_s, NULL);
-		if (rc == DB_OK)
-			rc = state_application_set_form(h->db, a.id, h->reply_msgid, sent);
-	}
-	free(saved_s);
-	free(prob_s);
-	buf_free(&prob);
-	free(lines);
-	free(sent);
-	free(hints);
-	free(missing);
-out_bufs:
+	rc = save_values(h, a.person_id, &f, val, &saved, &inv);
+	if (rc == DB_OK && (rc = ap_form_load(h, a.person_id, &f)) == DB_OK)
+		rc = answer_form(h, &a, &prog, &w, &f, &saved, &inv, rc);
 	buf_free(&saved);
 	buf_free(&inv);
-	form_free(&f);
+	ap_form_free(&f);
 	who_free(&w);
 out_prog:
 	programme_free(&prog);
@@ -676,21 +708,21 @@ h_apply_recheck(struct hctx *h, char **note)
 			continue;
 		struct programme prog;
 		struct who w;
-		struct form f = {0};
+		struct app_form f = {0};
 		if ((rc = state_programme_get(h->db, v[i].programme, &prog)) != DB_OK)
 			break;
 		if ((rc = who_load(h, v[i].person_id, &w)) != DB_OK) {
 			programme_free(&prog);
 			break;
 		}
-		form_fields(&f, v[i].role, prog.questions);
-		if ((rc = form_load(h, v[i].person_id, &f)) == DB_OK) {
+		ap_form_fields(&f, v[i].role, prog.questions);
+		if ((rc = ap_form_load(h, v[i].person_id, &f)) == DB_OK) {
 			char *lines, *sent, *hints, *missing;
 			form_render(h, h->lang, &f, &lines, &sent, &hints, &missing);
 			int pending;
 			if (!*missing && (rc = complete(h, &v[i], &prog, &w, &f, &pending)) == DB_OK) {
-				char *next = next_text(h, h->lang, v[i].role);
-				char *summary = profile_summary(h, &f);
+				char *next = ap_next_text(h, h->lang, v[i].role);
+				char *summary = ap_profile_summary(h, &f);
 				char *t = hctx_text(h, pending ? "apply.pending" : "apply.complete", "programme", prog.name,
 						    "saved", summary, "next", next, NULL);
 				buf_addf(&out, "\n%s", t);
@@ -703,7 +735,7 @@ h_apply_recheck(struct hctx *h, char **note)
 			free(hints);
 			free(missing);
 		}
-		form_free(&f);
+		ap_form_free(&f);
 		who_free(&w);
 		programme_free(&prog);
 	}
@@ -711,323 +743,6 @@ h_apply_recheck(struct hctx *h, char **note)
 	*note = out.len ? buf_detach(&out) : xstrdup("");
 	buf_free(&out);
 	return rc;
-}
-
-/* ---- staff: pending, approve, reject ---- */
-
-int
-h_application_is_pending(struct db *db, int64_t id)
-{
-	struct application a;
-	int pending = state_application_get(db, id, &a) == DB_OK && strcmp(a.status, "pending") == 0;
-	application_free(&a);
-	return pending;
-}
-
-static char *
-date_text(int64_t t)
-{
-	char d[32];
-	time_t c = (time_t)t;
-	struct tm tm;
-	localtime_r(&c, &tm);
-	strftime(d, sizeof d, "%Y-%m-%d", &tm);
-	return xstrdup(d);
-}
-
-int
-h_pending_run(struct hctx *h)
-{
-	char *prog = h->argc ? cmd_fold(h->argv[0]) : NULL;
-	struct application *v;
-	size_t n;
-	int rc = state_applications(h->db, "pending", prog, &v, &n);
-	if (rc != DB_OK) {
-		free(prog);
-		return rc;
-	}
-	struct buf b = BUF_INIT;
-	for (size_t i = 0; i < n && rc == DB_OK; i++) {
-		struct who w;
-		if ((rc = who_load(h, v[i].person_id, &w)) != DB_OK)
-			break;
-		struct programme pr;
-		struct form f = {0};
-		if (state_programme_get(h->db, v[i].programme, &pr) == DB_OK) {
-			form_fields(&f, v[i].role, pr.questions);
-			programme_free(&pr);
-		}
-		form_load(h, v[i].person_id, &f);
-		char *prof = profile_summary(h, &f);
-		char id[24];
-		snprintf(id, sizeof id, "%lld", (long long)v[i].id);
-		char *rk = xasprintf("role.%s", v[i].role);
-		char *role = hctx_text(h, rk, NULL);
-		char *since = date_text(v[i].completed ? v[i].completed : v[i].created);
-		const char *addr = who_mail(&w) ? who_mail(&w) : (w.neps ? w.eps[0].addr : "");
-		char *item = hctx_text(h, "apply.pending_item", "id", id, "name", w.p.name ? w.p.name : addr, "address",
-				       addr, "programme", v[i].programme, "role", role, "since", since, "profile", prof,
-				       NULL);
-		buf_addf(&b, "%s%s", b.len ? "\n" : "", item);
-		free(item);
-		free(since);
-		free(role);
-		free(rk);
-		free(prof);
-		form_free(&f);
-		who_free(&w);
-	}
-	if (rc == DB_OK) {
-		char count[24];
-		snprintf(count, sizeof count, "%zu", n);
-		if (n)
-			hctx_reply(h, "apply.pending_list", "count", count, "list", b.p, NULL);
-		else
-			hctx_reply(h, "apply.pending_none", NULL);
-	}
-	buf_free(&b);
-	applications_free(v, n);
-	free(prog);
-	return rc < 0 ? rc : 0;
-}
-
-int
-h_approve_check(struct hctx *h)
-{
-	int64_t id;
-	if (hctx_parse_id(h->argv[0], &id) != 0 || id <= 0) {
-		hctx_reply(h, "apply.staff.unknown", "id", h->argv[0], NULL);
-		return 1;
-	}
-	struct application a;
-	int rc = state_application_get(h->db, id, &a);
-	if (rc == DB_NOTFOUND) {
-		hctx_reply(h, "apply.staff.unknown", "id", h->argv[0], NULL);
-		return 1;
-	}
-	if (rc != DB_OK)
-		return rc;
-	int r = 0;
-	if (strcmp(a.status, "pending") != 0) {
-		char *sk = xasprintf("apply.status.%s", a.status);
-		char *st = hctx_text(h, sk, NULL);
-		hctx_reply(h, "apply.staff.not_pending", "id", h->argv[0], "status", st, NULL);
-		free(st);
-		free(sk);
-		r = 1;
-	}
-	application_free(&a);
-	return r;
-}
-
-/* approve (reject 0) or reject (1) the application named by argv[0] */
-static int
-decide(struct hctx *h, int reject)
-{
-	int64_t id;
-	if (hctx_parse_id(h->argv[0], &id) != 0)
-		return DB_ERR;
-	struct application a;
-	struct who w;
-	int rc = state_application_get(h->db, id, &a);
-	if (rc != DB_OK)
-		return rc == DB_NOTFOUND ? DB_ERR : rc;
-	if (strcmp(a.status, "pending") != 0) { /* e.g. "ablehnen" routed here: checked again */
-		application_free(&a);
-		return h_approve_check(h) < 0 ? DB_ERR : DB_OK;
-	}
-	if ((rc = who_load(h, a.person_id, &w)) != DB_OK) {
-		application_free(&a);
-		return rc;
-	}
-	char *pname = NULL;
-	state_programme_exists(h->db, a.programme, &pname);
-	const char *reason_in = NULL;
-	if (reject && h->argline) {
-		reason_in = h->argline;
-		while (*reason_in && !isspace((unsigned char)*reason_in))
-			reason_in++;
-		while (*reason_in && isspace((unsigned char)*reason_in))
-			reason_in++;
-	}
-	char id_s[24];
-	snprintf(id_s, sizeof id_s, "%lld", (long long)a.id);
-	const char *by = h->ep_addr;
-	rc = state_application_set_status(h->db, a.id, reject ? "rejected" : "approved", by,
-					  reason_in && *reason_in ? reason_in : NULL);
-	if (rc == DB_OK)
-		rc = state_membership_set(h->db, a.person_id, a.programme, a.role, reject ? "rejected" : "active");
-	const char *addr = who_mail(&w) ? who_mail(&w) : (w.neps ? w.eps[0].addr : "");
-	const char *name = w.p.name ? w.p.name : addr;
-	if (rc == DB_OK) {
-		hctx_reply(h, reject ? "apply.staff.rejected" : "apply.staff.approved", "id", id_s, "name", name,
-			   "programme", pname ? pname : a.programme, NULL);
-		const char *plang = person_lang(&w, hctx_default_lang(h));
-		char *next = next_text(h, plang, a.role);
-		char *reason = reason_in && *reason_in
-				       ? hctx_text_in(h, plang, "apply.reason_line", "reason", reason_in, NULL)
-				       : xstrdup("");
-		tell(h, &w, reject ? "apply.rejected" : "apply.approved", pname ? pname : a.programme, next, reason);
-		free(reason);
-		free(next);
-		log_info("application %lld %s by staff", (long long)a.id, reject ? "rejected" : "approved");
-	}
-	free(pname);
-	who_free(&w);
-	application_free(&a);
-	return rc < 0 ? rc : 0;
-}
-
-int
-h_approve_run(struct hctx *h)
-{
-	return decide(h, 0);
-}
-
-int
-h_reject_run(struct hctx *h)
-{
-	return decide(h, 1);
-}
-
-/* ---- staff: programme ---- */
-
-static int
-slug_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 2 || n > 32)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-'))
-			return 0;
-	return 1;
-}
-
-static int
-programme_list_reply(struct hctx *h)
-{
-	struct programme *v;
-	size_t n;
-	int rc = state_programmes(h->db, &v, &n);
-	if (rc != DB_OK)
-		return rc;
-	struct buf b = BUF_INIT;
-	for (size_t i = 0; i < n; i++) {
-		char days[16];
-		snprintf(days, sizeof days, "%d", v[i].request_days);
-		char *item = hctx_text(h, "programme.item", "slug", v[i].slug, "name", v[i].name, "policy", v[i].policy,
-				       "days", days, "questions", v[i].questions, NULL);
-		buf_addf(&b, "%s%s", b.len ? "\n" : "", item);
-		free(item);
-	}
-	hctx_reply(h, "programme.list", "list", b.p ? b.p : "", NULL);
-	buf_free(&b);
-	programmes_free(v, n);
-	return DB_OK;
-}
-
-static int
-programme_saved_reply(struct hctx *h, const char *slug)
-{
-	struct programme p;
-	int rc = state_programme_get(h->db, slug, &p);
-	if (rc != DB_OK)
-		return rc == DB_NOTFOUND ? DB_ERR : rc;
-	char days[16];
-	snprintf(days, sizeof days, "%d", p.request_days);
-	hctx_reply(h, "programme.added", "slug", p.slug, "name", p.name, "policy", p.policy, "days", days, NULL);
-	programme_free(&p);
-	return DB_OK;
-}
-
-static int
-policy_word(const char *w)
-{
-	char *f = cmd_fold(w);
-	int r = -1;
-	if (!strcmp(f, "open") || !strcmp(f, "offen"))
-		r = 0;
-	else if (!strcmp(f, "approve") || !strcmp(f, "freigabe"))
-		r = 1;
-	free(f);
-	return r;
-}
-
-int
-h_programme_run(struct hctx *h)
-{
-	char *sub = h->argc ? cmd_fold(h->argv[0]) : xstrdup("list");
-	int rc = DB_OK;
-	if (!strcmp(sub, "list") || !strcmp(sub, "liste")) {
-		rc = programme_list_reply(h);
-	} else if ((!strcmp(sub, "add") || !strcmp(sub, "neu")) && h->argc >= 2) {
-		char *slug = cmd_fold(h->argv[1]);
-		if (!slug_ok(slug)) {
-			hctx_reply(h, "programme.bad_slug", "slug", h->argv[1], NULL);
-		} else {
-			int last = h->argc - 1, pol = h->argc > 2 ? policy_word(h->argv[last]) : -1;
-			struct buf name = BUF_INIT;
-			for (int i = 2; i < (pol >= 0 ? last : h->argc); i++)
-				buf_addf(&name, "%s%s", name.len ? " " : "", h->argv[i]);
-			struct programme p = {0};
-			p.slug = slug;
-			p.name = name.len ? name.p : slug;
-			p.policy = pol < 0 ? NULL : (pol ? "approve" : "open");
-			if ((rc = state_programme_put(h->db, &p)) == DB_OK)
-				rc = programme_saved_reply(h, slug);
-			buf_free(&name);
-		}
-		free(slug);
-	} else if ((!strcmp(sub, "set") || !strcmp(sub, "setzen")) && h->argc >= 4) {
-		char *slug = cmd_fold(h->argv[1]);
-		char *what = cmd_fold(h->argv[2]);
-		struct programme p = {0};
-		p.slug = slug;
-		int ok = 1;
-		if (state_programme_exists(h->db, slug, NULL) != DB_OK) {
-			char *list = state_programme_list(h->db);
-			hctx_reply(h, "programme.unknown", "slug", h->argv[1], "programmes", list, NULL);
-			free(list);
-			ok = 0;
-		} else if (!strcmp(what, "policy") || !strcmp(what, "regel")) {
-			int pol = policy_word(h->argv[3]);
-			ok = pol >= 0;
-			p.policy = pol ? "approve" : "open";
-		} else if (!strcmp(what, "days") || !strcmp(what, "tage")) {
-			char *end;
-			long d = strtol(h->argv[3], &end, 10);
-			ok = !*end && d >= 1 && d <= 60;
-			p.request_days = (int)d;
-		} else if (!strcmp(what, "questions") || !strcmp(what, "fragen")) {
-			p.questions = (char *)h->argv[3];
-			ok = 1;
-			char *copy = xstrdup(h->argv[3]);
-			for (char *sv = NULL, *t = strtok_r(copy, ",", &sv); t; t = strtok_r(NULL, ",", &sv))
-				if (field_index(t) < 0 || !strcmp(t, "visible") || !strcmp(t, "capacity"))
-					ok = 0;
-			free(copy);
-		} else {
-			ok = 0;
-		}
-		if (ok && p.slug && (p.policy || p.request_days || p.questions)) {
-			p.name = NULL;
-			if ((rc = state_programme_put(h->db, &p)) == DB_OK)
-				rc = programme_saved_reply(h, slug);
-		} else if (state_programme_exists(h->db, slug, NULL) == DB_OK) {
-			char *u = hctx_text(h, "programme.usage", NULL);
-			hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", u, NULL);
-			free(u);
-		}
-		free(what);
-		free(slug);
-	} else {
-		char *u = hctx_text(h, "programme.usage", NULL);
-		hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", u, NULL);
-		free(u);
-	}
-	free(sub);
-	return rc < 0 ? rc : 0;
 }
 
 const struct tmpl_key tmpl_keys_apply[] = {

@@ -1,5 +1,5 @@
 /*
- * h_event.h - the parts of handlers/h_event.c the command line
+ * h_event.h - the parts of the event handler (handlers/h_event*.c) the command line
  * (bot/cli_event.c) shares with the mail and chat commands.  Each runs
  * inside the caller's transaction and queues its replies on h like any
  * handler: the staff answer to the sender (no recipient), everything for

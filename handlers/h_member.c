@@ -17,6 +17,7 @@
 #include "bot/commands.h"
 #include "bot/templates.h"
 #include "bot/util.h"
+#include "bot/words.h"
 #include "handlers/handlers.h"
 
 /* Version of the consent text in templates/<lang>/ "consent" when a programme names none;
@@ -428,18 +429,12 @@ is_visibility_word(const char *w)
 	return r;
 }
 
-/* yes/no in either language: 1, 0, or -1 */
+/* yes/no (on/off) in either language (bot/words.h, the WORDS_SWITCH set): 1, 0, or -1 */
 static int
 yes_no(const char *w)
 {
-	char *f = cmd_fold(w);
-	int r = -1;
-	if (!strcmp(f, "yes") || !strcmp(f, "ja") || !strcmp(f, "on") || !strcmp(f, "an"))
-		r = 1;
-	else if (!strcmp(f, "no") || !strcmp(f, "nein") || !strcmp(f, "off") || !strcmp(f, "aus"))
-		r = 0;
-	free(f);
-	return r;
+	enum words_answer a = words_is(w, WORDS_SWITCH);
+	return a == WORDS_YES ? 1 : a == WORDS_NO ? 0 : -1;
 }
 
 int

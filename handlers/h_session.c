@@ -31,6 +31,7 @@
 #include "bot/templates.h"
 #include "bot/util.h"
 #include "bot/when.h"
+#include "bot/words.h"
 #include "handlers/handlers.h"
 
 #define SESSION_REMIND_BEFORE 86400 /* the reminder, seconds before the start */
@@ -688,36 +689,13 @@ h_session_done_run(struct hctx *h)
 
 /* ---- plain replies to the proposal and the prompt mail ---- */
 
-/* The first word of text, folded: 1 yes/done, 0 no, -1 neither.  *rest: text after it. */
+/* The answer word at the start of a reply to a proposal or prompt (bot/words.h,
+ * the WORDS_SESSION set): 1 yes/done, 0 no, -1 neither.  *rest: the text after it. */
 static int
 answer_word(const char *text, const char **rest)
 {
-	static const char *const yes[] = {"ja",    "yes",     "y",          "ok",   "okay",    "gerne",
-	                                  "passt", "confirm", "bestätigen", "done", "erledigt"};
-	static const char *const no[] = {"nein", "no", "n"};
-	const char *p = text ? text : "";
-	while (*p && isspace((unsigned char)*p))
-		p++;
-	size_t n = 0;
-	while (p[n] && !isspace((unsigned char)p[n]) && !strchr(".,!;:", p[n]))
-		n++;
-	char *w = xstrndup(p, n), *f = cmd_fold(w);
-	int r = -1;
-	for (size_t i = 0; i < ARRAY_LEN(yes) && r < 0; i++)
-		if (strcmp(f, yes[i]) == 0)
-			r = 1;
-	for (size_t i = 0; i < ARRAY_LEN(no) && r < 0; i++)
-		if (strcmp(f, no[i]) == 0)
-			r = 0;
-	free(f);
-	free(w);
-	if (r >= 0) {
-		p += n;
-		while (*p && (isspace((unsigned char)*p) || strchr(".,!;:-", *p)))
-			p++;
-	}
-	*rest = p;
-	return r;
+	enum words_answer a = words_first(text, WORDS_SESSION, rest);
+	return a == WORDS_YES ? 1 : a == WORDS_NO ? 0 : -1;
 }
 
 int

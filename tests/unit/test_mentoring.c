@@ -740,7 +740,7 @@ an_offer_is_reminded_then_expires_without_cascade(void)
 	free(acc);
 }
 
-/* Staff "ablehnen <id>" of a pending application rejects it (h_reject_run, h_apply.c). */
+/* Staff "ablehnen <id>" of a pending application rejects it (h_reject_run, h_apply_staff.c). */
 static void
 staff_ablehnen_of_a_pending_application_rejects_it(void)
 {

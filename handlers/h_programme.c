@@ -1,0 +1,156 @@
+/*
+ * h_programme.c - the staff command "programme": list the programmes, add
+ * one ("programme add <slug> <name…> [open|approve]") and change its policy,
+ * request deadline or profile questions ("programme set <slug> …").  The
+ * command line's "mentorbot programme" is bot/cli.c.  Runs inside the
+ * dispatcher's transaction.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/commands.h"
+#include "bot/util.h"
+#include "handlers/h_apply.h"
+#include "handlers/handlers.h"
+#include "state/applications.h"
+
+
+static int
+slug_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 2 || n > 32)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static int
+programme_list_reply(struct hctx *h)
+{
+	struct programme *v;
+	size_t n;
+	int rc = state_programmes(h->db, &v, &n);
+	if (rc != DB_OK)
+		return rc;
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		char days[16];
+		snprintf(days, sizeof days, "%d", v[i].request_days);
+		char *item = hctx_text(h, "programme.item", "slug", v[i].slug, "name", v[i].name, "policy", v[i].policy,
+				       "days", days, "questions", v[i].questions, NULL);
+		buf_addf(&b, "%s%s", b.len ? "\n" : "", item);
+		free(item);
+	}
+	hctx_reply(h, "programme.list", "list", b.p ? b.p : "", NULL);
+	buf_free(&b);
+	programmes_free(v, n);
+	return DB_OK;
+}
+
+static int
+programme_saved_reply(struct hctx *h, const char *slug)
+{
+	struct programme p;
+	int rc = state_programme_get(h->db, slug, &p);
+	if (rc != DB_OK)
+		return rc == DB_NOTFOUND ? DB_ERR : rc;
+	char days[16];
+	snprintf(days, sizeof days, "%d", p.request_days);
+	hctx_reply(h, "programme.added", "slug", p.slug, "name", p.name, "policy", p.policy, "days", days, NULL);
+	programme_free(&p);
+	return DB_OK;
+}
+
+static int
+policy_word(const char *w)
+{
+	char *f = cmd_fold(w);
+	int r = -1;
+	if (!strcmp(f, "open") || !strcmp(f, "offen"))
+		r = 0;
+	else if (!strcmp(f, "approve") || !strcmp(f, "freigabe"))
+		r = 1;
+	free(f);
+	return r;
+}
+
+int
+h_programme_run(struct hctx *h)
+{
+	char *sub = h->argc ? cmd_fold(h->argv[0]) : xstrdup("list");
+	int rc = DB_OK;
+	if (!strcmp(sub, "list") || !strcmp(sub, "liste")) {
+		rc = programme_list_reply(h);
+	} else if ((!strcmp(sub, "add") || !strcmp(sub, "neu")) && h->argc >= 2) {
+		char *slug = cmd_fold(h->argv[1]);
+		if (!slug_ok(slug)) {
+			hctx_reply(h, "programme.bad_slug", "slug", h->argv[1], NULL);
+		} else {
+			int last = h->argc - 1, pol = h->argc > 2 ? policy_word(h->argv[last]) : -1;
+			struct buf name = BUF_INIT;
+			for (int i = 2; i < (pol >= 0 ? last : h->argc); i++)
+				buf_addf(&name, "%s%s", name.len ? " " : "", h->argv[i]);
+			struct programme p = {0};
+			p.slug = slug;
+			p.name = name.len ? name.p : slug;
+			p.policy = pol < 0 ? NULL : (pol ? "approve" : "open");
+			if ((rc = state_programme_put(h->db, &p)) == DB_OK)
+				rc = programme_saved_reply(h, slug);
+			buf_free(&name);
+		}
+		free(slug);
+	} else if ((!strcmp(sub, "set") || !strcmp(sub, "setzen")) && h->argc >= 4) {
+		char *slug = cmd_fold(h->argv[1]);
+		char *what = cmd_fold(h->argv[2]);
+		struct programme p = {0};
+		p.slug = slug;
+		int ok = 1;
+		if (state_programme_exists(h->db, slug, NULL) != DB_OK) {
+			char *list = state_programme_list(h->db);
+			hctx_reply(h, "programme.unknown", "slug", h->argv[1], "programmes", list, NULL);
+			free(list);
+			ok = 0;
+		} else if (!strcmp(what, "policy") || !strcmp(what, "regel")) {
+			int pol = policy_word(h->argv[3]);
+			ok = pol >= 0;
+			p.policy = pol ? "approve" : "open";
+		} else if (!strcmp(what, "days") || !strcmp(what, "tage")) {
+			char *end;
+			long d = strtol(h->argv[3], &end, 10);
+			ok = !*end && d >= 1 && d <= 60;
+			p.request_days = (int)d;
+		} else if (!strcmp(what, "questions") || !strcmp(what, "fragen")) {
+			p.questions = (char *)h->argv[3];
+			ok = 1;
+			char *copy = xstrdup(h->argv[3]);
+			for (char *sv = NULL, *t = strtok_r(copy, ",", &sv); t; t = strtok_r(NULL, ",", &sv))
+				if (h_apply_field_index(t) < 0 || !strcmp(t, "visible") || !strcmp(t, "capacity"))
+					ok = 0;
+			free(copy);
+		} else {
+			ok = 0;
+		}
+		if (ok && p.slug && (p.policy || p.request_days || p.questions)) {
+			p.name = NULL;
+			if ((rc = state_programme_put(h->db, &p)) == DB_OK)
+				rc = programme_saved_reply(h, slug);
+		} else if (state_programme_exists(h->db, slug, NULL) == DB_OK) {
+			char *u = hctx_text(h, "programme.usage", NULL);
+			hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", u, NULL);
+			free(u);
+		}
+		free(what);
+		free(slug);
+	} else {
+		char *u = hctx_text(h, "programme.usage", NULL);
+		hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", u, NULL);
+		free(u);
+	}
+	free(sub);
+	return rc < 0 ? rc : 0;
+}
