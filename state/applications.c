@@ -64,10 +64,7 @@ app_one(sqlite3_stmt *st, struct application *out)
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		app_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -162,11 +159,7 @@ state_applications(struct db *db, const char *status, const char *programme, str
 	BIND_TEXT(st, 1, status);
 	BIND_TEXT(st, 2, programme);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		app_row(st, &(*out)[*n]);
-		(*n)++;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		app_row(st, DB_APPEND(out, n));
+	return db_rows_status(st, rc);
 }

@@ -69,10 +69,7 @@ event_one(sqlite3_stmt *st, struct event *out)
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		event_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 static void
@@ -228,14 +225,9 @@ state_events(struct db *db, enum event_list which, int64_t now, struct event **o
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, now);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		memset(&(*out)[*n], 0, sizeof **out);
-		event_row(st, &(*out)[*n]);
-		(*n)++;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		event_row(st, DB_APPEND(out, n));
+	return db_rows_status(st, rc);
 }
 
 /* ---- invitations ---- */
@@ -295,10 +287,7 @@ state_invitation_get(struct db *db, int64_t event, int64_t person, struct invita
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && out)
 		invitation_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -313,13 +302,9 @@ state_invitations(struct db *db, int64_t event, struct invitation **out, size_t 
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, event);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		invitation_row(st, &(*out)[*n]);
-		(*n)++;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		invitation_row(st, DB_APPEND(out, n));
+	return db_rows_status(st, rc);
 }
 
 /* ---- answers ---- */
@@ -375,10 +360,7 @@ state_rsvp_get(struct db *db, int64_t event, int64_t person, struct rsvp *out)
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		rsvp_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -523,13 +505,9 @@ state_rsvps(struct db *db, int64_t event, struct rsvp **out, size_t *n)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, event);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		rsvp_row(st, &(*out)[*n]);
-		(*n)++;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		rsvp_row(st, DB_APPEND(out, n));
+	return db_rows_status(st, rc);
 }
 
 int

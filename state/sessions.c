@@ -33,10 +33,7 @@ state_match_get(struct db *db, int64_t id, struct mmatch *out)
 		out->mentor = sqlite3_column_int64(st, 3);
 		out->status = db_col_text(st, 4);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -99,10 +96,7 @@ session_one(sqlite3_stmt *st, struct msession *out)
 		out->created = sqlite3_column_int64(st, 13);
 		out->updated = sqlite3_column_int64(st, 14);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -224,10 +218,8 @@ state_session_replace_proposed(struct db *db, int64_t match, int64_t except, int
 	sqlite3_bind_int64(st, 1, match);
 	sqlite3_bind_int64(st, 2, except);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*ids = xrealloc(*ids, (*n + 1) * sizeof **ids);
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*DB_APPEND(ids, n) = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE || !(st = db_stmt(db, upd)))
 		return DB_ERR;
