@@ -62,10 +62,13 @@ event_row(sqlite3_stmt *st, struct event *e)
 	e->announced = sqlite3_column_int64(st, 20);
 }
 
-/* One event row from a statement with one bound value. */
+/* The one event row of st (bound; NULL: DB_ERR).  *out zeroed first. */
 static int
 event_one(sqlite3_stmt *st, struct event *out)
 {
+	memset(out, 0, sizeof *out);
+	if (!st)
+		return DB_ERR;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		event_row(st, out);
@@ -132,36 +135,21 @@ int
 state_event_get(struct db *db, int64_t id, struct event *out)
 {
 	static const char sql[] = "SELECT " EVENT_COLS " FROM event WHERE id = ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	return event_one(st, out);
+	return event_one(db_stmt_int64(db, sql, id), out);
 }
 
 int
 state_event_by_uid(struct db *db, const char *uid, struct event *out)
 {
 	static const char sql[] = "SELECT " EVENT_COLS " FROM event WHERE uid = ? COLLATE NOCASE";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, uid);
-	return event_one(st, out);
+	return event_one(db_stmt_text(db, sql, uid), out);
 }
 
 int
 state_event_by_token(struct db *db, const char *token, struct event *out)
 {
 	static const char sql[] = "SELECT " EVENT_COLS " FROM event WHERE token = ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, token);
-	return event_one(st, out);
+	return event_one(db_stmt_text(db, sql, token), out);
 }
 
 int

@@ -198,10 +198,13 @@ request_row(sqlite3_stmt *st, struct mrequest *r)
 	r->mail_msgid = db_col_text(st, 9);
 }
 
-/* Step a one-row query into *out. */
+/* The one request row of st (bound; NULL: DB_ERR).  *out zeroed first. */
 static int
 request_one(sqlite3_stmt *st, struct mrequest *out)
 {
+	memset(out, 0, sizeof *out);
+	if (!st)
+		return DB_ERR;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		request_row(st, out);
@@ -233,12 +236,7 @@ int
 state_request_get(struct db *db, int64_t id, struct mrequest *out)
 {
 	static const char sql[] = "SELECT " REQ_COLS " FROM request WHERE id = ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	return request_one(st, out);
+	return request_one(db_stmt_int64(db, sql, id), out);
 }
 
 int
@@ -248,18 +246,8 @@ state_request_by_msgid(struct db *db, const char *msgid, struct mrequest *out)
 	memset(out, 0, sizeof *out);
 	if (!msgid)
 		return DB_NOTFOUND;
-	/* stored without <>; accept either */
-	const char *s = msgid;
-	while (*s == ' ' || *s == '<')
-		s++;
-	size_t len = strcspn(s, "> \t\r\n");
-	char *id = xstrndup(s, len);
-	sqlite3_stmt *st = db_stmt(db, sql);
-	int rc = DB_ERR;
-	if (st) {
-		BIND_TEXT(st, 1, id);
-		rc = request_one(st, out);
-	}
+	char *id = db_msgid_key(msgid); /* stored without <>; accept either */
+	int rc = request_one(db_stmt_text(db, sql, id), out);
 	free(id);
 	return rc;
 }

@@ -339,10 +339,13 @@ state_token_add(struct db *db, const char *hash, const struct token *t, const ch
 	return db_step_done(db, st);
 }
 
+/* The one token row of st (bound; NULL: DB_ERR).  *out zeroed first. */
 static int
-token_row(sqlite3_stmt *st, struct token *out)
+token_one(sqlite3_stmt *st, struct token *out)
 {
 	memset(out, 0, sizeof *out);
+	if (!st)
+		return DB_ERR;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);
@@ -364,11 +367,7 @@ int
 state_token_by_hash(struct db *db, const char *hash, struct token *out)
 {
 	static const char sql[] = "SELECT " TOKEN_COLS " FROM token WHERE hash = ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, hash);
-	return token_row(st, out);
+	return token_one(db_stmt_text(db, sql, hash), out);
 }
 
 int
@@ -376,11 +375,7 @@ state_token_by_msgid(struct db *db, const char *msgid, struct token *out)
 {
 	static const char sql[] =
 		"SELECT " TOKEN_COLS " FROM token WHERE mail_msgid = ? ORDER BY id DESC LIMIT 1";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, msgid);
-	return token_row(st, out);
+	return token_one(db_stmt_text(db, sql, msgid), out);
 }
 
 int

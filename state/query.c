@@ -30,3 +30,30 @@ db_grow(void *v, size_t n, size_t elem)
 	memset(p + n * elem, 0, elem);
 	return p;
 }
+
+sqlite3_stmt *
+db_stmt_int64(struct db *db, const char *sql, int64_t v)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st)
+		sqlite3_bind_int64(st, 1, v);
+	return st;
+}
+
+sqlite3_stmt *
+db_stmt_text(struct db *db, const char *sql, const char *v)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st)
+		BIND_TEXT(st, 1, v);
+	return st;
+}
+
+char *
+db_msgid_key(const char *msgid)
+{
+	const char *s = msgid;
+	while (*s == ' ' || *s == '<')
+		s++;
+	return xstrndup(s, strcspn(s, "> \t\r\n"));
+}

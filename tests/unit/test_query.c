@@ -85,6 +85,39 @@ a_person_reads_the_same_by_id_and_by_endpoint(void)
 	db_close(db);
 }
 
+static void
+stmt_with_one_bound_value(void)
+{
+	struct db *db;
+	CHECK(db_open(&db, path) == 0);
+	static const char num[] = "SELECT ?1 + 1", txt[] = "SELECT '<' || ?1 || '>'";
+	sqlite3_stmt *st = db_stmt_int64(db, num, 41);
+	CHECK(st != NULL && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) == 42);
+	CHECK(db_row_status(st, SQLITE_ROW) == DB_OK);
+	st = db_stmt_text(db, txt, "a b");
+	CHECK(st != NULL && sqlite3_step(st) == SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0), "<a b>");
+	CHECK(db_row_status(st, SQLITE_ROW) == DB_OK);
+	static const char bad[] = "SELECT FROM nowhere WHERE";
+	CHECK(db_stmt_int64(db, bad, 1) == NULL);
+	CHECK(db_stmt_text(db, bad, "x") == NULL);
+	db_close(db);
+}
+
+static void
+msgid_key_drops_the_angle_brackets_and_blanks(void)
+{
+	const char *cases[][2] = {
+	    {"<a.1@x.test>", "a.1@x.test"}, {"  <a@x> trailing", "a@x"}, {"a@x", "a@x"},
+	    {"a@x\r\n", "a@x"},            {"<>", ""},                  {"", ""},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		char *k = db_msgid_key(cases[i][0]);
+		CHECK_STR(k, cases[i][1]);
+		free(k);
+	}
+}
+
 /* person_from_row() reads its six columns from any starting column */
 static void
 person_from_row_starts_at_col0(void)
@@ -114,6 +147,8 @@ main(void)
 	RUN(append_grows_by_one_zeroed_element_and_counts_it);
 	RUN(a_person_reads_the_same_by_id_and_by_endpoint);
 	RUN(person_from_row_starts_at_col0);
+	RUN(stmt_with_one_bound_value);
+	RUN(msgid_key_drops_the_angle_brackets_and_blanks);
 	unlink(path);
 	char wal[80];
 	snprintf(wal, sizeof wal, "%s-wal", path);
