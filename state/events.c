@@ -84,18 +84,12 @@ bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-int
-state_event_add(struct db *db, const struct event *e, const char *domain, int64_t *id_out)
+/* The fields staff set, bound to ?1 … ?12 in the order the insert and the update both name them:
+ * title, description, start, end, place, url, capacity, guests, audience, public, claim_hours,
+ * remind_hours. */
+static void
+event_bind_fields(sqlite3_stmt *st, const struct event *e)
 {
-	static const char sql[] =
-	    "INSERT INTO event(uid, sequence, title, description, start, end, place, url, capacity, guests,"
-	    " audience, public, claim_hours, remind_hours, status, token, created_by, created, updated)"
-	    " VALUES ('new:' || ?15, 0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'draft', ?15, ?13, ?14, "
-	    "?14)";
-	static const char sql_uid[] = "UPDATE event SET uid = ? WHERE id = ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return DB_ERR;
 	BIND_TEXT(st, 1, e->title);
 	bind_text_or_null(st, 2, e->description);
 	sqlite3_bind_int64(st, 3, e->start);
@@ -108,6 +102,21 @@ state_event_add(struct db *db, const struct event *e, const char *domain, int64_
 	sqlite3_bind_int(st, 10, e->is_public ? 1 : 0);
 	sqlite3_bind_int(st, 11, e->claim_hours);
 	sqlite3_bind_int(st, 12, e->remind_hours);
+}
+
+int
+state_event_add(struct db *db, const struct event *e, const char *domain, int64_t *id_out)
+{
+	static const char sql[] =
+	    "INSERT INTO event(uid, sequence, title, description, start, end, place, url, capacity, guests,"
+	    " audience, public, claim_hours, remind_hours, status, token, created_by, created, updated)"
+	    " VALUES ('new:' || ?15, 0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	    " 'draft', ?15, ?13, ?14, ?14)";
+	static const char sql_uid[] = "UPDATE event SET uid = ? WHERE id = ?";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	event_bind_fields(st, e);
 	bind_text_or_null(st, 13, e->created_by);
 	sqlite3_bind_int64(st, 14, now_s());
 	BIND_TEXT(st, 15, e->token);
@@ -162,18 +171,7 @@ state_event_update(struct db *db, const struct event *e)
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
-	BIND_TEXT(st, 1, e->title);
-	bind_text_or_null(st, 2, e->description);
-	sqlite3_bind_int64(st, 3, e->start);
-	sqlite3_bind_int64(st, 4, e->end);
-	bind_text_or_null(st, 5, e->place);
-	bind_text_or_null(st, 6, e->url);
-	sqlite3_bind_int(st, 7, e->capacity);
-	sqlite3_bind_int(st, 8, e->guests);
-	BIND_TEXT(st, 9, e->audience ? e->audience : "all");
-	sqlite3_bind_int(st, 10, e->is_public ? 1 : 0);
-	sqlite3_bind_int(st, 11, e->claim_hours);
-	sqlite3_bind_int(st, 12, e->remind_hours);
+	event_bind_fields(st, e);
 	sqlite3_bind_int(st, 13, e->sequence);
 	sqlite3_bind_int64(st, 14, now_s());
 	sqlite3_bind_int64(st, 15, e->id);
