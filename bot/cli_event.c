@@ -126,6 +126,19 @@ commit_all(struct cli_env *e)
 	return 0;
 }
 
+/* After the handler ran inside the transaction: when it did not succeed (ok 0) roll back and print
+ * its answer to stderr, else queue the addressed replies and commit.  0, or 1 after printing why. */
+static int
+finish(struct cli_env *e, int ok)
+{
+	if (!ok) {
+		db_rollback(e->db);
+		print_own(e, stderr);
+		return 1;
+	}
+	return commit_all(e);
+}
+
 /* "--name value" options of the form, as "Field: value" lines. */
 static const struct {
 	const char *opt, *field;
@@ -190,12 +203,7 @@ ev_add(struct cli_env *e, int64_t id, int argc, char **argv)
 	}
 	int rc = h_event_create(&e->h, NULL, form, "cli", &created);
 	free(form);
-	if (rc != DB_OK || created == 0) {
-		db_rollback(e->db);
-		print_own(e, stderr);
-		return 1;
-	}
-	if (commit_all(e))
+	if (finish(e, rc == DB_OK && created != 0))
 		return 1;
 	char n[24];
 	snprintf(n, sizeof n, "%lld", (long long)created);
@@ -301,13 +309,7 @@ ev_send(struct cli_env *e, int64_t id, int argc, char **argv)
 	int mails = 0, rooms = 0;
 	if (db_begin(e->db) != DB_OK)
 		return 1;
-	int rc = h_event_send(&e->h, id, &mails, &rooms);
-	if (rc != DB_OK) {
-		db_rollback(e->db);
-		print_own(e, stderr);
-		return 1;
-	}
-	if (commit_all(e))
+	if (finish(e, h_event_send(&e->h, id, &mails, &rooms) == DB_OK))
 		return 1;
 	char n[24], m[16], r[16];
 	snprintf(n, sizeof n, "%lld", (long long)id);
@@ -335,12 +337,7 @@ ev_change(struct cli_env *e, int64_t id, int argc, char **argv)
 	}
 	int rc = h_event_change(&e->h, id, form);
 	free(form);
-	if (rc != DB_OK) {
-		db_rollback(e->db);
-		print_own(e, stderr);
-		return 1;
-	}
-	if (commit_all(e))
+	if (finish(e, rc == DB_OK))
 		return 1;
 	print_own(e, stdout);
 	return 0;
@@ -352,13 +349,7 @@ ev_cancel(struct cli_env *e, int64_t id, int argc, char **argv)
 	int mails = 0;
 	if (db_begin(e->db) != DB_OK)
 		return 1;
-	int rc = h_event_cancel(&e->h, id, &mails);
-	if (rc != DB_OK) {
-		db_rollback(e->db);
-		print_own(e, stderr);
-		return 1;
-	}
-	if (commit_all(e))
+	if (finish(e, h_event_cancel(&e->h, id, &mails) == DB_OK))
 		return 1;
 	print_own(e, stdout);
 	return 0;
