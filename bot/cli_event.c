@@ -126,6 +126,19 @@ commit_all(struct cli_env *e)
 	return 0;
 }
 
+/* After the handler ran inside the transaction: when it did not succeed (ok 0) roll back and print
+ * its answer to stderr, else queue the addressed replies and commit.  0, or 1 after printing why. */
+static int
+finish(struct cli_env *e, int ok)
+{
+	if (!ok) {
+		db_rollback(e->db);
+		print_own(e, stderr);
+		return 1;
+	}
+	return commit_all(e);
+}
+
 /* "--name value" options of the form, as "Field: value" lines. */
 static const struct {
 	const char *opt, *field;
@@ -178,27 +191,22 @@ parse_id(struct cli_env *e, const char *s, int64_t *id)
 }
 
 static int
-ev_add(struct cli_env *e, int argc, char **argv)
+ev_add(struct cli_env *e, int64_t id, int argc, char **argv)
 {
 	char *form = form_from_opts(e, argc, argv, 1);
 	if (!form)
 		return 2;
-	int64_t id = 0;
+	int64_t created = 0;
 	if (db_begin(e->db) != DB_OK) {
 		free(form);
 		return 1;
 	}
-	int rc = h_event_create(&e->h, NULL, form, "cli", &id);
+	int rc = h_event_create(&e->h, NULL, form, "cli", &created);
 	free(form);
-	if (rc != DB_OK || id == 0) {
-		db_rollback(e->db);
-		print_own(e, stderr);
-		return 1;
-	}
-	if (commit_all(e))
+	if (finish(e, rc == DB_OK && created != 0))
 		return 1;
 	char n[24];
-	snprintf(n, sizeof n, "%lld", (long long)id);
+	snprintf(n, sizeof n, "%lld", (long long)created);
 	const char *vars[] = {"id", n, NULL};
 	say(e, stdout, "cli.event.created", vars);
 	print_own(e, stdout);
@@ -231,7 +239,7 @@ u8_width(const char *s)
 }
 
 static int
-ev_list(struct cli_env *e)
+ev_list(struct cli_env *e, int64_t id, int argc, char **argv)
 {
 	struct event *v;
 	size_t n;
@@ -262,7 +270,7 @@ ev_list(struct cli_env *e)
 }
 
 static int
-ev_show(struct cli_env *e, int64_t id)
+ev_show(struct cli_env *e, int64_t id, int argc, char **argv)
 {
 	char *t = NULL;
 	int rc = h_event_preview_text(&e->h, id, &t);
@@ -296,18 +304,12 @@ ev_show(struct cli_env *e, int64_t id)
 }
 
 static int
-ev_send(struct cli_env *e, int64_t id)
+ev_send(struct cli_env *e, int64_t id, int argc, char **argv)
 {
 	int mails = 0, rooms = 0;
 	if (db_begin(e->db) != DB_OK)
 		return 1;
-	int rc = h_event_send(&e->h, id, &mails, &rooms);
-	if (rc != DB_OK) {
-		db_rollback(e->db);
-		print_own(e, stderr);
-		return 1;
-	}
-	if (commit_all(e))
+	if (finish(e, h_event_send(&e->h, id, &mails, &rooms) == DB_OK))
 		return 1;
 	char n[24], m[16], r[16];
 	snprintf(n, sizeof n, "%lld", (long long)id);
@@ -335,34 +337,34 @@ ev_change(struct cli_env *e, int64_t id, int argc, char **argv)
 	}
 	int rc = h_event_change(&e->h, id, form);
 	free(form);
-	if (rc != DB_OK) {
-		db_rollback(e->db);
-		print_own(e, stderr);
-		return 1;
-	}
-	if (commit_all(e))
+	if (finish(e, rc == DB_OK))
 		return 1;
 	print_own(e, stdout);
 	return 0;
 }
 
 static int
-ev_cancel(struct cli_env *e, int64_t id)
+ev_cancel(struct cli_env *e, int64_t id, int argc, char **argv)
 {
 	int mails = 0;
 	if (db_begin(e->db) != DB_OK)
 		return 1;
-	int rc = h_event_cancel(&e->h, id, &mails);
-	if (rc != DB_OK) {
-		db_rollback(e->db);
-		print_own(e, stderr);
-		return 1;
-	}
-	if (commit_all(e))
+	if (finish(e, h_event_cancel(&e->h, id, &mails) == DB_OK))
 		return 1;
 	print_own(e, stdout);
 	return 0;
 }
+
+/* The words of "mentorbot event"; argv[0] is the word, id the event of those that need one (argv[1]). */
+static const struct {
+	const char *name;
+	int needs_id;
+	int (*run)(struct cli_env *e, int64_t id, int argc, char **argv);
+} event_words[] = {
+    {.name = "add", .needs_id = 0, .run = ev_add},       {.name = "list", .needs_id = 0, .run = ev_list},
+    {.name = "show", .needs_id = 1, .run = ev_show},     {.name = "send", .needs_id = 1, .run = ev_send},
+    {.name = "change", .needs_id = 1, .run = ev_change}, {.name = "cancel", .needs_id = 1, .run = ev_cancel},
+};
 
 int
 cli_event(const char *conf, int argc, char **argv)
@@ -371,33 +373,24 @@ cli_event(const char *conf, int argc, char **argv)
 	if (env_open(conf, &e))
 		return 1;
 	const char *sub = argc >= 1 ? argv[0] : NULL;
-	int rc;
 	if (!sub || strcmp(sub, "help") == 0 || strcmp(sub, "--help") == 0) {
 		say(&e, sub ? stdout : stderr, "cli.event.usage", NULL);
 		env_close(&e);
 		return sub ? 0 : 2;
 	}
+	size_t w = 0;
+	while (w < ARRAY_LEN(event_words) && strcmp(event_words[w].name, sub) != 0)
+		w++;
 	int64_t id = 0;
-	int needs_id = strcmp(sub, "show") == 0 || strcmp(sub, "send") == 0 || strcmp(sub, "change") == 0 ||
-	               strcmp(sub, "cancel") == 0;
-	if (!needs_id && strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0) {
+	int rc;
+	if (w == ARRAY_LEN(event_words)) {
 		const char *vars[] = {"sub", sub, NULL};
 		say(&e, stderr, "cli.event.unknown_sub", vars);
 		rc = 2;
-	} else if (needs_id && parse_id(&e, argc > 1 ? argv[1] : NULL, &id)) {
+	} else if (event_words[w].needs_id && parse_id(&e, argc > 1 ? argv[1] : NULL, &id)) {
 		rc = 2;
-	} else if (strcmp(sub, "add") == 0) {
-		rc = ev_add(&e, argc, argv);
-	} else if (strcmp(sub, "list") == 0) {
-		rc = ev_list(&e);
-	} else if (strcmp(sub, "show") == 0) {
-		rc = ev_show(&e, id);
-	} else if (strcmp(sub, "send") == 0) {
-		rc = ev_send(&e, id);
-	} else if (strcmp(sub, "change") == 0) {
-		rc = ev_change(&e, id, argc, argv);
 	} else {
-		rc = ev_cancel(&e, id);
+		rc = event_words[w].run(&e, id, argc, argv);
 	}
 	env_close(&e);
 	return rc;

@@ -73,32 +73,11 @@ on_signal(int sig)
 	errno = saved;
 }
 
-static void
-usage(FILE *f)
-{
-	fputs("usage: mentorbot run -c FILE [-v]     run the daemon\n"
-	      "       mentorbot check-config -c FILE   check a configuration file\n"
-	      "       mentorbot parse [FILE.eml|-]     show how the bot reads a mail (JSON)\n"
-	      "       mentorbot post -c FILE GROUP TEXT…   post to a group's rooms and mail recipients\n"
-	      "       mentorbot group -c FILE list | set NAME MEMBER… | del NAME\n"
-	      "       mentorbot match -c FILE PROGRAMME [publish|--ids]   preview the optimal whole-cohort\n"
-	      "                 matching; publish: send each pair as an offer both sides accept;\n"
-	      "                 --ids: the preview by person ids, tab-separated, for scripts\n"
-	      "       mentorbot programme -c FILE list | add SLUG [--name N] [--policy open|approve]\n"
-	      "                 [--days N] [--questions f1,f2] [--weights topics=3,language=2,…]\n"
-	      "       mentorbot report -c FILE [PROGRAMME]   figures and what needs attention\n"
-	      "       mentorbot export -c FILE matches|sessions [--csv] [--out FILE] [--programme P]\n"
-	      "       mentorbot export -c FILE attendees ID [--csv] [--out FILE]\n"
-	      "       mentorbot event -c FILE add|list|show|send|change|cancel …   events (mentorbot event help)\n"
-	      "       mentorbot feed -c FILE [--out FILE]   iCalendar feed of the public events\n"
-	      "       mentorbot --help | --version\n",
-	      f);
-}
-
-
+/* The usage, from the sub-command table at the end of this file. */
+static void usage(FILE *f);
 
 static int
-cmd_check_config(const char *path)
+cmd_check_config(const char *path, int argc, char **argv)
 {
 	struct config cfg;
 	int n = cli_load_config(path, &cfg);
@@ -140,8 +119,9 @@ jstr(const char *s)
 }
 
 static int
-cmd_parse(const char *path)
+cmd_parse(const char *conf, int argc, char **argv)
 {
+	const char *path = argc ? argv[0] : NULL;
 	size_t len;
 	char *raw = read_all(path, &len);
 	if (!raw)
@@ -236,9 +216,13 @@ rt_committed(void *ud)
 	outbox_kick(&rt->sender);
 }
 
+/* -v / --verbose, wherever it stands: only "run" reads it */
+static int cli_verbose;
+
 static int
-cmd_run(const char *path, int verbose)
+cmd_run(const char *path, int argc, char **argv)
 {
+	int verbose = cli_verbose;
 	struct config cfg;
 	struct runtime rt;
 	memset(&rt, 0, sizeof rt);
@@ -392,162 +376,212 @@ cmd_post(const char *path, int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
+/*
+ * Sub-commands with words of their own (group list|set|del, programme
+ * list|add): the configuration, templates and database are opened before
+ * the word is looked up, so an unknown word after a broken configuration
+ * reports the configuration.
+ */
+struct cli_db {
+	struct config cfg;
+	struct templates *t;
+	struct db *db;
+	const char *lang; /* of what is printed: [bot] language */
+};
+
+struct cli_word {
+	const char *name;
+	int min_args, max_args; /* after the word; max -1: no limit.  Outside: the usage, exit 2 */
+	int (*run)(struct cli_db *c, int argc, char **argv); /* argv[0] is the word */
+};
+
+/* Look argv[0] up in words (ended by a NULL name), open and run it.  The exit status. */
 static int
-cmd_group(const char *path, int argc, char **argv)
+run_word(const struct cli_word *words, const char *path, int argc, char **argv)
 {
 	if (argc < 1) {
 		usage(stderr);
 		return 2;
 	}
-	struct config cfg;
-	struct templates *t;
-	struct db *db;
-	if (cli_open(path, &cfg, &t, &db))
+	struct cli_db c;
+	if (cli_open(path, &c.cfg, &c.t, &c.db))
 		return 1;
-	const char *lang = cli_lang(&cfg);
-	int rc = 0;
-	if (strcmp(argv[0], "list") == 0) {
-		for (size_t i = 0; i < cfg.groups.n; i++) {
-			char *m = group_members(db, &cfg, cfg.groups.v[i].name);
-			const char *vars[] = {"group", cfg.groups.v[i].name, "members", m, NULL};
-			cli_say(stdout, t, lang, "cli.group.item.config", vars);
-			free(m);
-		}
-		/* groups set from the CLI live in the database */
-		char **k, **v;
-		size_t n;
-		if (state_kv_list(db, "group:", &k, &v, &n) == 0) {
-			for (size_t i = 0; i < n; i++) {
-				const char *vars[] = {"group", k[i] + 6, "members", v[i], NULL};
-				cli_say(stdout, t, lang, "cli.group.item.database", vars);
-			}
-			kv_list_free(k, v, n);
-		} else {
-			kv_list_free(k, v, n);
-			rc = 1;
-		}
-	} else if (strcmp(argv[0], "set") == 0 && argc >= 3) {
-		struct buf b = BUF_INIT;
-		for (int i = 2; i < argc; i++)
-			buf_addf(&b, "%s%s", i > 2 ? ", " : "", argv[i]);
-		char *key = xasprintf("group:%s", argv[1]);
-		rc = (db_begin(db) == 0 && state_kv_set(db, key, b.p) == 0 && db_commit(db) == 0) ? 0 : 1;
-		if (rc) {
-			db_rollback(db);
-			cli_say(stderr, t, lang, "cli.db_error", NULL);
-		} else {
-			const char *vars[] = {"group", argv[1], "members", b.p, NULL};
-			cli_say(stdout, t, lang, "cli.group.set", vars);
-		}
-		free(key);
-		buf_free(&b);
-	} else if (strcmp(argv[0], "del") == 0 && argc == 2) {
-		char *key = xasprintf("group:%s", argv[1]);
-		rc = (db_begin(db) == 0 && state_kv_del(db, key) == 0 && db_commit(db) == 0) ? 0 : 1;
-		if (rc) {
-			db_rollback(db);
-			cli_say(stderr, t, lang, "cli.db_error", NULL);
-		}
-		free(key);
+	c.lang = cli_lang(&c.cfg);
+	const struct cli_word *w = words;
+	while (w->name && strcmp(w->name, argv[0]) != 0)
+		w++;
+	int rc;
+	if (w->name && argc - 1 >= w->min_args && (w->max_args < 0 || argc - 1 <= w->max_args)) {
+		rc = w->run(&c, argc, argv);
 	} else {
 		usage(stderr);
 		rc = 2;
 	}
-	cli_close(&cfg, t, db);
+	cli_close(&c.cfg, c.t, c.db);
 	return rc;
 }
 
 static int
-cmd_programme(const char *path, int argc, char **argv)
+group_list(struct cli_db *c, int argc, char **argv)
 {
-	if (argc < 1) {
-		usage(stderr);
-		return 2;
+	for (size_t i = 0; i < c->cfg.groups.n; i++) {
+		char *m = group_members(c->db, &c->cfg, c->cfg.groups.v[i].name);
+		const char *vars[] = {"group", c->cfg.groups.v[i].name, "members", m, NULL};
+		cli_say(stdout, c->t, c->lang, "cli.group.item.config", vars);
+		free(m);
 	}
-	struct config cfg;
-	struct templates *t;
-	struct db *db;
-	if (cli_open(path, &cfg, &t, &db))
-		return 1;
-	const char *lang = cli_lang(&cfg);
+	/* groups set from the CLI live in the database */
+	char **k, **v;
+	size_t n;
 	int rc = 0;
-	if (strcmp(argv[0], "list") == 0) {
-		struct programme *v;
-		size_t n;
-		if (state_programmes(db, &v, &n) == 0) {
-			for (size_t i = 0; i < n; i++) {
-				/* the two columns padded as before: slug 16, name 28 */
-				char *slug = xasprintf("%-16s", v[i].slug ? v[i].slug : "");
-				char *name = xasprintf("%-28s", v[i].name ? v[i].name : "");
-				char days[16];
-				snprintf(days, sizeof days, "%d", v[i].request_days);
-				const char *vars[] = {"slug",      slug,
-				                      "name",      name,
-				                      "policy",    v[i].policy,
-				                      "days",      days,
-				                      "consent",   v[i].consent_version,
-				                      "questions", v[i].questions,
-				                      "weights",   v[i].weights,
-				                      NULL};
-				cli_say(stdout, t, lang, "cli.programme.item", vars);
-				free(slug);
-				free(name);
-			}
-			programmes_free(v, n);
-		} else {
-			rc = 1;
+	if (state_kv_list(c->db, "group:", &k, &v, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			const char *vars[] = {"group", k[i] + 6, "members", v[i], NULL};
+			cli_say(stdout, c->t, c->lang, "cli.group.item.database", vars);
 		}
-	} else if (strcmp(argv[0], "add") == 0 && argc >= 2) {
-		struct programme p = {0};
-		char *slug = cmd_fold(argv[1]);
-		p.slug = slug;
-		for (int i = 2; i + 1 < argc && rc == 0; i += 2) {
-			const char *k = argv[i], *v = argv[i + 1];
-			if (strcmp(k, "--name") == 0)
-				p.name = (char *)v;
-			else if (strcmp(k, "--policy") == 0 && (strcmp(v, "open") == 0 || strcmp(v, "approve") == 0))
-				p.policy = (char *)v;
-			else if (strcmp(k, "--days") == 0 && atoi(v) > 0 && atoi(v) <= 60)
-				p.request_days = atoi(v);
-			else if (strcmp(k, "--questions") == 0)
-				p.questions = (char *)v;
-			else if (strcmp(k, "--weights") == 0)
-				p.weights = (char *)v;
-			else if (strcmp(k, "--consent") == 0)
-				p.consent_version = (char *)v;
-			else {
-				const char *vars[] = {"option", k, "value", v, NULL};
-				cli_say(stderr, t, lang, "cli.programme.bad_option", vars);
-				rc = 2;
-			}
-		}
-		if ((argc - 2) % 2 != 0) {
-			const char *vars[] = {"option", argv[argc - 1], NULL};
-			cli_say(stderr, t, lang, "cli.programme.needs_value", vars);
+	} else {
+		rc = 1;
+	}
+	kv_list_free(k, v, n);
+	return rc;
+}
+
+static int
+group_set(struct cli_db *c, int argc, char **argv)
+{
+	struct buf b = BUF_INIT;
+	for (int i = 2; i < argc; i++)
+		buf_addf(&b, "%s%s", i > 2 ? ", " : "", argv[i]);
+	char *key = xasprintf("group:%s", argv[1]);
+	int rc = (db_begin(c->db) == 0 && state_kv_set(c->db, key, b.p) == 0 && db_commit(c->db) == 0) ? 0 : 1;
+	if (rc) {
+		db_rollback(c->db);
+		cli_say(stderr, c->t, c->lang, "cli.db_error", NULL);
+	} else {
+		const char *vars[] = {"group", argv[1], "members", b.p, NULL};
+		cli_say(stdout, c->t, c->lang, "cli.group.set", vars);
+	}
+	free(key);
+	buf_free(&b);
+	return rc;
+}
+
+static int
+group_del(struct cli_db *c, int argc, char **argv)
+{
+	char *key = xasprintf("group:%s", argv[1]);
+	int rc = (db_begin(c->db) == 0 && state_kv_del(c->db, key) == 0 && db_commit(c->db) == 0) ? 0 : 1;
+	if (rc) {
+		db_rollback(c->db);
+		cli_say(stderr, c->t, c->lang, "cli.db_error", NULL);
+	}
+	free(key);
+	return rc;
+}
+
+static const struct cli_word group_words[] = {
+    {.name = "list", .min_args = 0, .max_args = -1, .run = group_list},
+    {.name = "set", .min_args = 2, .max_args = -1, .run = group_set}, /* NAME MEMBER… */
+    {.name = "del", .min_args = 1, .max_args = 1, .run = group_del},  /* NAME */
+    {.name = NULL},
+};
+
+static int
+cmd_group(const char *path, int argc, char **argv)
+{
+	return run_word(group_words, path, argc, argv);
+}
+
+static int
+programme_list(struct cli_db *c, int argc, char **argv)
+{
+	struct programme *v;
+	size_t n;
+	if (state_programmes(c->db, &v, &n) != 0)
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		/* the two columns padded as before: slug 16, name 28 */
+		char *slug = xasprintf("%-16s", v[i].slug ? v[i].slug : "");
+		char *name = xasprintf("%-28s", v[i].name ? v[i].name : "");
+		char days[16];
+		snprintf(days, sizeof days, "%d", v[i].request_days);
+		const char *vars[] = {"slug",      slug,
+		                      "name",      name,
+		                      "policy",    v[i].policy,
+		                      "days",      days,
+		                      "consent",   v[i].consent_version,
+		                      "questions", v[i].questions,
+		                      "weights",   v[i].weights,
+		                      NULL};
+		cli_say(stdout, c->t, c->lang, "cli.programme.item", vars);
+		free(slug);
+		free(name);
+	}
+	programmes_free(v, n);
+	return 0;
+}
+
+static int
+programme_add(struct cli_db *c, int argc, char **argv)
+{
+	int rc = 0;
+	struct programme p = {0};
+	char *slug = cmd_fold(argv[1]);
+	p.slug = slug;
+	for (int i = 2; i + 1 < argc && rc == 0; i += 2) {
+		const char *k = argv[i], *v = argv[i + 1];
+		if (strcmp(k, "--name") == 0)
+			p.name = (char *)v;
+		else if (strcmp(k, "--policy") == 0 && (strcmp(v, "open") == 0 || strcmp(v, "approve") == 0))
+			p.policy = (char *)v;
+		else if (strcmp(k, "--days") == 0 && atoi(v) > 0 && atoi(v) <= 60)
+			p.request_days = atoi(v);
+		else if (strcmp(k, "--questions") == 0)
+			p.questions = (char *)v;
+		else if (strcmp(k, "--weights") == 0)
+			p.weights = (char *)v;
+		else if (strcmp(k, "--consent") == 0)
+			p.consent_version = (char *)v;
+		else {
+			const char *vars[] = {"option", k, "value", v, NULL};
+			cli_say(stderr, c->t, c->lang, "cli.programme.bad_option", vars);
 			rc = 2;
 		}
-		for (const char *c = slug; rc == 0 && *c; c++)
-			if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_')) {
-				cli_say(stderr, t, lang, "cli.programme.bad_slug", NULL);
-				rc = 2;
-			}
-		if (rc == 0) {
-			rc = (db_begin(db) == 0 && state_programme_put(db, &p) == 0 && db_commit(db) == 0) ? 0 : 1;
-			if (rc) {
-				db_rollback(db);
-				cli_say(stderr, t, lang, "cli.db_error", NULL);
-			} else {
-				const char *vars[] = {"programme", slug, NULL};
-				cli_say(stdout, t, lang, "cli.programme.saved", vars);
-			}
-		}
-		free(slug);
-	} else {
-		usage(stderr);
+	}
+	if ((argc - 2) % 2 != 0) {
+		const char *vars[] = {"option", argv[argc - 1], NULL};
+		cli_say(stderr, c->t, c->lang, "cli.programme.needs_value", vars);
 		rc = 2;
 	}
-	cli_close(&cfg, t, db);
+	for (const char *s = slug; rc == 0 && *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_')) {
+			cli_say(stderr, c->t, c->lang, "cli.programme.bad_slug", NULL);
+			rc = 2;
+		}
+	if (rc == 0) {
+		rc = (db_begin(c->db) == 0 && state_programme_put(c->db, &p) == 0 && db_commit(c->db) == 0) ? 0 : 1;
+		if (rc) {
+			db_rollback(c->db);
+			cli_say(stderr, c->t, c->lang, "cli.db_error", NULL);
+		} else {
+			const char *vars[] = {"programme", slug, NULL};
+			cli_say(stdout, c->t, c->lang, "cli.programme.saved", vars);
+		}
+	}
+	free(slug);
 	return rc;
+}
+
+static const struct cli_word programme_words[] = {
+    {.name = "list", .min_args = 0, .max_args = -1, .run = programme_list},
+    {.name = "add", .min_args = 1, .max_args = -1, .run = programme_add}, /* SLUG [--option value]… */
+    {.name = NULL},
+};
+
+static int
+cmd_programme(const char *path, int argc, char **argv)
+{
+	return run_word(programme_words, path, argc, argv);
 }
 
 static int
@@ -644,6 +678,74 @@ cmd_match(const char *path, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * The sub-commands: the one table behind dispatch, --help and the usage
+ * error.  Each function gets the -c FILE (NULL when not given) and the
+ * positional arguments after the sub-command, with -c/--config FILE and
+ * -v/--verbose taken out wherever they stand; it returns the exit status
+ * (0 ok, 1 failed, 2 usage).
+ */
+struct subcommand {
+	const char *name;
+	int needs_config; /* without -c FILE: the usage, exit 2 */
+	int max_args;     /* more positional arguments: the usage, exit 2; -1: the function checks */
+	int (*run)(const char *conf, int argc, char **argv);
+	/* the synopses after "mentorbot ", one per form; a '\n' continues one with the text after it */
+	const char *usage[2];
+};
+
+/* clang-format off: one entry, one block */
+static const struct subcommand subcommands[] = {
+    {.name = "run", .needs_config = 1, .max_args = 1, .run = cmd_run,
+     .usage = {"run -c FILE [-v]     run the daemon"}},
+    {.name = "check-config", .needs_config = 1, .max_args = 1, .run = cmd_check_config,
+     .usage = {"check-config -c FILE   check a configuration file"}},
+    {.name = "parse", .needs_config = 0, .max_args = 1, .run = cmd_parse,
+     .usage = {"parse [FILE.eml|-]     show how the bot reads a mail (JSON)"}},
+    {.name = "post", .needs_config = 1, .max_args = -1, .run = cmd_post,
+     .usage = {"post -c FILE GROUP TEXT…   post to a group's rooms and mail recipients"}},
+    {.name = "group", .needs_config = 1, .max_args = -1, .run = cmd_group,
+     .usage = {"group -c FILE list | set NAME MEMBER… | del NAME"}},
+    {.name = "match", .needs_config = 1, .max_args = -1, .run = cmd_match,
+     .usage = {"match -c FILE PROGRAMME [publish|--ids]   preview the optimal whole-cohort\n"
+               "                 matching; publish: send each pair as an offer both sides accept;\n"
+               "                 --ids: the preview by person ids, tab-separated, for scripts"}},
+    {.name = "programme", .needs_config = 1, .max_args = -1, .run = cmd_programme,
+     .usage = {"programme -c FILE list | add SLUG [--name N] [--policy open|approve]\n"
+               "                 [--days N] [--questions f1,f2] [--weights topics=3,language=2,…]"}},
+    {.name = "report", .needs_config = 1, .max_args = -1, .run = cli_report,
+     .usage = {"report -c FILE [PROGRAMME]   figures and what needs attention"}},
+    {.name = "export", .needs_config = 1, .max_args = -1, .run = cli_export,
+     .usage = {"export -c FILE matches|sessions [--csv] [--out FILE] [--programme P]",
+               "export -c FILE attendees ID [--csv] [--out FILE]"}},
+    {.name = "event", .needs_config = 1, .max_args = -1, .run = cli_event,
+     .usage = {"event -c FILE add|list|show|send|change|cancel …   events (mentorbot event help)"}},
+    {.name = "feed", .needs_config = 1, .max_args = -1, .run = cli_feed,
+     .usage = {"feed -c FILE [--out FILE]   iCalendar feed of the public events"}},
+};
+/* clang-format on */
+
+static void
+usage(FILE *f)
+{
+	const char *lead = "usage: ";
+	for (size_t i = 0; i < ARRAY_LEN(subcommands); i++)
+		for (size_t u = 0; u < ARRAY_LEN(subcommands[i].usage) && subcommands[i].usage[u]; u++) {
+			fprintf(f, "%smentorbot %s\n", lead, subcommands[i].usage[u]);
+			lead = "       ";
+		}
+	fprintf(f, "%smentorbot --help | --version\n", lead);
+}
+
+static const struct subcommand *
+subcommand_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(subcommands); i++)
+		if (strcmp(subcommands[i].name, name) == 0)
+			return &subcommands[i];
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -664,69 +766,29 @@ main(int argc, char **argv)
 		printf("mentorbot %s\n", MENTORBOT_VERSION);
 		return 0;
 	}
-	const char *conf = NULL, *file = NULL;
-	int verbose = 0;
+	const struct subcommand *sc = subcommand_find(cmd);
+	if (!sc) {
+		usage(stderr);
+		return 2;
+	}
+	const char *conf = NULL;
 	char **pos = xcalloc((size_t)argc, sizeof *pos);
 	int npos = 0;
 	for (int i = 2; i < argc; i++) {
 		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
 			conf = argv[++i];
 		else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
-			verbose = 1;
+			cli_verbose = 1;
 		else
 			pos[npos++] = argv[i];
 	}
-	file = npos ? pos[0] : NULL;
-	if (conf && strcmp(cmd, "post") == 0) {
-		int r = cmd_post(conf, npos, pos);
-		free(pos);
-		return r;
-	}
-	if (conf && strcmp(cmd, "match") == 0) {
-		int r = cmd_match(conf, npos, pos);
-		free(pos);
-		return r;
-	}
-	if (conf && strcmp(cmd, "programme") == 0) {
-		int r = cmd_programme(conf, npos, pos);
-		free(pos);
-		return r;
-	}
-	/* the sub-commands of bot/cli.h, when built */
-	int (*ext)(const char *, int, char **) = NULL;
-	if (strcmp(cmd, "report") == 0)
-		ext = cli_report;
-	else if (strcmp(cmd, "export") == 0)
-		ext = cli_export;
-	else if (strcmp(cmd, "event") == 0)
-		ext = cli_event;
-	else if (strcmp(cmd, "feed") == 0)
-		ext = cli_feed;
-	if (conf && ext) {
-		int r = ext(conf, npos, pos);
-		free(pos);
-		return r;
-	}
-	if (conf && strcmp(cmd, "group") == 0) {
-		int r = cmd_group(conf, npos, pos);
-		free(pos);
-		return r;
+	int rc;
+	if ((sc->needs_config && !conf) || (sc->max_args >= 0 && npos > sc->max_args)) {
+		usage(stderr);
+		rc = 2;
+	} else {
+		rc = sc->run(conf, npos, pos);
 	}
 	free(pos);
-	if (npos > 1) {
-		usage(stderr);
-		return 2;
-	}
-	if (strcmp(cmd, "parse") == 0)
-		return cmd_parse(file);
-	if (!conf) {
-		usage(stderr);
-		return 2;
-	}
-	if (strcmp(cmd, "check-config") == 0)
-		return cmd_check_config(conf);
-	if (strcmp(cmd, "run") == 0)
-		return cmd_run(conf, verbose);
-	usage(stderr);
-	return 2;
+	return rc;
 }

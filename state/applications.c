@@ -56,18 +56,17 @@ app_row(sqlite3_stmt *st, struct application *a)
 	a->person_name = db_col_text(st, 12);
 }
 
-/* Run st (bound) expecting at most one row. */
+/* The one application row of st (bound; NULL: DB_ERR).  *out zeroed first. */
 static int
 app_one(sqlite3_stmt *st, struct application *out)
 {
 	memset(out, 0, sizeof *out);
+	if (!st)
+		return DB_ERR;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		app_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -87,11 +86,11 @@ state_application_open(struct db *db, int64_t person, const char *programme, con
 	int rc = db_step_done(db, st);
 	if (rc < 0)
 		return rc;
-	if (!(st = db_stmt(db, sel)))
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, person);
-	BIND_TEXT(st, 2, programme);
-	BIND_TEXT(st, 3, role);
+	if ((st = db_stmt(db, sel)) != NULL) {
+		sqlite3_bind_int64(st, 1, person);
+		BIND_TEXT(st, 2, programme);
+		BIND_TEXT(st, 3, role);
+	}
 	return app_one(st, out);
 }
 
@@ -99,22 +98,14 @@ int
 state_application_get(struct db *db, int64_t id, struct application *out)
 {
 	static const char sql[] = "SELECT " APP_COLS APP_FROM " WHERE a.id = ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	return app_one(st, out);
+	return app_one(db_stmt_int64(db, sql, id), out);
 }
 
 int
 state_application_by_msgid(struct db *db, const char *msgid, struct application *out)
 {
 	static const char sql[] = "SELECT " APP_COLS APP_FROM " WHERE a.form_msgid = ? ORDER BY a.id DESC LIMIT 1";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, msgid);
-	return app_one(st, out);
+	return app_one(db_stmt_text(db, sql, msgid), out);
 }
 
 int
@@ -162,11 +153,7 @@ state_applications(struct db *db, const char *status, const char *programme, str
 	BIND_TEXT(st, 1, status);
 	BIND_TEXT(st, 2, programme);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		app_row(st, &(*out)[*n]);
-		(*n)++;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		app_row(st, DB_APPEND(out, n));
+	return db_rows_status(st, rc);
 }

@@ -29,4 +29,27 @@ int db_step_done(struct db *db, sqlite3_stmt *st);
 char *db_col_text(sqlite3_stmt *st, int i);
 
 #define BIND_TEXT(st, i, s) sqlite3_bind_text((st), (i), (s), -1, SQLITE_TRANSIENT)
+
+/* state/query.c: what the named queries share around their SQL. */
+
+/* Reset st after the one sqlite3_step() of a one-row query that returned rc:
+ * DB_OK (a row), DB_NOTFOUND (no row) or DB_ERR. */
+int db_row_status(sqlite3_stmt *st, int rc);
+/* Reset st after stepping through every row, the last step having returned rc:
+ * DB_OK (SQLITE_DONE) or DB_ERR. */
+int db_rows_status(sqlite3_stmt *st, int rc);
+/* db_stmt(db, sql) with its parameter ?1 bound to v: the statement, or NULL on an error. */
+sqlite3_stmt *db_stmt_int64(struct db *db, const char *sql, int64_t v);
+sqlite3_stmt *db_stmt_text(struct db *db, const char *sql, const char *v);
+/* A Message-ID (not NULL) as the tables store it: without the blanks and <> around it.
+ * Allocated, maybe ""; the caller frees. */
+char *db_msgid_key(const char *msgid);
+/* The array v of n elements of elem bytes, grown by one zeroed element (xrealloc: never NULL). */
+void *db_grow(void *v, size_t n, size_t elem);
+/* Append a zeroed element to the array *pv of *pn elements and count it: a pointer to the element. */
+#define DB_APPEND(pv, pn) ((*(pv) = db_grow(*(pv), *(pn), sizeof **(pv))), &(*(pv))[(*(pn))++])
+
+/* state/people.c: the one decoder of a person row, the columns
+ * id, lang, name, consent_version, consent_at, created from column col0 on. */
+void person_from_row(sqlite3_stmt *st, int col0, struct person *out);
 #endif

@@ -62,17 +62,17 @@ event_row(sqlite3_stmt *st, struct event *e)
 	e->announced = sqlite3_column_int64(st, 20);
 }
 
-/* One event row from a statement with one bound value. */
+/* The one event row of st (bound; NULL: DB_ERR).  *out zeroed first. */
 static int
 event_one(sqlite3_stmt *st, struct event *out)
 {
+	memset(out, 0, sizeof *out);
+	if (!st)
+		return DB_ERR;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		event_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 static void
@@ -84,18 +84,12 @@ bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-int
-state_event_add(struct db *db, const struct event *e, const char *domain, int64_t *id_out)
+/* The fields staff set, bound to ?1 … ?12 in the order the insert and the update both name them:
+ * title, description, start, end, place, url, capacity, guests, audience, public, claim_hours,
+ * remind_hours. */
+static void
+event_bind_fields(sqlite3_stmt *st, const struct event *e)
 {
-	static const char sql[] =
-	    "INSERT INTO event(uid, sequence, title, description, start, end, place, url, capacity, guests,"
-	    " audience, public, claim_hours, remind_hours, status, token, created_by, created, updated)"
-	    " VALUES ('new:' || ?15, 0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'draft', ?15, ?13, ?14, "
-	    "?14)";
-	static const char sql_uid[] = "UPDATE event SET uid = ? WHERE id = ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return DB_ERR;
 	BIND_TEXT(st, 1, e->title);
 	bind_text_or_null(st, 2, e->description);
 	sqlite3_bind_int64(st, 3, e->start);
@@ -108,6 +102,21 @@ state_event_add(struct db *db, const struct event *e, const char *domain, int64_
 	sqlite3_bind_int(st, 10, e->is_public ? 1 : 0);
 	sqlite3_bind_int(st, 11, e->claim_hours);
 	sqlite3_bind_int(st, 12, e->remind_hours);
+}
+
+int
+state_event_add(struct db *db, const struct event *e, const char *domain, int64_t *id_out)
+{
+	static const char sql[] =
+	    "INSERT INTO event(uid, sequence, title, description, start, end, place, url, capacity, guests,"
+	    " audience, public, claim_hours, remind_hours, status, token, created_by, created, updated)"
+	    " VALUES ('new:' || ?15, 0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	    " 'draft', ?15, ?13, ?14, ?14)";
+	static const char sql_uid[] = "UPDATE event SET uid = ? WHERE id = ?";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	event_bind_fields(st, e);
 	bind_text_or_null(st, 13, e->created_by);
 	sqlite3_bind_int64(st, 14, now_s());
 	BIND_TEXT(st, 15, e->token);
@@ -135,36 +144,21 @@ int
 state_event_get(struct db *db, int64_t id, struct event *out)
 {
 	static const char sql[] = "SELECT " EVENT_COLS " FROM event WHERE id = ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	return event_one(st, out);
+	return event_one(db_stmt_int64(db, sql, id), out);
 }
 
 int
 state_event_by_uid(struct db *db, const char *uid, struct event *out)
 {
 	static const char sql[] = "SELECT " EVENT_COLS " FROM event WHERE uid = ? COLLATE NOCASE";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, uid);
-	return event_one(st, out);
+	return event_one(db_stmt_text(db, sql, uid), out);
 }
 
 int
 state_event_by_token(struct db *db, const char *token, struct event *out)
 {
 	static const char sql[] = "SELECT " EVENT_COLS " FROM event WHERE token = ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, token);
-	return event_one(st, out);
+	return event_one(db_stmt_text(db, sql, token), out);
 }
 
 int
@@ -177,18 +171,7 @@ state_event_update(struct db *db, const struct event *e)
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
-	BIND_TEXT(st, 1, e->title);
-	bind_text_or_null(st, 2, e->description);
-	sqlite3_bind_int64(st, 3, e->start);
-	sqlite3_bind_int64(st, 4, e->end);
-	bind_text_or_null(st, 5, e->place);
-	bind_text_or_null(st, 6, e->url);
-	sqlite3_bind_int(st, 7, e->capacity);
-	sqlite3_bind_int(st, 8, e->guests);
-	BIND_TEXT(st, 9, e->audience ? e->audience : "all");
-	sqlite3_bind_int(st, 10, e->is_public ? 1 : 0);
-	sqlite3_bind_int(st, 11, e->claim_hours);
-	sqlite3_bind_int(st, 12, e->remind_hours);
+	event_bind_fields(st, e);
 	sqlite3_bind_int(st, 13, e->sequence);
 	sqlite3_bind_int64(st, 14, now_s());
 	sqlite3_bind_int64(st, 15, e->id);
@@ -228,14 +211,9 @@ state_events(struct db *db, enum event_list which, int64_t now, struct event **o
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, now);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		memset(&(*out)[*n], 0, sizeof **out);
-		event_row(st, &(*out)[*n]);
-		(*n)++;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		event_row(st, DB_APPEND(out, n));
+	return db_rows_status(st, rc);
 }
 
 /* ---- invitations ---- */
@@ -295,10 +273,7 @@ state_invitation_get(struct db *db, int64_t event, int64_t person, struct invita
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && out)
 		invitation_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -313,13 +288,9 @@ state_invitations(struct db *db, int64_t event, struct invitation **out, size_t 
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, event);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		invitation_row(st, &(*out)[*n]);
-		(*n)++;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		invitation_row(st, DB_APPEND(out, n));
+	return db_rows_status(st, rc);
 }
 
 /* ---- answers ---- */
@@ -375,10 +346,7 @@ state_rsvp_get(struct db *db, int64_t event, int64_t person, struct rsvp *out)
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		rsvp_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -523,13 +491,9 @@ state_rsvps(struct db *db, int64_t event, struct rsvp **out, size_t *n)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, event);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		rsvp_row(st, &(*out)[*n]);
-		(*n)++;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		rsvp_row(st, DB_APPEND(out, n));
+	return db_rows_status(st, rc);
 }
 
 int

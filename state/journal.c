@@ -96,10 +96,7 @@ state_inbound_get(struct db *db, int64_t id, struct inbound *out)
 		out->uidvalidity = (uint32_t)sqlite3_column_int64(st, 6);
 		out->meta = db_col_text(st, 7);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -203,10 +200,7 @@ state_imap_checkpoint(struct db *db, const char *folder, uint32_t *uidvalidity, 
 		*uidvalidity = (uint32_t)sqlite3_column_int64(st, 0);
 		*last_uid = (uint32_t)sqlite3_column_int64(st, 1);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -445,10 +439,7 @@ state_kv_get(struct db *db, const char *key, char **out)
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*out = db_col_text(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -532,8 +523,7 @@ state_kv_list(struct db *db, const char *prefix, char ***keys, char ***values, s
 		(*values)[*n] = db_col_text(st, 1);
 		(*n)++;
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+	return db_rows_status(st, rc);
 }
 
 void

@@ -22,18 +22,9 @@ state_person_get(struct db *db, int64_t id, struct person *out)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, id);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(st, 0);
-		out->lang = db_col_text(st, 1);
-		out->name = db_col_text(st, 2);
-		out->consent_version = db_col_text(st, 3);
-		out->consent_at = sqlite3_column_int64(st, 4);
-		out->created = sqlite3_column_int64(st, 5);
-	}
-	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+		person_from_row(st, 0, out);
+	return db_row_status(st, rc);
 }
 
 #define PROF_SQL(f) "(SELECT value FROM profile WHERE person_id = m.person_id AND field = '" f "')"
@@ -48,6 +39,29 @@ mentor_rows_free(struct mentor_row *v, size_t n)
 		free(v[i].availability);
 	}
 	free(v);
+}
+
+/* The profile columns topics, languages, field, availability of a mentor_row, from column col0 on. */
+static void
+mentor_row_profile(sqlite3_stmt *st, int col0, struct mentor_row *r)
+{
+	r->topics = db_col_text(st, col0);
+	r->languages = db_col_text(st, col0 + 1);
+	r->field = db_col_text(st, col0 + 2);
+	r->availability = db_col_text(st, col0 + 3);
+}
+
+/* db_rows_status(); on an error the rows read so far are freed and *out, *n cleared. */
+static int
+mentor_rows_done(sqlite3_stmt *st, int rc, struct mentor_row **out, size_t *n)
+{
+	rc = db_rows_status(st, rc);
+	if (rc != DB_OK) {
+		mentor_rows_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
 int
@@ -70,30 +84,14 @@ state_mentors_free(struct db *db, const char *programme, int64_t except, struct 
 	BIND_TEXT(st, 1, programme);
 	sqlite3_bind_int64(st, 2, except);
 	int rc;
-	size_t cap = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*out = xrealloc(*out, cap * sizeof **out);
-		}
-		struct mentor_row *r = &(*out)[*n];
+		struct mentor_row *r = DB_APPEND(out, n);
 		r->person = sqlite3_column_int64(st, 0);
 		r->capacity = sqlite3_column_int(st, 1);
 		r->load = sqlite3_column_int(st, 2);
-		r->topics = db_col_text(st, 3);
-		r->languages = db_col_text(st, 4);
-		r->field = db_col_text(st, 5);
-		r->availability = db_col_text(st, 6);
-		(*n)++;
+		mentor_row_profile(st, 3, r);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		mentor_rows_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return DB_ERR;
-	}
-	return DB_OK;
+	return mentor_rows_done(st, rc, out, n);
 }
 
 int
@@ -162,15 +160,13 @@ state_suggestions(struct db *db, int64_t person, struct suggestion **out, size_t
 	sqlite3_bind_int64(st, 1, person);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		struct suggestion *s = &(*out)[(*n)++];
+		struct suggestion *s = DB_APPEND(out, n);
 		s->n = sqlite3_column_int(st, 0);
 		s->mentor = sqlite3_column_int64(st, 1);
 		s->programme = db_col_text(st, 2);
 		s->score = sqlite3_column_double(st, 3);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+	return db_rows_status(st, rc);
 }
 
 void
@@ -202,17 +198,17 @@ request_row(sqlite3_stmt *st, struct mrequest *r)
 	r->mail_msgid = db_col_text(st, 9);
 }
 
-/* Step a one-row query into *out. */
+/* The one request row of st (bound; NULL: DB_ERR).  *out zeroed first. */
 static int
 request_one(sqlite3_stmt *st, struct mrequest *out)
 {
+	memset(out, 0, sizeof *out);
+	if (!st)
+		return DB_ERR;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		request_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -240,12 +236,7 @@ int
 state_request_get(struct db *db, int64_t id, struct mrequest *out)
 {
 	static const char sql[] = "SELECT " REQ_COLS " FROM request WHERE id = ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	return request_one(st, out);
+	return request_one(db_stmt_int64(db, sql, id), out);
 }
 
 int
@@ -255,18 +246,8 @@ state_request_by_msgid(struct db *db, const char *msgid, struct mrequest *out)
 	memset(out, 0, sizeof *out);
 	if (!msgid)
 		return DB_NOTFOUND;
-	/* stored without <>; accept either */
-	const char *s = msgid;
-	while (*s == ' ' || *s == '<')
-		s++;
-	size_t len = strcspn(s, "> \t\r\n");
-	char *id = xstrndup(s, len);
-	sqlite3_stmt *st = db_stmt(db, sql);
-	int rc = DB_ERR;
-	if (st) {
-		BIND_TEXT(st, 1, id);
-		rc = request_one(st, out);
-	}
+	char *id = db_msgid_key(msgid); /* stored without <>; accept either */
+	int rc = request_one(db_stmt_text(db, sql, id), out);
 	free(id);
 	return rc;
 }
@@ -284,10 +265,7 @@ state_request_open_between(struct db *db, int64_t mentee, int64_t mentor, int64_
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && id)
 		*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -339,12 +317,9 @@ state_requests_open_of(struct db *db, int64_t mentee, const char *programme, str
 	sqlite3_bind_int64(st, 1, mentee);
 	BIND_TEXT(st, 2, programme);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		request_row(st, &(*out)[(*n)++]);
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		request_row(st, DB_APPEND(out, n));
+	return db_rows_status(st, rc);
 }
 
 int
@@ -378,10 +353,7 @@ state_match_active(struct db *db, int64_t mentee, const char *programme)
 	sqlite3_bind_int64(st, 1, mentee);
 	BIND_TEXT(st, 2, programme);
 	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -400,23 +372,11 @@ state_mentees_unmatched(struct db *db, const char *programme, struct mentor_row 
 	BIND_TEXT(st, 1, programme);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		struct mentor_row *r = &(*out)[(*n)++];
-		memset(r, 0, sizeof *r);
+		struct mentor_row *r = DB_APPEND(out, n);
 		r->person = sqlite3_column_int64(st, 0);
-		r->topics = db_col_text(st, 1);
-		r->languages = db_col_text(st, 2);
-		r->field = db_col_text(st, 3);
-		r->availability = db_col_text(st, 4);
+		mentor_row_profile(st, 1, r);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		mentor_rows_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return DB_ERR;
-	}
-	return DB_OK;
+	return mentor_rows_done(st, rc, out, n);
 }
 
 /* ---- offers of the whole-cohort matching (state/mentoring_extra.h) ---- */
@@ -435,10 +395,7 @@ state_request_offer_get(struct db *db, int64_t id, int *is_offer, int *mentee_ok
 		*mentee_ok = sqlite3_column_int(st, 1);
 		*mentor_ok = sqlite3_column_int(st, 2);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -539,10 +496,8 @@ state_request_refused(struct db *db, int64_t mentee, const char *programme, int6
 	sqlite3_bind_int64(st, 1, mentee);
 	BIND_TEXT(st, 2, programme);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*mentors = xrealloc(*mentors, (*n + 1) * sizeof **mentors);
-		(*mentors)[(*n)++] = sqlite3_column_int64(st, 0);
-	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*DB_APPEND(mentors, n) = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		free(*mentors);

@@ -18,6 +18,17 @@ person_free(struct person *p)
 	memset(p, 0, sizeof *p);
 }
 
+void
+person_from_row(sqlite3_stmt *st, int col0, struct person *out)
+{
+	out->id = sqlite3_column_int64(st, col0);
+	out->lang = db_col_text(st, col0 + 1);
+	out->name = db_col_text(st, col0 + 2);
+	out->consent_version = db_col_text(st, col0 + 3);
+	out->consent_at = sqlite3_column_int64(st, col0 + 4);
+	out->created = sqlite3_column_int64(st, col0 + 5);
+}
+
 int
 state_person_by_endpoint(struct db *db, const char *kind, const char *addr, struct person *out)
 {
@@ -31,18 +42,9 @@ state_person_by_endpoint(struct db *db, const char *kind, const char *addr, stru
 	BIND_TEXT(st, 1, kind);
 	BIND_TEXT(st, 2, addr);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(st, 0);
-		out->lang = db_col_text(st, 1);
-		out->name = db_col_text(st, 2);
-		out->consent_version = db_col_text(st, 3);
-		out->consent_at = sqlite3_column_int64(st, 4);
-		out->created = sqlite3_column_int64(st, 5);
-	}
-	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+		person_from_row(st, 0, out);
+	return db_row_status(st, rc);
 }
 
 int
@@ -126,14 +128,12 @@ state_endpoints(struct db *db, int64_t person, struct endpoint **out, size_t *n)
 	sqlite3_bind_int64(st, 1, person);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		(*out)[*n].kind = db_col_text(st, 0);
-		(*out)[*n].addr = db_col_text(st, 1);
-		(*out)[*n].verified = sqlite3_column_int(st, 2);
-		(*n)++;
+		struct endpoint *e = DB_APPEND(out, n);
+		e->kind = db_col_text(st, 0);
+		e->addr = db_col_text(st, 1);
+		e->verified = sqlite3_column_int(st, 2);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+	return db_rows_status(st, rc);
 }
 
 int
@@ -149,10 +149,7 @@ state_programme_exists(struct db *db, const char *slug, char **name_out)
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && name_out)
 		*name_out = db_col_text(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 char *
@@ -236,17 +233,14 @@ state_memberships(struct db *db, int64_t person, struct membership **out, size_t
 	sqlite3_bind_int64(st, 1, person);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		struct membership *m = &(*out)[*n];
+		struct membership *m = DB_APPEND(out, n);
 		m->programme = db_col_text(st, 0);
 		m->name = db_col_text(st, 1);
 		m->role = db_col_text(st, 2);
 		m->status = db_col_text(st, 3);
 		m->since = sqlite3_column_int64(st, 4);
-		(*n)++;
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+	return db_rows_status(st, rc);
 }
 
 int
@@ -301,14 +295,12 @@ state_profile(struct db *db, int64_t person, struct profile_field **out, size_t 
 	sqlite3_bind_int64(st, 1, person);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		(*out)[*n].field = db_col_text(st, 0);
-		(*out)[*n].value = db_col_text(st, 1);
-		(*out)[*n].visible = sqlite3_column_int(st, 2);
-		(*n)++;
+		struct profile_field *f = DB_APPEND(out, n);
+		f->field = db_col_text(st, 0);
+		f->value = db_col_text(st, 1);
+		f->visible = sqlite3_column_int(st, 2);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+	return db_rows_status(st, rc);
 }
 
 void
@@ -347,10 +339,13 @@ state_token_add(struct db *db, const char *hash, const struct token *t, const ch
 	return db_step_done(db, st);
 }
 
+/* The one token row of st (bound; NULL: DB_ERR).  *out zeroed first. */
 static int
-token_row(sqlite3_stmt *st, struct token *out)
+token_one(sqlite3_stmt *st, struct token *out)
 {
 	memset(out, 0, sizeof *out);
+	if (!st)
+		return DB_ERR;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);
@@ -363,10 +358,7 @@ token_row(sqlite3_stmt *st, struct token *out)
 		out->expires = sqlite3_column_int64(st, 7);
 		out->used = sqlite3_column_int(st, 8);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 #define TOKEN_COLS "id, kind, person_id, ep_kind, ep_addr, payload, lang, expires, used"
@@ -375,11 +367,7 @@ int
 state_token_by_hash(struct db *db, const char *hash, struct token *out)
 {
 	static const char sql[] = "SELECT " TOKEN_COLS " FROM token WHERE hash = ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, hash);
-	return token_row(st, out);
+	return token_one(db_stmt_text(db, sql, hash), out);
 }
 
 int
@@ -387,11 +375,7 @@ state_token_by_msgid(struct db *db, const char *msgid, struct token *out)
 {
 	static const char sql[] =
 		"SELECT " TOKEN_COLS " FROM token WHERE mail_msgid = ? ORDER BY id DESC LIMIT 1";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, msgid);
-	return token_row(st, out);
+	return token_one(db_stmt_text(db, sql, msgid), out);
 }
 
 int
@@ -431,12 +415,10 @@ state_audience_mail(struct db *db, const char *programme, struct recipient **out
 		BIND_TEXT(st, 1, programme);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		(*out)[*n].person = sqlite3_column_int64(st, 0);
-		(*out)[*n].addr = db_col_text(st, 1);
-		(*out)[*n].lang = db_col_text(st, 2);
-		(*n)++;
+		struct recipient *r = DB_APPEND(out, n);
+		r->person = sqlite3_column_int64(st, 0);
+		r->addr = db_col_text(st, 1);
+		r->lang = db_col_text(st, 2);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+	return db_rows_status(st, rc);
 }

@@ -81,10 +81,7 @@ state_programme_get(struct db *db, const char *slug, struct programme *out)
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		programme_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -97,14 +94,9 @@ state_programmes(struct db *db, struct programme **out, size_t *n)
 	if (!st)
 		return DB_ERR;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		memset(&(*out)[*n], 0, sizeof **out);
-		programme_row(st, &(*out)[*n]);
-		(*n)++;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		programme_row(st, DB_APPEND(out, n));
+	return db_rows_status(st, rc);
 }
 
 void

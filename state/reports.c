@@ -180,14 +180,10 @@ table_fill(struct db *db, sqlite3_stmt *st, struct report_table *out)
 	return DB_OK;
 }
 
-int
-state_report_pending_applications(struct db *db, const char *programme, struct report_table *out)
+/* The table of sql, whose only parameter ?1 is the programme (NULL: all). */
+static int
+table_of_programme(struct db *db, const char *sql, const char *programme, struct report_table *out)
 {
-	static const char sql[] = "SELECT a.id, a.programme, a.role, " NAME_OF("a.person_id") ", " MAIL_OF(
-	    "a.person_id") ","
-	                   " COALESCE(a.completed, a.created), a.person_id"
-	                   " FROM application a WHERE a.status = 'pending' AND (?1 IS NULL OR a.programme = ?1)"
-	                   " ORDER BY COALESCE(a.completed, a.created), a.id";
 	memset(out, 0, sizeof *out);
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
@@ -197,16 +193,31 @@ state_report_pending_applications(struct db *db, const char *programme, struct r
 }
 
 int
+state_report_pending_applications(struct db *db, const char *programme, struct report_table *out)
+{
+	/* clang-format off */
+	static const char sql[] =
+	    "SELECT a.id, a.programme, a.role, " NAME_OF("a.person_id") ", " MAIL_OF("a.person_id") ","
+	    " COALESCE(a.completed, a.created), a.person_id"
+	    " FROM application a"
+	    " WHERE a.status = 'pending' AND (?1 IS NULL OR a.programme = ?1)"
+	    " ORDER BY COALESCE(a.completed, a.created), a.id";
+	/* clang-format on */
+	return table_of_programme(db, sql, programme, out);
+}
+
+int
 state_report_stale_requests(struct db *db, const char *programme, int64_t now, struct report_table *out)
 {
-	static const char sql[] = "SELECT r.id, r.programme, " NAME_OF("r.mentee_id") ", " MAIL_OF(
-	    "r.mentee_id") ","
-	                   " " NAME_OF("r.mentor_id") ", " MAIL_OF(
-	                       "r.mentor_id") ", r.created, r.deadline"
-	                                      " FROM request r WHERE r.status = 'open' AND (?1 IS NULL OR r.programme "
-	                                      "= ?1)"
-	                                      " AND 2 * (?2 - r.created) > r.deadline - r.created ORDER BY r.created, "
-	                                      "r.id";
+	/* clang-format off */
+	static const char sql[] =
+	    "SELECT r.id, r.programme, " NAME_OF("r.mentee_id") ", " MAIL_OF("r.mentee_id") ","
+	    " " NAME_OF("r.mentor_id") ", " MAIL_OF("r.mentor_id") ", r.created, r.deadline"
+	    " FROM request r"
+	    " WHERE r.status = 'open' AND (?1 IS NULL OR r.programme = ?1)"
+	    " AND 2 * (?2 - r.created) > r.deadline - r.created"
+	    " ORDER BY r.created, r.id";
+	/* clang-format on */
 	memset(out, 0, sizeof *out);
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
@@ -219,21 +230,17 @@ state_report_stale_requests(struct db *db, const char *programme, int64_t now, s
 int
 state_report_idle_matches(struct db *db, const char *programme, struct report_table *out)
 {
-	static const char sql[] = "SELECT x.id, x.programme, " NAME_OF("x.mentee_id") ", " MAIL_OF(
-	    "x.mentee_id") ","
-	                   " " NAME_OF("x.mentor_id") ", " MAIL_OF(
-	                       "x.mentor_id") ", x.created"
-	                                      " FROM match x WHERE x.status = 'active' AND (?1 IS NULL OR x.programme "
-	                                      "= ?1)"
-	                                      " AND NOT EXISTS (SELECT 1 FROM session s WHERE s.match_id = x.id"
-	                                      "   AND s.status IN ('proposed', 'confirmed', 'done'))"
-	                                      " ORDER BY x.created, x.id";
-	memset(out, 0, sizeof *out);
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, programme);
-	return table_fill(db, st, out);
+	/* clang-format off */
+	static const char sql[] =
+	    "SELECT x.id, x.programme, " NAME_OF("x.mentee_id") ", " MAIL_OF("x.mentee_id") ","
+	    " " NAME_OF("x.mentor_id") ", " MAIL_OF("x.mentor_id") ", x.created"
+	    " FROM match x"
+	    " WHERE x.status = 'active' AND (?1 IS NULL OR x.programme = ?1)"
+	    " AND NOT EXISTS (SELECT 1 FROM session s WHERE s.match_id = x.id"
+	    "   AND s.status IN ('proposed', 'confirmed', 'done'))"
+	    " ORDER BY x.created, x.id";
+	/* clang-format on */
+	return table_of_programme(db, sql, programme, out);
 }
 
 int
@@ -261,36 +268,30 @@ state_report_filling_events(struct db *db, const char *programme, int64_t now, i
 int
 state_report_matches(struct db *db, const char *programme, struct report_table *out)
 {
-	static const char sql[] = "SELECT x.id, x.programme, " NAME_OF("x.mentee_id") ", " MAIL_OF(
-	    "x.mentee_id") ","
-	                   " " NAME_OF("x.mentor_id") ", " MAIL_OF(
-	                       "x.mentor_id") ", x.status, x.created,"
-	                                      " (SELECT count(*) FROM session s WHERE s.match_id = x.id AND s.status = "
-	                                      "'done'),"
-	                                      " (SELECT COALESCE(sum(s.logged_minutes), 0) FROM session s WHERE "
-	                                      "s.match_id = x.id"
-	                                      "   AND s.status = 'done')"
-	                                      " FROM match x WHERE ?1 IS NULL OR x.programme = ?1 ORDER BY x.id";
-	memset(out, 0, sizeof *out);
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, programme);
-	return table_fill(db, st, out);
+	/* clang-format off */
+	static const char sql[] =
+	    "SELECT x.id, x.programme, " NAME_OF("x.mentee_id") ", " MAIL_OF("x.mentee_id") ","
+	    " " NAME_OF("x.mentor_id") ", " MAIL_OF("x.mentor_id") ", x.status, x.created,"
+	    " (SELECT count(*) FROM session s WHERE s.match_id = x.id AND s.status = 'done'),"
+	    " (SELECT COALESCE(sum(s.logged_minutes), 0) FROM session s WHERE s.match_id = x.id"
+	    "   AND s.status = 'done')"
+	    " FROM match x"
+	    " WHERE ?1 IS NULL OR x.programme = ?1"
+	    " ORDER BY x.id";
+	/* clang-format on */
+	return table_of_programme(db, sql, programme, out);
 }
 
 int
 state_report_sessions(struct db *db, const char *programme, struct report_table *out)
 {
-	static const char sql[] = "SELECT s.id, s.match_id, x.programme, " NAME_OF("x.mentee_id") ", " NAME_OF(
-	    "x.mentor_id") ","
-	                   " s.start, s.minutes, s.status, s.logged_minutes, s.note, s.place"
-	                   " FROM session s JOIN match x ON x.id = s.match_id WHERE ?1 IS NULL OR x.programme = ?1"
-	                   " ORDER BY s.id";
-	memset(out, 0, sizeof *out);
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, programme);
-	return table_fill(db, st, out);
+	/* clang-format off */
+	static const char sql[] =
+	    "SELECT s.id, s.match_id, x.programme, " NAME_OF("x.mentee_id") ", " NAME_OF("x.mentor_id") ","
+	    " s.start, s.minutes, s.status, s.logged_minutes, s.note, s.place"
+	    " FROM session s JOIN match x ON x.id = s.match_id"
+	    " WHERE ?1 IS NULL OR x.programme = ?1"
+	    " ORDER BY s.id";
+	/* clang-format on */
+	return table_of_programme(db, sql, programme, out);
 }

@@ -33,10 +33,7 @@ state_match_get(struct db *db, int64_t id, struct mmatch *out)
 		out->mentor = sqlite3_column_int64(st, 3);
 		out->status = db_col_text(st, 4);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -77,9 +74,13 @@ msession_free(struct msession *s)
 	"id, match_id, proposer_id, start, minutes, place, status, uid, sequence, logged_minutes, note,"               \
 	" mail_msgid, prompt_msgid, created, updated"
 
+/* The one session row of st (bound; NULL: DB_ERR).  *out zeroed first. */
 static int
 session_one(sqlite3_stmt *st, struct msession *out)
 {
+	memset(out, 0, sizeof *out);
+	if (!st)
+		return DB_ERR;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);
@@ -99,10 +100,7 @@ session_one(sqlite3_stmt *st, struct msession *out)
 		out->created = sqlite3_column_int64(st, 13);
 		out->updated = sqlite3_column_int64(st, 14);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+	return db_row_status(st, rc);
 }
 
 int
@@ -148,12 +146,7 @@ int
 state_session_get(struct db *db, int64_t id, struct msession *out)
 {
 	static const char sql[] = "SELECT " SESSION_COLS " FROM session WHERE id = ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	return session_one(st, out);
+	return session_one(db_stmt_int64(db, sql, id), out);
 }
 
 int
@@ -169,21 +162,10 @@ state_session_by_msgid(struct db *db, const char *msgid, struct msession *out, i
 	*is_prompt = 0;
 	if (!msgid)
 		return DB_NOTFOUND;
-	const char *s = msgid;
-	while (*s == ' ' || *s == '<')
-		s++;
-	size_t len = strcspn(s, "> \t\r\n");
-	if (len == 0)
-		return DB_NOTFOUND;
-	char *id = xstrndup(s, len);
-	int rc = DB_ERR;
-	sqlite3_stmt *st = db_stmt(db, by_mail);
-	if (st) {
-		BIND_TEXT(st, 1, id);
-		rc = session_one(st, out);
-	}
-	if (rc == DB_NOTFOUND && (st = db_stmt(db, by_prompt)) != NULL) {
-		BIND_TEXT(st, 1, id);
+	char *id = db_msgid_key(msgid);
+	int rc = *id ? session_one(db_stmt_text(db, by_mail, id), out) : DB_NOTFOUND;
+	sqlite3_stmt *st;
+	if (rc == DB_NOTFOUND && *id && (st = db_stmt_text(db, by_prompt, id)) != NULL) {
 		rc = session_one(st, out);
 		*is_prompt = rc == DB_OK;
 	}
@@ -224,10 +206,8 @@ state_session_replace_proposed(struct db *db, int64_t match, int64_t except, int
 	sqlite3_bind_int64(st, 1, match);
 	sqlite3_bind_int64(st, 2, except);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*ids = xrealloc(*ids, (*n + 1) * sizeof **ids);
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*DB_APPEND(ids, n) = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE || !(st = db_stmt(db, upd)))
 		return DB_ERR;

@@ -1,0 +1,196 @@
+/* The command line is its sub-command table: --help lists every entry, an unknown or incomplete
+ * sub-command prints the same usage to stderr and exits 2.  Runs main() of bot/main.c in-process. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int mentorbot_main(int argc, char **argv);
+#define main mentorbot_main
+#include "bot/main.c"
+#undef main
+
+#include "t.h"
+
+struct run {
+	int rc;
+	char *out, *err; /* what main() wrote to stdout and stderr */
+};
+
+static char *
+slurp(FILE *f)
+{
+	long n = ftell(f);
+	char *s = xcalloc((size_t)n + 1, 1);
+	rewind(f);
+	if (n > 0 && fread(s, 1, (size_t)n, f) != (size_t)n)
+		s[0] = '\0';
+	fclose(f);
+	return s;
+}
+
+/* Run main() with argv (NULL-terminated, argv[0] included), stdout and stderr caught. */
+static struct run
+run_main(char **argv)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	FILE *o = tmpfile(), *e = tmpfile();
+	fflush(stdout);
+	fflush(stderr);
+	int so = dup(1), se = dup(2);
+	dup2(fileno(o), 1);
+	dup2(fileno(e), 2);
+	struct run r;
+	r.rc = mentorbot_main(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(so, 1);
+	dup2(se, 2);
+	close(so);
+	close(se);
+	fseek(o, 0, SEEK_END);
+	fseek(e, 0, SEEK_END);
+	r.out = slurp(o);
+	r.err = slurp(e);
+	return r;
+}
+
+static void
+run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+/* usage() as one string */
+static char *
+usage_text(void)
+{
+	FILE *f = tmpfile();
+	usage(f);
+	return slurp(f);
+}
+
+static void
+help_lists_every_subcommand_and_form(void)
+{
+	char *argv[] = {"mentorbot", "--help", NULL};
+	struct run r = run_main(argv);
+	CHECK(r.rc == 0);
+	CHECK_STR(r.err, "");
+	const char *first = "usage: mentorbot run -c FILE [-v]     run the daemon\n";
+	const char *last = "       mentorbot --help | --version\n";
+	CHECK(strncmp(r.out, first, strlen(first)) == 0);
+	for (size_t i = 0; i < ARRAY_LEN(subcommands); i++) {
+		CHECK(subcommands[i].usage[0] != NULL);
+		for (size_t u = 0; u < ARRAY_LEN(subcommands[i].usage) && subcommands[i].usage[u]; u++) {
+			/* each form starts with its name, on a line of its own after "mentorbot " */
+			size_t len = strlen(subcommands[i].name);
+			CHECK(strncmp(subcommands[i].usage[u], subcommands[i].name, len) == 0);
+			CHECK(subcommands[i].usage[u][len] == ' ');
+			char *line = xasprintf("mentorbot %s\n", subcommands[i].usage[u]);
+			CHECK(strstr(r.out, line) != NULL);
+			free(line);
+		}
+	}
+	size_t n = strlen(r.out);
+	CHECK(n > strlen(last) && strcmp(r.out + n - strlen(last), last) == 0);
+	/* -h and help say the same */
+	char *h1[] = {"mentorbot", "-h", NULL}, *h2[] = {"mentorbot", "help", "extra", NULL};
+	struct run a = run_main(h1), b = run_main(h2);
+	CHECK(a.rc == 0 && b.rc == 0);
+	CHECK_STR(a.out, r.out);
+	CHECK_STR(b.out, r.out);
+	run_free(&a);
+	run_free(&b);
+	run_free(&r);
+}
+
+static void
+subcommand_names_are_unique(void)
+{
+	for (size_t i = 0; i < ARRAY_LEN(subcommands); i++) {
+		CHECK(subcommand_find(subcommands[i].name) == &subcommands[i]);
+		CHECK(strcmp(subcommands[i].name, PARSEBOX_WORKER_CMD) != 0);
+	}
+	CHECK(subcommand_find("--help") == NULL);
+	CHECK(subcommand_find("Run") == NULL);
+}
+
+static void
+unknown_subcommand_prints_the_usage_to_stderr_and_exits_2(void)
+{
+	char *u = usage_text();
+	char *none[] = {"mentorbot", NULL}, *bogus[] = {"mentorbot", "bogus", "-c", "x.ini", NULL};
+	struct run a = run_main(none), b = run_main(bogus);
+	CHECK(a.rc == 2 && b.rc == 2);
+	CHECK_STR(a.out, "");
+	CHECK_STR(b.out, "");
+	CHECK_STR(a.err, u);
+	CHECK_STR(b.err, u);
+	run_free(&a);
+	run_free(&b);
+	free(u);
+}
+
+static void
+missing_config_or_extra_arguments_print_the_usage(void)
+{
+	char *u = usage_text();
+	for (size_t i = 0; i < ARRAY_LEN(subcommands); i++) {
+		char *name = (char *)subcommands[i].name;
+		if (subcommands[i].needs_config) {
+			char *argv[] = {"mentorbot", name, "-v", NULL};
+			struct run r = run_main(argv);
+			CHECK(r.rc == 2);
+			CHECK_STR(r.err, u);
+			run_free(&r);
+		}
+		if (subcommands[i].max_args == 1) {
+			char *argv[] = {"mentorbot", name, "-c", "/nonexistent.ini", "a", "b", NULL};
+			struct run r = run_main(argv);
+			CHECK(r.rc == 2);
+			CHECK_STR(r.err, u);
+			run_free(&r);
+		}
+	}
+	free(u);
+}
+
+/* every word of group and programme is in the synopsis of its sub-command */
+static void
+words_are_in_the_usage(void)
+{
+	const struct {
+		const char *sub;
+		const struct cli_word *words;
+	} t[] = {{"group", group_words}, {"programme", programme_words}};
+	for (size_t i = 0; i < ARRAY_LEN(t); i++) {
+		const struct subcommand *sc = subcommand_find(t[i].sub);
+		CHECK(sc != NULL);
+		if (!sc)
+			continue;
+		for (const struct cli_word *w = t[i].words; w->name; w++) {
+			char *a = xasprintf(" %s ", w->name), *b = xasprintf(" %s\n", w->name);
+			CHECK(strstr(sc->usage[0], a) || strstr(sc->usage[0], b));
+			CHECK(w->min_args >= 0 && (w->max_args < 0 || w->max_args >= w->min_args));
+			for (const struct cli_word *x = t[i].words; x < w; x++)
+				CHECK(strcmp(x->name, w->name) != 0);
+			free(a);
+			free(b);
+		}
+	}
+}
+
+int
+main(void)
+{
+	RUN(help_lists_every_subcommand_and_form);
+	RUN(subcommand_names_are_unique);
+	RUN(unknown_subcommand_prints_the_usage_to_stderr_and_exits_2);
+	RUN(missing_config_or_extra_arguments_print_the_usage);
+	RUN(words_are_in_the_usage);
+	return t_done();
+}

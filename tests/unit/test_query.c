@@ -1,0 +1,159 @@
+/* The shared steps of state/ (state/query.c) and the one person row decoder: a step's result as
+ * DB_OK / DB_NOTFOUND / DB_ERR, arrays grown one zeroed element at a time, and a person read by id
+ * and by endpoint alike. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bot/util.h"
+#include "state/db_internal.h"
+#include "state/state.h"
+#include "t.h"
+
+static char path[64];
+
+static void
+row_status_maps_a_row_no_row_and_an_error(void)
+{
+	struct db *db;
+	CHECK(db_open(&db, path) == 0);
+	static const char one[] = "SELECT 1 WHERE ?1 = 1";
+	sqlite3_stmt *st = db_stmt(db, one);
+	CHECK(st != NULL);
+	sqlite3_bind_int64(st, 1, 1);
+	CHECK(db_row_status(st, sqlite3_step(st)) == DB_OK);
+	sqlite3_bind_int64(st, 1, 2);
+	CHECK(db_row_status(st, sqlite3_step(st)) == DB_NOTFOUND);
+	CHECK(db_row_status(st, SQLITE_BUSY) == DB_ERR);
+	/* every row: DB_OK after SQLITE_DONE; DB_ERR when stopped early or on an error */
+	sqlite3_bind_int64(st, 1, 1);
+	int rc, rows = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		rows++;
+	CHECK(rows == 1 && db_rows_status(st, rc) == DB_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW); /* reset: it runs again */
+	CHECK(db_rows_status(st, SQLITE_ROW) == DB_ERR);
+	CHECK(db_rows_status(st, SQLITE_CORRUPT) == DB_ERR);
+	db_close(db);
+}
+
+static void
+append_grows_by_one_zeroed_element_and_counts_it(void)
+{
+	struct endpoint *v = NULL;
+	size_t n = 0;
+	for (int i = 0; i < 5; i++) {
+		struct endpoint *e = DB_APPEND(&v, &n);
+		CHECK(e == &v[i]);
+		CHECK(e->kind == NULL && e->addr == NULL && e->verified == 0);
+		e->kind = xstrdup("mail");
+		e->verified = i;
+	}
+	CHECK(n == 5);
+	for (size_t i = 0; i < n; i++)
+		CHECK(v[i].verified == (int)i && strcmp(v[i].kind, "mail") == 0);
+	endpoints_free(v, n);
+}
+
+static void
+a_person_reads_the_same_by_id_and_by_endpoint(void)
+{
+	unlink(path);
+	struct db *db;
+	CHECK(db_open(&db, path) == 0);
+	int64_t id = 0;
+	CHECK(db_begin(db) == 0);
+	CHECK(state_person_create(db, "en", &id) == DB_OK);
+	CHECK(state_person_set_consent(db, id, "v2", 1234) == DB_OK);
+	CHECK(state_endpoint_add(db, id, "mail", "ada@example.test", 1) == DB_OK);
+	CHECK(db_commit(db) == 0);
+	struct person a, b;
+	CHECK(state_person_get(db, id, &a) == DB_OK);
+	CHECK(state_person_by_endpoint(db, "mail", "ada@example.test", &b) == DB_OK);
+	CHECK(a.id == id && b.id == id);
+	CHECK_STR(a.lang, "en");
+	CHECK_STR(b.lang, "en");
+	CHECK(a.name == NULL && b.name == NULL);
+	CHECK_STR(a.consent_version, "v2");
+	CHECK_STR(b.consent_version, "v2");
+	CHECK(a.consent_at == 1234 && b.consent_at == 1234);
+	CHECK(a.created > 0 && a.created == b.created);
+	person_free(&a);
+	person_free(&b);
+	CHECK(state_person_get(db, id + 1, &a) == DB_NOTFOUND && a.id == 0);
+	CHECK(state_person_by_endpoint(db, "mail", "nobody@example.test", &b) == DB_NOTFOUND && b.id == 0);
+	db_close(db);
+}
+
+static void
+stmt_with_one_bound_value(void)
+{
+	struct db *db;
+	CHECK(db_open(&db, path) == 0);
+	static const char num[] = "SELECT ?1 + 1", txt[] = "SELECT '<' || ?1 || '>'";
+	sqlite3_stmt *st = db_stmt_int64(db, num, 41);
+	CHECK(st != NULL && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) == 42);
+	CHECK(db_row_status(st, SQLITE_ROW) == DB_OK);
+	st = db_stmt_text(db, txt, "a b");
+	CHECK(st != NULL && sqlite3_step(st) == SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0), "<a b>");
+	CHECK(db_row_status(st, SQLITE_ROW) == DB_OK);
+	static const char bad[] = "SELECT FROM nowhere WHERE";
+	CHECK(db_stmt_int64(db, bad, 1) == NULL);
+	CHECK(db_stmt_text(db, bad, "x") == NULL);
+	db_close(db);
+}
+
+static void
+msgid_key_drops_the_angle_brackets_and_blanks(void)
+{
+	const char *cases[][2] = {
+	    {"<a.1@x.test>", "a.1@x.test"}, {"  <a@x> trailing", "a@x"}, {"a@x", "a@x"},
+	    {"a@x\r\n", "a@x"},            {"<>", ""},                  {"", ""},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		char *k = db_msgid_key(cases[i][0]);
+		CHECK_STR(k, cases[i][1]);
+		free(k);
+	}
+}
+
+/* person_from_row() reads its six columns from any starting column */
+static void
+person_from_row_starts_at_col0(void)
+{
+	struct db *db;
+	CHECK(db_open(&db, path) == 0);
+	static const char sql[] = "SELECT 'x', 'y', 7, 'de', 'Ada', 'v1', 11, 12";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	CHECK(st != NULL && sqlite3_step(st) == SQLITE_ROW);
+	struct person p;
+	memset(&p, 0, sizeof p);
+	person_from_row(st, 2, &p);
+	CHECK(p.id == 7 && p.consent_at == 11 && p.created == 12);
+	CHECK_STR(p.lang, "de");
+	CHECK_STR(p.name, "Ada");
+	CHECK_STR(p.consent_version, "v1");
+	CHECK(db_row_status(st, SQLITE_ROW) == DB_OK);
+	person_free(&p);
+	db_close(db);
+}
+
+int
+main(void)
+{
+	snprintf(path, sizeof path, "/tmp/mb-query-%d.db", (int)getpid());
+	RUN(row_status_maps_a_row_no_row_and_an_error);
+	RUN(append_grows_by_one_zeroed_element_and_counts_it);
+	RUN(a_person_reads_the_same_by_id_and_by_endpoint);
+	RUN(person_from_row_starts_at_col0);
+	RUN(stmt_with_one_bound_value);
+	RUN(msgid_key_drops_the_angle_brackets_and_blanks);
+	unlink(path);
+	char wal[80];
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	unlink(wal);
+	snprintf(wal, sizeof wal, "%s-shm", path);
+	unlink(wal);
+	return t_done();
+}
