@@ -31,6 +31,7 @@ BENCH_EVENT_N changes the count, BENCH_EVENT_RSVP_MIX=text|itip sends only one k
 BENCH_EVENT_ITIP_STYLES=exchange,apple,... picks the calendar clients imitated (diagnosis).
 """
 import os
+import re
 import smtplib
 import sqlite3
 import subprocess
@@ -97,6 +98,20 @@ class Progress:
     def close(self):
         if self.c is not None:
             self.c.close()
+
+
+def outbox_lines(bot, seen, timeout=5.0):
+    """The sender's own account of each run of sends logged since the last call (where its time
+    went: SMTP, database, waiting; connections), as '#' lines beside the figures."""
+    end = time.monotonic() + timeout
+    while True:
+        lines = re.findall(r"outbox: \d+ mails sent.*", bot.log())
+        if len(lines) > seen[0] or time.monotonic() > end:
+            break
+        time.sleep(0.1)
+    for line in lines[seen[0]:]:
+        print("# bot " + line.strip(), flush=True)
+    seen[0] = len(lines)
 
 
 def wait_until(pred, timeout, step=0.01):
@@ -178,6 +193,8 @@ def run():
     time.sleep(1.0)
     pid = bot.proc.pid
 
+    seen = [0]
+
     def measure(eid_, trigger, what):
         """trigger() starts the sending; -> (seconds until N sent, seconds until the first, sent)."""
         sql = "SELECT count(*) FROM outbox WHERE status = 'sent' AND message_id LIKE ?"
@@ -196,6 +213,7 @@ def run():
         stream = (sent - 1) / max(1e-6, t_all - t_first)
         print("# %s: first invitation accepted by the MTA after %.2f s; first to last %.1f/s" % (
             what, t_first, stream), flush=True)
+        outbox_lines(bot, seen)
         return t_all, stream, sent
 
     def settle(k):

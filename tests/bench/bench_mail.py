@@ -15,6 +15,7 @@ against the same private Dovecot + OpenSMTPD:
   bench.mail.rss_kb              the bot's peak RSS (VmHWM) over the whole run
 """
 import os
+import re
 import socket
 import sqlite3
 import smtplib
@@ -182,6 +183,9 @@ def run():
     size = db_count(bot.database, "SELECT avg(length(payload)) FROM outbox") or 2000
     rate = (sent - 1) / (t_all - t_first) if first and sent > 1 else 0.0
     out("bench.mail.replies_per_s", rate)
+    time.sleep(0.5)
+    for line in re.findall(r"outbox: \d+ mails sent.*", bot.log()):
+        print("# bot " + line.strip(), flush=True)   # the sender's account: SMTP, database, waiting
 
     # --- bare SMTP client, same count, same size, same recipients, one connection
     body = ("x" * 68 + "\r\n") * max(1, int(size) // 70)
