@@ -207,6 +207,36 @@ db_migrate(struct db *db)
 	return DB_OK;
 }
 
+static int64_t
+db_mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Wait for a lock another thread holds, for up to 10 s.  SQLite's own busy_timeout sleeps 1, 2,
+ * 5, 10, ... ms between tries, so a commit that meets another thread's commit (held for a
+ * fraction of a millisecond, or one fsync) waited at least a millisecond and often 3 or 8.
+ * Short naps first, longer ones once the wait is long.
+ */
+static int
+db_busy(void *ud, int tries)
+{
+	struct db *db = ud;
+	int64_t now = db_mono_us();
+	if (tries == 0)
+		db->busy_since_us = now;
+	int64_t waited = now - db->busy_since_us;
+	if (waited >= 10 * 1000000)
+		return 0;
+	long nap_us = waited < 2000 ? 50 : waited < 50000 ? 500 : 5000;
+	struct timespec ts = {0, nap_us * 1000};
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 int
 db_open(struct db **out, const char *path)
 {
@@ -217,7 +247,7 @@ db_open(struct db **out, const char *path)
 		log_err("cannot open database %s: %s", path, db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(db->h, 10000);
+	sqlite3_busy_handler(db->h, db_busy, db);
 	/* WAL + FULL: a commit is on disk when db_commit returns; readers never block the writer. */
 	if (db_exec(db, "PRAGMA journal_mode = WAL") < 0 || db_exec(db, "PRAGMA synchronous = FULL") < 0 ||
 	    db_exec(db, "PRAGMA foreign_keys = ON") < 0 ||

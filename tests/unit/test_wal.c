@@ -1,4 +1,6 @@
-/* The WAL checkpointer: commits no longer checkpoint, the thread does, and the WAL stays bounded. */
+/* The WAL checkpointer: commits no longer checkpoint, the thread does, and the WAL stays bounded.
+ * A writer waits for another thread's write lock and gets it soon after it is freed. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -140,6 +142,42 @@ wal_stays_bounded_under_steady_commits(void)
 	unlink(wal);
 }
 
+static void *
+hold_lock(void *arg)
+{
+	struct db *db = arg;
+	sleep_ms(30);
+	CHECK(db_commit(db) == 0);
+	return NULL;
+}
+
+static void
+writer_waits_for_the_lock_and_gets_it(void)
+{
+	fresh();
+	struct db *a, *b;
+	CHECK(db_open(&a, path) == 0);
+	CHECK(db_open(&b, path) == 0);
+	CHECK(db_begin(a) == 0);
+	CHECK(state_kv_set(a, "held", "1") == 0);
+	pthread_t t;
+	pthread_create(&t, NULL, hold_lock, a);
+	int64_t t0 = mono_ms();
+	CHECK(db_begin(b) == 0); /* waits until a commits (about 30 ms), not SQLITE_BUSY */
+	int64_t waited = mono_ms() - t0;
+	CHECK(state_kv_set(b, "after", "2") == 0);
+	CHECK(db_commit(b) == 0);
+	pthread_join(t, NULL);
+	CHECK(waited >= 20);
+	char *v = NULL;
+	CHECK(state_kv_get(b, "held", &v) == 0 && v && strcmp(v, "1") == 0);
+	free(v);
+	db_close(a);
+	db_close(b);
+	unlink(path);
+	unlink(wal);
+}
+
 int
 main(void)
 {
@@ -147,5 +185,6 @@ main(void)
 	RUN(commits_no_longer_checkpoint);
 	RUN(idle_checkpoint_copies_everything);
 	RUN(wal_stays_bounded_under_steady_commits);
+	RUN(writer_waits_for_the_lock_and_gets_it);
 	return t_done();
 }
