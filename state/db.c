@@ -382,6 +382,7 @@ static struct {
 	int backfilled;     /* of those, already copied by the last complete checkpoint */
 	uint64_t commits;   /* commits seen by the hook */
 	int64_t last_commit_ms;
+	int64_t restart_retry_ms; /* no RESTART in a commit before then (one just failed) */
 	struct db_checkpoint_stats stats;
 } ck = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
@@ -406,17 +407,24 @@ ckpt_wal_hook(void *ud, sqlite3 *h, const char *name, int frames)
 	/* the first commit after a quiet spell starts the idle timer; a long WAL is due at once */
 	if (was <= 0 || frames - ck.backfilled >= ck.lim.busy_frames)
 		pthread_cond_signal(&ck.cond);
-	int overdue = frames > ck.lim.max_frames;
+	int overdue = frames > ck.lim.max_frames && now >= ck.restart_retry_ms;
 	if (overdue)
 		ck.stats.restart++;
 	pthread_mutex_unlock(&ck.lock);
-	if (overdue)
-		/* The bound.  A WAL starts anew only when a writer finds every page of it copied,
-		 * which commits during each passive checkpoint (or a reader) can keep from
-		 * happening.  This connection copies the rest (the thread has copied most) and
-		 * waits for readers (its busy timeout); its next commit writes the WAL from the
-		 * beginning.  The thread stays out meanwhile: it would hold the checkpoint lock. */
-		sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	/*
+	 * The bound.  A WAL starts anew only when a writer finds every page of it copied, which
+	 * commits during each passive checkpoint (or a reader) can keep from happening.  This
+	 * connection copies the rest (the thread has copied most) and waits for readers (its
+	 * busy handler); its next commit writes the WAL from the beginning.  The thread stays
+	 * out meanwhile; if it was still copying (the checkpoint lock), the next commit tries
+	 * again.  After a long failure (a reader for 10 s) the commits go on without for a second.
+	 */
+	if (overdue && sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL) != SQLITE_OK &&
+	    mono_ms() - now > 100) {
+		pthread_mutex_lock(&ck.lock);
+		ck.restart_retry_ms = mono_ms() + 1000;
+		pthread_mutex_unlock(&ck.lock);
+	}
 	return SQLITE_OK;
 }
 
@@ -525,6 +533,7 @@ db_checkpointer_start(const char *path, const struct db_checkpoint_limits *limit
 	ck.stop = 0;
 	ck.frames = ck.backfilled = 0;
 	ck.commits = 0;
+	ck.restart_retry_ms = 0;
 	memset(&ck.stats, 0, sizeof ck.stats);
 	int err = pthread_create(&ck.thread, NULL, ckpt_main, NULL);
 	if (err == 0)
