@@ -490,10 +490,12 @@ static void *
 ckpt_main(void *arg)
 {
 	(void)arg;
+	int catch_up = 0;
 	pthread_mutex_lock(&ck.lock);
 	while (!ck.stop) {
 		int pending = ck.frames - ck.backfilled;
 		if (pending <= 0) {
+			catch_up = 0;
 			pthread_cond_wait(&ck.cond, &ck.lock);
 			continue;
 		}
@@ -503,15 +505,25 @@ ckpt_main(void *arg)
 			continue;
 		}
 		int64_t quiet_at = ck.last_commit_ms + ck.lim.idle_ms;
-		if (pending < ck.lim.busy_frames && mono_ms() < quiet_at) {
+		if (pending < ck.lim.busy_frames && mono_ms() < quiet_at && !catch_up) {
 			ckpt_wait_until(quiet_at);
 			continue;
 		}
+		int was_catching_up = catch_up > 0;
 		pthread_mutex_unlock(&ck.lock);
 		int complete = ckpt_run();
 		pthread_mutex_lock(&ck.lock);
-		if (!complete && !ck.stop)
+		if (!complete && !ck.stop) {
+			catch_up = 0;
 			ckpt_wait_until(mono_ms() + 100); /* a reader still uses the old pages: not in a loop */
+		} else if (was_catching_up) {
+			catch_up--;
+		} else if (ck.frames - ck.backfilled > 0 && ck.frames - ck.backfilled < ck.lim.busy_frames / 4) {
+			/* Commits came in while it copied.  The WAL starts anew (and stays short) only
+			 * if a writer finds all of it copied: copy those few pages at once, a few
+			 * times, to find a gap between the commits. */
+			catch_up = 3;
+		}
 	}
 	pthread_mutex_unlock(&ck.lock);
 	return NULL;

@@ -14,6 +14,7 @@ people use clear text (BENCH_XMPP_PEOPLE_TLS=1: STARTTLS).  Needs the mail serve
 or started here) and root for OpenSMTPD, like the integration tests.
 """
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -121,6 +122,9 @@ def run():
     print("# half the answers in %.2f s; longest silence %.2f s after %s answers"
           % (float(res["half_s"]), float(res["max_gap_s"]), res["gap_after"]))
     print("# bot connected with %s" % ("TLS" if "(TLS)" in bot.log() else "clear text"))
+    bot.stop()
+    for line in re.findall(r"database: \d+ checkpoints off the command path.*", bot.log()):
+        print("# bot " + line.strip(), flush=True)   # the WAL checkpointer's account, at exit
 
 
 def main():
