@@ -48,6 +48,7 @@
 #include "quote.h"
 #include "commands.h"
 #include "scheduler.h"
+#include "state/checkpoint.h"
 #include "state/state.h"
 #include "templates.h"
 #include "transport.h"
@@ -244,8 +245,12 @@ cmd_run(const char *path, int argc, char **argv)
 	 * memory, and the threads spend their time waiting, not allocating */
 	mallopt(M_ARENA_MAX, 1);
 	struct db *db = NULL;
+	/* first: every connection opened after it leaves its WAL checkpoints to this thread */
+	if (db_checkpointer_start(cfg.bot.database, NULL) < 0)
+		log_warn("database: checkpoints stay in the commits");
 	if (db_open(&db, cfg.bot.database) < 0 || core_key_load(&rt.core, db) < 0) {
 		db_close(db);
+		db_checkpointer_stop();
 		templates_free(rt.tmpl);
 		config_free(&cfg);
 		return 1;
@@ -326,6 +331,7 @@ cmd_run(const char *path, int argc, char **argv)
 	rt.xmpp = NULL;
 	outbox_join(&rt.sender);
 	db_close(db);
+	db_checkpointer_stop();
 	templates_free(rt.tmpl);
 	flood_free(rt.core.flood);
 	parsebox_free(rt.core.parser);

@@ -1,12 +1,20 @@
 /*
  * db.c - the SQLite connection: open, pragmas, migrations keyed on
  * PRAGMA user_version, transactions, and a cache of prepared statements.
- * Each thread owns its own struct db.
+ * Each thread owns its own struct db.  Also the daemon's WAL checkpointer
+ * thread (checkpoint.h), which runs on a connection of its own.
  */
 #include "state/db_internal.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "state/checkpoint.h"
+
+static void ckpt_attach(struct db *db);
 
 /*
  * Migrations: migrations[i] brings the schema from version i to i+1.  Never
@@ -199,6 +207,36 @@ db_migrate(struct db *db)
 	return DB_OK;
 }
 
+static int64_t
+db_mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Wait for a lock another thread holds, for up to 10 s.  SQLite's own busy_timeout sleeps 1, 2,
+ * 5, 10, ... ms between tries, so a commit that meets another thread's commit (held for a
+ * fraction of a millisecond, or one fsync) waited at least a millisecond and often 3 or 8.
+ * Short naps first, longer ones once the wait is long.
+ */
+static int
+db_busy(void *ud, int tries)
+{
+	struct db *db = ud;
+	int64_t now = db_mono_us();
+	if (tries == 0)
+		db->busy_since_us = now;
+	int64_t waited = now - db->busy_since_us;
+	if (waited >= 10 * 1000000)
+		return 0;
+	long nap_us = waited < 2000 ? 50 : waited < 50000 ? 500 : 5000;
+	struct timespec ts = {0, nap_us * 1000};
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 int
 db_open(struct db **out, const char *path)
 {
@@ -209,7 +247,7 @@ db_open(struct db **out, const char *path)
 		log_err("cannot open database %s: %s", path, db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(db->h, 10000);
+	sqlite3_busy_handler(db->h, db_busy, db);
 	/* WAL + FULL: a commit is on disk when db_commit returns; readers never block the writer. */
 	if (db_exec(db, "PRAGMA journal_mode = WAL") < 0 || db_exec(db, "PRAGMA synchronous = FULL") < 0 ||
 	    db_exec(db, "PRAGMA foreign_keys = ON") < 0 ||
@@ -218,6 +256,7 @@ db_open(struct db **out, const char *path)
 		goto fail;
 	if (db_migrate(db) < 0)
 		goto fail;
+	ckpt_attach(db);
 	*out = db;
 	return DB_OK;
 fail:
@@ -327,4 +366,226 @@ db_col_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	return t ? xstrdup((const char *)t) : NULL;
+}
+
+/* ---- the WAL checkpointer (checkpoint.h) ---- */
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	int running; /* connections opened now hand their checkpoints to the thread */
+	int stop;
+	struct db *db; /* the thread's own connection */
+	struct db_checkpoint_limits lim;
+	int frames;         /* WAL pages after the latest commit seen by the hook */
+	int backfilled;     /* of those, already copied by the last complete checkpoint */
+	uint64_t commits;   /* commits seen by the hook */
+	int64_t last_commit_ms;
+	int64_t restart_retry_ms; /* no RESTART in a commit before then (one just failed) */
+	struct db_checkpoint_stats stats;
+} ck = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+/*
+ * Runs in the committing thread right after its commit (write lock released): only note the
+ * WAL's length and wake the checkpointer when it is long.  Installing it switches the
+ * connection's automatic checkpoint off (SQLite's is a wal hook too).
+ */
+static int
+ckpt_wal_hook(void *ud, sqlite3 *h, const char *name, int frames)
+{
+	(void)ud;
+	(void)name;
+	int64_t now = mono_ms();
+	pthread_mutex_lock(&ck.lock);
+	int was = ck.frames - ck.backfilled;
+	if (frames < ck.frames)
+		ck.backfilled = 0; /* the WAL restarted from its beginning */
+	ck.frames = frames;
+	ck.commits++;
+	ck.last_commit_ms = now;
+	/* the first commit after a quiet spell starts the idle timer; a long WAL is due at once */
+	if (was <= 0 || frames - ck.backfilled >= ck.lim.busy_frames)
+		pthread_cond_signal(&ck.cond);
+	int overdue = frames > ck.lim.max_frames && now >= ck.restart_retry_ms;
+	if (overdue)
+		ck.stats.restart++;
+	pthread_mutex_unlock(&ck.lock);
+	/*
+	 * The bound.  A WAL starts anew only when a writer finds every page of it copied, which
+	 * commits during each passive checkpoint (or a reader) can keep from happening.  This
+	 * connection copies the rest (the thread has copied most) and waits for readers (its
+	 * busy handler); its next commit writes the WAL from the beginning.  The thread stays
+	 * out meanwhile; if it was still copying (the checkpoint lock), the next commit tries
+	 * again.  After a long failure (a reader for 10 s) the commits go on without for a second.
+	 */
+	if (overdue && sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL) != SQLITE_OK &&
+	    mono_ms() - now > 100) {
+		pthread_mutex_lock(&ck.lock);
+		ck.restart_retry_ms = mono_ms() + 1000;
+		pthread_mutex_unlock(&ck.lock);
+	}
+	return SQLITE_OK;
+}
+
+static void
+ckpt_attach(struct db *db)
+{
+	pthread_mutex_lock(&ck.lock);
+	if (ck.running) {
+		sqlite3_wal_hook(db->h, ckpt_wal_hook, NULL);
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA journal_size_limit = %lld",
+			 (long long)ck.lim.max_frames * 4096);
+		db_exec(db, pragma);
+	}
+	pthread_mutex_unlock(&ck.lock);
+}
+
+static void
+ckpt_wait_until(int64_t deadline_ms)
+{
+	/* ck.lock held */
+	int64_t left = deadline_ms - mono_ms();
+	if (left <= 0)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += left / 1000;
+	ts.tv_nsec += (left % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(&ck.cond, &ck.lock, &ts);
+}
+
+/* One checkpoint; ck.lock not held.  Returns 1 when every page of the WAL was copied. */
+static int
+ckpt_run(void)
+{
+	int log = 0, done = 0;
+	pthread_mutex_lock(&ck.lock);
+	uint64_t seen = ck.commits;
+	pthread_mutex_unlock(&ck.lock);
+	int rc = sqlite3_wal_checkpoint_v2(ck.db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		log_warn("database: checkpoint: %s", sqlite3_errmsg(ck.db->h));
+	pthread_mutex_lock(&ck.lock);
+	ck.stats.passive++;
+	if (log > ck.stats.max_wal_frames)
+		ck.stats.max_wal_frames = log;
+	int complete = rc == SQLITE_OK && done >= log;
+	if (!complete)
+		ck.stats.incomplete++;
+	else if (ck.commits == seen)
+		ck.backfilled = ck.frames; /* all we know of is copied (other processes' frames too) */
+	else if (ck.frames >= log)
+		ck.backfilled = log; /* commits since, on the same WAL; else it restarted (hook) */
+	pthread_mutex_unlock(&ck.lock);
+	return complete;
+}
+
+static void *
+ckpt_main(void *arg)
+{
+	(void)arg;
+	int catch_up = 0;
+	pthread_mutex_lock(&ck.lock);
+	while (!ck.stop) {
+		int pending = ck.frames - ck.backfilled;
+		if (pending <= 0) {
+			catch_up = 0;
+			pthread_cond_wait(&ck.cond, &ck.lock);
+			continue;
+		}
+		if (ck.frames > ck.lim.max_frames) {
+			/* the commits restart it themselves (hook): leave them the checkpoint lock */
+			ckpt_wait_until(mono_ms() + 100);
+			continue;
+		}
+		int64_t quiet_at = ck.last_commit_ms + ck.lim.idle_ms;
+		if (pending < ck.lim.busy_frames && mono_ms() < quiet_at && !catch_up) {
+			ckpt_wait_until(quiet_at);
+			continue;
+		}
+		int was_catching_up = catch_up > 0;
+		pthread_mutex_unlock(&ck.lock);
+		int complete = ckpt_run();
+		pthread_mutex_lock(&ck.lock);
+		if (!complete && !ck.stop) {
+			catch_up = 0;
+			ckpt_wait_until(mono_ms() + 100); /* a reader still uses the old pages: not in a loop */
+		} else if (was_catching_up) {
+			catch_up--;
+		} else if (ck.frames - ck.backfilled > 0 && ck.frames - ck.backfilled < ck.lim.busy_frames / 4) {
+			/* Commits came in while it copied.  The WAL starts anew (and stays short) only
+			 * if a writer finds all of it copied: copy those few pages at once, a few
+			 * times, to find a gap between the commits. */
+			catch_up = 3;
+		}
+	}
+	pthread_mutex_unlock(&ck.lock);
+	return NULL;
+}
+
+int
+db_checkpointer_start(const char *path, const struct db_checkpoint_limits *limits)
+{
+	struct db *db;
+	if (ck.running)
+		return 0;
+	if (db_open(&db, path) < 0)
+		return -1;
+	pthread_mutex_lock(&ck.lock);
+	ck.db = db;
+	ck.lim.busy_frames = limits && limits->busy_frames > 0 ? limits->busy_frames : 1000;
+	ck.lim.idle_ms = limits && limits->idle_ms > 0 ? limits->idle_ms : 50;
+	ck.lim.max_frames = limits && limits->max_frames > 0 ? limits->max_frames : 16384;
+	ck.stop = 0;
+	ck.frames = ck.backfilled = 0;
+	ck.commits = 0;
+	ck.restart_retry_ms = 0;
+	memset(&ck.stats, 0, sizeof ck.stats);
+	int err = pthread_create(&ck.thread, NULL, ckpt_main, NULL);
+	if (err == 0)
+		ck.running = 1;
+	pthread_mutex_unlock(&ck.lock);
+	if (err != 0) {
+		log_err("database: cannot start the checkpointer: %s", strerror(err));
+		db_close(db);
+		ck.db = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+db_checkpointer_stop(void)
+{
+	pthread_mutex_lock(&ck.lock);
+	if (!ck.running) {
+		pthread_mutex_unlock(&ck.lock);
+		return;
+	}
+	ck.stop = 1;
+	ck.running = 0;
+	pthread_cond_signal(&ck.cond);
+	pthread_mutex_unlock(&ck.lock);
+	pthread_join(ck.thread, NULL);
+	ckpt_run();
+	log_info("database: %llu checkpoints off the command path (%llu incomplete), %llu in a commit past the bound, "
+		 "longest WAL %d pages",
+		 (unsigned long long)ck.stats.passive, (unsigned long long)ck.stats.incomplete,
+		 (unsigned long long)ck.stats.restart, ck.stats.max_wal_frames);
+	db_close(ck.db);
+	ck.db = NULL;
+}
+
+void
+db_checkpointer_stats(struct db_checkpoint_stats *out)
+{
+	pthread_mutex_lock(&ck.lock);
+	*out = ck.stats;
+	pthread_mutex_unlock(&ck.lock);
 }

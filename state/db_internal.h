@@ -19,6 +19,7 @@ struct db {
 	sqlite3 *h;
 	struct db_stmt_cache *stmts;
 	size_t nstmts;
+	int64_t busy_since_us; /* when the current wait for a lock began (db_busy) */
 };
 
 /* Prepared statement for a static SQL string, reset and unbound; NULL on error. Owned by db. */
