@@ -1,7 +1,7 @@
 /*
  * chat.c - the core side of the chat transports: is a message for the bot,
- * has the other side of a bridge already carried it, flood control, then
- * journal (durable) and dispatch.  Called from the XMPP and Matrix threads,
+ * has the other side of a bridge already carried it; then the journal
+ * (durable) and dispatch (flood limits, the person, the command).  Called from the XMPP and Matrix threads,
  * each with its own database connection; shared state here is locked.
  */
 #include "chat.h"
@@ -16,7 +16,6 @@
 
 #include "config.h"
 #include "dispatch.h"
-#include "flood.h"
 #include "state/state.h"
 #include "util.h"
 
@@ -151,6 +150,30 @@ relay_strip(const struct config *cfg, const char *text, char **nick_out)
 	return out;
 }
 
+struct record {
+	const char *transport, *key, *text, *meta;
+	int64_t *id;
+};
+
+static int
+record_run(struct db *db, void *ud)
+{
+	struct record *r = ud;
+	int rc = state_inbound_add(db, r->transport, r->key, r->text, strlen(r->text), 0, 0, r->meta, r->id);
+	/* the dispatch that follows is its first attempt: a message that kills the daemon is counted */
+	if (rc == DB_OK)
+		rc = state_inbound_attempt(db, r->id, 1);
+	return rc;
+}
+
+/* Journal a chat message durably, counted as attempted once.  DB_NOTFOUND: seen before. */
+static int
+chat_record(struct db *db, const char *transport, const char *key, const char *text, const char *meta, int64_t *id)
+{
+	struct record r = {transport, key, text, meta, id};
+	return dispatch_txn(db, NULL, record_run, &r);
+}
+
 int
 chat_handle(struct db *db, struct core *core, const struct chat_msg *m)
 {
@@ -208,39 +231,15 @@ chat_handle(struct db *db, struct core *core, const struct chat_msg *m)
 	char *metas = json_dumps(meta, JSON_COMPACT);
 	json_decref(meta);
 	int64_t id = 0;
-	if (db_begin(db) < 0) {
-		rc = -1;
-		goto out;
-	}
-	int r = state_inbound_add(db, m->transport, key, cmd, strlen(cmd), 0, 0, metas, &id);
-	/* the dispatch below is its first attempt: a message that kills the daemon is counted */
-	if (r == DB_OK)
-		r = state_inbound_attempt(db, &id, 1);
-	if (r < 0 || db_commit(db) < 0) {
-		db_rollback(db);
+	int r = chat_record(db, m->transport, key, cmd, metas, &id);
+	if (r < 0) {
 		rc = -1;
 		goto out;
 	}
 	if (r == DB_NOTFOUND)
 		goto out; /* seen before (a reconnect replayed it) */
-
-	/* flood control per person across transports */
-	struct person p;
-	char *fkey = state_person_by_endpoint(db, m->transport, sender, &p) == DB_OK
-			     ? xasprintf("p:%lld", (long long)p.id)
-			     : xasprintf("e:%s:%s", m->transport, sender);
-	person_free(&p);
-	int fl = core->flood ? flood_take(core->flood, fkey, mono_ms()) : FLOOD_OK;
-	free(fkey);
-	if (core->tmpl_lock)
-		pthread_rwlock_rdlock(core->tmpl_lock);
-	if (fl == FLOOD_OK)
-		r = dispatch_chat(db, core, id, 0);
-	else
-		r = dispatch_chat_flood(db, core, id, fl == FLOOD_NOTICE);
-	if (core->tmpl_lock)
-		pthread_rwlock_unlock(core->tmpl_lock);
-	rc = r < 0 ? -1 : 1;
+	/* flood limits, the person, the command: all in dispatch, in one transaction */
+	rc = dispatch(db, core, &id, 1, 0) < 0 ? -1 : 1;
 out:
 	free(metas);
 	free(key);
@@ -253,39 +252,8 @@ out_early:
 int
 chat_recover(struct db *db, struct core *core, const char *transport)
 {
-	int64_t ids[64];
-	int attempts[64];
-	size_t n = 0, total = 0;
-	int64_t last = 0;
-	for (;;) {
-		if (state_inbound_pending(db, transport, ids, attempts, ARRAY_LEN(ids), &n) < 0)
-			return -1;
-		if (n == 0 || ids[n - 1] == last)
-			break;
-		if (!total)
-			log_info("%s: dispatching messages journalled before a restart", transport);
-		for (size_t i = 0; i < n; i++) {
-			int give_up = attempts[i] >= DISPATCH_CRASH_LIMIT;
-			/* counted before it runs: if it kills the daemon again, the next start knows */
-			if (!give_up) {
-				if (db_begin(db) < 0)
-					return -1;
-				if (state_inbound_attempt(db, &ids[i], 1) < 0 || db_commit(db) < 0) {
-					db_rollback(db);
-					return -1;
-				}
-			}
-			if (core->tmpl_lock)
-				pthread_rwlock_rdlock(core->tmpl_lock);
-			/* a database failure leaves the row 'new': the next start tries again */
-			dispatch_chat(db, core, ids[i], give_up);
-			if (core->tmpl_lock)
-				pthread_rwlock_unlock(core->tmpl_lock);
-			total++;
-		}
-		last = ids[n - 1];
-	}
-	if (total)
-		log_info("%s: %zu message%s from before the restart handled", transport, total, total == 1 ? "" : "s");
-	return (int)total;
+	int n = dispatch_pending(db, core, transport, NULL, NULL, NULL);
+	if (n > 0)
+		log_info("%s: %d message%s from before the restart handled", transport, n, n == 1 ? "" : "s");
+	return n;
 }

@@ -1,9 +1,11 @@
 /*
- * dispatch.c - the core of mentorbot: turns one journalled inbound mail into
- * state changes and outbox rows inside a single transaction, so a command's
- * effect and its answer are committed together or not at all.
+ * dispatch.c - the core of mentorbot: turns journalled inbound messages (mail,
+ * XMPP, Matrix) into state changes and outbox rows inside one transaction, so
+ * a command's effect and its answer are committed together or not at all.
+ * The pipeline is described in dispatch.h.
  *
- * Runs in the mail thread, on that thread's own database connection.
+ * Runs in the thread of the transport that calls it, on that thread's own
+ * database connection.
  */
 #include "dispatch.h"
 
@@ -115,11 +117,15 @@ reply_msgid(const struct core *core, const char *dedupe, size_t n)
 	return keyed_msgid(core_key(core), dedupe, n, core->bot_domain);
 }
 
-/* Where the replies of one inbound message go. */
+/* How a mail's sender proved the From address (see "proof of address" below). */
+enum proof { PROOF_NONE = 0, PROOF_REPLY, PROOF_PLUS, PROOF_AUTH };
+
+/* One message in dispatch, and where its replies go. */
 struct mailctx {
 	struct db *db;
 	const struct core *core;
-	const struct inbound *row;
+	const struct inbound *in;     /* the message */
+	const struct journal_row *row;
 	const struct parsed_mail *pm; /* mail: the mail answered (threading); NULL for chat */
 	const char *lang;
 	const char *rcpt;             /* mail: the sender's address */
@@ -132,6 +138,8 @@ struct mailctx {
 	const char *nick;             /* the asker's nick in the room */
 	const char *sender;           /* the asker's endpoint address */
 	int sender_direct;            /* 1 if sender can get a direct message */
+	enum proof proof;             /* mail: how the sender proved the address */
+	int staff_addr;               /* the sender's address is a configured staff address */
 };
 
 #define CHAT_ROOM_MAX_LINES 4
@@ -452,8 +460,6 @@ command_summary(struct hctx *h)
  *   (c) otherwise the bot keeps the command and mails the address a token:
  *       the owner's reply (or "confirm <token>") runs it.
  */
-enum proof { PROOF_NONE = 0, PROOF_REPLY, PROOF_PLUS, PROOF_AUTH };
-
 static int
 mail_proof(struct mailctx *m, const struct parsed_mail *pm, enum proof *out)
 {
@@ -596,37 +602,138 @@ run_command(struct mailctx *m, struct hctx *h, int staff_addr)
 	return c->run(h);
 }
 
-/*
- * The reply routes: answers to mails the bot sent (an RSVP to an invitation,
- * the filled-in form, a yes/no to a request or a session).  Each returns 1
- * when the mail is not one of its own.  One that changed something for a
- * sender who proved nothing is undone and confirmed first (c).
+/* ---- reply routes ----
+ *
+ * Answers to messages the bot sent: the token mail of a confirmation, an
+ * invitation (an RSVP in words or a calendar's iTIP REPLY), the application
+ * form, a mentoring request, a session proposal or log prompt.  Each entry
+ * names how it recognises its thread and who may use it; its run step
+ * returns ROUTE_PASS when the message is not in its thread, else DB_OK or a
+ * negative error.  Dispatch runs the first that takes the message, or else
+ * the command (never both); a route never calls back into the command table.
  */
+enum route_match {
+	ROUTE_THREAD = 1 << 0,  /* In-Reply-To/References name a mail the bot sent */
+	ROUTE_ITIP = 1 << 1,    /* a calendar REPLY whose UID names an event */
+	ROUTE_PLUS = 1 << 2,    /* sent to a keyed plus-address of the bot */
+	ROUTE_SUBJECT = 1 << 3, /* a token in the Subject */
+};
+
+/* A route's "not my thread" (the handlers' convention for their mail readers). */
+#define ROUTE_PASS 1
+
+struct reply_route {
+	const char *name;
+	unsigned match;      /* enum route_match: how its thread is recognised */
+	enum perm who;       /* PERM_ANYONE or PERM_MEMBER */
+	int beside_command;  /* also taken when the body starts with a command */
+	int (*run)(struct mailctx *m, struct hctx *h);
+};
+
+static int run_confirmed(struct mailctx *m, struct hctx *h, int64_t id);
+
+/* A plain reply to a mail that carried a token confirms it (or cancels it); only its owner
+ * got that mail, whose Message-ID nobody else can know (a token mailed before the ids were
+ * keyed is not taken this way: the mail proves nothing then). */
 static int
-run_reply_routes(struct mailctx *m, struct hctx *h, const struct mail_cmd *mc, const char *new_text)
+route_token(struct mailctx *m, struct hctx *h)
 {
 	const struct parsed_mail *pm = h->pm;
+	if (m->in->words.cmd && m->in->words.cmd != cmd_by_name("confirm") && !m->in->words.from_subject)
+		return ROUTE_PASS;
+	struct token tok = {0};
+	int rc = token_of_reply(m->db, pm, &tok);
+	if (rc == DB_OK && !(!tok.used && tok.expires >= now_s() && strcmp(tok.ep_kind, "mail") == 0 &&
+			     strcmp(tok.ep_addr, pm->from_addr) == 0 && m->proof != PROOF_NONE))
+		rc = DB_NOTFOUND;
+	if (rc != DB_OK) {
+		token_free(&tok);
+		return rc < 0 ? rc : ROUTE_PASS;
+	}
+	h->proven = 1;
+	h->cmd = cmd_by_name("confirm");
+	if (is_cancel_word(h->body)) {
+		rc = state_token_use(m->db, tok.id);
+		hctx_reply(h, "confirm_cancelled", NULL);
+	} else if (strcmp(tok.kind, "cmd") == 0) {
+		if ((rc = state_token_use(m->db, tok.id)) == DB_OK)
+			rc = run_confirmed(m, h, strtoll(tok.payload ? tok.payload : "0", NULL, 10));
+	} else {
+		rc = h_confirm_apply(h, &tok);
+	}
+	token_free(&tok);
+	return rc;
+}
+
+static int
+route_event(struct mailctx *m, struct hctx *h)
+{
+	(void)m;
+	return h_event_mail_reply(h, h->body);
+}
+
+static int
+route_apply(struct mailctx *m, struct hctx *h)
+{
+	(void)m;
+	/* the client may quote the form: the whole text is read */
+	return h_apply_mail_reply(h, h->body, h->pm->text ? h->pm->text : "");
+}
+
+static int
+route_request(struct mailctx *m, struct hctx *h)
+{
+	(void)m;
+	return h_request_mail_reply(h, h->pm->in_reply_to, h->pm->references, h->body);
+}
+
+static int
+route_session(struct mailctx *m, struct hctx *h)
+{
+	(void)m;
+	return h_session_mail_reply(h, h->pm->in_reply_to, h->pm->references, h->body);
+}
+
+static const struct reply_route reply_routes[] = {
+	{.name = "confirmation token", .match = ROUTE_THREAD, .who = PERM_ANYONE, .beside_command = 1,
+	 .run = route_token},
+	{.name = "event invitation", .match = ROUTE_THREAD | ROUTE_ITIP | ROUTE_SUBJECT, .who = PERM_ANYONE,
+	 .beside_command = 1, .run = route_event},
+	{.name = "application form", .match = ROUTE_THREAD | ROUTE_PLUS, .who = PERM_MEMBER, .run = route_apply},
+	{.name = "mentoring request", .match = ROUTE_THREAD, .who = PERM_MEMBER, .run = route_request},
+	{.name = "session proposal or log prompt", .match = ROUTE_THREAD, .who = PERM_MEMBER, .run = route_session},
+};
+
+/*
+ * The first reply route that takes the mail (ROUTE_PASS: none did).  One that
+ * changed something for a sender who proved nothing is undone and confirmed
+ * first (c).  Chat messages carry no thread: they never take a route.
+ */
+static int
+run_reply_routes(struct mailctx *m, struct hctx *h)
+{
+	if (!h->pm)
+		return ROUTE_PASS;
+	const struct mail_cmd *mc = &m->in->words;
 	int64_t before = db_total_changes(m->db);
 	if (db_savepoint(m->db) < 0)
 		return DB_ERR;
-	/* an RSVP (words or a calendar's iTIP REPLY) to an event announcement, from anyone */
-	int rc = h_event_mail_reply(h, new_text);
-	/* the filled-in application form (the client may quote it: the whole text is read) */
-	if (rc == 1 && h->known && (!mc->cmd || mc->from_subject))
-		rc = h_apply_mail_reply(h, new_text, pm->text ? pm->text : "");
-	/* a plain "ja/yes/nein/no" from the mentor to a mentoring request mail */
-	if (rc == 1 && h->known && (!mc->cmd || mc->from_subject))
-		rc = h_request_mail_reply(h, pm->in_reply_to, pm->references, new_text);
-	/* likewise to a session proposal, and minutes/note to a session's prompt mail */
-	if (rc == 1 && h->known && (!mc->cmd || mc->from_subject))
-		rc = h_session_mail_reply(h, pm->in_reply_to, pm->references, new_text);
+	int rc = ROUTE_PASS;
+	for (size_t i = 0; i < ARRAY_LEN(reply_routes) && rc == ROUTE_PASS; i++) {
+		const struct reply_route *r = &reply_routes[i];
+		if (r->who == PERM_MEMBER && !h->known)
+			continue;
+		if (!r->beside_command && mc->cmd && !mc->from_subject)
+			continue;
+		rc = r->run(m, h);
+	}
 	if (rc < 0) {
 		db_rollback_savepoint(m->db);
 		return rc;
 	}
-	if (rc != 1 && !h->proven && db_total_changes(m->db) != before) {
+	if (rc != ROUTE_PASS && !h->proven && db_total_changes(m->db) != before) {
 		db_rollback_savepoint(m->db);
-		char *what = str_first_line(new_text, pm->subject);
+		char *what = str_first_line(h->body, h->pm->subject);
 		rc = ask_confirmation(m, h, what, 0);
 		free(what);
 		return rc;
@@ -634,50 +741,73 @@ run_reply_routes(struct mailctx *m, struct hctx *h, const struct mail_cmd *mc, c
 	return db_release(m->db) < 0 ? DB_ERR : rc;
 }
 
-/* A reply route, else the command of the mail, else "did you mean". */
-static int
-run_mail(struct mailctx *m, struct hctx *h, const struct mail_cmd *mc, const char *new_text, int staff_addr)
+/* Not a command: "did you mean", or the list of commands. */
+static void
+answer_unknown(struct hctx *h, const struct mail_cmd *mc)
 {
-	int rc = run_reply_routes(m, h, mc, new_text);
-	if (rc != 1)
-		return rc;
-	rc = DB_OK;
-	if (mc->cmd) {
-		h->cmd = mc->cmd;
-		h->argline = mc->argline ? mc->argline : "";
-		h->argc = words_split(h->argline, &h->argv, MAX_ARGS + 1);
-		return run_command(m, h, staff_addr);
-	}
+	const char *word = mc->first_word;
 	char *list = command_summary(h);
-	if (mc->first_word) {
+	if (word) {
 		const char *alias = NULL;
-		const struct command *sug = cmd_suggest(mc->first_word, &alias);
+		const struct command *sug = cmd_suggest(word, &alias);
 		char *s = sug ? hctx_text(h, "unknown_command.suggest", "suggestion",
 					  strcmp(h->lang, "de") == 0 ? alias : sug->name, NULL)
 			      : xstrdup("");
-		char *word = str_one_line(mc->first_word, 40);
-		hctx_reply(h, "unknown_command", "word", word, "suggestion", s, "commands", list, NULL);
-		free(word);
+		if (h->pm) {
+			char *w = str_one_line(word, 40);
+			hctx_reply(h, "unknown_command", "word", w, "suggestion", s, "commands", list, NULL);
+			free(w);
+		} else {
+			hctx_reply(h, "unknown_command.chat", "word", word, "suggestion", s, NULL);
+		}
 		free(s);
 	} else {
 		hctx_reply(h, "no_command", "commands", list, NULL);
 	}
 	free(list);
+}
+
+/* A reply route, else the command of the message, else "did you mean". */
+static int
+run_route_or_command(struct mailctx *m, struct hctx *h)
+{
+	int rc = run_reply_routes(m, h);
+	if (rc != ROUTE_PASS)
+		return rc;
+	const struct mail_cmd *mc = &m->in->words;
+	if (!mc->cmd) {
+		answer_unknown(h, mc);
+		return DB_OK;
+	}
+	h->cmd = mc->cmd;
+	h->argline = mc->argline ? mc->argline : "";
+	h->argc = words_split(h->argline, &h->argv, MAX_ARGS + 1);
+	rc = run_command(m, h, m->staff_addr);
+	/* "confirm <token>" typed for a command that waited for its sender (c) */
+	if (rc >= 0 && h->confirmed_inbound)
+		rc = run_confirmed(m, h, h->confirmed_inbound);
 	return rc;
 }
 
-/* A handler context for a mail from addr, in m's transaction. */
+/* The handler context of message in, in m's transaction; person moved in when known. */
 static void
-mail_hctx(struct hctx *h, const struct mailctx *m, const char *addr)
+inbound_hctx(struct hctx *h, const struct mailctx *m, struct person *person, int known)
 {
 	memset(h, 0, sizeof *h);
 	h->db = m->db;
 	h->cfg = m->core->cfg;
 	h->tmpl = m->core->tmpl;
 	h->key = core_key(m->core);
-	h->transport = "mail";
-	h->ep_kind = "mail";
-	h->ep_addr = addr;
+	h->transport = m->in->channel;
+	h->ep_kind = m->in->channel;
+	h->ep_addr = m->in->sender ? m->in->sender : "";
+	h->known = known;
+	if (known) {
+		h->person = *person;
+		memset(person, 0, sizeof *person);
+	}
+	h->body = m->in->body ? m->in->body : "";
+	h->pm = m->in->pm;
 }
 
 /* Parse an untrusted raw mail: in the limited worker process when the daemon has one
@@ -689,522 +819,552 @@ parse_mail(const struct core *core, const char *raw, size_t len, struct parsed_m
 			    : mime_parse(raw, len, &core->caps, pm);
 }
 
-/*
- * The owner of the address confirmed (c): run the mail that waited in
- * journal row id, as proven, inside this transaction; its answers go out
- * now, threaded to the confirming mail.
- */
+/* ---- reading: a journal row becomes a struct inbound ---- */
+
+static void
+read_mail(const struct core *core, struct inbound *in)
+{
+	in->pm = xcalloc(1, sizeof *in->pm);
+	if (!in->row.raw) {
+		/* not even downloaded (row.meta says why): nothing to read, nobody to answer */
+		in->unread = in->row.meta ? in->row.meta : "not fetched";
+		return;
+	}
+	in->read_rc = parse_mail(core, in->row.raw, in->row.rawlen, in->pm);
+	const struct parsed_mail *pm = in->pm;
+	/* only a valid mailbox is ever answered: "boss(x)@example.test" must not become "boss" */
+	in->sender = pm->from_addr && mail_addr_valid(pm->from_addr) ? pm->from_addr : NULL;
+	in->text = quote_strip(pm->text ? pm->text : "");
+	in->body = in->text;
+	mail_find_command(pm->subject, in->text, &in->words);
+}
+
+static void
+read_chat(struct inbound *in)
+{
+	json_error_t jerr;
+	in->meta = in->row.meta ? json_loads(in->row.meta, 0, &jerr) : NULL;
+	in->sender = json_string_value(json_object_get(in->meta, "sender"));
+	in->room = json_string_value(json_object_get(in->meta, "room"));
+	in->nick = json_string_value(json_object_get(in->meta, "nick"));
+	in->direct_ok = json_is_true(json_object_get(in->meta, "direct_ok"));
+	in->text = xstrdup(in->row.raw ? in->row.raw : "");
+	const char *rest = "";
+	in->words.cmd = cmd_lookup(in->text, &rest, &in->words.cmd_lang);
+	if (!in->words.cmd) {
+		in->words.first_word = xstrndup(in->text, strcspn(in->text, " \t\n"));
+		in->body = "";
+		return;
+	}
+	/* the first line holds the arguments; the lines after it are the command's text */
+	char *a = xstrdup(rest);
+	char *nl = strchr(a, '\n');
+	in->body_buf = xstrdup(nl ? nl + 1 : "");
+	if (nl)
+		*nl = '\0';
+	in->words.argline = xstrdup(str_trim(a));
+	free(a);
+	in->body = in->body_buf;
+}
+
+int
+inbound_read(struct db *db, const struct core *core, int64_t id, struct inbound *in)
+{
+	memset(in, 0, sizeof *in);
+	int rc = state_inbound_get(db, id, &in->row);
+	if (rc != DB_OK)
+		return rc;
+	in->channel = in->row.transport;
+	if (strcmp(in->channel, "mail") == 0)
+		read_mail(core, in);
+	else
+		read_chat(in);
+	return DB_OK;
+}
+
+void
+inbound_clear(struct inbound *in)
+{
+	if (in->pm) {
+		parsed_mail_free(in->pm);
+		free(in->pm);
+	}
+	json_decref(in->meta);
+	mail_cmd_free(&in->words);
+	free(in->text);
+	free(in->body_buf);
+	journal_row_free(&in->row);
+	memset(in, 0, sizeof *in);
+}
+
+/* ---- one message through the pipeline ---- */
+
+/* The owner of the address confirmed (c): run the mail that waited in journal row id, as
+ * proven, inside this transaction; its answers go out now, threaded to the confirming mail. */
 static int
 run_confirmed(struct mailctx *m, struct hctx *h, int64_t id)
 {
 	const struct core *core = m->core;
-	struct inbound row;
-	int rc = state_inbound_get(m->db, id, &row);
+	struct inbound old;
+	int rc = inbound_read(m->db, core, id, &old);
 	if (rc < 0)
 		return rc;
-	if (rc == DB_NOTFOUND || !row.raw) {
+	if (rc == DB_NOTFOUND || !old.row.raw || !old.pm) {
 		/* purged after the retention period */
 		hctx_reply(h, "confirm_bad_token", NULL);
-		inbound_free(&row);
+		inbound_clear(&old);
 		return DB_OK;
 	}
-	struct parsed_mail opm;
-	int prc = parse_mail(core, row.raw, row.rawlen, &opm);
-	if (prc == PARSEBOX_UNAVAILABLE) {
-		rc = DB_ERR; /* no parser now: the confirmation is tried again later */
-		goto out_pm;
+	if (old.read_rc == PARSEBOX_UNAVAILABLE) {
+		inbound_clear(&old);
+		return DB_ERR; /* no parser now: the confirmation is tried again later */
 	}
-	if (!opm.from_addr || strcasecmp(opm.from_addr, h->ep_addr) != 0) {
+	if (!old.pm->from_addr || strcasecmp(old.pm->from_addr, h->ep_addr) != 0) {
 		hctx_reply(h, "confirm_bad_token", NULL);
-		goto out_pm;
+		inbound_clear(&old);
+		return DB_OK;
 	}
-	char *text = quote_strip(opm.text ? opm.text : "");
-	struct mail_cmd mc;
-	mail_find_command(opm.subject, text, &mc);
+	struct mailctx om = *m;
+	om.in = &old;
+	om.staff_addr = is_staff_addr(core->cfg, "mail", h->ep_addr);
 	struct hctx c;
-	mail_hctx(&c, m, h->ep_addr);
 	rc = state_person_by_endpoint(m->db, "mail", h->ep_addr, &c.person);
 	if (rc >= 0) {
-		c.known = rc == DB_OK;
+		struct person p = c.person;
+		inbound_hctx(&c, &om, &p, rc == DB_OK);
+		person_free(&p);
+		c.ep_addr = h->ep_addr;
 		c.proven = 1;
-		int staff_addr = is_staff_addr(core->cfg, "mail", h->ep_addr);
-		c.staff = staff_addr;
+		c.staff = om.staff_addr;
 		c.lang = h->lang;
-		c.body = text;
-		c.pm = &opm;
 		char *first = reply_msgid(core, m->row->dedupe, (size_t)m->nsent);
 		c.reply_msgid = first;
-		rc = run_mail(m, &c, &mc, text, staff_addr);
+		rc = run_route_or_command(&om, &c);
 		if (rc >= 0) {
 			log_info("mail %lld from %s: confirmed mail %lld run: %s -> %zu repl%s", (long long)m->row->id,
 				 h->ep_addr, (long long)id, c.cmd ? c.cmd->name : "no command", c.nreplies,
 				 c.nreplies == 1 ? "y" : "ies");
+			/* the answers thread to the confirming mail (m), not to the old one */
 			rc = emit_replies(m, &c);
 		}
 		free(first);
+		words_free(c.argv, c.argc);
+		hctx_free_replies(&c);
+		person_free(&c.person);
 	}
-	words_free(c.argv, c.argc);
-	hctx_free_replies(&c);
-	person_free(&c.person);
-	mail_cmd_free(&mc);
-	free(text);
-out_pm:
-	parsed_mail_free(&opm);
-	inbound_free(&row);
+	inbound_clear(&old);
 	return rc < 0 ? rc : DB_OK;
 }
 
-/* Everything after the journal row was read and parsed; inside the transaction.
- * person: the sender when known (m->known), moved into the handler context. */
+/* A message that can not be run: why, for the journal and (in their language) the sender. */
 static int
-handle_parsed(struct mailctx *m, struct person *person, int *result)
+set_aside(struct mailctx *m, const char *why)
 {
-	const struct core *core = m->core;
-	const struct parsed_mail *pm = m->pm;
-	int rc = DB_OK;
-
-	if (pm->is_bounce) {
-		const char *who = pm->bounce_rcpt ? pm->bounce_rcpt : pm->from_addr;
-		if (who)
-			rc = state_bounce_record(m->db, who, "delivery status notification", now_s());
-		log_info("mail %lld: bounce recorded for %s", (long long)m->row->id, who ? who : "(unknown)");
-		*result = DISP_IGNORED;
-		return rc == DB_OK ? state_inbound_finish(m->db, m->row->id, "ignored", "bounce") : rc;
-	}
-	if (pm->is_auto) {
-		log_info("mail %lld: automatic mail not answered (%s)", (long long)m->row->id,
-			 pm->auto_reason ? pm->auto_reason : "auto");
-		*result = DISP_IGNORED;
-		return state_inbound_finish(m->db, m->row->id, "ignored", pm->auto_reason ? pm->auto_reason : "auto");
-	}
-	if (core->bot_addr && strcmp(pm->from_addr, core->bot_addr) == 0) {
-		log_info("mail %lld: from the bot's own address, ignored", (long long)m->row->id);
-		*result = DISP_IGNORED;
-		return state_inbound_finish(m->db, m->row->id, "ignored", "own address");
-	}
-	*result = DISP_QUARANTINED;
-	if (pm->error)
-		return quarantine(m, pm->error);
-	/* two From fields or two mailboxes in one: nobody can tell who sent it (RFC 5322 wants Sender then) */
-	if (pm->from_count > 1)
-		return quarantine(m, "several senders");
-
-	/* flood control per person, across all transports (chat uses the same buckets) */
-	if (core->flood) {
-		char *fkey = m->known ? xasprintf("p:%lld", (long long)person->id) : xasprintf("e:mail:%s", pm->from_addr);
-		int fl = flood_take(core->flood, fkey, mono_ms());
-		free(fkey);
-		if (fl != FLOOD_OK) {
-			log_info("mail %lld from %s: over the flood limit%s", (long long)m->row->id, pm->from_addr,
-				 fl == FLOOD_NOTICE ? ", notice sent" : "");
-			*result = DISP_IGNORED;
-			if (fl == FLOOD_NOTICE) {
-				int allow = reply_allowance(m, 1, &rc);
-				if (rc == DB_OK && allow == ALLOW_YES && (rc = queue_reply(m, "flood_notice", NULL)) == DB_OK)
-					rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 0);
-				if (rc < 0)
-					return rc;
-			}
-			return state_inbound_finish(m->db, m->row->id, "ignored", "flood");
-		}
-	}
-
-	char *new_text = quote_strip(pm->text ? pm->text : "");
-	struct mail_cmd mc;
-	mail_find_command(pm->subject, new_text, &mc);
-	struct hctx h;
-	mail_hctx(&h, m, pm->from_addr);
-	h.known = m->known;
-	if (m->known) {
-		h.person = *person;
-		memset(person, 0, sizeof *person);
-	}
-	enum proof proof;
-	if ((rc = mail_proof(m, pm, &proof)) < 0)
-		goto out;
-	h.proven = proof != PROOF_NONE;
-	/* staff: a configured address whose owner proved it (no membership needed) */
-	int staff_addr = is_staff_addr(core->cfg, "mail", pm->from_addr);
-	h.staff = staff_addr && h.proven;
-	h.lang = mail_lang(pm, &mc, new_text, h.known ? h.person.lang : NULL, core->cfg->bot.language);
-	m->lang = h.lang;
-	char *first_id = reply_msgid(core, m->row->dedupe, 0);
-	h.reply_msgid = first_id;
-
-	/* The daily reply limit: past it, one notice and then silence (the command is not run). */
-	int allow = reply_allowance(m, 1, &rc);
-	if (rc < 0)
-		goto out_id;
-	if (allow == ALLOW_CAP) {
-		log_warn("mail %lld: the hourly cap of %d answers to unknown senders is reached", (long long)m->row->id,
-			 core->cfg->bot.unknown_reply_limit);
-		rc = state_inbound_finish(m->db, m->row->id, "quarantined", "answer cap for unknown senders");
-		goto out_id;
-	}
-	*result = DISP_DONE;
-	if (allow != ALLOW_YES) {
-		if (allow == ALLOW_NOTICE)
-			rc = send_limit_notice(m);
-		if (rc == DB_OK)
-			rc = state_inbound_finish(m->db, m->row->id, "ignored", "reply limit");
-		goto out_id;
-	}
-
-	/* A plain reply to a mail that carried a token confirms it (or cancels it); only its
-	 * owner got that mail, whose Message-ID nobody else can know (a token mailed before the
-	 * ids were keyed is not taken this way: the mail proves nothing then). */
-	struct token tok = {0};
-	int trc = token_of_reply(m->db, pm, &tok);
-	if (trc < 0) {
-		rc = trc;
-		goto out_id;
-	}
-	int token_reply = trc == DB_OK && !tok.used && tok.expires >= now_s() && strcmp(tok.ep_kind, "mail") == 0 &&
-			  strcmp(tok.ep_addr, pm->from_addr) == 0 && proof != PROOF_NONE;
-	const struct command *confirm = cmd_by_name("confirm");
-	h.body = new_text;
-	h.pm = pm;
-	if (token_reply && (!mc.cmd || mc.cmd == confirm || mc.from_subject)) {
-		h.proven = 1;
-		if (is_cancel_word(new_text)) {
-			rc = state_token_use(m->db, tok.id);
-			hctx_reply(&h, "confirm_cancelled", NULL);
-		} else if (strcmp(tok.kind, "cmd") == 0) {
-			h.cmd = confirm;
-			if ((rc = state_token_use(m->db, tok.id)) == DB_OK)
-				rc = run_confirmed(m, &h, strtoll(tok.payload ? tok.payload : "0", NULL, 10));
-		} else {
-			h.cmd = confirm;
-			rc = h_confirm_apply(&h, &tok);
-		}
-	} else {
-		rc = run_mail(m, &h, &mc, new_text, staff_addr);
-		/* "confirm <token>" typed for a command that waited for its sender (c) */
-		if (rc >= 0 && h.confirmed_inbound)
-			rc = run_confirmed(m, &h, h.confirmed_inbound);
-	}
-	token_free(&tok);
-	if (rc < 0)
-		goto out_args;
-	log_info("mail %lld from %s: %s (%s, proof %s) -> %zu repl%s", (long long)m->row->id, pm->from_addr,
-		 h.cmd ? h.cmd->name : "no command", h.lang,
-		 proof == PROOF_AUTH ? "dkim/dmarc" : proof == PROOF_REPLY ? "reply" : proof == PROOF_PLUS ? "plus-address" : "none",
-		 h.nreplies, h.nreplies == 1 ? "y" : "ies");
-	rc = emit_replies(m, &h);
-	if (rc == DB_OK)
-		rc = state_inbound_finish(m->db, m->row->id, "done", NULL);
-out_args:
-	words_free(h.argv, h.argc);
-out_id:
-	free(first_id);
-out:
-	hctx_free_replies(&h);
-	person_free(&h.person);
-	mail_cmd_free(&mc);
-	free(new_text);
-	return rc;
-}
-
-void
-dispatch_mail_read(struct db *db, const struct core *core, int64_t inbound_id, struct mail_read *out)
-{
-	struct inbound row;
-	memset(out, 0, sizeof *out);
-	out->rc = 1;
-	if (state_inbound_get(db, inbound_id, &row) == DB_OK)
-		out->rc = parse_mail(core, row.raw, row.rawlen, &out->pm);
-	inbound_free(&row);
-}
-
-void
-mail_read_free(struct mail_read *r)
-{
-	parsed_mail_free(&r->pm);
-	memset(r, 0, sizeof *r);
-	r->rc = 1;
-}
-
-int
-dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int give_up, struct mail_read *pre)
-{
-	struct inbound row;
-	struct parsed_mail pm;
-	struct person person = {0};
-	int result = DISP_DONE;
-	memset(&pm, 0, sizeof pm);
-	if (db_savepoint(db) < 0)
-		return DB_ERR;
-	int rc = state_inbound_get(db, inbound_id, &row);
-	if (rc != DB_OK) {
-		db_rollback_savepoint(db);
-		return rc < 0 ? rc : DISP_IGNORED;
-	}
-	int prc;
-	if (pre && pre->rc != 1) {
-		prc = pre->rc;
-		pm = pre->pm;
-		memset(&pre->pm, 0, sizeof pre->pm);
-	} else {
-		prc = parse_mail(core, row.raw, row.rawlen, &pm);
-	}
-	if (prc == PARSEBOX_UNAVAILABLE)
-		goto fail; /* nothing parsed: the caller rolls back and tries again later */
-	struct mailctx m = {0};
-	m.db = db;
-	m.core = core;
-	m.row = &row;
-	m.pm = &pm;
-	m.lang = core->cfg->bot.language ? core->cfg->bot.language : "de";
-	/* only a valid mailbox is ever answered: "boss(x)@example.test" must not become "boss" */
-	m.rcpt = pm.from_addr && mail_addr_valid(pm.from_addr) ? pm.from_addr : NULL;
-	if (m.rcpt) {
-		rc = state_person_by_endpoint(db, "mail", m.rcpt, &person);
-		if (rc < 0)
-			goto failed;
-		m.known = rc == DB_OK;
-		if (m.known && person.lang)
-			m.lang = strcmp(person.lang, "de") == 0 ? "de" : "en";
-	}
-
-	if (give_up || prc == PARSEBOX_FAILED) {
-		/* a mail that killed its parser is not tried again */
-		result = DISP_QUARANTINED;
-		rc = quarantine(&m, give_up ? "crashed" : pm.error);
-	} else if (row.meta && strncmp(row.meta, "too large", 9) == 0) {
-		/* not even downloaded: the sender is unknown, so nobody can be told */
-		result = DISP_QUARANTINED;
-		m.rcpt = NULL;
-		rc = quarantine(&m, row.meta);
-	} else if (!m.rcpt) {
-		result = DISP_QUARANTINED;
-		rc = quarantine(&m, pm.error ? pm.error : "no sender address");
-	} else {
-		rc = handle_parsed(&m, &person, &result);
-	}
-failed:
-	if (rc < 0) {
-		/* A handler or database error: undo this command only, then quarantine it. */
-		db_rollback_savepoint(db);
-		log_err("mail %lld: handling failed, quarantining", (long long)inbound_id);
-		if (db_savepoint(db) < 0)
-			goto fail;
-		m.nsent = 0;
-		m.counted = 0;
-		rc = quarantine(&m, "internal");
-		result = DISP_QUARANTINED;
-		if (rc < 0) {
-			db_rollback_savepoint(db);
-			goto fail;
-		}
-	}
-	if (db_release(db) < 0)
-		goto fail;
-	person_free(&person);
-	parsed_mail_free(&pm);
-	inbound_free(&row);
-	return result;
-fail:
-	person_free(&person);
-	parsed_mail_free(&pm);
-	inbound_free(&row);
-	return DB_ERR;
-}
-
-int
-dispatch_mail(struct db *db, const struct core *core, int64_t inbound_id, int give_up)
-{
-	struct mail_read pre;
-	dispatch_mail_read(db, core, inbound_id, &pre);
-	int r = DB_ERR;
-	if (db_begin(db) == 0) {
-		r = dispatch_mail_in(db, core, inbound_id, give_up, &pre);
-		if (r < 0 || db_commit(db) < 0) {
-			db_rollback(db);
-			r = DB_ERR;
-		}
-	}
-	mail_read_free(&pre);
-	return r;
-}
-
-/* The answer language for a chat sender who sent no command to read it from: the
- * person's stored choice, else the configured default.  sender may be NULL. */
-static const char *
-chat_lang(struct db *db, const struct core *core, const char *transport, const char *sender)
-{
-	const char *lang = core->cfg->bot.language && strcmp(core->cfg->bot.language, "en") == 0 ? "en" : "de";
-	struct person p = {0}; /* stays zero without a sender: person_free() is safe */
-	if (sender && state_person_by_endpoint(db, transport, sender, &p) == DB_OK && p.lang)
-		lang = strcmp(p.lang, "de") == 0 ? "de" : "en";
-	person_free(&p);
-	return lang;
-}
-
-/* A chat message whose handling failed DISPATCH_CRASH_LIMIT times: set aside, the sender told. */
-static int
-chat_give_up(struct mailctx *m)
-{
-	log_err("%s %lld failed %d times: quarantining it", m->transport, (long long)m->row->id, m->row->attempts);
-	int rc = state_inbound_finish(m->db, m->row->id, "quarantined", "crashed");
+	if (m->pm)
+		return quarantine(m, why);
+	log_err("%s %lld quarantined: %s", m->transport, (long long)m->row->id, why);
+	int rc = state_inbound_finish(m->db, m->row->id, "quarantined", why);
 	if (rc != DB_OK || !m->sender)
 		return rc;
-	char *reason = tmpl_render(m->core->tmpl, m->lang, "reason.crashed", NULL);
+	char *reason = reason_text(m, why);
 	const char *vars[] = {"reason", reason, NULL};
 	rc = queue_chat_answer(m, "quarantined.chat", vars);
 	free(reason);
 	return rc;
 }
 
-int
-dispatch_chat(struct db *db, const struct core *core, int64_t inbound_id, int give_up)
+/* Mail that is not answered or can not be run: parser failures, bounces, automatic mail,
+ * our own mail, several senders.  1 when it was finished here (*result set), 0 to go on. */
+static int
+admit_mail(struct mailctx *m, int *result)
 {
-	struct inbound row;
-	if (db_begin(db) < 0)
-		return DB_ERR;
-	int rc = state_inbound_get(db, inbound_id, &row);
-	if (rc != DB_OK) {
-		db_rollback(db);
-		return rc < 0 ? rc : DISP_IGNORED;
+	const struct inbound *in = m->in;
+	const struct parsed_mail *pm = in->pm;
+	int rc;
+	*result = DISP_QUARANTINED;
+	if (in->read_rc == PARSEBOX_FAILED) /* a mail that killed its parser is not tried again */
+		rc = quarantine(m, pm->error);
+	else if (in->unread) {
+		m->rcpt = NULL; /* the sender is unknown, so nobody can be told */
+		rc = quarantine(m, in->unread);
+	} else if (!m->rcpt) {
+		rc = quarantine(m, pm->error ? pm->error : "no sender address");
+	} else if (pm->is_bounce) {
+		const char *who = pm->bounce_rcpt ? pm->bounce_rcpt : pm->from_addr;
+		rc = who ? state_bounce_record(m->db, who, "delivery status notification", now_s()) : DB_OK;
+		log_info("mail %lld: bounce recorded for %s", (long long)m->row->id, who ? who : "(unknown)");
+		*result = DISP_IGNORED;
+		if (rc == DB_OK)
+			rc = state_inbound_finish(m->db, m->row->id, "ignored", "bounce");
+	} else if (pm->is_auto) {
+		log_info("mail %lld: automatic mail not answered (%s)", (long long)m->row->id,
+			 pm->auto_reason ? pm->auto_reason : "auto");
+		*result = DISP_IGNORED;
+		rc = state_inbound_finish(m->db, m->row->id, "ignored", pm->auto_reason ? pm->auto_reason : "auto");
+	} else if (m->core->bot_addr && strcmp(pm->from_addr, m->core->bot_addr) == 0) {
+		log_info("mail %lld: from the bot's own address, ignored", (long long)m->row->id);
+		*result = DISP_IGNORED;
+		rc = state_inbound_finish(m->db, m->row->id, "ignored", "own address");
+	} else if (pm->error) {
+		rc = quarantine(m, pm->error);
+	} else if (pm->from_count > 1) {
+		/* two From fields or two mailboxes in one: nobody can tell who sent it (RFC 5322 wants Sender then) */
+		rc = quarantine(m, "several senders");
+	} else {
+		return 0;
 	}
-	json_error_t jerr;
-	json_t *meta = row.meta ? json_loads(row.meta, 0, &jerr) : NULL;
+	return rc < 0 ? rc : 1;
+}
+
+/* Flood control per person, across all channels (one set of buckets).  1 when the message
+ * was over the limit and finished here, 0 to go on. */
+static int
+admit_flood(struct mailctx *m, const struct person *person, int known)
+{
+	if (!m->core->flood || !m->in->sender)
+		return 0;
+	char *fkey = known ? xasprintf("p:%lld", (long long)person->id)
+			   : xasprintf("e:%s:%s", m->in->channel, m->in->sender);
+	int fl = flood_take(m->core->flood, fkey, mono_ms());
+	free(fkey);
+	if (fl == FLOOD_OK)
+		return 0;
+	log_info("%s %lld from %s: over the flood limit%s", m->in->channel, (long long)m->row->id, m->in->sender,
+		 fl == FLOOD_NOTICE ? ", notice sent" : "");
+	int rc = DB_OK;
+	if (fl == FLOOD_NOTICE && m->pm) {
+		int allow = reply_allowance(m, 1, &rc);
+		if (rc == DB_OK && allow == ALLOW_YES && (rc = queue_reply(m, "flood_notice", NULL)) == DB_OK)
+			rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 0);
+	} else if (fl == FLOOD_NOTICE) {
+		rc = queue_chat_answer(m, "flood_notice", NULL);
+	}
+	if (rc == DB_OK)
+		rc = state_inbound_finish(m->db, m->row->id, "ignored", "flood");
+	return rc < 0 ? rc : 1;
+}
+
+/* Who sent a mail, as far as it proves it, and in which language to answer.  Then the
+ * daily reply limit: past it, one notice and then silence (1: finished here). */
+static int
+identify_mail(struct mailctx *m, struct hctx *h, int *result)
+{
+	const struct parsed_mail *pm = m->pm;
+	enum proof proof;
+	int rc = mail_proof(m, pm, &proof);
+	if (rc < 0)
+		return rc;
+	m->proof = proof;
+	h->proven = proof != PROOF_NONE;
+	/* staff: a configured address whose owner proved it (no membership needed) */
+	m->staff_addr = is_staff_addr(m->core->cfg, "mail", pm->from_addr);
+	h->staff = m->staff_addr && h->proven;
+	h->lang = mail_lang(pm, &m->in->words, m->in->text, h->known ? h->person.lang : NULL,
+			    m->core->cfg->bot.language);
+	m->lang = h->lang;
+	int allow = reply_allowance(m, 1, &rc);
+	if (rc < 0)
+		return rc;
+	if (allow == ALLOW_CAP) {
+		log_warn("mail %lld: the hourly cap of %d answers to unknown senders is reached", (long long)m->row->id,
+			 m->core->cfg->bot.unknown_reply_limit);
+		*result = DISP_QUARANTINED;
+		rc = state_inbound_finish(m->db, m->row->id, "quarantined", "answer cap for unknown senders");
+		return rc < 0 ? rc : 1;
+	}
+	*result = DISP_DONE;
+	if (allow == ALLOW_YES)
+		return 0;
+	if (allow == ALLOW_NOTICE)
+		rc = send_limit_notice(m);
+	if (rc == DB_OK)
+		rc = state_inbound_finish(m->db, m->row->id, "ignored", "reply limit");
+	return rc < 0 ? rc : 1;
+}
+
+/* A chat sender was authenticated by the chat server; the language: their stored choice,
+ * a German command word, the text's language, the command word's, else the default. */
+static void
+identify_chat(struct mailctx *m, struct hctx *h)
+{
+	const struct mail_cmd *mc = &m->in->words;
+	h->proven = 1;
+	m->staff_addr = is_staff_addr(m->core->cfg, h->ep_kind, h->ep_addr);
+	h->staff = m->staff_addr;
+	if (h->known && h->person.lang)
+		h->lang = strcmp(h->person.lang, "de") == 0 ? "de" : "en";
+	else if (mc->cmd_lang && strcmp(mc->cmd_lang, "de") == 0)
+		h->lang = "de";
+	else if (lang_guess(m->in->text))
+		h->lang = lang_guess(m->in->text);
+	else if (mc->cmd_lang)
+		h->lang = mc->cmd_lang;
+	else
+		h->lang = m->core->cfg->bot.language && strcmp(m->core->cfg->bot.language, "en") == 0 ? "en" : "de";
+	m->lang = h->lang;
+}
+
+static const char *
+proof_name(const struct mailctx *m)
+{
+	switch (m->proof) {
+	case PROOF_AUTH:
+		return "dkim/dmarc";
+	case PROOF_REPLY:
+		return "reply";
+	case PROOF_PLUS:
+		return "plus-address";
+	default:
+		return "none";
+	}
+}
+
+/*
+ * One message, inside the open transaction: the person resolved once, the
+ * channel's admission rules, flood control, who it is and in which language,
+ * then exactly one reply route or one command, its replies into the outbox,
+ * and the journal row finished.  A disp_result, or a negative error.
+ */
+static int
+dispatch_one(struct db *db, const struct core *core, struct inbound *in, int give_up)
+{
 	struct mailctx m = {0};
 	m.db = db;
 	m.core = core;
-	m.row = &row;
-	m.transport = row.transport;
-	m.sender = json_string_value(json_object_get(meta, "sender"));
-	m.room = json_string_value(json_object_get(meta, "room"));
-	m.nick = json_string_value(json_object_get(meta, "nick"));
-	m.sender_direct = json_is_true(json_object_get(meta, "direct_ok"));
-	if (give_up) {
-		m.lang = chat_lang(db, core, row.transport, m.sender);
-		rc = chat_give_up(&m);
-		json_decref(meta);
-		inbound_free(&row);
-		if (rc < 0 || db_commit(db) < 0) {
-			db_rollback(db);
-			return DB_ERR;
-		}
-		return DISP_QUARANTINED;
-	}
-	struct hctx h = {0};
-	h.db = db;
-	h.cfg = core->cfg;
-	h.tmpl = core->tmpl;
-	h.key = core_key(core);
-	h.transport = row.transport;
-	h.ep_kind = row.transport;
-	h.proven = 1; /* the chat server authenticated the sender */
-	h.ep_addr = m.sender ? m.sender : "";
-	const char *rest = "", *cmd_lang = NULL;
-	h.cmd = cmd_lookup(row.raw, &rest, &cmd_lang);
-	rc = state_person_by_endpoint(db, h.ep_kind, h.ep_addr, &h.person);
-	if (rc < 0)
-		goto out;
-	h.known = rc == DB_OK;
-	rc = DB_OK;
-	/* staff: a configured JID / Matrix user; the chat server authenticated the sender */
-	h.staff = is_staff_addr(core->cfg, h.ep_kind, h.ep_addr);
-	if (h.known && h.person.lang)
-		h.lang = strcmp(h.person.lang, "de") == 0 ? "de" : "en";
-	else if (cmd_lang && strcmp(cmd_lang, "de") == 0)
-		h.lang = "de";
-	else if (lang_guess(row.raw))
-		h.lang = lang_guess(row.raw);
-	else if (cmd_lang)
-		h.lang = cmd_lang;
-	else
-		h.lang = core->cfg->bot.language && strcmp(core->cfg->bot.language, "en") == 0 ? "en" : "de";
-	m.lang = h.lang;
-	char *first_id = reply_msgid(core, row.dedupe, 0);
-	h.reply_msgid = first_id;
-	if (h.cmd) {
-		char *a = xstrdup(rest);
-		char *nl = strchr(a, '\n');
-		h.body = "";
-		if (nl) {
-			*nl = '\0';
-			h.body = nl + 1;
-		}
-		h.argline = str_trim(a);
-		h.argc = words_split(h.argline, &h.argv, MAX_ARGS + 1);
-		rc = run_command(NULL, &h, 0);
-		free(a);
-		h.argline = NULL;
+	m.in = in;
+	m.row = &in->row;
+	m.pm = in->pm;
+	if (in->pm) {
+		m.rcpt = in->sender;
 	} else {
-		char *list = command_summary(&h);
-		char *word = xstrndup(row.raw, strcspn(row.raw, " \t\n"));
-		const char *alias = NULL;
-		const struct command *sug = cmd_suggest(word, &alias);
-		char *sg = sug ? hctx_text(&h, "unknown_command.suggest", "suggestion",
-					   strcmp(h.lang, "de") == 0 ? alias : sug->name, NULL)
-			       : xstrdup("");
-		hctx_reply(&h, "unknown_command.chat", "word", word, "suggestion", sg, NULL);
-		free(sg);
-		free(word);
-		free(list);
+		m.transport = in->channel;
+		m.sender = in->sender;
+		m.room = in->room;
+		m.nick = in->nick;
+		m.sender_direct = in->direct_ok;
 	}
-	if (rc >= 0) {
-		log_info("%s %lld from %s: %s (%s) -> %zu repl%s", row.transport, (long long)row.id, h.ep_addr,
-			 h.cmd ? h.cmd->name : "no command", h.lang, h.nreplies, h.nreplies == 1 ? "y" : "ies");
+	m.lang = core->cfg->bot.language && strcmp(core->cfg->bot.language, "en") == 0 ? "en" : "de";
+	struct person person = {0};
+	int known = 0, rc = DB_OK, result = DISP_DONE;
+	if (in->sender) {
+		rc = state_person_by_endpoint(db, in->channel, in->sender, &person);
+		if (rc < 0)
+			return rc;
+		known = m.known = rc == DB_OK;
+		if (known && person.lang)
+			m.lang = strcmp(person.lang, "de") == 0 ? "de" : "en";
+	}
+	struct hctx h;
+	inbound_hctx(&h, &m, &person, 0);
+	if (give_up) {
+		log_err("%s %lld failed %d times: quarantining it", in->channel, (long long)in->row.id, in->row.attempts);
+		rc = set_aside(&m, "crashed");
+		result = DISP_QUARANTINED;
+		goto out;
+	}
+	if (in->pm && (rc = admit_mail(&m, &result)) != 0)
+		goto out;
+	if (!in->pm && !in->sender) {
+		/* a chat transport always names the sender; a journal row without one is damaged */
+		rc = set_aside(&m, "no sender address");
+		result = DISP_QUARANTINED;
+		goto out;
+	}
+	if ((rc = admit_flood(&m, &person, known)) != 0) {
+		result = DISP_IGNORED;
+		goto out;
+	}
+	inbound_hctx(&h, &m, &person, known);
+	char *first_id = reply_msgid(core, in->row.dedupe, 0);
+	h.reply_msgid = first_id;
+	if (in->pm)
+		rc = identify_mail(&m, &h, &result);
+	else
+		identify_chat(&m, &h);
+	if (rc == 0)
+		rc = run_route_or_command(&m, &h);
+	if (rc == DB_OK) {
+		if (in->pm)
+			log_info("mail %lld from %s: %s (%s, proof %s) -> %zu repl%s", (long long)in->row.id, in->sender,
+				 h.cmd ? h.cmd->name : "no command", h.lang, proof_name(&m), h.nreplies,
+				 h.nreplies == 1 ? "y" : "ies");
+		else
+			log_info("%s %lld from %s: %s (%s) -> %zu repl%s", in->channel, (long long)in->row.id, h.ep_addr,
+				 h.cmd ? h.cmd->name : "no command", h.lang, h.nreplies, h.nreplies == 1 ? "y" : "ies");
 		rc = emit_replies(&m, &h);
+		if (rc == DB_OK)
+			rc = state_inbound_finish(db, in->row.id, "done", NULL);
+		result = DISP_DONE;
 	}
-	if (rc >= 0)
-		rc = state_inbound_finish(db, row.id, "done", NULL);
-	words_free(h.argv, h.argc);
 	free(first_id);
 out:
+	words_free(h.argv, h.argc);
 	hctx_free_replies(&h);
 	person_free(&h.person);
-	json_decref(meta);
-	if (rc < 0 || db_commit(db) < 0) {
-		db_rollback(db);
-		/* the message stays 'new' and is retried; after repeated failures it is given up */
-		if (db_begin(db) == 0 && state_inbound_finish(db, row.id, "quarantined", "internal") == 0)
-			db_commit(db);
-		else
-			db_rollback(db);
-		inbound_free(&row);
+	person_free(&person);
+	if (rc > 0)
+		rc = DB_OK; /* finished by an admission rule */
+	return rc < 0 ? rc : result;
+}
+
+/* One message under its own savepoint: a failing command is undone alone and quarantined. */
+static int
+dispatch_in_txn(struct db *db, const struct core *core, struct inbound *in, int give_up)
+{
+	if (in->pm && in->read_rc == PARSEBOX_UNAVAILABLE)
+		return DB_ERR; /* nothing parsed: rolled back and tried again later */
+	if (db_savepoint(db) < 0)
 		return DB_ERR;
+	int result = dispatch_one(db, core, in, give_up);
+	if (result < 0) {
+		db_rollback_savepoint(db);
+		log_err("%s %lld: handling failed, quarantining", in->channel, (long long)in->row.id);
+		if (db_savepoint(db) < 0)
+			return DB_ERR;
+		struct mailctx m = {0};
+		m.db = db;
+		m.core = core;
+		m.in = in;
+		m.row = &in->row;
+		m.pm = in->pm;
+		m.rcpt = in->pm ? in->sender : NULL;
+		m.transport = in->pm ? NULL : in->channel;
+		m.sender = in->pm ? NULL : in->sender;
+		m.room = in->room;
+		m.nick = in->nick;
+		m.sender_direct = in->direct_ok;
+		m.lang = core->cfg->bot.language && strcmp(core->cfg->bot.language, "en") == 0 ? "en" : "de";
+		result = DISP_QUARANTINED;
+		if (set_aside(&m, "internal") < 0) {
+			db_rollback_savepoint(db);
+			return DB_ERR;
+		}
 	}
-	inbound_free(&row);
-	return DISP_DONE;
+	return db_release(db) < 0 ? DB_ERR : result;
 }
 
 int
-dispatch_chat_flood(struct db *db, const struct core *core, int64_t inbound_id, int notice)
+dispatch_txn(struct db *db, const struct core *core, int (*fn)(struct db *db, void *ud), void *ud)
 {
-	struct inbound row;
-	if (db_begin(db) < 0)
-		return DB_ERR;
-	int rc = state_inbound_get(db, inbound_id, &row);
-	if (rc != DB_OK) {
-		db_rollback(db);
-		return rc < 0 ? rc : DISP_IGNORED;
+	if (core && core->tmpl_lock)
+		pthread_rwlock_rdlock(core->tmpl_lock);
+	int rc = db_begin(db);
+	if (rc == DB_OK) {
+		rc = fn(db, ud);
+		if (rc < 0 || db_commit(db) < 0) {
+			db_rollback(db);
+			rc = rc < 0 ? rc : DB_ERR;
+		}
 	}
-	json_error_t jerr;
-	json_t *meta = row.meta ? json_loads(row.meta, 0, &jerr) : NULL;
-	struct mailctx m = {0};
-	m.db = db;
-	m.core = core;
-	m.row = &row;
-	m.transport = row.transport;
-	m.sender = json_string_value(json_object_get(meta, "sender"));
-	m.room = json_string_value(json_object_get(meta, "room"));
-	m.nick = json_string_value(json_object_get(meta, "nick"));
-	m.lang = chat_lang(db, core, row.transport, m.sender);
-	log_info("%s %lld from %s: over the flood limit%s", row.transport, (long long)row.id,
-		 m.sender ? m.sender : "?", notice ? ", notice sent" : "");
-	if (notice && m.sender)
-		rc = queue_chat_answer(&m, "flood_notice", NULL);
+	if (core && core->tmpl_lock)
+		pthread_rwlock_unlock(core->tmpl_lock);
+	return rc;
+}
+
+struct batch {
+	const struct core *core;
+	struct inbound *in;
+	size_t n;
+	int give_up;
+	int result; /* of the last message */
+};
+
+static int
+batch_run(struct db *db, void *ud)
+{
+	struct batch *b = ud;
+	for (size_t i = 0; i < b->n; i++) {
+		if (!b->in[i].channel) {
+			b->result = DISP_IGNORED; /* the row is gone (purged) */
+			continue;
+		}
+		b->result = dispatch_in_txn(db, b->core, &b->in[i], b->give_up);
+		if (b->result < 0)
+			return b->result;
+	}
+	return DB_OK;
+}
+
+int
+dispatch(struct db *db, const struct core *core, const int64_t *ids, size_t n, int give_up)
+{
+	/* read (and parse) first, with no write lock held: a slow (hostile) mail stalls nobody */
+	struct inbound *in = xcalloc(n ? n : 1, sizeof *in);
+	int rc = DB_OK;
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		rc = inbound_read(db, core, ids[i], &in[i]);
+		if (rc == DB_NOTFOUND)
+			rc = DB_OK;
+	}
+	struct batch b = {core, in, n, give_up, DISP_IGNORED};
 	if (rc >= 0)
-		rc = state_inbound_finish(db, row.id, "ignored", "flood");
-	json_decref(meta);
-	inbound_free(&row);
-	if (rc < 0 || db_commit(db) < 0) {
-		db_rollback(db);
-		return DB_ERR;
+		rc = dispatch_txn(db, core, batch_run, &b);
+	for (size_t i = 0; i < n; i++)
+		inbound_clear(&in[i]);
+	free(in);
+	return rc < 0 ? DB_ERR : b.result;
+}
+
+struct attempt {
+	const int64_t *ids;
+	size_t n;
+};
+
+static int
+attempt_run(struct db *db, void *ud)
+{
+	struct attempt *a = ud;
+	return state_inbound_attempt(db, a->ids, a->n);
+}
+
+int
+dispatch_record_attempt(struct db *db, const int64_t *ids, size_t n)
+{
+	struct attempt a = {ids, n};
+	return dispatch_txn(db, NULL, attempt_run, &a);
+}
+
+#define PENDING_BATCH 64
+
+int
+dispatch_pending(struct db *db, const struct core *core, const char *transport, const volatile int *stop,
+		 void (*committed)(void *ud), void *ud)
+{
+	int64_t ids[PENDING_BATCH];
+	int attempts[PENDING_BATCH];
+	size_t n, total = 0;
+	for (;;) {
+		if (state_inbound_pending(db, transport, ids, attempts, PENDING_BATCH, &n) < 0)
+			return -1;
+		if (n == 0)
+			break;
+		/* Fresh messages are marked attempted as a batch (one commit) and run in one
+		 * transaction (a savepoint each: one fsync covers them all); one that was attempted
+		 * before (the daemon died) goes alone, so only the culprit accumulates attempts. */
+		int64_t fresh[PENDING_BATCH];
+		size_t nf = 0;
+		for (size_t i = 0; i < n; i++)
+			if (attempts[i] == 0)
+				fresh[nf++] = ids[i];
+		if (nf) {
+			if (dispatch_record_attempt(db, fresh, nf) < 0 || dispatch(db, core, fresh, nf, 0) < 0)
+				return -1;
+			total += nf;
+		} else {
+			int give_up = attempts[0] >= DISPATCH_CRASH_LIMIT;
+			if (!total && strcmp(transport, "mail") != 0)
+				log_info("%s: dispatching messages journalled before a restart", transport);
+			/* counted before it runs: if it kills the daemon again, the next start knows */
+			if (!give_up && dispatch_record_attempt(db, &ids[0], 1) < 0)
+				return -1;
+			if (dispatch(db, core, &ids[0], 1, give_up) < 0)
+				return -1;
+			total++;
+		}
+		if (committed)
+			committed(ud);
+		if (stop && *stop)
+			break;
 	}
-	return DISP_IGNORED;
+	return (int)total;
 }

@@ -1,10 +1,25 @@
 /*
- * dispatch.h - the core: one journalled inbound message in, state changes
- * and outbox rows out, all in one transaction.
+ * dispatch.h - the core: journalled inbound messages in, state changes and
+ * outbox rows out, each message in one transaction with its answers.
  *
- * Pipeline for a mail: parse (caps first) → loop and flood rules (automatic
- * mail, bounces, own address, reply limit) → command look-up → permission →
- * arguments → check → run → render replies from templates → outbox.
+ * The pipeline, the one way through the daemon:
+ *   1. A transport (bot/mailin.c, xmpp.c, matrix.c) records what arrives in
+ *      the journal (state: inbound) before it acknowledges it.
+ *   2. dispatch() reads each journal row into one struct inbound: channel,
+ *      sender, thread references and attachments (the parsed mail, parsed in
+ *      a limited worker), new text and the command words.  No lock is held.
+ *   3. dispatch_txn() opens the write transaction (the only place that does)
+ *      and holds the templates against a SIGHUP swap; per message a savepoint.
+ *   4. dispatch_one(): the person resolved once; the channel's admission rules
+ *      (bounces, automatic mail, parser failures); flood limits for every
+ *      channel; proof of address and language; then exactly one reply route
+ *      (a table: token, invitation, form, request, session) or one command
+ *      (bot/commands.c: check, then proceed).
+ *   5. The handler's replies become outbox rows in the same transaction; the
+ *      senders deliver them and mark each row sent when the server took it.
+ *   6. dispatch_pending() is the journal recovery every transport shares: what
+ *      an earlier run left unfinished runs again, counted first; a message that
+ *      failed DISPATCH_CRASH_LIMIT times is quarantined and its sender told.
  */
 #ifndef MB_DISPATCH_H
 #define MB_DISPATCH_H
@@ -13,7 +28,9 @@
 #include <stdint.h>
 
 #include "keyed.h"
+#include "mailcmd.h"
 #include "mime.h"
+#include "state/state.h"
 
 struct config;
 struct templates;
@@ -41,31 +58,44 @@ struct core {
 /* Load the installation key into core (made at first start).  0, or -1 when the database failed. */
 int core_key_load(struct core *core, struct db *db);
 
+/*
+ * One inbound message as every channel presents it to dispatch.  Filled by
+ * inbound_read() from the journal; everything is owned by the struct.
+ */
+struct json_t;
+struct inbound {
+	struct journal_row row;   /* id, transport, dedupe key, attempts, the raw bytes */
+	const char *channel;      /* "mail", "xmpp" or "matrix" (row.transport) */
+	/* who: the endpoint the answer goes to and the person is looked up by.  Chat: the
+	 * address the chat server authenticated.  Mail: the From mailbox (NULL if not a valid
+	 * one), proven in dispatch (keyed reply, aligned DKIM/DMARC, plus-address, or a
+	 * confirmation round trip). */
+	const char *sender;
+	const char *room, *nick;  /* chat: the room (NULL: a direct message) and the nick in it */
+	int direct_ok;            /* chat: the sender can get a direct message */
+	/* mail: thread references (In-Reply-To, References), Subject, an iTIP part; NULL in chat */
+	struct parsed_mail *pm;
+	int read_rc;              /* mail: mime_parse()'s result or a PARSEBOX_* failure */
+	const char *unread;       /* mail: why it was not even fetched, or NULL */
+	/* what it says */
+	char *text;               /* the new text: quotes cut (mail) / the addressed line (chat) */
+	const char *body;         /* a command's text: the whole new text (mail) / the lines after it (chat) */
+	struct mail_cmd words;    /* the command found (words.cmd NULL when none), arguments, language */
+	struct json_t *meta;      /* chat: the journal's meta (owns sender, room, nick) */
+	char *body_buf;
+};
+
+/* Read journal row id into *in (a mail is parsed: in the worker when core has one).
+ * DB_OK, DB_NOTFOUND when the row is gone, or DB_ERR.  Clear with inbound_clear(). */
+int inbound_read(struct db *db, const struct core *core, int64_t id, struct inbound *in);
+void inbound_clear(struct inbound *in);
+
 /* What became of a message (for the mailbox: Processed or Quarantine). */
 enum disp_result { DISP_DONE = 0, DISP_IGNORED = 1, DISP_QUARANTINED = 2 };
 
-/*
- * Handle journal row inbound_id (status 'new') in one transaction and mark it
- * finished.  give_up: the message has already failed too often; quarantine
- * it without running anything.  Returns a disp_result, or a negative value
- * when the database failed (nothing was changed; try again later).
- */
-int dispatch_mail(struct db *db, const struct core *core, int64_t inbound_id, int give_up);
-
-/* A journalled mail read and parsed before its transaction: parsing an untrusted mail may
- * take up to [bot] parser_timeout, and no write lock is held meanwhile (the chat threads
- * write too).  rc: mime_parse()'s result, a PARSEBOX_* failure, or 1 when nothing was read. */
-struct mail_read {
-	int rc;
-	struct parsed_mail pm;
-};
-/* Read and parse journal row inbound_id outside any transaction; free with mail_read_free(). */
-void dispatch_mail_read(struct db *db, const struct core *core, int64_t inbound_id, struct mail_read *out);
-void mail_read_free(struct mail_read *r);
-/* dispatch_mail() inside a transaction the caller opened (BEGIN IMMEDIATE), under a
- * savepoint: a failing command is undone alone.  The caller commits the batch.  pre: the
- * mail as dispatch_mail_read() gave it (taken over), or NULL to read and parse it here. */
-int dispatch_mail_in(struct db *db, const struct core *core, int64_t inbound_id, int give_up, struct mail_read *pre);
+/* How often a message may fail (the daemon died while handling it) before it is
+ * quarantined without running anything: the same for every channel. */
+#define DISPATCH_CRASH_LIMIT 3
 
 struct mail_cmd;
 /* The reply language for a mail: the person's stored choice, a German command
@@ -74,18 +104,35 @@ struct mail_cmd;
 const char *mail_lang(const struct parsed_mail *pm, const struct mail_cmd *mc, const char *new_text,
 		      const char *stored, const char *deflt);
 
-/* How often a message may fail (the daemon died while handling it) before it is
- * quarantined without running anything: the same for mail and chat. */
-#define DISPATCH_CRASH_LIMIT 3
+/*
+ * Run journal rows ids[0..n) (status 'new') in one transaction, each under its
+ * own savepoint (a failing command is undone alone and quarantined), and mark
+ * them finished.  Mail is read and parsed before the transaction.  give_up:
+ * they failed too often; quarantine them without running anything and tell
+ * their senders.  Returns the disp_result of the last one, or a negative
+ * value when the database failed (nothing was changed; try again later).
+ */
+int dispatch(struct db *db, const struct core *core, const int64_t *ids, size_t n, int give_up);
 
-/* Handle journal row inbound_id of a chat transport (text in raw, JSON meta with
- * sender/room/nick/direct_ok) in one transaction.  give_up: it failed too often;
- * quarantine it and tell the sender.  DISP_DONE, DISP_QUARANTINED or <0. */
-int dispatch_chat(struct db *db, const struct core *core, int64_t inbound_id, int give_up);
+/*
+ * The journal recovery of every transport: run transport's rows still 'new'.
+ * Fresh ones (never attempted) go as a batch; one attempted before (the daemon
+ * died meanwhile) goes alone, its attempt counted first, and is given up after
+ * DISPATCH_CRASH_LIMIT.  committed(ud) after each commit (may be NULL); stops
+ * early when *stop.  Returns how many were handled, or -1 (database failure).
+ */
+int dispatch_pending(struct db *db, const struct core *core, const char *transport, const volatile int *stop,
+		     void (*committed)(void *ud), void *ud);
 
-/* A chat message from someone over their flood limit: journal row finished as
- * ignored; with notice, one short notice to them. */
-int dispatch_chat_flood(struct db *db, const struct core *core, int64_t inbound_id, int notice);
+/* Count one more attempt of journal rows ids[0..n), durably (before they run). */
+int dispatch_record_attempt(struct db *db, const int64_t *ids, size_t n);
+
+/*
+ * The one write transaction: BEGIN IMMEDIATE, fn(db, ud), COMMIT, or ROLLBACK
+ * when fn returns < 0 or the commit fails; with core, its templates are held
+ * against a SIGHUP swap meanwhile.  Returns fn's result or a negative error.
+ */
+int dispatch_txn(struct db *db, const struct core *core, int (*fn)(struct db *db, void *ud), void *ud);
 
 /* The dedupe key of a raw mail: "mid:<Message-ID>" or "sha256:<hash of the bytes>". Caller frees. */
 char *mail_dedupe_key(const char *raw, size_t len);

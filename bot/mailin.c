@@ -84,92 +84,12 @@ jitter_ms(int base_s)
 	return ms - ms / 4 + (int)(r % (unsigned int)(ms / 2 + 1));
 }
 
-/* Dispatch with the templates held against a SIGHUP swap from another thread. */
-static int
-dispatch_locked(struct mailin *mi, int64_t id, int give_up)
-{
-	if (mi->core->tmpl_lock)
-		pthread_rwlock_rdlock(mi->core->tmpl_lock);
-	int rc = dispatch_mail(mi->db, mi->core, id, give_up);
-	if (mi->core->tmpl_lock)
-		pthread_rwlock_unlock(mi->core->tmpl_lock);
-	return rc;
-}
-
-static int
-dispatch_batch(struct mailin *mi, const int64_t *ids, size_t n)
-{
-	/* parse first, with no write lock held: a slow (hostile) mail does not stall the chat threads */
-	struct mail_read *pre = xcalloc(n, sizeof *pre);
-	for (size_t i = 0; i < n; i++)
-		dispatch_mail_read(mi->db, mi->core, ids[i], &pre[i]);
-	if (mi->core->tmpl_lock)
-		pthread_rwlock_rdlock(mi->core->tmpl_lock);
-	int rc = db_begin(mi->db);
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		if (dispatch_mail_in(mi->db, mi->core, ids[i], 0, &pre[i]) < 0)
-			rc = -1;
-	if (rc == 0)
-		rc = db_commit(mi->db);
-	if (rc != 0)
-		db_rollback(mi->db);
-	if (mi->core->tmpl_lock)
-		pthread_rwlock_unlock(mi->core->tmpl_lock);
-	for (size_t i = 0; i < n; i++)
-		mail_read_free(&pre[i]);
-	free(pre);
-	return rc;
-}
-
 int
 mailin_process_pending(struct mailin *mi)
 {
-	int64_t ids[PENDING_BATCH];
-	int attempts[PENDING_BATCH];
-	size_t n;
-	int any = 0;
-	for (;;) {
-		if (state_inbound_pending(mi->db, "mail", ids, attempts, PENDING_BATCH, &n) < 0)
-			return -1;
-		if (n == 0)
-			break;
-		/* Fresh mails are marked attempted as a batch (one commit); a mail that was
-		 * attempted before (we crashed) goes alone, so only the culprit accumulates. */
-		int64_t fresh[PENDING_BATCH];
-		size_t nf = 0;
-		for (size_t i = 0; i < n; i++)
-			if (attempts[i] == 0)
-				fresh[nf++] = ids[i];
-		if (nf) {
-			if (db_begin(mi->db) < 0 || state_inbound_attempt(mi->db, fresh, nf) < 0 ||
-			    db_commit(mi->db) < 0) {
-				db_rollback(mi->db);
-				return -1;
-			}
-			/* One commit for the batch: each command's changes and replies stay atomic
-			 * (a savepoint each), and one fsync covers them all. */
-			if (dispatch_batch(mi, fresh, nf) < 0)
-				return -1;
-		} else {
-			int give_up = attempts[0] >= DISPATCH_CRASH_LIMIT;
-			if (!give_up && (db_begin(mi->db) < 0 || state_inbound_attempt(mi->db, &ids[0], 1) < 0 ||
-					 db_commit(mi->db) < 0)) {
-				db_rollback(mi->db);
-				return -1;
-			}
-			if (give_up)
-				log_err("mail %lld failed %d times: quarantining it", (long long)ids[0], attempts[0]);
-			if (dispatch_locked(mi, ids[0], give_up) < 0)
-				return -1;
-		}
-		any = 1;
-		if (mi->on_committed)
-			mi->on_committed(mi->ud);
-		if (*mi->stop)
-			break;
-	}
-	(void)any;
-	return 0;
+	/* one commit per batch: each command's changes and replies stay atomic (a savepoint
+	 * each), and one fsync covers them all */
+	return dispatch_pending(mi->db, mi->core, "mail", mi->stop, mi->on_committed, mi->ud) < 0 ? -1 : 0;
 }
 
 /* Move finished mails out of the INBOX.  Returns an IMAP_ERR_* on connection trouble. */

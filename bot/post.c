@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "dispatch.h"
 #include "keyed.h"
 #include "mailout.h"
 #include "state/state.h"
@@ -81,6 +82,53 @@ post_mail(struct db *db, const struct config *cfg, const struct templates *tmpl,
 	return rc == DB_NOTFOUND ? DB_OK : rc;
 }
 
+struct post_run {
+	const struct config *cfg;
+	const struct templates *tmpl;
+	const struct strlist *members;
+	const char *group, *hex, *at, *text;
+	int n;
+	const char *deflang;
+};
+
+static int
+post_run(struct db *db, void *ud)
+{
+	struct post_run *r = ud;
+	const struct config *cfg = r->cfg;
+	int rc = DB_OK;
+	for (size_t i = 0; rc == DB_OK && i < r->members->n; i++) {
+		const char *m = r->members->v[i];
+		char *msgid = xasprintf("post.%s.%d%s", r->hex, r->n, r->at);
+		if (strncmp(m, "xmpp:", 5) == 0) {
+			rc = post_room(db, cfg, "xmpp", m + 5, r->text, msgid);
+			r->n++;
+		} else if (strncmp(m, "matrix:", 7) == 0) {
+			rc = post_room(db, cfg, "matrix", m + 7, r->text, msgid);
+			r->n++;
+		} else if (strncmp(m, "members:", 8) == 0) {
+			const char *prog = strcmp(m + 8, "all") == 0 ? NULL : m + 8;
+			struct recipient *rc_list;
+			size_t nr;
+			rc = state_audience_mail(db, prog, &rc_list, &nr);
+			for (size_t j = 0; rc == DB_OK && j < nr; j++) {
+				char *id = xasprintf("post.%s.%d%s", r->hex, r->n++, r->at);
+				rc = post_mail(db, cfg, r->tmpl, rc_list[j].addr, rc_list[j].lang ? rc_list[j].lang : r->deflang,
+					       r->text, id);
+				free(id);
+			}
+			recipients_free(rc_list, nr);
+		} else if (strchr(m, '@')) {
+			rc = post_mail(db, cfg, r->tmpl, m, r->deflang, r->text, msgid);
+			r->n++;
+		} else {
+			log_warn("group %s: cannot post to '%s'", r->group, m);
+		}
+		free(msgid);
+	}
+	return rc;
+}
+
 int
 post_to_group(struct db *db, const struct config *cfg, const struct templates *tmpl, const unsigned char *key,
 	      const char *group,
@@ -99,44 +147,14 @@ post_to_group(struct db *db, const struct config *cfg, const struct templates *t
 	keyed_tag(key, "post", seed, hex, 24);
 	free(seed);
 	const char *at = strrchr(cfg->smtp.from_addr ? cfg->smtp.from_addr : "@mentorbot.invalid", '@');
-	const char *deflang = cfg->bot.language && strcmp(cfg->bot.language, "en") == 0 ? "en" : "de";
-	int rc = db_begin(db);
-	int n = 0;
-	for (size_t i = 0; rc == DB_OK && i < l.n; i++) {
-		const char *m = l.v[i];
-		char *msgid = xasprintf("post.%s.%d%s", hex, n, at);
-		if (strncmp(m, "xmpp:", 5) == 0) {
-			rc = post_room(db, cfg, "xmpp", m + 5, text, msgid);
-			n++;
-		} else if (strncmp(m, "matrix:", 7) == 0) {
-			rc = post_room(db, cfg, "matrix", m + 7, text, msgid);
-			n++;
-		} else if (strncmp(m, "members:", 8) == 0) {
-			const char *prog = strcmp(m + 8, "all") == 0 ? NULL : m + 8;
-			struct recipient *r;
-			size_t nr;
-			rc = state_audience_mail(db, prog, &r, &nr);
-			for (size_t j = 0; rc == DB_OK && j < nr; j++) {
-				char *id = xasprintf("post.%s.%d%s", hex, n++, at);
-				rc = post_mail(db, cfg, tmpl, r[j].addr, r[j].lang ? r[j].lang : deflang, text, id);
-				free(id);
-			}
-			recipients_free(r, nr);
-		} else if (strchr(m, '@')) {
-			rc = post_mail(db, cfg, tmpl, m, deflang, text, msgid);
-			n++;
-		} else {
-			log_warn("group %s: cannot post to '%s'", group, m);
-		}
-		free(msgid);
-	}
+	struct post_run r = {cfg, tmpl, &l, group, hex, at, text, 0, NULL};
+	r.deflang = cfg->bot.language && strcmp(cfg->bot.language, "en") == 0 ? "en" : "de";
+	int rc = dispatch_txn(db, NULL, post_run, &r);
 	strlist_free(&l);
-	if (rc == DB_OK && db_commit(db) == DB_OK) {
-		*queued = n;
-		return 0;
-	}
-	db_rollback(db);
-	return -1;
+	if (rc != DB_OK)
+		return -1;
+	*queued = r.n;
+	return 0;
 }
 
 #define PACING_ROOMS 64

@@ -18,6 +18,31 @@
 
 #define JOB_BATCH 32
 
+struct job_run {
+	const struct core *core;
+	const struct sched_kind *kind; /* NULL: unknown */
+	struct job *job;
+	const char *result;
+	int done; /* the done mark's DB_OK / DB_NOTFOUND */
+};
+
+static int
+job_run(struct db *db, void *ud)
+{
+	struct job_run *r = ud;
+	int rc = DB_OK;
+	if (!r->kind) {
+		log_warn("scheduler: job %lld has unknown kind %s; dropped", (long long)r->job->id, r->job->kind);
+		r->result = "skipped: unknown kind";
+	} else {
+		rc = r->kind->run(db, r->core, r->job, &r->result);
+	}
+	/* the done mark commits with the job's effects: a crash repeats neither or both */
+	if (rc == DB_OK)
+		rc = r->done = state_job_done(db, r->job->id, r->result);
+	return rc == DB_OK ? DB_OK : DB_ERR; /* done by someone else (DB_NOTFOUND): undo ours */
+}
+
 int
 scheduler_run_due(struct db *db, const struct core *core, const struct sched_kind *kinds, size_t nkinds,
 		  int64_t now)
@@ -29,29 +54,16 @@ scheduler_run_due(struct db *db, const struct core *core, const struct sched_kin
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct job *j = &jobs[i];
-		const struct sched_kind *k = NULL;
+		struct job_run r = {core, NULL, j, "ran", DB_ERR};
 		for (size_t q = 0; q < nkinds; q++)
 			if (strcmp(kinds[q].kind, j->kind) == 0)
-				k = &kinds[q];
-		const char *result = "ran";
-		int rc = db_begin(db);
-		if (rc == 0) {
-			if (!k) {
-				log_warn("scheduler: job %lld has unknown kind %s; dropped", (long long)j->id, j->kind);
-				result = "skipped: unknown kind";
-			} else {
-				rc = k->run(db, core, j, &result);
-			}
-		}
-		/* the done mark commits with the job's effects: a crash repeats neither or both */
-		int d = rc == 0 ? state_job_done(db, j->id, result) : DB_ERR;
-		if (rc == 0 && d == DB_OK && db_commit(db) == 0) {
+				r.kind = &kinds[q];
+		/* a job runs like an inbound message: one transaction, owned by dispatch */
+		if (dispatch_txn(db, core, job_run, &r) == DB_OK) {
 			ran++;
-			log_info("scheduler: %s %lld done (%s)", j->kind, (long long)j->ref, result);
-		} else {
-			db_rollback(db);
-			if (d != DB_NOTFOUND)
-				log_warn("scheduler: %s %lld failed; it stays due", j->kind, (long long)j->ref);
+			log_info("scheduler: %s %lld done (%s)", j->kind, (long long)j->ref, r.result);
+		} else if (r.done != DB_NOTFOUND) {
+			log_warn("scheduler: %s %lld failed; it stays due", j->kind, (long long)j->ref);
 		}
 		job_free(j);
 	}
@@ -100,11 +112,7 @@ sched_main(void *arg)
 	/* a test clock moves in jumps: look every second then */
 	int64_t cap_ms = getenv("MENTORBOT_TEST_CLOCK") ? 1000 : 60000;
 	while (!*s->ctx.stop && !s->quit) {
-		if (s->ctx.core->tmpl_lock)
-			pthread_rwlock_rdlock(s->ctx.core->tmpl_lock);
 		int r = scheduler_run_due(db, s->ctx.core, s->kinds, s->nkinds, now_s());
-		if (s->ctx.core->tmpl_lock)
-			pthread_rwlock_unlock(s->ctx.core->tmpl_lock);
 		if (r > 0)
 			continue;
 		int64_t next = state_job_next(db, now_s());

@@ -8,7 +8,7 @@
 #include <string.h>
 
 void
-inbound_free(struct inbound *m)
+journal_row_free(struct journal_row *m)
 {
 	if (!m)
 		return;
@@ -71,7 +71,7 @@ state_inbound_pending(struct db *db, const char *transport, int64_t *ids, int *a
 }
 
 int
-state_inbound_get(struct db *db, int64_t id, struct inbound *out)
+state_inbound_get(struct db *db, int64_t id, struct journal_row *out)
 {
 	static const char sql[] =
 		"SELECT id, transport, dedupe, raw, attempts, uid, uidvalidity, meta FROM inbound WHERE id = ?";

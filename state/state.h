@@ -130,7 +130,7 @@ int state_install_key(struct db *db, unsigned char *key, size_t len);
 int state_outbox_mail_rcpt(struct db *db, const char *msgid, char **rcpt);
 
 /* ---- inbound journal ---- */
-struct inbound {
+struct journal_row {
 	int64_t id;
 	char *transport;
 	char *dedupe;
@@ -141,13 +141,13 @@ struct inbound {
 	uint32_t uidvalidity;
 	char *meta;     /* transport specific, or NULL */
 };
-void inbound_free(struct inbound *m);
+void journal_row_free(struct journal_row *m);
 /* Record a message; DB_NOTFOUND (1) when the dedupe key is already known (then nothing changes). */
 int state_inbound_add(struct db *db, const char *transport, const char *dedupe, const char *raw, size_t rawlen,
 		      uint32_t uidvalidity, uint32_t uid, const char *meta, int64_t *id_out);
 /* Up to max ids of messages in status 'new', oldest first; with their attempt counts. */
 int state_inbound_pending(struct db *db, const char *transport, int64_t *ids, int *attempts, size_t max, size_t *n);
-int state_inbound_get(struct db *db, int64_t id, struct inbound *out);
+int state_inbound_get(struct db *db, int64_t id, struct journal_row *out);
 int state_inbound_attempt(struct db *db, const int64_t *ids, size_t n);
 /* status: done, ignored, quarantined. reason may be NULL. */
 int state_inbound_finish(struct db *db, int64_t id, const char *status, const char *reason);

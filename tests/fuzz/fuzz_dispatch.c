@@ -44,7 +44,7 @@ feed(const char *raw, size_t len)
 	int rc = state_inbound_add(db, "mail", key, raw, len, 1, (uint32_t)counter, NULL, &id);
 	if (rc != DB_OK || db_commit(db) < 0)
 		abort();
-	return dispatch_mail(db, &core, id, 0);
+	return dispatch(db, &core, &id, 1, 0);
 }
 
 static void

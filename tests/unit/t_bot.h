@@ -71,7 +71,7 @@ deliver_raw(const char *raw)
 	int rc = state_inbound_add(db, "mail", key, raw, strlen(raw), 1, (uint32_t)++seq, NULL, &id);
 	db_commit(db);
 	free(key);
-	return rc != DB_OK ? -100 : dispatch_mail(db, &core, id, 0);
+	return rc != DB_OK ? -100 : dispatch(db, &core, &id, 1, 0);
 }
 
 /* A plain text mail; to NULL = the bot's address. */
@@ -107,7 +107,7 @@ chat(const char *jid, const char *text)
 	int rc = state_inbound_add(db, "xmpp", key, text, strlen(text), 0, 0, meta, &id);
 	db_commit(db);
 	free(meta);
-	return rc != DB_OK ? -100 : dispatch_chat(db, &core, id, 0);
+	return rc != DB_OK ? -100 : dispatch(db, &core, &id, 1, 0);
 }
 
 /* Quoted-printable decoded (soft breaks joined, =XX). Caller frees. */

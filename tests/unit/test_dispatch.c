@@ -40,7 +40,7 @@ deliver(const char *from, const char *subject, const char *extra_headers, const 
 	free(raw);
 	if (rc != DB_OK)
 		return -100;
-	return dispatch_mail(db, &core, id, 0);
+	return dispatch(db, &core, &id, 1, 0);
 }
 
 /* Take all pending outbox rows (marking them sent); returns how many; copies the last payload. */
@@ -229,7 +229,7 @@ a_mail_that_keeps_failing_is_quarantined(void)
 	db_begin(db);
 	CHECK(state_inbound_add(db, "mail", "mid:crash@x", raw, strlen(raw), 1, 999, NULL, &id) == DB_OK);
 	db_commit(db);
-	CHECK(dispatch_mail(db, &core, id, 1) == DISP_QUARANTINED);
+	CHECK(dispatch(db, &core, &id, 1, 1) == DISP_QUARANTINED);
 	char *out;
 	CHECK(take_outbox(&out) == 1 && strstr(out, "X-Mentorbot-Reply: quarantined"));
 	free(out);

@@ -678,7 +678,7 @@ race(void *arg)
 			rc = state_inbound_add(d, "mail", key, raw, strlen(raw), 1, (uint32_t)(1000 + k), NULL, &id);
 		if (rc == DB_OK)
 			rc = db_commit(d);
-		if (rc != DB_OK || dispatch_mail(d, &core, id, 0) != DISP_DONE)
+		if (rc != DB_OK || dispatch(d, &core, &id, 1, 0) != DISP_DONE)
 			r->ok = 0;
 		free(key);
 		free(raw);
