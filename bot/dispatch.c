@@ -30,6 +30,7 @@
 #include "state/state.h"
 #include "templates.h"
 #include "util.h"
+#include "words.h"
 
 #define MAX_ARGS 16
 
@@ -414,22 +415,6 @@ token_of_reply(struct db *db, const struct parsed_mail *pm, struct token *t)
 	return rc;
 }
 
-static int
-is_cancel_word(const char *text)
-{
-	static const char *const words[] = {"no", "nein", "cancel", "abbrechen", "stop"};
-	char *f = cmd_fold(text ? text : "");
-	char *t = str_trim(f);
-	size_t n = 0;
-	while (t[n] && !isspace((unsigned char)t[n]) && t[n] != '.' && t[n] != '!' && t[n] != ',')
-		n++;
-	int r = 0;
-	for (size_t i = 0; i < ARRAY_LEN(words); i++)
-		if (strlen(words[i]) == n && strncmp(t, words[i], n) == 0)
-			r = 1;
-	free(f);
-	return r;
-}
 
 /* The command list for "unknown command" and "no command" replies. Caller frees. */
 static char *
@@ -652,7 +637,8 @@ route_token(struct mailctx *m, struct hctx *h)
 	}
 	h->proven = 1;
 	h->cmd = cmd_by_name("confirm");
-	if (is_cancel_word(h->body)) {
+	const char *rest;
+	if (words_first(h->body, WORDS_CANCEL, &rest) == WORDS_NO) {
 		rc = state_token_use(m->db, tok.id);
 		hctx_reply(h, "confirm_cancelled", NULL);
 	} else if (strcmp(tok.kind, "cmd") == 0) {

@@ -17,6 +17,7 @@
 #define SW WORDS_SWITCH
 #define RS WORDS_RSVP
 #define BO WORDS_BOOL
+#define CA WORDS_CANCEL
 
 /* Folded words and phrases.  The sets are what each reader accepted before
  * there was one table (h_mentoring's yes_no_word: RQ; h_session's answer_word:
@@ -58,8 +59,11 @@ static const struct {
     {"count me in", WORDS_YES, RS},
     {"sure", WORDS_YES, RS},
 
-    {"nein", WORDS_NO, RQ | SE | SW | RS | BO},
-    {"no", WORDS_NO, RQ | SE | SW | RS | BO},
+    {"nein", WORDS_NO, RQ | SE | SW | RS | BO | CA},
+    {"no", WORDS_NO, RQ | SE | SW | RS | BO | CA},
+    {"cancel", WORDS_NO, CA},
+    {"abbrechen", WORDS_NO, CA},
+    {"stop", WORDS_NO, CA},
     {"n", WORDS_NO, RQ | SE | BO},
     {"decline", WORDS_NO, RQ | RS},
     {"ablehnen", WORDS_NO, RQ},

@@ -25,6 +25,7 @@ enum words_answer { WORDS_NONE = 0, WORDS_YES, WORDS_NO, WORDS_MAYBE };
 #define WORDS_SWITCH (1u << 2)  /* a setting ("profile visible f yes"): ja, an, on, nein, aus, off */
 #define WORDS_RSVP (1u << 3)    /* an answer to an invitation: phrases, "vielleicht", "can't come" ... */
 #define WORDS_BOOL (1u << 4)    /* a yes/no form value: ja, y, true, 1, nein, n, false, 0 */
+#define WORDS_CANCEL (1u << 5)  /* a reply to a confirmation mail that withdraws: nein, no, cancel, abbrechen, stop */
 
 /*
  * The longest word or phrase of the given sets at the start of folded text f

@@ -54,6 +54,23 @@ session_reply_takes_confirm_and_done(void)
 }
 
 static void
+confirmation_cancel_words(void)
+{
+	/* the words that withdraw a command waiting for its sender's confirmation */
+	const char *rest;
+	CHECK(words_first("  Nein, doch nicht", WORDS_CANCEL, &rest) == WORDS_NO && strcmp(rest, "doch nicht") == 0);
+	CHECK(words_first("cancel", WORDS_CANCEL, &rest) == WORDS_NO);
+	CHECK(words_first("ABBRECHEN!", WORDS_CANCEL, &rest) == WORDS_NO);
+	CHECK(words_first("stop.", WORDS_CANCEL, &rest) == WORDS_NO);
+	CHECK(words_first("no", WORDS_CANCEL, &rest) == WORDS_NO);
+	CHECK(words_first("ja", WORDS_CANCEL, &rest) == WORDS_NONE);
+	CHECK(words_first("stopp", WORDS_CANCEL, &rest) == WORDS_NONE);
+	CHECK(words_first("", WORDS_CANCEL, &rest) == WORDS_NONE);
+	/* "stop" cancels a confirmation only: no other reader takes it */
+	CHECK(words_is("stop", WORDS_REQUEST | WORDS_SESSION | WORDS_RSVP | WORDS_SWITCH | WORDS_BOOL) == WORDS_NONE);
+}
+
+static void
 setting_takes_on_off(void)
 {
 	CHECK(words_is("ja", WORDS_SWITCH) == WORDS_YES);
@@ -119,6 +136,7 @@ main(void)
 	RUN(request_reply_takes_yes_no_accept_decline);
 	RUN(session_reply_takes_confirm_and_done);
 	RUN(setting_takes_on_off);
+	RUN(confirmation_cancel_words);
 	RUN(form_value_takes_true_false_digits);
 	RUN(rsvp_phrases_longest_wins);
 	RUN(names_are_the_stored_answers);
