@@ -173,6 +173,9 @@ static const char *const line_tags[] = {"div", "tr", "li", "dt", "dd", "section"
 					 "header", "footer", "center", "form", "fieldset", "title",
 					 "caption", "figure", "nav", "aside", "main", "body", NULL};
 
+/* One pass over the bytes as a single state machine (text, tag, comment, skipped element,
+ * entity): its length is the price of reading each byte once, in one place; the tag
+ * tables above and the helpers hold the decisions. */
 char *
 html_to_text(const char *html, size_t len)
 {
