@@ -154,12 +154,13 @@ def test_same_command_again_by_same_person_same_side_is_answered_again():
     s = Setup("relayed")
     s.alice.say(s.xroom, "!whoami")
     s.wait(s.room_answers, "first answer")
-    s.relay.wait_carried(lambda c: c["dir"] == "x2m" and c["nick"] == "MentorBot", "answer carried to Matrix")
+    # on the side where the bot saw it first (normally XMPP; under load the relayed copy in Matrix)
+    s.relay.wait_carried(lambda c: (c["nick"] or "").lower() == "mentorbot", "answer carried to the other side")
     time.sleep(0.5)
     s.alice.say(s.xroom, "!whoami")
     s.wait(s.room_answers, "answer to the repeated command", count=2, timeout=10)
     ra = s.settle(rooms=2, direct=0)
-    lib.ensure(all(side == "xmpp" and b.startswith("alice:") for side, b in ra), "two answers to alice: %r" % (ra,))
+    lib.ensure(all(b.startswith("alice:") for side, b in ra), "two answers to alice: %r" % (ra,))
     s.close()
 
 
@@ -167,8 +168,11 @@ def test_same_command_by_another_person_on_the_other_side_is_answered():
     """alice asks "!whoami" in XMPP; a few seconds later carol asks "!whoami" in Matrix: both get an answer."""
     s = Setup("relayed")
     s.alice.say(s.xroom, "!whoami")
+    # answered on the side where the bot saw it first: normally XMPP, but under load the
+    # bridge's "[alice] !whoami" in Matrix can reach the bot first; the answer is then in
+    # Matrix and carried to XMPP
     s.wait(s.room_answers, "answer to alice")
-    s.relay.wait_carried(lambda c: c["dir"] == "x2m" and c["nick"] == "MentorBot", "answer carried to Matrix")
+    s.relay.wait_carried(lambda c: (c["nick"] or "").lower() == "mentorbot", "answer carried to the other side")
     s.hs.client("carol").send(s.rid, "!whoami")
     s.relay.wait_carried(lambda c: c["dir"] == "m2x" and c["nick"] == "carol", "carol's command carried to XMPP")
     s.wait(s.room_answers, "answer to carol", count=2, timeout=10)
