@@ -45,6 +45,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backoff.h"
 #include "chat.h"
 #include "config.h"
 #include "dispatch.h"
@@ -136,56 +137,24 @@ mx_broadcast(struct matrix_transport *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
-static void
-deadline_after(struct timespec *ts, int64_t ms)
+static int
+mx_stopping_ud(void *ud)
 {
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
+	return mx_stopping(ud);
 }
 
 /* Sleep ms, or less when stopping.  Kicks do not shorten it. */
 static void
 mx_sleep(struct matrix_transport *m, int64_t ms)
 {
-	struct timespec ts;
-	deadline_after(&ts, ms);
-	pthread_mutex_lock(&m->lock);
-	while (!mx_stopping(m))
-		if (pthread_cond_timedwait(&m->cond, &m->lock, &ts) == ETIMEDOUT)
-			break;
-	pthread_mutex_unlock(&m->lock);
+	timed_wait(&m->lock, &m->cond, NULL, ms, mx_stopping_ud, m);
 }
 
 /* The sender's idle wait: until kicked, stopping, or ms passed.  Returns 1 if kicked. */
 static int
 mx_wait_kick(struct matrix_transport *m, int64_t ms)
 {
-	struct timespec ts;
-	deadline_after(&ts, ms);
-	pthread_mutex_lock(&m->lock);
-	while (!m->kicked && !mx_stopping(m))
-		if (pthread_cond_timedwait(&m->cond, &m->lock, &ts) == ETIMEDOUT)
-			break;
-	int k = m->kicked;
-	m->kicked = 0;
-	pthread_mutex_unlock(&m->lock);
-	return k;
-}
-
-/* Next back-off step with ±25 % jitter: *cur doubles from 1 s up to 5 min. Returns the wait in ms. */
-static int64_t
-mx_backoff(int64_t *cur)
-{
-	int64_t d = *cur < MX_BACKOFF_MIN_MS ? MX_BACKOFF_MIN_MS : *cur;
-	*cur = d * 2 > MX_BACKOFF_MAX_MS ? MX_BACKOFF_MAX_MS : d * 2;
-	unsigned int r;
-	random_bytes(&r, sizeof r);
-	return d - d / 4 + (int64_t)(r % (unsigned int)(d / 2 + 1));
+	return timed_wait(&m->lock, &m->cond, &m->kicked, ms, mx_stopping_ud, m);
 }
 
 /* The token was refused: log once, end both threads. */
@@ -761,7 +730,8 @@ sync_setup(struct sync_state *s)
 {
 	struct matrix_transport *m = s->m;
 	const struct config *cfg = m->ctx.cfg;
-	int64_t backoff = MX_BACKOFF_MIN_MS;
+	struct backoff backoff;
+	backoff_init(&backoff, MX_BACKOFF_MIN_MS, MX_BACKOFF_MAX_MS, 1);
 	json_t *out = NULL;
 	long st;
 	int rc;
@@ -774,7 +744,7 @@ sync_setup(struct sync_state *s)
 			json_decref(out);
 			return -1;
 		}
-		int64_t d = mx_backoff(&backoff);
+		int64_t d = backoff_next(&backoff);
 		log_warn("matrix: whoami at %s failed (%s); retrying in %lld ms", m->base,
 			 rc == MX_HTTP ? mx_errcode(out) : "no answer", (long long)d);
 		json_decref(out);
@@ -795,12 +765,12 @@ sync_setup(struct sync_state *s)
 	struct room_cfg *rooms = xcalloc(n ? n : 1, sizeof *rooms);
 	for (size_t i = 0; i < n; i++) {
 		rooms[i].name = xstrdup(cfg->matrix.rooms.v[i]);
-		backoff = MX_BACKOFF_MIN_MS;
+		backoff_reset(&backoff);
 		for (;;) {
 			rc = mx_join(&s->c, rooms[i].name, &rooms[i].id);
 			if (rc != MX_NET)
 				break;
-			int64_t d = mx_backoff(&backoff);
+			int64_t d = backoff_next(&backoff);
 			log_warn("matrix: no answer joining %s; retrying in %lld ms", rooms[i].name, (long long)d);
 			mx_sleep(m, d);
 		}
@@ -858,7 +828,8 @@ sync_main(void *arg)
 	s.m = arg;
 	struct matrix_transport *m = s.m;
 	char *since = NULL, *since_key = NULL;
-	int64_t backoff = MX_BACKOFF_MIN_MS;
+	struct backoff backoff;
+	backoff_init(&backoff, MX_BACKOFF_MIN_MS, MX_BACKOFF_MAX_MS, 1);
 
 	s.names = json_object();
 	if (mx_conn_init(&s.c, m) < 0)
@@ -900,14 +871,14 @@ sync_main(void *arg)
 		}
 		const char *next = json_string_value(json_object_get(out, "next_batch"));
 		if (rc != MX_OK || !next) {
-			int64_t d = mx_backoff(&backoff);
+			int64_t d = backoff_next(&backoff);
 			log_warn("matrix: sync failed (%s %ld); retrying in %lld ms",
 				 rc == MX_HTTP ? mx_errcode(out) : "no answer", st, (long long)d);
 			json_decref(out);
 			mx_sleep(m, d);
 			continue;
 		}
-		backoff = MX_BACKOFF_MIN_MS;
+		backoff_reset(&backoff);
 		int r = handle_sync(&s, out, since);
 		if (r > 0)
 			matrix_transport_notify(m);
@@ -1146,7 +1117,8 @@ send_main(void *arg)
 	struct send_state s = {0};
 	s.m = arg;
 	struct matrix_transport *m = s.m;
-	int64_t backoff = MX_BACKOFF_MIN_MS;
+	struct backoff backoff;
+	backoff_init(&backoff, MX_BACKOFF_MIN_MS, MX_BACKOFF_MAX_MS, 1);
 
 	if (mx_conn_init(&s.c, m) < 0)
 		goto out;
@@ -1179,7 +1151,7 @@ send_main(void *arg)
 				int rc = send_item(&s, it);
 				if (rc == SEND_OK) {
 					state_outbox_sent(s.db, it->id);
-					backoff = MX_BACKOFF_MIN_MS;
+					backoff_reset(&backoff);
 				} else if (rc == SEND_PERM) {
 					state_outbox_failed(s.db, it->id, "refused by the homeserver");
 				} else if (rc == SEND_NET) {
@@ -1190,7 +1162,7 @@ send_main(void *arg)
 		}
 		if (trouble) {
 			/* the row stays due; the same txnId goes out again after the pause */
-			int64_t d = mx_backoff(&backoff);
+			int64_t d = backoff_next(&backoff);
 			log_warn("matrix: homeserver unreachable while sending; retrying in %lld ms", (long long)d);
 			mx_sleep(m, d);
 			continue;
@@ -1236,11 +1208,7 @@ matrix_transport_start(struct matrix_transport **out, const struct transport_ctx
 	m->auth = xasprintf("Authorization: Bearer %s", cfg->matrix.access_token);
 	m->aliases = json_object();
 	pthread_mutex_init(&m->lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&m->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	timed_wait_cond_init(&m->cond);
 	*out = m; /* before the threads: the core's notify hook may use it at once */
 	if (pthread_create(&m->sync_thread, NULL, sync_main, m) != 0) {
 		log_err("matrix: cannot start the sync thread");

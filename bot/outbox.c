@@ -8,12 +8,12 @@
  */
 #include "outbox.h"
 
-#include <errno.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "backoff.h"
 #include "config.h"
 #include "smtp.h"
 #include "state/state.h"
@@ -25,33 +25,25 @@
 int
 outbox_retry_delay(int attempts)
 {
-	int d = 30;
-	for (int i = 0; i < attempts && d < 3600; i++)
-		d *= 2;
-	if (d > 3600)
-		d = 3600;
-	unsigned int r;
-	random_bytes(&r, sizeof r);
-	return d - d / 4 + (int)(r % (unsigned int)(d / 2 + 1));
+	/* the same steps as a back-off that failed attempts times already */
+	struct backoff b;
+	backoff_init(&b, 30, 3600, 0);
+	for (int i = 0; i < attempts && b.cur < b.max; i++)
+		backoff_next(&b);
+	return (int)backoff_jitter(backoff_next(&b));
+}
+
+static int
+sender_stopping(void *ud)
+{
+	struct outbox_sender *o = ud;
+	return *o->stop;
 }
 
 static void
 wait_kick(struct outbox_sender *o, int64_t ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&o->lock);
-	while (!o->kicked && !*o->stop)
-		if (pthread_cond_timedwait(&o->cond, &o->lock, &ts) == ETIMEDOUT)
-			break;
-	o->kicked = 0;
-	pthread_mutex_unlock(&o->lock);
+	timed_wait(&o->lock, &o->cond, &o->kicked, ms, sender_stopping, o);
 }
 
 static int64_t
@@ -146,7 +138,8 @@ sender_main(void *arg)
 	ss.password = o->cfg->smtp.password;
 	ss.ca_file = o->cfg->smtp.ca_file;
 	struct smtp *smtp = smtp_new(&ss);
-	int conn_backoff = 1;
+	struct backoff conn_backoff;
+	backoff_init(&conn_backoff, 1000, 300 * 1000, 0);
 	int64_t bulk_sec = 0;
 	int bulk_sent = 0;
 	struct run_stats run = {0};
@@ -184,7 +177,7 @@ sender_main(void *arg)
 			if (rc == SMTP_OK) {
 				if (!eod.marked)
 					state_outbox_sent(db, it->id);
-				conn_backoff = 1;
+				backoff_reset(&conn_backoff);
 				run.sent++;
 			} else if (rc == SMTP_ERR_PERM || it->attempts + 1 >= OUTBOX_MAX_ATTEMPTS) {
 				log_warn("outbox %lld to %s failed permanently: %s", (long long)it->id, it->rcpt, err);
@@ -202,8 +195,7 @@ sender_main(void *arg)
 		}
 		if (conn_trouble) {
 			/* the server is unwell: do not hammer it with the rest of the queue */
-			wait_kick(o, (int64_t)conn_backoff * 1000);
-			conn_backoff = conn_backoff * 2 > 300 ? 300 : conn_backoff * 2;
+			wait_kick(o, backoff_next(&conn_backoff));
 			continue;
 		}
 		if (paced) {
@@ -231,7 +223,7 @@ int
 outbox_start(struct outbox_sender *o)
 {
 	pthread_mutex_init(&o->lock, NULL);
-	pthread_cond_init(&o->cond, NULL);
+	timed_wait_cond_init(&o->cond);
 	o->kicked = 0;
 	if (pthread_create(&o->thread, NULL, sender_main, o) != 0)
 		return -1;
