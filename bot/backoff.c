@@ -54,8 +54,7 @@ timed_wait_cond_init(pthread_cond_t *cond)
 }
 
 int
-timed_wait(pthread_mutex_t *lock, pthread_cond_t *cond, int *flag, int64_t ms, int (*stopping)(void *ud),
-	   void *ud)
+timed_wait(pthread_mutex_t *lock, pthread_cond_t *cond, int *flag, int64_t ms, int (*stopping)(void *ud), void *ud)
 {
 	struct timespec ts;
 	if (ms < 0)

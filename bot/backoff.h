@@ -45,7 +45,6 @@ int timed_wait_cond_init(pthread_cond_t *cond);
  * timed_wait_cond_init().  *flag is cleared before returning.  stopping may be
  * NULL (never stops early).  Returns 1 if *flag was set, else 0.
  */
-int timed_wait(pthread_mutex_t *lock, pthread_cond_t *cond, int *flag, int64_t ms, int (*stopping)(void *ud),
-	       void *ud);
+int timed_wait(pthread_mutex_t *lock, pthread_cond_t *cond, int *flag, int64_t ms, int (*stopping)(void *ud), void *ud);
 
 #endif
