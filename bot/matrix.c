@@ -1144,7 +1144,7 @@ send_main(void *arg)
 		int trouble = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct outbox_item *it = &items[i];
-			int pace = post_pacing("matrix", it->rcpt, it->message_id, m->ctx.cfg->bot.post_interval);
+			int pace = post_pacing("matrix", it->rcpt, it->pacing, m->ctx.cfg->bot.post_interval);
 			if (pace > 0) {
 				state_outbox_defer(s.db, it->id, now_s() + pace);
 			} else if (!trouble && !mx_stopping(m)) {

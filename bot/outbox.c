@@ -8,7 +8,6 @@
  */
 #include "outbox.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -100,16 +99,16 @@ run_stats_end(struct run_stats *r, const struct smtp *smtp)
 }
 
 /*
- * Event invitations, updates and cancellations (Message-ID "ev<event>.<person>.<seq>@…")
+ * Rows of pacing class "announce" (event invitations, updates and cancellations, see state.h)
  * go out at most [bot] announce_rate a second, counted at send time, so that rows
  * queued by another process (mentorbot event send) or released late keep the pace too.
  * Returns 1 to send now, 0 to leave the row for the next second.
  */
 static int
-bulk_may_send(const struct config *cfg, const char *message_id, int64_t *sec, int *sent)
+bulk_may_send(const struct config *cfg, const char *pacing, int64_t *sec, int *sent)
 {
 	int rate = cfg->bot.announce_rate;
-	if (rate <= 0 || strncmp(message_id, "ev", 2) != 0 || !isdigit((unsigned char)message_id[2]))
+	if (rate <= 0 || !pacing || strcmp(pacing, "announce") != 0)
 		return 1;
 	int64_t now = mono_ms() / 1000; /* real seconds, also under the test clock */
 	if (now != *sec) {
@@ -160,7 +159,7 @@ sender_main(void *arg)
 		int conn_trouble = 0, paced = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct outbox_item *it = &items[i];
-			if (conn_trouble || *o->stop || !bulk_may_send(o->cfg, it->message_id, &bulk_sec, &bulk_sent)) {
+			if (conn_trouble || *o->stop || !bulk_may_send(o->cfg, it->pacing, &bulk_sec, &bulk_sent)) {
 				paced |= !conn_trouble && !*o->stop;
 				outbox_item_free(it);
 				continue;

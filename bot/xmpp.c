@@ -450,7 +450,7 @@ send_row(struct xmpp_transport *x, const struct outbox_item *it)
 			rc = 0;
 			goto out;
 		}
-		int pace = post_pacing("xmpp", bare, it->message_id, x->cfg->bot.post_interval);
+		int pace = post_pacing("xmpp", bare, it->pacing, x->cfg->bot.post_interval);
 		if (pace > 0) {
 			state_outbox_defer(x->db, it->id, now_s() + pace);
 			rc = 0;
