@@ -1,10 +1,22 @@
 /*
- * outbox.c - the mail sender thread.  It owns its own SQLite connection and
- * one SMTP handle (connection reused).  A row is marked sent right after the
- * server accepted it; temporary failures are retried with back-off,
- * permanent ones recorded.  The only window for a duplicate is a crash
- * between the server's "250" and that commit; the stable Message-ID lets
- * receivers recognise the copy.
+ * outbox.c - the mail sender thread (one thread; outbox_kick() and
+ * outbox_join() are called from others).  It owns its own SQLite connection
+ * (synchronous=NORMAL, see state.h) and one SMTP handle whose connection is
+ * reused across sends.  It takes the due "mail" rows in id order, SEND_BATCH
+ * at a time, and keeps the pacing class of each row (state.h): "announce"
+ * rows go out at most [bot] announce_rate a second.
+ *
+ * A row is marked sent when its last bytes are handed to the server, just
+ * before the terminating "." (smtp_set_eod_hook, smtp.h), and the mark is
+ * undone (retry or failure) if the server then refuses it.  So a kill -9
+ * cannot fall between the server's 250 and our record of it: killed before
+ * the mark, the row is sent again after a restart (same Message-ID, so the
+ * receiver can recognise the copy); killed after it but before the final "."
+ * left the process, the server discards the transaction while the row stays
+ * marked sent - the one short window in which a mail can be lost.  Temporary failures are retried
+ * after outbox_retry_delay(); after OUTBOX_MAX_ATTEMPTS, or on a 5xx, the row
+ * is recorded as failed.  On connection trouble the rest of the batch waits
+ * out a back-off (1 s doubling to 5 min, reset by the next accepted mail).
  */
 #include "outbox.h"
 
