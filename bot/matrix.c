@@ -99,6 +99,9 @@ struct matrix_transport {
 	json_t *aliases;        /* alias → room id, resolved on demand by the sender */
 };
 
+static void matrix_transport_notify(struct matrix_transport *m);
+static void matrix_transport_join(struct matrix_transport *m);
+
 /* One thread's HTTP connection. */
 struct mx_conn {
 	struct matrix_transport *m;
@@ -1190,8 +1193,9 @@ out:
 
 /* ---- the interface (transport.h) -------------------------------------------------- */
 
-int
-matrix_transport_start(struct matrix_transport **out, const struct transport_ctx *ctx)
+/* transport_ops.start: *out is set before the threads run (the core's notify hook may use it at once). */
+static int
+matrix_transport_start(void **out, const struct transport_ctx *ctx)
 {
 	const struct config *cfg = ctx->cfg;
 	*out = NULL;
@@ -1229,7 +1233,7 @@ fail:
 	return -1;
 }
 
-void
+static void
 matrix_transport_notify(struct matrix_transport *m)
 {
 	if (!m)
@@ -1240,7 +1244,7 @@ matrix_transport_notify(struct matrix_transport *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
-void
+static void
 matrix_transport_join(struct matrix_transport *m)
 {
 	if (!m)
@@ -1265,3 +1269,34 @@ matrix_transport_join(struct matrix_transport *m)
 	free(m->base);
 	free(m);
 }
+
+/* ---- transport_ops (transport.h) ---- */
+
+static int
+matrix_configured(const struct config *cfg)
+{
+	return cfg->matrix.present;
+}
+
+static void
+matrix_ops_notify(void *handle)
+{
+	matrix_transport_notify(handle);
+}
+
+static void
+matrix_ops_stop(void *handle)
+{
+	matrix_transport_join(handle);
+}
+
+/* Matrix is optional: a homeserver that is down or refuses the token must not stop mail and XMPP. */
+const struct transport_ops matrix_transport_ops = {
+    .name = "matrix",
+    .what = "Matrix transport",
+    .optional = 1,
+    .configured = matrix_configured,
+    .start = matrix_transport_start,
+    .notify = matrix_ops_notify,
+    .stop = matrix_ops_stop,
+};

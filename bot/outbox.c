@@ -28,6 +28,7 @@
 #include "config.h"
 #include "smtp.h"
 #include "state/state.h"
+#include "transport.h"
 #include "util.h"
 
 #define SEND_BATCH 32
@@ -260,3 +261,58 @@ outbox_join(struct outbox_sender *o)
 	pthread_join(o->thread, NULL);
 	o->started = 0;
 }
+
+/* ---- the mail transport's sender half as transport_ops (transport.h) ---- */
+
+static int
+mail_configured(const struct config *cfg)
+{
+	return cfg->imap.present && cfg->smtp.present;
+}
+
+static int
+mail_start(void **handle, const struct transport_ctx *ctx)
+{
+	struct outbox_sender *o = xcalloc(1, sizeof *o);
+	o->cfg = ctx->cfg;
+	o->db_path = ctx->db_path;
+	o->stop = ctx->stop;
+	*handle = NULL;
+	if (outbox_start(o) < 0) {
+		pthread_cond_destroy(&o->cond);
+		pthread_mutex_destroy(&o->lock);
+		free(o);
+		return -1;
+	}
+	*handle = o;
+	return 0;
+}
+
+static void
+mail_notify(void *handle)
+{
+	if (handle)
+		outbox_kick(handle);
+}
+
+static void
+mail_stop(void *handle)
+{
+	struct outbox_sender *o = handle;
+	if (!o)
+		return;
+	outbox_join(o);
+	pthread_cond_destroy(&o->cond);
+	pthread_mutex_destroy(&o->lock);
+	free(o);
+}
+
+const struct transport_ops mail_transport_ops = {
+    .name = "mail",
+    .what = "sender thread",
+    .optional = 0,
+    .configured = mail_configured,
+    .start = mail_start,
+    .notify = mail_notify,
+    .stop = mail_stop,
+};

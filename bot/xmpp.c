@@ -2,7 +2,7 @@
  * xmpp.c - the XMPP transport (libstrophe): multi-user chat rooms (XEP-0045)
  * and direct messages.
  *
- * Thread: one "xmpp" thread, started by xmpp_transport_start(), owns the
+ * Thread: one "xmpp" thread, started through xmpp_transport_ops (transport.h), owns the
  * libstrophe context and connection and its own SQLite connection.  Other
  * threads touch only the two atomic flags (notify, quit).
  *
@@ -133,6 +133,7 @@ struct xmpp_transport {
 };
 
 static void send_stanza(xmpp_conn_t *conn, struct xmpp_transport *x, xmpp_stanza_t *st);
+static void xmpp_transport_join(struct xmpp_transport *x);
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -985,7 +986,7 @@ xmpp_main(void *arg)
 
 /* ------------------------------------------------------------ public API */
 
-int
+static int
 xmpp_transport_start(struct xmpp_transport **out, const struct transport_ctx *ctx)
 {
 	const struct config *cfg = ctx->cfg;
@@ -1026,14 +1027,14 @@ xmpp_transport_start(struct xmpp_transport **out, const struct transport_ctx *ct
 	return 0;
 }
 
-void
+static void
 xmpp_transport_notify(struct xmpp_transport *x)
 {
 	if (x)
 		atomic_store(&x->notify, 1);
 }
 
-void
+static void
 xmpp_transport_join(struct xmpp_transport *x)
 {
 	if (!x)
@@ -1054,3 +1055,42 @@ xmpp_transport_join(struct xmpp_transport *x)
 	free(x);
 	xmpp_shutdown();
 }
+
+/* ---- transport_ops (transport.h) ---- */
+
+static int
+xmpp_configured(const struct config *cfg)
+{
+	return cfg->xmpp.present;
+}
+
+static int
+xmpp_ops_start(void **handle, const struct transport_ctx *ctx)
+{
+	struct xmpp_transport *x = NULL;
+	int rc = xmpp_transport_start(&x, ctx);
+	*handle = x;
+	return rc;
+}
+
+static void
+xmpp_ops_notify(void *handle)
+{
+	xmpp_transport_notify(handle);
+}
+
+static void
+xmpp_ops_stop(void *handle)
+{
+	xmpp_transport_join(handle);
+}
+
+const struct transport_ops xmpp_transport_ops = {
+    .name = "xmpp",
+    .what = "XMPP transport",
+    .optional = 0,
+    .configured = xmpp_configured,
+    .start = xmpp_ops_start,
+    .notify = xmpp_ops_notify,
+    .stop = xmpp_ops_stop,
+};
