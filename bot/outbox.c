@@ -13,10 +13,12 @@
  * the mark, the row is sent again after a restart (same Message-ID, so the
  * receiver can recognise the copy); killed after it but before the final "."
  * left the process, the server discards the transaction while the row stays
- * marked sent - the one short window in which a mail can be lost.  Temporary failures are retried
- * after outbox_retry_delay(); after OUTBOX_MAX_ATTEMPTS, or on a 5xx, the row
- * is recorded as failed.  On connection trouble the rest of the batch waits
- * out a back-off (1 s doubling to 5 min, reset by the next accepted mail).
+ * marked sent - the one short window in which a mail can be lost.
+ *
+ * Temporary failures are retried after outbox_retry_delay(); after
+ * OUTBOX_MAX_ATTEMPTS, or on a 5xx, the row is recorded as failed.  On
+ * connection trouble the rest of the batch waits out a back-off (1 s doubling
+ * to 5 min, reset by the next accepted mail).
  */
 #include "outbox.h"
 
