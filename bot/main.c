@@ -168,7 +168,8 @@ cmd_parse(const char *conf, int argc, char **argv)
 }
 
 /* The transports, in start order; they stop in the reverse order. */
-static const struct transport_ops *const transports[] = {&mail_transport_ops, &xmpp_transport_ops, &matrix_transport_ops};
+static const struct transport_ops *const transports[] = {&mail_transport_ops, &xmpp_transport_ops,
+                                                         &matrix_transport_ops};
 
 struct runtime {
 	struct config *cfg;
