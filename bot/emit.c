@@ -24,6 +24,14 @@ reply_get(const struct reply *r, const char *name)
 	return NULL;
 }
 
+/* The outbox kind of r: its "kind" variable, else a notice (state.h lists the kinds). */
+static const char *
+emit_kind(const struct reply *r)
+{
+	const char *k = reply_get(r, "kind");
+	return k && *k ? k : "notice";
+}
+
 static int
 emit_mail(struct db *db, const struct core *core, int64_t inbound_id, const struct reply *r, const char *lang,
 	  const char *msgid, int64_t not_before)
@@ -62,10 +70,9 @@ emit_mail(struct db *db, const struct core *core, int64_t inbound_id, const stru
 	size_t len;
 	char *raw = mail_compose(&mo, &len);
 	int rc = DB_OK;
-	if (raw && not_before > 0)
-		rc = state_outbox_add_at(db, "mail", core->cfg->smtp.from_addr, r->to_addr, msgid, raw, len, not_before);
-	else if (raw)
-		rc = state_outbox_add(db, inbound_id, "mail", core->cfg->smtp.from_addr, r->to_addr, msgid, raw, len);
+	if (raw)
+		rc = state_outbox_put(db, inbound_id, "mail", emit_kind(r), core->cfg->smtp.from_addr, r->to_addr,
+		                      msgid, raw, len, not_before);
 	else
 		log_warn("%s: mail to %s could not be composed; not queued", r->key, r->to_addr);
 	free(raw);
@@ -86,11 +93,8 @@ emit_chat(struct db *db, const struct core *core, int64_t inbound_id, const stru
 	json_t *o = json_pack("{s:s, s:s, s:s}", "to", r->to_addr, "type", type && *type ? type : "chat", "body", text);
 	char *payload = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	int rc;
-	if (not_before > 0)
-		rc = state_outbox_add_at(db, r->to_kind, NULL, r->to_addr, msgid, payload, strlen(payload), not_before);
-	else
-		rc = state_outbox_add(db, inbound_id, r->to_kind, NULL, r->to_addr, msgid, payload, strlen(payload));
+	int rc = state_outbox_put(db, inbound_id, r->to_kind, emit_kind(r), NULL, r->to_addr, msgid, payload,
+	                          strlen(payload), not_before);
 	free(payload);
 	free(text);
 	return rc;

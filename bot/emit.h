@@ -12,6 +12,8 @@
  *   auto_submitted     default "auto-generated"
  *   not_before         epoch seconds: the row is not sent earlier (pacing)
  *   chat_type          "groupchat" when to_addr is a room (default "chat")
+ *   kind               the outbox kind, e.g. "invite" (default "notice"); it sets the
+ *                      row's pacing class (state.h)
  * A mail takes its subject from the template "<key>.subject" and carries
  * X-Mentorbot-Reply: <key>.
  */

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "config.h"
 #include "dispatch.h"
 #include "imap.h"
@@ -31,8 +32,8 @@
 
 #define FETCH_BATCH 500
 #define IDLE_MAX_MS (9 * 60 * 1000)
-#define BACKOFF_MAX_S 300
-#define PENDING_BATCH 64
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS (300 * 1000)
 
 struct fetched {
 	uint32_t uid;
@@ -72,16 +73,6 @@ wait_wake(int fd, int ms)
 		return 1;
 	}
 	return 0;
-}
-
-static int
-jitter_ms(int base_s)
-{
-	unsigned int r;
-	random_bytes(&r, sizeof r);
-	/* base ± 25 % */
-	int ms = base_s * 1000;
-	return ms - ms / 4 + (int)(r % (unsigned int)(ms / 2 + 1));
 }
 
 int
@@ -191,7 +182,7 @@ fetch_batch(struct mailin *mi, struct imap *im, const char *folder, uint32_t uid
 
 /* One connected session; returns when the connection failed or *stop. */
 static void
-session(struct mailin *mi, struct imap *im, int *backoff)
+session(struct mailin *mi, struct imap *im, struct backoff *backoff)
 {
 	const char *folder = mi->cfg->imap.u.path && *mi->cfg->imap.u.path ? mi->cfg->imap.u.path : "INBOX";
 	uint32_t uidvalidity, uidnext, cp_valid, last_uid;
@@ -202,7 +193,7 @@ session(struct mailin *mi, struct imap *im, int *backoff)
 		log_warn("cannot select %s", folder);
 		return;
 	}
-	*backoff = 1;
+	backoff_reset(backoff);
 	if (state_imap_checkpoint(mi->db, folder, &cp_valid, &last_uid) < 0)
 		return;
 	if (cp_valid != uidvalidity) {
@@ -256,7 +247,8 @@ session(struct mailin *mi, struct imap *im, int *backoff)
 void
 mailin_run(struct mailin *mi)
 {
-	int backoff = 1;
+	struct backoff backoff;
+	backoff_init(&backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS, 1);
 	struct imap_settings s = {0};
 	s.tls = strcmp(mi->cfg->imap.u.scheme, "imaps") == 0;
 	s.host = mi->cfg->imap.u.host;
@@ -280,11 +272,10 @@ mailin_run(struct mailin *mi)
 		} else {
 			log_warn("IMAP %s: %s", s.host, err);
 		}
-		int ms = jitter_ms(backoff);
+		int ms = (int)backoff_next(&backoff);
 		log_info("reconnecting to IMAP in %d.%d s", ms / 1000, (ms % 1000) / 100);
 		wait_wake(mi->wake_fd, ms);
 		if (*mi->reload && mi->on_reload)
 			mi->on_reload(mi->ud);
-		backoff = backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff * 2;
 	}
 }

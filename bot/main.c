@@ -42,7 +42,6 @@
 #include "mailcmd.h"
 #include "mailin.h"
 #include "mime.h"
-#include "outbox.h"
 #include "parsebox.h"
 #include "post.h"
 #include "quote.h"
@@ -168,15 +167,17 @@ cmd_parse(const char *conf, int argc, char **argv)
 	return 0;
 }
 
+/* The transports, in start order; they stop in the reverse order. */
+static const struct transport_ops *const transports[] = {&mail_transport_ops, &xmpp_transport_ops,
+                                                         &matrix_transport_ops};
+
 struct runtime {
 	struct config *cfg;
 	struct core core;
 	struct templates *tmpl;
-	struct outbox_sender sender;
 	pthread_rwlock_t tmpl_lock;
-	struct matrix_transport *matrix; /* NULL without [matrix] or when it did not start */
-	struct xmpp_transport *xmpp;     /* NULL without [xmpp] */
-	struct scheduler *sched;         /* reminders, deadlines, cascades */
+	void *transport[ARRAY_LEN(transports)]; /* NULL: not configured or did not start */
+	struct scheduler *sched;                /* reminders, deadlines, cascades */
 };
 
 static void
@@ -202,19 +203,17 @@ static void
 rt_notify(void *ud, const char *transport)
 {
 	struct runtime *rt = ud;
-	if (strcmp(transport, "mail") == 0 && rt->sender.started)
-		outbox_kick(&rt->sender);
-	else if (strcmp(transport, "matrix") == 0 && rt->matrix)
-		matrix_transport_notify(rt->matrix);
-	else if (strcmp(transport, "xmpp") == 0 && rt->xmpp)
-		xmpp_transport_notify(rt->xmpp);
+	for (size_t i = 0; i < ARRAY_LEN(transports); i++)
+		if (strcmp(transport, transports[i]->name) == 0) {
+			transports[i]->notify(rt->transport[i]);
+			break;
+		}
 }
 
 static void
 rt_committed(void *ud)
 {
-	struct runtime *rt = ud;
-	outbox_kick(&rt->sender);
+	rt_notify(ud, "mail");
 }
 
 /* -v / --verbose, wherever it stands: only "run" reads it */
@@ -285,21 +284,16 @@ cmd_run(const char *path, int argc, char **argv)
 	const char *at = cfg.smtp.from_addr ? strrchr(cfg.smtp.from_addr, '@') : NULL;
 	rt.core.bot_domain = at ? at + 1 : "mentorbot.invalid";
 
-	rt.sender.cfg = &cfg;
-	rt.sender.db_path = cfg.bot.database;
-	rt.sender.stop = &stop_flag;
-	if (outbox_start(&rt.sender) < 0)
-		fatal("cannot start the sender thread");
-	if (cfg.xmpp.present) {
+	for (size_t i = 0; i < ARRAY_LEN(transports); i++) {
+		const struct transport_ops *t = transports[i];
 		struct transport_ctx tc = {&cfg, &rt.core, cfg.bot.database, &stop_flag};
-		if (xmpp_transport_start(&rt.xmpp, &tc) < 0)
-			fatal("cannot start the XMPP transport");
-	}
-
-	if (cfg.matrix.present) {
-		struct transport_ctx mctx = {&cfg, &rt.core, cfg.bot.database, &stop_flag};
-		if (matrix_transport_start(&rt.matrix, &mctx) < 0)
-			log_err("matrix: not started; mail goes on");
+		if (!t->configured(&cfg))
+			continue;
+		if (t->start(&rt.transport[i], &tc) == 0)
+			continue;
+		if (!t->optional)
+			fatal("cannot start the %s", t->what);
+		log_err("%s: not started; mail goes on", t->name);
 	}
 
 	{
@@ -325,11 +319,10 @@ cmd_run(const char *path, int argc, char **argv)
 	log_info("stopping");
 	scheduler_join(rt.sched);
 	rt.sched = NULL;
-	matrix_transport_join(rt.matrix);
-	rt.matrix = NULL;
-	xmpp_transport_join(rt.xmpp);
-	rt.xmpp = NULL;
-	outbox_join(&rt.sender);
+	for (size_t i = ARRAY_LEN(transports); i-- > 0;) {
+		transports[i]->stop(rt.transport[i]);
+		rt.transport[i] = NULL;
+	}
 	db_close(db);
 	db_checkpointer_stop();
 	templates_free(rt.tmpl);

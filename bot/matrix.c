@@ -45,6 +45,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backoff.h"
 #include "chat.h"
 #include "config.h"
 #include "dispatch.h"
@@ -98,6 +99,9 @@ struct matrix_transport {
 	json_t *aliases;        /* alias → room id, resolved on demand by the sender */
 };
 
+static void matrix_transport_notify(struct matrix_transport *m);
+static void matrix_transport_join(struct matrix_transport *m);
+
 /* One thread's HTTP connection. */
 struct mx_conn {
 	struct matrix_transport *m;
@@ -136,56 +140,24 @@ mx_broadcast(struct matrix_transport *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
-static void
-deadline_after(struct timespec *ts, int64_t ms)
+static int
+mx_stopping_ud(void *ud)
 {
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
+	return mx_stopping(ud);
 }
 
 /* Sleep ms, or less when stopping.  Kicks do not shorten it. */
 static void
 mx_sleep(struct matrix_transport *m, int64_t ms)
 {
-	struct timespec ts;
-	deadline_after(&ts, ms);
-	pthread_mutex_lock(&m->lock);
-	while (!mx_stopping(m))
-		if (pthread_cond_timedwait(&m->cond, &m->lock, &ts) == ETIMEDOUT)
-			break;
-	pthread_mutex_unlock(&m->lock);
+	timed_wait(&m->lock, &m->cond, NULL, ms, mx_stopping_ud, m);
 }
 
 /* The sender's idle wait: until kicked, stopping, or ms passed.  Returns 1 if kicked. */
 static int
 mx_wait_kick(struct matrix_transport *m, int64_t ms)
 {
-	struct timespec ts;
-	deadline_after(&ts, ms);
-	pthread_mutex_lock(&m->lock);
-	while (!m->kicked && !mx_stopping(m))
-		if (pthread_cond_timedwait(&m->cond, &m->lock, &ts) == ETIMEDOUT)
-			break;
-	int k = m->kicked;
-	m->kicked = 0;
-	pthread_mutex_unlock(&m->lock);
-	return k;
-}
-
-/* Next back-off step with ±25 % jitter: *cur doubles from 1 s up to 5 min. Returns the wait in ms. */
-static int64_t
-mx_backoff(int64_t *cur)
-{
-	int64_t d = *cur < MX_BACKOFF_MIN_MS ? MX_BACKOFF_MIN_MS : *cur;
-	*cur = d * 2 > MX_BACKOFF_MAX_MS ? MX_BACKOFF_MAX_MS : d * 2;
-	unsigned int r;
-	random_bytes(&r, sizeof r);
-	return d - d / 4 + (int64_t)(r % (unsigned int)(d / 2 + 1));
+	return timed_wait(&m->lock, &m->cond, &m->kicked, ms, mx_stopping_ud, m);
 }
 
 /* The token was refused: log once, end both threads. */
@@ -761,7 +733,8 @@ sync_setup(struct sync_state *s)
 {
 	struct matrix_transport *m = s->m;
 	const struct config *cfg = m->ctx.cfg;
-	int64_t backoff = MX_BACKOFF_MIN_MS;
+	struct backoff backoff;
+	backoff_init(&backoff, MX_BACKOFF_MIN_MS, MX_BACKOFF_MAX_MS, 1);
 	json_t *out = NULL;
 	long st;
 	int rc;
@@ -774,7 +747,7 @@ sync_setup(struct sync_state *s)
 			json_decref(out);
 			return -1;
 		}
-		int64_t d = mx_backoff(&backoff);
+		int64_t d = backoff_next(&backoff);
 		log_warn("matrix: whoami at %s failed (%s); retrying in %lld ms", m->base,
 			 rc == MX_HTTP ? mx_errcode(out) : "no answer", (long long)d);
 		json_decref(out);
@@ -795,12 +768,12 @@ sync_setup(struct sync_state *s)
 	struct room_cfg *rooms = xcalloc(n ? n : 1, sizeof *rooms);
 	for (size_t i = 0; i < n; i++) {
 		rooms[i].name = xstrdup(cfg->matrix.rooms.v[i]);
-		backoff = MX_BACKOFF_MIN_MS;
+		backoff_reset(&backoff);
 		for (;;) {
 			rc = mx_join(&s->c, rooms[i].name, &rooms[i].id);
 			if (rc != MX_NET)
 				break;
-			int64_t d = mx_backoff(&backoff);
+			int64_t d = backoff_next(&backoff);
 			log_warn("matrix: no answer joining %s; retrying in %lld ms", rooms[i].name, (long long)d);
 			mx_sleep(m, d);
 		}
@@ -858,7 +831,8 @@ sync_main(void *arg)
 	s.m = arg;
 	struct matrix_transport *m = s.m;
 	char *since = NULL, *since_key = NULL;
-	int64_t backoff = MX_BACKOFF_MIN_MS;
+	struct backoff backoff;
+	backoff_init(&backoff, MX_BACKOFF_MIN_MS, MX_BACKOFF_MAX_MS, 1);
 
 	s.names = json_object();
 	if (mx_conn_init(&s.c, m) < 0)
@@ -900,14 +874,14 @@ sync_main(void *arg)
 		}
 		const char *next = json_string_value(json_object_get(out, "next_batch"));
 		if (rc != MX_OK || !next) {
-			int64_t d = mx_backoff(&backoff);
+			int64_t d = backoff_next(&backoff);
 			log_warn("matrix: sync failed (%s %ld); retrying in %lld ms",
 				 rc == MX_HTTP ? mx_errcode(out) : "no answer", st, (long long)d);
 			json_decref(out);
 			mx_sleep(m, d);
 			continue;
 		}
-		backoff = MX_BACKOFF_MIN_MS;
+		backoff_reset(&backoff);
 		int r = handle_sync(&s, out, since);
 		if (r > 0)
 			matrix_transport_notify(m);
@@ -1146,7 +1120,8 @@ send_main(void *arg)
 	struct send_state s = {0};
 	s.m = arg;
 	struct matrix_transport *m = s.m;
-	int64_t backoff = MX_BACKOFF_MIN_MS;
+	struct backoff backoff;
+	backoff_init(&backoff, MX_BACKOFF_MIN_MS, MX_BACKOFF_MAX_MS, 1);
 
 	if (mx_conn_init(&s.c, m) < 0)
 		goto out;
@@ -1172,14 +1147,14 @@ send_main(void *arg)
 		int trouble = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct outbox_item *it = &items[i];
-			int pace = post_pacing("matrix", it->rcpt, it->message_id, m->ctx.cfg->bot.post_interval);
+			int pace = post_pacing("matrix", it->rcpt, it->pacing, m->ctx.cfg->bot.post_interval);
 			if (pace > 0) {
 				state_outbox_defer(s.db, it->id, now_s() + pace);
 			} else if (!trouble && !mx_stopping(m)) {
 				int rc = send_item(&s, it);
 				if (rc == SEND_OK) {
 					state_outbox_sent(s.db, it->id);
-					backoff = MX_BACKOFF_MIN_MS;
+					backoff_reset(&backoff);
 				} else if (rc == SEND_PERM) {
 					state_outbox_failed(s.db, it->id, "refused by the homeserver");
 				} else if (rc == SEND_NET) {
@@ -1190,7 +1165,7 @@ send_main(void *arg)
 		}
 		if (trouble) {
 			/* the row stays due; the same txnId goes out again after the pause */
-			int64_t d = mx_backoff(&backoff);
+			int64_t d = backoff_next(&backoff);
 			log_warn("matrix: homeserver unreachable while sending; retrying in %lld ms", (long long)d);
 			mx_sleep(m, d);
 			continue;
@@ -1218,8 +1193,9 @@ out:
 
 /* ---- the interface (transport.h) -------------------------------------------------- */
 
-int
-matrix_transport_start(struct matrix_transport **out, const struct transport_ctx *ctx)
+/* transport_ops.start: *out is set before the threads run (the core's notify hook may use it at once). */
+static int
+matrix_transport_start(void **out, const struct transport_ctx *ctx)
 {
 	const struct config *cfg = ctx->cfg;
 	*out = NULL;
@@ -1236,11 +1212,7 @@ matrix_transport_start(struct matrix_transport **out, const struct transport_ctx
 	m->auth = xasprintf("Authorization: Bearer %s", cfg->matrix.access_token);
 	m->aliases = json_object();
 	pthread_mutex_init(&m->lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&m->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	timed_wait_cond_init(&m->cond);
 	*out = m; /* before the threads: the core's notify hook may use it at once */
 	if (pthread_create(&m->sync_thread, NULL, sync_main, m) != 0) {
 		log_err("matrix: cannot start the sync thread");
@@ -1261,7 +1233,7 @@ fail:
 	return -1;
 }
 
-void
+static void
 matrix_transport_notify(struct matrix_transport *m)
 {
 	if (!m)
@@ -1272,7 +1244,7 @@ matrix_transport_notify(struct matrix_transport *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
-void
+static void
 matrix_transport_join(struct matrix_transport *m)
 {
 	if (!m)
@@ -1297,3 +1269,34 @@ matrix_transport_join(struct matrix_transport *m)
 	free(m->base);
 	free(m);
 }
+
+/* ---- transport_ops (transport.h) ---- */
+
+static int
+matrix_configured(const struct config *cfg)
+{
+	return cfg->matrix.present;
+}
+
+static void
+matrix_ops_notify(void *handle)
+{
+	matrix_transport_notify(handle);
+}
+
+static void
+matrix_ops_stop(void *handle)
+{
+	matrix_transport_join(handle);
+}
+
+/* Matrix is optional: a homeserver that is down or refuses the token must not stop mail and XMPP. */
+const struct transport_ops matrix_transport_ops = {
+    .name = "matrix",
+    .what = "Matrix transport",
+    .optional = 1,
+    .configured = matrix_configured,
+    .start = matrix_transport_start,
+    .notify = matrix_ops_notify,
+    .stop = matrix_ops_stop,
+};

@@ -1,22 +1,36 @@
 /*
- * outbox.c - the mail sender thread.  It owns its own SQLite connection and
- * one SMTP handle (connection reused).  A row is marked sent right after the
- * server accepted it; temporary failures are retried with back-off,
- * permanent ones recorded.  The only window for a duplicate is a crash
- * between the server's "250" and that commit; the stable Message-ID lets
- * receivers recognise the copy.
+ * outbox.c - the mail sender thread (one thread; outbox_kick() and
+ * outbox_join() are called from others).  It owns its own SQLite connection
+ * (synchronous=NORMAL, see state.h) and one SMTP handle whose connection is
+ * reused across sends.  It takes the due "mail" rows in id order, SEND_BATCH
+ * at a time, and keeps the pacing class of each row (state.h): "announce"
+ * rows go out at most [bot] announce_rate a second.
+ *
+ * A row is marked sent when its last bytes are handed to the server, just
+ * before the terminating "." (smtp_set_eod_hook, smtp.h), and the mark is
+ * undone (retry or failure) if the server then refuses it.  So a kill -9
+ * cannot fall between the server's 250 and our record of it: killed before
+ * the mark, the row is sent again after a restart (same Message-ID, so the
+ * receiver can recognise the copy); killed after it but before the final "."
+ * left the process, the server discards the transaction while the row stays
+ * marked sent - the one short window in which a mail can be lost.
+ *
+ * Temporary failures are retried after outbox_retry_delay(); after
+ * OUTBOX_MAX_ATTEMPTS, or on a 5xx, the row is recorded as failed.  On
+ * connection trouble the rest of the batch waits out a back-off (1 s doubling
+ * to 5 min, reset by the next accepted mail).
  */
 #include "outbox.h"
 
-#include <errno.h>
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "backoff.h"
 #include "config.h"
 #include "smtp.h"
 #include "state/state.h"
+#include "transport.h"
 #include "util.h"
 
 #define SEND_BATCH 32
@@ -25,33 +39,25 @@
 int
 outbox_retry_delay(int attempts)
 {
-	int d = 30;
-	for (int i = 0; i < attempts && d < 3600; i++)
-		d *= 2;
-	if (d > 3600)
-		d = 3600;
-	unsigned int r;
-	random_bytes(&r, sizeof r);
-	return d - d / 4 + (int)(r % (unsigned int)(d / 2 + 1));
+	/* the same steps as a back-off that failed attempts times already */
+	struct backoff b;
+	backoff_init(&b, 30, 3600, 0);
+	for (int i = 0; i < attempts && b.cur < b.max; i++)
+		backoff_next(&b);
+	return (int)backoff_jitter(backoff_next(&b));
+}
+
+static int
+sender_stopping(void *ud)
+{
+	struct outbox_sender *o = ud;
+	return *o->stop;
 }
 
 static void
 wait_kick(struct outbox_sender *o, int64_t ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&o->lock);
-	while (!o->kicked && !*o->stop)
-		if (pthread_cond_timedwait(&o->cond, &o->lock, &ts) == ETIMEDOUT)
-			break;
-	o->kicked = 0;
-	pthread_mutex_unlock(&o->lock);
+	timed_wait(&o->lock, &o->cond, &o->kicked, ms, sender_stopping, o);
 }
 
 static int64_t
@@ -108,16 +114,16 @@ run_stats_end(struct run_stats *r, const struct smtp *smtp)
 }
 
 /*
- * Event invitations, updates and cancellations (Message-ID "ev<event>.<person>.<seq>@…")
+ * Rows of pacing class "announce" (event invitations, updates and cancellations, see state.h)
  * go out at most [bot] announce_rate a second, counted at send time, so that rows
  * queued by another process (mentorbot event send) or released late keep the pace too.
  * Returns 1 to send now, 0 to leave the row for the next second.
  */
 static int
-bulk_may_send(const struct config *cfg, const char *message_id, int64_t *sec, int *sent)
+bulk_may_send(const struct config *cfg, const char *pacing, int64_t *sec, int *sent)
 {
 	int rate = cfg->bot.announce_rate;
-	if (rate <= 0 || strncmp(message_id, "ev", 2) != 0 || !isdigit((unsigned char)message_id[2]))
+	if (rate <= 0 || !pacing || strcmp(pacing, "announce") != 0)
 		return 1;
 	int64_t now = mono_ms() / 1000; /* real seconds, also under the test clock */
 	if (now != *sec) {
@@ -146,7 +152,8 @@ sender_main(void *arg)
 	ss.password = o->cfg->smtp.password;
 	ss.ca_file = o->cfg->smtp.ca_file;
 	struct smtp *smtp = smtp_new(&ss);
-	int conn_backoff = 1;
+	struct backoff conn_backoff;
+	backoff_init(&conn_backoff, 1000, 300 * 1000, 0);
 	int64_t bulk_sec = 0;
 	int bulk_sent = 0;
 	struct run_stats run = {0};
@@ -167,7 +174,7 @@ sender_main(void *arg)
 		int conn_trouble = 0, paced = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct outbox_item *it = &items[i];
-			if (conn_trouble || *o->stop || !bulk_may_send(o->cfg, it->message_id, &bulk_sec, &bulk_sent)) {
+			if (conn_trouble || *o->stop || !bulk_may_send(o->cfg, it->pacing, &bulk_sec, &bulk_sent)) {
 				paced |= !conn_trouble && !*o->stop;
 				outbox_item_free(it);
 				continue;
@@ -184,7 +191,7 @@ sender_main(void *arg)
 			if (rc == SMTP_OK) {
 				if (!eod.marked)
 					state_outbox_sent(db, it->id);
-				conn_backoff = 1;
+				backoff_reset(&conn_backoff);
 				run.sent++;
 			} else if (rc == SMTP_ERR_PERM || it->attempts + 1 >= OUTBOX_MAX_ATTEMPTS) {
 				log_warn("outbox %lld to %s failed permanently: %s", (long long)it->id, it->rcpt, err);
@@ -202,8 +209,7 @@ sender_main(void *arg)
 		}
 		if (conn_trouble) {
 			/* the server is unwell: do not hammer it with the rest of the queue */
-			wait_kick(o, (int64_t)conn_backoff * 1000);
-			conn_backoff = conn_backoff * 2 > 300 ? 300 : conn_backoff * 2;
+			wait_kick(o, backoff_next(&conn_backoff));
 			continue;
 		}
 		if (paced) {
@@ -231,7 +237,7 @@ int
 outbox_start(struct outbox_sender *o)
 {
 	pthread_mutex_init(&o->lock, NULL);
-	pthread_cond_init(&o->cond, NULL);
+	timed_wait_cond_init(&o->cond);
 	o->kicked = 0;
 	if (pthread_create(&o->thread, NULL, sender_main, o) != 0)
 		return -1;
@@ -257,3 +263,58 @@ outbox_join(struct outbox_sender *o)
 	pthread_join(o->thread, NULL);
 	o->started = 0;
 }
+
+/* ---- the mail transport's sender half as transport_ops (transport.h) ---- */
+
+static int
+mail_configured(const struct config *cfg)
+{
+	return cfg->imap.present && cfg->smtp.present;
+}
+
+static int
+mail_start(void **handle, const struct transport_ctx *ctx)
+{
+	struct outbox_sender *o = xcalloc(1, sizeof *o);
+	o->cfg = ctx->cfg;
+	o->db_path = ctx->db_path;
+	o->stop = ctx->stop;
+	*handle = NULL;
+	if (outbox_start(o) < 0) {
+		pthread_cond_destroy(&o->cond);
+		pthread_mutex_destroy(&o->lock);
+		free(o);
+		return -1;
+	}
+	*handle = o;
+	return 0;
+}
+
+static void
+mail_notify(void *handle)
+{
+	if (handle)
+		outbox_kick(handle);
+}
+
+static void
+mail_stop(void *handle)
+{
+	struct outbox_sender *o = handle;
+	if (!o)
+		return;
+	outbox_join(o);
+	pthread_cond_destroy(&o->cond);
+	pthread_mutex_destroy(&o->lock);
+	free(o);
+}
+
+const struct transport_ops mail_transport_ops = {
+    .name = "mail",
+    .what = "sender thread",
+    .optional = 0,
+    .configured = mail_configured,
+    .start = mail_start,
+    .notify = mail_notify,
+    .stop = mail_stop,
+};

@@ -44,7 +44,7 @@ post_room(struct db *db, const struct config *cfg, const char *transport, const 
 	json_t *o = json_pack("{s:s, s:s, s:s}", "to", room, "type", "groupchat", "body", text);
 	char *payload = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	int rc = state_outbox_add_at(db, transport, NULL, room, msgid, payload, strlen(payload), at);
+	int rc = state_outbox_put(db, 0, transport, "post", NULL, room, msgid, payload, strlen(payload), at);
 	free(payload);
 	return rc == DB_NOTFOUND ? DB_OK : rc;
 }
@@ -72,7 +72,8 @@ post_mail(struct db *db, const struct config *cfg, const struct templates *tmpl,
 	mo.nextra = 2;
 	size_t len;
 	char *raw = mail_compose(&mo, &len);
-	int rc = raw ? state_outbox_add_at(db, "mail", cfg->smtp.from_addr, addr, msgid, raw, len, now_s()) : DB_OK;
+	int rc =
+	    raw ? state_outbox_put(db, 0, "mail", "post", cfg->smtp.from_addr, addr, msgid, raw, len, now_s()) : DB_OK;
 	free(raw);
 	free(unsub);
 	free(body);
@@ -166,9 +167,9 @@ static struct {
 } pacing[PACING_ROOMS];
 
 int
-post_pacing(const char *transport, const char *room, const char *message_id, int interval_s)
+post_pacing(const char *transport, const char *room, const char *pacing_class, int interval_s)
 {
-	if (!message_id || strncmp(message_id, "post.", 5) != 0 || interval_s <= 0 || !room)
+	if (!pacing_class || strcmp(pacing_class, "room") != 0 || interval_s <= 0 || !room)
 		return 0;
 	char key[256];
 	snprintf(key, sizeof key, "%s %s", transport, room);

@@ -30,11 +30,11 @@ int post_to_group(struct db *db, const struct config *cfg, const struct template
 		  const char *group, const char *text, int *queued);
 
 /*
- * Pacing at send time, for the chat senders: an outbox row whose Message-ID
- * starts with "post." may go to room only interval_s after the previous post
- * there.  Returns 0 (go; the time is recorded) or the seconds still to wait.
- * Other rows always return 0.  Thread-safe.
+ * Pacing at send time, for the chat senders: an outbox row of pacing class
+ * "room" (a post, see state.h) may go to room only interval_s after the
+ * previous post there.  Returns 0 (go; the time is recorded) or the seconds
+ * still to wait.  Other rows always return 0.  Thread-safe.
  */
-int post_pacing(const char *transport, const char *room, const char *message_id, int interval_s);
+int post_pacing(const char *transport, const char *room, const char *pacing_class, int interval_s);
 
 #endif

@@ -2,7 +2,7 @@
  * xmpp.c - the XMPP transport (libstrophe): multi-user chat rooms (XEP-0045)
  * and direct messages.
  *
- * Thread: one "xmpp" thread, started by xmpp_transport_start(), owns the
+ * Thread: one "xmpp" thread, started through xmpp_transport_ops (transport.h), owns the
  * libstrophe context and connection and its own SQLite connection.  Other
  * threads touch only the two atomic flags (notify, quit).
  *
@@ -39,6 +39,7 @@
 #include <strophe.h>
 #include <time.h>
 
+#include "backoff.h"
 #include "chat.h"
 #include "config.h"
 #include "dispatch.h"
@@ -62,8 +63,8 @@
 #define KEEPALIVE_TIMEOUT_MS 30000 /* no answer: the connection is dead */
 #define SELFPING_MS 300000         /* XEP-0410 room self-ping */
 #define REJOIN_MS 30000            /* retry a failed room join */
-#define BACKOFF_MIN_S 1
-#define BACKOFF_MAX_S 300
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS (300 * 1000)
 #define OUTBOX_BATCH 64            /* rows fetched per flush */
 #define MAX_INFLIGHT 512           /* rows sent but not yet acknowledged */
 #define OUTBOX_POLL_MS 5000        /* look at the outbox even without a notify */
@@ -112,7 +113,7 @@ struct xmpp_transport {
 	int dead;          /* the connection ended; release it in the loop */
 	int activity;      /* something happened in this round */
 	int64_t next_connect; /* mono ms */
-	int backoff;          /* seconds */
+	struct backoff backoff; /* reconnects */
 	char *bare_jid;       /* lower case */
 
 	struct room *rooms;
@@ -132,6 +133,7 @@ struct xmpp_transport {
 };
 
 static void send_stanza(xmpp_conn_t *conn, struct xmpp_transport *x, xmpp_stanza_t *st);
+static void xmpp_transport_join(struct xmpp_transport *x);
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -253,16 +255,6 @@ muc_has_status(xmpp_stanza_t *xuser, const char *code)
 			return 1;
 	}
 	return 0;
-}
-
-static int64_t
-jitter_ms(int seconds)
-{
-	unsigned int r;
-	random_bytes(&r, sizeof r);
-	int64_t ms = (int64_t)seconds * 1000;
-	/* 75 % .. 125 % */
-	return ms - ms / 4 + (int64_t)(r % (unsigned int)(ms / 2 + 1));
 }
 
 /* ------------------------------------------------------------ send helpers */
@@ -459,7 +451,7 @@ send_row(struct xmpp_transport *x, const struct outbox_item *it)
 			rc = 0;
 			goto out;
 		}
-		int pace = post_pacing("xmpp", bare, it->message_id, x->cfg->bot.post_interval);
+		int pace = post_pacing("xmpp", bare, it->pacing, x->cfg->bot.post_interval);
 		if (pace > 0) {
 			state_outbox_defer(x->db, it->id, now_s() + pace);
 			rc = 0;
@@ -789,7 +781,7 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t status, int error, xmpp_stream_erro
 		log_info("xmpp: connected as %s (%s)", x->cfg->xmpp.jid,
 			 xmpp_conn_is_secured(conn) ? "TLS" : "clear text");
 		x->online = 1;
-		x->backoff = BACKOFF_MIN_S;
+		backoff_reset(&x->backoff);
 		xmpp_handler_add(conn, on_message, NULL, "message", NULL, x);
 		xmpp_handler_add(conn, on_presence, NULL, "presence", NULL, x);
 		xmpp_handler_add(conn, on_iq, NULL, "iq", NULL, x);
@@ -873,10 +865,9 @@ conn_reap(struct xmpp_transport *x)
 		x->rooms[i].rejoin_at = 0;
 		occupants_clear(&x->rooms[i]);
 	}
-	int64_t wait = jitter_ms(x->backoff);
+	int64_t wait = backoff_next(&x->backoff);
 	log_info("xmpp: reconnecting in %.1f s", (double)wait / 1000.0);
 	x->next_connect = mono_ms() + wait;
-	x->backoff = x->backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : x->backoff * 2;
 }
 
 /* Timers of a live connection: keepalive, self-pings, planned rejoins, outbox poll. */
@@ -995,7 +986,7 @@ xmpp_main(void *arg)
 
 /* ------------------------------------------------------------ public API */
 
-int
+static int
 xmpp_transport_start(struct xmpp_transport **out, const struct transport_ctx *ctx)
 {
 	const struct config *cfg = ctx->cfg;
@@ -1011,7 +1002,7 @@ xmpp_transport_start(struct xmpp_transport **out, const struct transport_ctx *ct
 	x->stop = ctx->stop;
 	atomic_init(&x->notify, 1);
 	atomic_init(&x->quit, 0);
-	x->backoff = BACKOFF_MIN_S;
+	backoff_init(&x->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS, 1);
 	x->bare_jid = jid_bare_lower(cfg->xmpp.jid);
 	x->rooms = xcalloc(cfg->xmpp.rooms.n ? cfg->xmpp.rooms.n : 1, sizeof *x->rooms);
 	for (size_t i = 0; i < cfg->xmpp.rooms.n; i++) {
@@ -1036,14 +1027,14 @@ xmpp_transport_start(struct xmpp_transport **out, const struct transport_ctx *ct
 	return 0;
 }
 
-void
+static void
 xmpp_transport_notify(struct xmpp_transport *x)
 {
 	if (x)
 		atomic_store(&x->notify, 1);
 }
 
-void
+static void
 xmpp_transport_join(struct xmpp_transport *x)
 {
 	if (!x)
@@ -1064,3 +1055,42 @@ xmpp_transport_join(struct xmpp_transport *x)
 	free(x);
 	xmpp_shutdown();
 }
+
+/* ---- transport_ops (transport.h) ---- */
+
+static int
+xmpp_configured(const struct config *cfg)
+{
+	return cfg->xmpp.present;
+}
+
+static int
+xmpp_ops_start(void **handle, const struct transport_ctx *ctx)
+{
+	struct xmpp_transport *x = NULL;
+	int rc = xmpp_transport_start(&x, ctx);
+	*handle = x;
+	return rc;
+}
+
+static void
+xmpp_ops_notify(void *handle)
+{
+	xmpp_transport_notify(handle);
+}
+
+static void
+xmpp_ops_stop(void *handle)
+{
+	xmpp_transport_join(handle);
+}
+
+const struct transport_ops xmpp_transport_ops = {
+    .name = "xmpp",
+    .what = "XMPP transport",
+    .optional = 0,
+    .configured = xmpp_configured,
+    .start = xmpp_ops_start,
+    .notify = xmpp_ops_notify,
+    .stop = xmpp_ops_stop,
+};

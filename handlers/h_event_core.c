@@ -379,6 +379,7 @@ ev_mail(struct hctx *h, const struct event *ev, int64_t person, const char *addr
 	hctx_reply_to(h, "mail", addr, key, "id", t.id, "title", ev->title, "when", t.when, "details", t.details,
 	              "changes", changes ? changes : "", "attend", yes, "regret", no, "lang", lang, "calendar", cal,
 	              "calendar_method", cancel ? "CANCEL" : "REQUEST", "message_id", msgid, "reply_to", reply_to,
+	              "kind", "invite", /* paced by announce_rate (state.h) */
 	              "list_unsubscribe", unsub, "auto_submitted", "auto-generated", "not_before", nb, NULL);
 	int rc = state_invitation_put(h->db, ev->id, person, addr, msgid, ev->sequence);
 	evtext_free(&t);

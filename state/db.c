@@ -153,6 +153,17 @@ static const char *const migrations[] = {
 	/* 7 -> 8: the sender takes due rows in id order from an index of the pending ones, without
 	 * sorting their payloads (a 1,000-mail announcement sorted 10 MB per batch) */
 	"CREATE INDEX outbox_pending ON outbox(transport, id, next_try) WHERE status = 'pending';",
+	/* 8 -> 9: each outbox row says what it is and how it is paced (state.h), instead of the
+	 * senders reading that from Message-ID prefixes.  Existing rows are classified once by the
+	 * rule the senders used: "ev<digit>" mail was paced by announce_rate, "post." room messages
+	 * by post_interval.  Other rows without a journal entry were queued by jobs or the CLI. */
+	"ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply';"
+	"ALTER TABLE outbox ADD COLUMN pacing TEXT;"
+	"UPDATE outbox SET kind = 'invite', pacing = CASE WHEN transport = 'mail' THEN 'announce' END"
+	"  WHERE message_id GLOB 'ev[0-9]*';"
+	"UPDATE outbox SET kind = 'post', pacing = CASE WHEN transport IN ('xmpp', 'matrix') THEN 'room' END"
+	"  WHERE message_id GLOB 'post.*';"
+	"UPDATE outbox SET kind = 'notice' WHERE kind = 'reply' AND inbound_id IS NULL;",
 };
 
 int

@@ -228,19 +228,41 @@ outbox_item_free(struct outbox_item *o)
 	free(o->env_from);
 	free(o->rcpt);
 	free(o->payload);
+	free(o->kind);
+	free(o->pacing);
 	memset(o, 0, sizeof *o);
 }
 
+/* How each kind of row is spaced by the sender of its transport; anything else is not paced. */
+static const struct {
+	const char *kind, *transport, *pacing;
+} outbox_pacing[] = {
+	{"invite", "mail", "announce"},
+	{"post", "xmpp", "room"},
+	{"post", "matrix", "room"},
+};
+
+const char *
+state_outbox_pacing(const char *transport, const char *kind)
+{
+	for (size_t i = 0; kind && transport && i < ARRAY_LEN(outbox_pacing); i++)
+		if (strcmp(outbox_pacing[i].kind, kind) == 0 && strcmp(outbox_pacing[i].transport, transport) == 0)
+			return outbox_pacing[i].pacing;
+	return NULL;
+}
+
 int
-state_outbox_add(struct db *db, int64_t inbound, const char *transport, const char *env_from, const char *rcpt,
-		 const char *message_id, const char *payload, size_t len)
+state_outbox_put(struct db *db, int64_t inbound, const char *transport, const char *kind, const char *env_from,
+		 const char *rcpt, const char *message_id, const char *payload, size_t len, int64_t next_try)
 {
 	static const char sql[] =
-		"INSERT INTO outbox(inbound_id, transport, env_from, rcpt, message_id, payload, created)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO NOTHING";
+		"INSERT INTO outbox(inbound_id, transport, env_from, rcpt, message_id, payload, created, next_try,"
+		" kind, pacing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO NOTHING";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
+	if (!kind)
+		kind = "reply";
 	if (inbound)
 		sqlite3_bind_int64(st, 1, inbound);
 	BIND_TEXT(st, 2, transport);
@@ -249,6 +271,9 @@ state_outbox_add(struct db *db, int64_t inbound, const char *transport, const ch
 	BIND_TEXT(st, 5, message_id);
 	sqlite3_bind_blob(st, 6, payload, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, now_s());
+	sqlite3_bind_int64(st, 8, next_try > 0 ? next_try : 0);
+	BIND_TEXT(st, 9, kind);
+	BIND_TEXT(st, 10, state_outbox_pacing(transport, kind));
 	int rc = db_step_done(db, st);
 	if (rc == DB_OK && sqlite3_changes(db->h) == 0)
 		return DB_NOTFOUND;
@@ -256,10 +281,17 @@ state_outbox_add(struct db *db, int64_t inbound, const char *transport, const ch
 }
 
 int
+state_outbox_add(struct db *db, int64_t inbound, const char *transport, const char *env_from, const char *rcpt,
+		 const char *message_id, const char *payload, size_t len)
+{
+	return state_outbox_put(db, inbound, transport, "reply", env_from, rcpt, message_id, payload, len, 0);
+}
+
+int
 state_outbox_due(struct db *db, const char *transport, int64_t now, struct outbox_item *out, size_t max, size_t *n)
 {
 	static const char sql[] =
-		"SELECT id, transport, env_from, rcpt, payload, attempts, message_id FROM outbox"
+		"SELECT id, transport, env_from, rcpt, payload, attempts, message_id, kind, pacing FROM outbox"
 		" WHERE status = 'pending' AND transport = ? AND next_try <= ? ORDER BY id LIMIT ?";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	*n = 0;
@@ -283,6 +315,8 @@ state_outbox_due(struct db *db, const char *transport, int64_t now, struct outbo
 		o->payload[o->len] = '\0';
 		o->attempts = sqlite3_column_int(st, 5);
 		o->message_id = db_col_text(st, 6);
+		o->kind = db_col_text(st, 7);
+		o->pacing = db_col_text(st, 8);
 		(*n)++;
 	}
 	sqlite3_reset(st);
@@ -469,29 +503,6 @@ state_outbox_last_for(struct db *db, const char *transport, const char *rcpt)
 		r = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return r;
-}
-
-int
-state_outbox_add_at(struct db *db, const char *transport, const char *env_from, const char *rcpt,
-		    const char *message_id, const char *payload, size_t len, int64_t next_try)
-{
-	static const char sql[] =
-		"INSERT INTO outbox(transport, env_from, rcpt, message_id, payload, created, next_try)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO NOTHING";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, transport);
-	BIND_TEXT(st, 2, env_from);
-	BIND_TEXT(st, 3, rcpt);
-	BIND_TEXT(st, 4, message_id);
-	sqlite3_bind_blob(st, 5, payload, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, now_s());
-	sqlite3_bind_int64(st, 7, next_try);
-	int rc = db_step_done(db, st);
-	if (rc == DB_OK && sqlite3_changes(db->h) == 0)
-		return DB_NOTFOUND;
-	return rc;
 }
 
 int

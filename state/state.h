@@ -163,6 +163,18 @@ int state_imap_checkpoint(struct db *db, const char *folder, uint32_t *uidvalidi
 int state_imap_set_checkpoint(struct db *db, const char *folder, uint32_t uidvalidity, uint32_t last_uid);
 
 /* ---- outbox ---- */
+/*
+ * Every row has a kind (what it is) and a pacing class (how the sender spaces it):
+ *   kind   "reply"  an answer to the sender of an inbound message (state_outbox_add's default)
+ *          "notice" any other message a handler, job or the CLI queues for one person
+ *          "invite" an event invitation, update or cancellation
+ *          "post"   a message to a group ("mentorbot post", post_to_group)
+ *   pacing NULL     sent as soon as it is due
+ *          "announce"  mail: at most [bot] announce_rate a second, counted at send time
+ *          "room"      chat: [bot] post_interval seconds after the previous post to the room
+ * The pacing class follows from kind and transport (state_outbox_pacing); rows of schema
+ * version 8 and older were classified by their Message-ID once, the way the senders did then.
+ */
 struct outbox_item {
 	int64_t id;
 	char *message_id;
@@ -172,9 +184,22 @@ struct outbox_item {
 	char *payload;
 	size_t len;
 	int attempts;
+	char *kind;   /* never NULL for a row read by state_outbox_due */
+	char *pacing; /* NULL: none */
 };
 void outbox_item_free(struct outbox_item *o);
-/* DB_NOTFOUND if message_id already queued (idempotent). */
+/* The pacing class of a row of kind on transport, or NULL (static string). */
+const char *state_outbox_pacing(const char *transport, const char *kind);
+/*
+ * Queue one row: inbound is the journal row it answers (0: none), next_try the earliest
+ * send time (0: now), kind one of the kinds above (NULL: "reply").  The caller keeps
+ * every argument (SQLite copies what it stores).  DB_OK, DB_NOTFOUND if message_id is
+ * queued already (idempotent), or DB_ERR.
+ */
+int state_outbox_put(struct db *db, int64_t inbound, const char *transport, const char *kind,
+		     const char *env_from, const char *rcpt, const char *message_id, const char *payload, size_t len,
+		     int64_t next_try);
+/* state_outbox_put of a "reply", due now. */
 int state_outbox_add(struct db *db, int64_t inbound, const char *transport, const char *env_from, const char *rcpt,
 		     const char *message_id, const char *payload, size_t len);
 int state_outbox_due(struct db *db, const char *transport, int64_t now, struct outbox_item *out, size_t max,
@@ -209,9 +234,6 @@ int state_audience_mail(struct db *db, const char *programme, struct recipient *
 void recipients_free(struct recipient *v, size_t n);
 /* Latest scheduled send time of transport's rows to rcpt (0 if none): spacing posts per room. */
 int64_t state_outbox_last_for(struct db *db, const char *transport, const char *rcpt);
-/* Queue a row due at next_try (see state_outbox_add). */
-int state_outbox_add_at(struct db *db, const char *transport, const char *env_from, const char *rcpt,
-			const char *message_id, const char *payload, size_t len, int64_t next_try);
 
 /* ---- programmes ---- */
 struct programme {
