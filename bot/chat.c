@@ -171,7 +171,7 @@ static int
 chat_record(struct db *db, const char *transport, const char *key, const char *text, const char *meta, int64_t *id)
 {
 	struct record r = {transport, key, text, meta, id};
-	return dispatch_txn(db, NULL, record_run, &r);
+	return db_txn(db, record_run, &r);
 }
 
 int

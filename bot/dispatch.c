@@ -1234,14 +1234,7 @@ dispatch_txn(struct db *db, const struct core *core, int (*fn)(struct db *db, vo
 {
 	if (core && core->tmpl_lock)
 		pthread_rwlock_rdlock(core->tmpl_lock);
-	int rc = db_begin(db);
-	if (rc == DB_OK) {
-		rc = fn(db, ud);
-		if (rc < 0 || db_commit(db) < 0) {
-			db_rollback(db);
-			rc = rc < 0 ? rc : DB_ERR;
-		}
-	}
+	int rc = db_txn(db, fn, ud);
 	if (core && core->tmpl_lock)
 		pthread_rwlock_unlock(core->tmpl_lock);
 	return rc;
@@ -1307,7 +1300,7 @@ int
 dispatch_record_attempt(struct db *db, const int64_t *ids, size_t n)
 {
 	struct attempt a = {ids, n};
-	return dispatch_txn(db, NULL, attempt_run, &a);
+	return db_txn(db, attempt_run, &a);
 }
 
 #define PENDING_BATCH 64

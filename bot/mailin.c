@@ -83,6 +83,25 @@ mailin_process_pending(struct mailin *mi)
 	return dispatch_pending(mi->db, mi->core, "mail", mi->stop, mi->on_committed, mi->ud) < 0 ? -1 : 0;
 }
 
+struct moved {
+	uint32_t uidvalidity;
+	const uint32_t *uids;
+	size_t n;
+};
+
+static int
+mark_moved(struct db *db, void *ud)
+{
+	struct moved *m = ud;
+	return state_inbound_mark_moved(db, m->uidvalidity, m->uids, m->n);
+}
+
+static int
+purge_old(struct db *db, void *ud)
+{
+	return state_inbound_purge(db, *(const int64_t *)ud);
+}
+
 /* Move finished mails out of the INBOX.  Returns an IMAP_ERR_* on connection trouble. */
 static int
 move_finished(struct mailin *mi, struct imap *im, uint32_t uidvalidity)
@@ -111,14 +130,50 @@ move_finished(struct mailin *mi, struct imap *im, uint32_t uidvalidity)
 		if (rc < 0)
 			log_warn("could not move %zu mails out of the inbox; will retry", n);
 		/* mark them even if the move failed for a message-level reason, so we never loop */
-		if (db_begin(mi->db) < 0 || state_inbound_mark_moved(mi->db, uidvalidity, uids, n) < 0 ||
-		    db_commit(mi->db) < 0) {
-			db_rollback(mi->db);
+		struct moved mv = {uidvalidity, uids, n};
+		if (db_txn(mi->db, mark_moved, &mv) < 0)
 			return 0;
-		}
 		if (n < ARRAY_LEN(uids))
 			return 0;
 	}
+}
+
+struct journal_batch {
+	const struct fetch_ctx *fc;
+	const char *folder;
+	uint32_t uidvalidity, max_uid;
+	uint32_t *dups; /* uids of mails journalled before (moved without running again) */
+	size_t ndups;
+};
+
+/* The fetched mails into the journal, and the folder's checkpoint past them. */
+static int
+journal_fetched(struct db *db, void *ud)
+{
+	struct journal_batch *b = ud;
+	for (size_t i = 0; i < b->fc->n; i++) {
+		const struct fetched *f = &b->fc->v[i];
+		char *key, *meta = NULL;
+		if (f->raw) {
+			key = mail_dedupe_key(f->raw, f->len);
+		} else {
+			key = xasprintf("toolarge:%u:%u", b->uidvalidity, f->uid);
+			meta = xasprintf("too large to fetch: %zu bytes", f->size);
+		}
+		int r = state_inbound_add(db, "mail", key, f->raw, f->len, b->uidvalidity, f->uid, meta, NULL);
+		if (r == DB_NOTFOUND) {
+			b->dups[b->ndups++] = f->uid; /* the same mail again (e.g. after UIDVALIDITY changed) */
+			log_info("uid %u: already handled (%s), not run again", f->uid,
+				 strncmp(key, "mid:", 4) == 0 ? "same Message-ID" : "same content");
+		}
+		free(key);
+		free(meta);
+		if (r < 0)
+			return DB_ERR;
+		if (f->uid > b->max_uid)
+			b->max_uid = f->uid;
+	}
+	return state_imap_set_checkpoint(db, b->folder, b->uidvalidity, b->max_uid);
 }
 
 /* Fetch and journal one batch.  Returns the number fetched, or an IMAP_ERR_*. */
@@ -134,38 +189,11 @@ fetch_batch(struct mailin *mi, struct imap *im, const char *folder, uint32_t uid
 		free(fc.v);
 		return n;
 	}
-	uint32_t *dups = xcalloc(fc.n, sizeof *dups);
-	size_t ndups = 0;
-	uint32_t max_uid = *last_uid;
-	int rc = db_begin(mi->db);
-	for (size_t i = 0; rc == 0 && i < fc.n; i++) {
-		struct fetched *f = &fc.v[i];
-		char *key, *meta = NULL;
-		if (f->raw) {
-			key = mail_dedupe_key(f->raw, f->len);
-		} else {
-			key = xasprintf("toolarge:%u:%u", uidvalidity, f->uid);
-			meta = xasprintf("too large to fetch: %zu bytes", f->size);
-		}
-		int r = state_inbound_add(mi->db, "mail", key, f->raw, f->len, uidvalidity, f->uid, meta, NULL);
-		if (r == DB_NOTFOUND) {
-			dups[ndups++] = f->uid; /* the same mail again (e.g. after UIDVALIDITY changed) */
-			log_info("uid %u: already handled (%s), not run again", f->uid,
-				 strncmp(key, "mid:", 4) == 0 ? "same Message-ID" : "same content");
-		} else if (r < 0) {
-			rc = -1;
-		}
-		if (f->uid > max_uid)
-			max_uid = f->uid;
-		free(key);
-		free(meta);
-	}
-	if (rc == 0)
-		rc = state_imap_set_checkpoint(mi->db, folder, uidvalidity, max_uid);
-	if (rc == 0)
-		rc = db_commit(mi->db);
+	struct journal_batch jb = {&fc, folder, uidvalidity, *last_uid, xcalloc(fc.n, sizeof(uint32_t)), 0};
+	int rc = db_txn(mi->db, journal_fetched, &jb);
+	uint32_t *dups = jb.dups, max_uid = jb.max_uid;
+	size_t ndups = jb.ndups;
 	if (rc != 0) {
-		db_rollback(mi->db);
 		log_err("could not record fetched mail; will fetch again");
 		n = IMAP_ERR_CONN;
 	} else {
@@ -222,11 +250,8 @@ session(struct mailin *mi, struct imap *im, struct backoff *backoff)
 		}
 		if (now_s() - last_purge > 3600) {
 			last_purge = now_s();
-			if (db_begin(mi->db) == 0 &&
-			    state_inbound_purge(mi->db, now_s() - (int64_t)mi->cfg->bot.retention_days * 86400) == 0)
-				db_commit(mi->db);
-			else
-				db_rollback(mi->db);
+			int64_t before = now_s() - (int64_t)mi->cfg->bot.retention_days * 86400;
+			db_txn(mi->db, purge_old, &before);
 		}
 		if (*mi->stop)
 			break;

@@ -371,16 +371,25 @@ mx_errcode(json_t *err)
 
 /* ---- kv helpers (each its own durable commit) ------------------------------------ */
 
+struct kv_pair {
+	const char *k1, *v1, *k2, *v2;
+};
+
+static int
+kv_put_run(struct db *db, void *ud)
+{
+	const struct kv_pair *p = ud;
+	int rc = state_kv_set(db, p->k1, p->v1);
+	if (rc == DB_OK && p->k2)
+		rc = state_kv_set(db, p->k2, p->v2);
+	return rc < 0 ? DB_ERR : DB_OK;
+}
+
 static int
 kv_put(struct db *db, const char *k1, const char *v1, const char *k2, const char *v2)
 {
-	if (db_begin(db) < 0)
-		return DB_ERR;
-	if (state_kv_set(db, k1, v1) < 0 || (k2 && state_kv_set(db, k2, v2) < 0) || db_commit(db) < 0) {
-		db_rollback(db);
-		return DB_ERR;
-	}
-	return DB_OK;
+	struct kv_pair p = {k1, v1, k2, v2};
+	return db_txn(db, kv_put_run, &p);
 }
 
 /* 1 if room is a direct chat of the bot (kv matrix.direct:<room>). */
@@ -1087,6 +1096,22 @@ out:
 }
 
 /* The per-database txnId prefix (created once). */
+struct txn_prefix {
+	const char *fresh;
+	char *old; /* set when one was there already */
+};
+
+static int
+txn_prefix_run(struct db *db, void *ud)
+{
+	struct txn_prefix *t = ud;
+	if (state_kv_get(db, "matrix.txn_prefix", &t->old) == DB_OK && t->old && *t->old)
+		return DB_OK;
+	free(t->old);
+	t->old = NULL;
+	return state_kv_set(db, "matrix.txn_prefix", t->fresh) < 0 ? DB_ERR : DB_OK;
+}
+
 static char *
 txn_prefix(struct db *db)
 {
@@ -1097,19 +1122,15 @@ txn_prefix(struct db *db)
 	unsigned char r[6];
 	random_bytes(r, sizeof r);
 	v = xasprintf("%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5]);
-	if (db_begin(db) < 0)
-		return NULL;
-	char *old = NULL;
-	if (state_kv_get(db, "matrix.txn_prefix", &old) == DB_OK && old && *old) {
-		db_rollback(db);
+	struct txn_prefix tp = {v, NULL};
+	if (db_txn(db, txn_prefix_run, &tp) < 0) {
+		free(tp.old);
 		free(v);
-		return old;
+		return NULL;
 	}
-	free(old);
-	if (state_kv_set(db, "matrix.txn_prefix", v) < 0 || db_commit(db) < 0) {
-		db_rollback(db);
+	if (tp.old) { /* another thread made it first */
 		free(v);
-		return NULL;
+		return tp.old;
 	}
 	return v;
 }

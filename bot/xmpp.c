@@ -365,29 +365,57 @@ batch_close(struct xmpp_transport *x)
  * must not send them again.  The ping acknowledgement then only decides
  * what to resend when the connection (not the process) dies first.
  */
+struct sent_marks {
+	int64_t *rows;
+	size_t n;
+};
+
+static int
+mark_sent(struct db *db, void *ud)
+{
+	const struct sent_marks *m = ud;
+	for (size_t i = 0; i < m->n; i++)
+		if (state_outbox_sent(db, m->rows[i]) < 0)
+			return DB_ERR;
+	return DB_OK;
+}
+
+/* Commit the rows (in flight) that want(x, i) as sent, in one transaction.  0, or -1. */
+static int
+commit_sent(struct xmpp_transport *x, int (*want)(const struct xmpp_transport *x, size_t i, int64_t queued),
+	    int64_t queued)
+{
+	struct sent_marks m = {xcalloc(x->nfl ? x->nfl : 1, sizeof(int64_t)), 0};
+	for (size_t i = 0; i < x->nfl; i++)
+		if (want(x, i, queued))
+			m.rows[m.n++] = x->fl[i].row;
+	int rc = m.n ? db_txn(x->db, mark_sent, &m) : DB_OK;
+	free(m.rows);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Left the process: libstrophe's send queue has shrunk below what was queued after it. */
+static int
+written_unmarked(const struct xmpp_transport *x, size_t i, int64_t queued)
+{
+	return !x->fl[i].written && queued <= x->enq_total - x->fl[i].enq_at;
+}
+
+static int
+acked_unmarked(const struct xmpp_transport *x, size_t i, int64_t queued)
+{
+	(void)queued;
+	return x->fl[i].acked && !x->fl[i].written;
+}
+
 static void
 commit_written(struct xmpp_transport *x)
 {
 	if (!x->conn)
 		return;
 	int64_t queued = xmpp_conn_send_queue_len(x->conn);
-	size_t n = 0;
-	for (size_t i = 0; i < x->nfl; i++)
-		n += !x->fl[i].written && queued <= x->enq_total - x->fl[i].enq_at;
-	if (!n)
+	if (commit_sent(x, written_unmarked, queued) < 0)
 		return;
-	if (db_begin(x->db) < 0)
-		return;
-	for (size_t i = 0; i < x->nfl; i++)
-		if (!x->fl[i].written && queued <= x->enq_total - x->fl[i].enq_at &&
-		    state_outbox_sent(x->db, x->fl[i].row) < 0) {
-			db_rollback(x->db);
-			return;
-		}
-	if (db_commit(x->db) < 0) {
-		db_rollback(x->db);
-		return;
-	}
 	for (size_t i = 0; i < x->nfl; i++)
 		if (queued <= x->enq_total - x->fl[i].enq_at)
 			x->fl[i].written = 1;
@@ -397,22 +425,11 @@ commit_written(struct xmpp_transport *x)
 static void
 commit_acked(struct xmpp_transport *x)
 {
-	size_t n = 0, unmarked = 0;
-	for (size_t i = 0; i < x->nfl; i++) {
+	size_t n = 0;
+	for (size_t i = 0; i < x->nfl; i++)
 		n += x->fl[i].acked;
-		unmarked += x->fl[i].acked && !x->fl[i].written;
-	}
-	if (!n)
-		return;
-	if (unmarked) {
-		if (db_begin(x->db) < 0)
-			return; /* try again next round */
-		for (size_t i = 0; i < x->nfl; i++)
-			if (x->fl[i].acked && !x->fl[i].written && state_outbox_sent(x->db, x->fl[i].row) < 0)
-				goto fail;
-		if (db_commit(x->db) < 0)
-			goto fail;
-	}
+	if (!n || commit_sent(x, acked_unmarked, 0) < 0)
+		return; /* nothing to do, or try again next round */
 	for (size_t i = 0; i < x->nfl;)
 		if (x->fl[i].acked)
 			inflight_remove_at(x, i);
@@ -420,9 +437,6 @@ commit_acked(struct xmpp_transport *x)
 			i++;
 	/* the window has room again: rows that waited for it go out now, not at the next timer */
 	atomic_store(&x->notify, 1);
-	return;
-fail:
-	db_rollback(x->db);
 }
 
 /*

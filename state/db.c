@@ -331,6 +331,20 @@ db_rollback(struct db *db)
 		db_exec(db, "ROLLBACK");
 }
 
+int
+db_txn(struct db *db, int (*fn)(struct db *db, void *ud), void *ud)
+{
+	int rc = db_begin(db);
+	if (rc != DB_OK)
+		return DB_ERR;
+	rc = fn(db, ud);
+	if (rc < 0 || db_commit(db) != DB_OK) {
+		db_rollback(db);
+		return rc < 0 ? rc : DB_ERR;
+	}
+	return rc;
+}
+
 int64_t
 db_total_changes(struct db *db)
 {

@@ -42,6 +42,11 @@ int db_schema_version(struct db *db);
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
+/* One write transaction: BEGIN IMMEDIATE, fn(db, ud), COMMIT; ROLLBACK when fn returns < 0
+ * or the commit fails.  fn's result, or DB_ERR.  Commands, jobs and posts go through
+ * dispatch_txn() (bot/dispatch.h), which adds the template lock; transports use this for
+ * their bookkeeping (the journal, sent marks, checkpoints). */
+int db_txn(struct db *db, int (*fn)(struct db *db, void *ud), void *ud);
 /* Rows inserted, changed or deleted on this connection since it was opened (rolled-back ones
  * included): the difference across a step tells whether it wrote anything. */
 int64_t db_total_changes(struct db *db);
