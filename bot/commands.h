@@ -1,6 +1,6 @@
 /*
  * commands.h - the one command table: canonical name, English and German
- * aliases, argument counts, permission, check and run functions, help key.
+ * aliases, argument counts, permission, check and proceed functions, help key.
  * Help texts, "did you mean" and dispatch all come from it.
  */
 #ifndef MB_COMMANDS_H
@@ -25,18 +25,25 @@ enum cmd_writes {
 
 #define CMD_MAX_ALIASES 8
 
+/*
+ * One entry per command.  Dispatch runs them the same way for every one:
+ * look-up -> permission -> arity -> check -> (proof of address) -> proceed.
+ */
 struct command {
-	const char *name;                       /* canonical, English */
+	const char *name;                        /* canonical, English; also aliases_en[0] */
 	const char *aliases_en[CMD_MAX_ALIASES]; /* lower case; may contain spaces */
 	const char *aliases_de[CMD_MAX_ALIASES];
-	int min_args, max_args;                 /* max -1: rest of line */
+	int min_args, max_args;                  /* max -1: rest of line */
 	enum perm perm;
 	enum cmd_writes writes;
-	/* check: side-effect free validation; 0 to go on, or queue a reply and return 1 */
+	/* check: side-effect free validation (it may read the state); 0 to go on, or queue a
+	 * reply and return 1; <0 internal error.  Never NULL: h_check_nothing when there is
+	 * nothing beyond arity and permission. */
 	int (*check)(struct hctx *h);
-	/* run: the state change and the replies, inside the command's transaction; <0 = internal error */
-	int (*run)(struct hctx *h);
-	const char *help_key;                   /* template with the long help; "<help_key>.short" the one-liner */
+	/* proceed: the state change and the replies, inside the command's transaction, after a
+	 * passed check; <0 = internal error */
+	int (*proceed)(struct hctx *h);
+	const char *help_key; /* template with the long help; "<help_key>.short" the one-liner */
 };
 
 extern const struct command command_table[];

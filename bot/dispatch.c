@@ -593,7 +593,7 @@ run_command(struct mailctx *m, struct hctx *h, int staff_addr)
 		return rc;
 	}
 	test_crash_point(h->argline);
-	return c->run(h);
+	return c->proceed(h);
 }
 
 /*
