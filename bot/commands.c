@@ -135,6 +135,7 @@ const struct command command_table[] = {
         .proceed = h_accept_run,
         .help_key = "cmd.accept",
     },
+    /* "ablehnen" is also staff's reject: the sender's role decides */
     {
         .name = "decline",
         .aliases_en = {"decline"},
@@ -273,7 +274,7 @@ const struct command command_table[] = {
     {
         .name = "reject",
         .aliases_en = {"reject"},
-        .aliases_de = {"zurückweisen", "zurueckweisen"},
+        .aliases_de = {"zurückweisen", "zurueckweisen", "ablehnen"},
         .min_args = 1,
         .max_args = -1,
         .perm = PERM_STAFF,
@@ -638,16 +639,26 @@ alias_match(const char *line, const char *alias)
 	return 0;
 }
 
-const struct command *
-cmd_lookup(const char *line, const char **rest, const char **lang)
+/* The role whose senders a command is for: staff commands for staff, all others for the rest. */
+static enum cmd_role
+command_role(const struct command *c)
 {
+	return c->perm == PERM_STAFF ? CMD_ROLE_STAFF : CMD_ROLE_MEMBER;
+}
+
+int
+cmd_lookup_all(const char *line, struct cmd_match *m)
+{
+	memset(m, 0, sizeof *m);
 	const char *start = line;
 	while (*start && isspace((unsigned char)*start))
 		start++;
 	if (*start == '!' || *start == '/')
 		start++;
 	char *f = cmd_fold(start);
-	const struct command *best = NULL;
+	/* the longest alias wins; of the commands it names, one per role (the table test keeps
+	 * it at most one) */
+	const struct command *best[CMD_NROLES] = {NULL, NULL};
 	size_t best_len = 0;
 	const char *best_lang = "en";
 	for (size_t i = 0; i < command_count; i++) {
@@ -655,35 +666,66 @@ cmd_lookup(const char *line, const char **rest, const char **lang)
 		for (int l = 0; l < 2; l++) {
 			const char *const *al = l ? c->aliases_de : c->aliases_en;
 			for (int k = 0; k < CMD_MAX_ALIASES && al[k]; k++) {
-				size_t m = alias_match(f, al[k]);
-				if (m > best_len) {
-					best = c;
-					best_len = m;
+				size_t n = alias_match(f, al[k]);
+				if (n == 0 || n < best_len)
+					continue;
+				if (n > best_len) {
+					best[0] = best[1] = NULL;
+					best_len = n;
 					best_lang = l ? "de" : "en";
 				}
+				if (!best[command_role(c)])
+					best[command_role(c)] = c;
 			}
 		}
 	}
 	free(f);
-	if (!best)
-		return NULL;
+	if (best_len == 0)
+		return 0;
+	/* a word of one command only is that command for everyone: dispatch answers a member's
+	 * staff word as it always did */
+	for (int r = 0; r < CMD_NROLES; r++)
+		m->by_role[r] = best[r] ? best[r] : best[1 - r];
 	/* folding keeps byte lengths, so best_len indexes the original line */
 	const char *r = start + best_len;
 	while (*r && (isspace((unsigned char)*r) || *r == ':' || *r == '!' || *r == '.' || *r == ',' || *r == '?'))
 		r++;
+	m->rest = r;
+	m->lang = best_lang;
+	return 1;
+}
+
+const struct command *
+cmd_lookup_role(const char *line, enum cmd_role role, const char **rest, const char **lang)
+{
+	struct cmd_match m;
+	if (!cmd_lookup_all(line, &m))
+		return NULL;
 	if (rest)
-		*rest = r;
+		*rest = m.rest;
 	if (lang)
-		*lang = best_lang;
-	return best;
+		*lang = m.lang;
+	return m.by_role[role == CMD_ROLE_STAFF ? CMD_ROLE_STAFF : CMD_ROLE_MEMBER];
+}
+
+const struct command *
+cmd_lookup(const char *line, const char **rest, const char **lang)
+{
+	return cmd_lookup_role(line, CMD_ROLE_MEMBER, rest, lang);
+}
+
+const struct command *
+cmd_by_name_role(const char *name, enum cmd_role role)
+{
+	const char *rest;
+	const struct command *c = cmd_lookup_role(name, role, &rest, NULL);
+	return (c && *rest == '\0') ? c : NULL;
 }
 
 const struct command *
 cmd_by_name(const char *name)
 {
-	const char *rest;
-	const struct command *c = cmd_lookup(name, &rest, NULL);
-	return (c && *rest == '\0') ? c : NULL;
+	return cmd_by_name_role(name, CMD_ROLE_MEMBER);
 }
 
 static size_t

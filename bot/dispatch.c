@@ -643,7 +643,7 @@ run_mail(struct mailctx *m, struct hctx *h, const struct mail_cmd *mc, const cha
 		return rc;
 	rc = DB_OK;
 	if (mc->cmd) {
-		h->cmd = mc->cmd;
+		h->cmd = staff_addr ? mc->cmd_staff : mc->cmd; /* a word may name a staff and a member command */
 		h->argline = mc->argline ? mc->argline : "";
 		h->argc = words_split(h->argline, &h->argv, MAX_ARGS + 1);
 		return run_command(m, h, staff_addr);
@@ -1098,7 +1098,8 @@ dispatch_chat(struct db *db, const struct core *core, int64_t inbound_id, int gi
 	h.proven = 1; /* the chat server authenticated the sender */
 	h.ep_addr = m.sender ? m.sender : "";
 	const char *rest = "", *cmd_lang = NULL;
-	h.cmd = cmd_lookup(row.raw, &rest, &cmd_lang);
+	enum cmd_role role = is_staff_addr(core->cfg, h.ep_kind, h.ep_addr) ? CMD_ROLE_STAFF : CMD_ROLE_MEMBER;
+	h.cmd = cmd_lookup_role(row.raw, role, &rest, &cmd_lang);
 	rc = state_person_by_endpoint(db, h.ep_kind, h.ep_addr, &h.person);
 	if (rc < 0)
 		goto out;

@@ -19,15 +19,6 @@
 
 
 
-int
-h_application_is_pending(struct db *db, int64_t id)
-{
-	struct application a;
-	int pending = state_application_get(db, id, &a) == DB_OK && strcmp(a.status, "pending") == 0;
-	application_free(&a);
-	return pending;
-}
-
 /* "pending [programme]": the programme, when named, must exist. */
 int
 h_pending_check(struct hctx *h)

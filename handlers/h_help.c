@@ -30,11 +30,11 @@ command_list(struct hctx *h)
 	return buf_detach(&b);
 }
 
-/* The command a help topic names. */
+/* The command a help topic names, as the asker means the word (staff: "ablehnen" is reject). */
 static const struct command *
 help_topic(const struct hctx *h)
 {
-	return cmd_by_name(h->argv[0]);
+	return cmd_by_name_role(h->argv[0], h->staff ? CMD_ROLE_STAFF : CMD_ROLE_MEMBER);
 }
 
 int

@@ -190,8 +190,6 @@ int h_pending_run(struct hctx *h);
 int h_approve_check(struct hctx *h);
 int h_approve_run(struct hctx *h);
 int h_reject_run(struct hctx *h);
-/* 1 if id is a pending application (staff "ablehnen <id>" then rejects it) */
-int h_application_is_pending(struct db *db, int64_t id);
 int h_programme_check(struct hctx *h);
 int h_programme_run(struct hctx *h);
 extern const struct tmpl_key tmpl_keys_apply[];
