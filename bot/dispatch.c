@@ -581,6 +581,7 @@ run_command(struct mailctx *m, struct hctx *h, int staff_addr)
 		free(usage);
 		return DB_OK;
 	}
+	test_crash_point(h->argline); /* the handler's code starts here: its check */
 	if (!staff_unproven && c->check) {
 		int rc = c->check(h);
 		if (rc != 0)
@@ -592,7 +593,6 @@ run_command(struct mailctx *m, struct hctx *h, int staff_addr)
 		free(what);
 		return rc;
 	}
-	test_crash_point(h->argline);
 	return c->proceed(h);
 }
 

@@ -80,7 +80,8 @@ const char *hctx_default_lang(const struct hctx *h);
 char *hctx_text_in(const struct hctx *h, const char *lang, const char *key, ...) __attribute__((sentinel));
 /* A command's word in lang (first German alias for "de"); name is its canonical name. */
 const char *hctx_cmd_word_in(const char *lang, const char *name);
-/* Display name of a command in the request's language (first German alias for "de"). */
+/* Display name of a command in the request's language: for "de" the first German alias that
+ * names it for the asker's role (bot/commands.h), else the canonical name. */
 const char *hctx_cmd_word(const struct hctx *h, const struct command *c);
 
 /*

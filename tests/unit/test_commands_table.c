@@ -10,6 +10,7 @@
 #include "bot/commands.h"
 #include "bot/templates.h"
 #include "bot/util.h"
+#include "handlers/handlers.h"
 #include "t.h"
 
 static enum cmd_role
@@ -155,6 +156,33 @@ ablehnen_is_decline_for_members_and_reject_for_staff(void)
 	CHECK_STR(rest, "4");
 }
 
+/* Help and "did you mean" show each command by a word that means it to the reader. */
+static void
+the_word_shown_for_a_command_means_it_to_the_reader(void)
+{
+	struct hctx h;
+	memset(&h, 0, sizeof h);
+	h.lang = "de";
+	CHECK_STR(hctx_cmd_word(&h, cmd_by_name("decline")), "ablehnen");
+	CHECK_STR(hctx_cmd_word(&h, cmd_by_name("reject")), "zurückweisen");
+	h.staff = 1;
+	CHECK_STR(hctx_cmd_word(&h, cmd_by_name("decline")), "decline");
+	CHECK_STR(hctx_cmd_word(&h, cmd_by_name("reject")), "zurückweisen");
+	CHECK_STR(hctx_cmd_word(&h, cmd_by_name("help")), "hilfe");
+	h.lang = "en";
+	CHECK_STR(hctx_cmd_word(&h, cmd_by_name("decline")), "decline");
+	/* every command, in either language and role, is shown by a word that names it */
+	for (int staff = 0; staff < 2; staff++)
+		for (int de = 0; de < 2; de++)
+			for (size_t i = 0; i < command_count; i++) {
+				h.staff = staff;
+				h.lang = de ? "de" : "en";
+				const struct command *c = &command_table[i];
+				enum cmd_role role = staff ? CMD_ROLE_STAFF : CMD_ROLE_MEMBER;
+				CHECK(cmd_by_name_role(hctx_cmd_word(&h, c), role) == c);
+			}
+}
+
 int
 main(void)
 {
@@ -162,5 +190,6 @@ main(void)
 	RUN(aliases_are_unique_per_role);
 	RUN(every_help_key_exists_in_both_languages_and_is_registered);
 	RUN(ablehnen_is_decline_for_members_and_reject_for_staff);
+	RUN(the_word_shown_for_a_command_means_it_to_the_reader);
 	return t_done();
 }
