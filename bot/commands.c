@@ -11,61 +11,352 @@
 #include "templates.h"
 #include "util.h"
 
-/* handlers/h_mentoring.c */
-
 const struct command command_table[] = {
-	{"help", {"help", "commands", "?"}, {"hilfe", "befehle"}, 0, 1, PERM_ANYONE, CMD_READS, NULL, h_help_run,
-	 "cmd.help"},
-	{"join", {"join", "register", "apply", "subscribe"}, {"beitreten", "anmelden", "bewerben"}, 0, 2,
-	 PERM_ANYONE, CMD_PROVES_ITSELF, h_join_check, h_join_run, "cmd.join"},
-	{"confirm", {"confirm"}, {"bestätigen", "bestaetigen"}, 1, 1, PERM_ANYONE, CMD_WRITES, h_confirm_check,
-	 h_confirm_run, "cmd.confirm"},
-	{"leave", {"leave", "unsubscribe"}, {"austreten", "abmelden"}, 0, 1, PERM_MEMBER, CMD_WRITES, h_leave_check,
-	 h_leave_run, "cmd.leave"},
-	{"profile", {"profile"}, {"profil"}, 0, -1, PERM_MEMBER, CMD_WRITES, h_profile_check, h_profile_run,
-	 "cmd.profile"},
-	{"link", {"link"}, {"verknüpfen", "verknuepfen"}, 1, 1, PERM_ANYONE, CMD_PROVES_ITSELF, h_link_check, h_link_run,
-	 "cmd.link"},
-	{"whoami", {"whoami", "who am i"}, {"wer bin ich", "werbinich"}, 0, 0, PERM_ANYONE, CMD_READS, NULL,
-	 h_whoami_run, "cmd.whoami"},
-	{"find mentor", {"find mentor", "find a mentor", "find mentors"},
-	 {"mentor finden", "mentor suchen", "mentorin finden", "mentorin suchen"}, 0, -1, PERM_MEMBER, CMD_WRITES, NULL,
-	 h_find_mentor_run, "cmd.find_mentor"},
-	{"request", {"request"}, {"anfragen"}, 1, 1, PERM_MEMBER, CMD_WRITES, h_request_check, h_request_run, "cmd.request"},
-	{"accept", {"accept"}, {"annehmen"}, 1, 1, PERM_MEMBER, CMD_WRITES, h_answer_check, h_accept_run, "cmd.accept"},
-	{"decline", {"decline"}, {"ablehnen"}, 1, -1, PERM_MEMBER, CMD_WRITES, h_answer_check, h_decline_run, "cmd.decline"},
-	/* sessions (handlers/h_session.c); "confirm <number>" confirms a session (h_member.c) */
-	{"session", {"session"}, {"termin"}, 1, -1, PERM_MEMBER, CMD_WRITES, h_session_check, h_session_run, "cmd.session"},
-	{"done", {"done"}, {"erledigt"}, 1, -1, PERM_MEMBER, CMD_WRITES, h_session_id_check, h_session_done_run, "cmd.done"},
-	{"cancel", {"cancel", "cancel session"}, {"termin absagen"}, 1, 1, PERM_MEMBER, CMD_WRITES, h_session_id_check,
-	 h_session_cancel_run, "cmd.cancel"},
-	/* events and RSVP (handlers/h_event.c) */
-	{"events", {"events", "upcoming events"}, {"veranstaltungen", "termine"}, 0, 0, PERM_ANYONE, CMD_READS, NULL,
-	 h_events_run, "cmd.events"},
-	{"rsvp", {"rsvp"}, {"rückmeldung", "rueckmeldung"}, 2, -1, PERM_MEMBER, CMD_WRITES, h_rsvp_check, h_rsvp_run,
-	 "cmd.rsvp"},
-	{"attend", {"attend", "attending"}, {"zusage", "zusagen"}, 1, -1, PERM_MEMBER, CMD_WRITES, h_rsvp_check,
-	 h_rsvp_yes_run, "cmd.attend"},
-	{"regret", {"regret", "not attending"}, {"absage", "absagen"}, 1, -1, PERM_MEMBER, CMD_WRITES, h_rsvp_check,
-	 h_rsvp_no_run, "cmd.regret"},
-	{"maybe", {"maybe", "tentative"}, {"vielleicht"}, 1, -1, PERM_MEMBER, CMD_WRITES, h_rsvp_check, h_rsvp_maybe_run,
-	 "cmd.maybe"},
-	/* staff */
-	{"pending", {"pending", "applications"}, {"ausstehend", "bewerbungen"}, 0, 1, PERM_STAFF, CMD_READS, NULL,
-	 h_pending_run, "cmd.pending"},
-	{"approve", {"approve"}, {"freigeben", "annehmen bewerbung"}, 1, 1, PERM_STAFF, CMD_WRITES, h_approve_check,
-	 h_approve_run, "cmd.approve"},
-	{"reject", {"reject"}, {"zurückweisen", "zurueckweisen"}, 1, -1, PERM_STAFF, CMD_WRITES, h_approve_check,
-	 h_reject_run, "cmd.reject"},
-	{"programme", {"programme", "program"}, {"programm"}, 0, -1, PERM_STAFF, CMD_WRITES, NULL, h_programme_run,
-	 "cmd.programme"},
-	{"match", {"match"}, {"zuordnen"}, 1, 2, PERM_STAFF, CMD_WRITES, h_match_check, h_match_run, "cmd.match"},
-	{"stats", {"stats", "statistics"}, {"statistik"}, 0, 1, PERM_STAFF, CMD_READS, NULL, h_stats_run, "cmd.stats"},
-	{"announce", {"announce"}, {"ankündigen", "ankuendigen"}, 0, -1, PERM_STAFF, CMD_WRITES, NULL, h_announce_run,
-	 "cmd.announce"},
-	{"attendees", {"attendees"}, {"teilnehmer", "teilnehmende"}, 1, 1, PERM_STAFF, CMD_READS, NULL, h_attendees_run,
-	 "cmd.attendees"},
-	{"attended", {"attended"}, {"anwesend"}, 2, -1, PERM_STAFF, CMD_WRITES, NULL, h_attended_run, "cmd.attended"},
+    /* membership (handlers/h_member.c, h_link.c, h_help.c) */
+    {
+        .name = "help",
+        .aliases_en = {"help", "commands", "?"},
+        .aliases_de = {"hilfe", "befehle"},
+        .min_args = 0,
+        .max_args = 1,
+        .perm = PERM_ANYONE,
+        .writes = CMD_READS,
+        .check = h_help_check,
+        .proceed = h_help_run,
+        .help_key = "cmd.help",
+    },
+    {
+        .name = "join",
+        .aliases_en = {"join", "register", "apply", "subscribe"},
+        .aliases_de = {"beitreten", "anmelden", "bewerben"},
+        .min_args = 0,
+        .max_args = 2,
+        .perm = PERM_ANYONE,
+        .writes = CMD_PROVES_ITSELF,
+        .check = h_join_check,
+        .proceed = h_join_run,
+        .help_key = "cmd.join",
+    },
+    /* "confirm <token>" confirms a join or link; "confirm <number>" a session (h_session.c) */
+    {
+        .name = "confirm",
+        .aliases_en = {"confirm"},
+        .aliases_de = {"bestätigen", "bestaetigen"},
+        .min_args = 1,
+        .max_args = 1,
+        .perm = PERM_ANYONE,
+        .writes = CMD_WRITES,
+        .check = h_confirm_check,
+        .proceed = h_confirm_run,
+        .help_key = "cmd.confirm",
+    },
+    {
+        .name = "leave",
+        .aliases_en = {"leave", "unsubscribe"},
+        .aliases_de = {"austreten", "abmelden"},
+        .min_args = 0,
+        .max_args = 1,
+        .perm = PERM_MEMBER,
+        .writes = CMD_WRITES,
+        .check = h_leave_check,
+        .proceed = h_leave_run,
+        .help_key = "cmd.leave",
+    },
+    {
+        .name = "profile",
+        .aliases_en = {"profile"},
+        .aliases_de = {"profil"},
+        .min_args = 0,
+        .max_args = -1,
+        .perm = PERM_MEMBER,
+        .writes = CMD_WRITES,
+        .check = h_profile_check,
+        .proceed = h_profile_run,
+        .help_key = "cmd.profile",
+    },
+    {
+        .name = "link",
+        .aliases_en = {"link"},
+        .aliases_de = {"verknüpfen", "verknuepfen"},
+        .min_args = 1,
+        .max_args = 1,
+        .perm = PERM_ANYONE,
+        .writes = CMD_PROVES_ITSELF,
+        .check = h_link_check,
+        .proceed = h_link_run,
+        .help_key = "cmd.link",
+    },
+    {
+        .name = "whoami",
+        .aliases_en = {"whoami", "who am i"},
+        .aliases_de = {"wer bin ich", "werbinich"},
+        .min_args = 0,
+        .max_args = 0,
+        .perm = PERM_ANYONE,
+        .writes = CMD_READS,
+        .check = h_check_nothing,
+        .proceed = h_whoami_run,
+        .help_key = "cmd.whoami",
+    },
+    /* mentoring (handlers/h_mentoring*.c) */
+    {
+        .name = "find mentor",
+        .aliases_en = {"find mentor", "find a mentor", "find mentors"},
+        .aliases_de = {"mentor finden", "mentor suchen", "mentorin finden", "mentorin suchen"},
+        .min_args = 0,
+        .max_args = -1,
+        .perm = PERM_MEMBER,
+        .writes = CMD_WRITES,
+        .check = h_find_mentor_check,
+        .proceed = h_find_mentor_run,
+        .help_key = "cmd.find_mentor",
+    },
+    {
+        .name = "request",
+        .aliases_en = {"request"},
+        .aliases_de = {"anfragen"},
+        .min_args = 1,
+        .max_args = 1,
+        .perm = PERM_MEMBER,
+        .writes = CMD_WRITES,
+        .check = h_request_check,
+        .proceed = h_request_run,
+        .help_key = "cmd.request",
+    },
+    {
+        .name = "accept",
+        .aliases_en = {"accept"},
+        .aliases_de = {"annehmen"},
+        .min_args = 1,
+        .max_args = 1,
+        .perm = PERM_MEMBER,
+        .writes = CMD_WRITES,
+        .check = h_answer_check,
+        .proceed = h_accept_run,
+        .help_key = "cmd.accept",
+    },
+    /* "ablehnen" is also staff's reject: the sender's role decides */
+    {
+        .name = "decline",
+        .aliases_en = {"decline"},
+        .aliases_de = {"ablehnen"},
+        .min_args = 1,
+        .max_args = -1,
+        .perm = PERM_MEMBER,
+        .writes = CMD_WRITES,
+        .check = h_answer_check,
+        .proceed = h_decline_run,
+        .help_key = "cmd.decline",
+    },
+    /* sessions (handlers/h_session.c) */
+    {
+        .name = "session",
+        .aliases_en = {"session"},
+        .aliases_de = {"termin"},
+        .min_args = 1,
+        .max_args = -1,
+        .perm = PERM_MEMBER,
+        .writes = CMD_WRITES,
+        .check = h_session_check,
+        .proceed = h_session_run,
+        .help_key = "cmd.session",
+    },
+    {
+        .name = "done",
+        .aliases_en = {"done"},
+        .aliases_de = {"erledigt"},
+        .min_args = 1,
+        .max_args = -1,
+        .perm = PERM_MEMBER,
+        .writes = CMD_WRITES,
+        .check = h_session_id_check,
+        .proceed = h_session_done_run,
+        .help_key = "cmd.done",
+    },
+    {
+        .name = "cancel",
+        .aliases_en = {"cancel", "cancel session"},
+        .aliases_de = {"termin absagen"},
+        .min_args = 1,
+        .max_args = 1,
+        .perm = PERM_MEMBER,
+        .writes = CMD_WRITES,
+        .check = h_session_id_check,
+        .proceed = h_session_cancel_run,
+        .help_key = "cmd.cancel",
+    },
+    /* events and RSVP (handlers/h_event*.c) */
+    {
+        .name = "events",
+        .aliases_en = {"events", "upcoming events"},
+        .aliases_de = {"veranstaltungen", "termine"},
+        .min_args = 0,
+        .max_args = 0,
+        .perm = PERM_ANYONE,
+        .writes = CMD_READS,
+        .check = h_check_nothing,
+        .proceed = h_events_run,
+        .help_key = "cmd.events",
+    },
+    {
+        .name = "rsvp",
+        .aliases_en = {"rsvp"},
+        .aliases_de = {"rückmeldung", "rueckmeldung"},
+        .min_args = 2,
+        .max_args = -1,
+        .perm = PERM_MEMBER,
+        .writes = CMD_WRITES,
+        .check = h_rsvp_check,
+        .proceed = h_rsvp_run,
+        .help_key = "cmd.rsvp",
+    },
+    {
+        .name = "attend",
+        .aliases_en = {"attend", "attending"},
+        .aliases_de = {"zusage", "zusagen"},
+        .min_args = 1,
+        .max_args = -1,
+        .perm = PERM_MEMBER,
+        .writes = CMD_WRITES,
+        .check = h_rsvp_check,
+        .proceed = h_rsvp_yes_run,
+        .help_key = "cmd.attend",
+    },
+    {
+        .name = "regret",
+        .aliases_en = {"regret", "not attending"},
+        .aliases_de = {"absage", "absagen"},
+        .min_args = 1,
+        .max_args = -1,
+        .perm = PERM_MEMBER,
+        .writes = CMD_WRITES,
+        .check = h_rsvp_check,
+        .proceed = h_rsvp_no_run,
+        .help_key = "cmd.regret",
+    },
+    {
+        .name = "maybe",
+        .aliases_en = {"maybe", "tentative"},
+        .aliases_de = {"vielleicht"},
+        .min_args = 1,
+        .max_args = -1,
+        .perm = PERM_MEMBER,
+        .writes = CMD_WRITES,
+        .check = h_rsvp_check,
+        .proceed = h_rsvp_maybe_run,
+        .help_key = "cmd.maybe",
+    },
+    /* staff: applications and programmes (handlers/h_apply_staff.c, h_programme.c) */
+    {
+        .name = "pending",
+        .aliases_en = {"pending", "applications"},
+        .aliases_de = {"ausstehend", "bewerbungen"},
+        .min_args = 0,
+        .max_args = 1,
+        .perm = PERM_STAFF,
+        .writes = CMD_READS,
+        .check = h_pending_check,
+        .proceed = h_pending_run,
+        .help_key = "cmd.pending",
+    },
+    {
+        .name = "approve",
+        .aliases_en = {"approve"},
+        .aliases_de = {"freigeben", "annehmen bewerbung"},
+        .min_args = 1,
+        .max_args = 1,
+        .perm = PERM_STAFF,
+        .writes = CMD_WRITES,
+        .check = h_approve_check,
+        .proceed = h_approve_run,
+        .help_key = "cmd.approve",
+    },
+    {
+        .name = "reject",
+        .aliases_en = {"reject"},
+        .aliases_de = {"zurückweisen", "zurueckweisen", "ablehnen"},
+        .min_args = 1,
+        .max_args = -1,
+        .perm = PERM_STAFF,
+        .writes = CMD_WRITES,
+        .check = h_approve_check,
+        .proceed = h_reject_run,
+        .help_key = "cmd.reject",
+    },
+    {
+        .name = "programme",
+        .aliases_en = {"programme", "program"},
+        .aliases_de = {"programm"},
+        .min_args = 0,
+        .max_args = -1,
+        .perm = PERM_STAFF,
+        .writes = CMD_WRITES,
+        .check = h_programme_check,
+        .proceed = h_programme_run,
+        .help_key = "cmd.programme",
+    },
+    /* staff: matching and figures (handlers/h_mentoring_cohort.c, h_staff.c) */
+    {
+        .name = "match",
+        .aliases_en = {"match"},
+        .aliases_de = {"zuordnen"},
+        .min_args = 1,
+        .max_args = 2,
+        .perm = PERM_STAFF,
+        .writes = CMD_WRITES,
+        .check = h_match_check,
+        .proceed = h_match_run,
+        .help_key = "cmd.match",
+    },
+    {
+        .name = "stats",
+        .aliases_en = {"stats", "statistics"},
+        .aliases_de = {"statistik"},
+        .min_args = 0,
+        .max_args = 1,
+        .perm = PERM_STAFF,
+        .writes = CMD_READS,
+        .check = h_stats_check,
+        .proceed = h_stats_run,
+        .help_key = "cmd.stats",
+    },
+    /* staff: events (handlers/h_event_staff.c) */
+    {
+        .name = "announce",
+        .aliases_en = {"announce"},
+        .aliases_de = {"ankündigen", "ankuendigen"},
+        .min_args = 0,
+        .max_args = -1,
+        .perm = PERM_STAFF,
+        .writes = CMD_WRITES,
+        .check = h_announce_check,
+        .proceed = h_announce_run,
+        .help_key = "cmd.announce",
+    },
+    {
+        .name = "attendees",
+        .aliases_en = {"attendees"},
+        .aliases_de = {"teilnehmer", "teilnehmende"},
+        .min_args = 1,
+        .max_args = 1,
+        .perm = PERM_STAFF,
+        .writes = CMD_READS,
+        .check = h_event_id_check,
+        .proceed = h_attendees_run,
+        .help_key = "cmd.attendees",
+    },
+    {
+        .name = "attended",
+        .aliases_en = {"attended"},
+        .aliases_de = {"anwesend"},
+        .min_args = 2,
+        .max_args = -1,
+        .perm = PERM_STAFF,
+        .writes = CMD_WRITES,
+        .check = h_event_id_check,
+        .proceed = h_attended_run,
+        .help_key = "cmd.attended",
+    },
 };
 const size_t command_count = ARRAY_LEN(command_table);
 
@@ -348,16 +639,26 @@ alias_match(const char *line, const char *alias)
 	return 0;
 }
 
-const struct command *
-cmd_lookup(const char *line, const char **rest, const char **lang)
+/* The role whose senders a command is for: staff commands for staff, all others for the rest. */
+static enum cmd_role
+command_role(const struct command *c)
 {
+	return c->perm == PERM_STAFF ? CMD_ROLE_STAFF : CMD_ROLE_MEMBER;
+}
+
+int
+cmd_lookup_all(const char *line, struct cmd_match *m)
+{
+	memset(m, 0, sizeof *m);
 	const char *start = line;
 	while (*start && isspace((unsigned char)*start))
 		start++;
 	if (*start == '!' || *start == '/')
 		start++;
 	char *f = cmd_fold(start);
-	const struct command *best = NULL;
+	/* the longest alias wins; of the commands it names, one per role (the table test keeps
+	 * it at most one) */
+	const struct command *best[CMD_NROLES] = {NULL, NULL};
 	size_t best_len = 0;
 	const char *best_lang = "en";
 	for (size_t i = 0; i < command_count; i++) {
@@ -365,35 +666,66 @@ cmd_lookup(const char *line, const char **rest, const char **lang)
 		for (int l = 0; l < 2; l++) {
 			const char *const *al = l ? c->aliases_de : c->aliases_en;
 			for (int k = 0; k < CMD_MAX_ALIASES && al[k]; k++) {
-				size_t m = alias_match(f, al[k]);
-				if (m > best_len) {
-					best = c;
-					best_len = m;
+				size_t n = alias_match(f, al[k]);
+				if (n == 0 || n < best_len)
+					continue;
+				if (n > best_len) {
+					best[0] = best[1] = NULL;
+					best_len = n;
 					best_lang = l ? "de" : "en";
 				}
+				if (!best[command_role(c)])
+					best[command_role(c)] = c;
 			}
 		}
 	}
 	free(f);
-	if (!best)
-		return NULL;
+	if (best_len == 0)
+		return 0;
+	/* a word of one command only is that command for everyone: dispatch answers a member's
+	 * staff word as it always did */
+	for (int r = 0; r < CMD_NROLES; r++)
+		m->by_role[r] = best[r] ? best[r] : best[1 - r];
 	/* folding keeps byte lengths, so best_len indexes the original line */
 	const char *r = start + best_len;
 	while (*r && (isspace((unsigned char)*r) || *r == ':' || *r == '!' || *r == '.' || *r == ',' || *r == '?'))
 		r++;
+	m->rest = r;
+	m->lang = best_lang;
+	return 1;
+}
+
+const struct command *
+cmd_lookup_role(const char *line, enum cmd_role role, const char **rest, const char **lang)
+{
+	struct cmd_match m;
+	if (!cmd_lookup_all(line, &m))
+		return NULL;
 	if (rest)
-		*rest = r;
+		*rest = m.rest;
 	if (lang)
-		*lang = best_lang;
-	return best;
+		*lang = m.lang;
+	return m.by_role[role == CMD_ROLE_STAFF ? CMD_ROLE_STAFF : CMD_ROLE_MEMBER];
+}
+
+const struct command *
+cmd_lookup(const char *line, const char **rest, const char **lang)
+{
+	return cmd_lookup_role(line, CMD_ROLE_MEMBER, rest, lang);
+}
+
+const struct command *
+cmd_by_name_role(const char *name, enum cmd_role role)
+{
+	const char *rest;
+	const struct command *c = cmd_lookup_role(name, role, &rest, NULL);
+	return (c && *rest == '\0') ? c : NULL;
 }
 
 const struct command *
 cmd_by_name(const char *name)
 {
-	const char *rest;
-	const struct command *c = cmd_lookup(name, &rest, NULL);
-	return (c && *rest == '\0') ? c : NULL;
+	return cmd_by_name_role(name, CMD_ROLE_MEMBER);
 }
 
 static size_t

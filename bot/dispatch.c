@@ -572,6 +572,7 @@ run_command(struct mailctx *m, struct hctx *h, int staff_addr)
 		free(usage);
 		return DB_OK;
 	}
+	test_crash_point(h->argline); /* the handler's code starts here: its check */
 	if (!staff_unproven && c->check) {
 		int rc = c->check(h);
 		if (rc != 0)
@@ -583,8 +584,7 @@ run_command(struct mailctx *m, struct hctx *h, int staff_addr)
 		free(what);
 		return rc;
 	}
-	test_crash_point(h->argline);
-	return c->run(h);
+	return c->proceed(h);
 }
 
 /* ---- reply routes ----
@@ -765,7 +765,7 @@ run_route_or_command(struct mailctx *m, struct hctx *h)
 		answer_unknown(h, mc);
 		return DB_OK;
 	}
-	h->cmd = mc->cmd;
+	h->cmd = m->staff_addr ? mc->cmd_staff : mc->cmd; /* a word may name a staff and a member command */
 	h->argline = mc->argline ? mc->argline : "";
 	h->argc = words_split(h->argline, &h->argv, MAX_ARGS + 1);
 	rc = run_command(m, h, m->staff_addr);
@@ -835,8 +835,13 @@ read_chat(struct inbound *in)
 	in->nick = json_string_value(json_object_get(in->meta, "nick"));
 	in->direct_ok = json_is_true(json_object_get(in->meta, "direct_ok"));
 	in->text = xstrdup(in->row.raw ? in->row.raw : "");
-	const char *rest = "";
-	in->words.cmd = cmd_lookup(in->text, &rest, &in->words.cmd_lang);
+	struct cmd_match cm = {.rest = ""};
+	if (cmd_lookup_all(in->text, &cm)) {
+		in->words.cmd = cm.by_role[CMD_ROLE_MEMBER];
+		in->words.cmd_staff = cm.by_role[CMD_ROLE_STAFF];
+		in->words.cmd_lang = cm.lang;
+	}
+	const char *rest = cm.rest;
 	if (!in->words.cmd) {
 		in->words.first_word = xstrndup(in->text, strcspn(in->text, " \t\n"));
 		in->body = "";

@@ -74,14 +74,14 @@ mail_find_command(const char *subject, const char *new_text, struct mail_cmd *ou
 {
 	memset(out, 0, sizeof *out);
 	out->subject_clean = subject_strip(subject, &out->subject_is_reply);
-	const char *rest, *lang;
-
-	const struct command *subj_cmd = cmd_lookup(out->subject_clean, &rest, &lang);
-	const char *subj_rest = rest, *subj_lang = lang;
+	struct cmd_match subj, body;
+	const struct command *subj_cmd =
+	    cmd_lookup_all(out->subject_clean, &subj) ? subj.by_role[CMD_ROLE_MEMBER] : NULL;
 	if (subj_cmd && !out->subject_is_reply) {
 		out->cmd = subj_cmd;
-		out->argline = xstrdup(subj_rest);
-		out->cmd_lang = subj_lang;
+		out->cmd_staff = subj.by_role[CMD_ROLE_STAFF];
+		out->argline = xstrdup(subj.rest);
+		out->cmd_lang = subj.lang;
 		out->from_subject = 1;
 		return;
 	}
@@ -103,13 +103,13 @@ mail_find_command(const char *subject, const char *new_text, struct mail_cmd *ou
 			break;
 		}
 		seen++;
-		const struct command *c = cmd_lookup(t, &rest, &lang);
-		if (c) {
-			out->cmd = c;
-			char *a = xstrdup(rest);
+		if (cmd_lookup_all(t, &body)) {
+			out->cmd = body.by_role[CMD_ROLE_MEMBER];
+			out->cmd_staff = body.by_role[CMD_ROLE_STAFF];
+			char *a = xstrdup(body.rest);
 			out->argline = xstrdup(str_trim(a));
 			free(a);
-			out->cmd_lang = lang;
+			out->cmd_lang = body.lang;
 			free(line);
 			return;
 		}
@@ -123,8 +123,9 @@ mail_find_command(const char *subject, const char *new_text, struct mail_cmd *ou
 	}
 	if (subj_cmd) { /* a reply whose body has no command: the subject still says what is meant */
 		out->cmd = subj_cmd;
-		out->argline = xstrdup(subj_rest);
-		out->cmd_lang = subj_lang;
+		out->cmd_staff = subj.by_role[CMD_ROLE_STAFF];
+		out->argline = xstrdup(subj.rest);
+		out->cmd_lang = subj.lang;
 		out->from_subject = 1;
 		return;
 	}

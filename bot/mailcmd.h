@@ -10,7 +10,9 @@ struct command;
 #define MAILCMD_MAX_LINES 10
 
 struct mail_cmd {
-	const struct command *cmd; /* NULL when none found */
+	const struct command *cmd; /* NULL when none found; what a sender who is not staff means */
+	const struct command *cmd_staff; /* what a staff sender means by the same words (bot/commands.h,
+					    struct cmd_match); == cmd unless a word names both */
 	char *argline;             /* rest of the command line (trimmed), or NULL */
 	const char *cmd_lang;      /* "de" when a German alias matched, "en", or NULL */
 	char *first_word;          /* when no command: the first word of the first new line (for "did you mean") */

@@ -19,13 +19,21 @@
 
 
 
+/* "pending [programme]": the programme, when named, must exist. */
 int
-h_application_is_pending(struct db *db, int64_t id)
+h_pending_check(struct hctx *h)
 {
-	struct application a;
-	int pending = state_application_get(db, id, &a) == DB_OK && strcmp(a.status, "pending") == 0;
-	application_free(&a);
-	return pending;
+	if (h->argc == 0)
+		return 0;
+	char *slug = cmd_fold(h->argv[0]);
+	int rc = state_programme_exists(h->db, slug, NULL);
+	free(slug);
+	if (rc != DB_NOTFOUND)
+		return rc < 0 ? rc : 0;
+	char *list = state_programme_list(h->db);
+	hctx_reply(h, "programme.unknown", "slug", h->argv[0], "programmes", list, NULL);
+	free(list);
+	return 1;
 }
 
 static char *

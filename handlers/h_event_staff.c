@@ -399,15 +399,64 @@ static const char *const send_words[] = {"send", "senden", "verschicken", "verse
 static const char *const cancel_words[] = {"cancel", "absagen", "stornieren", "abbrechen", NULL};
 static const char *const show_words[] = {"show", "zeigen", "anzeigen", "preview", "vorschau", NULL};
 
+/* DB_OK when event id exists, DB_NOTFOUND when not, or an error. */
+static int
+event_exists(struct hctx *h, int64_t id)
+{
+	struct event ev;
+	int rc = state_event_get(h->db, id, &ev);
+	event_free(&ev);
+	return rc;
+}
+
+/* "announce <id> [send|cancel|show|Field: value]": an existing event changed, sent or cancelled.
+ * 1 with *id, or 0: "announce [title]" with the form, a new event. */
+static int
+announce_names_event(const struct hctx *h, int64_t *id)
+{
+	return h->argc >= 1 && hctx_parse_id(h->argv[0], id) == 0 &&
+	       (h->argc == 1 || is_word(h->argv[1], send_words) || is_word(h->argv[1], cancel_words) ||
+	        is_word(h->argv[1], show_words) || strchr(h->argline, ':'));
+}
+
+/* An event named must exist; a new one needs a title (on the line or as "Title:" in the form). */
+int
+h_announce_check(struct hctx *h)
+{
+	int64_t id = 0;
+	if (announce_names_event(h, &id)) {
+		int rc = event_exists(h, id);
+		if (rc != DB_NOTFOUND)
+			return rc < 0 ? rc : 0;
+		char eid[24];
+		ev_fmt_id(eid, id);
+		hctx_reply(h, "event.unknown", "id", eid, NULL);
+		return 1;
+	}
+	if (h->argc > 0)
+		return 0;
+	struct ev_form f = {0};
+	ev_form_read(&f, h->body);
+	int has_title = f.v[F_TITLE] != NULL;
+	ev_form_free(&f);
+	if (has_title)
+		return 0;
+	char *usage = hctx_text(h, "cmd.announce", NULL);
+	char *nl = strchr(usage, '\n');
+	if (nl)
+		*nl = '\0';
+	hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", usage, NULL);
+	free(usage);
+	return 1;
+}
+
 int
 h_announce_run(struct hctx *h)
 {
 	int64_t id = 0;
 	int rc = DB_OK;
 	const char *who = h->ep_addr ? h->ep_addr : "?";
-	if (h->argc >= 1 && hctx_parse_id(h->argv[0], &id) == 0 &&
-	    (h->argc == 1 || is_word(h->argv[1], send_words) || is_word(h->argv[1], cancel_words) ||
-	     is_word(h->argv[1], show_words) || strchr(h->argline, ':'))) {
+	if (announce_names_event(h, &id)) {
 		if (h->argc >= 2 && is_word(h->argv[1], send_words)) {
 			int m, r;
 			rc = h_event_send(h, id, &m, &r);
@@ -422,21 +471,6 @@ h_announce_run(struct hctx *h)
 		}
 		return rc < 0 ? rc : DB_OK;
 	}
-	if (h->argc == 0) {
-		struct ev_form f = {0};
-		ev_form_read(&f, h->body);
-		int has_title = f.v[F_TITLE] != NULL;
-		ev_form_free(&f);
-		if (!has_title) {
-			char *usage = hctx_text(h, "cmd.announce", NULL);
-			char *nl = strchr(usage, '\n');
-			if (nl)
-				*nl = '\0';
-			hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", usage, NULL);
-			free(usage);
-			return DB_OK;
-		}
-	}
 	int64_t nid;
 	rc = h_event_create(h, h->argline, h->body, who, &nid);
 	return rc < 0 ? rc : DB_OK;
@@ -445,23 +479,26 @@ h_announce_run(struct hctx *h)
 /* ---- staff: attendees, attended ---- */
 
 int
+h_event_id_check(struct hctx *h)
+{
+	int64_t id = 0;
+	int rc = hctx_parse_id(h->argv[0], &id) == 0 ? event_exists(h, id) : DB_NOTFOUND;
+	if (rc != DB_NOTFOUND)
+		return rc < 0 ? rc : 0;
+	hctx_reply(h, "event.unknown", "id", h->argv[0], NULL);
+	return 1;
+}
+
+int
 h_attendees_run(struct hctx *h)
 {
 	int64_t id = 0;
-	if (hctx_parse_id(h->argv[0], &id) != 0) {
-		hctx_reply(h, "event.unknown", "id", h->argv[0], NULL);
-		return DB_OK;
-	}
+	hctx_parse_id(h->argv[0], &id);
 	struct event ev;
-	int rc = state_event_get(h->db, id, &ev);
-	if (rc == DB_NOTFOUND) {
-		hctx_reply(h, "event.unknown", "id", h->argv[0], NULL);
-		event_free(&ev);
-		return DB_OK;
-	}
+	int rc = state_event_get(h->db, id, &ev); /* h_event_id_check found it */
 	if (rc != DB_OK) {
 		event_free(&ev);
-		return rc;
+		return rc < 0 ? rc : DB_ERR;
 	}
 	struct rsvp *v;
 	size_t n;
@@ -525,17 +562,12 @@ int
 h_attended_run(struct hctx *h)
 {
 	int64_t id = 0;
-	if (hctx_parse_id(h->argv[0], &id) != 0) {
-		hctx_reply(h, "event.unknown", "id", h->argv[0], NULL);
-		return DB_OK;
-	}
+	hctx_parse_id(h->argv[0], &id);
 	struct event ev;
-	int rc = state_event_get(h->db, id, &ev);
+	int rc = state_event_get(h->db, id, &ev); /* h_event_id_check found it */
 	if (rc != DB_OK) {
-		if (rc == DB_NOTFOUND)
-			hctx_reply(h, "event.unknown", "id", h->argv[0], NULL);
 		event_free(&ev);
-		return rc < 0 ? rc : DB_OK;
+		return rc < 0 ? rc : DB_ERR;
 	}
 	const char *rest = str_skip_words(h->argline, 1);
 	int marked = 0;

@@ -30,25 +30,38 @@ command_list(struct hctx *h)
 	return buf_detach(&b);
 }
 
+/* The command a help topic names, as the asker means the word (staff: "ablehnen" is reject). */
+static const struct command *
+help_topic(const struct hctx *h)
+{
+	return cmd_by_name_role(h->argv[0], h->staff ? CMD_ROLE_STAFF : CMD_ROLE_MEMBER);
+}
+
+int
+h_help_check(struct hctx *h)
+{
+	if (h->argc == 0 || help_topic(h))
+		return 0;
+	char *list = command_list(h);
+	hctx_reply(h, "help.unknown_topic", "topic", h->argv[0], "commands", list, NULL);
+	free(list);
+	return 1;
+}
+
 int
 h_help_run(struct hctx *h)
 {
 	char *programmes = state_programme_list(h->db);
-	char *list = command_list(h);
 	if (h->argc >= 1) {
-		const struct command *c = cmd_by_name(h->argv[0]);
-		if (!c) {
-			hctx_reply(h, "help.unknown_topic", "topic", h->argv[0], "commands", list, NULL);
-		} else {
-			char *fields = h_profile_field_list(h);
-			hctx_reply(h, c->help_key, "programmes", programmes, "fields", fields, NULL);
-			free(fields);
-		}
+		char *fields = h_profile_field_list(h);
+		hctx_reply(h, help_topic(h)->help_key, "programmes", programmes, "fields", fields, NULL);
+		free(fields);
 	} else {
+		char *list = command_list(h);
 		hctx_reply(h, "help", "commands", list, "programmes", programmes, "bot",
-			   h->cfg && h->cfg->smtp.from_addr ? h->cfg->smtp.from_addr : "", NULL);
+		           h->cfg && h->cfg->smtp.from_addr ? h->cfg->smtp.from_addr : "", NULL);
+		free(list);
 	}
-	free(list);
 	free(programmes);
 	return 0;
 }

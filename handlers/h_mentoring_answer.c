@@ -345,26 +345,6 @@ h_decline_run(struct hctx *h)
 	hctx_parse_id(h->argv[0], &id);
 	struct mrequest r;
 	int side = -1;
-	/* staff "ablehnen <id>": German for both "decline a request" and "reject an application" */
-	if (h->staff) {
-		int rc = state_request_get(h->db, id, &r);
-		if (rc == DB_OK)
-			side = answer_side(h, &r, &rc);
-		mrequest_free(&r);
-		if (rc < 0)
-			return rc;
-		if (side < 0) {
-			int pending = h_application_is_pending(h->db, id);
-			if (pending < 0)
-				return pending;
-			if (pending > 0) {
-				const struct command *rej = cmd_by_name("reject");
-				if (rej)
-					h->cmd = rej;
-				return h_reject_run(h);
-			}
-		}
-	}
 	int rc = answer_load(h, h->argv[0], id, &r, &side);
 	if (rc == 0) {
 		/* the reason as written: the rest of the line after the id */

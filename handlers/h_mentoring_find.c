@@ -206,22 +206,38 @@ mentee_programmes(struct hctx *h, struct strlist *slugs)
 	return DB_OK;
 }
 
+/* Only an active mentee of some programme has mentors to find. */
+int
+h_find_mentor_check(struct hctx *h)
+{
+	struct strlist progs;
+	int rc = mentee_programmes(h, &progs);
+	size_t n = progs.n;
+	strlist_free(&progs);
+	if (rc != DB_OK)
+		return rc < 0 ? rc : DB_ERR;
+	if (n == 0) {
+		char *list = state_programme_list(h->db);
+		hctx_reply(h, "mentoring.not_mentee", "programmes", list, NULL);
+		free(list);
+		return 1;
+	}
+	return 0;
+}
+
 int
 h_find_mentor_run(struct hctx *h)
 {
 	struct strlist progs;
-	struct who me;
+	struct who me = {0};
 	struct cand *c = NULL;
 	size_t nc = 0, matched = 0;
 	int rc = mentee_programmes(h, &progs);
 	if (rc != DB_OK)
 		return rc;
-	if (progs.n == 0) {
-		char *list = state_programme_list(h->db);
-		hctx_reply(h, "mentoring.not_mentee", "programmes", list, NULL);
-		free(list);
+	if (progs.n == 0) { /* h_find_mentor_check, in this transaction, said there is one */
 		strlist_free(&progs);
-		return 0;
+		return DB_ERR;
 	}
 	if ((rc = who_load(h, h->person.id, &me)) != DB_OK)
 		goto out;

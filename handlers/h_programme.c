@@ -79,78 +79,126 @@ policy_word(const char *w)
 	return r;
 }
 
-int
-h_programme_run(struct hctx *h)
+enum programme_sub { SUB_LIST, SUB_ADD, SUB_SET, SUB_BAD };
+
+/* The sub-command of "programme …" with enough words for it, or SUB_BAD. */
+static enum programme_sub
+programme_sub(const struct hctx *h)
 {
-	char *sub = h->argc ? cmd_fold(h->argv[0]) : xstrdup("list");
-	int rc = DB_OK;
-	if (!strcmp(sub, "list") || !strcmp(sub, "liste")) {
-		rc = programme_list_reply(h);
-	} else if ((!strcmp(sub, "add") || !strcmp(sub, "neu")) && h->argc >= 2) {
-		char *slug = cmd_fold(h->argv[1]);
+	if (h->argc == 0)
+		return SUB_LIST;
+	char *sub = cmd_fold(h->argv[0]);
+	enum programme_sub r = SUB_BAD;
+	if (!strcmp(sub, "list") || !strcmp(sub, "liste"))
+		r = SUB_LIST;
+	else if ((!strcmp(sub, "add") || !strcmp(sub, "neu")) && h->argc >= 2)
+		r = SUB_ADD;
+	else if ((!strcmp(sub, "set") || !strcmp(sub, "setzen")) && h->argc >= 4)
+		r = SUB_SET;
+	free(sub);
+	return r;
+}
+
+/* "programme set <slug> <what> <value>": the change into *p (slug not touched).  1 when
+ * what and value make sense, 0 otherwise.  p->questions points into h->argv. */
+static int
+programme_set_value(const struct hctx *h, struct programme *p)
+{
+	char *what = cmd_fold(h->argv[2]);
+	int ok = 0;
+	if (!strcmp(what, "policy") || !strcmp(what, "regel")) {
+		int pol = policy_word(h->argv[3]);
+		ok = pol >= 0;
+		p->policy = pol ? "approve" : "open";
+	} else if (!strcmp(what, "days") || !strcmp(what, "tage")) {
+		char *end;
+		long d = strtol(h->argv[3], &end, 10);
+		ok = !*end && d >= 1 && d <= 60;
+		p->request_days = (int)d;
+	} else if (!strcmp(what, "questions") || !strcmp(what, "fragen")) {
+		p->questions = (char *)h->argv[3];
+		ok = 1;
+		char *copy = xstrdup(h->argv[3]);
+		for (char *sv = NULL, *t = strtok_r(copy, ",", &sv); t; t = strtok_r(NULL, ",", &sv))
+			if (h_apply_field_index(t) < 0 || !strcmp(t, "visible") || !strcmp(t, "capacity"))
+				ok = 0;
+		free(copy);
+	}
+	free(what);
+	return ok && (p->policy || p->request_days || p->questions);
+}
+
+static void
+programme_usage_reply(struct hctx *h)
+{
+	char *u = hctx_text(h, "programme.usage", NULL);
+	hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", u, NULL);
+	free(u);
+}
+
+/* A known sub-command, a valid new slug, an existing programme and a sensible change. */
+int
+h_programme_check(struct hctx *h)
+{
+	enum programme_sub sub = programme_sub(h);
+	if (sub == SUB_LIST)
+		return 0;
+	if (sub == SUB_BAD) {
+		programme_usage_reply(h);
+		return 1;
+	}
+	char *slug = cmd_fold(h->argv[1]);
+	int r = 0;
+	if (sub == SUB_ADD) {
 		if (!slug_ok(slug)) {
 			hctx_reply(h, "programme.bad_slug", "slug", h->argv[1], NULL);
-		} else {
-			int last = h->argc - 1, pol = h->argc > 2 ? policy_word(h->argv[last]) : -1;
-			struct buf name = BUF_INIT;
-			for (int i = 2; i < (pol >= 0 ? last : h->argc); i++)
-				buf_addf(&name, "%s%s", name.len ? " " : "", h->argv[i]);
-			struct programme p = {0};
-			p.slug = slug;
-			p.name = name.len ? name.p : slug;
-			p.policy = pol < 0 ? NULL : (pol ? "approve" : "open");
-			if ((rc = state_programme_put(h->db, &p)) == DB_OK)
-				rc = programme_saved_reply(h, slug);
-			buf_free(&name);
+			r = 1;
 		}
-		free(slug);
-	} else if ((!strcmp(sub, "set") || !strcmp(sub, "setzen")) && h->argc >= 4) {
-		char *slug = cmd_fold(h->argv[1]);
-		char *what = cmd_fold(h->argv[2]);
+	} else {
 		struct programme p = {0};
-		p.slug = slug;
-		int ok = 1;
-		if (state_programme_exists(h->db, slug, NULL) != DB_OK) {
+		int rc = state_programme_exists(h->db, slug, NULL);
+		if (rc < 0) {
+			r = rc;
+		} else if (rc == DB_NOTFOUND) {
 			char *list = state_programme_list(h->db);
 			hctx_reply(h, "programme.unknown", "slug", h->argv[1], "programmes", list, NULL);
 			free(list);
-			ok = 0;
-		} else if (!strcmp(what, "policy") || !strcmp(what, "regel")) {
-			int pol = policy_word(h->argv[3]);
-			ok = pol >= 0;
-			p.policy = pol ? "approve" : "open";
-		} else if (!strcmp(what, "days") || !strcmp(what, "tage")) {
-			char *end;
-			long d = strtol(h->argv[3], &end, 10);
-			ok = !*end && d >= 1 && d <= 60;
-			p.request_days = (int)d;
-		} else if (!strcmp(what, "questions") || !strcmp(what, "fragen")) {
-			p.questions = (char *)h->argv[3];
-			ok = 1;
-			char *copy = xstrdup(h->argv[3]);
-			for (char *sv = NULL, *t = strtok_r(copy, ",", &sv); t; t = strtok_r(NULL, ",", &sv))
-				if (h_apply_field_index(t) < 0 || !strcmp(t, "visible") || !strcmp(t, "capacity"))
-					ok = 0;
-			free(copy);
-		} else {
-			ok = 0;
+			r = 1;
+		} else if (!programme_set_value(h, &p)) {
+			programme_usage_reply(h);
+			r = 1;
 		}
-		if (ok && p.slug && (p.policy || p.request_days || p.questions)) {
-			p.name = NULL;
-			if ((rc = state_programme_put(h->db, &p)) == DB_OK)
-				rc = programme_saved_reply(h, slug);
-		} else if (state_programme_exists(h->db, slug, NULL) == DB_OK) {
-			char *u = hctx_text(h, "programme.usage", NULL);
-			hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", u, NULL);
-			free(u);
-		}
-		free(what);
-		free(slug);
-	} else {
-		char *u = hctx_text(h, "programme.usage", NULL);
-		hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", u, NULL);
-		free(u);
 	}
-	free(sub);
+	free(slug);
+	return r;
+}
+
+int
+h_programme_run(struct hctx *h)
+{
+	enum programme_sub sub = programme_sub(h);
+	if (sub == SUB_LIST)
+		return programme_list_reply(h);
+	if (sub == SUB_BAD)
+		return DB_ERR; /* h_programme_check answered it */
+	char *slug = cmd_fold(h->argv[1]);
+	struct programme p = {0};
+	struct buf name = BUF_INIT;
+	p.slug = slug;
+	if (sub == SUB_ADD) {
+		int last = h->argc - 1, pol = h->argc > 2 ? policy_word(h->argv[last]) : -1;
+		for (int i = 2; i < (pol >= 0 ? last : h->argc); i++)
+			buf_addf(&name, "%s%s", name.len ? " " : "", h->argv[i]);
+		p.name = name.len ? name.p : slug;
+		p.policy = pol < 0 ? NULL : (pol ? "approve" : "open");
+	} else {
+		programme_set_value(h, &p); /* the check found it sensible */
+		p.name = NULL;
+	}
+	int rc = state_programme_put(h->db, &p);
+	if (rc == DB_OK)
+		rc = programme_saved_reply(h, slug);
+	buf_free(&name);
+	free(slug);
 	return rc < 0 ? rc : 0;
 }

@@ -261,6 +261,23 @@ staff_figures_text(struct db *db, const struct templates *t, const char *lang, c
 	return DB_OK;
 }
 
+/* "stats [programme]": the programme, when named, must exist. */
+int
+h_stats_check(struct hctx *h)
+{
+	if (h->argc == 0)
+		return 0;
+	char *slug = cmd_fold(h->argv[0]);
+	int rc = state_programme_exists(h->db, slug, NULL);
+	free(slug);
+	if (rc != DB_NOTFOUND)
+		return rc < 0 ? rc : 0;
+	char *list = state_programme_list(h->db);
+	hctx_reply(h, "staff.stats.unknown_programme", "programme", h->argv[0], "programmes", list, NULL);
+	free(list);
+	return 1;
+}
+
 int
 h_stats_run(struct hctx *h)
 {
@@ -270,10 +287,7 @@ h_stats_run(struct hctx *h)
 	int64_t now = now_s();
 	int rc = staff_figures_text(h->db, h->tmpl, h->lang, slug, now, full, &text);
 	if (rc == DB_NOTFOUND) {
-		char *list = state_programme_list(h->db);
-		hctx_reply(h, "staff.stats.unknown_programme", "programme", h->argv[0], "programmes", list, NULL);
-		free(list);
-		rc = DB_OK;
+		rc = DB_ERR; /* h_stats_check found the programme, in this transaction */
 	} else if (rc == DB_OK) {
 		staff_date(now, 1, date, sizeof date);
 		hctx_reply(h, full ? "staff.stats" : "staff.stats.chat", "date", date, "figures", text, NULL);

@@ -80,10 +80,20 @@ const char *hctx_default_lang(const struct hctx *h);
 char *hctx_text_in(const struct hctx *h, const char *lang, const char *key, ...) __attribute__((sentinel));
 /* A command's word in lang (first German alias for "de"); name is its canonical name. */
 const char *hctx_cmd_word_in(const char *lang, const char *name);
-/* Display name of a command in the request's language (first German alias for "de"). */
+/* Display name of a command in the request's language: for "de" the first German alias that
+ * names it for the asker's role (bot/commands.h), else the canonical name. */
 const char *hctx_cmd_word(const struct hctx *h, const struct command *c);
 
+/*
+ * Every command has a check (bot/commands.h): side-effect free validation
+ * that may read the state; 0 to go on, or a reply queued and 1.  This one is
+ * for the commands whose arity and permission (dispatch checks both from the
+ * table) are all there is to validate: the decision is written down.
+ */
+int h_check_nothing(struct hctx *h);
+
 /* help */
+int h_help_check(struct hctx *h);
 int h_help_run(struct hctx *h);
 /* membership: join, confirm, leave, whoami, profile */
 int h_join_check(struct hctx *h);
@@ -108,6 +118,7 @@ int h_link_apply(struct hctx *h, const struct token *t);
 /* mentoring (h_mentoring.c): find mentor, request, accept/decline, and the
  * scheduler jobs of a request.  h_request_mail_reply returns 1 when the mail
  * is not a reply to a request mail (the dispatcher then goes on as usual). */
+int h_find_mentor_check(struct hctx *h);
 int h_find_mentor_run(struct hctx *h);
 int h_request_check(struct hctx *h);
 int h_request_run(struct hctx *h);
@@ -175,16 +186,17 @@ int h_apply_join(struct hctx *h, int64_t person, const char *programme, const ch
  * *note gets what to add to the answer ("" if nothing).  Caller frees. */
 int h_apply_recheck(struct hctx *h, char **note);
 int h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text);
+int h_pending_check(struct hctx *h);
 int h_pending_run(struct hctx *h);
 int h_approve_check(struct hctx *h);
 int h_approve_run(struct hctx *h);
 int h_reject_run(struct hctx *h);
+int h_programme_check(struct hctx *h);
 int h_programme_run(struct hctx *h);
-/* 1 if id is a pending application (staff "ablehnen <id>" then rejects it) */
-int h_application_is_pending(struct db *db, int64_t id);
 extern const struct tmpl_key tmpl_keys_apply[];
 
 /* staff figures (h_staff.c): stats */
+int h_stats_check(struct hctx *h);
 int h_stats_run(struct hctx *h);
 extern const struct tmpl_key tmpl_keys_staff[];
 
@@ -200,7 +212,10 @@ int h_rsvp_run(struct hctx *h);
 int h_rsvp_yes_run(struct hctx *h);
 int h_rsvp_no_run(struct hctx *h);
 int h_rsvp_maybe_run(struct hctx *h);
+int h_announce_check(struct hctx *h);
 int h_announce_run(struct hctx *h);
+/* attendees, attended: the first argument names an existing event */
+int h_event_id_check(struct hctx *h);
 int h_attendees_run(struct hctx *h);
 int h_attended_run(struct hctx *h);
 /* A mail answering an event announcement (text or iTIP REPLY); 1 when it is none. */

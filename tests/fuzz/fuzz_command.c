@@ -1,6 +1,7 @@
 /*
  * fuzz_command.c - libFuzzer target for what turns text into a command:
- * subject prefixes, the command look-up (with German folding), "did you
+ * subject prefixes, the command look-up (with German folding and the
+ * member/staff meaning of a shared word), "did you
  * mean", the bridge/room addressing check, and argument splitting.  The
  * first input line is the subject, the rest the new text.
  */
@@ -34,10 +35,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		words_free(w, n);
 	}
+	/* a line names a command for every role or for none */
+	if (!mc.cmd != !mc.cmd_staff)
+		abort();
 	mail_cmd_free(&mc);
 	const char *alias = NULL, *cmd = NULL, *rest = NULL, *lang = NULL;
 	cmd_suggest(s, &alias);
 	cmd_lookup(body, &rest, &lang);
+	struct cmd_match m;
+	if (cmd_lookup_all(body, &m) && (!m.by_role[CMD_ROLE_MEMBER] || !m.by_role[CMD_ROLE_STAFF] || m.rest < body ||
+	                                 m.rest > body + strlen(body)))
+		abort();
 	if (chat_addressed(body, "MentorBot", &cmd) && (cmd < body || cmd > body + strlen(body)))
 		abort();
 	free(s);

@@ -1,4 +1,5 @@
-/* The command table checks itself: unique aliases, help in both languages, look-up rules. */
+/* Look-up rules of the command table and finding the command in a mail (the table itself
+ * is walked in test_commands_table.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,49 +8,6 @@
 #include "bot/templates.h"
 #include "bot/util.h"
 #include "t.h"
-
-static void
-aliases_are_unique_after_case_folding(void)
-{
-	const char *seen[256];
-	size_t n = 0;
-	for (size_t i = 0; i < command_count; i++) {
-		const struct command *c = &command_table[i];
-		for (int l = 0; l < 2; l++) {
-			const char *const *al = l ? c->aliases_de : c->aliases_en;
-			for (int k = 0; k < CMD_MAX_ALIASES && al[k]; k++) {
-				char *f = cmd_fold(al[k]);
-				CHECK(strcmp(f, al[k]) == 0); /* stored folded */
-				for (size_t j = 0; j < n; j++)
-					CHECK(strcmp(seen[j], al[k]) != 0);
-				seen[n++] = al[k];
-				free(f);
-			}
-		}
-		/* the canonical name is one of its English aliases */
-		CHECK(strcmp(c->aliases_en[0], c->name) == 0);
-	}
-}
-
-static void
-every_help_key_exists_in_both_languages(void)
-{
-	struct templates *t = NULL;
-	struct buf err = BUF_INIT;
-	CHECK(templates_load("templates", &t, &err) == 0);
-	if (err.len)
-		printf("# %s", err.p);
-	for (size_t i = 0; t && i < command_count; i++) {
-		char *s = xasprintf("%s.short", command_table[i].help_key);
-		CHECK(tmpl_has(t, "de", command_table[i].help_key));
-		CHECK(tmpl_has(t, "en", command_table[i].help_key));
-		CHECK(tmpl_has(t, "de", s));
-		CHECK(tmpl_has(t, "en", s));
-		free(s);
-	}
-	templates_free(t);
-	buf_free(&err);
-}
 
 static void
 lookup_finds_german_and_english_forms(void)
@@ -128,6 +86,25 @@ fresh_subject_wins_reply_body_wins(void)
 	mail_cmd_free(&m);
 }
 
+/* The mail's words are kept for both roles: dispatch picks once it knows the sender. */
+static void
+a_mail_keeps_the_staff_meaning_of_a_shared_word(void)
+{
+	struct mail_cmd m;
+	mail_find_command("Bewerbung", "Hallo,\nablehnen 12 Unterlagen fehlen\n", &m);
+	CHECK(m.cmd && strcmp(m.cmd->name, "decline") == 0);
+	CHECK(m.cmd_staff && strcmp(m.cmd_staff->name, "reject") == 0);
+	CHECK_STR(m.argline, "12 Unterlagen fehlen");
+	mail_cmd_free(&m);
+	mail_find_command("ablehnen 12", "", &m);
+	CHECK(m.cmd && strcmp(m.cmd->name, "decline") == 0 && m.from_subject);
+	CHECK(m.cmd_staff && strcmp(m.cmd_staff->name, "reject") == 0);
+	mail_cmd_free(&m);
+	mail_find_command("help", "", &m);
+	CHECK(m.cmd && m.cmd == m.cmd_staff);
+	mail_cmd_free(&m);
+}
+
 static void
 only_ten_lines_and_end_stop_reading(void)
 {
@@ -144,12 +121,11 @@ only_ten_lines_and_end_stop_reading(void)
 int
 main(void)
 {
-	RUN(aliases_are_unique_after_case_folding);
-	RUN(every_help_key_exists_in_both_languages);
 	RUN(lookup_finds_german_and_english_forms);
 	RUN(unknown_words_get_a_suggestion);
 	RUN(subject_prefixes_are_stripped);
 	RUN(fresh_subject_wins_reply_body_wins);
+	RUN(a_mail_keeps_the_staff_meaning_of_a_shared_word);
 	RUN(only_ten_lines_and_end_stop_reading);
 	return t_done();
 }

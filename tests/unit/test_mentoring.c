@@ -771,16 +771,117 @@ staff_ablehnen_of_a_pending_application_rejects_it(void)
 	out_free(&o);
 	CHECK(state_application_get(db, app, &a) == DB_OK && strcmp(a.status, "rejected") == 0);
 	application_free(&a);
-	/* a staff member's own request is still declined, not taken for an application */
+	/* a staff sender's "ablehnen" is always reject (the word is resolved by role, bot/commands.h);
+	 * staff who mentor decline a request with "decline" or a plain "nein" reply */
 	int64_t req = 0;
 	CHECK(state_request_open_any(db, pe2, "pub", &req) == DB_NOTFOUND);
 	free(cmd);
 }
 
+/* A pending application of a new member in "pub", its id. */
+static int64_t
+pending_application(const char *mail)
+{
+	int64_t who = member(mail, "de", NULL, NULL, NULL);
+	struct application a;
+	db_begin(db);
+	CHECK(state_application_open(db, who, "pub", "mentee", &a) == DB_OK);
+	CHECK(state_application_set_status(db, a.id, "pending", NULL, NULL) == DB_OK);
+	db_commit(db);
+	int64_t id = a.id;
+	application_free(&a);
+	return id;
+}
+
+static const char *
+app_status(int64_t id, char *buf, size_t n)
+{
+	struct application a;
+	snprintf(buf, n, "%s", state_application_get(db, id, &a) == DB_OK ? a.status : "(none)");
+	application_free(&a);
+	return buf;
+}
+
+/* The issue's case: a staff address that is no member sends "ablehnen <id>" and the
+ * application is rejected, not answered with "not a member". */
+static void
+non_member_staff_ablehnen_rejects_the_application(void)
+{
+	struct out o;
+	char st[32];
+	struct person p;
+	CHECK(state_person_by_endpoint(db, "mail", "office@example.test", &p) == DB_NOTFOUND);
+	person_free(&p);
+	int64_t app = pending_application("pe6@example.test");
+	char *cmd = xasprintf("ablehnen %lld Frist verpasst", (long long)app);
+	CHECK(deliver("office@example.test", cmd, NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(find(&o, "office@example.test", "X-Mentorbot-Reply: apply.staff.rejected") >= 0);
+	CHECK(find(&o, NULL, "X-Mentorbot-Reply: not_member") < 0);
+	CHECK(find(&o, "pe6@example.test", "Frist verpasst") >= 0);
+	out_free(&o);
+	CHECK(strcmp(app_status(app, st, sizeof st), "rejected") == 0);
+	free(cmd);
+
+	/* unsigned: the staff command waits for its owner's confirmation, as "reject" does */
+	app = pending_application("pe7@example.test");
+	cmd = xasprintf("ablehnen %lld", (long long)app);
+	t_signed = 0;
+	CHECK(deliver("office@example.test", cmd, NULL, "") == DISP_DONE);
+	t_signed = 1;
+	take("mail", &o);
+	CHECK(o.n == 1 && find(&o, "office@example.test", "X-Mentorbot-Reply: confirm_command") == 0);
+	out_free(&o);
+	CHECK(strcmp(app_status(app, st, sizeof st), "pending") == 0);
+	free(cmd);
+
+	/* in chat (the server proved the sender) */
+	cmd = xasprintf("ablehnen %lld", (long long)app);
+	CHECK(chat("office@localhost", cmd) == DISP_DONE);
+	take("xmpp", &o);
+	CHECK(find(&o, "office@localhost", NULL) >= 0 && find(&o, "office@localhost", "not_member") < 0);
+	out_free(&o);
+	take("mail", &o);
+	out_free(&o);
+	CHECK(strcmp(app_status(app, st, sizeof st), "rejected") == 0);
+	free(cmd);
+}
+
+/* The same word from a mentor who is not staff is the member's decline of a request. */
+static void
+member_ablehnen_declines_the_request(void)
+{
+	struct out o;
+	char st[32];
+	person("m9@example.test", "de", "mentee", "topics", "python", 1, "languages", "de", 1, NULL);
+	CHECK(deliver("m9@example.test", "mentor finden", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	out_free(&o);
+	CHECK(deliver("m9@example.test", "anfragen 1", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	int im = find(&o, NULL, "mentoring.mail.request");
+	int64_t rid = im >= 0 ? id_after(o.text[im], "Mentoring request") : 0;
+	char *mentor = im >= 0 ? xstrdup(o.rcpt[im]) : xstrdup("?");
+	CHECK(rid > 0 && strcmp(mentor, "m9@example.test") != 0);
+	out_free(&o);
+	char *cmd = xasprintf("ablehnen %lld keine Zeit", (long long)rid);
+	CHECK(deliver(mentor, cmd, NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(find(&o, mentor, "X-Mentorbot-Reply: mentoring.decline.done") >= 0);
+	CHECK(find(&o, NULL, "apply.staff") < 0);
+	out_free(&o);
+	CHECK(strcmp(req_status(rid, st, sizeof st), "declined") == 0);
+	free(cmd);
+	free(mentor);
+}
+
 int
 main(void)
 {
-	if (t_bot_open("ment", "staff = boss@example.test, xmpp:boss@localhost\nauthserv_id = mx.example.test\n", NULL))
+	if (t_bot_open("ment",
+	               "staff = boss@example.test, xmpp:boss@localhost, office@example.test, xmpp:office@localhost\n"
+	               "authserv_id = mx.example.test\n",
+	               NULL))
 		return 1;
 	RUN(find_mentor_ranks_by_fit_and_shows_only_visible_fields);
 	RUN(request_mails_the_mentor_and_accept_introduces_both_and_withdraws_the_rest);
@@ -794,6 +895,8 @@ main(void)
 	RUN(both_accepting_rechecks_the_mentors_capacity);
 	RUN(an_offer_is_reminded_then_expires_without_cascade);
 	RUN(staff_ablehnen_of_a_pending_application_rejects_it);
+	RUN(non_member_staff_ablehnen_rejects_the_application);
+	RUN(member_ablehnen_declines_the_request);
 	t_bot_close();
 	return t_done();
 }
