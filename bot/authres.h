@@ -116,6 +116,6 @@ enum authres_proof { AUTHRES_NONE = 0, AUTHRES_DKIM = 1, AUTHRES_DMARC = 2 };
  * "aligned dkim pass").
  */
 enum authres_proof authres_proof(const char *headers, const char *authserv_id, const char *from_domain,
-                                 const char **why);
+				 const char **why);
 
 #endif

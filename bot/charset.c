@@ -15,10 +15,9 @@
 
 /* windows-1252 0x80..0x9f; 0 = undefined (becomes U+FFFD) */
 static const unsigned short cp1252_c1[32] = {
-	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
-	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
-	0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+	0x20ac, 0,      0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160,
+	0x2039, 0x0152, 0,      0x017d, 0,      0,      0x2018, 0x2019, 0x201c, 0x201d, 0x2022,
+	0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,      0x017e, 0x0178,
 };
 
 void
@@ -145,14 +144,30 @@ latin9_to_utf8(struct buf *b, const char *in, size_t len)
 		unsigned char c = (unsigned char)in[i];
 		unsigned long cp = c;
 		switch (c) {
-		case 0xa4: cp = 0x20ac; break;
-		case 0xa6: cp = 0x0160; break;
-		case 0xa8: cp = 0x0161; break;
-		case 0xb4: cp = 0x017d; break;
-		case 0xb8: cp = 0x017e; break;
-		case 0xbc: cp = 0x0152; break;
-		case 0xbd: cp = 0x0153; break;
-		case 0xbe: cp = 0x0178; break;
+		case 0xa4:
+			cp = 0x20ac;
+			break;
+		case 0xa6:
+			cp = 0x0160;
+			break;
+		case 0xa8:
+			cp = 0x0161;
+			break;
+		case 0xb4:
+			cp = 0x017d;
+			break;
+		case 0xb8:
+			cp = 0x017e;
+			break;
+		case 0xbc:
+			cp = 0x0152;
+			break;
+		case 0xbd:
+			cp = 0x0153;
+			break;
+		case 0xbe:
+			cp = 0x0178;
+			break;
 		}
 		utf8_put(b, cp);
 	}
@@ -244,9 +259,9 @@ buf_add_charset(struct buf *b, const char *in, size_t len, const char *charset)
 		return;
 	}
 	/* ISO-8859-1 labels are windows-1252 in practice (WHATWG does the same) */
-	if (!strcmp(cs, "iso-8859-1") || !strcmp(cs, "iso8859-1") || !strcmp(cs, "latin1") ||
-	    !strcmp(cs, "l1") || !strcmp(cs, "windows-1252") || !strcmp(cs, "cp1252") ||
-	    !strcmp(cs, "x-cp1252") || !strcmp(cs, "iso_8859-1")) {
+	if (!strcmp(cs, "iso-8859-1") || !strcmp(cs, "iso8859-1") || !strcmp(cs, "latin1") || !strcmp(cs, "l1") ||
+	    !strcmp(cs, "windows-1252") || !strcmp(cs, "cp1252") || !strcmp(cs, "x-cp1252") ||
+	    !strcmp(cs, "iso_8859-1")) {
 		cp1252_to_utf8(b, in, len);
 		return;
 	}
@@ -295,8 +310,7 @@ b64val(int c)
 /* Recognise "=?cs?e?text?=" at s[0..n).  Fills the pieces and returns the
  * total length, or 0. */
 static size_t
-ew_match(const char *s, size_t n, const char **cs, size_t *cslen, char *enc, const char **txt,
-	 size_t *txtlen)
+ew_match(const char *s, size_t n, const char **cs, size_t *cslen, char *enc, const char **txt, size_t *txtlen)
 {
 	size_t i = 2, lim = n < EW_MAX ? n : EW_MAX;
 	if (n < 8 || s[0] != '=' || s[1] != '?')

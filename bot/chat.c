@@ -25,10 +25,10 @@
 /* Commands seen in bridged rooms, to recognise the other side's copy. */
 struct recent {
 	int pair, side;
-	int relayed;     /* seen as a relayed copy (prefix or a bridge account) */
-	char nick[64];   /* lower case */
-	char hash[65];   /* of the command text */
-	int64_t ms;      /* 0: free or already matched */
+	int relayed;   /* seen as a relayed copy (prefix or a bridge account) */
+	char nick[64]; /* lower case */
+	char hash[65]; /* of the command text */
+	int64_t ms;    /* 0: free or already matched */
 };
 
 static pthread_mutex_t recent_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -226,8 +226,8 @@ chat_handle(struct db *db, struct core *core, const struct chat_msg *m)
 		key = xasprintf("%s:sha256:%s", m->transport, hex);
 		free(all);
 	}
-	json_t *meta = json_pack("{s:s, s:s?, s:s?, s:b}", "sender", sender, "room", m->room, "nick", nick,
-				 "direct_ok", direct_ok);
+	json_t *meta = json_pack("{s:s, s:s?, s:s?, s:b}", "sender", sender, "room", m->room, "nick", nick, "direct_ok",
+				 direct_ok);
 	char *metas = json_dumps(meta, JSON_COMPACT);
 	json_decref(meta);
 	int64_t id = 0;

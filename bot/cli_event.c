@@ -108,7 +108,7 @@ commit_all(struct cli_env *e)
 	random_bytes(rnd, sizeof rnd);
 	char prefix[40];
 	snprintf(prefix, sizeof prefix, "mb.cli%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3],
-	         rnd[4], rnd[5], rnd[6], rnd[7]);
+		 rnd[4], rnd[5], rnd[6], rnd[7]);
 	/* only what has a recipient: the answers to the terminal are printed, not queued */
 	struct hctx out = e->h;
 	out.replies = xcalloc(e->h.nreplies + 1, sizeof *out.replies);
@@ -143,13 +143,13 @@ finish(struct cli_env *e, int ok)
 static const struct {
 	const char *opt, *field;
 } form_opts[] = {
-    {"--title", "Title"},       {"--date", "Date"},
-    {"--start", "Start"},       {"--end", "End"},
-    {"--place", "Place"},       {"--url", "Online"},
-    {"--online", "Online"},     {"--capacity", "Capacity"},
-    {"--audience", "Audience"}, {"--description", "Description"},
-    {"--public", "Public"},     {"--guests", "Guests"},
-    {"--claim-hours", "Claim"}, {"--remind-hours", "Remind"},
+	{"--title", "Title"},       {"--date", "Date"},
+	{"--start", "Start"},       {"--end", "End"},
+	{"--place", "Place"},       {"--url", "Online"},
+	{"--online", "Online"},     {"--capacity", "Capacity"},
+	{"--audience", "Audience"}, {"--description", "Description"},
+	{"--public", "Public"},     {"--guests", "Guests"},
+	{"--claim-hours", "Claim"}, {"--remind-hours", "Remind"},
 };
 
 /* argv[from..] as form text.  NULL (printed) on an unknown option. */
@@ -295,7 +295,7 @@ ev_show(struct cli_env *e, int64_t id, int argc, char **argv)
 	snprintf(maybe, sizeof maybe, "%d", c.maybe);
 	snprintf(declined, sizeof declined, "%d", c.declined);
 	const char *vars[] = {"uid",     ev.uid,  "sequence", seq,   "going",    going,    "seats", seats,
-	                      "waiting", waiting, "maybe",    maybe, "declined", declined, NULL};
+			      "waiting", waiting, "maybe",    maybe, "declined", declined, NULL};
 	printf("%s\n", t);
 	say(e, stdout, "cli.event.show", vars);
 	event_free(&ev);
@@ -361,9 +361,9 @@ static const struct {
 	int needs_id;
 	int (*run)(struct cli_env *e, int64_t id, int argc, char **argv);
 } event_words[] = {
-    {.name = "add", .needs_id = 0, .run = ev_add},       {.name = "list", .needs_id = 0, .run = ev_list},
-    {.name = "show", .needs_id = 1, .run = ev_show},     {.name = "send", .needs_id = 1, .run = ev_send},
-    {.name = "change", .needs_id = 1, .run = ev_change}, {.name = "cancel", .needs_id = 1, .run = ev_cancel},
+	{.name = "add", .needs_id = 0, .run = ev_add},       {.name = "list", .needs_id = 0, .run = ev_list},
+	{.name = "show", .needs_id = 1, .run = ev_show},     {.name = "send", .needs_id = 1, .run = ev_send},
+	{.name = "change", .needs_id = 1, .run = ev_change}, {.name = "cancel", .needs_id = 1, .run = ev_cancel},
 };
 
 int

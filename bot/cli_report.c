@@ -77,11 +77,11 @@ report_lists(FILE *out, struct db *db, const struct templates *t, const char *la
 		char *w = who(report_cell(&tb, i, 3), report_cell(&tb, i, 4), report_cell(&tb, i, 6));
 		staff_date(cell_int(&tb, i, 5), 1, d1, sizeof d1);
 		const char *vars[] = {"id",        report_cell(&tb, i, 0),
-		                      "programme", report_cell(&tb, i, 1),
-		                      "role",      report_cell(&tb, i, 2),
-		                      "who",       w,
-		                      "since",     d1,
-		                      NULL};
+				      "programme", report_cell(&tb, i, 1),
+				      "role",      report_cell(&tb, i, 2),
+				      "who",       w,
+				      "since",     d1,
+				      NULL};
 		cli_say(out, t, lang, "staff.report.pending.item", vars);
 		free(w);
 	}
@@ -96,12 +96,12 @@ report_lists(FILE *out, struct db *db, const struct templates *t, const char *la
 		staff_date(cell_int(&tb, i, 6), 1, d1, sizeof d1);
 		staff_date(cell_int(&tb, i, 7), 1, d2, sizeof d2);
 		const char *vars[] = {"id",        report_cell(&tb, i, 0),
-		                      "programme", report_cell(&tb, i, 1),
-		                      "mentee",    a,
-		                      "mentor",    b,
-		                      "since",     d1,
-		                      "deadline",  d2,
-		                      NULL};
+				      "programme", report_cell(&tb, i, 1),
+				      "mentee",    a,
+				      "mentor",    b,
+				      "since",     d1,
+				      "deadline",  d2,
+				      NULL};
 		cli_say(out, t, lang, "staff.report.requests.item", vars);
 		free(a);
 		free(b);
@@ -116,11 +116,11 @@ report_lists(FILE *out, struct db *db, const struct templates *t, const char *la
 		char *b = who(report_cell(&tb, i, 4), report_cell(&tb, i, 5), NULL);
 		staff_date(cell_int(&tb, i, 6), 0, d1, sizeof d1);
 		const char *vars[] = {"id",        report_cell(&tb, i, 0),
-		                      "programme", report_cell(&tb, i, 1),
-		                      "mentee",    a,
-		                      "mentor",    b,
-		                      "since",     d1,
-		                      NULL};
+				      "programme", report_cell(&tb, i, 1),
+				      "mentee",    a,
+				      "mentor",    b,
+				      "since",     d1,
+				      NULL};
 		cli_say(out, t, lang, "staff.report.matches.item", vars);
 		free(a);
 		free(b);
@@ -136,12 +136,12 @@ report_lists(FILE *out, struct db *db, const struct templates *t, const char *la
 		for (size_t i = 0; i < tb.nrows; i++) {
 			staff_date(cell_int(&tb, i, 2), 1, d1, sizeof d1);
 			const char *vars[] = {"id",       report_cell(&tb, i, 0),
-			                      "title",    report_cell(&tb, i, 1),
-			                      "date",     d1,
-			                      "capacity", report_cell(&tb, i, 3),
-			                      "going",    report_cell(&tb, i, 4),
-			                      "waiting",  report_cell(&tb, i, 5),
-			                      NULL};
+					      "title",    report_cell(&tb, i, 1),
+					      "date",     d1,
+					      "capacity", report_cell(&tb, i, 3),
+					      "going",    report_cell(&tb, i, 4),
+					      "waiting",  report_cell(&tb, i, 5),
+					      NULL};
 			cli_say(out, t, lang, "staff.report.events.item", vars);
 		}
 		report_table_free(&tb);
@@ -197,7 +197,7 @@ out:
 
 int
 report_export_csv(FILE *f, struct db *db, const struct templates *t, const char *lang, const char *what,
-                  const char *programme, size_t *rows)
+		  const char *programme, size_t *rows)
 {
 	struct report_table tb;
 	int matches = strcmp(what, "matches") == 0;
@@ -213,17 +213,17 @@ report_export_csv(FILE *f, struct db *db, const struct templates *t, const char 
 			staff_date(cell_int(&tb, i, 7), 0, date, sizeof date);
 			staff_hours(cell_int(&tb, i, 9), lang, hours, sizeof hours);
 			const char *row[] = {report_cell(&tb, i, 0), report_cell(&tb, i, 1),
-			                     report_cell(&tb, i, 2), report_cell(&tb, i, 3),
-			                     report_cell(&tb, i, 4), report_cell(&tb, i, 5),
-			                     report_cell(&tb, i, 6), date,
-			                     report_cell(&tb, i, 8), hours};
+					     report_cell(&tb, i, 2), report_cell(&tb, i, 3),
+					     report_cell(&tb, i, 4), report_cell(&tb, i, 5),
+					     report_cell(&tb, i, 6), date,
+					     report_cell(&tb, i, 8), hours};
 			csv_row(f, row, ARRAY_LEN(row));
 		} else {
 			staff_date(cell_int(&tb, i, 5), 1, date, sizeof date);
 			const char *row[] = {report_cell(&tb, i, 0), report_cell(&tb, i, 1), report_cell(&tb, i, 2),
-			                     report_cell(&tb, i, 3), report_cell(&tb, i, 4), date,
-			                     report_cell(&tb, i, 6), report_cell(&tb, i, 7), report_cell(&tb, i, 8),
-			                     report_cell(&tb, i, 9), report_cell(&tb, i, 10)};
+					     report_cell(&tb, i, 3), report_cell(&tb, i, 4), date,
+					     report_cell(&tb, i, 6), report_cell(&tb, i, 7), report_cell(&tb, i, 8),
+					     report_cell(&tb, i, 9), report_cell(&tb, i, 10)};
 			csv_row(f, row, ARRAY_LEN(row));
 		}
 	}

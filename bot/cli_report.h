@@ -24,7 +24,7 @@ struct templates;
  * nothing written) or DB_ERR.
  */
 int report_write(FILE *out, struct db *db, const struct templates *t, const char *lang, const char *programme,
-                 int64_t now);
+		 int64_t now);
 
 /*
  * Write the export what ("matches" or "sessions") of programme (NULL: all)
@@ -33,6 +33,6 @@ int report_write(FILE *out, struct db *db, const struct templates *t, const char
  * of records.  DB_OK or DB_ERR (f may then hold part of it).
  */
 int report_export_csv(FILE *f, struct db *db, const struct templates *t, const char *lang, const char *what,
-                      const char *programme, size_t *rows);
+		      const char *programme, size_t *rows);
 
 #endif

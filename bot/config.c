@@ -27,21 +27,21 @@
 #define PARSER_MEMORY_MIN (64L * 1024 * 1024)
 
 enum key_type {
-	K_STR,     /* plain string */
-	K_SECRET,  /* secret string given inline */
-	K_FILE,    /* secret read from the first line of a file */
-	K_INT,     /* integer in [min, max] */
-	K_SIZE,    /* long with optional K/M/G suffix */
-	K_LIST,    /* comma list */
-	K_LANG,    /* de | en */
-	K_LOG,     /* stderr | syslog */
-	K_TLS,     /* required | off */
-	K_SERVER,  /* host[:port] */
+	K_STR,    /* plain string */
+	K_SECRET, /* secret string given inline */
+	K_FILE,   /* secret read from the first line of a file */
+	K_INT,    /* integer in [min, max] */
+	K_SIZE,   /* long with optional K/M/G suffix */
+	K_LIST,   /* comma list */
+	K_LANG,   /* de | en */
+	K_LOG,    /* stderr | syslog */
+	K_TLS,    /* required | off */
+	K_SERVER, /* host[:port] */
 	K_URL_IMAP,
 	K_URL_SMTP,
 	K_URL_MATRIX,
-	K_FROM,    /* header-form address */
-	K_PAIRS,   /* bridge pairs */
+	K_FROM,  /* header-form address */
+	K_PAIRS, /* bridge pairs */
 };
 
 enum section { S_NONE = -1, S_BOT, S_IMAP, S_SMTP, S_XMPP, S_MATRIX, S_BRIDGE, S_GROUPS, S_COUNT };
@@ -119,12 +119,12 @@ static const struct key_def keys[] = {
 
 struct parser {
 	const char *path;
-	char *dir;                   /* directory of path, for relative *_file paths */
+	char *dir; /* directory of path, for relative *_file paths */
 	struct config *cfg;
 	struct buf *errors;
 	int nerr;
-	int sec_line[S_COUNT];       /* line of the first [section] header, 0 = absent */
-	int key_line[NKEYS];         /* line where each key was set, 0 = not set */
+	int sec_line[S_COUNT]; /* line of the first [section] header, 0 = absent */
+	int key_line[NKEYS];   /* line where each key was set, 0 = not set */
 };
 
 static void perr(struct parser *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -307,10 +307,17 @@ parse_size(const char *s, long *out)
 		return -1;
 	if (*end) {
 		switch (toupper((unsigned char)*end)) {
-		case 'K': mult = 1024L; break;
-		case 'M': mult = 1024L * 1024; break;
-		case 'G': mult = 1024L * 1024 * 1024; break;
-		default: return -1;
+		case 'K':
+			mult = 1024L;
+			break;
+		case 'M':
+			mult = 1024L * 1024;
+			break;
+		case 'G':
+			mult = 1024L * 1024 * 1024;
+			break;
+		default:
+			return -1;
 		}
 		if (end[1] && !(toupper((unsigned char)end[1]) == 'B' && !end[2]))
 			return -1;
@@ -406,7 +413,8 @@ check_url(struct parser *p, int line, const char *key, const char *v, struct url
 		if (strcmp(s, "https") && strcmp(s, "http"))
 			perr(p, line, "homeserver '%s': scheme must be https:// (or http:// to a loopback host)", v);
 		else if (!strcmp(s, "http") && !loop)
-			perr(p, line, "plain-text http:// refused for non-loopback homeserver '%s': use https://", u->host);
+			perr(p, line, "plain-text http:// refused for non-loopback homeserver '%s': use https://",
+			     u->host);
 		break;
 	default:
 		break;
@@ -507,7 +515,8 @@ set_key(struct parser *p, int line, const struct key_def *k, const char *v)
 	}
 	case K_INT:
 		if (parse_long(v, &n) < 0 || n < k->min || n > k->max)
-			perr(p, line, "'%s' must be a whole number from %ld to %ld, not '%s'", k->name, k->min, k->max, v);
+			perr(p, line, "'%s' must be a whole number from %ld to %ld, not '%s'", k->name, k->min, k->max,
+			     v);
 		else
 			*(int *)dst = (int)n;
 		break;
@@ -731,8 +740,7 @@ require(struct parser *p, enum section sec, const char *name, const char *alt)
 	if (key_set(p, sec, name) || (alt && key_set(p, sec, alt)))
 		return;
 	if (alt)
-		perr(p, p->sec_line[sec], "missing required key '%s' (or '%s') in [%s]", name, alt,
-		     section_names[sec]);
+		perr(p, p->sec_line[sec], "missing required key '%s' (or '%s') in [%s]", name, alt, section_names[sec]);
 	else
 		perr(p, p->sec_line[sec], "missing required key '%s' in [%s]", name, section_names[sec]);
 }

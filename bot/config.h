@@ -26,10 +26,10 @@ struct strlist {
 };
 
 struct url_parts {
-	char *scheme;  /* lower case: imap, imaps, smtp, smtps, http, https */
-	char *host;    /* without [] for IPv6 */
-	int port;      /* 0 when not given */
-	char *path;    /* without the leading '/', URL-decoded; "" when absent */
+	char *scheme; /* lower case: imap, imaps, smtp, smtps, http, https */
+	char *host;   /* without [] for IPv6 */
+	int port;     /* 0 when not given */
+	char *path;   /* without the leading '/', URL-decoded; "" when absent */
 };
 
 struct group_def {
@@ -40,22 +40,23 @@ struct group_def {
 struct config {
 	char *path;
 	struct {
-		char *database;     /* required */
-		char *language;     /* "de" (default) or "en" */
-		char *templates;    /* directory holding de/ and en/; default "templates" */
-		struct strlist staff; /* "addr", "xmpp:jid", "matrix:@id" */
-		char *authserv_id;  /* NULL when absent */
-		int reply_limit;    /* default 10 */
-		int unknown_reply_limit; /* answers per hour to addresses that are no known people, all together; default 200 */
-		int retention_days; /* raw mail kept this long; default 30 */
-		long max_mail_size; /* bytes; default 10485760 ("max_mail_size = 10M" accepts K/M suffix) */
-		int flood_rate;     /* commands per minute per person (token bucket refill); default 20 */
-		int flood_burst;    /* bucket size; default 10 */
-		char *log;          /* "stderr" (default) or "syslog" */
-		int post_interval;  /* seconds between two posts to the same room; default 2 */
-		int announce_rate;  /* event invitation mails per second; default 20, 0 = unpaced */
-		long parser_memory; /* bytes of address space for the mail parser process; default 256M */
-		int parser_timeout; /* seconds one mail may take in the parser process; default 10 */
+		char *database;          /* required */
+		char *language;          /* "de" (default) or "en" */
+		char *templates;         /* directory holding de/ and en/; default "templates" */
+		struct strlist staff;    /* "addr", "xmpp:jid", "matrix:@id" */
+		char *authserv_id;       /* NULL when absent */
+		int reply_limit;         /* default 10 */
+		int unknown_reply_limit; /* answers per hour to addresses that are no known people, all together;
+					    default 200 */
+		int retention_days;      /* raw mail kept this long; default 30 */
+		long max_mail_size;      /* bytes; default 10485760 ("max_mail_size = 10M" accepts K/M suffix) */
+		int flood_rate;          /* commands per minute per person (token bucket refill); default 20 */
+		int flood_burst;         /* bucket size; default 10 */
+		char *log;               /* "stderr" (default) or "syslog" */
+		int post_interval;       /* seconds between two posts to the same room; default 2 */
+		int announce_rate;       /* event invitation mails per second; default 20, 0 = unpaced */
+		long parser_memory;      /* bytes of address space for the mail parser process; default 256M */
+		int parser_timeout;      /* seconds one mail may take in the parser process; default 10 */
 	} bot;
 	struct {
 		int present;
@@ -63,38 +64,38 @@ struct config {
 		struct url_parts u; /* parsed; u.path is the folder, default "INBOX" */
 		char *user;
 		char *password;
-		char *processed;    /* NULL: flag \Seen only */
-		char *quarantine;   /* default "Quarantine" */
-		char *ca_file;      /* optional extra trust anchors */
-		int poll_interval;  /* seconds, when IDLE is not offered; default 60 */
+		char *processed;   /* NULL: flag \Seen only */
+		char *quarantine;  /* default "Quarantine" */
+		char *ca_file;     /* optional extra trust anchors */
+		int poll_interval; /* seconds, when IDLE is not offered; default 60 */
 	} imap;
 	struct {
 		int present;
 		char *url;
 		struct url_parts u;
-		char *user;         /* optional */
+		char *user; /* optional */
 		char *password;
-		char *from;         /* header form "Name <addr>"; required */
-		char *from_addr;    /* addr-spec of from, lower case */
+		char *from;      /* header form "Name <addr>"; required */
+		char *from_addr; /* addr-spec of from, lower case */
 		char *ca_file;
-		int rate;           /* max mails per second, 0 = unlimited (default) */
+		int rate;              /* max mails per second, 0 = unlimited (default) */
 		int starttls_required; /* 1: smtp:// to a non-loopback host, STARTTLS is
-		                        * mandatory (CURLUSESSL_ALL); 0: smtps:// or loopback */
+					* mandatory (CURLUSESSL_ALL); 0: smtps:// or loopback */
 	} smtp;
 	struct {
 		int present;
 		char *jid;
 		char *password;
-		char *server_host;  /* NULL: DNS/SRV */
+		char *server_host; /* NULL: DNS/SRV */
 		int server_port;
-		int tls_required;   /* 1 (default) or 0 for "tls = off" (loopback only) */
-		char *nick;         /* default "MentorBot" */
+		int tls_required; /* 1 (default) or 0 for "tls = off" (loopback only) */
+		char *nick;       /* default "MentorBot" */
 		struct strlist rooms;
 		char *ca_file;
 	} xmpp;
 	struct {
 		int present;
-		char *homeserver;   /* https://… (http:// only to loopback) */
+		char *homeserver; /* https://… (http:// only to loopback) */
 		struct url_parts u;
 		char *user;
 		char *access_token;
@@ -102,8 +103,9 @@ struct config {
 	} matrix;
 	struct {
 		struct strlist pairs; /* flattened: pairs.v[2i] = xmpp room, pairs.v[2i+1] = matrix room */
-		char *relay_pattern;  /* regex of the bridge's relayed form, group 1 = nick; default "^\\[([^]]+)\\] " */
-		struct strlist relay_accounts; /* the bridge's own accounts (JIDs, Matrix ids): their plain text is relayed */
+		char *relay_pattern; /* regex of the bridge's relayed form, group 1 = nick; default "^\\[([^]]+)\\] " */
+		struct strlist
+			relay_accounts; /* the bridge's own accounts (JIDs, Matrix ids): their plain text is relayed */
 	} bridge;
 	struct {
 		struct group_def *v;

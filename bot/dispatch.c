@@ -125,22 +125,22 @@ enum proof { PROOF_NONE = 0, PROOF_REPLY, PROOF_PLUS, PROOF_AUTH };
 struct mailctx {
 	struct db *db;
 	const struct core *core;
-	const struct inbound *in;     /* the message */
+	const struct inbound *in; /* the message */
 	const struct journal_row *row;
 	const struct parsed_mail *pm; /* mail: the mail answered (threading); NULL for chat */
 	const char *lang;
-	const char *rcpt;             /* mail: the sender's address */
-	int known;                    /* mail: the sender is a known person (replies may quote the Subject) */
-	int counted;                  /* mail: this mail counts against the cap for unknown senders already */
-	int nsent;                    /* replies queued so far: part of each stable id */
+	const char *rcpt; /* mail: the sender's address */
+	int known;        /* mail: the sender is a known person (replies may quote the Subject) */
+	int counted;      /* mail: this mail counts against the cap for unknown senders already */
+	int nsent;        /* replies queued so far: part of each stable id */
 	/* chat answers */
-	const char *transport;        /* "xmpp"/"matrix" when the message came from chat */
-	const char *room;             /* room of the message, or NULL for a direct chat */
-	const char *nick;             /* the asker's nick in the room */
-	const char *sender;           /* the asker's endpoint address */
-	int sender_direct;            /* 1 if sender can get a direct message */
-	enum proof proof;             /* mail: how the sender proved the address */
-	int staff_addr;               /* the sender's address is a configured staff address */
+	const char *transport; /* "xmpp"/"matrix" when the message came from chat */
+	const char *room;      /* room of the message, or NULL for a direct chat */
+	const char *nick;      /* the asker's nick in the room */
+	const char *sender;    /* the asker's endpoint address */
+	int sender_direct;     /* 1 if sender can get a direct message */
+	enum proof proof;      /* mail: how the sender proved the address */
+	int staff_addr;        /* the sender's address is a configured staff address */
 };
 
 #define CHAT_ROOM_MAX_LINES 4
@@ -361,7 +361,8 @@ quarantine(struct mailctx *m, const char *why)
 	if (allow == ALLOW_NOTICE)
 		return send_limit_notice(m);
 	if (allow == ALLOW_CAP)
-		log_warn("mail %lld: the hourly cap on answers to unknown senders is reached; not told", (long long)m->row->id);
+		log_warn("mail %lld: the hourly cap on answers to unknown senders is reached; not told",
+			 (long long)m->row->id);
 	if (allow != ALLOW_YES)
 		return DB_OK;
 	char *reason = reason_text(m, why);
@@ -414,7 +415,6 @@ token_of_reply(struct db *db, const struct parsed_mail *pm, struct token *t)
 	}
 	return rc;
 }
-
 
 /* The command list for "unknown command" and "no command" replies. Caller frees. */
 static char *
@@ -609,9 +609,9 @@ enum route_match {
 
 struct reply_route {
 	const char *name;
-	unsigned match;      /* enum route_match: how its thread is recognised */
-	enum perm who;       /* PERM_ANYONE or PERM_MEMBER */
-	int beside_command;  /* also taken when the body starts with a command */
+	unsigned match;     /* enum route_match: how its thread is recognised */
+	enum perm who;      /* PERM_ANYONE or PERM_MEMBER */
+	int beside_command; /* also taken when the body starts with a command */
 	int (*run)(struct mailctx *m, struct hctx *h);
 };
 
@@ -681,10 +681,16 @@ route_session(struct mailctx *m, struct hctx *h)
 }
 
 static const struct reply_route reply_routes[] = {
-	{.name = "confirmation token", .match = ROUTE_THREAD, .who = PERM_ANYONE, .beside_command = 1,
+	{.name = "confirmation token",
+	 .match = ROUTE_THREAD,
+	 .who = PERM_ANYONE,
+	 .beside_command = 1,
 	 .run = route_token},
-	{.name = "event invitation", .match = ROUTE_THREAD | ROUTE_ITIP | ROUTE_SUBJECT, .who = PERM_ANYONE,
-	 .beside_command = 1, .run = route_event},
+	{.name = "event invitation",
+	 .match = ROUTE_THREAD | ROUTE_ITIP | ROUTE_SUBJECT,
+	 .who = PERM_ANYONE,
+	 .beside_command = 1,
+	 .run = route_event},
 	{.name = "application form", .match = ROUTE_THREAD | ROUTE_PLUS, .who = PERM_MEMBER, .run = route_apply},
 	{.name = "mentoring request", .match = ROUTE_THREAD, .who = PERM_MEMBER, .run = route_request},
 	{.name = "session proposal or log prompt", .match = ROUTE_THREAD, .who = PERM_MEMBER, .run = route_session},
@@ -1050,8 +1056,8 @@ identify_mail(struct mailctx *m, struct hctx *h, int *result)
 	/* staff: a configured address whose owner proved it (no membership needed) */
 	m->staff_addr = is_staff_addr(m->core->cfg, "mail", pm->from_addr);
 	h->staff = m->staff_addr && h->proven;
-	h->lang = mail_lang(pm, &m->in->words, m->in->text, h->known ? h->person.lang : NULL,
-			    m->core->cfg->bot.language);
+	h->lang =
+		mail_lang(pm, &m->in->words, m->in->text, h->known ? h->person.lang : NULL, m->core->cfg->bot.language);
 	m->lang = h->lang;
 	int allow = reply_allowance(m, 1, &rc);
 	if (rc < 0)
@@ -1148,7 +1154,8 @@ dispatch_one(struct db *db, const struct core *core, struct inbound *in, int giv
 	struct hctx h;
 	inbound_hctx(&h, &m, &person, 0);
 	if (give_up) {
-		log_err("%s %lld failed %d times: quarantining it", in->channel, (long long)in->row.id, in->row.attempts);
+		log_err("%s %lld failed %d times: quarantining it", in->channel, (long long)in->row.id,
+			in->row.attempts);
 		rc = set_aside(&m, "crashed");
 		result = DISP_QUARANTINED;
 		goto out;
@@ -1176,12 +1183,13 @@ dispatch_one(struct db *db, const struct core *core, struct inbound *in, int giv
 		rc = run_route_or_command(&m, &h);
 	if (rc == DB_OK) {
 		if (in->pm)
-			log_info("mail %lld from %s: %s (%s, proof %s) -> %zu repl%s", (long long)in->row.id, in->sender,
-				 h.cmd ? h.cmd->name : "no command", h.lang, proof_name(&m), h.nreplies,
+			log_info("mail %lld from %s: %s (%s, proof %s) -> %zu repl%s", (long long)in->row.id,
+				 in->sender, h.cmd ? h.cmd->name : "no command", h.lang, proof_name(&m), h.nreplies,
 				 h.nreplies == 1 ? "y" : "ies");
 		else
-			log_info("%s %lld from %s: %s (%s) -> %zu repl%s", in->channel, (long long)in->row.id, h.ep_addr,
-				 h.cmd ? h.cmd->name : "no command", h.lang, h.nreplies, h.nreplies == 1 ? "y" : "ies");
+			log_info("%s %lld from %s: %s (%s) -> %zu repl%s", in->channel, (long long)in->row.id,
+				 h.ep_addr, h.cmd ? h.cmd->name : "no command", h.lang, h.nreplies,
+				 h.nreplies == 1 ? "y" : "ies");
 		rc = emit_replies(&m, &h);
 		if (rc == DB_OK)
 			rc = state_inbound_finish(db, in->row.id, "done", NULL);

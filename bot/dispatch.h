@@ -47,9 +47,9 @@ struct core {
 	 * Called with the transaction still open; the sender sees the rows after the commit. */
 	void (*notify)(void *ud, const char *transport);
 	void *notify_ud;
-	struct flood *flood;              /* per-person token buckets, shared by all transports */
-	pthread_rwlock_t *tmpl_lock;      /* read-held while dispatching; SIGHUP swaps tmpl under write */
-	struct parsebox *parser;          /* mail parsed in a limited worker process; NULL: in process */
+	struct flood *flood;         /* per-person token buckets, shared by all transports */
+	pthread_rwlock_t *tmpl_lock; /* read-held while dispatching; SIGHUP swaps tmpl under write */
+	struct parsebox *parser;     /* mail parsed in a limited worker process; NULL: in process */
 	/* the installation key (core_key_load): every Message-ID and plus-address the bot issues is keyed */
 	unsigned char key[KEYED_KEY_LEN];
 	int has_key;
@@ -64,24 +64,24 @@ int core_key_load(struct core *core, struct db *db);
  */
 struct json_t;
 struct inbound {
-	struct journal_row row;   /* id, transport, dedupe key, attempts, the raw bytes */
-	const char *channel;      /* "mail", "xmpp" or "matrix" (row.transport) */
+	struct journal_row row; /* id, transport, dedupe key, attempts, the raw bytes */
+	const char *channel;    /* "mail", "xmpp" or "matrix" (row.transport) */
 	/* who: the endpoint the answer goes to and the person is looked up by.  Chat: the
 	 * address the chat server authenticated.  Mail: the From mailbox (NULL if not a valid
 	 * one), proven in dispatch (keyed reply, aligned DKIM/DMARC, plus-address, or a
 	 * confirmation round trip). */
 	const char *sender;
-	const char *room, *nick;  /* chat: the room (NULL: a direct message) and the nick in it */
-	int direct_ok;            /* chat: the sender can get a direct message */
+	const char *room, *nick; /* chat: the room (NULL: a direct message) and the nick in it */
+	int direct_ok;           /* chat: the sender can get a direct message */
 	/* mail: thread references (In-Reply-To, References), Subject, an iTIP part; NULL in chat */
 	struct parsed_mail *pm;
-	int read_rc;              /* mail: mime_parse()'s result or a PARSEBOX_* failure */
-	const char *unread;       /* mail: why it was not even fetched, or NULL */
+	int read_rc;        /* mail: mime_parse()'s result or a PARSEBOX_* failure */
+	const char *unread; /* mail: why it was not even fetched, or NULL */
 	/* what it says */
-	char *text;               /* the new text: quotes cut (mail) / the addressed line (chat) */
-	const char *body;         /* a command's text: the whole new text (mail) / the lines after it (chat) */
-	struct mail_cmd words;    /* the command found (words.cmd NULL when none), arguments, language */
-	struct json_t *meta;      /* chat: the journal's meta (owns sender, room, nick) */
+	char *text;            /* the new text: quotes cut (mail) / the addressed line (chat) */
+	const char *body;      /* a command's text: the whole new text (mail) / the lines after it (chat) */
+	struct mail_cmd words; /* the command found (words.cmd NULL when none), arguments, language */
+	struct json_t *meta;   /* chat: the journal's meta (owns sender, room, nick) */
 	char *body_buf;
 };
 
@@ -101,8 +101,8 @@ struct mail_cmd;
 /* The reply language for a mail: the person's stored choice, a German command
  * word, the text's language, Content-Language, the command word's language,
  * else deflt ("de" unless "en"). */
-const char *mail_lang(const struct parsed_mail *pm, const struct mail_cmd *mc, const char *new_text,
-		      const char *stored, const char *deflt);
+const char *mail_lang(const struct parsed_mail *pm, const struct mail_cmd *mc, const char *new_text, const char *stored,
+		      const char *deflt);
 
 /*
  * Run journal rows ids[0..n) (status 'new') in one transaction, each under its

@@ -72,7 +72,7 @@ emit_mail(struct db *db, const struct core *core, int64_t inbound_id, const stru
 	int rc = DB_OK;
 	if (raw)
 		rc = state_outbox_put(db, inbound_id, "mail", emit_kind(r), core->cfg->smtp.from_addr, r->to_addr,
-		                      msgid, raw, len, not_before);
+				      msgid, raw, len, not_before);
 	else
 		log_warn("%s: mail to %s could not be composed; not queued", r->key, r->to_addr);
 	free(raw);
@@ -94,7 +94,7 @@ emit_chat(struct db *db, const struct core *core, int64_t inbound_id, const stru
 	char *payload = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	int rc = state_outbox_put(db, inbound_id, r->to_kind, emit_kind(r), NULL, r->to_addr, msgid, payload,
-	                          strlen(payload), not_before);
+				  strlen(payload), not_before);
 	free(payload);
 	free(text);
 	return rc;

@@ -31,8 +31,8 @@ struct hctx;
 const char *reply_get(const struct reply *r, const char *name);
 /* Queue r (to_kind/to_addr set) as one outbox row.  DB_OK (also when a row
  * with that Message-ID exists already: idempotent) or a negative error. */
-int emit_reply(struct db *db, const struct core *core, int64_t inbound_id, const struct reply *r,
-	       const char *deflang, const char *msgid);
+int emit_reply(struct db *db, const struct core *core, int64_t inbound_id, const struct reply *r, const char *deflang,
+	       const char *msgid);
 /* Queue every addressed reply of h; Message-IDs "<prefix>.<n>@<bot domain>"
  * unless a reply sets message_id.  Replies without a recipient are skipped
  * with a warning.  DB_OK or a negative error. */

@@ -17,12 +17,12 @@
 
 struct h2t {
 	struct buf out;
-	int quote;      /* <blockquote> depth */
-	int pre;        /* inside <pre> */
-	int at_bol;     /* nothing but the prefix written on this line */
-	int pend_space; /* a collapsed blank is pending */
-	int nl_pending; /* line breaks wanted before the next text (max 2) */
-	int any;        /* some text written */
+	int quote;       /* <blockquote> depth */
+	int pre;         /* inside <pre> */
+	int at_bol;      /* nothing but the prefix written on this line */
+	int pend_space;  /* a collapsed blank is pending */
+	int nl_pending;  /* line breaks wanted before the next text (max 2) */
+	int any;         /* some text written */
 	int no_head_end; /* a search for </head> failed: never search again */
 };
 
@@ -82,17 +82,17 @@ static const struct {
 	const char *name;
 	unsigned short cp;
 } entities[] = {
-	{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}, {"nbsp", ' '},
-	{"auml", 0xe4}, {"ouml", 0xf6}, {"uuml", 0xfc}, {"Auml", 0xc4}, {"Ouml", 0xd6},
-	{"Uuml", 0xdc}, {"szlig", 0xdf}, {"euro", 0x20ac}, {"copy", 0xa9}, {"reg", 0xae},
-	{"trade", 0x2122}, {"mdash", 0x2014}, {"ndash", 0x2013}, {"hellip", 0x2026},
-	{"laquo", 0xab}, {"raquo", 0xbb}, {"bdquo", 0x201e}, {"ldquo", 0x201c},
-	{"rdquo", 0x201d}, {"lsquo", 0x2018}, {"rsquo", 0x2019}, {"sbquo", 0x201a},
-	{"eacute", 0xe9}, {"egrave", 0xe8}, {"ecirc", 0xea}, {"agrave", 0xe0}, {"aacute", 0xe1},
-	{"acirc", 0xe2}, {"ccedil", 0xe7}, {"iacute", 0xed}, {"oacute", 0xf3}, {"uacute", 0xfa},
-	{"ntilde", 0xf1}, {"Eacute", 0xc9}, {"middot", 0xb7}, {"bull", 0x2022}, {"deg", 0xb0},
-	{"sect", 0xa7}, {"para", 0xb6}, {"shy", 0xad}, {"zwnj", 0x200c}, {"zwj", 0x200d},
-	{"thinsp", 0x2009}, {"ensp", 0x2002}, {"emsp", 0x2003}, {"times", 0xd7}, {"divide", 0xf7},
+	{"amp", '&'},      {"lt", '<'},       {"gt", '>'},       {"quot", '"'},      {"apos", '\''},
+	{"nbsp", ' '},     {"auml", 0xe4},    {"ouml", 0xf6},    {"uuml", 0xfc},     {"Auml", 0xc4},
+	{"Ouml", 0xd6},    {"Uuml", 0xdc},    {"szlig", 0xdf},   {"euro", 0x20ac},   {"copy", 0xa9},
+	{"reg", 0xae},     {"trade", 0x2122}, {"mdash", 0x2014}, {"ndash", 0x2013},  {"hellip", 0x2026},
+	{"laquo", 0xab},   {"raquo", 0xbb},   {"bdquo", 0x201e}, {"ldquo", 0x201c},  {"rdquo", 0x201d},
+	{"lsquo", 0x2018}, {"rsquo", 0x2019}, {"sbquo", 0x201a}, {"eacute", 0xe9},   {"egrave", 0xe8},
+	{"ecirc", 0xea},   {"agrave", 0xe0},  {"aacute", 0xe1},  {"acirc", 0xe2},    {"ccedil", 0xe7},
+	{"iacute", 0xed},  {"oacute", 0xf3},  {"uacute", 0xfa},  {"ntilde", 0xf1},   {"Eacute", 0xc9},
+	{"middot", 0xb7},  {"bull", 0x2022},  {"deg", 0xb0},     {"sect", 0xa7},     {"para", 0xb6},
+	{"shy", 0xad},     {"zwnj", 0x200c},  {"zwj", 0x200d},   {"thinsp", 0x2009}, {"ensp", 0x2002},
+	{"emsp", 0x2003},  {"times", 0xd7},   {"divide", 0xf7},
 };
 
 /* Decode the entity at s[0]=='&'; returns bytes consumed (0 = not an entity). */
@@ -167,11 +167,11 @@ name_is(const char *name, const char *const *list)
 	return 0;
 }
 
-static const char *const para_tags[] = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul",
-					 "ol", "pre", "dl", "address", NULL};
-static const char *const line_tags[] = {"div", "tr", "li", "dt", "dd", "section", "article",
-					 "header", "footer", "center", "form", "fieldset", "title",
-					 "caption", "figure", "nav", "aside", "main", "body", NULL};
+static const char *const para_tags[] = {"p",     "h1", "h2", "h3",  "h4", "h5",      "h6",
+					"table", "ul", "ol", "pre", "dl", "address", NULL};
+static const char *const line_tags[] = {"div",    "tr",     "li",     "dt",   "dd",       "section", "article",
+					"header", "footer", "center", "form", "fieldset", "title",   "caption",
+					"figure", "nav",    "aside",  "main", "body",     NULL};
 
 /* One pass over the bytes as a single state machine (text, tag, comment, skipped element,
  * entity): its length is the price of reading each byte once, in one place; the tag
@@ -256,8 +256,8 @@ html_to_text(const char *html, size_t len)
 			}
 			i = j < len ? j + 1 : len;
 
-			if (!closing && (!strcmp(name, "script") || !strcmp(name, "style") ||
-					 !strcmp(name, "head") || !strcmp(name, "title"))) {
+			if (!closing && (!strcmp(name, "script") || !strcmp(name, "style") || !strcmp(name, "head") ||
+					 !strcmp(name, "title"))) {
 				char endtag[24];
 				size_t e;
 				snprintf(endtag, sizeof(endtag), "</%s", name);

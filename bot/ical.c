@@ -46,13 +46,20 @@ const char *
 ical_strerror(int err)
 {
 	switch (err) {
-	case ICAL_OK: return "ok";
-	case ICAL_ERR_ARG: return "invalid event data";
-	case ICAL_ERR_TZ: return "time zone " ICAL_TZID " not available (tzdata missing?)";
-	case ICAL_ERR_TOO_LARGE: return "calendar object too large";
-	case ICAL_ERR_NOT_ICAL: return "not an iCalendar object";
-	case ICAL_ERR_NO_VEVENT: return "calendar holds no event";
-	case ICAL_ERR_NOT_REPLY: return "calendar object is not a REPLY";
+	case ICAL_OK:
+		return "ok";
+	case ICAL_ERR_ARG:
+		return "invalid event data";
+	case ICAL_ERR_TZ:
+		return "time zone " ICAL_TZID " not available (tzdata missing?)";
+	case ICAL_ERR_TOO_LARGE:
+		return "calendar object too large";
+	case ICAL_ERR_NOT_ICAL:
+		return "not an iCalendar object";
+	case ICAL_ERR_NO_VEVENT:
+		return "calendar holds no event";
+	case ICAL_ERR_NOT_REPLY:
+		return "calendar object is not a REPLY";
 	}
 	return "unknown calendar error";
 }
@@ -209,8 +216,8 @@ local_time_prop(icalproperty_kind kind, int64_t t, icaltimezone *z)
 	struct icaltimetype tt = icaltime_from_timet_with_zone((time_t)t, 0, z);
 	icalproperty *p = icalproperty_new(kind);
 	if (wall_time_repeats(t)) {
-		icalproperty_set_value(p, icalvalue_new_datetime(
-		    icaltime_from_timet_with_zone((time_t)t, 0, icaltimezone_get_utc_timezone())));
+		icalproperty_set_value(p, icalvalue_new_datetime(icaltime_from_timet_with_zone(
+						  (time_t)t, 0, icaltimezone_get_utc_timezone())));
 		return p;
 	}
 	tt.zone = NULL;
@@ -250,8 +257,9 @@ build_vevent(const struct ical_event *ev, enum build_kind kind, icaltimezone *z)
 	ve = icalcomponent_new(ICAL_VEVENT_COMPONENT);
 	add_text(ve, icalproperty_new_uid, ev->uid, 0);
 	icalcomponent_add_property(ve, icalproperty_new_sequence(ev->sequence));
-	icalcomponent_add_property(ve, icalproperty_new_dtstamp(icaltime_from_timet_with_zone(
-	    (time_t)(ev->dtstamp ? ev->dtstamp : now_s()), 0, icaltimezone_get_utc_timezone())));
+	icalcomponent_add_property(
+		ve, icalproperty_new_dtstamp(icaltime_from_timet_with_zone(
+			    (time_t)(ev->dtstamp ? ev->dtstamp : now_s()), 0, icaltimezone_get_utc_timezone())));
 	icalcomponent_add_property(ve, local_time_prop(ICAL_DTSTART_PROPERTY, ev->start, z));
 	icalcomponent_add_property(ve, local_time_prop(ICAL_DTEND_PROPERTY, ev->end, z));
 	add_text(ve, icalproperty_new_summary, ev->summary, 0);
@@ -280,10 +288,12 @@ build_vevent(const struct ical_event *ev, enum build_kind kind, icaltimezone *z)
 			icalcomponent_add_property(ve, p);
 		}
 	}
-	icalcomponent_add_property(ve, icalproperty_new_status(cancelled ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED));
+	icalcomponent_add_property(ve,
+				   icalproperty_new_status(cancelled ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED));
 	if (kind == BUILD_PUBLISH)
 		icalcomponent_add_property(ve, icalproperty_new_class(ICAL_CLASS_PUBLIC));
-	icalcomponent_add_property(ve, icalproperty_new_transp(cancelled ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE));
+	icalcomponent_add_property(ve,
+				   icalproperty_new_transp(cancelled ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE));
 	return ve;
 }
 
@@ -571,12 +581,18 @@ static enum ical_partstat
 map_partstat(icalparameter_partstat ps)
 {
 	switch (ps) {
-	case ICAL_PARTSTAT_NEEDSACTION: return ICAL_PS_NEEDS_ACTION;
-	case ICAL_PARTSTAT_ACCEPTED: return ICAL_PS_ACCEPTED;
-	case ICAL_PARTSTAT_DECLINED: return ICAL_PS_DECLINED;
-	case ICAL_PARTSTAT_TENTATIVE: return ICAL_PS_TENTATIVE;
-	case ICAL_PARTSTAT_DELEGATED: return ICAL_PS_DELEGATED;
-	default: return ICAL_PS_OTHER;
+	case ICAL_PARTSTAT_NEEDSACTION:
+		return ICAL_PS_NEEDS_ACTION;
+	case ICAL_PARTSTAT_ACCEPTED:
+		return ICAL_PS_ACCEPTED;
+	case ICAL_PARTSTAT_DECLINED:
+		return ICAL_PS_DECLINED;
+	case ICAL_PARTSTAT_TENTATIVE:
+		return ICAL_PS_TENTATIVE;
+	case ICAL_PARTSTAT_DELEGATED:
+		return ICAL_PS_DELEGATED;
+	default:
+		return ICAL_PS_OTHER;
 	}
 }
 
@@ -590,8 +606,8 @@ parse_attendee(icalproperty *p, struct ical_attendee *a)
 		a->name = utf8_dup(icalparameter_get_cn(q));
 	if ((q = icalproperty_get_first_parameter(p, ICAL_PARTSTAT_PARAMETER))) {
 		icalparameter_partstat ps = icalparameter_get_partstat(q);
-		const char *txt = ps == ICAL_PARTSTAT_X ? icalparameter_get_xvalue(q)
-		                                        : icalparameter_enum_to_string((int)ps);
+		const char *txt =
+			ps == ICAL_PARTSTAT_X ? icalparameter_get_xvalue(q) : icalparameter_enum_to_string((int)ps);
 		a->partstat = map_partstat(ps);
 		if (txt) {
 			a->partstat_text = utf8_dup(txt);

@@ -26,12 +26,12 @@
 /* Error codes (all negative; 0 is success). */
 enum ical_err {
 	ICAL_OK = 0,
-	ICAL_ERR_ARG = -1,        /* build: missing UID/organizer/attendee, end < start, bad address */
-	ICAL_ERR_TZ = -2,         /* Europe/Berlin not found in the system zoneinfo (tzdata missing) */
-	ICAL_ERR_TOO_LARGE = -3,  /* parse: input above ICAL_MAX_INPUT */
-	ICAL_ERR_NOT_ICAL = -4,   /* parse: not iCalendar at all (no BEGIN:VCALENDAR/VEVENT libical accepts) */
-	ICAL_ERR_NO_VEVENT = -5,  /* parse: a calendar, but without any VEVENT */
-	ICAL_ERR_NOT_REPLY = -6,  /* parse: METHOD is not REPLY (out is still filled: see ical_parse_reply) */
+	ICAL_ERR_ARG = -1,       /* build: missing UID/organizer/attendee, end < start, bad address */
+	ICAL_ERR_TZ = -2,        /* Europe/Berlin not found in the system zoneinfo (tzdata missing) */
+	ICAL_ERR_TOO_LARGE = -3, /* parse: input above ICAL_MAX_INPUT */
+	ICAL_ERR_NOT_ICAL = -4,  /* parse: not iCalendar at all (no BEGIN:VCALENDAR/VEVENT libical accepts) */
+	ICAL_ERR_NO_VEVENT = -5, /* parse: a calendar, but without any VEVENT */
+	ICAL_ERR_NOT_REPLY = -6, /* parse: METHOD is not REPLY (out is still filled: see ical_parse_reply) */
 };
 
 /* Largest calendar text ical_parse_reply() accepts (bytes). */
@@ -59,18 +59,18 @@ struct ical_person {
  * NULL or "" omits the property.
  */
 struct ical_event {
-	const char *uid;         /* stable UID, e.g. "session-12@mentorbot.example"; required */
-	int sequence;            /* SEQUENCE: 0 first, +1 on every change and on cancel */
-	int64_t dtstamp;         /* DTSTAMP (epoch s, written in UTC); 0 = now_s() */
-	int64_t start, end;      /* epoch s; end > start (end == start allowed) */
+	const char *uid;    /* stable UID, e.g. "session-12@mentorbot.example"; required */
+	int sequence;       /* SEQUENCE: 0 first, +1 on every change and on cancel */
+	int64_t dtstamp;    /* DTSTAMP (epoch s, written in UTC); 0 = now_s() */
+	int64_t start, end; /* epoch s; end > start (end == start allowed) */
 	const char *summary;
-	const char *location;    /* a place; when NULL and url is set, LOCATION carries the url */
-	const char *url;         /* online link (URL property) */
+	const char *location; /* a place; when NULL and url is set, LOCATION carries the url */
+	const char *url;      /* online link (URL property) */
 	const char *description;
-	struct ical_person organizer;       /* the bot; required for REQUEST/CANCEL */
+	struct ical_person organizer;        /* the bot; required for REQUEST/CANCEL */
 	const struct ical_person *attendees; /* REQUEST/CANCEL: at least one; ignored by the feed */
 	size_t nattendees;
-	int cancelled;           /* feed only: STATUS:CANCELLED instead of CONFIRMED */
+	int cancelled; /* feed only: STATUS:CANCELLED instead of CONFIRMED */
 };
 
 /*
@@ -112,28 +112,28 @@ enum ical_partstat {
 };
 
 struct ical_attendee {
-	char *addr;     /* lower-cased addr-spec without "mailto:"; NULL when the value is no usable mail address */
-	char *name;     /* CN or NULL */
+	char *addr; /* lower-cased addr-spec without "mailto:"; NULL when the value is no usable mail address */
+	char *name; /* CN or NULL */
 	enum ical_partstat partstat;
 	char *partstat_text; /* PARTSTAT as written, upper case, or NULL if absent */
-	int rsvp;       /* 1 if RSVP=TRUE */
+	int rsvp;            /* 1 if RSVP=TRUE */
 };
 
 struct ical_vevent {
-	char *uid;              /* NULL if absent */
-	int sequence;           /* 0 if absent */
-	int has_recurrence_id;  /* 1 if RECURRENCE-ID present (a reply to one instance) */
-	int64_t recurrence_id;  /* its epoch value when present */
-	char *organizer;        /* lower-cased addr without "mailto:", or NULL */
+	char *uid;             /* NULL if absent */
+	int sequence;          /* 0 if absent */
+	int has_recurrence_id; /* 1 if RECURRENCE-ID present (a reply to one instance) */
+	int64_t recurrence_id; /* its epoch value when present */
+	char *organizer;       /* lower-cased addr without "mailto:", or NULL */
 	int has_dtstart;
-	int64_t dtstart;        /* epoch s (TZID resolved against the object's VTIMEZONEs; floating = Europe/Berlin) */
-	char *comment;          /* COMMENT text (several joined by "\n"), or NULL */
+	int64_t dtstart; /* epoch s (TZID resolved against the object's VTIMEZONEs; floating = Europe/Berlin) */
+	char *comment;   /* COMMENT text (several joined by "\n"), or NULL */
 	struct ical_attendee *attendees;
 	size_t nattendees;
 };
 
 struct ical_itip {
-	char *method;           /* upper-cased METHOD, or NULL if absent */
+	char *method; /* upper-cased METHOD, or NULL if absent */
 	struct ical_vevent *events;
 	size_t nevents;
 };

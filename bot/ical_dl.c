@@ -25,10 +25,10 @@ dl_load(void)
 			dlerror());
 		return;
 	}
-#define ICAL_DL_RESOLVE(f)                                                                                   \
-	if (!(*(void **)&ical_dl.f = dlsym(h, #f))) {                                                        \
-		log_err("ical: %s has no %s; calendar invitations and replies are off", LIBICAL_SONAME, #f); \
-		return;                                                                                      \
+#define ICAL_DL_RESOLVE(f)                                                                                             \
+	if (!(*(void **)&ical_dl.f = dlsym(h, #f))) {                                                                  \
+		log_err("ical: %s has no %s; calendar invitations and replies are off", LIBICAL_SONAME, #f);           \
+		return;                                                                                                \
 	}
 	ICAL_DL_FUNCS(ICAL_DL_RESOLVE)
 #undef ICAL_DL_RESOLVE

@@ -55,14 +55,14 @@
 struct imap {
 	mailimap *mi;
 	char *host;
-	int dead;         /* an IMAP_ERR_CONN happened: only imap_close() is left */
+	int dead; /* an IMAP_ERR_CONN happened: only imap_close() is left */
 	int has_idle;
 	int has_move;
 	int has_uidplus;
-	int idle_news;    /* the IDLE logger saw EXISTS/RECENT */
-	char tail[8];     /* last bytes the IDLE logger saw (matches across reads) */
+	int idle_news; /* the IDLE logger saw EXISTS/RECENT */
+	char tail[8];  /* last bytes the IDLE logger saw (matches across reads) */
 	size_t tail_len;
-	char last[256];   /* sanitised text of the last server response */
+	char last[256]; /* sanitised text of the last server response */
 };
 
 struct imap_meta {
@@ -70,8 +70,7 @@ struct imap_meta {
 	uint32_t size;
 };
 
-static void imap_seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void imap_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
 imap_seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -176,8 +175,7 @@ imap_tls_status_text(unsigned status, char *out, size_t outlen)
 	for (size_t i = 0; i < ARRAY_LEN(reasons); i++) {
 		if (!(status & reasons[i].bit))
 			continue;
-		int n = snprintf(out + used, outlen - used, "%s%s", used ? ", " : "",
-				 reasons[i].text);
+		int n = snprintf(out + used, outlen - used, "%s%s", used ? ", " : "", reasons[i].text);
 		if (n < 0 || (size_t)n >= outlen - used)
 			return;
 		used += (size_t)n;
@@ -220,8 +218,7 @@ imap_tls_verify(struct imap *im, const char *ca_file, char *err, size_t errlen)
 		fatal("gnutls_x509_trust_list_init: out of memory");
 	nsys = gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
 	if (ca_file && *ca_file) {
-		r = gnutls_x509_trust_list_add_trust_file(tl, ca_file, NULL, GNUTLS_X509_FMT_PEM,
-							   0, 0);
+		r = gnutls_x509_trust_list_add_trust_file(tl, ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
 		if (r <= 0) {
 			imap_seterr(err, errlen, "cannot load CA file %s: %s", ca_file,
 				    r < 0 ? gnutls_strerror(r) : "no certificates in it");
@@ -239,8 +236,7 @@ imap_tls_verify(struct imap *im, const char *ca_file, char *err, size_t errlen)
 	};
 	r = gnutls_x509_trust_list_verify_crt2(tl, crts, ncrt, vd, 2, 0, &status, NULL);
 	if (r < 0) {
-		imap_seterr(err, errlen, "certificate of %s not verified: %s", im->host,
-			    gnutls_strerror(r));
+		imap_seterr(err, errlen, "certificate of %s not verified: %s", im->host, gnutls_strerror(r));
 		goto out;
 	}
 	if (status != 0) {
@@ -289,8 +285,7 @@ imap_open(struct imap **out, const struct imap_settings *s, char *err, size_t er
 		return IMAP_ERR_MSG;
 	}
 	if (!s->tls && !is_loopback_host(s->host)) {
-		imap_seterr(err, errlen,
-			    "plain imap:// to %s refused: only loopback may skip TLS, use imaps://",
+		imap_seterr(err, errlen, "plain imap:// to %s refused: only loopback may skip TLS, use imaps://",
 			    s->host);
 		return IMAP_ERR_TLS;
 	}
@@ -309,16 +304,15 @@ imap_open(struct imap **out, const struct imap_settings *s, char *err, size_t er
 	mailimap_set_timeout(im->mi, s->timeout_s > 0 ? s->timeout_s : 60);
 
 	if (s->tls)
-		r = mailimap_ssl_connect_with_callback(im->mi, s->host, (uint16_t)port,
-						       imap_tls_setup, im);
+		r = mailimap_ssl_connect_with_callback(im->mi, s->host, (uint16_t)port, imap_tls_setup, im);
 	else
 		r = mailimap_socket_connect(im->mi, s->host, (uint16_t)port);
 	if (imap_rc(im, r) != IMAP_OK) {
 		imap_seterr(err, errlen, "cannot connect to %s:%d: %s", s->host, port,
-			    r == MAILIMAP_ERROR_CONNECTION_REFUSED ? "connection failed"
-			    : r == MAILIMAP_ERROR_SSL		   ? "TLS handshake failed"
+			    r == MAILIMAP_ERROR_CONNECTION_REFUSED       ? "connection failed"
+			    : r == MAILIMAP_ERROR_SSL                    ? "TLS handshake failed"
 			    : r == MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION ? "server refused (BYE)"
-								    : "no IMAP greeting");
+									 : "no IMAP greeting");
 		rc = IMAP_ERR_CONN;
 		goto out;
 	}
@@ -334,12 +328,10 @@ imap_open(struct imap **out, const struct imap_settings *s, char *err, size_t er
 		r = mailimap_login(im->mi, s->user, s->password);
 		if ((rc = imap_rc(im, r)) != IMAP_OK) {
 			if (rc == IMAP_ERR_CONN)
-				imap_seterr(err, errlen, "connection to %s lost during login",
-					    s->host);
+				imap_seterr(err, errlen, "connection to %s lost during login", s->host);
 			else {
 				rc = IMAP_ERR_AUTH;
-				imap_seterr(err, errlen, "login as %s refused by %s: %s", s->user,
-					    s->host, im->last);
+				imap_seterr(err, errlen, "login as %s refused by %s: %s", s->user, s->host, im->last);
 			}
 			goto out;
 		}
@@ -350,8 +342,8 @@ imap_open(struct imap **out, const struct imap_settings *s, char *err, size_t er
 			rc = IMAP_ERR_CONN; /* a server that cannot say CAPABILITY is unusable */
 		goto out;
 	}
-	log_debug("imap: logged in to %s:%d as %s (idle=%d move=%d uidplus=%d)", s->host, port,
-		  s->user, im->has_idle, im->has_move, im->has_uidplus);
+	log_debug("imap: logged in to %s:%d as %s (idle=%d move=%d uidplus=%d)", s->host, port, s->user, im->has_idle,
+		  im->has_move, im->has_uidplus);
 	*out = im;
 	im = NULL;
 	rc = IMAP_OK;
@@ -406,8 +398,7 @@ imap_select(struct imap *im, const char *folder, uint32_t *uidvalidity, uint32_t
 	if ((rc = imap_rc(im, r)) != IMAP_OK)
 		return rc;
 	if (uidvalidity)
-		*uidvalidity = im->mi->imap_selection_info ? im->mi->imap_selection_info->sel_uidvalidity
-							   : 0;
+		*uidvalidity = im->mi->imap_selection_info ? im->mi->imap_selection_info->sel_uidvalidity : 0;
 	if (uidnext)
 		*uidnext = im->mi->imap_selection_info ? im->mi->imap_selection_info->sel_uidnext : 0;
 	return IMAP_OK;
@@ -615,8 +606,7 @@ imap_fetch_meta(struct imap *im, uint32_t after, size_t max, struct imap_meta **
 	*n = 0;
 	set = mailimap_set_new_interval(after + 1, 0); /* after+1:* */
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	if (!set || !ft ||
-	    mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid()) != 0 ||
+	if (!set || !ft || mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid()) != 0 ||
 	    mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size()) != 0)
 		fatal("mailimap fetch type: out of memory");
 	r = mailimap_uid_fetch(im->mi, set, ft, &list);
@@ -655,8 +645,8 @@ out:
  * call fn for all of them in order.  Returns 0, fn's non-zero value, or a
  * negative code; *passed counts the calls of fn. */
 static int
-imap_fetch_batch(struct imap *im, const struct imap_meta *meta, size_t n, size_t max_fetch,
-		 imap_msg_fn fn, void *ud, size_t *passed)
+imap_fetch_batch(struct imap *im, const struct imap_meta *meta, size_t n, size_t max_fetch, imap_msg_fn fn, void *ud,
+		 size_t *passed)
 {
 	struct mailimap_set *set = NULL;
 	struct mailimap_fetch_type *ft = NULL;
@@ -686,10 +676,8 @@ imap_fetch_batch(struct imap *im, const struct imap_meta *meta, size_t n, size_t
 	if (want) {
 		sec = mailimap_section_new(NULL);
 		ft = mailimap_fetch_type_new_fetch_att_list_empty();
-		if (!sec || !ft ||
-		    mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid()) != 0 ||
-		    mailimap_fetch_type_new_fetch_att_list_add(
-			    ft, mailimap_fetch_att_new_body_peek_section(sec)) != 0)
+		if (!sec || !ft || mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid()) != 0 ||
+		    mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_body_peek_section(sec)) != 0)
 			fatal("mailimap fetch type: out of memory");
 		r = mailimap_uid_fetch(im->mi, set, ft, &list);
 		if ((rc = imap_rc(im, r)) != IMAP_OK)
@@ -701,8 +689,7 @@ imap_fetch_batch(struct imap *im, const struct imap_meta *meta, size_t n, size_t
 			if (!b)
 				continue; /* a flag update, not our data */
 			struct imap_meta key = {uid, 0};
-			const struct imap_meta *hit =
-				bsearch(&key, meta, n, sizeof(*meta), imap_meta_cmp);
+			const struct imap_meta *hit = bsearch(&key, meta, n, sizeof(*meta), imap_meta_cmp);
 			if (hit) {
 				body[hit - meta] = b;
 				len[hit - meta] = l;
@@ -734,8 +721,7 @@ out:
 }
 
 int
-imap_fetch_after(struct imap *im, uint32_t after_uid, size_t max, size_t max_fetch,
-		 imap_msg_fn fn, void *ud)
+imap_fetch_after(struct imap *im, uint32_t after_uid, size_t max, size_t max_fetch, imap_msg_fn fn, void *ud)
 {
 	struct imap_meta *meta = NULL;
 	size_t n = 0, i = 0, passed = 0;
@@ -754,8 +740,7 @@ imap_fetch_after(struct imap *im, uint32_t after_uid, size_t max, size_t max_fet
 		 * least one body); skipped (too large) messages ride along */
 		while (j < n) {
 			if (meta[j].size <= max_fetch) {
-				if (bodies == IMAP_BATCH_MSGS ||
-				    (bodies && bytes + meta[j].size > IMAP_BATCH_BYTES))
+				if (bodies == IMAP_BATCH_MSGS || (bodies && bytes + meta[j].size > IMAP_BATCH_BYTES))
 					break;
 				bodies++;
 				bytes += meta[j].size;

@@ -32,13 +32,13 @@ enum {
 };
 
 struct imap_settings {
-	int tls;              /* 1: imaps (implicit TLS), 0: plain (loopback only) */
+	int tls; /* 1: imaps (implicit TLS), 0: plain (loopback only) */
 	const char *host;
-	int port;             /* 993 / 143 when 0 */
+	int port; /* 993 / 143 when 0 */
 	const char *user;
 	const char *password;
-	const char *ca_file;  /* extra trust anchors (PEM), or NULL for the system store */
-	int timeout_s;        /* socket timeout for commands; default 60 when 0 */
+	const char *ca_file; /* extra trust anchors (PEM), or NULL for the system store */
+	int timeout_s;       /* socket timeout for commands; default 60 when 0 */
 };
 
 struct imap;
@@ -73,8 +73,7 @@ int imap_create(struct imap *im, const char *folder);
  * bounded; a message expunged between the size and the body fetch is skipped.
  */
 typedef int (*imap_msg_fn)(void *ud, uint32_t uid, const char *raw, size_t len);
-int imap_fetch_after(struct imap *im, uint32_t after_uid, size_t max, size_t max_fetch,
-		     imap_msg_fn fn, void *ud);
+int imap_fetch_after(struct imap *im, uint32_t after_uid, size_t max, size_t max_fetch, imap_msg_fn fn, void *ud);
 
 /* Move messages to folder (UID MOVE if the server has MOVE, else UID COPY +
  * \Deleted + UID EXPUNGE / EXPUNGE).  folder NULL: only add \Seen.

@@ -76,7 +76,7 @@ mail_find_command(const char *subject, const char *new_text, struct mail_cmd *ou
 	out->subject_clean = subject_strip(subject, &out->subject_is_reply);
 	struct cmd_match subj, body;
 	const struct command *subj_cmd =
-	    cmd_lookup_all(out->subject_clean, &subj) ? subj.by_role[CMD_ROLE_MEMBER] : NULL;
+		cmd_lookup_all(out->subject_clean, &subj) ? subj.by_role[CMD_ROLE_MEMBER] : NULL;
 	if (subj_cmd && !out->subject_is_reply) {
 		out->cmd = subj_cmd;
 		out->cmd_staff = subj.by_role[CMD_ROLE_STAFF];

@@ -10,15 +10,15 @@ struct command;
 #define MAILCMD_MAX_LINES 10
 
 struct mail_cmd {
-	const struct command *cmd; /* NULL when none found; what a sender who is not staff means */
+	const struct command *cmd;       /* NULL when none found; what a sender who is not staff means */
 	const struct command *cmd_staff; /* what a staff sender means by the same words (bot/commands.h,
 					    struct cmd_match); == cmd unless a word names both */
-	char *argline;             /* rest of the command line (trimmed), or NULL */
-	const char *cmd_lang;      /* "de" when a German alias matched, "en", or NULL */
-	char *first_word;          /* when no command: the first word of the first new line (for "did you mean") */
-	int from_subject;          /* 1 if taken from the Subject */
-	int subject_is_reply;      /* Subject carried Re:/AW:/… */
-	char *subject_clean;       /* Subject without prefixes */
+	char *argline;                   /* rest of the command line (trimmed), or NULL */
+	const char *cmd_lang;            /* "de" when a German alias matched, "en", or NULL */
+	char *first_word;     /* when no command: the first word of the first new line (for "did you mean") */
+	int from_subject;     /* 1 if taken from the Subject */
+	int subject_is_reply; /* Subject carried Re:/AW:/… */
+	char *subject_clean;  /* Subject without prefixes */
 };
 
 /* Strip "Re:", "AW:", "Fwd:", "WG:", "Antw:", "Fw:", "[tag]" prefixes (repeated). Caller frees. */

@@ -19,7 +19,7 @@ struct mailin {
 	void (*on_reload)(void *ud);
 	void (*on_committed)(void *ud); /* new outbox rows are committed: wake the sender */
 	void *ud;
-	int wake_fd;                   /* readable when a signal arrived */
+	int wake_fd; /* readable when a signal arrived */
 };
 
 /*

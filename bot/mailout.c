@@ -138,8 +138,8 @@ b64_add(struct buf *b, const unsigned char *p, size_t n)
 			v |= (uint32_t)p[i + 1] << 8;
 		if (i + 2 < n)
 			v |= p[i + 2];
-		char o[4] = {b64chars[(v >> 18) & 63], b64chars[(v >> 12) & 63], i + 1 < n ? b64chars[(v >> 6) & 63] : '=',
-			     i + 2 < n ? b64chars[v & 63] : '='};
+		char o[4] = {b64chars[(v >> 18) & 63], b64chars[(v >> 12) & 63],
+			     i + 1 < n ? b64chars[(v >> 6) & 63] : '=', i + 2 < n ? b64chars[v & 63] : '='};
 		buf_add(b, o, 4);
 	}
 }
@@ -377,7 +377,7 @@ mail_addr_valid(const char *a)
 		return d[dl - 1] == ']' && dl > 2 && strspn(d + 1, "0123456789abcdefABCDEF.:IPv-") == dl - 2;
 	/* Domain: labels of letters, digits and inner hyphens, 1..63 characters */
 	size_t label = 0;
-	for (const char *q = d; ; q++) {
+	for (const char *q = d;; q++) {
 		if (*q == '.' || !*q) {
 			if (label == 0 || q[-1] == '-')
 				return 0;
@@ -618,9 +618,20 @@ token_clean(const char *s, int list)
 static int
 header_name_ok(const char *n)
 {
-	static const char *const reserved[] = {"date", "from", "to", "subject", "message-id", "in-reply-to",
-					       "references", "auto-submitted", "mime-version", "content-type",
-					       "content-transfer-encoding", "content-language", "bcc", "cc"};
+	static const char *const reserved[] = {"date",
+					       "from",
+					       "to",
+					       "subject",
+					       "message-id",
+					       "in-reply-to",
+					       "references",
+					       "auto-submitted",
+					       "mime-version",
+					       "content-type",
+					       "content-transfer-encoding",
+					       "content-language",
+					       "bcc",
+					       "cc"};
 	if (!n || !*n)
 		return 0;
 	for (const char *q = n; *q; q++)
@@ -708,7 +719,8 @@ mail_compose(const struct mail_out *m, size_t *len_out)
 	}
 	for (size_t i = 0; m->extra && i < m->nextra; i++) {
 		if (!header_name_ok(m->extra[i].name)) {
-			log_warn("mail_compose: extra header '%.40s' refused", m->extra[i].name ? m->extra[i].name : "");
+			log_warn("mail_compose: extra header '%.40s' refused",
+				 m->extra[i].name ? m->extra[i].name : "");
 			continue;
 		}
 		emit_text_header(&b, m->extra[i].name, m->extra[i].value ? m->extra[i].value : "");

@@ -12,20 +12,20 @@ struct mail_header {
 };
 
 struct mail_out {
-	const char *from;        /* "Name <addr>" or "addr" (UTF-8 name allowed) */
-	const char *to;          /* "addr" or "Name <addr>" */
-	const char *subject;     /* UTF-8 */
-	const char *message_id;  /* without <> */
-	const char *in_reply_to; /* without <>, or NULL */
-	const char *references;  /* space-separated ids without <>, or NULL */
-	const char *auto_submitted; /* e.g. "auto-replied", or NULL */
-	const char *text;        /* UTF-8 body (LF line ends); sent quoted-printable */
-	const char *lang;        /* Content-Language, or NULL */
+	const char *from;                /* "Name <addr>" or "addr" (UTF-8 name allowed) */
+	const char *to;                  /* "addr" or "Name <addr>" */
+	const char *subject;             /* UTF-8 */
+	const char *message_id;          /* without <> */
+	const char *in_reply_to;         /* without <>, or NULL */
+	const char *references;          /* space-separated ids without <>, or NULL */
+	const char *auto_submitted;      /* e.g. "auto-replied", or NULL */
+	const char *text;                /* UTF-8 body (LF line ends); sent quoted-printable */
+	const char *lang;                /* Content-Language, or NULL */
 	const struct mail_header *extra; /* more headers, or NULL */
 	size_t nextra;
-	const char *calendar;    /* optional text/calendar part (CRLF or LF), or NULL */
+	const char *calendar;        /* optional text/calendar part (CRLF or LF), or NULL */
 	const char *calendar_method; /* e.g. "REQUEST" */
-	long long date;          /* epoch seconds for the Date header; 0 = now */
+	long long date;              /* epoch seconds for the Date header; 0 = now */
 };
 
 /*

@@ -33,19 +33,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "handlers/handlers.h"
 #include "cli.h"
+#include "commands.h"
+#include "config.h"
 #include "dispatch.h"
 #include "emit.h"
 #include "flood.h"
+#include "handlers/handlers.h"
 #include "mailcmd.h"
 #include "mailin.h"
 #include "mime.h"
 #include "parsebox.h"
 #include "post.h"
 #include "quote.h"
-#include "commands.h"
 #include "scheduler.h"
 #include "state/checkpoint.h"
 #include "state/state.h"
@@ -169,7 +169,7 @@ cmd_parse(const char *conf, int argc, char **argv)
 
 /* The transports, in start order; they stop in the reverse order. */
 static const struct transport_ops *const transports[] = {&mail_transport_ops, &xmpp_transport_ops,
-                                                         &matrix_transport_ops};
+							 &matrix_transport_ops};
 
 struct runtime {
 	struct config *cfg;
@@ -336,9 +336,6 @@ cmd_run(const char *path, int argc, char **argv)
 	return 0;
 }
 
-
-
-
 static int
 cmd_post(const char *path, int argc, char **argv)
 {
@@ -357,8 +354,9 @@ cmd_post(const char *path, int argc, char **argv)
 	const char *lang = cli_lang(&cfg);
 	int queued = 0;
 	unsigned char key[KEYED_KEY_LEN];
-	int rc = state_install_key(db, key, sizeof key) == DB_OK ? post_to_group(db, &cfg, t, key, argv[0], text.p, &queued)
-								  : -1;
+	int rc = state_install_key(db, key, sizeof key) == DB_OK
+			 ? post_to_group(db, &cfg, t, key, argv[0], text.p, &queued)
+			 : -1;
 	if (rc == 1) {
 		const char *vars[] = {"group", argv[0], "file", path, NULL};
 		cli_say(stderr, t, lang, "cli.post.no_group", vars);
@@ -479,10 +477,10 @@ group_del(struct cli_db *c, int argc, char **argv)
 }
 
 static const struct cli_word group_words[] = {
-    {.name = "list", .min_args = 0, .max_args = -1, .run = group_list},
-    {.name = "set", .min_args = 2, .max_args = -1, .run = group_set}, /* NAME MEMBER… */
-    {.name = "del", .min_args = 1, .max_args = 1, .run = group_del},  /* NAME */
-    {.name = NULL},
+	{.name = "list", .min_args = 0, .max_args = -1, .run = group_list},
+	{.name = "set", .min_args = 2, .max_args = -1, .run = group_set}, /* NAME MEMBER… */
+	{.name = "del", .min_args = 1, .max_args = 1, .run = group_del},  /* NAME */
+	{.name = NULL},
 };
 
 static int
@@ -504,14 +502,9 @@ programme_list(struct cli_db *c, int argc, char **argv)
 		char *name = xasprintf("%-28s", v[i].name ? v[i].name : "");
 		char days[16];
 		snprintf(days, sizeof days, "%d", v[i].request_days);
-		const char *vars[] = {"slug",      slug,
-		                      "name",      name,
-		                      "policy",    v[i].policy,
-		                      "days",      days,
-		                      "consent",   v[i].consent_version,
-		                      "questions", v[i].questions,
-		                      "weights",   v[i].weights,
-		                      NULL};
+		const char *vars[] = {"slug",      slug,           "name",    name,         "policy",
+				      v[i].policy, "days",         days,      "consent",    v[i].consent_version,
+				      "questions", v[i].questions, "weights", v[i].weights, NULL};
 		cli_say(stdout, c->t, c->lang, "cli.programme.item", vars);
 		free(slug);
 		free(name);
@@ -572,9 +565,9 @@ programme_add(struct cli_db *c, int argc, char **argv)
 }
 
 static const struct cli_word programme_words[] = {
-    {.name = "list", .min_args = 0, .max_args = -1, .run = programme_list},
-    {.name = "add", .min_args = 1, .max_args = -1, .run = programme_add}, /* SLUG [--option value]… */
-    {.name = NULL},
+	{.name = "list", .min_args = 0, .max_args = -1, .run = programme_list},
+	{.name = "add", .min_args = 1, .max_args = -1, .run = programme_add}, /* SLUG [--option value]… */
+	{.name = NULL},
 };
 
 static int
@@ -695,32 +688,65 @@ struct subcommand {
 
 /* clang-format off: one entry, one block */
 static const struct subcommand subcommands[] = {
-    {.name = "run", .needs_config = 1, .max_args = 1, .run = cmd_run,
-     .usage = {"run -c FILE [-v]     run the daemon"}},
-    {.name = "check-config", .needs_config = 1, .max_args = 1, .run = cmd_check_config,
-     .usage = {"check-config -c FILE   check a configuration file"}},
-    {.name = "parse", .needs_config = 0, .max_args = 1, .run = cmd_parse,
-     .usage = {"parse [FILE.eml|-]     show how the bot reads a mail (JSON)"}},
-    {.name = "post", .needs_config = 1, .max_args = -1, .run = cmd_post,
-     .usage = {"post -c FILE GROUP TEXT…   post to a group's rooms and mail recipients"}},
-    {.name = "group", .needs_config = 1, .max_args = -1, .run = cmd_group,
-     .usage = {"group -c FILE list | set NAME MEMBER… | del NAME"}},
-    {.name = "match", .needs_config = 1, .max_args = -1, .run = cmd_match,
-     .usage = {"match -c FILE PROGRAMME [publish|--ids]   preview the optimal whole-cohort\n"
-               "                 matching; publish: send each pair as an offer both sides accept;\n"
-               "                 --ids: the preview by person ids, tab-separated, for scripts"}},
-    {.name = "programme", .needs_config = 1, .max_args = -1, .run = cmd_programme,
-     .usage = {"programme -c FILE list | add SLUG [--name N] [--policy open|approve]\n"
-               "                 [--days N] [--questions f1,f2] [--weights topics=3,language=2,…]"}},
-    {.name = "report", .needs_config = 1, .max_args = -1, .run = cli_report,
-     .usage = {"report -c FILE [PROGRAMME]   figures and what needs attention"}},
-    {.name = "export", .needs_config = 1, .max_args = -1, .run = cli_export,
-     .usage = {"export -c FILE matches|sessions [--csv] [--out FILE] [--programme P]",
-               "export -c FILE attendees ID [--csv] [--out FILE]"}},
-    {.name = "event", .needs_config = 1, .max_args = -1, .run = cli_event,
-     .usage = {"event -c FILE add|list|show|send|change|cancel …   events (mentorbot event help)"}},
-    {.name = "feed", .needs_config = 1, .max_args = -1, .run = cli_feed,
-     .usage = {"feed -c FILE [--out FILE]   iCalendar feed of the public events"}},
+	{.name = "run",
+	 .needs_config = 1,
+	 .max_args = 1,
+	 .run = cmd_run,
+	 .usage = {"run -c FILE [-v]     run the daemon"}},
+	{.name = "check-config",
+	 .needs_config = 1,
+	 .max_args = 1,
+	 .run = cmd_check_config,
+	 .usage = {"check-config -c FILE   check a configuration file"}},
+	{.name = "parse",
+	 .needs_config = 0,
+	 .max_args = 1,
+	 .run = cmd_parse,
+	 .usage = {"parse [FILE.eml|-]     show how the bot reads a mail (JSON)"}},
+	{.name = "post",
+	 .needs_config = 1,
+	 .max_args = -1,
+	 .run = cmd_post,
+	 .usage = {"post -c FILE GROUP TEXT…   post to a group's rooms and mail recipients"}},
+	{.name = "group",
+	 .needs_config = 1,
+	 .max_args = -1,
+	 .run = cmd_group,
+	 .usage = {"group -c FILE list | set NAME MEMBER… | del NAME"}},
+	{.name = "match",
+	 .needs_config = 1,
+	 .max_args = -1,
+	 .run = cmd_match,
+	 .usage = {"match -c FILE PROGRAMME [publish|--ids]   preview the optimal whole-cohort\n"
+		   "                 matching; publish: send each pair as an offer both sides accept;\n"
+		   "                 --ids: the preview by person ids, tab-separated, for scripts"}},
+	{.name = "programme",
+	 .needs_config = 1,
+	 .max_args = -1,
+	 .run = cmd_programme,
+	 .usage = {"programme -c FILE list | add SLUG [--name N] [--policy open|approve]\n"
+		   "                 [--days N] [--questions f1,f2] [--weights topics=3,language=2,…]"}},
+	{.name = "report",
+	 .needs_config = 1,
+	 .max_args = -1,
+	 .run = cli_report,
+	 .usage = {"report -c FILE [PROGRAMME]   figures and what needs attention"}},
+	{.name = "export",
+	 .needs_config = 1,
+	 .max_args = -1,
+	 .run = cli_export,
+	 .usage = {"export -c FILE matches|sessions [--csv] [--out FILE] [--programme P]",
+		   "export -c FILE attendees ID [--csv] [--out FILE]"}},
+	{.name = "event",
+	 .needs_config = 1,
+	 .max_args = -1,
+	 .run = cli_event,
+	 .usage = {"event -c FILE add|list|show|send|change|cancel …   events (mentorbot event help)"}},
+	{.name = "feed",
+	 .needs_config = 1,
+	 .max_args = -1,
+	 .run = cli_feed,
+	 .usage = {"feed -c FILE [--out FILE]   iCalendar feed of the public events"}},
 };
 /* clang-format on */
 

@@ -142,9 +142,9 @@ vocab_intern(struct vocab *v, const char *s)
 	return v->n++;
 }
 
-static const char *const stopwords[] = {"a",   "an",  "and", "the", "of",  "in",  "for", "to",   "with", "on",
-					"or",  "und", "oder", "der", "die", "das", "für", "mit", "im",   "von",
-					"zu",  "den", "dem", "des", "ein", "eine", "&"};
+static const char *const stopwords[] = {"a",  "an",  "and", "the",  "of",  "in",  "for", "to",   "with",
+					"on", "or",  "und", "oder", "der", "die", "das", "für",  "mit",
+					"im", "von", "zu",  "den",  "dem", "des", "ein", "eine", "&"};
 
 static int
 is_stopword(const char *w, size_t n)
@@ -269,45 +269,123 @@ struct avail_word {
 };
 
 static const struct avail_word avail_words[] = {
-	{"mon", TK_DAY, 0},         {"monday", TK_DAY, 0},        {"mondays", TK_DAY, 0},
-	{"montag", TK_DAY, 0},      {"montags", TK_DAY, 0},       {"mo", TK_DAY2, 0},
-	{"tue", TK_DAY, 1},         {"tues", TK_DAY, 1},          {"tuesday", TK_DAY, 1},
-	{"tuesdays", TK_DAY, 1},    {"dienstag", TK_DAY, 1},      {"dienstags", TK_DAY, 1},
-	{"di", TK_DAY2, 1},         {"wed", TK_DAY, 2},           {"wednesday", TK_DAY, 2},
-	{"wednesdays", TK_DAY, 2},  {"mittwoch", TK_DAY, 2},      {"mittwochs", TK_DAY, 2},
-	{"mi", TK_DAY2, 2},         {"thu", TK_DAY, 3},           {"thur", TK_DAY, 3},
-	{"thurs", TK_DAY, 3},       {"thursday", TK_DAY, 3},      {"thursdays", TK_DAY, 3},
-	{"donnerstag", TK_DAY, 3},  {"donnerstags", TK_DAY, 3},   {"do", TK_DAY2, 3},
-	{"fri", TK_DAY, 4},         {"friday", TK_DAY, 4},        {"fridays", TK_DAY, 4},
-	{"freitag", TK_DAY, 4},     {"freitags", TK_DAY, 4},      {"fr", TK_DAY2, 4},
-	{"sat", TK_DAY, 5},         {"saturday", TK_DAY, 5},      {"saturdays", TK_DAY, 5},
-	{"samstag", TK_DAY, 5},     {"samstags", TK_DAY, 5},      {"sonnabend", TK_DAY, 5},
-	{"sa", TK_DAY2, 5},         {"sun", TK_DAY, 6},           {"sunday", TK_DAY, 6},
-	{"sundays", TK_DAY, 6},     {"sonntag", TK_DAY, 6},       {"sonntags", TK_DAY, 6},
-	{"so", TK_DAY2, 6},         {"morning", TK_PART, 0},      {"mornings", TK_PART, 0},
-	{"vormittag", TK_PART, 0},  {"vormittags", TK_PART, 0},   {"morgens", TK_PART, 0},
-	{"morgen", TK_PART, 0},     {"früh", TK_PART, 0},         {"pm", TK_PART, 1},
-	{"afternoon", TK_PART, 1},  {"afternoons", TK_PART, 1},   {"nachmittag", TK_PART, 1},
-	{"nachmittags", TK_PART, 1}, {"mittag", TK_PART, 1},      {"mittags", TK_PART, 1},
-	{"noon", TK_PART, 1},       {"midday", TK_PART, 1},       {"lunchtime", TK_PART, 1},
-	{"eve", TK_PART, 2},        {"evening", TK_PART, 2},      {"evenings", TK_PART, 2},
-	{"abend", TK_PART, 2},      {"abends", TK_PART, 2},       {"night", TK_PART, 2},
-	{"nights", TK_PART, 2},     {"nachts", TK_PART, 2},       {"weekday", TK_WEEKDAYS, 0},
-	{"weekdays", TK_WEEKDAYS, 0}, {"workdays", TK_WEEKDAYS, 0}, {"werktags", TK_WEEKDAYS, 0},
-	{"wochentags", TK_WEEKDAYS, 0}, {"werktag", TK_WEEKDAYS, 0}, {"weekend", TK_WEEKEND, 0},
-	{"weekends", TK_WEEKEND, 0}, {"wochenende", TK_WEEKEND, 0}, {"wochenenden", TK_WEEKEND, 0},
-	{"anytime", TK_ANY, 0},     {"any", TK_ANY, 0},           {"flexible", TK_ANY, 0},
-	{"flexibel", TK_ANY, 0},    {"jederzeit", TK_ANY, 0},     {"always", TK_ANY, 0},
-	{"immer", TK_ANY, 0},       {"to", TK_RANGE, 0},          {"bis", TK_RANGE, 0},
-	{"through", TK_RANGE, 0},   {"till", TK_RANGE, 0},        {"until", TK_RANGE, 0},
-	{"am", TK_AM, 0},           {"and", TK_FILL, 0},          {"und", TK_FILL, 0},
-	{"or", TK_FILL, 0},         {"oder", TK_FILL, 0},         {"on", TK_FILL, 0},
-	{"at", TK_FILL, 0},         {"in", TK_FILL, 0},           {"the", TK_FILL, 0},
-	{"um", TK_FILL, 0},         {"uhr", TK_FILL, 0},          {"ab", TK_FILL, 0},
-	{"after", TK_FILL, 0},      {"nach", TK_FILL, 0},         {"only", TK_FILL, 0},
-	{"nur", TK_FILL, 0},        {"also", TK_FILL, 0},         {"auch", TK_FILL, 0},
-	{"von", TK_FILL, 0},        {"from", TK_FILL, 0},         {"each", TK_FILL, 0},
-	{"every", TK_FILL, 0},      {"jeden", TK_FILL, 0},        {"jede", TK_FILL, 0},
+	{"mon", TK_DAY, 0},
+	{"monday", TK_DAY, 0},
+	{"mondays", TK_DAY, 0},
+	{"montag", TK_DAY, 0},
+	{"montags", TK_DAY, 0},
+	{"mo", TK_DAY2, 0},
+	{"tue", TK_DAY, 1},
+	{"tues", TK_DAY, 1},
+	{"tuesday", TK_DAY, 1},
+	{"tuesdays", TK_DAY, 1},
+	{"dienstag", TK_DAY, 1},
+	{"dienstags", TK_DAY, 1},
+	{"di", TK_DAY2, 1},
+	{"wed", TK_DAY, 2},
+	{"wednesday", TK_DAY, 2},
+	{"wednesdays", TK_DAY, 2},
+	{"mittwoch", TK_DAY, 2},
+	{"mittwochs", TK_DAY, 2},
+	{"mi", TK_DAY2, 2},
+	{"thu", TK_DAY, 3},
+	{"thur", TK_DAY, 3},
+	{"thurs", TK_DAY, 3},
+	{"thursday", TK_DAY, 3},
+	{"thursdays", TK_DAY, 3},
+	{"donnerstag", TK_DAY, 3},
+	{"donnerstags", TK_DAY, 3},
+	{"do", TK_DAY2, 3},
+	{"fri", TK_DAY, 4},
+	{"friday", TK_DAY, 4},
+	{"fridays", TK_DAY, 4},
+	{"freitag", TK_DAY, 4},
+	{"freitags", TK_DAY, 4},
+	{"fr", TK_DAY2, 4},
+	{"sat", TK_DAY, 5},
+	{"saturday", TK_DAY, 5},
+	{"saturdays", TK_DAY, 5},
+	{"samstag", TK_DAY, 5},
+	{"samstags", TK_DAY, 5},
+	{"sonnabend", TK_DAY, 5},
+	{"sa", TK_DAY2, 5},
+	{"sun", TK_DAY, 6},
+	{"sunday", TK_DAY, 6},
+	{"sundays", TK_DAY, 6},
+	{"sonntag", TK_DAY, 6},
+	{"sonntags", TK_DAY, 6},
+	{"so", TK_DAY2, 6},
+	{"morning", TK_PART, 0},
+	{"mornings", TK_PART, 0},
+	{"vormittag", TK_PART, 0},
+	{"vormittags", TK_PART, 0},
+	{"morgens", TK_PART, 0},
+	{"morgen", TK_PART, 0},
+	{"früh", TK_PART, 0},
+	{"pm", TK_PART, 1},
+	{"afternoon", TK_PART, 1},
+	{"afternoons", TK_PART, 1},
+	{"nachmittag", TK_PART, 1},
+	{"nachmittags", TK_PART, 1},
+	{"mittag", TK_PART, 1},
+	{"mittags", TK_PART, 1},
+	{"noon", TK_PART, 1},
+	{"midday", TK_PART, 1},
+	{"lunchtime", TK_PART, 1},
+	{"eve", TK_PART, 2},
+	{"evening", TK_PART, 2},
+	{"evenings", TK_PART, 2},
+	{"abend", TK_PART, 2},
+	{"abends", TK_PART, 2},
+	{"night", TK_PART, 2},
+	{"nights", TK_PART, 2},
+	{"nachts", TK_PART, 2},
+	{"weekday", TK_WEEKDAYS, 0},
+	{"weekdays", TK_WEEKDAYS, 0},
+	{"workdays", TK_WEEKDAYS, 0},
+	{"werktags", TK_WEEKDAYS, 0},
+	{"wochentags", TK_WEEKDAYS, 0},
+	{"werktag", TK_WEEKDAYS, 0},
+	{"weekend", TK_WEEKEND, 0},
+	{"weekends", TK_WEEKEND, 0},
+	{"wochenende", TK_WEEKEND, 0},
+	{"wochenenden", TK_WEEKEND, 0},
+	{"anytime", TK_ANY, 0},
+	{"any", TK_ANY, 0},
+	{"flexible", TK_ANY, 0},
+	{"flexibel", TK_ANY, 0},
+	{"jederzeit", TK_ANY, 0},
+	{"always", TK_ANY, 0},
+	{"immer", TK_ANY, 0},
+	{"to", TK_RANGE, 0},
+	{"bis", TK_RANGE, 0},
+	{"through", TK_RANGE, 0},
+	{"till", TK_RANGE, 0},
+	{"until", TK_RANGE, 0},
+	{"am", TK_AM, 0},
+	{"and", TK_FILL, 0},
+	{"und", TK_FILL, 0},
+	{"or", TK_FILL, 0},
+	{"oder", TK_FILL, 0},
+	{"on", TK_FILL, 0},
+	{"at", TK_FILL, 0},
+	{"in", TK_FILL, 0},
+	{"the", TK_FILL, 0},
+	{"um", TK_FILL, 0},
+	{"uhr", TK_FILL, 0},
+	{"ab", TK_FILL, 0},
+	{"after", TK_FILL, 0},
+	{"nach", TK_FILL, 0},
+	{"only", TK_FILL, 0},
+	{"nur", TK_FILL, 0},
+	{"also", TK_FILL, 0},
+	{"auch", TK_FILL, 0},
+	{"von", TK_FILL, 0},
+	{"from", TK_FILL, 0},
+	{"each", TK_FILL, 0},
+	{"every", TK_FILL, 0},
+	{"jeden", TK_FILL, 0},
+	{"jede", TK_FILL, 0},
 };
 
 #define AVAIL_ALL_DAYS 0x7fu
@@ -703,8 +781,8 @@ u32_in(const uint32_t *v, size_t n, uint32_t x)
 
 /* Compile one mentee (and query words) into c, sets appended to ids. */
 static void
-compile_mentee(const struct match_pool *p, const struct match_profile *src, const char *const *query,
-	       size_t n_query, struct idarr *ids, struct cperson *c)
+compile_mentee(const struct match_pool *p, const struct match_profile *src, const char *const *query, size_t n_query,
+	       struct idarr *ids, struct cperson *c)
 {
 	char lbuf[64];
 	size_t ofs = ids->n;
@@ -807,8 +885,8 @@ cmp_str(const void *a, const void *b)
 /* Strings of the ids of `from` (dense topic/language ids) that are in
  * `in`, sorted, cut at MATCH_REASON_ITEMS; returns the full count. */
 static size_t
-list_shared(const struct match_pool *p, const uint32_t *fromv, struct idset from, const uint32_t *inv,
-	    struct idset in, const uint32_t *dense_voc, const char **out)
+list_shared(const struct match_pool *p, const uint32_t *fromv, struct idset from, const uint32_t *inv, struct idset in,
+	    const uint32_t *dense_voc, const char **out)
 {
 	const char **tmp = xmalloc((from.n ? from.n : 1) * sizeof(*tmp));
 	size_t k = 0;
@@ -1108,12 +1186,12 @@ struct solver {
 	struct graph g;
 	struct heap h;
 	size_t n, nc;
-	int64_t K;          /* scaled weight of an edge: score * K + 1, K = n + 1: the total score
-			     * decides, the number placed breaks ties */
-	int64_t *u, *v;     /* duals of rows and columns */
+	int64_t K;      /* scaled weight of an edge: score * K + 1, K = n + 1: the total score
+			 * decides, the number placed breaks ties */
+	int64_t *u, *v; /* duals of rows and columns */
 	int64_t *dist;
-	uint32_t *stamp;    /* the search that last reached a node */
-	uint32_t *pred;     /* column -> row it was reached from */
+	uint32_t *stamp; /* the search that last reached a node */
+	uint32_t *pred;  /* column -> row it was reached from */
 	uint32_t *settled;
 	long *col_of;       /* row -> column, -1 none yet, -2 stays unmatched */
 	size_t *sofs;       /* column -> its first slot in slot_row */
@@ -1294,8 +1372,7 @@ augment(struct solver *s, size_t i0)
 }
 
 void
-match_cohort(const struct match_pool *p, const struct match_profile *mentees, size_t n,
-	     struct match_assignment *out)
+match_cohort(const struct match_pool *p, const struct match_profile *mentees, size_t n, struct match_assignment *out)
 {
 	struct solver s;
 	solver_init(&s, p, mentees, n);
@@ -1335,8 +1412,7 @@ cmp_gedge(const void *a, const void *b)
 }
 
 void
-match_greedy(const struct match_pool *p, const struct match_profile *mentees, size_t n,
-	     struct match_assignment *out)
+match_greedy(const struct match_pool *p, const struct match_profile *mentees, size_t n, struct match_assignment *out)
 {
 	struct graph g;
 	graph_build(p, mentees, n, &g);

@@ -45,7 +45,10 @@ struct match_weights {
 	int query;
 	int language_required;
 };
-#define MATCH_WEIGHTS_DEFAULT {3, 2, 1, 1, 3, 1}
+#define MATCH_WEIGHTS_DEFAULT                                                                                          \
+	{                                                                                                              \
+		3, 2, 1, 1, 3, 1                                                                                       \
+	}
 
 /* One person as the caller read them.  Borrowed: match.c copies what it
  * keeps, so the strings need only live for the duration of the call.
@@ -75,7 +78,7 @@ struct match_profile {
 /* Availability slots: bit MATCH_SLOT(day, part) of a uint32_t,
  * day 0 = Monday .. 6 = Sunday, part 0 = morning, 1 = afternoon, 2 = evening. */
 enum { MATCH_DAYS = 7, MATCH_PARTS = 3 };
-#define MATCH_SLOT(day, part) (1u << ((day) * MATCH_PARTS + (part)))
+#define MATCH_SLOT(day, part) (1u << ((day)*MATCH_PARTS + (part)))
 
 /* Why a pair may not be matched at all. */
 enum match_ineligible {

@@ -57,8 +57,8 @@
 #define MX_API "/_matrix/client/v3"
 #define MX_SYNC_TIMEOUT_MS 30000
 #define MX_TIMELINE_LIMIT 100
-#define MX_BACKFILL_MAX 1000      /* events fetched back per room when a timeline is "limited" */
-#define MX_SYNC_CAP (32u << 20)   /* response caps */
+#define MX_BACKFILL_MAX 1000    /* events fetched back per room when a timeline is "limited" */
+#define MX_SYNC_CAP (32u << 20) /* response caps */
 #define MX_RESP_CAP (1u << 20)
 #define MX_SEND_BATCH 32
 #define MX_BACKOFF_MIN_MS 1000
@@ -96,7 +96,7 @@ struct matrix_transport {
 	atomic_int dead;        /* the token was refused: the Matrix side is over */
 	struct room_cfg *rooms; /* written by the sync thread before ready, read-only after */
 	size_t nrooms;
-	json_t *aliases;        /* alias → room id, resolved on demand by the sender */
+	json_t *aliases; /* alias → room id, resolved on demand by the sender */
 };
 
 static void matrix_transport_notify(struct matrix_transport *m);
@@ -338,8 +338,8 @@ out:
  * stops.  Same contract as mx_request_once.
  */
 static int
-mx_request(struct mx_conn *c, const char *method, const char *path, const char *query, json_t *body,
-	   long timeout_s, size_t cap, json_t **out, long *status)
+mx_request(struct mx_conn *c, const char *method, const char *path, const char *query, json_t *body, long timeout_s,
+	   size_t cap, json_t **out, long *status)
 {
 	for (;;) {
 		if (mx_stopping(c->m)) {
@@ -472,7 +472,7 @@ struct sync_state {
 	struct db *db;
 	char *filter_id; /* uploaded filter, or NULL: send the filter inline */
 	char *filter_json;
-	json_t *names;   /* "room|user" → display name */
+	json_t *names; /* "room|user" → display name */
 };
 
 static const char *
@@ -588,7 +588,8 @@ backfill(struct sync_state *s, const char *room, const char *prev_batch, const c
 		json_t *chunk = json_object_get(out, "chunk");
 		size_t i;
 		json_t *ev;
-		json_array_foreach(chunk, i, ev) {
+		json_array_foreach(chunk, i, ev)
+		{
 			json_array_append(all, ev);
 		}
 		const char *end = json_string_value(json_object_get(out, "end"));
@@ -615,13 +616,15 @@ handle_invites(struct sync_state *s, json_t *invites)
 {
 	const char *rid;
 	json_t *inv;
-	json_object_foreach(invites, rid, inv) {
+	json_object_foreach(invites, rid, inv)
+	{
 		json_t *evs = json_object_get(json_object_get(inv, "invite_state"), "events");
 		const char *inviter = NULL, *alias = NULL;
 		int direct = 0;
 		size_t i;
 		json_t *ev;
-		json_array_foreach(evs, i, ev) {
+		json_array_foreach(evs, i, ev)
+		{
 			const char *type = json_string_value(json_object_get(ev, "type"));
 			const char *sk = json_string_value(json_object_get(ev, "state_key"));
 			json_t *content = json_object_get(ev, "content");
@@ -677,17 +680,20 @@ handle_sync(struct sync_state *s, json_t *resp, const char *since)
 		return rc;
 	const char *rid;
 	json_t *jr;
-	json_object_foreach(json_object_get(rooms, "join"), rid, jr) {
+	json_object_foreach(json_object_get(rooms, "join"), rid, jr)
+	{
 		json_t *state = json_object_get(json_object_get(jr, "state"), "events");
 		json_t *tl = json_object_get(jr, "timeline");
 		json_t *events = json_object_get(tl, "events");
 		size_t i;
 		json_t *ev;
-		json_array_foreach(state, i, ev) {
+		json_array_foreach(state, i, ev)
+		{
 			names_note(s, rid, ev);
 		}
 		if (!since) {
-			json_array_foreach(events, i, ev) {
+			json_array_foreach(events, i, ev)
+			{
 				names_note(s, rid, ev);
 			}
 			continue; /* first start: no backlog */
@@ -707,11 +713,13 @@ handle_sync(struct sync_state *s, json_t *resp, const char *since)
 		int direct = is_direct_room(s->db, rid);
 		/* in a room the bot has just joined, what came before the join is history */
 		size_t start = 0;
-		json_array_foreach(list, i, ev) {
+		json_array_foreach(list, i, ev)
+		{
 			if (!direct && is_own_join(s, ev))
 				start = i + 1;
 		}
-		json_array_foreach(list, i, ev) {
+		json_array_foreach(list, i, ev)
+		{
 			names_note(s, rid, ev);
 			if (i < start)
 				continue;
@@ -807,10 +815,10 @@ sync_setup(struct sync_state *s)
 		return -1;
 
 	/* the sync filter: messages (and memberships, for names and joins) only */
-	json_t *flt = json_pack("{s:{s:{s:[s,s], s:i}, s:{s:[s]}, s:{s:[]}, s:{s:[]}}, s:{s:[]}, s:{s:[]}}",
-				"room", "timeline", "types", "m.room.message", "m.room.member", "limit",
-				MX_TIMELINE_LIMIT, "state", "types", "m.room.member", "ephemeral", "types", "account_data",
-				"types", "presence", "types", "account_data", "types");
+	json_t *flt = json_pack("{s:{s:{s:[s,s], s:i}, s:{s:[s]}, s:{s:[]}, s:{s:[]}}, s:{s:[]}, s:{s:[]}}", "room",
+				"timeline", "types", "m.room.message", "m.room.member", "limit", MX_TIMELINE_LIMIT,
+				"state", "types", "m.room.member", "ephemeral", "types", "account_data", "types",
+				"presence", "types", "account_data", "types");
 	s->filter_json = json_dumps(flt, JSON_COMPACT);
 	char *eu = mx_escape(&s->c, uid);
 	char *path = xasprintf("/user/%s/filter", eu);
@@ -1082,7 +1090,8 @@ send_item(struct send_state *s, const struct outbox_item *it)
 			rc = jr == MX_NET ? SEND_NET : (jr == MX_DEAD || jr == MX_STOPPED ? SEND_STOP : SEND_PERM);
 			goto out;
 		} else {
-			log_warn("matrix: outbox %lld to %s refused: %ld %s", (long long)it->id, to, st, mx_errcode(out));
+			log_warn("matrix: outbox %lld to %s refused: %ld %s", (long long)it->id, to, st,
+				 mx_errcode(out));
 			rc = SEND_PERM;
 		}
 		json_decref(out);
@@ -1313,11 +1322,11 @@ matrix_ops_stop(void *handle)
 
 /* Matrix is optional: a homeserver that is down or refuses the token must not stop mail and XMPP. */
 const struct transport_ops matrix_transport_ops = {
-    .name = "matrix",
-    .what = "Matrix transport",
-    .optional = 1,
-    .configured = matrix_configured,
-    .start = matrix_transport_start,
-    .notify = matrix_ops_notify,
-    .stop = matrix_ops_stop,
+	.name = "matrix",
+	.what = "Matrix transport",
+	.optional = 1,
+	.configured = matrix_configured,
+	.start = matrix_transport_start,
+	.notify = matrix_ops_notify,
+	.stop = matrix_ops_stop,
 };

@@ -448,7 +448,7 @@ scan_node(struct scan *sc, const struct scan_item *it)
 		const char *d = sc->p + it->s;
 		size_t n = it->e - it->s, idx = 0;
 		int r = it->kind == SCAN_PART ? mailimf_optional_fields_parse(d, n, &idx, &f)
-		                              : mailimf_envelope_and_optional_fields_parse(d, n, &idx, &f);
+					      : mailimf_envelope_and_optional_fields_parse(d, n, &idx, &f);
 		if (r != MAILIMF_NO_ERROR)
 			f = NULL;
 		mailimf_crlf_parse(d, n, &idx);
@@ -466,7 +466,7 @@ scan_node(struct scan *sc, const struct scan_item *it)
 		if (!ct) {
 			type = it->dflt_msg ? MESSAGE : SINGLE;
 		} else if (ct->ct_type && ct->ct_type->tp_type == MAILMIME_TYPE_COMPOSITE_TYPE &&
-		           ct->ct_type->tp_data.tp_composite_type) {
+			   ct->ct_type->tp_data.tp_composite_type) {
 			int comp = ct->ct_type->tp_data.tp_composite_type->ct_type;
 			if (comp == MAILMIME_COMPOSITE_TYPE_MULTIPART) {
 				const char *v = mailmime_content_param_get(ct, "boundary");
@@ -480,7 +480,7 @@ scan_node(struct scan *sc, const struct scan_item *it)
 				bnd = mailmime_extract_boundary(ct);
 				type = bnd ? MULTIPLE : SINGLE;
 			} else if (comp == MAILMIME_COMPOSITE_TYPE_MESSAGE && ct->ct_subtype &&
-			           !strcasecmp(ct->ct_subtype, "rfc822")) {
+				   !strcasecmp(ct->ct_subtype, "rfc822")) {
 				type = MESSAGE;
 			}
 		}
@@ -823,7 +823,8 @@ has_token(const char *v, const char *tok)
 	for (const char *p = v; *p;) {
 		while (*p && (*p == ',' || *p == ' ' || *p == '\t' || *p == ';'))
 			p++;
-		if (!strncasecmp(p, tok, n) && (p[n] == '\0' || p[n] == ',' || p[n] == ' ' || p[n] == ';' || p[n] == '\t'))
+		if (!strncasecmp(p, tok, n) &&
+		    (p[n] == '\0' || p[n] == ',' || p[n] == ' ' || p[n] == ';' || p[n] == '\t'))
 			return 1;
 		while (*p && *p != ',' && *p != ' ' && *p != '\t' && *p != ';')
 			p++;
@@ -903,9 +904,8 @@ parse_headers(const char *raw, size_t len, struct parsed_mail *m, struct hdr_sta
 				str_lower_ascii(v);
 				set_auto(m, xasprintf("Precedence: %s", v));
 			}
-		} else if (hname_is(&f, "List-Id") || hname_is(&f, "List-Unsubscribe") ||
-			   hname_is(&f, "List-Post") || hname_is(&f, "List-Help") ||
-			   hname_is(&f, "List-Subscribe") || hname_is(&f, "List-Owner") ||
+		} else if (hname_is(&f, "List-Id") || hname_is(&f, "List-Unsubscribe") || hname_is(&f, "List-Post") ||
+			   hname_is(&f, "List-Help") || hname_is(&f, "List-Subscribe") || hname_is(&f, "List-Owner") ||
 			   hname_is(&f, "List-Archive")) {
 			set_auto(m, xasprintf("%.*s header", (int)f.nlen, f.name));
 		} else if (hname_is(&f, "X-Autoreply") || hname_is(&f, "X-Autorespond") ||
@@ -968,8 +968,7 @@ mime_subtype(struct mailmime *mm, int *discrete, int *composite)
 		return "";
 	if (ct->ct_type->tp_type == MAILMIME_TYPE_DISCRETE_TYPE && ct->ct_type->tp_data.tp_discrete_type)
 		*discrete = ct->ct_type->tp_data.tp_discrete_type->dt_type;
-	else if (ct->ct_type->tp_type == MAILMIME_TYPE_COMPOSITE_TYPE &&
-		 ct->ct_type->tp_data.tp_composite_type)
+	else if (ct->ct_type->tp_type == MAILMIME_TYPE_COMPOSITE_TYPE && ct->ct_type->tp_data.tp_composite_type)
 		*composite = ct->ct_type->tp_data.tp_composite_type->ct_type;
 	return ct->ct_subtype ? ct->ct_subtype : "";
 }
@@ -1076,8 +1075,8 @@ part_text(struct mailmime *mm)
 		return xstrdup("");
 	enc = mm->mm_mime_fields ? mailmime_transfer_encoding_get(mm->mm_mime_fields) : MAILMIME_MECHANISM_8BIT;
 	cs = ct_param(mm->mm_content_type, "charset");
-	if (d->dt_encoded && mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length,
-						 &idx, enc, &dec, &declen) == MAILIMF_NO_ERROR) {
+	if (d->dt_encoded && mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length, &idx, enc,
+						 &dec, &declen) == MAILIMF_NO_ERROR) {
 		r = charset_to_utf8(dec, declen, cs);
 		mailmime_decoded_part_free(dec);
 	} else {
@@ -1213,7 +1212,8 @@ mime_walk(struct walk *w, struct mailmime *root)
 				st = xrealloc(st, (cap *= 2) * sizeof(*st));
 			/* push in reverse so the first child is handled first */
 			for (clistiter *c = clist_begin(l); c; c = clist_next(c), k++)
-				st[n + cnt - 1 - k] = (struct item){clist_content(c), it.in_msg, report || it.in_report};
+				st[n + cnt - 1 - k] =
+					(struct item){clist_content(c), it.in_msg, report || it.in_report};
 			n += cnt;
 			continue;
 		}

@@ -108,8 +108,8 @@ run_stats_end(struct run_stats *r, const struct smtp *smtp)
 	log_msg(lvl,
 		"outbox: %lu mails sent, %lu not sent in %.2f s: SMTP %.2f s, database %.2f s, waiting %.2f s; "
 		"%lu new connection%s",
-		r->sent, r->failed, all / 1e6, r->smtp_us / 1e6, r->db_us / 1e6,
-		(all - r->smtp_us - r->db_us) / 1e6, conns, conns == 1 ? "" : "s");
+		r->sent, r->failed, all / 1e6, r->smtp_us / 1e6, r->db_us / 1e6, (all - r->smtp_us - r->db_us) / 1e6,
+		conns, conns == 1 ? "" : "s");
 	memset(r, 0, sizeof *r);
 }
 
@@ -224,8 +224,9 @@ sender_main(void *arg)
 		/* Rows queued by this process kick the thread; rows queued by another process
 		 * (mentorbot post, event send) are seen within a quarter of a second (one index look-up
 		 * each time).  next == 0: one became due since the batch was taken. */
-		wait_kick(o, next < 0 ? OUTBOX_POLL_MS
-				      : (next == 0 ? 20 : (next * 1000 < OUTBOX_POLL_MS ? next * 1000 : OUTBOX_POLL_MS)));
+		wait_kick(o,
+			  next < 0 ? OUTBOX_POLL_MS
+				   : (next == 0 ? 20 : (next * 1000 < OUTBOX_POLL_MS ? next * 1000 : OUTBOX_POLL_MS)));
 	}
 	run_stats_end(&run, smtp);
 	smtp_free(smtp);
@@ -310,11 +311,11 @@ mail_stop(void *handle)
 }
 
 const struct transport_ops mail_transport_ops = {
-    .name = "mail",
-    .what = "sender thread",
-    .optional = 0,
-    .configured = mail_configured,
-    .start = mail_start,
-    .notify = mail_notify,
-    .stop = mail_stop,
+	.name = "mail",
+	.what = "sender thread",
+	.optional = 0,
+	.configured = mail_configured,
+	.start = mail_start,
+	.notify = mail_notify,
+	.stop = mail_stop,
 };

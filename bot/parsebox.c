@@ -69,25 +69,25 @@ enum { MODE_PARSE = 0, MODE_HEADERS = 1, MODE_TEST = 100 };
 
 /* Every string of struct parsed_mail, in wire order. */
 static const size_t str_fields[] = {
-    offsetof(struct parsed_mail, from_addr),
-    offsetof(struct parsed_mail, from_name),
-    offsetof(struct parsed_mail, reply_to),
-    offsetof(struct parsed_mail, to_addr),
-    offsetof(struct parsed_mail, rcpt_addrs),
-    offsetof(struct parsed_mail, return_path),
-    offsetof(struct parsed_mail, subject),
-    offsetof(struct parsed_mail, message_id),
-    offsetof(struct parsed_mail, in_reply_to),
-    offsetof(struct parsed_mail, references),
-    offsetof(struct parsed_mail, auth_results),
-    offsetof(struct parsed_mail, date),
-    offsetof(struct parsed_mail, content_language),
-    offsetof(struct parsed_mail, text),
-    offsetof(struct parsed_mail, calendar),
-    offsetof(struct parsed_mail, calendar_method),
-    offsetof(struct parsed_mail, auto_reason),
-    offsetof(struct parsed_mail, bounce_rcpt),
-    offsetof(struct parsed_mail, error),
+	offsetof(struct parsed_mail, from_addr),
+	offsetof(struct parsed_mail, from_name),
+	offsetof(struct parsed_mail, reply_to),
+	offsetof(struct parsed_mail, to_addr),
+	offsetof(struct parsed_mail, rcpt_addrs),
+	offsetof(struct parsed_mail, return_path),
+	offsetof(struct parsed_mail, subject),
+	offsetof(struct parsed_mail, message_id),
+	offsetof(struct parsed_mail, in_reply_to),
+	offsetof(struct parsed_mail, references),
+	offsetof(struct parsed_mail, auth_results),
+	offsetof(struct parsed_mail, date),
+	offsetof(struct parsed_mail, content_language),
+	offsetof(struct parsed_mail, text),
+	offsetof(struct parsed_mail, calendar),
+	offsetof(struct parsed_mail, calendar_method),
+	offsetof(struct parsed_mail, auto_reason),
+	offsetof(struct parsed_mail, bounce_rcpt),
+	offsetof(struct parsed_mail, error),
 };
 #define NSTR ARRAY_LEN(str_fields)
 
@@ -116,14 +116,15 @@ put64(struct buf *b, uint64_t v)
  * stay open so glibc keeps the modules; a charset not listed here fails to
  * open in the worker and is read like unlabelled text. */
 static const char *const preload_charsets[] = {
-    "ISO-2022-JP",  "ISO-2022-JP-2", "ISO-2022-JP-3", "SHIFT_JIS",    "CP932",        "EUC-JP",       "EUC-JP-MS",
-    "EUC-KR",       "CP949",         "ISO-2022-KR",   "GB2312",       "GBK",          "GB18030",      "BIG5",
-    "BIG5-HKSCS",   "EUC-TW",        "ISO-2022-CN",   "KOI8-R",       "KOI8-U",       "ISO-8859-2",   "ISO-8859-3",
-    "ISO-8859-4",   "ISO-8859-5",    "ISO-8859-6",    "ISO-8859-7",   "ISO-8859-8",   "ISO-8859-9",   "ISO-8859-10",
-    "ISO-8859-11",  "ISO-8859-13",   "ISO-8859-14",   "ISO-8859-16",  "WINDOWS-1250", "WINDOWS-1251", "WINDOWS-1253",
-    "WINDOWS-1254", "WINDOWS-1255",  "WINDOWS-1256",  "WINDOWS-1257", "WINDOWS-1258", "UTF-7",        "UTF-16",
-    "UTF-32",       "TIS-620",       "CP874",         "CP866",        "CP850",        "IBM437",       "MACINTOSH",
-    "VISCII",
+	"ISO-2022-JP",  "ISO-2022-JP-2", "ISO-2022-JP-3", "SHIFT_JIS",    "CP932",        "EUC-JP",
+	"EUC-JP-MS",    "EUC-KR",        "CP949",         "ISO-2022-KR",  "GB2312",       "GBK",
+	"GB18030",      "BIG5",          "BIG5-HKSCS",    "EUC-TW",       "ISO-2022-CN",  "KOI8-R",
+	"KOI8-U",       "ISO-8859-2",    "ISO-8859-3",    "ISO-8859-4",   "ISO-8859-5",   "ISO-8859-6",
+	"ISO-8859-7",   "ISO-8859-8",    "ISO-8859-9",    "ISO-8859-10",  "ISO-8859-11",  "ISO-8859-13",
+	"ISO-8859-14",  "ISO-8859-16",   "WINDOWS-1250",  "WINDOWS-1251", "WINDOWS-1253", "WINDOWS-1254",
+	"WINDOWS-1255", "WINDOWS-1256",  "WINDOWS-1257",  "WINDOWS-1258", "UTF-7",        "UTF-16",
+	"UTF-32",       "TIS-620",       "CP874",         "CP866",        "CP850",        "IBM437",
+	"MACINTOSH",    "VISCII",
 };
 
 static void
@@ -186,11 +187,11 @@ worker_seccomp(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(PB_ASAN ? SCMP_ACT_ERRNO(EPERM) : SCMP_ACT_KILL_PROCESS);
 	static const int plain[] = {
-	    SCMP_SYS(munmap),       SCMP_SYS(mremap),     SCMP_SYS(brk),           SCMP_SYS(madvise),
-	    SCMP_SYS(exit),         SCMP_SYS(exit_group), SCMP_SYS(rt_sigreturn),  SCMP_SYS(rt_sigprocmask),
-	    SCMP_SYS(rt_sigaction), SCMP_SYS(futex),      SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
-	    SCMP_SYS(getrusage),    SCMP_SYS(getpid),     SCMP_SYS(gettid),        SCMP_SYS(getrandom),
-	    SCMP_SYS(fstat),        SCMP_SYS(newfstatat), SCMP_SYS(sched_yield),   SCMP_SYS(close),
+		SCMP_SYS(munmap),       SCMP_SYS(mremap),     SCMP_SYS(brk),           SCMP_SYS(madvise),
+		SCMP_SYS(exit),         SCMP_SYS(exit_group), SCMP_SYS(rt_sigreturn),  SCMP_SYS(rt_sigprocmask),
+		SCMP_SYS(rt_sigaction), SCMP_SYS(futex),      SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
+		SCMP_SYS(getrusage),    SCMP_SYS(getpid),     SCMP_SYS(gettid),        SCMP_SYS(getrandom),
+		SCMP_SYS(fstat),        SCMP_SYS(newfstatat), SCMP_SYS(sched_yield),   SCMP_SYS(close),
 	};
 	int rc = 0;
 	if (!ctx)
@@ -204,14 +205,14 @@ worker_seccomp(void)
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, 2));
 	if (rc == 0)
-		rc =
-		    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+				      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-		                      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+				      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-		                      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+				      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
 	/* (under ASan that is the default action, which libseccomp does not take as a rule) */
 	if (rc == 0 && !PB_ASAN)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(open), 0);
@@ -486,8 +487,8 @@ reap(struct parsebox *pb, int grace_ms, int *no_sandbox)
 	} else if (WIFSIGNALED(st)) {
 		int sig = WTERMSIG(st);
 		why = sig == SIGXCPU ? xstrdup("parser used too much CPU time")
-		                     : xasprintf("parser crashed (signal %d%s)", sig,
-		                                 sig == SIGSYS ? ", forbidden system call" : "");
+				     : xasprintf("parser crashed (signal %d%s)", sig,
+						 sig == SIGSYS ? ", forbidden system call" : "");
 	} else {
 		if (no_sandbox && WEXITSTATUS(st) == EXIT_NO_SANDBOX)
 			*no_sandbox = 1;
@@ -518,8 +519,8 @@ worker_env(const struct parsebox *pb)
 	 * ASan's cap on one allocation; NULL instead of a report when that is hit (xmalloc
 	 * then aborts the worker); no leak check at exit (it needs ptrace) */
 	env[n++] = xasprintf("ASAN_OPTIONS=%s%sdetect_leaks=0:allocator_may_return_null=1:max_allocation_size_mb=%zu:"
-	                     "quarantine_size_mb=16:handle_abort=0",
-	                     asan ? asan : "", asan && *asan ? ":" : "", pb->lim.memory / (1024 * 1024));
+			     "quarantine_size_mb=16:handle_abort=0",
+			     asan ? asan : "", asan && *asan ? ":" : "", pb->lim.memory / (1024 * 1024));
 	if (ubsan)
 		env[n++] = xasprintf("UBSAN_OPTIONS=%s", ubsan);
 #else
@@ -788,7 +789,7 @@ req_build(struct buf *b, uint32_t mode, const struct mail_caps *caps, const char
  */
 static int
 request(struct parsebox *pb, uint32_t mode, const struct mail_caps *caps, const char *raw, size_t len,
-        struct parsed_mail *out, char **why)
+	struct parsed_mail *out, char **why)
 {
 	struct buf req = BUF_INIT, body = BUF_INIT;
 	/* every string is valid UTF-8 of at most 3 bytes per input byte, and no

@@ -65,7 +65,7 @@ void parsebox_free(struct parsebox *pb);
  * Or PARSEBOX_UNAVAILABLE: no worker could be started; out->error set.
  */
 int parsebox_parse(struct parsebox *pb, const char *raw, size_t len, const struct mail_caps *caps,
-                   struct parsed_mail *out);
+		   struct parsed_mail *out);
 
 /* The worker's process id, or 0 when none runs (for tests and logs). */
 pid_t parsebox_worker_pid(struct parsebox *pb);

@@ -72,8 +72,8 @@ post_mail(struct db *db, const struct config *cfg, const struct templates *tmpl,
 	mo.nextra = 2;
 	size_t len;
 	char *raw = mail_compose(&mo, &len);
-	int rc =
-	    raw ? state_outbox_put(db, 0, "mail", "post", cfg->smtp.from_addr, addr, msgid, raw, len, now_s()) : DB_OK;
+	int rc = raw ? state_outbox_put(db, 0, "mail", "post", cfg->smtp.from_addr, addr, msgid, raw, len, now_s())
+		     : DB_OK;
 	free(raw);
 	free(unsub);
 	free(body);
@@ -114,8 +114,8 @@ post_run(struct db *db, void *ud)
 			rc = state_audience_mail(db, prog, &rc_list, &nr);
 			for (size_t j = 0; rc == DB_OK && j < nr; j++) {
 				char *id = xasprintf("post.%s.%d%s", r->hex, r->n++, r->at);
-				rc = post_mail(db, cfg, r->tmpl, rc_list[j].addr, rc_list[j].lang ? rc_list[j].lang : r->deflang,
-					       r->text, id);
+				rc = post_mail(db, cfg, r->tmpl, rc_list[j].addr,
+					       rc_list[j].lang ? rc_list[j].lang : r->deflang, r->text, id);
 				free(id);
 			}
 			recipients_free(rc_list, nr);
@@ -132,8 +132,7 @@ post_run(struct db *db, void *ud)
 
 int
 post_to_group(struct db *db, const struct config *cfg, const struct templates *tmpl, const unsigned char *key,
-	      const char *group,
-	      const char *text, int *queued)
+	      const char *group, const char *text, int *queued)
 {
 	*queued = 0;
 	char *members = group_members(db, cfg, group);

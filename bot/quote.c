@@ -83,9 +83,9 @@ is_quoted(const struct line *l)
 static int
 ends_with_wrote(const char *s, size_t n)
 {
-	static const char *const w[] = {"wrote:", "schrieb:", "a écrit :", "a écrit:", "escribió:",
-					"написал:", "написала:", "napisał:", "skrev:", "schreef:",
-					"ha scritto:", "escreveu:", NULL};
+	static const char *const w[] = {
+		"wrote:",   "schrieb:", "a écrit :", "a écrit:",    "escribió:", "написал:", "написала:",
+		"napisał:", "skrev:",   "schreef:",  "ha scritto:", "escreveu:", NULL};
 	for (int i = 0; w[i]; i++)
 		if (ends_ci(s, n, w[i]))
 			return 1;
@@ -131,8 +131,8 @@ wrote_header(const struct line *L, size_t nl, size_t i)
 	if ((ends_with_wrote(s, n) && n <= 300) || german_header(s, n) || addr_header(s, n))
 		return 1;
 	/* wrapped forms start like a date line: "On", "Am", "Le", "El", a digit */
-	multi = starts_ci(s, n, "On ") || starts_ci(s, n, "Am ") || starts_ci(s, n, "Le ") ||
-		starts_ci(s, n, "El ") || isdigit((unsigned char)s[0]);
+	multi = starts_ci(s, n, "On ") || starts_ci(s, n, "Am ") || starts_ci(s, n, "Le ") || starts_ci(s, n, "El ") ||
+		isdigit((unsigned char)s[0]);
 	if (!multi)
 		return 0;
 	memcpy(joined, s, n);
@@ -167,17 +167,18 @@ field_is(const struct line *l, const char *const *names)
 	}
 	for (int i = 0; names[i]; i++) {
 		size_t k = strlen(names[i]);
-		if (n > k && !strncasecmp(s, names[i], k) && (s[k] == ':' || (s[k] == '*' && k + 1 < n && s[k + 1] == ':')))
+		if (n > k && !strncasecmp(s, names[i], k) &&
+		    (s[k] == ':' || (s[k] == '*' && k + 1 < n && s[k + 1] == ':')))
 			return 1;
 	}
 	return 0;
 }
 
 static const char *const from_names[] = {"From", "Von", "De", "Van", "Från", "Od", "От", NULL};
-static const char *const block_names[] = {"Sent", "Date", "To", "Subject", "Cc", "Gesendet", "Datum",
-					  "An", "Betreff", "Envoyé", "Objet", "À", "Enviado", "Para",
-					  "Asunto", "Fecha", "Reply-To", "Antwort an", "Отправлено",
-					  "Кому", "Тема", "Дата", NULL};
+static const char *const block_names[] = {"Sent",       "Date", "To",      "Subject", "Cc",       "Gesendet",
+					  "Datum",      "An",   "Betreff", "Envoyé",  "Objet",    "À",
+					  "Enviado",    "Para", "Asunto",  "Fecha",   "Reply-To", "Antwort an",
+					  "Отправлено", "Кому", "Тема",    "Дата",    NULL};
 
 /* An Outlook header block: From:/Von: followed by at least two of
  * Sent:/To:/Subject: (or German) within the next few lines. */
@@ -213,9 +214,9 @@ cut_line(const struct line *L, size_t nl, size_t i)
 {
 	const char *s;
 	size_t n;
-	static const char *const seps[] = {"Original Message", "Ursprüngliche Nachricht",
-					   "Originalnachricht", "Message d'origine", "Mensaje original",
-					   "Forwarded message", "Weitergeleitete Nachricht", NULL};
+	static const char *const seps[] = {
+		"Original Message", "Ursprüngliche Nachricht", "Originalnachricht",         "Message d'origine",
+		"Mensaje original", "Forwarded message",       "Weitergeleitete Nachricht", NULL};
 
 	trim_view(&L[i], &s, &n);
 	if (n == 0 || s[0] == '>')
@@ -261,10 +262,13 @@ sig_line(const struct line *L, size_t i)
 {
 	const char *s;
 	size_t n;
-	static const char *const mobile[] = {"Sent from ", "Sent with ", "Sent via ", "Get Outlook for ",
-					     "Von meinem ", "Gesendet von ", "Gesendet mit ",
-					     "Gesendet vom ", "Von Outlook für ", "Envoyé de mon ",
-					     "Envoyé depuis ", "Enviado desde ", "Enviado con ", NULL};
+	static const char *const mobile[] = {"Sent from ",       "Sent with ",
+					     "Sent via ",        "Get Outlook for ",
+					     "Von meinem ",      "Gesendet von ",
+					     "Gesendet mit ",    "Gesendet vom ",
+					     "Von Outlook für ", "Envoyé de mon ",
+					     "Envoyé depuis ",   "Enviado desde ",
+					     "Enviado con ",     NULL};
 
 	/* "-- " exactly (trailing space is often lost, so "--" too) */
 	if ((L[i].n == 3 && !memcmp(L[i].s, "-- ", 3)) || (L[i].n == 2 && !memcmp(L[i].s, "--", 2)))
@@ -456,18 +460,19 @@ quote_strip(const char *text)
 /* ---- language guess ---------------------------------------------------- */
 
 static const char *const de_words[] = {
-	"und", "ich", "nicht", "die", "der", "das", "ist", "mit", "sie", "wir", "ein", "eine",
-	"zu", "auf", "für", "bitte", "danke", "hallo", "ja", "nein", "bin", "komme", "kann",
-	"gerne", "mich", "mir", "dem", "den", "von", "wie", "aber", "auch", "noch", "nur",
-	"mein", "meine", "sehr", "geehrte", "liebe", "lieber", "grüße", "gruß", "viele",
-	"termin", "hilfe", "abmelden", "anmelden", "teilnehmen", "leider", "morgen", "heute",
-	"woche", "uhr", "dass", "habe", "haben", "wird", "werde", "sind", "oder", "wenn", NULL};
+	"und",      "ich",      "nicht",      "die",    "der",    "das",   "ist",   "mit",    "sie",
+	"wir",      "ein",      "eine",       "zu",     "auf",    "für",   "bitte", "danke",  "hallo",
+	"ja",       "nein",     "bin",        "komme",  "kann",   "gerne", "mich",  "mir",    "dem",
+	"den",      "von",      "wie",        "aber",   "auch",   "noch",  "nur",   "mein",   "meine",
+	"sehr",     "geehrte",  "liebe",      "lieber", "grüße",  "gruß",  "viele", "termin", "hilfe",
+	"abmelden", "anmelden", "teilnehmen", "leider", "morgen", "heute", "woche", "uhr",    "dass",
+	"habe",     "haben",    "wird",       "werde",  "sind",   "oder",  "wenn",  NULL};
 static const char *const en_words[] = {
-	"the", "and", "i", "you", "is", "not", "to", "of", "a", "with", "for", "please", "thanks",
-	"thank", "hello", "hi", "yes", "no", "am", "will", "can", "my", "me", "we", "are",
-	"this", "that", "have", "be", "it", "on", "in", "at", "would", "like", "help", "dear",
-	"regards", "best", "attend", "join", "unsubscribe", "sorry", "tomorrow", "today", "week",
-	"but", "also", "just", "if", "or", "do", "there", NULL};
+	"the",    "and",    "i",     "you",   "is",      "not",  "to",     "of",   "a",           "with",  "for",
+	"please", "thanks", "thank", "hello", "hi",      "yes",  "no",     "am",   "will",        "can",   "my",
+	"me",     "we",     "are",   "this",  "that",    "have", "be",     "it",   "on",          "in",    "at",
+	"would",  "like",   "help",  "dear",  "regards", "best", "attend", "join", "unsubscribe", "sorry", "tomorrow",
+	"today",  "week",   "but",   "also",  "just",    "if",   "or",     "do",   "there",       NULL};
 
 static int
 in_list(const char *w, const char *const *list)

@@ -44,8 +44,7 @@ job_run(struct db *db, void *ud)
 }
 
 int
-scheduler_run_due(struct db *db, const struct core *core, const struct sched_kind *kinds, size_t nkinds,
-		  int64_t now)
+scheduler_run_due(struct db *db, const struct core *core, const struct sched_kind *kinds, size_t nkinds, int64_t now)
 {
 	struct job jobs[JOB_BATCH];
 	size_t n = 0;
@@ -124,8 +123,7 @@ sched_main(void *arg)
 }
 
 int
-scheduler_start(struct scheduler **out, const struct transport_ctx *ctx, const struct sched_kind *kinds,
-		size_t nkinds)
+scheduler_start(struct scheduler **out, const struct transport_ctx *ctx, const struct sched_kind *kinds, size_t nkinds)
 {
 	struct scheduler *s = xcalloc(1, sizeof *s);
 	s->ctx = *ctx;

@@ -43,7 +43,8 @@ static int
 run_job(struct db *db, const struct core *core, const struct job *job, const char **result,
 	int (*fn)(struct hctx *, int64_t, const char **))
 {
-	const char *deflang = core->cfg && core->cfg->bot.language && strcmp(core->cfg->bot.language, "en") == 0 ? "en" : "de";
+	const char *deflang =
+		core->cfg && core->cfg->bot.language && strcmp(core->cfg->bot.language, "en") == 0 ? "en" : "de";
 	struct hctx h = {0};
 	h.db = db;
 	h.cfg = core->cfg;
@@ -110,11 +111,7 @@ event_claim(struct db *db, const struct core *core, const struct job *job, const
 
 /* Every job kind of the daemon (main.c starts the scheduler with these). */
 const struct sched_kind sched_kinds[] = {
-	{"request.remind", request_remind},
-	{"request.expire", request_expire},
-	{"session.remind", session_remind},
-	{"session.prompt", session_prompt},
-	{"event.remind", event_remind},
-	{"event.claim", event_claim},
+	{"request.remind", request_remind}, {"request.expire", request_expire}, {"session.remind", session_remind},
+	{"session.prompt", session_prompt}, {"event.remind", event_remind},     {"event.claim", event_claim},
 };
 const size_t sched_nkinds = ARRAY_LEN(sched_kinds);

@@ -170,8 +170,7 @@ connection_level(CURLcode r)
 	}
 }
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
 set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -232,8 +231,7 @@ smtp_send(struct smtp *s, const char *env_from, const char *rcpt, const char *da
 		goto out;
 	}
 	/* errbuf holds curl's own wording ("RCPT failed: 550"): no credentials */
-	set_err(err, errlen, "%s%s%s (reply %ld)", curl_easy_strerror(r), s->errbuf[0] ? ": " : "", s->errbuf,
-		code);
+	set_err(err, errlen, "%s%s%s (reply %ld)", curl_easy_strerror(r), s->errbuf[0] ? ": " : "", s->errbuf, code);
 	if (!connection_level(r) && code >= 500 && code <= 599)
 		ret = SMTP_ERR_PERM;
 	else

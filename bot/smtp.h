@@ -14,11 +14,11 @@
 enum { SMTP_OK = 0, SMTP_ERR_TEMP = -1, SMTP_ERR_PERM = -2 };
 
 struct smtp_settings {
-	const char *url;      /* smtps://host:465 or smtp://host:port */
-	const char *user;     /* NULL: no AUTH */
+	const char *url;  /* smtps://host:465 or smtp://host:port */
+	const char *user; /* NULL: no AUTH */
 	const char *password;
-	const char *ca_file;  /* NULL: system store */
-	int timeout_s;        /* default 60 */
+	const char *ca_file; /* NULL: system store */
+	int timeout_s;       /* default 60 */
 };
 
 struct smtp;
@@ -33,8 +33,8 @@ void smtp_free(struct smtp *s);
  * SMTP_ERR_PERM (5xx: record, do not retry), with a one-line reason in err.
  * Login, TLS and certificate failures count as SMTP_ERR_TEMP: they are the
  * server's or the configuration's fault, not this message's. */
-int smtp_send(struct smtp *s, const char *env_from, const char *rcpt,
-	      const char *data, size_t len, char *err, size_t errlen);
+int smtp_send(struct smtp *s, const char *env_from, const char *rcpt, const char *data, size_t len, char *err,
+	      size_t errlen);
 
 /* Number of TCP connections opened so far (connection reuse keeps this at 1
  * for a run of sends; for tests and metrics). */

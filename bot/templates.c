@@ -177,12 +177,12 @@ check(struct templates *t, const char *dir, struct buf *errors)
 	int nerr = 0;
 	/* every required key in both languages */
 	for (size_t ks = 0; ks < tmpl_key_nsets; ks++)
-	for (const struct tmpl_key *k = tmpl_key_sets[ks]; k->key; k++)
-		for (size_t l = 0; l < ARRAY_LEN(langs); l++)
-			if (!lookup(set_for(t, langs[l]), k->key)) {
-				buf_addf(errors, "%s/%s: template '%s' is missing\n", dir, langs[l], k->key);
-				nerr++;
-			}
+		for (const struct tmpl_key *k = tmpl_key_sets[ks]; k->key; k++)
+			for (size_t l = 0; l < ARRAY_LEN(langs); l++)
+				if (!lookup(set_for(t, langs[l]), k->key)) {
+					buf_addf(errors, "%s/%s: template '%s' is missing\n", dir, langs[l], k->key);
+					nerr++;
+				}
 	/* every present key in the other language, same placeholders, all provided */
 	for (size_t l = 0; l < ARRAY_LEN(langs); l++) {
 		struct lang_set *s = set_for(t, langs[l]);
@@ -206,8 +206,9 @@ check(struct templates *t, const char *dir, struct buf *errors)
 				char *save = NULL, *copy = xstrdup(a);
 				for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save))
 					if (!var_allowed(allowed, name)) {
-						buf_addf(errors, "%s/%s: template '%s' uses unknown placeholder {{%s}}\n",
-							 dir, langs[l], s->v[i].key, name);
+						buf_addf(errors,
+							 "%s/%s: template '%s' uses unknown placeholder {{%s}}\n", dir,
+							 langs[l], s->v[i].key, name);
 						nerr++;
 					}
 				free(copy);

@@ -16,7 +16,7 @@
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);            /* xstrdup(NULL) returns NULL */
+char *xstrdup(const char *s); /* xstrdup(NULL) returns NULL */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -27,7 +27,10 @@ struct buf {
 	size_t len;
 	size_t cap;
 };
-#define BUF_INIT {NULL, 0, 0}
+#define BUF_INIT                                                                                                       \
+	{                                                                                                              \
+		NULL, 0, 0                                                                                             \
+	}
 void buf_add(struct buf *b, const void *data, size_t len);
 void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);
@@ -50,11 +53,11 @@ void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(pri
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* Strings */
-char *str_trim(char *s);                  /* in place; returns s advanced past leading space */
-void str_lower_ascii(char *s);            /* in place */
+char *str_trim(char *s);                                   /* in place; returns s advanced past leading space */
+void str_lower_ascii(char *s);                             /* in place */
 int str_casecmp_prefix(const char *s, const char *prefix); /* 1 if s starts with prefix, ASCII case-insensitive */
-int is_loopback_host(const char *host);   /* 127.0.0.0/8, ::1, localhost */
-int ct_memeq(const void *a, const void *b, size_t n); /* constant-time compare, 1 if equal */
+int is_loopback_host(const char *host);                    /* 127.0.0.0/8, ::1, localhost */
+int ct_memeq(const void *a, const void *b, size_t n);      /* constant-time compare, 1 if equal */
 
 /* Test hook: when the environment names a word of at least 8 characters in
  * MENTORBOT_TEST_CRASH and text contains it, the process aborts here, as a handler

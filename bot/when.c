@@ -40,16 +40,26 @@ const char *
 when_strerror(int err)
 {
 	switch (err) {
-	case WHEN_OK: return "ok";
-	case WHEN_ERR_EMPTY: return "no date given";
-	case WHEN_ERR_DATE: return "date not understood";
-	case WHEN_ERR_BAD_DATE: return "no such date";
-	case WHEN_ERR_TIME: return "time missing or not understood";
-	case WHEN_ERR_AMBIGUOUS: return "month/day dates need am or pm";
-	case WHEN_ERR_PAST: return "that time is in the past";
-	case WHEN_ERR_NO_SUCH_TIME: return "that time does not exist (clocks go forward)";
-	case WHEN_ERR_DURATION: return "duration not understood (1 minute to 24 hours)";
-	case WHEN_ERR_TZ: return "time zone data missing";
+	case WHEN_OK:
+		return "ok";
+	case WHEN_ERR_EMPTY:
+		return "no date given";
+	case WHEN_ERR_DATE:
+		return "date not understood";
+	case WHEN_ERR_BAD_DATE:
+		return "no such date";
+	case WHEN_ERR_TIME:
+		return "time missing or not understood";
+	case WHEN_ERR_AMBIGUOUS:
+		return "month/day dates need am or pm";
+	case WHEN_ERR_PAST:
+		return "that time is in the past";
+	case WHEN_ERR_NO_SUCH_TIME:
+		return "that time does not exist (clocks go forward)";
+	case WHEN_ERR_DURATION:
+		return "duration not understood (1 minute to 24 hours)";
+	case WHEN_ERR_TZ:
+		return "time zone data missing";
 	}
 	return "unknown date error";
 }
@@ -207,8 +217,8 @@ read_num(const char *p, int maxd, int *val, int *ndigits)
 }
 
 struct date {
-	int y, m, d;     /* y == 0: no year written */
-	int us;          /* written with slashes: needs AM/PM */
+	int y, m, d; /* y == 0: no year written */
+	int us;      /* written with slashes: needs AM/PM */
 };
 
 static const char *const w_today[] = {"heute", "today", NULL};

@@ -24,26 +24,26 @@
 
 enum when_err {
 	WHEN_OK = 0,
-	WHEN_ERR_EMPTY = -1,       /* nothing given */
-	WHEN_ERR_DATE = -2,        /* no date recognised */
-	WHEN_ERR_BAD_DATE = -3,    /* recognised but impossible (31.2., month 13, year out of range) */
-	WHEN_ERR_TIME = -4,        /* no time, or an impossible one (25:00, 13pm) */
-	WHEN_ERR_AMBIGUOUS = -5,   /* 12/3/2026 15:00: slash date without AM/PM */
-	WHEN_ERR_PAST = -6,        /* the moment is before now */
-	WHEN_ERR_NO_SUCH_TIME = -7,/* falls in the hour skipped at the switch to summer time */
-	WHEN_ERR_DURATION = -8,    /* a duration that is zero, over 24 h, or an end before the start */
-	WHEN_ERR_TZ = -9,          /* Europe/Berlin missing from the system zoneinfo */
+	WHEN_ERR_EMPTY = -1,        /* nothing given */
+	WHEN_ERR_DATE = -2,         /* no date recognised */
+	WHEN_ERR_BAD_DATE = -3,     /* recognised but impossible (31.2., month 13, year out of range) */
+	WHEN_ERR_TIME = -4,         /* no time, or an impossible one (25:00, 13pm) */
+	WHEN_ERR_AMBIGUOUS = -5,    /* 12/3/2026 15:00: slash date without AM/PM */
+	WHEN_ERR_PAST = -6,         /* the moment is before now */
+	WHEN_ERR_NO_SUCH_TIME = -7, /* falls in the hour skipped at the switch to summer time */
+	WHEN_ERR_DURATION = -8,     /* a duration that is zero, over 24 h, or an end before the start */
+	WHEN_ERR_TZ = -9,           /* Europe/Berlin missing from the system zoneinfo */
 };
 
 #define WHEN_DEFAULT_MINUTES 60
 #define WHEN_MAX_MINUTES (24 * 60)
 
 struct when {
-	int64_t start;      /* epoch seconds */
-	int minutes;        /* duration; WHEN_DEFAULT_MINUTES when none was given */
-	int minutes_given;  /* 1 if the text stated a duration or an end time */
-	size_t rest;        /* byte index in the input where the rest (the place) starts;
-	                       leading blanks, ',' and ';' skipped; == strlen(s) when nothing follows */
+	int64_t start;     /* epoch seconds */
+	int minutes;       /* duration; WHEN_DEFAULT_MINUTES when none was given */
+	int minutes_given; /* 1 if the text stated a duration or an end time */
+	size_t rest;       /* byte index in the input where the rest (the place) starts;
+			      leading blanks, ',' and ';' skipped; == strlen(s) when nothing follows */
 };
 
 /*
@@ -58,10 +58,10 @@ const char *when_strerror(int err);
 
 /* Broken-down Europe/Berlin local time. */
 struct when_tm {
-	int year, mon, day;    /* mon 1..12, day 1..31 */
+	int year, mon, day; /* mon 1..12, day 1..31 */
 	int hour, min, sec;
-	int wday;              /* 0 = Sunday */
-	int utc_offset;        /* seconds east of UTC (3600 or 7200) */
+	int wday;       /* 0 = Sunday */
+	int utc_offset; /* seconds east of UTC (3600 or 7200) */
 };
 
 /* Europe/Berlin wall time → epoch seconds in *out.  Returns 0,

@@ -48,7 +48,6 @@
 #include "transport.h"
 #include "util.h"
 
-
 #define NS_MUC "http://jabber.org/protocol/muc"
 #define NS_MUC_USER "http://jabber.org/protocol/muc#user"
 #define NS_PING "urn:xmpp:ping"
@@ -65,10 +64,10 @@
 #define REJOIN_MS 30000            /* retry a failed room join */
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS (300 * 1000)
-#define OUTBOX_BATCH 64            /* rows fetched per flush */
-#define MAX_INFLIGHT 512           /* rows sent but not yet acknowledged */
-#define OUTBOX_POLL_MS 5000        /* look at the outbox even without a notify */
-#define STOP_ACK_WAIT_MS 1500      /* on shutdown: wait this long for outstanding acks */
+#define OUTBOX_BATCH 64       /* rows fetched per flush */
+#define MAX_INFLIGHT 512      /* rows sent but not yet acknowledged */
+#define OUTBOX_POLL_MS 5000   /* look at the outbox even without a notify */
+#define STOP_ACK_WAIT_MS 1500 /* on shutdown: wait this long for outstanding acks */
 #define MAX_NICK_TRIES 5
 #define MAX_BODY 60000
 
@@ -78,10 +77,10 @@ struct occupant {
 };
 
 struct room {
-	char *jid;   /* room bare JID, lower case */
-	char *nick;  /* the nick we (try to) use */
-	int tries;   /* nick conflicts so far */
-	int joined;  /* our self-presence arrived */
+	char *jid;           /* room bare JID, lower case */
+	char *nick;          /* the nick we (try to) use */
+	int tries;           /* nick conflicts so far */
+	int joined;          /* our self-presence arrived */
 	int64_t rejoin_at;   /* mono ms of the next join attempt, 0: none planned */
 	int64_t selfping_at; /* mono ms of the next self-ping */
 	struct occupant *occ;
@@ -90,9 +89,9 @@ struct room {
 
 struct inflight {
 	int64_t row;
-	int64_t batch; /* the ping that acknowledges it */
-	int acked;     /* the server answered the ping */
-	int written;   /* committed as sent: it left our process (socket buffer) */
+	int64_t batch;  /* the ping that acknowledges it */
+	int acked;      /* the server answered the ping */
+	int written;    /* committed as sent: it left our process (socket buffer) */
 	int64_t enq_at; /* x->enq_total right after it was queued */
 };
 
@@ -108,13 +107,13 @@ struct xmpp_transport {
 
 	struct db *db;
 	xmpp_ctx_t *ctx;
-	xmpp_conn_t *conn; /* NULL while disconnected */
-	int online;        /* session established (after XMPP_CONN_CONNECT) */
-	int dead;          /* the connection ended; release it in the loop */
-	int activity;      /* something happened in this round */
-	int64_t next_connect; /* mono ms */
+	xmpp_conn_t *conn;      /* NULL while disconnected */
+	int online;             /* session established (after XMPP_CONN_CONNECT) */
+	int dead;               /* the connection ended; release it in the loop */
+	int activity;           /* something happened in this round */
+	int64_t next_connect;   /* mono ms */
 	struct backoff backoff; /* reconnects */
-	char *bare_jid;       /* lower case */
+	char *bare_jid;         /* lower case */
 
 	struct room *rooms;
 	size_t nrooms;
@@ -126,8 +125,8 @@ struct xmpp_transport {
 	int64_t unacked_batch; /* rows sent since the last batch ping */
 	int64_t next_outbox_ms;
 
-	int64_t keepalive_at;      /* next server ping */
-	int64_t keepalive_sent;    /* 0: no ping outstanding */
+	int64_t keepalive_at;   /* next server ping */
+	int64_t keepalive_sent; /* 0: no ping outstanding */
 	int64_t keepalive_seq;
 	int64_t selfping_seq;
 };
@@ -626,7 +625,8 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		m.nick = res;
 	} else if (r) {
 		/* a private message through the room (room/nick) */
-		if (!res || !*res || !xmpp_stanza_get_child_by_name_and_ns(st, "x", NS_MUC_USER) || strcmp(res, r->nick) == 0)
+		if (!res || !*res || !xmpp_stanza_get_child_by_name_and_ns(st, "x", NS_MUC_USER) ||
+		    strcmp(res, r->nick) == 0)
 			goto out;
 		struct occupant *o = occupant_find(r, res);
 		sender = o && o->jid ? xstrdup(o->jid) : xasprintf("%s/%s", r->jid, res);
@@ -851,7 +851,8 @@ conn_start(struct xmpp_transport *x)
 	x->online = 0;
 	if (xmpp_connect_client(x->conn, cfg->xmpp.server_host, (unsigned short)cfg->xmpp.server_port, on_conn, x) !=
 	    XMPP_EOK) {
-		log_warn("xmpp: cannot start connecting to %s", cfg->xmpp.server_host ? cfg->xmpp.server_host : "(SRV)");
+		log_warn("xmpp: cannot start connecting to %s",
+			 cfg->xmpp.server_host ? cfg->xmpp.server_host : "(SRV)");
 		x->dead = 1;
 	}
 }
@@ -870,7 +871,8 @@ conn_reap(struct xmpp_transport *x)
 			i++;
 		} else {
 			if (x->fl[i].written)
-				state_outbox_retry(x->db, x->fl[i].row, now_s(), "connection lost before acknowledgement");
+				state_outbox_retry(x->db, x->fl[i].row, now_s(),
+						   "connection lost before acknowledgement");
 			inflight_remove_at(x, i);
 		}
 	x->unacked_batch = 0;
@@ -1100,11 +1102,11 @@ xmpp_ops_stop(void *handle)
 }
 
 const struct transport_ops xmpp_transport_ops = {
-    .name = "xmpp",
-    .what = "XMPP transport",
-    .optional = 0,
-    .configured = xmpp_configured,
-    .start = xmpp_ops_start,
-    .notify = xmpp_ops_notify,
-    .stop = xmpp_ops_stop,
+	.name = "xmpp",
+	.what = "XMPP transport",
+	.optional = 0,
+	.configured = xmpp_configured,
+	.start = xmpp_ops_start,
+	.notify = xmpp_ops_notify,
+	.stop = xmpp_ops_stop,
 };

@@ -27,10 +27,9 @@
 #include "handlers/handlers.h"
 #include "state/applications.h"
 
-
 /* Every field a form can carry, in form order. */
-static const char *const all_fields[] = {"name",     "field",   "topics",   "languages", "goals",
-					 "availability", "city", "company", "capacity", "visible"};
+static const char *const all_fields[] = {"name",         "field", "topics",  "languages", "goals",
+					 "availability", "city",  "company", "capacity",  "visible"};
 _Static_assert(ARRAY_LEN(all_fields) == NFIELDS, "NFIELDS in h_apply.h counts all_fields");
 
 /* The fields a mentor states (the first three are required). */
@@ -51,7 +50,6 @@ is_form_role(const char *role)
 {
 	return strcmp(role, "mentee") == 0 || strcmp(role, "mentor") == 0;
 }
-
 
 void
 ap_form_free(struct app_form *f)
@@ -250,13 +248,13 @@ ap_person_lang(const struct who *w, const char *deflt)
 /* Tell a person something: by mail if they have a verified address, else in their first chat. */
 void
 ap_tell(struct hctx *h, const struct who *w, const char *key, const char *programme, const char *next,
-     const char *reason)
+	const char *reason)
 {
 	const char *lang = ap_person_lang(w, hctx_default_lang(h));
 	const char *mail = who_mail(w);
 	if (mail) {
-		hctx_reply_to(h, "mail", mail, key, "programme", programme, "next", next, "reason", reason, "lang", lang,
-			      NULL);
+		hctx_reply_to(h, "mail", mail, key, "programme", programme, "next", next, "reason", reason, "lang",
+			      lang, NULL);
 		return;
 	}
 	for (size_t i = 0; i < w->neps; i++)
@@ -297,7 +295,9 @@ notify_staff(struct hctx *h, const struct application *a, const char *pname, con
 	char *role = hctx_text_in(h, lang, rk, NULL);
 	h->lang = saved;
 	const char *addr = who_mail(w) ? who_mail(w) : (w->neps ? w->eps[0].addr : "");
-	char *name = w->p.name ? xstrdup(w->p.name) : (f->value[h_apply_field_index("name")] ? xstrdup(f->value[h_apply_field_index("name")]) : xstrdup(addr));
+	char *name = w->p.name ? xstrdup(w->p.name)
+			       : (f->value[h_apply_field_index("name")] ? xstrdup(f->value[h_apply_field_index("name")])
+									: xstrdup(addr));
 	for (size_t i = 0; i < h->cfg->bot.staff.n; i++) {
 		const char *s = h->cfg->bot.staff.v[i];
 		const char *kind = "mail", *to = s;
@@ -393,15 +393,17 @@ h_apply_join(struct hctx *h, int64_t person, const char *programme, const char *
 		rc = state_application_set_form(h->db, a.id, h->reply_msgid, sent);
 	} else {
 		const char *mail = who_mail(&w);
-		char *note = mail ? hctx_text_in(h, lang, "apply.form.chat_mailed", "address", mail, NULL) : xstrdup("");
+		char *note =
+			mail ? hctx_text_in(h, lang, "apply.form.chat_mailed", "address", mail, NULL) : xstrdup("");
 		*next = hctx_text_in(h, lang, "apply.form.chat", "missing", missing, "mailnote", note, NULL);
 		if (mail) {
 			char base[64];
 			snprintf(base, sizeof base, "apply.%lld.%lld", (long long)a.id, (long long)now_s());
 			char *msgid = hctx_msgid(h, base);
-			char *form = hctx_text_in(h, ap_person_lang(&w, lang), "apply.form", "hints", hints, "lines", lines, NULL);
-			hctx_reply_to(h, "mail", mail, "apply.form_mail", "programme", prog.name, "form", form, "message_id",
-				      msgid, "lang", ap_person_lang(&w, lang), NULL);
+			char *form = hctx_text_in(h, ap_person_lang(&w, lang), "apply.form", "hints", hints, "lines",
+						  lines, NULL);
+			hctx_reply_to(h, "mail", mail, "apply.form_mail", "programme", prog.name, "form", form,
+				      "message_id", msgid, "lang", ap_person_lang(&w, lang), NULL);
 			rc = state_application_set_form(h->db, a.id, msgid, sent);
 			free(form);
 			free(msgid);
@@ -511,8 +513,8 @@ changed_values(struct hctx *h, const struct application *a, const char *full_tex
 
 /* "Visible to others": every asked field of f visible exactly when v names it. */
 static int
-save_visible(struct hctx *h, int64_t person, const struct app_form *f, const char *lab, const char *v, struct buf *saved,
-             struct buf *inv)
+save_visible(struct hctx *h, int64_t person, const struct app_form *f, const char *lab, const char *v,
+	     struct buf *saved, struct buf *inv)
 {
 	char *bad;
 	char *names = parse_visible(h, v, &bad);
@@ -542,7 +544,7 @@ save_visible(struct hctx *h, int64_t person, const struct app_form *f, const cha
  * to *saved, the invalid ones (with why) to *inv. */
 static int
 save_values(struct hctx *h, int64_t person, const struct app_form *f, char *const val[NFIELDS], struct buf *saved,
-            struct buf *inv)
+	    struct buf *inv)
 {
 	int rc = DB_OK;
 	for (size_t k = 0; k < NFIELDS && rc == DB_OK; k++) {
@@ -578,7 +580,7 @@ save_values(struct hctx *h, int64_t person, const struct app_form *f, char *cons
  * h->reply_msgid) with its "next" filled in, or "apply.pending". */
 static int
 answer_complete(struct hctx *h, struct application *a, const struct programme *prog, const struct who *w,
-                struct app_form *f, const char *saved_s)
+		struct app_form *f, const char *saved_s)
 {
 	int pending;
 	hctx_reply(h, "apply.complete", "programme", prog->name, "saved", saved_s, "next", "", NULL);
@@ -607,8 +609,8 @@ answer_complete(struct hctx *h, struct application *a, const struct programme *p
  * what was saved, what is missing or wrong (itself the next form), or
  * complete. */
 static int
-answer_form(struct hctx *h, struct application *a, const struct programme *prog, const struct who *w, struct app_form *f,
-            const struct buf *saved, const struct buf *inv, int rc)
+answer_form(struct hctx *h, struct application *a, const struct programme *prog, const struct who *w,
+	    struct app_form *f, const struct buf *saved, const struct buf *inv, int rc)
 {
 	char *lines, *sent, *hints, *missing;
 	form_render(h, h->lang, f, &lines, &sent, &hints, &missing);
@@ -723,8 +725,8 @@ h_apply_recheck(struct hctx *h, char **note)
 			if (!*missing && (rc = complete(h, &v[i], &prog, &w, &f, &pending)) == DB_OK) {
 				char *next = ap_next_text(h, h->lang, v[i].role);
 				char *summary = ap_profile_summary(h, &f);
-				char *t = hctx_text(h, pending ? "apply.pending" : "apply.complete", "programme", prog.name,
-						    "saved", summary, "next", next, NULL);
+				char *t = hctx_text(h, pending ? "apply.pending" : "apply.complete", "programme",
+						    prog.name, "saved", summary, "next", next, NULL);
 				buf_addf(&out, "\n%s", t);
 				free(t);
 				free(summary);

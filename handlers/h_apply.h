@@ -36,7 +36,7 @@ int ap_form_load(struct hctx *h, int64_t person, struct app_form *f);
 const char *ap_person_lang(const struct who *w, const char *deflt);
 /* Tell a person something: by mail if they have a verified address, else in their first chat. */
 void ap_tell(struct hctx *h, const struct who *w, const char *key, const char *programme, const char *next,
-             const char *reason);
+	     const char *reason);
 /* "field: value" lines of the profile fields a form asks, for staff. Caller frees. */
 char *ap_profile_summary(struct hctx *h, const struct app_form *f);
 /* The line that tells what comes next once the application is approved. Caller frees. */

@@ -17,8 +17,6 @@
 #include "handlers/handlers.h"
 #include "state/applications.h"
 
-
-
 /* "pending [programme]": the programme, when named, must exist. */
 int
 h_pending_check(struct hctx *h)

@@ -47,7 +47,6 @@
 #include "handlers/handlers.h"
 #include "state/events.h"
 
-
 /* ---- chat and mail commands: rsvp, attend, regret, maybe, events ---- */
 
 int
@@ -116,11 +115,11 @@ rsvp_with(struct hctx *h, enum rsvp_answer fixed)
 		char eid[24];
 		ev_fmt_id(eid, ev.id);
 		hctx_reply(h, "event.rsvp.ambiguous", "id", eid, "title", ev.title, "attend",
-		           hctx_cmd_word(h, cmd_by_name("attend")), "regret", hctx_cmd_word(h, cmd_by_name("regret")),
-		           NULL);
+			   hctx_cmd_word(h, cmd_by_name("attend")), "regret", hctx_cmd_word(h, cmd_by_name("regret")),
+			   NULL);
 	} else {
 		const char *via =
-		    h->pm ? "mail" : (h->transport && strcmp(h->transport, "matrix") == 0 ? "matrix" : "xmpp");
+			h->pm ? "mail" : (h->transport && strcmp(h->transport, "matrix") == 0 ? "matrix" : "xmpp");
 		rc = ev_rsvp_apply(h, &ev, h->person.id, words_name((enum words_answer)a), guests, comment, via, 0);
 	}
 	free(comment);
@@ -181,7 +180,7 @@ h_events_run(struct hctx *h)
 			st = hctx_text(h, "event.status.none", NULL);
 		}
 		char *line = hctx_text(h, "event.list.item", "id", id, "date", date, "time", tm, "title", v[i].title,
-		                       "answer", st, NULL);
+				       "answer", st, NULL);
 		buf_addf(&b, "%s%s", b.len ? "\n" : "", line);
 		free(line);
 		free(st);
@@ -255,7 +254,7 @@ h_event_claim_job(struct hctx *h, int64_t ref, const char **result)
 	if (rc == DB_OK) {
 		*result = "ran";
 		log_info("event %lld: person %lld did not confirm in time; the seat moved on", (long long)event,
-		         (long long)person);
+			 (long long)person);
 	}
 	event_free(&ev);
 	return rc;
@@ -267,88 +266,89 @@ h_event_claim_job(struct hctx *h, int64_t ref, const char **result)
 #define EV_TELL_VARS "id,title,when,details,claim,attend,regret"
 
 const struct tmpl_key tmpl_keys_events[] = {
-    {"cmd.events", ""},
-    {"cmd.events.short", ""},
-    {"cmd.rsvp", ""},
-    {"cmd.rsvp.short", ""},
-    {"cmd.attend", ""},
-    {"cmd.attend.short", ""},
-    {"cmd.regret", ""},
-    {"cmd.regret.short", ""},
-    {"cmd.maybe", ""},
-    {"cmd.maybe.short", ""},
-    {"cmd.announce", ""},
-    {"cmd.announce.short", ""},
-    {"cmd.attendees", ""},
-    {"cmd.attendees.short", ""},
-    {"cmd.attended", ""},
-    {"cmd.attended.short", ""},
-    {"event.when", "date,start,end,tz"},
-    {"event.line.place", "place"},
-    {"event.line.link", "url"},
-    {"event.none", ""},
-    {"event.unlimited", ""},
-    {"event.yes", ""},
-    {"event.no", ""},
-    {"event.status.going", ""},
-    {"event.status.waiting", ""},
-    {"event.status.declined", ""},
-    {"event.status.maybe", ""},
-    {"event.status.none", ""},
-    {"event.state.draft", ""},
-    {"event.state.announced", ""},
-    {"event.state.cancelled", ""},
-    {"event.preview", "id,title,date,start,end,place,url,capacity,guests,audience,members,rooms,public,"
-                      "description,claim,remind,status,announce,changes"},
-    {"event.form_invalid", "problems,fields,announce"},
-    {"event.problem.missing", "field,value"},
-    {"event.problem.invalid", "field,value"},
-    {"event.problem.past", "field,value"},
-    {"event.problem.audience", "field,value"},
-    {"event.sent", "id,title,mails,rooms"},
-    {"event.cancelled_by_staff", "id,title,mails"},
-    {"event.changed", "id,title,changes,mails"},
-    {"event.change.line", "field,old,new"},
-    {"event.change.none", ""},
-    {"event.unknown", "id"},
-    {"event.is_cancelled", "id,title"},
-    {"event.post", "id,title,when,details"},
-    {"event.post.cancelled", "id,title,when"},
-    {"event.invite", EV_MAIL_VARS},
-    {"event.invite.subject", EV_MAIL_VARS},
-    {"event.update", EV_MAIL_VARS},
-    {"event.update.subject", EV_MAIL_VARS},
-    {"event.update.changes", "changes"},
-    {"event.cancel", EV_MAIL_VARS},
-    {"event.cancel.subject", EV_MAIL_VARS},
-    {"event.promoted", EV_TELL_VARS},
-    {"event.promoted.subject", EV_TELL_VARS},
-    {"event.promoted.chat", "id,title,when,claim,attend,regret"},
-    {"event.promoted.claim", "date,time,id,attend"},
-    {"event.reminder", EV_TELL_VARS},
-    {"event.reminder.subject", EV_TELL_VARS},
-    {"event.claim_lapsed", EV_TELL_VARS},
-    {"event.claim_lapsed.subject", EV_TELL_VARS},
-    {"event.rsvp.yes", "id,title,when,guests,regret"},
-    {"event.rsvp.guests", "guests"},
-    {"event.rsvp.waiting", "id,title,when,position,regret"},
-    {"event.rsvp.no", "id,title,when,attend"},
-    {"event.rsvp.maybe", "id,title,when,attend,regret"},
-    {"event.rsvp.unchanged", "id,title,when,status"},
-    {"event.rsvp.closed", "id,title"},
-    {"event.rsvp.not_invited", "id,title"},
-    {"event.rsvp.ambiguous", "id,title,attend,regret"},
-    {"event.rsvp.forged", "id,title,attendee,sender"},
-    {"event.rsvp.unknown", ""},
-    {"event.rsvp.outdated", "id,title,when"},
-    {"event.list", "list,rsvp"},
-    {"event.list.item", "id,date,time,title,answer"},
-    {"event.list.empty", ""},
-    {"event.attendees", "id,title,going,waiting,maybe,declined,n_going,n_waiting,n_maybe,n_declined,seats,capacity"},
-    {"event.attendees.item", "who,name,address,guests,comment,position"},
-    {"event.attendees.waiting_item", "who,name,address,guests,comment,position"},
-    {"event.attended", "id,title,marked,unknown"},
-    {"event.attended.unknown", "names"},
-    {"event.feed.name", ""},
-    {NULL, NULL},
+	{"cmd.events", ""},
+	{"cmd.events.short", ""},
+	{"cmd.rsvp", ""},
+	{"cmd.rsvp.short", ""},
+	{"cmd.attend", ""},
+	{"cmd.attend.short", ""},
+	{"cmd.regret", ""},
+	{"cmd.regret.short", ""},
+	{"cmd.maybe", ""},
+	{"cmd.maybe.short", ""},
+	{"cmd.announce", ""},
+	{"cmd.announce.short", ""},
+	{"cmd.attendees", ""},
+	{"cmd.attendees.short", ""},
+	{"cmd.attended", ""},
+	{"cmd.attended.short", ""},
+	{"event.when", "date,start,end,tz"},
+	{"event.line.place", "place"},
+	{"event.line.link", "url"},
+	{"event.none", ""},
+	{"event.unlimited", ""},
+	{"event.yes", ""},
+	{"event.no", ""},
+	{"event.status.going", ""},
+	{"event.status.waiting", ""},
+	{"event.status.declined", ""},
+	{"event.status.maybe", ""},
+	{"event.status.none", ""},
+	{"event.state.draft", ""},
+	{"event.state.announced", ""},
+	{"event.state.cancelled", ""},
+	{"event.preview", "id,title,date,start,end,place,url,capacity,guests,audience,members,rooms,public,"
+			  "description,claim,remind,status,announce,changes"},
+	{"event.form_invalid", "problems,fields,announce"},
+	{"event.problem.missing", "field,value"},
+	{"event.problem.invalid", "field,value"},
+	{"event.problem.past", "field,value"},
+	{"event.problem.audience", "field,value"},
+	{"event.sent", "id,title,mails,rooms"},
+	{"event.cancelled_by_staff", "id,title,mails"},
+	{"event.changed", "id,title,changes,mails"},
+	{"event.change.line", "field,old,new"},
+	{"event.change.none", ""},
+	{"event.unknown", "id"},
+	{"event.is_cancelled", "id,title"},
+	{"event.post", "id,title,when,details"},
+	{"event.post.cancelled", "id,title,when"},
+	{"event.invite", EV_MAIL_VARS},
+	{"event.invite.subject", EV_MAIL_VARS},
+	{"event.update", EV_MAIL_VARS},
+	{"event.update.subject", EV_MAIL_VARS},
+	{"event.update.changes", "changes"},
+	{"event.cancel", EV_MAIL_VARS},
+	{"event.cancel.subject", EV_MAIL_VARS},
+	{"event.promoted", EV_TELL_VARS},
+	{"event.promoted.subject", EV_TELL_VARS},
+	{"event.promoted.chat", "id,title,when,claim,attend,regret"},
+	{"event.promoted.claim", "date,time,id,attend"},
+	{"event.reminder", EV_TELL_VARS},
+	{"event.reminder.subject", EV_TELL_VARS},
+	{"event.claim_lapsed", EV_TELL_VARS},
+	{"event.claim_lapsed.subject", EV_TELL_VARS},
+	{"event.rsvp.yes", "id,title,when,guests,regret"},
+	{"event.rsvp.guests", "guests"},
+	{"event.rsvp.waiting", "id,title,when,position,regret"},
+	{"event.rsvp.no", "id,title,when,attend"},
+	{"event.rsvp.maybe", "id,title,when,attend,regret"},
+	{"event.rsvp.unchanged", "id,title,when,status"},
+	{"event.rsvp.closed", "id,title"},
+	{"event.rsvp.not_invited", "id,title"},
+	{"event.rsvp.ambiguous", "id,title,attend,regret"},
+	{"event.rsvp.forged", "id,title,attendee,sender"},
+	{"event.rsvp.unknown", ""},
+	{"event.rsvp.outdated", "id,title,when"},
+	{"event.list", "list,rsvp"},
+	{"event.list.item", "id,date,time,title,answer"},
+	{"event.list.empty", ""},
+	{"event.attendees",
+	 "id,title,going,waiting,maybe,declined,n_going,n_waiting,n_maybe,n_declined,seats,capacity"},
+	{"event.attendees.item", "who,name,address,guests,comment,position"},
+	{"event.attendees.waiting_item", "who,name,address,guests,comment,position"},
+	{"event.attended", "id,title,marked,unknown"},
+	{"event.attended.unknown", "names"},
+	{"event.feed.name", ""},
+	{NULL, NULL},
 };

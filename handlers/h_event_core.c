@@ -27,7 +27,6 @@
 #include "handlers/handlers.h"
 #include "state/events.h"
 
-
 /* ---- small helpers ---- */
 
 void
@@ -166,8 +165,6 @@ ev_claim_ref(int64_t event, int64_t person)
 }
 
 /* ---- the audience: rooms and people ---- */
-
-
 
 void
 ev_audience_free(struct ev_audience *a)
@@ -354,7 +351,7 @@ ev_ical(struct hctx *h, const struct event *ev, const char *attendee, int cancel
 /* Queue one personal mail about ev (invite, update or cancel) to person at addr. */
 int
 ev_mail(struct hctx *h, const struct event *ev, int64_t person, const char *addr, const char *lang, const char *key,
-        const char *changes, int64_t not_before)
+	const char *changes, int64_t not_before)
 {
 	int cancel = strcmp(key, "event.cancel") == 0;
 	char *cal = ev_ical(h, ev, addr, cancel);
@@ -377,10 +374,10 @@ ev_mail(struct hctx *h, const struct event *ev, int64_t person, const char *addr
 	evtext_make(h, ev, lang, &t);
 	const char *yes = hctx_cmd_word_in(lang, "attend"), *no = hctx_cmd_word_in(lang, "regret");
 	hctx_reply_to(h, "mail", addr, key, "id", t.id, "title", ev->title, "when", t.when, "details", t.details,
-	              "changes", changes ? changes : "", "attend", yes, "regret", no, "lang", lang, "calendar", cal,
-	              "calendar_method", cancel ? "CANCEL" : "REQUEST", "message_id", msgid, "reply_to", reply_to,
-	              "kind", "invite", /* paced by announce_rate (state.h) */
-	              "list_unsubscribe", unsub, "auto_submitted", "auto-generated", "not_before", nb, NULL);
+		      "changes", changes ? changes : "", "attend", yes, "regret", no, "lang", lang, "calendar", cal,
+		      "calendar_method", cancel ? "CANCEL" : "REQUEST", "message_id", msgid, "reply_to", reply_to,
+		      "kind", "invite", /* paced by announce_rate (state.h) */
+		      "list_unsubscribe", unsub, "auto_submitted", "auto-generated", "not_before", nb, NULL);
 	int rc = state_invitation_put(h->db, ev->id, person, addr, msgid, ev->sequence);
 	evtext_free(&t);
 	free(unsub);
@@ -405,7 +402,7 @@ ev_person_lang(struct hctx *h, int64_t person)
 /* Tell person (mail key + chat key on every linked chat). */
 int
 ev_tell_person(struct hctx *h, const struct event *ev, int64_t person, const char *mail_key, const char *chat_key,
-            const char *claim)
+	       const char *claim)
 {
 	struct who w;
 	int rc = who_load(h, person, &w);
@@ -429,8 +426,8 @@ ev_tell_person(struct hctx *h, const struct event *ev, int64_t person, const cha
 		snprintf(purpose, sizeof purpose, "ev%lld", (long long)ev->id);
 		char *reply_to = hctx_plus_addr(h, purpose, addr);
 		hctx_reply_to(h, "mail", addr, mail_key, "id", t.id, "title", ev->title, "when", t.when, "details",
-		              t.details, "claim", claim ? claim : "", "attend", yes, "regret", no, "lang", w.lang,
-		              "reply_to", reply_to, NULL);
+			      t.details, "claim", claim ? claim : "", "attend", yes, "regret", no, "lang", w.lang,
+			      "reply_to", reply_to, NULL);
 		free(reply_to);
 	}
 	for (size_t i = 0; chat_key && i < w.neps; i++) {
@@ -438,7 +435,7 @@ ev_tell_person(struct hctx *h, const struct event *ev, int64_t person, const cha
 		if (!e->verified || strcmp(e->kind, "mail") == 0)
 			continue;
 		hctx_reply_to(h, e->kind, e->addr, chat_key, "id", t.id, "title", ev->title, "when", t.when, "claim",
-		              claim ? claim : "", "attend", yes, "regret", no, "lang", w.lang, NULL);
+			      claim ? claim : "", "attend", yes, "regret", no, "lang", w.lang, NULL);
 	}
 	evtext_free(&t);
 	free(inv.address);
@@ -468,14 +465,14 @@ ev_promote_waiting(struct hctx *h, const struct event *ev)
 			char id[24];
 			ev_fmt_id(id, ev->id);
 			claim = hctx_text_in(h, lang, "event.promoted.claim", "date", date, "time", tm, "id", id,
-			                     "attend", hctx_cmd_word_in(lang, "attend"), NULL);
+					     "attend", hctx_cmd_word_in(lang, "attend"), NULL);
 			rc = state_job_put(h->db, "event.claim", ev_claim_ref(ev->id, person), until, NULL);
 		}
 		if (rc == DB_OK)
 			rc = ev_tell_person(h, ev, person, "event.promoted", "event.promoted.chat", claim);
 		free(claim);
 		log_info("event %lld: person %lld moved up from the waiting list", (long long)ev->id,
-		         (long long)person);
+			 (long long)person);
 		if (rc != DB_OK)
 			return rc;
 	}
@@ -487,8 +484,8 @@ ev_promote_waiting(struct hctx *h, const struct event *ev)
 /* Record person's answer to ev and queue the confirmation to the sender.
  * guests < 0: keep the earlier number. */
 int
-ev_rsvp_apply(struct hctx *h, const struct event *ev, int64_t person, const char *answer, int guests, const char *comment,
-           const char *via, int itip_seq)
+ev_rsvp_apply(struct hctx *h, const struct event *ev, int64_t person, const char *answer, int guests,
+	      const char *comment, const char *via, int itip_seq)
 {
 	char id[24];
 	ev_fmt_id(id, ev->id);
@@ -538,7 +535,7 @@ ev_rsvp_apply(struct hctx *h, const struct event *ev, int64_t person, const char
 	if (strcmp(now.status, "going") == 0) {
 		char *gl = guests > 0 ? hctx_text(h, "event.rsvp.guests", "guests", g, NULL) : xstrdup("");
 		hctx_reply(h, "event.rsvp.yes", "id", id, "title", ev->title, "when", when, "guests", gl, "regret",
-		           regret, NULL);
+			   regret, NULL);
 		free(gl);
 	} else if (strcmp(now.status, "waiting") == 0) {
 		int pos = 0;
@@ -546,15 +543,15 @@ ev_rsvp_apply(struct hctx *h, const struct event *ev, int64_t person, const char
 		char p[16];
 		snprintf(p, sizeof p, "%d", pos);
 		hctx_reply(h, "event.rsvp.waiting", "id", id, "title", ev->title, "when", when, "position", p, "regret",
-		           regret, NULL);
+			   regret, NULL);
 	} else if (strcmp(now.status, "declined") == 0) {
 		hctx_reply(h, "event.rsvp.no", "id", id, "title", ev->title, "when", when, "attend", attend, NULL);
 	} else {
 		hctx_reply(h, "event.rsvp.maybe", "id", id, "title", ev->title, "when", when, "attend", attend,
-		           "regret", regret, NULL);
+			   "regret", regret, NULL);
 	}
 	log_info("event %lld: person %lld answered %s (%s, via %s)", (long long)ev->id, (long long)person, answer,
-	         now.status, via);
+		 now.status, via);
 	if (rc == DB_OK && was_going && (strcmp(now.status, "going") != 0 || 1 + now.guests < old_seats))
 		rc = ev_promote_waiting(h, ev);
 	rsvp_free(&now);

@@ -26,89 +26,86 @@
 #include "handlers/handlers.h"
 #include "state/events.h"
 
-
 /* ---- staff: the form ---- */
-
 
 static const struct {
 	const char *en, *de; /* the names shown (en, de) */
 } fields[F_N] = {
-    [F_TITLE] = {"Title", "Titel"},
-    [F_DATE] = {"Date", "Datum"},
-    [F_START] = {"Start", "Beginn"},
-    [F_END] = {"End", "Ende"},
-    [F_PLACE] = {"Place", "Ort"},
-    [F_URL] = {"Online", "Link"},
-    [F_CAPACITY] = {"Capacity", "Plätze"},
-    [F_AUDIENCE] = {"Audience", "Zielgruppe"},
-    [F_DESC] = {"Description", "Beschreibung"},
-    [F_PUBLIC] = {"Public", "Öffentlich"},
-    [F_GUESTS] = {"Guests", "Gäste"},
-    [F_CLAIM] = {"Claim hours", "Frist"},
-    [F_REMIND] = {"Remind hours", "Erinnerung"},
+	[F_TITLE] = {"Title", "Titel"},
+	[F_DATE] = {"Date", "Datum"},
+	[F_START] = {"Start", "Beginn"},
+	[F_END] = {"End", "Ende"},
+	[F_PLACE] = {"Place", "Ort"},
+	[F_URL] = {"Online", "Link"},
+	[F_CAPACITY] = {"Capacity", "Plätze"},
+	[F_AUDIENCE] = {"Audience", "Zielgruppe"},
+	[F_DESC] = {"Description", "Beschreibung"},
+	[F_PUBLIC] = {"Public", "Öffentlich"},
+	[F_GUESTS] = {"Guests", "Gäste"},
+	[F_CLAIM] = {"Claim hours", "Frist"},
+	[F_REMIND] = {"Remind hours", "Erinnerung"},
 };
 
 /* The names accepted in a form line (folded), as data for the form reader. */
 static const struct form_label labels[] = {
-    {"title", F_TITLE},
-    {"titel", F_TITLE},
-    {"name", F_TITLE},
-    {"date", F_DATE},
-    {"datum", F_DATE},
-    {"day", F_DATE},
-    {"tag", F_DATE},
-    {"start", F_START},
-    {"beginn", F_START},
-    {"time", F_START},
-    {"zeit", F_START},
-    {"uhrzeit", F_START},
-    {"von", F_START},
-    {"end", F_END},
-    {"ende", F_END},
-    {"bis", F_END},
-    {"until", F_END},
-    {"place", F_PLACE},
-    {"ort", F_PLACE},
-    {"location", F_PLACE},
-    {"raum", F_PLACE},
-    {"room", F_PLACE},
-    {"where", F_PLACE},
-    {"online", F_URL},
-    {"link", F_URL},
-    {"url", F_URL},
-    {"capacity", F_CAPACITY},
-    {"plätze", F_CAPACITY},
-    {"plaetze", F_CAPACITY},
-    {"kapazität", F_CAPACITY},
-    {"seats", F_CAPACITY},
-    {"places", F_CAPACITY},
-    {"audience", F_AUDIENCE},
-    {"zielgruppe", F_AUDIENCE},
-    {"for", F_AUDIENCE},
-    {"für", F_AUDIENCE},
-    {"description", F_DESC},
-    {"beschreibung", F_DESC},
-    {"text", F_DESC},
-    {"public", F_PUBLIC},
-    {"öffentlich", F_PUBLIC},
-    {"oeffentlich", F_PUBLIC},
-    {"guests", F_GUESTS},
-    {"gäste", F_GUESTS},
-    {"gaeste", F_GUESTS},
-    {"begleitung", F_GUESTS},
-    {"claim", F_CLAIM},
-    {"claim hours", F_CLAIM},
-    {"frist", F_CLAIM},
-    {"claim-hours", F_CLAIM},
-    {"remind", F_REMIND},
-    {"reminder", F_REMIND},
-    {"remind hours", F_REMIND},
-    {"erinnerung", F_REMIND},
-    {"remind-hours", F_REMIND},
+	{"title", F_TITLE},
+	{"titel", F_TITLE},
+	{"name", F_TITLE},
+	{"date", F_DATE},
+	{"datum", F_DATE},
+	{"day", F_DATE},
+	{"tag", F_DATE},
+	{"start", F_START},
+	{"beginn", F_START},
+	{"time", F_START},
+	{"zeit", F_START},
+	{"uhrzeit", F_START},
+	{"von", F_START},
+	{"end", F_END},
+	{"ende", F_END},
+	{"bis", F_END},
+	{"until", F_END},
+	{"place", F_PLACE},
+	{"ort", F_PLACE},
+	{"location", F_PLACE},
+	{"raum", F_PLACE},
+	{"room", F_PLACE},
+	{"where", F_PLACE},
+	{"online", F_URL},
+	{"link", F_URL},
+	{"url", F_URL},
+	{"capacity", F_CAPACITY},
+	{"plätze", F_CAPACITY},
+	{"plaetze", F_CAPACITY},
+	{"kapazität", F_CAPACITY},
+	{"seats", F_CAPACITY},
+	{"places", F_CAPACITY},
+	{"audience", F_AUDIENCE},
+	{"zielgruppe", F_AUDIENCE},
+	{"for", F_AUDIENCE},
+	{"für", F_AUDIENCE},
+	{"description", F_DESC},
+	{"beschreibung", F_DESC},
+	{"text", F_DESC},
+	{"public", F_PUBLIC},
+	{"öffentlich", F_PUBLIC},
+	{"oeffentlich", F_PUBLIC},
+	{"guests", F_GUESTS},
+	{"gäste", F_GUESTS},
+	{"gaeste", F_GUESTS},
+	{"begleitung", F_GUESTS},
+	{"claim", F_CLAIM},
+	{"claim hours", F_CLAIM},
+	{"frist", F_CLAIM},
+	{"claim-hours", F_CLAIM},
+	{"remind", F_REMIND},
+	{"reminder", F_REMIND},
+	{"remind hours", F_REMIND},
+	{"erinnerung", F_REMIND},
+	{"remind-hours", F_REMIND},
 };
 
 static const struct form_spec event_form = {labels, ARRAY_LEN(labels), 0, 0, 0};
-
 
 void
 ev_form_free(struct ev_form *f)
@@ -203,8 +200,9 @@ form_apply_when(struct hctx *h, const struct ev_form *f, struct event *ev, int i
 			free(s);
 			if (wr != WHEN_OK) {
 				int which = wr == WHEN_ERR_TIME || wr == WHEN_ERR_NO_SUCH_TIME ? F_START : F_DATE;
-				ev_problem(h, probs, wr == WHEN_ERR_PAST ? "event.problem.past" : "event.problem.invalid",
-				        which, which == F_START ? ts : ds);
+				ev_problem(h, probs,
+					   wr == WHEN_ERR_PAST ? "event.problem.past" : "event.problem.invalid", which,
+					   which == F_START ? ts : ds);
 			} else {
 				int64_t end = 0;
 				int dur = is_new ? DEFAULT_HOURS * 3600 : old_dur;
@@ -298,30 +296,30 @@ form_apply_values(struct hctx *h, const struct ev_form *f, struct event *ev, str
  * are the o_* copies: old's own may be freed) into *changes. */
 static void
 form_changes(struct hctx *h, const struct event *old, const char *o_title, const char *o_place, const char *o_url,
-             const char *o_desc, const char *o_aud, const struct event *ev, struct buf *changes)
+	     const char *o_desc, const char *o_aud, const struct event *ev, struct buf *changes)
 {
 	struct {
 		int field;
 		const char *a, *b;
 	} str[] = {{F_TITLE, o_title, ev->title},
-	           {F_PLACE, o_place, ev->place},
-	           {F_URL, o_url, ev->url},
-	           {F_DESC, o_desc, ev->description},
-	           {F_AUDIENCE, o_aud, ev->audience}};
+		   {F_PLACE, o_place, ev->place},
+		   {F_URL, o_url, ev->url},
+		   {F_DESC, o_desc, ev->description},
+		   {F_AUDIENCE, o_aud, ev->audience}};
 	char *none = hctx_text(h, "event.none", NULL);
 	for (size_t i = 0; i < ARRAY_LEN(str); i++) {
 		const char *a = str[i].a ? str[i].a : "", *b = str[i].b ? str[i].b : "";
 		if (strcmp(a, b) == 0)
 			continue;
 		char *l = hctx_text(h, "event.change.line", "field", ev_field_name(str[i].field, h->lang), "old",
-		                    *a ? a : none, "new", *b ? b : none, NULL);
+				    *a ? a : none, "new", *b ? b : none, NULL);
 		buf_addf(changes, "%s%s", changes->len ? "\n" : "", l);
 		free(l);
 	}
 	if (old->start != ev->start || old->end != ev->end) {
 		char *w1 = ev_when(h, old, h->lang), *w2 = ev_when(h, ev, h->lang);
-		char *l = hctx_text(h, "event.change.line", "field", ev_field_name(F_DATE, h->lang), "old", w1,
-		                    "new", w2, NULL);
+		char *l = hctx_text(h, "event.change.line", "field", ev_field_name(F_DATE, h->lang), "old", w1, "new",
+				    w2, NULL);
 		buf_addf(changes, "%s%s", changes->len ? "\n" : "", l);
 		free(l);
 		free(w1);
@@ -330,18 +328,18 @@ form_changes(struct hctx *h, const struct event *old, const char *o_title, const
 	struct {
 		int field, a, b;
 	} num[] = {{F_CAPACITY, old->capacity, ev->capacity},
-	           {F_GUESTS, old->guests, ev->guests},
-	           {F_PUBLIC, old->is_public, ev->is_public},
-	           {F_CLAIM, old->claim_hours, ev->claim_hours},
-	           {F_REMIND, old->remind_hours, ev->remind_hours}};
+		   {F_GUESTS, old->guests, ev->guests},
+		   {F_PUBLIC, old->is_public, ev->is_public},
+		   {F_CLAIM, old->claim_hours, ev->claim_hours},
+		   {F_REMIND, old->remind_hours, ev->remind_hours}};
 	for (size_t i = 0; i < ARRAY_LEN(num); i++) {
 		if (num[i].a == num[i].b)
 			continue;
 		char a[16], b[16];
 		snprintf(a, sizeof a, "%d", num[i].a);
 		snprintf(b, sizeof b, "%d", num[i].b);
-		char *l = hctx_text(h, "event.change.line", "field", ev_field_name(num[i].field, h->lang), "old",
-		                    a, "new", b, NULL);
+		char *l = hctx_text(h, "event.change.line", "field", ev_field_name(num[i].field, h->lang), "old", a,
+				    "new", b, NULL);
 		buf_addf(changes, "%s%s", changes->len ? "\n" : "", l);
 		free(l);
 	}
@@ -354,7 +352,8 @@ form_changes(struct hctx *h, const struct event *old, const char *o_title, const
  * one "what changed" line per field that differs (may be NULL).
  */
 void
-ev_form_apply(struct hctx *h, const struct ev_form *f, struct event *ev, int is_new, struct buf *probs, struct buf *changes)
+ev_form_apply(struct hctx *h, const struct ev_form *f, struct event *ev, int is_new, struct buf *probs,
+	      struct buf *changes)
 {
 	struct event old = *ev;
 	/* the strings of old stay owned by ev until replaced; compare before freeing */

@@ -96,21 +96,21 @@ int ev_may_answer(struct hctx *h, const struct event *ev, int64_t person, int *o
 
 /* Queue ev's invitation (template key, with changes) to person at addr in lang. */
 int ev_mail(struct hctx *h, const struct event *ev, int64_t person, const char *addr, const char *lang, const char *key,
-            const char *changes, int64_t not_before);
+	    const char *changes, int64_t not_before);
 
 /* The language person reads (their profile, else the default). */
 const char *ev_person_lang(struct hctx *h, int64_t person);
 
 /* Tell person about ev: by mail (mail_key) or in chat (chat_key); claim: the claim deadline text or NULL. */
 int ev_tell_person(struct hctx *h, const struct event *ev, int64_t person, const char *mail_key, const char *chat_key,
-                   const char *claim);
+		   const char *claim);
 
 /* Free places of ev go to the people waiting, in order, each told and given a claim deadline. */
 int ev_promote_waiting(struct hctx *h, const struct event *ev);
 
 /* Record person's answer ("yes", "no", "maybe") to ev, with guests (-1: keep) and comment, and answer them. */
 int ev_rsvp_apply(struct hctx *h, const struct event *ev, int64_t person, const char *answer, int guests,
-                  const char *comment, const char *via, int itip_seq);
+		  const char *comment, const char *via, int itip_seq);
 
 /* The event form (h_event_form.c): read "Field: value" lines, free, apply to an event with problems
  * and change lines, and the shown name of a field in lang. */
@@ -118,6 +118,6 @@ void ev_form_free(struct ev_form *f);
 const char *ev_field_name(int i, const char *lang);
 void ev_form_read(struct ev_form *f, const char *text);
 void ev_form_apply(struct hctx *h, const struct ev_form *f, struct event *ev, int is_new, struct buf *probs,
-                   struct buf *changes);
+		   struct buf *changes);
 
 #endif

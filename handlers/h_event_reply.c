@@ -27,7 +27,6 @@
 #include "handlers/handlers.h"
 #include "state/events.h"
 
-
 /* ---- mail answers: which event, which person ---- */
 
 /* The event an invitation's Message-ID names (bot/rsvp_text.h), 0 when none. */
@@ -52,8 +51,9 @@ event_of_addr(struct hctx *h, const char *addr, int *rc)
 		return 0;
 	struct event ev;
 	*rc = state_event_get(h->db, id, &ev);
-	int ok = *rc == DB_OK && (strncasecmp(ev.token, tok, 26) == 0 ||
-				 (h->pm && h->pm->from_addr && keyed_plus_ok(h->key, h->cfg->smtp.from_addr, addr, h->pm->from_addr)));
+	int ok = *rc == DB_OK &&
+		 (strncasecmp(ev.token, tok, 26) == 0 ||
+		  (h->pm && h->pm->from_addr && keyed_plus_ok(h->key, h->cfg->smtp.from_addr, addr, h->pm->from_addr)));
 	if (*rc == DB_NOTFOUND)
 		*rc = DB_OK;
 	event_free(&ev);
@@ -106,7 +106,7 @@ refers_to_bot(const struct hctx *h)
 {
 	const char *dom = ev_domain(h->cfg);
 	char *all = xasprintf("%s %s", h->pm->in_reply_to ? h->pm->in_reply_to : "",
-	                      h->pm->references ? h->pm->references : "");
+			      h->pm->references ? h->pm->references : "");
 	int r = 0;
 	for (char *save = NULL, *t = strtok_r(all, " \t\r\n", &save); t && !r; t = strtok_r(NULL, " \t\r\n", &save)) {
 		const char *at = strrchr(t, '@');
@@ -183,9 +183,9 @@ itip_answer(struct hctx *h, const struct ical_itip *it)
 	if (!att) {
 		const char *other = v->nattendees && v->attendees[0].addr ? v->attendees[0].addr : "";
 		hctx_reply(h, "event.rsvp.forged", "id", id, "title", ev.title, "attendee", other, "sender",
-		           h->pm->from_addr, NULL);
+			   h->pm->from_addr, NULL);
 		log_warn("event %lld: iTIP REPLY from %s for another attendee (%s): ignored", (long long)ev.id,
-		         h->pm->from_addr, other);
+			 h->pm->from_addr, other);
 		goto out;
 	}
 	int invited = 0;
@@ -205,17 +205,17 @@ itip_answer(struct hctx *h, const struct ical_itip *it)
 		hctx_reply(h, "event.rsvp.outdated", "id", id, "title", ev.title, "when", when, NULL);
 		free(when);
 		log_info("event %lld: iTIP REPLY with SEQUENCE %d < %d from %s: ignored", (long long)ev.id, v->sequence,
-		         ev.sequence, h->pm->from_addr);
+			 ev.sequence, h->pm->from_addr);
 		goto out;
 	}
 	const char *answer = att->partstat == ICAL_PS_ACCEPTED    ? "yes"
-	                     : att->partstat == ICAL_PS_DECLINED  ? "no"
-	                     : att->partstat == ICAL_PS_TENTATIVE ? "maybe"
-	                                                          : NULL;
+			     : att->partstat == ICAL_PS_DECLINED  ? "no"
+			     : att->partstat == ICAL_PS_TENTATIVE ? "maybe"
+								  : NULL;
 	if (!answer) {
 		hctx_reply(h, "event.rsvp.ambiguous", "id", id, "title", ev.title, "attend",
-		           hctx_cmd_word(h, cmd_by_name("attend")), "regret", hctx_cmd_word(h, cmd_by_name("regret")),
-		           NULL);
+			   hctx_cmd_word(h, cmd_by_name("attend")), "regret", hctx_cmd_word(h, cmd_by_name("regret")),
+			   NULL);
 		goto out;
 	}
 	rc = ev_rsvp_apply(h, &ev, h->person.id, answer, -1, v->comment, "itip", v->sequence);
@@ -229,7 +229,7 @@ static int
 is_rsvp_cmd(const struct command *c)
 {
 	return c && (strcmp(c->name, "rsvp") == 0 || strcmp(c->name, "attend") == 0 || strcmp(c->name, "regret") == 0 ||
-	             strcmp(c->name, "maybe") == 0);
+		     strcmp(c->name, "maybe") == 0);
 }
 
 /* The calendar part of the mail: an iTIP REPLY is answered here (*done set,
@@ -287,7 +287,7 @@ answered_event(struct hctx *h, const char *cal_uid, int *strong, int *rc)
  */
 static int
 first_line_answer(const struct event *ev, const char *line, int strong, enum rsvp_answer *a, int *guests,
-                  char **comment)
+		  char **comment)
 {
 	const char *rest_cmd = NULL;
 	const struct command *c = cmd_lookup(line, &rest_cmd, NULL);
@@ -378,8 +378,8 @@ h_event_mail_reply(struct hctx *h, const char *new_text)
 	}
 	if (a == RSVP_NONE || a == RSVP_AMBIGUOUS) {
 		hctx_reply(h, "event.rsvp.ambiguous", "id", eid, "title", ev.title, "attend",
-		           hctx_cmd_word(h, cmd_by_name("attend")), "regret", hctx_cmd_word(h, cmd_by_name("regret")),
-		           NULL);
+			   hctx_cmd_word(h, cmd_by_name("attend")), "regret", hctx_cmd_word(h, cmd_by_name("regret")),
+			   NULL);
 		rc = DB_OK;
 		goto out;
 	}

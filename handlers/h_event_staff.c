@@ -26,7 +26,6 @@
 #include "handlers/handlers.h"
 #include "state/events.h"
 
-
 /* The preview (key event.preview, or as text for the CLI when out is set). */
 static int
 preview(struct hctx *h, const struct event *ev, const char *key, const char *changes, char **out)
@@ -38,7 +37,7 @@ preview(struct hctx *h, const struct event *ev, const char *key, const char *cha
 		return rc;
 	}
 	char id[24], date[32], start[16], d2[32], end[16], cap[16], guests[16], members[16], rooms[16], claim[16],
-	    remind[16];
+		remind[16];
 	ev_fmt_id(id, ev->id);
 	ev_date_time(ev->start, h->lang, date, start);
 	ev_date_time(ev->end, h->lang, d2, end);
@@ -58,32 +57,32 @@ preview(struct hctx *h, const struct event *ev, const char *key, const char *cha
 	const char *place = ev->place ? ev->place : none, *url = ev->url ? ev->url : none;
 	const char *desc = ev->description ? ev->description : none;
 	const char *vars[] = {"id",          id,
-	                      "title",       ev->title,
-	                      "date",        date,
-	                      "start",       start,
-	                      "end",         end,
-	                      "place",       place,
-	                      "url",         url,
-	                      "capacity",    capt,
-	                      "guests",      guests,
-	                      "audience",    ev->audience,
-	                      "members",     members,
-	                      "rooms",       rooms,
-	                      "public",      pub,
-	                      "description", desc,
-	                      "claim",       claim,
-	                      "remind",      remind,
-	                      "status",      st,
-	                      "announce",    announce,
-	                      "changes",     changes ? changes : "",
-	                      NULL};
+			      "title",       ev->title,
+			      "date",        date,
+			      "start",       start,
+			      "end",         end,
+			      "place",       place,
+			      "url",         url,
+			      "capacity",    capt,
+			      "guests",      guests,
+			      "audience",    ev->audience,
+			      "members",     members,
+			      "rooms",       rooms,
+			      "public",      pub,
+			      "description", desc,
+			      "claim",       claim,
+			      "remind",      remind,
+			      "status",      st,
+			      "announce",    announce,
+			      "changes",     changes ? changes : "",
+			      NULL};
 	if (out) {
 		*out = tmpl_render(h->tmpl, h->lang, "event.preview", vars);
 	} else {
 		hctx_reply(h, key, "id", id, "title", ev->title, "date", date, "start", start, "end", end, "place",
-		           place, "url", url, "capacity", capt, "guests", guests, "audience", ev->audience, "members",
-		           members, "rooms", rooms, "public", pub, "description", desc, "claim", claim, "remind",
-		           remind, "status", st, "announce", announce, "changes", changes ? changes : "", NULL);
+			   place, "url", url, "capacity", capt, "guests", guests, "audience", ev->audience, "members",
+			   members, "rooms", rooms, "public", pub, "description", desc, "claim", claim, "remind",
+			   remind, "status", st, "announce", announce, "changes", changes ? changes : "", NULL);
 	}
 	free(st);
 	free(stk);
@@ -134,7 +133,7 @@ h_event_create(struct hctx *h, const char *title, const char *form_text, const c
 		for (int i = 0; i < F_N; i++)
 			buf_addf(&names, "%s%s", names.len ? ", " : "", ev_field_name(i, h->lang));
 		hctx_reply(h, "event.form_invalid", "problems", list, "fields", names.p, "announce",
-		           hctx_cmd_word(h, cmd_by_name("announce")), NULL);
+			   hctx_cmd_word(h, cmd_by_name("announce")), NULL);
 		buf_free(&names);
 		free(list);
 		goto out;
@@ -191,8 +190,8 @@ h_event_send(struct hctx *h, int64_t id, int *mails, int *rooms)
 		evtext_make(h, &ev, lang, &t);
 		for (size_t i = 0; i < a.nrooms; i++) {
 			hctx_reply_to(h, a.rooms[i].kind, a.rooms[i].addr, "event.post", "id", t.id, "title", ev.title,
-			              "when", t.when, "details", t.details, "lang", lang, "chat_type", "groupchat",
-			              NULL);
+				      "when", t.when, "details", t.details, "lang", lang, "chat_type", "groupchat",
+				      NULL);
 			(*rooms)++;
 		}
 		evtext_free(&t);
@@ -208,7 +207,7 @@ h_event_send(struct hctx *h, int64_t id, int *mails, int *rooms)
 		if (rc < 0)
 			break;
 		const char *lang =
-		    a.people[i].lang ? (strcmp(a.people[i].lang, "de") == 0 ? "de" : "en") : hctx_default_lang(h);
+			a.people[i].lang ? (strcmp(a.people[i].lang, "de") == 0 ? "de" : "en") : hctx_default_lang(h);
 		int64_t nb = rate > 0 ? now + *mails / rate : 0;
 		rc = ev_mail(h, &ev, a.people[i].person, a.people[i].addr, lang, "event.invite", NULL, nb);
 		(*mails)++;
@@ -294,7 +293,7 @@ h_event_change(struct hctx *h, int64_t id, const char *form_text)
 		for (int i = 0; i < F_N; i++)
 			buf_addf(&names, "%s%s", names.len ? ", " : "", ev_field_name(i, h->lang));
 		hctx_reply(h, "event.form_invalid", "problems", probs.p, "fields", names.p, "announce",
-		           hctx_cmd_word(h, cmd_by_name("announce")), NULL);
+			   hctx_cmd_word(h, cmd_by_name("announce")), NULL);
 		buf_free(&names);
 		rc = DB_NOTFOUND;
 		goto out;
@@ -371,7 +370,7 @@ h_event_cancel(struct hctx *h, int64_t id, int *mails)
 		evtext_make(h, &ev, lang, &t);
 		for (size_t i = 0; i < a.nrooms; i++)
 			hctx_reply_to(h, a.rooms[i].kind, a.rooms[i].addr, "event.post.cancelled", "id", t.id, "title",
-			              ev.title, "when", t.when, "lang", lang, "chat_type", "groupchat", NULL);
+				      ev.title, "when", t.when, "lang", lang, "chat_type", "groupchat", NULL);
 		evtext_free(&t);
 		ev_audience_free(&a);
 	}
@@ -416,7 +415,7 @@ announce_names_event(const struct hctx *h, int64_t *id)
 {
 	return h->argc >= 1 && hctx_parse_id(h->argv[0], id) == 0 &&
 	       (h->argc == 1 || is_word(h->argv[1], send_words) || is_word(h->argv[1], cancel_words) ||
-	        is_word(h->argv[1], show_words) || strchr(h->argline, ':'));
+		is_word(h->argv[1], show_words) || strchr(h->argline, ':'));
 }
 
 /* An event named must exist; a new one needs a title (on the line or as "Title:" in the form). */
@@ -510,9 +509,9 @@ h_attendees_run(struct hctx *h)
 	int cnt[4] = {0, 0, 0, 0}, seats = 0, pos = 0;
 	for (size_t i = 0; i < n && rc == DB_OK; i++) {
 		int s = strcmp(v[i].status, "going") == 0     ? 0
-		        : strcmp(v[i].status, "waiting") == 0 ? 1
-		        : strcmp(v[i].status, "maybe") == 0   ? 2
-		                                              : 3;
+			: strcmp(v[i].status, "waiting") == 0 ? 1
+			: strcmp(v[i].status, "maybe") == 0   ? 2
+							      : 3;
 		char *name, *addr;
 		if ((rc = h_event_person_label(h, v[i].person_id, &name, &addr)) != DB_OK)
 			break;
@@ -527,8 +526,8 @@ h_attendees_run(struct hctx *h)
 		char *gl = v[i].guests ? hctx_text(h, "event.rsvp.guests", "guests", g, NULL) : xstrdup("");
 		char *who = ev_person_display(name, addr);
 		char *line = hctx_text(h, s == 1 ? "event.attendees.waiting_item" : "event.attendees.item", "who", who,
-		                       "name", name ? name : (addr ? addr : "?"), "address", addr ? addr : "", "guests",
-		                       gl, "comment", v[i].comment ? v[i].comment : "", "position", p, NULL);
+				       "name", name ? name : (addr ? addr : "?"), "address", addr ? addr : "", "guests",
+				       gl, "comment", v[i].comment ? v[i].comment : "", "position", p, NULL);
 		free(who);
 		buf_addf(&sec[s], "%s%s", sec[s].len ? "\n" : "", line);
 		free(line);
@@ -544,11 +543,11 @@ h_attendees_run(struct hctx *h)
 			snprintf(c[k], sizeof c[k], "%d", cnt[k]);
 		snprintf(st, sizeof st, "%d", seats);
 		char *capt = ev.capacity ? (snprintf(cap, sizeof cap, "%d", ev.capacity), xstrdup(cap))
-		                         : hctx_text(h, "event.unlimited", NULL);
+					 : hctx_text(h, "event.unlimited", NULL);
 		hctx_reply(h, "event.attendees", "id", h->argv[0], "title", ev.title, "going",
-		           sec[0].len ? sec[0].p : none, "waiting", sec[1].len ? sec[1].p : none, "maybe",
-		           sec[2].len ? sec[2].p : none, "declined", sec[3].len ? sec[3].p : none, "n_going", c[0],
-		           "n_waiting", c[1], "n_maybe", c[2], "n_declined", c[3], "seats", st, "capacity", capt, NULL);
+			   sec[0].len ? sec[0].p : none, "waiting", sec[1].len ? sec[1].p : none, "maybe",
+			   sec[2].len ? sec[2].p : none, "declined", sec[3].len ? sec[3].p : none, "n_going", c[0],
+			   "n_waiting", c[1], "n_maybe", c[2], "n_declined", c[3], "seats", st, "capacity", capt, NULL);
 		free(capt);
 		free(none);
 	}
@@ -636,7 +635,7 @@ h_attended_run(struct hctx *h)
 		char m[16];
 		snprintf(m, sizeof m, "%d", marked);
 		char *unk =
-		    unknown.len ? hctx_text(h, "event.attended.unknown", "names", unknown.p, NULL) : xstrdup("");
+			unknown.len ? hctx_text(h, "event.attended.unknown", "names", unknown.p, NULL) : xstrdup("");
 		hctx_reply(h, "event.attended", "id", h->argv[0], "title", ev.title, "marked", m, "unknown", unk, NULL);
 		free(unk);
 	}

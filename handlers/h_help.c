@@ -59,7 +59,7 @@ h_help_run(struct hctx *h)
 	} else {
 		char *list = command_list(h);
 		hctx_reply(h, "help", "commands", list, "programmes", programmes, "bot",
-		           h->cfg && h->cfg->smtp.from_addr ? h->cfg->smtp.from_addr : "", NULL);
+			   h->cfg && h->cfg->smtp.from_addr ? h->cfg->smtp.from_addr : "", NULL);
 		free(list);
 	}
 	free(programmes);

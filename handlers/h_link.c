@@ -153,7 +153,8 @@ h_link_apply(struct hctx *h, const struct token *t)
 	if (!pid && (rc = state_person_create(h->db, t->lang ? t->lang : h->lang, &pid)) != DB_OK)
 		goto out;
 	if ((rc = state_endpoint_add(h->db, pid, t->ep_kind, t->ep_addr, 1)) != DB_OK ||
-	    (rc = state_endpoint_add(h->db, pid, okind, oaddr, 1)) != DB_OK || (rc = state_token_use(h->db, t->id)) != DB_OK)
+	    (rc = state_endpoint_add(h->db, pid, okind, oaddr, 1)) != DB_OK ||
+	    (rc = state_token_use(h->db, t->id)) != DB_OK)
 		goto out;
 	char *other = xasprintf("%s:%s", okind, oaddr), *mine = xasprintf("%s:%s", t->ep_kind, t->ep_addr);
 	hctx_reply(h, "link_done", "a", mine, "b", other, NULL);

@@ -44,8 +44,8 @@ consent_version(struct hctx *h, const char *slug)
 static void
 join_done_first(struct hctx *h, const char *programme, const char *role, const char *address, const char *next)
 {
-	hctx_reply(h, "join_done", "programme", programme, "role", role, "address", address, "next",
-		   next ? next : "", NULL);
+	hctx_reply(h, "join_done", "programme", programme, "role", role, "address", address, "next", next ? next : "",
+		   NULL);
 	hctx_reply_last_to_front(h);
 }
 
@@ -135,9 +135,9 @@ h_join_run(struct hctx *h)
 			char *version = consent_version(h, slug);
 			char *consent = hctx_text(h, "consent", "version", version, NULL);
 			free(version);
-			hctx_reply(h, strcmp(h->ep_kind, "mail") == 0 ? "join_confirm" : "join_confirm_chat", "programme",
-				   pname, "token", tok, "address", h->ep_addr,
-				   "consent", consent, "hours", "72", NULL);
+			hctx_reply(h, strcmp(h->ep_kind, "mail") == 0 ? "join_confirm" : "join_confirm_chat",
+				   "programme", pname, "token", tok, "address", h->ep_addr, "consent", consent, "hours",
+				   "72", NULL);
 			free(consent);
 		}
 		free(payload);
@@ -302,7 +302,8 @@ h_leave_run(struct hctx *h)
 	} else {
 		struct buf b = BUF_INIT;
 		for (size_t i = 0; i < n; i++) {
-			if (strcmp(before[i].status, "left") == 0 || (programme && strcmp(before[i].programme, programme)))
+			if (strcmp(before[i].status, "left") == 0 ||
+			    (programme && strcmp(before[i].programme, programme)))
 				continue;
 			if (b.len && !strstr(b.p, before[i].name))
 				buf_adds(&b, ", ");
@@ -448,7 +449,7 @@ h_profile_check(struct hctx *h)
 		if (h->argc != 3 || !profile_field(h->argv[1]) || yes_no(h->argv[2]) < 0) {
 			hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help",
 				   strcmp(h->lang, "de") == 0 ? "profil sichtbar <feld> ja|nein"
-							    : "profile visible <field> yes|no",
+							      : "profile visible <field> yes|no",
 				   NULL);
 			rc = 1;
 		}

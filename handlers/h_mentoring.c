@@ -160,7 +160,8 @@ mt_who_contact(const struct hctx *h, const struct who *w, const char *lang)
 	for (size_t i = 0; i < w->neps; i++) {
 		if (!w->eps[i].verified)
 			continue;
-		char *line = hctx_text_in(h, lang, "mentoring.contact", "kind", w->eps[i].kind, "address", w->eps[i].addr, NULL);
+		char *line = hctx_text_in(h, lang, "mentoring.contact", "kind", w->eps[i].kind, "address",
+					  w->eps[i].addr, NULL);
 		buf_addf(&b, "%s%s", b.len ? "\n" : "", line);
 		free(line);
 	}
@@ -176,7 +177,7 @@ mt_who_contact(const struct hctx *h, const struct who *w, const char *lang)
  */
 int
 mt_tell_id(struct hctx *h, const struct who *w, const char *envelope, const char *subject, const char *mail_text,
-	const char *chat_text, const char *msgid)
+	   const char *chat_text, const char *msgid)
 {
 	int mailed = 0;
 	for (size_t i = 0; i < w->neps; i++) {
@@ -192,11 +193,11 @@ mt_tell_id(struct hctx *h, const struct who *w, const char *envelope, const char
 		const struct endpoint *e = &w->eps[i];
 		if (e->verified && strcmp(e->kind, "mail") == 0) {
 			if (msgid)
-				hctx_reply_to(h, "mail", e->addr, envelope, "subject", subject, "text", mail_text, "lang",
-					      w->lang, "message_id", msgid, NULL);
+				hctx_reply_to(h, "mail", e->addr, envelope, "subject", subject, "text", mail_text,
+					      "lang", w->lang, "message_id", msgid, NULL);
 			else
-				hctx_reply_to(h, "mail", e->addr, envelope, "subject", subject, "text", mail_text, "lang",
-					      w->lang, NULL);
+				hctx_reply_to(h, "mail", e->addr, envelope, "subject", subject, "text", mail_text,
+					      "lang", w->lang, NULL);
 			mailed = 1;
 		}
 	}
@@ -205,7 +206,7 @@ mt_tell_id(struct hctx *h, const struct who *w, const char *envelope, const char
 
 int
 mt_tell(struct hctx *h, const struct who *w, const char *envelope, const char *subject, const char *mail_text,
-     const char *chat_text)
+	const char *chat_text)
 {
 	return mt_tell_id(h, w, envelope, subject, mail_text, chat_text, NULL);
 }

@@ -146,7 +146,7 @@ answer_load(struct hctx *h, const char *arg, int64_t id, struct mrequest *r, int
 /* Tell the mentee about a closed request (why_key in their language) plus the cascade's outcome. */
 int
 mt_tell_mentee_closed(struct hctx *h, const struct who *mentee, const struct who *mentor, const struct mrequest *r,
-		   const char *why_key, const char *reason)
+		      const char *why_key, const char *reason)
 {
 	char *ctext = NULL;
 	int rc = mt_cascade(h, mentee, r->programme, &ctext);
@@ -219,11 +219,11 @@ mt_introduce(struct hctx *h, const struct who *mentee, const struct who *mentor,
 		char *rkey = xasprintf("role.%s", role);
 		char *rword = hctx_text_in(h, to->lang, rkey, NULL);
 		char *body = hctx_text_in(h, to->lang, "mentoring.intro", "name", n, "role", rword, "programme",
-				     pname ? pname : programme, "contact", contact, "details", details, NULL);
+					  pname ? pname : programme, "contact", contact, "details", details, NULL);
 		char *subject = hctx_text_in(h, to->lang, "mentoring.intro.subject", "name", n, "programme",
-					pname ? pname : programme, NULL);
-		char *chat = hctx_text_in(h, to->lang, "mentoring.intro.chat", "name", n, "role", rword, "contact", contact,
-				     NULL);
+					     pname ? pname : programme, NULL);
+		char *chat = hctx_text_in(h, to->lang, "mentoring.intro.chat", "name", n, "role", rword, "contact",
+					  contact, NULL);
 		mt_tell(h, to, "mentoring.mail.intro", subject, body, chat);
 		free(chat);
 		free(subject);
@@ -353,7 +353,8 @@ h_decline_run(struct hctx *h)
 			p++;
 		while (*p && !isspace((unsigned char)*p))
 			p++;
-		rc = side == SIDE_REQUEST ? do_decline(h, &r, h->argv[0], p) : mt_offer_decline(h, &r, h->argv[0], side, p);
+		rc = side == SIDE_REQUEST ? do_decline(h, &r, h->argv[0], p)
+					  : mt_offer_decline(h, &r, h->argv[0], side, p);
 	}
 	mrequest_free(&r);
 	return rc < 0 ? rc : 0;

@@ -25,11 +25,11 @@
 
 /* One computation of the optimal assignment of a programme's free mentees to its mentors. */
 struct cohort {
-	size_t n_mentees;   /* unmatched mentees considered */
-	size_t n_mentors;   /* mentors with a free place */
-	int64_t places;     /* free places in all */
+	size_t n_mentees; /* unmatched mentees considered */
+	size_t n_mentors; /* mentors with a free place */
+	int64_t places;   /* free places in all */
 	struct match_assignment a;
-	int64_t *skipped;   /* mentees left out: they have an open request or offer ... */
+	int64_t *skipped;     /* mentees left out: they have an open request or offer ... */
 	int64_t *skipped_req; /* ... this one */
 	size_t n_skipped;
 };
@@ -66,7 +66,8 @@ cohort_compute(struct db *db, const char *programme, struct cohort *c)
 	    (rc = state_mentees_unmatched(db, programme, &mentees, &ne)) != DB_OK)
 		goto out;
 	struct mprof *mp = xcalloc(nm + ne + 1, sizeof *mp);
-	struct match_profile *mentor_p = xcalloc(nm + 1, sizeof *mentor_p), *mentee_p = xcalloc(ne + 1, sizeof *mentee_p);
+	struct match_profile *mentor_p = xcalloc(nm + 1, sizeof *mentor_p),
+			     *mentee_p = xcalloc(ne + 1, sizeof *mentee_p);
 	int64_t **excl = xcalloc(ne + 1, sizeof *excl);
 	size_t km = 0, ke = 0, kp = 0;
 	for (size_t i = 0; i < nm && rc == DB_OK; i++) {
@@ -76,7 +77,7 @@ cohort_compute(struct db *db, const char *programme, struct cohort *c)
 		if (mentors[i].load + offers >= mentors[i].capacity)
 			continue;
 		mt_mprof_fill(&mp[kp], mentors[i].person, mentors[i].topics, mentors[i].languages, mentors[i].field,
-			   mentors[i].availability);
+			      mentors[i].availability);
 		mentor_p[km] = mp[kp++].mp;
 		mentor_p[km].capacity = mentors[i].capacity;
 		mentor_p[km].load = mentors[i].load + offers;
@@ -97,9 +98,10 @@ cohort_compute(struct db *db, const char *programme, struct cohort *c)
 			break;
 		rc = DB_OK;
 		mt_mprof_fill(&mp[kp], mentees[i].person, mentees[i].topics, mentees[i].languages, mentees[i].field,
-			   mentees[i].availability);
+			      mentees[i].availability);
 		/* a pair one side refused (declined, or let expire) is not suggested again */
-		if ((rc = state_request_refused(db, mentees[i].person, programme, &excl[ke], &mp[kp].mp.n_exclude)) != DB_OK)
+		if ((rc = state_request_refused(db, mentees[i].person, programme, &excl[ke], &mp[kp].mp.n_exclude)) !=
+		    DB_OK)
 			break;
 		mp[kp].mp.exclude = excl[ke];
 		mentee_p[ke++] = mp[kp++].mp;
@@ -134,15 +136,16 @@ h_cohort_preview(struct db *db, const char *programme, struct buf *out)
 	int rc = cohort_compute(db, programme, &c);
 	if (rc != DB_OK)
 		return rc;
-	buf_addf(out, "programme %s: %zu unmatched mentees, %zu mentors with %lld free places\n", programme, c.n_mentees,
-		 c.n_mentors, (long long)c.places);
+	buf_addf(out, "programme %s: %zu unmatched mentees, %zu mentors with %lld free places\n", programme,
+		 c.n_mentees, c.n_mentors, (long long)c.places);
 	for (size_t i = 0; i < c.a.n_pairs; i++)
 		buf_addf(out, "pair\tmentee %lld\tmentor %lld\tscore %d\n", (long long)c.a.pairs[i].mentee_id,
 			 (long long)c.a.pairs[i].mentor_id, c.a.pairs[i].score);
 	for (size_t i = 0; i < c.a.n_unmatched; i++)
 		buf_addf(out, "unmatched\tmentee %lld\t%s\n", (long long)c.a.unmatched[i].mentee_id,
-			 c.a.unmatched[i].reason == MATCH_UNMATCHED_NO_ELIGIBLE ? "no eligible mentor (language or topics)"
-									       : "no free place left");
+			 c.a.unmatched[i].reason == MATCH_UNMATCHED_NO_ELIGIBLE
+				 ? "no eligible mentor (language or topics)"
+				 : "no free place left");
 	for (size_t i = 0; i < c.n_skipped; i++)
 		buf_addf(out, "skipped\tmentee %lld\topen request or offer %lld\n", (long long)c.skipped[i],
 			 (long long)c.skipped_req[i]);
@@ -191,8 +194,9 @@ cohort_rest_text(struct hctx *h, const struct cohort *c)
 	for (size_t i = 0; i < c->a.n_unmatched; i++) {
 		char *who = staff_label(h, c->a.unmatched[i].mentee_id);
 		char *line = hctx_text(h,
-				       c->a.unmatched[i].reason == MATCH_UNMATCHED_NO_ELIGIBLE ? "match.unmatched.no_eligible"
-												: "match.unmatched.capacity",
+				       c->a.unmatched[i].reason == MATCH_UNMATCHED_NO_ELIGIBLE
+					       ? "match.unmatched.no_eligible"
+					       : "match.unmatched.capacity",
 				       "mentee", who, NULL);
 		buf_addf(&b, "%s%s", b.len ? "\n" : "", line);
 		free(line);
@@ -249,8 +253,8 @@ h_match_check(struct hctx *h)
 		return 1;
 	}
 	if (h->argc > 1 && !is_publish_word(h->argv[1])) {
-		char *cmdline = hctx_text(h, "match.publish_command", "match", hctx_cmd_word(h, h->cmd), "programme", slug,
-					  NULL);
+		char *cmdline = hctx_text(h, "match.publish_command", "match", hctx_cmd_word(h, h->cmd), "programme",
+					  slug, NULL);
 		hctx_reply(h, "match.bad_word", "word", h->argv[1], "command", cmdline, NULL);
 		free(cmdline);
 		free(slug);
@@ -283,15 +287,16 @@ h_match_run(struct hctx *h)
 	size_t sent = 0;
 	for (size_t i = 0; i < c.a.n_pairs && rc == DB_OK; i++) {
 		int64_t oid = 0;
-		if (publish && (rc = mt_offer_send(h, c.a.pairs[i].mentee_id, c.a.pairs[i].mentor_id, slug, &oid)) != DB_OK)
+		if (publish &&
+		    (rc = mt_offer_send(h, c.a.pairs[i].mentee_id, c.a.pairs[i].mentor_id, slug, &oid)) != DB_OK)
 			break;
 		sent += publish;
 		char *e = staff_label(h, c.a.pairs[i].mentee_id), *m = staff_label(h, c.a.pairs[i].mentor_id);
 		char score[16], id[24];
 		snprintf(score, sizeof score, "%d", c.a.pairs[i].score);
 		snprintf(id, sizeof id, "%lld", (long long)oid);
-		char *line = hctx_text(h, publish ? "match.published.item" : "match.pair", "mentee", e, "mentor", m, "score",
-				       score, "id", id, NULL);
+		char *line = hctx_text(h, publish ? "match.published.item" : "match.pair", "mentee", e, "mentor", m,
+				       "score", score, "id", id, NULL);
 		buf_addf(&list, "%s%s", list.len ? "\n" : "", line);
 		free(line);
 		free(m);
@@ -306,8 +311,8 @@ h_match_run(struct hctx *h)
 		snprintf(places, sizeof places, "%lld", (long long)c.places);
 		snprintf(total, sizeof total, "%lld", (long long)c.a.total);
 		snprintf(count, sizeof count, "%zu", sent);
-		char *cmdline = hctx_text(h, "match.publish_command", "match", hctx_cmd_word(h, h->cmd), "programme", slug,
-					  NULL);
+		char *cmdline = hctx_text(h, "match.publish_command", "match", hctx_cmd_word(h, h->cmd), "programme",
+					  slug, NULL);
 		hctx_reply(h, publish ? "match.published" : "match.preview", "programme", pname, "mentees", nmentees,
 			   "mentors", nmentors, "places", places, "total", total, "count", count, "pairs", pairs,
 			   "unmatched", rest, "publish", cmdline, NULL);

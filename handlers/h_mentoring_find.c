@@ -87,8 +87,7 @@ mt_mprof_free(struct mprof *m)
 
 /* Candidates of one programme appended to *v.  <0 on a database error. */
 static int
-find_in_programme(struct hctx *h, const char *programme, const struct match_profile *mentee, struct cand **v,
-		  size_t *n)
+find_in_programme(struct hctx *h, const char *programme, const struct match_profile *mentee, struct cand **v, size_t *n)
 {
 	struct mentor_row *rows;
 	size_t nr;
@@ -110,7 +109,8 @@ find_in_programme(struct hctx *h, const char *programme, const struct match_prof
 	struct mprof *mp = xcalloc(nr, sizeof *mp);
 	struct match_profile *profiles = xcalloc(nr, sizeof *profiles);
 	for (size_t i = 0; i < nr; i++) {
-		mt_mprof_fill(&mp[i], rows[i].person, rows[i].topics, rows[i].languages, rows[i].field, rows[i].availability);
+		mt_mprof_fill(&mp[i], rows[i].person, rows[i].topics, rows[i].languages, rows[i].field,
+			      rows[i].availability);
 		profiles[i] = mp[i].mp;
 		profiles[i].capacity = rows[i].capacity;
 		profiles[i].load = rows[i].load;
@@ -131,8 +131,8 @@ find_in_programme(struct hctx *h, const char *programme, const struct match_prof
 		c->topics = join_list(r->topics, r->n_topics < MATCH_REASON_ITEMS ? r->n_topics : MATCH_REASON_ITEMS);
 		c->query = join_list(r->query_topics,
 				     r->n_query_topics < MATCH_REASON_ITEMS ? r->n_query_topics : MATCH_REASON_ITEMS);
-		c->languages =
-			join_list(r->languages, r->n_languages < MATCH_REASON_ITEMS ? r->n_languages : MATCH_REASON_ITEMS);
+		c->languages = join_list(r->languages,
+					 r->n_languages < MATCH_REASON_ITEMS ? r->n_languages : MATCH_REASON_ITEMS);
 		c->field = xstrdup(r->field ? r->field : "");
 	}
 	match_pool_free(pool);
@@ -153,7 +153,7 @@ reasons_text(struct hctx *h, const struct cand *c, const struct who *m)
 	char num[16];
 	if (c->flags & MATCH_R_QUERY)
 		s = mt_who_visible(m, "topics") ? hctx_text(h, "mentoring.reason.query", "items", c->query, NULL)
-					      : hctx_text(h, "mentoring.reason.query_hidden", NULL);
+						: hctx_text(h, "mentoring.reason.query_hidden", NULL);
 	if (s) {
 		buf_addf(&b, "%s%s", b.len ? "; " : "", s);
 		free(s);
@@ -161,20 +161,22 @@ reasons_text(struct hctx *h, const struct cand *c, const struct who *m)
 	}
 	if (c->flags & MATCH_R_TOPICS) {
 		snprintf(num, sizeof num, "%zu", c->n_topics);
-		s = mt_who_visible(m, "topics") ? hctx_text(h, "mentoring.reason.topics", "items", c->topics, "count", num, NULL)
-					      : hctx_text(h, "mentoring.reason.topics_hidden", "count", num, NULL);
+		s = mt_who_visible(m, "topics")
+			    ? hctx_text(h, "mentoring.reason.topics", "items", c->topics, "count", num, NULL)
+			    : hctx_text(h, "mentoring.reason.topics_hidden", "count", num, NULL);
 		buf_addf(&b, "%s%s", b.len ? "; " : "", s);
 		free(s);
 	}
 	if (c->flags & MATCH_R_LANGUAGE) {
-		s = mt_who_visible(m, "languages") ? hctx_text(h, "mentoring.reason.language", "items", c->languages, NULL)
-						 : hctx_text(h, "mentoring.reason.language_hidden", NULL);
+		s = mt_who_visible(m, "languages")
+			    ? hctx_text(h, "mentoring.reason.language", "items", c->languages, NULL)
+			    : hctx_text(h, "mentoring.reason.language_hidden", NULL);
 		buf_addf(&b, "%s%s", b.len ? "; " : "", s);
 		free(s);
 	}
 	if (c->flags & MATCH_R_FIELD) {
 		s = mt_who_visible(m, "field") ? hctx_text(h, "mentoring.reason.field", "field", c->field, NULL)
-					     : hctx_text(h, "mentoring.reason.field_hidden", NULL);
+					       : hctx_text(h, "mentoring.reason.field_hidden", NULL);
 		buf_addf(&b, "%s%s", b.len ? "; " : "", s);
 		free(s);
 	}
@@ -243,7 +245,7 @@ h_find_mentor_run(struct hctx *h)
 		goto out;
 	struct mprof mine;
 	mt_mprof_fill(&mine, me.p.id, who_value(&me, "topics", 0), who_value(&me, "languages", 0),
-		   who_value(&me, "field", 0), who_value(&me, "availability", 0));
+		      who_value(&me, "field", 0), who_value(&me, "availability", 0));
 	for (size_t i = 0; i < progs.n && rc == DB_OK; i++) {
 		int m = state_match_active(h->db, h->person.id, progs.v[i]);
 		if (m < 0)
@@ -313,8 +315,8 @@ h_find_mentor_run(struct hctx *h)
 		snprintf(score, sizeof score, "%d", c[i].score);
 		char *name = mt_who_name(h, &m, h->lang), *reasons = reasons_text(h, &c[i], &m);
 		char *details = mt_who_details(h, &m, h->lang);
-		char *item = hctx_text(h, "mentoring.find.item", "n", num, "name", name, "score", score, "reasons", reasons,
-				       "details", details, NULL);
+		char *item = hctx_text(h, "mentoring.find.item", "n", num, "name", name, "score", score, "reasons",
+				       reasons, "details", details, NULL);
 		buf_addf(&list, "%s%s", list.len ? "\n\n" : "", item);
 		free(item);
 		free(details);
@@ -326,8 +328,8 @@ h_find_mentor_run(struct hctx *h)
 		char count[16];
 		snprintf(count, sizeof count, "%zu", nc < FIND_SHOWN ? nc : (size_t)FIND_SHOWN);
 		char *l = buf_detach(&list);
-		hctx_reply(h, "mentoring.find", "count", count, "list", l, "request", hctx_cmd_word_in(h->lang, "request"),
-			   NULL);
+		hctx_reply(h, "mentoring.find", "count", count, "list", l, "request",
+			   hctx_cmd_word_in(h->lang, "request"), NULL);
 		free(l);
 	} else {
 		buf_free(&list);

@@ -40,7 +40,7 @@ void mt_parse_weights(const char *s, struct match_weights *w);
 size_t mt_split_items(const char *value, const char *seps, char **copy, const char **items, size_t max);
 /* mt_tell_id() with the caller's Message-ID. */
 int mt_tell(struct hctx *h, const struct who *w, const char *envelope, const char *subject, const char *mail_text,
-            const char *chat_text);
+	    const char *chat_text);
 /*
  * Tell w by mail (first verified mail address) and in every linked chat,
  * except on the endpoint the request came from (that one gets the direct
@@ -49,7 +49,7 @@ int mt_tell(struct hctx *h, const struct who *w, const char *envelope, const cha
  * (it is the last reply then), else 0.
  */
 int mt_tell_id(struct hctx *h, const struct who *w, const char *envelope, const char *subject, const char *mail_text,
-               const char *chat_text, const char *msgid);
+	       const char *chat_text, const char *msgid);
 /* The verified addresses of w, one a line.  Caller frees. */
 char *mt_who_contact(const struct hctx *h, const struct who *w, const char *lang);
 /* The visible profile fields of w as lines in lang ("" if none).  Caller frees. */
@@ -60,7 +60,7 @@ char *mt_who_name(const struct hctx *h, const struct who *w, const char *lang);
 int mt_who_visible(const struct who *w, const char *field);
 /* Fill m for match.c from a profile's values; mt_mprof_free() frees its copies. */
 void mt_mprof_fill(struct mprof *m, int64_t id, const char *topics, const char *langs, const char *field,
-                   const char *avail);
+		   const char *avail);
 void mt_mprof_free(struct mprof *m);
 /*
  * The mentee's next suggestion in programme not yet asked: a new request.
@@ -73,7 +73,7 @@ void mt_introduce(struct hctx *h, const struct who *mentee, const struct who *me
 char *mt_offer_msgid(const struct hctx *h, const struct mrequest *r, const char *role);
 /* Tell the mentee about a closed request (why_key in their language) plus the cascade's outcome. */
 int mt_tell_mentee_closed(struct hctx *h, const struct who *mentee, const struct who *mentor, const struct mrequest *r,
-                          const char *why_key, const char *reason);
+			  const char *why_key, const char *reason);
 /* The mentee's other open requests (and offers) in programme are withdrawn, each mentor told. */
 int mt_withdraw_others(struct hctx *h, const struct who *mentee, const char *programme);
 /* One side (SIDE_OFFER_*) accepts or declines offer r; arg: the id as written. */

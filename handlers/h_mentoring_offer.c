@@ -78,7 +78,8 @@ mt_offer_accept(struct hctx *h, const struct mrequest *r, const char *arg, int s
 		/* half of the pair: wait for the other side (told once, when this side first agrees) */
 		hctx_reply(h, mine ? "match.offer.already" : "match.offer.agreed", "id", arg, "name", oname, NULL);
 		if (!mine)
-			offer_notice(h, other, me, r, "match.offer.other_agreed", "match.offer.other_agreed.subject", NULL);
+			offer_notice(h, other, me, r, "match.offer.other_agreed", "match.offer.other_agreed.subject",
+				     NULL);
 		log_info("mentoring: offer %lld accepted by its %s", (long long)r->id, me_mentee ? "mentee" : "mentor");
 		goto out;
 	}
@@ -95,8 +96,8 @@ mt_offer_accept(struct hctx *h, const struct mrequest *r, const char *arg, int s
 		mt_cancel_jobs(h, r->id, &rc);
 		if (rc != DB_OK)
 			goto out;
-		hctx_reply(h, me_mentee ? "match.offer.full.mentee" : "match.offer.full.mentor", "id", arg, "name", oname,
-			   "capacity", capt, NULL);
+		hctx_reply(h, me_mentee ? "match.offer.full.mentee" : "match.offer.full.mentor", "id", arg, "name",
+			   oname, "capacity", capt, NULL);
 		offer_notice(h, other, me, r, me_mentee ? "match.offer.full.mentor" : "match.offer.full.mentee",
 			     "match.offer.closed.subject", NULL);
 		log_info("mentoring: offer %lld closed: mentor %lld has no free place", (long long)r->id,
@@ -192,7 +193,8 @@ mt_offer_remind(struct hctx *h, const struct mrequest *r, int eok, int mok, cons
 			mt_fmt_date(r->deadline, to->lang, date);
 			char *n = mt_who_name(h, about, to->lang);
 			char *rword = hctx_text_in(h, to->lang, k == 0 ? "role.mentor" : "role.mentee", NULL);
-			const char *acc = hctx_cmd_word_in(to->lang, "accept"), *dec = hctx_cmd_word_in(to->lang, "decline");
+			const char *acc = hctx_cmd_word_in(to->lang, "accept"),
+				   *dec = hctx_cmd_word_in(to->lang, "decline");
 			char *t = hctx_text_in(h, to->lang, "match.offer.reminder", "id", id, "name", n, "role", rword,
 					       "deadline", date, "accept", acc, "decline", dec, NULL);
 			char *s = hctx_text_in(h, to->lang, "match.offer.reminder.subject", "id", id, NULL);
@@ -267,9 +269,9 @@ mt_offer_send(struct hctx *h, int64_t mentee_id, int64_t mentor_id, const char *
 		char *rword = hctx_text_in(h, to->lang, k == 0 ? "role.mentor" : "role.mentee", NULL);
 		const char *acc = hctx_cmd_word_in(to->lang, "accept"), *dec = hctx_cmd_word_in(to->lang, "decline");
 		char *subject = hctx_text_in(h, to->lang, "match.offer.subject", "id", id, "programme", pname, NULL);
-		char *body = hctx_text_in(h, to->lang, k == 0 ? "match.offer.to_mentee" : "match.offer.to_mentor", "id", id,
-					  "programme", pname, "name", name, "details", details, "deadline", date, "accept",
-					  acc, "decline", dec, NULL);
+		char *body = hctx_text_in(h, to->lang, k == 0 ? "match.offer.to_mentee" : "match.offer.to_mentor", "id",
+					  id, "programme", pname, "name", name, "details", details, "deadline", date,
+					  "accept", acc, "decline", dec, NULL);
 		char *chat = hctx_text_in(h, to->lang, "match.offer.chat", "id", id, "programme", pname, "name", name,
 					  "role", rword, "accept", acc, "decline", dec, NULL);
 		char *msgid = mt_offer_msgid(h, &r, k == 0 ? "mentee" : "mentor");

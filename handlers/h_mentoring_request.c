@@ -73,9 +73,9 @@ request_open(struct hctx *h, const struct who *mentee, int64_t mentor, const cha
 	const char *acc = hctx_cmd_word_in(m.lang, "accept"), *dec = hctx_cmd_word_in(m.lang, "decline");
 	char *subject = hctx_text_in(h, m.lang, "mentoring.request.mentor.subject", "id", id, "programme", pname, NULL);
 	char *body = hctx_text_in(h, m.lang, "mentoring.request.mentor", "id", id, "programme", pname, "mentee", name,
-			     "details", details, "deadline", date, "accept", acc, "decline", dec, NULL);
+				  "details", details, "deadline", date, "accept", acc, "decline", dec, NULL);
 	char *chat = hctx_text_in(h, m.lang, "mentoring.request.chat", "id", id, "programme", pname, "mentee", name,
-			     "accept", acc, "decline", dec, NULL);
+				  "accept", acc, "decline", dec, NULL);
 	if (mt_tell(h, &m, "mentoring.mail.request", subject, body, chat))
 		hctx_reply_last_to_front(h);
 	if (deadline_out)
@@ -122,8 +122,8 @@ mt_cascade(struct hctx *h, const struct who *mentee, const char *programme, char
 				snprintf(id, sizeof id, "%lld", (long long)rid);
 				mt_fmt_date(deadline, mentee->lang, date);
 				char *name = mt_who_name(h, &m, mentee->lang);
-				*text = hctx_text_in(h, mentee->lang, "mentoring.cascade.next", "mentor", name, "id", id,
-						"deadline", date, NULL);
+				*text = hctx_text_in(h, mentee->lang, "mentoring.cascade.next", "mentor", name, "id",
+						     id, "deadline", date, NULL);
 				free(name);
 			}
 			who_free(&m);
@@ -138,8 +138,8 @@ mt_cascade(struct hctx *h, const struct who *mentee, const char *programme, char
 		return rc;
 	}
 	if (!*text)
-		*text = hctx_text_in(h, mentee->lang, "mentoring.cascade.none", "find", hctx_cmd_word_in(mentee->lang, "find mentor"),
-				NULL);
+		*text = hctx_text_in(h, mentee->lang, "mentoring.cascade.none", "find",
+				     hctx_cmd_word_in(mentee->lang, "find mentor"), NULL);
 	return DB_OK;
 }
 
@@ -148,8 +148,8 @@ h_request_check(struct hctx *h)
 {
 	int64_t n;
 	if (hctx_parse_id(h->argv[0], &n) < 0 || n > FIND_STORED) {
-		hctx_reply(h, "mentoring.request.bad_number", "n", h->argv[0], "find", hctx_cmd_word_in(h->lang, "find mentor"),
-			   NULL);
+		hctx_reply(h, "mentoring.request.bad_number", "n", h->argv[0], "find",
+			   hctx_cmd_word_in(h->lang, "find mentor"), NULL);
 		return 1;
 	}
 	return 0;
@@ -171,8 +171,8 @@ h_request_run(struct hctx *h)
 			s = &sv[i];
 	struct who me = {0}, m = {0};
 	if (!s) {
-		hctx_reply(h, "mentoring.request.bad_number", "n", h->argv[0], "find", hctx_cmd_word_in(h->lang, "find mentor"),
-			   NULL);
+		hctx_reply(h, "mentoring.request.bad_number", "n", h->argv[0], "find",
+			   hctx_cmd_word_in(h->lang, "find mentor"), NULL);
 		goto out;
 	}
 	if ((rc = who_load(h, h->person.id, &me)) != DB_OK || (rc = who_load(h, s->mentor, &m)) != DB_OK)
@@ -228,9 +228,10 @@ h_request_remind_job(struct hctx *h, int64_t request, const char **result)
 		snprintf(id, sizeof id, "%lld", (long long)r.id);
 		mt_fmt_date(r.deadline, mentor.lang, date);
 		char *n = mt_who_name(h, &mentee, mentor.lang);
-		const char *acc = hctx_cmd_word_in(mentor.lang, "accept"), *dec = hctx_cmd_word_in(mentor.lang, "decline");
-		char *t = hctx_text_in(h, mentor.lang, "mentoring.reminder", "id", id, "mentee", n, "deadline", date, "accept",
-				  acc, "decline", dec, NULL);
+		const char *acc = hctx_cmd_word_in(mentor.lang, "accept"),
+			   *dec = hctx_cmd_word_in(mentor.lang, "decline");
+		char *t = hctx_text_in(h, mentor.lang, "mentoring.reminder", "id", id, "mentee", n, "deadline", date,
+				       "accept", acc, "decline", dec, NULL);
 		char *s = hctx_text_in(h, mentor.lang, "mentoring.reminder.subject", "id", id, NULL);
 		mt_tell(h, &mentor, "mentoring.mail.reminder", s, t, t);
 		free(s);

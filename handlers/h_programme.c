@@ -16,7 +16,6 @@
 #include "handlers/handlers.h"
 #include "state/applications.h"
 
-
 static int
 slug_ok(const char *s)
 {

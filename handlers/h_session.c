@@ -84,7 +84,7 @@ tell(struct hctx *h, const struct who *w, const char *envelope, const char *subj
 		return 0;
 	if (cal)
 		hctx_reply_to(h, "mail", addr, envelope, "subject", subject, "text", mail_text, "lang", w->lang,
-		              "calendar", cal, "calendar_method", method, NULL);
+			      "calendar", cal, "calendar_method", method, NULL);
 	else
 		hctx_reply_to(h, "mail", addr, envelope, "subject", subject, "text", mail_text, "lang", w->lang, NULL);
 	return 1;
@@ -146,7 +146,7 @@ when_text(const struct hctx *h, const struct msession *s, const char *lang)
 	snprintf(end, sizeof end, "%02d:%02d", b.hour, b.min);
 	snprintf(mins, sizeof mins, "%d", s->minutes);
 	return hctx_text_in(h, lang, "session.when", "date", date, "time", start, "end", end, "minutes", mins, "tz",
-	               ICAL_TZID, NULL);
+			    ICAL_TZID, NULL);
 }
 
 /* The place line ("" when none).  Caller frees. */
@@ -224,8 +224,8 @@ session_ical(struct hctx *h, const struct sctx *c, const char *lang, int cancel)
 	snprintf(id, sizeof id, "%lld", (long long)c->s.id);
 	char *n1 = who_name(h, &c->mentee, lang), *n2 = who_name(h, &c->mentor, lang);
 	char *summary = hctx_text_in(h, lang, "session.summary", "mentee", n1, "mentor", n2, "id", id, NULL);
-	char *desc = hctx_text_in(h, lang, "session.description", "id", id, "done", hctx_cmd_word_in(lang, "done"), "cancel",
-	                     hctx_cmd_word_in(lang, "cancel"), NULL);
+	char *desc = hctx_text_in(h, lang, "session.description", "id", id, "done", hctx_cmd_word_in(lang, "done"),
+				  "cancel", hctx_cmd_word_in(lang, "cancel"), NULL);
 	struct ical_event ev = {0};
 	ev.uid = c->s.uid;
 	ev.sequence = c->s.sequence;
@@ -388,7 +388,7 @@ h_session_run(struct hctx *h)
 	int64_t sid = 0, *replaced = NULL;
 	size_t nrep = 0;
 	rc = state_session_add(h->db, c.m.id, h->person.id, w.start, w.minutes, place, bot_domain(h),
-	                       who_mail(other) ? h->reply_msgid : NULL, &sid);
+			       who_mail(other) ? h->reply_msgid : NULL, &sid);
 	free(place);
 	if (rc == DB_OK)
 		rc = state_session_replace_proposed(h->db, c.m.id, sid, &replaced, &nrep);
@@ -405,10 +405,10 @@ h_session_run(struct hctx *h)
 	char *where = where_text(h, &c.s, other->lang);
 	const char *conf = hctx_cmd_word_in(other->lang, "confirm"), *ses = hctx_cmd_word_in(other->lang, "session");
 	char *subject = hctx_text_in(h, other->lang, "session.proposal.subject", "id", id, "name", myname, NULL);
-	char *body = hctx_text_in(h, other->lang, "session.proposal", "id", id, "name", myname, "when", when, "where", where,
-	                     "confirm", conf, "session", ses, NULL);
-	char *chat = hctx_text_in(h, other->lang, "session.proposal.chat", "id", id, "name", myname, "when", when, "where",
-	                     where, "confirm", conf, NULL);
+	char *body = hctx_text_in(h, other->lang, "session.proposal", "id", id, "name", myname, "when", when, "where",
+				  where, "confirm", conf, "session", ses, NULL);
+	char *chat = hctx_text_in(h, other->lang, "session.proposal.chat", "id", id, "name", myname, "when", when,
+				  "where", where, "confirm", conf, NULL);
 	if (tell(h, other, "session.mail.proposal", subject, body, chat, NULL, NULL))
 		hctx_reply_last_to_front(h);
 	free(chat);
@@ -426,7 +426,7 @@ h_session_run(struct hctx *h)
 	free(when);
 	free(oname);
 	log_info("session %lld proposed for match %lld by person %lld", (long long)sid, (long long)c.m.id,
-	         (long long)h->person.id);
+		 (long long)h->person.id);
 out:
 	sctx_free(&c);
 	return rc < 0 ? rc : 0;
@@ -459,9 +459,10 @@ do_confirm(struct hctx *h, struct sctx *c, const char *arg)
 		}
 		char *n = who_name(h, about, to->lang), *when = when_text(h, &c->s, to->lang);
 		char *where = where_text(h, &c->s, to->lang);
-		char *subject = hctx_text_in(h, to->lang, "session.invite.subject", "id", id, "name", n, "when", when, NULL);
-		char *body = hctx_text_in(h, to->lang, "session.invite", "id", id, "name", n, "when", when, "where", where,
-		                     "cancel", hctx_cmd_word_in(to->lang, "cancel"), NULL);
+		char *subject =
+			hctx_text_in(h, to->lang, "session.invite.subject", "id", id, "name", n, "when", when, NULL);
+		char *body = hctx_text_in(h, to->lang, "session.invite", "id", id, "name", n, "when", when, "where",
+					  where, "cancel", hctx_cmd_word_in(to->lang, "cancel"), NULL);
 		char *chat = hctx_text_in(h, to->lang, "session.invite.chat", "id", id, "name", n, "when", when, NULL);
 		tell(h, to, "session.mail.invite", subject, body, chat, cal, "REQUEST");
 		free(chat);
@@ -529,8 +530,8 @@ do_decline(struct hctx *h, struct sctx *c, const char *arg)
 	snprintf(id, sizeof id, "%lld", (long long)c->s.id);
 	char *n = who_name(h, other, proposer->lang), *when = when_text(h, &c->s, proposer->lang);
 	char *s = hctx_text_in(h, proposer->lang, "session.declined.subject", "id", id, NULL);
-	char *t = hctx_text_in(h, proposer->lang, "session.declined.notice", "id", id, "name", n, "when", when, "session",
-	                  hctx_cmd_word_in(proposer->lang, "session"), NULL);
+	char *t = hctx_text_in(h, proposer->lang, "session.declined.notice", "id", id, "name", n, "when", when,
+			       "session", hctx_cmd_word_in(proposer->lang, "session"), NULL);
 	tell(h, proposer, "session.mail.notice", s, t, t, NULL, NULL);
 	free(t);
 	free(s);
@@ -644,7 +645,8 @@ do_done(struct hctx *h, struct sctx *c, const char *arg, int minutes, const char
 		const struct who *to = other_of(c, h->person.id), *by = other_of(c, to->p.id);
 		char *n = who_name(h, by, to->lang);
 		char *s = hctx_text_in(h, to->lang, "session.logged.subject", "id", id, NULL);
-		char *t = hctx_text_in(h, to->lang, "session.logged.notice", "id", id, "name", n, "minutes", mins, NULL);
+		char *t =
+			hctx_text_in(h, to->lang, "session.logged.notice", "id", id, "name", n, "minutes", mins, NULL);
 		tell(h, to, "session.mail.notice", s, t, t, NULL, NULL);
 		free(t);
 		free(s);
@@ -805,8 +807,8 @@ h_session_remind_job(struct hctx *h, int64_t session, const char **result)
 			char *n = who_name(h, other_of(&c, to->p.id), to->lang), *when = when_text(h, &c.s, to->lang);
 			char *where = where_text(h, &c.s, to->lang);
 			char *s = hctx_text_in(h, to->lang, "session.reminder.subject", "id", id, "when", when, NULL);
-			char *t = hctx_text_in(h, to->lang, "session.reminder", "id", id, "name", n, "when", when, "where",
-			                  where, "cancel", hctx_cmd_word_in(to->lang, "cancel"), NULL);
+			char *t = hctx_text_in(h, to->lang, "session.reminder", "id", id, "name", n, "when", when,
+					       "where", where, "cancel", hctx_cmd_word_in(to->lang, "cancel"), NULL);
 			tell(h, to, "session.mail.reminder", s, t, t, NULL, NULL);
 			free(t);
 			free(s);
@@ -835,7 +837,7 @@ h_session_prompt_job(struct hctx *h, int64_t session, const char **result)
 			char *n = who_name(h, other_of(&c, to->p.id), to->lang), *when = when_text(h, &c.s, to->lang);
 			char *s = hctx_text_in(h, to->lang, "session.prompt.subject", "id", id, NULL);
 			char *t = hctx_text_in(h, to->lang, "session.prompt", "id", id, "name", n, "when", when, "done",
-			                  hctx_cmd_word_in(to->lang, "done"), NULL);
+					       hctx_cmd_word_in(to->lang, "done"), NULL);
 			if (tell(h, to, "session.mail.prompt", s, t, t, NULL, NULL)) {
 				char *mid = reply_msgid_at(h, h->nreplies - 1);
 				if (mid)

@@ -16,52 +16,52 @@
 #include "state/reports.h"
 
 const struct tmpl_key tmpl_keys_staff[] = {
-    {"cmd.stats", ""},
-    {"cmd.stats.short", ""},
-    {"staff.stats", "date,figures"},
-    {"staff.stats.chat", "date,figures"},
-    {"staff.stats.unknown_programme", "programme,programmes"},
-    {"staff.stats.none", ""},
-    {"staff.block.title", "name,slug"},
-    {"staff.block.events", ""},
-    {"staff.label.applications", ""},
-    {"staff.label.pending", ""},
-    {"staff.label.mentees", ""},
-    {"staff.label.mentors", ""},
-    {"staff.label.alumni", ""},
-    {"staff.label.members", ""},
-    {"staff.label.matched", ""},
-    {"staff.label.requests_open", ""},
-    {"staff.label.sessions_held", ""},
-    {"staff.label.hours", ""},
-    {"staff.label.events_announced", ""},
-    {"staff.label.events_upcoming", ""},
-    {"staff.label.rsvp_going", ""},
-    {"staff.label.rsvp_waiting", ""},
-    {"staff.label.attended", ""},
-    {"staff.chat.line", "name,slug,applications,pending,mentees,mentors,matched,open,sessions,hours"},
-    {"staff.chat.events", "announced,upcoming,going,waiting,attended"},
-    /* mentorbot report (bot/cli_report.c) */
-    {"staff.report.title", "date,scope"},
-    {"staff.report.scope_all", ""},
-    {"staff.report.pending", "count"},
-    {"staff.report.pending.item", "id,programme,role,who,since"},
-    {"staff.report.requests", "count"},
-    {"staff.report.requests.item", "id,programme,mentee,mentor,since,deadline"},
-    {"staff.report.matches", "count"},
-    {"staff.report.matches.item", "id,programme,mentee,mentor,since"},
-    {"staff.report.events", "count,percent"},
-    {"staff.report.events.item", "id,title,date,going,capacity,waiting"},
-    {"staff.report.none", ""},
-    /* mentorbot export (bot/cli_report.c) */
-    {"staff.csv.matches", ""},
-    {"staff.csv.sessions", ""},
-    {"staff.cli.report_usage", ""},
-    {"staff.cli.export_usage", ""},
-    {"staff.cli.unknown_programme", "programme,programmes"},
-    {"staff.cli.cannot_write", "file,error"},
-    {"staff.cli.written", "file,rows"},
-    {NULL, NULL},
+	{"cmd.stats", ""},
+	{"cmd.stats.short", ""},
+	{"staff.stats", "date,figures"},
+	{"staff.stats.chat", "date,figures"},
+	{"staff.stats.unknown_programme", "programme,programmes"},
+	{"staff.stats.none", ""},
+	{"staff.block.title", "name,slug"},
+	{"staff.block.events", ""},
+	{"staff.label.applications", ""},
+	{"staff.label.pending", ""},
+	{"staff.label.mentees", ""},
+	{"staff.label.mentors", ""},
+	{"staff.label.alumni", ""},
+	{"staff.label.members", ""},
+	{"staff.label.matched", ""},
+	{"staff.label.requests_open", ""},
+	{"staff.label.sessions_held", ""},
+	{"staff.label.hours", ""},
+	{"staff.label.events_announced", ""},
+	{"staff.label.events_upcoming", ""},
+	{"staff.label.rsvp_going", ""},
+	{"staff.label.rsvp_waiting", ""},
+	{"staff.label.attended", ""},
+	{"staff.chat.line", "name,slug,applications,pending,mentees,mentors,matched,open,sessions,hours"},
+	{"staff.chat.events", "announced,upcoming,going,waiting,attended"},
+	/* mentorbot report (bot/cli_report.c) */
+	{"staff.report.title", "date,scope"},
+	{"staff.report.scope_all", ""},
+	{"staff.report.pending", "count"},
+	{"staff.report.pending.item", "id,programme,role,who,since"},
+	{"staff.report.requests", "count"},
+	{"staff.report.requests.item", "id,programme,mentee,mentor,since,deadline"},
+	{"staff.report.matches", "count"},
+	{"staff.report.matches.item", "id,programme,mentee,mentor,since"},
+	{"staff.report.events", "count,percent"},
+	{"staff.report.events.item", "id,title,date,going,capacity,waiting"},
+	{"staff.report.none", ""},
+	/* mentorbot export (bot/cli_report.c) */
+	{"staff.csv.matches", ""},
+	{"staff.csv.sessions", ""},
+	{"staff.cli.report_usage", ""},
+	{"staff.cli.export_usage", ""},
+	{"staff.cli.unknown_programme", "programme,programmes"},
+	{"staff.cli.cannot_write", "file,error"},
+	{"staff.cli.written", "file,rows"},
+	{NULL, NULL},
 };
 
 void
@@ -171,7 +171,7 @@ rows_out(struct rows *r, struct buf *b)
 
 int
 staff_figures_text(struct db *db, const struct templates *t, const char *lang, const char *programme, int64_t now,
-                   int full, char **out)
+		   int full, char **out)
 {
 	struct report_figures *f = NULL;
 	size_t n = 0;
@@ -232,9 +232,9 @@ staff_figures_text(struct db *db, const struct templates *t, const char *lang, c
 			snprintf(s, sizeof s, "%lld", (long long)f[i].sessions_held);
 			staff_hours(f[i].minutes_logged, lang, hours, sizeof hours);
 			const char *vars[] = {"name",    f[i].name, "slug",    f[i].slug, "applications", a[0],
-			                      "pending", a[1],      "mentees", a[2],      "mentors",      a[3],
-			                      "matched", a[4],      "open",    o,         "sessions",     s,
-			                      "hours",   hours,     NULL};
+					      "pending", a[1],      "mentees", a[2],      "mentors",      a[3],
+					      "matched", a[4],      "open",    o,         "sessions",     s,
+					      "hours",   hours,     NULL};
 			char *line = tmpl_render(t, lang, "staff.chat.line", vars);
 			buf_addf(&b, "%s\n", line);
 			free(line);
@@ -247,7 +247,7 @@ staff_figures_text(struct db *db, const struct templates *t, const char *lang, c
 			snprintf(e[3], sizeof e[3], "%lld", (long long)ev.waiting);
 			snprintf(e[4], sizeof e[4], "%lld", (long long)ev.attended);
 			const char *vars[] = {"announced", e[0], "upcoming", e[1], "going", e[2],
-			                      "waiting",   e[3], "attended", e[4], NULL};
+					      "waiting",   e[3], "attended", e[4], NULL};
 			char *line = tmpl_render(t, lang, "staff.chat.events", vars);
 			buf_addf(&b, "%s\n", line);
 			free(line);

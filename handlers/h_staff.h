@@ -20,7 +20,7 @@ struct templates;
  * DB_ERR.
  */
 int staff_figures_text(struct db *db, const struct templates *t, const char *lang, const char *programme, int64_t now,
-                       int full, char **out);
+		       int full, char **out);
 
 /* "12.5" / "12,5" (de): minutes as hours with one decimal, into buf. */
 void staff_hours(int64_t minutes, const char *lang, char *buf, size_t size);

@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "state/state.h"
 #include "bot/templates.h"
+#include "state/state.h"
 
 struct config;
 struct templates;
@@ -35,25 +35,25 @@ struct hctx {
 	const struct templates *tmpl;
 	/* the request */
 	const struct command *cmd;
-	const char *transport;  /* "mail" */
-	const char *ep_kind;    /* sender endpoint kind: "mail", "xmpp", "matrix" */
-	const char *ep_addr;    /* sender endpoint address (lower case) */
-	struct person person;   /* valid when known */
-	int known;              /* the sender's endpoint is verified and belongs to person */
-	int staff;              /* sender is staff with proven ownership */
-	int proven;             /* the sender proved the address (chat: always; mail: see bot/dispatch.c) */
-	const char *lang;       /* reply language */
+	const char *transport; /* "mail" */
+	const char *ep_kind;   /* sender endpoint kind: "mail", "xmpp", "matrix" */
+	const char *ep_addr;   /* sender endpoint address (lower case) */
+	struct person person;  /* valid when known */
+	int known;             /* the sender's endpoint is verified and belongs to person */
+	int staff;             /* sender is staff with proven ownership */
+	int proven;            /* the sender proved the address (chat: always; mail: see bot/dispatch.c) */
+	const char *lang;      /* reply language */
 	int argc;
-	char **argv;            /* words after the command */
-	const char *argline;    /* the rest of the line after the command, as written */
-	const char *body;       /* mail: the new text of the body (quotes and signature cut), all of it;
-				   chat: the lines after the first; "" when there is none */
+	char **argv;                  /* words after the command */
+	const char *argline;          /* the rest of the line after the command, as written */
+	const char *body;             /* mail: the new text of the body (quotes and signature cut), all of it;
+					 chat: the lines after the first; "" when there is none */
 	const struct parsed_mail *pm; /* mail: the whole parsed mail (threading, calendar part); NULL in chat */
-	const char *reply_msgid; /* Message-ID the first reply will carry (for tokens) */
-	const unsigned char *key; /* the installation key (bot/keyed.h), for the ids and addresses handlers issue */
+	const char *reply_msgid;      /* Message-ID the first reply will carry (for tokens) */
+	const unsigned char *key;     /* the installation key (bot/keyed.h), for the ids and addresses handlers issue */
 	const struct token *reply_token; /* set when the mail is a plain reply to a token mail */
-	int64_t confirmed_inbound; /* set by "confirm <token>" for a mail that waited for its sender's
-				      confirmation: the dispatcher runs that journal row next */
+	int64_t confirmed_inbound;       /* set by "confirm <token>" for a mail that waited for its sender's
+					    confirmation: the dispatcher runs that journal row next */
 	/* the answer */
 	struct reply *replies;
 	size_t nreplies;
@@ -69,8 +69,7 @@ char *hctx_plus_addr(const struct hctx *h, const char *purpose, const char *pers
 /* Queue a reply: key, then name/value string pairs, then NULL.  Copies everything. */
 void hctx_reply(struct hctx *h, const char *key, ...) __attribute__((sentinel));
 /* Queue a reply to another endpoint than the sender's (e.g. the code of "link"). */
-void hctx_reply_to(struct hctx *h, const char *kind, const char *addr, const char *key, ...)
-	__attribute__((sentinel));
+void hctx_reply_to(struct hctx *h, const char *kind, const char *addr, const char *key, ...) __attribute__((sentinel));
 void hctx_free_replies(struct hctx *h);
 /* Render a template in the request's language (for building lists inside replies). Caller frees. */
 char *hctx_text(struct hctx *h, const char *key, ...) __attribute__((sentinel));

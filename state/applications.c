@@ -32,8 +32,8 @@ applications_free(struct application *v, size_t n)
 	free(v);
 }
 
-#define APP_COLS                                                                                                    \
-	"a.id, a.person_id, a.programme, a.role, a.status, a.form_msgid, a.form_sent, a.created, a.completed,"     \
+#define APP_COLS                                                                                                       \
+	"a.id, a.person_id, a.programme, a.role, a.status, a.form_msgid, a.form_sent, a.created, a.completed,"         \
 	" a.decided, a.decided_by, a.reason, p.name"
 #define APP_FROM " FROM application a JOIN person p ON p.id = a.person_id"
 
@@ -70,12 +70,12 @@ app_one(sqlite3_stmt *st, struct application *out)
 }
 
 int
-state_application_open(struct db *db, int64_t person, const char *programme, const char *role,
-		       struct application *out)
+state_application_open(struct db *db, int64_t person, const char *programme, const char *role, struct application *out)
 {
 	static const char ins[] = "INSERT INTO application(person_id, programme, role, created) VALUES (?, ?, ?, ?)"
 				  " ON CONFLICT(person_id, programme, role) DO NOTHING";
-	static const char sel[] = "SELECT " APP_COLS APP_FROM " WHERE a.person_id = ? AND a.programme = ? AND a.role = ?";
+	static const char sel[] =
+		"SELECT " APP_COLS APP_FROM " WHERE a.person_id = ? AND a.programme = ? AND a.role = ?";
 	sqlite3_stmt *st = db_stmt(db, ins);
 	if (!st)
 		return DB_ERR;
@@ -143,8 +143,9 @@ state_application_set_status(struct db *db, int64_t id, const char *status, cons
 int
 state_applications(struct db *db, const char *status, const char *programme, struct application **out, size_t *n)
 {
-	static const char sql[] = "SELECT " APP_COLS APP_FROM " WHERE (?1 IS NULL OR a.status = ?1)"
-				  " AND (?2 IS NULL OR a.programme = ?2) ORDER BY coalesce(a.completed, a.created), a.id";
+	static const char sql[] =
+		"SELECT " APP_COLS APP_FROM " WHERE (?1 IS NULL OR a.status = ?1)"
+		" AND (?2 IS NULL OR a.programme = ?2) ORDER BY coalesce(a.completed, a.created), a.id";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	*out = NULL;
 	*n = 0;

@@ -17,8 +17,8 @@ struct db;
 struct application {
 	int64_t id;
 	int64_t person_id;
-	char *programme;  /* slug */
-	char *role;       /* mentee | mentor */
+	char *programme; /* slug */
+	char *role;      /* mentee | mentor */
 	char *status;
 	char *form_msgid; /* Message-ID of the last form mail, or NULL */
 	char *form_sent;  /* "field=value\n" lines as sent in that form */
@@ -38,10 +38,8 @@ int state_application_get(struct db *db, int64_t id, struct application *out);
 int state_application_by_msgid(struct db *db, const char *msgid, struct application *out);
 int state_application_set_form(struct db *db, int64_t id, const char *msgid, const char *sent);
 /* Move to status; completed/decided times are set as fitting; by/reason may be NULL. */
-int state_application_set_status(struct db *db, int64_t id, const char *status, const char *by,
-				 const char *reason);
+int state_application_set_status(struct db *db, int64_t id, const char *status, const char *by, const char *reason);
 /* Applications with status (NULL: all), of programme (NULL: all), oldest first. */
-int state_applications(struct db *db, const char *status, const char *programme, struct application **out,
-		       size_t *n);
+int state_applications(struct db *db, const char *status, const char *programme, struct application **out, size_t *n);
 
 #endif

@@ -403,9 +403,9 @@ static struct {
 	int stop;
 	struct db *db; /* the thread's own connection */
 	struct db_checkpoint_limits lim;
-	int frames;         /* WAL pages after the latest commit seen by the hook */
-	int backfilled;     /* of those, already copied by the last complete checkpoint */
-	uint64_t commits;   /* commits seen by the hook */
+	int frames;       /* WAL pages after the latest commit seen by the hook */
+	int backfilled;   /* of those, already copied by the last complete checkpoint */
+	uint64_t commits; /* commits seen by the hook */
 	int64_t last_commit_ms;
 	int64_t restart_retry_ms; /* no RESTART in a commit before then (one just failed) */
 	struct db_checkpoint_stats stats;

@@ -108,10 +108,10 @@ int
 state_event_add(struct db *db, const struct event *e, const char *domain, int64_t *id_out)
 {
 	static const char sql[] =
-	    "INSERT INTO event(uid, sequence, title, description, start, end, place, url, capacity, guests,"
-	    " audience, public, claim_hours, remind_hours, status, token, created_by, created, updated)"
-	    " VALUES ('new:' || ?15, 0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " 'draft', ?15, ?13, ?14, ?14)";
+		"INSERT INTO event(uid, sequence, title, description, start, end, place, url, capacity, guests,"
+		" audience, public, claim_hours, remind_hours, status, token, created_by, created, updated)"
+		" VALUES ('new:' || ?15, 0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		" 'draft', ?15, ?13, ?14, ?14)";
 	static const char sql_uid[] = "UPDATE event SET uid = ? WHERE id = ?";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
@@ -165,9 +165,9 @@ int
 state_event_update(struct db *db, const struct event *e)
 {
 	static const char sql[] =
-	    "UPDATE event SET title = ?1, description = ?2, start = ?3, end = ?4, place = ?5, url = ?6,"
-	    " capacity = ?7, guests = ?8, audience = ?9, public = ?10, claim_hours = ?11, remind_hours = ?12,"
-	    " sequence = ?13, updated = ?14 WHERE id = ?15";
+		"UPDATE event SET title = ?1, description = ?2, start = ?3, end = ?4, place = ?5, url = ?6,"
+		" capacity = ?7, guests = ?8, audience = ?9, public = ?10, claim_hours = ?11, remind_hours = ?12,"
+		" sequence = ?13, updated = ?14 WHERE id = ?15";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -182,9 +182,9 @@ state_event_update(struct db *db, const struct event *e)
 int
 state_event_set_status(struct db *db, int64_t id, const char *status)
 {
-	static const char sql[] =
-	    "UPDATE event SET status = ?1, updated = ?2,"
-	    " announced = CASE WHEN ?1 = 'announced' AND announced IS NULL THEN ?2 ELSE announced END WHERE id = ?3";
+	static const char sql[] = "UPDATE event SET status = ?1, updated = ?2,"
+				  " announced = CASE WHEN ?1 = 'announced' AND announced IS NULL THEN ?2 ELSE "
+				  "announced END WHERE id = ?3";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -200,9 +200,9 @@ state_events(struct db *db, enum event_list which, int64_t now, struct event **o
 {
 	static const char sql_all[] = "SELECT " EVENT_COLS " FROM event WHERE ?1 IS NOT NULL ORDER BY id DESC";
 	static const char sql_up[] =
-	    "SELECT " EVENT_COLS " FROM event WHERE status = 'announced' AND end >= ?1 ORDER BY start, id";
+		"SELECT " EVENT_COLS " FROM event WHERE status = 'announced' AND end >= ?1 ORDER BY start, id";
 	static const char sql_feed[] = "SELECT " EVENT_COLS " FROM event WHERE public = 1 AND ?1 IS NOT NULL"
-	                               " AND status IN ('announced', 'cancelled') ORDER BY start, id";
+				       " AND status IN ('announced', 'cancelled') ORDER BY start, id";
 	const char *sql = which == EVENT_LIST_UPCOMING ? sql_up : which == EVENT_LIST_FEED ? sql_feed : sql_all;
 	sqlite3_stmt *st = db_stmt(db, sql);
 	*out = NULL;
@@ -232,8 +232,8 @@ int
 state_invitation_put(struct db *db, int64_t event, int64_t person, const char *address, const char *msgid, int sequence)
 {
 	static const char sql[] = "INSERT INTO invitation(event_id, person_id, address, msgid, sequence, created)"
-	                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(event_id, person_id) DO UPDATE SET"
-	                          " address = excluded.address, msgid = excluded.msgid, sequence = excluded.sequence";
+				  " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(event_id, person_id) DO UPDATE SET"
+				  " address = excluded.address, msgid = excluded.msgid, sequence = excluded.sequence";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -262,7 +262,7 @@ int
 state_invitation_get(struct db *db, int64_t event, int64_t person, struct invitation *out)
 {
 	static const char sql[] = "SELECT event_id, person_id, address, msgid, sequence, created FROM invitation"
-	                          " WHERE event_id = ? AND person_id = ?";
+				  " WHERE event_id = ? AND person_id = ?";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (out)
 		memset(out, 0, sizeof *out);
@@ -280,7 +280,7 @@ int
 state_invitations(struct db *db, int64_t event, struct invitation **out, size_t *n)
 {
 	static const char sql[] = "SELECT event_id, person_id, address, msgid, sequence, created FROM invitation"
-	                          " WHERE event_id = ? ORDER BY person_id";
+				  " WHERE event_id = ? ORDER BY person_id";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	*out = NULL;
 	*n = 0;
@@ -351,28 +351,28 @@ state_rsvp_get(struct db *db, int64_t event, int64_t person, struct rsvp *out)
 
 int
 state_rsvp_set(struct db *db, int64_t event, int64_t person, const char *answer, int guests, const char *comment,
-               const char *via, int itip_seq, int capacity)
+	       const char *via, int itip_seq, int capacity)
 {
 	/* The capacity check and the write are one statement (see events.h). */
 	static const char sql[] =
-	    "WITH old AS (SELECT status, guests, queued FROM rsvp WHERE event_id = ?1 AND person_id = ?2),"
-	    " s AS (SELECT CASE"
-	    "   WHEN ?3 = 'no' THEN 'declined'"
-	    "   WHEN ?3 = 'maybe' THEN 'maybe'"
-	    "   WHEN (SELECT status FROM old) = 'going' AND ?4 <= (SELECT guests FROM old) THEN 'going'"
-	    "   WHEN ?8 = 0 OR (SELECT coalesce(sum(1 + guests), 0) FROM rsvp"
-	    "     WHERE event_id = ?1 AND status = 'going' AND person_id <> ?2) + 1 + ?4 <= ?8 THEN 'going'"
-	    "   ELSE 'waiting' END AS status)"
-	    " INSERT INTO rsvp(event_id, person_id, answer, status, guests, comment, via, itip_seq, queued,"
-	    "   claim_until, updated)"
-	    " SELECT ?1, ?2, ?3, s.status, ?4, ?5, ?6, ?7,"
-	    "   CASE WHEN s.status = 'waiting' THEN coalesce((SELECT queued FROM old WHERE status = 'waiting'),"
-	    "     (SELECT coalesce(max(queued), 0) + 1 FROM rsvp WHERE event_id = ?1)) END,"
-	    "   NULL, ?9 FROM s WHERE 1"
-	    " ON CONFLICT(event_id, person_id) DO UPDATE SET answer = excluded.answer, status = excluded.status,"
-	    "   guests = excluded.guests, comment = excluded.comment, via = excluded.via,"
-	    "   itip_seq = excluded.itip_seq, queued = excluded.queued, claim_until = NULL,"
-	    "   updated = excluded.updated";
+		"WITH old AS (SELECT status, guests, queued FROM rsvp WHERE event_id = ?1 AND person_id = ?2),"
+		" s AS (SELECT CASE"
+		"   WHEN ?3 = 'no' THEN 'declined'"
+		"   WHEN ?3 = 'maybe' THEN 'maybe'"
+		"   WHEN (SELECT status FROM old) = 'going' AND ?4 <= (SELECT guests FROM old) THEN 'going'"
+		"   WHEN ?8 = 0 OR (SELECT coalesce(sum(1 + guests), 0) FROM rsvp"
+		"     WHERE event_id = ?1 AND status = 'going' AND person_id <> ?2) + 1 + ?4 <= ?8 THEN 'going'"
+		"   ELSE 'waiting' END AS status)"
+		" INSERT INTO rsvp(event_id, person_id, answer, status, guests, comment, via, itip_seq, queued,"
+		"   claim_until, updated)"
+		" SELECT ?1, ?2, ?3, s.status, ?4, ?5, ?6, ?7,"
+		"   CASE WHEN s.status = 'waiting' THEN coalesce((SELECT queued FROM old WHERE status = 'waiting'),"
+		"     (SELECT coalesce(max(queued), 0) + 1 FROM rsvp WHERE event_id = ?1)) END,"
+		"   NULL, ?9 FROM s WHERE 1"
+		" ON CONFLICT(event_id, person_id) DO UPDATE SET answer = excluded.answer, status = excluded.status,"
+		"   guests = excluded.guests, comment = excluded.comment, via = excluded.via,"
+		"   itip_seq = excluded.itip_seq, queued = excluded.queued, claim_until = NULL,"
+		"   updated = excluded.updated";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -393,7 +393,7 @@ int
 state_rsvp_set_comment(struct db *db, int64_t event, int64_t person, const char *comment, const char *via, int itip_seq)
 {
 	static const char sql[] = "UPDATE rsvp SET comment = coalesce(?3, comment), via = ?4, itip_seq = ?5,"
-	                          " updated = ?6 WHERE event_id = ?1 AND person_id = ?2";
+				  " updated = ?6 WHERE event_id = ?1 AND person_id = ?2";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -411,7 +411,7 @@ int
 state_rsvp_position(struct db *db, int64_t event, int64_t person, int *pos)
 {
 	static const char sql[] = "SELECT count(*) FROM rsvp WHERE event_id = ?1 AND status = 'waiting' AND queued <="
-	                          " (SELECT queued FROM rsvp WHERE event_id = ?1 AND person_id = ?2)";
+				  " (SELECT queued FROM rsvp WHERE event_id = ?1 AND person_id = ?2)";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	*pos = 0;
 	if (!st)
@@ -429,11 +429,11 @@ int
 state_rsvp_promote(struct db *db, int64_t event, int capacity, int64_t claim_until, int64_t *person)
 {
 	static const char sql[] = "UPDATE rsvp SET status = 'going', queued = NULL, claim_until = ?3, updated = ?4"
-	                          " WHERE event_id = ?1 AND person_id = (SELECT person_id FROM rsvp WHERE event_id = ?1"
-	                          "   AND status = 'waiting' ORDER BY queued LIMIT 1)"
-	                          " AND (?2 = 0 OR (SELECT coalesce(sum(1 + guests), 0) FROM rsvp WHERE event_id = ?1"
-	                          "   AND status = 'going') + 1 + guests <= ?2)"
-	                          " RETURNING person_id";
+				  " WHERE event_id = ?1 AND person_id = (SELECT person_id FROM rsvp WHERE event_id = ?1"
+				  "   AND status = 'waiting' ORDER BY queued LIMIT 1)"
+				  " AND (?2 = 0 OR (SELECT coalesce(sum(1 + guests), 0) FROM rsvp WHERE event_id = ?1"
+				  "   AND status = 'going') + 1 + guests <= ?2)"
+				  " RETURNING person_id";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	*person = 0;
 	if (!st)
@@ -462,9 +462,9 @@ int
 state_rsvp_lapse(struct db *db, int64_t event, int64_t person, int64_t now)
 {
 	static const char sql[] =
-	    "UPDATE rsvp SET answer = 'no', status = 'declined', claim_until = NULL, updated = ?3"
-	    " WHERE event_id = ?1 AND person_id = ?2 AND status = 'going' AND claim_until IS NOT NULL"
-	    " AND claim_until <= ?3";
+		"UPDATE rsvp SET answer = 'no', status = 'declined', claim_until = NULL, updated = ?3"
+		" WHERE event_id = ?1 AND person_id = ?2 AND status = 'going' AND claim_until IS NOT NULL"
+		" AND claim_until <= ?3";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -481,9 +481,9 @@ int
 state_rsvps(struct db *db, int64_t event, struct rsvp **out, size_t *n)
 {
 	static const char sql[] =
-	    "SELECT " RSVP_COLS " FROM rsvp WHERE event_id = ? ORDER BY"
-	    " CASE status WHEN 'going' THEN 0 WHEN 'waiting' THEN 1 WHEN 'maybe' THEN 2 ELSE 3 END,"
-	    " queued, updated, person_id";
+		"SELECT " RSVP_COLS " FROM rsvp WHERE event_id = ? ORDER BY"
+		" CASE status WHEN 'going' THEN 0 WHEN 'waiting' THEN 1 WHEN 'maybe' THEN 2 ELSE 3 END,"
+		" queued, updated, person_id";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	*out = NULL;
 	*n = 0;
@@ -531,9 +531,9 @@ int
 state_rsvp_counts(struct db *db, int64_t event, struct rsvp_counts *c)
 {
 	static const char sql[] = "SELECT coalesce(sum(status = 'going'), 0), coalesce(sum(CASE WHEN status = 'going' "
-	                          "THEN 1 + guests END), 0),"
-	                          " coalesce(sum(status = 'waiting'), 0), coalesce(sum(status = 'maybe'), 0),"
-	                          " coalesce(sum(status = 'declined'), 0) FROM rsvp WHERE event_id = ?";
+				  "THEN 1 + guests END), 0),"
+				  " coalesce(sum(status = 'waiting'), 0), coalesce(sum(status = 'maybe'), 0),"
+				  " coalesce(sum(status = 'declined'), 0) FROM rsvp WHERE event_id = ?";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	memset(c, 0, sizeof *c);
 	if (!st)

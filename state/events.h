@@ -70,7 +70,7 @@ struct invitation {
 void invitations_free(struct invitation *v, size_t n);
 /* Record (or update after a change) person's invitation. */
 int state_invitation_put(struct db *db, int64_t event, int64_t person, const char *address, const char *msgid,
-                         int sequence);
+			 int sequence);
 /* DB_NOTFOUND when person was not invited.  out may be NULL. */
 int state_invitation_get(struct db *db, int64_t event, int64_t person, struct invitation *out);
 /* Every invitation of event, by person id.  *out: caller frees with invitations_free. */
@@ -101,10 +101,10 @@ int state_rsvp_get(struct db *db, int64_t event, int64_t person, struct rsvp *ou
  * the end of the list, or keeping their place).  One statement.
  */
 int state_rsvp_set(struct db *db, int64_t event, int64_t person, const char *answer, int guests, const char *comment,
-                   const char *via, int itip_seq, int capacity);
+		   const char *via, int itip_seq, int capacity);
 /* Only the comment (and via/itip_seq) of an unchanged answer. */
 int state_rsvp_set_comment(struct db *db, int64_t event, int64_t person, const char *comment, const char *via,
-                           int itip_seq);
+			   int itip_seq);
 /* 1-based position of a waiting person. */
 int state_rsvp_position(struct db *db, int64_t event, int64_t person, int *pos);
 /* Move the first waiting person to going when their seats fit; claim_until 0 = none.

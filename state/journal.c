@@ -23,9 +23,8 @@ int
 state_inbound_add(struct db *db, const char *transport, const char *dedupe, const char *raw, size_t rawlen,
 		  uint32_t uidvalidity, uint32_t uid, const char *meta, int64_t *id_out)
 {
-	static const char sql[] =
-		"INSERT INTO inbound(transport, dedupe, received, raw, uidvalidity, uid, meta)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe) DO NOTHING";
+	static const char sql[] = "INSERT INTO inbound(transport, dedupe, received, raw, uidvalidity, uid, meta)"
+				  " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe) DO NOTHING";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -131,9 +130,8 @@ state_inbound_finish(struct db *db, int64_t id, const char *status, const char *
 int
 state_inbound_unmoved(struct db *db, uint32_t uidvalidity, uint32_t *uids, int *quarantine, size_t max, size_t *n)
 {
-	static const char sql[] =
-		"SELECT uid, status = 'quarantined' FROM inbound WHERE moved = 0 AND uidvalidity = ?"
-		" AND status != 'new' AND uid IS NOT NULL ORDER BY uid LIMIT ?";
+	static const char sql[] = "SELECT uid, status = 'quarantined' FROM inbound WHERE moved = 0 AND uidvalidity = ?"
+				  " AND status != 'new' AND uid IS NOT NULL ORDER BY uid LIMIT ?";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	*n = 0;
 	if (!st)
@@ -326,7 +324,8 @@ state_outbox_due(struct db *db, const char *transport, int64_t now, struct outbo
 int
 state_outbox_sent(struct db *db, int64_t id)
 {
-	static const char sql[] = "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?";
+	static const char sql[] =
+		"UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -338,8 +337,8 @@ state_outbox_sent(struct db *db, int64_t id)
 int
 state_outbox_retry(struct db *db, int64_t id, int64_t next_try, const char *err)
 {
-	static const char sql[] =
-		"UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_try = ?, last_error = ? WHERE id = ?";
+	static const char sql[] = "UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_try = ?, "
+				  "last_error = ? WHERE id = ?";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -416,10 +415,9 @@ state_reply_count(struct db *db, const char *addr, int64_t day, int *count, int 
 int
 state_reply_bump(struct db *db, const char *addr, int64_t day, int notice)
 {
-	static const char sql[] =
-		"INSERT INTO reply_count(address, day, count, noticed) VALUES (?, ?, ?, ?)"
-		" ON CONFLICT(address, day) DO UPDATE SET count = count + excluded.count,"
-		" noticed = max(noticed, excluded.noticed)";
+	static const char sql[] = "INSERT INTO reply_count(address, day, count, noticed) VALUES (?, ?, ?, ?)"
+				  " ON CONFLICT(address, day) DO UPDATE SET count = count + excluded.count,"
+				  " noticed = max(noticed, excluded.noticed)";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -433,10 +431,9 @@ state_reply_bump(struct db *db, const char *addr, int64_t day, int notice)
 int
 state_bounce_record(struct db *db, const char *addr, const char *reason, int64_t at)
 {
-	static const char sql[] =
-		"INSERT INTO bounce(address, count, last_at, last_reason) VALUES (?, 1, ?, ?)"
-		" ON CONFLICT(address) DO UPDATE SET count = count + 1, last_at = excluded.last_at,"
-		" last_reason = excluded.last_reason";
+	static const char sql[] = "INSERT INTO bounce(address, count, last_at, last_reason) VALUES (?, 1, ?, ?)"
+				  " ON CONFLICT(address) DO UPDATE SET count = count + 1, last_at = excluded.last_at,"
+				  " last_reason = excluded.last_reason";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;

@@ -72,10 +72,13 @@ state_mentors_free(struct db *db, const char *programme, int64_t except, struct 
 		" coalesce((SELECT CASE WHEN CAST(value AS INTEGER) > 0 THEN CAST(value AS INTEGER) ELSE 1 END"
 		"  FROM profile WHERE person_id = m.person_id AND field = 'capacity'), 1) AS cap,"
 		" (SELECT count(*) FROM match WHERE mentor_id = m.person_id AND status = 'active') AS load,"
-		" " PROF_SQL("topics") " AS t, " PROF_SQL("languages") " AS l, " PROF_SQL("field") " AS f,"
-		" " PROF_SQL("availability") " AS a"
-		" FROM membership m WHERE m.programme = ? AND m.role = 'mentor' AND m.status = 'active'"
-		" AND m.person_id <> ?) WHERE load < cap ORDER BY person_id";
+		" " PROF_SQL("topics") " AS t, " PROF_SQL("languages") " AS l, " PROF_SQL(
+			"field") " AS f,"
+				 " " PROF_SQL(
+					 "availability") " AS a"
+							 " FROM membership m WHERE m.programme = ? AND m.role = "
+							 "'mentor' AND m.status = 'active'"
+							 " AND m.person_id <> ?) WHERE load < cap ORDER BY person_id";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	*out = NULL;
 	*n = 0;
@@ -323,8 +326,7 @@ state_requests_open_of(struct db *db, int64_t mentee, const char *programme, str
 }
 
 int
-state_match_add(struct db *db, const char *programme, int64_t mentee, int64_t mentor, int64_t request,
-		int64_t *id_out)
+state_match_add(struct db *db, const char *programme, int64_t mentee, int64_t mentor, int64_t request, int64_t *id_out)
 {
 	static const char sql[] = "INSERT INTO match(programme, mentee_id, mentor_id, request_id, status, created)"
 				  " VALUES (?, ?, ?, ?, 'active', ?)";
@@ -359,11 +361,12 @@ state_match_active(struct db *db, int64_t mentee, const char *programme)
 int
 state_mentees_unmatched(struct db *db, const char *programme, struct mentor_row **out, size_t *n)
 {
-	static const char sql[] =
-		"SELECT m.person_id, " PROF_SQL("topics") ", " PROF_SQL("languages") ", " PROF_SQL("field") ", "
-		PROF_SQL("availability") " FROM membership m WHERE m.programme = ? AND m.role = 'mentee'"
-		" AND m.status = 'active' AND NOT EXISTS (SELECT 1 FROM match x WHERE x.mentee_id = m.person_id"
-		" AND x.programme = m.programme AND x.status = 'active') ORDER BY m.person_id";
+	static const char sql[] = "SELECT m.person_id, " PROF_SQL("topics") ", " PROF_SQL("languages") ", " PROF_SQL(
+		"field") ", " PROF_SQL("availability") " FROM membership m WHERE m.programme = ? AND m.role = 'mentee'"
+						       " AND m.status = 'active' AND NOT EXISTS (SELECT 1 FROM match x "
+						       "WHERE x.mentee_id = m.person_id"
+						       " AND x.programme = m.programme AND x.status = 'active') ORDER "
+						       "BY m.person_id";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	*out = NULL;
 	*n = 0;
@@ -399,8 +402,7 @@ state_request_offer_get(struct db *db, int64_t id, int *is_offer, int *mentee_ok
 }
 
 int
-state_offer_add(struct db *db, const char *programme, int64_t mentee, int64_t mentor, int64_t deadline,
-		int64_t *id_out)
+state_offer_add(struct db *db, const char *programme, int64_t mentee, int64_t mentor, int64_t deadline, int64_t *id_out)
 {
 	static const char sql[] = "INSERT INTO request(programme, mentee_id, mentor_id, status, created, deadline,"
 				  " origin, mentee_ok, mentor_ok) VALUES (?, ?, ?, 'open', ?, ?, 'match', 0, 0)";
@@ -449,7 +451,8 @@ state_offer_agree(struct db *db, int64_t id, int mentee_side)
 int
 state_request_open_any(struct db *db, int64_t mentee, const char *programme, int64_t *id)
 {
-	static const char sql[] = "SELECT min(id) FROM request WHERE mentee_id = ? AND programme = ? AND status = 'open'";
+	static const char sql[] =
+		"SELECT min(id) FROM request WHERE mentee_id = ? AND programme = ? AND status = 'open'";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;

@@ -246,9 +246,8 @@ state_memberships(struct db *db, int64_t person, struct membership **out, size_t
 int
 state_profile_set(struct db *db, int64_t person, const char *field, const char *value)
 {
-	static const char sql[] =
-		"INSERT INTO profile(person_id, field, value) VALUES (?, ?, ?)"
-		" ON CONFLICT(person_id, field) DO UPDATE SET value = excluded.value";
+	static const char sql[] = "INSERT INTO profile(person_id, field, value) VALUES (?, ?, ?)"
+				  " ON CONFLICT(person_id, field) DO UPDATE SET value = excluded.value";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -261,9 +260,8 @@ state_profile_set(struct db *db, int64_t person, const char *field, const char *
 int
 state_profile_set_visible(struct db *db, int64_t person, const char *field, int visible)
 {
-	static const char sql[] =
-		"INSERT INTO profile(person_id, field, value, visible) VALUES (?, ?, NULL, ?)"
-		" ON CONFLICT(person_id, field) DO UPDATE SET visible = excluded.visible";
+	static const char sql[] = "INSERT INTO profile(person_id, field, value, visible) VALUES (?, ?, NULL, ?)"
+				  " ON CONFLICT(person_id, field) DO UPDATE SET visible = excluded.visible";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -319,9 +317,9 @@ token_free(struct token *t)
 int
 state_token_add(struct db *db, const char *hash, const struct token *t, const char *mail_msgid)
 {
-	static const char sql[] =
-		"INSERT INTO token(hash, kind, person_id, ep_kind, ep_addr, payload, lang, mail_msgid, created, expires)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char sql[] = "INSERT INTO token(hash, kind, person_id, ep_kind, ep_addr, payload, lang, "
+				  "mail_msgid, created, expires)"
+				  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -373,8 +371,7 @@ state_token_by_hash(struct db *db, const char *hash, struct token *out)
 int
 state_token_by_msgid(struct db *db, const char *msgid, struct token *out)
 {
-	static const char sql[] =
-		"SELECT " TOKEN_COLS " FROM token WHERE mail_msgid = ? ORDER BY id DESC LIMIT 1";
+	static const char sql[] = "SELECT " TOKEN_COLS " FROM token WHERE mail_msgid = ? ORDER BY id DESC LIMIT 1";
 	return token_one(db_stmt_text(db, sql, msgid), out);
 }
 
@@ -405,7 +402,8 @@ state_audience_mail(struct db *db, const char *programme, struct recipient **out
 	static const char sql[] =
 		"SELECT DISTINCT p.id, e.address, p.lang FROM person p"
 		" JOIN membership m ON m.person_id = p.id AND m.status = 'active' AND (?1 IS NULL OR m.programme = ?1)"
-		" JOIN endpoint e ON e.person_id = p.id AND e.kind = 'mail' AND e.verified = 1 ORDER BY p.id, e.address";
+		" JOIN endpoint e ON e.person_id = p.id AND e.kind = 'mail' AND e.verified = 1 ORDER BY p.id, "
+		"e.address";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	*out = NULL;
 	*n = 0;

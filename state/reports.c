@@ -28,24 +28,24 @@ int
 state_report_figures(struct db *db, const char *programme, struct report_figures **out, size_t *n)
 {
 	static const char sql[] =
-	    "SELECT p.slug, p.name,"
-	    " (SELECT count(*) FROM application a WHERE a.programme = p.slug),"
-	    " (SELECT count(*) FROM application a WHERE a.programme = p.slug AND a.status = 'pending'),"
-	    " (SELECT count(*) FROM membership m WHERE m.programme = p.slug AND m.status = 'active'"
-	    "   AND m.role = 'mentee'),"
-	    " (SELECT count(*) FROM membership m WHERE m.programme = p.slug AND m.status = 'active'"
-	    "   AND m.role = 'mentor'),"
-	    " (SELECT count(*) FROM membership m WHERE m.programme = p.slug AND m.status = 'active'"
-	    "   AND m.role = 'alumnus'),"
-	    " (SELECT count(*) FROM membership m WHERE m.programme = p.slug AND m.status = 'active'"
-	    "   AND m.role = 'member'),"
-	    " (SELECT count(*) FROM match x WHERE x.programme = p.slug AND x.status = 'active'),"
-	    " (SELECT count(*) FROM request r WHERE r.programme = p.slug AND r.status = 'open'),"
-	    " (SELECT count(*) FROM session s JOIN match x ON x.id = s.match_id"
-	    "   WHERE x.programme = p.slug AND s.status = 'done'),"
-	    " (SELECT COALESCE(sum(s.logged_minutes), 0) FROM session s JOIN match x ON x.id = s.match_id"
-	    "   WHERE x.programme = p.slug AND s.status = 'done')"
-	    " FROM programme p WHERE ?1 IS NULL OR p.slug = ?1 ORDER BY p.id";
+		"SELECT p.slug, p.name,"
+		" (SELECT count(*) FROM application a WHERE a.programme = p.slug),"
+		" (SELECT count(*) FROM application a WHERE a.programme = p.slug AND a.status = 'pending'),"
+		" (SELECT count(*) FROM membership m WHERE m.programme = p.slug AND m.status = 'active'"
+		"   AND m.role = 'mentee'),"
+		" (SELECT count(*) FROM membership m WHERE m.programme = p.slug AND m.status = 'active'"
+		"   AND m.role = 'mentor'),"
+		" (SELECT count(*) FROM membership m WHERE m.programme = p.slug AND m.status = 'active'"
+		"   AND m.role = 'alumnus'),"
+		" (SELECT count(*) FROM membership m WHERE m.programme = p.slug AND m.status = 'active'"
+		"   AND m.role = 'member'),"
+		" (SELECT count(*) FROM match x WHERE x.programme = p.slug AND x.status = 'active'),"
+		" (SELECT count(*) FROM request r WHERE r.programme = p.slug AND r.status = 'open'),"
+		" (SELECT count(*) FROM session s JOIN match x ON x.id = s.match_id"
+		"   WHERE x.programme = p.slug AND s.status = 'done'),"
+		" (SELECT COALESCE(sum(s.logged_minutes), 0) FROM session s JOIN match x ON x.id = s.match_id"
+		"   WHERE x.programme = p.slug AND s.status = 'done')"
+		" FROM programme p WHERE ?1 IS NULL OR p.slug = ?1 ORDER BY p.id";
 	*out = NULL;
 	*n = 0;
 	sqlite3_stmt *st = db_stmt(db, sql);
@@ -91,7 +91,7 @@ int
 state_report_has_events(struct db *db)
 {
 	static const char sql[] =
-	    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('event', 'rsvp')";
+		"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('event', 'rsvp')";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return 0;
@@ -105,14 +105,14 @@ state_report_events(struct db *db, const char *programme, int64_t now, struct re
 {
 	/* prepared only when the tables exist: preparing it on an older schema would fail */
 	static const char sql[] =
-	    "WITH e AS (SELECT * FROM event WHERE ?1 IS NULL OR audience = ?1 OR audience = 'all')"
-	    " SELECT (SELECT count(*) FROM e WHERE status = 'announced'),"
-	    " (SELECT count(*) FROM e WHERE status = 'announced' AND start > ?2),"
-	    " (SELECT count(*) FROM rsvp r JOIN e ON e.id = r.event_id"
-	    "   WHERE e.status = 'announced' AND e.start > ?2 AND r.status = 'going'),"
-	    " (SELECT count(*) FROM rsvp r JOIN e ON e.id = r.event_id"
-	    "   WHERE e.status = 'announced' AND e.start > ?2 AND r.status = 'waiting'),"
-	    " (SELECT count(*) FROM rsvp r JOIN e ON e.id = r.event_id WHERE r.attended = 1)";
+		"WITH e AS (SELECT * FROM event WHERE ?1 IS NULL OR audience = ?1 OR audience = 'all')"
+		" SELECT (SELECT count(*) FROM e WHERE status = 'announced'),"
+		" (SELECT count(*) FROM e WHERE status = 'announced' AND start > ?2),"
+		" (SELECT count(*) FROM rsvp r JOIN e ON e.id = r.event_id"
+		"   WHERE e.status = 'announced' AND e.start > ?2 AND r.status = 'going'),"
+		" (SELECT count(*) FROM rsvp r JOIN e ON e.id = r.event_id"
+		"   WHERE e.status = 'announced' AND e.start > ?2 AND r.status = 'waiting'),"
+		" (SELECT count(*) FROM rsvp r JOIN e ON e.id = r.event_id WHERE r.attended = 1)";
 	memset(out, 0, sizeof *out);
 	if (!state_report_has_events(db))
 		return DB_OK;
@@ -247,12 +247,12 @@ int
 state_report_filling_events(struct db *db, const char *programme, int64_t now, int percent, struct report_table *out)
 {
 	static const char sql[] =
-	    "SELECT e.id, e.title, e.start, e.capacity,"
-	    " (SELECT count(*) FROM rsvp r WHERE r.event_id = e.id AND r.status = 'going') AS going,"
-	    " (SELECT count(*) FROM rsvp r WHERE r.event_id = e.id AND r.status = 'waiting')"
-	    " FROM event e WHERE e.status = 'announced' AND e.start > ?2 AND e.capacity > 0"
-	    " AND (?1 IS NULL OR e.audience = ?1 OR e.audience = 'all')"
-	    " AND going * 100 >= e.capacity * ?3 ORDER BY e.start, e.id";
+		"SELECT e.id, e.title, e.start, e.capacity,"
+		" (SELECT count(*) FROM rsvp r WHERE r.event_id = e.id AND r.status = 'going') AS going,"
+		" (SELECT count(*) FROM rsvp r WHERE r.event_id = e.id AND r.status = 'waiting')"
+		" FROM event e WHERE e.status = 'announced' AND e.start > ?2 AND e.capacity > 0"
+		" AND (?1 IS NULL OR e.audience = ?1 OR e.audience = 'all')"
+		" AND going * 100 >= e.capacity * ?3 ORDER BY e.start, e.id";
 	memset(out, 0, sizeof *out);
 	if (!state_report_has_events(db))
 		return DB_OK;

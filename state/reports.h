@@ -77,7 +77,7 @@ int state_report_idle_matches(struct db *db, const char *programme, struct repor
 /* Upcoming announced events with a capacity whose going RSVPs reach percent of it, soonest first.
  * Columns: id, title, start, capacity, going, waiting.  Empty without the event table. */
 int state_report_filling_events(struct db *db, const char *programme, int64_t now, int percent,
-                                struct report_table *out);
+				struct report_table *out);
 
 /* Every match (any status), by id.  Columns: id, programme, mentee name, mentee address, mentor name,
  * mentor address, status, created (epoch s), sessions held, minutes logged (of the held ones). */

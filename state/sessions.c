@@ -40,7 +40,7 @@ int
 state_matches_of(struct db *db, int64_t person, int64_t *ids, size_t max, size_t *n)
 {
 	static const char sql[] =
-	    "SELECT id FROM match WHERE (mentee_id = ?1 OR mentor_id = ?1) AND status = 'active' ORDER BY id";
+		"SELECT id FROM match WHERE (mentee_id = ?1 OR mentor_id = ?1) AND status = 'active' ORDER BY id";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	*n = 0;
 	if (!st)
@@ -105,12 +105,12 @@ session_one(sqlite3_stmt *st, struct msession *out)
 
 int
 state_session_add(struct db *db, int64_t match, int64_t proposer, int64_t start, int minutes, const char *place,
-                  const char *domain, const char *mail_msgid, int64_t *id_out)
+		  const char *domain, const char *mail_msgid, int64_t *id_out)
 {
 	/* the UID names the row id, known only after the insert: a random placeholder first */
 	static const char ins[] = "INSERT INTO session(match_id, proposer_id, start, minutes, place, status, uid, "
-	                          "mail_msgid, created, updated)"
-	                          " VALUES (?, ?, ?, ?, ?, 'proposed', 'tmp-' || lower(hex(randomblob(16))), ?, ?, ?)";
+				  "mail_msgid, created, updated)"
+				  " VALUES (?, ?, ?, ?, ?, 'proposed', 'tmp-' || lower(hex(randomblob(16))), ?, ?, ?)";
 	static const char upd[] = "UPDATE session SET uid = ? WHERE id = ?";
 	sqlite3_stmt *st = db_stmt(db, ins);
 	if (!st)
@@ -153,11 +153,11 @@ int
 state_session_by_msgid(struct db *db, const char *msgid, struct msession *out, int *is_prompt)
 {
 	static const char by_mail[] =
-	    "SELECT " SESSION_COLS " FROM session WHERE mail_msgid = ? ORDER BY id DESC LIMIT 1";
+		"SELECT " SESSION_COLS " FROM session WHERE mail_msgid = ? ORDER BY id DESC LIMIT 1";
 	/* prompt_msgid holds both prompts, space separated; few rows, no index needed */
 	static const char by_prompt[] = "SELECT " SESSION_COLS " FROM session"
-	                                " WHERE instr(' ' || prompt_msgid || ' ', ' ' || ?1 || ' ') > 0"
-	                                " ORDER BY id DESC LIMIT 1";
+					" WHERE instr(' ' || prompt_msgid || ' ', ' ' || ?1 || ' ') > 0"
+					" ORDER BY id DESC LIMIT 1";
 	memset(out, 0, sizeof *out);
 	*is_prompt = 0;
 	if (!msgid)
@@ -177,7 +177,7 @@ int
 state_session_set_status(struct db *db, int64_t id, const char *from, const char *status)
 {
 	static const char sql[] =
-	    "UPDATE session SET status = ?1, updated = ?2 WHERE id = ?3 AND (?4 IS NULL OR status = ?4)";
+		"UPDATE session SET status = ?1, updated = ?2 WHERE id = ?3 AND (?4 IS NULL OR status = ?4)";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -195,9 +195,9 @@ int
 state_session_replace_proposed(struct db *db, int64_t match, int64_t except, int64_t **ids, size_t *n)
 {
 	static const char sel[] =
-	    "SELECT id FROM session WHERE match_id = ? AND status = 'proposed' AND id <> ? ORDER BY id";
+		"SELECT id FROM session WHERE match_id = ? AND status = 'proposed' AND id <> ? ORDER BY id";
 	static const char upd[] = "UPDATE session SET status = 'replaced', updated = ?"
-	                          " WHERE match_id = ? AND status = 'proposed' AND id <> ?";
+				  " WHERE match_id = ? AND status = 'proposed' AND id <> ?";
 	*ids = NULL;
 	*n = 0;
 	sqlite3_stmt *st = db_stmt(db, sel);
@@ -221,7 +221,7 @@ int
 state_session_cancel(struct db *db, int64_t id, int *sequence)
 {
 	static const char sql[] = "UPDATE session SET status = 'cancelled', sequence = sequence + 1, updated = ?"
-	                          " WHERE id = ? AND status IN ('proposed', 'confirmed') RETURNING sequence";
+				  " WHERE id = ? AND status IN ('proposed', 'confirmed') RETURNING sequence";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -244,7 +244,7 @@ int
 state_session_done(struct db *db, int64_t id, int minutes, const char *note)
 {
 	static const char sql[] = "UPDATE session SET status = 'done', logged_minutes = ?, note = ?, updated = ?"
-	                          " WHERE id = ? AND status IN ('confirmed', 'done')";
+				  " WHERE id = ? AND status IN ('confirmed', 'done')";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;

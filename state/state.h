@@ -54,8 +54,8 @@ int64_t db_total_changes(struct db *db);
 /* ---- people and endpoints ---- */
 struct person {
 	int64_t id;
-	char *lang;          /* "de"/"en" or NULL */
-	char *name;          /* or NULL */
+	char *lang; /* "de"/"en" or NULL */
+	char *name; /* or NULL */
 	char *consent_version;
 	int64_t consent_at;
 	int64_t created;
@@ -88,8 +88,7 @@ struct membership {
 int state_programme_exists(struct db *db, const char *slug, char **name_out);
 /* Slugs of all programmes, for help texts: "a, b, c". Caller frees. */
 char *state_programme_list(struct db *db);
-int state_membership_set(struct db *db, int64_t person, const char *programme, const char *role,
-			 const char *status);
+int state_membership_set(struct db *db, int64_t person, const char *programme, const char *role, const char *status);
 /* Set status of every matching active/pending membership; programme NULL = all. *changed gets the count. */
 int state_membership_leave(struct db *db, int64_t person, const char *programme, int *changed);
 int state_memberships(struct db *db, int64_t person, struct membership **out, size_t *n);
@@ -111,11 +110,11 @@ void profile_free(struct profile_field *v, size_t n);
  * the mail that carried the token, so a plain reply to it can confirm. */
 struct token {
 	int64_t id;
-	char *kind;      /* "join", "link" */
-	int64_t person;  /* 0 when none yet */
+	char *kind;     /* "join", "link" */
+	int64_t person; /* 0 when none yet */
 	char *ep_kind;
 	char *ep_addr;
-	char *payload;   /* e.g. programme slug */
+	char *payload; /* e.g. programme slug */
 	char *lang;
 	int64_t expires;
 	int used;
@@ -139,12 +138,12 @@ struct journal_row {
 	int64_t id;
 	char *transport;
 	char *dedupe;
-	char *raw;      /* the message bytes (mail) or text (chat) */
+	char *raw; /* the message bytes (mail) or text (chat) */
 	size_t rawlen;
 	int attempts;
 	uint32_t uid;
 	uint32_t uidvalidity;
-	char *meta;     /* transport specific, or NULL */
+	char *meta; /* transport specific, or NULL */
 };
 void journal_row_free(struct journal_row *m);
 /* Record a message; DB_NOTFOUND (1) when the dedupe key is already known (then nothing changes). */
@@ -157,8 +156,7 @@ int state_inbound_attempt(struct db *db, const int64_t *ids, size_t n);
 /* status: done, ignored, quarantined. reason may be NULL. */
 int state_inbound_finish(struct db *db, int64_t id, const char *status, const char *reason);
 /* Mail still to move: (uid, status) of finished messages of this uidvalidity not yet moved. */
-int state_inbound_unmoved(struct db *db, uint32_t uidvalidity, uint32_t *uids, int *quarantine, size_t max,
-			  size_t *n);
+int state_inbound_unmoved(struct db *db, uint32_t uidvalidity, uint32_t *uids, int *quarantine, size_t max, size_t *n);
 int state_inbound_mark_moved(struct db *db, uint32_t uidvalidity, const uint32_t *uids, size_t n);
 /* Re-mark a uid as moved even though it was deduplicated (an older copy exists). */
 int state_inbound_purge(struct db *db, int64_t older_than);
@@ -201,14 +199,12 @@ const char *state_outbox_pacing(const char *transport, const char *kind);
  * every argument (SQLite copies what it stores).  DB_OK, DB_NOTFOUND if message_id is
  * queued already (idempotent), or DB_ERR.
  */
-int state_outbox_put(struct db *db, int64_t inbound, const char *transport, const char *kind,
-		     const char *env_from, const char *rcpt, const char *message_id, const char *payload, size_t len,
-		     int64_t next_try);
+int state_outbox_put(struct db *db, int64_t inbound, const char *transport, const char *kind, const char *env_from,
+		     const char *rcpt, const char *message_id, const char *payload, size_t len, int64_t next_try);
 /* state_outbox_put of a "reply", due now. */
 int state_outbox_add(struct db *db, int64_t inbound, const char *transport, const char *env_from, const char *rcpt,
 		     const char *message_id, const char *payload, size_t len);
-int state_outbox_due(struct db *db, const char *transport, int64_t now, struct outbox_item *out, size_t max,
-		     size_t *n);
+int state_outbox_due(struct db *db, const char *transport, int64_t now, struct outbox_item *out, size_t max, size_t *n);
 int state_outbox_sent(struct db *db, int64_t id);
 int state_outbox_retry(struct db *db, int64_t id, int64_t next_try, const char *err);
 int state_outbox_failed(struct db *db, int64_t id, const char *err);
@@ -245,11 +241,11 @@ struct programme {
 	int64_t id;
 	char *slug;
 	char *name;
-	char *policy;          /* open | approve */
-	int request_days;      /* mentoring requests expire after this many days */
+	char *policy;     /* open | approve */
+	int request_days; /* mentoring requests expire after this many days */
 	char *consent_version;
-	char *questions;       /* profile fields asked when applying, comma list */
-	char *weights;         /* matching weights "topics=3,language=2,…" */
+	char *questions; /* profile fields asked when applying, comma list */
+	char *weights;   /* matching weights "topics=3,language=2,…" */
 };
 void programme_free(struct programme *p);
 /* Add or update (by slug) a programme. */
@@ -263,7 +259,7 @@ struct job {
 	int64_t id;
 	int64_t due;
 	char *kind;
-	int64_t ref;           /* what it is about (a request, a session, …) */
+	int64_t ref; /* what it is about (a request, a session, …) */
 	char *payload;
 };
 void job_free(struct job *j);
@@ -311,7 +307,7 @@ int state_mentees_unmatched(struct db *db, const char *programme, struct mentor_
 int state_mentor_capacity(struct db *db, int64_t mentor, int *capacity, int *load);
 
 struct suggestion {
-	int n;              /* 1-based rank */
+	int n; /* 1-based rank */
 	int64_t mentor;
 	char *programme;
 	double score;
@@ -326,7 +322,7 @@ struct mrequest {
 	int64_t id;
 	char *programme;
 	int64_t mentee, mentor;
-	char *status;        /* open, accepted, declined, expired, withdrawn, full */
+	char *status; /* open, accepted, declined, expired, withdrawn, full */
 	char *reason;
 	int64_t created, deadline, answered;
 	char *mail_msgid;
@@ -370,17 +366,17 @@ int state_matches_of(struct db *db, int64_t person, int64_t *ids, size_t max, si
 
 struct msession {
 	int64_t id, match_id, proposer;
-	int64_t start;          /* epoch s */
+	int64_t start; /* epoch s */
 	int minutes;
-	char *place;            /* or NULL */
+	char *place; /* or NULL */
 	char *status;
 	char *uid;
 	int sequence;
 	int has_logged;
 	int logged_minutes;
-	char *note;             /* or NULL */
-	char *mail_msgid;       /* the proposal mail to the other side (no <>), or NULL */
-	char *prompt_msgid;     /* the "log it" mails, space separated, or NULL */
+	char *note;         /* or NULL */
+	char *mail_msgid;   /* the proposal mail to the other side (no <>), or NULL */
+	char *prompt_msgid; /* the "log it" mails, space separated, or NULL */
 	int64_t created, updated;
 };
 void msession_free(struct msession *s);

@@ -4,6 +4,7 @@
 #  1. every unit binary in build/tests/ and build/asan/tests/ (lines "PASS name" /
 #     "FAIL name: ..."; a crash or non-zero exit without FAIL lines counts as one
 #     failure named after the binary)
+#  1a. the house style: clang-format --dry-run -Werror over the C sources (as make format leaves them)
 #  2. tests/corpus/run.sh if it exists (its last line "N passed, N failed" is added)
 #  3. the integration tests (tests/integration/test_*.py through runner.py) against
 #     private Dovecot + OpenSMTPD started once here (or the running set named by $T),
@@ -70,6 +71,21 @@ for dir in ${MB_UNIT_DIRS:-build/tests build/asan/tests}; do
 		check_interrupt
 	done
 done
+
+# --- 1a. the house style: the sources as `make format` leaves them ------------------
+if command -v clang-format > /dev/null; then
+	echo "== clang-format --dry-run -Werror"
+	if clang-format --dry-run -Werror bot/*.[ch] handlers/*.[ch] state/*.[ch] tests/unit/*.[ch] > "$OUT" 2>&1; then
+		echo "PASS format"
+		PASSED=$((PASSED + 1))
+	else
+		grep -E 'error:' "$OUT" | head -n 10
+		echo "FAIL format: run make format"
+		add_fail "format: $(grep -c 'error:' "$OUT") places differ from .clang-format; run make format"
+	fi
+else
+	echo "== format check skipped (clang-format not installed)"
+fi
 
 # --- 2. corpus --------------------------------------------------------------------
 if [ -x tests/corpus/run.sh ] || [ -f tests/corpus/run.sh ]; then
@@ -168,7 +184,8 @@ if [ "${MB_SKIP_INTEGRATION:-0}" != 1 ] && ls tests/integration/test_*.py > /dev
 			tests/integration/test_xmpp_help_in_room_and_direct.py
 			tests/integration/test_matrix_help_in_room_and_direct.py
 			tests/integration/test_mime_bombs_daemon_survives.py
-			tests/integration/test_security_forged_staff_refused.py"
+			tests/integration/test_security_forged_staff_refused.py
+			tests/integration/test_chat_crash_quarantined.py"
 		if [ "${MB_SMOKE_ONLY:-0}" = 1 ]; then
 			# shellcheck disable=SC2086
 			run_integration ./mentorbot "" $SMOKE

@@ -58,7 +58,7 @@ t_auth(const char *from)
 	if (!t_signed || !at)
 		return xstrdup("");
 	return xasprintf("Authentication-Results: mx.example.test; dkim=pass header.d=%.*s\r\n",
-	                 (int)strcspn(at + 1, "> "), at + 1);
+			 (int)strcspn(at + 1, "> "), at + 1);
 }
 
 /* Journal a raw mail and dispatch it: a disp_result, or -100 when it could not be journalled. */
@@ -80,9 +80,9 @@ deliver_to(const char *from, const char *to, const char *subject, const char *ex
 {
 	char *auth = t_auth(from);
 	char *raw = xasprintf("%sFrom: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <t%d.%d@example.test>\r\n%s"
-	                      "Content-Type: text/plain; charset=utf-8\r\n\r\n%s",
-	                      auth, from, to ? to : "bot@example.test", subject, (int)getpid(), seq + 1,
-	                      extra_headers ? extra_headers : "", body ? body : "");
+			      "Content-Type: text/plain; charset=utf-8\r\n\r\n%s",
+			      auth, from, to ? to : "bot@example.test", subject, (int)getpid(), seq + 1,
+			      extra_headers ? extra_headers : "", body ? body : "");
 	free(auth);
 	int rc = deliver_raw(raw);
 	free(raw);
@@ -119,7 +119,7 @@ unqp(const char *s)
 		if (p[0] == '=' && p[1] == '\r' && p[2] == '\n') {
 			p += 2;
 		} else if (p[0] == '=' && p[1] && p[2] && strchr("0123456789ABCDEF", p[1]) &&
-		           strchr("0123456789ABCDEF", p[2])) {
+			   strchr("0123456789ABCDEF", p[2])) {
 			char hex[3] = {p[1], p[2], 0};
 			buf_addc(&b, (char)strtol(hex, NULL, 16));
 			p += 2;
@@ -298,11 +298,11 @@ t_bot_open(const char *name, const char *bot_extra, const char *sections)
 	setenv("MENTORBOT_TEST_CLOCK", clockpath, 1);
 	FILE *f = fopen(cfgpath, "w");
 	fprintf(f,
-	        "[bot]\ndatabase = %s\nlanguage = en\ntemplates = templates\nreply_limit = 1000\n%s%s"
-	        "[imap]\nurl = imap://127.0.0.1:10143/INBOX\nuser = bot@example.test\npassword = pass\n"
-	        "[smtp]\nurl = smtp://127.0.0.1:10025\nfrom = MentorBot <bot@example.test>\n%s",
-	        dbpath, bot_extra && strstr(bot_extra, "authserv_id") ? "" : "authserv_id = mx.example.test\n",
-	        bot_extra ? bot_extra : "", sections ? sections : "");
+		"[bot]\ndatabase = %s\nlanguage = en\ntemplates = templates\nreply_limit = 1000\n%s%s"
+		"[imap]\nurl = imap://127.0.0.1:10143/INBOX\nuser = bot@example.test\npassword = pass\n"
+		"[smtp]\nurl = smtp://127.0.0.1:10025\nfrom = MentorBot <bot@example.test>\n%s",
+		dbpath, bot_extra && strstr(bot_extra, "authserv_id") ? "" : "authserv_id = mx.example.test\n",
+		bot_extra ? bot_extra : "", sections ? sections : "");
 	fclose(f);
 	struct buf err = BUF_INIT;
 	if (config_load(cfgpath, &cfg, &err) || templates_load("templates", &tmpl, &err) || db_open(&db, dbpath) ||

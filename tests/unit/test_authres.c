@@ -112,7 +112,7 @@ static void
 test_rfc_b4_single_mta(void)
 {
 	static const char h1[] = "example.com; auth=pass (cram-md5) smtp.auth=sender@example.net; "
-	                         "spf=pass smtp.mailfrom=example.net";
+				 "spf=pass smtp.mailfrom=example.net";
 	static const char h2[] = "example.com; iprev=pass policy.iprev=192.0.2.200";
 	CHECK(parse(h1) == 0);
 	CHECK(A.nres == 2);
@@ -128,8 +128,8 @@ test_rfc_b4_single_mta(void)
 	CHECK_RES(0, "sender-id", "pass");
 	CHECK_STR(prop(0, "header", "from"), "example.net");
 	CHECK_PROOF("example.com; auth=pass (cram-md5) smtp.auth=sender@example.net; spf=pass "
-	            "smtp.mailfrom=example.net\nexample.com; iprev=pass policy.iprev=192.0.2.200",
-	            "example.com", "example.net", AUTHRES_NONE, "no dkim or dmarc pass");
+		    "smtp.mailfrom=example.net\nexample.com; iprev=pass policy.iprev=192.0.2.200",
+		    "example.com", "example.net", AUTHRES_NONE, "no dkim or dmarc pass");
 }
 
 /* B.5: different MTAs of one ADMD; the topmost (DKIM) header is the one read. */
@@ -137,20 +137,20 @@ static void
 test_rfc_b5_different_mtas(void)
 {
 	static const char h[] = "example.com; dkim=pass (good signature) header.d=example.com\n"
-	                        "example.com; auth=pass (cram-md5) smtp.auth=sender@example.com; "
-	                        "spf=fail smtp.mailfrom=example.com";
+				"example.com; auth=pass (cram-md5) smtp.auth=sender@example.com; "
+				"spf=fail smtp.mailfrom=example.com";
 	CHECK(parse("example.com; dkim=pass (good signature) header.d=example.com") == 0);
 	CHECK_RES(0, "dkim", "pass");
 	CHECK_STR(prop(0, "header", "d"), "example.com");
 	CHECK(parse("example.com; auth=pass (cram-md5) smtp.auth=sender@example.com; spf=fail "
-	            "smtp.mailfrom=example.com") == 0);
+		    "smtp.mailfrom=example.com") == 0);
 	CHECK(A.nres == 2);
 	CHECK_RES(1, "spf", "fail");
 	CHECK_PROOF(h, "example.com", "example.com", AUTHRES_DKIM, "aligned dkim pass");
 	/* RFC 7601's version */
 	CHECK_PROOF("example.com; sender-id=fail header.from=example.com; dkim=pass (good signature) "
-	            "header.d=example.com",
-	            "example.com", "example.com", AUTHRES_DKIM, "aligned dkim pass");
+		    "header.d=example.com",
+		    "example.com", "example.com", AUTHRES_DKIM, "aligned dkim pass");
 }
 
 /* B.6: multi-tiered; header.i results are no proof. */
@@ -158,7 +158,7 @@ static void
 test_rfc_b6_multi_tier(void)
 {
 	static const char h1[] = "example.com; dkim=pass reason=\"good signature\" header.i=@mail-router.example.net; "
-	                         "dkim=fail reason=\"bad signature\" header.i=@newyork.example.com";
+				 "dkim=fail reason=\"bad signature\" header.i=@newyork.example.com";
 	static const char h2[] = "example.net; dkim=pass (good signature) header.i=@newyork.example.com";
 	char both[sizeof(h1) + sizeof(h2)];
 	CHECK(parse(h1) == 0);
@@ -183,9 +183,9 @@ static void
 test_rfc_b7_comment_heavy(void)
 {
 	static const char h[] = "foo.example.net (foobar) 1 (baz);\r\n"
-	                        "    dkim (Because I like it) / 1 (One yay) = (wait for it) fail\r\n"
-	                        "      policy (A dot can go here) . (like that) expired\r\n"
-	                        "      (this surprised me) = (as I wasn't expecting it) 1362471462";
+				"    dkim (Because I like it) / 1 (One yay) = (wait for it) fail\r\n"
+				"      policy (A dot can go here) . (like that) expired\r\n"
+				"      (this surprised me) = (as I wasn't expecting it) 1362471462";
 	CHECK(parse(h) == 0);
 	CHECK_STR(A.authserv_id, "foo.example.net");
 	CHECK(A.version == 1);
@@ -215,17 +215,17 @@ test_attack_dkim_pass_foreign_d_and_dmarc_fail(void)
 	CHECK_PROOF(ID "; dkim=pass header.d=evil.example", ID, FROM, AUTHRES_NONE, "dkim pass not aligned");
 	/* even an aligned dkim pass does not beat the MTA's own dmarc=fail (adkim=s) */
 	CHECK_PROOF(ID "; dkim=pass header.d=example.test; dmarc=fail header.from=sub.example.test", ID,
-	            "sub.example.test", AUTHRES_NONE, "dmarc fail");
+		    "sub.example.test", AUTHRES_NONE, "dmarc fail");
 }
 
 static void
 test_attack_dmarc_pass_foreign_from(void)
 {
 	CHECK_PROOF(ID "; dmarc=pass header.from=evil.example", ID, FROM, AUTHRES_NONE,
-	            "dmarc result for another From domain");
+		    "dmarc result for another From domain");
 	/* nor can an aligned dkim pass next to it rescue it */
 	CHECK_PROOF(ID "; dkim=pass header.d=example.test; dmarc=pass header.from=evil.example", ID, FROM, AUTHRES_NONE,
-	            "dmarc result for another From domain");
+		    "dmarc result for another From domain");
 	CHECK_PROOF(ID "; dmarc=pass", ID, FROM, AUTHRES_NONE, "dmarc pass without header.from");
 }
 
@@ -239,7 +239,7 @@ test_attack_dkim_pass_in_mailfrom(void)
 	CHECK_STR(prop(0, "smtp", "mailfrom"), "dkim=pass@evil.example");
 	CHECK_PROOF(h, ID, FROM, AUTHRES_NONE, "no dkim or dmarc pass");
 	CHECK_PROOF(ID "; spf=fail smtp.mailfrom=dkim=pass@example.test", ID, FROM, AUTHRES_NONE,
-	            "no dkim or dmarc pass");
+		    "no dkim or dmarc pass");
 	/* a quoted local-part carrying a whole fake resinfo */
 	CHECK(parse(ID "; spf=pass smtp.mailfrom=\"x;dkim=pass header.d=example.test\"@evil.example") == 0);
 	CHECK(A.nres == 1);
@@ -251,7 +251,7 @@ static void
 test_attack_dkim_pass_in_comment(void)
 {
 	CHECK_PROOF(ID "; spf=pass (dkim=pass header.d=example.test) smtp.mailfrom=evil.example", ID, FROM,
-	            AUTHRES_NONE, "no dkim or dmarc pass");
+		    AUTHRES_NONE, "no dkim or dmarc pass");
 	CHECK_NONE(ID " (; dkim=pass header.d=example.test); spf=pass smtp.mailfrom=evil.example");
 	CHECK_NONE(ID "; spf=pass smtp.mailfrom=evil.example (x (y; dmarc=pass header.from=example.test) z)");
 	CHECK_NONE(ID "; spf=pass smtp.mailfrom=evil.example (\\); dkim=pass header.d=example.test)");
@@ -278,7 +278,7 @@ test_attack_dkim_pass_in_quotes_and_reason(void)
 	/* a bare "dkim=pass" where a property belongs breaks the header */
 	CHECK(parse(ID "; spf=fail dkim=pass header.d=example.test") == -1);
 	CHECK_PROOF(ID "; spf=fail dkim=pass header.d=example.test", ID, FROM, AUTHRES_NONE,
-	            "our Authentication-Results header does not parse");
+		    "our Authentication-Results header does not parse");
 	CHECK_NONE(ID "; spf=fail, dkim=pass header.d=example.test");
 }
 
@@ -286,7 +286,7 @@ static void
 test_attack_authserv_id_prefix(void)
 {
 	CHECK_PROOF(ID ".evil.example; dkim=pass header.d=example.test", ID, FROM, AUTHRES_NONE,
-	            "no Authentication-Results from our authserv-id");
+		    "no Authentication-Results from our authserv-id");
 	CHECK_NONE(ID "x; dkim=pass header.d=example.test");
 	CHECK_NONE("evil." ID "; dkim=pass header.d=example.test");
 	CHECK_NONE("\"" ID " \"; dkim=pass header.d=example.test");
@@ -304,15 +304,15 @@ test_dkim_aligned(void)
 	CHECK(proof("MX.Example.Test; DKIM=PASS Header.D=example.test", ID, FROM) == AUTHRES_DKIM);
 	/* one aligned pass among others is enough */
 	CHECK(proof(ID "; dkim=fail header.d=example.test; dkim=pass header.d=evil.example; dkim=pass "
-	               "header.d=example.test header.s=s1",
-	            ID, FROM) == AUTHRES_DKIM);
+		       "header.d=example.test header.s=s1",
+		    ID, FROM) == AUTHRES_DKIM);
 }
 
 static void
 test_dkim_not_aligned(void)
 {
 	CHECK_PROOF(ID "; dkim=pass header.d=example.test.evil.example", ID, "sub.example.test", AUTHRES_NONE,
-	            "dkim pass not aligned");
+		    "dkim pass not aligned");
 	CHECK_PROOF(ID "; dkim=pass header.d=test", ID, "sub.example.test", AUTHRES_NONE, "dkim pass not aligned");
 	CHECK_NONE(ID "; dkim=pass header.d=le.test");
 	CHECK_NONE(ID "; dkim=pass header.d=sub.example.test"); /* a child is not a parent */
@@ -368,7 +368,7 @@ static void
 test_dmarc_pass(void)
 {
 	CHECK_PROOF(ID "; dmarc=pass (p=reject dis=none) header.from=example.test", ID, FROM, AUTHRES_DMARC,
-	            "dmarc pass");
+		    "dmarc pass");
 	CHECK(proof(ID "; dmarc=pass header.from=EXAMPLE.test.", ID, "example.TEST") == AUTHRES_DMARC);
 	CHECK(proof(ID "; dmarc=pass header.from=\"example.test\"", ID, FROM) == AUTHRES_DMARC);
 	/* dmarc wins over dkim when both are there */
@@ -383,9 +383,9 @@ static void
 test_dmarc_pass_mismatching_from(void)
 {
 	CHECK_PROOF(ID "; dmarc=pass header.from=sub.example.test", ID, FROM, AUTHRES_NONE,
-	            "dmarc result for another From domain");
+		    "dmarc result for another From domain");
 	CHECK_PROOF(ID "; dmarc=pass header.from=example.test", ID, "sub.example.test", AUTHRES_NONE,
-	            "dmarc result for another From domain");
+		    "dmarc result for another From domain");
 	CHECK_NONE(ID "; dmarc=pass header.from=example.test header.from=evil.example");
 	CHECK_NONE(ID "; dmarc=pass header.from=example.test; dmarc=pass header.from=evil.example");
 	CHECK_NONE(ID "; dmarc=pass header.from=x@example.test");
@@ -399,7 +399,7 @@ static void
 test_forged_below_genuine_fail(void)
 {
 	CHECK_PROOF(ID "; dkim=fail header.d=example.test\n" ID "; dkim=pass header.d=example.test", ID, FROM,
-	            AUTHRES_NONE, "no dkim or dmarc pass");
+		    AUTHRES_NONE, "no dkim or dmarc pass");
 	CHECK_NONE(ID "; spf=pass smtp.mailfrom=example.test\n" ID "; dmarc=pass header.from=example.test");
 	CHECK_NONE(ID "; none\n" ID "; dkim=pass header.d=example.test");
 }
@@ -408,7 +408,7 @@ static void
 test_genuine_pass_above_forged_fail(void)
 {
 	CHECK_PROOF(ID "; dkim=pass header.d=example.test\n" ID "; dkim=fail header.d=example.test; dmarc=fail", ID,
-	            FROM, AUTHRES_DKIM, "aligned dkim pass");
+		    FROM, AUTHRES_DKIM, "aligned dkim pass");
 	CHECK(proof(ID "; dmarc=pass header.from=example.test\n" ID "; garbage", ID, FROM) == AUTHRES_DMARC);
 }
 
@@ -416,16 +416,16 @@ static void
 test_other_authserv_ids_ignored(void)
 {
 	CHECK_PROOF("other.example; dkim=pass header.d=example.test\n" ID "; dkim=fail header.d=example.test", ID, FROM,
-	            AUTHRES_NONE, "no dkim or dmarc pass");
+		    AUTHRES_NONE, "no dkim or dmarc pass");
 	CHECK_PROOF("other.example; dmarc=pass header.from=example.test", ID, FROM, AUTHRES_NONE,
-	            "no Authentication-Results from our authserv-id");
+		    "no Authentication-Results from our authserv-id");
 	CHECK_PROOF("other.example; dkim=fail\n\n" ID "; dkim=pass header.d=example.test\nthird.example; x=y", ID, FROM,
-	            AUTHRES_DKIM, "aligned dkim pass");
+		    AUTHRES_DKIM, "aligned dkim pass");
 	/* another id's header may be any mess (Microsoft's has no id at all) */
 	CHECK(proof("spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=evil.example; dkim=none (message not signed) "
-	            "header.d=none;dmarc=none action=none header.from=evil.example;compauth=fail reason=001\n" ID
-	            "; dkim=pass header.d=example.test",
-	            ID, FROM) == AUTHRES_DKIM);
+		    "header.d=none;dmarc=none action=none header.from=evil.example;compauth=fail reason=001\n" ID
+		    "; dkim=pass header.d=example.test",
+		    ID, FROM) == AUTHRES_DKIM);
 	CHECK(proof("other.example; ((broken\n" ID "; dkim=pass header.d=example.test", ID, FROM) == AUTHRES_DKIM);
 }
 
@@ -434,13 +434,13 @@ static void
 test_unreadable_or_broken_ours_fails_closed(void)
 {
 	CHECK_PROOF("(unclosed " ID "; dkim=fail\n" ID "; dkim=pass header.d=example.test", ID, FROM, AUTHRES_NONE,
-	            "an Authentication-Results header above ours has no readable authserv-id");
+		    "an Authentication-Results header above ours has no readable authserv-id");
 	CHECK_PROOF("; dkim=fail\n" ID "; dkim=pass header.d=example.test", ID, FROM, AUTHRES_NONE,
-	            "an Authentication-Results header above ours has no readable authserv-id");
+		    "an Authentication-Results header above ours has no readable authserv-id");
 	CHECK_PROOF(ID "; dkim=fail (unclosed\n" ID "; dkim=pass header.d=example.test", ID, FROM, AUTHRES_NONE,
-	            "our Authentication-Results header does not parse");
+		    "our Authentication-Results header does not parse");
 	CHECK_PROOF(ID " 2; dkim=pass header.d=example.test", ID, FROM, AUTHRES_NONE,
-	            "our Authentication-Results header has an unsupported version");
+		    "our Authentication-Results header has an unsupported version");
 	CHECK_PROOF(ID "; dkim=pass header.d=example.test", NULL, FROM, AUTHRES_NONE, "no authserv-id configured");
 	CHECK_PROOF(ID "; dkim=pass header.d=example.test", "", FROM, AUTHRES_NONE, "no authserv-id configured");
 	CHECK_PROOF(ID "; dkim=pass header.d=example.test", ID, NULL, AUTHRES_NONE, "no From domain");
@@ -461,7 +461,7 @@ test_comments_everywhere(void)
 	CHECK_STR(prop(0, "header", "d"), "example.test");
 	CHECK_PROOF(h, ID, FROM, AUTHRES_DKIM, "aligned dkim pass");
 	CHECK(parse("(a)" ID "(b(c)d)1(e);(f)dkim(g)/(h)1(i)=(j)pass(k)reason(l)=(m)\"r\"(n)header(o).(p)d(q)=(r)"
-	            "example.test(s)") == 0);
+		    "example.test(s)") == 0);
 	CHECK(A.version == 1);
 	CHECK_RES(0, "dkim", "pass");
 	CHECK_STR(A.res[0].reason, "r");
@@ -546,8 +546,8 @@ test_lenient_forms(void)
 	CHECK(A.nres == 0);
 	/* unquoted values with tspecials, as rspamd and others write them */
 	CHECK(parse(ID
-	            "; dkim=pass header.d=example.test header.s=sel header.b=ab/CD+e=; spf=pass "
-	            "smtp.helo=[192.0.2.1] smtp.mailfrom=a+b@example.test; iprev=pass policy.iprev=2001:db8::1") == 0);
+		    "; dkim=pass header.d=example.test header.s=sel header.b=ab/CD+e=; spf=pass "
+		    "smtp.helo=[192.0.2.1] smtp.mailfrom=a+b@example.test; iprev=pass policy.iprev=2001:db8::1") == 0);
 	CHECK(A.nres == 3);
 	CHECK_STR(prop(0, "header", "b"), "ab/CD+e=");
 	CHECK_STR(prop(1, "smtp", "helo"), "[192.0.2.1]");
@@ -614,41 +614,41 @@ static void
 test_empty_and_garbage(void)
 {
 	static const char *bad[] = {
-	    "",
-	    "   ",
-	    ";",
-	    "; dkim=pass header.d=example.test",
-	    ID,
-	    ID " ",
-	    ID " (c)",
-	    ID " dkim=pass",
-	    ID ":",
-	    ID "; =pass",
-	    ID "; dkim",
-	    ID "; dkim=",
-	    ID "; dkim pass",
-	    ID "; dkim=pass header",
-	    ID "; dkim=pass header.",
-	    ID "; dkim=pass header.d",
-	    ID "; dkim=pass header.d=",
-	    ID "; dkim=pass header.d= ;",
-	    ID "; dkim=pass .d=x",
-	    ID "; dkim=pass header.=x",
-	    ID "; dkim=pass header..d=x",
-	    ID "; dkim=-pass",
-	    ID "; -dkim=pass",
-	    ID "; dkim=pass\x01header.d=x",
-	    ID "; dkim=pass header.d=x\x7f",
-	    ID "; dkim=p\xc3\xa4ss",
-	    ID "; dkim=pass header.d=x\"y\"",
-	    ID "; dkim=pass header.d=x\\y",
-	    "\"unclosed; none",
-	    "@; none",
-	    "mx/1; none",
-	    "\xff\xfe\xfd",
-	    "((((((((((",
-	    "\\",
-	    "\"",
+		"",
+		"   ",
+		";",
+		"; dkim=pass header.d=example.test",
+		ID,
+		ID " ",
+		ID " (c)",
+		ID " dkim=pass",
+		ID ":",
+		ID "; =pass",
+		ID "; dkim",
+		ID "; dkim=",
+		ID "; dkim pass",
+		ID "; dkim=pass header",
+		ID "; dkim=pass header.",
+		ID "; dkim=pass header.d",
+		ID "; dkim=pass header.d=",
+		ID "; dkim=pass header.d= ;",
+		ID "; dkim=pass .d=x",
+		ID "; dkim=pass header.=x",
+		ID "; dkim=pass header..d=x",
+		ID "; dkim=-pass",
+		ID "; -dkim=pass",
+		ID "; dkim=pass\x01header.d=x",
+		ID "; dkim=pass header.d=x\x7f",
+		ID "; dkim=p\xc3\xa4ss",
+		ID "; dkim=pass header.d=x\"y\"",
+		ID "; dkim=pass header.d=x\\y",
+		"\"unclosed; none",
+		"@; none",
+		"mx/1; none",
+		"\xff\xfe\xfd",
+		"((((((((((",
+		"\\",
+		"\"",
 	};
 	CHECK(authres_parse(NULL, &A) == -1);
 	CHECK(A.authserv_id == NULL && A.res == NULL && A.nres == 0 && A.version == 0);

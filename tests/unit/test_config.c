@@ -133,8 +133,7 @@ check_good(const struct config *c)
 	CHECK(c->groups.n == 1);
 	CHECK_STR(c->groups.n ? c->groups.v[0].name : NULL, "alumni");
 	CHECK(c->groups.n && c->groups.v[0].members.n == 3);
-	CHECK_STR(c->groups.n && c->groups.v[0].members.n == 3 ? c->groups.v[0].members.v[2] : NULL,
-		  "members:alumni");
+	CHECK_STR(c->groups.n && c->groups.v[0].members.n == 3 ? c->groups.v[0].members.v[2] : NULL, "members:alumni");
 }
 
 static void
@@ -311,8 +310,10 @@ each_error_kind_reported_with_its_line(void)
 		 "C:3: 'reply_limit' must be a whole number from 0 to 100000, not 'ten'\n"},
 		{"[bot]\ndatabase = d\nreply_limit = 10x\n",
 		 "C:3: 'reply_limit' must be a whole number from 0 to 100000, not '10x'\n"},
-		{"[bot]\ndatabase = d\ndatabase = e\n", "C:3: duplicate key 'database' in [bot] (first set at line 2)\n"},
-		{"[bot]\ndatabase = d\nDataBase = e\n", "C:3: duplicate key 'database' in [bot] (first set at line 2)\n"},
+		{"[bot]\ndatabase = d\ndatabase = e\n",
+		 "C:3: duplicate key 'database' in [bot] (first set at line 2)\n"},
+		{"[bot]\ndatabase = d\nDataBase = e\n",
+		 "C:3: duplicate key 'database' in [bot] (first set at line 2)\n"},
 		{"database = d\n", "C:1: key 'database' outside of any [section]\n"
 				   "C:0: missing required key 'database' in [bot]\n"},
 		{"[bot]\ndatabase\n", "C:2: expected 'key = value'\nC:1: missing required key 'database' in [bot]\n"},
@@ -330,7 +331,8 @@ each_error_kind_reported_with_its_line(void)
 		 "C:4: homeserver 'ftp://m': scheme must be https:// (or http:// to a loopback host)\n"},
 		{"[bot]\ndatabase = d\n[imap]\nurl = imap://imap.uni.example/INBOX\nuser = u\npassword = p\n",
 		 "C:4: plain-text imap:// refused for non-loopback host 'imap.uni.example': use imaps://\n"},
-		{"[bot]\ndatabase = d\n[matrix]\nhomeserver = http://matrix.uni.example\nuser = @u:m\naccess_token = t\n",
+		{"[bot]\ndatabase = d\n[matrix]\nhomeserver = http://matrix.uni.example\nuser = @u:m\naccess_token = "
+		 "t\n",
 		 "C:4: plain-text http:// refused for non-loopback homeserver 'matrix.uni.example': use https://\n"},
 		{"[bot]\ndatabase = d\n[xmpp]\njid = b@x\npassword = p\nserver = xmpp.uni.example\ntls = off\n",
 		 "C:7: tls = off refused for non-loopback server 'xmpp.uni.example'\n"},
@@ -355,11 +357,14 @@ each_error_kind_reported_with_its_line(void)
 		{"[bot]\ndatabase = d\n[xmpp]\njid = b@x\npassword = p\n[matrix]\nhomeserver = https://m\n"
 		 "user = @u:m\naccess_token = t\n[bridge]\npairs = r@c !a:m, lonely@c\n",
 		 "C:11: bridge pair 'lonely@c' must be \"xmppRoom matrixRoom\"\n"},
-		{"[bot]\ndatabase = d\n[bridge]\npairs = r@c !a:m\n", "C:4: [bridge] pairs need both [xmpp] and [matrix]\n"},
-		{"[bot]\ndatabase = d\n[groups]\nalumni = a@b\nAlumni = c@d\n", "C:5: duplicate group 'alumni' in [groups]\n"},
+		{"[bot]\ndatabase = d\n[bridge]\npairs = r@c !a:m\n",
+		 "C:4: [bridge] pairs need both [xmpp] and [matrix]\n"},
+		{"[bot]\ndatabase = d\n[groups]\nalumni = a@b\nAlumni = c@d\n",
+		 "C:5: duplicate group 'alumni' in [groups]\n"},
 		{"[bot]\ndatabase = d\n[groups]\nempty = , ,\n", "C:4: group 'empty' has no members\n"},
 		{"[bot]\ndatabase =\n", "C:2: empty value for 'database' in [bot]\n"},
-		{"[bot\ndatabase = d\n", "C:1: section header without ']'\nC:0: missing required key 'database' in [bot]\n"},
+		{"[bot\ndatabase = d\n",
+		 "C:1: section header without ']'\nC:0: missing required key 'database' in [bot]\n"},
 		{"[bot]\ndatabase = d\nmax_mail_size = 10X\n",
 		 "C:3: 'max_mail_size' must be a size like 10485760, 512K or 10M, not '10X'\n"},
 		{"[bot]\ndatabase = d\n[smtp]\nurl = smtps://h\nfrom = a@b.example\nca_file = /nonexistent/ca.pem\n",
@@ -514,8 +519,18 @@ url_parse_accepts_and_rejects(void)
 	CHECK(u.port == 0);
 	CHECK_STR(u.path, "");
 	url_parts_free(&u);
-	static const char *bad[] = {"", "imaps:/h", "://h", "imaps://", "imaps://h:", "imaps://h:0", "imaps://h:x",
-				    "imaps://h?x", "imaps://h/a b", "imaps://h/%zz", "imaps://[::1", "imaps://u@h",
+	static const char *bad[] = {"",
+				    "imaps:/h",
+				    "://h",
+				    "imaps://",
+				    "imaps://h:",
+				    "imaps://h:0",
+				    "imaps://h:x",
+				    "imaps://h?x",
+				    "imaps://h/a b",
+				    "imaps://h/%zz",
+				    "imaps://[::1",
+				    "imaps://u@h",
 				    "imaps://h/%00"};
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
 		if (url_parse(bad[i], &u) == 0) {

@@ -137,8 +137,8 @@ join_then_plain_reply_confirms_and_whoami_shows_it(void)
 	CHECK(take_outbox(&out) == 1 && !strstr(out, "join_done"));
 	free(out);
 	/* the owner's plain reply confirms */
-	CHECK(deliver("cem@example.test", "Re: please confirm", hdr, "ok\r\n\r\nOn Mon, bot wrote:\r\n> confirm", NULL) ==
-	      DISP_DONE);
+	CHECK(deliver("cem@example.test", "Re: please confirm", hdr, "ok\r\n\r\nOn Mon, bot wrote:\r\n> confirm",
+		      NULL) == DISP_DONE);
 	CHECK(take_outbox(&out) == 1 && strstr(out, "X-Mentorbot-Reply: join_done"));
 	free(out);
 	/* the token is single use */
@@ -160,7 +160,8 @@ commands_in_quoted_text_are_never_run(void)
 {
 	char *out;
 	CHECK(deliver("dan@example.test", "Re: hello", NULL,
-		      "whoami\r\n\r\nOn Tue, 1 Dec 2026 at 10:00, Bot <bot@example.test> wrote:\r\n> leave all\r\n> join "
+		      "whoami\r\n\r\nOn Tue, 1 Dec 2026 at 10:00, Bot <bot@example.test> wrote:\r\n> leave all\r\n> "
+		      "join "
 		      "alumni\r\n",
 		      NULL) == DISP_DONE);
 	CHECK(take_outbox(&out) == 1 && strstr(out, "X-Mentorbot-Reply: whoami_guest"));
@@ -203,8 +204,7 @@ unknown_word_gets_did_you_mean(void)
 {
 	char *out;
 	CHECK(deliver("gus@example.test", "hepl", NULL, "", NULL) == DISP_DONE);
-	CHECK(take_outbox(&out) == 1 && strstr(out, "X-Mentorbot-Reply: unknown_command") &&
-	      strstr(out, "\"help\""));
+	CHECK(take_outbox(&out) == 1 && strstr(out, "X-Mentorbot-Reply: unknown_command") && strstr(out, "\"help\""));
 	free(out);
 }
 

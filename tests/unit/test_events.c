@@ -34,21 +34,21 @@
 /* An iTIP REPLY as calendar clients send it (multipart/alternative). */
 static int
 deliver_itip(const char *from, const char *subject, const char *uid, int sequence, const char *attendee,
-             const char *partstat, const char *comment)
+	     const char *partstat, const char *comment)
 {
 	char *cal = xasprintf("BEGIN:VCALENDAR\r\nPRODID:-//Test//Client//EN\r\nVERSION:2.0\r\nMETHOD:REPLY\r\n"
-	                      "BEGIN:VEVENT\r\nUID:%s\r\nSEQUENCE:%d\r\nDTSTAMP:20300317T120000Z\r\n"
-	                      "DTSTART:20301210T170000Z\r\nORGANIZER:mailto:bot@example.test\r\n"
-	                      "ATTENDEE;PARTSTAT=%s;CN=Someone:mailto:%s\r\n%s%s%sEND:VEVENT\r\nEND:VCALENDAR\r\n",
-	                      uid, sequence, partstat, attendee, comment ? "COMMENT:" : "", comment ? comment : "",
-	                      comment ? "\r\n" : "");
+			      "BEGIN:VEVENT\r\nUID:%s\r\nSEQUENCE:%d\r\nDTSTAMP:20300317T120000Z\r\n"
+			      "DTSTART:20301210T170000Z\r\nORGANIZER:mailto:bot@example.test\r\n"
+			      "ATTENDEE;PARTSTAT=%s;CN=Someone:mailto:%s\r\n%s%s%sEND:VEVENT\r\nEND:VCALENDAR\r\n",
+			      uid, sequence, partstat, attendee, comment ? "COMMENT:" : "", comment ? comment : "",
+			      comment ? "\r\n" : "");
 	char *auth = t_auth(from);
 	char *raw =
-	    xasprintf("%sFrom: %s\r\nTo: bot@example.test\r\nSubject: %s\r\nMessage-ID: <i%d.%d@example.test>\r\n"
-	              "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n"
-	              "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n"
-	              "--b1\r\nContent-Type: text/calendar; charset=utf-8; method=REPLY\r\n\r\n%s\r\n--b1--\r\n",
-	              auth, from, subject, (int)getpid(), ++seq, subject, cal);
+		xasprintf("%sFrom: %s\r\nTo: bot@example.test\r\nSubject: %s\r\nMessage-ID: <i%d.%d@example.test>\r\n"
+			  "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n"
+			  "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n"
+			  "--b1\r\nContent-Type: text/calendar; charset=utf-8; method=REPLY\r\n\r\n%s\r\n--b1--\r\n",
+			  auth, from, subject, (int)getpid(), ++seq, subject, cal);
 	int rc = deliver_raw(raw);
 	free(auth);
 	free(raw);
@@ -108,23 +108,24 @@ staff_announce_by_mail_answers_with_a_preview_or_names_the_bad_fields(void)
 	struct out o;
 	/* missing date and an invalid capacity: named in one answer */
 	CHECK(deliver_to("boss@example.test", NULL, "announce: Summer party", AUTH,
-	              "Start: 18:00\nCapacity: many\nAudience: alumni\n") == DISP_DONE);
+			 "Start: 18:00\nCapacity: many\nAudience: alumni\n") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "X-Mentorbot-Reply: event.form_invalid") &&
 	      strstr(o.text[0], "Date: missing") && strstr(o.text[0], "Capacity: \"many\" is not valid"));
 	out_free(&o);
 	/* without DKIM the staff address proves nothing: no event, its owner is asked to confirm */
 	t_signed = 0;
-	CHECK(deliver_to("boss@example.test", NULL, "announce: Summer party", NULL, "Date: 10.12.2030\nStart: 18:00\n") ==
-	      DISP_DONE);
+	CHECK(deliver_to("boss@example.test", NULL, "announce: Summer party", NULL,
+			 "Date: 10.12.2030\nStart: 18:00\n") == DISP_DONE);
 	t_signed = 1;
 	take("mail", &o);
-	CHECK(o.n == 1 && !strstr(o.text[0], "event.preview") && strstr(o.text[0], "X-Mentorbot-Reply: confirm_command"));
+	CHECK(o.n == 1 && !strstr(o.text[0], "event.preview") &&
+	      strstr(o.text[0], "X-Mentorbot-Reply: confirm_command"));
 	out_free(&o);
 	CHECK(state_event_get(db, 1, &(struct event){0}) == DB_NOTFOUND);
 	CHECK(deliver_to("boss@example.test", NULL, "announce: Summer party", AUTH,
-	              "Date: 10.12.2030\nStart: 18:00\nEnd: 20:00\nPlace: Room 1\nCapacity: 30\n"
-	              "Audience: alumni\nGuests: 1\nPublic: yes\nDescription: Drinks and talks\n") == DISP_DONE);
+			 "Date: 10.12.2030\nStart: 18:00\nEnd: 20:00\nPlace: Room 1\nCapacity: 30\n"
+			 "Audience: alumni\nGuests: 1\nPublic: yes\nDescription: Drinks and talks\n") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "X-Mentorbot-Reply: event.preview") && strstr(o.text[0], "#1") &&
 	      strstr(o.text[0], "Room 1") && strstr(o.text[0], "2030-12-10") && strstr(o.text[0], "18:00") &&
@@ -187,7 +188,7 @@ invitation_headers_and_calendar(void)
 {
 	struct out o;
 	CHECK(deliver_to("boss@example.test", NULL, "announce: Small talk", AUTH,
-	              "Date: 11.12.2030\nStart: 10:00\nEnd: 11:00\nAudience: alumni\n") == DISP_DONE);
+			 "Date: 11.12.2030\nStart: 10:00\nEnd: 11:00\nAudience: alumni\n") == DISP_DONE);
 	take("mail", &o);
 	out_free(&o);
 	CHECK(deliver_to("boss@example.test", NULL, "announce 2 send", AUTH, "") == DISP_DONE);
@@ -259,8 +260,8 @@ text_replies_in_german_and_english_with_guests_comments_and_the_quote_ignored(vo
 	struct out o;
 	char *hdr = xasprintf("In-Reply-To: <%s>\r\n", inv_msgid[2]);
 	CHECK(deliver_to(maddr[2], NULL, "AW: Summer party", hdr,
-	                 "Ja, ich komme +1\nich bringe Kuchen mit\n\nMit freundlichen Grüßen\nMax Mustermann\n\n"
-	                 "Am 17.03. schrieb MentorBot:\n> Kommen Sie? nein\n") == DISP_DONE);
+			 "Ja, ich komme +1\nich bringe Kuchen mit\n\nMit freundlichen Grüßen\nMax Mustermann\n\n"
+			 "Am 17.03. schrieb MentorBot:\n> Kommen Sie? nein\n") == DISP_DONE);
 	free(hdr);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "X-Mentorbot-Reply: event.rsvp.yes") && strstr(o.text[0], "1 Gast"));
@@ -277,8 +278,8 @@ text_replies_in_german_and_english_with_guests_comments_and_the_quote_ignored(vo
 	/* English, matched by References */
 	hdr = xasprintf("References: <other@example.test> <%s>\r\n", inv_msgid[3]);
 	CHECK(deliver_to(maddr[3], NULL, "Re: Summer party", hdr,
-	                 "Yes - looking forward to it!\nThanks for organising.\n\nbest regards,\nJane Doe\n"
-	                 "Phone 0123 456\n\n> no\n") == DISP_DONE);
+			 "Yes - looking forward to it!\nThanks for organising.\n\nbest regards,\nJane Doe\n"
+			 "Phone 0123 456\n\n> no\n") == DISP_DONE);
 	free(hdr);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.rsvp.yes"));
@@ -434,7 +435,8 @@ capacity_ten_with_fifteen_yes_leaves_five_waiting_and_cancellations_promote(void
 {
 	struct out o;
 	CHECK(deliver_to("boss@example.test", NULL, "announce: Workshop", AUTH,
-	              "Datum: 12.12.2030\nBeginn: 14:00\nEnde: 16:00\nPlätze: 10\nZielgruppe: alumni\n") == DISP_DONE);
+			 "Datum: 12.12.2030\nBeginn: 14:00\nEnde: 16:00\nPlätze: 10\nZielgruppe: alumni\n") ==
+	      DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "event.preview") && strstr(o.text[0], "#3"));
 	out_free(&o);
@@ -595,7 +597,8 @@ an_unconfirmed_promotion_lapses_to_the_next_one_waiting(void)
 {
 	struct out o;
 	CHECK(deliver_to("boss@example.test", NULL, "announce: Dinner", AUTH,
-	              "Date: 13.12.2030\nStart: 19:00\nCapacity: 1\nClaim hours: 2\nAudience: alumni\n") == DISP_DONE);
+			 "Date: 13.12.2030\nStart: 19:00\nCapacity: 1\nClaim hours: 2\nAudience: alumni\n") ==
+	      DISP_DONE);
 	CHECK(deliver_to("boss@example.test", NULL, "announce 4 send", AUTH, "") == DISP_DONE);
 	take("mail", &o);
 	out_free(&o);
@@ -634,10 +637,10 @@ an_unconfirmed_promotion_lapses_to_the_next_one_waiting(void)
 	db_commit(db);
 	int lapsed = 0, promoted = 0;
 	for (size_t i = 0; i < h.nreplies; i++) {
-		lapsed +=
-		    strcmp(h.replies[i].key, "event.claim_lapsed") == 0 && strcmp(h.replies[i].to_addr, maddr[3]) == 0;
+		lapsed += strcmp(h.replies[i].key, "event.claim_lapsed") == 0 &&
+			  strcmp(h.replies[i].to_addr, maddr[3]) == 0;
 		promoted +=
-		    strcmp(h.replies[i].key, "event.promoted") == 0 && strcmp(h.replies[i].to_addr, maddr[5]) == 0;
+			strcmp(h.replies[i].key, "event.promoted") == 0 && strcmp(h.replies[i].to_addr, maddr[5]) == 0;
 	}
 	CHECK(lapsed == 1 && promoted == 1);
 	hctx_free_replies(&h);
@@ -669,8 +672,8 @@ race(void *arg)
 	r->ok = 1;
 	for (int k = r->first; k <= r->last; k++) {
 		char *raw = xasprintf(AUTH "From: %s\r\nTo: bot@example.test\r\nSubject: attend 5\r\n"
-		                      "Message-ID: <race%d.%d@example.test>\r\n\r\n",
-		                      maddr[k], (int)getpid(), k);
+					   "Message-ID: <race%d.%d@example.test>\r\n\r\n",
+				      maddr[k], (int)getpid(), k);
 		char *key = mail_dedupe_key(raw, strlen(raw));
 		int64_t id = 0;
 		int rc = db_begin(d);
@@ -692,7 +695,7 @@ simultaneous_answers_on_three_connections_never_exceed_the_capacity(void)
 {
 	struct out o;
 	CHECK(deliver_to("boss@example.test", NULL, "announce: Race", AUTH,
-	              "Date: 14.12.2030\nStart: 19:00\nCapacity: 10\nAudience: alumni\n") == DISP_DONE);
+			 "Date: 14.12.2030\nStart: 19:00\nCapacity: 10\nAudience: alumni\n") == DISP_DONE);
 	CHECK(deliver_to("boss@example.test", NULL, "announce 5 send", AUTH, "") == DISP_DONE);
 	take("mail", &o);
 	out_free(&o);
@@ -843,7 +846,10 @@ cancel_sends_method_cancel_and_the_feed_publishes_public_events(void)
 int
 main(void)
 {
-	if (t_bot_open("ev", "staff = boss@example.test, xmpp:boss@chat.example.test\nauthserv_id = mx.example.test\nannounce_rate = 5\n", "[groups]\nalumni = xmpp:alumni@muc.example.test, matrix:!room:example.test\n"))
+	if (t_bot_open("ev",
+		       "staff = boss@example.test, xmpp:boss@chat.example.test\nauthserv_id = "
+		       "mx.example.test\nannounce_rate = 5\n",
+		       "[groups]\nalumni = xmpp:alumni@muc.example.test, matrix:!room:example.test\n"))
 		return 1;
 	RUN(staff_announce_by_mail_answers_with_a_preview_or_names_the_bad_fields);
 	RUN(send_mails_each_member_one_invitation_with_headers_and_a_valid_request);

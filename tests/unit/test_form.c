@@ -14,7 +14,7 @@
 
 enum { TITLE, PLACE, TOPICS };
 static const struct form_label labels[] = {
-    {"title", TITLE}, {"titel", TITLE}, {"place", PLACE}, {"ort", PLACE}, {"plätze", PLACE}, {"topics", TOPICS},
+	{"title", TITLE}, {"titel", TITLE}, {"place", PLACE}, {"ort", PLACE}, {"plätze", PLACE}, {"topics", TOPICS},
 };
 
 static void

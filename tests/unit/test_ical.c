@@ -10,8 +10,8 @@
 #define _DEFAULT_SOURCE
 #include "ical.h"
 #include "mime.h"
-#include "util.h"
 #include "t.h"
+#include "util.h"
 
 #include <dirent.h>
 #include <libical/ical.h>
@@ -41,7 +41,7 @@ sample_event(void)
 	ev.summary = "Mentoring: Jörg & Ada; Teil 1, \"Karriere\"";
 	ev.location = "Raum 3.14, Gebäude B; Campus Süd";
 	ev.description = "Zeile 1\nZeile 2, mit Komma; Semikolon \\ Backslash\r\nZeile 3: äöü ß € 😀 "
-	                 "und eine lange Zeile, die gefaltet werden muss, weil sie länger als 75 Oktette ist.";
+			 "und eine lange Zeile, die gefaltet werden muss, weil sie länger als 75 Oktette ist.";
 	ev.organizer.addr = "bot@mentorbot.example";
 	ev.organizer.name = "Mentoring-Büro";
 	ev.attendees = people;
@@ -122,7 +122,8 @@ test_request_reads_back_with_libical(void)
 	}
 	CHECK(icalcomponent_get_method(cal) == ICAL_METHOD_REQUEST);
 	vtz = icalcomponent_get_first_component(cal, ICAL_VTIMEZONE_COMPONENT);
-	CHECK(vtz && !strcmp(icalproperty_get_tzid(icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY)), "Europe/Berlin"));
+	CHECK(vtz && !strcmp(icalproperty_get_tzid(icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY)),
+			     "Europe/Berlin"));
 	ve = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
 	CHECK(ve != NULL);
 	if (ve) {
@@ -132,21 +133,27 @@ test_request_reads_back_with_libical(void)
 		CHECK(icalcomponent_get_status(ve) == ICAL_STATUS_CONFIRMED);
 		CHECK_STR(icalcomponent_get_summary(ve), "Mentoring: Jörg & Ada; Teil 1, \"Karriere\"");
 		CHECK_STR(icalcomponent_get_location(ve), "Raum 3.14, Gebäude B; Campus Süd");
-		CHECK(strstr(icalcomponent_get_description(ve), "Zeile 2, mit Komma; Semikolon \\ Backslash\nZeile 3: äöü ß € 😀") != NULL);
+		CHECK(strstr(icalcomponent_get_description(ve),
+			     "Zeile 2, mit Komma; Semikolon \\ Backslash\nZeile 3: äöü ß € 😀") != NULL);
 		CHECK(dt.zone && strstr(icaltimezone_get_tzid((icaltimezone *)dt.zone), "Europe/Berlin"));
 		CHECK((int64_t)icaltime_as_timet_with_zone(dt, dt.zone) == START);
 		p = icalcomponent_get_first_property(ve, ICAL_ORGANIZER_PROPERTY);
 		CHECK(p && !strcmp(icalproperty_get_organizer(p), "mailto:bot@mentorbot.example"));
-		CHECK(p && !strcmp(icalparameter_get_cn(icalproperty_get_first_parameter(p, ICAL_CN_PARAMETER)), "Mentoring-Büro"));
+		CHECK(p && !strcmp(icalparameter_get_cn(icalproperty_get_first_parameter(p, ICAL_CN_PARAMETER)),
+				   "Mentoring-Büro"));
 		for (p = icalcomponent_get_first_property(ve, ICAL_ATTENDEE_PROPERTY); p;
 		     p = icalcomponent_get_next_property(ve, ICAL_ATTENDEE_PROPERTY), natt++) {
-			CHECK(icalparameter_get_partstat(icalproperty_get_first_parameter(p, ICAL_PARTSTAT_PARAMETER)) == ICAL_PARTSTAT_NEEDSACTION);
-			CHECK(icalparameter_get_rsvp(icalproperty_get_first_parameter(p, ICAL_RSVP_PARAMETER)) == ICAL_RSVP_TRUE);
-			CHECK(icalparameter_get_role(icalproperty_get_first_parameter(p, ICAL_ROLE_PARAMETER)) == ICAL_ROLE_REQPARTICIPANT);
+			CHECK(icalparameter_get_partstat(icalproperty_get_first_parameter(
+				      p, ICAL_PARTSTAT_PARAMETER)) == ICAL_PARTSTAT_NEEDSACTION);
+			CHECK(icalparameter_get_rsvp(icalproperty_get_first_parameter(p, ICAL_RSVP_PARAMETER)) ==
+			      ICAL_RSVP_TRUE);
+			CHECK(icalparameter_get_role(icalproperty_get_first_parameter(p, ICAL_ROLE_PARAMETER)) ==
+			      ICAL_ROLE_REQPARTICIPANT);
 			if (natt == 0) {
 				CHECK_STR(icalproperty_get_attendee(p), "mailto:mentee@example.org");
 				/* the double quotes of the name become single ones (RFC 6868 ^' is rarely decoded) */
-				CHECK_STR(icalparameter_get_cn(icalproperty_get_first_parameter(p, ICAL_CN_PARAMETER)), "Jörg Müller, M.Sc.; 'Jo'");
+				CHECK_STR(icalparameter_get_cn(icalproperty_get_first_parameter(p, ICAL_CN_PARAMETER)),
+					  "Jörg Müller, M.Sc.; 'Jo'");
 			}
 		}
 		CHECK(natt == 2);
@@ -197,7 +204,7 @@ test_repeated_october_hour_written_in_utc(void)
 	struct ical_event ev = sample_event();
 	struct ical_itip it;
 	char *s = NULL;
-	ev.start = 1792888200; /* 2026-10-25 02:30 CEST, the first of two 02:30s */
+	ev.start = 1792888200;        /* 2026-10-25 02:30 CEST, the first of two 02:30s */
 	ev.end = ev.start + 2 * 3600; /* 03:30 CET, unambiguous */
 	CHECK(ical_request(&ev, &s) == 0);
 	CHECK(s && strstr(s, "DTSTART:20261025T003000Z\r\n"));
@@ -297,131 +304,127 @@ test_build_rejects_bad_input(void)
 }
 
 /* Outlook / Exchange, German client ("Akzeptiert: …" is only the mail subject). */
-static const char outlook_de[] =
-    "BEGIN:VCALENDAR\r\n"
-    "METHOD:REPLY\r\n"
-    "PRODID:Microsoft Exchange Server 2010\r\n"
-    "VERSION:2.0\r\n"
-    "BEGIN:VTIMEZONE\r\n"
-    "TZID:W. Europe Standard Time\r\n"
-    "BEGIN:STANDARD\r\n"
-    "DTSTART:16010101T030000\r\n"
-    "TZOFFSETFROM:+0200\r\n"
-    "TZOFFSETTO:+0100\r\n"
-    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10\r\n"
-    "END:STANDARD\r\n"
-    "BEGIN:DAYLIGHT\r\n"
-    "DTSTART:16010101T020000\r\n"
-    "TZOFFSETFROM:+0100\r\n"
-    "TZOFFSETTO:+0200\r\n"
-    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3\r\n"
-    "END:DAYLIGHT\r\n"
-    "END:VTIMEZONE\r\n"
-    "BEGIN:VEVENT\r\n"
-    "ATTENDEE;PARTSTAT=ACCEPTED;CN=Müller, Jörg:MAILTO:Joerg.Mueller@Example.ORG\r\n"
-    "COMMENT;LANGUAGE=de-DE:Ich komme gerne\\, bringe Unterlagen mit.\r\n"
-    "SUMMARY;LANGUAGE=de-DE:Akzeptiert: Mentoring: Jörg & Ada\r\n"
-    "DTSTART;TZID=W. Europe Standard Time:20261203T150000\r\n"
-    "DTEND;TZID=W. Europe Standard Time:20261203T163000\r\n"
-    "UID:session-12@mentorbot.example\r\n"
-    "CLASS:PUBLIC\r\n"
-    "PRIORITY:5\r\n"
-    "DTSTAMP:20261121T101500Z\r\n"
-    "TRANSP:OPAQUE\r\n"
-    "STATUS:CONFIRMED\r\n"
-    "SEQUENCE:3\r\n"
-    "LOCATION;LANGUAGE=de-DE:Raum 3.14\r\n"
-    "X-MICROSOFT-CDO-APPT-SEQUENCE:3\r\n"
-    "X-MICROSOFT-CDO-OWNERAPPTID:2117813372\r\n"
-    "X-MICROSOFT-CDO-BUSYSTATUS:BUSY\r\n"
-    "X-MICROSOFT-CDO-REPLYTIME:20261121T101500Z\r\n"
-    "END:VEVENT\r\n"
-    "END:VCALENDAR\r\n";
+static const char outlook_de[] = "BEGIN:VCALENDAR\r\n"
+				 "METHOD:REPLY\r\n"
+				 "PRODID:Microsoft Exchange Server 2010\r\n"
+				 "VERSION:2.0\r\n"
+				 "BEGIN:VTIMEZONE\r\n"
+				 "TZID:W. Europe Standard Time\r\n"
+				 "BEGIN:STANDARD\r\n"
+				 "DTSTART:16010101T030000\r\n"
+				 "TZOFFSETFROM:+0200\r\n"
+				 "TZOFFSETTO:+0100\r\n"
+				 "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10\r\n"
+				 "END:STANDARD\r\n"
+				 "BEGIN:DAYLIGHT\r\n"
+				 "DTSTART:16010101T020000\r\n"
+				 "TZOFFSETFROM:+0100\r\n"
+				 "TZOFFSETTO:+0200\r\n"
+				 "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3\r\n"
+				 "END:DAYLIGHT\r\n"
+				 "END:VTIMEZONE\r\n"
+				 "BEGIN:VEVENT\r\n"
+				 "ATTENDEE;PARTSTAT=ACCEPTED;CN=Müller, Jörg:MAILTO:Joerg.Mueller@Example.ORG\r\n"
+				 "COMMENT;LANGUAGE=de-DE:Ich komme gerne\\, bringe Unterlagen mit.\r\n"
+				 "SUMMARY;LANGUAGE=de-DE:Akzeptiert: Mentoring: Jörg & Ada\r\n"
+				 "DTSTART;TZID=W. Europe Standard Time:20261203T150000\r\n"
+				 "DTEND;TZID=W. Europe Standard Time:20261203T163000\r\n"
+				 "UID:session-12@mentorbot.example\r\n"
+				 "CLASS:PUBLIC\r\n"
+				 "PRIORITY:5\r\n"
+				 "DTSTAMP:20261121T101500Z\r\n"
+				 "TRANSP:OPAQUE\r\n"
+				 "STATUS:CONFIRMED\r\n"
+				 "SEQUENCE:3\r\n"
+				 "LOCATION;LANGUAGE=de-DE:Raum 3.14\r\n"
+				 "X-MICROSOFT-CDO-APPT-SEQUENCE:3\r\n"
+				 "X-MICROSOFT-CDO-OWNERAPPTID:2117813372\r\n"
+				 "X-MICROSOFT-CDO-BUSYSTATUS:BUSY\r\n"
+				 "X-MICROSOFT-CDO-REPLYTIME:20261121T101500Z\r\n"
+				 "END:VEVENT\r\n"
+				 "END:VCALENDAR\r\n";
 
 /* Thunderbird (Lightning), LF line ends, the whole event echoed back. */
-static const char thunderbird[] =
-    "BEGIN:VCALENDAR\n"
-    "PRODID:-//Mozilla.org/NONSGML Mozilla Calendar V1.1//EN\n"
-    "VERSION:2.0\n"
-    "METHOD:REPLY\n"
-    "BEGIN:VTIMEZONE\n"
-    "TZID:Europe/Berlin\n"
-    "BEGIN:DAYLIGHT\n"
-    "TZOFFSETFROM:+0100\n"
-    "TZOFFSETTO:+0200\n"
-    "TZNAME:CEST\n"
-    "DTSTART:19700329T020000\n"
-    "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\n"
-    "END:DAYLIGHT\n"
-    "BEGIN:STANDARD\n"
-    "TZOFFSETFROM:+0200\n"
-    "TZOFFSETTO:+0100\n"
-    "TZNAME:CET\n"
-    "DTSTART:19701025T030000\n"
-    "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\n"
-    "END:STANDARD\n"
-    "END:VTIMEZONE\n"
-    "BEGIN:VEVENT\n"
-    "CREATED:20261120T090000Z\n"
-    "LAST-MODIFIED:20261121T080000Z\n"
-    "DTSTAMP:20261121T080000Z\n"
-    "UID:event-7@mentorbot.example\n"
-    "SUMMARY:Karriereabend\n"
-    "ORGANIZER;CN=Mentoring-Büro:mailto:bot+ev7@mentorbot.example\n"
-    "ATTENDEE;RSVP=TRUE;CN=Ada Lovelace;PARTSTAT=DECLINED;ROLE=REQ-PARTICIPANT:\n"
-    " mailto:ada@uni.example\n"
-    "DTSTART;TZID=Europe/Berlin:20260701T170000\n"
-    "DTEND;TZID=Europe/Berlin:20260701T180000\n"
-    "SEQUENCE:2\n"
-    "COMMENT:Leider verhindert.\n"
-    "END:VEVENT\n"
-    "END:VCALENDAR\n";
+static const char thunderbird[] = "BEGIN:VCALENDAR\n"
+				  "PRODID:-//Mozilla.org/NONSGML Mozilla Calendar V1.1//EN\n"
+				  "VERSION:2.0\n"
+				  "METHOD:REPLY\n"
+				  "BEGIN:VTIMEZONE\n"
+				  "TZID:Europe/Berlin\n"
+				  "BEGIN:DAYLIGHT\n"
+				  "TZOFFSETFROM:+0100\n"
+				  "TZOFFSETTO:+0200\n"
+				  "TZNAME:CEST\n"
+				  "DTSTART:19700329T020000\n"
+				  "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\n"
+				  "END:DAYLIGHT\n"
+				  "BEGIN:STANDARD\n"
+				  "TZOFFSETFROM:+0200\n"
+				  "TZOFFSETTO:+0100\n"
+				  "TZNAME:CET\n"
+				  "DTSTART:19701025T030000\n"
+				  "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\n"
+				  "END:STANDARD\n"
+				  "END:VTIMEZONE\n"
+				  "BEGIN:VEVENT\n"
+				  "CREATED:20261120T090000Z\n"
+				  "LAST-MODIFIED:20261121T080000Z\n"
+				  "DTSTAMP:20261121T080000Z\n"
+				  "UID:event-7@mentorbot.example\n"
+				  "SUMMARY:Karriereabend\n"
+				  "ORGANIZER;CN=Mentoring-Büro:mailto:bot+ev7@mentorbot.example\n"
+				  "ATTENDEE;RSVP=TRUE;CN=Ada Lovelace;PARTSTAT=DECLINED;ROLE=REQ-PARTICIPANT:\n"
+				  " mailto:ada@uni.example\n"
+				  "DTSTART;TZID=Europe/Berlin:20260701T170000\n"
+				  "DTEND;TZID=Europe/Berlin:20260701T180000\n"
+				  "SEQUENCE:2\n"
+				  "COMMENT:Leider verhindert.\n"
+				  "END:VEVENT\n"
+				  "END:VCALENDAR\n";
 
 /* Apple Calendar: quoted CN, EMAIL parameter, one instance (RECURRENCE-ID). */
-static const char apple[] =
-    "BEGIN:VCALENDAR\r\n"
-    "VERSION:2.0\r\n"
-    "PRODID:-//Apple Inc.//macOS 14.0//EN\r\n"
-    "METHOD:REPLY\r\n"
-    "CALSCALE:GREGORIAN\r\n"
-    "BEGIN:VEVENT\r\n"
-    "DTSTART;TZID=Europe/Berlin:20261203T150000\r\n"
-    "DTEND;TZID=Europe/Berlin:20261203T160000\r\n"
-    "RECURRENCE-ID;TZID=Europe/Berlin:20261203T150000\r\n"
-    "DTSTAMP:20261121T111111Z\r\n"
-    "UID:8A1B2C3D-session-12@mentorbot.example\r\n"
-    "SEQUENCE:1\r\n"
-    "ORGANIZER;CN=\"Mentoring-Büro\":mailto:bot@mentorbot.example\r\n"
-    "ATTENDEE;CN=\"Ada L.\";CUTYPE=INDIVIDUAL;EMAIL=\"ada@icloud.example\";PARTSTAT=\r\n"
-    " TENTATIVE;ROLE=REQ-PARTICIPANT:mailto:ada@icloud.example\r\n"
-    "SUMMARY:Mentoring\r\n"
-    "END:VEVENT\r\n"
-    "END:VCALENDAR\r\n";
+static const char apple[] = "BEGIN:VCALENDAR\r\n"
+			    "VERSION:2.0\r\n"
+			    "PRODID:-//Apple Inc.//macOS 14.0//EN\r\n"
+			    "METHOD:REPLY\r\n"
+			    "CALSCALE:GREGORIAN\r\n"
+			    "BEGIN:VEVENT\r\n"
+			    "DTSTART;TZID=Europe/Berlin:20261203T150000\r\n"
+			    "DTEND;TZID=Europe/Berlin:20261203T160000\r\n"
+			    "RECURRENCE-ID;TZID=Europe/Berlin:20261203T150000\r\n"
+			    "DTSTAMP:20261121T111111Z\r\n"
+			    "UID:8A1B2C3D-session-12@mentorbot.example\r\n"
+			    "SEQUENCE:1\r\n"
+			    "ORGANIZER;CN=\"Mentoring-Büro\":mailto:bot@mentorbot.example\r\n"
+			    "ATTENDEE;CN=\"Ada L.\";CUTYPE=INDIVIDUAL;EMAIL=\"ada@icloud.example\";PARTSTAT=\r\n"
+			    " TENTATIVE;ROLE=REQ-PARTICIPANT:mailto:ada@icloud.example\r\n"
+			    "SUMMARY:Mentoring\r\n"
+			    "END:VEVENT\r\n"
+			    "END:VCALENDAR\r\n";
 
 /* Google Calendar: UTC times, X-NUM-GUESTS. */
-static const char google[] =
-    "BEGIN:VCALENDAR\r\n"
-    "PRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
-    "VERSION:2.0\r\n"
-    "CALSCALE:GREGORIAN\r\n"
-    "METHOD:REPLY\r\n"
-    "BEGIN:VEVENT\r\n"
-    "DTSTART:20261203T140000Z\r\n"
-    "DTEND:20261203T150000Z\r\n"
-    "DTSTAMP:20261121T120000Z\r\n"
-    "ORGANIZER;CN=Mentoring-Büro:mailto:bot@mentorbot.example\r\n"
-    "UID:session-12@mentorbot.example\r\n"
-    "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;CN=mentee@\r\n"
-    " gmail.example;X-NUM-GUESTS=0:mailto:mentee@gmail.example\r\n"
-    "CREATED:20261120T090000Z\r\n"
-    "LAST-MODIFIED:20261121T120000Z\r\n"
-    "LOCATION:Raum 3.14\r\n"
-    "SEQUENCE:3\r\n"
-    "STATUS:CONFIRMED\r\n"
-    "SUMMARY:Mentoring\r\n"
-    "TRANSP:OPAQUE\r\n"
-    "END:VEVENT\r\n"
-    "END:VCALENDAR\r\n";
+static const char google[] = "BEGIN:VCALENDAR\r\n"
+			     "PRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
+			     "VERSION:2.0\r\n"
+			     "CALSCALE:GREGORIAN\r\n"
+			     "METHOD:REPLY\r\n"
+			     "BEGIN:VEVENT\r\n"
+			     "DTSTART:20261203T140000Z\r\n"
+			     "DTEND:20261203T150000Z\r\n"
+			     "DTSTAMP:20261121T120000Z\r\n"
+			     "ORGANIZER;CN=Mentoring-Büro:mailto:bot@mentorbot.example\r\n"
+			     "UID:session-12@mentorbot.example\r\n"
+			     "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;CN=mentee@\r\n"
+			     " gmail.example;X-NUM-GUESTS=0:mailto:mentee@gmail.example\r\n"
+			     "CREATED:20261120T090000Z\r\n"
+			     "LAST-MODIFIED:20261121T120000Z\r\n"
+			     "LOCATION:Raum 3.14\r\n"
+			     "SEQUENCE:3\r\n"
+			     "STATUS:CONFIRMED\r\n"
+			     "SUMMARY:Mentoring\r\n"
+			     "TRANSP:OPAQUE\r\n"
+			     "END:VEVENT\r\n"
+			     "END:VCALENDAR\r\n";
 
 static void
 test_outlook_german_reply(void)
@@ -437,7 +440,8 @@ test_outlook_german_reply(void)
 	CHECK(it.events[0].sequence == 3);
 	CHECK(!it.events[0].has_recurrence_id);
 	CHECK(it.events[0].organizer == NULL);
-	CHECK(it.events[0].has_dtstart && it.events[0].dtstart == START); /* Windows zone name resolved via its VTIMEZONE */
+	CHECK(it.events[0].has_dtstart &&
+	      it.events[0].dtstart == START); /* Windows zone name resolved via its VTIMEZONE */
 	CHECK_STR(it.events[0].comment, "Ich komme gerne, bringe Unterlagen mit.");
 	a = ical_find_attendee(&it.events[0], "joerg.mueller@example.org");
 	CHECK(a && a->partstat == ICAL_PS_ACCEPTED);
@@ -490,7 +494,8 @@ test_google_reply_utc(void)
 	struct ical_itip it;
 	CHECK(ical_parse_reply(google, strlen(google), "reply", &it) == 0);
 	CHECK(it.nevents == 1 && it.events[0].dtstart == START);
-	CHECK(it.nevents == 1 && it.events[0].nattendees == 1 && it.events[0].attendees[0].partstat == ICAL_PS_ACCEPTED);
+	CHECK(it.nevents == 1 && it.events[0].nattendees == 1 &&
+	      it.events[0].attendees[0].partstat == ICAL_PS_ACCEPTED);
 	CHECK_STR(it.nevents ? it.events[0].attendees[0].addr : NULL, "mentee@gmail.example");
 	ical_itip_free(&it);
 }
@@ -524,10 +529,13 @@ test_hostile_inputs(void)
 	CHECK(ical_parse_reply("", 0, NULL, &it) == ICAL_ERR_NOT_ICAL);
 	CHECK(ical_parse_reply("Hallo, ich komme!", 17, NULL, &it) == ICAL_ERR_NOT_ICAL);
 	CHECK(ical_parse_reply("\x89PNG\r\n\x1a\n\0\0", 10, NULL, &it) == ICAL_ERR_NOT_ICAL);
-	CHECK(ical_parse_reply("BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nEND:VCALENDAR\r\n", 45, NULL, &it) == ICAL_ERR_NO_VEVENT);
+	CHECK(ical_parse_reply("BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nEND:VCALENDAR\r\n", 45, NULL, &it) ==
+	      ICAL_ERR_NO_VEVENT);
 	CHECK_STR(it.method, "REPLY");
 	ical_itip_free(&it);
-	CHECK(ical_parse_reply("BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VTODO\r\nUID:x\r\nEND:VTODO\r\nEND:VCALENDAR\r\n", 76, NULL, &it) == ICAL_ERR_NO_VEVENT);
+	CHECK(ical_parse_reply(
+		      "BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VTODO\r\nUID:x\r\nEND:VTODO\r\nEND:VCALENDAR\r\n", 76,
+		      NULL, &it) == ICAL_ERR_NO_VEVENT);
 	ical_itip_free(&it);
 	/* truncated */
 	CHECK(ical_parse_reply(outlook_de, 900, NULL, &it) <= 0);
@@ -546,16 +554,16 @@ test_hostile_inputs(void)
 	buf_free(&b);
 	/* a VTIMEZONE with a SECONDLY rule is not expanded (it would take minutes) */
 	buf_adds(&b, "BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VTIMEZONE\r\nTZID:Evil\r\nBEGIN:STANDARD\r\n"
-	             "DTSTART:16010101T000000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nRRULE:FREQ=SECONDLY\r\n"
-	             "END:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:u\r\nDTSTART;TZID=Evil:20261203T150000\r\n"
-	             "ATTENDEE;PARTSTAT=ACCEPTED:mailto:a@b.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+		     "DTSTART:16010101T000000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nRRULE:FREQ=SECONDLY\r\n"
+		     "END:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:u\r\nDTSTART;TZID=Evil:20261203T150000\r\n"
+		     "ATTENDEE;PARTSTAT=ACCEPTED:mailto:a@b.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
 	CHECK(ical_parse_reply(b.p, b.len, NULL, &it) == 0);
 	CHECK(it.nevents == 1 && it.events[0].dtstart == START); /* falls back to Europe/Berlin */
 	ical_itip_free(&it);
 	buf_free(&b);
 	/* odd attendees: not mail, invalid UTF-8, many */
 	buf_adds(&b, "BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:\xff\xfe\r\nSEQUENCE:-5\r\n"
-	             "DTSTART:99999999T999999\r\nATTENDEE;PARTSTAT=X-WHATEVER;CN=\xc3\x28:invalid:nomail\r\n");
+		     "DTSTART:99999999T999999\r\nATTENDEE;PARTSTAT=X-WHATEVER;CN=\xc3\x28:invalid:nomail\r\n");
 	for (i = 0; i < 1000; i++)
 		buf_addf(&b, "ATTENDEE;PARTSTAT=ACCEPTED:mailto:p%d@example.org\r\n", i);
 	buf_adds(&b, "END:VEVENT\r\nEND:VCALENDAR\r\n");

@@ -359,7 +359,11 @@ addr_spec_variants(void)
 static void
 header_sanitize_drops_controls(void)
 {
-	char *s = header_sanitize("a\r\nb\tc\x01\x7f" "d\xc2\x85" "e\xe2\x80\xa8" "f\xff" "g");
+	char *s = header_sanitize("a\r\nb\tc\x01\x7f"
+				  "d\xc2\x85"
+				  "e\xe2\x80\xa8"
+				  "f\xff"
+				  "g");
 	CHECK_STR(s, "ab cdef\xEF\xBF\xBDg");
 	free(s);
 }
@@ -545,11 +549,13 @@ compose_with_calendar_is_multipart_alternative(void)
 	CHECK(p1 && p2 && pe);
 	if (p1 && p2 && pe) {
 		CHECK(strstr(p1, "Content-Type: text/plain; charset=UTF-8\r\n") < p2);
-		CHECK(strstr(p2, "Content-Type: text/calendar; charset=UTF-8; method=REQUEST\r\n") == p2 + strlen(delim));
+		CHECK(strstr(p2, "Content-Type: text/calendar; charset=UTF-8; method=REQUEST\r\n") ==
+		      p2 + strlen(delim));
 		const char *cb = strstr(p2, "\r\n\r\n") + 4;
 		char *cal = b64_decode(cb, (size_t)(pe - cb));
-		CHECK_STR(cal, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:Treffen Ü\r\n"
-			       "END:VEVENT\r\nEND:VCALENDAR\r\n");
+		CHECK_STR(cal,
+			  "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:Treffen Ü\r\n"
+			  "END:VEVENT\r\nEND:VCALENDAR\r\n");
 		free(cal);
 		const char *tb = strstr(p1, "\r\n\r\n") + 4;
 		char *tq = xstrndup(tb, (size_t)(p2 - tb + 2));

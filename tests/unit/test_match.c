@@ -7,8 +7,8 @@
  * each mentee at most once, greedy never better.
  */
 #include "match.h"
-#include "util.h"
 #include "t.h"
+#include "util.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -28,11 +28,11 @@ person(int64_t id, const char *const *topics, size_t nt, const char *const *lang
 static void
 test_score_lists_shared_topics_language_field_and_slots(void)
 {
-	struct match_profile mentor = person(7, L("Machine Learning", "Python", "career  planning"), 3,
-					     L("Deutsch", "en-GB"), 2, "Computer Science",
-					     L("mon-pm", "evenings"), 2, 2, 0);
-	struct match_profile mentee = person(1, L("machine learning", "Career Planning", "cooking"), 3,
-					     L("German"), 1, "computer science", L("Monday afternoons"), 1, 0, 0);
+	struct match_profile mentor =
+		person(7, L("Machine Learning", "Python", "career  planning"), 3, L("Deutsch", "en-GB"), 2,
+		       "Computer Science", L("mon-pm", "evenings"), 2, 2, 0);
+	struct match_profile mentee = person(1, L("machine learning", "Career Planning", "cooking"), 3, L("German"), 1,
+					     "computer science", L("Monday afternoons"), 1, 0, 0);
 	struct match_pool *pool = match_pool_new(NULL, &mentor, 1);
 	struct match_reasons r;
 	int s = match_score(pool, &mentee, 0, NULL, 0, &r);
@@ -113,8 +113,8 @@ test_availability_slots_from_codes_and_free_text(void)
 	CHECK(match_availability_parse(L("Tuesday and Thursday evenings"), 1) == (MATCH_SLOT(1, 2) | MATCH_SLOT(3, 2)));
 	CHECK(match_availability_parse(L("weekends"), 1) == ((mon << 15) | (mon << 18)));
 	CHECK(match_availability_parse(L("Montag"), 1) == mon);
-	CHECK(match_availability_parse(L("mon-fri am"), 1) == (MATCH_SLOT(0, 0) | MATCH_SLOT(1, 0) | MATCH_SLOT(2, 0) |
-								   MATCH_SLOT(3, 0) | MATCH_SLOT(4, 0)));
+	CHECK(match_availability_parse(L("mon-fri am"), 1) ==
+	      (MATCH_SLOT(0, 0) | MATCH_SLOT(1, 0) | MATCH_SLOT(2, 0) | MATCH_SLOT(3, 0) | MATCH_SLOT(4, 0)));
 	CHECK(match_availability_parse(L("Montag bis Mittwoch nachmittags"), 1) ==
 	      (MATCH_SLOT(0, 1) | MATCH_SLOT(1, 1) | MATCH_SLOT(2, 1)));
 	CHECK(match_availability_parse(L("mon-am, wed-eve"), 1) == (MATCH_SLOT(0, 0) | MATCH_SLOT(2, 2)));
@@ -150,15 +150,15 @@ test_top_k_sorted_by_score_then_id_with_free_capacity_only(void)
 {
 	struct match_profile m[9];
 	/* scores with the mentee below: 3 topics -> 9+2, ... */
-	m[0] = person(50, L("a"), 1, L("en"), 1, NULL, NULL, 0, 1, 0);               /* 3 + 2 = 5 */
-	m[1] = person(40, L("a", "b"), 2, L("en"), 1, NULL, NULL, 0, 2, 1);          /* 6 + 2 = 8 */
-	m[2] = person(30, L("a", "b", "c"), 3, L("en"), 1, NULL, NULL, 0, 1, 1);     /* full */
-	m[3] = person(20, L("a"), 1, L("en"), 1, NULL, NULL, 0, 3, 0);               /* 5, lower id than 50 */
-	m[4] = person(10, L("a", "b", "c"), 3, L("fr"), 1, NULL, NULL, 0, 1, 0);     /* ineligible */
-	m[5] = person(60, L("z"), 1, L("en"), 1, "bio", NULL, 0, 1, 0);              /* 2 + 1 = 3 */
-	m[6] = person(70, L("a", "c"), 2, L("en"), 1, NULL, NULL, 0, 1, 0);          /* 8, higher id than 40 */
-	m[7] = person(80, L("z"), 1, NULL, 0, NULL, NULL, 0, 1, 0);                  /* 0: not shown */
-	m[8] = person(90, L("b"), 1, L("en"), 1, NULL, NULL, 0, 0, 0);               /* no capacity */
+	m[0] = person(50, L("a"), 1, L("en"), 1, NULL, NULL, 0, 1, 0);           /* 3 + 2 = 5 */
+	m[1] = person(40, L("a", "b"), 2, L("en"), 1, NULL, NULL, 0, 2, 1);      /* 6 + 2 = 8 */
+	m[2] = person(30, L("a", "b", "c"), 3, L("en"), 1, NULL, NULL, 0, 1, 1); /* full */
+	m[3] = person(20, L("a"), 1, L("en"), 1, NULL, NULL, 0, 3, 0);           /* 5, lower id than 50 */
+	m[4] = person(10, L("a", "b", "c"), 3, L("fr"), 1, NULL, NULL, 0, 1, 0); /* ineligible */
+	m[5] = person(60, L("z"), 1, L("en"), 1, "bio", NULL, 0, 1, 0);          /* 2 + 1 = 3 */
+	m[6] = person(70, L("a", "c"), 2, L("en"), 1, NULL, NULL, 0, 1, 0);      /* 8, higher id than 40 */
+	m[7] = person(80, L("z"), 1, NULL, 0, NULL, NULL, 0, 1, 0);              /* 0: not shown */
+	m[8] = person(90, L("b"), 1, L("en"), 1, NULL, NULL, 0, 0, 0);           /* no capacity */
 	struct match_profile mentee = person(1, L("a", "b", "c"), 3, L("en"), 1, "bio", NULL, 0, 0, 0);
 	struct match_pool *pool = match_pool_new(NULL, m, 9);
 	struct match_hit hits[8];
@@ -364,7 +364,8 @@ static void
 reference(const int *sc, size_t n, size_t m, const int *cap, long *tot, long *placed)
 {
 	size_t V = n + m + 2, S = n + m, T = n + m + 1, E = 0, ecap = 2 * (n + m + n * m);
-	size_t *to = xmalloc(ecap * sizeof(size_t)), *head = xmalloc(V * sizeof(size_t)), *nxt = xmalloc(ecap * sizeof(size_t));
+	size_t *to = xmalloc(ecap * sizeof(size_t)), *head = xmalloc(V * sizeof(size_t)),
+	       *nxt = xmalloc(ecap * sizeof(size_t));
 	long *capa = xmalloc(ecap * sizeof(long)), *cost = xmalloc(ecap * sizeof(long));
 	long K = (long)n + 1;
 	for (size_t v = 0; v < V; v++)
@@ -525,7 +526,8 @@ test_cohort_respects_excluded_mentors(void)
 	mentees[1].n_exclude = 1;
 	match_cohort(pool, mentees, 2, &a);
 	CHECK(a.n_pairs == 1 && a.pairs[0].mentee_id == 1 && a.pairs[0].mentor_id == 10);
-	CHECK(a.n_unmatched == 1 && a.unmatched[0].mentee_id == 2 && a.unmatched[0].reason == MATCH_UNMATCHED_NO_ELIGIBLE);
+	CHECK(a.n_unmatched == 1 && a.unmatched[0].mentee_id == 2 &&
+	      a.unmatched[0].reason == MATCH_UNMATCHED_NO_ELIGIBLE);
 	match_assignment_free(&a);
 	/* the greedy baseline honours it too */
 	match_greedy(pool, mentees, 2, &a);

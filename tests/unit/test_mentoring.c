@@ -22,7 +22,6 @@
 #include "t.h"
 #include "t_bot.h"
 
-
 /* A person with a verified mail address, a role in "mentoring" and profile fields
  * ("field", "value", visible, ..., NULL). */
 static int64_t
@@ -89,9 +88,9 @@ find_mentor_ranks_by_fit_and_shows_only_visible_fields(void)
 	CHECK(strstr(t, "score"));
 	CHECK(strstr(t, "2 shared topics: machine learning, python"));
 	CHECK(strstr(t, "1 shared topics") && !strstr(t, "1 shared topics:")); /* Bob hides his topics */
-	CHECK(!strstr(t, "SecretCorp"));                                      /* hidden field */
-	CHECK(!strstr(t, "Cat French"));                                      /* no shared language */
-	CHECK(!strstr(t, "Dan Nothing"));                                     /* nothing in common */
+	CHECK(!strstr(t, "SecretCorp"));                                       /* hidden field */
+	CHECK(!strstr(t, "Cat French"));                                       /* no shared language */
+	CHECK(!strstr(t, "Dan Nothing"));                                      /* nothing in common */
 	CHECK(!strstr(t, "ada@example.test") && !strstr(t, "bob@example.test"));
 	out_free(&o);
 	/* a mentor is not a mentee */
@@ -195,8 +194,8 @@ decline_tells_the_mentee_and_cascades_to_the_next_suggestion(void)
 	CHECK(nb >= 0);
 	int64_t rid2 = nb >= 0 ? id_after(o.text[nb], "Mentoring request") : 0;
 	struct mrequest r;
-	CHECK(state_request_get(db, rid2, &r) == DB_OK && strcmp(r.status, "open") == 0 && nb >= 0 &&
-	      r.mail_msgid && strcmp(r.mail_msgid, o.msgid[nb]) == 0);
+	CHECK(state_request_get(db, rid2, &r) == DB_OK && strcmp(r.status, "open") == 0 && nb >= 0 && r.mail_msgid &&
+	      strcmp(r.mail_msgid, o.msgid[nb]) == 0);
 	mrequest_free(&r);
 	CHECK(state_request_get(db, rid, &r) == DB_OK && strcmp(r.status, "declined") == 0 &&
 	      strcmp(r.reason, "too busy this term") == 0);
@@ -254,7 +253,8 @@ two_mentees_for_the_last_place_make_exactly_one_match(void)
 	CHECK(deliver("x@example.test", "request 1", NULL, "") == DISP_DONE);
 	CHECK(deliver("y@example.test", "request 1", NULL, "") == DISP_DONE);
 	take("mail", &o);
-	CHECK(state_request_open_between(db, x, eve, &rx) == DB_OK && state_request_open_between(db, y, eve, &ry) == DB_OK);
+	CHECK(state_request_open_between(db, x, eve, &rx) == DB_OK &&
+	      state_request_open_between(db, y, eve, &ry) == DB_OK);
 	out_free(&o);
 	/* two answers, each its own transaction, one after the other as SQLite serialises them */
 	char *c1 = xasprintf("accept %lld", (long long)rx), *c2 = xasprintf("accept %lld", (long long)ry);
@@ -314,7 +314,8 @@ reminder_at_half_time_then_expiry_cascades_via_the_scheduler(void)
 	int ik = find(&o, "k2@example.test", "mentoring.mail.request");
 	int64_t r2 = 0;
 	CHECK(ik >= 0 && state_request_open_between(db, z, k2, &r2) == DB_OK);
-	CHECK(state_request_get(db, r2, &r) == DB_OK && ik >= 0 && r.mail_msgid && strcmp(r.mail_msgid, o.msgid[ik]) == 0);
+	CHECK(state_request_get(db, r2, &r) == DB_OK && ik >= 0 && r.mail_msgid &&
+	      strcmp(r.mail_msgid, o.msgid[ik]) == 0);
 	CHECK(r.deadline == clock_now + 3 * 86400);
 	mrequest_free(&r);
 	out_free(&o);
@@ -342,8 +343,8 @@ cohort_preview_pairs_within_capacity_and_names_the_unmatched(void)
 	CHECK(state_programme_put(db, &p) == DB_OK);
 	db_commit(db);
 	int64_t ids[6];
-	const char *who[] = {"c-m1@example.test", "c-m2@example.test", "c-e1@example.test", "c-e2@example.test",
-			     "c-e3@example.test", "c-e4@example.test"};
+	const char *who[] = {"c-m1@example.test", "c-m2@example.test", "c-e1@example.test",
+			     "c-e2@example.test", "c-e3@example.test", "c-e4@example.test"};
 	for (int i = 0; i < 6; i++) {
 		db_begin(db);
 		state_person_create(db, "en", &ids[i]);
@@ -440,7 +441,8 @@ staff_match_previews_then_publishes_offers_to_both_sides(void)
 	db_begin(db);
 	CHECK(state_programme_put(db, &p) == DB_OK);
 	db_commit(db);
-	int64_t boss = member("boss@example.test", NULL, NULL, NULL, NULL); /* no language of their own: each mail decides */
+	int64_t boss =
+		member("boss@example.test", NULL, NULL, NULL, NULL); /* no language of their own: each mail decides */
 	db_begin(db);
 	state_endpoint_add(db, boss, "xmpp", "boss@localhost", 1);
 	db_commit(db);
@@ -474,7 +476,8 @@ staff_match_previews_then_publishes_offers_to_both_sides(void)
 	/* in chat, from the staff's linked XMPP address */
 	CHECK(chat("boss@localhost", "zuordnen pub") == DISP_DONE);
 	take("xmpp", &o);
-	CHECK(o.n == 1 && strstr(o.text[0], "Vorgeschlagene Paare") && strstr(o.text[0], "Erna Eins <pe1@example.test> + Pia Mentor"));
+	CHECK(o.n == 1 && strstr(o.text[0], "Vorgeschlagene Paare") &&
+	      strstr(o.text[0], "Erna Eins <pe1@example.test> + Pia Mentor"));
 	out_free(&o);
 	CHECK(chat("pm1@localhost", "match pub") == DISP_DONE); /* staff only */
 	take("xmpp", &o);
@@ -498,7 +501,8 @@ staff_match_previews_then_publishes_offers_to_both_sides(void)
 	CHECK(deliver("boss@example.test", "match pub publish", NULL, "") == DISP_DONE);
 	t_signed = 1;
 	take("mail", &o);
-	CHECK(o.n == 1 && strstr(o.text[0], "X-Mentorbot-Reply: confirm_command") && strstr(o.text[0], "match pub publish"));
+	CHECK(o.n == 1 && strstr(o.text[0], "X-Mentorbot-Reply: confirm_command") &&
+	      strstr(o.text[0], "match pub publish"));
 	out_free(&o);
 	/* …and from an address that is no staff at all, a staff command is an unknown word */
 	CHECK(deliver("pm3@example.test", "match pub publish", NULL, "") == DISP_DONE);
@@ -518,7 +522,8 @@ staff_match_previews_then_publishes_offers_to_both_sides(void)
 	CHECK(count_to(&o, "pm3@example.test") == 0);
 	struct out x;
 	take("xmpp", &x); /* Pia is linked: the offer in chat too */
-	CHECK(x.n == 1 && strcmp(x.rcpt[0], "pm1@localhost") == 0 && strstr(x.text[0], "as your mentee (suggestion #") &&
+	CHECK(x.n == 1 && strcmp(x.rcpt[0], "pm1@localhost") == 0 &&
+	      strstr(x.text[0], "as your mentee (suggestion #") &&
 	      !strstr(x.text[0], "Erna")); /* her name is not visible */
 	out_free(&x);
 	/* each in its reader's language, with the other's visible details only */
@@ -546,11 +551,13 @@ staff_match_previews_then_publishes_offers_to_both_sides(void)
 	/* publishing again sends nothing new: both mentees have an open offer (said so) */
 	CHECK(deliver("boss@example.test", "match pub publish", STAFF_AUTH, "") == DISP_DONE);
 	take("mail", &o);
-	CHECK(o.n == 1 && strstr(o.text[0], "0 suggestions sent") && strstr(o.text[0], "Erna Eins <pe1@example.test>: left out"));
+	CHECK(o.n == 1 && strstr(o.text[0], "0 suggestions sent") &&
+	      strstr(o.text[0], "Erna Eins <pe1@example.test>: left out"));
 	out_free(&o);
 	CHECK(deliver("boss@example.test", "match pub", STAFF_AUTH, "") == DISP_DONE);
 	take("mail", &o);
-	CHECK(o.n == 1 && strstr(o.text[0], "No pair can be formed") && strstr(o.text[0], "open request or suggestion"));
+	CHECK(o.n == 1 && strstr(o.text[0], "No pair can be formed") &&
+	      strstr(o.text[0], "open request or suggestion"));
 	out_free(&o);
 	/* the other words for publish */
 	CHECK(deliver("boss@example.test", "zuordnen pub veroeffentlichen", STAFF_AUTH, "") == DISP_DONE);
@@ -566,7 +573,8 @@ an_offer_becomes_a_match_when_both_accept_and_closes_when_one_declines(void)
 	struct out o;
 	char st[32];
 	int64_t a = 0, b = 0;
-	CHECK(state_request_open_any(db, pe1, "pub", &a) == DB_OK && state_request_open_any(db, pe2, "pub", &b) == DB_OK);
+	CHECK(state_request_open_any(db, pe1, "pub", &a) == DB_OK &&
+	      state_request_open_any(db, pe2, "pub", &b) == DB_OK);
 	struct mrequest r;
 	CHECK(state_request_get(db, a, &r) == DB_OK);
 	char base[80];
@@ -588,7 +596,8 @@ an_offer_becomes_a_match_when_both_accept_and_closes_when_one_declines(void)
 	CHECK(o.n == 1 && strstr(o.text[0], "unknown_command"));
 	out_free(&o);
 	/* the mentee says "ja" to their offer mail: half of the pair; the mentor is told */
-	CHECK(deliver("pe1@example.test", "Re: Vorgeschlagenes Mentoring-Paar", hdr_e1, "Ja, gerne!\r\n\r\n> Hallo") == DISP_DONE);
+	CHECK(deliver("pe1@example.test", "Re: Vorgeschlagenes Mentoring-Paar", hdr_e1, "Ja, gerne!\r\n\r\n> Hallo") ==
+	      DISP_DONE);
 	take("mail", &o);
 	CHECK(find(&o, "pe1@example.test", "X-Mentorbot-Reply: match.offer.agreed") >= 0);
 	int n = find(&o, "pm1@example.test", "mentoring.mail.notice");
@@ -610,7 +619,8 @@ an_offer_becomes_a_match_when_both_accept_and_closes_when_one_declines(void)
 	CHECK(d >= 0 && strstr(o.text[d], "pe1@example.test"));
 	out_free(&o);
 	take("mail", &o);
-	CHECK(find(&o, "pe1@example.test", "mentoring.mail.intro") >= 0 && find(&o, "pm1@example.test", "mentoring.mail.intro") >= 0);
+	CHECK(find(&o, "pe1@example.test", "mentoring.mail.intro") >= 0 &&
+	      find(&o, "pm1@example.test", "mentoring.mail.intro") >= 0);
 	out_free(&o);
 	CHECK(state_match_active(db, pe1, "pub") == DB_OK && load_of(pm1) == 1);
 	CHECK(strcmp(req_status(a, st, sizeof st), "accepted") == 0);
@@ -624,7 +634,8 @@ an_offer_becomes_a_match_when_both_accept_and_closes_when_one_declines(void)
 	take("mail", &o);
 	CHECK(o.n >= 1 && find(&o, "pe2@example.test", "match.offer.agreed") >= 0);
 	out_free(&o);
-	CHECK(deliver("pm2@example.test", "Re: Vorgeschlagenes Mentoring-Paar", hdr_m2, "Nein, keine Zeit.\r\n") == DISP_DONE);
+	CHECK(deliver("pm2@example.test", "Re: Vorgeschlagenes Mentoring-Paar", hdr_m2, "Nein, keine Zeit.\r\n") ==
+	      DISP_DONE);
 	take("mail", &o);
 	CHECK(find(&o, "pm2@example.test", "X-Mentorbot-Reply: match.offer.declined.done") >= 0);
 	n = find(&o, "pe2@example.test", "mentoring.mail.notice");
@@ -632,7 +643,8 @@ an_offer_becomes_a_match_when_both_accept_and_closes_when_one_declines(void)
 	      strstr(o.text[n], "find mentor"));
 	CHECK(find(&o, NULL, "match.mail.offer") < 0 && find(&o, NULL, "mentoring.mail.request") < 0); /* no cascade */
 	out_free(&o);
-	CHECK(strcmp(req_status(b, st, sizeof st), "declined") == 0 && state_match_active(db, pe2, "pub") == DB_NOTFOUND);
+	CHECK(strcmp(req_status(b, st, sizeof st), "declined") == 0 &&
+	      state_match_active(db, pe2, "pub") == DB_NOTFOUND);
 	/* a refused pair is not suggested again */
 	CHECK(deliver("boss@example.test", "match pub", STAFF_AUTH, "") == DISP_DONE);
 	take("mail", &o);
@@ -662,7 +674,8 @@ both_accepting_rechecks_the_mentors_capacity(void)
 	struct out o;
 	char st[32];
 	/* pe2 (botany, free again) and pm2 declined; a new mentee for Pat (cooking) */
-	int64_t pe3 = member("pe3@example.test", "en", "pub", "mentee", "name", "Ida Three", 1, "topics", "cooking", 1, NULL);
+	int64_t pe3 =
+		member("pe3@example.test", "en", "pub", "mentee", "name", "Ida Three", 1, "topics", "cooking", 1, NULL);
 	CHECK(deliver("boss@example.test", "match pub publish", STAFF_AUTH, "") == DISP_DONE);
 	take("mail", &o);
 	int64_t c = 0;
@@ -699,7 +712,8 @@ an_offer_is_reminded_then_expires_without_cascade(void)
 		set_clock(clock_now + 30 * 86400);
 	take("mail", &o);
 	out_free(&o);
-	int64_t pe4 = member("pe4@example.test", "en", "pub", "mentee", "name", "Dora Four", 1, "topics", "dancing", 1, NULL);
+	int64_t pe4 =
+		member("pe4@example.test", "en", "pub", "mentee", "name", "Dora Four", 1, "topics", "dancing", 1, NULL);
 	member("pm4@example.test", "de", "pub", "mentor", "name", "Dirk Vier", 1, "topics", "dancing", 1, NULL);
 	CHECK(deliver("boss@example.test", "match pub publish", STAFF_AUTH, "") == DISP_DONE);
 	take("mail", &o);
@@ -731,7 +745,8 @@ an_offer_is_reminded_then_expires_without_cascade(void)
 	CHECK(find(&o, NULL, "mentoring.mail.request") < 0 && find(&o, NULL, "match.mail.offer") < 0);
 	out_free(&o);
 	int64_t any;
-	CHECK(state_request_open_any(db, pe4, "pub", &any) == DB_NOTFOUND && state_match_active(db, pe4, "pub") == DB_NOTFOUND);
+	CHECK(state_request_open_any(db, pe4, "pub", &any) == DB_NOTFOUND &&
+	      state_match_active(db, pe4, "pub") == DB_NOTFOUND);
 	/* the mentee's later "accept" finds it closed */
 	CHECK(deliver("pe4@example.test", acc, NULL, "") == DISP_DONE);
 	take("mail", &o);
@@ -879,9 +894,9 @@ int
 main(void)
 {
 	if (t_bot_open("ment",
-	               "staff = boss@example.test, xmpp:boss@localhost, office@example.test, xmpp:office@localhost\n"
-	               "authserv_id = mx.example.test\n",
-	               NULL))
+		       "staff = boss@example.test, xmpp:boss@localhost, office@example.test, xmpp:office@localhost\n"
+		       "authserv_id = mx.example.test\n",
+		       NULL))
 		return 1;
 	RUN(find_mentor_ranks_by_fit_and_shows_only_visible_fields);
 	RUN(request_mails_the_mentor_and_accept_introduces_both_and_withdraws_the_rest);

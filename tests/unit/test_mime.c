@@ -6,8 +6,8 @@
  * are generated here.
  */
 #include "mime.h"
-#include "util.h"
 #include "t.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -121,7 +121,8 @@ test_iso8859_1_8bit_and_encoded_name(void)
 {
 	load("outlook_de.eml");
 	CHECK_STR(M.from_name, "Müller, Jürgen");
-	CHECK(strncmp(M.text, "Ja, ich bin dabei. Grüße aus Köln\n", strlen("Ja, ich bin dabei. Grüße aus Köln\n")) == 0);
+	CHECK(strncmp(M.text, "Ja, ich bin dabei. Grüße aus Köln\n", strlen("Ja, ich bin dabei. Grüße aus Köln\n")) ==
+	      0);
 }
 
 static void
@@ -138,7 +139,8 @@ static void
 test_base64_utf8_body(void)
 {
 	load("k9_de.eml");
-	CHECK(strncmp(M.text, "Anmelden für den Workshop, bitte.\n--\n", strlen("Anmelden für den Workshop, bitte.\n--\n")) == 0);
+	CHECK(strncmp(M.text, "Anmelden für den Workshop, bitte.\n--\n",
+		      strlen("Anmelden für den Workshop, bitte.\n--\n")) == 0);
 }
 
 static void
@@ -153,10 +155,10 @@ test_invalid_utf8_becomes_replacement_char(void)
 {
 	load("invalid_utf8.eml");
 	CHECK(valid_utf8(M.text));
-	CHECK(strstr(M.text, "\xef\xbf\xbd(") != NULL);   /* lone lead byte */
+	CHECK(strstr(M.text, "\xef\xbf\xbd(") != NULL);        /* lone lead byte */
 	CHECK(strstr(M.text, "\xf0\x9f\x98\x80 end") != NULL); /* valid emoji kept */
-	CHECK(strstr(M.text, "\xed\xa0\x80") == NULL);   /* surrogate gone */
-	CHECK_STR(M.subject, "bad ÿ bytes");            /* 8-bit header: windows-1252 */
+	CHECK(strstr(M.text, "\xed\xa0\x80") == NULL);         /* surrogate gone */
+	CHECK_STR(M.subject, "bad ÿ bytes");                   /* 8-bit header: windows-1252 */
 }
 
 static void
@@ -164,7 +166,8 @@ test_html_only_becomes_readable_text(void)
 {
 	load("html_only_latin1.eml");
 	CHECK(M.text_from_html == 1);
-	CHECK(strncmp(M.text, "Grüße & Dank,\nKarl\n\nPreis: 5 € <ok> äö\n", strlen("Grüße & Dank,\nKarl\n\nPreis: 5 € <ok> äö\n")) == 0);
+	CHECK(strncmp(M.text, "Grüße & Dank,\nKarl\n\nPreis: 5 € <ok> äö\n",
+		      strlen("Grüße & Dank,\nKarl\n\nPreis: 5 € <ok> äö\n")) == 0);
 	CHECK(strstr(M.text, "> Alte Nachricht") != NULL);
 	CHECK(strstr(M.text, "alert") == NULL);
 	CHECK(strstr(M.text, "color") == NULL);
@@ -218,7 +221,8 @@ test_charset_to_utf8_direct(void)
 	CHECK_STR(s, "\xd0\xb0");
 	free(s);
 	s = charset_to_utf8("a\0b", 3, "utf-8"); /* NUL never truncates */
-	CHECK_STR(s, "a\xef\xbf\xbd" "b");
+	CHECK_STR(s, "a\xef\xbf\xbd"
+		     "b");
 	free(s);
 	s = charset_to_utf8("\xc3\xa4", 2, "x-no-such-charset");
 	CHECK_STR(s, "ä");
@@ -293,7 +297,8 @@ test_mailer_daemon_without_report_is_bounce(void)
 	CHECK(mime_parse(raw, strlen(raw), NULL, &m) == 0);
 	CHECK(m.is_auto == 1 && m.is_bounce == 0);
 	parsed_mail_free(&m);
-	raw = "From: a@example.com\nContent-Type: multipart/report; report-type=disposition-notification; boundary=x\n\n--x\nContent-Type: text/plain\n\nread\n--x--\n";
+	raw = "From: a@example.com\nContent-Type: multipart/report; report-type=disposition-notification; "
+	      "boundary=x\n\n--x\nContent-Type: text/plain\n\nread\n--x--\n";
 	CHECK(mime_parse(raw, strlen(raw), NULL, &m) == 0);
 	CHECK(m.is_auto == 1 && m.is_bounce == 0);
 	CHECK_STR(m.auto_reason, "Content-Type: multipart/report");
@@ -517,35 +522,35 @@ nested_variant(const struct ct_variant *v, int n, size_t *len)
 }
 
 static const struct ct_variant ct_variants[] = {
-    {"Content-Type: multipart/mixed; boundary=", "", 1},
-    {"Content-Type : multipart/mixed; boundary=", "", 1},
-    {"Content-Type\t: multipart/mixed; boundary=", "", 1},
-    {"Content-Type (why not): multipart/mixed; boundary=", "", 1},
-    {"Content-Type\r\n : multipart/mixed; boundary=", "", 1},
-    {"Content-Type: (comment)multipart/mixed; boundary=", "", 1},
-    {"Content-Type: (a (nested) comment)multipart/mixed; boundary=", "", 1},
-    {"Content-Type: (a \\) quoted pair)multipart/mixed; boundary=", "", 1},
-    {"Content-Type: multipart(c1)/(c2)mixed(c3);(c4)boundary(c5)=(c6)", "", 1},
-    {"Content-Type: multipart / mixed ; boundary = \"", "\"", 1},
-    {"Content-Type:\r\n multipart/mixed;\r\n\tboundary=\"", "\"", 1},
-    {"Content-Type:\r\n (folded\r\n  comment)multipart/mixed; boundary=", "", 1},
-    {"Content-Type: (x)multipart/mixed;boundary=\"", "\"", 1},
-    {"CONTENT-TYPE: MULTIPART/MIXED; BOUNDARY=", "", 1},
-    {"content-type: Multipart/Mixed; Boundary=\"", "\"", 1},
-    {"Content-Type: multipart/mixed; charset=\"x;y\"; boundary=", "", 1},
-    {"Content-Type: multipart; boundary=", "", 1},
-    {"Content-Type: =?us-ascii?q?multipart/mixed=3B_boundary=3D", "?=", 1},
-    {"Content-Type: ;\r\nContent-Type: multipart/mixed; boundary=", "", 1},
-    {"Content-Type: multipart/\r\nContent-Type: multipart/mixed; boundary=", "", 1},
-    {"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"", "\"; charset=us-ascii", 1},
-    /* spellings libetpan does not take for a multipart (its CFWS leaves the blank after a
-     * comment unread): the pre-scan must not refuse them either */
-    {"Content-Type (why not) : multipart/mixed; boundary=", "", 0},
-    {"Content-Type: (x) multipart/mixed; boundary=", "", 0},
-    {"Content-Type: multipart (c) / (d) mixed ; boundary = \"", "\"", 0},
-    {"Content-Type: multipart(c1)/(c2)mixed(c3); (c4) boundary(c5)=(c6)", "", 0},
-    {"Content-Type:\r\n (folded\r\n  comment)\r\n multipart/mixed; boundary=", "", 0},
-    {"Content-Type: multipartx/whatever; boundary=", "", 0},
+	{"Content-Type: multipart/mixed; boundary=", "", 1},
+	{"Content-Type : multipart/mixed; boundary=", "", 1},
+	{"Content-Type\t: multipart/mixed; boundary=", "", 1},
+	{"Content-Type (why not): multipart/mixed; boundary=", "", 1},
+	{"Content-Type\r\n : multipart/mixed; boundary=", "", 1},
+	{"Content-Type: (comment)multipart/mixed; boundary=", "", 1},
+	{"Content-Type: (a (nested) comment)multipart/mixed; boundary=", "", 1},
+	{"Content-Type: (a \\) quoted pair)multipart/mixed; boundary=", "", 1},
+	{"Content-Type: multipart(c1)/(c2)mixed(c3);(c4)boundary(c5)=(c6)", "", 1},
+	{"Content-Type: multipart / mixed ; boundary = \"", "\"", 1},
+	{"Content-Type:\r\n multipart/mixed;\r\n\tboundary=\"", "\"", 1},
+	{"Content-Type:\r\n (folded\r\n  comment)multipart/mixed; boundary=", "", 1},
+	{"Content-Type: (x)multipart/mixed;boundary=\"", "\"", 1},
+	{"CONTENT-TYPE: MULTIPART/MIXED; BOUNDARY=", "", 1},
+	{"content-type: Multipart/Mixed; Boundary=\"", "\"", 1},
+	{"Content-Type: multipart/mixed; charset=\"x;y\"; boundary=", "", 1},
+	{"Content-Type: multipart; boundary=", "", 1},
+	{"Content-Type: =?us-ascii?q?multipart/mixed=3B_boundary=3D", "?=", 1},
+	{"Content-Type: ;\r\nContent-Type: multipart/mixed; boundary=", "", 1},
+	{"Content-Type: multipart/\r\nContent-Type: multipart/mixed; boundary=", "", 1},
+	{"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"", "\"; charset=us-ascii", 1},
+	/* spellings libetpan does not take for a multipart (its CFWS leaves the blank after a
+	 * comment unread): the pre-scan must not refuse them either */
+	{"Content-Type (why not) : multipart/mixed; boundary=", "", 0},
+	{"Content-Type: (x) multipart/mixed; boundary=", "", 0},
+	{"Content-Type: multipart (c) / (d) mixed ; boundary = \"", "\"", 0},
+	{"Content-Type: multipart(c1)/(c2)mixed(c3); (c4) boundary(c5)=(c6)", "", 0},
+	{"Content-Type:\r\n (folded\r\n  comment)\r\n multipart/mixed; boundary=", "", 0},
+	{"Content-Type: multipartx/whatever; boundary=", "", 0},
 };
 
 static void
@@ -670,7 +675,7 @@ test_bomb_300000_parts(void)
 	struct mail_caps caps = {10u * 1024 * 1024, 20, 5000};
 	struct parsed_mail m;
 	buf_adds(&b,
-	         "From: bomb@example.com\r\nSubject: bomb\r\nContent-Type : (x)multipart/mixed; boundary=p\r\n\r\n");
+		 "From: bomb@example.com\r\nSubject: bomb\r\nContent-Type : (x)multipart/mixed; boundary=p\r\n\r\n");
 	for (int i = 0; i < 300000; i++)
 		buf_adds(&b, "--p\r\n\r\nx\r\n");
 	buf_adds(&b, "--p--\r\n");
@@ -678,7 +683,7 @@ test_bomb_300000_parts(void)
 	buf_free(&b);
 	/* the same shape, smaller: libetpan really builds a node per part */
 	buf_adds(&b,
-	         "From: bomb@example.com\r\nSubject: bomb\r\nContent-Type : (x)multipart/mixed; boundary=p\r\n\r\n");
+		 "From: bomb@example.com\r\nSubject: bomb\r\nContent-Type : (x)multipart/mixed; boundary=p\r\n\r\n");
 	for (int i = 0; i < 2000; i++)
 		buf_adds(&b, "--p\r\n\r\nx\r\n");
 	buf_adds(&b, "--p--\r\n");
@@ -710,7 +715,7 @@ static void
 test_one_quote_boundary_refused(void)
 {
 	static const char raw[] = "From: q@example.com\r\nSubject: q\r\n"
-	                          "Content-Type: multipart/mixed; boundary=\"\\\"\"\r\n\r\n--x\r\n\r\nhi\r\n";
+				  "Content-Type: multipart/mixed; boundary=\"\\\"\"\r\n\r\n--x\r\n\r\nhi\r\n";
 	struct parsed_mail m;
 	CHECK(mime_parse(raw, sizeof raw - 1, NULL, &m) == 0);
 	CHECK(m.error && strstr(m.error, "broken MIME structure"));

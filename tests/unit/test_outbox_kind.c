@@ -56,7 +56,7 @@ row_is(struct db *db, const char *transport, const char *message_id, const char 
 	if (!due_row(db, transport, message_id, &it))
 		return 0;
 	int ok = it.kind && strcmp(it.kind, kind) == 0 &&
-	         (pacing ? it.pacing && strcmp(it.pacing, pacing) == 0 : it.pacing == NULL);
+		 (pacing ? it.pacing && strcmp(it.pacing, pacing) == 0 : it.pacing == NULL);
 	if (!ok)
 		printf("# %s: kind %s pacing %s\n", message_id, it.kind ? it.kind : "NULL",
 		       it.pacing ? it.pacing : "NULL");
@@ -102,17 +102,17 @@ a_migrated_database_keeps_its_pacing(void)
 	CHECK(v >= 9);
 	/* back to version 8: no kind, no pacing, the rows of a daemon of that time */
 	CHECK(sql("ALTER TABLE outbox DROP COLUMN pacing;"
-	          "ALTER TABLE outbox DROP COLUMN kind;"
-	          "PRAGMA user_version = 8;"
-	          "INSERT INTO outbox(inbound_id, transport, env_from, rcpt, message_id, payload, created) VALUES"
-	          " (5, 'mail', 'bot@x', 'a@x', 'r1@x', 'x', 1),"
-	          " (NULL, 'mail', 'bot@x', 'a@x', 'ev12.3.1.tag@x', 'x', 1),"
-	          " (NULL, 'mail', 'bot@x', 'a@x', 'evening@x', 'x', 1),"
-	          " (NULL, 'mail', 'bot@x', 'b@x', 'post.ab.0@x', 'x', 1),"
-	          " (NULL, 'xmpp', NULL, 'room@muc', 'post.ab.1@x', '{}', 1),"
-	          " (NULL, 'matrix', NULL, '!r:hs', 'post.ab.2@x', '{}', 1),"
-	          " (NULL, 'xmpp', NULL, 'c@x', 'job.1@x', '{}', 1),"
-	          " (9, 'matrix', NULL, 'd@x', 'r2@x', '{}', 1);") == 0);
+		  "ALTER TABLE outbox DROP COLUMN kind;"
+		  "PRAGMA user_version = 8;"
+		  "INSERT INTO outbox(inbound_id, transport, env_from, rcpt, message_id, payload, created) VALUES"
+		  " (5, 'mail', 'bot@x', 'a@x', 'r1@x', 'x', 1),"
+		  " (NULL, 'mail', 'bot@x', 'a@x', 'ev12.3.1.tag@x', 'x', 1),"
+		  " (NULL, 'mail', 'bot@x', 'a@x', 'evening@x', 'x', 1),"
+		  " (NULL, 'mail', 'bot@x', 'b@x', 'post.ab.0@x', 'x', 1),"
+		  " (NULL, 'xmpp', NULL, 'room@muc', 'post.ab.1@x', '{}', 1),"
+		  " (NULL, 'matrix', NULL, '!r:hs', 'post.ab.2@x', '{}', 1),"
+		  " (NULL, 'xmpp', NULL, 'c@x', 'job.1@x', '{}', 1),"
+		  " (9, 'matrix', NULL, 'd@x', 'r2@x', '{}', 1);") == 0);
 	CHECK(db_open(&db, path) == 0);
 	CHECK(db_schema_version(db) == v);
 	CHECK(row_is(db, "mail", "r1@x", "reply", NULL));

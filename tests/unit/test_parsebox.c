@@ -158,11 +158,11 @@ test_fixtures_same_in_worker_as_in_process(void)
 	{
 		/* over the size cap: the headers only, in the worker as in process */
 		struct mail_caps small = {64, 20, 500};
-		const char *big =
-		    "From: Big <big@x.test>\nSubject: big\nMessage-ID: <b@x>\n\nmore than sixty-four bytes of body\n";
+		const char *big = "From: Big <big@x.test>\nSubject: big\nMessage-ID: <b@x>\n\nmore than sixty-four "
+				  "bytes of body\n";
 		CHECK(same_both_ways(pb, big, strlen(big), &small));
 		CHECK(same_both_ways(pb, "no headers at all, and longer than sixty-four bytes, too .........", 66,
-		                     &small));
+				     &small));
 	}
 	parsebox_free(pb);
 }
@@ -172,23 +172,23 @@ static void
 test_charsets_decode_the_same(void)
 {
 	static const char *const cs[] = {"ISO-2022-JP", "Shift_JIS",    "EUC-JP",     "EUC-KR",   "GB2312",
-	                                 "GBK",         "GB18030",      "Big5",       "KOI8-R",   "KOI8-U",
-	                                 "ISO-8859-2",  "windows-1251", "ISO-8859-7", "UTF-16LE", "TIS-620"};
+					 "GBK",         "GB18030",      "Big5",       "KOI8-R",   "KOI8-U",
+					 "ISO-8859-2",  "windows-1251", "ISO-8859-7", "UTF-16LE", "TIS-620"};
 	static const char *const text[] = {"日本語のメールです。",
-	                                   "日本語のメールです。",
-	                                   "日本語のメールです。",
-	                                   "한국어 메일입니다.",
-	                                   "中文邮件。",
-	                                   "中文邮件。",
-	                                   "中文邮件。",
-	                                   "中文郵件。",
-	                                   "Привет, мир.",
-	                                   "Привіт, світ.",
-	                                   "Dobrý den, Łódź.",
-	                                   "Привет, мир.",
-	                                   "Καλημέρα.",
-	                                   "Grüße, 世界.",
-	                                   "สวัสดีครับ"};
+					   "日本語のメールです。",
+					   "日本語のメールです。",
+					   "한국어 메일입니다.",
+					   "中文邮件。",
+					   "中文邮件。",
+					   "中文邮件。",
+					   "中文郵件。",
+					   "Привет, мир.",
+					   "Привіт, світ.",
+					   "Dobrý den, Łódź.",
+					   "Привет, мир.",
+					   "Καλημέρα.",
+					   "Grüße, 世界.",
+					   "สวัสดีครับ"};
 	struct parsebox *pb = box(0, 0);
 	for (size_t i = 0; i < ARRAY_LEN(cs); i++) {
 		iconv_t cd = iconv_open(cs[i], "UTF-8");
@@ -203,9 +203,9 @@ test_charsets_decode_the_same(void)
 		iconv(cd, NULL, NULL, &op, &ol);
 		iconv_close(cd);
 		buf_addf(&m,
-		         "From: c@x.test\nSubject: cs\nContent-Type: text/plain; charset=\"%s\"\n"
-		         "Content-Transfer-Encoding: 8bit\n\n",
-		         cs[i]);
+			 "From: c@x.test\nSubject: cs\nContent-Type: text/plain; charset=\"%s\"\n"
+			 "Content-Transfer-Encoding: 8bit\n\n",
+			 cs[i]);
 		buf_add(&m, out, (size_t)(op - out));
 		CHECK(same_both_ways(pb, m.p, m.len, NULL));
 		CHECK(parsebox_parse(pb, m.p, m.len, NULL, &a) == 0);
@@ -377,10 +377,10 @@ test_out_of_memory_reported_with_sender(void)
 	struct buf b = BUF_INIT;
 	struct parsed_mail m;
 	static const char b64line[] =
-	    "R3LDvMOfZSBhdXMgS8O2bG4sIGVpbiBsYW5nZXIgVGV4dCBmw7xyIGRlbiBUZXN0LiBaZWlsZS4K\r\n";
+		"R3LDvMOfZSBhdXMgS8O2bG4sIGVpbiBsYW5nZXIgVGV4dCBmw7xyIGRlbiBUZXN0LiBaZWlsZS4K\r\n";
 	buf_adds(&b, "From: Big Sender <big@example.com>\r\nTo: bot@example.test\r\nSubject: help me\r\n"
-	             "Message-ID: <oom@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n"
-	             "Content-Transfer-Encoding: base64\r\n\r\n");
+		     "Message-ID: <oom@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		     "Content-Transfer-Encoding: base64\r\n\r\n");
 	while (b.len < 40u * 1024 * 1024)
 		buf_add(&b, b64line, sizeof b64line - 1);
 	CHECK(parsebox_parse(pb, b.p, b.len, &caps, &m) == PARSEBOX_FAILED);

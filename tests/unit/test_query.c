@@ -108,8 +108,12 @@ static void
 msgid_key_drops_the_angle_brackets_and_blanks(void)
 {
 	const char *cases[][2] = {
-	    {"<a.1@x.test>", "a.1@x.test"}, {"  <a@x> trailing", "a@x"}, {"a@x", "a@x"},
-	    {"a@x\r\n", "a@x"},            {"<>", ""},                  {"", ""},
+		{"<a.1@x.test>", "a.1@x.test"},
+		{"  <a@x> trailing", "a@x"},
+		{"a@x", "a@x"},
+		{"a@x\r\n", "a@x"},
+		{"<>", ""},
+		{"", ""},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		char *k = db_msgid_key(cases[i][0]);

@@ -6,8 +6,8 @@
  */
 #include "mime.h"
 #include "quote.h"
-#include "util.h"
 #include "t.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <time.h>
@@ -36,8 +36,18 @@ visible(const char *name)
 	return v;
 }
 
-#define CHECK_VISIBLE(fixture, expected) do { char *v_ = visible(fixture); CHECK_STR(v_, expected); free(v_); } while (0)
-#define CHECK_STRIP(text, expected) do { char *v_ = quote_strip(text); CHECK_STR(v_, expected); free(v_); } while (0)
+#define CHECK_VISIBLE(fixture, expected)                                                                               \
+	do {                                                                                                           \
+		char *v_ = visible(fixture);                                                                           \
+		CHECK_STR(v_, expected);                                                                               \
+		free(v_);                                                                                              \
+	} while (0)
+#define CHECK_STRIP(text, expected)                                                                                    \
+	do {                                                                                                           \
+		char *v_ = quote_strip(text);                                                                          \
+		CHECK_STR(v_, expected);                                                                               \
+		free(v_);                                                                                              \
+	} while (0)
 
 static void
 test_gmail_wrapped_header_en(void)
@@ -59,7 +69,8 @@ test_outlook_blocks(void)
 	CHECK_VISIBLE("outlook_de.eml", "Ja, ich bin dabei. Grüße aus Köln\n");
 	CHECK_VISIBLE("outlook_original_de.eml", "Abmelden bitte. Kosten 5 € sind zu viel.\n");
 	/* German block without a separator line, bold field names */
-	CHECK_STRIP("status\n\n*Von:* Büro <b@x.de>\n*Gesendet:* Dienstag, 2. Dezember 2026 10:00\n*An:* Max\n*Betreff:* Frage\n\nalt\n",
+	CHECK_STRIP("status\n\n*Von:* Büro <b@x.de>\n*Gesendet:* Dienstag, 2. Dezember 2026 10:00\n*An:* "
+		    "Max\n*Betreff:* Frage\n\nalt\n",
 		    "status\n");
 	CHECK_STRIP("help\n-----Original Message-----\nFrom: x\nhelp me too\n", "help\n");
 	/* a lone "From:" line in the new text is not a header block */
@@ -80,8 +91,7 @@ test_thunderbird_inline_and_bottom_posting(void)
 {
 	CHECK_VISIBLE("thunderbird_de.eml", "Donnerstag passt mir gut.\n");
 	CHECK_VISIBLE("thunderbird_en.eml", "Machine learning and careers in industry.\n");
-	CHECK_STRIP("Am 03.12.2026 um 10:00 schrieb Max:\n> q1\nanswer 1\n> q2\nanswer 2\n",
-		    "answer 1\nanswer 2\n");
+	CHECK_STRIP("Am 03.12.2026 um 10:00 schrieb Max:\n> q1\nanswer 1\n> q2\nanswer 2\n", "answer 1\nanswer 2\n");
 }
 
 static void

@@ -129,13 +129,13 @@ seed(void)
 	state_endpoint_add(db, staff, "xmpp", "boss@chat.example.test", 1);
 	db_commit(db);
 	char *s = xasprintf("INSERT INTO application(person_id, programme, role, status, created, completed) VALUES"
-	                    " (%lld, 'mentoring', 'mentee', 'pending', %lld, %lld),"
-	                    " (%lld, 'mentoring', 'mentee', 'pending', %lld, NULL),"
-	                    " (%lld, 'mentoring', 'mentor', 'approved', %lld, %lld),"
-	                    " (%lld, 'wistem', 'mentee', 'incomplete', %lld, NULL);",
-	                    (long long)joerg, (long long)(T0 - 86400), (long long)(T0 - 3600), (long long)eve,
-	                    (long long)(T0 - 7200), (long long)bob, (long long)(T0 - 5 * 86400),
-	                    (long long)(T0 - 4 * 86400), (long long)ann, (long long)T0);
+			    " (%lld, 'mentoring', 'mentee', 'pending', %lld, %lld),"
+			    " (%lld, 'mentoring', 'mentee', 'pending', %lld, NULL),"
+			    " (%lld, 'mentoring', 'mentor', 'approved', %lld, %lld),"
+			    " (%lld, 'wistem', 'mentee', 'incomplete', %lld, NULL);",
+			    (long long)joerg, (long long)(T0 - 86400), (long long)(T0 - 3600), (long long)eve,
+			    (long long)(T0 - 7200), (long long)bob, (long long)(T0 - 5 * 86400),
+			    (long long)(T0 - 4 * 86400), (long long)ann, (long long)T0);
 	sql(s);
 	free(s);
 
@@ -224,7 +224,7 @@ figures_text_is_aligned_in_english_and_german_and_one_line_each_in_chat(void)
 	CHECK(da > 0 && da == dm && da == value_end(de, "    warten auf Freigabe"));
 	CHECK(staff_figures_text(db, tmpl, "en", NULL, T0, 0, &ch) == DB_OK);
 	CHECK(ch && strstr(ch, "Mentoring: 3 applications (2 pending), 2 mentees, 1 mentors, 2 matched, "
-	                       "2 open requests, 2 sessions held, 1.6 h\n"));
+			       "2 open requests, 2 sessions held, 1.6 h\n"));
 	CHECK(ch && strstr(ch, "Women in STEM: 1 applications (0 pending)"));
 	char *x = NULL;
 	CHECK(staff_figures_text(db, tmpl, "en", "nope", T0, 1, &x) == DB_NOTFOUND && x == NULL);
@@ -305,7 +305,7 @@ report_lists_pending_applications_stale_requests_and_matches_without_sessions(vo
 	CHECK(r && strstr(r, "  #2  =1+2 <eve@example.test>  mentoring (mentee), since 2030-03-17 16:46\n"));
 	CHECK(r && strstr(r, "Requests open longer than half their deadline: 1\n"));
 	CHECK(r && strstr(r, "  #1  mentoring: Jörg Müller <joerg@example.test> asked Zoë Ölmann <zoe@example.test> "
-	                     "on 2030-03-15 18:46, expires 2030-03-18 18:46\n"));
+			     "on 2030-03-15 18:46, expires 2030-03-18 18:46\n"));
 	CHECK(r && strstr(r, "Matches without any session yet: 1\n"));
 	CHECK(r &&
 	      strstr(r, "  #3  wistem: ann@example.test with Zoë Ölmann <zoe@example.test>, matched 2030-03-17\n"));
@@ -337,12 +337,12 @@ csv_exports_have_bom_quoting_formula_prefix_and_crlf(void)
 	char *m = export_text("en", "matches", NULL, &rows);
 	CHECK(rows == 3);
 	CHECK_STR(m, "\xEF\xBB\xBF"
-	             "id,programme,mentee,mentee address,mentor,mentor address,status,created,sessions held,hours\r\n"
-	             "1,mentoring,Jörg Müller,joerg@example.test,\"Smith, \"\"Bob\"\"\",bob@example.test,active,"
-	             "2030-03-17,2,1.6\r\n"
-	             "2,mentoring,\"'=1+2\",eve@example.test,\"Smith, \"\"Bob\"\"\",bob@example.test,active,"
-	             "2030-03-17,0,0.0\r\n"
-	             "3,wistem,,ann@example.test,Zoë Ölmann,zoe@example.test,active,2030-03-17,0,0.0\r\n");
+		     "id,programme,mentee,mentee address,mentor,mentor address,status,created,sessions held,hours\r\n"
+		     "1,mentoring,Jörg Müller,joerg@example.test,\"Smith, \"\"Bob\"\"\",bob@example.test,active,"
+		     "2030-03-17,2,1.6\r\n"
+		     "2,mentoring,\"'=1+2\",eve@example.test,\"Smith, \"\"Bob\"\"\",bob@example.test,active,"
+		     "2030-03-17,0,0.0\r\n"
+		     "3,wistem,,ann@example.test,Zoë Ölmann,zoe@example.test,active,2030-03-17,0,0.0\r\n");
 	free(m);
 	m = export_text("de", "matches", "wistem", &rows);
 	CHECK(rows == 1 && m && strncmp(m, "\xEF\xBB\xBFID,Programm,", 12) == 0 &&
@@ -351,13 +351,13 @@ csv_exports_have_bom_quoting_formula_prefix_and_crlf(void)
 	char *s = export_text("en", "sessions", NULL, &rows);
 	CHECK(rows == 4);
 	CHECK_STR(s, "\xEF\xBB\xBF"
-	             "id,match,programme,mentee,mentor,start,minutes planned,status,minutes logged,note,place\r\n"
-	             "1,1,mentoring,Jörg Müller,\"Smith, \"\"Bob\"\"\",2030-03-02 15:00,60,done,45,"
-	             "\"line1\nline2, with comma\",\"Raum 2; Haus A\"\r\n"
-	             "2,1,mentoring,Jörg Müller,\"Smith, \"\"Bob\"\"\",2030-03-09 15:00,60,done,50,,\r\n"
-	             "3,1,mentoring,Jörg Müller,\"Smith, \"\"Bob\"\"\",2030-03-16 15:00,60,cancelled,,,\r\n"
-	             "4,2,mentoring,\"'=1+2\",\"Smith, \"\"Bob\"\"\",2030-04-20 15:00,60,proposed,,,"
-	             "\"'=HYPERLINK(\"\"x\"\")\"\r\n");
+		     "id,match,programme,mentee,mentor,start,minutes planned,status,minutes logged,note,place\r\n"
+		     "1,1,mentoring,Jörg Müller,\"Smith, \"\"Bob\"\"\",2030-03-02 15:00,60,done,45,"
+		     "\"line1\nline2, with comma\",\"Raum 2; Haus A\"\r\n"
+		     "2,1,mentoring,Jörg Müller,\"Smith, \"\"Bob\"\"\",2030-03-09 15:00,60,done,50,,\r\n"
+		     "3,1,mentoring,Jörg Müller,\"Smith, \"\"Bob\"\"\",2030-03-16 15:00,60,cancelled,,,\r\n"
+		     "4,2,mentoring,\"'=1+2\",\"Smith, \"\"Bob\"\"\",2030-04-20 15:00,60,proposed,,,"
+		     "\"'=HYPERLINK(\"\"x\"\")\"\r\n");
 	free(s);
 }
 
@@ -384,23 +384,24 @@ with_events_the_figures_count_them_and_the_report_lists_events_filling_up(void)
 {
 	ensure_event_tables();
 	char *s = xasprintf(
-	    "INSERT INTO event(id, uid, sequence, title, start, end, capacity, audience, status, token, created,"
-	    " updated, announced) VALUES"
-	    " (901, 'u901', 0, 'Past talk', %lld, %lld, 0, 'all', 'announced', 't901', %lld, %lld, %lld),"
-	    " (902, 'u902', 0, 'Career evening', %lld, %lld, 5, 'mentoring', 'announced', 't902', %lld, %lld, %lld),"
-	    " (903, 'u903', 0, 'Alumni brunch', %lld, %lld, 10, 'alumni', 'announced', 't903', %lld, %lld, %lld),"
-	    " (904, 'u904', 0, 'Draft', %lld, %lld, 2, 'all', 'draft', 't904', %lld, %lld, NULL);"
-	    "INSERT INTO rsvp(event_id, person_id, answer, status, attended, via, updated) VALUES"
-	    " (901, %lld, 'yes', 'going', 1, 'mail', 0), (901, %lld, 'yes', 'going', 0, 'mail', 0),"
-	    " (902, %lld, 'yes', 'going', NULL, 'mail', 0), (902, %lld, 'yes', 'going', NULL, 'mail', 0),"
-	    " (902, %lld, 'yes', 'going', NULL, 'mail', 0), (902, %lld, 'yes', 'going', NULL, 'mail', 0),"
-	    " (902, %lld, 'yes', 'waiting', NULL, 'mail', 0), (903, %lld, 'yes', 'going', NULL, 'mail', 0);",
-	    (long long)(T0 - 86400), (long long)(T0 - 80000), (long long)T0, (long long)T0, (long long)T0,
-	    (long long)(T0 + 86400), (long long)(T0 + 90000), (long long)T0, (long long)T0, (long long)T0,
-	    (long long)(T0 + 86400), (long long)(T0 + 90000), (long long)T0, (long long)T0, (long long)T0,
-	    (long long)(T0 + 86400), (long long)(T0 + 90000), (long long)T0, (long long)T0, (long long)joerg,
-	    (long long)eve, (long long)joerg, (long long)eve, (long long)bob, (long long)ann, (long long)zoe,
-	    (long long)staff);
+		"INSERT INTO event(id, uid, sequence, title, start, end, capacity, audience, status, token, created,"
+		" updated, announced) VALUES"
+		" (901, 'u901', 0, 'Past talk', %lld, %lld, 0, 'all', 'announced', 't901', %lld, %lld, %lld),"
+		" (902, 'u902', 0, 'Career evening', %lld, %lld, 5, 'mentoring', 'announced', 't902', %lld, %lld, "
+		"%lld),"
+		" (903, 'u903', 0, 'Alumni brunch', %lld, %lld, 10, 'alumni', 'announced', 't903', %lld, %lld, %lld),"
+		" (904, 'u904', 0, 'Draft', %lld, %lld, 2, 'all', 'draft', 't904', %lld, %lld, NULL);"
+		"INSERT INTO rsvp(event_id, person_id, answer, status, attended, via, updated) VALUES"
+		" (901, %lld, 'yes', 'going', 1, 'mail', 0), (901, %lld, 'yes', 'going', 0, 'mail', 0),"
+		" (902, %lld, 'yes', 'going', NULL, 'mail', 0), (902, %lld, 'yes', 'going', NULL, 'mail', 0),"
+		" (902, %lld, 'yes', 'going', NULL, 'mail', 0), (902, %lld, 'yes', 'going', NULL, 'mail', 0),"
+		" (902, %lld, 'yes', 'waiting', NULL, 'mail', 0), (903, %lld, 'yes', 'going', NULL, 'mail', 0);",
+		(long long)(T0 - 86400), (long long)(T0 - 80000), (long long)T0, (long long)T0, (long long)T0,
+		(long long)(T0 + 86400), (long long)(T0 + 90000), (long long)T0, (long long)T0, (long long)T0,
+		(long long)(T0 + 86400), (long long)(T0 + 90000), (long long)T0, (long long)T0, (long long)T0,
+		(long long)(T0 + 86400), (long long)(T0 + 90000), (long long)T0, (long long)T0, (long long)joerg,
+		(long long)eve, (long long)joerg, (long long)eve, (long long)bob, (long long)ann, (long long)zoe,
+		(long long)staff);
 	sql(s);
 	free(s);
 	struct report_events ev;
@@ -416,7 +417,7 @@ with_events_the_figures_count_them_and_the_report_lists_events_filling_up(void)
 	free(t);
 	CHECK(staff_figures_text(db, tmpl, "de", NULL, T0, 0, &t) == DB_OK);
 	CHECK(t && strstr(t, "Veranstaltungen: 3 angekündigt (2 bevorstehend), 5 Zusagen, 1 auf der Warteliste, "
-	                     "1 teilgenommen"));
+			     "1 teilgenommen"));
 	free(t);
 	int rc;
 	char *r = report_text("en", NULL, &rc);
@@ -430,7 +431,10 @@ int
 main(void)
 {
 	clock_now = T0;
-	if (t_bot_open("rep", "staff = staff@example.test, chefin@example.test, xmpp:boss@chat.example.test\nauthserv_id = mx.example.test\n", NULL))
+	if (t_bot_open("rep",
+		       "staff = staff@example.test, chefin@example.test, xmpp:boss@chat.example.test\nauthserv_id = "
+		       "mx.example.test\n",
+		       NULL))
 		return 1;
 	RUN(figures_count_applications_members_matches_requests_sessions_and_hours);
 	RUN(figures_text_is_aligned_in_english_and_german_and_one_line_each_in_chat);

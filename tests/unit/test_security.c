@@ -70,8 +70,9 @@ is_member_of(const char *mail, const char *programme)
 static int
 deliver_headers(const char *headers, const char *body)
 {
-	char *raw = xasprintf("%sMessage-ID: <s%d.%d@example.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s",
-	                      headers, (int)getpid(), seq + 1, body);
+	char *raw =
+		xasprintf("%sMessage-ID: <s%d.%d@example.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s",
+			  headers, (int)getpid(), seq + 1, body);
 	int rc = deliver_raw(raw);
 	free(raw);
 	return rc;
@@ -89,7 +90,8 @@ keyed_ids_are_stable_unguessable_and_bound_to_the_key(void)
 	char *d = keyed_msgid(k1, "mid:x@y", 1, "example.test");
 	CHECK_STR(a, b);
 	CHECK(strcmp(a, c) != 0);
-	CHECK(strncmp(a, "mb.", 3) == 0 && strstr(d, ".1@example.test") && strlen(a) == strlen("mb..0@example.test") + 32);
+	CHECK(strncmp(a, "mb.", 3) == 0 && strstr(d, ".1@example.test") &&
+	      strlen(a) == strlen("mb..0@example.test") + 32);
 	/* the old, keyless id (a SHA-256 of the dedupe key) is not what the bot issues */
 	char hex[65];
 	sha256_hex("mid:x@y", 7, hex);
@@ -136,11 +138,12 @@ installation_key_is_made_once_and_kept(void)
 static void
 mailbox_syntax_of_rfc5321(void)
 {
-	static const char *const good[] = {"a@b", "ann@example.test", "a.b-c+d@sub.example.test", "\"a b\"@example.test",
-					   "x@[127.0.0.1]", "m\xc3\xbcller@example.test"};
-	static const char *const bad[] = {"boss", "boss@", "@example.test", "a@b..c", ".a@b.c", "a.@b.c", "a..b@c.d",
-					  "a b@c.d", "a@-b.c", "a@b-.c", "a@b.c.", "a@b_c.d", "a(x)@b.c", "a@b@c.d",
-					  "\"a@b.c", ""};
+	static const char *const good[] = {
+		"a@b",           "ann@example.test",          "a.b-c+d@sub.example.test", "\"a b\"@example.test",
+		"x@[127.0.0.1]", "m\xc3\xbcller@example.test"};
+	static const char *const bad[] = {"boss",     "boss@",   "@example.test", "a@b..c", ".a@b.c", "a.@b.c",
+					  "a..b@c.d", "a b@c.d", "a@-b.c",        "a@b-.c", "a@b.c.", "a@b_c.d",
+					  "a(x)@b.c", "a@b@c.d", "\"a@b.c",       ""};
 	for (size_t i = 0; i < ARRAY_LEN(good); i++)
 		CHECK(mail_addr_valid(good[i]));
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++)
@@ -170,18 +173,15 @@ static void
 forged_staff_mail_is_no_staff_mail(void)
 {
 	static const char *const forged[] = {
-	    "dkim=pass header.d=evil.example; dmarc=fail",
-	    "dmarc=pass header.from=evil.example",
-	    "spf=fail smtp.mailfrom=dkim=pass@evil.example",
-	    "dkim=fail (dkim=pass) header.d=example.test",
-	    "dkim=neutral header.i=dkim=pass@example.test",
-	    "none (dkim=pass header.d=example.test)",
+		"dkim=pass header.d=evil.example; dmarc=fail",   "dmarc=pass header.from=evil.example",
+		"spf=fail smtp.mailfrom=dkim=pass@evil.example", "dkim=fail (dkim=pass) header.d=example.test",
+		"dkim=neutral header.i=dkim=pass@example.test",  "none (dkim=pass header.d=example.test)",
 	};
 	t_signed = 0;
 	for (size_t i = 0; i < ARRAY_LEN(forged); i++) {
 		char *h = xasprintf("Authentication-Results: mx.example.test; %s\r\nFrom: boss@example.test\r\nTo: " BOT
-		                    "\r\nSubject: programme add forged%zu Forged\r\n",
-		                    forged[i], i);
+				    "\r\nSubject: programme add forged%zu Forged\r\n",
+				    forged[i], i);
 		CHECK(deliver_headers(h, "") == DISP_DONE);
 		free(h);
 		struct out o;
@@ -196,17 +196,17 @@ forged_staff_mail_is_no_staff_mail(void)
 	}
 	/* a forged header placed below the MTA's own (which found no signature) */
 	CHECK(deliver_headers("Authentication-Results: mx.example.test; dkim=none; dmarc=none\r\n"
-	                      "Received: from evil.example by mx.example.test\r\n"
-	                      "Authentication-Results: mx.example.test; dkim=pass header.d=example.test; dmarc=pass "
-	                      "header.from=example.test\r\n"
-	                      "From: boss@example.test\r\nTo: " BOT "\r\nSubject: programme add below Below\r\n",
-	                      "") == DISP_DONE);
+			      "Received: from evil.example by mx.example.test\r\n"
+			      "Authentication-Results: mx.example.test; dkim=pass header.d=example.test; dmarc=pass "
+			      "header.from=example.test\r\n"
+			      "From: boss@example.test\r\nTo: " BOT "\r\nSubject: programme add below Below\r\n",
+			      "") == DISP_DONE);
 	CHECK(state_programme_exists(db, "below", NULL) == DB_NOTFOUND);
 	/* the genuine one: aligned DKIM from our MTA, even with Dovecot's Received above it */
 	CHECK(deliver_headers("Received: from mx.example.test by imap.example.test with LMTP\r\n"
-	                      "Authentication-Results: mx.example.test; dkim=pass header.d=example.test header.s=s1\r\n"
-	                      "From: boss@example.test\r\nTo: " BOT "\r\nSubject: programme add genuine Genuine\r\n",
-	                      "") == DISP_DONE);
+			      "Authentication-Results: mx.example.test; dkim=pass header.d=example.test header.s=s1\r\n"
+			      "From: boss@example.test\r\nTo: " BOT "\r\nSubject: programme add genuine Genuine\r\n",
+			      "") == DISP_DONE);
 	CHECK(state_programme_exists(db, "genuine", NULL) == DB_OK);
 	struct out o;
 	take("mail", &o);
@@ -220,9 +220,9 @@ several_senders_are_refused(void)
 	struct out o;
 	/* two From fields, the first a staff address, with our MTA's pass for the domain */
 	CHECK(deliver_headers("Authentication-Results: mx.example.test; dkim=pass header.d=example.test\r\n"
-	                      "From: boss@example.test\r\nFrom: mallory@example.test\r\nTo: " BOT
-	                      "\r\nSubject: programme add twofrom Two\r\n",
-	                      "") == DISP_QUARANTINED);
+			      "From: boss@example.test\r\nFrom: mallory@example.test\r\nTo: " BOT
+			      "\r\nSubject: programme add twofrom Two\r\n",
+			      "") == DISP_QUARANTINED);
 	CHECK(state_programme_exists(db, "twofrom", NULL) == DB_NOTFOUND);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "X-Mentorbot-Reply: quarantined") &&
@@ -230,9 +230,9 @@ several_senders_are_refused(void)
 	out_free(&o);
 	/* one From field with two mailboxes */
 	CHECK(deliver_headers("Authentication-Results: mx.example.test; dkim=pass header.d=example.test\r\n"
-	                      "From: boss@example.test, mallory@example.test\r\nTo: " BOT
-	                      "\r\nSubject: programme add twobox Two\r\n",
-	                      "") == DISP_QUARANTINED);
+			      "From: boss@example.test, mallory@example.test\r\nTo: " BOT
+			      "\r\nSubject: programme add twobox Two\r\n",
+			      "") == DISP_QUARANTINED);
 	CHECK(state_programme_exists(db, "twobox", NULL) == DB_NOTFOUND);
 	take("mail", &o);
 	out_free(&o);
@@ -247,8 +247,8 @@ join_confirmation_cannot_be_completed_blind(void)
 	t_signed = 0;
 	/* the attacker forges the victim's From with "join", chosing the Message-ID */
 	CHECK(deliver_headers("From: victim@example.test\r\nTo: " BOT "\r\nSubject: join mentoring\r\n"
-	                      "Message-ID: <chosen@evil.example>\r\n",
-	                      "") == DISP_DONE);
+			      "Message-ID: <chosen@evil.example>\r\n",
+			      "") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strcmp(o.rcpt[0], "victim@example.test") == 0 && strstr(o.text[0], "join_confirm"));
 	char real[128];
@@ -265,23 +265,24 @@ join_confirmation_cannot_be_completed_blind(void)
 	snprintf(guess, sizeof guess, "mb.%s.0@example.test", hex);
 	CHECK(strcmp(guess, real) != 0);
 	/* the attacker's "ok" with the guessed id, and with an id of a mail the bot sent to the attacker */
-	snprintf(hdr, sizeof hdr, "From: victim@example.test\r\nTo: " BOT "\r\nSubject: Re: join\r\nIn-Reply-To: <%s>\r\n",
-	         guess);
+	snprintf(hdr, sizeof hdr,
+		 "From: victim@example.test\r\nTo: " BOT "\r\nSubject: Re: join\r\nIn-Reply-To: <%s>\r\n", guess);
 	CHECK(deliver_headers(hdr, "ok\r\n") == DISP_DONE);
 	CHECK(deliver_headers("From: mallory@example.test\r\nTo: " BOT "\r\nSubject: help\r\n", "") == DISP_DONE);
 	take("mail", &o);
 	int im = find(&o, "mallory@example.test", NULL);
 	CHECK(im >= 0);
-	snprintf(hdr, sizeof hdr, "From: victim@example.test\r\nTo: " BOT "\r\nSubject: Re: join\r\nIn-Reply-To: <%s>\r\n",
-	         im >= 0 ? o.msgid[im] : "x");
+	snprintf(hdr, sizeof hdr,
+		 "From: victim@example.test\r\nTo: " BOT "\r\nSubject: Re: join\r\nIn-Reply-To: <%s>\r\n",
+		 im >= 0 ? o.msgid[im] : "x");
 	out_free(&o);
 	CHECK(deliver_headers(hdr, "ok\r\n") == DISP_DONE);
 	take("mail", &o);
 	out_free(&o);
 	CHECK(!is_member_of("victim@example.test", "mentoring"));
 	/* the victim's own reply to the mail they got does it */
-	snprintf(hdr, sizeof hdr, "From: victim@example.test\r\nTo: " BOT "\r\nSubject: Re: join\r\nIn-Reply-To: <%s>\r\n",
-	         real);
+	snprintf(hdr, sizeof hdr,
+		 "From: victim@example.test\r\nTo: " BOT "\r\nSubject: Re: join\r\nIn-Reply-To: <%s>\r\n", real);
 	CHECK(deliver_headers(hdr, "ok\r\n") == DISP_DONE);
 	CHECK(is_member_of("victim@example.test", "mentoring"));
 	take("mail", &o);
@@ -309,7 +310,8 @@ forged_member_commands_change_nothing_until_the_owner_confirms(void)
 	out_free(&o);
 	/* Alice says "no": dropped, still a member; a second answer finds nothing waiting */
 	char hdr[300];
-	snprintf(hdr, sizeof hdr, "From: alice@example.test\r\nTo: " BOT "\r\nSubject: Re: x\r\nIn-Reply-To: <%s>\r\n", ask);
+	snprintf(hdr, sizeof hdr, "From: alice@example.test\r\nTo: " BOT "\r\nSubject: Re: x\r\nIn-Reply-To: <%s>\r\n",
+		 ask);
 	CHECK(deliver_headers(hdr, "no\r\n") == DISP_DONE);
 	take("mail", &o);
 	CHECK(o.n == 1 && strstr(o.text[0], "confirm_cancelled"));
@@ -320,7 +322,8 @@ forged_member_commands_change_nothing_until_the_owner_confirms(void)
 	take("mail", &o);
 	snprintf(ask, sizeof ask, "%s", o.n ? o.msgid[0] : "");
 	out_free(&o);
-	snprintf(hdr, sizeof hdr, "From: alice@example.test\r\nTo: " BOT "\r\nSubject: Re: x\r\nIn-Reply-To: <%s>\r\n", ask);
+	snprintf(hdr, sizeof hdr, "From: alice@example.test\r\nTo: " BOT "\r\nSubject: Re: x\r\nIn-Reply-To: <%s>\r\n",
+		 ask);
 	CHECK(deliver_headers(hdr, "ok, that was me\r\n") == DISP_DONE);
 	CHECK(!is_member_of("alice@example.test", "alumni"));
 	take("mail", &o);
@@ -382,7 +385,7 @@ forged_rsvp_changes_nothing_and_the_members_own_reply_does(void)
 	int64_t emil = member("emil@example.test", "mentoring", "mentee");
 	/* staff announce event 1 to the mentoring members */
 	CHECK(deliver("boss@example.test", "announce: Security talk", NULL,
-	              "Date: 10.12.2030\nStart: 18:00\nAudience: mentoring\n") == DISP_DONE);
+		      "Date: 10.12.2030\nStart: 18:00\nAudience: mentoring\n") == DISP_DONE);
 	CHECK(deliver("boss@example.test", "announce 1 send", NULL, "") == DISP_DONE);
 	take("mail", &o);
 	int id = find(&o, "dora@example.test", "event.invite"), ie = find(&o, "emil@example.test", "event.invite");
@@ -400,18 +403,19 @@ forged_rsvp_changes_nothing_and_the_members_own_reply_does(void)
 	 * names the event), and to Emil's plus-address: nothing changes for Dora */
 	CHECK(deliver_headers("From: dora@example.test\r\nTo: " BOT "\r\nSubject: rsvp 1 no\r\n", "") == DISP_DONE);
 	snprintf(hdr, sizeof hdr, "From: dora@example.test\r\nTo: " BOT "\r\nSubject: Re: x\r\nIn-Reply-To: <%s>\r\n",
-	         emil_mid);
+		 emil_mid);
 	CHECK(deliver_headers(hdr, "no\r\n") == DISP_DONE);
 	char *emil_plus = keyed_plus_addr(core.key, BOT, "ev1", "emil@example.test");
 	snprintf(hdr, sizeof hdr, "From: dora@example.test\r\nTo: %s\r\nSubject: Re: x\r\n", emil_plus);
 	CHECK(deliver_headers(hdr, "no\r\n") == DISP_DONE);
 	/* and as the calendar's Decline for Dora, from Dora's forged address */
-	char *itip = xasprintf("From: dora@example.test\r\nTo: " BOT "\r\nSubject: Declined: Security talk\r\n"
-	                       "MIME-Version: 1.0\r\nContent-Type: text/calendar; method=REPLY; charset=utf-8\r\n\r\n"
-	                       "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\n"
-	                       "UID:%s\r\nSEQUENCE:0\r\nDTSTAMP:20300317T120000Z\r\n"
-	                       "ATTENDEE;PARTSTAT=DECLINED:mailto:dora@example.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-	                       "none");
+	char *itip =
+		xasprintf("From: dora@example.test\r\nTo: " BOT "\r\nSubject: Declined: Security talk\r\n"
+			  "MIME-Version: 1.0\r\nContent-Type: text/calendar; method=REPLY; charset=utf-8\r\n\r\n"
+			  "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\n"
+			  "UID:%s\r\nSEQUENCE:0\r\nDTSTAMP:20300317T120000Z\r\n"
+			  "ATTENDEE;PARTSTAT=DECLINED:mailto:dora@example.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+			  "none");
 	struct event ev;
 	CHECK(state_event_get(db, 1, &ev) == DB_OK);
 	char *uidp = strstr(itip, "UID:none");
@@ -433,7 +437,7 @@ forged_rsvp_changes_nothing_and_the_members_own_reply_does(void)
 	out_free(&o);
 	/* Dora's own answers: to her invitation, and to her plus-address (a calendar's Accept goes to ORGANIZER) */
 	snprintf(hdr, sizeof hdr, "From: dora@example.test\r\nTo: " BOT "\r\nSubject: Re: x\r\nIn-Reply-To: <%s>\r\n",
-	         dora_mid);
+		 dora_mid);
 	CHECK(deliver_headers(hdr, "Nein, leider nicht\r\n") == DISP_DONE);
 	CHECK(answer_of(1, dora) == 0);
 	snprintf(hdr, sizeof hdr, "From: dora@example.test\r\nTo: %s\r\nSubject: Re: x\r\n", dora_plus);
@@ -460,7 +464,8 @@ strangers_get_no_reflected_subject_and_a_shared_hourly_cap(void)
 	/* the Subject of a stranger's mail is not sent back; a member's is */
 	CHECK(deliver("stranger1@example.test", "BUY CHEAP PILLS http://spam.example/", NULL, "help\n") == DISP_DONE);
 	take("mail", &o);
-	CHECK(o.n == 1 && !strstr(o.raw[0], "PILLS") && strstr(o.text[0], "Subject: Re: your mail to the mentoring office"));
+	CHECK(o.n == 1 && !strstr(o.raw[0], "PILLS") &&
+	      strstr(o.text[0], "Subject: Re: your mail to the mentoring office"));
 	out_free(&o);
 	member("frank@example.test", "alumni", "alumnus");
 	CHECK(deliver("frank@example.test", "help me please", NULL, "help\n") == DISP_DONE);

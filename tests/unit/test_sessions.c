@@ -209,7 +209,7 @@ reminder_a_day_before_and_prompt_after_the_end_then_done_by_reply(void)
 	CHECK(o.n == 1 && strstr(o.text[0], "session.unknown"));
 	out_free(&o);
 	CHECK(deliver("max@example.test", "Re: How was mentoring session #2?", hdr,
-	              "45 min talked about internships\r\n\r\n> Your mentoring session") == DISP_DONE);
+		      "45 min talked about internships\r\n\r\n> Your mentoring session") == DISP_DONE);
 	free(hdr);
 	take("mail", &o);
 	CHECK(find(&o, "max@example.test", "Session #2 logged: 45 minutes") >= 0);

@@ -10,7 +10,6 @@
 
 static char dir[64];
 
-
 static void
 shipped_templates_load_cleanly(void)
 {

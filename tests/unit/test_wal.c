@@ -123,8 +123,8 @@ wal_stays_bounded_under_steady_commits(void)
 	CHECK(max < 2LL * 1024 * 1024);
 	struct db_checkpoint_stats st;
 	db_checkpointer_stats(&st);
-	printf("# %llu passive, %llu restart, %llu incomplete, longest %d\n",
-	       (unsigned long long)st.passive, (unsigned long long)st.restart, (unsigned long long)st.incomplete, st.max_wal_frames);
+	printf("# %llu passive, %llu restart, %llu incomplete, longest %d\n", (unsigned long long)st.passive,
+	       (unsigned long long)st.restart, (unsigned long long)st.incomplete, st.max_wal_frames);
 	CHECK(st.passive + st.restart >= 2);
 	char *v = NULL;
 	CHECK(state_kv_get(db, "k1499", &v) == 0 && v);

@@ -6,8 +6,8 @@
  * by hand (CET +1 h, CEST +2 h), independent of the code under test.
  */
 #define _DEFAULT_SOURCE
-#include "when.h"
 #include "t.h"
+#include "when.h"
 
 #include <stdint.h>
 #include <time.h>
@@ -32,15 +32,27 @@ at(int y, int mo, int d, int h, int mi, int off_h)
 #define CEST 2
 
 /* Parse s at now; check start, minutes and the rest of the line. */
-#define CHECK_WHEN_AT(s, now, start_, minutes_, rest_) do { \
-	struct when w_; int rc_ = when_parse((s), (now), &w_); \
-	CHECK(rc_ == 0); \
-	if (rc_ == 0) { CHECK(w_.start == (start_)); CHECK(w_.minutes == (minutes_)); CHECK_STR((s) + w_.rest, (rest_)); } \
-	else printf("  %s -> %s\n", (s), when_strerror(rc_)); \
-} while (0)
+#define CHECK_WHEN_AT(s, now, start_, minutes_, rest_)                                                                 \
+	do {                                                                                                           \
+		struct when w_;                                                                                        \
+		int rc_ = when_parse((s), (now), &w_);                                                                 \
+		CHECK(rc_ == 0);                                                                                       \
+		if (rc_ == 0) {                                                                                        \
+			CHECK(w_.start == (start_));                                                                   \
+			CHECK(w_.minutes == (minutes_));                                                               \
+			CHECK_STR((s) + w_.rest, (rest_));                                                             \
+		} else                                                                                                 \
+			printf("  %s -> %s\n", (s), when_strerror(rc_));                                               \
+	} while (0)
 #define CHECK_WHEN(s, start_, minutes_, rest_) CHECK_WHEN_AT(s, NOW, start_, minutes_, rest_)
-#define CHECK_ERR(s, err_) do { struct when w_; int rc_ = when_parse((s), NOW, &w_); CHECK(rc_ == (err_)); \
-	if (rc_ != (err_)) printf("  %s -> %d (%s)\n", (s), rc_, when_strerror(rc_)); } while (0)
+#define CHECK_ERR(s, err_)                                                                                             \
+	do {                                                                                                           \
+		struct when w_;                                                                                        \
+		int rc_ = when_parse((s), NOW, &w_);                                                                   \
+		CHECK(rc_ == (err_));                                                                                  \
+		if (rc_ != (err_))                                                                                     \
+			printf("  %s -> %d (%s)\n", (s), rc_, when_strerror(rc_));                                     \
+	} while (0)
 
 static void
 test_german_dates(void)
@@ -168,7 +180,7 @@ test_errors(void)
 	CHECK_ERR("irgendwann", WHEN_ERR_DATE);
 	CHECK_ERR("next week", WHEN_ERR_DATE);
 	CHECK_ERR("3.12.2026", WHEN_ERR_TIME);
-	CHECK_ERR("3.12.2026 15", WHEN_ERR_TIME);      /* bare hour: could be a duration */
+	CHECK_ERR("3.12.2026 15", WHEN_ERR_TIME); /* bare hour: could be a duration */
 	CHECK_ERR("3.12.2026 25:00", WHEN_ERR_TIME);
 	CHECK_ERR("3.12.2026 15:60", WHEN_ERR_TIME);
 	CHECK_ERR("2026-12-03 13pm", WHEN_ERR_TIME);
@@ -176,7 +188,7 @@ test_errors(void)
 	CHECK_ERR("3.13.2026 10:00", WHEN_ERR_BAD_DATE);
 	CHECK_ERR("2026-00-10 10:00", WHEN_ERR_BAD_DATE);
 	CHECK_ERR("29.2.2027 10:00", WHEN_ERR_BAD_DATE);
-	CHECK_ERR("12/3/2026 15:00", WHEN_ERR_AMBIGUOUS);  /* US order only with AM/PM */
+	CHECK_ERR("12/3/2026 15:00", WHEN_ERR_AMBIGUOUS); /* US order only with AM/PM */
 	CHECK_ERR("3.12.2025 15:00", WHEN_ERR_PAST);
 	CHECK_ERR("20.11.2026 09:59", WHEN_ERR_PAST);
 	CHECK_ERR("heute 9 Uhr", WHEN_ERR_PAST);
