@@ -1116,6 +1116,28 @@ proof_name(const struct mailctx *m)
 	}
 }
 
+/* Where the answers to in go: the sender's mailbox, or the chat (room or direct) it came from. */
+static void
+mailctx_init(struct mailctx *m, struct db *db, const struct core *core, const struct inbound *in)
+{
+	memset(m, 0, sizeof *m);
+	m->db = db;
+	m->core = core;
+	m->in = in;
+	m->row = &in->row;
+	m->pm = in->pm;
+	if (in->pm) {
+		m->rcpt = in->sender;
+	} else {
+		m->transport = in->channel;
+		m->sender = in->sender;
+		m->room = in->room;
+		m->nick = in->nick;
+		m->sender_direct = in->direct_ok;
+	}
+	m->lang = core->cfg->bot.language && strcmp(core->cfg->bot.language, "en") == 0 ? "en" : "de";
+}
+
 /*
  * One message, inside the open transaction: the person resolved once, the
  * channel's admission rules, flood control, who it is and in which language,
@@ -1125,22 +1147,8 @@ proof_name(const struct mailctx *m)
 static int
 dispatch_one(struct db *db, const struct core *core, struct inbound *in, int give_up)
 {
-	struct mailctx m = {0};
-	m.db = db;
-	m.core = core;
-	m.in = in;
-	m.row = &in->row;
-	m.pm = in->pm;
-	if (in->pm) {
-		m.rcpt = in->sender;
-	} else {
-		m.transport = in->channel;
-		m.sender = in->sender;
-		m.room = in->room;
-		m.nick = in->nick;
-		m.sender_direct = in->direct_ok;
-	}
-	m.lang = core->cfg->bot.language && strcmp(core->cfg->bot.language, "en") == 0 ? "en" : "de";
+	struct mailctx m;
+	mailctx_init(&m, db, core, in);
 	struct person person = {0};
 	int known = 0, rc = DB_OK, result = DISP_DONE;
 	if (in->sender) {
@@ -1220,19 +1228,8 @@ dispatch_in_txn(struct db *db, const struct core *core, struct inbound *in, int 
 		log_err("%s %lld: handling failed, quarantining", in->channel, (long long)in->row.id);
 		if (db_savepoint(db) < 0)
 			return DB_ERR;
-		struct mailctx m = {0};
-		m.db = db;
-		m.core = core;
-		m.in = in;
-		m.row = &in->row;
-		m.pm = in->pm;
-		m.rcpt = in->pm ? in->sender : NULL;
-		m.transport = in->pm ? NULL : in->channel;
-		m.sender = in->pm ? NULL : in->sender;
-		m.room = in->room;
-		m.nick = in->nick;
-		m.sender_direct = in->direct_ok;
-		m.lang = core->cfg->bot.language && strcmp(core->cfg->bot.language, "en") == 0 ? "en" : "de";
+		struct mailctx m;
+		mailctx_init(&m, db, core, in);
 		result = DISP_QUARANTINED;
 		if (set_aside(&m, "internal") < 0) {
 			db_rollback_savepoint(db);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backoff.h"
 #include "dispatch.h"
 #include "state/state.h"
 #include "transport.h"
@@ -80,23 +81,17 @@ struct scheduler {
 	int kicked, quit;
 };
 
+static int
+sched_stopping(void *ud)
+{
+	const struct scheduler *s = ud;
+	return s->quit || *s->ctx.stop;
+}
+
 static void
 sched_wait(struct scheduler *s, int64_t ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&s->lock);
-	while (!s->kicked && !s->quit && !*s->ctx.stop)
-		if (pthread_cond_timedwait(&s->cond, &s->lock, &ts) == ETIMEDOUT)
-			break;
-	s->kicked = 0;
-	pthread_mutex_unlock(&s->lock);
+	timed_wait(&s->lock, &s->cond, &s->kicked, ms, sched_stopping, s);
 }
 
 static void *
@@ -131,7 +126,7 @@ scheduler_start(struct scheduler **out, const struct transport_ctx *ctx, const s
 	s->kinds = kinds;
 	s->nkinds = nkinds;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->cond, NULL);
+	timed_wait_cond_init(&s->cond);
 	if (pthread_create(&s->thread, NULL, sched_main, s) != 0) {
 		free(s->db_path);
 		free(s);
