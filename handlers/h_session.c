@@ -1,11 +1,13 @@
 /*
  * h_session.c - mentoring sessions: "session <match> <date> <time>
  * [duration] [place]" (termin), "confirm <session>" (bestätigen, routed here
- * from h_member.c when the argument is a number), a plain "ja/yes/ok" or
- * "nein/no" reply to the proposal mail, "done <session> [minutes] [note]"
- * (erledigt, also as a reply to the prompt mail), "cancel <session>"
- * (termin absagen), and the scheduler's reminder (24 h before) and prompt
- * (after the end).
+ * from h_member.c when the argument is a number), "done <session> [minutes]
+ * [note]" (erledigt) and "cancel <session>" (termin absagen), plus what the
+ * parts of the session handler share (h_session_int.h): the two people, a
+ * session as people read it, telling a person, the calendar object, and
+ * confirming and logging a session.  A plain "ja/yes/ok" or "nein/no" reply
+ * to the proposal mail, a reply to the prompt mail, and the scheduler's
+ * reminder (24 h before) and prompt (after the end) are in h_session_mail.c.
  *
  * A confirmed session sends both people an iTIP invitation (METHOD:REQUEST,
  * built by bot/ical.c with the session's stable UID and SEQUENCE); a cancel
@@ -19,7 +21,6 @@
  * people of the match (and staff) may see or change a session; to anyone
  * else a session id is indistinguishable from none.
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@
 #include "bot/templates.h"
 #include "bot/util.h"
 #include "bot/when.h"
-#include "bot/words.h"
+#include "handlers/h_session_int.h"
 #include "handlers/handlers.h"
 
 #define SESSION_REMIND_BEFORE 86400 /* the reminder, seconds before the start */
@@ -51,7 +52,7 @@ h_session_is_id(const char *s)
 /* ---- the two people ---- */
 
 /* The visible name, or "Person <id>" in lang.  Caller frees. */
-static char *
+char *
 who_name(const struct hctx *h, const struct who *w, const char *lang)
 {
 	const char *n = who_value(w, "name", 1);
@@ -67,7 +68,7 @@ who_name(const struct hctx *h, const struct who *w, const char *lang)
  * set) and in every linked chat except the endpoint the request came from.
  * Returns 1 when a mail was queued (the last reply then), else 0.
  */
-static int
+int
 tell(struct hctx *h, const struct who *w, const char *envelope, const char *subject, const char *mail_text,
      const char *chat_text, const char *cal, const char *method)
 {
@@ -90,31 +91,9 @@ tell(struct hctx *h, const struct who *w, const char *envelope, const char *subj
 	return 1;
 }
 
-/*
- * The Message-ID the reply at index i will carry.  Both the dispatcher and
- * the scheduler number a run's outgoing rows "<prefix>.<n>@<domain>" in
- * queue order, and h->reply_msgid is the one of n = 0.  Caller frees; NULL
- * when reply_msgid does not have that shape.
- */
-static char *
-reply_msgid_at(const struct hctx *h, size_t i)
-{
-	const char *r = h->reply_msgid;
-	const char *at = r ? strrchr(r, '@') : NULL;
-	if (!at || at - r < 2 || at[-1] != '0' || at[-2] != '.')
-		return NULL;
-	return xasprintf("%.*s%zu%s", (int)(at - r - 1), r, i, at);
-}
-
 /* ---- a session as people read it ---- */
 
-struct sctx {
-	struct msession s;
-	struct mmatch m;
-	struct who mentee, mentor;
-};
-
-static void
+void
 sctx_free(struct sctx *c)
 {
 	msession_free(&c->s);
@@ -124,14 +103,14 @@ sctx_free(struct sctx *c)
 }
 
 /* The other person of the match than person id (the mentee when id is neither). */
-static const struct who *
+const struct who *
 other_of(const struct sctx *c, int64_t id)
 {
 	return c->mentee.p.id == id ? &c->mentor : &c->mentee;
 }
 
 /* "03.12.2026, 15:00–16:00 (Europe/Berlin)" in lang.  Caller frees. */
-static char *
+char *
 when_text(const struct hctx *h, const struct msession *s, const char *lang)
 {
 	struct when_tm a, b;
@@ -150,7 +129,7 @@ when_text(const struct hctx *h, const struct msession *s, const char *lang)
 }
 
 /* The place line ("" when none).  Caller frees. */
-static char *
+char *
 where_text(const struct hctx *h, const struct msession *s, const char *lang)
 {
 	if (!s->place || !*s->place)
@@ -159,7 +138,7 @@ where_text(const struct hctx *h, const struct msession *s, const char *lang)
 }
 
 /* Load session id with its match and people.  1 (answered "unknown") when it is not the sender's. */
-static int
+int
 sctx_load(struct hctx *h, const char *arg, int64_t id, struct sctx *c)
 {
 	memset(c, 0, sizeof *c);
@@ -180,7 +159,7 @@ sctx_load(struct hctx *h, const char *arg, int64_t id, struct sctx *c)
 }
 
 /* Answer "session #id is <status>". */
-static void
+void
 reply_closed(struct hctx *h, const char *arg, const char *status)
 {
 	char *sk = xasprintf("session.status.%s", status);
@@ -434,7 +413,7 @@ out:
 
 /* ---- confirm ---- */
 
-static int
+int
 do_confirm(struct hctx *h, struct sctx *c, const char *arg)
 {
 	int rc = state_session_set_status(h->db, c->s.id, "proposed", "confirmed");
@@ -516,31 +495,6 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
-/* ---- decline (a "no" to the proposal mail) ---- */
-
-static int
-do_decline(struct hctx *h, struct sctx *c, const char *arg)
-{
-	int rc = state_session_set_status(h->db, c->s.id, "proposed", "declined");
-	if (rc != DB_OK)
-		return rc == DB_NOTFOUND ? DB_ERR : rc;
-	const struct who *proposer = c->s.proposer == c->mentee.p.id ? &c->mentee : &c->mentor;
-	const struct who *other = other_of(c, proposer->p.id);
-	char id[24];
-	snprintf(id, sizeof id, "%lld", (long long)c->s.id);
-	char *n = who_name(h, other, proposer->lang), *when = when_text(h, &c->s, proposer->lang);
-	char *s = hctx_text_in(h, proposer->lang, "session.declined.subject", "id", id, NULL);
-	char *t = hctx_text_in(h, proposer->lang, "session.declined.notice", "id", id, "name", n, "when", when,
-			       "session", hctx_cmd_word_in(proposer->lang, "session"), NULL);
-	tell(h, proposer, "session.mail.notice", s, t, t, NULL, NULL);
-	free(t);
-	free(s);
-	free(when);
-	free(n);
-	hctx_reply(h, "session.declined.done", "id", arg, "session", hctx_cmd_word(h, cmd_by_name("session")), NULL);
-	return DB_OK;
-}
-
 /* ---- cancel ---- */
 
 int
@@ -614,7 +568,7 @@ out:
 /* ---- done ---- */
 
 /* Log session c as held: minutes (<= 0: as planned) and note; tells the other side. */
-static int
+int
 do_done(struct hctx *h, struct sctx *c, const char *arg, int minutes, const char *note_in)
 {
 	if (strcmp(c->s.status, "confirmed") != 0 && strcmp(c->s.status, "done") != 0) {
@@ -684,175 +638,6 @@ h_session_done_run(struct hctx *h)
 		if (minutes > 0 && h->argc > 2 && (strncasecmp(h->argv[2], "min", 3) == 0))
 			note = str_skip_words(h->argline, 3);
 		rc = do_done(h, &c, h->argv[0], minutes, note);
-	}
-	sctx_free(&c);
-	return rc < 0 ? rc : 0;
-}
-
-/* ---- plain replies to the proposal and the prompt mail ---- */
-
-/* The answer word at the start of a reply to a proposal or prompt (bot/words.h,
- * the WORDS_SESSION set): 1 yes/done, 0 no, -1 neither.  *rest: the text after it. */
-static int
-answer_word(const char *text, const char **rest)
-{
-	enum words_answer a = words_first(text, WORDS_SESSION, rest);
-	return a == WORDS_YES ? 1 : a == WORDS_NO ? 0 : -1;
-}
-
-int
-h_session_mail_reply(struct hctx *h, const char *in_reply_to, const char *references, const char *text)
-{
-	struct msession s;
-	int prompt = 0;
-	int rc = state_session_by_msgid(h->db, in_reply_to, &s, &prompt);
-	if (rc == DB_NOTFOUND && references) {
-		char *copy = xstrdup(references), *save = NULL;
-		const char *ids[32];
-		size_t n = 0;
-		for (char *t = strtok_r(copy, " \t\r\n", &save); t && n < 32; t = strtok_r(NULL, " \t\r\n", &save))
-			ids[n++] = t;
-		for (size_t i = n; i-- > 0 && rc == DB_NOTFOUND;) {
-			msession_free(&s);
-			rc = state_session_by_msgid(h->db, ids[i], &s, &prompt);
-		}
-		free(copy);
-	}
-	int64_t id = s.id;
-	msession_free(&s);
-	if (rc != DB_OK || !h->known)
-		return rc < 0 ? rc : 1;
-	const char *rest;
-	int yn = answer_word(text, &rest);
-	/* only the first line counts: below it are greetings and the quote */
-	char *line = xstrndup(rest, strcspn(rest, "\r\n"));
-	int minutes = 0;
-	if (prompt) {
-		char *end;
-		long v = strtol(line, &end, 10);
-		if (end != line && v > 0 && v <= WHEN_MAX_MINUTES) {
-			minutes = (int)v;
-			rest = end;
-			while (*rest && !isspace((unsigned char)*rest))
-				rest++; /* "45min" */
-			rest = str_skip_words(rest, 0);
-			if (strncasecmp(rest, "min", 3) == 0)
-				rest = str_skip_words(rest, 1);
-		} else {
-			rest = line;
-		}
-	}
-	if ((yn < 0 && minutes == 0) || (prompt && yn == 0)) {
-		free(line);
-		return 1; /* not an answer: an ordinary mail */
-	}
-	char arg[24];
-	snprintf(arg, sizeof arg, "%lld", (long long)id);
-	struct sctx c;
-	rc = sctx_load(h, arg, id, &c);
-	if (rc == 0) {
-		if (prompt) {
-			char *note = xstrndup(rest, strcspn(rest, "\r\n"));
-			h->cmd = cmd_by_name("done");
-			rc = do_done(h, &c, arg, minutes, note);
-			free(note);
-		} else if (strcmp(c.s.status, "proposed") != 0) {
-			h->cmd = cmd_by_name("confirm");
-			reply_closed(h, arg, c.s.status);
-		} else if (c.s.proposer == h->person.id) {
-			free(line);
-			sctx_free(&c);
-			return 1; /* the proposer answering their own copy: not an answer */
-		} else {
-			h->cmd = cmd_by_name("confirm");
-			rc = yn ? do_confirm(h, &c, arg) : do_decline(h, &c, arg);
-		}
-	}
-	free(line);
-	sctx_free(&c);
-	return rc < 0 ? rc : 0;
-}
-
-/* ---- scheduler jobs ---- */
-
-/* Load a session for a job; 1 when it is no longer confirmed (the job is skipped). */
-static int
-job_load(struct hctx *h, int64_t session, struct sctx *c, const char **result)
-{
-	memset(c, 0, sizeof *c);
-	int rc = state_session_get(h->db, session, &c->s);
-	if (rc == DB_OK && strcmp(c->s.status, "confirmed") != 0)
-		rc = DB_NOTFOUND;
-	if (rc == DB_OK && (rc = state_match_get(h->db, c->s.match_id, &c->m)) == DB_OK &&
-	    (rc = who_load(h, c->m.mentee, &c->mentee)) == DB_OK)
-		rc = who_load(h, c->m.mentor, &c->mentor);
-	if (rc == DB_NOTFOUND) {
-		*result = "skipped: session not confirmed";
-		return 1;
-	}
-	return rc;
-}
-
-int
-h_session_remind_job(struct hctx *h, int64_t session, const char **result)
-{
-	struct sctx c;
-	int rc = job_load(h, session, &c, result);
-	if (rc == 0) {
-		char id[24];
-		snprintf(id, sizeof id, "%lld", (long long)c.s.id);
-		const struct who *both[2] = {&c.mentee, &c.mentor};
-		for (int k = 0; k < 2; k++) {
-			const struct who *to = both[k];
-			char *n = who_name(h, other_of(&c, to->p.id), to->lang), *when = when_text(h, &c.s, to->lang);
-			char *where = where_text(h, &c.s, to->lang);
-			char *s = hctx_text_in(h, to->lang, "session.reminder.subject", "id", id, "when", when, NULL);
-			char *t = hctx_text_in(h, to->lang, "session.reminder", "id", id, "name", n, "when", when,
-					       "where", where, "cancel", hctx_cmd_word_in(to->lang, "cancel"), NULL);
-			tell(h, to, "session.mail.reminder", s, t, t, NULL, NULL);
-			free(t);
-			free(s);
-			free(where);
-			free(when);
-			free(n);
-		}
-		*result = "ran";
-	}
-	sctx_free(&c);
-	return rc < 0 ? rc : 0;
-}
-
-int
-h_session_prompt_job(struct hctx *h, int64_t session, const char **result)
-{
-	struct sctx c;
-	int rc = job_load(h, session, &c, result);
-	if (rc == 0) {
-		char id[24];
-		snprintf(id, sizeof id, "%lld", (long long)c.s.id);
-		const struct who *both[2] = {&c.mentee, &c.mentor};
-		struct buf ids = BUF_INIT;
-		for (int k = 0; k < 2; k++) {
-			const struct who *to = both[k];
-			char *n = who_name(h, other_of(&c, to->p.id), to->lang), *when = when_text(h, &c.s, to->lang);
-			char *s = hctx_text_in(h, to->lang, "session.prompt.subject", "id", id, NULL);
-			char *t = hctx_text_in(h, to->lang, "session.prompt", "id", id, "name", n, "when", when, "done",
-					       hctx_cmd_word_in(to->lang, "done"), NULL);
-			if (tell(h, to, "session.mail.prompt", s, t, t, NULL, NULL)) {
-				char *mid = reply_msgid_at(h, h->nreplies - 1);
-				if (mid)
-					buf_addf(&ids, "%s%s", ids.len ? " " : "", mid);
-				free(mid);
-			}
-			free(t);
-			free(s);
-			free(when);
-			free(n);
-		}
-		char *list = buf_detach(&ids);
-		rc = state_session_set_prompt(h->db, c.s.id, *list ? list : NULL);
-		free(list);
-		*result = "ran";
 	}
 	sctx_free(&c);
 	return rc < 0 ? rc : 0;

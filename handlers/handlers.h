@@ -158,10 +158,11 @@ int hctx_parse_id(const char *s, int64_t *out);
 void token_new(char out[27]);
 void token_hash(const char *token, char out[65]);
 
-/* sessions (h_session.c): propose, confirm, done, cancel, the reminder and
- * the prompt.  h_session_confirm_run is "confirm <number>" (h_member.c routes
- * it).  h_session_mail_reply returns 1 when the mail is no answer to a
- * proposal or prompt mail (the dispatcher then goes on as usual). */
+/* sessions (h_session.c; replies by mail and the jobs in h_session_mail.c):
+ * propose, confirm, done, cancel, the reminder and the prompt.
+ * h_session_confirm_run is "confirm <number>" (h_member.c routes it).
+ * h_session_mail_reply returns 1 when the mail is no answer to a proposal
+ * or prompt mail (the dispatcher then goes on as usual). */
 int h_session_is_id(const char *s);
 int h_session_check(struct hctx *h);
 int h_session_run(struct hctx *h);
