@@ -2,29 +2,26 @@
  * dispatch.c - the core of mentorbot: turns journalled inbound messages (mail,
  * XMPP, Matrix) into state changes and outbox rows inside one transaction, so
  * a command's effect and its answer are committed together or not at all.
- * The pipeline is described in dispatch.h.
+ * The pipeline is described in dispatch.h; the answers (the outbox rows of
+ * replies, limits, quarantine) are in answer.c, proof of address in proof.c.
  *
  * Runs in the thread of the transport that calls it, on that thread's own
  * database connection.
  */
 #include "dispatch.h"
 
-#include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "authres.h"
 #include "commands.h"
 #include "config.h"
-#include "emit.h"
+#include "dispatch_int.h"
 #include "flood.h"
 #include "handlers/handlers.h"
 #include "mailcmd.h"
 #include "mailout.h"
-#include "mime.h"
 #include "parsebox.h"
 #include "quote.h"
 #include "state/state.h"
@@ -72,7 +69,7 @@ mail_dedupe_key(const char *raw, size_t len)
 
 /* ---- helpers ---- */
 
-static int
+int
 is_staff_addr(const struct config *cfg, const char *kind, const char *addr)
 {
 	for (size_t i = 0; i < cfg->bot.staff.n; i++) {
@@ -86,7 +83,7 @@ is_staff_addr(const struct config *cfg, const char *kind, const char *addr)
 	return 0;
 }
 
-static const char *
+const char *
 addr_domain(const char *addr)
 {
 	const char *at = addr ? strrchr(addr, '@') : NULL;
@@ -102,7 +99,7 @@ core_key_load(struct core *core, struct db *db)
 	return 0;
 }
 
-static const unsigned char *
+const unsigned char *
 core_key(const struct core *core)
 {
 	if (!core->has_key)
@@ -112,266 +109,10 @@ core_key(const struct core *core)
 
 /* "mb.<keyed hash of the dedupe key>.<n>@domain": stable for the command it answers, and
  * nobody without the installation key can tell it in advance. */
-static char *
+char *
 reply_msgid(const struct core *core, const char *dedupe, size_t n)
 {
 	return keyed_msgid(core_key(core), dedupe, n, core->bot_domain);
-}
-
-/* How a mail's sender proved the From address (see "proof of address" below). */
-enum proof { PROOF_NONE = 0, PROOF_REPLY, PROOF_PLUS, PROOF_AUTH };
-
-/* One message in dispatch, and where its replies go. */
-struct mailctx {
-	struct db *db;
-	const struct core *core;
-	const struct inbound *in; /* the message */
-	const struct journal_row *row;
-	const struct parsed_mail *pm; /* mail: the mail answered (threading); NULL for chat */
-	const char *lang;
-	const char *rcpt; /* mail: the sender's address */
-	int known;        /* mail: the sender is a known person (replies may quote the Subject) */
-	int counted;      /* mail: this mail counts against the cap for unknown senders already */
-	int nsent;        /* replies queued so far: part of each stable id */
-	/* chat answers */
-	const char *transport; /* "xmpp"/"matrix" when the message came from chat */
-	const char *room;      /* room of the message, or NULL for a direct chat */
-	const char *nick;      /* the asker's nick in the room */
-	const char *sender;    /* the asker's endpoint address */
-	int sender_direct;     /* 1 if sender can get a direct message */
-	enum proof proof;      /* mail: how the sender proved the address */
-	int staff_addr;        /* the sender's address is a configured staff address */
-};
-
-#define CHAT_ROOM_MAX_LINES 4
-
-/* Render one reply and queue it as a mail in the outbox. */
-static int
-queue_reply(struct mailctx *m, const char *key, const char *const *vars)
-{
-	const struct core *core = m->core;
-	char *body_main = tmpl_render(core->tmpl, m->lang, key, vars);
-	char *sig = tmpl_render(core->tmpl, m->lang, "signature", NULL);
-	char *body = xasprintf("%s\n\n%s\n", body_main, sig);
-	char *subject;
-	if (m->known) {
-		int was_reply;
-		char *subj = subject_strip(m->pm->subject, &was_reply);
-		subject = xasprintf("Re: %s", *subj ? subj : key);
-		free(subj);
-	} else {
-		/* a stranger's Subject is not sent back: nobody can use the bot to mail their text to others */
-		char *t = tmpl_render(core->tmpl, m->lang, "reply.subject", NULL);
-		subject = xasprintf("Re: %s", t);
-		free(t);
-	}
-	char *msgid = reply_msgid(core, m->row->dedupe, (size_t)m->nsent);
-	struct buf refs = BUF_INIT;
-	if (m->pm->references)
-		buf_adds(&refs, m->pm->references);
-	if (m->pm->message_id && (!m->pm->references || !strstr(m->pm->references, m->pm->message_id)))
-		buf_addf(&refs, "%s%s", refs.len ? " " : "", m->pm->message_id);
-	struct mail_header extra[] = {{"X-Mentorbot-Reply", key}};
-	struct mail_out mo = {0};
-	mo.from = core->cfg->smtp.from;
-	mo.to = m->rcpt;
-	mo.subject = subject;
-	mo.message_id = msgid;
-	mo.in_reply_to = m->pm->message_id;
-	mo.references = refs.len ? refs.p : NULL;
-	mo.auto_submitted = "auto-replied";
-	mo.text = body;
-	mo.lang = m->lang;
-	mo.extra = extra;
-	mo.nextra = 1;
-	size_t len = 0;
-	char *raw = mail_compose(&mo, &len);
-	int rc = DB_OK;
-	if (raw)
-		rc = state_outbox_add(m->db, m->row->id, "mail", core->cfg->smtp.from_addr, m->rcpt, msgid, raw, len);
-	else
-		log_warn("mail %lld: the answer (%s) could not be composed; not queued", (long long)m->row->id, key);
-	if (rc == DB_NOTFOUND)
-		rc = DB_OK; /* already queued by an earlier run: idempotent */
-	m->nsent++;
-	free(raw);
-	buf_free(&refs);
-	free(msgid);
-	free(subject);
-	free(body);
-	free(sig);
-	free(body_main);
-	return rc;
-}
-
-/* Queue a chat message in the outbox of transport (payload documented in chat.h). */
-static int
-queue_chat(struct mailctx *m, const char *transport, const char *to, const char *type, const char *body)
-{
-	char *msgid = reply_msgid(m->core, m->row->dedupe, (size_t)m->nsent++);
-	json_t *o = json_pack("{s:s, s:s, s:s}", "to", to, "type", type, "body", body);
-	char *payload = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	int rc = state_outbox_add(m->db, m->row->id, transport, NULL, to, msgid, payload, strlen(payload));
-	if (rc == DB_NOTFOUND)
-		rc = DB_OK;
-	if (rc == DB_OK && m->core->notify)
-		m->core->notify(m->core->notify_ud, transport);
-	free(payload);
-	free(msgid);
-	return rc;
-}
-
-/* Answer in the chat the message came from: short in the room, long ones directly with a pointer. */
-static int
-queue_chat_answer(struct mailctx *m, const char *key, const char *const *vars)
-{
-	char *text = tmpl_render(m->core->tmpl, m->lang, key, vars);
-	int rc;
-	if (!m->room) {
-		rc = queue_chat(m, m->transport, m->sender, "chat", text);
-	} else {
-		size_t lines = 1;
-		for (const char *p = text; *p; p++)
-			lines += *p == '\n';
-		if (lines <= CHAT_ROOM_MAX_LINES || !m->sender_direct) {
-			char *body = m->nick ? xasprintf("%s: %s", m->nick, text) : xstrdup(text);
-			rc = queue_chat(m, m->transport, m->room, "groupchat", body);
-			free(body);
-		} else {
-			rc = queue_chat(m, m->transport, m->sender, "chat", text);
-			if (rc == DB_OK) {
-				const char *pv[] = {"nick", m->nick ? m->nick : "", NULL};
-				char *ptr = tmpl_render(m->core->tmpl, m->lang, "chat.see_direct", pv);
-				rc = queue_chat(m, m->transport, m->room, "groupchat", ptr);
-				free(ptr);
-			}
-		}
-	}
-	free(text);
-	return rc;
-}
-
-/* Reply allowance of a mail (see reply_allowance). */
-enum { ALLOW_CAP = -2, ALLOW_SILENT = -1, ALLOW_NOTICE = 0, ALLOW_YES = 1 };
-
-/*
- * May this mail be answered?  The sender's daily reply limit, then the hourly
- * cap on answers to addresses that are no known people (all of them
- * together: a flood of forged senders cannot turn the bot into a mail
- * cannon).  ALLOW_YES, ALLOW_NOTICE (send the daily-limit notice, once),
- * ALLOW_SILENT, or ALLOW_CAP (quarantine it).  *rc gets a database error.
- */
-static int
-reply_allowance(struct mailctx *m, int wanted, int *rc)
-{
-	int count, noticed, limit = m->core->cfg->bot.reply_limit;
-	int64_t day = now_s() / 86400;
-	*rc = state_reply_count(m->db, m->rcpt, day, &count, &noticed);
-	if (*rc < 0)
-		return ALLOW_SILENT;
-	int allow = ALLOW_YES;
-	if (limit > 0 && count + wanted > limit)
-		allow = noticed ? ALLOW_SILENT : ALLOW_NOTICE;
-	int cap = m->core->cfg->bot.unknown_reply_limit;
-	if (allow != ALLOW_SILENT && !m->known && !m->counted && cap > 0) {
-		*rc = state_cap_take(m->db, "cap.unknown_replies", now_s() / 3600, cap);
-		if (*rc < 0)
-			return ALLOW_SILENT;
-		if (*rc == DB_NOTFOUND) {
-			*rc = DB_OK;
-			return ALLOW_CAP;
-		}
-		m->counted = 1;
-	}
-	return allow;
-}
-
-static int
-send_limit_notice(struct mailctx *m)
-{
-	char lim[16];
-	snprintf(lim, sizeof lim, "%d", m->core->cfg->bot.reply_limit);
-	const char *vars[] = {"limit", lim, NULL};
-	int rc = queue_reply(m, "reply_limit", vars);
-	if (rc == DB_OK)
-		rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 1);
-	log_info("mail %lld: reply limit reached for %s, notice sent", (long long)m->row->id, m->rcpt);
-	return rc;
-}
-
-/* Emit the replies a handler queued, under the reply limit. */
-static int
-emit_replies(struct mailctx *m, struct hctx *h)
-{
-	int rc = DB_OK;
-	for (size_t i = 0; i < h->nreplies && rc == DB_OK; i++) {
-		const struct reply *r = &h->replies[i];
-		if (r->to_kind) {
-			/* to someone else: a fresh mail or a direct chat message (bot/emit.c) */
-			char *msgid = reply_msgid(m->core, m->row->dedupe, (size_t)m->nsent++);
-			rc = emit_reply(m->db, m->core, m->row->id, r, m->lang, msgid);
-			free(msgid);
-		} else if (m->pm) {
-			rc = queue_reply(m, r->key, (const char *const *)r->vars);
-			if (rc == DB_OK)
-				rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 0);
-		} else {
-			rc = queue_chat_answer(m, r->key, (const char *const *)r->vars);
-		}
-	}
-	return rc;
-}
-
-/* A reason as the sender reads it, rendered in their language. Caller frees. */
-static char *
-reason_text(struct mailctx *m, const char *error)
-{
-	const char *key = "reason.unreadable";
-	char limit[32] = "";
-	if (strncmp(error, "mail too large", 14) == 0) {
-		key = "reason.too_large";
-		snprintf(limit, sizeof limit, "%ld KB", m->core->caps.max_size / 1024);
-	} else if (strstr(error, "nest") || strstr(error, "parts")) {
-		key = "reason.too_complex";
-	} else if (strcmp(error, "crashed") == 0) {
-		key = "reason.crashed";
-	} else if (strncmp(error, "parser ", 7) == 0) {
-		key = "reason.parser";
-	} else if (strcmp(error, "internal") == 0) {
-		key = "reason.internal";
-	} else if (strcmp(error, "several senders") == 0) {
-		key = "reason.several_senders";
-	}
-	const char *vars[] = {"limit", limit, "detail", error, NULL};
-	return tmpl_render(m->core->tmpl, m->lang, key, vars);
-}
-
-static int
-quarantine(struct mailctx *m, const char *why)
-{
-	log_warn("mail %lld quarantined: %s", (long long)m->row->id, why);
-	int rc = state_inbound_finish(m->db, m->row->id, "quarantined", why);
-	if (rc != DB_OK || !m->rcpt || m->pm->is_auto)
-		return rc;
-	int err;
-	int allow = reply_allowance(m, 1, &err);
-	if (err < 0)
-		return err;
-	if (allow == ALLOW_NOTICE)
-		return send_limit_notice(m);
-	if (allow == ALLOW_CAP)
-		log_warn("mail %lld: the hourly cap on answers to unknown senders is reached; not told",
-			 (long long)m->row->id);
-	if (allow != ALLOW_YES)
-		return DB_OK;
-	char *reason = reason_text(m, why);
-	const char *vars[] = {"reason", reason, NULL};
-	rc = queue_reply(m, "quarantined", vars);
-	if (rc == DB_OK)
-		rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 0);
-	free(reason);
-	return rc;
 }
 
 const char *
@@ -432,102 +173,6 @@ command_summary(struct hctx *h)
 		free(key);
 	}
 	return buf_detach(&b);
-}
-
-/* ---- proof of address (mail) ----
- *
- * A mail's From can be forged; a command that changes something runs only
- * when the sender proved the address, in this order:
- *   (a) the mail answers one the bot sent to that very address: a keyed
- *       Message-ID in In-Reply-To/References whose outbox row went to it,
- *       or a plus-address keyed to it in To/Cc;
- *   (b) our MTA (authserv_id) says DMARC or aligned DKIM passed for it;
- *   (c) otherwise the bot keeps the command and mails the address a token:
- *       the owner's reply (or "confirm <token>") runs it.
- */
-static int
-mail_proof(struct mailctx *m, const struct parsed_mail *pm, enum proof *out)
-{
-	const struct core *core = m->core;
-	const char *from = pm->from_addr;
-	*out = PROOF_NONE;
-	/* (b) first: it needs no database */
-	const char *why = NULL;
-	if (core->cfg->bot.authserv_id &&
-	    authres_proof(pm->auth_results, core->cfg->bot.authserv_id, addr_domain(from), &why) != AUTHRES_NONE) {
-		*out = PROOF_AUTH;
-		return DB_OK;
-	}
-	/* (a) the keyed plus-address of this sender */
-	for (const char *a = pm->rcpt_addrs ? pm->rcpt_addrs : ""; *a;) {
-		size_t n = strcspn(a, " ");
-		char *one = xstrndup(a, n);
-		int ok = core->bot_addr && keyed_plus_ok(core_key(core), core->bot_addr, one, from);
-		free(one);
-		if (ok) {
-			*out = PROOF_PLUS;
-			return DB_OK;
-		}
-		a += n;
-		a += strspn(a, " ");
-	}
-	/* (a) a Message-ID of a mail the bot sent to this sender */
-	struct buf all = BUF_INIT;
-	buf_addf(&all, "%s %s", pm->in_reply_to ? pm->in_reply_to : "", pm->references ? pm->references : "");
-	char **ids;
-	int n = words_split(all.p, &ids, 64), rc = DB_OK;
-	for (int i = 0; i < n && rc == DB_OK && *out == PROOF_NONE; i++) {
-		if (strcasecmp(addr_domain(ids[i]), core->bot_domain ? core->bot_domain : "") != 0)
-			continue;
-		char *rcpt = NULL;
-		rc = state_outbox_mail_rcpt(m->db, ids[i], &rcpt);
-		if (rc == DB_OK && strcasecmp(rcpt, from) == 0)
-			*out = PROOF_REPLY;
-		if (rc == DB_NOTFOUND)
-			rc = DB_OK;
-		free(rcpt);
-	}
-	words_free(ids, n);
-	buf_free(&all);
-	return rc < 0 ? rc : DB_OK;
-}
-
-#define CONFIRM_TTL_S (3 * 24 * 3600)
-#define CONFIRM_TTL_STAFF_S (7 * 24 * 3600)
-
-/*
- * (c): instead of running what this mail asks, keep it (its journal row)
- * and mail the From address a token; the owner's reply runs it.  what: the
- * command as the owner will recognise it.
- */
-static int
-ask_confirmation(struct mailctx *m, struct hctx *h, const char *what, int staff)
-{
-	char tok[27], hash[65], payload[24], hours[16];
-	int ttl = staff ? CONFIRM_TTL_STAFF_S : CONFIRM_TTL_S;
-	token_new(tok);
-	token_hash(tok, hash);
-	snprintf(payload, sizeof payload, "%lld", (long long)m->row->id);
-	snprintf(hours, sizeof hours, "%d", ttl / 3600);
-	struct token t = {0};
-	t.kind = "cmd";
-	t.person = h->known ? h->person.id : 0;
-	t.ep_kind = "mail";
-	t.ep_addr = (char *)h->ep_addr;
-	t.payload = payload;
-	t.lang = (char *)h->lang;
-	t.expires = now_s() + ttl;
-	/* nothing else goes out: the question carries h->reply_msgid, under which the token waits */
-	hctx_free_replies(h);
-	int rc = state_token_add(h->db, hash, &t, h->reply_msgid);
-	if (rc != DB_OK)
-		return rc < 0 ? rc : DB_ERR;
-	char *line = str_one_line(what, 200);
-	hctx_reply(h, "confirm_command", "command", line, "address", h->ep_addr, "token", tok, "hours", hours, NULL);
-	log_info("mail %lld from %s: the sender's address is not proven; confirmation asked (%s)",
-		 (long long)m->row->id, h->ep_addr, h->cmd ? h->cmd->name : "reply");
-	free(line);
-	return DB_OK;
 }
 
 /* What the command in h does to the state: its table entry says, except that "confirm <token>"

@@ -1,0 +1,249 @@
+/*
+ * answer.c - the answers of dispatch: a reply rendered from its template
+ * into the outbox as a mail threaded to the one it answers, or as a chat
+ * message (short in the room, long ones directly); the daily reply limit and
+ * the hourly cap for unknown senders; quarantine with a reason the sender
+ * can read.  Runs inside dispatch's transaction.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "dispatch_int.h"
+#include "emit.h"
+#include "handlers/handlers.h"
+#include "mailout.h"
+#include "state/state.h"
+#include "templates.h"
+#include "util.h"
+
+#define CHAT_ROOM_MAX_LINES 4
+
+/* Render one reply and queue it as a mail in the outbox. */
+int
+queue_reply(struct mailctx *m, const char *key, const char *const *vars)
+{
+	const struct core *core = m->core;
+	char *body_main = tmpl_render(core->tmpl, m->lang, key, vars);
+	char *sig = tmpl_render(core->tmpl, m->lang, "signature", NULL);
+	char *body = xasprintf("%s\n\n%s\n", body_main, sig);
+	char *subject;
+	if (m->known) {
+		int was_reply;
+		char *subj = subject_strip(m->pm->subject, &was_reply);
+		subject = xasprintf("Re: %s", *subj ? subj : key);
+		free(subj);
+	} else {
+		/* a stranger's Subject is not sent back: nobody can use the bot to mail their text to others */
+		char *t = tmpl_render(core->tmpl, m->lang, "reply.subject", NULL);
+		subject = xasprintf("Re: %s", t);
+		free(t);
+	}
+	char *msgid = reply_msgid(core, m->row->dedupe, (size_t)m->nsent);
+	struct buf refs = BUF_INIT;
+	if (m->pm->references)
+		buf_adds(&refs, m->pm->references);
+	if (m->pm->message_id && (!m->pm->references || !strstr(m->pm->references, m->pm->message_id)))
+		buf_addf(&refs, "%s%s", refs.len ? " " : "", m->pm->message_id);
+	struct mail_header extra[] = {{"X-Mentorbot-Reply", key}};
+	struct mail_out mo = {0};
+	mo.from = core->cfg->smtp.from;
+	mo.to = m->rcpt;
+	mo.subject = subject;
+	mo.message_id = msgid;
+	mo.in_reply_to = m->pm->message_id;
+	mo.references = refs.len ? refs.p : NULL;
+	mo.auto_submitted = "auto-replied";
+	mo.text = body;
+	mo.lang = m->lang;
+	mo.extra = extra;
+	mo.nextra = 1;
+	size_t len = 0;
+	char *raw = mail_compose(&mo, &len);
+	int rc = DB_OK;
+	if (raw)
+		rc = state_outbox_add(m->db, m->row->id, "mail", core->cfg->smtp.from_addr, m->rcpt, msgid, raw, len);
+	else
+		log_warn("mail %lld: the answer (%s) could not be composed; not queued", (long long)m->row->id, key);
+	if (rc == DB_NOTFOUND)
+		rc = DB_OK; /* already queued by an earlier run: idempotent */
+	m->nsent++;
+	free(raw);
+	buf_free(&refs);
+	free(msgid);
+	free(subject);
+	free(body);
+	free(sig);
+	free(body_main);
+	return rc;
+}
+
+/* Queue a chat message in the outbox of transport (payload documented in chat.h). */
+int
+queue_chat(struct mailctx *m, const char *transport, const char *to, const char *type, const char *body)
+{
+	char *msgid = reply_msgid(m->core, m->row->dedupe, (size_t)m->nsent++);
+	json_t *o = json_pack("{s:s, s:s, s:s}", "to", to, "type", type, "body", body);
+	char *payload = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	int rc = state_outbox_add(m->db, m->row->id, transport, NULL, to, msgid, payload, strlen(payload));
+	if (rc == DB_NOTFOUND)
+		rc = DB_OK;
+	if (rc == DB_OK && m->core->notify)
+		m->core->notify(m->core->notify_ud, transport);
+	free(payload);
+	free(msgid);
+	return rc;
+}
+
+/* Answer in the chat the message came from: short in the room, long ones directly with a pointer. */
+int
+queue_chat_answer(struct mailctx *m, const char *key, const char *const *vars)
+{
+	char *text = tmpl_render(m->core->tmpl, m->lang, key, vars);
+	int rc;
+	if (!m->room) {
+		rc = queue_chat(m, m->transport, m->sender, "chat", text);
+	} else {
+		size_t lines = 1;
+		for (const char *p = text; *p; p++)
+			lines += *p == '\n';
+		if (lines <= CHAT_ROOM_MAX_LINES || !m->sender_direct) {
+			char *body = m->nick ? xasprintf("%s: %s", m->nick, text) : xstrdup(text);
+			rc = queue_chat(m, m->transport, m->room, "groupchat", body);
+			free(body);
+		} else {
+			rc = queue_chat(m, m->transport, m->sender, "chat", text);
+			if (rc == DB_OK) {
+				const char *pv[] = {"nick", m->nick ? m->nick : "", NULL};
+				char *ptr = tmpl_render(m->core->tmpl, m->lang, "chat.see_direct", pv);
+				rc = queue_chat(m, m->transport, m->room, "groupchat", ptr);
+				free(ptr);
+			}
+		}
+	}
+	free(text);
+	return rc;
+}
+
+/*
+ * May this mail be answered?  The sender's daily reply limit, then the hourly
+ * cap on answers to addresses that are no known people (all of them
+ * together: a flood of forged senders cannot turn the bot into a mail
+ * cannon).  ALLOW_YES, ALLOW_NOTICE (send the daily-limit notice, once),
+ * ALLOW_SILENT, or ALLOW_CAP (quarantine it).  *rc gets a database error.
+ */
+int
+reply_allowance(struct mailctx *m, int wanted, int *rc)
+{
+	int count, noticed, limit = m->core->cfg->bot.reply_limit;
+	int64_t day = now_s() / 86400;
+	*rc = state_reply_count(m->db, m->rcpt, day, &count, &noticed);
+	if (*rc < 0)
+		return ALLOW_SILENT;
+	int allow = ALLOW_YES;
+	if (limit > 0 && count + wanted > limit)
+		allow = noticed ? ALLOW_SILENT : ALLOW_NOTICE;
+	int cap = m->core->cfg->bot.unknown_reply_limit;
+	if (allow != ALLOW_SILENT && !m->known && !m->counted && cap > 0) {
+		*rc = state_cap_take(m->db, "cap.unknown_replies", now_s() / 3600, cap);
+		if (*rc < 0)
+			return ALLOW_SILENT;
+		if (*rc == DB_NOTFOUND) {
+			*rc = DB_OK;
+			return ALLOW_CAP;
+		}
+		m->counted = 1;
+	}
+	return allow;
+}
+
+int
+send_limit_notice(struct mailctx *m)
+{
+	char lim[16];
+	snprintf(lim, sizeof lim, "%d", m->core->cfg->bot.reply_limit);
+	const char *vars[] = {"limit", lim, NULL};
+	int rc = queue_reply(m, "reply_limit", vars);
+	if (rc == DB_OK)
+		rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 1);
+	log_info("mail %lld: reply limit reached for %s, notice sent", (long long)m->row->id, m->rcpt);
+	return rc;
+}
+
+/* Emit the replies a handler queued, under the reply limit. */
+int
+emit_replies(struct mailctx *m, struct hctx *h)
+{
+	int rc = DB_OK;
+	for (size_t i = 0; i < h->nreplies && rc == DB_OK; i++) {
+		const struct reply *r = &h->replies[i];
+		if (r->to_kind) {
+			/* to someone else: a fresh mail or a direct chat message (bot/emit.c) */
+			char *msgid = reply_msgid(m->core, m->row->dedupe, (size_t)m->nsent++);
+			rc = emit_reply(m->db, m->core, m->row->id, r, m->lang, msgid);
+			free(msgid);
+		} else if (m->pm) {
+			rc = queue_reply(m, r->key, (const char *const *)r->vars);
+			if (rc == DB_OK)
+				rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 0);
+		} else {
+			rc = queue_chat_answer(m, r->key, (const char *const *)r->vars);
+		}
+	}
+	return rc;
+}
+
+/* A reason as the sender reads it, rendered in their language. Caller frees. */
+char *
+reason_text(struct mailctx *m, const char *error)
+{
+	const char *key = "reason.unreadable";
+	char limit[32] = "";
+	if (strncmp(error, "mail too large", 14) == 0) {
+		key = "reason.too_large";
+		snprintf(limit, sizeof limit, "%ld KB", m->core->caps.max_size / 1024);
+	} else if (strstr(error, "nest") || strstr(error, "parts")) {
+		key = "reason.too_complex";
+	} else if (strcmp(error, "crashed") == 0) {
+		key = "reason.crashed";
+	} else if (strncmp(error, "parser ", 7) == 0) {
+		key = "reason.parser";
+	} else if (strcmp(error, "internal") == 0) {
+		key = "reason.internal";
+	} else if (strcmp(error, "several senders") == 0) {
+		key = "reason.several_senders";
+	}
+	const char *vars[] = {"limit", limit, "detail", error, NULL};
+	return tmpl_render(m->core->tmpl, m->lang, key, vars);
+}
+
+int
+quarantine(struct mailctx *m, const char *why)
+{
+	log_warn("mail %lld quarantined: %s", (long long)m->row->id, why);
+	int rc = state_inbound_finish(m->db, m->row->id, "quarantined", why);
+	if (rc != DB_OK || !m->rcpt || m->pm->is_auto)
+		return rc;
+	int err;
+	int allow = reply_allowance(m, 1, &err);
+	if (err < 0)
+		return err;
+	if (allow == ALLOW_NOTICE)
+		return send_limit_notice(m);
+	if (allow == ALLOW_CAP)
+		log_warn("mail %lld: the hourly cap on answers to unknown senders is reached; not told",
+			 (long long)m->row->id);
+	if (allow != ALLOW_YES)
+		return DB_OK;
+	char *reason = reason_text(m, why);
+	const char *vars[] = {"reason", reason, NULL};
+	rc = queue_reply(m, "quarantined", vars);
+	if (rc == DB_OK)
+		rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 0);
+	free(reason);
+	return rc;
+}
