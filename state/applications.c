@@ -84,7 +84,7 @@ state_application_open(struct db *db, int64_t person, const char *programme, con
 	BIND_TEXT(st, 3, role);
 	sqlite3_bind_int64(st, 4, now_s());
 	int rc = db_step_done(db, st);
-	if (rc < 0)
+	if (db_failed(rc))
 		return rc;
 	if ((st = db_stmt(db, sel)) != NULL) {
 		sqlite3_bind_int64(st, 1, person);
