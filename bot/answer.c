@@ -142,7 +142,7 @@ reply_allowance(struct mailctx *m, int wanted, int *rc)
 	int count, noticed, limit = m->core->cfg->bot.reply_limit;
 	int64_t day = now_s() / 86400;
 	*rc = state_reply_count(m->db, m->rcpt, day, &count, &noticed);
-	if (*rc < 0)
+	if (db_failed(*rc))
 		return ALLOW_SILENT;
 	int allow = ALLOW_YES;
 	if (limit > 0 && count + wanted > limit)
@@ -150,7 +150,7 @@ reply_allowance(struct mailctx *m, int wanted, int *rc)
 	int cap = m->core->cfg->bot.unknown_reply_limit;
 	if (allow != ALLOW_SILENT && !m->known && !m->counted && cap > 0) {
 		*rc = state_cap_take(m->db, "cap.unknown_replies", now_s() / 3600, cap);
-		if (*rc < 0)
+		if (db_failed(*rc))
 			return ALLOW_SILENT;
 		if (*rc == DB_NOTFOUND) {
 			*rc = DB_OK;

@@ -232,7 +232,7 @@ chat_handle(struct db *db, struct core *core, const struct chat_msg *m)
 	json_decref(meta);
 	int64_t id = 0;
 	int r = chat_record(db, m->transport, key, cmd, metas, &id);
-	if (r < 0) {
+	if (db_failed(r)) {
 		rc = -1;
 		goto out;
 	}

@@ -221,7 +221,7 @@ run_command(struct mailctx *m, struct hctx *h, int staff_addr)
 	if (!staff_unproven && c->check) {
 		int rc = c->check(h);
 		if (rc != 0)
-			return rc < 0 ? rc : DB_OK;
+			return db_failed(rc) ? rc : DB_OK;
 	}
 	if (m && !h->proven && (staff_unproven || command_writes(h) == CMD_WRITES)) {
 		char *what = xasprintf("%s %s", hctx_cmd_word(h, c), h->argline ? h->argline : "");
@@ -278,7 +278,7 @@ route_token(struct mailctx *m, struct hctx *h)
 		rc = DB_NOTFOUND;
 	if (rc != DB_OK) {
 		token_free(&tok);
-		return rc < 0 ? rc : ROUTE_PASS;
+		return db_failed(rc) ? rc : ROUTE_PASS;
 	}
 	h->proven = 1;
 	h->cmd = cmd_by_name("confirm");
@@ -363,8 +363,10 @@ run_reply_routes(struct mailctx *m, struct hctx *h)
 		if (!r->beside_command && mc->cmd && !mc->from_subject)
 			continue;
 		rc = r->run(m, h);
+		if (rc == DB_NOTFOUND)
+			rc = ROUTE_PASS; /* a handler's "no such thread" (they were one value) */
 	}
-	if (rc < 0) {
+	if (db_failed(rc)) {
 		db_rollback_savepoint(m->db);
 		return rc;
 	}
@@ -421,7 +423,7 @@ run_route_or_command(struct mailctx *m, struct hctx *h)
 	h->argc = words_split(h->argline, &h->argv, MAX_ARGS + 1);
 	rc = run_command(m, h, m->staff_addr);
 	/* "confirm <token>" typed for a command that waited for its sender (c) */
-	if (rc >= 0 && h->confirmed_inbound)
+	if (!db_failed(rc) && h->confirmed_inbound)
 		rc = run_confirmed(m, h, h->confirmed_inbound);
 	return rc;
 }
@@ -549,7 +551,7 @@ run_confirmed(struct mailctx *m, struct hctx *h, int64_t id)
 	const struct core *core = m->core;
 	struct inbound old;
 	int rc = inbound_read(m->db, core, id, &old);
-	if (rc < 0)
+	if (db_failed(rc))
 		return rc;
 	if (rc == DB_NOTFOUND || !old.row.raw || !old.pm) {
 		/* purged after the retention period */
@@ -571,7 +573,7 @@ run_confirmed(struct mailctx *m, struct hctx *h, int64_t id)
 	om.staff_addr = is_staff_addr(core->cfg, "mail", h->ep_addr);
 	struct hctx c;
 	rc = state_person_by_endpoint(m->db, "mail", h->ep_addr, &c.person);
-	if (rc >= 0) {
+	if (!db_failed(rc)) {
 		struct person p = c.person;
 		inbound_hctx(&c, &om, &p, rc == DB_OK);
 		person_free(&p);
@@ -582,7 +584,7 @@ run_confirmed(struct mailctx *m, struct hctx *h, int64_t id)
 		char *first = reply_msgid(core, m->row->dedupe, (size_t)m->nsent);
 		c.reply_msgid = first;
 		rc = run_route_or_command(&om, &c);
-		if (rc >= 0) {
+		if (!db_failed(rc)) {
 			log_info("mail %lld from %s: confirmed mail %lld run: %s -> %zu repl%s", (long long)m->row->id,
 				 h->ep_addr, (long long)id, c.cmd ? c.cmd->name : "no command", c.nreplies,
 				 c.nreplies == 1 ? "y" : "ies");
@@ -595,7 +597,7 @@ run_confirmed(struct mailctx *m, struct hctx *h, int64_t id)
 		person_free(&c.person);
 	}
 	inbound_clear(&old);
-	return rc < 0 ? rc : DB_OK;
+	return db_failed(rc) ? rc : DB_OK;
 }
 
 /* A message that can not be run: why, for the journal and (in their language) the sender. */
@@ -655,7 +657,7 @@ admit_mail(struct mailctx *m, int *result)
 	} else {
 		return 0;
 	}
-	return rc < 0 ? rc : 1;
+	return db_failed(rc) ? rc : 1;
 }
 
 /* Flood control per person, across all channels (one set of buckets).  1 when the message
@@ -683,7 +685,7 @@ admit_flood(struct mailctx *m, const struct person *person, int known)
 	}
 	if (rc == DB_OK)
 		rc = state_inbound_finish(m->db, m->row->id, "ignored", "flood");
-	return rc < 0 ? rc : 1;
+	return db_failed(rc) ? rc : 1;
 }
 
 /* Who sent a mail, as far as it proves it, and in which language to answer.  Then the
@@ -694,7 +696,7 @@ identify_mail(struct mailctx *m, struct hctx *h, int *result)
 	const struct parsed_mail *pm = m->pm;
 	enum proof proof;
 	int rc = mail_proof(m, pm, &proof);
-	if (rc < 0)
+	if (db_failed(rc))
 		return rc;
 	m->proof = proof;
 	h->proven = proof != PROOF_NONE;
@@ -705,14 +707,14 @@ identify_mail(struct mailctx *m, struct hctx *h, int *result)
 		mail_lang(pm, &m->in->words, m->in->text, h->known ? h->person.lang : NULL, m->core->cfg->bot.language);
 	m->lang = h->lang;
 	int allow = reply_allowance(m, 1, &rc);
-	if (rc < 0)
+	if (db_failed(rc))
 		return rc;
 	if (allow == ALLOW_CAP) {
 		log_warn("mail %lld: the hourly cap of %d answers to unknown senders is reached", (long long)m->row->id,
 			 m->core->cfg->bot.unknown_reply_limit);
 		*result = DISP_QUARANTINED;
 		rc = state_inbound_finish(m->db, m->row->id, "quarantined", "answer cap for unknown senders");
-		return rc < 0 ? rc : 1;
+		return db_failed(rc) ? rc : 1;
 	}
 	*result = DISP_DONE;
 	if (allow == ALLOW_YES)
@@ -721,7 +723,7 @@ identify_mail(struct mailctx *m, struct hctx *h, int *result)
 		rc = send_limit_notice(m);
 	if (rc == DB_OK)
 		rc = state_inbound_finish(m->db, m->row->id, "ignored", "reply limit");
-	return rc < 0 ? rc : 1;
+	return db_failed(rc) ? rc : 1;
 }
 
 /* A chat sender was authenticated by the chat server; the language: their stored choice,
@@ -798,7 +800,7 @@ dispatch_one(struct db *db, const struct core *core, struct inbound *in, int giv
 	int known = 0, rc = DB_OK, result = DISP_DONE;
 	if (in->sender) {
 		rc = state_person_by_endpoint(db, in->channel, in->sender, &person);
-		if (rc < 0)
+		if (db_failed(rc))
 			return rc;
 		known = m.known = rc == DB_OK;
 		if (known && person.lang)
@@ -856,7 +858,7 @@ out:
 	person_free(&person);
 	if (rc > 0)
 		rc = DB_OK; /* finished by an admission rule */
-	return rc < 0 ? rc : result;
+	return db_failed(rc) ? rc : result;
 }
 
 /* One message under its own savepoint: a failing command is undone alone and quarantined. */
@@ -876,7 +878,7 @@ dispatch_in_txn(struct db *db, const struct core *core, struct inbound *in, int 
 		struct mailctx m;
 		mailctx_init(&m, db, core, in);
 		result = DISP_QUARANTINED;
-		if (set_aside(&m, "internal") < 0) {
+		if (db_failed(set_aside(&m, "internal"))) {
 			db_rollback_savepoint(db);
 			return DB_ERR;
 		}
@@ -925,13 +927,13 @@ dispatch(struct db *db, const struct core *core, const int64_t *ids, size_t n, i
 	/* read (and parse) first, with no write lock held: a slow (hostile) mail stalls nobody */
 	struct inbound *in = xcalloc(n ? n : 1, sizeof *in);
 	int rc = DB_OK;
-	for (size_t i = 0; i < n && rc >= 0; i++) {
+	for (size_t i = 0; i < n && !db_failed(rc); i++) {
 		rc = inbound_read(db, core, ids[i], &in[i]);
 		if (rc == DB_NOTFOUND)
 			rc = DB_OK;
 	}
 	struct batch b = {core, in, n, give_up, DISP_IGNORED};
-	if (rc >= 0)
+	if (!db_failed(rc))
 		rc = dispatch_txn(db, core, batch_run, &b);
 	for (size_t i = 0; i < n; i++)
 		inbound_clear(&in[i]);

@@ -168,7 +168,7 @@ journal_fetched(struct db *db, void *ud)
 		}
 		free(key);
 		free(meta);
-		if (r < 0)
+		if (db_failed(r))
 			return DB_ERR;
 		if (f->uid > b->max_uid)
 			b->max_uid = f->uid;
@@ -222,7 +222,7 @@ session(struct mailin *mi, struct imap *im, struct backoff *backoff)
 		return;
 	}
 	backoff_reset(backoff);
-	if (state_imap_checkpoint(mi->db, folder, &cp_valid, &last_uid) < 0)
+	if (db_failed(state_imap_checkpoint(mi->db, folder, &cp_valid, &last_uid)))
 		return;
 	if (cp_valid != uidvalidity) {
 		if (cp_valid)

@@ -644,7 +644,7 @@ cmd_match(const char *path, int argc, char **argv)
 					hr = -1;
 				free(out.replies);
 			}
-			if (hr >= 0 && db_commit(db) == 0) {
+			if (!db_failed(hr) && db_commit(db) == 0) {
 				for (size_t i = 0; i < h.nreplies; i++)
 					if (!h.replies[i].to_kind) {
 						char *text = tmpl_render(t, h.lang, h.replies[i].key,
@@ -657,7 +657,7 @@ cmd_match(const char *path, int argc, char **argv)
 				hr = -1;
 			}
 		}
-		if (hr < 0) {
+		if (db_failed(hr)) {
 			const char *vars[] = {"programme", slug, NULL};
 			cli_say(stderr, t, lang, "cli.match.publish_failed", vars);
 		}

@@ -382,7 +382,7 @@ kv_put_run(struct db *db, void *ud)
 	int rc = state_kv_set(db, p->k1, p->v1);
 	if (rc == DB_OK && p->k2)
 		rc = state_kv_set(db, p->k2, p->v2);
-	return rc < 0 ? DB_ERR : DB_OK;
+	return db_failed(rc) ? DB_ERR : DB_OK;
 }
 
 static int
@@ -862,7 +862,7 @@ sync_main(void *arg)
 		goto out;
 	finish_pending(&s);
 	since_key = xasprintf("matrix.next_batch:%s", m->user_id);
-	if (state_kv_get(s.db, since_key, &since) < 0)
+	if (db_failed(state_kv_get(s.db, since_key, &since)))
 		since = NULL;
 	if (!since)
 		log_info("matrix: first start: skipping the rooms' history");
@@ -1118,7 +1118,7 @@ txn_prefix_run(struct db *db, void *ud)
 		return DB_OK;
 	free(t->old);
 	t->old = NULL;
-	return state_kv_set(db, "matrix.txn_prefix", t->fresh) < 0 ? DB_ERR : DB_OK;
+	return db_failed(state_kv_set(db, "matrix.txn_prefix", t->fresh)) ? DB_ERR : DB_OK;
 }
 
 static char *

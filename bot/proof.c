@@ -69,7 +69,7 @@ mail_proof(struct mailctx *m, const struct parsed_mail *pm, enum proof *out)
 	}
 	words_free(ids, n);
 	buf_free(&all);
-	return rc < 0 ? rc : DB_OK;
+	return db_failed(rc) ? rc : DB_OK;
 }
 
 #define CONFIRM_TTL_S (3 * 24 * 3600)
@@ -101,7 +101,7 @@ ask_confirmation(struct mailctx *m, struct hctx *h, const char *what, int staff)
 	hctx_free_replies(h);
 	int rc = state_token_add(h->db, hash, &t, h->reply_msgid);
 	if (rc != DB_OK)
-		return rc < 0 ? rc : DB_ERR;
+		return db_failed(rc) ? rc : DB_ERR;
 	char *line = str_one_line(what, 200);
 	hctx_reply(h, "confirm_command", "command", line, "address", h->ep_addr, "token", tok, "hours", hours, NULL);
 	log_info("mail %lld from %s: the sender's address is not proven; confirmation asked (%s)",

@@ -374,7 +374,7 @@ mark_sent(struct db *db, void *ud)
 {
 	const struct sent_marks *m = ud;
 	for (size_t i = 0; i < m->n; i++)
-		if (state_outbox_sent(db, m->rows[i]) < 0)
+		if (db_failed(state_outbox_sent(db, m->rows[i])))
 			return DB_ERR;
 	return DB_OK;
 }

@@ -371,7 +371,7 @@ h_apply_join(struct hctx *h, int64_t person, const char *programme, const char *
 		return rc == DB_NOTFOUND ? DB_ERR : rc;
 	if ((rc = state_application_open(h->db, person, programme, role, &a)) != DB_OK) {
 		programme_free(&prog);
-		return rc < 0 ? rc : DB_ERR;
+		return db_failed(rc) ? rc : DB_ERR;
 	}
 	if ((rc = who_load(h, person, &w)) != DB_OK) {
 		application_free(&a);
@@ -702,7 +702,7 @@ out_prog:
 	application_free(&a);
 	for (size_t i = 0; i < NFIELDS; i++)
 		free(val[i]);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 /* After a "profile" change: complete every incomplete application of the

@@ -27,7 +27,7 @@ h_pending_check(struct hctx *h)
 	int rc = state_programme_exists(h->db, slug, NULL);
 	free(slug);
 	if (rc != DB_NOTFOUND)
-		return rc < 0 ? rc : 0;
+		return db_failed(rc) ? rc : 0;
 	char *list = state_programme_list(h->db);
 	hctx_reply(h, "programme.unknown", "slug", h->argv[0], "programmes", list, NULL);
 	free(list);
@@ -98,7 +98,7 @@ h_pending_run(struct hctx *h)
 	buf_free(&b);
 	applications_free(v, n);
 	free(prog);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 int
@@ -144,7 +144,7 @@ decide(struct hctx *h, int reject)
 		return rc == DB_NOTFOUND ? DB_ERR : rc;
 	if (strcmp(a.status, "pending") != 0) { /* e.g. "ablehnen" routed here: checked again */
 		application_free(&a);
-		return h_approve_check(h) < 0 ? DB_ERR : DB_OK;
+		return db_failed(h_approve_check(h)) ? DB_ERR : DB_OK;
 	}
 	if ((rc = who_load(h, a.person_id, &w)) != DB_OK) {
 		application_free(&a);
@@ -185,7 +185,7 @@ decide(struct hctx *h, int reject)
 	free(pname);
 	who_free(&w);
 	application_free(&a);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 int

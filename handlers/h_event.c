@@ -67,7 +67,7 @@ rsvp_event(struct hctx *h, struct event *ev)
 	int64_t id = 0;
 	hctx_parse_id(h->argv[0], &id);
 	int rc = state_event_get(h->db, id, ev);
-	if (rc < 0)
+	if (db_failed(rc))
 		return rc;
 	if (rc == DB_NOTFOUND || strcmp(ev->status, "draft") == 0) {
 		hctx_reply(h, "event.unknown", "id", h->argv[0], NULL);
@@ -92,7 +92,7 @@ rsvp_with(struct hctx *h, enum rsvp_answer fixed)
 	int rc = rsvp_event(h, &ev);
 	if (rc != 0) {
 		event_free(&ev);
-		return rc < 0 ? rc : 0;
+		return db_failed(rc) ? rc : 0;
 	}
 	int guests = 0;
 	char *comment = NULL;
@@ -124,7 +124,7 @@ rsvp_with(struct hctx *h, enum rsvp_answer fixed)
 	}
 	free(comment);
 	event_free(&ev);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 int
@@ -167,7 +167,7 @@ h_events_run(struct hctx *h)
 		char *st;
 		struct rsvp r;
 		int g = h->known ? state_rsvp_get(h->db, v[i].id, h->person.id, &r) : DB_NOTFOUND;
-		if (g < 0) {
+		if (db_failed(g)) {
 			rc = g;
 			break;
 		}

@@ -268,7 +268,7 @@ ev_audience_resolve(struct hctx *h, const char *name, struct ev_audience *a)
 					r->lang = xstrdup(p.lang);
 					addr = NULL;
 					audience_add_people(a, r, 1);
-				} else if (prc < 0) {
+				} else if (db_failed(prc)) {
 					rc = prc;
 				} else {
 					log_info("event audience %s: %s is nobody the bot knows; not invited", name, m);
@@ -302,7 +302,7 @@ ev_may_answer(struct hctx *h, const struct event *ev, int64_t person, int *ok)
 	int rc = state_invitation_get(h->db, ev->id, person, NULL);
 	if (rc != DB_NOTFOUND) {
 		*ok = rc == DB_OK;
-		return rc < 0 ? rc : DB_OK;
+		return db_failed(rc) ? rc : DB_OK;
 	}
 	struct ev_audience a;
 	rc = ev_audience_resolve(h, ev->audience, &a);
@@ -495,7 +495,7 @@ ev_rsvp_apply(struct hctx *h, const struct event *ev, int64_t person, const char
 	}
 	struct rsvp old;
 	int rc = state_rsvp_get(h->db, ev->id, person, &old);
-	if (rc < 0)
+	if (db_failed(rc))
 		return rc;
 	int had = rc == DB_OK;
 	if (guests < 0)

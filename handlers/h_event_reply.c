@@ -81,7 +81,7 @@ event_of_subject(struct hctx *h, const char *subject, int allow_id, int *by_toke
 			if (*rc == DB_NOTFOUND)
 				*rc = DB_OK;
 			*by_token = id != 0;
-			if (id || *rc < 0)
+			if (id || db_failed(*rc))
 				return id;
 		}
 		if (n)
@@ -166,7 +166,7 @@ itip_answer(struct hctx *h, const struct ical_itip *it)
 		rc = state_event_by_uid(h->db, it->events[i].uid, &ev);
 		v = &it->events[i];
 	}
-	if (rc < 0)
+	if (db_failed(rc))
 		goto out;
 	if (rc == DB_NOTFOUND) {
 		rc = session ? 1 : DB_OK;
@@ -191,7 +191,7 @@ itip_answer(struct hctx *h, const struct ical_itip *it)
 	int invited = 0;
 	if (h->known) {
 		rc = state_invitation_get(h->db, ev.id, h->person.id, NULL);
-		if (rc < 0)
+		if (db_failed(rc))
 			goto out;
 		invited = rc == DB_OK;
 		rc = DB_OK;
@@ -264,14 +264,14 @@ static int64_t
 answered_event(struct hctx *h, const char *cal_uid, int *strong, int *rc)
 {
 	int64_t id = event_of_mail(h, strong, rc);
-	if (*rc < 0)
+	if (db_failed(*rc))
 		return 0;
 	if (!id && cal_uid) {
 		struct event e;
 		*rc = state_event_by_uid(h->db, cal_uid, &e);
 		id = *rc == DB_OK ? e.id : 0;
 		event_free(&e);
-		if (*rc < 0)
+		if (db_failed(*rc))
 			return 0;
 		*rc = DB_OK;
 	}
@@ -344,7 +344,7 @@ h_event_mail_reply(struct hctx *h, const char *new_text)
 		return rc;
 	int64_t id = answered_event(h, cal_uid, &strong, &rc);
 	free(cal_uid);
-	if (rc < 0)
+	if (db_failed(rc))
 		return rc;
 	if (!id)
 		return 1;
@@ -352,7 +352,7 @@ h_event_mail_reply(struct hctx *h, const char *new_text)
 	rc = state_event_get(h->db, id, &ev);
 	if (rc != DB_OK) {
 		event_free(&ev);
-		return rc < 0 ? rc : 1;
+		return db_failed(rc) ? rc : 1;
 	}
 	char *line = str_first_line(new_text, NULL);
 	int guests = 0;

@@ -204,7 +204,7 @@ h_event_send(struct hctx *h, int64_t id, int *mails, int *rooms)
 		rc = state_invitation_get(h->db, ev.id, a.people[i].person, NULL);
 		if (rc == DB_OK) /* invited before: a repeated "send" reaches only the new members */
 			continue;
-		if (rc < 0)
+		if (db_failed(rc))
 			break;
 		const char *lang =
 			a.people[i].lang ? (strcmp(a.people[i].lang, "de") == 0 ? "de" : "en") : hctx_default_lang(h);
@@ -241,7 +241,7 @@ mail_invited(struct hctx *h, const struct event *ev, const char *key, const char
 		int declined = g == DB_OK && strcmp(r.status, "declined") == 0;
 		if (g == DB_OK)
 			rsvp_free(&r);
-		if (g < 0) {
+		if (db_failed(g)) {
 			rc = g;
 			break;
 		}
@@ -426,7 +426,7 @@ h_announce_check(struct hctx *h)
 	if (announce_names_event(h, &id)) {
 		int rc = event_exists(h, id);
 		if (rc != DB_NOTFOUND)
-			return rc < 0 ? rc : 0;
+			return db_failed(rc) ? rc : 0;
 		char eid[24];
 		ev_fmt_id(eid, id);
 		hctx_reply(h, "event.unknown", "id", eid, NULL);
@@ -468,11 +468,11 @@ h_announce_run(struct hctx *h)
 			rc = h_event_change(h, id, text);
 			free(text);
 		}
-		return rc < 0 ? rc : DB_OK;
+		return db_failed(rc) ? rc : DB_OK;
 	}
 	int64_t nid;
 	rc = h_event_create(h, h->argline, h->body, who, &nid);
-	return rc < 0 ? rc : DB_OK;
+	return db_failed(rc) ? rc : DB_OK;
 }
 
 /* ---- staff: attendees, attended ---- */
@@ -497,7 +497,7 @@ h_attendees_run(struct hctx *h)
 	int rc = state_event_get(h->db, id, &ev); /* h_event_id_check found it */
 	if (rc != DB_OK) {
 		event_free(&ev);
-		return rc < 0 ? rc : DB_ERR;
+		return db_failed(rc) ? rc : DB_ERR;
 	}
 	struct rsvp *v;
 	size_t n;
@@ -566,7 +566,7 @@ h_attended_run(struct hctx *h)
 	int rc = state_event_get(h->db, id, &ev); /* h_event_id_check found it */
 	if (rc != DB_OK) {
 		event_free(&ev);
-		return rc < 0 ? rc : DB_ERR;
+		return db_failed(rc) ? rc : DB_ERR;
 	}
 	const char *rest = str_skip_words(h->argline, 1);
 	int marked = 0;
@@ -613,7 +613,7 @@ h_attended_run(struct hctx *h)
 					if (rc == DB_OK)
 						marked++;
 					hit = 1;
-				} else if (prc < 0) {
+				} else if (db_failed(prc)) {
 					rc = prc;
 				}
 				person_free(&p);
@@ -642,5 +642,5 @@ h_attended_run(struct hctx *h)
 out:
 	buf_free(&unknown);
 	event_free(&ev);
-	return rc < 0 ? rc : DB_OK;
+	return db_failed(rc) ? rc : DB_OK;
 }

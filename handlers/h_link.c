@@ -124,7 +124,7 @@ h_link_run(struct hctx *h)
 	free(target_text);
 	free(sender_text);
 	free(addr);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 /* Complete a link token confirmed from t->ep (already checked by the caller). */
@@ -141,7 +141,7 @@ h_link_apply(struct hctx *h, const struct token *t)
 	int r2 = state_person_by_endpoint(h->db, okind, oaddr, &p2);
 	int rc = DB_OK;
 	int64_t pid = 0;
-	if (r1 < 0 || r2 < 0) {
+	if (db_failed(r1) || db_failed(r2)) {
 		rc = DB_ERR;
 		goto out;
 	}

@@ -84,7 +84,7 @@ h_join_check(struct hctx *h)
 		free(list);
 	}
 	free(slug);
-	return rc == DB_OK ? 0 : (rc < 0 ? rc : 1);
+	return rc == DB_OK ? 0 : (db_failed(rc) ? rc : 1);
 }
 
 int
@@ -146,7 +146,7 @@ h_join_run(struct hctx *h)
 out:
 	free(pname);
 	free(slug);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 /* ---- confirm ---- */
@@ -237,7 +237,7 @@ h_confirm_run(struct hctx *h)
 	token_hash(tok, hash);
 	free(tok);
 	int rc = state_token_by_hash(h->db, hash, &t);
-	if (rc < 0)
+	if (db_failed(rc))
 		return rc;
 	/* A token is bound to the endpoint it was sent to: another sender learns nothing. */
 	if (rc == DB_NOTFOUND || t.used || t.expires < now_s() || strcmp(t.ep_kind, h->ep_kind) != 0 ||
@@ -255,7 +255,7 @@ h_confirm_run(struct hctx *h)
 		rc = h_confirm_apply(h, &t);
 	}
 	token_free(&t);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 /* ---- leave ---- */
@@ -274,7 +274,7 @@ h_leave_check(struct hctx *h)
 			hctx_reply(h, "join_unknown_programme", "programme", h->argv[0], "programmes", list, NULL);
 			free(list);
 			rc = 1;
-		} else if (e < 0) {
+		} else if (db_failed(e)) {
 			rc = e;
 		}
 	}
@@ -317,7 +317,7 @@ h_leave_run(struct hctx *h)
 	memberships_free(before, n);
 out:
 	free(a);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 /* ---- whoami ---- */
@@ -536,7 +536,7 @@ h_profile_run(struct hctx *h)
 	if ((rc = state_profile_set(h->db, h->person.id, d->name, clear ? NULL : value)) != DB_OK)
 		return rc;
 	char *note = NULL;
-	if ((rc = h_apply_recheck(h, &note)) < 0)
+	if (db_failed(rc = h_apply_recheck(h, &note)))
 		return rc;
 	hctx_reply(h, "profile_set", "field", field_word(h, d->name), "value", clear ? "" : value, "note", note, NULL);
 	hctx_reply_last_to_front(h); /* the answer first: it carries h->reply_msgid */

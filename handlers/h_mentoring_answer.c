@@ -122,10 +122,10 @@ static int
 answer_load(struct hctx *h, const char *arg, int64_t id, struct mrequest *r, int *side)
 {
 	int rc = state_request_get(h->db, id, r);
-	if (rc < 0)
+	if (db_failed(rc))
 		return rc;
 	*side = rc == DB_OK ? answer_side(h, r, &rc) : -1;
-	if (rc < 0)
+	if (db_failed(rc))
 		return rc;
 	if (*side < 0) {
 		/* someone else's request: indistinguishable from none */
@@ -335,7 +335,7 @@ h_accept_run(struct hctx *h)
 	if (rc == 0)
 		rc = side == SIDE_REQUEST ? do_accept(h, &r, h->argv[0]) : mt_offer_accept(h, &r, h->argv[0], side);
 	mrequest_free(&r);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 int
@@ -357,7 +357,7 @@ h_decline_run(struct hctx *h)
 					  : mt_offer_decline(h, &r, h->argv[0], side, p);
 	}
 	mrequest_free(&r);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 /* The answer word at the start of a reply to a request or offer (bot/words.h,
@@ -376,14 +376,14 @@ h_request_mail_reply(struct hctx *h, const char *in_reply_to, const char *refere
 	int rc = request_of_mail(h, in_reply_to, references, &r);
 	if (rc != DB_OK) {
 		mrequest_free(&r);
-		return rc < 0 ? rc : 1;
+		return db_failed(rc) ? rc : 1;
 	}
 	const char *rest;
 	int yn = yes_no_word(text, &rest);
 	int side = answer_side(h, &r, &rc);
-	if (rc < 0 || side < 0 || yn < 0) {
+	if (db_failed(rc) || side < 0 || yn < 0) {
 		mrequest_free(&r);
-		return rc < 0 ? rc : 1; /* not an answer: handled as an ordinary mail */
+		return db_failed(rc) ? rc : 1; /* not an answer: handled as an ordinary mail */
 	}
 	char arg[24];
 	snprintf(arg, sizeof arg, "%lld", (long long)r.id);
@@ -401,5 +401,5 @@ h_request_mail_reply(struct hctx *h, const char *in_reply_to, const char *refere
 		free(reason);
 	}
 	mrequest_free(&r);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }

@@ -241,7 +241,7 @@ h_match_check(struct hctx *h)
 {
 	char *slug = cmd_fold(h->argv[0]);
 	int rc = state_programme_exists(h->db, slug, NULL);
-	if (rc < 0) {
+	if (db_failed(rc)) {
 		free(slug);
 		return rc;
 	}
@@ -326,7 +326,7 @@ h_match_run(struct hctx *h)
 	cohort_free(&c);
 	free(pname);
 	free(slug);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 /* Every key the whole-cohort matching and its offers render, with the placeholders they get. */

@@ -100,7 +100,7 @@ find_in_programme(struct hctx *h, const char *programme, const struct match_prof
 	struct programme prog;
 	struct match_weights w;
 	rc = state_programme_get(h->db, programme, &prog);
-	if (rc < 0) {
+	if (db_failed(rc)) {
 		mentor_rows_free(rows, nr);
 		return rc;
 	}
@@ -248,7 +248,7 @@ h_find_mentor_run(struct hctx *h)
 		      who_value(&me, "field", 0), who_value(&me, "availability", 0));
 	for (size_t i = 0; i < progs.n && rc == DB_OK; i++) {
 		int m = state_match_active(h->db, h->person.id, progs.v[i]);
-		if (m < 0)
+		if (db_failed(m))
 			rc = m;
 		else if (m == DB_OK)
 			matched++;
@@ -338,5 +338,5 @@ out:
 	cands_free(c, nc);
 	who_free(&me);
 	strlist_free(&progs);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }

@@ -240,7 +240,7 @@ mt_offer_send(struct hctx *h, int64_t mentee_id, int64_t mentor_id, const char *
 	struct who mentee = {0}, mentor = {0};
 	struct mrequest r = {0};
 	int rc = state_programme_get(h->db, programme, &prog);
-	if (rc < 0)
+	if (db_failed(rc))
 		return rc;
 	int days = rc == DB_OK && prog.request_days > 0 ? prog.request_days : 3;
 	char *pname = xstrdup(rc == DB_OK && prog.name ? prog.name : programme);

@@ -49,7 +49,7 @@ request_open(struct hctx *h, const struct who *mentee, int64_t mentor, const cha
 		return OPEN_FULL;
 	struct programme prog;
 	rc = state_programme_get(h->db, programme, &prog);
-	if (rc < 0)
+	if (db_failed(rc))
 		return rc;
 	int days = rc == DB_OK && prog.request_days > 0 ? prog.request_days : 3;
 	char *pname = xstrdup(rc == DB_OK && prog.name ? prog.name : programme);
@@ -107,7 +107,7 @@ mt_cascade(struct hctx *h, const struct who *mentee, const char *programme, char
 	int rc = state_suggestions(h->db, mentee->p.id, &sv, &n);
 	if (rc != DB_OK)
 		return rc;
-	for (size_t i = 0; i < n && !*text && rc >= 0; i++) {
+	for (size_t i = 0; i < n && !*text && !db_failed(rc); i++) {
 		if (strcmp(sv[i].programme, programme) != 0)
 			continue;
 		int asked = 0;
@@ -132,7 +132,7 @@ mt_cascade(struct hctx *h, const struct who *mentee, const char *programme, char
 		}
 	}
 	suggestions_free(sv, n);
-	if (rc < 0) {
+	if (db_failed(rc)) {
 		free(*text);
 		*text = NULL;
 		return rc;
@@ -200,7 +200,7 @@ out:
 	who_free(&me);
 	who_free(&m);
 	suggestions_free(sv, ns);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 /* ---- scheduler jobs ---- */
@@ -213,14 +213,14 @@ h_request_remind_job(struct hctx *h, int64_t request, const char **result)
 	if (rc != DB_OK || strcmp(r.status, "open") != 0) {
 		*result = "skipped: request not open";
 		mrequest_free(&r);
-		return rc < 0 ? rc : 0;
+		return db_failed(rc) ? rc : 0;
 	}
 	int is_offer = 0, eok = 0, mok = 0;
 	if ((rc = state_request_offer_get(h->db, r.id, &is_offer, &eok, &mok)) != DB_OK || is_offer) {
 		if (rc == DB_OK)
 			rc = mt_offer_remind(h, &r, eok, mok, result);
 		mrequest_free(&r);
-		return rc < 0 ? rc : 0;
+		return db_failed(rc) ? rc : 0;
 	}
 	struct who mentee = {0}, mentor = {0};
 	if ((rc = who_load(h, r.mentee, &mentee)) == DB_OK && (rc = who_load(h, r.mentor, &mentor)) == DB_OK) {
@@ -242,7 +242,7 @@ h_request_remind_job(struct hctx *h, int64_t request, const char **result)
 	who_free(&mentee);
 	who_free(&mentor);
 	mrequest_free(&r);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 int
@@ -253,14 +253,14 @@ h_request_expire_job(struct hctx *h, int64_t request, const char **result)
 	if (rc != DB_OK || strcmp(r.status, "open") != 0) {
 		*result = "skipped: request not open";
 		mrequest_free(&r);
-		return rc < 0 ? rc : 0;
+		return db_failed(rc) ? rc : 0;
 	}
 	int is_offer = 0, eok = 0, mok = 0;
 	if ((rc = state_request_offer_get(h->db, r.id, &is_offer, &eok, &mok)) != DB_OK || is_offer) {
 		if (rc == DB_OK)
 			rc = mt_offer_expire(h, &r, result);
 		mrequest_free(&r);
-		return rc < 0 ? rc : 0;
+		return db_failed(rc) ? rc : 0;
 	}
 	struct who mentee = {0}, mentor = {0};
 	if ((rc = state_request_close(h->db, r.id, "expired", NULL)) != DB_OK ||
@@ -285,5 +285,5 @@ out:
 	who_free(&mentee);
 	who_free(&mentor);
 	mrequest_free(&r);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }

@@ -156,7 +156,7 @@ h_programme_check(struct hctx *h)
 	} else {
 		struct programme p = {0};
 		int rc = state_programme_exists(h->db, slug, NULL);
-		if (rc < 0) {
+		if (db_failed(rc)) {
 			r = rc;
 		} else if (rc == DB_NOTFOUND) {
 			char *list = state_programme_list(h->db);
@@ -199,5 +199,5 @@ h_programme_run(struct hctx *h)
 		rc = programme_saved_reply(h, slug);
 	buf_free(&name);
 	free(slug);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }

@@ -145,7 +145,7 @@ sctx_load(struct hctx *h, const char *arg, int64_t id, struct sctx *c)
 	int rc = state_session_get(h->db, id, &c->s);
 	if (rc == DB_OK)
 		rc = state_match_get(h->db, c->s.match_id, &c->m);
-	if (rc < 0)
+	if (db_failed(rc))
 		return rc;
 	if (rc == DB_NOTFOUND || !h->known ||
 	    (!h->staff && c->m.mentee != h->person.id && c->m.mentor != h->person.id)) {
@@ -295,7 +295,7 @@ pick_match(struct hctx *h, struct mmatch *m)
 	if (date_word(h)) {
 		hctx_parse_id(h->argv[0], &id);
 		rc = state_match_get(h->db, id, m);
-		if (rc < 0)
+		if (db_failed(rc))
 			return rc;
 		if (rc == DB_NOTFOUND || strcmp(m->status, "active") != 0 ||
 		    (m->mentee != h->person.id && m->mentor != h->person.id)) {
@@ -337,7 +337,7 @@ pick_match(struct hctx *h, struct mmatch *m)
 		} else {
 			buf_free(&b);
 		}
-		return rc < 0 ? rc : 1;
+		return db_failed(rc) ? rc : 1;
 	}
 	if ((rc = state_match_get(h->db, ids[0], m)) != DB_OK)
 		return rc == DB_NOTFOUND ? DB_ERR : rc;
@@ -408,7 +408,7 @@ h_session_run(struct hctx *h)
 		 (long long)h->person.id);
 out:
 	sctx_free(&c);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 /* ---- confirm ---- */
@@ -492,7 +492,7 @@ h_session_confirm_run(struct hctx *h)
 	rc = do_confirm(h, &c, h->argv[0]);
 out:
 	sctx_free(&c);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 /* ---- cancel ---- */
@@ -562,7 +562,7 @@ h_session_cancel_run(struct hctx *h)
 	}
 out:
 	sctx_free(&c);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 /* ---- done ---- */
@@ -640,5 +640,5 @@ h_session_done_run(struct hctx *h)
 		rc = do_done(h, &c, h->argv[0], minutes, note);
 	}
 	sctx_free(&c);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }

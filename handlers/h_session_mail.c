@@ -92,7 +92,7 @@ h_session_mail_reply(struct hctx *h, const char *in_reply_to, const char *refere
 	int64_t id = s.id;
 	msession_free(&s);
 	if (rc != DB_OK || !h->known)
-		return rc < 0 ? rc : 1;
+		return db_failed(rc) ? rc : 1;
 	const char *rest;
 	int yn = answer_word(text, &rest);
 	/* only the first line counts: below it are greetings and the quote */
@@ -141,7 +141,7 @@ h_session_mail_reply(struct hctx *h, const char *in_reply_to, const char *refere
 	}
 	free(line);
 	sctx_free(&c);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 /* ---- scheduler jobs ---- */
@@ -190,7 +190,7 @@ h_session_remind_job(struct hctx *h, int64_t session, const char **result)
 		*result = "ran";
 	}
 	sctx_free(&c);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }
 
 int
@@ -226,5 +226,5 @@ h_session_prompt_job(struct hctx *h, int64_t session, const char **result)
 		*result = "ran";
 	}
 	sctx_free(&c);
-	return rc < 0 ? rc : 0;
+	return db_failed(rc) ? rc : 0;
 }

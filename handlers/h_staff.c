@@ -271,7 +271,7 @@ h_stats_check(struct hctx *h)
 	int rc = state_programme_exists(h->db, slug, NULL);
 	free(slug);
 	if (rc != DB_NOTFOUND)
-		return rc < 0 ? rc : 0;
+		return db_failed(rc) ? rc : 0;
 	char *list = state_programme_list(h->db);
 	hctx_reply(h, "staff.stats.unknown_programme", "programme", h->argv[0], "programmes", list, NULL);
 	free(list);

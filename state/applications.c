@@ -38,9 +38,9 @@ applications_free(struct application *v, size_t n)
 #define APP_FROM " FROM application a JOIN person p ON p.id = a.person_id"
 
 static void
-app_row(sqlite3_stmt *st, struct application *a)
+app_row(sqlite3_stmt *st, void *out)
 {
-	memset(a, 0, sizeof *a);
+	struct application *a = out;
 	a->id = sqlite3_column_int64(st, 0);
 	a->person_id = sqlite3_column_int64(st, 1);
 	a->programme = db_col_text(st, 2);
@@ -54,19 +54,6 @@ app_row(sqlite3_stmt *st, struct application *a)
 	a->decided_by = db_col_text(st, 10);
 	a->reason = db_col_text(st, 11);
 	a->person_name = db_col_text(st, 12);
-}
-
-/* The one application row of st (bound; NULL: DB_ERR).  *out zeroed first. */
-static int
-app_one(sqlite3_stmt *st, struct application *out)
-{
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		app_row(st, out);
-	return db_row_status(st, rc);
 }
 
 int
@@ -84,28 +71,28 @@ state_application_open(struct db *db, int64_t person, const char *programme, con
 	BIND_TEXT(st, 3, role);
 	sqlite3_bind_int64(st, 4, now_s());
 	int rc = db_step_done(db, st);
-	if (rc < 0)
+	if (db_failed(rc))
 		return rc;
 	if ((st = db_stmt(db, sel)) != NULL) {
 		sqlite3_bind_int64(st, 1, person);
 		BIND_TEXT(st, 2, programme);
 		BIND_TEXT(st, 3, role);
 	}
-	return app_one(st, out);
+	return DB_ROW(st, app_row, out);
 }
 
 int
 state_application_get(struct db *db, int64_t id, struct application *out)
 {
 	static const char sql[] = "SELECT " APP_COLS APP_FROM " WHERE a.id = ?";
-	return app_one(db_stmt_int64(db, sql, id), out);
+	return DB_ROW(db_stmt_int64(db, sql, id), app_row, out);
 }
 
 int
 state_application_by_msgid(struct db *db, const char *msgid, struct application *out)
 {
 	static const char sql[] = "SELECT " APP_COLS APP_FROM " WHERE a.form_msgid = ? ORDER BY a.id DESC LIMIT 1";
-	return app_one(db_stmt_text(db, sql, msgid), out);
+	return DB_ROW(db_stmt_text(db, sql, msgid), app_row, out);
 }
 
 int
@@ -147,14 +134,9 @@ state_applications(struct db *db, const char *status, const char *programme, str
 		"SELECT " APP_COLS APP_FROM " WHERE (?1 IS NULL OR a.status = ?1)"
 		" AND (?2 IS NULL OR a.programme = ?2) ORDER BY coalesce(a.completed, a.created), a.id";
 	sqlite3_stmt *st = db_stmt(db, sql);
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, status);
-	BIND_TEXT(st, 2, programme);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		app_row(st, DB_APPEND(out, n));
-	return db_rows_status(st, rc);
+	if (st) {
+		BIND_TEXT(st, 1, status);
+		BIND_TEXT(st, 2, programme);
+	}
+	return DB_ROWS(st, app_row, out, n);
 }

@@ -338,9 +338,9 @@ db_txn(struct db *db, int (*fn)(struct db *db, void *ud), void *ud)
 	if (rc != DB_OK)
 		return DB_ERR;
 	rc = fn(db, ud);
-	if (rc < 0 || db_commit(db) != DB_OK) {
+	if (db_failed(rc) || db_commit(db) != DB_OK) {
 		db_rollback(db);
-		return rc < 0 ? rc : DB_ERR;
+		return db_failed(rc) ? rc : DB_ERR;
 	}
 	return rc;
 }

@@ -50,6 +50,17 @@ void *db_grow(void *v, size_t n, size_t elem);
 /* Append a zeroed element to the array *pv of *pn elements and count it: a pointer to the element. */
 #define DB_APPEND(pv, pn) ((*(pv) = db_grow(*(pv), *(pn), sizeof **(pv))), &(*(pv))[(*(pn))++])
 
+/* A struct's one row decoder: the current row of st into the (zeroed) struct at out. */
+typedef void db_row_fn(sqlite3_stmt *st, void *out);
+/* The one row of st (bound; NULL: DB_ERR) into *out, zeroed first, by row:
+ * DB_OK, DB_NOTFOUND (no row) or DB_ERR. */
+int db_row(sqlite3_stmt *st, db_row_fn *row, void *out, size_t elem);
+#define DB_ROW(st, row, out) db_row((st), (row), (out), sizeof *(out))
+/* Every row of st (bound; NULL: DB_ERR), each decoded by row into a new element of the array
+ * *out (caller frees, also after an error), *n counting them: DB_OK or DB_ERR. */
+int db_rows(sqlite3_stmt *st, db_row_fn *row, void **out, size_t *n, size_t elem);
+#define DB_ROWS(st, row, out, n) db_rows((st), (row), (void **)(out), (n), sizeof **(out))
+
 /* state/people.c: the one decoder of a person row, the columns
  * id, lang, name, consent_version, consent_at, created from column col0 on. */
 void person_from_row(sqlite3_stmt *st, int col0, struct person *out);

@@ -37,8 +37,9 @@ events_free(struct event *v, size_t n)
 	" claim_hours, remind_hours, status, token, created_by, created, updated, announced"
 
 static void
-event_row(sqlite3_stmt *st, struct event *e)
+event_row(sqlite3_stmt *st, void *out)
 {
+	struct event *e = out;
 	e->id = sqlite3_column_int64(st, 0);
 	e->uid = db_col_text(st, 1);
 	e->sequence = sqlite3_column_int(st, 2);
@@ -60,19 +61,6 @@ event_row(sqlite3_stmt *st, struct event *e)
 	e->created = sqlite3_column_int64(st, 18);
 	e->updated = sqlite3_column_int64(st, 19);
 	e->announced = sqlite3_column_int64(st, 20);
-}
-
-/* The one event row of st (bound; NULL: DB_ERR).  *out zeroed first. */
-static int
-event_one(sqlite3_stmt *st, struct event *out)
-{
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		event_row(st, out);
-	return db_row_status(st, rc);
 }
 
 static void
@@ -144,21 +132,21 @@ int
 state_event_get(struct db *db, int64_t id, struct event *out)
 {
 	static const char sql[] = "SELECT " EVENT_COLS " FROM event WHERE id = ?";
-	return event_one(db_stmt_int64(db, sql, id), out);
+	return DB_ROW(db_stmt_int64(db, sql, id), event_row, out);
 }
 
 int
 state_event_by_uid(struct db *db, const char *uid, struct event *out)
 {
 	static const char sql[] = "SELECT " EVENT_COLS " FROM event WHERE uid = ? COLLATE NOCASE";
-	return event_one(db_stmt_text(db, sql, uid), out);
+	return DB_ROW(db_stmt_text(db, sql, uid), event_row, out);
 }
 
 int
 state_event_by_token(struct db *db, const char *token, struct event *out)
 {
 	static const char sql[] = "SELECT " EVENT_COLS " FROM event WHERE token = ?";
-	return event_one(db_stmt_text(db, sql, token), out);
+	return DB_ROW(db_stmt_text(db, sql, token), event_row, out);
 }
 
 int
@@ -204,16 +192,7 @@ state_events(struct db *db, enum event_list which, int64_t now, struct event **o
 	static const char sql_feed[] = "SELECT " EVENT_COLS " FROM event WHERE public = 1 AND ?1 IS NOT NULL"
 				       " AND status IN ('announced', 'cancelled') ORDER BY start, id";
 	const char *sql = which == EVENT_LIST_UPCOMING ? sql_up : which == EVENT_LIST_FEED ? sql_feed : sql_all;
-	sqlite3_stmt *st = db_stmt(db, sql);
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, now);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		event_row(st, DB_APPEND(out, n));
-	return db_rows_status(st, rc);
+	return DB_ROWS(db_stmt_int64(db, sql, now), event_row, out, n);
 }
 
 /* ---- invitations ---- */
@@ -248,8 +227,9 @@ state_invitation_put(struct db *db, int64_t event, int64_t person, const char *a
 }
 
 static void
-invitation_row(sqlite3_stmt *st, struct invitation *v)
+invitation_row(sqlite3_stmt *st, void *out)
 {
+	struct invitation *v = out;
 	v->event_id = sqlite3_column_int64(st, 0);
 	v->person_id = sqlite3_column_int64(st, 1);
 	v->address = db_col_text(st, 2);
@@ -281,16 +261,7 @@ state_invitations(struct db *db, int64_t event, struct invitation **out, size_t 
 {
 	static const char sql[] = "SELECT event_id, person_id, address, msgid, sequence, created FROM invitation"
 				  " WHERE event_id = ? ORDER BY person_id";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, event);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		invitation_row(st, DB_APPEND(out, n));
-	return db_rows_status(st, rc);
+	return DB_ROWS(db_stmt_int64(db, sql, event), invitation_row, out, n);
 }
 
 /* ---- answers ---- */
@@ -317,8 +288,9 @@ rsvps_free(struct rsvp *v, size_t n)
 	"event_id, person_id, answer, status, guests, comment, via, itip_seq, queued, claim_until, attended, updated"
 
 static void
-rsvp_row(sqlite3_stmt *st, struct rsvp *r)
+rsvp_row(sqlite3_stmt *st, void *out)
 {
+	struct rsvp *r = out;
 	r->event_id = sqlite3_column_int64(st, 0);
 	r->person_id = sqlite3_column_int64(st, 1);
 	r->answer = db_col_text(st, 2);
@@ -338,15 +310,11 @@ state_rsvp_get(struct db *db, int64_t event, int64_t person, struct rsvp *out)
 {
 	static const char sql[] = "SELECT " RSVP_COLS " FROM rsvp WHERE event_id = ? AND person_id = ?";
 	sqlite3_stmt *st = db_stmt(db, sql);
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, event);
-	sqlite3_bind_int64(st, 2, person);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rsvp_row(st, out);
-	return db_row_status(st, rc);
+	if (st) {
+		sqlite3_bind_int64(st, 1, event);
+		sqlite3_bind_int64(st, 2, person);
+	}
+	return DB_ROW(st, rsvp_row, out);
 }
 
 int
@@ -484,16 +452,7 @@ state_rsvps(struct db *db, int64_t event, struct rsvp **out, size_t *n)
 		"SELECT " RSVP_COLS " FROM rsvp WHERE event_id = ? ORDER BY"
 		" CASE status WHEN 'going' THEN 0 WHEN 'waiting' THEN 1 WHEN 'maybe' THEN 2 ELSE 3 END,"
 		" queued, updated, person_id";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, event);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		rsvp_row(st, DB_APPEND(out, n));
-	return db_rows_status(st, rc);
+	return DB_ROWS(db_stmt_int64(db, sql, event), rsvp_row, out, n);
 }
 
 int

@@ -563,7 +563,7 @@ state_cap_take(struct db *db, const char *name, int64_t window, int cap)
 	/* one kv row per cap: "<window> <count>"; a new window starts at 0 */
 	char *v = NULL;
 	int rc = state_kv_get(db, name, &v);
-	if (rc < 0)
+	if (db_failed(rc))
 		return rc;
 	long long w = -1, count = 0;
 	if (rc == DB_OK && sscanf(v, "%lld %lld", &w, &count) != 2)

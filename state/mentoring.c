@@ -11,22 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int
-state_person_get(struct db *db, int64_t id, struct person *out)
-{
-	static const char sql[] =
-		"SELECT id, lang, name, consent_version, consent_at, created FROM person WHERE id = ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		person_from_row(st, 0, out);
-	return db_row_status(st, rc);
-}
-
 #define PROF_SQL(f) "(SELECT value FROM profile WHERE person_id = m.person_id AND field = '" f "')"
 
 void
@@ -41,21 +25,26 @@ mentor_rows_free(struct mentor_row *v, size_t n)
 	free(v);
 }
 
-/* The profile columns topics, languages, field, availability of a mentor_row, from column col0 on. */
+/* The one decoder of a mentor_row: person, capacity, load, topics, languages, field, availability
+ * (state_mentees_unmatched selects 0 as capacity and load). */
 static void
-mentor_row_profile(sqlite3_stmt *st, int col0, struct mentor_row *r)
+mentor_row(sqlite3_stmt *st, void *out)
 {
-	r->topics = db_col_text(st, col0);
-	r->languages = db_col_text(st, col0 + 1);
-	r->field = db_col_text(st, col0 + 2);
-	r->availability = db_col_text(st, col0 + 3);
+	struct mentor_row *r = out;
+	r->person = sqlite3_column_int64(st, 0);
+	r->capacity = sqlite3_column_int(st, 1);
+	r->load = sqlite3_column_int(st, 2);
+	r->topics = db_col_text(st, 3);
+	r->languages = db_col_text(st, 4);
+	r->field = db_col_text(st, 5);
+	r->availability = db_col_text(st, 6);
 }
 
-/* db_rows_status(); on an error the rows read so far are freed and *out, *n cleared. */
+/* db_rows() of mentor rows; on an error the rows read so far are freed and *out, *n cleared. */
 static int
-mentor_rows_done(sqlite3_stmt *st, int rc, struct mentor_row **out, size_t *n)
+mentor_rows(sqlite3_stmt *st, struct mentor_row **out, size_t *n)
 {
-	rc = db_rows_status(st, rc);
+	int rc = DB_ROWS(st, mentor_row, out, n);
 	if (rc != DB_OK) {
 		mentor_rows_free(*out, *n);
 		*out = NULL;
@@ -80,21 +69,11 @@ state_mentors_free(struct db *db, const char *programme, int64_t except, struct 
 							 "'mentor' AND m.status = 'active'"
 							 " AND m.person_id <> ?) WHERE load < cap ORDER BY person_id";
 	sqlite3_stmt *st = db_stmt(db, sql);
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, programme);
-	sqlite3_bind_int64(st, 2, except);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct mentor_row *r = DB_APPEND(out, n);
-		r->person = sqlite3_column_int64(st, 0);
-		r->capacity = sqlite3_column_int(st, 1);
-		r->load = sqlite3_column_int(st, 2);
-		mentor_row_profile(st, 3, r);
+	if (st) {
+		BIND_TEXT(st, 1, programme);
+		sqlite3_bind_int64(st, 2, except);
 	}
-	return mentor_rows_done(st, rc, out, n);
+	return mentor_rows(st, out, n);
 }
 
 int
@@ -150,26 +129,22 @@ state_suggestions_set(struct db *db, int64_t person, const struct suggestion *v,
 	return rc == DB_NOTFOUND ? DB_ERR : rc;
 }
 
+static void
+suggestion_row(sqlite3_stmt *st, void *out)
+{
+	struct suggestion *s = out;
+	s->n = sqlite3_column_int(st, 0);
+	s->mentor = sqlite3_column_int64(st, 1);
+	s->programme = db_col_text(st, 2);
+	s->score = sqlite3_column_double(st, 3);
+}
+
 int
 state_suggestions(struct db *db, int64_t person, struct suggestion **out, size_t *n)
 {
 	static const char sql[] =
 		"SELECT n, mentor_id, programme, score FROM suggestion WHERE person_id = ? ORDER BY n";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, person);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct suggestion *s = DB_APPEND(out, n);
-		s->n = sqlite3_column_int(st, 0);
-		s->mentor = sqlite3_column_int64(st, 1);
-		s->programme = db_col_text(st, 2);
-		s->score = sqlite3_column_double(st, 3);
-	}
-	return db_rows_status(st, rc);
+	return DB_ROWS(db_stmt_int64(db, sql, person), suggestion_row, out, n);
 }
 
 void
@@ -187,8 +162,9 @@ mrequest_free(struct mrequest *r)
 #define REQ_COLS "id, programme, mentee_id, mentor_id, status, reason, created, deadline, answered, mail_msgid"
 
 static void
-request_row(sqlite3_stmt *st, struct mrequest *r)
+request_row(sqlite3_stmt *st, void *out)
 {
+	struct mrequest *r = out;
 	r->id = sqlite3_column_int64(st, 0);
 	r->programme = db_col_text(st, 1);
 	r->mentee = sqlite3_column_int64(st, 2);
@@ -199,19 +175,6 @@ request_row(sqlite3_stmt *st, struct mrequest *r)
 	r->deadline = sqlite3_column_int64(st, 7);
 	r->answered = sqlite3_column_int64(st, 8);
 	r->mail_msgid = db_col_text(st, 9);
-}
-
-/* The one request row of st (bound; NULL: DB_ERR).  *out zeroed first. */
-static int
-request_one(sqlite3_stmt *st, struct mrequest *out)
-{
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		request_row(st, out);
-	return db_row_status(st, rc);
 }
 
 int
@@ -239,7 +202,7 @@ int
 state_request_get(struct db *db, int64_t id, struct mrequest *out)
 {
 	static const char sql[] = "SELECT " REQ_COLS " FROM request WHERE id = ?";
-	return request_one(db_stmt_int64(db, sql, id), out);
+	return DB_ROW(db_stmt_int64(db, sql, id), request_row, out);
 }
 
 int
@@ -250,7 +213,7 @@ state_request_by_msgid(struct db *db, const char *msgid, struct mrequest *out)
 	if (!msgid)
 		return DB_NOTFOUND;
 	char *id = db_msgid_key(msgid); /* stored without <>; accept either */
-	int rc = request_one(db_stmt_text(db, sql, id), out);
+	int rc = DB_ROW(db_stmt_text(db, sql, id), request_row, out);
 	free(id);
 	return rc;
 }
@@ -313,16 +276,11 @@ state_requests_open_of(struct db *db, int64_t mentee, const char *programme, str
 	static const char sql[] = "SELECT " REQ_COLS " FROM request WHERE mentee_id = ?1 AND status = 'open'"
 				  " AND (?2 IS NULL OR programme = ?2) ORDER BY id";
 	sqlite3_stmt *st = db_stmt(db, sql);
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, mentee);
-	BIND_TEXT(st, 2, programme);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		request_row(st, DB_APPEND(out, n));
-	return db_rows_status(st, rc);
+	if (st) {
+		sqlite3_bind_int64(st, 1, mentee);
+		BIND_TEXT(st, 2, programme);
+	}
+	return DB_ROWS(st, request_row, out, n);
 }
 
 int
@@ -361,25 +319,17 @@ state_match_active(struct db *db, int64_t mentee, const char *programme)
 int
 state_mentees_unmatched(struct db *db, const char *programme, struct mentor_row **out, size_t *n)
 {
-	static const char sql[] = "SELECT m.person_id, " PROF_SQL("topics") ", " PROF_SQL("languages") ", " PROF_SQL(
-		"field") ", " PROF_SQL("availability") " FROM membership m WHERE m.programme = ? AND m.role = 'mentee'"
-						       " AND m.status = 'active' AND NOT EXISTS (SELECT 1 FROM match x "
-						       "WHERE x.mentee_id = m.person_id"
-						       " AND x.programme = m.programme AND x.status = 'active') ORDER "
-						       "BY m.person_id";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, programme);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct mentor_row *r = DB_APPEND(out, n);
-		r->person = sqlite3_column_int64(st, 0);
-		mentor_row_profile(st, 1, r);
-	}
-	return mentor_rows_done(st, rc, out, n);
+	static const char sql[] =
+		"SELECT m.person_id, 0, 0, " PROF_SQL("topics") ", " PROF_SQL("languages") ", " PROF_SQL(
+			"field") ", " PROF_SQL("availability") " FROM membership m WHERE m.programme = ? AND m.role = "
+							       "'mentee'"
+							       " AND m.status = 'active' AND NOT EXISTS (SELECT 1 FROM "
+							       "match x "
+							       "WHERE x.mentee_id = m.person_id"
+							       " AND x.programme = m.programme AND x.status = "
+							       "'active') ORDER "
+							       "BY m.person_id";
+	return mentor_rows(db_stmt_text(db, sql, programme), out, n);
 }
 
 /* ---- offers of the whole-cohort matching (state/mentoring_extra.h) ---- */

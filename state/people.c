@@ -29,6 +29,20 @@ person_from_row(sqlite3_stmt *st, int col0, struct person *out)
 	out->created = sqlite3_column_int64(st, col0 + 5);
 }
 
+static void
+person_row(sqlite3_stmt *st, void *out)
+{
+	person_from_row(st, 0, out);
+}
+
+int
+state_person_get(struct db *db, int64_t id, struct person *out)
+{
+	static const char sql[] =
+		"SELECT id, lang, name, consent_version, consent_at, created FROM person WHERE id = ?";
+	return DB_ROW(db_stmt_int64(db, sql, id), person_row, out);
+}
+
 int
 state_person_by_endpoint(struct db *db, const char *kind, const char *addr, struct person *out)
 {
@@ -36,15 +50,11 @@ state_person_by_endpoint(struct db *db, const char *kind, const char *addr, stru
 		"SELECT p.id, p.lang, p.name, p.consent_version, p.consent_at, p.created FROM person p"
 		" JOIN endpoint e ON e.person_id = p.id WHERE e.kind = ? AND e.address = ? AND e.verified = 1";
 	sqlite3_stmt *st = db_stmt(db, sql);
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, kind);
-	BIND_TEXT(st, 2, addr);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		person_from_row(st, 0, out);
-	return db_row_status(st, rc);
+	if (st) {
+		BIND_TEXT(st, 1, kind);
+		BIND_TEXT(st, 2, addr);
+	}
+	return DB_ROW(st, person_row, out);
 }
 
 int
@@ -115,25 +125,21 @@ endpoints_free(struct endpoint *v, size_t n)
 	free(v);
 }
 
+static void
+endpoint_row(sqlite3_stmt *st, void *out)
+{
+	struct endpoint *e = out;
+	e->kind = db_col_text(st, 0);
+	e->addr = db_col_text(st, 1);
+	e->verified = sqlite3_column_int(st, 2);
+}
+
 int
 state_endpoints(struct db *db, int64_t person, struct endpoint **out, size_t *n)
 {
 	static const char sql[] =
 		"SELECT kind, address, verified FROM endpoint WHERE person_id = ? ORDER BY kind, address";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, person);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct endpoint *e = DB_APPEND(out, n);
-		e->kind = db_col_text(st, 0);
-		e->addr = db_col_text(st, 1);
-		e->verified = sqlite3_column_int(st, 2);
-	}
-	return db_rows_status(st, rc);
+	return DB_ROWS(db_stmt_int64(db, sql, person), endpoint_row, out, n);
 }
 
 int
@@ -219,28 +225,24 @@ memberships_free(struct membership *v, size_t n)
 	free(v);
 }
 
+static void
+membership_row(sqlite3_stmt *st, void *out)
+{
+	struct membership *m = out;
+	m->programme = db_col_text(st, 0);
+	m->name = db_col_text(st, 1);
+	m->role = db_col_text(st, 2);
+	m->status = db_col_text(st, 3);
+	m->since = sqlite3_column_int64(st, 4);
+}
+
 int
 state_memberships(struct db *db, int64_t person, struct membership **out, size_t *n)
 {
 	static const char sql[] =
 		"SELECT m.programme, coalesce(p.name, m.programme), m.role, m.status, m.since FROM membership m"
 		" LEFT JOIN programme p ON p.slug = m.programme WHERE m.person_id = ? ORDER BY m.programme, m.role";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, person);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct membership *m = DB_APPEND(out, n);
-		m->programme = db_col_text(st, 0);
-		m->name = db_col_text(st, 1);
-		m->role = db_col_text(st, 2);
-		m->status = db_col_text(st, 3);
-		m->since = sqlite3_column_int64(st, 4);
-	}
-	return db_rows_status(st, rc);
+	return DB_ROWS(db_stmt_int64(db, sql, person), membership_row, out, n);
 }
 
 int
@@ -281,24 +283,20 @@ profile_free(struct profile_field *v, size_t n)
 	free(v);
 }
 
+static void
+profile_row(sqlite3_stmt *st, void *out)
+{
+	struct profile_field *f = out;
+	f->field = db_col_text(st, 0);
+	f->value = db_col_text(st, 1);
+	f->visible = sqlite3_column_int(st, 2);
+}
+
 int
 state_profile(struct db *db, int64_t person, struct profile_field **out, size_t *n)
 {
 	static const char sql[] = "SELECT field, value, visible FROM profile WHERE person_id = ? ORDER BY field";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, person);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct profile_field *f = DB_APPEND(out, n);
-		f->field = db_col_text(st, 0);
-		f->value = db_col_text(st, 1);
-		f->visible = sqlite3_column_int(st, 2);
-	}
-	return db_rows_status(st, rc);
+	return DB_ROWS(db_stmt_int64(db, sql, person), profile_row, out, n);
 }
 
 void
@@ -337,26 +335,19 @@ state_token_add(struct db *db, const char *hash, const struct token *t, const ch
 	return db_step_done(db, st);
 }
 
-/* The one token row of st (bound; NULL: DB_ERR).  *out zeroed first. */
-static int
-token_one(sqlite3_stmt *st, struct token *out)
+static void
+token_row(sqlite3_stmt *st, void *out)
 {
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(st, 0);
-		out->kind = db_col_text(st, 1);
-		out->person = sqlite3_column_int64(st, 2);
-		out->ep_kind = db_col_text(st, 3);
-		out->ep_addr = db_col_text(st, 4);
-		out->payload = db_col_text(st, 5);
-		out->lang = db_col_text(st, 6);
-		out->expires = sqlite3_column_int64(st, 7);
-		out->used = sqlite3_column_int(st, 8);
-	}
-	return db_row_status(st, rc);
+	struct token *t = out;
+	t->id = sqlite3_column_int64(st, 0);
+	t->kind = db_col_text(st, 1);
+	t->person = sqlite3_column_int64(st, 2);
+	t->ep_kind = db_col_text(st, 3);
+	t->ep_addr = db_col_text(st, 4);
+	t->payload = db_col_text(st, 5);
+	t->lang = db_col_text(st, 6);
+	t->expires = sqlite3_column_int64(st, 7);
+	t->used = sqlite3_column_int(st, 8);
 }
 
 #define TOKEN_COLS "id, kind, person_id, ep_kind, ep_addr, payload, lang, expires, used"
@@ -365,14 +356,14 @@ int
 state_token_by_hash(struct db *db, const char *hash, struct token *out)
 {
 	static const char sql[] = "SELECT " TOKEN_COLS " FROM token WHERE hash = ?";
-	return token_one(db_stmt_text(db, sql, hash), out);
+	return DB_ROW(db_stmt_text(db, sql, hash), token_row, out);
 }
 
 int
 state_token_by_msgid(struct db *db, const char *msgid, struct token *out)
 {
 	static const char sql[] = "SELECT " TOKEN_COLS " FROM token WHERE mail_msgid = ? ORDER BY id DESC LIMIT 1";
-	return token_one(db_stmt_text(db, sql, msgid), out);
+	return DB_ROW(db_stmt_text(db, sql, msgid), token_row, out);
 }
 
 int
@@ -396,6 +387,15 @@ recipients_free(struct recipient *v, size_t n)
 	free(v);
 }
 
+static void
+recipient_row(sqlite3_stmt *st, void *out)
+{
+	struct recipient *r = out;
+	r->person = sqlite3_column_int64(st, 0);
+	r->addr = db_col_text(st, 1);
+	r->lang = db_col_text(st, 2);
+}
+
 int
 state_audience_mail(struct db *db, const char *programme, struct recipient **out, size_t *n)
 {
@@ -404,19 +404,5 @@ state_audience_mail(struct db *db, const char *programme, struct recipient **out
 		" JOIN membership m ON m.person_id = p.id AND m.status = 'active' AND (?1 IS NULL OR m.programme = ?1)"
 		" JOIN endpoint e ON e.person_id = p.id AND e.kind = 'mail' AND e.verified = 1 ORDER BY p.id, "
 		"e.address";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return DB_ERR;
-	if (programme)
-		BIND_TEXT(st, 1, programme);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct recipient *r = DB_APPEND(out, n);
-		r->person = sqlite3_column_int64(st, 0);
-		r->addr = db_col_text(st, 1);
-		r->lang = db_col_text(st, 2);
-	}
-	return db_rows_status(st, rc);
+	return DB_ROWS(db_stmt_text(db, sql, programme), recipient_row, out, n);
 }

@@ -57,8 +57,9 @@ state_programme_put(struct db *db, const struct programme *p)
 #define PROG_COLS "id, slug, name, policy, request_days, consent_version, questions, weights"
 
 static void
-programme_row(sqlite3_stmt *st, struct programme *p)
+programme_row(sqlite3_stmt *st, void *out)
 {
+	struct programme *p = out;
 	p->id = sqlite3_column_int64(st, 0);
 	p->slug = db_col_text(st, 1);
 	p->name = db_col_text(st, 2);
@@ -73,30 +74,14 @@ int
 state_programme_get(struct db *db, const char *slug, struct programme *out)
 {
 	static const char sql[] = "SELECT " PROG_COLS " FROM programme WHERE slug = ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	BIND_TEXT(st, 1, slug);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		programme_row(st, out);
-	return db_row_status(st, rc);
+	return DB_ROW(db_stmt_text(db, sql, slug), programme_row, out);
 }
 
 int
 state_programmes(struct db *db, struct programme **out, size_t *n)
 {
 	static const char sql[] = "SELECT " PROG_COLS " FROM programme ORDER BY id";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return DB_ERR;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		programme_row(st, DB_APPEND(out, n));
-	return db_rows_status(st, rc);
+	return DB_ROWS(db_stmt(db, sql), programme_row, out, n);
 }
 
 void

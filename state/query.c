@@ -23,6 +23,33 @@ db_rows_status(sqlite3_stmt *st, int rc)
 	return rc == SQLITE_DONE ? DB_OK : DB_ERR;
 }
 
+int
+db_row(sqlite3_stmt *st, db_row_fn *row, void *out, size_t elem)
+{
+	memset(out, 0, elem);
+	if (!st)
+		return DB_ERR;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		row(st, out);
+	return db_row_status(st, rc);
+}
+
+int
+db_rows(sqlite3_stmt *st, db_row_fn *row, void **out, size_t *n, size_t elem)
+{
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERR;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = db_grow(*out, *n, elem);
+		row(st, (char *)*out + (*n)++ * elem);
+	}
+	return db_rows_status(st, rc);
+}
+
 void *
 db_grow(void *v, size_t n, size_t elem)
 {

@@ -16,24 +16,22 @@ mmatch_free(struct mmatch *m)
 	memset(m, 0, sizeof *m);
 }
 
+static void
+match_row(sqlite3_stmt *st, void *out)
+{
+	struct mmatch *m = out;
+	m->id = sqlite3_column_int64(st, 0);
+	m->programme = db_col_text(st, 1);
+	m->mentee = sqlite3_column_int64(st, 2);
+	m->mentor = sqlite3_column_int64(st, 3);
+	m->status = db_col_text(st, 4);
+}
+
 int
 state_match_get(struct db *db, int64_t id, struct mmatch *out)
 {
 	static const char sql[] = "SELECT id, programme, mentee_id, mentor_id, status FROM match WHERE id = ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(st, 0);
-		out->programme = db_col_text(st, 1);
-		out->mentee = sqlite3_column_int64(st, 2);
-		out->mentor = sqlite3_column_int64(st, 3);
-		out->status = db_col_text(st, 4);
-	}
-	return db_row_status(st, rc);
+	return DB_ROW(db_stmt_int64(db, sql, id), match_row, out);
 }
 
 int
@@ -74,33 +72,26 @@ msession_free(struct msession *s)
 	"id, match_id, proposer_id, start, minutes, place, status, uid, sequence, logged_minutes, note,"               \
 	" mail_msgid, prompt_msgid, created, updated"
 
-/* The one session row of st (bound; NULL: DB_ERR).  *out zeroed first. */
-static int
-session_one(sqlite3_stmt *st, struct msession *out)
+static void
+session_row(sqlite3_stmt *st, void *out)
 {
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return DB_ERR;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(st, 0);
-		out->match_id = sqlite3_column_int64(st, 1);
-		out->proposer = sqlite3_column_int64(st, 2);
-		out->start = sqlite3_column_int64(st, 3);
-		out->minutes = sqlite3_column_int(st, 4);
-		out->place = db_col_text(st, 5);
-		out->status = db_col_text(st, 6);
-		out->uid = db_col_text(st, 7);
-		out->sequence = sqlite3_column_int(st, 8);
-		out->has_logged = sqlite3_column_type(st, 9) != SQLITE_NULL;
-		out->logged_minutes = sqlite3_column_int(st, 9);
-		out->note = db_col_text(st, 10);
-		out->mail_msgid = db_col_text(st, 11);
-		out->prompt_msgid = db_col_text(st, 12);
-		out->created = sqlite3_column_int64(st, 13);
-		out->updated = sqlite3_column_int64(st, 14);
-	}
-	return db_row_status(st, rc);
+	struct msession *s = out;
+	s->id = sqlite3_column_int64(st, 0);
+	s->match_id = sqlite3_column_int64(st, 1);
+	s->proposer = sqlite3_column_int64(st, 2);
+	s->start = sqlite3_column_int64(st, 3);
+	s->minutes = sqlite3_column_int(st, 4);
+	s->place = db_col_text(st, 5);
+	s->status = db_col_text(st, 6);
+	s->uid = db_col_text(st, 7);
+	s->sequence = sqlite3_column_int(st, 8);
+	s->has_logged = sqlite3_column_type(st, 9) != SQLITE_NULL;
+	s->logged_minutes = sqlite3_column_int(st, 9);
+	s->note = db_col_text(st, 10);
+	s->mail_msgid = db_col_text(st, 11);
+	s->prompt_msgid = db_col_text(st, 12);
+	s->created = sqlite3_column_int64(st, 13);
+	s->updated = sqlite3_column_int64(st, 14);
 }
 
 int
@@ -146,7 +137,7 @@ int
 state_session_get(struct db *db, int64_t id, struct msession *out)
 {
 	static const char sql[] = "SELECT " SESSION_COLS " FROM session WHERE id = ?";
-	return session_one(db_stmt_int64(db, sql, id), out);
+	return DB_ROW(db_stmt_int64(db, sql, id), session_row, out);
 }
 
 int
@@ -163,10 +154,10 @@ state_session_by_msgid(struct db *db, const char *msgid, struct msession *out, i
 	if (!msgid)
 		return DB_NOTFOUND;
 	char *id = db_msgid_key(msgid);
-	int rc = *id ? session_one(db_stmt_text(db, by_mail, id), out) : DB_NOTFOUND;
+	int rc = *id ? DB_ROW(db_stmt_text(db, by_mail, id), session_row, out) : DB_NOTFOUND;
 	sqlite3_stmt *st;
 	if (rc == DB_NOTFOUND && *id && (st = db_stmt_text(db, by_prompt, id)) != NULL) {
-		rc = session_one(st, out);
+		rc = DB_ROW(st, session_row, out);
 		*is_prompt = rc == DB_OK;
 	}
 	free(id);

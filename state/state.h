@@ -8,8 +8,9 @@
  * db_commit() is durable: only after it may a mail be flagged or moved.
  *
  * Strings returned inside structs are owned by the struct and freed by its
- * *_free() function.  Functions return 0 on success, 1 for "not found"
- * where stated, and a negative value on a database error (logged).
+ * *_free() function.  Functions return DB_OK (0) on success, DB_NOTFOUND
+ * where stated, and DB_ERR on a database error (logged); every code but
+ * DB_OK is negative.
  */
 #ifndef MB_STATE_H
 #define MB_STATE_H
@@ -19,7 +20,17 @@
 
 struct db;
 
-enum { DB_OK = 0, DB_NOTFOUND = 1, DB_ERR = -1 };
+/*
+ * DB_NOTFOUND is an answer (no such row, a constraint said "already there",
+ * nothing changed), not a failure: test for a failure with db_failed(), not
+ * with "< 0".
+ */
+enum { DB_OK = 0, DB_ERR = -1, DB_NOTFOUND = -2 };
+static inline int
+db_failed(int rc)
+{
+	return rc < 0 && rc != DB_NOTFOUND;
+}
 
 /* Open (creating if needed) and migrate to the current schema version. */
 int db_open(struct db **out, const char *path);
@@ -42,8 +53,8 @@ int db_schema_version(struct db *db);
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
-/* One write transaction: BEGIN IMMEDIATE, fn(db, ud), COMMIT; ROLLBACK when fn returns < 0
- * or the commit fails.  fn's result, or DB_ERR.  Commands, jobs and posts go through
+/* One write transaction: BEGIN IMMEDIATE, fn(db, ud), COMMIT; ROLLBACK when fn fails
+ * (db_failed: DB_NOTFOUND commits) or the commit fails.  fn's result, or DB_ERR.  Commands, jobs and posts go through
  * dispatch_txn() (bot/dispatch.h), which adds the template lock; transports use this for
  * their bookkeeping (the journal, sent marks, checkpoints). */
 int db_txn(struct db *db, int (*fn)(struct db *db, void *ud), void *ud);
@@ -146,7 +157,7 @@ struct journal_row {
 	char *meta; /* transport specific, or NULL */
 };
 void journal_row_free(struct journal_row *m);
-/* Record a message; DB_NOTFOUND (1) when the dedupe key is already known (then nothing changes). */
+/* Record a message; DB_NOTFOUND when the dedupe key is already known (then nothing changes). */
 int state_inbound_add(struct db *db, const char *transport, const char *dedupe, const char *raw, size_t rawlen,
 		      uint32_t uidvalidity, uint32_t uid, const char *meta, int64_t *id_out);
 /* Up to max ids of messages in status 'new', oldest first; with their attempt counts. */

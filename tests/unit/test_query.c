@@ -143,6 +143,39 @@ person_from_row_starts_at_col0(void)
 	db_close(db);
 }
 
+/* Every code but DB_OK is negative; a missing row is DB_NOTFOUND, which is not a failure and
+ * not DB_ERR, and a transaction whose step answers DB_NOTFOUND commits. */
+static int
+kv_set_then_not_found(struct db *db, void *ud)
+{
+	(void)ud;
+	if (state_kv_set(db, "q.kept", "1") != DB_OK)
+		return DB_ERR;
+	char *v = NULL;
+	return state_kv_get(db, "q.absent", &v);
+}
+
+static void
+a_missing_row_is_a_negative_not_found_distinct_from_an_error(void)
+{
+	CHECK(DB_OK == 0 && DB_ERR < 0 && DB_NOTFOUND < 0 && DB_NOTFOUND != DB_ERR);
+	CHECK(db_failed(DB_ERR) && !db_failed(DB_NOTFOUND) && !db_failed(DB_OK));
+	unlink(path);
+	struct db *db;
+	CHECK(db_open(&db, path) == 0);
+	char *v = (char *)"untouched";
+	CHECK(state_kv_get(db, "nothing here", &v) == DB_NOTFOUND && v == NULL);
+	struct programme p;
+	CHECK(state_programme_get(db, "nope", &p) == DB_NOTFOUND && p.slug == NULL);
+	struct mrequest r;
+	CHECK(state_request_get(db, 99, &r) == DB_NOTFOUND && r.id == 0);
+	CHECK(state_request_by_msgid(db, NULL, &r) == DB_NOTFOUND);
+	CHECK(db_txn(db, kv_set_then_not_found, NULL) == DB_NOTFOUND);
+	CHECK(state_kv_get(db, "q.kept", &v) == DB_OK && strcmp(v, "1") == 0);
+	free(v);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -153,6 +186,7 @@ main(void)
 	RUN(person_from_row_starts_at_col0);
 	RUN(stmt_with_one_bound_value);
 	RUN(msgid_key_drops_the_angle_brackets_and_blanks);
+	RUN(a_missing_row_is_a_negative_not_found_distinct_from_an_error);
 	unlink(path);
 	char wal[80];
 	snprintf(wal, sizeof wal, "%s-wal", path);
