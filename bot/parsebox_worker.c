@@ -136,12 +136,13 @@ worker_seccomp(void)
 	return rc == 0 ? 0 : -1;
 }
 
+/* Read (wr 0) or write (wr 1) all n bytes at p on fd.  0, or -1 on error or end of file. */
 static int
-read_full(int fd, void *p, size_t n)
+io_full(int fd, void *p, size_t n, int wr)
 {
 	char *c = p;
 	while (n) {
-		ssize_t r = read(fd, c, n);
+		ssize_t r = wr ? write(fd, c, n) : read(fd, c, n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -153,19 +154,15 @@ read_full(int fd, void *p, size_t n)
 }
 
 static int
+read_full(int fd, void *p, size_t n)
+{
+	return io_full(fd, p, n, 0);
+}
+
+static int
 write_full(int fd, const void *p, size_t n)
 {
-	const char *c = p;
-	while (n) {
-		ssize_t r = write(fd, c, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
+	return io_full(fd, (void *)p, n, 1);
 }
 
 static void
