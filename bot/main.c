@@ -298,12 +298,6 @@ static const struct cli_word group_words[] = {
 };
 
 static int
-cmd_group(const char *path, int argc, char **argv)
-{
-	return run_word(group_words, path, argc, argv);
-}
-
-static int
 programme_list(struct cli_db *c, int argc, char **argv)
 {
 	struct programme *v;
@@ -383,12 +377,6 @@ static const struct cli_word programme_words[] = {
 	{.name = "add", .min_args = 1, .max_args = -1, .run = programme_add}, /* SLUG [--option value]… */
 	{.name = NULL},
 };
-
-static int
-cmd_programme(const char *path, int argc, char **argv)
-{
-	return run_word(programme_words, path, argc, argv);
-}
 
 static int
 cmd_match(const char *path, int argc, char **argv)
@@ -496,6 +484,7 @@ struct subcommand {
 	int needs_config; /* without -c FILE: the usage, exit 2 */
 	int max_args;     /* more positional arguments: the usage, exit 2; -1: the function checks */
 	int (*run)(const char *conf, int argc, char **argv);
+	const struct cli_word *words; /* instead of run: the words after the sub-command (run_word) */
 	/* the synopses after "mentorbot ", one per form; a '\n' continues one with the text after it */
 	const char *usage[2];
 };
@@ -525,7 +514,7 @@ static const struct subcommand subcommands[] = {
 	{.name = "group",
 	 .needs_config = 1,
 	 .max_args = -1,
-	 .run = cmd_group,
+	 .words = group_words,
 	 .usage = {"group -c FILE list | set NAME MEMBER… | del NAME"}},
 	{.name = "match",
 	 .needs_config = 1,
@@ -537,7 +526,7 @@ static const struct subcommand subcommands[] = {
 	{.name = "programme",
 	 .needs_config = 1,
 	 .max_args = -1,
-	 .run = cmd_programme,
+	 .words = programme_words,
 	 .usage = {"programme -c FILE list | add SLUG [--name N] [--policy open|approve]\n"
 		   "                 [--days N] [--questions f1,f2] [--weights topics=3,language=2,…]"}},
 	{.name = "report",
@@ -626,7 +615,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		rc = 2;
 	} else {
-		rc = sc->run(conf, npos, pos);
+		rc = sc->words ? run_word(sc->words, conf, npos, pos) : sc->run(conf, npos, pos);
 	}
 	free(pos);
 	return rc;
