@@ -372,6 +372,18 @@ set_pairs(struct parser *p, int line, struct strlist *pairs, const char *v)
 	strlist_free(&items);
 }
 
+/* v is the word a or b (any case): store it lower-cased in *sp; otherwise report it. */
+static void
+set_choice(struct parser *p, int line, char **sp, const char *what, const char *v, const char *a, const char *b)
+{
+	if (strcasecmp(v, a) && strcasecmp(v, b)) {
+		config_perr(p, line, "%s must be '%s' or '%s', not '%s'", what, a, b, v);
+		return;
+	}
+	set_str(sp, v);
+	str_lower_ascii(*sp);
+}
+
 void
 config_set_key(struct parser *p, int line, const struct key_def *k, const char *v)
 {
@@ -413,20 +425,10 @@ config_set_key(struct parser *p, int line, const struct key_def *k, const char *
 		strlist_split(dst, v, ',');
 		break;
 	case K_LANG:
-		if (strcasecmp(v, "de") && strcasecmp(v, "en")) {
-			config_perr(p, line, "language must be 'de' or 'en', not '%s'", v);
-			break;
-		}
-		set_str(sp, v);
-		str_lower_ascii(*sp);
+		set_choice(p, line, sp, "language", v, "de", "en");
 		break;
 	case K_LOG:
-		if (strcasecmp(v, "stderr") && strcasecmp(v, "syslog")) {
-			config_perr(p, line, "log must be 'stderr' or 'syslog', not '%s'", v);
-			break;
-		}
-		set_str(sp, v);
-		str_lower_ascii(*sp);
+		set_choice(p, line, sp, "log", v, "stderr", "syslog");
 		break;
 	case K_TLS:
 		if (!strcasecmp(v, "required") || !strcasecmp(v, "on"))
