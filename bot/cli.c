@@ -19,31 +19,32 @@
 #include "templates.h"
 #include "util.h"
 
+/* The n problems a loader collected in errors, then "PREFIXWHERE: N NOUN(s)", to
+ * stderr; frees errors.  Returns n. */
+static int
+print_problems(int n, struct buf *errors, const char *prefix, const char *where, const char *noun)
+{
+	if (n) {
+		fputs(errors->p ? errors->p : "", stderr);
+		fprintf(stderr, "%s%s: %d %s%s\n", prefix, where, n, noun, n == 1 ? "" : "s");
+	}
+	buf_free(errors);
+	return n;
+}
+
 /* Load config or print every error.  Returns 0 on success. */
 int
 cli_load_config(const char *path, struct config *cfg)
 {
 	struct buf errors = BUF_INIT;
-	int n = config_load(path, cfg, &errors);
-	if (n) {
-		fputs(errors.p ? errors.p : "", stderr);
-		fprintf(stderr, "%s: %d error%s\n", path, n, n == 1 ? "" : "s");
-	}
-	buf_free(&errors);
-	return n;
+	return print_problems(config_load(path, cfg, &errors), &errors, "", path, "error");
 }
 
 int
 cli_load_templates(const char *dir, struct templates **out)
 {
 	struct buf errors = BUF_INIT;
-	int n = templates_load(dir, out, &errors);
-	if (n) {
-		fputs(errors.p ? errors.p : "", stderr);
-		fprintf(stderr, "templates in %s: %d problem%s\n", dir, n, n == 1 ? "" : "s");
-	}
-	buf_free(&errors);
-	return n;
+	return print_problems(templates_load(dir, out, &errors), &errors, "templates in ", dir, "problem");
 }
 
 /* Open config, templates and database for a CLI command.  0 or 1 (printed). */

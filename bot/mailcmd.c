@@ -69,6 +69,27 @@ is_end_line(const char *line)
 	return r;
 }
 
+/* The command the subject names (subj_cmd, matched as subj) goes into out. */
+static void
+from_subject(struct mail_cmd *out, const struct command *subj_cmd, const struct cmd_match *subj)
+{
+	out->cmd = subj_cmd;
+	out->cmd_staff = subj->by_role[CMD_ROLE_STAFF];
+	out->argline = xstrdup(subj->rest);
+	out->cmd_lang = subj->lang;
+	out->from_subject = 1;
+}
+
+/* The first word of s (at most 40 bytes), for "did you mean".  Allocated. */
+static char *
+first_word_of(const char *s)
+{
+	size_t w = 0;
+	while (s[w] && !isspace((unsigned char)s[w]) && w < 40)
+		w++;
+	return xstrndup(s, w);
+}
+
 void
 mail_find_command(const char *subject, const char *new_text, struct mail_cmd *out)
 {
@@ -78,11 +99,7 @@ mail_find_command(const char *subject, const char *new_text, struct mail_cmd *ou
 	const struct command *subj_cmd =
 		cmd_lookup_all(out->subject_clean, &subj) ? subj.by_role[CMD_ROLE_MEMBER] : NULL;
 	if (subj_cmd && !out->subject_is_reply) {
-		out->cmd = subj_cmd;
-		out->cmd_staff = subj.by_role[CMD_ROLE_STAFF];
-		out->argline = xstrdup(subj.rest);
-		out->cmd_lang = subj.lang;
-		out->from_subject = 1;
+		from_subject(out, subj_cmd, &subj);
 		return;
 	}
 	/* the body: first non-empty lines of the new text */
@@ -113,29 +130,16 @@ mail_find_command(const char *subject, const char *new_text, struct mail_cmd *ou
 			free(line);
 			return;
 		}
-		if (!out->first_word) {
-			size_t w = 0;
-			while (t[w] && !isspace((unsigned char)t[w]) && w < 40)
-				w++;
-			out->first_word = xstrndup(t, w);
-		}
+		if (!out->first_word)
+			out->first_word = first_word_of(t);
 		free(line);
 	}
 	if (subj_cmd) { /* a reply whose body has no command: the subject still says what is meant */
-		out->cmd = subj_cmd;
-		out->cmd_staff = subj.by_role[CMD_ROLE_STAFF];
-		out->argline = xstrdup(subj.rest);
-		out->cmd_lang = subj.lang;
-		out->from_subject = 1;
+		from_subject(out, subj_cmd, &subj);
 		return;
 	}
-	if (!out->first_word && *out->subject_clean && !out->subject_is_reply) {
-		size_t w = 0;
-		const char *s = out->subject_clean;
-		while (s[w] && !isspace((unsigned char)s[w]) && w < 40)
-			w++;
-		out->first_word = xstrndup(s, w);
-	}
+	if (!out->first_word && *out->subject_clean && !out->subject_is_reply)
+		out->first_word = first_word_of(out->subject_clean);
 }
 
 void

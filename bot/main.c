@@ -1,5 +1,6 @@
 /*
- * main.c - the mentorbot command line and daemon start-up.
+ * main.c - the mentorbot command line: the sub-command table, its usage and
+ * the small sub-commands; "run" starts the daemon (bot/daemon.c).
  *
  * Design: one process, a thread per transport, one core.
  *
@@ -23,10 +24,7 @@
  * senders are woken by condition variables or flags.  Nothing busy-waits.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <malloc.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,42 +34,18 @@
 #include "cli.h"
 #include "commands.h"
 #include "config.h"
+#include "daemon.h"
 #include "dispatch.h"
 #include "emit.h"
-#include "flood.h"
 #include "handlers/handlers.h"
 #include "mailcmd.h"
-#include "mailin.h"
 #include "mime.h"
 #include "parsebox.h"
 #include "post.h"
 #include "quote.h"
-#include "scheduler.h"
-#include "state/checkpoint.h"
 #include "state/state.h"
 #include "templates.h"
-#include "transport.h"
 #include "util.h"
-
-/* the job kinds of the daemon (scheduler_kinds.c) */
-
-static volatile sig_atomic_t stop_flag, reload_flag;
-static int wake_pipe[2] = {-1, -1};
-
-static void
-on_signal(int sig)
-{
-	int saved = errno;
-	if (sig == SIGHUP)
-		reload_flag = 1;
-	else
-		stop_flag = 1;
-	if (wake_pipe[1] >= 0) {
-		ssize_t r = write(wake_pipe[1], "x", 1);
-		(void)r;
-	}
-	errno = saved;
-}
 
 /* The usage, from the sub-command table at the end of this file. */
 static void usage(FILE *f);
@@ -167,173 +141,13 @@ cmd_parse(const char *conf, int argc, char **argv)
 	return 0;
 }
 
-/* The transports, in start order; they stop in the reverse order. */
-static const struct transport_ops *const transports[] = {&mail_transport_ops, &xmpp_transport_ops,
-							 &matrix_transport_ops};
-
-struct runtime {
-	struct config *cfg;
-	struct core core;
-	struct templates *tmpl;
-	pthread_rwlock_t tmpl_lock;
-	void *transport[ARRAY_LEN(transports)]; /* NULL: not configured or did not start */
-	struct scheduler *sched;                /* reminders, deadlines, cascades */
-};
-
-static void
-rt_reload(void *ud)
-{
-	struct runtime *rt = ud;
-	reload_flag = 0;
-	struct templates *t = NULL;
-	if (cli_load_templates(rt->cfg->bot.templates, &t) == 0) {
-		pthread_rwlock_wrlock(&rt->tmpl_lock);
-		templates_free(rt->tmpl);
-		rt->tmpl = t;
-		rt->core.tmpl = t;
-		pthread_rwlock_unlock(&rt->tmpl_lock);
-		log_info("SIGHUP: templates reloaded");
-	} else {
-		log_err("SIGHUP: templates have errors; keeping the old ones");
-	}
-	log_reopen();
-}
-
-static void
-rt_notify(void *ud, const char *transport)
-{
-	struct runtime *rt = ud;
-	for (size_t i = 0; i < ARRAY_LEN(transports); i++)
-		if (strcmp(transport, transports[i]->name) == 0) {
-			transports[i]->notify(rt->transport[i]);
-			break;
-		}
-}
-
-static void
-rt_committed(void *ud)
-{
-	rt_notify(ud, "mail");
-}
-
 /* -v / --verbose, wherever it stands: only "run" reads it */
 static int cli_verbose;
 
 static int
 cmd_run(const char *path, int argc, char **argv)
 {
-	int verbose = cli_verbose;
-	struct config cfg;
-	struct runtime rt;
-	memset(&rt, 0, sizeof rt);
-	if (cli_load_config(path, &cfg)) {
-		config_free(&cfg);
-		return 1;
-	}
-	log_open(cfg.bot.log && strcmp(cfg.bot.log, "syslog") == 0, verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	if (!cfg.imap.present || !cfg.smtp.present) {
-		fprintf(stderr, "%s: [imap] and [smtp] are needed to run\n", path);
-		config_free(&cfg);
-		return 1;
-	}
-	if (cli_load_templates(cfg.bot.templates, &rt.tmpl)) {
-		config_free(&cfg);
-		return 1;
-	}
-	/* one malloc arena for all threads: each thread's own arena costs resident
-	 * memory, and the threads spend their time waiting, not allocating */
-	mallopt(M_ARENA_MAX, 1);
-	struct db *db = NULL;
-	/* first: every connection opened after it leaves its WAL checkpoints to this thread */
-	if (db_checkpointer_start(cfg.bot.database, NULL) < 0)
-		log_warn("database: checkpoints stay in the commits");
-	if (db_open(&db, cfg.bot.database) < 0 || core_key_load(&rt.core, db) < 0) {
-		db_close(db);
-		db_checkpointer_stop();
-		templates_free(rt.tmpl);
-		config_free(&cfg);
-		return 1;
-	}
-	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		fatal("pipe: %s", strerror(errno));
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	rt.cfg = &cfg;
-	rt.core.cfg = &cfg;
-	rt.core.tmpl = rt.tmpl;
-	rt.core.caps.max_size = (size_t)cfg.bot.max_mail_size;
-	rt.core.caps.max_depth = 20;
-	rt.core.caps.max_parts = 500;
-	rt.core.bot_addr = cfg.smtp.from_addr;
-	{
-		struct parsebox_limits pl = {(size_t)cfg.bot.parser_memory, cfg.bot.parser_timeout * 1000};
-		rt.core.parser = parsebox_new(NULL, &pl);
-	}
-	pthread_rwlock_init(&rt.tmpl_lock, NULL);
-	rt.core.tmpl_lock = &rt.tmpl_lock;
-	rt.core.flood = flood_new(cfg.bot.flood_rate, cfg.bot.flood_burst);
-	rt.core.notify = rt_notify;
-	rt.core.notify_ud = &rt;
-	const char *at = cfg.smtp.from_addr ? strrchr(cfg.smtp.from_addr, '@') : NULL;
-	rt.core.bot_domain = at ? at + 1 : "mentorbot.invalid";
-
-	for (size_t i = 0; i < ARRAY_LEN(transports); i++) {
-		const struct transport_ops *t = transports[i];
-		struct transport_ctx tc = {&cfg, &rt.core, cfg.bot.database, &stop_flag};
-		if (!t->configured(&cfg))
-			continue;
-		if (t->start(&rt.transport[i], &tc) == 0)
-			continue;
-		if (!t->optional)
-			fatal("cannot start the %s", t->what);
-		log_err("%s: not started; mail goes on", t->name);
-	}
-
-	{
-		struct transport_ctx sc = {&cfg, &rt.core, cfg.bot.database, &stop_flag};
-		if (scheduler_start(&rt.sched, &sc, sched_kinds, sched_nkinds) < 0)
-			fatal("cannot start the scheduler thread");
-	}
-
-	log_info("mentorbot %s started (database %s, schema %d)", MENTORBOT_VERSION, cfg.bot.database,
-		 db_schema_version(db));
-	struct mailin mi = {0};
-	mi.cfg = &cfg;
-	mi.core = &rt.core;
-	mi.db = db;
-	mi.stop = &stop_flag;
-	mi.reload = &reload_flag;
-	mi.on_reload = rt_reload;
-	mi.on_committed = rt_committed;
-	mi.ud = &rt;
-	mi.wake_fd = wake_pipe[0];
-	mailin_run(&mi);
-
-	log_info("stopping");
-	scheduler_join(rt.sched);
-	rt.sched = NULL;
-	for (size_t i = ARRAY_LEN(transports); i-- > 0;) {
-		transports[i]->stop(rt.transport[i]);
-		rt.transport[i] = NULL;
-	}
-	db_close(db);
-	db_checkpointer_stop();
-	templates_free(rt.tmpl);
-	flood_free(rt.core.flood);
-	parsebox_free(rt.core.parser);
-	pthread_rwlock_destroy(&rt.tmpl_lock);
-	config_free(&cfg);
-	close(wake_pipe[0]);
-	close(wake_pipe[1]);
-	log_info("stopped");
-	return 0;
+	return daemon_run(path, cli_verbose);
 }
 
 static int
@@ -484,12 +298,6 @@ static const struct cli_word group_words[] = {
 };
 
 static int
-cmd_group(const char *path, int argc, char **argv)
-{
-	return run_word(group_words, path, argc, argv);
-}
-
-static int
 programme_list(struct cli_db *c, int argc, char **argv)
 {
 	struct programme *v;
@@ -569,12 +377,6 @@ static const struct cli_word programme_words[] = {
 	{.name = "add", .min_args = 1, .max_args = -1, .run = programme_add}, /* SLUG [--option value]… */
 	{.name = NULL},
 };
-
-static int
-cmd_programme(const char *path, int argc, char **argv)
-{
-	return run_word(programme_words, path, argc, argv);
-}
 
 static int
 cmd_match(const char *path, int argc, char **argv)
@@ -682,6 +484,7 @@ struct subcommand {
 	int needs_config; /* without -c FILE: the usage, exit 2 */
 	int max_args;     /* more positional arguments: the usage, exit 2; -1: the function checks */
 	int (*run)(const char *conf, int argc, char **argv);
+	const struct cli_word *words; /* instead of run: the words after the sub-command (run_word) */
 	/* the synopses after "mentorbot ", one per form; a '\n' continues one with the text after it */
 	const char *usage[2];
 };
@@ -711,7 +514,7 @@ static const struct subcommand subcommands[] = {
 	{.name = "group",
 	 .needs_config = 1,
 	 .max_args = -1,
-	 .run = cmd_group,
+	 .words = group_words,
 	 .usage = {"group -c FILE list | set NAME MEMBER… | del NAME"}},
 	{.name = "match",
 	 .needs_config = 1,
@@ -723,7 +526,7 @@ static const struct subcommand subcommands[] = {
 	{.name = "programme",
 	 .needs_config = 1,
 	 .max_args = -1,
-	 .run = cmd_programme,
+	 .words = programme_words,
 	 .usage = {"programme -c FILE list | add SLUG [--name N] [--policy open|approve]\n"
 		   "                 [--days N] [--questions f1,f2] [--weights topics=3,language=2,…]"}},
 	{.name = "report",
@@ -812,7 +615,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		rc = 2;
 	} else {
-		rc = sc->run(conf, npos, pos);
+		rc = sc->words ? run_word(sc->words, conf, npos, pos) : sc->run(conf, npos, pos);
 	}
 	free(pos);
 	return rc;

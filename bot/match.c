@@ -8,66 +8,23 @@
  * person's set is a sorted id array plus a 64-bit mask (exact while the pool
  * has at most 64 distinct topics/languages, a quick reject otherwise).
  *
- * The cohort assignment is the Hungarian method for a rectangular problem:
- * rows are mentees, columns are mentors with a capacity, plus a private
- * "stay unmatched" column of score 0 for every mentee.  Rows are added one
- * at a time; each takes one Dijkstra over reduced costs (duals u, v) that
- * stops at the first free place.  Scores are scaled to s * (n + 1) + 1 so
- * that the optimum maximises the total score first and the number of
- * mentees placed second.
+ * For the cohort assignment this file builds the candidate graph (who may
+ * be placed with whom, at what score) and turns a solution back into a
+ * struct match_assignment; the solvers are in match_cohort.c.  Normal form,
+ * languages and availability: match_text.c.
  *
  * No global state: a pool is read-only after match_pool_new(), so any
  * thread may use it.
  */
 #include "match.h"
+#include "match_int.h"
 #include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ */
-/* Normalising and interning strings                                    */
-
-/* Lower-case ASCII and the German upper-case umlauts, trim, collapse runs
- * of white space to one space.  out needs strlen(in) + 1 bytes. */
-static void
-norm_into(const char *in, char *out)
-{
-	const unsigned char *p = (const unsigned char *)in;
-	char *o = out;
-	int space = 0;
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	for (; *p; p++) {
-		unsigned char c = *p;
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			space = 1;
-			continue;
-		}
-		if (space && o != out)
-			*o++ = ' ';
-		space = 0;
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		if (c == 0xc3 && (p[1] == 0x84 || p[1] == 0x96 || p[1] == 0x9c)) {
-			*o++ = (char)c;
-			*o++ = (char)(p[1] + 0x20); /* Ä Ö Ü -> ä ö ü */
-			p++;
-			continue;
-		}
-		*o++ = (char)c;
-	}
-	*o = '\0';
-}
-
-/* Normalised copy; caller frees. */
-static char *
-norm_dup(const char *in)
-{
-	char *o = xmalloc(strlen(in) + 1);
-	norm_into(in, o);
-	return o;
-}
+/* Interning strings (their normal form: match_text.c)                 */
 
 static uint32_t
 hash_str(const char *s)
@@ -175,344 +132,6 @@ each_word(const char *s, void (*fn)(const char *, size_t, void *), void *arg)
 		if (s > b && !is_stopword(b, (size_t)(s - b)))
 			fn(b, (size_t)(s - b), arg);
 	}
-}
-
-/* ------------------------------------------------------------------ */
-/* Languages                                                            */
-
-struct lang_alias {
-	const char *code;
-	const char *names; /* NUL-separated, double NUL at the end */
-};
-
-static const struct lang_alias languages[] = {
-	{"en", "english\0englisch\0eng\0"},
-	{"de", "german\0deutsch\0ger\0deu\0"},
-	{"fr", "french\0französisch\0franzoesisch\0français\0francais\0fra\0fre\0"},
-	{"es", "spanish\0spanisch\0español\0espanol\0spa\0"},
-	{"it", "italian\0italienisch\0italiano\0ita\0"},
-	{"pt", "portuguese\0portugiesisch\0português\0por\0"},
-	{"nl", "dutch\0niederländisch\0niederlaendisch\0nederlands\0nld\0"},
-	{"pl", "polish\0polnisch\0polski\0pol\0"},
-	{"ru", "russian\0russisch\0rus\0"},
-	{"uk", "ukrainian\0ukrainisch\0ukr\0"},
-	{"tr", "turkish\0türkisch\0tuerkisch\0türkçe\0tur\0"},
-	{"ar", "arabic\0arabisch\0ara\0"},
-	{"fa", "persian\0persisch\0farsi\0fas\0per\0"},
-	{"zh", "chinese\0chinesisch\0mandarin\0zho\0chi\0"},
-	{"ja", "japanese\0japanisch\0jpn\0"},
-	{"ko", "korean\0koreanisch\0kor\0"},
-	{"hi", "hindi\0hin\0"},
-	{"el", "greek\0griechisch\0ell\0gre\0"},
-	{"cs", "czech\0tschechisch\0ces\0cze\0"},
-	{"ro", "romanian\0rumänisch\0rumaenisch\0ron\0rum\0"},
-	{"sv", "swedish\0schwedisch\0swe\0"},
-	{"da", "danish\0dänisch\0daenisch\0dan\0"},
-	{"fi", "finnish\0finnisch\0fin\0"},
-	{"no", "norwegian\0norwegisch\0nor\0"},
-	{"hu", "hungarian\0ungarisch\0hun\0"},
-	{"bg", "bulgarian\0bulgarisch\0bul\0"},
-	{"hr", "croatian\0kroatisch\0hrv\0"},
-	{"sr", "serbian\0serbisch\0srp\0"},
-	{"ku", "kurdish\0kurdisch\0kur\0"},
-	{"vi", "vietnamese\0vietnamesisch\0vie\0"},
-	{"sq", "albanian\0albanisch\0sqi\0alb\0"},
-	{"he", "hebrew\0hebräisch\0hebraeisch\0heb\0"},
-};
-
-int
-match_language_normalize(const char *in, char *out, size_t outsz)
-{
-	char *s = norm_dup(in ? in : "");
-	size_t n = strlen(s);
-	int known = 0;
-	if (outsz == 0) {
-		free(s);
-		return 0;
-	}
-	/* "en-GB", "de_AT", "pt-br": the part before the region */
-	char *sep = strpbrk(s, "-_");
-	if (sep && (sep - s == 2 || sep - s == 3)) {
-		*sep = '\0';
-		n = strlen(s);
-	}
-	const char *res = s;
-	for (size_t i = 0; i < ARRAY_LEN(languages) && !known; i++) {
-		if (!strcmp(s, languages[i].code)) {
-			res = languages[i].code;
-			known = 1;
-		}
-		for (const char *a = languages[i].names; *a && !known; a += strlen(a) + 1)
-			if (!strcmp(s, a)) {
-				res = languages[i].code;
-				known = 1;
-			}
-	}
-	n = strlen(res);
-	if (n >= outsz)
-		n = outsz - 1;
-	memcpy(out, res, n);
-	out[n] = '\0';
-	free(s);
-	return known;
-}
-
-/* ------------------------------------------------------------------ */
-/* Availability                                                         */
-
-enum tok_kind { TK_OTHER, TK_DAY, TK_DAY2, TK_PART, TK_WEEKDAYS, TK_WEEKEND, TK_ANY, TK_RANGE, TK_AM, TK_FILL };
-
-struct avail_word {
-	const char *w;
-	enum tok_kind k;
-	int v;
-};
-
-static const struct avail_word avail_words[] = {
-	{"mon", TK_DAY, 0},
-	{"monday", TK_DAY, 0},
-	{"mondays", TK_DAY, 0},
-	{"montag", TK_DAY, 0},
-	{"montags", TK_DAY, 0},
-	{"mo", TK_DAY2, 0},
-	{"tue", TK_DAY, 1},
-	{"tues", TK_DAY, 1},
-	{"tuesday", TK_DAY, 1},
-	{"tuesdays", TK_DAY, 1},
-	{"dienstag", TK_DAY, 1},
-	{"dienstags", TK_DAY, 1},
-	{"di", TK_DAY2, 1},
-	{"wed", TK_DAY, 2},
-	{"wednesday", TK_DAY, 2},
-	{"wednesdays", TK_DAY, 2},
-	{"mittwoch", TK_DAY, 2},
-	{"mittwochs", TK_DAY, 2},
-	{"mi", TK_DAY2, 2},
-	{"thu", TK_DAY, 3},
-	{"thur", TK_DAY, 3},
-	{"thurs", TK_DAY, 3},
-	{"thursday", TK_DAY, 3},
-	{"thursdays", TK_DAY, 3},
-	{"donnerstag", TK_DAY, 3},
-	{"donnerstags", TK_DAY, 3},
-	{"do", TK_DAY2, 3},
-	{"fri", TK_DAY, 4},
-	{"friday", TK_DAY, 4},
-	{"fridays", TK_DAY, 4},
-	{"freitag", TK_DAY, 4},
-	{"freitags", TK_DAY, 4},
-	{"fr", TK_DAY2, 4},
-	{"sat", TK_DAY, 5},
-	{"saturday", TK_DAY, 5},
-	{"saturdays", TK_DAY, 5},
-	{"samstag", TK_DAY, 5},
-	{"samstags", TK_DAY, 5},
-	{"sonnabend", TK_DAY, 5},
-	{"sa", TK_DAY2, 5},
-	{"sun", TK_DAY, 6},
-	{"sunday", TK_DAY, 6},
-	{"sundays", TK_DAY, 6},
-	{"sonntag", TK_DAY, 6},
-	{"sonntags", TK_DAY, 6},
-	{"so", TK_DAY2, 6},
-	{"morning", TK_PART, 0},
-	{"mornings", TK_PART, 0},
-	{"vormittag", TK_PART, 0},
-	{"vormittags", TK_PART, 0},
-	{"morgens", TK_PART, 0},
-	{"morgen", TK_PART, 0},
-	{"früh", TK_PART, 0},
-	{"pm", TK_PART, 1},
-	{"afternoon", TK_PART, 1},
-	{"afternoons", TK_PART, 1},
-	{"nachmittag", TK_PART, 1},
-	{"nachmittags", TK_PART, 1},
-	{"mittag", TK_PART, 1},
-	{"mittags", TK_PART, 1},
-	{"noon", TK_PART, 1},
-	{"midday", TK_PART, 1},
-	{"lunchtime", TK_PART, 1},
-	{"eve", TK_PART, 2},
-	{"evening", TK_PART, 2},
-	{"evenings", TK_PART, 2},
-	{"abend", TK_PART, 2},
-	{"abends", TK_PART, 2},
-	{"night", TK_PART, 2},
-	{"nights", TK_PART, 2},
-	{"nachts", TK_PART, 2},
-	{"weekday", TK_WEEKDAYS, 0},
-	{"weekdays", TK_WEEKDAYS, 0},
-	{"workdays", TK_WEEKDAYS, 0},
-	{"werktags", TK_WEEKDAYS, 0},
-	{"wochentags", TK_WEEKDAYS, 0},
-	{"werktag", TK_WEEKDAYS, 0},
-	{"weekend", TK_WEEKEND, 0},
-	{"weekends", TK_WEEKEND, 0},
-	{"wochenende", TK_WEEKEND, 0},
-	{"wochenenden", TK_WEEKEND, 0},
-	{"anytime", TK_ANY, 0},
-	{"any", TK_ANY, 0},
-	{"flexible", TK_ANY, 0},
-	{"flexibel", TK_ANY, 0},
-	{"jederzeit", TK_ANY, 0},
-	{"always", TK_ANY, 0},
-	{"immer", TK_ANY, 0},
-	{"to", TK_RANGE, 0},
-	{"bis", TK_RANGE, 0},
-	{"through", TK_RANGE, 0},
-	{"till", TK_RANGE, 0},
-	{"until", TK_RANGE, 0},
-	{"am", TK_AM, 0},
-	{"and", TK_FILL, 0},
-	{"und", TK_FILL, 0},
-	{"or", TK_FILL, 0},
-	{"oder", TK_FILL, 0},
-	{"on", TK_FILL, 0},
-	{"at", TK_FILL, 0},
-	{"in", TK_FILL, 0},
-	{"the", TK_FILL, 0},
-	{"um", TK_FILL, 0},
-	{"uhr", TK_FILL, 0},
-	{"ab", TK_FILL, 0},
-	{"after", TK_FILL, 0},
-	{"nach", TK_FILL, 0},
-	{"only", TK_FILL, 0},
-	{"nur", TK_FILL, 0},
-	{"also", TK_FILL, 0},
-	{"auch", TK_FILL, 0},
-	{"von", TK_FILL, 0},
-	{"from", TK_FILL, 0},
-	{"each", TK_FILL, 0},
-	{"every", TK_FILL, 0},
-	{"jeden", TK_FILL, 0},
-	{"jede", TK_FILL, 0},
-};
-
-#define AVAIL_ALL_DAYS 0x7fu
-#define AVAIL_ALL_PARTS 0x7u
-#define AVAIL_MAX_TOKENS 64
-
-struct avail_tok {
-	enum tok_kind k;
-	int v;
-	char sep; /* the character before the token ('-' marks "mon-pm", "mon-fri") */
-};
-
-static int
-is_tok_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || c >= 0x80;
-}
-
-static uint32_t
-avail_segment(const char *s, size_t len)
-{
-	struct avail_tok t[AVAIL_MAX_TOKENS];
-	size_t nt = 0, i = 0;
-	int unknown = 0;
-	char sep = ' ';
-	while (i < len && nt < AVAIL_MAX_TOKENS) {
-		if (!is_tok_char((unsigned char)s[i])) {
-			if (s[i] != ' ' || sep != '-')
-				sep = (s[i] >= '0' && s[i] <= '9') ? ' ' : s[i];
-			i++;
-			continue;
-		}
-		size_t b = i;
-		while (i < len && is_tok_char((unsigned char)s[i]))
-			i++;
-		size_t n = i - b;
-		enum tok_kind k = TK_OTHER;
-		int v = 0;
-		for (size_t w = 0; w < ARRAY_LEN(avail_words); w++)
-			if (strlen(avail_words[w].w) == n && !memcmp(avail_words[w].w, s + b, n)) {
-				k = avail_words[w].k;
-				v = avail_words[w].v;
-				break;
-			}
-		if (k == TK_OTHER)
-			unknown = 1;
-		t[nt].k = k;
-		t[nt].v = v;
-		t[nt].sep = sep;
-		nt++;
-		sep = ' ';
-	}
-	unsigned days = 0, parts = 0;
-	int any = 0;
-	for (size_t j = 0; j < nt; j++) {
-		enum tok_kind k = t[j].k;
-		/* "do", "so", "mi" are days only in a text made of slot words */
-		if (k == TK_DAY2)
-			k = unknown ? TK_OTHER : TK_DAY;
-		/* "am": morning in "mon-am" or at the end, else German "on" */
-		if (k == TK_AM)
-			k = (t[j].sep == '-' || j + 1 == nt) ? TK_PART : TK_FILL;
-		switch (k) {
-		case TK_DAY: {
-			int d = t[j].v;
-			/* a range: "mon-fri", "Montag bis Freitag" */
-			if (j >= 1 && (t[j].sep == '-' || (j >= 2 && t[j - 1].k == TK_RANGE))) {
-				size_t p = t[j].sep == '-' ? j - 1 : j - 2;
-				int pk = t[p].k == TK_DAY2 ? (unknown ? TK_OTHER : TK_DAY) : (int)t[p].k;
-				if (pk == TK_DAY)
-					for (int x = t[p].v; x != d; x = (x + 1) % MATCH_DAYS)
-						days |= 1u << x;
-			}
-			days |= 1u << d;
-			break;
-		}
-		case TK_PART:
-			parts |= 1u << (t[j].k == TK_AM ? 0 : t[j].v);
-			break;
-		case TK_WEEKDAYS:
-			days |= 0x1fu;
-			break;
-		case TK_WEEKEND:
-			days |= 0x60u;
-			break;
-		case TK_ANY:
-			any = 1;
-			break;
-		default:
-			break;
-		}
-	}
-	if (!days && !parts && !any)
-		return 0;
-	if (!days)
-		days = AVAIL_ALL_DAYS;
-	if (!parts)
-		parts = AVAIL_ALL_PARTS;
-	uint32_t m = 0;
-	for (int d = 0; d < MATCH_DAYS; d++)
-		if (days & (1u << d))
-			for (int p = 0; p < MATCH_PARTS; p++)
-				if (parts & (1u << p))
-					m |= MATCH_SLOT(d, p);
-	return m;
-}
-
-uint32_t
-match_availability_parse(const char *const *items, size_t n)
-{
-	uint32_t m = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!items[i])
-			continue;
-		char *s = norm_dup(items[i]);
-		/* each comma/semicolon/line separated part on its own */
-		const char *p = s;
-		while (*p) {
-			size_t l = strcspn(p, ",;\n");
-			m |= avail_segment(p, l);
-			p += l;
-			if (*p)
-				p++;
-		}
-		free(s);
-	}
-	return m;
 }
 
 /* ------------------------------------------------------------------ */
@@ -667,7 +286,7 @@ match_pool_new(const struct match_weights *w, const struct match_profile *mentor
 		for (size_t t = 0; t < src->n_topics; t++) {
 			if (!src->topics[t])
 				continue;
-			char *s = norm_dup(src->topics[t]);
+			char *s = match_norm_dup(src->topics[t]);
 			if (*s) {
 				size_t vi = vocab_intern(&p->voc, s);
 				if (p->voc.e[vi].topic < 0) {
@@ -710,7 +329,7 @@ match_pool_new(const struct match_weights *w, const struct match_profile *mentor
 		c->langs = idset_close(&p->ids, ofs);
 		c->field = 0;
 		if (src->field) {
-			char *s = norm_dup(src->field);
+			char *s = match_norm_dup(src->field);
 			if (*s)
 				c->field = (uint32_t)vocab_intern(&p->voc, s) + 1;
 			free(s);
@@ -791,7 +410,7 @@ compile_mentee(const struct match_pool *p, const struct match_profile *src, cons
 	for (size_t t = 0; t < src->n_topics; t++) {
 		if (!src->topics[t])
 			continue;
-		char *s = norm_dup(src->topics[t]);
+		char *s = match_norm_dup(src->topics[t]);
 		long f = *s ? vocab_find(&p->voc, s) : -1;
 		if (f >= 0 && p->voc.e[f].topic >= 0)
 			idarr_push(ids, (uint32_t)p->voc.e[f].topic);
@@ -812,7 +431,7 @@ compile_mentee(const struct match_pool *p, const struct match_profile *src, cons
 	}
 	c->langs = idset_close(ids, ofs);
 	if (src->field) {
-		char *s = norm_dup(src->field);
+		char *s = match_norm_dup(src->field);
 		if (*s) {
 			long f = vocab_find(&p->voc, s);
 			c->field = f >= 0 ? (uint32_t)f + 1 : UINT32_MAX;
@@ -829,7 +448,7 @@ compile_mentee(const struct match_pool *p, const struct match_profile *src, cons
 		for (size_t i = 0; i < n_query; i++) {
 			if (!query[i])
 				continue;
-			char *s = norm_dup(query[i]);
+			char *s = match_norm_dup(query[i]);
 			long f = *s ? vocab_find(&p->voc, s) : -1;
 			if (f >= 0)
 				idarr_push(&q, (uint32_t)f);
@@ -1021,19 +640,7 @@ match_score_matrix(const struct match_pool *p, const struct match_profile *mente
 }
 
 /* ------------------------------------------------------------------ */
-/* Cohort assignment                                                    */
-
-/* The candidate graph: for each mentee, eligible mentors with free places
- * and a score above 0, in CSR form; columns are those mentors only. */
-struct graph {
-	size_t n, ncol;
-	size_t *col_mentor; /* column -> pool index */
-	int *cap;           /* column -> free places */
-	size_t *eofs;       /* n + 1 */
-	uint32_t *ecol;
-	int *escore;
-	unsigned char *any_eligible; /* mentee had an eligible mentor (full or not) */
-};
+/* The candidate graph (the solvers over it: match_cohort.c)           */
 
 /* Is mentor id on the mentee's exclude list? */
 static int
@@ -1045,8 +652,8 @@ excluded(const struct match_profile *mentee, int64_t id)
 	return 0;
 }
 
-static void
-graph_build(const struct match_pool *p, const struct match_profile *mentees, size_t n, struct graph *g)
+void
+match_graph_build(const struct match_pool *p, const struct match_profile *mentees, size_t n, struct match_graph *g)
 {
 	struct cmentee_set cs;
 	size_t cap = 0, ne = 0;
@@ -1090,8 +697,8 @@ graph_build(const struct match_pool *p, const struct match_profile *mentees, siz
 	free(colof);
 }
 
-static void
-graph_free(struct graph *g)
+void
+match_graph_free(struct match_graph *g)
 {
 	free(g->col_mentor);
 	free(g->cap);
@@ -1102,9 +709,9 @@ graph_free(struct graph *g)
 }
 
 /* Fill out from col_of[] (column per mentee, negative = unmatched). */
-static void
-assignment_from(const struct match_pool *p, const struct match_profile *mentees, const struct graph *g,
-		const long *col_of, const int *score_of, struct match_assignment *out)
+void
+match_assignment_from(const struct match_pool *p, const struct match_profile *mentees, const struct match_graph *g,
+		      const long *col_of, const int *score_of, struct match_assignment *out)
 {
 	size_t n = g->n;
 	memset(out, 0, sizeof(*out));
@@ -1126,332 +733,4 @@ assignment_from(const struct match_pool *p, const struct match_profile *mentees,
 			u->reason = g->any_eligible[i] ? MATCH_UNMATCHED_CAPACITY : MATCH_UNMATCHED_NO_ELIGIBLE;
 		}
 	}
-}
-
-struct heap_item {
-	int64_t d;
-	uint32_t x; /* < n: mentee row; >= n: column x - n */
-};
-
-struct heap {
-	struct heap_item *a;
-	size_t n, cap;
-};
-
-static void
-heap_push(struct heap *h, int64_t d, uint32_t x)
-{
-	if (h->n == h->cap) {
-		h->cap = h->cap ? h->cap * 2 : 1024;
-		h->a = xrealloc(h->a, h->cap * sizeof(*h->a));
-	}
-	size_t i = h->n++;
-	while (i > 0) {
-		size_t up = (i - 1) / 2;
-		if (h->a[up].d <= d)
-			break;
-		h->a[i] = h->a[up];
-		i = up;
-	}
-	h->a[i].d = d;
-	h->a[i].x = x;
-}
-
-static struct heap_item
-heap_pop(struct heap *h)
-{
-	struct heap_item top = h->a[0], last = h->a[--h->n];
-	size_t i = 0;
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= h->n)
-			break;
-		if (c + 1 < h->n && h->a[c + 1].d < h->a[c].d)
-			c++;
-		if (last.d <= h->a[c].d)
-			break;
-		h->a[i] = h->a[c];
-		i = c;
-	}
-	if (h->n)
-		h->a[i] = last;
-	return top;
-}
-
-#define END_DUMMY 0
-#define END_COLUMN 1
-
-/* The state of the assignment search (successive shortest paths with duals). */
-struct solver {
-	struct graph g;
-	struct heap h;
-	size_t n, nc;
-	int64_t K;      /* scaled weight of an edge: score * K + 1, K = n + 1: the total score
-			 * decides, the number placed breaks ties */
-	int64_t *u, *v; /* duals of rows and columns */
-	int64_t *dist;
-	uint32_t *stamp; /* the search that last reached a node */
-	uint32_t *pred;  /* column -> row it was reached from */
-	uint32_t *settled;
-	long *col_of;       /* row -> column, -1 none yet, -2 stays unmatched */
-	size_t *sofs;       /* column -> its first slot in slot_row */
-	int *load;          /* column -> rows assigned */
-	uint32_t *slot_row; /* the rows in each column's places */
-	/* the end of the path the current search found */
-	int64_t best;
-	int end_kind;
-	size_t end_node;
-};
-
-static void
-solver_init(struct solver *s, const struct match_pool *p, const struct match_profile *mentees, size_t n)
-{
-	memset(s, 0, sizeof *s);
-	graph_build(p, mentees, n, &s->g);
-	size_t nc = s->g.ncol, nodes = n + nc;
-	s->n = n;
-	s->nc = nc;
-	s->K = (int64_t)n + 1;
-	s->u = xmalloc((n ? n : 1) * sizeof(int64_t));
-	s->v = xcalloc(nc ? nc : 1, sizeof(int64_t));
-	s->dist = xmalloc((nodes ? nodes : 1) * sizeof(int64_t));
-	s->stamp = xcalloc(nodes ? nodes : 1, sizeof(uint32_t));
-	s->pred = xmalloc((nodes ? nodes : 1) * sizeof(uint32_t));
-	s->settled = xmalloc((nodes ? nodes : 1) * sizeof(uint32_t));
-	s->col_of = xmalloc((n ? n : 1) * sizeof(long));
-	s->sofs = xmalloc((nc + 1) * sizeof(size_t));
-	s->load = xcalloc(nc ? nc : 1, sizeof(int));
-	s->sofs[0] = 0;
-	for (size_t c = 0; c < nc; c++)
-		s->sofs[c + 1] = s->sofs[c] + (size_t)s->g.cap[c];
-	s->slot_row = xmalloc((s->sofs[nc] ? s->sofs[nc] : 1) * sizeof(uint32_t));
-	/* duals: u_i = best scaled weight of row i (>= 0: the stay-unmatched
-	 * column), v_c = 0; reduced cost u_i + v_c - w_ic >= 0 throughout */
-	for (size_t i = 0; i < n; i++) {
-		int64_t best = 0;
-		for (size_t e = s->g.eofs[i]; e < s->g.eofs[i + 1]; e++)
-			if (s->g.escore[e] * s->K + 1 > best)
-				best = s->g.escore[e] * s->K + 1;
-		s->u[i] = best;
-		s->col_of[i] = -1;
-	}
-}
-
-static void
-solver_free(struct solver *s)
-{
-	free(s->u);
-	free(s->v);
-	free(s->dist);
-	free(s->stamp);
-	free(s->pred);
-	free(s->settled);
-	free(s->col_of);
-	free(s->sofs);
-	free(s->load);
-	free(s->slot_row);
-	free(s->h.a);
-	graph_free(&s->g);
-}
-
-/* Relax the edges of row i, settled at distance d. */
-static void
-relax_row(struct solver *s, size_t i, int64_t d, uint32_t cur)
-{
-	const struct graph *g = &s->g;
-	/* this row gives up its place and stays unmatched */
-	if (d + s->u[i] < s->best) {
-		s->best = d + s->u[i];
-		s->end_kind = END_DUMMY;
-		s->end_node = i;
-	}
-	for (size_t e = g->eofs[i]; e < g->eofs[i + 1]; e++) {
-		uint32_t c = g->ecol[e];
-		if ((long)c == s->col_of[i])
-			continue;
-		int64_t nd = d + s->u[i] + s->v[c] - (g->escore[e] * s->K + 1);
-		size_t node = s->n + c;
-		if (nd >= s->best || (s->stamp[node] == cur && nd >= s->dist[node]))
-			continue;
-		s->stamp[node] = cur;
-		s->dist[node] = nd;
-		s->pred[node] = (uint32_t)i;
-		if (s->load[c] < g->cap[c]) {
-			/* a free place: an end; free columns keep v = 0 */
-			s->best = nd;
-			s->end_kind = END_COLUMN;
-			s->end_node = c;
-		} else {
-			heap_push(&s->h, nd, (uint32_t)node);
-		}
-	}
-}
-
-/* The cheapest way to place row i0 (Dijkstra over reduced costs); then the duals of the
- * settled nodes move, so every reduced cost stays >= 0 and the path found is tight. */
-static void
-shortest_path(struct solver *s, size_t i0)
-{
-	size_t n = s->n;
-	uint32_t cur = (uint32_t)i0 + 1; /* stamp of this search */
-	size_t ns = 0;
-	/* the cheapest way found so far to end: i0 stays unmatched */
-	s->best = s->u[i0];
-	s->end_kind = END_DUMMY;
-	s->end_node = i0;
-	s->h.n = 0;
-	s->dist[i0] = 0;
-	s->stamp[i0] = cur;
-	heap_push(&s->h, 0, (uint32_t)i0);
-	while (s->h.n) {
-		struct heap_item it = heap_pop(&s->h);
-		if (it.d >= s->best)
-			break;
-		if (it.d > s->dist[it.x])
-			continue;
-		s->settled[ns++] = it.x;
-		if (it.x < n) {
-			relax_row(s, it.x, it.d, cur);
-			continue;
-		}
-		size_t c = it.x - n;
-		/* assigned edges are tight: moving on to their rows costs 0 */
-		for (size_t k = s->sofs[c]; k < s->sofs[c] + (size_t)s->load[c]; k++) {
-			uint32_t r = s->slot_row[k];
-			if (s->stamp[r] == cur && s->dist[r] <= it.d)
-				continue;
-			s->stamp[r] = cur;
-			s->dist[r] = it.d;
-			heap_push(&s->h, it.d, r);
-		}
-	}
-	for (size_t k = 0; k < ns; k++) {
-		uint32_t x = s->settled[k];
-		if (x < n)
-			s->u[x] -= s->best - s->dist[x];
-		else
-			s->v[x - n] += s->best - s->dist[x];
-	}
-}
-
-/* Flip the path the search found: walk back from its end to i0. */
-static void
-augment(struct solver *s, size_t i0)
-{
-	size_t n = s->n, r;
-	long newc;
-	uint32_t leaver = UINT32_MAX;
-	if (s->end_kind == END_COLUMN) {
-		newc = (long)s->end_node;
-		r = s->pred[n + s->end_node];
-	} else {
-		newc = -2;
-		r = s->end_node;
-	}
-	for (;;) {
-		long oldc = s->col_of[r];
-		s->col_of[r] = newc;
-		if (newc >= 0) {
-			size_t first = s->sofs[newc];
-			if (leaver == UINT32_MAX) {
-				s->slot_row[first + (size_t)s->load[newc]++] = (uint32_t)r;
-			} else {
-				for (size_t k = first; k < first + (size_t)s->load[newc]; k++)
-					if (s->slot_row[k] == leaver) {
-						s->slot_row[k] = (uint32_t)r;
-						break;
-					}
-			}
-		}
-		if (r == i0)
-			break;
-		leaver = (uint32_t)r;
-		newc = oldc;
-		r = s->pred[n + (size_t)oldc];
-	}
-}
-
-void
-match_cohort(const struct match_pool *p, const struct match_profile *mentees, size_t n, struct match_assignment *out)
-{
-	struct solver s;
-	solver_init(&s, p, mentees, n);
-	for (size_t i0 = 0; i0 < n; i0++) {
-		shortest_path(&s, i0);
-		augment(&s, i0);
-	}
-	int *score_of = xcalloc(n ? n : 1, sizeof(int));
-	for (size_t i = 0; i < n; i++) {
-		if (s.col_of[i] < 0)
-			continue;
-		for (size_t e = s.g.eofs[i]; e < s.g.eofs[i + 1]; e++)
-			if ((long)s.g.ecol[e] == s.col_of[i]) {
-				score_of[i] = s.g.escore[e];
-				break;
-			}
-	}
-	assignment_from(p, mentees, &s.g, s.col_of, score_of, out);
-	free(score_of);
-	solver_free(&s);
-}
-
-struct gedge {
-	int score;
-	uint32_t row, col;
-};
-
-static int
-cmp_gedge(const void *a, const void *b)
-{
-	const struct gedge *x = a, *y = b;
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	if (x->row != y->row)
-		return x->row < y->row ? -1 : 1;
-	return x->col < y->col ? -1 : x->col > y->col;
-}
-
-void
-match_greedy(const struct match_pool *p, const struct match_profile *mentees, size_t n, struct match_assignment *out)
-{
-	struct graph g;
-	graph_build(p, mentees, n, &g);
-	size_t ne = g.eofs[n];
-	struct gedge *e = xmalloc((ne ? ne : 1) * sizeof(*e));
-	long *col_of = xmalloc((n ? n : 1) * sizeof(long));
-	int *score_of = xcalloc(n ? n : 1, sizeof(int));
-	int *left = xmalloc((g.ncol ? g.ncol : 1) * sizeof(int));
-	for (size_t i = 0; i < n; i++) {
-		col_of[i] = -1;
-		for (size_t k = g.eofs[i]; k < g.eofs[i + 1]; k++) {
-			e[k].score = g.escore[k];
-			e[k].row = (uint32_t)i;
-			e[k].col = g.ecol[k]; /* columns are in pool order */
-		}
-	}
-	memcpy(left, g.cap, g.ncol * sizeof(int));
-	qsort(e, ne, sizeof(*e), cmp_gedge);
-	for (size_t k = 0; k < ne; k++) {
-		if (col_of[e[k].row] >= 0 || left[e[k].col] <= 0)
-			continue;
-		col_of[e[k].row] = e[k].col;
-		score_of[e[k].row] = e[k].score;
-		left[e[k].col]--;
-	}
-	assignment_from(p, mentees, &g, col_of, score_of, out);
-	free(e);
-	free(col_of);
-	free(score_of);
-	free(left);
-	graph_free(&g);
-}
-
-void
-match_assignment_free(struct match_assignment *a)
-{
-	if (!a)
-		return;
-	free(a->pairs);
-	free(a->unmatched);
-	memset(a, 0, sizeof(*a));
 }

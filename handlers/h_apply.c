@@ -10,7 +10,7 @@
  * person changed; lines they left as sent count for nothing.  Labels are
  * understood in both languages and as the profile's field names.
  *
- * Why one file (~820 lines, just over the ~800 house limit): building the
+ * Why one file (~830 lines, just over the ~800 house limit): building the
  * form ("join", the recheck after "profile") and reading its reply are one
  * concern - the reply is read against the very form that was rendered.
  * Both halves share the field table (all_fields), the labels in both

@@ -1,0 +1,217 @@
+/*
+ * daemon.c - "mentorbot run": the daemon's start, its threads and its stop.
+ * bot/main.c explains the design (a thread per transport, one core) and
+ * calls daemon_run from its sub-command table.
+ *
+ * The main thread loads the configuration and templates, opens the
+ * database, starts the WAL checkpointer, every configured transport (in
+ * transports[] order) and the scheduler, then runs the IMAP loop itself
+ * (mailin_run) until SIGTERM/SIGINT; SIGHUP reloads the templates and
+ * reopens the log.  Stopping goes in the reverse order.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "dispatch.h"
+#include "flood.h"
+#include "mailin.h"
+#include "parsebox.h"
+#include "scheduler.h"
+#include "state/checkpoint.h"
+#include "state/state.h"
+#include "templates.h"
+#include "transport.h"
+#include "util.h"
+
+static volatile sig_atomic_t stop_flag, reload_flag;
+static int wake_pipe[2] = {-1, -1};
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
+	if (wake_pipe[1] >= 0) {
+		ssize_t r = write(wake_pipe[1], "x", 1);
+		(void)r;
+	}
+	errno = saved;
+}
+
+/* The transports, in start order; they stop in the reverse order. */
+static const struct transport_ops *const transports[] = {&mail_transport_ops, &xmpp_transport_ops,
+							 &matrix_transport_ops};
+
+struct runtime {
+	struct config *cfg;
+	struct core core;
+	struct templates *tmpl;
+	pthread_rwlock_t tmpl_lock;
+	void *transport[ARRAY_LEN(transports)]; /* NULL: not configured or did not start */
+	struct scheduler *sched;                /* reminders, deadlines, cascades */
+};
+
+static void
+rt_reload(void *ud)
+{
+	struct runtime *rt = ud;
+	reload_flag = 0;
+	struct templates *t = NULL;
+	if (cli_load_templates(rt->cfg->bot.templates, &t) == 0) {
+		pthread_rwlock_wrlock(&rt->tmpl_lock);
+		templates_free(rt->tmpl);
+		rt->tmpl = t;
+		rt->core.tmpl = t;
+		pthread_rwlock_unlock(&rt->tmpl_lock);
+		log_info("SIGHUP: templates reloaded");
+	} else {
+		log_err("SIGHUP: templates have errors; keeping the old ones");
+	}
+	log_reopen();
+}
+
+static void
+rt_notify(void *ud, const char *transport)
+{
+	struct runtime *rt = ud;
+	for (size_t i = 0; i < ARRAY_LEN(transports); i++)
+		if (strcmp(transport, transports[i]->name) == 0) {
+			transports[i]->notify(rt->transport[i]);
+			break;
+		}
+}
+
+static void
+rt_committed(void *ud)
+{
+	rt_notify(ud, "mail");
+}
+
+int
+daemon_run(const char *path, int verbose)
+{
+	struct config cfg;
+	struct runtime rt;
+	memset(&rt, 0, sizeof rt);
+	if (cli_load_config(path, &cfg)) {
+		config_free(&cfg);
+		return 1;
+	}
+	log_open(cfg.bot.log && strcmp(cfg.bot.log, "syslog") == 0, verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	if (!cfg.imap.present || !cfg.smtp.present) {
+		fprintf(stderr, "%s: [imap] and [smtp] are needed to run\n", path);
+		config_free(&cfg);
+		return 1;
+	}
+	if (cli_load_templates(cfg.bot.templates, &rt.tmpl)) {
+		config_free(&cfg);
+		return 1;
+	}
+	/* one malloc arena for all threads: each thread's own arena costs resident
+	 * memory, and the threads spend their time waiting, not allocating */
+	mallopt(M_ARENA_MAX, 1);
+	struct db *db = NULL;
+	/* first: every connection opened after it leaves its WAL checkpoints to this thread */
+	if (db_checkpointer_start(cfg.bot.database, NULL) < 0)
+		log_warn("database: checkpoints stay in the commits");
+	if (db_open(&db, cfg.bot.database) < 0 || core_key_load(&rt.core, db) < 0) {
+		db_close(db);
+		db_checkpointer_stop();
+		templates_free(rt.tmpl);
+		config_free(&cfg);
+		return 1;
+	}
+	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		fatal("pipe: %s", strerror(errno));
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	rt.cfg = &cfg;
+	rt.core.cfg = &cfg;
+	rt.core.tmpl = rt.tmpl;
+	rt.core.caps.max_size = (size_t)cfg.bot.max_mail_size;
+	rt.core.caps.max_depth = 20;
+	rt.core.caps.max_parts = 500;
+	rt.core.bot_addr = cfg.smtp.from_addr;
+	{
+		struct parsebox_limits pl = {(size_t)cfg.bot.parser_memory, cfg.bot.parser_timeout * 1000};
+		rt.core.parser = parsebox_new(NULL, &pl);
+	}
+	pthread_rwlock_init(&rt.tmpl_lock, NULL);
+	rt.core.tmpl_lock = &rt.tmpl_lock;
+	rt.core.flood = flood_new(cfg.bot.flood_rate, cfg.bot.flood_burst);
+	rt.core.notify = rt_notify;
+	rt.core.notify_ud = &rt;
+	const char *at = cfg.smtp.from_addr ? strrchr(cfg.smtp.from_addr, '@') : NULL;
+	rt.core.bot_domain = at ? at + 1 : "mentorbot.invalid";
+
+	for (size_t i = 0; i < ARRAY_LEN(transports); i++) {
+		const struct transport_ops *t = transports[i];
+		struct transport_ctx tc = {&cfg, &rt.core, cfg.bot.database, &stop_flag};
+		if (!t->configured(&cfg))
+			continue;
+		if (t->start(&rt.transport[i], &tc) == 0)
+			continue;
+		if (!t->optional)
+			fatal("cannot start the %s", t->what);
+		log_err("%s: not started; mail goes on", t->name);
+	}
+
+	{
+		struct transport_ctx sc = {&cfg, &rt.core, cfg.bot.database, &stop_flag};
+		if (scheduler_start(&rt.sched, &sc, sched_kinds, sched_nkinds) < 0)
+			fatal("cannot start the scheduler thread");
+	}
+
+	log_info("mentorbot %s started (database %s, schema %d)", MENTORBOT_VERSION, cfg.bot.database,
+		 db_schema_version(db));
+	struct mailin mi = {0};
+	mi.cfg = &cfg;
+	mi.core = &rt.core;
+	mi.db = db;
+	mi.stop = &stop_flag;
+	mi.reload = &reload_flag;
+	mi.on_reload = rt_reload;
+	mi.on_committed = rt_committed;
+	mi.ud = &rt;
+	mi.wake_fd = wake_pipe[0];
+	mailin_run(&mi);
+
+	log_info("stopping");
+	scheduler_join(rt.sched);
+	rt.sched = NULL;
+	for (size_t i = ARRAY_LEN(transports); i-- > 0;) {
+		transports[i]->stop(rt.transport[i]);
+		rt.transport[i] = NULL;
+	}
+	db_close(db);
+	db_checkpointer_stop();
+	templates_free(rt.tmpl);
+	flood_free(rt.core.flood);
+	parsebox_free(rt.core.parser);
+	pthread_rwlock_destroy(&rt.tmpl_lock);
+	config_free(&cfg);
+	close(wake_pipe[0]);
+	close(wake_pipe[1]);
+	log_info("stopped");
+	return 0;
+}
