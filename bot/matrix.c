@@ -602,15 +602,15 @@ matrix_transport_start(void **out, const struct transport_ctx *ctx)
 	m->aliases = json_object();
 	pthread_mutex_init(&m->lock, NULL);
 	timed_wait_cond_init(&m->cond);
-	m->snd.ops = &matrix_transport_ops;
-	m->snd.handle = m;
-	m->snd.cfg = cfg;
-	m->snd.stop = ctx->stop;
-	m->snd.batch = MX_SEND_BATCH;
-	m->snd.poll_ms = MX_SEND_POLL_MS;
-	m->snd.unit = "messages";
-	m->snd.server = "Matrix";
-	m->snd.stopping = matrix_sender_stopping;
+	m->snd = (struct sender){.ops = &matrix_transport_ops,
+				 .handle = m,
+				 .cfg = cfg,
+				 .stop = ctx->stop,
+				 .batch = MX_SEND_BATCH,
+				 .poll_ms = MX_SEND_POLL_MS,
+				 .unit = "messages",
+				 .server = "Matrix",
+				 .stopping = matrix_sender_stopping};
 	sender_init(&m->snd);
 	*out = m; /* before the threads: the core's notify hook may use it at once */
 	if (pthread_create(&m->sync_thread, NULL, sync_main, m) != 0) {

@@ -124,14 +124,14 @@ static int
 mail_start(void **handle, const struct transport_ctx *ctx)
 {
 	struct mail_sender *o = xcalloc(1, sizeof *o);
-	o->snd.ops = &mail_transport_ops;
-	o->snd.handle = o;
-	o->snd.cfg = ctx->cfg;
-	o->snd.stop = ctx->stop;
-	o->snd.batch = SEND_BATCH;
-	o->snd.poll_ms = OUTBOX_POLL_MS;
-	o->snd.unit = "mails";
-	o->snd.server = "SMTP";
+	o->snd = (struct sender){.ops = &mail_transport_ops,
+				 .handle = o,
+				 .cfg = ctx->cfg,
+				 .stop = ctx->stop,
+				 .batch = SEND_BATCH,
+				 .poll_ms = OUTBOX_POLL_MS,
+				 .unit = "mails",
+				 .server = "SMTP"};
 	o->db_path = ctx->db_path;
 	*handle = NULL;
 	if (sender_init(&o->snd) < 0) {

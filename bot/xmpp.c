@@ -1011,14 +1011,14 @@ xmpp_transport_start(struct xmpp_transport **out, const struct transport_ctx *ct
 	atomic_init(&x->notify, 1);
 	atomic_init(&x->quit, 0);
 	backoff_init(&x->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS, 1);
-	x->snd.ops = &xmpp_transport_ops;
-	x->snd.handle = x;
-	x->snd.cfg = cfg;
-	x->snd.stop = ctx->stop;
-	x->snd.batch = OUTBOX_BATCH;
-	x->snd.poll_ms = OUTBOX_POLL_MS;
-	x->snd.unit = "messages";
-	x->snd.server = "XMPP";
+	x->snd = (struct sender){.ops = &xmpp_transport_ops,
+				 .handle = x,
+				 .cfg = cfg,
+				 .stop = ctx->stop,
+				 .batch = OUTBOX_BATCH,
+				 .poll_ms = OUTBOX_POLL_MS,
+				 .unit = "messages",
+				 .server = "XMPP"};
 	sender_init(&x->snd);
 	x->bare_jid = jid_bare_lower(cfg->xmpp.jid);
 	x->rooms = xcalloc(cfg->xmpp.rooms.n ? cfg->xmpp.rooms.n : 1, sizeof *x->rooms);

@@ -193,6 +193,36 @@ static const struct transport_ops fake_ops = {
 	.status = fake_status,
 };
 
+/* A sender over the fake transport, on db. */
+static void
+fake_init(struct fake *f, struct db *db)
+{
+	static struct config cfg;
+	static volatile sig_atomic_t stop;
+	memset(f, 0, sizeof *f);
+	f->snd = (struct sender){.ops = &fake_ops,
+				 .handle = f,
+				 .cfg = &cfg,
+				 .stop = &stop,
+				 .batch = 8,
+				 .poll_ms = 5000,
+				 .unit = "messages",
+				 .server = "fake"};
+	CHECK(sender_init(&f->snd) == 0);
+	f->snd.db = db;
+}
+
+/* One due "fake" row per rcpt. */
+static void
+queue(struct db *db, const char *const *rcpts, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "%s@x", rcpts[i]);
+		CHECK(state_outbox_put(db, 0, "fake", "notice", NULL, rcpts[i], id, "x", 1, 0) == DB_OK);
+	}
+}
+
 static int64_t
 count(struct db *db, const char *status)
 {
@@ -208,25 +238,9 @@ one_pass_records_every_outcome_in_one_place(void)
 	struct db *db = NULL;
 	CHECK(db_open(&db, path) == DB_OK);
 	const char *rcpts[] = {"ok1", "retry1", "fail1", "later1", "ok2"};
-	for (size_t i = 0; i < ARRAY_LEN(rcpts); i++) {
-		char id[32];
-		snprintf(id, sizeof id, "m%zu@x", i);
-		CHECK(state_outbox_put(db, 0, "fake", "notice", NULL, rcpts[i], id, "x", 1, 0) == DB_OK);
-	}
-	static struct config cfg;
-	static volatile sig_atomic_t stop;
+	queue(db, rcpts, ARRAY_LEN(rcpts));
 	struct fake f;
-	memset(&f, 0, sizeof f);
-	f.snd.ops = &fake_ops;
-	f.snd.handle = &f;
-	f.snd.cfg = &cfg;
-	f.snd.stop = &stop;
-	f.snd.batch = 8;
-	f.snd.poll_ms = 5000;
-	f.snd.unit = "messages";
-	f.snd.server = "fake";
-	CHECK(sender_init(&f.snd) == 0);
-	f.snd.db = db;
+	fake_init(&f, db);
 	int64_t wait = sender_drain(&f.snd, 0);
 	CHECK(f.sends == 5);
 	CHECK(wait > 0 && wait <= 5000);
@@ -256,24 +270,9 @@ unreachable_server_leaves_the_rest_of_the_batch(void)
 	struct db *db = NULL;
 	CHECK(db_open(&db, path) == DB_OK);
 	const char *rcpts[] = {"down1", "ok1", "ok2"};
-	for (size_t i = 0; i < ARRAY_LEN(rcpts); i++) {
-		char id[32];
-		snprintf(id, sizeof id, "d%zu@x", i);
-		CHECK(state_outbox_put(db, 0, "fake", "notice", NULL, rcpts[i], id, "x", 1, 0) == DB_OK);
-	}
-	static struct config cfg;
-	static volatile sig_atomic_t stop;
+	queue(db, rcpts, ARRAY_LEN(rcpts));
 	struct fake f;
-	memset(&f, 0, sizeof f);
-	f.snd.ops = &fake_ops;
-	f.snd.handle = &f;
-	f.snd.cfg = &cfg;
-	f.snd.stop = &stop;
-	f.snd.poll_ms = 5000;
-	f.snd.unit = "messages";
-	f.snd.server = "fake";
-	CHECK(sender_init(&f.snd) == 0);
-	f.snd.db = db;
+	fake_init(&f, db);
 	int64_t wait = sender_drain(&f.snd, 0);
 	CHECK(f.sends == 1);                /* the rest waits */
 	CHECK(wait >= 750 && wait <= 1250); /* the first step of the back-off, ±25 % */
