@@ -27,13 +27,14 @@
 #include "mailin.h"
 #include "parsebox.h"
 #include "scheduler.h"
+#include "sender.h"
 #include "state/checkpoint.h"
 #include "state/state.h"
 #include "templates.h"
 #include "transport.h"
 #include "util.h"
 
-static volatile sig_atomic_t stop_flag, reload_flag;
+static volatile sig_atomic_t stop_flag, reload_flag, status_flag;
 static int wake_pipe[2] = {-1, -1};
 
 static void
@@ -42,6 +43,8 @@ on_signal(int sig)
 	int saved = errno;
 	if (sig == SIGHUP)
 		reload_flag = 1;
+	else if (sig == SIGUSR1)
+		status_flag = 1;
 	else
 		stop_flag = 1;
 	if (wake_pipe[1] >= 0) {
@@ -61,6 +64,7 @@ struct runtime {
 	struct templates *tmpl;
 	pthread_rwlock_t tmpl_lock;
 	void *transport[ARRAY_LEN(transports)]; /* NULL: not configured or did not start */
+	struct db *db;                          /* the main thread's connection */
 	struct scheduler *sched;                /* reminders, deadlines, cascades */
 };
 
@@ -92,6 +96,16 @@ rt_notify(void *ud, const char *transport)
 			transports[i]->notify(rt->transport[i]);
 			break;
 		}
+}
+
+/* One status line per configured transport (SIGUSR1, and when stopping). */
+static void
+rt_status(void *ud)
+{
+	struct runtime *rt = ud;
+	for (size_t i = 0; i < ARRAY_LEN(transports); i++)
+		if (transports[i]->configured(rt->cfg))
+			transport_log_status(transports[i], rt->transport[i], rt->db);
 }
 
 static void
@@ -143,9 +157,11 @@ daemon_run(const char *path, int verbose)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	rt.cfg = &cfg;
+	rt.db = db;
 	rt.core.cfg = &cfg;
 	rt.core.tmpl = rt.tmpl;
 	rt.core.caps.max_size = (size_t)cfg.bot.max_mail_size;
@@ -191,12 +207,15 @@ daemon_run(const char *path, int verbose)
 	mi.stop = &stop_flag;
 	mi.reload = &reload_flag;
 	mi.on_reload = rt_reload;
+	mi.status = &status_flag;
+	mi.on_status = rt_status;
 	mi.on_committed = rt_committed;
 	mi.ud = &rt;
 	mi.wake_fd = wake_pipe[0];
 	mailin_run(&mi);
 
 	log_info("stopping");
+	rt_status(&rt);
 	scheduler_join(rt.sched);
 	rt.sched = NULL;
 	for (size_t i = ARRAY_LEN(transports); i-- > 0;) {

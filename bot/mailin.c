@@ -61,6 +61,18 @@ fetch_cb(void *ud, uint32_t uid, const char *raw, size_t len)
 }
 
 /* Wait up to ms for the wake pipe; drains it.  Returns 1 if woken. */
+/* SIGHUP: reload; SIGUSR1: the status lines.  Between two steps of the loop. */
+static void
+signals(struct mailin *mi)
+{
+	if (*mi->reload && mi->on_reload)
+		mi->on_reload(mi->ud);
+	if (mi->status && *mi->status && mi->on_status) {
+		*mi->status = 0;
+		mi->on_status(mi->ud);
+	}
+}
+
 static int
 wait_wake(int fd, int ms)
 {
@@ -232,8 +244,7 @@ session(struct mailin *mi, struct imap *im, struct backoff *backoff)
 	}
 	int64_t last_purge = 0;
 	while (!*mi->stop) {
-		if (*mi->reload && mi->on_reload)
-			mi->on_reload(mi->ud);
+		signals(mi);
 		if (mailin_process_pending(mi) < 0)
 			return;
 		if (move_finished(mi, im, uidvalidity) == IMAP_ERR_CONN)
@@ -300,7 +311,6 @@ mailin_run(struct mailin *mi)
 		int ms = (int)backoff_next(&backoff);
 		log_info("reconnecting to IMAP in %d.%d s", ms / 1000, (ms % 1000) / 100);
 		wait_wake(mi->wake_fd, ms);
-		if (*mi->reload && mi->on_reload)
-			mi->on_reload(mi->ud);
+		signals(mi);
 	}
 }

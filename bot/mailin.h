@@ -17,6 +17,8 @@ struct mailin {
 	volatile sig_atomic_t *stop;   /* set by SIGTERM/SIGINT */
 	volatile sig_atomic_t *reload; /* set by SIGHUP; the loop calls on_reload */
 	void (*on_reload)(void *ud);
+	volatile sig_atomic_t *status; /* set by SIGUSR1; the loop calls on_status (may be NULL) */
+	void (*on_status)(void *ud);
 	void (*on_committed)(void *ud); /* new outbox rows are committed: wake the sender */
 	void *ud;
 	int wake_fd; /* readable when a signal arrived */

@@ -15,15 +15,18 @@
  *                  dedupe key (event id) drops what was already handled.  The
  *                  first start (no stored token) stores the token of one
  *                  initial sync without looking at its timelines: no backlog.
- *   sender thread  outbox rows for "matrix" → PUT /rooms/{id}/send/… with a
- *                  txnId derived from the row ("mb<prefix>.<row id>"), so a
- *                  resend after a crash is deduplicated by the homeserver
- *                  (per device: the access token's device is stable).  A row
- *                  is marked sent after the 200.  429 M_LIMIT_EXCEEDED: wait
- *                  retry_after_ms, resend the same txnId.  Network trouble and
- *                  5xx: back off with jitter, 1 s … 5 min.  Woken by a
- *                  condition variable (matrix_transport_notify), never polls
- *                  in a tight loop.
+ *   sender thread  the shared outbox sender (sender.h) over the "matrix"
+ *                  rows, see matrix_send.c: PUT /rooms/{id}/send/… with a
+ *                  txnId derived from the row, so a resend after a crash is
+ *                  deduplicated by the homeserver.  429 M_LIMIT_EXCEEDED: wait
+ *                  retry_after_ms, resend the same txnId (matrix_http.c).
+ *                  Network trouble and 5xx: the sender backs off with jitter,
+ *                  1 s … 5 min.  Woken through sender_kick, never polls in a
+ *                  tight loop.
+ *
+ * Files: matrix.c (this: the sync thread and transport_ops), matrix_http.c
+ * (the requests and helpers both threads use), matrix_send.c (the sender
+ * thread), matrix_int.h (what they share).
  *
  * A 401 on any request means the access token is dead: one log line, both
  * threads end, mail and XMPP go on.  *ctx->stop (SIGTERM) aborts a running
@@ -49,348 +52,15 @@
 #include "chat.h"
 #include "config.h"
 #include "dispatch.h"
-#include "post.h"
+#include "matrix_int.h"
 #include "state/state.h"
 #include "transport.h"
 #include "util.h"
 
-#define MX_API "/_matrix/client/v3"
-#define MX_SYNC_TIMEOUT_MS 30000
-#define MX_TIMELINE_LIMIT 100
-#define MX_BACKFILL_MAX 1000    /* events fetched back per room when a timeline is "limited" */
-#define MX_SYNC_CAP (32u << 20) /* response caps */
-#define MX_RESP_CAP (1u << 20)
-#define MX_SEND_BATCH 32
-#define MX_BACKOFF_MIN_MS 1000
-#define MX_BACKOFF_MAX_MS 300000
-#define MX_RETRY_AFTER_MAX_MS 300000
-#define MX_NAME_CACHE_MAX 20000
-
-/* Outcome of one HTTP request. */
-enum mx_rc {
-	MX_OK = 0,       /* 2xx, *out holds the JSON body (may be NULL if not JSON) */
-	MX_HTTP = -1,    /* another status; *status and maybe *out (the error body) */
-	MX_NET = -2,     /* no answer: connection, timeout, response over the cap, bad JSON on 2xx */
-	MX_STOPPED = -3, /* *stop was set or the token died while waiting */
-	MX_DEAD = -4,    /* 401: the access token is not (or no longer) valid */
-};
-
-struct room_cfg {
-	char *name; /* as configured: "!id:server" or "#alias:server" */
-	char *id;   /* resolved room id, or NULL (join failed) */
-};
-
-struct matrix_transport {
-	struct transport_ctx ctx;
-	char *base;    /* homeserver URL without the trailing '/' */
-	char *auth;    /* "Authorization: Bearer …" (never logged) */
-	char *user_id; /* from whoami */
-
-	pthread_t sync_thread, send_thread;
-	int sync_started, send_started;
-
-	pthread_mutex_t lock; /* guards everything below */
-	pthread_cond_t cond;  /* kicks, ready, stop, dead */
-	int kicked;
-	int ready;              /* start-up done: user_id and rooms are set */
-	atomic_int dead;        /* the token was refused: the Matrix side is over */
-	struct room_cfg *rooms; /* written by the sync thread before ready, read-only after */
-	size_t nrooms;
-	json_t *aliases; /* alias → room id, resolved on demand by the sender */
-};
-
 static void matrix_transport_notify(struct matrix_transport *m);
 static void matrix_transport_join(struct matrix_transport *m);
 
-/* One thread's HTTP connection. */
-struct mx_conn {
-	struct matrix_transport *m;
-	CURL *curl;
-	struct curl_slist *hdrs;      /* Authorization, Accept */
-	struct curl_slist *hdrs_json; /* the same plus Content-Type: application/json */
-	struct buf resp;
-	size_t cap;
-	int over_cap;
-	char errbuf[CURL_ERROR_SIZE];
-};
-
-static pthread_once_t mx_curl_once = PTHREAD_ONCE_INIT;
-static CURLcode mx_curl_init_res;
-
-static void
-mx_curl_init(void)
-{
-	mx_curl_init_res = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-/* ---- small helpers ---------------------------------------------------------- */
-
-static int
-mx_stopping(struct matrix_transport *m)
-{
-	return *m->ctx.stop || atomic_load(&m->dead);
-}
-
-/* Wake every waiter (stop, dead, ready). */
-static void
-mx_broadcast(struct matrix_transport *m)
-{
-	pthread_mutex_lock(&m->lock);
-	pthread_cond_broadcast(&m->cond);
-	pthread_mutex_unlock(&m->lock);
-}
-
-static int
-mx_stopping_ud(void *ud)
-{
-	return mx_stopping(ud);
-}
-
-/* Sleep ms, or less when stopping.  Kicks do not shorten it. */
-static void
-mx_sleep(struct matrix_transport *m, int64_t ms)
-{
-	timed_wait(&m->lock, &m->cond, NULL, ms, mx_stopping_ud, m);
-}
-
-/* The sender's idle wait: until kicked, stopping, or ms passed.  Returns 1 if kicked. */
-static int
-mx_wait_kick(struct matrix_transport *m, int64_t ms)
-{
-	return timed_wait(&m->lock, &m->cond, &m->kicked, ms, mx_stopping_ud, m);
-}
-
-/* The token was refused: log once, end both threads. */
-static void
-mx_die(struct matrix_transport *m, const char *what, const char *errcode)
-{
-	int expected = 0;
-	if (atomic_compare_exchange_strong(&m->dead, &expected, 1)) {
-		log_err("matrix: the homeserver refused the access token (401 %s on %s); Matrix is stopped "
-			"until the bot is restarted with a valid token - mail and XMPP go on",
-			errcode ? errcode : "", what);
-		mx_broadcast(m);
-	}
-}
-
-/* URL-encode one path segment or query value.  Caller frees. */
-static char *
-mx_escape(struct mx_conn *c, const char *s)
-{
-	char *e = curl_easy_escape(c->curl, s, 0);
-	if (!e)
-		fatal("matrix: out of memory");
-	char *out = xstrdup(e);
-	curl_free(e);
-	return out;
-}
-
-/* ---- HTTP ------------------------------------------------------------------------ */
-
-static size_t
-mx_write_cb(char *data, size_t size, size_t nmemb, void *ud)
-{
-	struct mx_conn *c = ud;
-	size_t n = size * nmemb;
-	if (c->resp.len + n > c->cap) {
-		c->over_cap = 1;
-		return 0; /* aborts the transfer */
-	}
-	buf_add(&c->resp, data, n);
-	return n;
-}
-
-static int
-mx_progress_cb(void *ud, curl_off_t dlt, curl_off_t dln, curl_off_t ult, curl_off_t uln)
-{
-	struct mx_conn *c = ud;
-	return mx_stopping(c->m) ? 1 : 0;
-}
-
-static int
-mx_conn_init(struct mx_conn *c, struct matrix_transport *m)
-{
-	memset(c, 0, sizeof *c);
-	c->m = m;
-	pthread_once(&mx_curl_once, mx_curl_init);
-	if (mx_curl_init_res != CURLE_OK) {
-		log_err("matrix: curl_global_init: %s", curl_easy_strerror(mx_curl_init_res));
-		return -1;
-	}
-	c->curl = curl_easy_init();
-	if (!c->curl) {
-		log_err("matrix: curl_easy_init failed");
-		return -1;
-	}
-	c->hdrs = curl_slist_append(NULL, m->auth);
-	c->hdrs = curl_slist_append(c->hdrs, "Accept: application/json");
-	c->hdrs_json = curl_slist_append(NULL, m->auth);
-	c->hdrs_json = curl_slist_append(c->hdrs_json, "Accept: application/json");
-	c->hdrs_json = curl_slist_append(c->hdrs_json, "Content-Type: application/json");
-	if (!c->hdrs || !c->hdrs_json)
-		fatal("matrix: out of memory");
-	CURL *h = c->curl;
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, mx_write_cb);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, mx_progress_cb);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "mentorbot/" MENTORBOT_VERSION);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	return 0;
-}
-
-static void
-mx_conn_free(struct mx_conn *c)
-{
-	if (c->curl)
-		curl_easy_cleanup(c->curl);
-	curl_slist_free_all(c->hdrs);
-	curl_slist_free_all(c->hdrs_json);
-	buf_free(&c->resp);
-	memset(c, 0, sizeof *c);
-}
-
-/*
- * One request, no retries.  path is already encoded and follows MX_API
- * (e.g. "/account/whoami"); query may be NULL.  body (borrowed) is sent as
- * JSON for POST/PUT.  *out gets the parsed JSON answer (caller decrefs) or
- * NULL.  *status gets the HTTP status (0 without an answer).
- */
-static int
-mx_request_once(struct mx_conn *c, const char *method, const char *path, const char *query, json_t *body,
-		long timeout_s, size_t cap, json_t **out, long *status)
-{
-	struct matrix_transport *m = c->m;
-	CURL *h = c->curl;
-	char *url = xasprintf("%s%s%s%s%s", m->base, MX_API, path, query ? "?" : "", query ? query : "");
-	char *payload = NULL;
-	int rc;
-
-	*out = NULL;
-	*status = 0;
-	buf_free(&c->resp);
-	c->cap = cap;
-	c->over_cap = 0;
-	c->errbuf[0] = 0;
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s);
-	if (strcmp(method, "GET") == 0) {
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs);
-	} else {
-		payload = body ? json_dumps(body, JSON_COMPACT) : xstrdup("{}");
-		if (!payload)
-			fatal("matrix: cannot serialise a request body");
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs_json);
-		curl_easy_setopt(h, CURLOPT_POST, 1L);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, strcmp(method, "POST") == 0 ? NULL : method);
-	}
-	CURLcode cr = curl_easy_perform(h);
-	if (cr == CURLE_ABORTED_BY_CALLBACK) {
-		rc = MX_STOPPED;
-		goto out;
-	}
-	if (cr != CURLE_OK) {
-		if (c->over_cap)
-			log_warn("matrix: %s %s: answer larger than %zu bytes", method, path, cap);
-		else
-			log_debug("matrix: %s %s: %s", method, path, c->errbuf[0] ? c->errbuf : curl_easy_strerror(cr));
-		rc = MX_NET;
-		goto out;
-	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-	if (c->resp.len) {
-		json_error_t jerr;
-		*out = json_loadb(c->resp.p, c->resp.len, 0, &jerr);
-	}
-	if (*status >= 200 && *status < 300) {
-		rc = *out ? MX_OK : MX_NET;
-		if (!*out)
-			log_warn("matrix: %s %s: answer is not JSON", method, path);
-	} else if (*status == 401) {
-		mx_die(m, path, json_string_value(json_object_get(*out, "errcode")));
-		rc = MX_DEAD;
-	} else {
-		rc = MX_HTTP;
-	}
-out:
-	free(payload);
-	free(url);
-	buf_free(&c->resp);
-	return rc;
-}
-
-/*
- * A request that waits out 429 M_LIMIT_EXCEEDED (retry_after_ms, then the
- * very same request again) until it gets another answer or the transport
- * stops.  Same contract as mx_request_once.
- */
-static int
-mx_request(struct mx_conn *c, const char *method, const char *path, const char *query, json_t *body, long timeout_s,
-	   size_t cap, json_t **out, long *status)
-{
-	for (;;) {
-		if (mx_stopping(c->m)) {
-			*out = NULL;
-			*status = 0;
-			return atomic_load(&c->m->dead) ? MX_DEAD : MX_STOPPED;
-		}
-		int rc = mx_request_once(c, method, path, query, body, timeout_s, cap, out, status);
-		if (rc != MX_HTTP || *status != 429)
-			return rc;
-		json_int_t ms = json_integer_value(json_object_get(*out, "retry_after_ms"));
-		if (ms <= 0)
-			ms = 1000;
-		if (ms > MX_RETRY_AFTER_MAX_MS)
-			ms = MX_RETRY_AFTER_MAX_MS;
-		log_debug("matrix: %s %s rate-limited; retrying in %lld ms", method, path, (long long)ms);
-		json_decref(*out);
-		*out = NULL;
-		mx_sleep(c->m, (int64_t)ms);
-	}
-}
-
-static const char *
-mx_errcode(json_t *err)
-{
-	const char *s = json_string_value(json_object_get(err, "errcode"));
-	return s ? s : "?";
-}
-
-/* ---- kv helpers (each its own durable commit) ------------------------------------ */
-
-struct kv_pair {
-	const char *k1, *v1, *k2, *v2;
-};
-
-static int
-kv_put_run(struct db *db, void *ud)
-{
-	const struct kv_pair *p = ud;
-	int rc = state_kv_set(db, p->k1, p->v1);
-	if (rc == DB_OK && p->k2)
-		rc = state_kv_set(db, p->k2, p->v2);
-	return db_failed(rc) ? DB_ERR : DB_OK;
-}
-
-static int
-kv_put(struct db *db, const char *k1, const char *v1, const char *k2, const char *v2)
-{
-	struct kv_pair p = {k1, v1, k2, v2};
-	return db_txn(db, kv_put_run, &p);
-}
+/* ---- rooms the sync thread looks at --------------------------------------------- */
 
 /* 1 if room is a direct chat of the bot (kv matrix.direct:<room>). */
 static int
@@ -404,18 +74,6 @@ is_direct_room(struct db *db, const char *room)
 	return r;
 }
 
-/* ---- rooms ----------------------------------------------------------------------- */
-
-/* Room id for a configured room name or alias, from the start-up joins (or NULL). */
-static const char *
-configured_room_id(struct matrix_transport *m, const char *name)
-{
-	for (size_t i = 0; i < m->nrooms; i++)
-		if (strcmp(m->rooms[i].name, name) == 0 || (m->rooms[i].id && strcmp(m->rooms[i].id, name) == 0))
-			return m->rooms[i].id;
-	return NULL;
-}
-
 static int
 is_configured_room(struct matrix_transport *m, const char *room_id, const char *alias)
 {
@@ -426,28 +84,6 @@ is_configured_room(struct matrix_transport *m, const char *room_id, const char *
 			return 1;
 	}
 	return 0;
-}
-
-/* POST /join/{roomIdOrAlias}.  *room_id gets the id (caller frees). */
-static int
-mx_join(struct mx_conn *c, const char *room, char **room_id)
-{
-	char *e = mx_escape(c, room);
-	char *path = xasprintf("/join/%s", e);
-	json_t *out;
-	long st;
-	*room_id = NULL;
-	int rc = mx_request(c, "POST", path, NULL, NULL, 30, MX_RESP_CAP, &out, &st);
-	if (rc == MX_OK) {
-		const char *id = json_string_value(json_object_get(out, "room_id"));
-		*room_id = xstrdup(id ? id : room);
-	} else if (rc == MX_HTTP) {
-		log_warn("matrix: cannot join %s: %ld %s", room, st, mx_errcode(out));
-	}
-	json_decref(out);
-	free(path);
-	free(e);
-	return rc;
 }
 
 static int
@@ -645,7 +281,7 @@ handle_invites(struct sync_state *s, json_t *invites)
 		} else if (direct && inviter && inviter[0] == '@') {
 			/* remember first: a crash after the join must not turn the DM into a room */
 			char *k1 = xasprintf("matrix.direct:%s", rid), *k2 = xasprintf("matrix.dm:%s", inviter);
-			int r = kv_put(s->db, k1, inviter, k2, rid);
+			int r = mx_kv_put(s->db, k1, inviter, k2, rid);
 			free(k1);
 			free(k2);
 			if (r < 0)
@@ -801,7 +437,7 @@ sync_setup(struct sync_state *s)
 			/* the core matches [bridge] pairs and groups written with an alias by this */
 			if (rooms[i].name[0] == '#') {
 				char *k = xasprintf("matrix.room:%s", rooms[i].name);
-				kv_put(s->db, k, rooms[i].id, NULL, NULL);
+				mx_kv_put(s->db, k, rooms[i].id, NULL, NULL);
 				free(k);
 			}
 		}
@@ -911,7 +547,7 @@ sync_main(void *arg)
 			}
 			continue;
 		}
-		if (kv_put(s.db, since_key, next, NULL, NULL) < 0) {
+		if (mx_kv_put(s.db, since_key, next, NULL, NULL) < 0) {
 			json_decref(out);
 			mx_sleep(m, 1000);
 			continue;
@@ -937,291 +573,14 @@ out:
 	return NULL;
 }
 
-/* ---- the sender thread ------------------------------------------------------------ */
-
-enum send_rc { SEND_OK = 0, SEND_PERM = 1, SEND_NET = 2, SEND_STOP = 3 };
-
-struct send_state {
-	struct matrix_transport *m;
-	struct mx_conn c;
-	struct db *db;
-	char *txn_prefix;
-};
-
-/* Room id for an alias: configured, cached, else GET /directory/room.  Caller frees; NULL if unknown. */
-static char *
-resolve_alias(struct send_state *s, const char *alias, int *net)
-{
-	struct matrix_transport *m = s->m;
-	const char *id = configured_room_id(m, alias);
-	*net = 0;
-	if (id)
-		return xstrdup(id);
-	pthread_mutex_lock(&m->lock);
-	const char *cached = json_string_value(json_object_get(m->aliases, alias));
-	char *r = xstrdup(cached);
-	pthread_mutex_unlock(&m->lock);
-	if (r)
-		return r;
-	char *e = mx_escape(&s->c, alias);
-	char *path = xasprintf("/directory/room/%s", e);
-	json_t *out;
-	long st;
-	int rc = mx_request(&s->c, "GET", path, NULL, NULL, 30, MX_RESP_CAP, &out, &st);
-	if (rc == MX_OK && json_string_value(json_object_get(out, "room_id"))) {
-		r = xstrdup(json_string_value(json_object_get(out, "room_id")));
-		pthread_mutex_lock(&m->lock);
-		json_object_set_new(m->aliases, alias, json_string(r));
-		pthread_mutex_unlock(&m->lock);
-	} else if (rc == MX_HTTP) {
-		log_warn("matrix: unknown room alias %s: %ld %s", alias, st, mx_errcode(out));
-	} else {
-		*net = 1;
-	}
-	json_decref(out);
-	free(path);
-	free(e);
-	return r;
-}
-
-/* The direct room with user: remembered, else created.  Caller frees; NULL on failure (*net: retry later). */
-static char *
-direct_room(struct send_state *s, const char *user, int *net)
-{
-	char *key = xasprintf("matrix.dm:%s", user);
-	char *rid = NULL;
-	*net = 0;
-	if (state_kv_get(s->db, key, &rid) == DB_OK && rid && *rid) {
-		free(key);
-		return rid; /* an empty value: forgotten (see forget_direct) */
-	}
-	free(rid);
-	rid = NULL;
-	json_t *body = json_pack("{s:b, s:[s], s:s}", "is_direct", 1, "invite", user, "preset", "trusted_private_chat");
-	json_t *out;
-	long st;
-	int rc = mx_request(&s->c, "POST", "/createRoom", NULL, body, 30, MX_RESP_CAP, &out, &st);
-	json_decref(body);
-	if (rc == MX_OK && json_string_value(json_object_get(out, "room_id"))) {
-		rid = xstrdup(json_string_value(json_object_get(out, "room_id")));
-		char *k2 = xasprintf("matrix.direct:%s", rid);
-		if (kv_put(s->db, key, rid, k2, user) < 0)
-			log_warn("matrix: could not remember the direct room %s with %s", rid, user);
-		free(k2);
-		log_info("matrix: opened a direct chat %s with %s", rid, user);
-	} else if (rc == MX_HTTP) {
-		log_warn("matrix: cannot open a direct chat with %s: %ld %s", user, st, mx_errcode(out));
-	} else {
-		*net = 1;
-	}
-	json_decref(out);
-	free(key);
-	return rid;
-}
-
-/* Forget a direct room the bot can no longer post in. */
-static void
-forget_direct(struct send_state *s, const char *user)
-{
-	char *key = xasprintf("matrix.dm:%s", user);
-	kv_put(s->db, key, "", NULL, NULL);
-	free(key);
-}
-
-/* Send one outbox row.  Returns a send_rc. */
-static int
-send_item(struct send_state *s, const struct outbox_item *it)
-{
-	json_error_t jerr;
-	json_t *p = json_loadb(it->payload, it->len, 0, &jerr);
-	const char *to = json_string_value(json_object_get(p, "to"));
-	const char *type = json_string_value(json_object_get(p, "type"));
-	const char *body = json_string_value(json_object_get(p, "body"));
-	char *room = NULL;
-	int rc = SEND_PERM, net = 0;
-	char *txn = xasprintf("mb%s.%lld", s->txn_prefix, (long long)it->id);
-
-	if (!to || !type || !body) {
-		log_warn("matrix: outbox %lld: bad payload", (long long)it->id);
-		goto out;
-	}
-	int direct = strcmp(type, "chat") == 0 && to[0] == '@';
-	for (int round = 0; round < 2; round++) {
-		free(room);
-		room = NULL;
-		if (direct)
-			room = direct_room(s, to, &net);
-		else if (to[0] == '#')
-			room = resolve_alias(s, to, &net);
-		else if (to[0] == '!')
-			room = xstrdup(to);
-		if (!room) {
-			rc = mx_stopping(s->m) ? SEND_STOP : (net ? SEND_NET : SEND_PERM);
-			goto out;
-		}
-		char *er = mx_escape(&s->c, room), *et = mx_escape(&s->c, txn);
-		char *path = xasprintf("/rooms/%s/send/m.room.message/%s", er, et);
-		free(er);
-		free(et);
-		json_t *content = json_pack("{s:s, s:s}", "msgtype", "m.notice", "body", body);
-		json_t *out;
-		long st;
-		int r = mx_request(&s->c, "PUT", path, NULL, content, 30, MX_RESP_CAP, &out, &st);
-		json_decref(content);
-		free(path);
-		if (r == MX_OK) {
-			rc = SEND_OK;
-		} else if (r == MX_DEAD || r == MX_STOPPED) {
-			rc = SEND_STOP;
-		} else if (r == MX_NET || st >= 500) {
-			rc = SEND_NET;
-		} else if (st == 403 && round == 0) {
-			/* not (or no longer) in the room: a direct chat is opened afresh, a room rejoined */
-			json_decref(out);
-			if (direct) {
-				forget_direct(s, to);
-				continue;
-			}
-			char *id = NULL;
-			int jr = mx_join(&s->c, room, &id);
-			free(id);
-			if (jr == MX_OK)
-				continue;
-			rc = jr == MX_NET ? SEND_NET : (jr == MX_DEAD || jr == MX_STOPPED ? SEND_STOP : SEND_PERM);
-			goto out;
-		} else {
-			log_warn("matrix: outbox %lld to %s refused: %ld %s", (long long)it->id, to, st,
-				 mx_errcode(out));
-			rc = SEND_PERM;
-		}
-		json_decref(out);
-		break;
-	}
-out:
-	free(txn);
-	free(room);
-	json_decref(p);
-	return rc;
-}
-
-/* The per-database txnId prefix (created once). */
-struct txn_prefix {
-	const char *fresh;
-	char *old; /* set when one was there already */
-};
-
-static int
-txn_prefix_run(struct db *db, void *ud)
-{
-	struct txn_prefix *t = ud;
-	if (state_kv_get(db, "matrix.txn_prefix", &t->old) == DB_OK && t->old && *t->old)
-		return DB_OK;
-	free(t->old);
-	t->old = NULL;
-	return db_failed(state_kv_set(db, "matrix.txn_prefix", t->fresh)) ? DB_ERR : DB_OK;
-}
-
-static char *
-txn_prefix(struct db *db)
-{
-	char *v = NULL;
-	if (state_kv_get(db, "matrix.txn_prefix", &v) == DB_OK && v && *v)
-		return v;
-	free(v);
-	unsigned char r[6];
-	random_bytes(r, sizeof r);
-	v = xasprintf("%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5]);
-	struct txn_prefix tp = {v, NULL};
-	if (db_txn(db, txn_prefix_run, &tp) < 0) {
-		free(tp.old);
-		free(v);
-		return NULL;
-	}
-	if (tp.old) { /* another thread made it first */
-		free(v);
-		return tp.old;
-	}
-	return v;
-}
-
-static void *
-send_main(void *arg)
-{
-	struct send_state s = {0};
-	s.m = arg;
-	struct matrix_transport *m = s.m;
-	struct backoff backoff;
-	backoff_init(&backoff, MX_BACKOFF_MIN_MS, MX_BACKOFF_MAX_MS, 1);
-
-	if (mx_conn_init(&s.c, m) < 0)
-		goto out;
-	if (db_open(&s.db, m->ctx.db_path) < 0) {
-		log_err("matrix: the sender cannot open the database; Matrix replies will not be sent");
-		goto out;
-	}
-	pthread_mutex_lock(&m->lock);
-	while (!m->ready && !mx_stopping(m))
-		pthread_cond_wait(&m->cond, &m->lock);
-	pthread_mutex_unlock(&m->lock);
-	while (!mx_stopping(m) && !(s.txn_prefix = txn_prefix(s.db)))
-		mx_sleep(m, 1000);
-
-	int recheck = 0; /* a kick may come before its transaction commits: look again shortly */
-	while (!mx_stopping(m)) {
-		struct outbox_item items[MX_SEND_BATCH];
-		size_t n = 0;
-		if (state_outbox_due(s.db, "matrix", now_s(), items, MX_SEND_BATCH, &n) < 0) {
-			mx_sleep(m, 1000);
-			continue;
-		}
-		int trouble = 0;
-		for (size_t i = 0; i < n; i++) {
-			struct outbox_item *it = &items[i];
-			int pace = post_pacing("matrix", it->rcpt, it->pacing, m->ctx.cfg->bot.post_interval);
-			if (pace > 0) {
-				state_outbox_defer(s.db, it->id, now_s() + pace);
-			} else if (!trouble && !mx_stopping(m)) {
-				int rc = send_item(&s, it);
-				if (rc == SEND_OK) {
-					state_outbox_sent(s.db, it->id);
-					backoff_reset(&backoff);
-				} else if (rc == SEND_PERM) {
-					state_outbox_failed(s.db, it->id, "refused by the homeserver");
-				} else if (rc == SEND_NET) {
-					trouble = 1;
-				}
-			}
-			outbox_item_free(it);
-		}
-		if (trouble) {
-			/* the row stays due; the same txnId goes out again after the pause */
-			int64_t d = backoff_next(&backoff);
-			log_warn("matrix: homeserver unreachable while sending; retrying in %lld ms", (long long)d);
-			mx_sleep(m, d);
-			continue;
-		}
-		if (n == MX_SEND_BATCH)
-			continue;
-		if (n > 0)
-			recheck = 0;
-		int64_t next = state_outbox_next_due(s.db, "matrix", now_s());
-		/* rows queued by another process (mentorbot post) are seen within 5 s */
-		int64_t wait = next < 0 ? 5000 : (next == 0 ? 1000 : (next * 1000 < 5000 ? next * 1000 : 5000));
-		if (recheck > 0) {
-			wait = recheck == 2 ? 100 : 1000;
-			recheck--;
-		}
-		if (mx_wait_kick(m, wait))
-			recheck = 2;
-	}
-out:
-	free(s.txn_prefix);
-	db_close(s.db);
-	mx_conn_free(&s.c);
-	return NULL;
-}
-
 /* ---- the interface (transport.h) -------------------------------------------------- */
+
+/* The sender's stop condition: SIGTERM, or the token died. */
+static int
+matrix_sender_stopping(void *handle)
+{
+	return mx_stopping(handle);
+}
 
 /* transport_ops.start: *out is set before the threads run (the core's notify hook may use it at once). */
 static int
@@ -1243,13 +602,23 @@ matrix_transport_start(void **out, const struct transport_ctx *ctx)
 	m->aliases = json_object();
 	pthread_mutex_init(&m->lock, NULL);
 	timed_wait_cond_init(&m->cond);
+	m->snd = (struct sender){.ops = &matrix_transport_ops,
+				 .handle = m,
+				 .cfg = cfg,
+				 .stop = ctx->stop,
+				 .batch = MX_SEND_BATCH,
+				 .poll_ms = MX_SEND_POLL_MS,
+				 .unit = "messages",
+				 .server = "Matrix",
+				 .stopping = matrix_sender_stopping};
+	sender_init(&m->snd);
 	*out = m; /* before the threads: the core's notify hook may use it at once */
 	if (pthread_create(&m->sync_thread, NULL, sync_main, m) != 0) {
 		log_err("matrix: cannot start the sync thread");
 		goto fail;
 	}
 	m->sync_started = 1;
-	if (pthread_create(&m->send_thread, NULL, send_main, m) != 0) {
+	if (pthread_create(&m->send_thread, NULL, matrix_send_main, m) != 0) {
 		log_err("matrix: cannot start the sender thread");
 		atomic_store(&m->dead, 1);
 		mx_broadcast(m);
@@ -1268,10 +637,7 @@ matrix_transport_notify(struct matrix_transport *m)
 {
 	if (!m)
 		return;
-	pthread_mutex_lock(&m->lock);
-	m->kicked = 1;
-	pthread_cond_broadcast(&m->cond);
-	pthread_mutex_unlock(&m->lock);
+	sender_kick(&m->snd);
 }
 
 static void
@@ -1290,6 +656,7 @@ matrix_transport_join(struct matrix_transport *m)
 	}
 	free(m->rooms);
 	json_decref(m->aliases);
+	sender_destroy(&m->snd);
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->lock);
 	free(m->user_id);
@@ -1320,6 +687,15 @@ matrix_ops_stop(void *handle)
 	matrix_transport_join(handle);
 }
 
+static void
+matrix_status(void *handle, struct transport_status *st)
+{
+	struct matrix_transport *m = handle;
+	st->connected = atomic_load(&m->dead) ? 0 : atomic_load(&m->connected);
+	st->connects = atomic_load(&m->connects);
+	sender_status(&m->snd, st);
+}
+
 /* Matrix is optional: a homeserver that is down or refuses the token must not stop mail and XMPP. */
 const struct transport_ops matrix_transport_ops = {
 	.name = "matrix",
@@ -1329,4 +705,6 @@ const struct transport_ops matrix_transport_ops = {
 	.start = matrix_transport_start,
 	.notify = matrix_ops_notify,
 	.stop = matrix_ops_stop,
+	.send = matrix_send,
+	.status = matrix_status,
 };

@@ -9,6 +9,13 @@
  * else a transport does happens on its own thread(s), each with its own
  * database connection.
  *
+ * Sending is shared: each transport has one struct sender (sender.h) that
+ * claims its due outbox rows, applies their pacing, calls send() for each and
+ * records the outcome (sent, due again with the shared back-off, failed) in
+ * one place.  The transport only talks to its server.  Mail and Matrix run
+ * the sender's loop on a thread of their own; XMPP drives it from its
+ * connection thread (libstrophe is single-threaded).
+ *
  * The mail transport is two halves: the SMTP sender thread (these ops) and
  * IMAP in, which runs on the main thread itself (mailin_run, mailin.h) until
  * *stop is set.
@@ -17,15 +24,29 @@
 #define MB_TRANSPORT_H
 
 #include <signal.h>
+#include <stdint.h>
 
 struct config;
 struct core;
+struct outbox_item;
+struct send_ack;
+struct send_res;
 
 struct transport_ctx {
 	const struct config *cfg;
 	struct core *core;           /* shared; chat_handle() is the way in */
 	const char *db_path;         /* each transport thread opens its own connection */
 	volatile sig_atomic_t *stop; /* set on SIGTERM: leave the loop, disconnect cleanly */
+};
+
+/* What a running transport reports (transport_log_status, sender.h). */
+struct transport_status {
+	int connected;          /* 1: to its server now, 0: not, -1: the transport cannot tell */
+	unsigned long connects; /* connections opened since start */
+	unsigned long sent;     /* rows the server took since start */
+	unsigned long failed;   /* rows given up since start */
+	int64_t last_send;      /* epoch s of the last row the server took, 0: none */
+	char last_error[256];   /* the last refusal or connection trouble, "" if none */
 };
 
 struct transport_ops {
@@ -63,6 +84,42 @@ struct transport_ops {
 	 * the outbox for the next start.  handle may be NULL.
 	 */
 	void (*stop)(void *handle);
+
+	/*
+	 * May row go out now?  0 leaves it due and untouched, before any pacing
+	 * (an XMPP room not joined yet, a row already in flight).  Called on the
+	 * sending thread; row belongs to the sender.  NULL: always.
+	 */
+	int (*ready)(void *handle, const struct outbox_item *row);
+
+	/*
+	 * Send one outbox row.  Called on the sending thread only, after ready()
+	 * and pacing.  row belongs to the sender and lives for the call; the
+	 * transport copies what it keeps.  The transport writes nothing to the
+	 * outbox: it fills *res (res->rc and, for a refusal, err and retry_in)
+	 * and the sender records the outcome.  The one exception is
+	 * sender_mark_sent(), for a transport that must record the row at a
+	 * precise moment inside the send (mail: just before the final ".").
+	 */
+	void (*send)(void *handle, const struct outbox_item *row, struct send_res *res);
+
+	/*
+	 * Outcomes of rows send() answered SEND_LATER for that became known
+	 * since the last call (XMPP: written to the socket, acknowledged by the
+	 * server's ping, an error stanza, the connection lost): up to max into
+	 * out, returns how many.  They belong to the sender from then on (it
+	 * records them, again on the next call if the database was busy); the
+	 * transport keeps only what it needs to know what is still in flight.
+	 * Called on the sending thread.  NULL: send() always knows the outcome.
+	 */
+	size_t (*ack)(void *handle, struct send_ack *out, size_t max);
+
+	/*
+	 * Fill *st (zeroed by the caller): the connection's side, and the
+	 * sender's through sender_status().  Any thread; takes short locks
+	 * only.  handle is not NULL.
+	 */
+	void (*status)(void *handle, struct transport_status *st);
 };
 
 /* The transports (bot/outbox.c, bot/xmpp.c, bot/matrix.c); main starts them in this order. */

@@ -43,7 +43,7 @@
 #include "chat.h"
 #include "config.h"
 #include "dispatch.h"
-#include "post.h"
+#include "sender.h"
 #include "state/state.h"
 #include "transport.h"
 #include "util.h"
@@ -93,6 +93,7 @@ struct inflight {
 	int acked;      /* the server answered the ping */
 	int written;    /* committed as sent: it left our process (socket buffer) */
 	int64_t enq_at; /* x->enq_total right after it was queued */
+	int attempts;   /* the row's attempts when it was sent */
 };
 
 struct xmpp_transport {
@@ -124,6 +125,11 @@ struct xmpp_transport {
 	int64_t batch_seq;
 	int64_t unacked_batch; /* rows sent since the last batch ping */
 	int64_t next_outbox_ms;
+	struct sender snd;     /* the shared outbox sender, driven from this thread */
+	struct send_ack *acks; /* outcomes learnt, for ops->ack */
+	size_t nacks, capacks;
+	atomic_int connected;  /* online, for status() */
+	atomic_ulong connects; /* connections started */
 
 	int64_t keepalive_at;   /* next server ping */
 	int64_t keepalive_sent; /* 0: no ping outstanding */
@@ -325,7 +331,7 @@ inflight_has(struct xmpp_transport *x, int64_t row)
 }
 
 static void
-inflight_add(struct xmpp_transport *x, int64_t row)
+inflight_add(struct xmpp_transport *x, int64_t row, int attempts)
 {
 	if (x->nfl == x->capfl) {
 		x->capfl = x->capfl ? x->capfl * 2 : 64;
@@ -335,6 +341,7 @@ inflight_add(struct xmpp_transport *x, int64_t row)
 	x->fl[x->nfl].batch = x->batch_seq + 1; /* the ping that will follow */
 	x->fl[x->nfl].acked = 0;
 	x->fl[x->nfl].written = 0;
+	x->fl[x->nfl].attempts = attempts;
 	x->nfl++;
 }
 
@@ -357,121 +364,114 @@ batch_close(struct xmpp_transport *x)
 	x->unacked_batch = 0;
 }
 
+/* An outcome for the shared sender to record (transport_ops.ack hands them over). */
+static void
+ack_queue(struct xmpp_transport *x, const struct inflight *f, enum send_rc rc, int retry_in, const char *err)
+{
+	if (x->nacks == x->capacks) {
+		x->capacks = x->capacks ? x->capacks * 2 : 64;
+		x->acks = xrealloc(x->acks, x->capacks * sizeof *x->acks);
+	}
+	struct send_ack *a = &x->acks[x->nacks++];
+	memset(a, 0, sizeof *a);
+	a->row = f->row;
+	a->attempts = f->attempts;
+	a->res.rc = rc;
+	a->res.retry_in = retry_in;
+	snprintf(a->res.err, sizeof a->res.err, "%s", err ? err : "");
+}
+
+/* transport_ops.ack: the outcomes queued since the last call, oldest first. */
+static size_t
+xmpp_ack(void *handle, struct send_ack *out, size_t max)
+{
+	struct xmpp_transport *x = handle;
+	size_t n = x->nacks < max ? x->nacks : max;
+	memcpy(out, x->acks, n * sizeof *out);
+	memmove(x->acks, x->acks + n, (x->nacks - n) * sizeof *x->acks);
+	x->nacks -= n;
+	return n;
+}
+
 /*
- * Rows are committed as sent as soon as libstrophe has written them to the
+ * Rows are recorded as sent as soon as libstrophe has written them to the
  * socket (its send queue is empty): a kill -9 after that still delivers
  * them, since the kernel sends what is in the socket buffer, so a restart
  * must not send them again.  The ping acknowledgement then only decides
  * what to resend when the connection (not the process) dies first.
  */
-struct sent_marks {
-	int64_t *rows;
-	size_t n;
-};
-
-static int
-mark_sent(struct db *db, void *ud)
-{
-	const struct sent_marks *m = ud;
-	for (size_t i = 0; i < m->n; i++)
-		if (db_failed(state_outbox_sent(db, m->rows[i])))
-			return DB_ERR;
-	return DB_OK;
-}
-
-/* Commit the rows (in flight) that want(x, i) as sent, in one transaction.  0, or -1. */
-static int
-commit_sent(struct xmpp_transport *x, int (*want)(const struct xmpp_transport *x, size_t i, int64_t queued),
-	    int64_t queued)
-{
-	struct sent_marks m = {xcalloc(x->nfl ? x->nfl : 1, sizeof(int64_t)), 0};
-	for (size_t i = 0; i < x->nfl; i++)
-		if (want(x, i, queued))
-			m.rows[m.n++] = x->fl[i].row;
-	int rc = m.n ? db_txn(x->db, mark_sent, &m) : DB_OK;
-	free(m.rows);
-	return rc < 0 ? -1 : 0;
-}
-
-/* Left the process: libstrophe's send queue has shrunk below what was queued after it. */
-static int
-written_unmarked(const struct xmpp_transport *x, size_t i, int64_t queued)
-{
-	return !x->fl[i].written && queued <= x->enq_total - x->fl[i].enq_at;
-}
-
-static int
-acked_unmarked(const struct xmpp_transport *x, size_t i, int64_t queued)
-{
-	(void)queued;
-	return x->fl[i].acked && !x->fl[i].written;
-}
-
 static void
 commit_written(struct xmpp_transport *x)
 {
 	if (!x->conn)
 		return;
 	int64_t queued = xmpp_conn_send_queue_len(x->conn);
-	if (commit_sent(x, written_unmarked, queued) < 0)
-		return;
 	for (size_t i = 0; i < x->nfl; i++)
-		if (queued <= x->enq_total - x->fl[i].enq_at)
+		if (!x->fl[i].written && queued <= x->enq_total - x->fl[i].enq_at) {
+			/* left the process: libstrophe's send queue shrank below what was queued after it */
 			x->fl[i].written = 1;
+			ack_queue(x, &x->fl[i], SEND_OK, 0, NULL);
+		}
+	sender_collect(&x->snd);
 }
 
-/* Forget acknowledged rows (committing any not yet marked). */
+/* Forget acknowledged rows (recording any not yet marked). */
 static void
 commit_acked(struct xmpp_transport *x)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < x->nfl; i++)
-		n += x->fl[i].acked;
-	if (!n || commit_sent(x, acked_unmarked, 0) < 0)
-		return; /* nothing to do, or try again next round */
 	for (size_t i = 0; i < x->nfl;)
-		if (x->fl[i].acked)
+		if (x->fl[i].acked) {
+			if (!x->fl[i].written)
+				ack_queue(x, &x->fl[i], SEND_OK, 0, NULL);
 			inflight_remove_at(x, i);
-		else
+			n++;
+		} else {
 			i++;
+		}
+	sender_collect(&x->snd);
 	/* the window has room again: rows that waited for it go out now, not at the next timer */
-	atomic_store(&x->notify, 1);
+	if (n)
+		atomic_store(&x->notify, 1);
 }
 
 /*
- * Send one outbox row.  Returns 1 if sent, 0 if it must wait (its room is
- * not joined yet), -1 if the row is unusable (marked failed).
+ * transport_ops.ready: a row already in flight is not sent twice, the window
+ * holds at most MAX_INFLIGHT, and a room message waits for the join (before
+ * its pacing is counted).  A direct message (a resource) never waits.
  */
 static int
-send_row(struct xmpp_transport *x, const struct outbox_item *it)
+xmpp_ready(void *handle, const struct outbox_item *it)
 {
+	struct xmpp_transport *x = handle;
+	if (x->nfl >= MAX_INFLIGHT || inflight_has(x, it->id))
+		return 0;
+	if (!it->rcpt || jid_resource(it->rcpt))
+		return 1;
+	char *bare = jid_bare_lower(it->rcpt);
+	struct room *r = room_find(x, bare);
+	free(bare);
+	return !r || r->joined;
+}
+
+/* transport_ops.send: one row as a <message/>; its outcome comes through xmpp_ack. */
+static void
+xmpp_send_row(void *handle, const struct outbox_item *it, struct send_res *res)
+{
+	struct xmpp_transport *x = handle;
 	json_error_t jerr;
 	json_t *o = json_loadb(it->payload, it->len, 0, &jerr);
 	const char *to = json_string_value(json_object_get(o, "to"));
 	const char *type = json_string_value(json_object_get(o, "type"));
 	const char *body = json_string_value(json_object_get(o, "body"));
-	int rc = -1;
-	char *bare = NULL, *text = NULL;
 	if (!to || !*to || !body || !type || (strcmp(type, "groupchat") != 0 && strcmp(type, "chat") != 0)) {
-		log_warn("xmpp: outbox %lld: unusable payload", (long long)it->id);
-		state_outbox_failed(x->db, it->id, "unusable payload");
-		goto out;
+		res->rc = SEND_FAIL;
+		snprintf(res->err, sizeof res->err, "unusable payload");
+		json_decref(o);
+		return;
 	}
-	bare = jid_bare_lower(to);
-	if (strcmp(type, "groupchat") == 0) {
-		struct room *r = room_find(x, bare);
-		if (r && !r->joined) {
-			rc = 0;
-			goto out;
-		}
-		int pace = post_pacing("xmpp", bare, it->pacing, x->cfg->bot.post_interval);
-		if (pace > 0) {
-			state_outbox_defer(x->db, it->id, now_s() + pace);
-			rc = 0;
-			goto out;
-		}
-	}
-	text = strlen(body) > MAX_BODY ? xstrndup(body, MAX_BODY) : xstrdup(body);
+	char *bare = jid_bare_lower(to);
+	char *text = strlen(body) > MAX_BODY ? xstrndup(body, MAX_BODY) : xstrdup(body);
 	xml_clean(text);
 	char id[48];
 	snprintf(id, sizeof id, "mb-%lld", (long long)it->id);
@@ -486,44 +486,26 @@ send_row(struct xmpp_transport *x, const struct outbox_item *it)
 	xmpp_stanza_release(oid);
 	send_stanza(x->conn, x, msg);
 	xmpp_stanza_release(msg);
-	inflight_add(x, it->id);
+	inflight_add(x, it->id, it->attempts);
 	x->fl[x->nfl - 1].enq_at = x->enq_total;
 	x->unacked_batch++;
-	rc = 1;
-out:
+	res->rc = SEND_LATER;
 	free(text);
 	free(bare);
 	json_decref(o);
-	return rc;
 }
 
-/* Send every due row that is not already on its way; then one ping for the batch. */
+/* Send every due row that is not already on its way (the shared sender); then one ping for the batch. */
 static void
 flush_outbox(struct xmpp_transport *x)
 {
 	if (!x->online)
 		return;
-	x->next_outbox_ms = mono_ms() + OUTBOX_POLL_MS;
-	for (int rounds = 0; rounds < 16 && x->nfl < MAX_INFLIGHT; rounds++) {
-		struct outbox_item items[OUTBOX_BATCH + MAX_INFLIGHT];
-		size_t n = 0, fresh = 0;
-		size_t want = OUTBOX_BATCH + x->nfl;
-		if (want > ARRAY_LEN(items))
-			want = ARRAY_LEN(items);
-		if (state_outbox_due(x->db, "xmpp", now_s(), items, want, &n) < 0)
-			break;
-		for (size_t i = 0; i < n; i++) {
-			if (!inflight_has(x, items[i].id) && x->nfl < MAX_INFLIGHT && send_row(x, &items[i]) == 1)
-				fresh++;
-			outbox_item_free(&items[i]);
-		}
-		if (n < want || !fresh)
-			break;
-	}
+	int64_t wait = 0;
+	for (int rounds = 0; rounds < 16 && x->nfl < MAX_INFLIGHT && wait == 0; rounds++)
+		wait = sender_drain(&x->snd, x->nfl);
 	batch_close(x);
-	int64_t next = state_outbox_next_due(x->db, "xmpp", now_s());
-	if (next > 0 && next * 1000 < OUTBOX_POLL_MS)
-		x->next_outbox_ms = mono_ms() + next * 1000;
+	x->next_outbox_ms = mono_ms() + (wait > 0 && wait < OUTBOX_POLL_MS ? wait : OUTBOX_POLL_MS);
 }
 
 /* A stanza error came back for outbox row `row`. */
@@ -533,8 +515,11 @@ outbox_error(struct xmpp_transport *x, int64_t row, xmpp_stanza_t *st)
 	const char *cond = error_condition(st);
 	xmpp_stanza_t *e = xmpp_stanza_get_child_by_name(st, "error");
 	const char *etype = e ? xmpp_stanza_get_attribute(e, "type") : NULL;
+	struct inflight f = {0};
+	f.row = row;
 	for (size_t i = 0; i < x->nfl; i++)
 		if (x->fl[i].row == row) {
+			f = x->fl[i];
 			inflight_remove_at(x, i);
 			break;
 		}
@@ -545,17 +530,16 @@ outbox_error(struct xmpp_transport *x, int64_t row, xmpp_stanza_t *st)
 	if (r && (strcmp(cond, "not-acceptable") == 0 || strcmp(cond, "forbidden") == 0) && !jid_resource(from)) {
 		/* we are not (or no longer) in that room: join again, then the row goes out */
 		log_warn("xmpp: outbox %lld: %s; rejoining %s", (long long)row, err, r->jid);
-		state_outbox_retry(x->db, row, now_s(), err);
+		ack_queue(x, &f, SEND_RETRY, 0, err);
 		if (r->joined)
 			room_join(x, r);
 	} else if ((etype && (strcmp(etype, "wait") == 0)) || strcmp(cond, "resource-constraint") == 0 ||
 		   strcmp(cond, "remote-server-timeout") == 0 || strcmp(cond, "internal-server-error") == 0) {
-		log_warn("xmpp: outbox %lld: %s; will retry", (long long)row, err);
-		state_outbox_retry(x->db, row, now_s() + 60, err);
+		ack_queue(x, &f, SEND_RETRY, 60, err);
 	} else {
-		log_warn("xmpp: outbox %lld to %s failed: %s", (long long)row, from ? from : "?", err);
-		state_outbox_failed(x->db, row, err);
+		ack_queue(x, &f, SEND_FAIL, 0, err);
 	}
+	sender_collect(&x->snd);
 	free(bare);
 	free(err);
 }
@@ -795,6 +779,7 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t status, int error, xmpp_stream_erro
 		log_info("xmpp: connected as %s (%s)", x->cfg->xmpp.jid,
 			 xmpp_conn_is_secured(conn) ? "TLS" : "clear text");
 		x->online = 1;
+		atomic_store(&x->connected, 1);
 		backoff_reset(&x->backoff);
 		xmpp_handler_add(conn, on_message, NULL, "message", NULL, x);
 		xmpp_handler_add(conn, on_presence, NULL, "presence", NULL, x);
@@ -818,6 +803,7 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t status, int error, xmpp_stream_erro
 	else
 		log_warn("xmpp: connection failed (error %d%s)", error, se ? ", stream error" : "");
 	x->online = 0;
+	atomic_store(&x->connected, 0);
 	x->dead = 1;
 }
 
@@ -837,6 +823,7 @@ conn_start(struct xmpp_transport *x)
 {
 	const struct config *cfg = x->cfg;
 	x->conn = xmpp_conn_new(x->ctx);
+	atomic_fetch_add(&x->connects, 1);
 	long flags = XMPP_CONN_FLAG_DISABLE_SM; /* the outbox, not stream management, resends */
 	flags |= cfg->xmpp.tls_required ? XMPP_CONN_FLAG_MANDATORY_TLS : XMPP_CONN_FLAG_DISABLE_TLS;
 	xmpp_conn_set_flags(x->conn, flags);
@@ -849,6 +836,7 @@ conn_start(struct xmpp_transport *x)
 		xmpp_conn_set_cafile(x->conn, cfg->xmpp.ca_file);
 	x->dead = 0;
 	x->online = 0;
+	atomic_store(&x->connected, 0);
 	if (xmpp_connect_client(x->conn, cfg->xmpp.server_host, (unsigned short)cfg->xmpp.server_port, on_conn, x) !=
 	    XMPP_EOK) {
 		log_warn("xmpp: cannot start connecting to %s",
@@ -864,6 +852,7 @@ conn_reap(struct xmpp_transport *x)
 	xmpp_conn_release(x->conn);
 	x->conn = NULL;
 	x->online = 0;
+	atomic_store(&x->connected, 0);
 	x->dead = 0;
 	/* unacknowledged rows may have died with the connection: they go out again */
 	for (size_t i = 0; i < x->nfl;)
@@ -871,11 +860,11 @@ conn_reap(struct xmpp_transport *x)
 			i++;
 		} else {
 			if (x->fl[i].written)
-				state_outbox_retry(x->db, x->fl[i].row, now_s(),
-						   "connection lost before acknowledgement");
+				ack_queue(x, &x->fl[i], SEND_RETRY, 0, "connection lost before acknowledgement");
 			inflight_remove_at(x, i);
 		}
 	x->unacked_batch = 0;
+	sender_collect(&x->snd);
 	for (size_t i = 0; i < x->nrooms; i++) {
 		x->rooms[i].joined = 0;
 		x->rooms[i].rejoin_at = 0;
@@ -959,6 +948,7 @@ xmpp_main(void *arg)
 		return NULL;
 	}
 	db_sync_normal(x->db);
+	x->snd.db = x->db;
 	chat_recover(x->db, x->core, "xmpp"); /* what an earlier run journalled but did not finish */
 	x->ctx = xmpp_ctx_new(NULL, &(xmpp_log_t){strophe_log, NULL});
 	int spin = 0;
@@ -995,6 +985,8 @@ xmpp_main(void *arg)
 	conn_close(x);
 	xmpp_ctx_free(x->ctx);
 	x->ctx = NULL;
+	sender_collect(&x->snd);
+	x->snd.db = NULL;
 	db_close(x->db);
 	x->db = NULL;
 	return NULL;
@@ -1019,6 +1011,15 @@ xmpp_transport_start(struct xmpp_transport **out, const struct transport_ctx *ct
 	atomic_init(&x->notify, 1);
 	atomic_init(&x->quit, 0);
 	backoff_init(&x->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS, 1);
+	x->snd = (struct sender){.ops = &xmpp_transport_ops,
+				 .handle = x,
+				 .cfg = cfg,
+				 .stop = ctx->stop,
+				 .batch = OUTBOX_BATCH,
+				 .poll_ms = OUTBOX_POLL_MS,
+				 .unit = "messages",
+				 .server = "XMPP"};
+	sender_init(&x->snd);
 	x->bare_jid = jid_bare_lower(cfg->xmpp.jid);
 	x->rooms = xcalloc(cfg->xmpp.rooms.n ? cfg->xmpp.rooms.n : 1, sizeof *x->rooms);
 	for (size_t i = 0; i < cfg->xmpp.rooms.n; i++) {
@@ -1066,6 +1067,8 @@ xmpp_transport_join(struct xmpp_transport *x)
 	}
 	free(x->rooms);
 	free(x->fl);
+	free(x->acks);
+	sender_destroy(&x->snd);
 	free(x->bare_jid);
 	free(x->db_path);
 	free(x);
@@ -1101,6 +1104,15 @@ xmpp_ops_stop(void *handle)
 	xmpp_transport_join(handle);
 }
 
+static void
+xmpp_status(void *handle, struct transport_status *st)
+{
+	struct xmpp_transport *x = handle;
+	st->connected = atomic_load(&x->connected);
+	st->connects = atomic_load(&x->connects);
+	sender_status(&x->snd, st);
+}
+
 const struct transport_ops xmpp_transport_ops = {
 	.name = "xmpp",
 	.what = "XMPP transport",
@@ -1109,4 +1121,8 @@ const struct transport_ops xmpp_transport_ops = {
 	.start = xmpp_ops_start,
 	.notify = xmpp_ops_notify,
 	.stop = xmpp_ops_stop,
+	.ready = xmpp_ready,
+	.send = xmpp_send_row,
+	.ack = xmpp_ack,
+	.status = xmpp_status,
 };

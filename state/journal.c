@@ -395,6 +395,22 @@ state_outbox_count(struct db *db, const char *status, int64_t *n)
 }
 
 int
+state_outbox_pending(struct db *db, const char *transport, int64_t *n)
+{
+	static const char sql[] = "SELECT count(*) FROM outbox WHERE status = 'pending' AND transport = ?";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	*n = 0;
+	if (!st)
+		return DB_ERR;
+	BIND_TEXT(st, 1, transport);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : DB_ERR;
+}
+
+int
 state_reply_count(struct db *db, const char *addr, int64_t day, int *count, int *noticed)
 {
 	static const char sql[] = "SELECT count, noticed FROM reply_count WHERE address = ? AND day = ?";

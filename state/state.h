@@ -224,6 +224,8 @@ int state_outbox_defer(struct db *db, int64_t id, int64_t next_try);
 /* Seconds until the next pending item is due (-1 if none). */
 int64_t state_outbox_next_due(struct db *db, const char *transport, int64_t now);
 int state_outbox_count(struct db *db, const char *status, int64_t *n);
+/* The pending rows of transport (due or not).  DB_OK or DB_ERR. */
+int state_outbox_pending(struct db *db, const char *transport, int64_t *n);
 
 /* ---- reply limit and bounces ---- */
 /* Count one more reply for addr today; *count gets the count before this one, *noticed whether the notice went. */

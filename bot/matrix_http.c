@@ -1,0 +1,327 @@
+/*
+ * matrix_http.c - the Matrix transport's requests (libcurl, JSON with
+ * jansson) and the small helpers both its threads use: waits and the stop
+ * condition, the kv pairs, the configured rooms, joining (see matrix.c).
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "matrix_int.h"
+#include "state/state.h"
+#include "util.h"
+
+static pthread_once_t mx_curl_once = PTHREAD_ONCE_INIT;
+static CURLcode mx_curl_init_res;
+
+static void
+mx_curl_init(void)
+{
+	mx_curl_init_res = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+int
+mx_stopping(struct matrix_transport *m)
+{
+	return *m->ctx.stop || atomic_load(&m->dead);
+}
+
+/* Wake every waiter (stop, dead, ready). */
+void
+mx_broadcast(struct matrix_transport *m)
+{
+	pthread_mutex_lock(&m->lock);
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+	sender_kick(&m->snd);
+}
+
+static int
+mx_stopping_ud(void *ud)
+{
+	return mx_stopping(ud);
+}
+
+/* Sleep ms, or less when stopping.  Kicks do not shorten it. */
+void
+mx_sleep(struct matrix_transport *m, int64_t ms)
+{
+	timed_wait(&m->lock, &m->cond, NULL, ms, mx_stopping_ud, m);
+}
+
+/* The token was refused: log once, end both threads. */
+void
+mx_die(struct matrix_transport *m, const char *what, const char *errcode)
+{
+	int expected = 0;
+	if (atomic_compare_exchange_strong(&m->dead, &expected, 1)) {
+		log_err("matrix: the homeserver refused the access token (401 %s on %s); Matrix is stopped "
+			"until the bot is restarted with a valid token - mail and XMPP go on",
+			errcode ? errcode : "", what);
+		mx_broadcast(m);
+	}
+}
+
+/* URL-encode one path segment or query value.  Caller frees. */
+char *
+mx_escape(struct mx_conn *c, const char *s)
+{
+	char *e = curl_easy_escape(c->curl, s, 0);
+	if (!e)
+		fatal("matrix: out of memory");
+	char *out = xstrdup(e);
+	curl_free(e);
+	return out;
+}
+
+/* ---- HTTP ------------------------------------------------------------------------ */
+
+static size_t
+mx_write_cb(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct mx_conn *c = ud;
+	size_t n = size * nmemb;
+	if (c->resp.len + n > c->cap) {
+		c->over_cap = 1;
+		return 0; /* aborts the transfer */
+	}
+	buf_add(&c->resp, data, n);
+	return n;
+}
+
+static int
+mx_progress_cb(void *ud, curl_off_t dlt, curl_off_t dln, curl_off_t ult, curl_off_t uln)
+{
+	struct mx_conn *c = ud;
+	return mx_stopping(c->m) ? 1 : 0;
+}
+
+int
+mx_conn_init(struct mx_conn *c, struct matrix_transport *m)
+{
+	memset(c, 0, sizeof *c);
+	c->m = m;
+	pthread_once(&mx_curl_once, mx_curl_init);
+	if (mx_curl_init_res != CURLE_OK) {
+		log_err("matrix: curl_global_init: %s", curl_easy_strerror(mx_curl_init_res));
+		return -1;
+	}
+	c->curl = curl_easy_init();
+	if (!c->curl) {
+		log_err("matrix: curl_easy_init failed");
+		return -1;
+	}
+	c->hdrs = curl_slist_append(NULL, m->auth);
+	c->hdrs = curl_slist_append(c->hdrs, "Accept: application/json");
+	c->hdrs_json = curl_slist_append(NULL, m->auth);
+	c->hdrs_json = curl_slist_append(c->hdrs_json, "Accept: application/json");
+	c->hdrs_json = curl_slist_append(c->hdrs_json, "Content-Type: application/json");
+	if (!c->hdrs || !c->hdrs_json)
+		fatal("matrix: out of memory");
+	CURL *h = c->curl;
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, mx_write_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, mx_progress_cb);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "mentorbot/" MENTORBOT_VERSION);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	return 0;
+}
+
+void
+mx_conn_free(struct mx_conn *c)
+{
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	curl_slist_free_all(c->hdrs);
+	curl_slist_free_all(c->hdrs_json);
+	buf_free(&c->resp);
+	memset(c, 0, sizeof *c);
+}
+
+/*
+ * One request, no retries.  path is already encoded and follows MX_API
+ * (e.g. "/account/whoami"); query may be NULL.  body (borrowed) is sent as
+ * JSON for POST/PUT.  *out gets the parsed JSON answer (caller decrefs) or
+ * NULL.  *status gets the HTTP status (0 without an answer).
+ */
+static int
+mx_request_once(struct mx_conn *c, const char *method, const char *path, const char *query, json_t *body,
+		long timeout_s, size_t cap, json_t **out, long *status)
+{
+	struct matrix_transport *m = c->m;
+	CURL *h = c->curl;
+	char *url = xasprintf("%s%s%s%s%s", m->base, MX_API, path, query ? "?" : "", query ? query : "");
+	char *payload = NULL;
+	int rc;
+
+	*out = NULL;
+	*status = 0;
+	buf_free(&c->resp);
+	c->cap = cap;
+	c->over_cap = 0;
+	c->errbuf[0] = 0;
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s);
+	if (strcmp(method, "GET") == 0) {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs);
+	} else {
+		payload = body ? json_dumps(body, JSON_COMPACT) : xstrdup("{}");
+		if (!payload)
+			fatal("matrix: cannot serialise a request body");
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs_json);
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, strcmp(method, "POST") == 0 ? NULL : method);
+	}
+	CURLcode cr = curl_easy_perform(h);
+	long conns = 0;
+	if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK && conns > 0)
+		atomic_fetch_add(&m->connects, (unsigned long)conns);
+	if (cr == CURLE_ABORTED_BY_CALLBACK) {
+		rc = MX_STOPPED;
+		goto out;
+	}
+	if (cr != CURLE_OK) {
+		if (c->over_cap)
+			log_warn("matrix: %s %s: answer larger than %zu bytes", method, path, cap);
+		else
+			log_debug("matrix: %s %s: %s", method, path, c->errbuf[0] ? c->errbuf : curl_easy_strerror(cr));
+		rc = MX_NET;
+		goto out;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	if (c->resp.len) {
+		json_error_t jerr;
+		*out = json_loadb(c->resp.p, c->resp.len, 0, &jerr);
+	}
+	if (*status >= 200 && *status < 300) {
+		rc = *out ? MX_OK : MX_NET;
+		if (!*out)
+			log_warn("matrix: %s %s: answer is not JSON", method, path);
+	} else if (*status == 401) {
+		mx_die(m, path, json_string_value(json_object_get(*out, "errcode")));
+		rc = MX_DEAD;
+	} else {
+		rc = MX_HTTP;
+	}
+out:
+	free(payload);
+	free(url);
+	buf_free(&c->resp);
+	return rc;
+}
+
+/*
+ * A request that waits out 429 M_LIMIT_EXCEEDED (retry_after_ms, then the
+ * very same request again) until it gets another answer or the transport
+ * stops.  Same contract as mx_request_once.
+ */
+int
+mx_request(struct mx_conn *c, const char *method, const char *path, const char *query, json_t *body, long timeout_s,
+	   size_t cap, json_t **out, long *status)
+{
+	for (;;) {
+		if (mx_stopping(c->m)) {
+			*out = NULL;
+			*status = 0;
+			return atomic_load(&c->m->dead) ? MX_DEAD : MX_STOPPED;
+		}
+		int rc = mx_request_once(c, method, path, query, body, timeout_s, cap, out, status);
+		if (rc != MX_HTTP || *status != 429)
+			return rc;
+		json_int_t ms = json_integer_value(json_object_get(*out, "retry_after_ms"));
+		if (ms <= 0)
+			ms = 1000;
+		if (ms > MX_RETRY_AFTER_MAX_MS)
+			ms = MX_RETRY_AFTER_MAX_MS;
+		log_debug("matrix: %s %s rate-limited; retrying in %lld ms", method, path, (long long)ms);
+		json_decref(*out);
+		*out = NULL;
+		mx_sleep(c->m, (int64_t)ms);
+	}
+}
+
+const char *
+mx_errcode(json_t *err)
+{
+	const char *s = json_string_value(json_object_get(err, "errcode"));
+	return s ? s : "?";
+}
+
+/* ---- kv helpers (each its own durable commit) ------------------------------------ */
+
+struct kv_pair {
+	const char *k1, *v1, *k2, *v2;
+};
+
+static int
+kv_put_run(struct db *db, void *ud)
+{
+	const struct kv_pair *p = ud;
+	int rc = state_kv_set(db, p->k1, p->v1);
+	if (rc == DB_OK && p->k2)
+		rc = state_kv_set(db, p->k2, p->v2);
+	return db_failed(rc) ? DB_ERR : DB_OK;
+}
+
+int
+mx_kv_put(struct db *db, const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	struct kv_pair p = {k1, v1, k2, v2};
+	return db_txn(db, kv_put_run, &p);
+}
+
+/* ---- rooms ----------------------------------------------------------------------- */
+
+/* Room id for a configured room name or alias, from the start-up joins (or NULL). */
+const char *
+mx_configured_room_id(struct matrix_transport *m, const char *name)
+{
+	for (size_t i = 0; i < m->nrooms; i++)
+		if (strcmp(m->rooms[i].name, name) == 0 || (m->rooms[i].id && strcmp(m->rooms[i].id, name) == 0))
+			return m->rooms[i].id;
+	return NULL;
+}
+
+/* POST /join/{roomIdOrAlias}.  *room_id gets the id (caller frees). */
+int
+mx_join(struct mx_conn *c, const char *room, char **room_id)
+{
+	char *e = mx_escape(c, room);
+	char *path = xasprintf("/join/%s", e);
+	json_t *out;
+	long st;
+	*room_id = NULL;
+	int rc = mx_request(c, "POST", path, NULL, NULL, 30, MX_RESP_CAP, &out, &st);
+	if (rc == MX_OK) {
+		const char *id = json_string_value(json_object_get(out, "room_id"));
+		*room_id = xstrdup(id ? id : room);
+	} else if (rc == MX_HTTP) {
+		log_warn("matrix: cannot join %s: %ld %s", room, st, mx_errcode(out));
+	}
+	json_decref(out);
+	free(path);
+	free(e);
+	return rc;
+}
