@@ -137,6 +137,14 @@ attr_line(const char *s, size_t n)
 	return n && n <= 400 && (qr_match(QR_ATTR_END, s, n) || qr_match(QR_ATTR_MID, s, n) || addr_header(s, n));
 }
 
+/* Has the text an unclosed "<" (an address broken before ">:")? */
+static int
+open_angle(const char *s, size_t n)
+{
+	const char *lt = memrchr(s, '<', n), *gt = memrchr(s, '>', n);
+	return lt && (!gt || gt < lt);
+}
+
 /*
  * An attribution without its colon: "On <date> X <x@y> wrote", or Zoho's
  * "---- On <date> X wrote ----" (decorated).  Undecorated it must start like
@@ -146,13 +154,14 @@ static int
 attr_loose(const char *s, size_t n, int decorated)
 {
 	char tmp[404];
-	if (n == 0 || n > 400 || s[n - 1] == ':')
+	if (n == 0 || n > 400 || s[n - 1] == ':' || open_angle(s, n))
 		return 0;
 	if (!decorated && (!qr_match(QR_ATTR_PRE, s, n) || (digit_count(s, n) < 4 && !memchr(s, '@', n))))
 		return 0;
 	memcpy(tmp, s, n);
 	tmp[n] = ':';
-	return qr_match(QR_ATTR_END, tmp, n + 1) || qr_match(QR_ATTR_MID, tmp, n + 1);
+	/* "Am … schrieb X <x@y>" without colon only between Zoho's dashes */
+	return qr_match(QR_ATTR_END, tmp, n + 1) || (decorated && qr_match(QR_ATTR_MID, tmp, n + 1));
 }
 
 /* "---- On … wrote ----" → the text between the dashes. */
@@ -190,14 +199,6 @@ attr_single(const char *s, size_t n)
 		return (off < n && s[off] == '>') || (memchr(s, '@', off) && digit_count(s, off) >= 4);
 	}
 	return 0;
-}
-
-/* Has the text an unclosed "<" (an address broken before ">:")? */
-static int
-open_angle(const char *s, size_t n)
-{
-	const char *lt = memrchr(s, '<', n), *gt = memrchr(s, '>', n);
-	return lt && (!gt || gt < lt);
 }
 
 /*
@@ -573,6 +574,8 @@ quote_strip_flags(const char *text, unsigned *flags)
 			}
 			break;
 		}
+		if (is_blank(&L[i]) && L[i].n && L[i].s[0] != ' ' && L[i].s[0] != '\t' && L[i].s[0] != '\r')
+			continue; /* a line of invisible characters only (Gmail's U+1427) */
 		if (is_quoted(&L[i])) {
 			fl |= QUOTE_CUT;
 			removed = 1;

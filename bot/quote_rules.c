@@ -260,8 +260,8 @@ static const struct quote_rule rules[] = {
 	R(APPLE, MOBILE, "sl", "Poslano iz ", "", "Poslano iz mojega iPhona"),
 	R(APPLE, MOBILE, "hr", "Poslano s ", "", "Poslano s mog iPhonea"),
 	R(APPLE, MOBILE, "sr", "Послато са ", "", "Послато са мог iPhone уређаја"),
-	R(APPLE, MOBILE, "hu", "", "-ról küldve", "iPhone-ról küldve"),
-	R(APPLE, MOBILE, "hu", "", "-ről küldve", "Az iPhone-omról küldve"),
+	R(APPLE, MOBILE, "hu", "", "ról küldve", "iPhone-ról küldve"),
+	R(APPLE, MOBILE, "hu", "", "ről küldve", "Az iPad-ről küldve"),
 	R(APPLE, MOBILE, "ro", "Trimis de pe ", "", "Trimis de pe iPhone-ul meu"),
 	R(APPLE, MOBILE, "bg", "Изпратено от ", "", "Изпратено от моя iPhone"),
 	R(APPLE, MOBILE, "ru", "Отправлено с ", "", "Отправлено с iPhone"),
@@ -444,7 +444,7 @@ qr_rule_matches(const struct quote_rule *r, const char *s, size_t n)
 			return 0;
 		while (n && (s[n - 1] == '.' || s[n - 1] == '!'))
 			n--;
-		return starts_with(s, n, r->pre) && ends_with(s, n, r->pat) && n > strlen(r->pre);
+		return n >= strlen(r->pre) + strlen(r->pat) && starts_with(s, n, r->pre) && ends_with(s, n, r->pat);
 	case QR_SIG_IN:
 		return n < 160 && contains(s, n, r->pat);
 	}
