@@ -269,7 +269,7 @@ outlook_block(const struct line *L, size_t nl, size_t i, int *fwd)
 	if (!field_at(&L[i], &from) || !from)
 		return 0;
 	for (k = i + 1; k < nl && k <= i + 6; k++) {
-		if ((v = field_at(&L[k], &f)) != 0) {
+		if ((v = field_at(&L[k], &f)) != 0 && !f) {
 			const char *s;
 			size_t n;
 			trim_view(&L[k], &s, &n);
@@ -515,12 +515,15 @@ render(const struct line *L, const size_t *keep, size_t nk)
 		/* trailing blanks carry nothing and upset exact command matching */
 		while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 			n--;
-		for (size_t j = 0; j < n;) {
-			if ((z = zero_width(s + j, n - j))) {
-				j += z;
+		for (size_t j = 0, from = 0; j <= n;) {
+			if (j == n || (z = zero_width(s + j, n - j))) {
+				buf_add(&out, s + from, j - from);
+				if (j == n)
+					break;
+				from = j += z;
 				continue;
 			}
-			buf_addc(&out, s[j++]);
+			j++;
 		}
 		buf_addc(&out, '\n');
 	}

@@ -479,8 +479,7 @@ rule_key(const struct quote_rule *r)
 	case QR_ATTR_MID:
 		return r->pre ? lc(r->pre[0]) : 256;
 	case QR_SEP:
-	case QR_FWD_SEP:
-		return 256;
+	case QR_FWD_SEP: /* the byte after the decoration */
 	case QR_FWD_START:
 		return lc(r->pat[0]);
 	case QR_MOBILE:
@@ -560,10 +559,18 @@ bucket_match(int kind, int key, const char *s, size_t n)
 int
 qr_match(int kind, const char *s, size_t n)
 {
+	int key;
 	pthread_once(&once, compile);
 	if (n == 0 || kind < 0 || kind >= QR_KINDS)
 		return 0;
-	if (bucket_match(kind, kind == QR_ATTR_END ? lc(s[n - 1]) : lc(s[0]), s, n))
+	if (kind == QR_SEP || kind == QR_FWD_SEP) {
+		size_t d = decoration(s, n);
+		if (d == 0 || d >= n)
+			return 0;
+		key = lc(s[d]);
+	} else
+		key = kind == QR_ATTR_END ? lc(s[n - 1]) : lc(s[0]);
+	if (bucket_match(kind, key, s, n))
 		return 1;
 	return bucket_match(kind, 256, s, n);
 }

@@ -205,6 +205,7 @@ test_not_cut(void)
 	CHECK_STRIP("Am Montag schrieb ich dem Büro\n", "Am Montag schrieb ich dem Büro\n");
 	CHECK_STRIP("Il giorno dopo vengo.\n", "Il giorno dopo vengo.\n");
 	CHECK_STRIP("Da: domani ci sono\n", "Da: domani ci sono\n");
+	CHECK_STRIP("Da: domani\nDa: dopodomani\nDa: sempre\n", "Da: domani\nDa: dopodomani\nDa: sempre\n");
 	CHECK_STRIP("Contact me at ann@example.org\nThanks\n", "Contact me at ann@example.org\nThanks\n");
 }
 
