@@ -113,3 +113,9 @@ clean:
 	rm -rf build mentorbot
 
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
+
+# make corpus: score quote_strip() on the shared reply-parser corpus (../shared/corpus,
+# or CORPUS_DIR): exact-match score per set and overall; -v lists the misses.
+.PHONY: corpus
+corpus: $(LIB_OBJS)
+	tests/corpus/run.sh

@@ -6,6 +6,7 @@
  * No state; any thread may call it.
  */
 #include "quote.h"
+#include "quote_rules.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -18,18 +19,63 @@ struct line {
 	size_t n; /* without "\r\n" / "\n" */
 };
 
-/* Trimmed view of a line. */
+/* Invisible code points that carry no text: zero-width spaces and joiners,
+ * the BOM, no-break space, Gmail's U+1427 tracking mark.  Returns the
+ * length of the one at s, or 0. */
+static size_t
+invisible(const char *s, size_t n)
+{
+	static const char *const inv[] = {"\xe2\x80\x8b", "\xe2\x80\x8c", "\xe2\x80\x8d",
+					  "\xe2\x81\xa0", "\xef\xbb\xbf", "\xe1\xa0\x8e",
+					  "\xe1\x90\xa7", "\xcd\x8f",     "\xc2\xa0"};
+	if (n < 2 || (unsigned char)s[0] < 0xc2)
+		return 0;
+	for (size_t i = 0; i < ARRAY_LEN(inv); i++) {
+		size_t k = strlen(inv[i]);
+		if (n >= k && !memcmp(s, inv[i], k))
+			return k;
+	}
+	return 0;
+}
+
+/* Zero-width characters dropped from kept lines (not ZWJ/ZWNJ, which join
+ * emoji and Persian letters, and not the no-break space). */
+static size_t
+zero_width(const char *s, size_t n)
+{
+	size_t k = invisible(s, n);
+	if (k == 3 && (!memcmp(s, "\xe2\x80\x8b", 3) || !memcmp(s, "\xe2\x81\xa0", 3) ||
+		       !memcmp(s, "\xef\xbb\xbf", 3) || !memcmp(s, "\xe1\xa0\x8e", 3)))
+		return 3;
+	return 0;
+}
+
+/* Trimmed view of a line: blanks and invisible characters off both ends. */
 static void
 trim_view(const struct line *l, const char **s, size_t *n)
 {
 	const char *p = l->s;
-	size_t k = l->n;
-	while (k && (*p == ' ' || *p == '\t')) {
-		p++;
-		k--;
+	size_t k = l->n, z;
+	for (;;) {
+		if (k && (*p == ' ' || *p == '\t')) {
+			p++;
+			k--;
+		} else if ((z = invisible(p, k))) {
+			p += z;
+			k -= z;
+		} else
+			break;
 	}
-	while (k && (p[k - 1] == ' ' || p[k - 1] == '\t' || p[k - 1] == '\r'))
-		k--;
+	for (;;) {
+		if (k && (p[k - 1] == ' ' || p[k - 1] == '\t' || p[k - 1] == '\r'))
+			k--;
+		else if (k >= 2 && !memcmp(p + k - 2, "\xc2\xa0", 2))
+			k -= 2;
+		else if (k >= 3 && invisible(p + k - 3, 3) == 3)
+			k -= 3;
+		else
+			break;
+	}
 	*s = p;
 	*n = k;
 }
@@ -44,20 +90,6 @@ is_blank(const struct line *l)
 		if (!isspace((unsigned char)s[i]))
 			return 0;
 	return 1;
-}
-
-static int
-starts_ci(const char *s, size_t n, const char *p)
-{
-	size_t k = strlen(p);
-	return n >= k && !strncasecmp(s, p, k);
-}
-
-static int
-ends_ci(const char *s, size_t n, const char *p)
-{
-	size_t k = strlen(p);
-	return n >= k && !strncasecmp(s + n - k, p, k);
 }
 
 static int
@@ -79,61 +111,117 @@ is_quoted(const struct line *l)
 	return n && s[0] == '>';
 }
 
-/* "wrote:" and its translations at the end of a (joined) header. */
 static int
-ends_with_wrote(const char *s, size_t n)
+digit_count(const char *s, size_t n)
 {
-	static const char *const w[] = {
-		"wrote:",   "schrieb:", "a écrit :", "a écrit:",    "escribió:", "написал:", "написала:",
-		"napisał:", "skrev:",   "schreef:",  "ha scritto:", "escreveu:", NULL};
-	for (int i = 0; w[i]; i++)
-		if (ends_ci(s, n, w[i]))
-			return 1;
-	return 0;
+	int d = 0;
+	for (size_t i = 0; i < n; i++)
+		d += isdigit((unsigned char)s[i]) != 0;
+	return d;
 }
 
-/* German "Am … schrieb Name <addr>:" and friends: the verb comes first. */
-static int
-german_header(const char *s, size_t n)
-{
-	return n > 12 && n < 400 && starts_ci(s, n, "Am ") && s[n - 1] == ':' && contains_ci(s, n, " schrieb ");
-}
-
-/* Date-first headers without a verb (mail.ru, Yandex):
- * "26.06.2014, 14:41, "Alexander L" <abc@example.com>:" */
+/* Date-first headers without a verb (mail.ru, Yandex, Gmail in Russian and
+ * Japanese): "26.06.2014, 14:41, "Alexander L" <abc@example.com>:" */
 static int
 addr_header(const char *s, size_t n)
 {
-	int digits = 0;
-	if (n < 10 || n > 200 || !ends_ci(s, n, ">:") || !memchr(s, '@', n))
+	if (n < 10 || n > 200 || n < 2 || s[n - 2] != '>' || s[n - 1] != ':' || !memchr(s, '@', n))
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		digits += isdigit((unsigned char)s[i]) != 0;
-	return digits >= 6;
+	return digit_count(s, n) >= 6;
+}
+
+/* A whole attribution line ("On … wrote:", "Am … schrieb …:", "X kirjoitti:"). */
+static int
+attr_line(const char *s, size_t n)
+{
+	return n && n <= 400 && (qr_match(QR_ATTR_END, s, n) || qr_match(QR_ATTR_MID, s, n) || addr_header(s, n));
+}
+
+/* Has the text an unclosed "<" (an address broken before ">:")? */
+static int
+open_angle(const char *s, size_t n)
+{
+	const char *lt = memrchr(s, '<', n), *gt = memrchr(s, '>', n);
+	return lt && (!gt || gt < lt);
 }
 
 /*
- * A reply header ("On … wrote:", "Am … schrieb …:", "X wrote:") at line i,
- * possibly wrapped over up to 3 lines.  Returns its number of lines or 0.
+ * An attribution without its colon: "On <date> X <x@y> wrote", or Zoho's
+ * "---- On <date> X wrote ----" (decorated).  Undecorated it must start like
+ * a date line and hold a date or an address.
+ */
+static int
+attr_loose(const char *s, size_t n, int decorated)
+{
+	char tmp[404];
+	if (n == 0 || n > 400 || s[n - 1] == ':' || open_angle(s, n))
+		return 0;
+	if (!decorated && (!qr_match(QR_ATTR_PRE, s, n) || (digit_count(s, n) < 4 && !memchr(s, '@', n))))
+		return 0;
+	memcpy(tmp, s, n);
+	tmp[n] = ':';
+	/* "Am … schrieb X <x@y>" without colon only between Zoho's dashes */
+	return qr_match(QR_ATTR_END, tmp, n + 1) || (decorated && qr_match(QR_ATTR_MID, tmp, n + 1));
+}
+
+/* "---- On … wrote ----" → the text between the dashes. */
+static int
+undecorate(const char **s, size_t *n)
+{
+	const char *p = *s;
+	size_t k = *n, a = 0;
+	while (a < k && p[a] == '-')
+		a++;
+	if (a < 2 || k < a + 2 || p[k - 1] != '-')
+		return 0;
+	while (k > a && (p[k - 1] == '-' || p[k - 1] == ' '))
+		k--;
+	while (a < k && p[a] == ' ')
+		a++;
+	*s = p + a;
+	*n = k - a;
+	return 1;
+}
+
+/* One line of an attribution: whole, without colon, Zoho's, or with the
+ * quoted text on the same line ("On … wrote: > hi"). */
+static int
+attr_single(const char *s, size_t n)
+{
+	size_t off;
+	if (attr_line(s, n) || attr_loose(s, n, 0))
+		return 1;
+	if (undecorate(&s, &n))
+		return attr_line(s, n) || attr_loose(s, n, 1);
+	if (n <= 400 && qr_match(QR_ATTR_PRE, s, n) && (off = qr_attr_inside(s, n))) {
+		while (off < n && s[off] == ' ')
+			off++;
+		return (off < n && s[off] == '>') || (memchr(s, '@', off) && digit_count(s, off) >= 4);
+	}
+	return 0;
+}
+
+/*
+ * A reply header at line i, possibly wrapped over up to 3 lines by the
+ * client ("X <x@…> schrieb am Di., 16. Aug. 2016" / "um 12:52 Uhr:").
+ * Returns its number of lines or 0.
  */
 static int
 wrote_header(const struct line *L, size_t nl, size_t i)
 {
 	const char *s;
-	size_t n;
-	char joined[1200];
-	size_t jl = 0;
-	int multi;
+	size_t n, jl;
+	char joined[1300];
+	int dated;
 
 	trim_view(&L[i], &s, &n);
 	if (n == 0 || n > 400 || s[0] == '>')
 		return 0;
-	if ((ends_with_wrote(s, n) && n <= 300) || german_header(s, n) || addr_header(s, n))
+	if (attr_single(s, n))
 		return 1;
-	/* wrapped forms start like a date line: "On", "Am", "Le", "El", a digit */
-	multi = starts_ci(s, n, "On ") || starts_ci(s, n, "Am ") || starts_ci(s, n, "Le ") || starts_ci(s, n, "El ") ||
-		isdigit((unsigned char)s[0]);
-	if (!multi)
+	/* wrapped forms start like a date line ("On", "Am", a digit) or name an address */
+	dated = qr_match(QR_ATTR_PRE, s, n) || isdigit((unsigned char)s[0]);
+	if (!dated && !memchr(s, '@', n) && !memchr(s, '<', n))
 		return 0;
 	memcpy(joined, s, n);
 	jl = n;
@@ -143,58 +231,54 @@ wrote_header(const struct line *L, size_t nl, size_t i)
 		if (is_blank(&L[i + k]))
 			return 0;
 		trim_view(&L[i + k], &t, &tn);
-		if (tn > 400 || t[0] == '>')
+		if (tn > 400 || (t[0] == '>' && !open_angle(joined, jl)))
+			return 0;
+		/* a name line above "Max wrote:" is text, not part of the header */
+		if (!dated && (tn > 60 || attr_line(t, tn)))
 			return 0;
 		joined[jl++] = ' ';
 		memcpy(joined + jl, t, tn);
 		jl += tn;
-		if (ends_with_wrote(joined, jl) || german_header(joined, jl))
+		if (attr_line(joined, jl) || attr_loose(joined, jl, 0))
 			return (int)k + 1;
 	}
 	return 0;
 }
 
-/* "Field:" at the start of a line, optionally in *bold* (Outlook plain text). */
-static int
-field_is(const struct line *l, const char *const *names)
+/* A header field line ("Von: …", "*De :* …"); *from set for a From field. */
+static size_t
+field_at(const struct line *l, int *from)
 {
 	const char *s;
 	size_t n;
 	trim_view(l, &s, &n);
-	while (n && *s == '*') {
-		s++;
-		n--;
-	}
-	for (int i = 0; names[i]; i++) {
-		size_t k = strlen(names[i]);
-		if (n > k && !strncasecmp(s, names[i], k) &&
-		    (s[k] == ':' || (s[k] == '*' && k + 1 < n && s[k + 1] == ':')))
-			return 1;
-	}
-	return 0;
+	return qr_field(s, n, from);
 }
 
-static const char *const from_names[] = {"From", "Von", "De", "Van", "Från", "Od", "От", NULL};
-static const char *const block_names[] = {"Sent",       "Date", "To",      "Subject", "Cc",       "Gesendet",
-					  "Datum",      "An",   "Betreff", "Envoyé",  "Objet",    "À",
-					  "Enviado",    "Para", "Asunto",  "Fecha",   "Reply-To", "Antwort an",
-					  "Отправлено", "Кому", "Тема",    "Дата",    NULL};
-
-/* An Outlook header block: From:/Von: followed by at least two of
- * Sent:/To:/Subject: (or German) within the next few lines. */
+/*
+ * An Outlook header block at line i: a From field followed by at least two
+ * other fields within the next few lines.  *fwd is set when its subject
+ * starts with a forward prefix ("WG:", "Fwd:", "TR:").
+ */
 static int
-outlook_block(const struct line *L, size_t nl, size_t i)
+outlook_block(const struct line *L, size_t nl, size_t i, int *fwd)
 {
-	int hits = 0;
-	if (!field_is(&L[i], from_names))
+	int hits = 0, from = 0, f;
+	size_t k, v;
+	*fwd = 0;
+	if (!field_at(&L[i], &from) || !from)
 		return 0;
-	for (size_t k = i + 1; k < nl && k <= i + 6; k++) {
-		if (field_is(&L[k], block_names) && ++hits >= 2)
-			return 1;
-		if (is_blank(&L[k]) && hits == 0 && k > i + 2)
+	for (k = i + 1; k < nl && k <= i + 6; k++) {
+		if ((v = field_at(&L[k], &f)) != 0 && !f) {
+			const char *s;
+			size_t n;
+			trim_view(&L[k], &s, &n);
+			*fwd |= qr_fwd_subject(s + v, n - v);
+			hits++;
+		} else if (is_blank(&L[k]) && hits == 0 && k > i + 2)
 			return 0;
 	}
-	return 0;
+	return hits >= 2;
 }
 
 static int
@@ -208,37 +292,60 @@ only_char(const char *s, size_t n, char c, size_t min)
 	return 1;
 }
 
-/* A line after which everything is the quoted original. */
-static int
+enum cut { CUT_NONE, CUT_QUOTE, CUT_FORWARD };
+
+/* A line after which everything is the quoted (or forwarded) original. */
+static enum cut
 cut_line(const struct line *L, size_t nl, size_t i)
 {
 	const char *s;
 	size_t n;
-	static const char *const seps[] = {
-		"Original Message", "Ursprüngliche Nachricht", "Originalnachricht",         "Message d'origine",
-		"Mensaje original", "Forwarded message",       "Weitergeleitete Nachricht", NULL};
+	int fwd;
 
 	trim_view(&L[i], &s, &n);
 	if (n == 0 || s[0] == '>')
-		return 0;
-	if (s[0] == '-' && n < 120) {
-		for (int k = 0; seps[k]; k++)
-			if (contains_ci(s, n, seps[k]))
-				return 1;
-	}
-	if (only_char(s, n, '_', 20))
-		return 1;
-	if (starts_ci(s, n, "Begin forwarded message:") || starts_ci(s, n, "Anfang der weitergeleiteten"))
-		return 1;
-	if (outlook_block(L, nl, i))
-		return 1;
-	/* a dashes line right above an Outlook block */
-	if (only_char(s, n, '-', 10)) {
+		return CUT_NONE;
+	if (qr_match(QR_FWD_SEP, s, n) || qr_match(QR_FWD_START, s, n))
+		return CUT_FORWARD;
+	if (qr_match(QR_SEP, s, n))
+		return CUT_QUOTE;
+	if (outlook_block(L, nl, i, &fwd))
+		return fwd ? CUT_FORWARD : CUT_QUOTE;
+	/* a rule right above an Outlook block; underscores cut by themselves */
+	if (only_char(s, n, '_', 20) || only_char(s, n, '-', 10)) {
 		for (size_t k = i + 1; k < nl && k <= i + 3; k++)
-			if (!is_blank(&L[k]))
-				return outlook_block(L, nl, k);
+			if (!is_blank(&L[k])) {
+				if (outlook_block(L, nl, k, &fwd))
+					return fwd ? CUT_FORWARD : CUT_QUOTE;
+				break;
+			}
+		if (s[0] == '_')
+			return CUT_QUOTE;
 	}
-	return 0;
+	return CUT_NONE;
+}
+
+/*
+ * The first line of a forwarded mail's body: past the separator line, the
+ * header fields (and their folded continuations) and the blank lines.
+ */
+static size_t
+forward_body(const struct line *L, size_t nl, size_t i)
+{
+	int from, fields = 0;
+	if (!field_at(&L[i], &from))
+		i++; /* the separator line itself */
+	while (i < nl && is_blank(&L[i]))
+		i++;
+	for (; i < nl; i++) {
+		if (field_at(&L[i], &from))
+			fields++;
+		else if (!(fields && L[i].n && (L[i].s[0] == ' ' || L[i].s[0] == '\t')) || is_blank(&L[i]))
+			break;
+	}
+	while (i < nl && is_blank(&L[i]))
+		i++;
+	return i;
 }
 
 static int
@@ -262,13 +369,6 @@ sig_line(const struct line *L, size_t i)
 {
 	const char *s;
 	size_t n;
-	static const char *const mobile[] = {"Sent from ",       "Sent with ",
-					     "Sent via ",        "Get Outlook for ",
-					     "Von meinem ",      "Gesendet von ",
-					     "Gesendet mit ",    "Gesendet vom ",
-					     "Von Outlook für ", "Envoyé de mon ",
-					     "Envoyé depuis ",   "Enviado desde ",
-					     "Enviado con ",     NULL};
 
 	/* "-- " exactly (trailing space is often lost, so "--" too) */
 	if ((L[i].n == 3 && !memcmp(L[i].s, "-- ", 3)) || (L[i].n == 2 && !memcmp(L[i].s, "--", 2)))
@@ -276,22 +376,8 @@ sig_line(const struct line *L, size_t i)
 	trim_view(&L[i], &s, &n);
 	if (n == 0)
 		return 0;
-	if (starts_ci(s, n, "Diese Nachricht wurde von meinem") && n < 160)
+	if (qr_match(QR_MOBILE, s, n) || qr_match(QR_SIG_IN, s, n))
 		return 1;
-	if (n < 160 && (starts_ci(s, n, "Sent from my Android device with K-9 Mail") ||
-			contains_ci(s, n, "Please excuse my brevity")))
-		return 1;
-	for (int k = 0; mobile[k]; k++) {
-		if (!starts_ci(s, n, mobile[k]))
-			continue;
-		/* "Sent from my desk, is much easier …" is a sentence, not a footer */
-		if (n > 80 || memchr(s, ',', n) || word_count(s, n) > 10)
-			return 0;
-		if (!strncasecmp(mobile[k], "Von meinem ", 11) && !ends_ci(s, n, "gesendet") &&
-		    !ends_ci(s, n, "gesendet."))
-			return 0;
-		return 1;
-	}
 	/* "-Name" after a blank line (the reply parsers' "-Abhishek Kona") */
 	if (i > 0 && n <= 40 && s[0] == '-' && n > 1 && isalpha((unsigned char)s[1]) && word_count(s, n) <= 3 &&
 	    is_blank(&L[i - 1]))
@@ -377,46 +463,111 @@ contact_sig(const struct line *L, const size_t *keep, size_t nk)
 	return contacts >= 2 ? start : nk;
 }
 
-char *
-quote_strip(const char *text)
+/* A line of one delimiter repeated: "--", "***", "####", "~~~~~", "=====", "____". */
+static int
+delimiter_line(const struct line *l)
 {
-	struct line *L;
-	size_t nl = 0, cap = 0, i;
-	struct buf out = BUF_INIT;
-	size_t *keep; /* indices of kept lines */
-	size_t nk = 0;
-	int removed = 0;
-	const char *p;
+	const char *s;
+	size_t n;
+	trim_view(l, &s, &n);
+	return n >= 2 && strchr("-*#~=_", s[0]) && only_char(s, n, s[0], 2);
+}
 
-	if (!text)
-		return xstrdup("");
-	/* split */
-	cap = 16;
-	L = xmalloc(cap * sizeof(*L));
-	for (p = text;;) {
+static struct line *
+split_lines(const char *text, size_t *nl)
+{
+	size_t cap = 16;
+	struct line *L = xmalloc(cap * sizeof(*L));
+	*nl = 0;
+	for (const char *p = text;;) {
 		const char *e = strchr(p, '\n');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 		if (!e && n == 0)
 			break;
-		if (nl == cap)
+		if (*nl == cap)
 			L = xrealloc(L, (cap *= 2) * sizeof(*L));
-		L[nl].s = p;
-		L[nl].n = (n && p[n - 1] == '\r') ? n - 1 : n;
-		nl++;
+		L[*nl].s = p;
+		L[*nl].n = (n && p[n - 1] == '\r') ? n - 1 : n;
+		(*nl)++;
 		if (!e)
 			break;
 		p = e + 1;
 	}
+	return L;
+}
+
+/* Kept lines out: without leading/trailing blank or delimiter lines,
+ * trailing blanks and zero-width characters. */
+static char *
+render(const struct line *L, const size_t *keep, size_t nk)
+{
+	struct buf out = BUF_INIT;
+	size_t a = 0, b = nk;
+	while (a < b && is_blank(&L[keep[a]]))
+		a++;
+	while (b > a && (is_blank(&L[keep[b - 1]]) || delimiter_line(&L[keep[b - 1]])))
+		b--;
+	for (size_t k = a; k < b; k++) {
+		const char *s = L[keep[k]].s;
+		size_t n = L[keep[k]].n, z;
+		if (is_blank(&L[keep[k]]))
+			n = 0;
+		/* trailing blanks carry nothing and upset exact command matching */
+		while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		for (size_t j = 0, from = 0; j <= n;) {
+			if (j == n || (z = zero_width(s + j, n - j))) {
+				buf_add(&out, s + from, j - from);
+				if (j == n)
+					break;
+				from = j += z;
+				continue;
+			}
+			j++;
+		}
+		buf_addc(&out, '\n');
+	}
+	return buf_detach(&out);
+}
+
+char *
+quote_strip_flags(const char *text, unsigned *flags)
+{
+	struct line *L;
+	size_t nl, i, nk = 0, text_lines = 0;
+	size_t *keep; /* indices of kept lines */
+	int removed = 0;
+	unsigned fl = 0;
+	char *res;
+
+	if (!text) {
+		if (flags)
+			*flags = 0;
+		return xstrdup("");
+	}
+	L = split_lines(text, &nl);
 	keep = xmalloc((nl ? nl : 1) * sizeof(*keep));
 
 	for (i = 0; i < nl; i++) {
 		int h;
-		if (sig_line(L, i) || cut_line(L, nl, i))
+		enum cut c;
+		if (sig_line(L, i))
 			break;
+		if ((c = cut_line(L, nl, i)) != CUT_NONE) {
+			fl |= QUOTE_CUT;
+			/* a mail that is only a forward: the forwarded body is the text */
+			if (c == CUT_FORWARD && text_lines == 0) {
+				fl |= QUOTE_FORWARDED;
+				i = forward_body(L, nl, i) - 1;
+				continue;
+			}
+			break;
+		}
 		if ((h = wrote_header(L, nl, i))) {
 			/* followed by ">" lines: drop the header, keep reading (inline
 			 * and bottom posting); else the quote follows unmarked: stop */
 			size_t k = i + (size_t)h;
+			fl |= QUOTE_CUT;
 			while (k < nl && is_blank(&L[k]))
 				k++;
 			if (k < nl && is_quoted(&L[k])) {
@@ -426,35 +577,32 @@ quote_strip(const char *text)
 			}
 			break;
 		}
+		if (is_blank(&L[i]) && L[i].n && L[i].s[0] != ' ' && L[i].s[0] != '\t' && L[i].s[0] != '\r')
+			continue; /* a line of invisible characters only (Gmail's U+1427) */
 		if (is_quoted(&L[i])) {
+			fl |= QUOTE_CUT;
 			removed = 1;
 			continue;
 		}
 		if (is_blank(&L[i]) && removed && nk && is_blank(&L[keep[nk - 1]]))
 			continue; /* no blank runs where a quote was cut out */
 		removed = 0;
+		text_lines += !is_blank(&L[i]);
 		keep[nk++] = i;
 	}
 	nk = contact_sig(L, keep, nk);
-	/* trim leading and trailing blank lines */
-	{
-		size_t a = 0, b = nk;
-		while (a < b && is_blank(&L[keep[a]]))
-			a++;
-		while (b > a && is_blank(&L[keep[b - 1]]))
-			b--;
-		for (size_t k = a; k < b; k++) {
-			size_t n = L[keep[k]].n;
-			/* trailing blanks carry nothing and upset exact command matching */
-			while (n && (L[keep[k]].s[n - 1] == ' ' || L[keep[k]].s[n - 1] == '\t'))
-				n--;
-			buf_add(&out, L[keep[k]].s, n);
-			buf_addc(&out, '\n');
-		}
-	}
+	res = render(L, keep, nk);
 	free(keep);
 	free(L);
-	return buf_detach(&out);
+	if (flags)
+		*flags = fl;
+	return res;
+}
+
+char *
+quote_strip(const char *text)
+{
+	return quote_strip_flags(text, NULL);
 }
 
 /* ---- language guess ---------------------------------------------------- */

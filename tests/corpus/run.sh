@@ -9,6 +9,8 @@
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 corpus="$root/../shared/corpus"
+# a worktree under /work/wt/<name> finds the same corpus two levels up
+[ -d "$corpus" ] || corpus="$root/../../shared/corpus"
 [ -n "${CORPUS_DIR:-}" ] && corpus=$CORPUS_DIR
 if [ ! -d "$corpus" ]; then
 	echo "corpus: skipped (../shared/corpus not found)"

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 static int g_pass, g_fail, g_verbose;
+static int g_cases, g_exact, g_norm; /* over every reply set */
 
 static char *
 slurp(const char *path, size_t *len)
@@ -188,6 +189,9 @@ tally(struct score *sc, int exact, int norm)
 	sc->n++;
 	sc->exact += exact;
 	sc->norm += norm;
+	g_cases++;
+	g_exact += exact;
+	g_norm += norm;
 	if (norm)
 		g_pass++;
 	else
@@ -538,6 +542,8 @@ main(int argc, char **argv)
 	score_talon(dir);
 	score_erp(dir, "github_email_reply_parser");
 	score_erp(dir, "zapier_email_reply_parser");
+	printf("corpus.overall: %d/%d exact (%.1f %%), %d/%d normalised\n", g_exact, g_cases,
+	       g_cases ? 100.0 * g_exact / g_cases : 0.0, g_norm, g_cases);
 	for (size_t i = 0; i < ARRAY_LEN(rob_sets); i++) {
 		char p[4096];
 		struct rob r = {0};

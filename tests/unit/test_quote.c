@@ -3,6 +3,13 @@
  * signatures of the common clients (English and German) and keeps the new
  * text; lang_guess() tells German from English.  Whole mails come from
  * tests/fixtures/mail/ through mime_parse(), short cases are inline.
+ * The second half: real-looking replies of each class the international
+ * clients produce, several languages each and German in every class
+ * (attributions in other languages, wrapped attributions, web-mailer
+ * separators and localised Outlook blocks, invisible and decorative
+ * leftovers, forwards, interleaved quotes); a command inside any of these
+ * quotes never reaches the text; a linearity check that counts output, not
+ * time (timings are in make bench).
  */
 #include "mime.h"
 #include "quote.h"
@@ -10,6 +17,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /* quote_strip() of a fixture's body text; caller frees. */
@@ -186,6 +194,214 @@ test_lang_guess(void)
 	CHECK(lang_guess("12345 !!!") == NULL);
 }
 
+/* Each case: new text, then a quote holding the command "abmelden". */
+static const struct {
+	const char *mail, *text;
+} quoted[] = {
+	/* attributions in other languages */
+	{"Ci sarò.\n\nIl giorno gio 8 dic 2016 alle ore 10:00 Ufficio <u@example.it> ha scritto:\n\nabmelden\n",
+	 "Ci sarò.\n"},
+	{"Tulen mukaan.\n\npe 20. lokakuuta 2017 klo 17.50 Toimisto <t@example.fi> kirjoitti:\n\nabmelden\n",
+	 "Tulen mukaan.\n"},
+	{"Vou participar.\n\nEm qui., 8 de dez. de 2016 às 10:00, Escritório <e@example.pt> escreveu:\n>abmelden\n",
+	 "Vou participar.\n"},
+	{"Jag kommer.\n\nDen tors 8 dec. 2016 kl 10:00 skrev Kontoret <k@example.se>:\n\nabmelden\n", "Jag kommer.\n"},
+	{"Jeg kommer.\n\nMax Hansen <m@example.dk> skrev:\nabmelden\n", "Jeg kommer.\n"},
+	{"Będę.\n\nczw., 8 gru 2016 o 10:00 Biuro <b@example.pl> napisał(a):\n\nabmelden\n", "Będę.\n"},
+	{"Буду.\n\nчт, 8 дек. 2016 г. в 10:00, Офис <o@example.ru>:\n\nabmelden\n", "Буду.\n"},
+	{"Буду.\n\nчт, 8 груд. 2016 о 10:00 Офіс <o@example.ua> пише:\n\nabmelden\n", "Буду.\n"},
+	{"Ik kom.\n\nOp do 8 dec. 2016 om 10:00 schreef Kantoor <k@example.nl>:\n\nabmelden\n", "Ik kom.\n"},
+	{"Je viens.\n\nLe jeu. 8 déc. 2016 à 10:00, Bureau <b@example.fr> a écrit :\n\nabmelden\n", "Je viens.\n"},
+	{"Geliyorum.\n\nOfis <o@example.com.tr>, 8 Ara 2016 Per, 10:00 tarihinde şunu yazdı:\n\nabmelden\n",
+	 "Geliyorum.\n"},
+	{"我会来。\n\n办公室 <o@example.cn> 于2016年12月8日周四 上午10:00写道：\n\nabmelden\n", "我会来。\n"},
+	{"参加します。\n\n2016年12月8日(木) 10:00 事務所 <o@example.jp>:\n\nabmelden\n", "参加します。\n"},
+	{"참석합니다.\n\n2016년 12월 8일 (목) 오전 10:00, 사무실 <o@example.kr>님이 작성:\n\nabmelden\n",
+	 "참석합니다.\n"},
+	{"Ich komme.\n\nAm Do., 8. Dez. 2016 um 10:00 Uhr schrieb Büro <b@example.de>:\n\nabmelden\n", "Ich komme.\n"},
+	{"Ich komme.\n\nMax Mustermann schrieb:\nabmelden\n", "Ich komme.\n"},
+	/* wrapped attributions */
+	{"Ich komme.\n\nBüro <buero@example.de> schrieb am Di., 16. Aug. 2016\num 12:52 Uhr:\n\nabmelden\n",
+	 "Ich komme.\n"},
+	{"Ich komme.\n\nAm 16.08.2016 um 12:52 schrieb Büro <buero@example.de\n>:\n\nabmelden\n", "Ich komme.\n"},
+	{"I'll come.\n\nOn Tue, Aug 16, 2016 at 12:52 PM Office <office@\nexample.org> wrote:\n\nabmelden\n",
+	 "I'll come.\n"},
+	{"I'll come.\n\nOn Tue, Aug 16, 2016 at 12:52 PM Office <office@example.org\n> wrote:\n\nabmelden\n",
+	 "I'll come.\n"},
+	{"I'll come.\n\nOn Tue, Aug 16, 2016 at 12:52 PM Office <office@example.org> wrote\n\nabmelden\n",
+	 "I'll come.\n"},
+	{"I'll come.\n\nOn Tue, Aug 16, 2016 at 12:52 PM Office <office@example.org> wrote: > abmelden\n",
+	 "I'll come.\n"},
+	{"Je viens.\n\nLe mar. 16 août 2016 à 12:52, Bureau <bureau@example.fr>\na écrit :\n\nabmelden\n",
+	 "Je viens.\n"},
+	{"Ci sarò.\n\nIl giorno mar 16 ago 2016 alle ore 12:52\nUfficio <u@example.it> ha scritto:\n\nabmelden\n",
+	 "Ci sarò.\n"},
+	/* web-mailer separators, localised Outlook blocks */
+	{"I'll come.\n\n---- On Tue, 16 Aug 2016 12:52:00 +0200 Office <office@example.org> wrote ----\n\nabmelden\n",
+	 "I'll come.\n"},
+	{"Ich komme.\n\n---- Am Di, 16 Aug 2016 12:52:00 +0200 schrieb Büro <buero@example.de> ----\n\nabmelden\n",
+	 "Ich komme.\n"},
+	{"Je viens.\n\n---- Le mar., 16 août 2016 12:52:00 +0200 Bureau <b@example.fr> a écrit ----\n\nabmelden\n",
+	 "Je viens.\n"},
+	{"Ci sarò.\n\nDa: Ufficio <u@example.it>\nInviato: martedì 16 agosto 2016 12:52\nA: Anna\nOggetto: "
+	 "Workshop\n\nabmelden\n",
+	 "Ci sarò.\n"},
+	{"Je viens.\n\n________________________________\nDe : Bureau <b@example.fr>\nEnvoyé : mardi 16 août 2016 "
+	 "12:52\nÀ : Anne\nObjet : Atelier\n\nabmelden\n",
+	 "Je viens.\n"},
+	{"Ik kom.\n\nVan: Kantoor <k@example.nl>\nVerzonden: dinsdag 16 augustus 2016 12:52\nAan: Anne\nOnderwerp: "
+	 "Workshop\n\nabmelden\n",
+	 "Ik kom.\n"},
+	{"Ich komme.\n\n________________________________\nVon: Büro <b@example.de>\nGesendet: Dienstag, 16. August "
+	 "2016 12:52\nAn: Max\nBetreff: Workshop\n\nabmelden\n",
+	 "Ich komme.\n"},
+	{"Ich komme.\n\nOutlook für iOS beziehen<https://aka.ms/o0ukef>\n\nabmelden\n", "Ich komme.\n"},
+	{"Je viens.\n\nObtenir Outlook pour iOS<https://aka.ms/o0ukef>\n\nabmelden\n", "Je viens.\n"},
+	{"Ci sarò.\n\nScarica Outlook per Android<https://aka.ms/ghei36>\n\nabmelden\n", "Ci sarò.\n"},
+	{"Vengo.\n\nEnviado desde mi iPhone\n\nabmelden\n", "Vengo.\n"},
+	{"Przyjdę.\n\nWysłane z iPhone'a\n\nabmelden\n", "Przyjdę.\n"},
+	{"Ich komme.\n\nVon meinem iPhone gesendet\n\nabmelden\n", "Ich komme.\n"},
+	/* a forward below new text is cut like a quote */
+	{"Bitte ansehen.\n\n---------- Weitergeleitete Nachricht ---------\nVon: Firma <f@example.com>\n\nabmelden\n",
+	 "Bitte ansehen.\n"},
+	{"FYI\n\n---------- Forwarded message ---------\nFrom: Company <c@example.com>\n\nabmelden\n", "FYI\n"},
+	{"Pour info.\n\nDébut du message réexpédié :\n\nDe: Société <s@example.fr>\n\nabmelden\n", "Pour info.\n"},
+	/* interleaved */
+	{"Am 03.12.2026 um 10:00 schrieb Büro <b@example.de>:\n> abmelden\nNein, anmelden.\n", "Nein, anmelden.\n"},
+	{"On Thu, Dec 3, 2026 at 10:00 AM Office <o@example.org> wrote:\n> abmelden\n\nNo, sign me up.\n",
+	 "No, sign me up.\n"},
+	{"Le jeu. 3 déc. 2026 à 10:00, Bureau <b@example.fr> a écrit :\n> abmelden\nNon, inscription.\n",
+	 "Non, inscription.\n"},
+};
+
+static void
+test_quotes_in_many_languages(void)
+{
+	for (size_t i = 0; i < ARRAY_LEN(quoted); i++) {
+		char *v = quote_strip(quoted[i].mail);
+		if (strcmp(v, quoted[i].text) != 0) {
+			printf("  case %zu: got \"%s\", expected \"%s\"\n", i, v, quoted[i].text);
+			CHECK(0);
+		}
+		free(v);
+	}
+}
+
+/* The command in the quoted part is never part of the text, whatever
+ * stands above it (nothing, a greeting, a footer). */
+static void
+test_command_in_quote_never_taken(void)
+{
+	static const char *const above[] = {"", "\n", "Hallo,\n\n", "ok\n\u200b\n"};
+	for (size_t i = 0; i < ARRAY_LEN(quoted); i++)
+		for (size_t a = 0; a < ARRAY_LEN(above); a++) {
+			const char *q = quoted[i].mail + strcspn(quoted[i].mail, "\n");
+			char *m = xasprintf("%s%s", above[a], q), *v = quote_strip(m);
+			/* forwards alone are the forwarded text by design: not quotes */
+			unsigned fl;
+			char *v2 = quote_strip_flags(m, &fl);
+			if (strstr(v, "abmelden") && !(fl & QUOTE_FORWARDED)) {
+				printf("  case %zu/%zu: command taken from \"%s\"\n", i, a, m);
+				CHECK(0);
+			}
+			free(v2);
+			free(v);
+			free(m);
+		}
+}
+
+static void
+test_invisible_and_decorative_leftovers(void)
+{
+	CHECK_STRIP("Ich komme.\n\n\xe1\x90\xa7\n", "Ich komme.\n");
+	CHECK_STRIP("I'll come.\n\xe1\x90\xa7\n\nthanks\n", "I'll come.\n\nthanks\n");
+	CHECK_STRIP("\xe2\x80\x8b\xef\xbb\xbfja\xe2\x80\x8b\n\xe2\x80\x8b\n", "ja\n");
+	CHECK_STRIP("Je viens.\n\n*****\n#####\n", "Je viens.\n");
+	CHECK_STRIP("Ich komme.\n\n======\n~~~~~\n_______\n", "Ich komme.\n");
+	CHECK_STRIP("Ci sarò.\n####\n", "Ci sarò.\n");
+	/* inside the text they stay */
+	CHECK_STRIP("a\n*****\nb\n", "a\n*****\nb\n");
+	/* ZWNJ is a letter joiner in Persian words: kept */
+	CHECK_STRIP("می\xe2\x80\x8cآیم\n", "می\xe2\x80\x8cآیم\n");
+}
+
+static void
+test_forward_alone_is_the_text(void)
+{
+	static const struct {
+		const char *mail, *text;
+	} fw[] = {
+		{"---------- Forwarded message ---------\nFrom: Company <c@example.com>\nDate: Tue, Aug 16, 2016 at "
+		 "12:52 PM\nSubject: Registration\nTo: <staff@example.org>\n\n\nPlease confirm your seat.\n\nBest,\n"
+		 "Company\n",
+		 "Please confirm your seat.\n\nBest,\nCompany\n"},
+		{"\n---------- Weitergeleitete Nachricht ---------\nVon: Firma <f@example.com>\nDate: Di., 16. Aug. "
+		 "2016 um 12:52 Uhr\nSubject: Anmeldung\nTo: <buero@example.de>\n\nBitte bestätigen Sie.\n",
+		 "Bitte bestätigen Sie.\n"},
+		{"Début du message réexpédié :\n\nDe: Société <s@example.fr>\nObjet: Inscription\nDate: 16 août 2016 "
+		 "à 12:52:00 UTC+2\nÀ: bureau@example.fr\n\nMerci de confirmer.\n",
+		 "Merci de confirmer.\n"},
+		{"________________________________\nVon: Firma <f@example.com>\nGesendet: Dienstag, 16. August 2016 "
+		 "12:52\nAn: Büro\nBetreff: WG: Anmeldung\n\nBitte bestätigen.\n",
+		 "Bitte bestätigen.\n"},
+		{"-------- Forwarded Message --------\nSubject: \tWorkshop\nDate: \tTue, 16 Aug 2016 12:52:00 +0200\n"
+		 "From: \tCompany <c@example.com>\nTo: \tstaff@example.org\n\nSee you.\n",
+		 "See you.\n"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(fw); i++) {
+		unsigned fl = 0;
+		char *v = quote_strip_flags(fw[i].mail, &fl);
+		if (strcmp(v, fw[i].text) != 0 || !(fl & QUOTE_FORWARDED)) {
+			printf("  forward %zu: got \"%s\" (flags %u)\n", i, v, fl);
+			CHECK(0);
+		}
+		free(v);
+	}
+	/* an ordinary reply is no forward; an Outlook reply block alone is a quote */
+	{
+		unsigned fl = 0;
+		char *v = quote_strip_flags("ja\n\nAm 1.1.2021 schrieb X <x@example.de>:\n> a\n", &fl);
+		CHECK(!(fl & QUOTE_FORWARDED) && (fl & QUOTE_CUT));
+		free(v);
+		v = quote_strip_flags("Von: X <x@example.de>\nGesendet: heute\nAn: Y\nBetreff: AW: Frage\n\nabmelden\n",
+				      &fl);
+		CHECK_STR(v, "");
+		free(v);
+	}
+}
+
+static void
+test_not_cut(void)
+{
+	/* ordinary sentences that start like rules stay */
+	CHECK_STRIP("On Monday I wrote to the office.\n", "On Monday I wrote to the office.\n");
+	CHECK_STRIP("Am Montag schrieb ich dem Büro\n", "Am Montag schrieb ich dem Büro\n");
+	CHECK_STRIP("Il giorno dopo vengo.\n", "Il giorno dopo vengo.\n");
+	CHECK_STRIP("Da: domani ci sono\n", "Da: domani ci sono\n");
+	CHECK_STRIP("Da: domani\nDa: dopodomani\nDa: sempre\n", "Da: domani\nDa: dopodomani\nDa: sempre\n");
+	CHECK_STRIP("Contact me at ann@example.org\nThanks\n", "Contact me at ann@example.org\nThanks\n");
+}
+
+/* Linear: n copies of a mixed block give n times the output of one; the
+ * per-line work is bounded by the rules (no timing: see make bench). */
+static void
+test_output_scales_linearly(void)
+{
+	static const char unit[] = "text \xe2\x80\x8bline\nOn On On wrote\nAm schrieb Am\n---- x ----\nVon: a\n";
+	char *one = quote_strip(unit);
+	for (int n = 10; n <= 10000; n *= 10) {
+		struct buf b = BUF_INIT;
+		char *v;
+		for (int i = 0; i < n; i++)
+			buf_adds(&b, unit);
+		v = quote_strip(b.p);
+		CHECK(strlen(v) == (size_t)n * strlen(one));
+		free(v);
+		buf_free(&b);
+	}
+	free(one);
+}
+
 int
 main(void)
 {
@@ -202,5 +418,11 @@ main(void)
 	RUN(test_edges);
 	RUN(test_linear_time_on_pathological_input);
 	RUN(test_lang_guess);
+	RUN(test_quotes_in_many_languages);
+	RUN(test_command_in_quote_never_taken);
+	RUN(test_invisible_and_decorative_leftovers);
+	RUN(test_forward_alone_is_the_text);
+	RUN(test_not_cut);
+	RUN(test_output_scales_linearly);
 	return t_done();
 }
