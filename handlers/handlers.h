@@ -196,6 +196,10 @@ int h_programme_run(struct hctx *h);
 extern const struct tmpl_key tmpl_keys_apply[];
 
 /* staff figures (h_staff.c): stats */
+/* Check step of a staff command whose optional first argument names a programme: 0 when there
+ * is none or it exists; 1 after answering key (the name as var, the known ones as "programmes")
+ * when it does not; or a negative error. */
+int h_programme_arg_check(struct hctx *h, const char *key, const char *var);
 int h_stats_check(struct hctx *h);
 int h_stats_run(struct hctx *h);
 extern const struct tmpl_key tmpl_keys_staff[];
