@@ -205,23 +205,35 @@ out:
 
 /* ---- scheduler jobs ---- */
 
+/* The request a reminder (expire 0) or expiry (expire 1) job is about: 0 with *r loaded when it
+ * is an open request (the caller frees *r); 1 when the job ends here, *r freed: skipped as not
+ * open, or an offer, whose own step (mt_offer_remind/mt_offer_expire) ran; or a negative error. */
+static int
+job_open_request(struct hctx *h, int64_t request, int expire, struct mrequest *r, const char **result)
+{
+	int rc = state_request_get(h->db, request, r);
+	if (rc != DB_OK || strcmp(r->status, "open") != 0) {
+		*result = "skipped: request not open";
+		mrequest_free(r);
+		return rc < 0 ? rc : 1;
+	}
+	int is_offer = 0, eok = 0, mok = 0;
+	if ((rc = state_request_offer_get(h->db, r->id, &is_offer, &eok, &mok)) != DB_OK || is_offer) {
+		if (rc == DB_OK)
+			rc = expire ? mt_offer_expire(h, r, result) : mt_offer_remind(h, r, eok, mok, result);
+		mrequest_free(r);
+		return rc < 0 ? rc : 1;
+	}
+	return 0;
+}
+
 int
 h_request_remind_job(struct hctx *h, int64_t request, const char **result)
 {
 	struct mrequest r;
-	int rc = state_request_get(h->db, request, &r);
-	if (rc != DB_OK || strcmp(r.status, "open") != 0) {
-		*result = "skipped: request not open";
-		mrequest_free(&r);
+	int rc = job_open_request(h, request, 0, &r, result);
+	if (rc != 0)
 		return rc < 0 ? rc : 0;
-	}
-	int is_offer = 0, eok = 0, mok = 0;
-	if ((rc = state_request_offer_get(h->db, r.id, &is_offer, &eok, &mok)) != DB_OK || is_offer) {
-		if (rc == DB_OK)
-			rc = mt_offer_remind(h, &r, eok, mok, result);
-		mrequest_free(&r);
-		return rc < 0 ? rc : 0;
-	}
 	struct who mentee = {0}, mentor = {0};
 	if ((rc = who_load(h, r.mentee, &mentee)) == DB_OK && (rc = who_load(h, r.mentor, &mentor)) == DB_OK) {
 		char id[24], date[32];
@@ -249,19 +261,9 @@ int
 h_request_expire_job(struct hctx *h, int64_t request, const char **result)
 {
 	struct mrequest r;
-	int rc = state_request_get(h->db, request, &r);
-	if (rc != DB_OK || strcmp(r.status, "open") != 0) {
-		*result = "skipped: request not open";
-		mrequest_free(&r);
+	int rc = job_open_request(h, request, 1, &r, result);
+	if (rc != 0)
 		return rc < 0 ? rc : 0;
-	}
-	int is_offer = 0, eok = 0, mok = 0;
-	if ((rc = state_request_offer_get(h->db, r.id, &is_offer, &eok, &mok)) != DB_OK || is_offer) {
-		if (rc == DB_OK)
-			rc = mt_offer_expire(h, &r, result);
-		mrequest_free(&r);
-		return rc < 0 ? rc : 0;
-	}
 	struct who mentee = {0}, mentor = {0};
 	if ((rc = state_request_close(h->db, r.id, "expired", NULL)) != DB_OK ||
 	    (rc = state_job_cancel(h->db, "request.remind", r.id)) != DB_OK ||
