@@ -84,18 +84,14 @@ mt_offer_accept(struct hctx *h, const struct mrequest *r, const char *arg, int s
 		goto out;
 	}
 	/* both agreed: a match, if the mentor still has a place (checked in this transaction) */
-	int cap = 1, load = 0;
+	enum mt_pairing how;
+	int cap = 1;
 	int64_t mid = 0;
-	if ((rc = state_mentor_capacity(h->db, r->mentor, &cap, &load)) != DB_OK)
+	if ((rc = mt_pair_up(h, r, &mentee, &mentor, &how, &cap, &mid)) != DB_OK)
 		goto out;
-	if (load >= cap) {
+	if (how == MT_MENTOR_FULL) {
 		char capt[16];
 		snprintf(capt, sizeof capt, "%d", cap);
-		if ((rc = state_request_close(h->db, r->id, "full", NULL)) != DB_OK)
-			goto out;
-		mt_cancel_jobs(h, r->id, &rc);
-		if (rc != DB_OK)
-			goto out;
 		hctx_reply(h, me_mentee ? "match.offer.full.mentee" : "match.offer.full.mentor", "id", arg, "name",
 			   oname, "capacity", capt, NULL);
 		offer_notice(h, other, me, r, me_mentee ? "match.offer.full.mentor" : "match.offer.full.mentee",
@@ -104,32 +100,16 @@ mt_offer_accept(struct hctx *h, const struct mrequest *r, const char *arg, int s
 			 (long long)r->mentor);
 		goto out;
 	}
-	rc = state_match_active(h->db, r->mentee, r->programme);
-	if (rc == DB_NOTFOUND)
-		rc = state_match_add(h->db, r->programme, r->mentee, r->mentor, r->id, &mid);
-	else if (rc == DB_OK)
-		rc = DB_NOTFOUND; /* already matched */
-	if (rc == DB_NOTFOUND) {
-		/* the mentee was matched elsewhere meanwhile */
-		if ((rc = state_request_close(h->db, r->id, "withdrawn", NULL)) == DB_OK)
-			mt_cancel_jobs(h, r->id, &rc);
-		if (rc == DB_OK && me_mentee) {
+	if (how == MT_MENTEE_TAKEN) {
+		if (me_mentee) {
 			char *pname = mt_programme_name(h, r->programme);
 			hctx_reply(h, "mentoring.already_matched", "programme", pname, NULL);
 			free(pname);
-		} else if (rc == DB_OK) {
+		} else {
 			hctx_reply(h, "mentoring.accept.mentee_taken", "id", arg, "mentee", oname, NULL);
 		}
 		goto out;
 	}
-	if (rc != DB_OK || (rc = state_request_close(h->db, r->id, "accepted", NULL)) != DB_OK)
-		goto out;
-	mt_cancel_jobs(h, r->id, &rc);
-	if (rc == DB_OK)
-		rc = mt_withdraw_others(h, &mentee, r->programme);
-	if (rc != DB_OK)
-		goto out;
-	mt_introduce(h, &mentee, &mentor, r->programme);
 	char *contact = mt_who_contact(h, other, h->lang);
 	char *rword = hctx_text(h, me_mentee ? "role.mentor" : "role.mentee", NULL);
 	hctx_reply(h, "match.offer.matched", "id", arg, "name", oname, "role", rword, "contact", contact, NULL);
