@@ -154,7 +154,7 @@ mt_tell_mentee_closed(struct hctx *h, const struct who *mentee, const struct who
 		return rc;
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)r->id);
-	char *mname = mt_who_name(h, mentor, mentee->lang);
+	char *mname = who_name(h, mentor, mentee->lang);
 	char *rline = reason && *reason ? hctx_text_in(h, mentee->lang, "mentoring.reason_line", "reason", reason, NULL)
 					: xstrdup("");
 	char *why = hctx_text_in(h, mentee->lang, why_key, "mentor", mname, "id", id, "reason", rline, NULL);
@@ -188,7 +188,7 @@ mt_withdraw_others(struct hctx *h, const struct who *mentee, const char *program
 		if (rc == DB_OK && (rc = who_load(h, others[i].mentor, &o)) == DB_OK) {
 			char oid[24];
 			snprintf(oid, sizeof oid, "%lld", (long long)others[i].id);
-			char *n = mt_who_name(h, mentee, o.lang);
+			char *n = who_name(h, mentee, o.lang);
 			char *t = hctx_text_in(h, o.lang, "mentoring.withdrawn", "id", oid, "mentee", n, NULL);
 			char *s = hctx_text_in(h, o.lang, "mentoring.withdrawn.subject", "id", oid, NULL);
 			mt_tell(h, &o, "mentoring.mail.notice", s, t, t);
@@ -213,7 +213,7 @@ mt_introduce(struct hctx *h, const struct who *mentee, const struct who *mentor,
 	const struct who *pair[2][2] = {{mentee, mentor}, {mentor, mentee}};
 	for (int k = 0; k < 2; k++) {
 		const struct who *to = pair[k][0], *about = pair[k][1];
-		char *n = mt_who_name(h, about, to->lang), *contact = mt_who_contact(h, about, to->lang);
+		char *n = who_name(h, about, to->lang), *contact = mt_who_contact(h, about, to->lang);
 		char *details = mt_who_details(h, about, to->lang);
 		const char *role = k == 0 ? "mentor" : "mentee";
 		char *rkey = xasprintf("role.%s", role);
@@ -282,7 +282,7 @@ do_accept(struct hctx *h, const struct mrequest *r, const char *arg)
 	int rc;
 	if ((rc = who_load(h, r->mentee, &mentee)) != DB_OK || (rc = who_load(h, r->mentor, &mentor)) != DB_OK)
 		goto out;
-	char *ename = mt_who_name(h, &mentee, h->lang);
+	char *ename = who_name(h, &mentee, h->lang);
 	enum mt_pairing how;
 	int cap = 1;
 	int64_t mid = 0;

@@ -313,7 +313,7 @@ h_find_mentor_run(struct hctx *h)
 		char num[16], score[16];
 		snprintf(num, sizeof num, "%zu", i + 1);
 		snprintf(score, sizeof score, "%d", c[i].score);
-		char *name = mt_who_name(h, &m, h->lang), *reasons = reasons_text(h, &c[i], &m);
+		char *name = who_name(h, &m, h->lang), *reasons = reasons_text(h, &c[i], &m);
 		char *details = mt_who_details(h, &m, h->lang);
 		char *item = hctx_text(h, "mentoring.find.item", "n", num, "name", name, "score", score, "reasons",
 				       reasons, "details", details, NULL);

@@ -67,8 +67,6 @@ int mt_tell_id(struct hctx *h, const struct who *w, const char *envelope, const 
 char *mt_who_contact(const struct hctx *h, const struct who *w, const char *lang);
 /* The visible profile fields of w as lines in lang ("" if none).  Caller frees. */
 char *mt_who_details(const struct hctx *h, const struct who *w, const char *lang);
-/* The visible name, or "Person <id>" in lang.  Caller frees. */
-char *mt_who_name(const struct hctx *h, const struct who *w, const char *lang);
 /* 1 if w shows field to others. */
 int mt_who_visible(const struct who *w, const char *field);
 /* Fill m for match.c from a profile's values; mt_mprof_free() frees its copies. */

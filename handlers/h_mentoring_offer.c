@@ -42,7 +42,7 @@ offer_notice(struct hctx *h, const struct who *w, const struct who *other, const
 {
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)r->id);
-	char *name = mt_who_name(h, other, w->lang);
+	char *name = who_name(h, other, w->lang);
 	char *pname = mt_programme_name(h, r->programme);
 	char *rline = reason && *reason ? hctx_text_in(h, w->lang, "mentoring.reason_line", "reason", reason, NULL)
 					: xstrdup("");
@@ -71,7 +71,7 @@ mt_offer_accept(struct hctx *h, const struct mrequest *r, const char *arg, int s
 	int me_mentee = side == SIDE_OFFER_MENTEE;
 	const struct who *me = me_mentee ? &mentee : &mentor, *other = me_mentee ? &mentor : &mentee;
 	int mine = me_mentee ? eok : mok, theirs = me_mentee ? mok : eok;
-	oname = mt_who_name(h, other, h->lang);
+	oname = who_name(h, other, h->lang);
 	if (!mine && (rc = state_offer_agree(h->db, r->id, me_mentee)) != DB_OK)
 		goto out;
 	if (!theirs) {
@@ -142,7 +142,7 @@ mt_offer_decline(struct hctx *h, const struct mrequest *r, const char *arg, int 
 	if ((rc = state_request_close(h->db, r->id, "declined", *tr ? tr : NULL)) == DB_OK)
 		mt_cancel_jobs(h, r->id, &rc);
 	if (rc == DB_OK) {
-		char *oname = mt_who_name(h, other, h->lang);
+		char *oname = who_name(h, other, h->lang);
 		hctx_reply(h, "match.offer.declined.done", "id", arg, "name", oname, NULL);
 		free(oname);
 		offer_notice(h, other, me, r, me_mentee ? "match.offer.declined.mentor" : "match.offer.declined.mentee",
@@ -171,7 +171,7 @@ mt_offer_remind(struct hctx *h, const struct mrequest *r, int eok, int mok, cons
 			char id[24], date[32];
 			snprintf(id, sizeof id, "%lld", (long long)r->id);
 			mt_fmt_date(r->deadline, to->lang, date);
-			char *n = mt_who_name(h, about, to->lang);
+			char *n = who_name(h, about, to->lang);
 			char *rword = hctx_text_in(h, to->lang, k == 0 ? "role.mentor" : "role.mentee", NULL);
 			const char *acc = hctx_cmd_word_in(to->lang, "accept"),
 				   *dec = hctx_cmd_word_in(to->lang, "decline");
@@ -245,7 +245,7 @@ mt_offer_send(struct hctx *h, int64_t mentee_id, int64_t mentor_id, const char *
 		char id[24], date[32];
 		snprintf(id, sizeof id, "%lld", (long long)r.id);
 		mt_fmt_date(deadline, to->lang, date);
-		char *name = mt_who_name(h, about, to->lang), *details = mt_who_details(h, about, to->lang);
+		char *name = who_name(h, about, to->lang), *details = mt_who_details(h, about, to->lang);
 		char *rword = hctx_text_in(h, to->lang, k == 0 ? "role.mentor" : "role.mentee", NULL);
 		const char *acc = hctx_cmd_word_in(to->lang, "accept"), *dec = hctx_cmd_word_in(to->lang, "decline");
 		char *subject = hctx_text_in(h, to->lang, "match.offer.subject", "id", id, "programme", pname, NULL);

@@ -69,7 +69,7 @@ request_open(struct hctx *h, const struct who *mentee, int64_t mentor, const cha
 	char id[24], date[32];
 	snprintf(id, sizeof id, "%lld", (long long)*rid);
 	mt_fmt_date(deadline, m.lang, date);
-	char *name = mt_who_name(h, mentee, m.lang), *details = mt_who_details(h, mentee, m.lang);
+	char *name = who_name(h, mentee, m.lang), *details = mt_who_details(h, mentee, m.lang);
 	const char *acc = hctx_cmd_word_in(m.lang, "accept"), *dec = hctx_cmd_word_in(m.lang, "decline");
 	char *subject = hctx_text_in(h, m.lang, "mentoring.request.mentor.subject", "id", id, "programme", pname, NULL);
 	char *body = hctx_text_in(h, m.lang, "mentoring.request.mentor", "id", id, "programme", pname, "mentee", name,
@@ -121,7 +121,7 @@ mt_cascade(struct hctx *h, const struct who *mentee, const char *programme, char
 				char id[24], date[32];
 				snprintf(id, sizeof id, "%lld", (long long)rid);
 				mt_fmt_date(deadline, mentee->lang, date);
-				char *name = mt_who_name(h, &m, mentee->lang);
+				char *name = who_name(h, &m, mentee->lang);
 				*text = hctx_text_in(h, mentee->lang, "mentoring.cascade.next", "mentor", name, "id",
 						     id, "deadline", date, NULL);
 				free(name);
@@ -177,7 +177,7 @@ h_request_run(struct hctx *h)
 	}
 	if ((rc = who_load(h, h->person.id, &me)) != DB_OK || (rc = who_load(h, s->mentor, &m)) != DB_OK)
 		goto out;
-	char *mname = mt_who_name(h, &m, h->lang);
+	char *mname = who_name(h, &m, h->lang);
 	int64_t rid = 0, deadline = 0;
 	char id[24], date[32];
 	rc = request_open(h, &me, s->mentor, s->programme, &rid, &deadline);
@@ -239,7 +239,7 @@ h_request_remind_job(struct hctx *h, int64_t request, const char **result)
 		char id[24], date[32];
 		snprintf(id, sizeof id, "%lld", (long long)r.id);
 		mt_fmt_date(r.deadline, mentor.lang, date);
-		char *n = mt_who_name(h, &mentee, mentor.lang);
+		char *n = who_name(h, &mentee, mentor.lang);
 		const char *acc = hctx_cmd_word_in(mentor.lang, "accept"),
 			   *dec = hctx_cmd_word_in(mentor.lang, "decline");
 		char *t = hctx_text_in(h, mentor.lang, "mentoring.reminder", "id", id, "mentee", n, "deadline", date,
@@ -274,7 +274,7 @@ h_request_expire_job(struct hctx *h, int64_t request, const char **result)
 		goto out;
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)r.id);
-	char *n = mt_who_name(h, &mentee, mentor.lang);
+	char *n = who_name(h, &mentee, mentor.lang);
 	char *t = hctx_text_in(h, mentor.lang, "mentoring.expired.mentor", "id", id, "mentee", n, NULL);
 	char *s = hctx_text_in(h, mentor.lang, "mentoring.expired.mentor.subject", "id", id, NULL);
 	mt_tell(h, &mentor, "mentoring.mail.notice", s, t, t);

@@ -51,18 +51,6 @@ h_session_is_id(const char *s)
 
 /* ---- the two people ---- */
 
-/* The visible name, or "Person <id>" in lang.  Caller frees. */
-char *
-session_who_name(const struct hctx *h, const struct who *w, const char *lang)
-{
-	const char *n = who_value(w, "name", 1);
-	if (n)
-		return xstrdup(n);
-	char id[24];
-	snprintf(id, sizeof id, "%lld", (long long)w->p.id);
-	return hctx_text_in(h, lang, "mentoring.anonymous", "id", id, NULL);
-}
-
 /*
  * Tell w by mail (first verified address; with a calendar part when cal is
  * set) and in every linked chat except the endpoint the request came from.
@@ -210,7 +198,7 @@ session_ical(struct hctx *h, const struct sctx *c, const char *lang, int cancel)
 		}
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)c->s.id);
-	char *n1 = session_who_name(h, &c->mentee, lang), *n2 = session_who_name(h, &c->mentor, lang);
+	char *n1 = who_name(h, &c->mentee, lang), *n2 = who_name(h, &c->mentor, lang);
 	char *summary = hctx_text_in(h, lang, "session.summary", "mentee", n1, "mentor", n2, "id", id, NULL);
 	char *desc = hctx_text_in(h, lang, "session.description", "id", id, "done", hctx_cmd_word_in(lang, "done"),
 				  "cancel", hctx_cmd_word_in(lang, "cancel"), NULL);
@@ -330,7 +318,7 @@ pick_match(struct hctx *h, struct mmatch *m)
 			    (rc = who_load(h, x.mentee == h->person.id ? x.mentor : x.mentee, &o)) == DB_OK) {
 				char sid[24];
 				snprintf(sid, sizeof sid, "%lld", (long long)ids[i]);
-				char *name = session_who_name(h, &o, h->lang);
+				char *name = who_name(h, &o, h->lang);
 				char *line = hctx_text(h, "session.which_match.item", "id", sid, "name", name, NULL);
 				buf_addf(&b, "%s%s", b.len ? "\n" : "", line);
 				free(line);
@@ -389,7 +377,7 @@ h_session_run(struct hctx *h)
 	snprintf(id, sizeof id, "%lld", (long long)sid);
 	/* the other side: the proposal, in their language */
 	const struct who *me = session_other_of(&c, other->p.id);
-	char *myname = session_who_name(h, me, other->lang), *when = session_when_text(h, &c.s, other->lang);
+	char *myname = who_name(h, me, other->lang), *when = session_when_text(h, &c.s, other->lang);
 	char *where = session_where_text(h, &c.s, other->lang);
 	const char *conf = hctx_cmd_word_in(other->lang, "confirm"), *ses = hctx_cmd_word_in(other->lang, "session");
 	char *subject = hctx_text_in(h, other->lang, "session.proposal.subject", "id", id, "name", myname, NULL);
@@ -406,7 +394,7 @@ h_session_run(struct hctx *h)
 	free(when);
 	free(myname);
 	/* the proposer */
-	char *oname = session_who_name(h, other, h->lang);
+	char *oname = who_name(h, other, h->lang);
 	when = session_when_text(h, &c.s, h->lang);
 	where = session_where_text(h, &c.s, h->lang);
 	hctx_reply(h, "session.proposed", "id", id, "name", oname, "when", when, "where", where, NULL);
@@ -445,7 +433,7 @@ session_do_confirm(struct hctx *h, struct sctx *c, const char *arg)
 			rc = DB_ERR;
 			break;
 		}
-		char *n = session_who_name(h, about, to->lang), *when = session_when_text(h, &c->s, to->lang);
+		char *n = who_name(h, about, to->lang), *when = session_when_text(h, &c->s, to->lang);
 		char *where = session_where_text(h, &c->s, to->lang);
 		char *subject =
 			hctx_text_in(h, to->lang, "session.invite.subject", "id", id, "name", n, "when", when, NULL);
@@ -464,7 +452,7 @@ session_do_confirm(struct hctx *h, struct sctx *c, const char *arg)
 	if (rc != DB_OK)
 		return rc;
 	const struct who *other = session_other_of(c, h->person.id);
-	char *n = session_who_name(h, other, h->lang), *when = session_when_text(h, &c->s, h->lang);
+	char *n = who_name(h, other, h->lang), *when = session_when_text(h, &c->s, h->lang);
 	hctx_reply(h, "session.confirmed", "id", arg, "name", n, "when", when, NULL);
 	free(when);
 	free(n);
@@ -491,7 +479,7 @@ h_session_confirm_run(struct hctx *h)
 		goto out;
 	}
 	if (c.s.proposer == h->person.id && !h->staff) {
-		char *n = session_who_name(h, session_other_of(&c, h->person.id), h->lang);
+		char *n = who_name(h, session_other_of(&c, h->person.id), h->lang);
 		hctx_reply(h, "session.confirm.own", "id", h->argv[0], "name", n, NULL);
 		free(n);
 		goto out;
@@ -550,7 +538,7 @@ h_session_cancel_run(struct hctx *h)
 		snprintf(sid, sizeof sid, "%lld", (long long)c.s.id);
 		/* who cancelled, as the recipient reads it */
 		const struct who *by = h->person.id == c.mentee.p.id ? &c.mentee : &c.mentor;
-		char *n = session_who_name(h, by, to->lang);
+		char *n = who_name(h, by, to->lang);
 		char *when = session_when_text(h, &c.s, to->lang);
 		char *s = hctx_text_in(h, to->lang, "session.cancel.subject", "id", sid, "when", when, NULL);
 		char *t = hctx_text_in(h, to->lang, "session.cancel.notice", "id", sid, "name", n, "when", when, NULL);
@@ -603,7 +591,7 @@ session_do_done(struct hctx *h, struct sctx *c, const char *arg, int minutes, co
 	if (h->known && (h->person.id == c->mentee.p.id || h->person.id == c->mentor.p.id) &&
 	    strcmp(c->s.status, "done") != 0) {
 		const struct who *to = session_other_of(c, h->person.id), *by = session_other_of(c, to->p.id);
-		char *n = session_who_name(h, by, to->lang);
+		char *n = who_name(h, by, to->lang);
 		char *s = hctx_text_in(h, to->lang, "session.logged.subject", "id", id, NULL);
 		char *t =
 			hctx_text_in(h, to->lang, "session.logged.notice", "id", id, "name", n, "minutes", mins, NULL);

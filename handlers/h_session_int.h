@@ -20,8 +20,6 @@ struct sctx {
 	struct who mentee, mentor;
 };
 
-/* The visible name, or "Person <id>" in lang.  Caller frees. */
-char *session_who_name(const struct hctx *h, const struct who *w, const char *lang);
 /*
  * Tell w by mail (first verified address; with a calendar part when cal is
  * set) and in every linked chat except the endpoint the request came from.

@@ -47,7 +47,7 @@ do_decline(struct hctx *h, struct sctx *c, const char *arg)
 	const struct who *other = session_other_of(c, proposer->p.id);
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)c->s.id);
-	char *n = session_who_name(h, other, proposer->lang), *when = session_when_text(h, &c->s, proposer->lang);
+	char *n = who_name(h, other, proposer->lang), *when = session_when_text(h, &c->s, proposer->lang);
 	char *s = hctx_text_in(h, proposer->lang, "session.declined.subject", "id", id, NULL);
 	char *t = hctx_text_in(h, proposer->lang, "session.declined.notice", "id", id, "name", n, "when", when,
 			       "session", hctx_cmd_word_in(proposer->lang, "session"), NULL);
@@ -178,7 +178,7 @@ tell_both(struct hctx *h, const struct sctx *c, const char *key, const char *env
 	const struct who *both[2] = {&c->mentee, &c->mentor};
 	for (int k = 0; k < 2; k++) {
 		const struct who *to = both[k];
-		char *n = session_who_name(h, session_other_of(c, to->p.id), to->lang);
+		char *n = who_name(h, session_other_of(c, to->p.id), to->lang);
 		char *when = session_when_text(h, &c->s, to->lang), *where = session_where_text(h, &c->s, to->lang);
 		char *s = hctx_text_in(h, to->lang, subject_key, "id", id, "when", when, NULL);
 		char *t = hctx_text_in(h, to->lang, key, "id", id, "name", n, "when", when, "where", where, cmd,

@@ -149,6 +149,8 @@ void who_free(struct who *w);
 const char *who_value(const struct who *w, const char *field, int visible_only);
 /* w's first verified mail address, or NULL. */
 const char *who_mail(const struct who *w);
+/* w's visible name, or "Person <id>" in lang.  Caller frees. */
+char *who_name(const struct hctx *h, const struct who *w, const char *lang);
 /* Move the last queued reply to the front: it will carry h->reply_msgid. */
 void hctx_reply_last_to_front(struct hctx *h);
 /* "12" or "#12" -> 12; 0, or -1 if not a positive number. */

@@ -3,6 +3,7 @@
  * endpoints and profile, reply ordering, id parsing.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bot/util.h"
@@ -74,4 +75,15 @@ who_mail(const struct who *w)
 		if (w->eps[i].verified && strcmp(w->eps[i].kind, "mail") == 0)
 			return w->eps[i].addr;
 	return NULL;
+}
+
+char *
+who_name(const struct hctx *h, const struct who *w, const char *lang)
+{
+	const char *n = who_value(w, "name", 1);
+	if (n)
+		return xstrdup(n);
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)w->p.id);
+	return hctx_text_in(h, lang, "mentoring.anonymous", "id", id, NULL);
 }
