@@ -378,15 +378,6 @@ h_decline_run(struct hctx *h)
 	return rc < 0 ? rc : 0;
 }
 
-/* The answer word at the start of a reply to a request or offer (bot/words.h,
- * the WORDS_REQUEST set): 1 yes, 0 no, -1 neither.  *rest: the text after it. */
-static int
-yes_no_word(const char *text, const char **rest)
-{
-	enum words_answer a = words_first(text, WORDS_REQUEST, rest);
-	return a == WORDS_YES ? 1 : a == WORDS_NO ? 0 : -1;
-}
-
 int
 h_request_mail_reply(struct hctx *h, const char *in_reply_to, const char *references, const char *text)
 {
@@ -397,7 +388,7 @@ h_request_mail_reply(struct hctx *h, const char *in_reply_to, const char *refere
 		return rc < 0 ? rc : 1;
 	}
 	const char *rest;
-	int yn = yes_no_word(text, &rest);
+	int yn = hctx_yes_no(text, WORDS_REQUEST, &rest);
 	int side = answer_side(h, &r, &rc);
 	if (rc < 0 || side < 0 || yn < 0) {
 		mrequest_free(&r);

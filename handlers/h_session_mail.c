@@ -62,15 +62,6 @@ do_decline(struct hctx *h, struct sctx *c, const char *arg)
 
 /* ---- plain replies to the proposal and the prompt mail ---- */
 
-/* The answer word at the start of a reply to a proposal or prompt (bot/words.h,
- * the WORDS_SESSION set): 1 yes/done, 0 no, -1 neither.  *rest: the text after it. */
-static int
-answer_word(const char *text, const char **rest)
-{
-	enum words_answer a = words_first(text, WORDS_SESSION, rest);
-	return a == WORDS_YES ? 1 : a == WORDS_NO ? 0 : -1;
-}
-
 int
 h_session_mail_reply(struct hctx *h, const char *in_reply_to, const char *references, const char *text)
 {
@@ -94,7 +85,7 @@ h_session_mail_reply(struct hctx *h, const char *in_reply_to, const char *refere
 	if (rc != DB_OK || !h->known)
 		return rc < 0 ? rc : 1;
 	const char *rest;
-	int yn = answer_word(text, &rest);
+	int yn = hctx_yes_no(text, WORDS_SESSION, &rest);
 	/* only the first line counts: below it are greetings and the quote */
 	char *line = xstrndup(rest, strcspn(rest, "\r\n"));
 	int minutes = 0;

@@ -155,6 +155,10 @@ char *who_name(const struct hctx *h, const struct who *w, const char *lang);
 void hctx_reply_last_to_front(struct hctx *h);
 /* "12" or "#12" -> 12; 0, or -1 if not a positive number. */
 int hctx_parse_id(const char *s, int64_t *out);
+/* The answer word at the start of a reply (bot/words.h; sets: WORDS_REQUEST for a request or
+ * offer, WORDS_SESSION for a session proposal or prompt): 1 yes (or done), 0 no, -1 neither.
+ * *rest: the text after it. */
+int hctx_yes_no(const char *text, unsigned sets, const char **rest);
 
 /* Token helpers: 128 random bits as 26 lower-case base32 characters; SHA-256 hex of it. */
 void token_new(char out[27]);
