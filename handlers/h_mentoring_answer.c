@@ -239,32 +239,32 @@ mt_introduce(struct hctx *h, const struct who *mentee, const struct who *mentor,
 
 int
 mt_pair_up(struct hctx *h, const struct mrequest *r, const struct who *mentee, const struct who *mentor,
-	   enum mt_pairing *how, int *cap, int64_t *mid)
+	   struct mt_pair *p)
 {
 	int load = 0, rc;
-	*cap = 1;
-	*mid = 0;
-	if ((rc = state_mentor_capacity(h->db, r->mentor, cap, &load)) != DB_OK)
+	p->how = MT_PAIRED;
+	p->cap = 1;
+	p->mid = 0;
+	if ((rc = state_mentor_capacity(h->db, r->mentor, &p->cap, &load)) != DB_OK)
 		return rc;
-	if (load >= *cap) {
-		*how = MT_MENTOR_FULL;
+	if (load >= p->cap) {
+		p->how = MT_MENTOR_FULL;
 		if ((rc = state_request_close(h->db, r->id, "full", NULL)) == DB_OK)
 			mt_cancel_jobs(h, r->id, &rc);
 		return rc;
 	}
 	rc = state_match_active(h->db, r->mentee, r->programme);
 	if (rc == DB_NOTFOUND)
-		rc = state_match_add(h->db, r->programme, r->mentee, r->mentor, r->id, mid);
+		rc = state_match_add(h->db, r->programme, r->mentee, r->mentor, r->id, &p->mid);
 	else if (rc == DB_OK)
 		rc = DB_NOTFOUND; /* already matched */
 	if (rc == DB_NOTFOUND) {
 		/* the mentee was matched elsewhere meanwhile (match_pair guards it too) */
-		*how = MT_MENTEE_TAKEN;
+		p->how = MT_MENTEE_TAKEN;
 		if ((rc = state_request_close(h->db, r->id, "withdrawn", NULL)) == DB_OK)
 			mt_cancel_jobs(h, r->id, &rc);
 		return rc;
 	}
-	*how = MT_PAIRED;
 	if (rc != DB_OK || (rc = state_request_close(h->db, r->id, "accepted", NULL)) != DB_OK)
 		return rc;
 	mt_cancel_jobs(h, r->id, &rc);
@@ -283,28 +283,26 @@ do_accept(struct hctx *h, const struct mrequest *r, const char *arg)
 	if ((rc = who_load(h, r->mentee, &mentee)) != DB_OK || (rc = who_load(h, r->mentor, &mentor)) != DB_OK)
 		goto out;
 	char *ename = who_name(h, &mentee, h->lang);
-	enum mt_pairing how;
-	int cap = 1;
-	int64_t mid = 0;
-	if ((rc = mt_pair_up(h, r, &mentee, &mentor, &how, &cap, &mid)) != DB_OK)
+	struct mt_pair p;
+	if ((rc = mt_pair_up(h, r, &mentee, &mentor, &p)) != DB_OK)
 		goto out_name;
-	if (how == MT_MENTOR_FULL) {
+	if (p.how == MT_MENTOR_FULL) {
 		/* the last place went to someone else first: the request closed politely, move the mentee on */
 		char capt[16];
-		snprintf(capt, sizeof capt, "%d", cap);
+		snprintf(capt, sizeof capt, "%d", p.cap);
 		rc = mt_tell_mentee_closed(h, &mentee, &mentor, r, "mentoring.full.mentee", NULL);
 		if (rc == DB_OK)
 			hctx_reply(h, "mentoring.accept.full", "id", arg, "capacity", capt, "mentee", ename, NULL);
 		goto out_name;
 	}
-	if (how == MT_MENTEE_TAKEN) {
+	if (p.how == MT_MENTEE_TAKEN) {
 		hctx_reply(h, "mentoring.accept.mentee_taken", "id", arg, "mentee", ename, NULL);
 		goto out_name;
 	}
 	char *contact = mt_who_contact(h, &mentee, h->lang);
 	hctx_reply(h, "mentoring.accept.done", "id", arg, "mentee", ename, "contact", contact, NULL);
 	free(contact);
-	log_info("mentoring: request %lld accepted; match %lld", (long long)r->id, (long long)mid);
+	log_info("mentoring: request %lld accepted; match %lld", (long long)r->id, (long long)p.mid);
 out_name:
 	free(ename);
 out:

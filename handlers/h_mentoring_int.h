@@ -33,15 +33,20 @@ enum { SIDE_REQUEST = 0, SIDE_OFFER_MENTEE = 1, SIDE_OFFER_MENTOR = 2 };
 /* How mt_pair_up ended: the pair matched, the mentor had no free place left, or the mentee
  * was matched elsewhere meanwhile. */
 enum mt_pairing { MT_PAIRED, MT_MENTOR_FULL, MT_MENTEE_TAKEN };
+struct mt_pair {
+	enum mt_pairing how;
+	int cap;     /* the mentor's capacity */
+	int64_t mid; /* the new match (MT_PAIRED) */
+};
 /*
  * Both sides agreed to request or offer r: match its mentee and mentor if the mentor still has
- * a place (*cap: the mentor's capacity) and the mentee no match.  *how says which; the request
- * is closed as "accepted" (*mid the new match, the mentee's other requests withdrawn, both
+ * a place and the mentee no match.  p->how says which; the request
+ * is closed as "accepted" (p->mid the new match, the mentee's other requests withdrawn, both
  * introduced), "full" or "withdrawn", its jobs cancelled.  The caller answers.  DB_OK or the
  * state error.
  */
 int mt_pair_up(struct hctx *h, const struct mrequest *r, const struct who *mentee, const struct who *mentor,
-	       enum mt_pairing *how, int *cap, int64_t *mid);
+	       struct mt_pair *p);
 
 /* Cancel the reminder and expiry jobs of request; *rc < 0 on a database error. */
 void mt_cancel_jobs(struct hctx *h, int64_t request, int *rc);

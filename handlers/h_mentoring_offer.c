@@ -84,14 +84,12 @@ mt_offer_accept(struct hctx *h, const struct mrequest *r, const char *arg, int s
 		goto out;
 	}
 	/* both agreed: a match, if the mentor still has a place (checked in this transaction) */
-	enum mt_pairing how;
-	int cap = 1;
-	int64_t mid = 0;
-	if ((rc = mt_pair_up(h, r, &mentee, &mentor, &how, &cap, &mid)) != DB_OK)
+	struct mt_pair p;
+	if ((rc = mt_pair_up(h, r, &mentee, &mentor, &p)) != DB_OK)
 		goto out;
-	if (how == MT_MENTOR_FULL) {
+	if (p.how == MT_MENTOR_FULL) {
 		char capt[16];
-		snprintf(capt, sizeof capt, "%d", cap);
+		snprintf(capt, sizeof capt, "%d", p.cap);
 		hctx_reply(h, me_mentee ? "match.offer.full.mentee" : "match.offer.full.mentor", "id", arg, "name",
 			   oname, "capacity", capt, NULL);
 		offer_notice(h, other, me, r, me_mentee ? "match.offer.full.mentor" : "match.offer.full.mentee",
@@ -100,7 +98,7 @@ mt_offer_accept(struct hctx *h, const struct mrequest *r, const char *arg, int s
 			 (long long)r->mentor);
 		goto out;
 	}
-	if (how == MT_MENTEE_TAKEN) {
+	if (p.how == MT_MENTEE_TAKEN) {
 		if (me_mentee) {
 			char *pname = mt_programme_name(h, r->programme);
 			hctx_reply(h, "mentoring.already_matched", "programme", pname, NULL);
@@ -115,7 +113,7 @@ mt_offer_accept(struct hctx *h, const struct mrequest *r, const char *arg, int s
 	hctx_reply(h, "match.offer.matched", "id", arg, "name", oname, "role", rword, "contact", contact, NULL);
 	free(rword);
 	free(contact);
-	log_info("mentoring: offer %lld accepted by both; match %lld", (long long)r->id, (long long)mid);
+	log_info("mentoring: offer %lld accepted by both; match %lld", (long long)r->id, (long long)p.mid);
 out:
 	free(oname);
 	who_free(&mentee);
