@@ -115,29 +115,48 @@ reply_msgid(const struct core *core, const char *dedupe, size_t n)
 	return keyed_msgid(core_key(core), dedupe, n, core->bot_domain);
 }
 
+/* The stored choice ("de", else "en"), or without one deflt ("en", else "de"). */
+static const char *
+lang_or(const char *stored, const char *deflt)
+{
+	if (stored)
+		return strcmp(stored, "de") == 0 ? "de" : "en";
+	return (deflt && strcmp(deflt, "en") == 0) ? "en" : "de";
+}
+
+/* The one decider of the reply language, for every channel: the person's stored choice, a German
+ * command word, the language of text, the mail's Content-Language (NULL for chat), the command
+ * word's language, else deflt. */
+static const char *
+answer_lang(const char *stored, const char *cmd_lang, const char *text, const char *content_language, const char *deflt)
+{
+	if (stored)
+		return lang_or(stored, deflt);
+	if (cmd_lang && strcmp(cmd_lang, "de") == 0)
+		return "de";
+	const char *g = lang_guess(text);
+	if (g)
+		return g;
+	if (content_language) {
+		if (strncasecmp(content_language, "de", 2) == 0)
+			return "de";
+		if (strncasecmp(content_language, "en", 2) == 0)
+			return "en";
+	}
+	if (cmd_lang)
+		return cmd_lang;
+	return lang_or(NULL, deflt);
+}
+
 const char *
 mail_lang(const struct parsed_mail *pm, const struct mail_cmd *mc, const char *new_text, const char *stored,
 	  const char *deflt)
 {
-	if (stored)
-		return strcmp(stored, "de") == 0 ? "de" : "en";
-	if (mc->cmd_lang && strcmp(mc->cmd_lang, "de") == 0)
-		return "de";
 	struct buf b = BUF_INIT;
 	buf_addf(&b, "%s\n%s", pm->subject ? pm->subject : "", new_text ? new_text : "");
-	const char *g = lang_guess(b.p);
+	const char *lang = answer_lang(stored, mc->cmd_lang, b.p, pm->content_language, deflt);
 	buf_free(&b);
-	if (g)
-		return g;
-	if (pm->content_language) {
-		if (strncasecmp(pm->content_language, "de", 2) == 0)
-			return "de";
-		if (strncasecmp(pm->content_language, "en", 2) == 0)
-			return "en";
-	}
-	if (mc->cmd_lang)
-		return mc->cmd_lang;
-	return (deflt && strcmp(deflt, "en") == 0) ? "en" : "de";
+	return lang;
 }
 
 /* The token whose mail this one replies to, if any (In-Reply-To first, then References). */
@@ -724,8 +743,8 @@ identify_mail(struct mailctx *m, struct hctx *h, int *result)
 	return rc < 0 ? rc : 1;
 }
 
-/* A chat sender was authenticated by the chat server; the language: their stored choice,
- * a German command word, the text's language, the command word's, else the default. */
+/* A chat sender was authenticated by the chat server; the language as for mail (answer_lang),
+ * without a Content-Language. */
 static void
 identify_chat(struct mailctx *m, struct hctx *h)
 {
@@ -733,16 +752,8 @@ identify_chat(struct mailctx *m, struct hctx *h)
 	h->proven = 1;
 	m->staff_addr = is_staff_addr(m->core->cfg, h->ep_kind, h->ep_addr);
 	h->staff = m->staff_addr;
-	if (h->known && h->person.lang)
-		h->lang = strcmp(h->person.lang, "de") == 0 ? "de" : "en";
-	else if (mc->cmd_lang && strcmp(mc->cmd_lang, "de") == 0)
-		h->lang = "de";
-	else if (lang_guess(m->in->text))
-		h->lang = lang_guess(m->in->text);
-	else if (mc->cmd_lang)
-		h->lang = mc->cmd_lang;
-	else
-		h->lang = m->core->cfg->bot.language && strcmp(m->core->cfg->bot.language, "en") == 0 ? "en" : "de";
+	h->lang = answer_lang(h->known ? h->person.lang : NULL, mc->cmd_lang, m->in->text, NULL,
+			      m->core->cfg->bot.language);
 	m->lang = h->lang;
 }
 
@@ -780,7 +791,7 @@ mailctx_init(struct mailctx *m, struct db *db, const struct core *core, const st
 		m->nick = in->nick;
 		m->sender_direct = in->direct_ok;
 	}
-	m->lang = core->cfg->bot.language && strcmp(core->cfg->bot.language, "en") == 0 ? "en" : "de";
+	m->lang = lang_or(NULL, core->cfg->bot.language);
 }
 
 /*
@@ -802,7 +813,7 @@ dispatch_one(struct db *db, const struct core *core, struct inbound *in, int giv
 			return rc;
 		known = m.known = rc == DB_OK;
 		if (known && person.lang)
-			m.lang = strcmp(person.lang, "de") == 0 ? "de" : "en";
+			m.lang = lang_or(person.lang, NULL);
 	}
 	struct hctx h;
 	inbound_hctx(&h, &m, &person, 0);
