@@ -288,7 +288,8 @@ static int
 route_token(struct mailctx *m, struct hctx *h)
 {
 	const struct parsed_mail *pm = h->pm;
-	if (m->in->words.cmd && m->in->words.cmd != cmd_by_name("confirm") && !m->in->words.from_subject)
+	const struct command *confirm = cmd_by_name("confirm");
+	if (m->in->words.cmd && m->in->words.cmd != confirm && !m->in->words.from_subject)
 		return ROUTE_PASS;
 	struct token tok = {0};
 	int rc = token_of_reply(m->db, pm, &tok);
@@ -300,7 +301,7 @@ route_token(struct mailctx *m, struct hctx *h)
 		return rc < 0 ? rc : ROUTE_PASS;
 	}
 	h->proven = 1;
-	h->cmd = cmd_by_name("confirm");
+	h->cmd = confirm;
 	const char *rest;
 	if (words_first(h->body, WORDS_CANCEL, &rest) == WORDS_NO) {
 		rc = state_token_use(m->db, tok.id);
@@ -815,8 +816,7 @@ dispatch_one(struct db *db, const struct core *core, struct inbound *in, int giv
 		if (known && person.lang)
 			m.lang = lang_or(person.lang, NULL);
 	}
-	struct hctx h;
-	inbound_hctx(&h, &m, &person, 0);
+	struct hctx h = {0}; /* set up once admitted: the admission rules answer through m */
 	if (give_up) {
 		log_err("%s %lld failed %d times: quarantining it", in->channel, (long long)in->row.id,
 			in->row.attempts);
