@@ -222,28 +222,38 @@ reason_text(struct mailctx *m, const char *error)
 }
 
 int
-quarantine(struct mailctx *m, const char *why)
+answer(struct mailctx *m, const char *key, const char *const *vars, int limit_notice)
 {
-	log_warn("mail %lld quarantined: %s", (long long)m->row->id, why);
-	int rc = state_inbound_finish(m->db, m->row->id, "quarantined", why);
-	if (rc != DB_OK || !m->rcpt || m->pm->is_auto)
+	if (!m->pm)
+		return queue_chat_answer(m, key, vars);
+	int rc;
+	int allow = reply_allowance(m, 1, &rc);
+	if (rc < 0)
 		return rc;
-	int err;
-	int allow = reply_allowance(m, 1, &err);
-	if (err < 0)
-		return err;
-	if (allow == ALLOW_NOTICE)
+	if (allow == ALLOW_NOTICE && limit_notice)
 		return send_limit_notice(m);
 	if (allow == ALLOW_CAP)
 		log_warn("mail %lld: the hourly cap on answers to unknown senders is reached; not told",
 			 (long long)m->row->id);
 	if (allow != ALLOW_YES)
 		return DB_OK;
-	char *reason = reason_text(m, why);
-	const char *vars[] = {"reason", reason, NULL};
-	rc = queue_reply(m, "quarantined", vars);
+	rc = queue_reply(m, key, vars);
 	if (rc == DB_OK)
 		rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 0);
+	return rc;
+}
+
+int
+quarantine(struct mailctx *m, const char *why)
+{
+	log_warn("%s %lld quarantined: %s", m->in->channel, (long long)m->row->id, why);
+	int rc = state_inbound_finish(m->db, m->row->id, "quarantined", why);
+	/* nobody to tell: no sender address, or an automatic mail (answering it could loop) */
+	if (rc != DB_OK || !(m->pm ? m->rcpt : m->sender) || (m->pm && m->pm->is_auto))
+		return rc;
+	char *reason = reason_text(m, why);
+	const char *vars[] = {"reason", reason, NULL};
+	rc = answer(m, m->pm ? "quarantined" : "quarantined.chat", vars, 1);
 	free(reason);
 	return rc;
 }

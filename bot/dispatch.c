@@ -618,23 +618,6 @@ run_confirmed(struct mailctx *m, struct hctx *h, int64_t id)
 	return rc < 0 ? rc : DB_OK;
 }
 
-/* A message that can not be run: why, for the journal and (in their language) the sender. */
-static int
-set_aside(struct mailctx *m, const char *why)
-{
-	if (m->pm)
-		return quarantine(m, why);
-	log_err("%s %lld quarantined: %s", m->transport, (long long)m->row->id, why);
-	int rc = state_inbound_finish(m->db, m->row->id, "quarantined", why);
-	if (rc != DB_OK || !m->sender)
-		return rc;
-	char *reason = reason_text(m, why);
-	const char *vars[] = {"reason", reason, NULL};
-	rc = queue_chat_answer(m, "quarantined.chat", vars);
-	free(reason);
-	return rc;
-}
-
 /* Mail that is not answered or can not be run: parser failures, bounces, automatic mail,
  * our own mail, several senders.  1 when it was finished here (*result set), 0 to go on. */
 static int
@@ -693,14 +676,7 @@ admit_flood(struct mailctx *m, const struct person *person, int known)
 		return 0;
 	log_info("%s %lld from %s: over the flood limit%s", m->in->channel, (long long)m->row->id, m->in->sender,
 		 fl == FLOOD_NOTICE ? ", notice sent" : "");
-	int rc = DB_OK;
-	if (fl == FLOOD_NOTICE && m->pm) {
-		int allow = reply_allowance(m, 1, &rc);
-		if (rc == DB_OK && allow == ALLOW_YES && (rc = queue_reply(m, "flood_notice", NULL)) == DB_OK)
-			rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 0);
-	} else if (fl == FLOOD_NOTICE) {
-		rc = queue_chat_answer(m, "flood_notice", NULL);
-	}
+	int rc = fl == FLOOD_NOTICE ? answer(m, "flood_notice", NULL, 0) : DB_OK;
 	if (rc == DB_OK)
 		rc = state_inbound_finish(m->db, m->row->id, "ignored", "flood");
 	return rc < 0 ? rc : 1;
@@ -820,7 +796,7 @@ dispatch_one(struct db *db, const struct core *core, struct inbound *in, int giv
 	if (give_up) {
 		log_err("%s %lld failed %d times: quarantining it", in->channel, (long long)in->row.id,
 			in->row.attempts);
-		rc = set_aside(&m, "crashed");
+		rc = quarantine(&m, "crashed");
 		result = DISP_QUARANTINED;
 		goto out;
 	}
@@ -828,7 +804,7 @@ dispatch_one(struct db *db, const struct core *core, struct inbound *in, int giv
 		goto out;
 	if (!in->pm && !in->sender) {
 		/* a chat transport always names the sender; a journal row without one is damaged */
-		rc = set_aside(&m, "no sender address");
+		rc = quarantine(&m, "no sender address");
 		result = DISP_QUARANTINED;
 		goto out;
 	}
@@ -887,7 +863,7 @@ dispatch_in_txn(struct db *db, const struct core *core, struct inbound *in, int 
 		struct mailctx m;
 		mailctx_init(&m, db, core, in);
 		result = DISP_QUARANTINED;
-		if (set_aside(&m, "internal") < 0) {
+		if (quarantine(&m, "internal") < 0) {
 			db_rollback_savepoint(db);
 			return DB_ERR;
 		}

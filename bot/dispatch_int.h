@@ -61,7 +61,14 @@ int send_limit_notice(struct mailctx *m);
 int emit_replies(struct mailctx *m, struct hctx *h);
 /* A reason as the sender reads it, in their language. Caller frees. */
 char *reason_text(struct mailctx *m, const char *error);
-/* Finish a mail as quarantined with why, and tell its sender when that is allowed. */
+/*
+ * Answer the message on the channel it came by: a mail reply (threaded, counted against the
+ * sender's daily limit and sent only while that allows it; past the limit, with limit_notice,
+ * the one notice of the limit instead) or a chat answer (bot/chat.h).  DB_OK or an error.
+ */
+int answer(struct mailctx *m, const char *key, const char *const *vars, int limit_notice);
+/* Finish a message of any channel as quarantined with why, and tell its sender why (answer)
+ * when there is one to tell. */
 int quarantine(struct mailctx *m, const char *why);
 
 /* ---- proof.c: proof of a mail's From address ---- */
