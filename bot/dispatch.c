@@ -176,24 +176,6 @@ token_of_reply(struct db *db, const struct parsed_mail *pm, struct token *t)
 	return rc;
 }
 
-/* The command list for "unknown command" and "no command" replies. Caller frees. */
-static char *
-command_summary(struct hctx *h)
-{
-	struct buf b = BUF_INIT;
-	for (size_t i = 0; i < command_count; i++) {
-		const struct command *c = &command_table[i];
-		if (c->perm == PERM_STAFF && !h->staff)
-			continue;
-		char *key = xasprintf("%s.short", c->help_key);
-		char *line = hctx_text(h, key, NULL);
-		buf_addf(&b, "%s  %-12s %s", b.len ? "\n" : "", hctx_cmd_word(h, c), line);
-		free(line);
-		free(key);
-	}
-	return buf_detach(&b);
-}
-
 /* What the command in h does to the state: its table entry says, except that "confirm <token>"
  * proves itself (the token was mailed to the address; "confirm <session>" changes a session). */
 static enum cmd_writes
@@ -221,7 +203,7 @@ run_command(struct mailctx *m, struct hctx *h, int staff_addr)
 	int staff_unproven = c->perm == PERM_STAFF && !h->staff && m && staff_addr && !h->proven;
 	if (c->perm == PERM_STAFF && !h->staff && !staff_unproven) {
 		/* indistinguishable from an unknown command for non-staff */
-		char *list = command_summary(h);
+		char *list = h_command_list(h);
 		hctx_reply(h, "unknown_command", "word", c->name, "suggestion", "", "commands", list, NULL);
 		free(list);
 		return DB_OK;
@@ -403,10 +385,10 @@ static void
 answer_unknown(struct hctx *h, const struct mail_cmd *mc)
 {
 	const char *word = mc->first_word;
-	char *list = command_summary(h);
+	char *list = h_command_list(h);
 	if (word) {
 		const char *alias = NULL;
-		const struct command *sug = cmd_suggest(word, &alias);
+		const struct command *sug = cmd_suggest(word, h->staff ? CMD_ROLE_STAFF : CMD_ROLE_MEMBER, &alias);
 		char *s = sug ? hctx_text(h, "unknown_command.suggest", "suggestion",
 					  strcmp(h->lang, "de") == 0 ? alias : sug->name, NULL)
 			      : xstrdup("");

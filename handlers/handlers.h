@@ -92,6 +92,9 @@ const char *hctx_cmd_word(const struct hctx *h, const struct command *c);
 int h_check_nothing(struct hctx *h);
 
 /* help */
+/* The lines "  word   one-liner" of every command the asker may use (staff commands for staff
+ * only), for help and the "unknown command" answers.  Caller frees. */
+char *h_command_list(struct hctx *h);
 int h_help_check(struct hctx *h);
 int h_help_run(struct hctx *h);
 /* membership: join, confirm, leave, whoami, profile */
