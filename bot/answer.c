@@ -3,7 +3,7 @@
  * into the outbox as a mail threaded to the one it answers, or as a chat
  * message (short in the room, long ones directly); the daily reply limit and
  * the hourly cap for unknown senders; quarantine with a reason the sender
- * can read.  Runs inside dispatch's transaction.
+ * can read; the one decider of the language they are answered in.  Runs inside dispatch's transaction.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +16,56 @@
 #include "emit.h"
 #include "handlers/handlers.h"
 #include "mailout.h"
+#include "quote.h"
 #include "state/state.h"
 #include "templates.h"
 #include "util.h"
 
 #define CHAT_ROOM_MAX_LINES 4
+
+/* The stored choice ("de", else "en"), or without one deflt ("en", else "de"). */
+const char *
+lang_or(const char *stored, const char *deflt)
+{
+	if (stored)
+		return strcmp(stored, "de") == 0 ? "de" : "en";
+	return (deflt && strcmp(deflt, "en") == 0) ? "en" : "de";
+}
+
+/* The one decider of the reply language, for every channel: the person's stored choice, a German
+ * command word, the language of text, the mail's Content-Language (NULL for chat), the command
+ * word's language, else deflt. */
+const char *
+answer_lang(const char *stored, const char *cmd_lang, const char *text, const char *content_language, const char *deflt)
+{
+	if (stored)
+		return lang_or(stored, deflt);
+	if (cmd_lang && strcmp(cmd_lang, "de") == 0)
+		return "de";
+	const char *g = lang_guess(text);
+	if (g)
+		return g;
+	if (content_language) {
+		if (strncasecmp(content_language, "de", 2) == 0)
+			return "de";
+		if (strncasecmp(content_language, "en", 2) == 0)
+			return "en";
+	}
+	if (cmd_lang)
+		return cmd_lang;
+	return lang_or(NULL, deflt);
+}
+
+const char *
+mail_lang(const struct parsed_mail *pm, const struct mail_cmd *mc, const char *new_text, const char *stored,
+	  const char *deflt)
+{
+	struct buf b = BUF_INIT;
+	buf_addf(&b, "%s\n%s", pm->subject ? pm->subject : "", new_text ? new_text : "");
+	const char *lang = answer_lang(stored, mc->cmd_lang, b.p, pm->content_language, deflt);
+	buf_free(&b);
+	return lang;
+}
 
 /* Render one reply and queue it as a mail in the outbox. */
 int
