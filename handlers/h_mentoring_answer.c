@@ -311,6 +311,23 @@ out:
 	return rc;
 }
 
+int
+mt_close_declined(struct hctx *h, const struct mrequest *r, const char *reason, char **clean)
+{
+	char *c = xstrdup(reason ? reason : "");
+	for (char *p = c; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	if (strlen(c) > 500)
+		c[500] = '\0';
+	*clean = xstrdup(str_trim(c));
+	free(c);
+	int rc = state_request_close(h->db, r->id, "declined", **clean ? *clean : NULL);
+	if (rc == DB_OK)
+		mt_cancel_jobs(h, r->id, &rc);
+	return rc;
+}
+
 static int
 do_decline(struct hctx *h, const struct mrequest *r, const char *arg, const char *reason)
 {
@@ -318,22 +335,15 @@ do_decline(struct hctx *h, const struct mrequest *r, const char *arg, const char
 	int rc;
 	if ((rc = who_load(h, r->mentee, &mentee)) != DB_OK || (rc = who_load(h, r->mentor, &mentor)) != DB_OK)
 		goto out;
-	char *clean = xstrdup(reason ? reason : "");
-	for (char *p = clean; *p; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
-			*p = ' ';
-	if (strlen(clean) > 500)
-		clean[500] = '\0';
-	char *tr = str_trim(clean);
-	if ((rc = state_request_close(h->db, r->id, "declined", *tr ? tr : NULL)) == DB_OK)
-		mt_cancel_jobs(h, r->id, &rc);
+	char *tr = NULL;
+	rc = mt_close_declined(h, r, reason, &tr);
 	if (rc == DB_OK)
 		rc = mt_tell_mentee_closed(h, &mentee, &mentor, r, "mentoring.declined", tr);
 	if (rc == DB_OK) {
 		hctx_reply(h, "mentoring.decline.done", "id", arg, NULL);
 		log_info("mentoring: request %lld declined", (long long)r->id);
 	}
-	free(clean);
+	free(tr);
 out:
 	who_free(&mentee);
 	who_free(&mentor);

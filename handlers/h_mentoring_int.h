@@ -45,6 +45,10 @@ struct mt_pair {
  * introduced), "full" or "withdrawn", its jobs cancelled.  The caller answers.  DB_OK or the
  * state error.
  */
+/* Close request or offer r as declined with reason (on one line, at most 500 bytes, trimmed;
+ * none when empty) and cancel its jobs.  *clean gets the reason as stored ("" for none; the
+ * caller frees it, also on error).  DB_OK or the state error. */
+int mt_close_declined(struct hctx *h, const struct mrequest *r, const char *reason, char **clean);
 int mt_pair_up(struct hctx *h, const struct mrequest *r, const struct who *mentee, const struct who *mentor,
 	       struct mt_pair *p);
 

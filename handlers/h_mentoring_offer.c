@@ -130,15 +130,8 @@ mt_offer_decline(struct hctx *h, const struct mrequest *r, const char *arg, int 
 		goto out;
 	int me_mentee = side == SIDE_OFFER_MENTEE;
 	const struct who *me = me_mentee ? &mentee : &mentor, *other = me_mentee ? &mentor : &mentee;
-	char *clean = xstrdup(reason ? reason : "");
-	for (char *p = clean; *p; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
-			*p = ' ';
-	if (strlen(clean) > 500)
-		clean[500] = '\0';
-	char *tr = str_trim(clean);
-	if ((rc = state_request_close(h->db, r->id, "declined", *tr ? tr : NULL)) == DB_OK)
-		mt_cancel_jobs(h, r->id, &rc);
+	char *tr = NULL;
+	rc = mt_close_declined(h, r, reason, &tr);
 	if (rc == DB_OK) {
 		char *oname = who_name(h, other, h->lang);
 		hctx_reply(h, "match.offer.declined.done", "id", arg, "name", oname, NULL);
@@ -147,7 +140,7 @@ mt_offer_decline(struct hctx *h, const struct mrequest *r, const char *arg, int 
 			     "match.offer.closed.subject", tr);
 		log_info("mentoring: offer %lld declined by its %s", (long long)r->id, me_mentee ? "mentee" : "mentor");
 	}
-	free(clean);
+	free(tr);
 out:
 	who_free(&mentee);
 	who_free(&mentor);
