@@ -3,7 +3,7 @@
  * into the outbox as a mail threaded to the one it answers, or as a chat
  * message (short in the room, long ones directly); the daily reply limit and
  * the hourly cap for unknown senders; quarantine with a reason the sender
- * can read.  Runs inside dispatch's transaction.
+ * can read; the one decider of the language they are answered in.  Runs inside dispatch's transaction.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +16,56 @@
 #include "emit.h"
 #include "handlers/handlers.h"
 #include "mailout.h"
+#include "quote.h"
 #include "state/state.h"
 #include "templates.h"
 #include "util.h"
 
 #define CHAT_ROOM_MAX_LINES 4
+
+/* The stored choice ("de", else "en"), or without one deflt ("en", else "de"). */
+const char *
+lang_or(const char *stored, const char *deflt)
+{
+	if (stored)
+		return strcmp(stored, "de") == 0 ? "de" : "en";
+	return (deflt && strcmp(deflt, "en") == 0) ? "en" : "de";
+}
+
+/* The one decider of the reply language, for every channel: the person's stored choice, a German
+ * command word, the language of text, the mail's Content-Language (NULL for chat), the command
+ * word's language, else deflt. */
+const char *
+answer_lang(const char *stored, const char *cmd_lang, const char *text, const char *content_language, const char *deflt)
+{
+	if (stored)
+		return lang_or(stored, deflt);
+	if (cmd_lang && strcmp(cmd_lang, "de") == 0)
+		return "de";
+	const char *g = lang_guess(text);
+	if (g)
+		return g;
+	if (content_language) {
+		if (strncasecmp(content_language, "de", 2) == 0)
+			return "de";
+		if (strncasecmp(content_language, "en", 2) == 0)
+			return "en";
+	}
+	if (cmd_lang)
+		return cmd_lang;
+	return lang_or(NULL, deflt);
+}
+
+const char *
+mail_lang(const struct parsed_mail *pm, const struct mail_cmd *mc, const char *new_text, const char *stored,
+	  const char *deflt)
+{
+	struct buf b = BUF_INIT;
+	buf_addf(&b, "%s\n%s", pm->subject ? pm->subject : "", new_text ? new_text : "");
+	const char *lang = answer_lang(stored, mc->cmd_lang, b.p, pm->content_language, deflt);
+	buf_free(&b);
+	return lang;
+}
 
 /* Render one reply and queue it as a mail in the outbox. */
 int
@@ -222,28 +267,38 @@ reason_text(struct mailctx *m, const char *error)
 }
 
 int
-quarantine(struct mailctx *m, const char *why)
+answer(struct mailctx *m, const char *key, const char *const *vars, int limit_notice)
 {
-	log_warn("mail %lld quarantined: %s", (long long)m->row->id, why);
-	int rc = state_inbound_finish(m->db, m->row->id, "quarantined", why);
-	if (rc != DB_OK || !m->rcpt || m->pm->is_auto)
+	if (!m->pm)
+		return queue_chat_answer(m, key, vars);
+	int rc;
+	int allow = reply_allowance(m, 1, &rc);
+	if (db_failed(rc))
 		return rc;
-	int err;
-	int allow = reply_allowance(m, 1, &err);
-	if (err < 0)
-		return err;
-	if (allow == ALLOW_NOTICE)
+	if (allow == ALLOW_NOTICE && limit_notice)
 		return send_limit_notice(m);
 	if (allow == ALLOW_CAP)
 		log_warn("mail %lld: the hourly cap on answers to unknown senders is reached; not told",
 			 (long long)m->row->id);
 	if (allow != ALLOW_YES)
 		return DB_OK;
-	char *reason = reason_text(m, why);
-	const char *vars[] = {"reason", reason, NULL};
-	rc = queue_reply(m, "quarantined", vars);
+	rc = queue_reply(m, key, vars);
 	if (rc == DB_OK)
 		rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 0);
+	return rc;
+}
+
+int
+quarantine(struct mailctx *m, const char *why)
+{
+	log_warn("%s %lld quarantined: %s", m->in->channel, (long long)m->row->id, why);
+	int rc = state_inbound_finish(m->db, m->row->id, "quarantined", why);
+	/* nobody to tell: no sender address, or an automatic mail (answering it could loop) */
+	if (rc != DB_OK || !(m->pm ? m->rcpt : m->sender) || (m->pm && m->pm->is_auto))
+		return rc;
+	char *reason = reason_text(m, why);
+	const char *vars[] = {"reason", reason, NULL};
+	rc = answer(m, m->pm ? "quarantined" : "quarantined.chat", vars, 1);
 	free(reason);
 	return rc;
 }

@@ -755,14 +755,22 @@ edit_distance(const char *a, const char *b)
 	return d[la][lb];
 }
 
+int
+cmd_visible(const struct command *c, enum cmd_role role)
+{
+	return c->perm != PERM_STAFF || role == CMD_ROLE_STAFF;
+}
+
 const struct command *
-cmd_suggest(const char *word, const char **alias_out)
+cmd_suggest(const char *word, enum cmd_role role, const char **alias_out)
 {
 	char *f = cmd_fold(word);
 	const struct command *best = NULL;
 	size_t best_d = 3;
 	for (size_t i = 0; i < command_count; i++) {
 		const struct command *c = &command_table[i];
+		if (!cmd_visible(c, role))
+			continue;
 		for (int l = 0; l < 2; l++) {
 			const char *const *al = l ? c->aliases_de : c->aliases_en;
 			for (int k = 0; k < CMD_MAX_ALIASES && al[k]; k++) {

@@ -80,8 +80,11 @@ int cmd_lookup_all(const char *line, struct cmd_match *m);
 const struct command *cmd_lookup_role(const char *line, enum cmd_role role, const char **rest, const char **lang);
 /* For callers that do not know the role: cmd_lookup_role with CMD_ROLE_MEMBER. */
 const struct command *cmd_lookup(const char *line, const char **rest, const char **lang);
-/* The command whose name or alias is nearest to word (edit distance <= 2), or NULL. */
-const struct command *cmd_suggest(const char *word, const char **alias_out);
+/* The command among those a sender of role may use whose name or alias is nearest to word
+ * (edit distance <= 2), or NULL: nobody but staff is pointed at a staff command. */
+const struct command *cmd_suggest(const char *word, enum cmd_role role, const char **alias_out);
+/* 1 when a sender of role may see c in help and suggestions (staff commands: staff only). */
+int cmd_visible(const struct command *c, enum cmd_role role);
 /* Canonical name or alias -> the command a sender of role means (exact, folded), or NULL. */
 const struct command *cmd_by_name_role(const char *name, enum cmd_role role);
 /* Canonical name or alias -> command (exact, folded); the member's command for a shared word. */

@@ -3,7 +3,8 @@
  * XMPP, Matrix) into state changes and outbox rows inside one transaction, so
  * a command's effect and its answer are committed together or not at all.
  * The pipeline is described in dispatch.h; the answers (the outbox rows of
- * replies, limits, quarantine) are in answer.c, proof of address in proof.c.
+ * replies, limits, quarantine, the reply language) are in answer.c, proof of
+ * address in proof.c, the reply routes in routes.c.
  *
  * Runs in the thread of the transport that calls it, on that thread's own
  * database connection.
@@ -115,66 +116,6 @@ reply_msgid(const struct core *core, const char *dedupe, size_t n)
 	return keyed_msgid(core_key(core), dedupe, n, core->bot_domain);
 }
 
-const char *
-mail_lang(const struct parsed_mail *pm, const struct mail_cmd *mc, const char *new_text, const char *stored,
-	  const char *deflt)
-{
-	if (stored)
-		return strcmp(stored, "de") == 0 ? "de" : "en";
-	if (mc->cmd_lang && strcmp(mc->cmd_lang, "de") == 0)
-		return "de";
-	struct buf b = BUF_INIT;
-	buf_addf(&b, "%s\n%s", pm->subject ? pm->subject : "", new_text ? new_text : "");
-	const char *g = lang_guess(b.p);
-	buf_free(&b);
-	if (g)
-		return g;
-	if (pm->content_language) {
-		if (strncasecmp(pm->content_language, "de", 2) == 0)
-			return "de";
-		if (strncasecmp(pm->content_language, "en", 2) == 0)
-			return "en";
-	}
-	if (mc->cmd_lang)
-		return mc->cmd_lang;
-	return (deflt && strcmp(deflt, "en") == 0) ? "en" : "de";
-}
-
-/* The token whose mail this one replies to, if any (In-Reply-To first, then References). */
-static int
-token_of_reply(struct db *db, const struct parsed_mail *pm, struct token *t)
-{
-	int rc = DB_NOTFOUND;
-	if (pm->in_reply_to)
-		rc = state_token_by_msgid(db, pm->in_reply_to, t);
-	if (rc == DB_NOTFOUND && pm->references) {
-		char **ids;
-		int n = words_split(pm->references, &ids, 32);
-		for (int i = n - 1; i >= 0 && rc == DB_NOTFOUND; i--)
-			rc = state_token_by_msgid(db, ids[i], t);
-		words_free(ids, n);
-	}
-	return rc;
-}
-
-/* The command list for "unknown command" and "no command" replies. Caller frees. */
-static char *
-command_summary(struct hctx *h)
-{
-	struct buf b = BUF_INIT;
-	for (size_t i = 0; i < command_count; i++) {
-		const struct command *c = &command_table[i];
-		if (c->perm == PERM_STAFF && !h->staff)
-			continue;
-		char *key = xasprintf("%s.short", c->help_key);
-		char *line = hctx_text(h, key, NULL);
-		buf_addf(&b, "%s  %-12s %s", b.len ? "\n" : "", hctx_cmd_word(h, c), line);
-		free(line);
-		free(key);
-	}
-	return buf_detach(&b);
-}
-
 /* What the command in h does to the state: its table entry says, except that "confirm <token>"
  * proves itself (the token was mailed to the address; "confirm <session>" changes a session). */
 static enum cmd_writes
@@ -202,7 +143,7 @@ run_command(struct mailctx *m, struct hctx *h, int staff_addr)
 	int staff_unproven = c->perm == PERM_STAFF && !h->staff && m && staff_addr && !h->proven;
 	if (c->perm == PERM_STAFF && !h->staff && !staff_unproven) {
 		/* indistinguishable from an unknown command for non-staff */
-		char *list = command_summary(h);
+		char *list = h_command_list(h);
 		hctx_reply(h, "unknown_command", "word", c->name, "suggestion", "", "commands", list, NULL);
 		free(list);
 		return DB_OK;
@@ -232,163 +173,15 @@ run_command(struct mailctx *m, struct hctx *h, int staff_addr)
 	return c->proceed(h);
 }
 
-/* ---- reply routes ----
- *
- * Answers to messages the bot sent: the token mail of a confirmation, an
- * invitation (an RSVP in words or a calendar's iTIP REPLY), the application
- * form, a mentoring request, a session proposal or log prompt.  Each entry
- * names how it recognises its thread and who may use it; its run step
- * returns ROUTE_PASS when the message is not in its thread, else DB_OK or a
- * negative error.  Dispatch runs the first that takes the message, or else
- * the command (never both); a route never calls back into the command table.
- */
-enum route_match {
-	ROUTE_THREAD = 1 << 0,  /* In-Reply-To/References name a mail the bot sent */
-	ROUTE_ITIP = 1 << 1,    /* a calendar REPLY whose UID names an event */
-	ROUTE_PLUS = 1 << 2,    /* sent to a keyed plus-address of the bot */
-	ROUTE_SUBJECT = 1 << 3, /* a token in the Subject */
-};
-
-/* A route's "not my thread" (the handlers' convention for their mail readers). */
-#define ROUTE_PASS 1
-
-struct reply_route {
-	const char *name;
-	unsigned match;     /* enum route_match: how its thread is recognised */
-	enum perm who;      /* PERM_ANYONE or PERM_MEMBER */
-	int beside_command; /* also taken when the body starts with a command */
-	int (*run)(struct mailctx *m, struct hctx *h);
-};
-
-static int run_confirmed(struct mailctx *m, struct hctx *h, int64_t id);
-
-/* A plain reply to a mail that carried a token confirms it (or cancels it); only its owner
- * got that mail, whose Message-ID nobody else can know (a token mailed before the ids were
- * keyed is not taken this way: the mail proves nothing then). */
-static int
-route_token(struct mailctx *m, struct hctx *h)
-{
-	const struct parsed_mail *pm = h->pm;
-	if (m->in->words.cmd && m->in->words.cmd != cmd_by_name("confirm") && !m->in->words.from_subject)
-		return ROUTE_PASS;
-	struct token tok = {0};
-	int rc = token_of_reply(m->db, pm, &tok);
-	if (rc == DB_OK && !(!tok.used && tok.expires >= now_s() && strcmp(tok.ep_kind, "mail") == 0 &&
-			     strcmp(tok.ep_addr, pm->from_addr) == 0 && m->proof != PROOF_NONE))
-		rc = DB_NOTFOUND;
-	if (rc != DB_OK) {
-		token_free(&tok);
-		return db_failed(rc) ? rc : ROUTE_PASS;
-	}
-	h->proven = 1;
-	h->cmd = cmd_by_name("confirm");
-	const char *rest;
-	if (words_first(h->body, WORDS_CANCEL, &rest) == WORDS_NO) {
-		rc = state_token_use(m->db, tok.id);
-		hctx_reply(h, "confirm_cancelled", NULL);
-	} else if (strcmp(tok.kind, "cmd") == 0) {
-		if ((rc = state_token_use(m->db, tok.id)) == DB_OK)
-			rc = run_confirmed(m, h, strtoll(tok.payload ? tok.payload : "0", NULL, 10));
-	} else {
-		rc = h_confirm_apply(h, &tok);
-	}
-	token_free(&tok);
-	return rc;
-}
-
-static int
-route_event(struct mailctx *m, struct hctx *h)
-{
-	(void)m;
-	return h_event_mail_reply(h, h->body);
-}
-
-static int
-route_apply(struct mailctx *m, struct hctx *h)
-{
-	(void)m;
-	/* the client may quote the form: the whole text is read */
-	return h_apply_mail_reply(h, h->body, h->pm->text ? h->pm->text : "");
-}
-
-static int
-route_request(struct mailctx *m, struct hctx *h)
-{
-	(void)m;
-	return h_request_mail_reply(h, h->pm->in_reply_to, h->pm->references, h->body);
-}
-
-static int
-route_session(struct mailctx *m, struct hctx *h)
-{
-	(void)m;
-	return h_session_mail_reply(h, h->pm->in_reply_to, h->pm->references, h->body);
-}
-
-static const struct reply_route reply_routes[] = {
-	{.name = "confirmation token",
-	 .match = ROUTE_THREAD,
-	 .who = PERM_ANYONE,
-	 .beside_command = 1,
-	 .run = route_token},
-	{.name = "event invitation",
-	 .match = ROUTE_THREAD | ROUTE_ITIP | ROUTE_SUBJECT,
-	 .who = PERM_ANYONE,
-	 .beside_command = 1,
-	 .run = route_event},
-	{.name = "application form", .match = ROUTE_THREAD | ROUTE_PLUS, .who = PERM_MEMBER, .run = route_apply},
-	{.name = "mentoring request", .match = ROUTE_THREAD, .who = PERM_MEMBER, .run = route_request},
-	{.name = "session proposal or log prompt", .match = ROUTE_THREAD, .who = PERM_MEMBER, .run = route_session},
-};
-
-/*
- * The first reply route that takes the mail (ROUTE_PASS: none did).  One that
- * changed something for a sender who proved nothing is undone and confirmed
- * first (c).  Chat messages carry no thread: they never take a route.
- */
-static int
-run_reply_routes(struct mailctx *m, struct hctx *h)
-{
-	if (!h->pm)
-		return ROUTE_PASS;
-	const struct mail_cmd *mc = &m->in->words;
-	int64_t before = db_total_changes(m->db);
-	if (db_savepoint(m->db) < 0)
-		return DB_ERR;
-	int rc = ROUTE_PASS;
-	for (size_t i = 0; i < ARRAY_LEN(reply_routes) && rc == ROUTE_PASS; i++) {
-		const struct reply_route *r = &reply_routes[i];
-		if (r->who == PERM_MEMBER && !h->known)
-			continue;
-		if (!r->beside_command && mc->cmd && !mc->from_subject)
-			continue;
-		rc = r->run(m, h);
-		if (rc == DB_NOTFOUND)
-			rc = ROUTE_PASS; /* a handler's "no such thread" (they were one value) */
-	}
-	if (db_failed(rc)) {
-		db_rollback_savepoint(m->db);
-		return rc;
-	}
-	if (rc != ROUTE_PASS && !h->proven && db_total_changes(m->db) != before) {
-		db_rollback_savepoint(m->db);
-		char *what = str_first_line(h->body, h->pm->subject);
-		rc = ask_confirmation(m, h, what, 0);
-		free(what);
-		return rc;
-	}
-	return db_release(m->db) < 0 ? DB_ERR : rc;
-}
-
 /* Not a command: "did you mean", or the list of commands. */
 static void
 answer_unknown(struct hctx *h, const struct mail_cmd *mc)
 {
 	const char *word = mc->first_word;
-	char *list = command_summary(h);
+	char *list = h_command_list(h);
 	if (word) {
 		const char *alias = NULL;
-		const struct command *sug = cmd_suggest(word, &alias);
+		const struct command *sug = cmd_suggest(word, h->staff ? CMD_ROLE_STAFF : CMD_ROLE_MEMBER, &alias);
 		char *s = sug ? hctx_text(h, "unknown_command.suggest", "suggestion",
 					  strcmp(h->lang, "de") == 0 ? alias : sug->name, NULL)
 			      : xstrdup("");
@@ -545,7 +338,7 @@ inbound_clear(struct inbound *in)
 
 /* The owner of the address confirmed (c): run the mail that waited in journal row id, as
  * proven, inside this transaction; its answers go out now, threaded to the confirming mail. */
-static int
+int
 run_confirmed(struct mailctx *m, struct hctx *h, int64_t id)
 {
 	const struct core *core = m->core;
@@ -598,23 +391,6 @@ run_confirmed(struct mailctx *m, struct hctx *h, int64_t id)
 	}
 	inbound_clear(&old);
 	return db_failed(rc) ? rc : DB_OK;
-}
-
-/* A message that can not be run: why, for the journal and (in their language) the sender. */
-static int
-set_aside(struct mailctx *m, const char *why)
-{
-	if (m->pm)
-		return quarantine(m, why);
-	log_err("%s %lld quarantined: %s", m->transport, (long long)m->row->id, why);
-	int rc = state_inbound_finish(m->db, m->row->id, "quarantined", why);
-	if (rc != DB_OK || !m->sender)
-		return rc;
-	char *reason = reason_text(m, why);
-	const char *vars[] = {"reason", reason, NULL};
-	rc = queue_chat_answer(m, "quarantined.chat", vars);
-	free(reason);
-	return rc;
 }
 
 /* Mail that is not answered or can not be run: parser failures, bounces, automatic mail,
@@ -675,14 +451,7 @@ admit_flood(struct mailctx *m, const struct person *person, int known)
 		return 0;
 	log_info("%s %lld from %s: over the flood limit%s", m->in->channel, (long long)m->row->id, m->in->sender,
 		 fl == FLOOD_NOTICE ? ", notice sent" : "");
-	int rc = DB_OK;
-	if (fl == FLOOD_NOTICE && m->pm) {
-		int allow = reply_allowance(m, 1, &rc);
-		if (rc == DB_OK && allow == ALLOW_YES && (rc = queue_reply(m, "flood_notice", NULL)) == DB_OK)
-			rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 0);
-	} else if (fl == FLOOD_NOTICE) {
-		rc = queue_chat_answer(m, "flood_notice", NULL);
-	}
+	int rc = fl == FLOOD_NOTICE ? answer(m, "flood_notice", NULL, 0) : DB_OK;
 	if (rc == DB_OK)
 		rc = state_inbound_finish(m->db, m->row->id, "ignored", "flood");
 	return db_failed(rc) ? rc : 1;
@@ -726,8 +495,8 @@ identify_mail(struct mailctx *m, struct hctx *h, int *result)
 	return db_failed(rc) ? rc : 1;
 }
 
-/* A chat sender was authenticated by the chat server; the language: their stored choice,
- * a German command word, the text's language, the command word's, else the default. */
+/* A chat sender was authenticated by the chat server; the language as for mail (answer_lang),
+ * without a Content-Language. */
 static void
 identify_chat(struct mailctx *m, struct hctx *h)
 {
@@ -735,16 +504,8 @@ identify_chat(struct mailctx *m, struct hctx *h)
 	h->proven = 1;
 	m->staff_addr = is_staff_addr(m->core->cfg, h->ep_kind, h->ep_addr);
 	h->staff = m->staff_addr;
-	if (h->known && h->person.lang)
-		h->lang = strcmp(h->person.lang, "de") == 0 ? "de" : "en";
-	else if (mc->cmd_lang && strcmp(mc->cmd_lang, "de") == 0)
-		h->lang = "de";
-	else if (lang_guess(m->in->text))
-		h->lang = lang_guess(m->in->text);
-	else if (mc->cmd_lang)
-		h->lang = mc->cmd_lang;
-	else
-		h->lang = m->core->cfg->bot.language && strcmp(m->core->cfg->bot.language, "en") == 0 ? "en" : "de";
+	h->lang = answer_lang(h->known ? h->person.lang : NULL, mc->cmd_lang, m->in->text, NULL,
+			      m->core->cfg->bot.language);
 	m->lang = h->lang;
 }
 
@@ -782,7 +543,7 @@ mailctx_init(struct mailctx *m, struct db *db, const struct core *core, const st
 		m->nick = in->nick;
 		m->sender_direct = in->direct_ok;
 	}
-	m->lang = core->cfg->bot.language && strcmp(core->cfg->bot.language, "en") == 0 ? "en" : "de";
+	m->lang = lang_or(NULL, core->cfg->bot.language);
 }
 
 /*
@@ -804,14 +565,13 @@ dispatch_one(struct db *db, const struct core *core, struct inbound *in, int giv
 			return rc;
 		known = m.known = rc == DB_OK;
 		if (known && person.lang)
-			m.lang = strcmp(person.lang, "de") == 0 ? "de" : "en";
+			m.lang = lang_or(person.lang, NULL);
 	}
-	struct hctx h;
-	inbound_hctx(&h, &m, &person, 0);
+	struct hctx h = {0}; /* set up once admitted: the admission rules answer through m */
 	if (give_up) {
 		log_err("%s %lld failed %d times: quarantining it", in->channel, (long long)in->row.id,
 			in->row.attempts);
-		rc = set_aside(&m, "crashed");
+		rc = quarantine(&m, "crashed");
 		result = DISP_QUARANTINED;
 		goto out;
 	}
@@ -819,7 +579,7 @@ dispatch_one(struct db *db, const struct core *core, struct inbound *in, int giv
 		goto out;
 	if (!in->pm && !in->sender) {
 		/* a chat transport always names the sender; a journal row without one is damaged */
-		rc = set_aside(&m, "no sender address");
+		rc = quarantine(&m, "no sender address");
 		result = DISP_QUARANTINED;
 		goto out;
 	}
@@ -878,7 +638,7 @@ dispatch_in_txn(struct db *db, const struct core *core, struct inbound *in, int 
 		struct mailctx m;
 		mailctx_init(&m, db, core, in);
 		result = DISP_QUARANTINED;
-		if (db_failed(set_aside(&m, "internal"))) {
+		if (db_failed(quarantine(&m, "internal"))) {
 			db_rollback_savepoint(db);
 			return DB_ERR;
 		}

@@ -1,7 +1,7 @@
 /*
  * dispatch_int.h - what the parts of dispatch share (bot/dispatch.c: the
- * pipeline; answer.c: replies into the outbox and quarantine; proof.c: proof
- * of a mail's From address).  Not for code outside dispatch.
+ * pipeline; answer.c: replies into the outbox and quarantine; routes.c: the
+ * reply routes; proof.c: proof of a mail's From address).  Not for code outside dispatch.
  */
 #ifndef MB_DISPATCH_INT_H
 #define MB_DISPATCH_INT_H
@@ -46,7 +46,17 @@ char *reply_msgid(const struct core *core, const char *dedupe, size_t n);
 const char *addr_domain(const char *addr);
 int is_staff_addr(const struct config *cfg, const char *kind, const char *addr);
 
+/* The owner of the address confirmed: run the mail that waited in journal row id, as proven. */
+int run_confirmed(struct mailctx *m, struct hctx *h, int64_t id);
+
 /* ---- answer.c: replies into the outbox ---- */
+/* The stored language choice ("de", else "en"), or without one deflt ("en", else "de"). */
+const char *lang_or(const char *stored, const char *deflt);
+/* The one decider of the reply language, for every channel: the person's stored choice, a German
+ * command word, the language of text, the mail's Content-Language (NULL for chat), the command
+ * word's language, else deflt. */
+const char *answer_lang(const char *stored, const char *cmd_lang, const char *text, const char *content_language,
+			const char *deflt);
 /* Render the reply key and queue it as a mail to m->rcpt (threaded to m->pm). */
 int queue_reply(struct mailctx *m, const char *key, const char *const *vars);
 /* Queue a chat message for transport (payload in chat.h). */
@@ -61,8 +71,22 @@ int send_limit_notice(struct mailctx *m);
 int emit_replies(struct mailctx *m, struct hctx *h);
 /* A reason as the sender reads it, in their language. Caller frees. */
 char *reason_text(struct mailctx *m, const char *error);
-/* Finish a mail as quarantined with why, and tell its sender when that is allowed. */
+/*
+ * Answer the message on the channel it came by: a mail reply (threaded, counted against the
+ * sender's daily limit and sent only while that allows it; past the limit, with limit_notice,
+ * the one notice of the limit instead) or a chat answer (bot/chat.h).  DB_OK or an error.
+ */
+int answer(struct mailctx *m, const char *key, const char *const *vars, int limit_notice);
+/* Finish a message of any channel as quarantined with why, and tell its sender why (answer)
+ * when there is one to tell. */
 int quarantine(struct mailctx *m, const char *why);
+
+/* ---- routes.c: answers to messages the bot sent ---- */
+/* A route's "not my thread" (the handlers' convention for their mail readers). */
+#define ROUTE_PASS 1
+/* The first reply route that takes the message runs: DB_OK or a negative error; ROUTE_PASS
+ * when none does (the command runs then). */
+int run_reply_routes(struct mailctx *m, struct hctx *h);
 
 /* ---- proof.c: proof of a mail's From address ---- */
 struct parsed_mail;

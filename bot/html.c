@@ -173,9 +173,113 @@ static const char *const line_tags[] = {"div",    "tr",     "li",     "dt",   "d
 					"header", "footer", "center", "form", "fieldset", "title",   "caption",
 					"figure", "nav",    "aside",  "main", "body",     NULL};
 
-/* One pass over the bytes as a single state machine (text, tag, comment, skipped element,
- * entity): its length is the price of reading each byte once, in one place; the tag
- * tables above and the helpers hold the decisions. */
+/* The elements whose content is not text. */
+static const char *const skipped_tags[] = {"script", "style", "head", "title", NULL};
+
+/* Read the tag at html[i] (a '<'): its name in lower case (cut to fit) and whether it closes.
+ * Returns the index just past it (honouring quoted attribute values), or 0 when the '<'
+ * opens no tag (a lone "<" in text). */
+static size_t
+tag_read(const char *html, size_t len, size_t i, char name[16], int *closing)
+{
+	size_t j = i + 1, nl = 0;
+	char quote = 0;
+
+	*closing = 0;
+	if (j < len && html[j] == '/') {
+		*closing = 1;
+		j++;
+	}
+	if (j >= len || !(isalpha((unsigned char)html[j]) || html[j] == '!' || html[j] == '?'))
+		return 0;
+	while (j < len && (isalnum((unsigned char)html[j]) || html[j] == ':' || html[j] == '!' || html[j] == '?' ||
+			   html[j] == '-')) {
+		if (nl + 1 < 16)
+			name[nl++] = (char)tolower((unsigned char)html[j]);
+		j++;
+	}
+	name[nl] = '\0';
+	while (j < len) {
+		if (quote) {
+			if (html[j] == quote)
+				quote = 0;
+		} else if (html[j] == '"' || html[j] == '\'') {
+			/* only a quote that opens an attribute value counts */
+			if (j > 0 && html[j - 1] == '=')
+				quote = html[j];
+		} else if (html[j] == '>') {
+			break;
+		}
+		j++;
+	}
+	return j < len ? j + 1 : len;
+}
+
+/* Skip the content of a skipped element opened just before html[i]: the index past its end
+ * tag.  <head> without </head> keeps the rest rather than lose the mail; one failed search
+ * per tag kind keeps this linear. */
+static size_t
+skip_element(struct h2t *h, const char *html, size_t len, size_t i, const char *name)
+{
+	char endtag[24];
+	snprintf(endtag, sizeof(endtag), "</%s", name);
+	if (!strcmp(name, "head") && h->no_head_end)
+		return i;
+	size_t e = find_ci(html, len, i, endtag);
+	if (e >= len) {
+		if (!strcmp(name, "head")) {
+			h->no_head_end = 1;
+			return i;
+		}
+		return len;
+	}
+	i = e;
+	while (i < len && html[i] != '>')
+		i++;
+	return i < len ? i + 1 : i;
+}
+
+/* What a tag does to the text: line breaks, rules, quoting, preformatted text, list dashes,
+ * table cells. */
+static void
+tag_apply(struct h2t *h, const char *name, int closing)
+{
+	if (!strcmp(name, "br")) {
+		if (!h->any)
+			h->any = 1; /* a leading <br> still counts as a line */
+		h->nl_pending++;
+		if (h->nl_pending > 2)
+			h->nl_pending = 2;
+		h->pend_space = 0;
+	} else if (!strcmp(name, "hr")) {
+		h_break(h, 1);
+		h_text(h, "________________________________", 32);
+		h_break(h, 1);
+	} else if (!strcmp(name, "blockquote")) {
+		h_break(h, 1);
+		h->quote += closing ? -1 : 1;
+		if (h->quote < 0)
+			h->quote = 0;
+	} else if (!strcmp(name, "pre")) {
+		h->pre = !closing;
+		h_break(h, 2);
+	} else if (!strcmp(name, "li") && !closing) {
+		h_break(h, 1);
+		h_text(h, "- ", 2);
+	} else if (!strcmp(name, "td") || !strcmp(name, "th")) {
+		if (!closing)
+			h->pend_space = !h->at_bol;
+	} else if (!strcmp(name, "img") && !closing) {
+		/* no text */
+	} else if (name_is(name, para_tags)) {
+		h_break(h, 2);
+	} else if (name_is(name, line_tags)) {
+		h_break(h, 1);
+	}
+}
+
+/* One pass over the bytes (text, entity, comment, tag, skipped element): each byte is read
+ * once, here or in the step it belongs to; the tag tables above hold the decisions. */
 char *
 html_to_text(const char *html, size_t len)
 {
@@ -215,117 +319,19 @@ html_to_text(const char *html, size_t len)
 			i = e + 2 < len ? e + 3 : len;
 			continue;
 		}
-		{
-			size_t j = i + 1, nstart;
-			int closing = 0;
-			char name[16];
-			size_t nl = 0;
-			char quote = 0;
-
-			if (j < len && html[j] == '/') {
-				closing = 1;
-				j++;
-			}
-			if (j >= len || !(isalpha((unsigned char)html[j]) || html[j] == '!' || html[j] == '?')) {
-				h_text(&h, "<", 1); /* a lone "<" in text */
-				i++;
-				continue;
-			}
-			nstart = j;
-			while (j < len && (isalnum((unsigned char)html[j]) || html[j] == ':' || html[j] == '!' ||
-					   html[j] == '?' || html[j] == '-')) {
-				if (nl + 1 < sizeof(name))
-					name[nl++] = (char)tolower((unsigned char)html[j]);
-				j++;
-			}
-			name[nl] = '\0';
-			(void)nstart;
-			/* end of the tag, honouring quoted attribute values */
-			while (j < len) {
-				if (quote) {
-					if (html[j] == quote)
-						quote = 0;
-				} else if (html[j] == '"' || html[j] == '\'') {
-					/* only a quote that opens an attribute value counts */
-					if (j > 0 && html[j - 1] == '=')
-						quote = html[j];
-				} else if (html[j] == '>') {
-					break;
-				}
-				j++;
-			}
-			i = j < len ? j + 1 : len;
-
-			if (!closing && (!strcmp(name, "script") || !strcmp(name, "style") || !strcmp(name, "head") ||
-					 !strcmp(name, "title"))) {
-				char endtag[24];
-				size_t e;
-				snprintf(endtag, sizeof(endtag), "</%s", name);
-				/* one failed search per tag kind keeps this linear */
-				if (!strcmp(name, "head") && h.no_head_end)
-					continue;
-				e = find_ci(html, len, i, endtag);
-				if (e >= len) {
-					/* <head> without </head>: keep the rest rather than lose the mail */
-					if (!strcmp(name, "head")) {
-						h.no_head_end = 1;
-						continue;
-					}
-					i = len;
-					continue;
-				}
-				i = e;
-				while (i < len && html[i] != '>')
-					i++;
-				if (i < len)
-					i++;
-				continue;
-			}
-			if (!strcmp(name, "br")) {
-				if (!h.any)
-					h.any = 1; /* a leading <br> still counts as a line */
-				h.nl_pending++;
-				if (h.nl_pending > 2)
-					h.nl_pending = 2;
-				h.pend_space = 0;
-				continue;
-			}
-			if (!strcmp(name, "hr")) {
-				h_break(&h, 1);
-				h_text(&h, "________________________________", 32);
-				h_break(&h, 1);
-				continue;
-			}
-			if (!strcmp(name, "blockquote")) {
-				h_break(&h, 1);
-				h.quote += closing ? -1 : 1;
-				if (h.quote < 0)
-					h.quote = 0;
-				continue;
-			}
-			if (!strcmp(name, "pre")) {
-				h.pre = !closing;
-				h_break(&h, 2);
-				continue;
-			}
-			if (!strcmp(name, "li") && !closing) {
-				h_break(&h, 1);
-				h_text(&h, "- ", 2);
-				continue;
-			}
-			if (!strcmp(name, "td") || !strcmp(name, "th")) {
-				if (!closing)
-					h.pend_space = !h.at_bol;
-				continue;
-			}
-			if (!strcmp(name, "img") && !closing) {
-				continue;
-			}
-			if (name_is(name, para_tags))
-				h_break(&h, 2);
-			else if (name_is(name, line_tags))
-				h_break(&h, 1);
+		char name[16];
+		int closing;
+		size_t next = tag_read(html, len, i, name, &closing);
+		if (!next) {
+			h_text(&h, "<", 1); /* a lone "<" in text */
+			i++;
+			continue;
 		}
+		i = next;
+		if (!closing && name_is(name, skipped_tags))
+			i = skip_element(&h, html, len, i, name);
+		else
+			tag_apply(&h, name, closing);
 	}
 	res = buf_detach(&h.out);
 	clean = utf8_sanitize(res, strlen(res));

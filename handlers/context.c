@@ -61,19 +61,27 @@ hctx_free_replies(struct hctx *h)
 	h->nreplies = 0;
 }
 
-char *
-hctx_text(struct hctx *h, const char *key, ...)
+/* key rendered in lang with the NULL-ended name, value pairs of ap (at most 16). */
+static char *
+text_v(const struct hctx *h, const char *lang, const char *key, va_list ap)
 {
 	const char *vars[33];
 	size_t n = 0;
-	va_list ap;
-	va_start(ap, key);
 	const char *s;
 	while ((s = va_arg(ap, const char *)) != NULL && n < 32)
 		vars[n++] = s;
-	va_end(ap);
 	vars[n] = NULL;
-	return tmpl_render(h->tmpl, h->lang, key, vars);
+	return tmpl_render(h->tmpl, lang, key, vars);
+}
+
+char *
+hctx_text(struct hctx *h, const char *key, ...)
+{
+	va_list ap;
+	va_start(ap, key);
+	char *t = text_v(h, h->lang, key, ap);
+	va_end(ap);
+	return t;
 }
 
 const char *
@@ -148,16 +156,11 @@ hctx_default_lang(const struct hctx *h)
 char *
 hctx_text_in(const struct hctx *h, const char *lang, const char *key, ...)
 {
-	const char *vars[33];
-	size_t n = 0;
 	va_list ap;
 	va_start(ap, key);
-	const char *s;
-	while ((s = va_arg(ap, const char *)) != NULL && n < 32)
-		vars[n++] = s;
+	char *t = text_v(h, lang, key, ap);
 	va_end(ap);
-	vars[n] = NULL;
-	return tmpl_render(h->tmpl, lang, key, vars);
+	return t;
 }
 
 const char *

@@ -21,17 +21,7 @@
 int
 h_pending_check(struct hctx *h)
 {
-	if (h->argc == 0)
-		return 0;
-	char *slug = cmd_fold(h->argv[0]);
-	int rc = state_programme_exists(h->db, slug, NULL);
-	free(slug);
-	if (rc != DB_NOTFOUND)
-		return db_failed(rc) ? rc : 0;
-	char *list = state_programme_list(h->db);
-	hctx_reply(h, "programme.unknown", "slug", h->argv[0], "programmes", list, NULL);
-	free(list);
-	return 1;
+	return h_programme_arg_check(h, "programme.unknown", "slug");
 }
 
 static char *

@@ -156,6 +156,64 @@ out:
 	return rc;
 }
 
+/* ---- loading the event a staff command names ---- */
+
+/* DB_OK when event id exists, DB_NOTFOUND when not, or an error. */
+static int
+event_exists(struct hctx *h, int64_t id)
+{
+	struct event ev;
+	int rc = state_event_get(h->db, id, &ev);
+	event_free(&ev);
+	return rc;
+}
+
+int
+h_event_id_check(struct hctx *h)
+{
+	int64_t id = 0;
+	int rc = hctx_parse_id(h->argv[0], &id) == 0 ? event_exists(h, id) : DB_NOTFOUND;
+	if (rc != DB_NOTFOUND)
+		return rc < 0 ? rc : 0;
+	hctx_reply(h, "event.unknown", "id", h->argv[0], NULL);
+	return 1;
+}
+
+/* The event argv[0] names into *ev (the caller frees it) and its id into *id; h_event_id_check
+ * found it, so not finding it now is an error (DB_ERR). On failure *ev is freed. */
+static int
+event_of_arg(struct hctx *h, int64_t *id, struct event *ev)
+{
+	*id = 0;
+	hctx_parse_id(h->argv[0], id);
+	int rc = state_event_get(h->db, *id, ev);
+	if (rc != DB_OK) {
+		event_free(ev);
+		return db_failed(rc) ? rc : DB_ERR;
+	}
+	return DB_OK;
+}
+
+/* Event id (shown as eid) into *ev for staff to send, change or cancel: DB_NOTFOUND, answered
+ * event.unknown or event.is_cancelled, when there is none or it is cancelled. *ev is always set:
+ * the caller frees it. */
+static int
+event_load_open(struct hctx *h, int64_t id, const char *eid, struct event *ev)
+{
+	int rc = state_event_get(h->db, id, ev);
+	if (rc == DB_NOTFOUND) {
+		hctx_reply(h, "event.unknown", "id", eid, NULL);
+		return DB_NOTFOUND;
+	}
+	if (rc != DB_OK)
+		return rc;
+	if (strcmp(ev->status, "cancelled") == 0) {
+		hctx_reply(h, "event.is_cancelled", "id", eid, "title", ev->title, NULL);
+		return DB_NOTFOUND;
+	}
+	return DB_OK;
+}
+
 int
 h_event_send(struct hctx *h, int64_t id, int *mails, int *rooms)
 {
@@ -164,19 +222,9 @@ h_event_send(struct hctx *h, int64_t id, int *mails, int *rooms)
 	*mails = *rooms = 0;
 	char eid[24];
 	ev_fmt_id(eid, id);
-	int rc = state_event_get(h->db, id, &ev);
-	if (rc == DB_NOTFOUND) {
-		hctx_reply(h, "event.unknown", "id", eid, NULL);
-		rc = DB_NOTFOUND;
-		goto out;
-	}
+	int rc = event_load_open(h, id, eid, &ev);
 	if (rc != DB_OK)
 		goto out;
-	if (strcmp(ev.status, "cancelled") == 0) {
-		hctx_reply(h, "event.is_cancelled", "id", eid, "title", ev.title, NULL);
-		rc = DB_NOTFOUND;
-		goto out;
-	}
 	if ((rc = ev_audience_resolve(h, ev.audience, &a)) != DB_OK)
 		goto out;
 	int first = strcmp(ev.status, "draft") == 0;
@@ -268,19 +316,9 @@ h_event_change(struct hctx *h, int64_t id, const char *form_text)
 	struct buf probs = BUF_INIT, changes = BUF_INIT;
 	char eid[24];
 	ev_fmt_id(eid, id);
-	int rc = state_event_get(h->db, id, &ev);
-	if (rc == DB_NOTFOUND) {
-		hctx_reply(h, "event.unknown", "id", eid, NULL);
-		rc = DB_NOTFOUND;
-		goto out;
-	}
+	int rc = event_load_open(h, id, eid, &ev);
 	if (rc != DB_OK)
 		goto out;
-	if (strcmp(ev.status, "cancelled") == 0) {
-		hctx_reply(h, "event.is_cancelled", "id", eid, "title", ev.title, NULL);
-		rc = DB_NOTFOUND;
-		goto out;
-	}
 	ev_form_read(&f, form_text);
 	if (f.n == 0) {
 		rc = preview(h, &ev, "event.preview", NULL, NULL);
@@ -334,19 +372,9 @@ h_event_cancel(struct hctx *h, int64_t id, int *mails)
 	char eid[24];
 	ev_fmt_id(eid, id);
 	*mails = 0;
-	int rc = state_event_get(h->db, id, &ev);
-	if (rc == DB_NOTFOUND) {
-		hctx_reply(h, "event.unknown", "id", eid, NULL);
-		rc = DB_NOTFOUND;
-		goto out;
-	}
+	int rc = event_load_open(h, id, eid, &ev);
 	if (rc != DB_OK)
 		goto out;
-	if (strcmp(ev.status, "cancelled") == 0) {
-		hctx_reply(h, "event.is_cancelled", "id", eid, "title", ev.title, NULL);
-		rc = DB_NOTFOUND;
-		goto out;
-	}
 	int was_announced = strcmp(ev.status, "announced") == 0;
 	if ((rc = state_event_set_status(h->db, ev.id, "cancelled")) != DB_OK)
 		goto out;
@@ -397,16 +425,6 @@ is_word(const char *w, const char *const *list)
 static const char *const send_words[] = {"send", "senden", "verschicken", "versenden", "go", NULL};
 static const char *const cancel_words[] = {"cancel", "absagen", "stornieren", "abbrechen", NULL};
 static const char *const show_words[] = {"show", "zeigen", "anzeigen", "preview", "vorschau", NULL};
-
-/* DB_OK when event id exists, DB_NOTFOUND when not, or an error. */
-static int
-event_exists(struct hctx *h, int64_t id)
-{
-	struct event ev;
-	int rc = state_event_get(h->db, id, &ev);
-	event_free(&ev);
-	return rc;
-}
 
 /* "announce <id> [send|cancel|show|Field: value]": an existing event changed, sent or cancelled.
  * 1 with *id, or 0: "announce [title]" with the form, a new event. */
@@ -478,27 +496,13 @@ h_announce_run(struct hctx *h)
 /* ---- staff: attendees, attended ---- */
 
 int
-h_event_id_check(struct hctx *h)
-{
-	int64_t id = 0;
-	int rc = hctx_parse_id(h->argv[0], &id) == 0 ? event_exists(h, id) : DB_NOTFOUND;
-	if (rc != DB_NOTFOUND)
-		return rc < 0 ? rc : 0;
-	hctx_reply(h, "event.unknown", "id", h->argv[0], NULL);
-	return 1;
-}
-
-int
 h_attendees_run(struct hctx *h)
 {
-	int64_t id = 0;
-	hctx_parse_id(h->argv[0], &id);
+	int64_t id;
 	struct event ev;
-	int rc = state_event_get(h->db, id, &ev); /* h_event_id_check found it */
-	if (rc != DB_OK) {
-		event_free(&ev);
-		return db_failed(rc) ? rc : DB_ERR;
-	}
+	int rc = event_of_arg(h, &id, &ev);
+	if (rc != DB_OK)
+		return rc;
 	struct rsvp *v;
 	size_t n;
 	if ((rc = state_rsvps(h->db, id, &v, &n)) != DB_OK) {
@@ -560,14 +564,11 @@ h_attendees_run(struct hctx *h)
 int
 h_attended_run(struct hctx *h)
 {
-	int64_t id = 0;
-	hctx_parse_id(h->argv[0], &id);
+	int64_t id;
 	struct event ev;
-	int rc = state_event_get(h->db, id, &ev); /* h_event_id_check found it */
-	if (rc != DB_OK) {
-		event_free(&ev);
-		return db_failed(rc) ? rc : DB_ERR;
-	}
+	int rc = event_of_arg(h, &id, &ev);
+	if (rc != DB_OK)
+		return rc;
 	const char *rest = str_skip_words(h->argline, 1);
 	int marked = 0;
 	struct buf unknown = BUF_INIT;

@@ -10,14 +10,20 @@
 #include "bot/util.h"
 #include "handlers/handlers.h"
 
-/* The lines "  word – one-liner" for every command the asker may use. Caller frees. */
-static char *
-command_list(struct hctx *h)
+/* The role whose commands the asker sees in help and suggestions. */
+static enum cmd_role
+asker_role(const struct hctx *h)
+{
+	return h->staff ? CMD_ROLE_STAFF : CMD_ROLE_MEMBER;
+}
+
+char *
+h_command_list(struct hctx *h)
 {
 	struct buf b = BUF_INIT;
 	for (size_t i = 0; i < command_count; i++) {
 		const struct command *c = &command_table[i];
-		if (c->perm == PERM_STAFF && !h->staff)
+		if (!cmd_visible(c, asker_role(h)))
 			continue;
 		char *key = xasprintf("%s.short", c->help_key);
 		char *line = hctx_text(h, key, NULL);
@@ -30,11 +36,13 @@ command_list(struct hctx *h)
 	return buf_detach(&b);
 }
 
-/* The command a help topic names, as the asker means the word (staff: "ablehnen" is reject). */
+/* The command a help topic names, as the asker means the word (staff: "ablehnen" is reject);
+ * NULL for a staff command asked by anyone else: hidden as if unknown, as in the list. */
 static const struct command *
 help_topic(const struct hctx *h)
 {
-	return cmd_by_name_role(h->argv[0], h->staff ? CMD_ROLE_STAFF : CMD_ROLE_MEMBER);
+	const struct command *c = cmd_by_name_role(h->argv[0], asker_role(h));
+	return c && cmd_visible(c, asker_role(h)) ? c : NULL;
 }
 
 int
@@ -42,7 +50,7 @@ h_help_check(struct hctx *h)
 {
 	if (h->argc == 0 || help_topic(h))
 		return 0;
-	char *list = command_list(h);
+	char *list = h_command_list(h);
 	hctx_reply(h, "help.unknown_topic", "topic", h->argv[0], "commands", list, NULL);
 	free(list);
 	return 1;
@@ -57,7 +65,7 @@ h_help_run(struct hctx *h)
 		hctx_reply(h, help_topic(h)->help_key, "programmes", programmes, "fields", fields, NULL);
 		free(fields);
 	} else {
-		char *list = command_list(h);
+		char *list = h_command_list(h);
 		hctx_reply(h, "help", "commands", list, "programmes", programmes, "bot",
 			   h->cfg && h->cfg->smtp.from_addr ? h->cfg->smtp.from_addr : "", NULL);
 		free(list);

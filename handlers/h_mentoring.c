@@ -117,18 +117,6 @@ mt_who_visible(const struct who *w, const char *field)
 	return who_value(w, field, 1) != NULL;
 }
 
-/* The visible name, or "Person <id>" in lang.  Caller frees. */
-char *
-mt_who_name(const struct hctx *h, const struct who *w, const char *lang)
-{
-	const char *n = who_value(w, "name", 1);
-	if (n)
-		return xstrdup(n);
-	char id[24];
-	snprintf(id, sizeof id, "%lld", (long long)w->p.id);
-	return hctx_text_in(h, lang, "mentoring.anonymous", "id", id, NULL);
-}
-
 /* Profile fields shown to others, in this order; only visible ones are ever shown. */
 static const char *const shown_fields[] = {"field", "topics", "languages", "availability", "company", "city", "goals"};
 

@@ -154,7 +154,7 @@ mt_tell_mentee_closed(struct hctx *h, const struct who *mentee, const struct who
 		return rc;
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)r->id);
-	char *mname = mt_who_name(h, mentor, mentee->lang);
+	char *mname = who_name(h, mentor, mentee->lang);
 	char *rline = reason && *reason ? hctx_text_in(h, mentee->lang, "mentoring.reason_line", "reason", reason, NULL)
 					: xstrdup("");
 	char *why = hctx_text_in(h, mentee->lang, why_key, "mentor", mname, "id", id, "reason", rline, NULL);
@@ -188,7 +188,7 @@ mt_withdraw_others(struct hctx *h, const struct who *mentee, const char *program
 		if (rc == DB_OK && (rc = who_load(h, others[i].mentor, &o)) == DB_OK) {
 			char oid[24];
 			snprintf(oid, sizeof oid, "%lld", (long long)others[i].id);
-			char *n = mt_who_name(h, mentee, o.lang);
+			char *n = who_name(h, mentee, o.lang);
 			char *t = hctx_text_in(h, o.lang, "mentoring.withdrawn", "id", oid, "mentee", n, NULL);
 			char *s = hctx_text_in(h, o.lang, "mentoring.withdrawn.subject", "id", oid, NULL);
 			mt_tell(h, &o, "mentoring.mail.notice", s, t, t);
@@ -213,7 +213,7 @@ mt_introduce(struct hctx *h, const struct who *mentee, const struct who *mentor,
 	const struct who *pair[2][2] = {{mentee, mentor}, {mentor, mentee}};
 	for (int k = 0; k < 2; k++) {
 		const struct who *to = pair[k][0], *about = pair[k][1];
-		char *n = mt_who_name(h, about, to->lang), *contact = mt_who_contact(h, about, to->lang);
+		char *n = who_name(h, about, to->lang), *contact = mt_who_contact(h, about, to->lang);
 		char *details = mt_who_details(h, about, to->lang);
 		const char *role = k == 0 ? "mentor" : "mentee";
 		char *rkey = xasprintf("role.%s", role);
@@ -237,6 +237,44 @@ mt_introduce(struct hctx *h, const struct who *mentee, const struct who *mentor,
 	free(pname);
 }
 
+int
+mt_pair_up(struct hctx *h, const struct mrequest *r, const struct who *mentee, const struct who *mentor,
+	   struct mt_pair *p)
+{
+	int load = 0, rc;
+	p->how = MT_PAIRED;
+	p->cap = 1;
+	p->mid = 0;
+	if ((rc = state_mentor_capacity(h->db, r->mentor, &p->cap, &load)) != DB_OK)
+		return rc;
+	if (load >= p->cap) {
+		p->how = MT_MENTOR_FULL;
+		if ((rc = state_request_close(h->db, r->id, "full", NULL)) == DB_OK)
+			mt_cancel_jobs(h, r->id, &rc);
+		return rc;
+	}
+	rc = state_match_active(h->db, r->mentee, r->programme);
+	if (rc == DB_NOTFOUND)
+		rc = state_match_add(h->db, r->programme, r->mentee, r->mentor, r->id, &p->mid);
+	else if (rc == DB_OK)
+		rc = DB_NOTFOUND; /* already matched */
+	if (rc == DB_NOTFOUND) {
+		/* the mentee was matched elsewhere meanwhile (match_pair guards it too) */
+		p->how = MT_MENTEE_TAKEN;
+		if ((rc = state_request_close(h->db, r->id, "withdrawn", NULL)) == DB_OK)
+			mt_cancel_jobs(h, r->id, &rc);
+		return rc;
+	}
+	if (rc != DB_OK || (rc = state_request_close(h->db, r->id, "accepted", NULL)) != DB_OK)
+		return rc;
+	mt_cancel_jobs(h, r->id, &rc);
+	if (rc == DB_OK)
+		rc = mt_withdraw_others(h, mentee, r->programme);
+	if (rc == DB_OK)
+		mt_introduce(h, mentee, mentor, r->programme);
+	return rc;
+}
+
 static int
 do_accept(struct hctx *h, const struct mrequest *r, const char *arg)
 {
@@ -244,54 +282,49 @@ do_accept(struct hctx *h, const struct mrequest *r, const char *arg)
 	int rc;
 	if ((rc = who_load(h, r->mentee, &mentee)) != DB_OK || (rc = who_load(h, r->mentor, &mentor)) != DB_OK)
 		goto out;
-	char *ename = mt_who_name(h, &mentee, h->lang);
-	int cap = 1, load = 0;
-	int64_t mid = 0;
-	if ((rc = state_mentor_capacity(h->db, r->mentor, &cap, &load)) != DB_OK)
+	char *ename = who_name(h, &mentee, h->lang);
+	struct mt_pair p;
+	if ((rc = mt_pair_up(h, r, &mentee, &mentor, &p)) != DB_OK)
 		goto out_name;
-	if (load >= cap) {
-		/* the last place went to someone else first: close this one politely and move the mentee on */
+	if (p.how == MT_MENTOR_FULL) {
+		/* the last place went to someone else first: the request closed politely, move the mentee on */
 		char capt[16];
-		snprintf(capt, sizeof capt, "%d", cap);
-		if ((rc = state_request_close(h->db, r->id, "full", NULL)) != DB_OK)
-			goto out_name;
-		mt_cancel_jobs(h, r->id, &rc);
-		if (rc == DB_OK)
-			rc = mt_tell_mentee_closed(h, &mentee, &mentor, r, "mentoring.full.mentee", NULL);
+		snprintf(capt, sizeof capt, "%d", p.cap);
+		rc = mt_tell_mentee_closed(h, &mentee, &mentor, r, "mentoring.full.mentee", NULL);
 		if (rc == DB_OK)
 			hctx_reply(h, "mentoring.accept.full", "id", arg, "capacity", capt, "mentee", ename, NULL);
 		goto out_name;
 	}
-	rc = state_match_active(h->db, r->mentee, r->programme);
-	if (rc == DB_NOTFOUND)
-		rc = state_match_add(h->db, r->programme, r->mentee, r->mentor, r->id, &mid);
-	else if (rc == DB_OK)
-		rc = DB_NOTFOUND; /* already matched */
-	if (rc == DB_NOTFOUND) {
-		/* the mentee was matched elsewhere meanwhile (match_pair guards it too) */
-		if ((rc = state_request_close(h->db, r->id, "withdrawn", NULL)) == DB_OK)
-			mt_cancel_jobs(h, r->id, &rc);
-		if (rc == DB_OK)
-			hctx_reply(h, "mentoring.accept.mentee_taken", "id", arg, "mentee", ename, NULL);
+	if (p.how == MT_MENTEE_TAKEN) {
+		hctx_reply(h, "mentoring.accept.mentee_taken", "id", arg, "mentee", ename, NULL);
 		goto out_name;
 	}
-	if (rc != DB_OK || (rc = state_request_close(h->db, r->id, "accepted", NULL)) != DB_OK)
-		goto out_name;
-	mt_cancel_jobs(h, r->id, &rc);
-	if (rc == DB_OK)
-		rc = mt_withdraw_others(h, &mentee, r->programme);
-	if (rc != DB_OK)
-		goto out_name;
-	mt_introduce(h, &mentee, &mentor, r->programme);
 	char *contact = mt_who_contact(h, &mentee, h->lang);
 	hctx_reply(h, "mentoring.accept.done", "id", arg, "mentee", ename, "contact", contact, NULL);
 	free(contact);
-	log_info("mentoring: request %lld accepted; match %lld", (long long)r->id, (long long)mid);
+	log_info("mentoring: request %lld accepted; match %lld", (long long)r->id, (long long)p.mid);
 out_name:
 	free(ename);
 out:
 	who_free(&mentee);
 	who_free(&mentor);
+	return rc;
+}
+
+int
+mt_close_declined(struct hctx *h, const struct mrequest *r, const char *reason, char **clean)
+{
+	char *c = xstrdup(reason ? reason : "");
+	for (char *p = c; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	if (strlen(c) > 500)
+		c[500] = '\0';
+	*clean = xstrdup(str_trim(c));
+	free(c);
+	int rc = state_request_close(h->db, r->id, "declined", **clean ? *clean : NULL);
+	if (rc == DB_OK)
+		mt_cancel_jobs(h, r->id, &rc);
 	return rc;
 }
 
@@ -302,22 +335,15 @@ do_decline(struct hctx *h, const struct mrequest *r, const char *arg, const char
 	int rc;
 	if ((rc = who_load(h, r->mentee, &mentee)) != DB_OK || (rc = who_load(h, r->mentor, &mentor)) != DB_OK)
 		goto out;
-	char *clean = xstrdup(reason ? reason : "");
-	for (char *p = clean; *p; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
-			*p = ' ';
-	if (strlen(clean) > 500)
-		clean[500] = '\0';
-	char *tr = str_trim(clean);
-	if ((rc = state_request_close(h->db, r->id, "declined", *tr ? tr : NULL)) == DB_OK)
-		mt_cancel_jobs(h, r->id, &rc);
+	char *tr = NULL;
+	rc = mt_close_declined(h, r, reason, &tr);
 	if (rc == DB_OK)
 		rc = mt_tell_mentee_closed(h, &mentee, &mentor, r, "mentoring.declined", tr);
 	if (rc == DB_OK) {
 		hctx_reply(h, "mentoring.decline.done", "id", arg, NULL);
 		log_info("mentoring: request %lld declined", (long long)r->id);
 	}
-	free(clean);
+	free(tr);
 out:
 	who_free(&mentee);
 	who_free(&mentor);
@@ -360,15 +386,6 @@ h_decline_run(struct hctx *h)
 	return db_failed(rc) ? rc : 0;
 }
 
-/* The answer word at the start of a reply to a request or offer (bot/words.h,
- * the WORDS_REQUEST set): 1 yes, 0 no, -1 neither.  *rest: the text after it. */
-static int
-yes_no_word(const char *text, const char **rest)
-{
-	enum words_answer a = words_first(text, WORDS_REQUEST, rest);
-	return a == WORDS_YES ? 1 : a == WORDS_NO ? 0 : -1;
-}
-
 int
 h_request_mail_reply(struct hctx *h, const char *in_reply_to, const char *references, const char *text)
 {
@@ -379,7 +396,7 @@ h_request_mail_reply(struct hctx *h, const char *in_reply_to, const char *refere
 		return db_failed(rc) ? rc : 1;
 	}
 	const char *rest;
-	int yn = yes_no_word(text, &rest);
+	int yn = hctx_yes_no(text, WORDS_REQUEST, &rest);
 	int side = answer_side(h, &r, &rc);
 	if (db_failed(rc) || side < 0 || yn < 0) {
 		mrequest_free(&r);

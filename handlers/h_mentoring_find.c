@@ -217,7 +217,7 @@ h_find_mentor_check(struct hctx *h)
 	size_t n = progs.n;
 	strlist_free(&progs);
 	if (rc != DB_OK)
-		return rc < 0 ? rc : DB_ERR;
+		return db_failed(rc) ? rc : DB_ERR;
 	if (n == 0) {
 		char *list = state_programme_list(h->db);
 		hctx_reply(h, "mentoring.not_mentee", "programmes", list, NULL);
@@ -313,7 +313,7 @@ h_find_mentor_run(struct hctx *h)
 		char num[16], score[16];
 		snprintf(num, sizeof num, "%zu", i + 1);
 		snprintf(score, sizeof score, "%d", c[i].score);
-		char *name = mt_who_name(h, &m, h->lang), *reasons = reasons_text(h, &c[i], &m);
+		char *name = who_name(h, &m, h->lang), *reasons = reasons_text(h, &c[i], &m);
 		char *details = mt_who_details(h, &m, h->lang);
 		char *item = hctx_text(h, "mentoring.find.item", "n", num, "name", name, "score", score, "reasons",
 				       reasons, "details", details, NULL);

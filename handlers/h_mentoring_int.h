@@ -30,6 +30,28 @@ struct mprof {
  * whole-cohort matching (answer_side() in h_mentoring_answer.c). */
 enum { SIDE_REQUEST = 0, SIDE_OFFER_MENTEE = 1, SIDE_OFFER_MENTOR = 2 };
 
+/* How mt_pair_up ended: the pair matched, the mentor had no free place left, or the mentee
+ * was matched elsewhere meanwhile. */
+enum mt_pairing { MT_PAIRED, MT_MENTOR_FULL, MT_MENTEE_TAKEN };
+struct mt_pair {
+	enum mt_pairing how;
+	int cap;     /* the mentor's capacity */
+	int64_t mid; /* the new match (MT_PAIRED) */
+};
+/*
+ * Both sides agreed to request or offer r: match its mentee and mentor if the mentor still has
+ * a place and the mentee no match.  p->how says which; the request
+ * is closed as "accepted" (p->mid the new match, the mentee's other requests withdrawn, both
+ * introduced), "full" or "withdrawn", its jobs cancelled.  The caller answers.  DB_OK or the
+ * state error.
+ */
+/* Close request or offer r as declined with reason (on one line, at most 500 bytes, trimmed;
+ * none when empty) and cancel its jobs.  *clean gets the reason as stored ("" for none; the
+ * caller frees it, also on error).  DB_OK or the state error. */
+int mt_close_declined(struct hctx *h, const struct mrequest *r, const char *reason, char **clean);
+int mt_pair_up(struct hctx *h, const struct mrequest *r, const struct who *mentee, const struct who *mentor,
+	       struct mt_pair *p);
+
 /* Cancel the reminder and expiry jobs of request; *rc < 0 on a database error. */
 void mt_cancel_jobs(struct hctx *h, int64_t request, int *rc);
 /* t as a local date in lang. */
@@ -54,8 +76,6 @@ int mt_tell_id(struct hctx *h, const struct who *w, const char *envelope, const 
 char *mt_who_contact(const struct hctx *h, const struct who *w, const char *lang);
 /* The visible profile fields of w as lines in lang ("" if none).  Caller frees. */
 char *mt_who_details(const struct hctx *h, const struct who *w, const char *lang);
-/* The visible name, or "Person <id>" in lang.  Caller frees. */
-char *mt_who_name(const struct hctx *h, const struct who *w, const char *lang);
 /* 1 if w shows field to others. */
 int mt_who_visible(const struct who *w, const char *field);
 /* Fill m for match.c from a profile's values; mt_mprof_free() frees its copies. */

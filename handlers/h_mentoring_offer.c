@@ -42,7 +42,7 @@ offer_notice(struct hctx *h, const struct who *w, const struct who *other, const
 {
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)r->id);
-	char *name = mt_who_name(h, other, w->lang);
+	char *name = who_name(h, other, w->lang);
 	char *pname = mt_programme_name(h, r->programme);
 	char *rline = reason && *reason ? hctx_text_in(h, w->lang, "mentoring.reason_line", "reason", reason, NULL)
 					: xstrdup("");
@@ -71,7 +71,7 @@ mt_offer_accept(struct hctx *h, const struct mrequest *r, const char *arg, int s
 	int me_mentee = side == SIDE_OFFER_MENTEE;
 	const struct who *me = me_mentee ? &mentee : &mentor, *other = me_mentee ? &mentor : &mentee;
 	int mine = me_mentee ? eok : mok, theirs = me_mentee ? mok : eok;
-	oname = mt_who_name(h, other, h->lang);
+	oname = who_name(h, other, h->lang);
 	if (!mine && (rc = state_offer_agree(h->db, r->id, me_mentee)) != DB_OK)
 		goto out;
 	if (!theirs) {
@@ -84,18 +84,12 @@ mt_offer_accept(struct hctx *h, const struct mrequest *r, const char *arg, int s
 		goto out;
 	}
 	/* both agreed: a match, if the mentor still has a place (checked in this transaction) */
-	int cap = 1, load = 0;
-	int64_t mid = 0;
-	if ((rc = state_mentor_capacity(h->db, r->mentor, &cap, &load)) != DB_OK)
+	struct mt_pair p;
+	if ((rc = mt_pair_up(h, r, &mentee, &mentor, &p)) != DB_OK)
 		goto out;
-	if (load >= cap) {
+	if (p.how == MT_MENTOR_FULL) {
 		char capt[16];
-		snprintf(capt, sizeof capt, "%d", cap);
-		if ((rc = state_request_close(h->db, r->id, "full", NULL)) != DB_OK)
-			goto out;
-		mt_cancel_jobs(h, r->id, &rc);
-		if (rc != DB_OK)
-			goto out;
+		snprintf(capt, sizeof capt, "%d", p.cap);
 		hctx_reply(h, me_mentee ? "match.offer.full.mentee" : "match.offer.full.mentor", "id", arg, "name",
 			   oname, "capacity", capt, NULL);
 		offer_notice(h, other, me, r, me_mentee ? "match.offer.full.mentor" : "match.offer.full.mentee",
@@ -104,38 +98,22 @@ mt_offer_accept(struct hctx *h, const struct mrequest *r, const char *arg, int s
 			 (long long)r->mentor);
 		goto out;
 	}
-	rc = state_match_active(h->db, r->mentee, r->programme);
-	if (rc == DB_NOTFOUND)
-		rc = state_match_add(h->db, r->programme, r->mentee, r->mentor, r->id, &mid);
-	else if (rc == DB_OK)
-		rc = DB_NOTFOUND; /* already matched */
-	if (rc == DB_NOTFOUND) {
-		/* the mentee was matched elsewhere meanwhile */
-		if ((rc = state_request_close(h->db, r->id, "withdrawn", NULL)) == DB_OK)
-			mt_cancel_jobs(h, r->id, &rc);
-		if (rc == DB_OK && me_mentee) {
+	if (p.how == MT_MENTEE_TAKEN) {
+		if (me_mentee) {
 			char *pname = mt_programme_name(h, r->programme);
 			hctx_reply(h, "mentoring.already_matched", "programme", pname, NULL);
 			free(pname);
-		} else if (rc == DB_OK) {
+		} else {
 			hctx_reply(h, "mentoring.accept.mentee_taken", "id", arg, "mentee", oname, NULL);
 		}
 		goto out;
 	}
-	if (rc != DB_OK || (rc = state_request_close(h->db, r->id, "accepted", NULL)) != DB_OK)
-		goto out;
-	mt_cancel_jobs(h, r->id, &rc);
-	if (rc == DB_OK)
-		rc = mt_withdraw_others(h, &mentee, r->programme);
-	if (rc != DB_OK)
-		goto out;
-	mt_introduce(h, &mentee, &mentor, r->programme);
 	char *contact = mt_who_contact(h, other, h->lang);
 	char *rword = hctx_text(h, me_mentee ? "role.mentor" : "role.mentee", NULL);
 	hctx_reply(h, "match.offer.matched", "id", arg, "name", oname, "role", rword, "contact", contact, NULL);
 	free(rword);
 	free(contact);
-	log_info("mentoring: offer %lld accepted by both; match %lld", (long long)r->id, (long long)mid);
+	log_info("mentoring: offer %lld accepted by both; match %lld", (long long)r->id, (long long)p.mid);
 out:
 	free(oname);
 	who_free(&mentee);
@@ -152,24 +130,17 @@ mt_offer_decline(struct hctx *h, const struct mrequest *r, const char *arg, int 
 		goto out;
 	int me_mentee = side == SIDE_OFFER_MENTEE;
 	const struct who *me = me_mentee ? &mentee : &mentor, *other = me_mentee ? &mentor : &mentee;
-	char *clean = xstrdup(reason ? reason : "");
-	for (char *p = clean; *p; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
-			*p = ' ';
-	if (strlen(clean) > 500)
-		clean[500] = '\0';
-	char *tr = str_trim(clean);
-	if ((rc = state_request_close(h->db, r->id, "declined", *tr ? tr : NULL)) == DB_OK)
-		mt_cancel_jobs(h, r->id, &rc);
+	char *tr = NULL;
+	rc = mt_close_declined(h, r, reason, &tr);
 	if (rc == DB_OK) {
-		char *oname = mt_who_name(h, other, h->lang);
+		char *oname = who_name(h, other, h->lang);
 		hctx_reply(h, "match.offer.declined.done", "id", arg, "name", oname, NULL);
 		free(oname);
 		offer_notice(h, other, me, r, me_mentee ? "match.offer.declined.mentor" : "match.offer.declined.mentee",
 			     "match.offer.closed.subject", tr);
 		log_info("mentoring: offer %lld declined by its %s", (long long)r->id, me_mentee ? "mentee" : "mentor");
 	}
-	free(clean);
+	free(tr);
 out:
 	who_free(&mentee);
 	who_free(&mentor);
@@ -191,7 +162,7 @@ mt_offer_remind(struct hctx *h, const struct mrequest *r, int eok, int mok, cons
 			char id[24], date[32];
 			snprintf(id, sizeof id, "%lld", (long long)r->id);
 			mt_fmt_date(r->deadline, to->lang, date);
-			char *n = mt_who_name(h, about, to->lang);
+			char *n = who_name(h, about, to->lang);
 			char *rword = hctx_text_in(h, to->lang, k == 0 ? "role.mentor" : "role.mentee", NULL);
 			const char *acc = hctx_cmd_word_in(to->lang, "accept"),
 				   *dec = hctx_cmd_word_in(to->lang, "decline");
@@ -265,7 +236,7 @@ mt_offer_send(struct hctx *h, int64_t mentee_id, int64_t mentor_id, const char *
 		char id[24], date[32];
 		snprintf(id, sizeof id, "%lld", (long long)r.id);
 		mt_fmt_date(deadline, to->lang, date);
-		char *name = mt_who_name(h, about, to->lang), *details = mt_who_details(h, about, to->lang);
+		char *name = who_name(h, about, to->lang), *details = mt_who_details(h, about, to->lang);
 		char *rword = hctx_text_in(h, to->lang, k == 0 ? "role.mentor" : "role.mentee", NULL);
 		const char *acc = hctx_cmd_word_in(to->lang, "accept"), *dec = hctx_cmd_word_in(to->lang, "decline");
 		char *subject = hctx_text_in(h, to->lang, "match.offer.subject", "id", id, "programme", pname, NULL);

@@ -69,7 +69,7 @@ request_open(struct hctx *h, const struct who *mentee, int64_t mentor, const cha
 	char id[24], date[32];
 	snprintf(id, sizeof id, "%lld", (long long)*rid);
 	mt_fmt_date(deadline, m.lang, date);
-	char *name = mt_who_name(h, mentee, m.lang), *details = mt_who_details(h, mentee, m.lang);
+	char *name = who_name(h, mentee, m.lang), *details = mt_who_details(h, mentee, m.lang);
 	const char *acc = hctx_cmd_word_in(m.lang, "accept"), *dec = hctx_cmd_word_in(m.lang, "decline");
 	char *subject = hctx_text_in(h, m.lang, "mentoring.request.mentor.subject", "id", id, "programme", pname, NULL);
 	char *body = hctx_text_in(h, m.lang, "mentoring.request.mentor", "id", id, "programme", pname, "mentee", name,
@@ -121,7 +121,7 @@ mt_cascade(struct hctx *h, const struct who *mentee, const char *programme, char
 				char id[24], date[32];
 				snprintf(id, sizeof id, "%lld", (long long)rid);
 				mt_fmt_date(deadline, mentee->lang, date);
-				char *name = mt_who_name(h, &m, mentee->lang);
+				char *name = who_name(h, &m, mentee->lang);
 				*text = hctx_text_in(h, mentee->lang, "mentoring.cascade.next", "mentor", name, "id",
 						     id, "deadline", date, NULL);
 				free(name);
@@ -177,7 +177,7 @@ h_request_run(struct hctx *h)
 	}
 	if ((rc = who_load(h, h->person.id, &me)) != DB_OK || (rc = who_load(h, s->mentor, &m)) != DB_OK)
 		goto out;
-	char *mname = mt_who_name(h, &m, h->lang);
+	char *mname = who_name(h, &m, h->lang);
 	int64_t rid = 0, deadline = 0;
 	char id[24], date[32];
 	rc = request_open(h, &me, s->mentor, s->programme, &rid, &deadline);
@@ -205,29 +205,41 @@ out:
 
 /* ---- scheduler jobs ---- */
 
+/* The request a reminder (expire 0) or expiry (expire 1) job is about: 0 with *r loaded when it
+ * is an open request (the caller frees *r); 1 when the job ends here, *r freed: skipped as not
+ * open, or an offer, whose own step (mt_offer_remind/mt_offer_expire) ran; or a negative error. */
+static int
+job_open_request(struct hctx *h, int64_t request, int expire, struct mrequest *r, const char **result)
+{
+	int rc = state_request_get(h->db, request, r);
+	if (rc != DB_OK || strcmp(r->status, "open") != 0) {
+		*result = "skipped: request not open";
+		mrequest_free(r);
+		return db_failed(rc) ? rc : 1;
+	}
+	int is_offer = 0, eok = 0, mok = 0;
+	if ((rc = state_request_offer_get(h->db, r->id, &is_offer, &eok, &mok)) != DB_OK || is_offer) {
+		if (rc == DB_OK)
+			rc = expire ? mt_offer_expire(h, r, result) : mt_offer_remind(h, r, eok, mok, result);
+		mrequest_free(r);
+		return db_failed(rc) ? rc : 1;
+	}
+	return 0;
+}
+
 int
 h_request_remind_job(struct hctx *h, int64_t request, const char **result)
 {
 	struct mrequest r;
-	int rc = state_request_get(h->db, request, &r);
-	if (rc != DB_OK || strcmp(r.status, "open") != 0) {
-		*result = "skipped: request not open";
-		mrequest_free(&r);
+	int rc = job_open_request(h, request, 0, &r, result);
+	if (rc != 0)
 		return db_failed(rc) ? rc : 0;
-	}
-	int is_offer = 0, eok = 0, mok = 0;
-	if ((rc = state_request_offer_get(h->db, r.id, &is_offer, &eok, &mok)) != DB_OK || is_offer) {
-		if (rc == DB_OK)
-			rc = mt_offer_remind(h, &r, eok, mok, result);
-		mrequest_free(&r);
-		return db_failed(rc) ? rc : 0;
-	}
 	struct who mentee = {0}, mentor = {0};
 	if ((rc = who_load(h, r.mentee, &mentee)) == DB_OK && (rc = who_load(h, r.mentor, &mentor)) == DB_OK) {
 		char id[24], date[32];
 		snprintf(id, sizeof id, "%lld", (long long)r.id);
 		mt_fmt_date(r.deadline, mentor.lang, date);
-		char *n = mt_who_name(h, &mentee, mentor.lang);
+		char *n = who_name(h, &mentee, mentor.lang);
 		const char *acc = hctx_cmd_word_in(mentor.lang, "accept"),
 			   *dec = hctx_cmd_word_in(mentor.lang, "decline");
 		char *t = hctx_text_in(h, mentor.lang, "mentoring.reminder", "id", id, "mentee", n, "deadline", date,
@@ -249,19 +261,9 @@ int
 h_request_expire_job(struct hctx *h, int64_t request, const char **result)
 {
 	struct mrequest r;
-	int rc = state_request_get(h->db, request, &r);
-	if (rc != DB_OK || strcmp(r.status, "open") != 0) {
-		*result = "skipped: request not open";
-		mrequest_free(&r);
+	int rc = job_open_request(h, request, 1, &r, result);
+	if (rc != 0)
 		return db_failed(rc) ? rc : 0;
-	}
-	int is_offer = 0, eok = 0, mok = 0;
-	if ((rc = state_request_offer_get(h->db, r.id, &is_offer, &eok, &mok)) != DB_OK || is_offer) {
-		if (rc == DB_OK)
-			rc = mt_offer_expire(h, &r, result);
-		mrequest_free(&r);
-		return db_failed(rc) ? rc : 0;
-	}
 	struct who mentee = {0}, mentor = {0};
 	if ((rc = state_request_close(h->db, r.id, "expired", NULL)) != DB_OK ||
 	    (rc = state_job_cancel(h->db, "request.remind", r.id)) != DB_OK ||
@@ -272,7 +274,7 @@ h_request_expire_job(struct hctx *h, int64_t request, const char **result)
 		goto out;
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)r.id);
-	char *n = mt_who_name(h, &mentee, mentor.lang);
+	char *n = who_name(h, &mentee, mentor.lang);
 	char *t = hctx_text_in(h, mentor.lang, "mentoring.expired.mentor", "id", id, "mentee", n, NULL);
 	char *s = hctx_text_in(h, mentor.lang, "mentoring.expired.mentor.subject", "id", id, NULL);
 	mt_tell(h, &mentor, "mentoring.mail.notice", s, t, t);

@@ -51,26 +51,14 @@ h_session_is_id(const char *s)
 
 /* ---- the two people ---- */
 
-/* The visible name, or "Person <id>" in lang.  Caller frees. */
-char *
-who_name(const struct hctx *h, const struct who *w, const char *lang)
-{
-	const char *n = who_value(w, "name", 1);
-	if (n)
-		return xstrdup(n);
-	char id[24];
-	snprintf(id, sizeof id, "%lld", (long long)w->p.id);
-	return hctx_text_in(h, lang, "mentoring.anonymous", "id", id, NULL);
-}
-
 /*
  * Tell w by mail (first verified address; with a calendar part when cal is
  * set) and in every linked chat except the endpoint the request came from.
  * Returns 1 when a mail was queued (the last reply then), else 0.
  */
 int
-tell(struct hctx *h, const struct who *w, const char *envelope, const char *subject, const char *mail_text,
-     const char *chat_text, const char *cal, const char *method)
+session_tell(struct hctx *h, const struct who *w, const char *envelope, const char *subject, const char *mail_text,
+	     const char *chat_text, const char *cal, const char *method)
 {
 	for (size_t i = 0; i < w->neps; i++) {
 		const struct endpoint *e = &w->eps[i];
@@ -104,14 +92,14 @@ sctx_free(struct sctx *c)
 
 /* The other person of the match than person id (the mentee when id is neither). */
 const struct who *
-other_of(const struct sctx *c, int64_t id)
+session_other_of(const struct sctx *c, int64_t id)
 {
 	return c->mentee.p.id == id ? &c->mentor : &c->mentee;
 }
 
 /* "03.12.2026, 15:00–16:00 (Europe/Berlin)" in lang.  Caller frees. */
 char *
-when_text(const struct hctx *h, const struct msession *s, const char *lang)
+session_when_text(const struct hctx *h, const struct msession *s, const char *lang)
 {
 	struct when_tm a, b;
 	if (when_epoch_to_local(s->start, &a) != 0 || when_epoch_to_local(s->start + (int64_t)s->minutes * 60, &b) != 0)
@@ -130,7 +118,7 @@ when_text(const struct hctx *h, const struct msession *s, const char *lang)
 
 /* The place line ("" when none).  Caller frees. */
 char *
-where_text(const struct hctx *h, const struct msession *s, const char *lang)
+session_where_text(const struct hctx *h, const struct msession *s, const char *lang)
 {
 	if (!s->place || !*s->place)
 		return xstrdup("");
@@ -158,9 +146,18 @@ sctx_load(struct hctx *h, const char *arg, int64_t id, struct sctx *c)
 	return 0;
 }
 
+/* Load the session the command's first argument names, as sctx_load. */
+static int
+sctx_load_arg(struct hctx *h, struct sctx *c)
+{
+	int64_t id = 0;
+	hctx_parse_id(h->argv[0], &id);
+	return sctx_load(h, h->argv[0], id, c);
+}
+
 /* Answer "session #id is <status>". */
 void
-reply_closed(struct hctx *h, const char *arg, const char *status)
+session_reply_closed(struct hctx *h, const char *arg, const char *status)
 {
 	char *sk = xasprintf("session.status.%s", status);
 	char *st = tmpl_has(h->tmpl, h->lang, sk) ? hctx_text(h, sk, NULL) : xstrdup(status);
@@ -363,7 +360,7 @@ h_session_run(struct hctx *h)
 		free(place);
 		goto out;
 	}
-	const struct who *other = other_of(&c, h->person.id);
+	const struct who *other = session_other_of(&c, h->person.id);
 	int64_t sid = 0, *replaced = NULL;
 	size_t nrep = 0;
 	rc = state_session_add(h->db, c.m.id, h->person.id, w.start, w.minutes, place, bot_domain(h),
@@ -379,16 +376,16 @@ h_session_run(struct hctx *h)
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)sid);
 	/* the other side: the proposal, in their language */
-	const struct who *me = other_of(&c, other->p.id);
-	char *myname = who_name(h, me, other->lang), *when = when_text(h, &c.s, other->lang);
-	char *where = where_text(h, &c.s, other->lang);
+	const struct who *me = session_other_of(&c, other->p.id);
+	char *myname = who_name(h, me, other->lang), *when = session_when_text(h, &c.s, other->lang);
+	char *where = session_where_text(h, &c.s, other->lang);
 	const char *conf = hctx_cmd_word_in(other->lang, "confirm"), *ses = hctx_cmd_word_in(other->lang, "session");
 	char *subject = hctx_text_in(h, other->lang, "session.proposal.subject", "id", id, "name", myname, NULL);
 	char *body = hctx_text_in(h, other->lang, "session.proposal", "id", id, "name", myname, "when", when, "where",
 				  where, "confirm", conf, "session", ses, NULL);
 	char *chat = hctx_text_in(h, other->lang, "session.proposal.chat", "id", id, "name", myname, "when", when,
 				  "where", where, "confirm", conf, NULL);
-	if (tell(h, other, "session.mail.proposal", subject, body, chat, NULL, NULL))
+	if (session_tell(h, other, "session.mail.proposal", subject, body, chat, NULL, NULL))
 		hctx_reply_last_to_front(h);
 	free(chat);
 	free(body);
@@ -398,8 +395,8 @@ h_session_run(struct hctx *h)
 	free(myname);
 	/* the proposer */
 	char *oname = who_name(h, other, h->lang);
-	when = when_text(h, &c.s, h->lang);
-	where = where_text(h, &c.s, h->lang);
+	when = session_when_text(h, &c.s, h->lang);
+	where = session_where_text(h, &c.s, h->lang);
 	hctx_reply(h, "session.proposed", "id", id, "name", oname, "when", when, "where", where, NULL);
 	free(where);
 	free(when);
@@ -414,7 +411,7 @@ out:
 /* ---- confirm ---- */
 
 int
-do_confirm(struct hctx *h, struct sctx *c, const char *arg)
+session_do_confirm(struct hctx *h, struct sctx *c, const char *arg)
 {
 	int rc = state_session_set_status(h->db, c->s.id, "proposed", "confirmed");
 	if (rc != DB_OK)
@@ -430,20 +427,20 @@ do_confirm(struct hctx *h, struct sctx *c, const char *arg)
 	snprintf(id, sizeof id, "%lld", (long long)c->s.id);
 	const struct who *both[2] = {&c->mentee, &c->mentor};
 	for (int k = 0; k < 2 && rc == DB_OK; k++) {
-		const struct who *to = both[k], *about = other_of(c, to->p.id);
+		const struct who *to = both[k], *about = session_other_of(c, to->p.id);
 		char *cal = session_ical(h, c, to->lang, 0);
 		if (!cal && who_mail(to)) {
 			rc = DB_ERR;
 			break;
 		}
-		char *n = who_name(h, about, to->lang), *when = when_text(h, &c->s, to->lang);
-		char *where = where_text(h, &c->s, to->lang);
+		char *n = who_name(h, about, to->lang), *when = session_when_text(h, &c->s, to->lang);
+		char *where = session_where_text(h, &c->s, to->lang);
 		char *subject =
 			hctx_text_in(h, to->lang, "session.invite.subject", "id", id, "name", n, "when", when, NULL);
 		char *body = hctx_text_in(h, to->lang, "session.invite", "id", id, "name", n, "when", when, "where",
 					  where, "cancel", hctx_cmd_word_in(to->lang, "cancel"), NULL);
 		char *chat = hctx_text_in(h, to->lang, "session.invite.chat", "id", id, "name", n, "when", when, NULL);
-		tell(h, to, "session.mail.invite", subject, body, chat, cal, "REQUEST");
+		session_tell(h, to, "session.mail.invite", subject, body, chat, cal, "REQUEST");
 		free(chat);
 		free(body);
 		free(subject);
@@ -454,8 +451,8 @@ do_confirm(struct hctx *h, struct sctx *c, const char *arg)
 	}
 	if (rc != DB_OK)
 		return rc;
-	const struct who *other = other_of(c, h->person.id);
-	char *n = who_name(h, other, h->lang), *when = when_text(h, &c->s, h->lang);
+	const struct who *other = session_other_of(c, h->person.id);
+	char *n = who_name(h, other, h->lang), *when = session_when_text(h, &c->s, h->lang);
 	hctx_reply(h, "session.confirmed", "id", arg, "name", n, "when", when, NULL);
 	free(when);
 	free(n);
@@ -467,29 +464,27 @@ do_confirm(struct hctx *h, struct sctx *c, const char *arg)
 int
 h_session_confirm_run(struct hctx *h)
 {
-	int64_t id = 0;
-	hctx_parse_id(h->argv[0], &id);
 	struct sctx c;
-	int rc = sctx_load(h, h->argv[0], id, &c);
+	int rc = sctx_load_arg(h, &c);
 	if (rc != 0)
 		goto out;
 	if (strcmp(c.s.status, "confirmed") == 0) {
-		char *when = when_text(h, &c.s, h->lang);
+		char *when = session_when_text(h, &c.s, h->lang);
 		hctx_reply(h, "session.already_confirmed", "id", h->argv[0], "when", when, NULL);
 		free(when);
 		goto out;
 	}
 	if (strcmp(c.s.status, "proposed") != 0) {
-		reply_closed(h, h->argv[0], c.s.status);
+		session_reply_closed(h, h->argv[0], c.s.status);
 		goto out;
 	}
 	if (c.s.proposer == h->person.id && !h->staff) {
-		char *n = who_name(h, other_of(&c, h->person.id), h->lang);
+		char *n = who_name(h, session_other_of(&c, h->person.id), h->lang);
 		hctx_reply(h, "session.confirm.own", "id", h->argv[0], "name", n, NULL);
 		free(n);
 		goto out;
 	}
-	rc = do_confirm(h, &c, h->argv[0]);
+	rc = session_do_confirm(h, &c, h->argv[0]);
 out:
 	sctx_free(&c);
 	return db_failed(rc) ? rc : 0;
@@ -510,15 +505,13 @@ h_session_id_check(struct hctx *h)
 int
 h_session_cancel_run(struct hctx *h)
 {
-	int64_t id = 0;
-	hctx_parse_id(h->argv[0], &id);
 	struct sctx c;
-	int rc = sctx_load(h, h->argv[0], id, &c);
+	int rc = sctx_load_arg(h, &c);
 	if (rc != 0)
 		goto out;
 	int was_confirmed = strcmp(c.s.status, "confirmed") == 0;
 	if (!was_confirmed && strcmp(c.s.status, "proposed") != 0) {
-		reply_closed(h, h->argv[0], c.s.status);
+		session_reply_closed(h, h->argv[0], c.s.status);
 		goto out;
 	}
 	int seq = 0;
@@ -546,10 +539,11 @@ h_session_cancel_run(struct hctx *h)
 		/* who cancelled, as the recipient reads it */
 		const struct who *by = h->person.id == c.mentee.p.id ? &c.mentee : &c.mentor;
 		char *n = who_name(h, by, to->lang);
-		char *when = when_text(h, &c.s, to->lang);
+		char *when = session_when_text(h, &c.s, to->lang);
 		char *s = hctx_text_in(h, to->lang, "session.cancel.subject", "id", sid, "when", when, NULL);
 		char *t = hctx_text_in(h, to->lang, "session.cancel.notice", "id", sid, "name", n, "when", when, NULL);
-		tell(h, to, was_confirmed ? "session.mail.cancel" : "session.mail.notice", s, t, t, cal, "CANCEL");
+		session_tell(h, to, was_confirmed ? "session.mail.cancel" : "session.mail.notice", s, t, t, cal,
+			     "CANCEL");
 		free(t);
 		free(s);
 		free(when);
@@ -569,14 +563,14 @@ out:
 
 /* Log session c as held: minutes (<= 0: as planned) and note; tells the other side. */
 int
-do_done(struct hctx *h, struct sctx *c, const char *arg, int minutes, const char *note_in)
+session_do_done(struct hctx *h, struct sctx *c, const char *arg, int minutes, const char *note_in)
 {
 	if (strcmp(c->s.status, "confirmed") != 0 && strcmp(c->s.status, "done") != 0) {
-		reply_closed(h, arg, c->s.status);
+		session_reply_closed(h, arg, c->s.status);
 		return DB_OK;
 	}
 	if (c->s.start > now_s()) {
-		char *when = when_text(h, &c->s, h->lang);
+		char *when = session_when_text(h, &c->s, h->lang);
 		hctx_reply(h, "session.done.not_yet", "id", arg, "when", when, NULL);
 		free(when);
 		return DB_OK;
@@ -596,12 +590,12 @@ do_done(struct hctx *h, struct sctx *c, const char *arg, int minutes, const char
 	snprintf(id, sizeof id, "%lld", (long long)c->s.id);
 	if (h->known && (h->person.id == c->mentee.p.id || h->person.id == c->mentor.p.id) &&
 	    strcmp(c->s.status, "done") != 0) {
-		const struct who *to = other_of(c, h->person.id), *by = other_of(c, to->p.id);
+		const struct who *to = session_other_of(c, h->person.id), *by = session_other_of(c, to->p.id);
 		char *n = who_name(h, by, to->lang);
 		char *s = hctx_text_in(h, to->lang, "session.logged.subject", "id", id, NULL);
 		char *t =
 			hctx_text_in(h, to->lang, "session.logged.notice", "id", id, "name", n, "minutes", mins, NULL);
-		tell(h, to, "session.mail.notice", s, t, t, NULL, NULL);
+		session_tell(h, to, "session.mail.notice", s, t, t, NULL, NULL);
 		free(t);
 		free(s);
 		free(n);
@@ -627,17 +621,15 @@ minutes_word(const char *w)
 int
 h_session_done_run(struct hctx *h)
 {
-	int64_t id = 0;
-	hctx_parse_id(h->argv[0], &id);
 	struct sctx c;
-	int rc = sctx_load(h, h->argv[0], id, &c);
+	int rc = sctx_load_arg(h, &c);
 	if (rc == 0) {
 		int minutes = h->argc > 1 ? minutes_word(h->argv[1]) : 0;
 		const char *note = str_skip_words(h->argline, minutes > 0 ? 2 : 1);
 		/* "45 Minuten …": the unit word is not part of the note */
 		if (minutes > 0 && h->argc > 2 && (strncasecmp(h->argv[2], "min", 3) == 0))
 			note = str_skip_words(h->argline, 3);
-		rc = do_done(h, &c, h->argv[0], minutes, note);
+		rc = session_do_done(h, &c, h->argv[0], minutes, note);
 	}
 	sctx_free(&c);
 	return db_failed(rc) ? rc : 0;

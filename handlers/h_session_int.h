@@ -20,29 +20,27 @@ struct sctx {
 	struct who mentee, mentor;
 };
 
-/* The visible name, or "Person <id>" in lang.  Caller frees. */
-char *who_name(const struct hctx *h, const struct who *w, const char *lang);
 /*
  * Tell w by mail (first verified address; with a calendar part when cal is
  * set) and in every linked chat except the endpoint the request came from.
  * Returns 1 when a mail was queued (the last reply then), else 0.
  */
-int tell(struct hctx *h, const struct who *w, const char *envelope, const char *subject, const char *mail_text,
-	 const char *chat_text, const char *cal, const char *method);
+int session_tell(struct hctx *h, const struct who *w, const char *envelope, const char *subject, const char *mail_text,
+		 const char *chat_text, const char *cal, const char *method);
 void sctx_free(struct sctx *c);
 /* The other person of the match than person id (the mentee when id is neither). */
-const struct who *other_of(const struct sctx *c, int64_t id);
+const struct who *session_other_of(const struct sctx *c, int64_t id);
 /* "03.12.2026, 15:00–16:00 (Europe/Berlin)" in lang.  Caller frees. */
-char *when_text(const struct hctx *h, const struct msession *s, const char *lang);
+char *session_when_text(const struct hctx *h, const struct msession *s, const char *lang);
 /* The place line ("" when none).  Caller frees. */
-char *where_text(const struct hctx *h, const struct msession *s, const char *lang);
+char *session_where_text(const struct hctx *h, const struct msession *s, const char *lang);
 /* Load session id with its match and people.  1 (answered "unknown") when it is not the sender's. */
 int sctx_load(struct hctx *h, const char *arg, int64_t id, struct sctx *c);
 /* Answer "session #id is <status>". */
-void reply_closed(struct hctx *h, const char *arg, const char *status);
+void session_reply_closed(struct hctx *h, const char *arg, const char *status);
 /* Confirm proposed session c (jobs, invitations to both, the answer); arg: the id as written. */
-int do_confirm(struct hctx *h, struct sctx *c, const char *arg);
+int session_do_confirm(struct hctx *h, struct sctx *c, const char *arg);
 /* Log session c as held: minutes (<= 0: as planned) and note; tells the other side. */
-int do_done(struct hctx *h, struct sctx *c, const char *arg, int minutes, const char *note_in);
+int session_do_done(struct hctx *h, struct sctx *c, const char *arg, int minutes, const char *note_in);
 
 #endif

@@ -44,14 +44,14 @@ do_decline(struct hctx *h, struct sctx *c, const char *arg)
 	if (rc != DB_OK)
 		return rc == DB_NOTFOUND ? DB_ERR : rc;
 	const struct who *proposer = c->s.proposer == c->mentee.p.id ? &c->mentee : &c->mentor;
-	const struct who *other = other_of(c, proposer->p.id);
+	const struct who *other = session_other_of(c, proposer->p.id);
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)c->s.id);
-	char *n = who_name(h, other, proposer->lang), *when = when_text(h, &c->s, proposer->lang);
+	char *n = who_name(h, other, proposer->lang), *when = session_when_text(h, &c->s, proposer->lang);
 	char *s = hctx_text_in(h, proposer->lang, "session.declined.subject", "id", id, NULL);
 	char *t = hctx_text_in(h, proposer->lang, "session.declined.notice", "id", id, "name", n, "when", when,
 			       "session", hctx_cmd_word_in(proposer->lang, "session"), NULL);
-	tell(h, proposer, "session.mail.notice", s, t, t, NULL, NULL);
+	session_tell(h, proposer, "session.mail.notice", s, t, t, NULL, NULL);
 	free(t);
 	free(s);
 	free(when);
@@ -61,15 +61,6 @@ do_decline(struct hctx *h, struct sctx *c, const char *arg)
 }
 
 /* ---- plain replies to the proposal and the prompt mail ---- */
-
-/* The answer word at the start of a reply to a proposal or prompt (bot/words.h,
- * the WORDS_SESSION set): 1 yes/done, 0 no, -1 neither.  *rest: the text after it. */
-static int
-answer_word(const char *text, const char **rest)
-{
-	enum words_answer a = words_first(text, WORDS_SESSION, rest);
-	return a == WORDS_YES ? 1 : a == WORDS_NO ? 0 : -1;
-}
 
 int
 h_session_mail_reply(struct hctx *h, const char *in_reply_to, const char *references, const char *text)
@@ -94,7 +85,7 @@ h_session_mail_reply(struct hctx *h, const char *in_reply_to, const char *refere
 	if (rc != DB_OK || !h->known)
 		return db_failed(rc) ? rc : 1;
 	const char *rest;
-	int yn = answer_word(text, &rest);
+	int yn = hctx_yes_no(text, WORDS_SESSION, &rest);
 	/* only the first line counts: below it are greetings and the quote */
 	char *line = xstrndup(rest, strcspn(rest, "\r\n"));
 	int minutes = 0;
@@ -125,18 +116,18 @@ h_session_mail_reply(struct hctx *h, const char *in_reply_to, const char *refere
 		if (prompt) {
 			char *note = xstrndup(rest, strcspn(rest, "\r\n"));
 			h->cmd = cmd_by_name("done");
-			rc = do_done(h, &c, arg, minutes, note);
+			rc = session_do_done(h, &c, arg, minutes, note);
 			free(note);
 		} else if (strcmp(c.s.status, "proposed") != 0) {
 			h->cmd = cmd_by_name("confirm");
-			reply_closed(h, arg, c.s.status);
+			session_reply_closed(h, arg, c.s.status);
 		} else if (c.s.proposer == h->person.id) {
 			free(line);
 			sctx_free(&c);
 			return 1; /* the proposer answering their own copy: not an answer */
 		} else {
 			h->cmd = cmd_by_name("confirm");
-			rc = yn ? do_confirm(h, &c, arg) : do_decline(h, &c, arg);
+			rc = yn ? session_do_confirm(h, &c, arg) : do_decline(h, &c, arg);
 		}
 	}
 	free(line);
@@ -164,29 +155,47 @@ job_load(struct hctx *h, int64_t session, struct sctx *c, const char **result)
 	return rc;
 }
 
+/*
+ * A scheduler job's mail or chat message to both people of confirmed session c: key's subject
+ * (key.subject) and text in each one's language, about the other, with the command word cmd
+ * (also the variable's name).  With ids, the Message-IDs of the mails sent, space-separated.
+ */
+static void
+tell_both(struct hctx *h, const struct sctx *c, const char *key, const char *envelope, const char *cmd, struct buf *ids)
+{
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)c->s.id);
+	char *subject_key = xasprintf("%s.subject", key);
+	const struct who *both[2] = {&c->mentee, &c->mentor};
+	for (int k = 0; k < 2; k++) {
+		const struct who *to = both[k];
+		char *n = who_name(h, session_other_of(c, to->p.id), to->lang);
+		char *when = session_when_text(h, &c->s, to->lang), *where = session_where_text(h, &c->s, to->lang);
+		char *s = hctx_text_in(h, to->lang, subject_key, "id", id, "when", when, NULL);
+		char *t = hctx_text_in(h, to->lang, key, "id", id, "name", n, "when", when, "where", where, cmd,
+				       hctx_cmd_word_in(to->lang, cmd), NULL);
+		if (session_tell(h, to, envelope, s, t, t, NULL, NULL) && ids) {
+			char *mid = reply_msgid_at(h, h->nreplies - 1);
+			if (mid)
+				buf_addf(ids, "%s%s", ids->len ? " " : "", mid);
+			free(mid);
+		}
+		free(t);
+		free(s);
+		free(where);
+		free(when);
+		free(n);
+	}
+	free(subject_key);
+}
+
 int
 h_session_remind_job(struct hctx *h, int64_t session, const char **result)
 {
 	struct sctx c;
 	int rc = job_load(h, session, &c, result);
 	if (rc == 0) {
-		char id[24];
-		snprintf(id, sizeof id, "%lld", (long long)c.s.id);
-		const struct who *both[2] = {&c.mentee, &c.mentor};
-		for (int k = 0; k < 2; k++) {
-			const struct who *to = both[k];
-			char *n = who_name(h, other_of(&c, to->p.id), to->lang), *when = when_text(h, &c.s, to->lang);
-			char *where = where_text(h, &c.s, to->lang);
-			char *s = hctx_text_in(h, to->lang, "session.reminder.subject", "id", id, "when", when, NULL);
-			char *t = hctx_text_in(h, to->lang, "session.reminder", "id", id, "name", n, "when", when,
-					       "where", where, "cancel", hctx_cmd_word_in(to->lang, "cancel"), NULL);
-			tell(h, to, "session.mail.reminder", s, t, t, NULL, NULL);
-			free(t);
-			free(s);
-			free(where);
-			free(when);
-			free(n);
-		}
+		tell_both(h, &c, "session.reminder", "session.mail.reminder", "cancel", NULL);
 		*result = "ran";
 	}
 	sctx_free(&c);
@@ -199,27 +208,8 @@ h_session_prompt_job(struct hctx *h, int64_t session, const char **result)
 	struct sctx c;
 	int rc = job_load(h, session, &c, result);
 	if (rc == 0) {
-		char id[24];
-		snprintf(id, sizeof id, "%lld", (long long)c.s.id);
-		const struct who *both[2] = {&c.mentee, &c.mentor};
 		struct buf ids = BUF_INIT;
-		for (int k = 0; k < 2; k++) {
-			const struct who *to = both[k];
-			char *n = who_name(h, other_of(&c, to->p.id), to->lang), *when = when_text(h, &c.s, to->lang);
-			char *s = hctx_text_in(h, to->lang, "session.prompt.subject", "id", id, NULL);
-			char *t = hctx_text_in(h, to->lang, "session.prompt", "id", id, "name", n, "when", when, "done",
-					       hctx_cmd_word_in(to->lang, "done"), NULL);
-			if (tell(h, to, "session.mail.prompt", s, t, t, NULL, NULL)) {
-				char *mid = reply_msgid_at(h, h->nreplies - 1);
-				if (mid)
-					buf_addf(&ids, "%s%s", ids.len ? " " : "", mid);
-				free(mid);
-			}
-			free(t);
-			free(s);
-			free(when);
-			free(n);
-		}
+		tell_both(h, &c, "session.prompt", "session.mail.prompt", "done", &ids);
 		char *list = buf_detach(&ids);
 		rc = state_session_set_prompt(h->db, c.s.id, *list ? list : NULL);
 		free(list);

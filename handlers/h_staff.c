@@ -261,9 +261,8 @@ staff_figures_text(struct db *db, const struct templates *t, const char *lang, c
 	return DB_OK;
 }
 
-/* "stats [programme]": the programme, when named, must exist. */
 int
-h_stats_check(struct hctx *h)
+h_programme_arg_check(struct hctx *h, const char *key, const char *var)
 {
 	if (h->argc == 0)
 		return 0;
@@ -273,9 +272,16 @@ h_stats_check(struct hctx *h)
 	if (rc != DB_NOTFOUND)
 		return db_failed(rc) ? rc : 0;
 	char *list = state_programme_list(h->db);
-	hctx_reply(h, "staff.stats.unknown_programme", "programme", h->argv[0], "programmes", list, NULL);
+	hctx_reply(h, key, var, h->argv[0], "programmes", list, NULL);
 	free(list);
 	return 1;
+}
+
+/* "stats [programme]": the programme, when named, must exist. */
+int
+h_stats_check(struct hctx *h)
+{
+	return h_programme_arg_check(h, "staff.stats.unknown_programme", "programme");
 }
 
 int

@@ -92,6 +92,9 @@ const char *hctx_cmd_word(const struct hctx *h, const struct command *c);
 int h_check_nothing(struct hctx *h);
 
 /* help */
+/* The lines "  word   one-liner" of every command the asker may use (staff commands for staff
+ * only), for help and the "unknown command" answers.  Caller frees. */
+char *h_command_list(struct hctx *h);
 int h_help_check(struct hctx *h);
 int h_help_run(struct hctx *h);
 /* membership: join, confirm, leave, whoami, profile */
@@ -149,10 +152,16 @@ void who_free(struct who *w);
 const char *who_value(const struct who *w, const char *field, int visible_only);
 /* w's first verified mail address, or NULL. */
 const char *who_mail(const struct who *w);
+/* w's visible name, or "Person <id>" in lang.  Caller frees. */
+char *who_name(const struct hctx *h, const struct who *w, const char *lang);
 /* Move the last queued reply to the front: it will carry h->reply_msgid. */
 void hctx_reply_last_to_front(struct hctx *h);
 /* "12" or "#12" -> 12; 0, or -1 if not a positive number. */
 int hctx_parse_id(const char *s, int64_t *out);
+/* The answer word at the start of a reply (bot/words.h; sets: WORDS_REQUEST for a request or
+ * offer, WORDS_SESSION for a session proposal or prompt): 1 yes (or done), 0 no, -1 neither.
+ * *rest: the text after it. */
+int hctx_yes_no(const char *text, unsigned sets, const char **rest);
 
 /* Token helpers: 128 random bits as 26 lower-case base32 characters; SHA-256 hex of it. */
 void token_new(char out[27]);
@@ -196,6 +205,10 @@ int h_programme_run(struct hctx *h);
 extern const struct tmpl_key tmpl_keys_apply[];
 
 /* staff figures (h_staff.c): stats */
+/* Check step of a staff command whose optional first argument names a programme: 0 when there
+ * is none or it exists; 1 after answering key (the name as var, the known ones as "programmes")
+ * when it does not; or a negative error. */
+int h_programme_arg_check(struct hctx *h, const char *key, const char *var);
 int h_stats_check(struct hctx *h);
 int h_stats_run(struct hctx *h);
 extern const struct tmpl_key tmpl_keys_staff[];

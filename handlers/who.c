@@ -1,11 +1,13 @@
 /*
  * who.c - helpers the mentoring and session handlers share: a person with
- * endpoints and profile, reply ordering, id parsing.
+ * endpoints and profile, its name, reply ordering, id parsing, the yes/no word of a reply.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bot/util.h"
+#include "bot/words.h"
 #include "handlers/handlers.h"
 
 void
@@ -74,4 +76,22 @@ who_mail(const struct who *w)
 		if (w->eps[i].verified && strcmp(w->eps[i].kind, "mail") == 0)
 			return w->eps[i].addr;
 	return NULL;
+}
+
+char *
+who_name(const struct hctx *h, const struct who *w, const char *lang)
+{
+	const char *n = who_value(w, "name", 1);
+	if (n)
+		return xstrdup(n);
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)w->p.id);
+	return hctx_text_in(h, lang, "mentoring.anonymous", "id", id, NULL);
+}
+
+int
+hctx_yes_no(const char *text, unsigned sets, const char **rest)
+{
+	enum words_answer a = words_first(text, sets, rest);
+	return a == WORDS_YES ? 1 : a == WORDS_NO ? 0 : -1;
 }

@@ -40,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	mail_cmd_free(&mc);
 	const char *alias = NULL, *cmd = NULL, *rest = NULL, *lang = NULL;
-	cmd_suggest(s, &alias);
+	cmd_suggest(s, CMD_ROLE_STAFF, &alias);
 	cmd_lookup(body, &rest, &lang);
 	struct cmd_match m;
 	if (cmd_lookup_all(body, &m) && (!m.by_role[CMD_ROLE_MEMBER] || !m.by_role[CMD_ROLE_STAFF] || m.rest < body ||

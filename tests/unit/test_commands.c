@@ -37,13 +37,33 @@ static void
 unknown_words_get_a_suggestion(void)
 {
 	const char *alias = NULL;
-	const struct command *c = cmd_suggest("hepl", &alias);
+	const struct command *c = cmd_suggest("hepl", CMD_ROLE_MEMBER, &alias);
 	CHECK(c && strcmp(c->name, "help") == 0);
-	c = cmd_suggest("beitretn", &alias);
+	c = cmd_suggest("beitretn", CMD_ROLE_MEMBER, &alias);
 	CHECK(c && strcmp(c->name, "join") == 0);
 	CHECK_STR(alias, "beitreten");
-	CHECK(cmd_suggest("xylophone", &alias) == NULL);
-	CHECK(cmd_suggest("hi", &alias) == NULL);
+	CHECK(cmd_suggest("xylophone", CMD_ROLE_MEMBER, &alias) == NULL);
+	CHECK(cmd_suggest("hi", CMD_ROLE_MEMBER, &alias) == NULL);
+}
+
+static void
+only_staff_are_pointed_at_staff_commands(void)
+{
+	const char *alias = NULL;
+	const char *typos[] = {"anounce", "approv", "atendees", "ankündign"};
+	for (size_t i = 0; i < sizeof typos / sizeof typos[0]; i++) {
+		const struct command *s = cmd_suggest(typos[i], CMD_ROLE_STAFF, &alias);
+		const struct command *m = cmd_suggest(typos[i], CMD_ROLE_MEMBER, &alias);
+		CHECK(s && s->perm == PERM_STAFF);
+		CHECK(!m || m->perm != PERM_STAFF);
+	}
+	CHECK(strcmp(cmd_suggest("anounce", CMD_ROLE_STAFF, &alias)->name, "announce") == 0);
+	/* member commands are suggested to staff too */
+	const struct command *c = cmd_suggest("hepl", CMD_ROLE_STAFF, &alias);
+	CHECK(c && strcmp(c->name, "help") == 0);
+	CHECK(cmd_visible(cmd_by_name("help"), CMD_ROLE_MEMBER) && cmd_visible(cmd_by_name("help"), CMD_ROLE_STAFF));
+	CHECK(!cmd_visible(cmd_by_name("approve"), CMD_ROLE_MEMBER) &&
+	      cmd_visible(cmd_by_name("approve"), CMD_ROLE_STAFF));
 }
 
 static void
@@ -123,6 +143,7 @@ main(void)
 {
 	RUN(lookup_finds_german_and_english_forms);
 	RUN(unknown_words_get_a_suggestion);
+	RUN(only_staff_are_pointed_at_staff_commands);
 	RUN(subject_prefixes_are_stripped);
 	RUN(fresh_subject_wins_reply_body_wins);
 	RUN(a_mail_keeps_the_staff_meaning_of_a_shared_word);

@@ -209,6 +209,33 @@ unknown_word_gets_did_you_mean(void)
 }
 
 static void
+a_typo_of_a_staff_command_points_no_member_at_it(void)
+{
+	char *out;
+	CHECK(deliver("gil@example.test", "anounce", NULL, "", NULL) == DISP_DONE);
+	CHECK(take_outbox(&out) == 1 && strstr(out, "X-Mentorbot-Reply: unknown_command"));
+	/* neither suggested nor in the list of commands */
+	CHECK(out && !strstr(out, "announce"));
+	free(out);
+}
+
+static void
+help_on_a_staff_command_is_for_staff_only(void)
+{
+	char *out;
+	CHECK(deliver("hil@example.test", "help approve", NULL, "", NULL) == DISP_DONE);
+	CHECK(take_outbox(&out) == 1 && strstr(out, "X-Mentorbot-Reply: help.unknown_topic"));
+	free(out);
+	CHECK(deliver("hil@example.test", "hilfe freigeben", NULL, "", NULL) == DISP_DONE);
+	CHECK(take_outbox(&out) == 1 && strstr(out, "X-Mentorbot-Reply: help.unknown_topic"));
+	free(out);
+	/* a member command's help as before */
+	CHECK(deliver("hil@example.test", "help join", NULL, "", NULL) == DISP_DONE);
+	CHECK(take_outbox(&out) == 1 && strstr(out, "X-Mentorbot-Reply: cmd.join"));
+	free(out);
+}
+
+static void
 mail_over_the_size_cap_is_quarantined_and_sender_told(void)
 {
 	struct buf b = BUF_INIT;
@@ -268,6 +295,8 @@ main(void)
 	RUN(automatic_mail_and_bounces_get_no_answer);
 	RUN(reply_limit_sends_one_notice_then_silence);
 	RUN(unknown_word_gets_did_you_mean);
+	RUN(a_typo_of_a_staff_command_points_no_member_at_it);
+	RUN(help_on_a_staff_command_is_for_staff_only);
 	RUN(mail_over_the_size_cap_is_quarantined_and_sender_told);
 	RUN(a_mail_that_keeps_failing_is_quarantined);
 	db_close(db);

@@ -136,10 +136,10 @@ a_chat_message_over_the_flood_limit_gets_one_notice(void)
 }
 
 static void
-a_chat_message_without_sender_is_finished(void)
+a_chat_message_without_sender_is_quarantined_and_nothing_sent(void)
 {
 	/* no sender in the journal's meta (the flood path once freed an uninitialised person
-	 * here): nobody to limit or answer; set aside, nothing sent */
+	 * here): nobody to limit or answer; quarantined, nothing sent */
 	struct flood *saved = core.flood;
 	core.flood = flood_new(1, 1);
 	int64_t id = 0;
@@ -167,7 +167,7 @@ main(void)
 	RUN(a_message_that_kept_crashing_is_quarantined_and_its_sender_told);
 	RUN(each_recovery_counts_the_attempt_before_it_runs);
 	RUN(a_chat_message_over_the_flood_limit_gets_one_notice);
-	RUN(a_chat_message_without_sender_is_finished);
+	RUN(a_chat_message_without_sender_is_quarantined_and_nothing_sent);
 	t_bot_close();
 	return t_done();
 }
