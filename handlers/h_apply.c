@@ -13,8 +13,8 @@
  * Why one file (~830 lines, just over the ~800 house limit): building the
  * form ("join", the recheck after "profile") and reading its reply are one
  * concern - the reply is read against the very form that was rendered.
- * Both halves share the field table (all_fields), the labels in both
- * languages (label_in, apply_labels_*, field_of_label), form_render,
+ * Both halves share the field table (ap_fields), the labels in both
+ * languages (ap_label_in, apply_labels_*, field_of_label), ap_form_render,
  * sent_value and complete(); splitting would turn all of those into
  * cross-file interface just to get under the limit.  Programme
  * administration and the staff decision already live in h_programme.c and
@@ -38,9 +38,9 @@
 #include "state/applications.h"
 
 /* Every field a form can carry, in form order. */
-static const char *const all_fields[] = {"name",         "field", "topics",  "languages", "goals",
-					 "availability", "city",  "company", "capacity",  "visible"};
-_Static_assert(ARRAY_LEN(all_fields) == NFIELDS, "NFIELDS in h_apply.h counts all_fields");
+static const char *const ap_fields[] = {"name",         "field", "topics",  "languages", "goals",
+					"availability", "city",  "company", "capacity",  "visible"};
+_Static_assert(ARRAY_LEN(ap_fields) == NFIELDS, "NFIELDS in h_apply.h counts ap_fields");
 
 /* The fields a mentor states (the first three are required). */
 static const char *const mentor_fields[] = {"capacity", "topics", "languages", "field", "availability", "company"};
@@ -50,7 +50,7 @@ int
 h_apply_field_index(const char *f)
 {
 	for (size_t i = 0; i < NFIELDS; i++)
-		if (strcmp(all_fields[i], f) == 0)
+		if (strcmp(ap_fields[i], f) == 0)
 			return (int)i;
 	return -1;
 }
@@ -126,7 +126,7 @@ ap_form_load(struct hctx *h, int64_t person, struct app_form *f)
 }
 
 static char *
-label_in(const struct hctx *h, const char *lang, const char *field)
+ap_label_in(const struct hctx *h, const char *lang, const char *field)
 {
 	char *key = xasprintf("apply.label.%s", field);
 	char *l = hctx_text_in(h, lang, key, NULL);
@@ -147,9 +147,9 @@ apply_labels_make(const struct hctx *h, struct apply_labels *al)
 {
 	size_t n = 0, o = 0;
 	for (size_t i = 0; i < NFIELDS; i++) {
-		al->l[n++] = (struct form_label){all_fields[i], (int)i};
+		al->l[n++] = (struct form_label){ap_fields[i], (int)i};
 		for (int g = 0; g < 2; g++) {
-			char *lab = label_in(h, g ? "de" : "en", all_fields[i]);
+			char *lab = ap_label_in(h, g ? "de" : "en", ap_fields[i]);
 			al->own[o] = cmd_fold(lab);
 			free(lab);
 			al->l[n++] = (struct form_label){str_trim(al->own[o++]), (int)i};
@@ -190,7 +190,7 @@ visible_labels(const struct hctx *h, const char *lang, const char *names)
 			w[i][--l] = '\0';
 		if (h_apply_field_index(w[i]) < 0)
 			continue;
-		char *lab = label_in(h, lang, w[i]);
+		char *lab = ap_label_in(h, lang, w[i]);
 		buf_addf(&b, "%s%s", b.len ? ", " : "", lab);
 		free(lab);
 	}
@@ -200,25 +200,25 @@ visible_labels(const struct hctx *h, const char *lang, const char *names)
 
 /* The form's lines, the stored "field=value" record of them, the hints, and the missing labels. */
 static void
-form_render(struct hctx *h, const char *lang, const struct app_form *f, char **lines, char **sent, char **hints,
-	    char **missing)
+ap_form_render(struct hctx *h, const char *lang, const struct app_form *f, char **lines, char **sent, char **hints,
+	       char **missing)
 {
 	struct buf lb = BUF_INIT, sb = BUF_INIT, hb = BUF_INIT, mb = BUF_INIT;
 	for (size_t i = 0; i < NFIELDS; i++) {
 		if (!f->asked[i])
 			continue;
-		char *lab = label_in(h, lang, all_fields[i]);
-		char *shown = strcmp(all_fields[i], "visible") == 0 ? visible_labels(h, lang, f->value[i])
-								    : xstrdup(f->value[i] ? f->value[i] : "");
+		char *lab = ap_label_in(h, lang, ap_fields[i]);
+		char *shown = strcmp(ap_fields[i], "visible") == 0 ? visible_labels(h, lang, f->value[i])
+								   : xstrdup(f->value[i] ? f->value[i] : "");
 		char *line = hctx_text_in(h, lang, "apply.form.line", "label", lab, "value", shown, NULL);
 		/* a template line ends without the value's trailing space: strip it for clean quoting */
 		char *tl = str_trim(line);
 		buf_addf(&lb, "%s%s", lb.len ? "\n" : "", tl);
-		buf_addf(&sb, "%s=%s\n", all_fields[i], shown);
+		buf_addf(&sb, "%s=%s\n", ap_fields[i], shown);
 		if (f->required[i] && (!f->value[i] || !*f->value[i]))
 			buf_addf(&mb, "%s%s", mb.len ? ", " : "", lab);
-		if (strcmp(all_fields[i], "capacity") == 0 || strcmp(all_fields[i], "visible") == 0) {
-			char *key = xasprintf("apply.hint.%s", all_fields[i]);
+		if (strcmp(ap_fields[i], "capacity") == 0 || strcmp(ap_fields[i], "visible") == 0) {
+			char *key = xasprintf("apply.hint.%s", ap_fields[i]);
 			char *hint = hctx_text_in(h, lang, key, NULL);
 			buf_addf(&hb, "%s%s", hb.len ? "\n" : "", hint);
 			free(hint);
@@ -283,7 +283,7 @@ ap_profile_summary(struct hctx *h, const struct app_form *f)
 	for (size_t i = 0; i < NFIELDS; i++) {
 		if (!f->asked[i] || !f->value[i] || !*f->value[i])
 			continue;
-		char *lab = label_in(h, h->lang, all_fields[i]);
+		char *lab = ap_label_in(h, h->lang, ap_fields[i]);
 		buf_addf(&b, "%s%s: %s", b.len ? "; " : "", lab, f->value[i]);
 		free(lab);
 	}
@@ -392,7 +392,7 @@ h_apply_join(struct hctx *h, int64_t person, const char *programme, const char *
 	if (rc != DB_OK || (rc = ap_form_load(h, person, &f)) != DB_OK)
 		goto out;
 	char *lines, *sent, *hints, *missing;
-	form_render(h, lang, &f, &lines, &sent, &hints, &missing);
+	ap_form_render(h, lang, &f, &lines, &sent, &hints, &missing);
 	if (!*missing) {
 		int pending;
 		rc = complete(h, &a, &prog, &w, &f, &pending);
@@ -456,7 +456,7 @@ form_of_reply(struct hctx *h, struct application *a)
 
 /* Parse "visible" labels into field names.  NULL and *bad set when a name is unknown. */
 static char *
-parse_visible(struct hctx *h, const char *value, char **bad)
+ap_parse_visible(struct hctx *h, const char *value, char **bad)
 {
 	struct buf b = BUF_INIT;
 	*bad = NULL;
@@ -466,12 +466,12 @@ parse_visible(struct hctx *h, const char *value, char **bad)
 		if (!*t)
 			continue;
 		int k = field_of_label(h, t);
-		if (k < 0 || strcmp(all_fields[k], "visible") == 0 || strcmp(all_fields[k], "name") == 0) {
+		if (k < 0 || strcmp(ap_fields[k], "visible") == 0 || strcmp(ap_fields[k], "name") == 0) {
 			*bad = xstrdup(t);
 			break;
 		}
-		if (!strstr(b.p ? b.p : "", all_fields[k]))
-			buf_addf(&b, "%s%s", b.len ? "," : "", all_fields[k]);
+		if (!strstr(b.p ? b.p : "", ap_fields[k]))
+			buf_addf(&b, "%s%s", b.len ? "," : "", ap_fields[k]);
 	}
 	free(copy);
 	if (*bad) {
@@ -495,7 +495,7 @@ add_invalid(struct hctx *h, struct buf *inv, const char *label, const char *valu
  * what was sent: typed text first, then the quoted form.  val[k]: caller
  * frees.  Returns how many form lines there were. */
 static int
-changed_values(struct hctx *h, const struct application *a, const char *full_text, char *val[NFIELDS])
+ap_changed_values(struct hctx *h, const struct application *a, const char *full_text, char *val[NFIELDS])
 {
 	int seen = 0;
 	struct apply_labels al;
@@ -510,7 +510,7 @@ changed_values(struct hctx *h, const struct application *a, const char *full_tex
 			seen++;
 			char *v = xstrndup(fl.value, fl.len);
 			char *tv = str_trim(v);
-			char *was = sent_value(a->form_sent, all_fields[fl.field]);
+			char *was = sent_value(a->form_sent, ap_fields[fl.field]);
 			if (!val[fl.field] && strcmp(tv, was) != 0)
 				val[fl.field] = xstrdup(tv);
 			free(was);
@@ -527,7 +527,7 @@ save_visible(struct hctx *h, int64_t person, const struct app_form *f, const cha
 	     struct buf *saved, struct buf *inv)
 {
 	char *bad;
-	char *names = parse_visible(h, v, &bad);
+	char *names = ap_parse_visible(h, v, &bad);
 	int rc = DB_OK;
 	if (!names) {
 		add_invalid(h, inv, lab, bad, "apply.why.visible");
@@ -535,14 +535,14 @@ save_visible(struct hctx *h, int64_t person, const struct app_form *f, const cha
 		return DB_OK;
 	}
 	for (size_t j = 0; j < NFIELDS && rc == DB_OK; j++) {
-		if (!f->asked[j] || strcmp(all_fields[j], "visible") == 0)
+		if (!f->asked[j] || strcmp(ap_fields[j], "visible") == 0)
 			continue;
 		int on = 0;
 		char *copy = xstrdup(names);
 		for (char *sv = NULL, *t = strtok_r(copy, ",", &sv); t; t = strtok_r(NULL, ",", &sv))
-			on |= strcmp(t, all_fields[j]) == 0;
+			on |= strcmp(t, ap_fields[j]) == 0;
 		free(copy);
-		rc = state_profile_set_visible(h->db, person, all_fields[j], on);
+		rc = state_profile_set_visible(h->db, person, ap_fields[j], on);
 	}
 	if (rc == DB_OK)
 		buf_addf(saved, "%s%s", saved->len ? ", " : "", lab);
@@ -560,25 +560,25 @@ save_values(struct hctx *h, int64_t person, const struct app_form *f, char *cons
 	for (size_t k = 0; k < NFIELDS && rc == DB_OK; k++) {
 		if (!val[k])
 			continue;
-		char *lab = label_in(h, h->lang, all_fields[k]);
+		char *lab = ap_label_in(h, h->lang, ap_fields[k]);
 		const char *v = val[k];
 		if (strlen(v) > VALUE_MAX) {
 			add_invalid(h, inv, lab, "…", "apply.why.too_long");
-		} else if (strcmp(all_fields[k], "capacity") == 0) {
+		} else if (strcmp(ap_fields[k], "capacity") == 0) {
 			char *end;
 			long c = strtol(v, &end, 10);
 			if (!*v || *str_trim(end) || c < 1 || c > CAPACITY_MAX)
 				add_invalid(h, inv, lab, v, "apply.why.capacity");
 			else if ((rc = state_profile_set(h->db, person, "capacity", v)) == DB_OK)
 				buf_addf(saved, "%s%s", saved->len ? ", " : "", lab);
-		} else if (strcmp(all_fields[k], "visible") == 0) {
+		} else if (strcmp(ap_fields[k], "visible") == 0) {
 			rc = save_visible(h, person, f, lab, v, saved, inv);
 		} else if (!*v) {
 			if (f->required[k])
 				add_invalid(h, inv, lab, v, "apply.why.empty");
-			else if ((rc = state_profile_set(h->db, person, all_fields[k], NULL)) == DB_OK)
+			else if ((rc = state_profile_set(h->db, person, ap_fields[k], NULL)) == DB_OK)
 				buf_addf(saved, "%s%s", saved->len ? ", " : "", lab);
-		} else if ((rc = state_profile_set(h->db, person, all_fields[k], v)) == DB_OK) {
+		} else if ((rc = state_profile_set(h->db, person, ap_fields[k], v)) == DB_OK) {
 			buf_addf(saved, "%s%s", saved->len ? ", " : "", lab);
 		}
 		free(lab);
@@ -623,7 +623,7 @@ answer_form(struct hctx *h, struct application *a, const struct programme *prog,
 	    struct app_form *f, const struct buf *saved, const struct buf *inv, int rc)
 {
 	char *lines, *sent, *hints, *missing;
-	form_render(h, h->lang, f, &lines, &sent, &hints, &missing);
+	ap_form_render(h, h->lang, f, &lines, &sent, &hints, &missing);
 	struct buf prob = BUF_INIT;
 	if (*missing) {
 		char *m = hctx_text(h, "apply.problem.missing", "fields", missing, NULL);
@@ -673,7 +673,7 @@ h_apply_mail_reply(struct hctx *h, const char *new_text, const char *full_text)
 		return 1; /* somebody else's form: not theirs to fill in */
 	}
 	char *val[NFIELDS] = {0};
-	if (!changed_values(h, &a, full_text, val)) {
+	if (!ap_changed_values(h, &a, full_text, val)) {
 		application_free(&a);
 		return 1; /* no form lines: an ordinary mail, the dispatcher goes on */
 	}
@@ -730,7 +730,7 @@ h_apply_recheck(struct hctx *h, char **note)
 		ap_form_fields(&f, v[i].role, prog.questions);
 		if ((rc = ap_form_load(h, v[i].person_id, &f)) == DB_OK) {
 			char *lines, *sent, *hints, *missing;
-			form_render(h, h->lang, &f, &lines, &sent, &hints, &missing);
+			ap_form_render(h, h->lang, &f, &lines, &sent, &hints, &missing);
 			int pending;
 			if (!*missing && (rc = complete(h, &v[i], &prog, &w, &f, &pending)) == DB_OK) {
 				char *next = ap_next_text(h, h->lang, v[i].role);

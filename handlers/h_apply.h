@@ -13,7 +13,7 @@
 
 #define VALUE_MAX 500
 #define CAPACITY_MAX 20
-#define NFIELDS 10 /* the fields a form can carry (all_fields in h_apply.c) */
+#define NFIELDS 10 /* the fields a form can carry (ap_fields in h_apply.c) */
 
 /* The form of one application: which fields, which required, their values. */
 struct app_form {
