@@ -18,7 +18,7 @@
  * the request.  One run creates at most one request.
  *
  * Whole-cohort matching for staff: "match <programme>" shows the optimal
- * assignment (bot/match.c) of the programme's free mentees to its mentors'
+ * assignment (bot/match_cohort.c) of the programme's free mentees to its mentors'
  * free places; "match <programme> publish" (also from the CLI) recomputes it
  * in the transaction and sends each pair as an offer: a request row with
  * origin 'match' that both sides accept (mentee_ok, mentor_ok).  The pair

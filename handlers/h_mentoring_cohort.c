@@ -1,6 +1,6 @@
 /*
  * h_mentoring_cohort.c - whole-cohort matching for staff: "match <programme>"
- * previews the optimal assignment (bot/match.c), "publish" (also from the
+ * previews the optimal assignment (bot/match_cohort.c), "publish" (also from the
  * CLI) sends each pair as an offer; and the templates of matching.  See
  * h_mentoring.c for the design.  Runs inside the caller's transaction.
  */
