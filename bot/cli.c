@@ -15,6 +15,8 @@
 #include "config.h"
 #include "csv.h"
 #include "dispatch.h"
+#include "emit.h"
+#include "handlers/handlers.h"
 #include "state/state.h"
 #include "templates.h"
 #include "util.h"
@@ -166,3 +168,51 @@ const struct tmpl_key tmpl_keys_cli[] = {
 	{"cli.feed.failed", "error"},
 	{NULL, NULL},
 };
+
+struct staff_step {
+	const struct core *core;
+	struct hctx *h;
+	int (*step)(struct hctx *h, void *ud);
+	void *ud;
+	int result;
+};
+
+/* Only the replies with a recipient are queued: the answers to the terminal are printed. */
+static int
+queue_addressed(struct db *db, const struct core *core, const struct hctx *h)
+{
+	unsigned char rnd[8];
+	random_bytes(rnd, sizeof rnd);
+	char prefix[40];
+	snprintf(prefix, sizeof prefix, "mb.cli%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3],
+		 rnd[4], rnd[5], rnd[6], rnd[7]);
+	struct hctx out = *h;
+	out.replies = xcalloc(h->nreplies + 1, sizeof *out.replies);
+	out.nreplies = 0;
+	for (size_t i = 0; i < h->nreplies; i++)
+		if (h->replies[i].to_kind && h->replies[i].to_addr)
+			out.replies[out.nreplies++] = h->replies[i];
+	int rc = emit_all(db, core, &out, 0, prefix);
+	free(out.replies); /* the replies themselves stay owned by h */
+	return rc;
+}
+
+static int
+staff_step_run(struct db *db, void *ud)
+{
+	struct staff_step *s = ud;
+	s->result = s->step(s->h, s->ud);
+	if (s->result != DB_OK)
+		return DB_ERR; /* refused or failed: undone */
+	return queue_addressed(db, s->core, s->h) == DB_OK ? DB_OK : DB_ERR;
+}
+
+int
+cli_staff_txn(struct db *db, const struct core *core, struct hctx *h, int (*step)(struct hctx *h, void *ud), void *ud)
+{
+	struct staff_step s = {.core = core, .h = h, .step = step, .ud = ud, .result = DB_ERR};
+	int rc = db_txn(db, staff_step_run, &s);
+	if (s.result != DB_OK)
+		return s.result;
+	return rc == DB_OK ? DB_OK : DB_ERR;
+}

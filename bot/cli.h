@@ -27,6 +27,19 @@ void cli_close(struct config *cfg, struct templates *t, struct db *db);
  * the installation key from db.  0, or -1 when the database failed. */
 int cli_core(struct core *core, const struct config *cfg, const struct templates *t, struct db *db);
 
+struct hctx;
+/*
+ * A staff command run from the terminal, in one transaction as dispatch runs one
+ * from a message: step(h, ud), then the replies it addressed to people queued as
+ * outbox rows in the same transaction (db_txn; nothing else in the CLI opens one).
+ * Committed only when step returns DB_OK; otherwise undone.  The answers meant for
+ * the staff member stay in h for the caller to print.  Returns step's result (DB_OK,
+ * 1 when it refused and answered, or a failure), or DB_ERR when queueing or the
+ * commit failed.
+ */
+int cli_staff_txn(struct db *db, const struct core *core, struct hctx *h, int (*step)(struct hctx *h, void *ud),
+		  void *ud);
+
 /* The language of what the CLI prints: [bot] language ("de" unless it is "en"). */
 const char *cli_lang(const struct config *cfg);
 /* Render key in lang; vars = name, value, …, NULL (or NULL for none); a NULL

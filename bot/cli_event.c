@@ -100,43 +100,56 @@ print_own(struct cli_env *e, FILE *f)
 	}
 }
 
-/* Queue the addressed replies and commit.  0, or 1 after printing why. */
+/* What an event word hands its handler inside the transaction, and gets back. */
+struct ev_args {
+	int64_t id;
+	const char *form;
+	int64_t created;
+	int mails, rooms;
+};
+
+/* Run step in one transaction (cli_staff_txn): 0, or 1 after printing why (the handler's
+ * answer when it refused, else the database error). */
 static int
-commit_all(struct cli_env *e)
+in_txn(struct cli_env *e, int (*step)(struct hctx *h, void *ud), struct ev_args *a)
 {
-	unsigned char rnd[8];
-	random_bytes(rnd, sizeof rnd);
-	char prefix[40];
-	snprintf(prefix, sizeof prefix, "mb.cli%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3],
-		 rnd[4], rnd[5], rnd[6], rnd[7]);
-	/* only what has a recipient: the answers to the terminal are printed, not queued */
-	struct hctx out = e->h;
-	out.replies = xcalloc(e->h.nreplies + 1, sizeof *out.replies);
-	out.nreplies = 0;
-	for (size_t i = 0; i < e->h.nreplies; i++)
-		if (e->h.replies[i].to_kind && e->h.replies[i].to_addr)
-			out.replies[out.nreplies++] = e->h.replies[i];
-	int rc = emit_all(e->db, &e->core, &out, 0, prefix);
-	free(out.replies); /* the replies themselves stay owned by e->h */
-	if (rc != DB_OK || db_commit(e->db) != DB_OK) {
-		db_rollback(e->db);
+	int rc = cli_staff_txn(e->db, &e->core, &e->h, step, a);
+	if (rc == DB_OK)
+		return 0;
+	if (e->h.nreplies)
+		print_own(e, stderr);
+	else
 		say(e, stderr, "cli.db_error", NULL);
-		return 1;
-	}
-	return 0;
+	return 1;
 }
 
-/* After the handler ran inside the transaction: when it did not succeed (ok 0) roll back and print
- * its answer to stderr, else queue the addressed replies and commit.  0, or 1 after printing why. */
 static int
-finish(struct cli_env *e, int ok)
+step_create(struct hctx *h, void *ud)
 {
-	if (!ok) {
-		db_rollback(e->db);
-		print_own(e, stderr);
-		return 1;
-	}
-	return commit_all(e);
+	struct ev_args *a = ud;
+	int rc = h_event_create(h, NULL, a->form, "cli", &a->created);
+	return rc == DB_OK && a->created == 0 ? 1 : rc;
+}
+
+static int
+step_send(struct hctx *h, void *ud)
+{
+	struct ev_args *a = ud;
+	return h_event_send(h, a->id, &a->mails, &a->rooms);
+}
+
+static int
+step_change(struct hctx *h, void *ud)
+{
+	struct ev_args *a = ud;
+	return h_event_change(h, a->id, a->form);
+}
+
+static int
+step_cancel(struct hctx *h, void *ud)
+{
+	struct ev_args *a = ud;
+	return h_event_cancel(h, a->id, &a->mails);
 }
 
 /* "--name value" options of the form, as "Field: value" lines. */
@@ -196,17 +209,13 @@ ev_add(struct cli_env *e, int64_t id, int argc, char **argv)
 	char *form = form_from_opts(e, argc, argv, 1);
 	if (!form)
 		return 2;
-	int64_t created = 0;
-	if (db_begin(e->db) != DB_OK) {
-		free(form);
-		return 1;
-	}
-	int rc = h_event_create(&e->h, NULL, form, "cli", &created);
+	struct ev_args a = {.form = form};
+	int rc = in_txn(e, step_create, &a);
 	free(form);
-	if (finish(e, rc == DB_OK && created != 0))
+	if (rc)
 		return 1;
 	char n[24];
-	snprintf(n, sizeof n, "%lld", (long long)created);
+	snprintf(n, sizeof n, "%lld", (long long)a.created);
 	const char *vars[] = {"id", n, NULL};
 	say(e, stdout, "cli.event.created", vars);
 	print_own(e, stdout);
@@ -306,15 +315,13 @@ ev_show(struct cli_env *e, int64_t id, int argc, char **argv)
 static int
 ev_send(struct cli_env *e, int64_t id, int argc, char **argv)
 {
-	int mails = 0, rooms = 0;
-	if (db_begin(e->db) != DB_OK)
-		return 1;
-	if (finish(e, h_event_send(&e->h, id, &mails, &rooms) == DB_OK))
+	struct ev_args a = {.id = id};
+	if (in_txn(e, step_send, &a))
 		return 1;
 	char n[24], m[16], r[16];
 	snprintf(n, sizeof n, "%lld", (long long)id);
-	snprintf(m, sizeof m, "%d", mails);
-	snprintf(r, sizeof r, "%d", rooms);
+	snprintf(m, sizeof m, "%d", a.mails);
+	snprintf(r, sizeof r, "%d", a.rooms);
 	const char *vars[] = {"id", n, "mails", m, "rooms", r, NULL};
 	say(e, stdout, "cli.event.announced", vars);
 	return 0;
@@ -331,13 +338,10 @@ ev_change(struct cli_env *e, int64_t id, int argc, char **argv)
 		say(e, stderr, "cli.event.nothing_to_change", NULL);
 		return 2;
 	}
-	if (db_begin(e->db) != DB_OK) {
-		free(form);
-		return 1;
-	}
-	int rc = h_event_change(&e->h, id, form);
+	struct ev_args a = {.id = id, .form = form};
+	int rc = in_txn(e, step_change, &a);
 	free(form);
-	if (finish(e, rc == DB_OK))
+	if (rc)
 		return 1;
 	print_own(e, stdout);
 	return 0;
@@ -346,10 +350,8 @@ ev_change(struct cli_env *e, int64_t id, int argc, char **argv)
 static int
 ev_cancel(struct cli_env *e, int64_t id, int argc, char **argv)
 {
-	int mails = 0;
-	if (db_begin(e->db) != DB_OK)
-		return 1;
-	if (finish(e, h_event_cancel(&e->h, id, &mails) == DB_OK))
+	struct ev_args a = {.id = id};
+	if (in_txn(e, step_cancel, &a))
 		return 1;
 	print_own(e, stdout);
 	return 0;

@@ -257,6 +257,25 @@ group_list(struct cli_db *c, int argc, char **argv)
 	return rc;
 }
 
+/* One key written (value) or deleted (value NULL) in its own transaction. */
+struct kv_write {
+	const char *key, *value;
+};
+
+static int
+kv_write_run(struct db *db, void *ud)
+{
+	const struct kv_write *w = ud;
+	return w->value ? state_kv_set(db, w->key, w->value) : state_kv_del(db, w->key);
+}
+
+static int
+kv_write(struct db *db, const char *key, const char *value)
+{
+	struct kv_write w = {key, value};
+	return db_txn(db, kv_write_run, &w) == DB_OK ? 0 : 1;
+}
+
 static int
 group_set(struct cli_db *c, int argc, char **argv)
 {
@@ -264,9 +283,8 @@ group_set(struct cli_db *c, int argc, char **argv)
 	for (int i = 2; i < argc; i++)
 		buf_addf(&b, "%s%s", i > 2 ? ", " : "", argv[i]);
 	char *key = xasprintf("group:%s", argv[1]);
-	int rc = (db_begin(c->db) == 0 && state_kv_set(c->db, key, b.p) == 0 && db_commit(c->db) == 0) ? 0 : 1;
+	int rc = kv_write(c->db, key, b.p);
 	if (rc) {
-		db_rollback(c->db);
 		cli_say(stderr, c->t, c->lang, "cli.db_error", NULL);
 	} else {
 		const char *vars[] = {"group", argv[1], "members", b.p, NULL};
@@ -281,9 +299,8 @@ static int
 group_del(struct cli_db *c, int argc, char **argv)
 {
 	char *key = xasprintf("group:%s", argv[1]);
-	int rc = (db_begin(c->db) == 0 && state_kv_del(c->db, key) == 0 && db_commit(c->db) == 0) ? 0 : 1;
+	int rc = kv_write(c->db, key, NULL);
 	if (rc) {
-		db_rollback(c->db);
 		cli_say(stderr, c->t, c->lang, "cli.db_error", NULL);
 	}
 	free(key);
@@ -319,6 +336,12 @@ programme_list(struct cli_db *c, int argc, char **argv)
 	}
 	programmes_free(v, n);
 	return 0;
+}
+
+static int
+programme_put_run(struct db *db, void *ud)
+{
+	return state_programme_put(db, ud);
 }
 
 static int
@@ -359,9 +382,8 @@ programme_add(struct cli_db *c, int argc, char **argv)
 			rc = 2;
 		}
 	if (rc == 0) {
-		rc = (db_begin(c->db) == 0 && state_programme_put(c->db, &p) == 0 && db_commit(c->db) == 0) ? 0 : 1;
+		rc = db_txn(c->db, programme_put_run, &p) == DB_OK ? 0 : 1;
 		if (rc) {
-			db_rollback(c->db);
 			cli_say(stderr, c->t, c->lang, "cli.db_error", NULL);
 		} else {
 			const char *vars[] = {"programme", slug, NULL};
@@ -370,6 +392,15 @@ programme_add(struct cli_db *c, int argc, char **argv)
 	}
 	free(slug);
 	return rc;
+}
+
+/* The staff command "match", checked and run as dispatch would. */
+static int
+match_step(struct hctx *h, void *ud)
+{
+	(void)ud;
+	int rc = h_match_check(h);
+	return rc == 0 ? h_match_run(h) : rc;
 }
 
 static const struct cli_word programme_words[] = {
@@ -428,44 +459,21 @@ cmd_match(const char *path, int argc, char **argv)
 		h.argline = "";
 		h.body = "";
 		h.lang = lang;
-		char *prefix = xasprintf("mb.cli-match.%lld.%d", (long long)now_s(), (int)getpid());
-		int hr = -1;
-		if (h.cmd && db_begin(db) == 0) {
-			hr = h_match_check(&h);
-			if (hr == 0)
-				hr = h_match_run(&h);
-			if (hr == 0) {
-				/* the offers go out; the answer to the asker is printed below */
-				struct hctx out = h;
-				out.replies = xcalloc(h.nreplies + 1, sizeof *out.replies);
-				out.nreplies = 0;
-				for (size_t i = 0; i < h.nreplies; i++)
-					if (h.replies[i].to_kind)
-						out.replies[out.nreplies++] = h.replies[i];
-				if (emit_all(db, &core, &out, 0, prefix) != DB_OK)
-					hr = -1;
-				free(out.replies);
-			}
-			if (!db_failed(hr) && db_commit(db) == 0) {
-				for (size_t i = 0; i < h.nreplies; i++)
-					if (!h.replies[i].to_kind) {
-						char *text = tmpl_render(t, h.lang, h.replies[i].key,
-									 (const char *const *)h.replies[i].vars);
-						fprintf(hr == 0 ? stdout : stderr, "%s\n", text);
-						free(text);
-					}
-			} else {
-				db_rollback(db);
-				hr = -1;
-			}
-		}
+		int hr = h.cmd ? cli_staff_txn(db, &core, &h, match_step, NULL) : DB_ERR;
+		if (!db_failed(hr))
+			for (size_t i = 0; i < h.nreplies; i++)
+				if (!h.replies[i].to_kind) {
+					char *text = tmpl_render(t, h.lang, h.replies[i].key,
+								 (const char *const *)h.replies[i].vars);
+					fprintf(hr == 0 ? stdout : stderr, "%s\n", text);
+					free(text);
+				}
 		if (db_failed(hr)) {
 			const char *vars[] = {"programme", slug, NULL};
 			cli_say(stderr, t, lang, "cli.match.publish_failed", vars);
 		}
 		rc = hr == 0 ? 0 : 1;
 		hctx_free_replies(&h);
-		free(prefix);
 	}
 	free(slug);
 	cli_close(&cfg, t, db);

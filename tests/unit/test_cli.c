@@ -184,6 +184,47 @@ words_are_in_the_usage(void)
 	}
 }
 
+/* A CLI staff step writes "k" and answers with result. */
+static int
+write_then(struct hctx *h, void *ud)
+{
+	CHECK(state_kv_set(h->db, "k", "v") == DB_OK);
+	return *(int *)ud;
+}
+
+static int
+kv_is_set(struct db *db)
+{
+	char *v = NULL;
+	int rc = state_kv_get(db, "k", &v);
+	free(v);
+	return rc == DB_OK;
+}
+
+/* cli_staff_txn commits a step only when it succeeds: one that refused or failed leaves nothing */
+static void
+a_staff_step_from_the_terminal_commits_only_when_it_succeeds(void)
+{
+	char path[] = "/tmp/mentorbot-test-cli-txn.XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	unlink(path);
+	struct db *db;
+	CHECK(db_open(&db, path) == DB_OK);
+	struct core core = {0};
+	struct hctx h = {0};
+	h.db = db;
+	const int results[] = {1, DB_ERR, DB_NOTFOUND, DB_OK};
+	for (size_t i = 0; i < ARRAY_LEN(results); i++) {
+		int r = results[i];
+		CHECK(cli_staff_txn(db, &core, &h, write_then, &r) == r);
+		CHECK(kv_is_set(db) == (r == DB_OK));
+	}
+	db_close(db);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -192,5 +233,6 @@ main(void)
 	RUN(unknown_subcommand_prints_the_usage_to_stderr_and_exits_2);
 	RUN(missing_config_or_extra_arguments_print_the_usage);
 	RUN(words_are_in_the_usage);
+	RUN(a_staff_step_from_the_terminal_commits_only_when_it_succeeds);
 	return t_done();
 }
