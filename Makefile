@@ -52,6 +52,11 @@ build/asan/%.o: %.c
 build/asan/mentorbot: $(ASAN_OBJS)
 	$(CC) $(ASAN_FLAGS) -o $@ $(ASAN_OBJS) $(LDLIBS)
 
+# The C programs of make bench (tests/bench/*.c), linked like the unit tests.
+build/bench/%: tests/bench/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
 build/tests/%: tests/unit/%.c tests/unit/t.h $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) $(ICAL_LIBS)
