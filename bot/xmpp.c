@@ -30,9 +30,9 @@
  *      sleeps again (see style.md, "libstrophe").
  */
 #include <ctype.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -459,15 +459,10 @@ static void
 xmpp_send_row(void *handle, const struct outbox_item *it, struct send_res *res)
 {
 	struct xmpp_transport *x = handle;
-	json_error_t jerr;
-	json_t *o = json_loadb(it->payload, it->len, 0, &jerr);
-	const char *to = json_string_value(json_object_get(o, "to"));
-	const char *type = json_string_value(json_object_get(o, "type"));
-	const char *body = json_string_value(json_object_get(o, "body"));
+	const char *to = it->rcpt, *type = it->chat_type, *body = it->payload;
 	if (!to || !*to || !body || !type || (strcmp(type, "groupchat") != 0 && strcmp(type, "chat") != 0)) {
 		res->rc = SEND_FAIL;
 		snprintf(res->err, sizeof res->err, "unusable payload");
-		json_decref(o);
 		return;
 	}
 	char *bare = jid_bare_lower(to);
@@ -492,7 +487,6 @@ xmpp_send_row(void *handle, const struct outbox_item *it, struct send_res *res)
 	res->rc = SEND_LATER;
 	free(text);
 	free(bare);
-	json_decref(o);
 }
 
 /* Send every due row that is not already on its way (the shared sender); then one ping for the batch. */
