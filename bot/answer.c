@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "config.h"
 #include "dispatch_int.h"
 #include "emit.h"
@@ -131,15 +129,11 @@ int
 queue_chat(struct mailctx *m, const char *transport, const char *to, const char *type, const char *body)
 {
 	char *msgid = reply_msgid(m->core, m->row->dedupe, (size_t)m->nsent++);
-	json_t *o = json_pack("{s:s, s:s, s:s}", "to", to, "type", type, "body", body);
-	char *payload = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	int rc = state_outbox_add(m->db, m->row->id, transport, NULL, to, msgid, payload, strlen(payload));
+	int rc = state_outbox_put_chat(m->db, m->row->id, transport, "reply", to, type, msgid, body, 0);
 	if (rc == DB_NOTFOUND)
 		rc = DB_OK;
 	if (rc == DB_OK && m->core->notify)
 		m->core->notify(m->core->notify_ud, transport);
-	free(payload);
 	free(msgid);
 	return rc;
 }

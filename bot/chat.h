@@ -10,12 +10,12 @@
  * (state_outbox_due(db, "xmpp"|"matrix", …)), marks each sent right after
  * the server took it, and resends unsent rows after a reconnect.
  *
- * Outbox payload for chat transports is a JSON object:
- *   {"to": "<room JID / room id / user JID / user id>",
- *    "type": "groupchat" | "chat",        (room message or direct message)
- *    "body": "<text>"}
- * rcpt (the outbox column) holds the same "to".  For Matrix, "chat" to a
- * user means: the direct room with that user (create it if needed).
+ * An outbox row of a chat transport (state_outbox_put_chat) is the message:
+ *   rcpt       room JID / room id / user JID / user id
+ *   chat_type  "groupchat" | "chat"        (room message or direct message)
+ *   payload    the text
+ * For Matrix, "chat" to a user means: the direct room with that user
+ * (create it if needed).
  */
 #ifndef MB_CHAT_H
 #define MB_CHAT_H

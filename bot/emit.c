@@ -3,7 +3,6 @@
  */
 #include "emit.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,12 +89,8 @@ emit_chat(struct db *db, const struct core *core, int64_t inbound_id, const stru
 {
 	char *text = tmpl_render(core->tmpl, lang, r->key, (const char *const *)r->vars);
 	const char *type = reply_get(r, "chat_type");
-	json_t *o = json_pack("{s:s, s:s, s:s}", "to", r->to_addr, "type", type && *type ? type : "chat", "body", text);
-	char *payload = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	int rc = state_outbox_put(db, inbound_id, r->to_kind, emit_kind(r), NULL, r->to_addr, msgid, payload,
-				  strlen(payload), not_before);
-	free(payload);
+	int rc = state_outbox_put_chat(db, inbound_id, r->to_kind, emit_kind(r), r->to_addr,
+				       type && *type ? type : "chat", msgid, text, not_before);
 	free(text);
 	return rc;
 }

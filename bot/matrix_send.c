@@ -105,11 +105,7 @@ forget_direct(struct send_state *s, const char *user)
 static int
 send_item(struct send_state *s, const struct outbox_item *it)
 {
-	json_error_t jerr;
-	json_t *p = json_loadb(it->payload, it->len, 0, &jerr);
-	const char *to = json_string_value(json_object_get(p, "to"));
-	const char *type = json_string_value(json_object_get(p, "type"));
-	const char *body = json_string_value(json_object_get(p, "body"));
+	const char *to = it->rcpt, *type = it->chat_type, *body = it->payload;
 	char *room = NULL;
 	int rc = MXS_PERM, net = 0;
 	char *txn = xasprintf("mb%s.%lld", s->txn_prefix, (long long)it->id);
@@ -173,7 +169,6 @@ send_item(struct send_state *s, const struct outbox_item *it)
 out:
 	free(txn);
 	free(room);
-	json_decref(p);
 	return rc;
 }
 

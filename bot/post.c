@@ -4,7 +4,6 @@
  */
 #include "post.h"
 
-#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,11 +40,7 @@ post_room(struct db *db, const struct config *cfg, const char *transport, const 
 {
 	int64_t last = state_outbox_last_for(db, transport, room), now = now_s();
 	int64_t at = last + cfg->bot.post_interval > now ? last + cfg->bot.post_interval : now;
-	json_t *o = json_pack("{s:s, s:s, s:s}", "to", room, "type", "groupchat", "body", text);
-	char *payload = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	int rc = state_outbox_put(db, 0, transport, "post", NULL, room, msgid, payload, strlen(payload), at);
-	free(payload);
+	int rc = state_outbox_put_chat(db, 0, transport, "post", room, "groupchat", msgid, text, at);
 	return rc == DB_NOTFOUND ? DB_OK : rc;
 }
 

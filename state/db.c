@@ -164,6 +164,14 @@ static const char *const migrations[] = {
 	"UPDATE outbox SET kind = 'post', pacing = CASE WHEN transport IN ('xmpp', 'matrix') THEN 'room' END"
 	"  WHERE message_id GLOB 'post.*';"
 	"UPDATE outbox SET kind = 'notice' WHERE kind = 'reply' AND inbound_id IS NULL;",
+	/* 9 -> 10: a chat row stores its message type as a column and its text as the payload,
+	 * instead of the JSON {"to", "type", "body"} the senders parsed again ("to" was always the
+	 * rcpt column).  Existing chat rows are converted once (JSON1 is built into SQLite >= 3.38);
+	 * the payload is a BLOB, read as text because SQLite >= 3.45 takes a BLOB for binary JSONB. */
+	"ALTER TABLE outbox ADD COLUMN chat_type TEXT;"
+	"UPDATE outbox SET chat_type = json_extract(CAST(payload AS TEXT), '$.type'),"
+	"  payload = json_extract(CAST(payload AS TEXT), '$.body')"
+	"  WHERE transport IN ('xmpp', 'matrix') AND json_valid(CAST(payload AS TEXT));",
 };
 
 int

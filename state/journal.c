@@ -228,6 +228,7 @@ outbox_item_free(struct outbox_item *o)
 	free(o->payload);
 	free(o->kind);
 	free(o->pacing);
+	free(o->chat_type);
 	memset(o, 0, sizeof *o);
 }
 
@@ -249,13 +250,15 @@ state_outbox_pacing(const char *transport, const char *kind)
 	return NULL;
 }
 
-int
-state_outbox_put(struct db *db, int64_t inbound, const char *transport, const char *kind, const char *env_from,
-		 const char *rcpt, const char *message_id, const char *payload, size_t len, int64_t next_try)
+/* One INSERT for every writer: chat_type is NULL for a mail row. */
+static int
+outbox_insert(struct db *db, int64_t inbound, const char *transport, const char *kind, const char *env_from,
+	      const char *rcpt, const char *chat_type, const char *message_id, const char *payload, size_t len,
+	      int64_t next_try)
 {
 	static const char sql[] =
 		"INSERT INTO outbox(inbound_id, transport, env_from, rcpt, message_id, payload, created, next_try,"
-		" kind, pacing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO NOTHING";
+		" kind, pacing, chat_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO NOTHING";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -272,10 +275,26 @@ state_outbox_put(struct db *db, int64_t inbound, const char *transport, const ch
 	sqlite3_bind_int64(st, 8, next_try > 0 ? next_try : 0);
 	BIND_TEXT(st, 9, kind);
 	BIND_TEXT(st, 10, state_outbox_pacing(transport, kind));
+	BIND_TEXT(st, 11, chat_type);
 	int rc = db_step_done(db, st);
 	if (rc == DB_OK && sqlite3_changes(db->h) == 0)
 		return DB_NOTFOUND;
 	return rc;
+}
+
+int
+state_outbox_put(struct db *db, int64_t inbound, const char *transport, const char *kind, const char *env_from,
+		 const char *rcpt, const char *message_id, const char *payload, size_t len, int64_t next_try)
+{
+	return outbox_insert(db, inbound, transport, kind, env_from, rcpt, NULL, message_id, payload, len, next_try);
+}
+
+int
+state_outbox_put_chat(struct db *db, int64_t inbound, const char *transport, const char *kind, const char *rcpt,
+		      const char *chat_type, const char *message_id, const char *body, int64_t next_try)
+{
+	return outbox_insert(db, inbound, transport, kind, NULL, rcpt, chat_type, message_id, body, strlen(body),
+			     next_try);
 }
 
 int
@@ -288,9 +307,9 @@ state_outbox_add(struct db *db, int64_t inbound, const char *transport, const ch
 int
 state_outbox_due(struct db *db, const char *transport, int64_t now, struct outbox_item *out, size_t max, size_t *n)
 {
-	static const char sql[] =
-		"SELECT id, transport, env_from, rcpt, payload, attempts, message_id, kind, pacing FROM outbox"
-		" WHERE status = 'pending' AND transport = ? AND next_try <= ? ORDER BY id LIMIT ?";
+	static const char sql[] = "SELECT id, transport, env_from, rcpt, payload, attempts, message_id, kind, pacing, "
+				  "chat_type FROM outbox"
+				  " WHERE status = 'pending' AND transport = ? AND next_try <= ? ORDER BY id LIMIT ?";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	*n = 0;
 	if (!st)
@@ -315,6 +334,7 @@ state_outbox_due(struct db *db, const char *transport, int64_t now, struct outbo
 		o->message_id = db_col_text(st, 6);
 		o->kind = db_col_text(st, 7);
 		o->pacing = db_col_text(st, 8);
+		o->chat_type = db_col_text(st, 9);
 		(*n)++;
 	}
 	sqlite3_reset(st);

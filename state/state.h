@@ -188,6 +188,9 @@ int state_imap_set_checkpoint(struct db *db, const char *folder, uint32_t uidval
  *          "room"      chat: [bot] post_interval seconds after the previous post to the room
  * The pacing class follows from kind and transport (state_outbox_pacing); rows of schema
  * version 8 and older were classified by their Message-ID once, the way the senders did then.
+ * A chat row (xmpp, matrix) is the message itself: rcpt the room or user, chat_type
+ * "groupchat" (a room message) or "chat" (a direct message), payload the text.  Rows of
+ * schema version 9 and older held {"to", "type", "body"} as JSON and were converted once.
  */
 struct outbox_item {
 	int64_t id;
@@ -198,8 +201,9 @@ struct outbox_item {
 	char *payload;
 	size_t len;
 	int attempts;
-	char *kind;   /* never NULL for a row read by state_outbox_due */
-	char *pacing; /* NULL: none */
+	char *kind;      /* never NULL for a row read by state_outbox_due */
+	char *pacing;    /* NULL: none */
+	char *chat_type; /* chat rows: "groupchat" | "chat"; NULL for mail */
 };
 void outbox_item_free(struct outbox_item *o);
 /* The pacing class of a row of kind on transport, or NULL (static string). */
@@ -212,6 +216,9 @@ const char *state_outbox_pacing(const char *transport, const char *kind);
  */
 int state_outbox_put(struct db *db, int64_t inbound, const char *transport, const char *kind, const char *env_from,
 		     const char *rcpt, const char *message_id, const char *payload, size_t len, int64_t next_try);
+/* Queue one chat message: body (a C string) to rcpt as chat_type, otherwise as state_outbox_put. */
+int state_outbox_put_chat(struct db *db, int64_t inbound, const char *transport, const char *kind, const char *rcpt,
+			  const char *chat_type, const char *message_id, const char *body, int64_t next_try);
 /* state_outbox_put of a "reply", due now. */
 int state_outbox_add(struct db *db, int64_t inbound, const char *transport, const char *env_from, const char *rcpt,
 		     const char *message_id, const char *payload, size_t len);

@@ -20,13 +20,13 @@ N = 30
 
 
 def _outbox_status(db):
-    """word -> status of its reply row ('pending' / 'sent')."""
+    """word -> status of its reply row ('pending' / 'sent'); the payload of a chat row is its text."""
     c = sqlite3.connect(db, timeout=10)
     try:
         out = {}
         for payload, status in c.execute("SELECT payload, status FROM outbox WHERE transport = 'xmpp'"):
             p = payload.decode() if isinstance(payload, bytes) else payload
-            m = re.search(r'\\"(kq\d\d)\\"', p or "")
+            m = re.search(r'"(kq\d\d)"', p or "")
             if m:
                 out[m.group(1)] = status
         return out

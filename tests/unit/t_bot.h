@@ -203,12 +203,14 @@ decode_mail(const char *s)
 	return buf_detach(&b);
 }
 
-/* Outbox rows read back: recipient, payload as queued, decoded text, Message-ID. */
+/* Outbox rows read back: recipient, payload as queued, decoded text (a chat row: its
+ * text), Message-ID, chat message type ("groupchat" | "chat"; NULL for mail). */
 struct out {
 	char *rcpt[T_MAXOUT];
 	char *raw[T_MAXOUT];
 	char *text[T_MAXOUT];
 	char *msgid[T_MAXOUT];
+	char *type[T_MAXOUT];
 	int n;
 };
 
@@ -220,6 +222,7 @@ out_free(struct out *o)
 		free(o->raw[i]);
 		free(o->text[i]);
 		free(o->msgid[i]);
+		free(o->type[i]);
 	}
 	memset(o, 0, sizeof *o);
 }
@@ -237,8 +240,9 @@ take_until(const char *transport, int64_t until, struct out *o)
 			if (o->n < T_MAXOUT) {
 				o->rcpt[o->n] = xstrdup(it[i].rcpt);
 				o->raw[o->n] = xstrndup(it[i].payload, it[i].len);
-				o->text[o->n] = decode_mail(o->raw[o->n]);
+				o->text[o->n] = it[i].chat_type ? xstrdup(o->raw[o->n]) : decode_mail(o->raw[o->n]);
 				o->msgid[o->n] = xstrdup(it[i].message_id);
+				o->type[o->n] = it[i].chat_type ? xstrdup(it[i].chat_type) : NULL;
 				o->n++;
 			}
 			outbox_item_free(&it[i]);

@@ -174,7 +174,7 @@ send_mails_each_member_one_invitation_with_headers_and_a_valid_request(void)
 	CHECK(o.n == 1 && strstr(o.text[0], "event.sent") && strstr(o.text[0], "0 invitation mails"));
 	out_free(&o);
 	take("xmpp", &o);
-	CHECK(o.n == 1 && strcmp(o.rcpt[0], "alumni@muc.example.test") == 0 && strstr(o.text[0], "groupchat") &&
+	CHECK(o.n == 1 && strcmp(o.rcpt[0], "alumni@muc.example.test") == 0 && strcmp(o.type[0], "groupchat") == 0 &&
 	      strstr(o.text[0], "#1") && strstr(o.text[0], "Summer party") && strstr(o.text[0], "!rsvp 1 yes"));
 	out_free(&o);
 	take("matrix", &o);

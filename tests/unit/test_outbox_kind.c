@@ -1,7 +1,9 @@
 /*
  * test_outbox_kind.c - every outbox row carries its kind and pacing class as
  * columns; a database of schema version 8 (pacing read from Message-ID
- * prefixes) keeps the same pacing after the migration.
+ * prefixes) keeps the same pacing after the migration.  A chat row carries its
+ * message type as a column and its text as the payload; the JSON rows of a
+ * version-9 database read back the same way after the migration.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -73,9 +75,9 @@ new_rows_carry_their_kind_and_pacing(void)
 	CHECK(state_outbox_add(db, 7, "mail", "bot@x", "a@x", "r1@x", "x", 1) == DB_OK);
 	CHECK(state_outbox_put(db, 0, "mail", "invite", "bot@x", "a@x", "ev1.2.0.t@x", "x", 1, 0) == DB_OK);
 	CHECK(state_outbox_put(db, 0, "mail", "post", "bot@x", "b@x", "post.aa.0@x", "x", 1, 0) == DB_OK);
-	CHECK(state_outbox_put(db, 0, "xmpp", "post", NULL, "room@muc", "post.aa.1@x", "{}", 2, 0) == DB_OK);
-	CHECK(state_outbox_put(db, 0, "matrix", "post", NULL, "!r:hs", "post.aa.2@x", "{}", 2, 0) == DB_OK);
-	CHECK(state_outbox_put(db, 3, "xmpp", "notice", NULL, "c@x", "n1@x", "{}", 2, 0) == DB_OK);
+	CHECK(state_outbox_put_chat(db, 0, "xmpp", "post", "room@muc", "groupchat", "post.aa.1@x", "t", 0) == DB_OK);
+	CHECK(state_outbox_put_chat(db, 0, "matrix", "post", "!r:hs", "groupchat", "post.aa.2@x", "t", 0) == DB_OK);
+	CHECK(state_outbox_put_chat(db, 3, "xmpp", "notice", "c@x", "chat", "n1@x", "t", 0) == DB_OK);
 	/* the kind, not the Message-ID, decides */
 	CHECK(state_outbox_put(db, 0, "mail", "notice", "bot@x", "a@x", "ev9.1.0.t@x", "x", 1, 0) == DB_OK);
 	CHECK(state_outbox_put(db, 0, "mail", NULL, "bot@x", "a@x", "r2@x", "x", 1, 0) == DB_OK);
@@ -91,30 +93,52 @@ new_rows_carry_their_kind_and_pacing(void)
 	db_close(db);
 }
 
-static void
-a_migrated_database_keeps_its_pacing(void)
+/*
+ * A fresh database taken back to schema version `old` by q (which also inserts the rows
+ * of a daemon of that time), then opened again: migrated to the current version.  NULL
+ * if any step fails.
+ */
+static struct db *
+migrated_from(int old, const char *q)
 {
 	unlink(path);
 	struct db *db;
-	CHECK(db_open(&db, path) == 0);
+	if (db_open(&db, path) != 0)
+		return NULL;
 	int v = db_schema_version(db);
 	db_close(db);
-	CHECK(v >= 9);
+	char *back = xasprintf("%sPRAGMA user_version = %d;", q, old);
+	int rc = v > old ? sql(back) : -1;
+	free(back);
+	if (rc != 0 || db_open(&db, path) != 0)
+		return NULL;
+	if (db_schema_version(db) != v) {
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+static void
+a_migrated_database_keeps_its_pacing(void)
+{
 	/* back to version 8: no kind, no pacing, the rows of a daemon of that time */
-	CHECK(sql("ALTER TABLE outbox DROP COLUMN pacing;"
-		  "ALTER TABLE outbox DROP COLUMN kind;"
-		  "PRAGMA user_version = 8;"
-		  "INSERT INTO outbox(inbound_id, transport, env_from, rcpt, message_id, payload, created) VALUES"
-		  " (5, 'mail', 'bot@x', 'a@x', 'r1@x', 'x', 1),"
-		  " (NULL, 'mail', 'bot@x', 'a@x', 'ev12.3.1.tag@x', 'x', 1),"
-		  " (NULL, 'mail', 'bot@x', 'a@x', 'evening@x', 'x', 1),"
-		  " (NULL, 'mail', 'bot@x', 'b@x', 'post.ab.0@x', 'x', 1),"
-		  " (NULL, 'xmpp', NULL, 'room@muc', 'post.ab.1@x', '{}', 1),"
-		  " (NULL, 'matrix', NULL, '!r:hs', 'post.ab.2@x', '{}', 1),"
-		  " (NULL, 'xmpp', NULL, 'c@x', 'job.1@x', '{}', 1),"
-		  " (9, 'matrix', NULL, 'd@x', 'r2@x', '{}', 1);") == 0);
-	CHECK(db_open(&db, path) == 0);
-	CHECK(db_schema_version(db) == v);
+	struct db *db = migrated_from(
+		8, "ALTER TABLE outbox DROP COLUMN chat_type;"
+		   "ALTER TABLE outbox DROP COLUMN pacing;"
+		   "ALTER TABLE outbox DROP COLUMN kind;"
+		   "INSERT INTO outbox(inbound_id, transport, env_from, rcpt, message_id, payload, created) VALUES"
+		   " (5, 'mail', 'bot@x', 'a@x', 'r1@x', 'x', 1),"
+		   " (NULL, 'mail', 'bot@x', 'a@x', 'ev12.3.1.tag@x', 'x', 1),"
+		   " (NULL, 'mail', 'bot@x', 'a@x', 'evening@x', 'x', 1),"
+		   " (NULL, 'mail', 'bot@x', 'b@x', 'post.ab.0@x', 'x', 1),"
+		   " (NULL, 'xmpp', NULL, 'room@muc', 'post.ab.1@x', '{}', 1),"
+		   " (NULL, 'matrix', NULL, '!r:hs', 'post.ab.2@x', '{}', 1),"
+		   " (NULL, 'xmpp', NULL, 'c@x', 'job.1@x', '{}', 1),"
+		   " (9, 'matrix', NULL, 'd@x', 'r2@x', '{}', 1);");
+	CHECK(db != NULL);
+	if (!db)
+		return;
 	CHECK(row_is(db, "mail", "r1@x", "reply", NULL));
 	CHECK(row_is(db, "mail", "ev12.3.1.tag@x", "invite", "announce"));
 	CHECK(row_is(db, "mail", "evening@x", "notice", NULL)); /* "ev" without a digit was never paced */
@@ -129,12 +153,81 @@ a_migrated_database_keeps_its_pacing(void)
 	db_close(db);
 }
 
+/* The chat row with message_id reads back as rcpt, chat_type and payload (text). */
+static int
+chat_row_is(struct db *db, const char *transport, const char *message_id, const char *rcpt, const char *type,
+	    const char *text)
+{
+	struct outbox_item it;
+	if (!due_row(db, transport, message_id, &it))
+		return 0;
+	int ok = strcmp(it.rcpt, rcpt) == 0 && it.chat_type && strcmp(it.chat_type, type) == 0 &&
+		 it.len == strlen(text) && memcmp(it.payload, text, it.len) == 0;
+	if (!ok)
+		printf("# %s: rcpt %s type %s payload %.*s\n", message_id, it.rcpt,
+		       it.chat_type ? it.chat_type : "NULL", (int)it.len, it.payload);
+	outbox_item_free(&it);
+	return ok;
+}
+
+static void
+chat_rows_are_columns_not_json(void)
+{
+	unlink(path);
+	struct db *db;
+	CHECK(db_open(&db, path) == 0);
+	CHECK(state_outbox_put_chat(db, 4, "xmpp", "reply", "room@muc", "groupchat", "c1@x", "ann: \"hi\"\nbye", 0) ==
+	      DB_OK);
+	CHECK(state_outbox_put_chat(db, 4, "xmpp", "reply", "room@muc", "groupchat", "c1@x", "again", 0) ==
+	      DB_NOTFOUND);
+	CHECK(state_outbox_put_chat(db, 0, "matrix", NULL, "@u:hs", "chat", "c2@x", "Grüße", 0) == DB_OK);
+	CHECK(chat_row_is(db, "xmpp", "c1@x", "room@muc", "groupchat", "ann: \"hi\"\nbye"));
+	CHECK(chat_row_is(db, "matrix", "c2@x", "@u:hs", "chat", "Grüße"));
+	CHECK(row_is(db, "matrix", "c2@x", "reply", NULL));
+	/* a mail row has no chat type */
+	CHECK(state_outbox_add(db, 7, "mail", "bot@x", "a@x", "m1@x", "x", 1) == DB_OK);
+	struct outbox_item it;
+	CHECK(due_row(db, "mail", "m1@x", &it) && it.chat_type == NULL);
+	outbox_item_free(&it);
+	db_close(db);
+}
+
+static void
+a_migrated_database_keeps_its_chat_rows(void)
+{
+	/* back to version 9: the chat rows of a daemon of that time held JSON {"to", "type", "body"} (BLOBs) */
+	struct db *db = migrated_from(
+		9,
+		"ALTER TABLE outbox DROP COLUMN chat_type;"
+		"INSERT INTO outbox(inbound_id, transport, env_from, rcpt, message_id, payload, created, kind) VALUES"
+		" (5, 'xmpp', NULL, 'room@muc', 'j1@x',"
+		"  CAST('{\"to\":\"room@muc\",\"type\":\"groupchat\",\"body\":\"ann: \\\"hi\\\"\\nbye\"}' AS BLOB),"
+		"  1, 'reply'),"
+		" (NULL, 'matrix', NULL, '@u:hs', 'j2@x',"
+		"  CAST('{\"to\":\"@u:hs\",\"type\":\"chat\",\"body\":\"Gr\\u00fcße\"}' AS BLOB), 1, 'notice'),"
+		" (6, 'mail', 'bot@x', 'a@x', 'm1@x', CAST('{\"type\":\"chat\"}' AS BLOB), 1, 'reply');");
+	CHECK(db != NULL);
+	if (!db)
+		return;
+	CHECK(chat_row_is(db, "xmpp", "j1@x", "room@muc", "groupchat", "ann: \"hi\"\nbye"));
+	CHECK(chat_row_is(db, "matrix", "j2@x", "@u:hs", "chat", "Grüße"));
+	CHECK(row_is(db, "xmpp", "j1@x", "reply", NULL));
+	/* a mail row is left as it was, even if it looks like JSON */
+	struct outbox_item it;
+	CHECK(due_row(db, "mail", "m1@x", &it) && it.chat_type == NULL && it.len == 15 &&
+	      memcmp(it.payload, "{\"type\":\"chat\"}", 15) == 0);
+	outbox_item_free(&it);
+	db_close(db);
+}
+
 int
 main(void)
 {
 	snprintf(path, sizeof path, "/tmp/mb-test-outbox-kind-%d.db", (int)getpid());
 	RUN(new_rows_carry_their_kind_and_pacing);
 	RUN(a_migrated_database_keeps_its_pacing);
+	RUN(chat_rows_are_columns_not_json);
+	RUN(a_migrated_database_keeps_its_chat_rows);
 	unlink(path);
 	char side[96];
 	snprintf(side, sizeof side, "%s-wal", path);
