@@ -121,6 +121,8 @@ xmpp_ack(void *handle, struct send_ack *out, size_t max)
 {
 	struct xmpp_transport *x = handle;
 	size_t n = x->nacks < max ? x->nacks : max;
+	if (n == 0)
+		return 0; /* x->acks may still be NULL: memcpy must not see it */
 	memcpy(out, x->acks, n * sizeof *out);
 	memmove(x->acks, x->acks + n, (x->nacks - n) * sizeof *x->acks);
 	x->nacks -= n;
