@@ -174,9 +174,12 @@ test_linear_time_on_pathological_input(void)
 		buf_adds(&b, "On On On On On On On On wrote wrote\n>\n-\n");
 	for (int i = 0; i < 100000; i++)
 		buf_adds(&b, "From: x\n");
+	/* A guard against a hang, not a speed figure (make bench prints the time per byte and its
+	 * spread over sizes): 9 MB of near-misses take about a second under ASan, and anything
+	 * quadratic in them would take hours. */
 	t0 = clock();
 	v = quote_strip(b.p);
-	CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 2.0);
+	CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 30.0);
 	free(v);
 	buf_free(&b);
 }
