@@ -8,7 +8,10 @@ against the same private Dovecot + OpenSMTPD:
   bench.mail.replies_per_s       the bot's replies accepted by the MTA per second
   bench.mail.bare_smtp_per_s     a plain SMTP client submitting as many mails of the
                                  same size to the same MTA over one connection
-  bench.mail.replies_vs_bare     their ratio (target >= 0.8)
+  bench.mail.replies_vs_bare     their ratio (target >= 0.9)
+  bench.mail.bare_same_mails_per_s  the bare client submitting the bot's own mails (envelopes
+                                 and bytes from its outbox), so the MTA does the same work
+  bench.mail.replies_vs_bare_same   the bot's rate over that one: its sender alone
   bench.mail.idle_floor_ms       a bare IMAP IDLE client: SMTP submission -> EXISTS
   bench.mail.latency_p50_ms/_p99_ms  one mail at a time: SMTP submission -> the reply
                                  in the person's INBOX (seen by IDLE), bot in IDLE
@@ -81,6 +84,21 @@ class Counts:
     def close(self):
         if self.c is not None:
             self.c.close()
+
+
+def resend_outbox(database, where, params=()):
+    """Submit the bot's own outbox mails (envelopes and bytes) again with a bare SMTP client
+    over one connection: mails per second, or 0."""
+    c = sqlite3.connect(database, timeout=5)
+    rows = c.execute("SELECT env_from, rcpt, payload FROM outbox WHERE %s ORDER BY id" % where, params).fetchall()
+    c.close()
+    if not rows:
+        return 0.0
+    t0 = time.monotonic()
+    with smtplib.SMTP(lib.HOST, lib.SMTP_PORT, timeout=60) as s:
+        for env_from, rcpt, payload in rows:
+            s.sendmail(env_from, [rcpt], payload if isinstance(payload, bytes) else payload.encode())
+    return len(rows) / (time.monotonic() - t0)
 
 
 def wait_until(pred, timeout, step=0.01):
@@ -172,17 +190,24 @@ def run():
     if not done:
         print("# ingest did not finish; handled %d" % db_count(bot.database, "SELECT count(*) FROM inbound"))
     out("bench.mail.ingest_cmds_per_s", N / t_ingest)
+    sent_at_ingest = counts.sent()
 
     # --- replies: first to last accepted by the MTA
-    first = wait_until(lambda: counts.sent() > 0 or None, 120, 0.002)
+    # (the window starts when this loop sees the first sent row, so the rows already sent by
+    # then are not counted in it)
+    first = wait_until(lambda: counts.sent() or None, 120, 0.002)
     t_first = time.monotonic()
     wait_until(lambda: counts.sent() >= N or None, 600, 0.01)
     t_all = time.monotonic()
     counts.close()
     sent = db_count(bot.database, "SELECT count(*) FROM outbox WHERE status='sent'")
     size = db_count(bot.database, "SELECT avg(length(payload)) FROM outbox") or 2000
-    rate = (sent - 1) / (t_all - t_first) if first and sent > 1 else 0.0
+    rate = (sent - first) / (t_all - t_first) if first and sent > first else 0.0
     out("bench.mail.replies_per_s", rate)
+    # replies sent while the bot still read and handled mail share the 2 cores with that work
+    print("# replies: first accepted %.2f s after start, %d of %d already sent when ingest ended "
+          "(%.2f s); all sent %.2f s after start" % (t_first - t0, sent_at_ingest, N, t_ingest, t_all - t0),
+          flush=True)
     time.sleep(0.5)
     for line in re.findall(r"outbox: \d+ mails sent.*", bot.log()):
         print("# bot " + line.strip(), flush=True)   # the sender's account: SMTP, database, waiting
@@ -199,6 +224,13 @@ def run():
     bare = N / (time.monotonic() - t0)
     out("bench.mail.bare_smtp_per_s", bare)
     out("bench.mail.replies_vs_bare", rate / bare if bare else 0.0, "%.2f")
+
+    # --- the same bare client with the bot's own mails (same envelopes and bytes): the MTA's
+    # work per mail (DKIM/DMARC filter, delivery) is then the same on both sides, so the ratio
+    # is the bot's sender alone
+    same = resend_outbox(bot.database, "transport = 'mail'")
+    out("bench.mail.bare_same_mails_per_s", same)
+    out("bench.mail.replies_vs_bare_same", rate / same if same else 0.0, "%.2f")
 
     # --- IDLE floor: SMTP submission -> EXISTS for a bare client
     person = "floor@%s" % lib.DOMAIN
