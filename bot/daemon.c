@@ -5,15 +5,17 @@
  *
  * The main thread loads the configuration and templates, opens the
  * database, starts the WAL checkpointer, every configured transport (in
- * transports[] order) and the scheduler, then runs the IMAP loop itself
- * (mailin_run) until SIGTERM/SIGINT; SIGHUP reloads the templates and
- * reopens the log.  Stopping goes in the reverse order.
+ * transports[] order; each runs on threads of its own, mail's IMAP half
+ * too) and the scheduler.  Then it only waits for signals: SIGHUP reloads
+ * the templates and reopens the log, SIGUSR1 logs the transports' status,
+ * SIGTERM/SIGINT stop.  Stopping goes in the reverse order.
  */
 #include "daemon.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +26,6 @@
 #include "config.h"
 #include "dispatch.h"
 #include "flood.h"
-#include "mailin.h"
 #include "parsebox.h"
 #include "scheduler.h"
 #include "sender.h"
@@ -63,7 +64,8 @@ struct runtime {
 	struct core core;
 	struct templates *tmpl;
 	pthread_rwlock_t tmpl_lock;
-	void *transport[ARRAY_LEN(transports)]; /* NULL: not configured or did not start */
+	void *transport[ARRAY_LEN(transports)]; /* NULL: not configured, did not start or stopped */
+	pthread_rwlock_t transport_lock;        /* written: a slot set (start) or cleared (stop) */
 	struct db *db;                          /* the main thread's connection */
 	struct scheduler *sched;                /* reminders, deadlines, cascades */
 };
@@ -91,11 +93,14 @@ static void
 rt_notify(void *ud, const char *transport)
 {
 	struct runtime *rt = ud;
+	/* any thread: a handle is never freed while a notify on it runs (rt_stop_transports) */
+	pthread_rwlock_rdlock(&rt->transport_lock);
 	for (size_t i = 0; i < ARRAY_LEN(transports); i++)
 		if (strcmp(transport, transports[i]->name) == 0) {
 			transports[i]->notify(rt->transport[i]);
 			break;
 		}
+	pthread_rwlock_unlock(&rt->transport_lock);
 }
 
 /* One status line per configured transport (SIGUSR1, and when stopping). */
@@ -108,10 +113,58 @@ rt_status(void *ud)
 			transport_log_status(transports[i], rt->transport[i], rt->db);
 }
 
+/* Start every configured transport.  Under the write lock: a thread a transport
+ * starts may notify another at once, and waits until the slots are written. */
 static void
-rt_committed(void *ud)
+rt_start_transports(struct runtime *rt, volatile sig_atomic_t *stop)
 {
-	rt_notify(ud, "mail");
+	pthread_rwlock_wrlock(&rt->transport_lock);
+	for (size_t i = 0; i < ARRAY_LEN(transports); i++) {
+		const struct transport_ops *t = transports[i];
+		struct transport_ctx tc = {rt->cfg, &rt->core, rt->cfg->bot.database, stop};
+		if (!t->configured(rt->cfg))
+			continue;
+		if (t->start(&rt->transport[i], &tc) == 0)
+			continue;
+		if (!t->optional)
+			fatal("cannot start the %s", t->what);
+		log_err("%s: not started; mail goes on", t->name);
+	}
+	pthread_rwlock_unlock(&rt->transport_lock);
+}
+
+/* Stop them in the reverse order.  Each slot is cleared first, so that no thread
+ * notifies a transport while it is freed (the others may still dispatch). */
+static void
+rt_stop_transports(struct runtime *rt)
+{
+	for (size_t i = ARRAY_LEN(transports); i-- > 0;) {
+		pthread_rwlock_wrlock(&rt->transport_lock);
+		void *h = rt->transport[i];
+		rt->transport[i] = NULL;
+		pthread_rwlock_unlock(&rt->transport_lock);
+		transports[i]->stop(h);
+	}
+}
+
+/* The main thread after the start: wait for signals and act on them. */
+static void
+rt_wait_signals(struct runtime *rt)
+{
+	while (!stop_flag) {
+		struct pollfd p = {wake_pipe[0], POLLIN, 0};
+		if (poll(&p, 1, -1) > 0) {
+			char buf[64];
+			while (read(wake_pipe[0], buf, sizeof buf) > 0)
+				;
+		}
+		if (reload_flag)
+			rt_reload(rt);
+		if (status_flag) {
+			status_flag = 0;
+			rt_status(rt);
+		}
+	}
 }
 
 int
@@ -173,6 +226,7 @@ daemon_run(const char *path, int verbose)
 		rt.core.parser = parsebox_new(NULL, &pl);
 	}
 	pthread_rwlock_init(&rt.tmpl_lock, NULL);
+	pthread_rwlock_init(&rt.transport_lock, NULL);
 	rt.core.tmpl_lock = &rt.tmpl_lock;
 	rt.core.flood = flood_new(cfg.bot.flood_rate, cfg.bot.flood_burst);
 	rt.core.notify = rt_notify;
@@ -180,17 +234,7 @@ daemon_run(const char *path, int verbose)
 	const char *at = cfg.smtp.from_addr ? strrchr(cfg.smtp.from_addr, '@') : NULL;
 	rt.core.bot_domain = at ? at + 1 : "mentorbot.invalid";
 
-	for (size_t i = 0; i < ARRAY_LEN(transports); i++) {
-		const struct transport_ops *t = transports[i];
-		struct transport_ctx tc = {&cfg, &rt.core, cfg.bot.database, &stop_flag};
-		if (!t->configured(&cfg))
-			continue;
-		if (t->start(&rt.transport[i], &tc) == 0)
-			continue;
-		if (!t->optional)
-			fatal("cannot start the %s", t->what);
-		log_err("%s: not started; mail goes on", t->name);
-	}
+	rt_start_transports(&rt, &stop_flag);
 
 	{
 		struct transport_ctx sc = {&cfg, &rt.core, cfg.bot.database, &stop_flag};
@@ -200,34 +244,20 @@ daemon_run(const char *path, int verbose)
 
 	log_info("mentorbot %s started (database %s, schema %d)", MENTORBOT_VERSION, cfg.bot.database,
 		 db_schema_version(db));
-	struct mailin mi = {0};
-	mi.cfg = &cfg;
-	mi.core = &rt.core;
-	mi.db = db;
-	mi.stop = &stop_flag;
-	mi.reload = &reload_flag;
-	mi.on_reload = rt_reload;
-	mi.status = &status_flag;
-	mi.on_status = rt_status;
-	mi.on_committed = rt_committed;
-	mi.ud = &rt;
-	mi.wake_fd = wake_pipe[0];
-	mailin_run(&mi);
+	rt_wait_signals(&rt);
 
 	log_info("stopping");
 	rt_status(&rt);
 	scheduler_join(rt.sched);
 	rt.sched = NULL;
-	for (size_t i = ARRAY_LEN(transports); i-- > 0;) {
-		transports[i]->stop(rt.transport[i]);
-		rt.transport[i] = NULL;
-	}
+	rt_stop_transports(&rt);
 	db_close(db);
 	db_checkpointer_stop();
 	templates_free(rt.tmpl);
 	flood_free(rt.core.flood);
 	parsebox_free(rt.core.parser);
 	pthread_rwlock_destroy(&rt.tmpl_lock);
+	pthread_rwlock_destroy(&rt.transport_lock);
 	config_free(&cfg);
 	close(wake_pipe[0]);
 	close(wake_pipe[1]);

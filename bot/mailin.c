@@ -18,7 +18,11 @@
 #include "mailin.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,12 +32,25 @@
 #include "dispatch.h"
 #include "imap.h"
 #include "state/state.h"
+#include "transport.h"
 #include "util.h"
 
 #define FETCH_BATCH 500
 #define IDLE_MAX_MS (9 * 60 * 1000)
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS (300 * 1000)
+
+struct mailin {
+	const struct config *cfg;
+	struct core *core;
+	struct db *db;                  /* the thread's own connection (synchronous=FULL) */
+	volatile sig_atomic_t *stop;    /* set by SIGTERM/SIGINT */
+	void (*on_committed)(void *ud); /* new outbox rows are committed: wake the sender */
+	void *ud;
+	atomic_int quit; /* mailin_stop: leave even if *stop is not set (a failed start) */
+	int wake[2];     /* mailin_stop writes to [1]; IDLE and the waits watch [0] */
+	pthread_t thread;
+};
 
 struct fetched {
 	uint32_t uid;
@@ -60,19 +77,13 @@ fetch_cb(void *ud, uint32_t uid, const char *raw, size_t len)
 	return 0;
 }
 
-/* Wait up to ms for the wake pipe; drains it.  Returns 1 if woken. */
-/* SIGHUP: reload; SIGUSR1: the status lines.  Between two steps of the loop. */
-static void
-signals(struct mailin *mi)
+static int
+stopping(struct mailin *mi)
 {
-	if (*mi->reload && mi->on_reload)
-		mi->on_reload(mi->ud);
-	if (mi->status && *mi->status && mi->on_status) {
-		*mi->status = 0;
-		mi->on_status(mi->ud);
-	}
+	return *mi->stop || atomic_load(&mi->quit);
 }
 
+/* Wait up to ms for the wake pipe; drains it.  Returns 1 if woken. */
 static int
 wait_wake(int fd, int ms)
 {
@@ -87,8 +98,9 @@ wait_wake(int fd, int ms)
 	return 0;
 }
 
-int
-mailin_process_pending(struct mailin *mi)
+/* Drain the journal: dispatch every 'new' mail (crash-safe attempt counting).  0 or -1. */
+static int
+process_pending(struct mailin *mi)
 {
 	/* one commit per batch: each command's changes and replies stay atomic (a savepoint
 	 * each), and one fsync covers them all */
@@ -243,9 +255,8 @@ session(struct mailin *mi, struct imap *im, struct backoff *backoff)
 		last_uid = 0;
 	}
 	int64_t last_purge = 0;
-	while (!*mi->stop) {
-		signals(mi);
-		if (mailin_process_pending(mi) < 0)
+	while (!stopping(mi)) {
+		if (process_pending(mi) < 0)
 			return;
 		if (move_finished(mi, im, uidvalidity) == IMAP_ERR_CONN)
 			return;
@@ -253,7 +264,7 @@ session(struct mailin *mi, struct imap *im, struct backoff *backoff)
 		if (n < 0)
 			return;
 		if (n > 0) {
-			if (mailin_process_pending(mi) < 0)
+			if (process_pending(mi) < 0)
 				return;
 			if (move_finished(mi, im, uidvalidity) == IMAP_ERR_CONN)
 				return;
@@ -264,24 +275,24 @@ session(struct mailin *mi, struct imap *im, struct backoff *backoff)
 			int64_t before = now_s() - (int64_t)mi->cfg->bot.retention_days * 86400;
 			db_txn(mi->db, purge_old, &before);
 		}
-		if (*mi->stop)
+		if (stopping(mi))
 			break;
 		if (imap_has_idle(im)) {
-			int r = imap_idle(im, IDLE_MAX_MS, mi->wake_fd);
+			int r = imap_idle(im, IDLE_MAX_MS, mi->wake[0]);
 			if (r < 0) {
 				log_info("IDLE ended with an error; reconnecting");
 				return;
 			}
 		} else {
-			wait_wake(mi->wake_fd, mi->cfg->imap.poll_interval * 1000);
+			wait_wake(mi->wake[0], mi->cfg->imap.poll_interval * 1000);
 			if (imap_noop(im) < 0)
 				return;
 		}
 	}
 }
 
-void
-mailin_run(struct mailin *mi)
+static void
+run(struct mailin *mi)
 {
 	struct backoff backoff;
 	backoff_init(&backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS, 1);
@@ -293,8 +304,8 @@ mailin_run(struct mailin *mi)
 	s.password = mi->cfg->imap.password;
 	s.ca_file = mi->cfg->imap.ca_file;
 	/* Mail journalled before a crash is handled before we even connect. */
-	mailin_process_pending(mi);
-	while (!*mi->stop) {
+	process_pending(mi);
+	while (!stopping(mi)) {
 		struct imap *im = NULL;
 		char err[256] = "";
 		int rc = imap_open(&im, &s, err, sizeof err);
@@ -302,7 +313,7 @@ mailin_run(struct mailin *mi)
 			log_info("connected to IMAP server %s", s.host);
 			session(mi, im, &backoff);
 			imap_close(im);
-			if (*mi->stop)
+			if (stopping(mi))
 				break;
 			log_warn("IMAP connection to %s lost", s.host);
 		} else {
@@ -310,7 +321,64 @@ mailin_run(struct mailin *mi)
 		}
 		int ms = (int)backoff_next(&backoff);
 		log_info("reconnecting to IMAP in %d.%d s", ms / 1000, (ms % 1000) / 100);
-		wait_wake(mi->wake_fd, ms);
-		signals(mi);
+		wait_wake(mi->wake[0], ms);
 	}
+}
+
+static void *
+mailin_main(void *arg)
+{
+	run(arg);
+	return NULL;
+}
+
+int
+mailin_start(struct mailin **out, const struct transport_ctx *ctx, void (*on_committed)(void *ud), void *ud)
+{
+	struct mailin *mi = xcalloc(1, sizeof *mi);
+	*mi = (struct mailin){.cfg = ctx->cfg,
+			      .core = ctx->core,
+			      .stop = ctx->stop,
+			      .on_committed = on_committed,
+			      .ud = ud,
+			      .wake = {-1, -1}};
+	*out = NULL;
+	/* opened here, used only by the thread from its start on */
+	if (db_open(&mi->db, ctx->db_path) < 0) {
+		free(mi);
+		return -1;
+	}
+	if (pipe2(mi->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+		log_err("IMAP: pipe: %s", strerror(errno));
+		goto fail;
+	}
+	if (pthread_create(&mi->thread, NULL, mailin_main, mi) != 0) {
+		log_err("IMAP: cannot start the thread");
+		goto fail;
+	}
+	*out = mi;
+	return 0;
+fail:
+	if (mi->wake[0] >= 0) {
+		close(mi->wake[0]);
+		close(mi->wake[1]);
+	}
+	db_close(mi->db);
+	free(mi);
+	return -1;
+}
+
+void
+mailin_stop(struct mailin *mi)
+{
+	if (!mi)
+		return;
+	atomic_store(&mi->quit, 1);
+	ssize_t w = write(mi->wake[1], "x", 1); /* out of IDLE or a wait; *stop is set */
+	(void)w;
+	pthread_join(mi->thread, NULL);
+	db_close(mi->db);
+	close(mi->wake[0]);
+	close(mi->wake[1]);
+	free(mi);
 }

@@ -1,39 +1,27 @@
 /*
- * mailin.h - the mail thread: IMAP in, journal, dispatch, move.
+ * mailin.h - the mail transport's receiving half: a thread for IMAP in,
+ * journal, dispatch, move.  Started and stopped by the mail transport
+ * (outbox.c), beside its sending half.
  */
 #ifndef MB_MAILIN_H
 #define MB_MAILIN_H
 
-#include <signal.h>
-
-struct config;
-struct core;
-struct db;
-
-struct mailin {
-	const struct config *cfg;
-	struct core *core;
-	struct db *db;
-	volatile sig_atomic_t *stop;   /* set by SIGTERM/SIGINT */
-	volatile sig_atomic_t *reload; /* set by SIGHUP; the loop calls on_reload */
-	void (*on_reload)(void *ud);
-	volatile sig_atomic_t *status; /* set by SIGUSR1; the loop calls on_status (may be NULL) */
-	void (*on_status)(void *ud);
-	void (*on_committed)(void *ud); /* new outbox rows are committed: wake the sender */
-	void *ud;
-	int wake_fd; /* readable when a signal arrived */
-};
+struct mailin;
+struct transport_ctx;
 
 /*
- * Run until *stop: connect (exponential back-off 1 s … 5 min with jitter on
- * any failure), record new mail in the journal (durable commit, checkpoint
- * in the same transaction), dispatch it, then move it to the processed or
- * quarantine folder.  IDLE where offered (re-issued every 9 minutes),
- * polling otherwise.
+ * Start the thread.  It runs until *ctx->stop and mailin_stop(): connect
+ * (exponential back-off 1 s … 5 min with jitter on any failure), record new
+ * mail in the journal (durable commit, checkpoint in the same transaction),
+ * dispatch it, then move it to the processed or quarantine folder.  IDLE
+ * where offered (re-issued every 9 minutes), polling otherwise.  The thread
+ * has its own database connection.  on_committed(ud) is called (on that
+ * thread) when dispatch committed new outbox rows.  Returns 0 and *out, or
+ * -1 (logged) with nothing left behind.
  */
-void mailin_run(struct mailin *mi);
+int mailin_start(struct mailin **out, const struct transport_ctx *ctx, void (*on_committed)(void *ud), void *ud);
 
-/* Drain the journal: dispatch every 'new' mail (crash-safe attempt counting). Returns 0 or <0. */
-int mailin_process_pending(struct mailin *mi);
+/* After *ctx->stop was set: wake the thread, wait for it and free everything.  mi may be NULL. */
+void mailin_stop(struct mailin *mi);
 
 #endif

@@ -20,8 +20,10 @@
  * blocks only in its own poll()/IDLE/select().  The core (dispatch.c) is a
  * set of functions every transport thread calls; what they share in memory
  * (templates, flood buckets, bridge copies, post pacing) is locked.  Signals
- * only set flags and write to a self-pipe that wakes the mail thread; the
- * senders are woken by condition variables or flags.  Nothing busy-waits.
+ * only set flags and write to a self-pipe that wakes the main thread, which
+ * does nothing else (reload, status, stop); the mail thread has a pipe of
+ * its own for stopping, and the senders are woken by condition variables or
+ * flags.  Nothing busy-waits.
  */
 #include <errno.h>
 #include <jansson.h>

@@ -1,5 +1,7 @@
 /*
- * outbox.c - the mail transport's sending half: one thread runs the shared
+ * outbox.c - the mail transport: its receiving half is the IMAP thread
+ * (mailin.h), started and stopped here; its sending half is this file: one
+ * thread runs the shared
  * sender (sender.h) over the "mail" rows, with its own SQLite connection
  * (synchronous=NORMAL, see state.h) and one SMTP handle whose connection is
  * reused across sends.  Rows are taken SEND_BATCH at a time; "announce" rows
@@ -26,6 +28,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "mailin.h"
 #include "smtp.h"
 #include "state/state.h"
 #include "transport.h"
@@ -42,6 +45,7 @@ struct mail_sender {
 	int started;
 	atomic_ulong connects; /* smtp_connect_count, for status() from other threads */
 	atomic_int connected;  /* the last send reached the server */
+	struct mailin *in;     /* the IMAP thread */
 };
 
 struct eod_ctx {
@@ -112,12 +116,19 @@ sender_main(void *arg)
 	return NULL;
 }
 
-/* ---- the mail transport's sender half as transport_ops (transport.h) ---- */
+/* ---- the mail transport as transport_ops (transport.h) ---- */
 
 static int
 mail_configured(const struct config *cfg)
 {
 	return cfg->imap.present && cfg->smtp.present;
+}
+
+/* The IMAP thread committed replies (on_committed, mailin.h). */
+static void
+kick_sender(void *ud)
+{
+	sender_kick(ud);
 }
 
 static int
@@ -138,14 +149,21 @@ mail_start(void **handle, const struct transport_ctx *ctx)
 		free(o);
 		return -1;
 	}
+	*handle = o; /* before the threads run: their dispatch notifies through main */
+	if (mailin_start(&o->in, ctx, kick_sender, &o->snd) < 0)
+		goto fail;
 	if (pthread_create(&o->thread, NULL, sender_main, o) != 0) {
-		sender_destroy(&o->snd);
-		free(o);
-		return -1;
+		log_err("outbox: cannot start the sender thread");
+		mailin_stop(o->in);
+		goto fail;
 	}
 	o->started = 1;
-	*handle = o;
 	return 0;
+fail:
+	*handle = NULL;
+	sender_destroy(&o->snd);
+	free(o);
+	return -1;
 }
 
 static void
@@ -162,6 +180,7 @@ mail_stop(void *handle)
 	struct mail_sender *o = handle;
 	if (!o)
 		return;
+	mailin_stop(o->in); /* first: no more replies are queued */
 	if (o->started) {
 		sender_kick(&o->snd);
 		pthread_join(o->thread, NULL);
@@ -172,7 +191,7 @@ mail_stop(void *handle)
 
 const struct transport_ops mail_transport_ops = {
 	.name = "mail",
-	.what = "sender thread",
+	.what = "mail transport",
 	.optional = 0,
 	.configured = mail_configured,
 	.start = mail_start,

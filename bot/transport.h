@@ -16,9 +16,9 @@
  * the sender's loop on a thread of their own; XMPP drives it from its
  * connection thread (libstrophe is single-threaded).
  *
- * The mail transport is two halves: the SMTP sender thread (these ops) and
- * IMAP in, which runs on the main thread itself (mailin_run, mailin.h) until
- * *stop is set.
+ * The mail transport is two halves, both started and stopped by these ops:
+ * the IMAP thread (mailin.h: fetch, journal, dispatch, move) and the SMTP
+ * sender thread.  The main thread only starts, stops and handles signals.
  */
 #ifndef MB_TRANSPORT_H
 #define MB_TRANSPORT_H
