@@ -36,6 +36,9 @@ struct mailctx {
 	int sender_direct;     /* 1 if sender can get a direct message */
 	enum proof proof;      /* mail: how the sender proved the address */
 	int staff_addr;        /* the sender's address is a configured staff address */
+	/* mail: an automatic mail (RFC 3834) admitted for the data it carries (an iTIP REPLY):
+	 * it is read, never answered; no outbox row goes to its sender (answer.c drops them) */
+	int silent;
 };
 
 /* The installation key (fatal when it was not loaded). */
