@@ -417,21 +417,6 @@ run_confirmed(struct mailctx *m, struct hctx *h, int64_t id)
 	return db_failed(rc) ? rc : DB_OK;
 }
 
-/*
- * An automatic mail that carries data the bot asked for: a calendar's iTIP REPLY (Google
- * Calendar marks its Accept/Decline/Tentative mails "Auto-Submitted: auto-generated").  It is
- * read (only the reply routes that take automatic mail run: m->silent, routes.c) and never
- * answered: no reply, no question back, no notice, not even to a proven human address, since
- * the address of an automatic mail may be a robot that answers again (a loop).  Whether the
- * part is really a REPLY for one of our events is decided by the route.  DSNs, the other
- * data asked for, are recorded as bounces before this (admit_mail).
- */
-static int
-auto_carries_reply(const struct parsed_mail *pm)
-{
-	return pm->calendar && pm->calendar_method && strcmp(pm->calendar_method, "REPLY") == 0;
-}
-
 /* Mail that is not answered or can not be run: parser failures, bounces, automatic mail,
  * our own mail, several senders.  1 when it was finished here (*result set), 0 to go on. */
 static int
@@ -455,7 +440,7 @@ admit_mail(struct mailctx *m, int *result)
 		*result = DISP_IGNORED;
 		if (rc == DB_OK)
 			rc = state_inbound_finish(m->db, m->row->id, "ignored", "bounce");
-	} else if (pm->is_auto && !auto_carries_reply(pm)) {
+	} else if (pm->is_auto && !route_takes_automatic(pm)) {
 		log_info("mail %lld: automatic mail not answered (%s)", (long long)m->row->id,
 			 pm->auto_reason ? pm->auto_reason : "auto");
 		*result = DISP_IGNORED;

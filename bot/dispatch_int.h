@@ -90,6 +90,9 @@ int quarantine(struct mailctx *m, const char *why);
 /* The first reply route that takes the message runs: DB_OK or a negative error; ROUTE_PASS
  * when none does (the command runs then). */
 int run_reply_routes(struct mailctx *m, struct hctx *h);
+/* 1 if the automatic mail pm carries what a route takes from automatic mail (an iTIP REPLY):
+ * it is read then, silently (mailctx.silent); 0: it is ignored. */
+int route_takes_automatic(const struct parsed_mail *pm);
 
 /* ---- proof.c: proof of a mail's From address ---- */
 struct parsed_mail;

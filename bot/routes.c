@@ -151,6 +151,21 @@ static const struct reply_route reply_routes[] = {
 };
 
 /*
+ * An automatic mail that carries data the bot asked for: a calendar's iTIP REPLY (Google
+ * Calendar marks its Accept/Decline/Tentative mails "Auto-Submitted: auto-generated").  It is
+ * read (only the reply routes with a run_auto step run: m->silent) and never
+ * answered: no reply, no question back, no notice, not even to a proven human address, since
+ * the address of an automatic mail may be a robot that answers again (a loop).  Whether the
+ * part is really a REPLY for one of our events is decided by the route.  DSNs, the other
+ * data asked for, are recorded as bounces before this (dispatch.c, admit_mail).
+ */
+int
+route_takes_automatic(const struct parsed_mail *pm)
+{
+	return pm->calendar && pm->calendar_method && strcmp(pm->calendar_method, "REPLY") == 0;
+}
+
+/*
  * The first reply route that takes the mail (ROUTE_PASS: none did).  One that
  * changed something for a sender who proved nothing is undone and confirmed
  * first (c); for an automatic mail it is only undone (nobody is asked: its
