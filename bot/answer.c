@@ -70,6 +70,11 @@ int
 queue_reply(struct mailctx *m, const char *key, const char *const *vars)
 {
 	const struct core *core = m->core;
+	if (m->silent) {
+		/* the last guard against a mail loop: an automatic mail is never answered */
+		log_info("mail %lld: automatic mail: the answer (%s) is not sent", (long long)m->row->id, key);
+		return DB_OK;
+	}
 	char *body_main = tmpl_render(core->tmpl, m->lang, key, vars);
 	char *sig = tmpl_render(core->tmpl, m->lang, "signature", NULL);
 	char *body = xasprintf("%s\n\n%s\n", body_main, sig);
@@ -220,6 +225,13 @@ emit_replies(struct mailctx *m, struct hctx *h)
 	int rc = DB_OK;
 	for (size_t i = 0; i < h->nreplies && rc == DB_OK; i++) {
 		const struct reply *r = &h->replies[i];
+		if (m->silent && (!r->to_kind || (strcmp(r->to_kind, "mail") == 0 && r->to_addr && m->rcpt &&
+						  strcasecmp(r->to_addr, m->rcpt) == 0))) {
+			/* an automatic mail: nothing goes back to its sender (others, e.g. someone moved
+			 * up from the waiting list, are still told) */
+			log_info("mail %lld: automatic mail: %s to its sender not sent", (long long)m->row->id, r->key);
+			continue;
+		}
 		if (r->to_kind) {
 			/* to someone else: a fresh mail or a direct chat message (bot/emit.c) */
 			char *msgid = reply_msgid(m->core, m->row->dedupe, (size_t)m->nsent++);
@@ -265,6 +277,8 @@ answer(struct mailctx *m, const char *key, const char *const *vars, int limit_no
 {
 	if (!m->pm)
 		return queue_chat_answer(m, key, vars);
+	if (m->silent)
+		return DB_OK; /* an automatic mail is never answered (a loop); not counted either */
 	int rc;
 	int allow = reply_allowance(m, 1, &rc);
 	if (db_failed(rc))

@@ -405,6 +405,7 @@ const struct tmpl_key tmpl_required_keys[] = {
 	{"post.subject", "text"},
 	{"unknown_command.suggest", "suggestion"},
 	{"no_command", "commands"},
+	{"forwarded_no_command", "commands"},
 	{"usage", "command,help"},
 	{"not_member", "address,programmes"},
 	{"join_confirm", "programme,token,address,consent,hours"},

@@ -207,6 +207,18 @@ run_route_or_command(struct mailctx *m, struct hctx *h)
 	if (rc != ROUTE_PASS)
 		return rc;
 	const struct mail_cmd *mc = &m->in->words;
+	if (m->silent) {
+		/* an automatic mail: only the data it carries counts, it never runs a command */
+		log_info("mail %lld: automatic mail from %s: no reply route took it; nothing run",
+			 (long long)m->row->id, m->in->sender);
+		return DB_OK;
+	}
+	if (!mc->cmd && m->in->forwarded) {
+		char *list = h_command_list(h);
+		hctx_reply(h, "forwarded_no_command", "commands", list, NULL);
+		free(list);
+		return DB_OK;
+	}
 	if (!mc->cmd) {
 		answer_unknown(h, mc);
 		return DB_OK;
@@ -266,8 +278,20 @@ read_mail(const struct core *core, struct inbound *in)
 	const struct parsed_mail *pm = in->pm;
 	/* only a valid mailbox is ever answered: "boss(x)@example.test" must not become "boss" */
 	in->sender = pm->from_addr && mail_addr_valid(pm->from_addr) ? pm->from_addr : NULL;
-	in->text = quote_strip(pm->text ? pm->text : "");
-	in->body = in->text;
+	unsigned qf = 0;
+	char *text = quote_strip_flags(pm->text ? pm->text : "", &qf);
+	if (qf & QUOTE_FORWARDED) {
+		/* only a forward: someone else wrote that body.  It is the command's text, but the
+		 * command itself comes only from the Subject (forward prefixes stripped): the sender
+		 * wrote nothing of their own (a command in a quote is never run) */
+		in->forwarded = 1;
+		in->body_buf = text;
+		in->body = in->body_buf;
+		in->text = xstrdup("");
+	} else {
+		in->text = text;
+		in->body = in->text;
+	}
 	mail_find_command(pm->subject, in->text, &in->words);
 }
 
@@ -416,7 +440,7 @@ admit_mail(struct mailctx *m, int *result)
 		*result = DISP_IGNORED;
 		if (rc == DB_OK)
 			rc = state_inbound_finish(m->db, m->row->id, "ignored", "bounce");
-	} else if (pm->is_auto) {
+	} else if (pm->is_auto && !route_takes_automatic(pm)) {
 		log_info("mail %lld: automatic mail not answered (%s)", (long long)m->row->id,
 			 pm->auto_reason ? pm->auto_reason : "auto");
 		*result = DISP_IGNORED;
@@ -431,6 +455,11 @@ admit_mail(struct mailctx *m, int *result)
 		/* two From fields or two mailboxes in one: nobody can tell who sent it (RFC 5322 wants Sender then) */
 		rc = quarantine(m, "several senders");
 	} else {
+		if (pm->is_auto) {
+			m->silent = 1;
+			log_info("mail %lld: automatic mail (%s) with a calendar REPLY: read, never answered",
+				 (long long)m->row->id, pm->auto_reason ? pm->auto_reason : "auto");
+		}
 		return 0;
 	}
 	return db_failed(rc) ? rc : 1;
@@ -473,8 +502,11 @@ identify_mail(struct mailctx *m, struct hctx *h, int *result)
 	m->staff_addr = is_staff_addr(m->core->cfg, "mail", pm->from_addr);
 	h->staff = m->staff_addr && h->proven;
 	h->lang =
-		mail_lang(pm, &m->in->words, m->in->text, h->known ? h->person.lang : NULL, m->core->cfg->bot.language);
+		/* the body: the forwarded text of a forward too, in the language its sender reads */
+		mail_lang(pm, &m->in->words, m->in->body, h->known ? h->person.lang : NULL, m->core->cfg->bot.language);
 	m->lang = h->lang;
+	if (m->silent)
+		return 0; /* never answered: no limit to count, no notice to send */
 	int allow = reply_allowance(m, 1, &rc);
 	if (db_failed(rc))
 		return rc;

@@ -78,8 +78,11 @@ struct inbound {
 	int read_rc;        /* mail: mime_parse()'s result or a PARSEBOX_* failure */
 	const char *unread; /* mail: why it was not even fetched, or NULL */
 	/* what it says */
-	char *text;            /* the new text: quotes cut (mail) / the addressed line (chat) */
-	const char *body;      /* a command's text: the whole new text (mail) / the lines after it (chat) */
+	char *text;            /* the sender's own new text: quotes and forwards cut (mail; "" for a mail that is
+				  only a forward) / the addressed line (chat).  Commands are read only here. */
+	const char *body;      /* a command's text: the whole new text, or the forwarded body of a mail that is
+				  only a forward (mail) / the lines after it (chat) */
+	int forwarded;         /* mail: only a forward (QUOTE_FORWARDED): its body was written by someone else */
 	struct mail_cmd words; /* the command found (words.cmd NULL when none), arguments, language */
 	struct json_t *meta;   /* chat: the journal's meta (owns sender, room, nick) */
 	char *body_buf;

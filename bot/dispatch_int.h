@@ -36,6 +36,9 @@ struct mailctx {
 	int sender_direct;     /* 1 if sender can get a direct message */
 	enum proof proof;      /* mail: how the sender proved the address */
 	int staff_addr;        /* the sender's address is a configured staff address */
+	/* mail: an automatic mail (RFC 3834) admitted for the data it carries (an iTIP REPLY):
+	 * it is read, never answered; no outbox row goes to its sender (answer.c drops them) */
+	int silent;
 };
 
 /* The installation key (fatal when it was not loaded). */
@@ -87,6 +90,9 @@ int quarantine(struct mailctx *m, const char *why);
 /* The first reply route that takes the message runs: DB_OK or a negative error; ROUTE_PASS
  * when none does (the command runs then). */
 int run_reply_routes(struct mailctx *m, struct hctx *h);
+/* 1 if the automatic mail pm carries what a route takes from automatic mail (an iTIP REPLY):
+ * it is read then, silently (mailctx.silent); 0: it is ignored. */
+int route_takes_automatic(const struct parsed_mail *pm);
 
 /* ---- proof.c: proof of a mail's From address ---- */
 struct parsed_mail;

@@ -11,7 +11,7 @@
 #include "util.h"
 
 static const char *const reply_prefixes[] = {"re", "aw", "antw", "antwort", "sv", "vs", "r"};
-static const char *const fwd_prefixes[] = {"fwd", "fw", "wg", "weitergeleitet", "tr"};
+static const char *const fwd_prefixes[] = {"fwd", "fw", "wg", "weitergeleitet", "tr", "rv", "i", "enc", "doorst"};
 
 char *
 subject_strip(const char *subject, int *was_reply)

@@ -56,6 +56,9 @@ struct reply_route {
 	enum perm who;      /* PERM_ANYONE or PERM_MEMBER */
 	int beside_command; /* also taken when the body starts with a command */
 	int (*run)(struct mailctx *m, struct hctx *h);
+	/* the step run for an automatic mail (m->silent: read, never answered); NULL: such a
+	 * mail is not taken.  Only data the bot asked for: a calendar's iTIP REPLY. */
+	int (*run_auto)(struct mailctx *m, struct hctx *h);
 };
 
 /* A plain reply to a mail that carried a token confirms it (or cancels it); only its owner
@@ -100,6 +103,14 @@ route_event(struct mailctx *m, struct hctx *h)
 	return h_event_mail_reply(h, h->body);
 }
 
+/* An automatic mail (Google Calendar's Accept/Decline): its iTIP REPLY only, never its text. */
+static int
+route_event_itip(struct mailctx *m, struct hctx *h)
+{
+	(void)m;
+	return h_event_itip_reply(h);
+}
+
 static int
 route_apply(struct mailctx *m, struct hctx *h)
 {
@@ -132,21 +143,39 @@ static const struct reply_route reply_routes[] = {
 	 .match = ROUTE_THREAD | ROUTE_ITIP | ROUTE_SUBJECT,
 	 .who = PERM_ANYONE,
 	 .beside_command = 1,
-	 .run = route_event},
+	 .run = route_event,
+	 .run_auto = route_event_itip},
 	{.name = "application form", .match = ROUTE_THREAD | ROUTE_PLUS, .who = PERM_MEMBER, .run = route_apply},
 	{.name = "mentoring request", .match = ROUTE_THREAD, .who = PERM_MEMBER, .run = route_request},
 	{.name = "session proposal or log prompt", .match = ROUTE_THREAD, .who = PERM_MEMBER, .run = route_session},
 };
 
 /*
+ * An automatic mail that carries data the bot asked for: a calendar's iTIP REPLY (Google
+ * Calendar marks its Accept/Decline/Tentative mails "Auto-Submitted: auto-generated").  It is
+ * read (only the reply routes with a run_auto step run: m->silent) and never
+ * answered: no reply, no question back, no notice, not even to a proven human address, since
+ * the address of an automatic mail may be a robot that answers again (a loop).  Whether the
+ * part is really a REPLY for one of our events is decided by the route.  DSNs, the other
+ * data asked for, are recorded as bounces before this (dispatch.c, admit_mail).
+ */
+int
+route_takes_automatic(const struct parsed_mail *pm)
+{
+	return pm->calendar && pm->calendar_method && strcmp(pm->calendar_method, "REPLY") == 0;
+}
+
+/*
  * The first reply route that takes the mail (ROUTE_PASS: none did).  One that
  * changed something for a sender who proved nothing is undone and confirmed
- * first (c).  Chat messages carry no thread: they never take a route.
+ * first (c); for an automatic mail it is only undone (nobody is asked: its
+ * sender may be a robot).  Chat messages carry no thread: they never take a
+ * route, nor does a mail that is only a forward (someone else wrote its body).
  */
 int
 run_reply_routes(struct mailctx *m, struct hctx *h)
 {
-	if (!h->pm)
+	if (!h->pm || m->in->forwarded)
 		return ROUTE_PASS;
 	const struct mail_cmd *mc = &m->in->words;
 	int64_t before = db_total_changes(m->db);
@@ -159,7 +188,9 @@ run_reply_routes(struct mailctx *m, struct hctx *h)
 			continue;
 		if (!r->beside_command && mc->cmd && !mc->from_subject)
 			continue;
-		rc = r->run(m, h);
+		if (m->silent && !r->run_auto)
+			continue;
+		rc = m->silent ? r->run_auto(m, h) : r->run(m, h);
 		if (rc == DB_NOTFOUND)
 			rc = ROUTE_PASS; /* a handler's "no such thread" (they were one value) */
 	}
@@ -169,6 +200,12 @@ run_reply_routes(struct mailctx *m, struct hctx *h)
 	}
 	if (rc != ROUTE_PASS && !h->proven && db_total_changes(m->db) != before) {
 		db_rollback_savepoint(m->db);
+		if (m->silent) {
+			log_info("mail %lld: automatic mail from %s, whose address is not proven: undone, nobody asked",
+				 (long long)m->row->id, h->ep_addr);
+			hctx_free_replies(h);
+			return DB_OK;
+		}
 		char *what = str_first_line(h->body, h->pm->subject);
 		rc = ask_confirmation(m, h, what, 0);
 		free(what);

@@ -332,6 +332,18 @@ reply_comment(const char *first, const char *new_text)
 }
 
 int
+h_event_itip_reply(struct hctx *h)
+{
+	if (!h->pm || !h->pm->from_addr)
+		return 1;
+	int done = 0;
+	char *cal_uid = NULL;
+	int rc = calendar_part(h, &done, &cal_uid);
+	free(cal_uid);
+	return done ? rc : 1;
+}
+
+int
 h_event_mail_reply(struct hctx *h, const char *new_text)
 {
 	const struct parsed_mail *pm = h->pm;

@@ -233,6 +233,8 @@ int h_attendees_run(struct hctx *h);
 int h_attended_run(struct hctx *h);
 /* A mail answering an event announcement (text or iTIP REPLY); 1 when it is none. */
 int h_event_mail_reply(struct hctx *h, const char *new_text);
+/* Only the iTIP REPLY of a mail (an automatic one: its text is not read); 1 when it has none. */
+int h_event_itip_reply(struct hctx *h);
 int h_event_remind_job(struct hctx *h, int64_t event, const char **result);
 int h_event_claim_job(struct hctx *h, int64_t event, const char **result);
 extern const struct tmpl_key tmpl_keys_events[];
