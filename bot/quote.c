@@ -233,8 +233,10 @@ wrote_header(const struct line *L, size_t nl, size_t i)
 		trim_view(&L[i + k], &t, &tn);
 		if (tn > 400 || (t[0] == '>' && !open_angle(joined, jl)))
 			return 0;
-		/* a name line above "Max wrote:" is text, not part of the header */
-		if (!dated && (tn > 60 || attr_line(t, tn)))
+		/* a name line above "Max wrote:" is text, not part of the header;
+		 * a line that opens a header itself ("Am heutigen Tage" / "Am So., …")
+		 * starts it there */
+		if ((!dated && (tn > 60 || attr_line(t, tn))) || (dated && qr_match(QR_ATTR_PRE, t, tn)))
 			return 0;
 		joined[jl++] = ' ';
 		memcpy(joined + jl, t, tn);
@@ -292,6 +294,25 @@ only_char(const char *s, size_t n, char c, size_t min)
 	return 1;
 }
 
+/*
+ * A piece the client broke off a long quoted line and left without ">":
+ * between two quoted lines, below a long one, starting in lower case
+ * ("> … Nullam pharetra d" / "ignissim odio?" / "> …").
+ */
+static int
+quote_wrap(const struct line *L, size_t nl, size_t i)
+{
+	const char *s;
+	size_t n;
+	if (i == 0 || i + 1 >= nl || !is_quoted(&L[i - 1]) || !is_quoted(&L[i + 1]))
+		return 0;
+	trim_view(&L[i - 1], &s, &n);
+	if (n < 60)
+		return 0;
+	trim_view(&L[i], &s, &n);
+	return n && islower((unsigned char)s[0]);
+}
+
 enum cut { CUT_NONE, CUT_QUOTE, CUT_FORWARD };
 
 /* A line after which everything is the quoted (or forwarded) original. */
@@ -300,7 +321,7 @@ cut_line(const struct line *L, size_t nl, size_t i)
 {
 	const char *s;
 	size_t n;
-	int fwd;
+	int fwd, from;
 
 	trim_view(&L[i], &s, &n);
 	if (n == 0 || s[0] == '>')
@@ -310,6 +331,10 @@ cut_line(const struct line *L, size_t nl, size_t i)
 	if (qr_match(QR_SEP, s, n))
 		return CUT_QUOTE;
 	if (outlook_block(L, nl, i, &fwd))
+		return fwd ? CUT_FORWARD : CUT_QUOTE;
+	/* a block that opens with another field: "Message du : …" above "De : …" */
+	if (i + 1 < nl && field_at(&L[i], &from) && !from && field_at(&L[i + 1], &from) && from &&
+	    outlook_block(L, nl, i + 1, &fwd))
 		return fwd ? CUT_FORWARD : CUT_QUOTE;
 	/* a rule right above an Outlook block; underscores cut by themselves */
 	if (only_char(s, n, '_', 20) || only_char(s, n, '-', 10)) {
@@ -378,6 +403,14 @@ sig_line(const struct line *L, size_t i)
 		return 0;
 	if (qr_match(QR_MOBILE, s, n) || qr_match(QR_SIG_IN, s, n))
 		return 1;
+	/* a rule of em dashes above the name (Chinese and Japanese clients) */
+	if (n >= 3 * 6 && n % 3 == 0) {
+		size_t k = 0;
+		while (k < n && !memcmp(s + k, "\xe2\x80\x94", 3))
+			k += 3;
+		if (k == n)
+			return 1;
+	}
 	/* "-Name" after a blank line (the reply parsers' "-Abhishek Kona") */
 	if (i > 0 && n <= 40 && s[0] == '-' && n > 1 && isalpha((unsigned char)s[1]) && word_count(s, n) <= 3 &&
 	    is_blank(&L[i - 1]))
@@ -579,7 +612,7 @@ quote_strip_flags(const char *text, unsigned *flags)
 		}
 		if (is_blank(&L[i]) && L[i].n && L[i].s[0] != ' ' && L[i].s[0] != '\t' && L[i].s[0] != '\r')
 			continue; /* a line of invisible characters only (Gmail's U+1427) */
-		if (is_quoted(&L[i])) {
+		if (is_quoted(&L[i]) || quote_wrap(L, nl, i)) {
 			fl |= QUOTE_CUT;
 			removed = 1;
 			continue;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/corpus/run.sh - score quote_strip()/html_to_text() against other
 # projects' reply-parser expectations and run MIME corpora through
-# mime_parse() (no crash, no hang).  The corpus lives outside the repo
+# mime_parse() (no crash, no hang); the own fixtures (tests/fixtures/quote,
+# tests/fixtures/mail/reply/*) are scored as "own.*".  The corpus lives outside the repo
 # (../shared/corpus relative to the repository root) and is read in place.
 # Last line: "N passed, N failed".  Exit status is non-zero on failures only
 # once every scorable expectation passes (so a regression from full marks

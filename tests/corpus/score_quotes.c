@@ -16,11 +16,14 @@
  *  - product.md §5 cuts "-- " and "Sent from my …" signatures, talon keeps
  *    them in two fixtures: those use a spec-adjusted expectation, reported
  *    separately (raw score printed too).
+ * Own fixtures: tests/fixtures/quote and tests/fixtures/mail/reply/<source>
+ * (NAME.txt against NAME.expected) are scored too, as "own.*" lines.
  * Robustness: every .eml is parsed in a child process with a time limit;
  * a crash, a signal or a timeout fails the file.
  */
 #include "mime.h"
 #include "quote.h"
+#include "tests/slurp.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -37,23 +40,6 @@
 
 static int g_pass, g_fail, g_verbose;
 static int g_cases, g_exact, g_norm; /* over every reply set */
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b = BUF_INIT;
-	char tmp[65536];
-	size_t n;
-	if (!f)
-		return NULL;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		buf_add(&b, tmp, n);
-	fclose(f);
-	if (len)
-		*len = b.len;
-	return buf_detach(&b);
-}
 
 static char *
 strip_dup(const char *s)
@@ -446,6 +432,57 @@ score_erp(const char *dir, const char *set)
 	json_decref(root);
 }
 
+/* ---- own fixtures ------------------------------------------------------ */
+
+static int g_own_n, g_own_exact;
+
+/*
+ * The project's own fixtures (read from the repository, not the corpus):
+ * every NAME.txt in dir against NAME.expected; a miss fails the run, as
+ * test_quote does.  Not part of corpus.overall, so that figure stays
+ * comparable with earlier runs.
+ */
+static void
+score_own(const char *dir, const char *label)
+{
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, alphasort), cases = 0, exact = 0, norm = 0;
+	if (n < 0) {
+		printf("own.%s: cannot read %s\n", label, dir);
+		g_fail++;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *nm = ents[i]->d_name;
+		size_t k = strlen(nm);
+		char path[4096], *body, *want, *got;
+		if (k > 4 && !strcmp(nm + k - 4, ".txt")) {
+			snprintf(path, sizeof(path), "%s/%.*s.expected", dir, (int)(k - 4), nm);
+			want = slurp(path, NULL);
+			snprintf(path, sizeof(path), "%s/%s", dir, nm);
+			body = slurp(path, NULL);
+			got = quote_strip(body ? body : "");
+			cases++;
+			if (want && eq_strip(got, want)) {
+				exact++;
+				g_pass++;
+			} else {
+				show(label, nm, "own fixture", got);
+				g_fail++;
+			}
+			norm += want && eq_norm(got, want);
+			free(got);
+			free(body);
+			free(want);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	g_own_n += cases;
+	g_own_exact += exact;
+	printf("own.%s: %d/%d exact (%d/%d normalised)\n", label, exact, cases, norm, cases);
+}
+
 /* ---- robustness ------------------------------------------------------ */
 
 struct rob {
@@ -544,6 +581,25 @@ main(int argc, char **argv)
 	score_erp(dir, "zapier_email_reply_parser");
 	printf("corpus.overall: %d/%d exact (%.1f %%), %d/%d normalised\n", g_exact, g_cases,
 	       g_cases ? 100.0 * g_exact / g_cases : 0.0, g_norm, g_cases);
+	/* the project's own fixtures (run.sh runs us from the repository root) */
+	score_own("tests/fixtures/quote", "quote");
+	{
+		struct dirent **ents;
+		int n = scandir("tests/fixtures/mail/reply", &ents, NULL, alphasort);
+		for (int i = 0; i < n; i++) {
+			char p[4096], label[300];
+			if (ents[i]->d_name[0] != '.' && ents[i]->d_type == DT_DIR) {
+				snprintf(p, sizeof(p), "tests/fixtures/mail/reply/%s", ents[i]->d_name);
+				snprintf(label, sizeof(label), "reply.%s", ents[i]->d_name);
+				score_own(p, label);
+			}
+			free(ents[i]);
+		}
+		if (n > 0)
+			free(ents);
+	}
+	printf("own.overall: %d/%d exact (%.1f %%)\n", g_own_exact, g_own_n,
+	       g_own_n ? 100.0 * g_own_exact / g_own_n : 0.0);
 	for (size_t i = 0; i < ARRAY_LEN(rob_sets); i++) {
 		char p[4096];
 		struct rob r = {0};

@@ -3,7 +3,9 @@
  * (bot/quote.h), up to an embedded NUL.  Checks: the result is never longer
  * than the input plus one line end per line, every line ends in "\n", no
  * blank line leads or trails, QUOTE_FORWARDED only with QUOTE_CUT, and
- * quote_strip() gives the same text.  Seed corpus: tests/fixtures/quote/.
+ * quote_strip() gives the same text.  Seed corpus: tests/fixtures/quote/
+ * (the per-class reply fixtures and their expected texts) and, in make
+ * fuzz-long and make check, tests/fixtures/mail/.
  */
 #include "quote.h"
 #include "util.h"

@@ -9,13 +9,20 @@
  * separators and localised Outlook blocks, invisible and decorative
  * leftovers, forwards, interleaved quotes); a command inside any of these
  * quotes never reaches the text; a linearity check that counts output, not
- * time (timings are in make bench).
+ * time (timings are in make bench).  Then the fixture files: each
+ * tests/fixtures/quote/CLASS_LANG_N.txt and each public reply under
+ * tests/fixtures/mail/reply/<source>/ against its NAME.expected, and the
+ * command dispatch reads from the result never one from the quoted part.
  */
+#include "commands.h"
+#include "mailcmd.h"
 #include "mime.h"
 #include "quote.h"
 #include "t.h"
+#include "tests/slurp.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,23 +31,18 @@
 static char *
 visible(const char *name)
 {
-	char path[512], tmp[4096], *v;
-	struct buf b = BUF_INIT;
+	char path[512], *raw, *v;
 	struct parsed_mail m;
-	FILE *f;
 	size_t n;
 	snprintf(path, sizeof(path), "tests/fixtures/mail/%s", name);
-	if (!(f = fopen(path, "rb"))) {
+	if (!(raw = slurp(path, &n))) {
 		printf("cannot open %s (run from the repository root)\n", path);
 		return xstrdup("(missing fixture)");
 	}
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		buf_add(&b, tmp, n);
-	fclose(f);
-	mime_parse(b.p, b.len, NULL, &m);
+	mime_parse(raw, n, NULL, &m);
 	v = quote_strip(m.text);
 	parsed_mail_free(&m);
-	buf_free(&b);
+	free(raw);
 	return v;
 }
 
@@ -127,6 +129,10 @@ test_signature_separator(void)
 	/* "--" inside a line is no separator */
 	CHECK_STRIP("a -- b\nc\n", "a -- b\nc\n");
 	CHECK_STRIP("-- FOUR gift certificates\n", "-- FOUR gift certificates\n");
+	/* a rule of em dashes above the name (Chinese clients); a dash in a sentence stays */
+	CHECK_STRIP("好的。\n\n\xe2\x80\x94\xe2\x80\x94\xe2\x80\x94\xe2\x80\x94\xe2\x80\x94\xe2\x80\x94\n小满\n",
+		    "好的。\n");
+	CHECK_STRIP("ja \xe2\x80\x94 gern\n", "ja \xe2\x80\x94 gern\n");
 }
 
 static void
@@ -148,6 +154,9 @@ test_not_a_quote_header(void)
 	/* "On …:" without "wrote" is ordinary text */
 	CHECK_STRIP("On your remote host you can run:\n\n  telnet 127.0.0.1 52698\n",
 		    "On your remote host you can run:\n\n  telnet 127.0.0.1 52698\n");
+	/* a line starting like a header above a real one is text, not its first piece */
+	CHECK_STRIP("Am heutigen Tage\nAm So., 1. Jan. 2023 um 17:22 Uhr schrieb Max <\nmax@example.de>:\n\nalt\n",
+		    "Am heutigen Tage\n");
 }
 
 static void
@@ -373,6 +382,142 @@ test_forward_alone_is_the_text(void)
 	}
 }
 
+/* ---- fixture files: NAME.txt (a whole reply) and NAME.expected (its new text) ---- */
+
+struct fixture_tally {
+	int cases, misses, taken, quoted_cmds;
+	int quiet; /* misses are listed by the test that counts them */
+};
+
+/* The command dispatch reads from a reply's new text (the Subject of a reply does not count). */
+static const struct command *
+command_of(const char *text)
+{
+	struct mail_cmd mc;
+	const struct command *c;
+	mail_find_command("Re: Workshop", text, &mc);
+	c = mc.cmd;
+	mail_cmd_free(&mc);
+	return c;
+}
+
+/* Does a line of the mail that is not in its new text name a command ("> beitreten")? */
+static int
+command_outside(const char *mail, const char *expected)
+{
+	for (const char *p = mail; *p;) {
+		size_t n = strcspn(p, "\n");
+		char *line = xstrndup(p, n), *t = line;
+		struct cmd_match cm;
+		int hit;
+		while (*t == '>' || *t == ' ')
+			t++;
+		t[strcspn(t, "\r")] = '\0';
+		hit = *t && !strstr(expected, t) && cmd_lookup_all(t, &cm) && cm.by_role[CMD_ROLE_MEMBER];
+		free(line);
+		if (hit)
+			return 1;
+		p += n + (p[n] == '\n');
+	}
+	return 0;
+}
+
+/* One fixture: the exact new text, and no command but the new text's own. */
+static void
+check_fixture(const char *dir, const char *name, struct fixture_tally *t)
+{
+	char path[1024], *mail, *want, *got;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	mail = slurp(path, NULL);
+	snprintf(path, sizeof(path), "%s/%.*s.expected", dir, (int)(strlen(name) - 4), name);
+	if (!mail || !(want = slurp(path, NULL))) {
+		printf("  %s/%s: cannot read it or its .expected\n", dir, name);
+		t->misses++;
+		free(mail);
+		return;
+	}
+	got = quote_strip(mail);
+	t->cases++;
+	if (strcmp(got, want) != 0 && !t->quiet) {
+		printf("  miss %s/%s: got \"%s\"\n", dir, name, got);
+		t->misses++;
+	} else if (strcmp(got, want) != 0)
+		t->misses++;
+	if (command_of(got) != command_of(want)) {
+		printf("  %s/%s: a command from the quoted part was read\n", dir, name);
+		t->taken++;
+	}
+	t->quoted_cmds += command_outside(mail, want);
+	free(got);
+	free(want);
+	free(mail);
+}
+
+/* Every NAME.txt in dir; with recurse, in its subfolders too (one per source). */
+static void
+check_fixture_dir(const char *dir, int recurse, struct fixture_tally *t)
+{
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, alphasort);
+	if (n < 0) {
+		printf("  cannot read %s (run from the repository root)\n", dir);
+		t->misses++;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *nm = ents[i]->d_name;
+		size_t k = strlen(nm);
+		if (nm[0] != '.' && k > 4 && !strcmp(nm + k - 4, ".txt"))
+			check_fixture(dir, nm, t);
+		else if (nm[0] != '.' && recurse && ents[i]->d_type == DT_DIR) {
+			char sub[1024];
+			snprintf(sub, sizeof(sub), "%s/%s", dir, nm);
+			check_fixture_dir(sub, 0, t);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+/* Every fixture of a set gives exactly its expected text; at least min of them. */
+static void
+check_fixture_set(const char *what, const char *dir, int recurse, int min)
+{
+	struct fixture_tally t = {0};
+	check_fixture_dir(dir, recurse, &t);
+	printf("  %s: %d/%d exact\n", what, t.cases - t.misses, t.cases);
+	CHECK(t.cases >= min);
+	CHECK(t.misses == 0);
+}
+
+/* tests/fixtures/quote/CLASS_LANG_N.txt: real-looking replies of each class
+ * (attr, wrapped, websep, leftover, forward, interleaved), German in each. */
+static void
+test_own_fixtures(void)
+{
+	check_fixture_set("own fixtures", "tests/fixtures/quote", 0, 50);
+}
+
+/* tests/fixtures/mail/reply/<source>/: public reply-parser fixtures (SOURCES.md there). */
+static void
+test_public_fixtures(void)
+{
+	check_fixture_set("public fixtures", "tests/fixtures/mail/reply", 1, 30);
+}
+
+/* A command inside the quote of any fixture is never read; and the fixtures
+ * really do carry commands in their quotes (join, beitreten, rsvp yes, zusage). */
+static void
+test_command_in_fixture_quotes_never_read(void)
+{
+	struct fixture_tally t = {.quiet = 1};
+	check_fixture_dir("tests/fixtures/quote", 0, &t);
+	check_fixture_dir("tests/fixtures/mail/reply", 1, &t);
+	printf("  %d of %d fixtures carry a command outside their new text\n", t.quoted_cmds, t.cases);
+	CHECK(t.taken == 0);
+	CHECK(t.quoted_cmds >= 40);
+}
+
 static void
 test_not_cut(void)
 {
@@ -427,5 +572,8 @@ main(void)
 	RUN(test_forward_alone_is_the_text);
 	RUN(test_not_cut);
 	RUN(test_output_scales_linearly);
+	RUN(test_own_fixtures);
+	RUN(test_public_fixtures);
+	RUN(test_command_in_fixture_quotes_never_read);
 	return t_done();
 }
