@@ -24,7 +24,6 @@
 #include "mailcmd.h"
 #include "mailout.h"
 #include "parsebox.h"
-#include "quote.h"
 #include "state/state.h"
 #include "templates.h"
 #include "util.h"
@@ -278,20 +277,10 @@ read_mail(const struct core *core, struct inbound *in)
 	const struct parsed_mail *pm = in->pm;
 	/* only a valid mailbox is ever answered: "boss(x)@example.test" must not become "boss" */
 	in->sender = pm->from_addr && mail_addr_valid(pm->from_addr) ? pm->from_addr : NULL;
-	unsigned qf = 0;
-	char *text = quote_strip_flags(pm->text ? pm->text : "", &qf);
-	if (qf & QUOTE_FORWARDED) {
-		/* only a forward: someone else wrote that body.  It is the command's text, but the
-		 * command itself comes only from the Subject (forward prefixes stripped): the sender
-		 * wrote nothing of their own (a command in a quote is never run) */
-		in->forwarded = 1;
-		in->body_buf = text;
-		in->body = in->body_buf;
-		in->text = xstrdup("");
-	} else {
-		in->text = text;
-		in->body = in->text;
-	}
+	/* only a forward: someone else wrote that body.  It is the command's text, but the
+	 * command itself comes only from the Subject (forward prefixes stripped) */
+	in->forwarded = mail_own_text(pm->text, &in->text, &in->body_buf);
+	in->body = in->forwarded ? in->body_buf : in->text;
 	mail_find_command(pm->subject, in->text, &in->words);
 }
 

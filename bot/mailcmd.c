@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "quote.h"
 #include "util.h"
 
 static const char *const reply_prefixes[] = {"re", "aw", "antw", "antwort", "sv", "vs", "r"};
@@ -177,4 +178,19 @@ words_free(char **w, int n)
 	for (int i = 0; i < n; i++)
 		free(w[i]);
 	free(w);
+}
+
+int
+mail_own_text(const char *text, char **own, char **body)
+{
+	unsigned qf = 0;
+	char *t = quote_strip_flags(text ? text : "", &qf);
+	if (qf & QUOTE_FORWARDED) {
+		*own = xstrdup("");
+		*body = t;
+		return 1;
+	}
+	*own = t;
+	*body = NULL;
+	return 0;
 }

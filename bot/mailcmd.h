@@ -30,6 +30,15 @@ char *subject_strip(const char *subject, int *was_reply);
  * "end"/"ende" stops reading.  Fills *out; free with mail_cmd_free().
  */
 void mail_find_command(const char *subject, const char *new_text, struct mail_cmd *out);
+
+/*
+ * A mail's text part (NULL: none) read as the daemon reads it (quote_strip): *own gets the
+ * sender's own new text, where a command is looked for.  A mail that is only a forward
+ * (someone else wrote that body: a command in it is never run) gives *own = "" and *body the
+ * forwarded text, which handlers read; otherwise *body is NULL.  Both are the caller's to
+ * free.  Returns 1 for such a forward, else 0.
+ */
+int mail_own_text(const char *text, char **own, char **body);
 void mail_cmd_free(struct mail_cmd *m);
 /* Split a line into at most max words (allocated, NUL-terminated array). Returns count. Free with words_free. */
 int words_split(const char *line, char ***out, int max);

@@ -44,7 +44,6 @@
 #include "mime.h"
 #include "parsebox.h"
 #include "post.h"
-#include "quote.h"
 #include "state/state.h"
 #include "templates.h"
 #include "util.h"
@@ -105,7 +104,8 @@ cmd_parse(const char *conf, int argc, char **argv)
 	struct mail_caps caps = MAIL_CAPS_DEFAULT;
 	struct parsed_mail pm;
 	mime_parse(raw, len, &caps, &pm);
-	char *text = quote_strip(pm.text ? pm.text : "");
+	char *text, *fwd;
+	int forwarded = mail_own_text(pm.text, &text, &fwd); /* as the daemon reads it */
 	struct mail_cmd mc;
 	mail_find_command(pm.subject, text, &mc);
 	json_t *o = json_object();
@@ -116,7 +116,8 @@ cmd_parse(const char *conf, int argc, char **argv)
 	json_object_set_new(o, "auto", json_boolean(pm.is_auto || pm.is_bounce));
 	json_object_set_new(o, "auto_reason", jstr(pm.auto_reason ? pm.auto_reason : (pm.is_bounce ? "bounce" : NULL)));
 	json_object_set_new(o, "bounce", json_boolean(pm.is_bounce));
-	json_object_set_new(o, "text", json_string(text));
+	json_object_set_new(o, "text", json_string(forwarded ? fwd : text));
+	json_object_set_new(o, "forwarded", json_boolean(forwarded));
 	json_object_set_new(o, "html", json_boolean(pm.text_from_html));
 	json_object_set_new(o, "command", mc.cmd ? json_string(mc.cmd->name) : json_null());
 	json_t *args = json_array();
@@ -138,6 +139,7 @@ cmd_parse(const char *conf, int argc, char **argv)
 	json_decref(o);
 	mail_cmd_free(&mc);
 	free(text);
+	free(fwd);
 	parsed_mail_free(&pm);
 	free(raw);
 	return 0;

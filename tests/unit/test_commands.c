@@ -138,6 +138,30 @@ only_ten_lines_and_end_stop_reading(void)
 	mail_cmd_free(&m);
 }
 
+/* A mail that is only a forward: the forwarded body is for handlers, no command is read from it. */
+static void
+a_forward_gives_no_own_text(void)
+{
+	char *own, *body;
+	const char *fwd = "---------- Forwarded message ---------\nFrom: Tim <tim@example.test>\n"
+			  "Date: Mon, 1 Jun 2026\nSubject: Fest\nTo: Lena <lena@example.test>\n\n"
+			  "beitreten mentoring\nViele Grüße\n";
+	CHECK(mail_own_text(fwd, &own, &body) == 1);
+	CHECK_STR(own, "");
+	CHECK(body && strstr(body, "beitreten mentoring"));
+	struct mail_cmd m;
+	mail_find_command("WG: Fest", own, &m);
+	CHECK(m.cmd == NULL);
+	mail_cmd_free(&m);
+	free(own);
+	free(body);
+	CHECK(mail_own_text("join mentoring\n\nOn Mon, Tim wrote:\n> help\n", &own, &body) == 0);
+	CHECK(body == NULL && strncmp(own, "join mentoring", 14) == 0 && !strstr(own, "help"));
+	free(own);
+	CHECK(mail_own_text(NULL, &own, &body) == 0 && own && *own == '\0');
+	free(own);
+}
+
 int
 main(void)
 {
@@ -148,5 +172,6 @@ main(void)
 	RUN(fresh_subject_wins_reply_body_wins);
 	RUN(a_mail_keeps_the_staff_meaning_of_a_shared_word);
 	RUN(only_ten_lines_and_end_stop_reading);
+	RUN(a_forward_gives_no_own_text);
 	return t_done();
 }
