@@ -174,7 +174,8 @@ struct staff_step {
 	struct hctx *h;
 	int (*step)(struct hctx *h, void *ud);
 	void *ud;
-	int result;
+	int result; /* step's */
+	int queued; /* its addressed replies became outbox rows */
 };
 
 /* Only the replies with a recipient are queued: the answers to the terminal are printed. */
@@ -204,15 +205,18 @@ staff_step_run(struct db *db, void *ud)
 	s->result = s->step(s->h, s->ud);
 	if (s->result != DB_OK)
 		return DB_ERR; /* refused or failed: undone */
-	return queue_addressed(db, s->core, s->h) == DB_OK ? DB_OK : DB_ERR;
+	s->queued = queue_addressed(db, s->core, s->h) == DB_OK;
+	return s->queued ? DB_OK : DB_ERR;
 }
 
-int
+enum cli_txn
 cli_staff_txn(struct db *db, const struct core *core, struct hctx *h, int (*step)(struct hctx *h, void *ud), void *ud)
 {
 	struct staff_step s = {.core = core, .h = h, .step = step, .ud = ud, .result = DB_ERR};
 	int rc = db_txn(db, staff_step_run, &s);
+	if (db_failed(s.result))
+		return CLI_TXN_FAILED; /* the step itself met a database failure (or never ran: BEGIN failed) */
 	if (s.result != DB_OK)
-		return s.result;
-	return rc == DB_OK ? DB_OK : DB_ERR;
+		return CLI_TXN_REFUSED; /* DB_NOTFOUND or positive: the handler answered why */
+	return s.queued && rc == DB_OK ? CLI_TXN_DONE : CLI_TXN_FAILED; /* queueing or COMMIT failed */
 }

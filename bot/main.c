@@ -459,20 +459,20 @@ cmd_match(const char *path, int argc, char **argv)
 		h.argline = "";
 		h.body = "";
 		h.lang = lang;
-		int hr = h.cmd ? cli_staff_txn(db, &core, &h, match_step, NULL) : DB_ERR;
-		if (!db_failed(hr))
+		enum cli_txn hr = h.cmd ? cli_staff_txn(db, &core, &h, match_step, NULL) : CLI_TXN_FAILED;
+		if (hr != CLI_TXN_FAILED)
 			for (size_t i = 0; i < h.nreplies; i++)
 				if (!h.replies[i].to_kind) {
 					char *text = tmpl_render(t, h.lang, h.replies[i].key,
 								 (const char *const *)h.replies[i].vars);
-					fprintf(hr == 0 ? stdout : stderr, "%s\n", text);
+					fprintf(hr == CLI_TXN_DONE ? stdout : stderr, "%s\n", text);
 					free(text);
 				}
-		if (db_failed(hr)) {
+		if (hr == CLI_TXN_FAILED) {
 			const char *vars[] = {"programme", slug, NULL};
 			cli_say(stderr, t, lang, "cli.match.publish_failed", vars);
 		}
-		rc = hr == 0 ? 0 : 1;
+		rc = hr == CLI_TXN_DONE ? 0 : 1;
 		hctx_free_replies(&h);
 	}
 	free(slug);
