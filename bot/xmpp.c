@@ -82,9 +82,7 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t status, int error, xmpp_stream_erro
 		x->online = 1;
 		atomic_store(&x->connected, 1);
 		backoff_reset(&x->backoff);
-		xmpp_handler_add(conn, on_message, NULL, "message", NULL, x);
-		xmpp_handler_add(conn, on_presence, NULL, "presence", NULL, x);
-		xmpp_handler_add(conn, on_iq, NULL, "iq", NULL, x);
+		xmpp_handler_add(conn, on_stanza, NULL, NULL, NULL, x);
 		xmpp_stanza_t *pres = xmpp_presence_new(x->ctx);
 		send_stanza(conn, x, pres);
 		xmpp_stanza_release(pres);
