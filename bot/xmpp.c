@@ -248,7 +248,7 @@ xmpp_main(void *arg)
 	}
 	db_sync_normal(x->db);
 	x->snd.db = x->db;
-	chat_recover(x->db, x->core, "xmpp"); /* what an earlier run journalled but did not finish */
+	dispatch_pending(x->db, x->core, "xmpp", NULL, NULL, NULL); /* what an earlier run journalled, unfinished */
 	x->ctx = xmpp_ctx_new(NULL, &(xmpp_log_t){strophe_log, NULL});
 	int spin = 0;
 	while (!*x->stop && !atomic_load(&x->quit)) {
