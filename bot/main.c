@@ -54,14 +54,15 @@ static int
 cmd_check_config(const char *path, int argc, char **argv)
 {
 	struct config cfg;
+	struct templates *t = NULL;
 	int n = cli_load_config(path, &cfg);
-	if (!n) {
-		struct templates *t = NULL;
-		n = cli_load_templates(cfg.bot.templates, &t);
-		templates_free(t);
-	}
 	if (!n)
-		printf("%s: OK\n", path);
+		n = cli_load_templates(cfg.bot.templates, &t);
+	if (!n) {
+		const char *vars[] = {"file", path, NULL};
+		cli_say(stdout, t, cli_lang(&cfg), "cli.config.ok", vars);
+	}
+	templates_free(t);
 	config_free(&cfg);
 	return n ? 1 : 0;
 }

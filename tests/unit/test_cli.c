@@ -184,6 +184,68 @@ words_are_in_the_usage(void)
 	}
 }
 
+/* A configuration file in /tmp with [bot] language lang and the extra lines more; its path (static). */
+static const char *
+write_config(const char *lang, const char *more)
+{
+	static char path[64];
+	snprintf(path, sizeof path, "/tmp/mentorbot-test-cli-%d.ini", (int)getpid());
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fprintf(f, "[bot]\nlanguage = %s\ndatabase = /tmp/mentorbot-test-cli-%d.db\ntemplates = templates\n%s",
+			lang, (int)getpid(), more);
+		fclose(f);
+	}
+	return path;
+}
+
+/* What check-config and run print about a configuration is in its [bot] language: the count of
+ * errors, "OK", and that run needs [imap] and [smtp] */
+static void
+config_problems_are_said_in_the_configured_language(void)
+{
+	const struct {
+		const char *lang, *errors, *error, *ok, *needs;
+	} t[] = {
+		{"de", ": 2 Fehler\n", ": 1 Fehler\n", ": in Ordnung\n",
+		 ": zum Betrieb werden [imap] und [smtp] gebraucht\n"},
+		{"en", ": 2 errors\n", ": 1 error\n", ": OK\n", ": [imap] and [smtp] are needed to run\n"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(t); i++) {
+		const char *bad[] = {"bogus = 1\nworse = 2\n", "bogus = 1\n"}, *want[] = {t[i].errors, t[i].error};
+		for (size_t k = 0; k < ARRAY_LEN(bad); k++) {
+			char *conf = xstrdup(write_config(t[i].lang, bad[k]));
+			char *argv[] = {"mentorbot", "check-config", "-c", conf, NULL};
+			struct run r = run_main(argv);
+			char *line = xasprintf("%s%s", conf, want[k]);
+			CHECK(r.rc == 1);
+			CHECK(strstr(r.err, "unknown key 'bogus'") != NULL);
+			CHECK(strlen(r.err) >= strlen(line) && strcmp(r.err + strlen(r.err) - strlen(line), line) == 0);
+			free(line);
+			run_free(&r);
+			free(conf);
+		}
+		char *conf = xstrdup(write_config(t[i].lang, ""));
+		char *check[] = {"mentorbot", "check-config", "-c", conf, NULL};
+		struct run r = run_main(check);
+		char *line = xasprintf("%s%s", conf, t[i].ok);
+		CHECK(r.rc == 0);
+		CHECK_STR(r.out, line);
+		free(line);
+		run_free(&r);
+		char *run[] = {"mentorbot", "run", "-c", conf, NULL};
+		r = run_main(run);
+		line = xasprintf("%s%s", conf, t[i].needs);
+		CHECK(r.rc == 1);
+		CHECK(strstr(r.err, line) != NULL);
+		free(line);
+		run_free(&r);
+		unlink(conf);
+		free(conf);
+	}
+}
+
 /* A CLI staff step writes "k", answers the terminal and returns result. */
 static int
 write_then(struct hctx *h, void *ud)
@@ -266,5 +328,6 @@ main(void)
 	RUN(missing_config_or_extra_arguments_print_the_usage);
 	RUN(words_are_in_the_usage);
 	RUN(a_staff_step_from_the_terminal_commits_only_when_it_succeeds);
+	RUN(config_problems_are_said_in_the_configured_language);
 	return t_done();
 }
