@@ -248,12 +248,3 @@ out_early:
 	free(guest);
 	return rc;
 }
-
-int
-chat_recover(struct db *db, struct core *core, const char *transport)
-{
-	int n = dispatch_pending(db, core, transport, NULL, NULL, NULL);
-	if (n > 0)
-		log_info("%s: %d message%s from before the restart handled", transport, n, n == 1 ? "" : "s");
-	return n;
-}

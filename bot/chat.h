@@ -52,12 +52,4 @@ int chat_addressed(const char *text, const char *nick, const char **cmd);
  */
 int chat_handle(struct db *db, struct core *core, const struct chat_msg *m);
 
-/*
- * Journal recovery, the same for every chat transport: messages journalled by an
- * earlier run that died before their dispatch committed are dispatched now, each
- * counted first; one that failed DISPATCH_CRASH_LIMIT times is quarantined and its
- * sender told instead.  Returns how many were handled, or -1 when the database failed.
- */
-int chat_recover(struct db *db, struct core *core, const char *transport);
-
 #endif

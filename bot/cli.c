@@ -3,8 +3,9 @@
  * templates and the database opened with their errors printed, a struct
  * core for queueing replies from a CLI process, and the sentences it
  * prints, rendered from templates/<[bot] language>/cli.txt (and staff.txt).
- * Only what is printed before a configuration is loaded (the usage, a
- * configuration or template that does not load) is not from templates.
+ * Not from templates: the usage (printed before a configuration is read),
+ * and the loaders' own lines about a configuration or template file that
+ * does not load; the count after them is, whenever templates load.
  */
 #include "cli.h"
 
@@ -21,14 +22,22 @@
 #include "templates.h"
 #include "util.h"
 
-/* The n problems a loader collected in errors, then "PREFIXWHERE: N NOUN(s)", to
- * stderr; frees errors.  Returns n. */
+/* The n problems a loader collected in errors, then their count about file: the template key
+ * (key_one when n is 1) rendered from t in lang, or without templates to say it with only
+ * "FILE: N".  To stderr; frees errors.  Returns n. */
 static int
-print_problems(int n, struct buf *errors, const char *prefix, const char *where, const char *noun)
+print_problems(int n, struct buf *errors, const struct templates *t, const char *lang, const char *key_one,
+	       const char *key, const char *file)
 {
 	if (n) {
 		fputs(errors->p ? errors->p : "", stderr);
-		fprintf(stderr, "%s%s: %d %s%s\n", prefix, where, n, noun, n == 1 ? "" : "s");
+		char count[16];
+		snprintf(count, sizeof count, "%d", n);
+		const char *vars[] = {"file", file, "count", count, NULL};
+		if (t)
+			cli_say(stderr, t, lang, n == 1 ? key_one : key, vars);
+		else
+			fprintf(stderr, "%s: %s\n", file, count);
 	}
 	buf_free(errors);
 	return n;
@@ -39,14 +48,25 @@ int
 cli_load_config(const char *path, struct config *cfg)
 {
 	struct buf errors = BUF_INIT;
-	return print_problems(config_load(path, cfg, &errors), &errors, "", path, "error");
+	int n = config_load(path, cfg, &errors);
+	struct templates *t = NULL;
+	if (n && cfg->bot.templates) {
+		/* the count in the language the file asks for, from the templates it names (or the default) */
+		struct buf ignored = BUF_INIT;
+		templates_load(cfg->bot.templates, &t, &ignored);
+		buf_free(&ignored);
+	}
+	print_problems(n, &errors, t, cli_lang(cfg), "cli.config.errors.one", "cli.config.errors", path);
+	templates_free(t);
+	return n;
 }
 
 int
 cli_load_templates(const char *dir, struct templates **out)
 {
 	struct buf errors = BUF_INIT;
-	return print_problems(templates_load(dir, out, &errors), &errors, "templates in ", dir, "problem");
+	/* templates that do not load cannot say so: the count stays without words */
+	return print_problems(templates_load(dir, out, &errors), &errors, NULL, NULL, NULL, NULL, dir);
 }
 
 /* Open config, templates and database for a CLI command.  0 or 1 (printed). */
@@ -135,6 +155,10 @@ cli_csv_header(FILE *f, const struct templates *t, const char *lang, const char 
 /* Every key the CLI renders itself, with the placeholders it provides. */
 const struct tmpl_key tmpl_keys_cli[] = {
 	{"cli.db_error", ""},
+	{"cli.config.errors.one", "file,count"},
+	{"cli.config.errors", "file,count"},
+	{"cli.config.ok", "file"},
+	{"cli.run.needs_mail", "file"},
 	{"cli.cannot_write", "file,error"},
 	{"cli.post.queued.one", "count,group"},
 	{"cli.post.queued", "count,group"},
@@ -174,7 +198,8 @@ struct staff_step {
 	struct hctx *h;
 	int (*step)(struct hctx *h, void *ud);
 	void *ud;
-	int result;
+	int result; /* step's */
+	int queued; /* its addressed replies became outbox rows */
 };
 
 /* Only the replies with a recipient are queued: the answers to the terminal are printed. */
@@ -204,15 +229,18 @@ staff_step_run(struct db *db, void *ud)
 	s->result = s->step(s->h, s->ud);
 	if (s->result != DB_OK)
 		return DB_ERR; /* refused or failed: undone */
-	return queue_addressed(db, s->core, s->h) == DB_OK ? DB_OK : DB_ERR;
+	s->queued = queue_addressed(db, s->core, s->h) == DB_OK;
+	return s->queued ? DB_OK : DB_ERR;
 }
 
-int
+enum cli_txn
 cli_staff_txn(struct db *db, const struct core *core, struct hctx *h, int (*step)(struct hctx *h, void *ud), void *ud)
 {
 	struct staff_step s = {.core = core, .h = h, .step = step, .ud = ud, .result = DB_ERR};
 	int rc = db_txn(db, staff_step_run, &s);
+	if (db_failed(s.result))
+		return CLI_TXN_FAILED; /* the step itself met a database failure (or never ran: BEGIN failed) */
 	if (s.result != DB_OK)
-		return s.result;
-	return rc == DB_OK ? DB_OK : DB_ERR;
+		return CLI_TXN_REFUSED; /* DB_NOTFOUND or positive: the handler answered why */
+	return s.queued && rc == DB_OK ? CLI_TXN_DONE : CLI_TXN_FAILED; /* queueing or COMMIT failed */
 }

@@ -28,17 +28,22 @@ void cli_close(struct config *cfg, struct templates *t, struct db *db);
 int cli_core(struct core *core, const struct config *cfg, const struct templates *t, struct db *db);
 
 struct hctx;
+/* What became of a staff command run from the terminal (cli_staff_txn). */
+enum cli_txn {
+	CLI_TXN_DONE = 0,    /* the step succeeded and everything was committed */
+	CLI_TXN_REFUSED = 1, /* the handler refused (DB_NOTFOUND or positive) and answered why in h */
+	CLI_TXN_FAILED = -1, /* a database failure, in the step, in queueing or in the commit */
+};
 /*
  * A staff command run from the terminal, in one transaction as dispatch runs one
  * from a message: step(h, ud), then the replies it addressed to people queued as
  * outbox rows in the same transaction (db_txn; nothing else in the CLI opens one).
  * Committed only when step returns DB_OK; otherwise undone.  The answers meant for
- * the staff member stay in h for the caller to print.  Returns step's result (DB_OK,
- * 1 when it refused and answered, or a failure), or DB_ERR when queueing or the
- * commit failed.
+ * the staff member stay in h for the caller to print, but only a refusal's are the
+ * whole story: on CLI_TXN_FAILED they may describe a change that was undone.
  */
-int cli_staff_txn(struct db *db, const struct core *core, struct hctx *h, int (*step)(struct hctx *h, void *ud),
-		  void *ud);
+enum cli_txn cli_staff_txn(struct db *db, const struct core *core, struct hctx *h,
+			   int (*step)(struct hctx *h, void *ud), void *ud);
 
 /* The language of what the CLI prints: [bot] language ("de" unless it is "en"). */
 const char *cli_lang(const struct config *cfg);

@@ -113,13 +113,16 @@ struct ev_args {
 static int
 in_txn(struct cli_env *e, int (*step)(struct hctx *h, void *ud), struct ev_args *a)
 {
-	int rc = cli_staff_txn(e->db, &e->core, &e->h, step, a);
-	if (rc == DB_OK)
+	switch (cli_staff_txn(e->db, &e->core, &e->h, step, a)) {
+	case CLI_TXN_DONE:
 		return 0;
-	if (e->h.nreplies)
+	case CLI_TXN_REFUSED:
 		print_own(e, stderr);
-	else
-		say(e, stderr, "cli.db_error", NULL);
+		return 1;
+	case CLI_TXN_FAILED:
+		break;
+	}
+	say(e, stderr, "cli.db_error", NULL);
 	return 1;
 }
 

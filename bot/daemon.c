@@ -178,12 +178,14 @@ daemon_run(const char *path, int verbose)
 		return 1;
 	}
 	log_open(cfg.bot.log && strcmp(cfg.bot.log, "syslog") == 0, verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	if (!cfg.imap.present || !cfg.smtp.present) {
-		fprintf(stderr, "%s: [imap] and [smtp] are needed to run\n", path);
+	if (cli_load_templates(cfg.bot.templates, &rt.tmpl)) {
 		config_free(&cfg);
 		return 1;
 	}
-	if (cli_load_templates(cfg.bot.templates, &rt.tmpl)) {
+	if (!cfg.imap.present || !cfg.smtp.present) {
+		const char *vars[] = {"file", path, NULL};
+		cli_say(stderr, rt.tmpl, cli_lang(&cfg), "cli.run.needs_mail", vars);
+		templates_free(rt.tmpl);
 		config_free(&cfg);
 		return 1;
 	}

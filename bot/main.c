@@ -55,14 +55,15 @@ static int
 cmd_check_config(const char *path, int argc, char **argv)
 {
 	struct config cfg;
+	struct templates *t = NULL;
 	int n = cli_load_config(path, &cfg);
-	if (!n) {
-		struct templates *t = NULL;
-		n = cli_load_templates(cfg.bot.templates, &t);
-		templates_free(t);
-	}
 	if (!n)
-		printf("%s: OK\n", path);
+		n = cli_load_templates(cfg.bot.templates, &t);
+	if (!n) {
+		const char *vars[] = {"file", path, NULL};
+		cli_say(stdout, t, cli_lang(&cfg), "cli.config.ok", vars);
+	}
+	templates_free(t);
 	config_free(&cfg);
 	return n ? 1 : 0;
 }
@@ -463,20 +464,20 @@ cmd_match(const char *path, int argc, char **argv)
 		h.argline = "";
 		h.body = "";
 		h.lang = lang;
-		int hr = h.cmd ? cli_staff_txn(db, &core, &h, match_step, NULL) : DB_ERR;
-		if (!db_failed(hr))
+		enum cli_txn hr = h.cmd ? cli_staff_txn(db, &core, &h, match_step, NULL) : CLI_TXN_FAILED;
+		if (hr != CLI_TXN_FAILED)
 			for (size_t i = 0; i < h.nreplies; i++)
 				if (!h.replies[i].to_kind) {
 					char *text = tmpl_render(t, h.lang, h.replies[i].key,
 								 (const char *const *)h.replies[i].vars);
-					fprintf(hr == 0 ? stdout : stderr, "%s\n", text);
+					fprintf(hr == CLI_TXN_DONE ? stdout : stderr, "%s\n", text);
 					free(text);
 				}
-		if (db_failed(hr)) {
+		if (hr == CLI_TXN_FAILED) {
 			const char *vars[] = {"programme", slug, NULL};
 			cli_say(stderr, t, lang, "cli.match.publish_failed", vars);
 		}
-		rc = hr == 0 ? 0 : 1;
+		rc = hr == CLI_TXN_DONE ? 0 : 1;
 		hctx_free_replies(&h);
 	}
 	free(slug);

@@ -376,7 +376,7 @@ handle_sync(struct sync_state *s, json_t *resp, const char *since)
 static void
 finish_pending(struct sync_state *s)
 {
-	if (chat_recover(s->db, s->m->ctx.core, "matrix") > 0)
+	if (dispatch_pending(s->db, s->m->ctx.core, "matrix", NULL, NULL, NULL) > 0)
 		matrix_transport_notify(s->m);
 }
 

@@ -82,9 +82,7 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t status, int error, xmpp_stream_erro
 		x->online = 1;
 		atomic_store(&x->connected, 1);
 		backoff_reset(&x->backoff);
-		xmpp_handler_add(conn, on_message, NULL, "message", NULL, x);
-		xmpp_handler_add(conn, on_presence, NULL, "presence", NULL, x);
-		xmpp_handler_add(conn, on_iq, NULL, "iq", NULL, x);
+		xmpp_handler_add(conn, on_stanza, NULL, NULL, NULL, x);
 		xmpp_stanza_t *pres = xmpp_presence_new(x->ctx);
 		send_stanza(conn, x, pres);
 		xmpp_stanza_release(pres);
@@ -250,7 +248,7 @@ xmpp_main(void *arg)
 	}
 	db_sync_normal(x->db);
 	x->snd.db = x->db;
-	chat_recover(x->db, x->core, "xmpp"); /* what an earlier run journalled but did not finish */
+	dispatch_pending(x->db, x->core, "xmpp", NULL, NULL, NULL); /* what an earlier run journalled, unfinished */
 	x->ctx = xmpp_ctx_new(NULL, &(xmpp_log_t){strophe_log, NULL});
 	int spin = 0;
 	while (!*x->stop && !atomic_load(&x->quit)) {

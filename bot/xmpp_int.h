@@ -121,9 +121,9 @@ struct room *room_find(struct xmpp_transport *x, const char *bare);
 void occupants_clear(struct room *r);
 const char *error_condition(xmpp_stanza_t *st);
 void room_join(struct xmpp_transport *x, struct room *r);
-int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud);
-int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud);
-int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud);
+/* The one stanza handler (registered for every stanza): marks the round active, then hands a
+ * message, presence or iq to its own reader; anything else is ignored.  Always 1 (kept). */
+int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud);
 
 /* ---- xmpp_send.c: stanzas out, the outbox rows and their acknowledgements ---- */
 void send_ping(struct xmpp_transport *x, const char *to, const char *id);

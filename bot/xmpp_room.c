@@ -169,25 +169,24 @@ deliver(struct xmpp_transport *x, const struct chat_msg *m)
 		flush_outbox(x);
 }
 
-int
-on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+/* A <message/>: a command for the core, or the error answer to one of our outbox rows. */
+static void
+message_in(struct xmpp_transport *x, xmpp_stanza_t *st)
 {
-	struct xmpp_transport *x = ud;
 	const char *type = xmpp_stanza_get_type(st);
 	const char *from = xmpp_stanza_get_from(st);
 	const char *sid = xmpp_stanza_get_id(st);
 	char *bare = NULL, *body = NULL, *sender = NULL, *idbuf = NULL;
-	x->activity = 1;
 	if (type && strcmp(type, "error") == 0) {
 		if (sid && strncmp(sid, "mb-", 3) == 0)
 			outbox_error(x, strtoll(sid + 3, NULL, 10), st);
-		return 1;
+		return;
 	}
 	if (!from || (type && strcmp(type, "headline") == 0))
-		return 1;
+		return;
 	if (xmpp_stanza_get_child_by_name_and_ns(st, "delay", NS_DELAY) ||
 	    xmpp_stanza_get_child_by_name_and_ns(st, "x", NS_DELAY_LEGACY))
-		return 1; /* history or an offline/replayed copy: never a fresh command */
+		return; /* history or an offline/replayed copy: never a fresh command */
 	body = xmpp_message_get_body(st);
 	if (!body || !*body)
 		goto out;
@@ -237,19 +236,16 @@ out:
 	free(bare);
 	if (body)
 		xmpp_free(x->ctx, body);
-	(void)conn;
-	return 1;
 }
 
-int
-on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+/* A <presence/> from a room: our join (or its failure), a nick change, an occupant coming or going. */
+static void
+presence_in(struct xmpp_transport *x, xmpp_stanza_t *st)
 {
-	struct xmpp_transport *x = ud;
 	const char *from = xmpp_stanza_get_from(st);
 	const char *type = xmpp_stanza_get_type(st);
-	x->activity = 1;
 	if (!from)
-		return 1;
+		return;
 	char *bare = jid_bare_lower(from);
 	const char *res = jid_resource(from);
 	struct room *r = room_find(x, bare);
@@ -305,8 +301,6 @@ on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	}
 out:
 	free(bare);
-	(void)conn;
-	return 1;
 }
 
 /* A XEP-0410 self-ping answer for room index idx. */
@@ -329,15 +323,15 @@ selfping_result(struct xmpp_transport *x, size_t idx, xmpp_stanza_t *st)
 	room_join(x, r);
 }
 
-int
-on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+/* An <iq/>: a ping or a request we answer, or the result of one of ours (outbox batch, keepalive,
+ * self-ping). */
+static void
+iq_in(struct xmpp_transport *x, xmpp_conn_t *conn, xmpp_stanza_t *st)
 {
-	struct xmpp_transport *x = ud;
 	const char *type = xmpp_stanza_get_type(st);
 	const char *id = xmpp_stanza_get_id(st);
-	x->activity = 1;
 	if (!type)
-		return 1;
+		return;
 	if (strcmp(type, "get") == 0 || strcmp(type, "set") == 0) {
 		xmpp_stanza_t *reply;
 		if (strcmp(type, "get") == 0 && xmpp_stanza_get_child_by_name_and_ns(st, "ping", NS_PING)) {
@@ -351,10 +345,10 @@ on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 			send_stanza(conn, x, reply);
 			xmpp_stanza_release(reply);
 		}
-		return 1;
+		return;
 	}
 	if (!id)
-		return 1;
+		return;
 	if (strncmp(id, "mbo-", 4) == 0) {
 		/* result or error: either way the server has processed everything sent before */
 		int64_t b = strtoll(id + 4, NULL, 10);
@@ -370,5 +364,21 @@ on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		unsigned long idx = strtoul(id + 4, &end, 10);
 		selfping_result(x, (size_t)idx, st);
 	}
+}
+
+int
+on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+{
+	struct xmpp_transport *x = ud;
+	const char *name = xmpp_stanza_get_name(st);
+	x->activity = 1;
+	if (!name)
+		return 1;
+	if (strcmp(name, "message") == 0)
+		message_in(x, st);
+	else if (strcmp(name, "presence") == 0)
+		presence_in(x, st);
+	else if (strcmp(name, "iq") == 0)
+		iq_in(x, conn, st);
 	return 1;
 }

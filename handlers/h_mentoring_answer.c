@@ -258,8 +258,8 @@ mt_pair_up(struct hctx *h, const struct mrequest *r, const struct who *mentee, c
 		rc = state_match_add(h->db, r->programme, r->mentee, r->mentor, r->id, &p->mid);
 	else if (rc == DB_OK)
 		rc = DB_NOTFOUND; /* already matched */
-	if (rc == DB_NOTFOUND) {
-		/* the mentee was matched elsewhere meanwhile (match_pair guards it too) */
+	if (rc == DB_NOTFOUND || rc == DB_EXISTS) {
+		/* the mentee was matched elsewhere meanwhile (match_pair guards it too: DB_EXISTS) */
 		p->how = MT_MENTEE_TAKEN;
 		if ((rc = state_request_close(h->db, r->id, "withdrawn", NULL)) == DB_OK)
 			mt_cancel_jobs(h, r->id, &rc);

@@ -227,30 +227,56 @@ job_open_request(struct hctx *h, int64_t request, int expire, struct mrequest *r
 	return 0;
 }
 
-int
-h_request_remind_job(struct hctx *h, int64_t request, const char **result)
+/* Tell the mentor of r, by mail and chat in their language: the text of key (placeholders id,
+ * mentee, deadline, accept, decline) under the subject of subject_key, in the envelope
+ * "mentoring.mail.<kind>". */
+static void
+tell_mentor(struct hctx *h, const struct mrequest *r, const struct who *mentee, const struct who *mentor,
+	    const char *key, const char *subject_key, const char *envelope)
+{
+	char id[24], date[32];
+	snprintf(id, sizeof id, "%lld", (long long)r->id);
+	mt_fmt_date(r->deadline, mentor->lang, date);
+	char *n = who_name(h, mentee, mentor->lang);
+	char *t = hctx_text_in(h, mentor->lang, key, "id", id, "mentee", n, "deadline", date, "accept",
+			       hctx_cmd_word_in(mentor->lang, "accept"), "decline",
+			       hctx_cmd_word_in(mentor->lang, "decline"), NULL);
+	char *s = hctx_text_in(h, mentor->lang, subject_key, "id", id, NULL);
+	mt_tell(h, mentor, envelope, s, t, t);
+	free(s);
+	free(t);
+	free(n);
+}
+
+/* The reminder (expire 0) or expiry (expire 1) job of a request still open: the mentor is
+ * reminded; or the request closes as expired, the mentee is told (and offered the next
+ * suggestion) and then the mentor. */
+static int
+request_job(struct hctx *h, int64_t request, int expire, const char **result)
 {
 	struct mrequest r;
-	int rc = job_open_request(h, request, 0, &r, result);
+	int rc = job_open_request(h, request, expire, &r, result);
 	if (rc != 0)
 		return db_failed(rc) ? rc : 0;
 	struct who mentee = {0}, mentor = {0};
-	if ((rc = who_load(h, r.mentee, &mentee)) == DB_OK && (rc = who_load(h, r.mentor, &mentor)) == DB_OK) {
-		char id[24], date[32];
-		snprintf(id, sizeof id, "%lld", (long long)r.id);
-		mt_fmt_date(r.deadline, mentor.lang, date);
-		char *n = who_name(h, &mentee, mentor.lang);
-		const char *acc = hctx_cmd_word_in(mentor.lang, "accept"),
-			   *dec = hctx_cmd_word_in(mentor.lang, "decline");
-		char *t = hctx_text_in(h, mentor.lang, "mentoring.reminder", "id", id, "mentee", n, "deadline", date,
-				       "accept", acc, "decline", dec, NULL);
-		char *s = hctx_text_in(h, mentor.lang, "mentoring.reminder.subject", "id", id, NULL);
-		mt_tell(h, &mentor, "mentoring.mail.reminder", s, t, t);
-		free(s);
-		free(t);
-		free(n);
-		*result = "ran";
+	if (expire && ((rc = state_request_close(h->db, r.id, "expired", NULL)) != DB_OK ||
+		       (rc = state_job_cancel(h->db, "request.remind", r.id)) != DB_OK))
+		goto out;
+	if ((rc = who_load(h, r.mentee, &mentee)) != DB_OK || (rc = who_load(h, r.mentor, &mentor)) != DB_OK)
+		goto out;
+	if (!expire) {
+		tell_mentor(h, &r, &mentee, &mentor, "mentoring.reminder", "mentoring.reminder.subject",
+			    "mentoring.mail.reminder");
+	} else {
+		/* the mentee first: the cascade's new request mail must be the first reply */
+		if ((rc = mt_tell_mentee_closed(h, &mentee, &mentor, &r, "mentoring.expired.mentee", NULL)) != DB_OK)
+			goto out;
+		tell_mentor(h, &r, &mentee, &mentor, "mentoring.expired.mentor", "mentoring.expired.mentor.subject",
+			    "mentoring.mail.notice");
+		log_info("mentoring: request %lld expired", (long long)r.id);
 	}
+	*result = "ran";
+out:
 	who_free(&mentee);
 	who_free(&mentor);
 	mrequest_free(&r);
@@ -258,34 +284,13 @@ h_request_remind_job(struct hctx *h, int64_t request, const char **result)
 }
 
 int
+h_request_remind_job(struct hctx *h, int64_t request, const char **result)
+{
+	return request_job(h, request, 0, result);
+}
+
+int
 h_request_expire_job(struct hctx *h, int64_t request, const char **result)
 {
-	struct mrequest r;
-	int rc = job_open_request(h, request, 1, &r, result);
-	if (rc != 0)
-		return db_failed(rc) ? rc : 0;
-	struct who mentee = {0}, mentor = {0};
-	if ((rc = state_request_close(h->db, r.id, "expired", NULL)) != DB_OK ||
-	    (rc = state_job_cancel(h->db, "request.remind", r.id)) != DB_OK ||
-	    (rc = who_load(h, r.mentee, &mentee)) != DB_OK || (rc = who_load(h, r.mentor, &mentor)) != DB_OK)
-		goto out;
-	/* the mentee first: the cascade's new request mail must be the first reply */
-	if ((rc = mt_tell_mentee_closed(h, &mentee, &mentor, &r, "mentoring.expired.mentee", NULL)) != DB_OK)
-		goto out;
-	char id[24];
-	snprintf(id, sizeof id, "%lld", (long long)r.id);
-	char *n = who_name(h, &mentee, mentor.lang);
-	char *t = hctx_text_in(h, mentor.lang, "mentoring.expired.mentor", "id", id, "mentee", n, NULL);
-	char *s = hctx_text_in(h, mentor.lang, "mentoring.expired.mentor.subject", "id", id, NULL);
-	mt_tell(h, &mentor, "mentoring.mail.notice", s, t, t);
-	free(s);
-	free(t);
-	free(n);
-	*result = "ran";
-	log_info("mentoring: request %lld expired", (long long)r.id);
-out:
-	who_free(&mentee);
-	who_free(&mentor);
-	mrequest_free(&r);
-	return db_failed(rc) ? rc : 0;
+	return request_job(h, request, 1, result);
 }

@@ -385,11 +385,14 @@ int
 db_step_done(struct db *db, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
+	int ext = sqlite3_extended_errcode(db->h);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return DB_OK;
-	if (rc == SQLITE_CONSTRAINT)
-		return DB_NOTFOUND; /* callers use this for "already there" */
+	if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+		log_debug("database: %s", sqlite3_errmsg(db->h));
+		return DB_EXISTS; /* "already there": the statement changed nothing */
+	}
 	log_err("database: %s", sqlite3_errmsg(db->h));
 	return DB_ERR;
 }

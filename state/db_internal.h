@@ -24,7 +24,8 @@ struct db {
 
 /* Prepared statement for a static SQL string, reset and unbound; NULL on error. Owned by db. */
 sqlite3_stmt *db_stmt(struct db *db, const char *sql);
-/* Step a statement that returns no rows we want; reset it. DB_NOTFOUND on a constraint violation. */
+/* Step a statement that returns no rows we want; reset it.  DB_OK, DB_EXISTS when a UNIQUE or
+ * PRIMARY KEY constraint refused it, or DB_ERR (logged; other constraints too).  Never DB_NOTFOUND. */
 int db_step_done(struct db *db, sqlite3_stmt *st);
 /* Copy of a text column or NULL. Caller frees. */
 char *db_col_text(sqlite3_stmt *st, int i);

@@ -110,7 +110,7 @@ state_event_add(struct db *db, const struct event *e, const char *domain, int64_
 	BIND_TEXT(st, 15, e->token);
 	int rc = db_step_done(db, st);
 	if (rc != DB_OK)
-		return rc == DB_NOTFOUND ? DB_ERR : rc;
+		return rc;
 	int64_t id = sqlite3_last_insert_rowid(db->h);
 	char *uid = xasprintf("event-%lld-%s@%s", (long long)id, e->token, domain);
 	st = db_stmt(db, sql_uid);
@@ -123,7 +123,7 @@ state_event_add(struct db *db, const struct event *e, const char *domain, int64_
 	rc = db_step_done(db, st);
 	free(uid);
 	if (rc != DB_OK)
-		return rc == DB_NOTFOUND ? DB_ERR : rc;
+		return rc;
 	*id_out = id;
 	return DB_OK;
 }
@@ -163,8 +163,7 @@ state_event_update(struct db *db, const struct event *e)
 	sqlite3_bind_int(st, 13, e->sequence);
 	sqlite3_bind_int64(st, 14, now_s());
 	sqlite3_bind_int64(st, 15, e->id);
-	int rc = db_step_done(db, st);
-	return rc == DB_NOTFOUND ? DB_ERR : rc;
+	return db_step_done(db, st);
 }
 
 int
@@ -179,8 +178,7 @@ state_event_set_status(struct db *db, int64_t id, const char *status)
 	BIND_TEXT(st, 1, status);
 	sqlite3_bind_int64(st, 2, now_s());
 	sqlite3_bind_int64(st, 3, id);
-	int rc = db_step_done(db, st);
-	return rc == DB_NOTFOUND ? DB_ERR : rc;
+	return db_step_done(db, st);
 }
 
 int
@@ -222,8 +220,7 @@ state_invitation_put(struct db *db, int64_t event, int64_t person, const char *a
 	bind_text_or_null(st, 4, msgid);
 	sqlite3_bind_int(st, 5, sequence);
 	sqlite3_bind_int64(st, 6, now_s());
-	int rc = db_step_done(db, st);
-	return rc == DB_NOTFOUND ? DB_ERR : rc;
+	return db_step_done(db, st);
 }
 
 static void
@@ -353,8 +350,7 @@ state_rsvp_set(struct db *db, int64_t event, int64_t person, const char *answer,
 	sqlite3_bind_int(st, 7, itip_seq);
 	sqlite3_bind_int(st, 8, capacity);
 	sqlite3_bind_int64(st, 9, now_s());
-	int rc = db_step_done(db, st);
-	return rc == DB_NOTFOUND ? DB_ERR : rc;
+	return db_step_done(db, st);
 }
 
 int
@@ -371,8 +367,7 @@ state_rsvp_set_comment(struct db *db, int64_t event, int64_t person, const char 
 	BIND_TEXT(st, 4, via);
 	sqlite3_bind_int(st, 5, itip_seq);
 	sqlite3_bind_int64(st, 6, now_s());
-	int rc = db_step_done(db, st);
-	return rc == DB_NOTFOUND ? DB_ERR : rc;
+	return db_step_done(db, st);
 }
 
 int
@@ -442,7 +437,7 @@ state_rsvp_lapse(struct db *db, int64_t event, int64_t person, int64_t now)
 	int rc = db_step_done(db, st);
 	if (rc == DB_OK && sqlite3_changes(db->h) == 0)
 		return DB_NOTFOUND;
-	return rc == DB_NOTFOUND ? DB_ERR : rc;
+	return rc;
 }
 
 int
@@ -468,7 +463,7 @@ state_rsvp_attended(struct db *db, int64_t event, int64_t person, int value)
 	int rc = db_step_done(db, st);
 	if (rc == DB_OK && sqlite3_changes(db->h) == 0)
 		return DB_NOTFOUND;
-	return rc == DB_NOTFOUND ? DB_ERR : rc;
+	return rc;
 }
 
 int
@@ -483,7 +478,7 @@ state_rsvp_attended_all(struct db *db, int64_t event, int *n)
 	int rc = db_step_done(db, st);
 	if (rc == DB_OK)
 		*n = sqlite3_changes(db->h);
-	return rc == DB_NOTFOUND ? DB_ERR : rc;
+	return rc;
 }
 
 int

@@ -126,7 +126,7 @@ state_suggestions_set(struct db *db, int64_t person, const struct suggestion *v,
 		sqlite3_bind_int64(st, 6, now_s());
 		rc = db_step_done(db, st);
 	}
-	return rc == DB_NOTFOUND ? DB_ERR : rc;
+	return rc;
 }
 
 static void
@@ -195,7 +195,7 @@ state_request_add(struct db *db, const char *programme, int64_t mentee, int64_t 
 	int rc = db_step_done(db, st);
 	if (rc == DB_OK)
 		*id_out = sqlite3_last_insert_rowid(db->h);
-	return rc == DB_NOTFOUND ? DB_ERR : rc;
+	return rc;
 }
 
 int
@@ -367,7 +367,7 @@ state_offer_add(struct db *db, const char *programme, int64_t mentee, int64_t me
 	int rc = db_step_done(db, st);
 	if (rc == DB_OK)
 		*id_out = sqlite3_last_insert_rowid(db->h);
-	return rc == DB_NOTFOUND ? DB_ERR : rc;
+	return rc;
 }
 
 int
@@ -379,8 +379,7 @@ state_request_set_msgid(struct db *db, int64_t id, const char *mail_msgid)
 		return DB_ERR;
 	BIND_TEXT(st, 1, mail_msgid);
 	sqlite3_bind_int64(st, 2, id);
-	int rc = db_step_done(db, st);
-	return rc == DB_NOTFOUND ? DB_ERR : rc;
+	return db_step_done(db, st);
 }
 
 int
@@ -395,7 +394,7 @@ state_offer_agree(struct db *db, int64_t id, int mentee_side)
 	int rc = db_step_done(db, st);
 	if (rc == DB_OK && sqlite3_changes(db->h) == 0)
 		return DB_NOTFOUND;
-	return rc == DB_NOTFOUND ? DB_ERR : rc;
+	return rc;
 }
 
 int

@@ -9,8 +9,8 @@
  *
  * Strings returned inside structs are owned by the struct and freed by its
  * *_free() function.  Functions return DB_OK (0) on success, DB_NOTFOUND
- * where stated, and DB_ERR on a database error (logged); every code but
- * DB_OK is negative.
+ * and DB_EXISTS where stated, and DB_ERR on a database error (logged); every
+ * code but DB_OK is negative.
  */
 #ifndef MB_STATE_H
 #define MB_STATE_H
@@ -21,11 +21,14 @@
 struct db;
 
 /*
- * DB_NOTFOUND is an answer (no such row, a constraint said "already there",
- * nothing changed), not a failure: test for a failure with db_failed(), not
- * with "< 0".
+ * DB_NOTFOUND is an answer (no such row, nothing changed), not a failure:
+ * test for a failure with db_failed(), not with "< 0".  DB_EXISTS says a
+ * UNIQUE or PRIMARY KEY constraint refused a write ("already there").  It is
+ * an answer only where a function says so, and its callers test for it by
+ * name; db_failed() counts it as a failure, so one nobody expected is undone
+ * like any other.  (Other constraint violations are DB_ERR.)
  */
-enum { DB_OK = 0, DB_ERR = -1, DB_NOTFOUND = -2 };
+enum { DB_OK = 0, DB_ERR = -1, DB_NOTFOUND = -2, DB_EXISTS = -3 };
 static inline int
 db_failed(int rc)
 {
@@ -362,7 +365,7 @@ int state_request_close(struct db *db, int64_t id, const char *status, const cha
 /* Open requests of mentee in programme (NULL: all); caller frees each with mrequest_free and the array. */
 int state_requests_open_of(struct db *db, int64_t mentee, const char *programme, struct mrequest **out, size_t *n);
 
-/* Create an active match.  DB_NOTFOUND when the mentee already has one in programme (index match_pair). */
+/* Create an active match.  DB_EXISTS when the mentee already has one in programme (index match_pair). */
 int state_match_add(struct db *db, const char *programme, int64_t mentee, int64_t mentor, int64_t request,
 		    int64_t *id_out);
 /* DB_OK when mentee has an active match in programme, DB_NOTFOUND otherwise. */

@@ -184,12 +184,86 @@ words_are_in_the_usage(void)
 	}
 }
 
-/* A CLI staff step writes "k" and answers with result. */
+/* A configuration file in /tmp with [bot] language lang and the extra lines more; its path (static). */
+static const char *
+write_config(const char *lang, const char *more)
+{
+	static char path[64];
+	snprintf(path, sizeof path, "/tmp/mentorbot-test-cli-%d.ini", (int)getpid());
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fprintf(f, "[bot]\nlanguage = %s\ndatabase = /tmp/mentorbot-test-cli-%d.db\ntemplates = templates\n%s",
+			lang, (int)getpid(), more);
+		fclose(f);
+	}
+	return path;
+}
+
+/* What check-config and run print about a configuration is in its [bot] language: the count of
+ * errors, "OK", and that run needs [imap] and [smtp] */
+static void
+config_problems_are_said_in_the_configured_language(void)
+{
+	const struct {
+		const char *lang, *errors, *error, *ok, *needs;
+	} t[] = {
+		{"de", ": 2 Fehler\n", ": 1 Fehler\n", ": in Ordnung\n",
+		 ": zum Betrieb werden [imap] und [smtp] gebraucht\n"},
+		{"en", ": 2 errors\n", ": 1 error\n", ": OK\n", ": [imap] and [smtp] are needed to run\n"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(t); i++) {
+		const char *bad[] = {"bogus = 1\nworse = 2\n", "bogus = 1\n"}, *want[] = {t[i].errors, t[i].error};
+		for (size_t k = 0; k < ARRAY_LEN(bad); k++) {
+			char *conf = xstrdup(write_config(t[i].lang, bad[k]));
+			char *argv[] = {"mentorbot", "check-config", "-c", conf, NULL};
+			struct run r = run_main(argv);
+			char *line = xasprintf("%s%s", conf, want[k]);
+			CHECK(r.rc == 1);
+			CHECK(strstr(r.err, "unknown key 'bogus'") != NULL);
+			CHECK(strlen(r.err) >= strlen(line) && strcmp(r.err + strlen(r.err) - strlen(line), line) == 0);
+			free(line);
+			run_free(&r);
+			free(conf);
+		}
+		char *conf = xstrdup(write_config(t[i].lang, ""));
+		char *check[] = {"mentorbot", "check-config", "-c", conf, NULL};
+		struct run r = run_main(check);
+		char *line = xasprintf("%s%s", conf, t[i].ok);
+		CHECK(r.rc == 0);
+		CHECK_STR(r.out, line);
+		free(line);
+		run_free(&r);
+		char *run[] = {"mentorbot", "run", "-c", conf, NULL};
+		r = run_main(run);
+		line = xasprintf("%s%s", conf, t[i].needs);
+		CHECK(r.rc == 1);
+		CHECK(strstr(r.err, line) != NULL);
+		free(line);
+		run_free(&r);
+		unlink(conf);
+		free(conf);
+	}
+}
+
+/* A CLI staff step writes "k", answers the terminal and returns result. */
 static int
 write_then(struct hctx *h, void *ud)
 {
 	CHECK(state_kv_set(h->db, "k", "v") == DB_OK);
+	hctx_reply(h, "cli.db_error", NULL);
 	return *(int *)ud;
+}
+
+/* A step that succeeds, but its transaction is gone before the commit (the commit fails). */
+static int
+write_then_lose_the_txn(struct hctx *h, void *ud)
+{
+	(void)ud;
+	CHECK(state_kv_set(h->db, "k", "v") == DB_OK);
+	hctx_reply(h, "cli.db_error", NULL);
+	db_rollback(h->db);
+	return DB_OK;
 }
 
 static int
@@ -201,7 +275,8 @@ kv_is_set(struct db *db)
 	return rc == DB_OK;
 }
 
-/* cli_staff_txn commits a step only when it succeeds: one that refused or failed leaves nothing */
+/* cli_staff_txn commits a step only when it succeeds, and says whether the handler refused or
+ * the database failed: an answer in h does not tell (a failed step may have answered too) */
 static void
 a_staff_step_from_the_terminal_commits_only_when_it_succeeds(void)
 {
@@ -213,14 +288,33 @@ a_staff_step_from_the_terminal_commits_only_when_it_succeeds(void)
 	struct db *db;
 	CHECK(db_open(&db, path) == DB_OK);
 	struct core core = {0};
+	const struct {
+		int step;
+		enum cli_txn want;
+	} t[] = {
+		{1, CLI_TXN_REFUSED},
+		{DB_NOTFOUND, CLI_TXN_REFUSED},
+		{DB_ERR, CLI_TXN_FAILED},
+		{DB_OK, CLI_TXN_DONE},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(t); i++) {
+		struct hctx h = {0};
+		h.db = db;
+		int r = t[i].step;
+		CHECK(cli_staff_txn(db, &core, &h, write_then, &r) == t[i].want);
+		CHECK(h.nreplies == 1);
+		CHECK(kv_is_set(db) == (t[i].want == CLI_TXN_DONE));
+		hctx_free_replies(&h);
+		CHECK(!db_failed(state_kv_del(db, "k")));
+	}
+	/* the step succeeded and answered, the commit failed: a database failure, nothing kept */
 	struct hctx h = {0};
 	h.db = db;
-	const int results[] = {1, DB_ERR, DB_NOTFOUND, DB_OK};
-	for (size_t i = 0; i < ARRAY_LEN(results); i++) {
-		int r = results[i];
-		CHECK(cli_staff_txn(db, &core, &h, write_then, &r) == r);
-		CHECK(kv_is_set(db) == (r == DB_OK));
-	}
+	CHECK(!kv_is_set(db));
+	CHECK(cli_staff_txn(db, &core, &h, write_then_lose_the_txn, NULL) == CLI_TXN_FAILED);
+	CHECK(h.nreplies == 1);
+	CHECK(!kv_is_set(db));
+	hctx_free_replies(&h);
 	db_close(db);
 	unlink(path);
 }
@@ -234,5 +328,6 @@ main(void)
 	RUN(missing_config_or_extra_arguments_print_the_usage);
 	RUN(words_are_in_the_usage);
 	RUN(a_staff_step_from_the_terminal_commits_only_when_it_succeeds);
+	RUN(config_problems_are_said_in_the_configured_language);
 	return t_done();
 }

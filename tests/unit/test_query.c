@@ -1,5 +1,5 @@
 /* The shared steps of state/ (state/query.c) and the one person row decoder: a step's result as
- * DB_OK / DB_NOTFOUND / DB_ERR, arrays grown one zeroed element at a time, and a person read by id
+ * DB_OK / DB_NOTFOUND / DB_EXISTS / DB_ERR, arrays grown one zeroed element at a time, and a person read by id
  * and by endpoint alike. */
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +176,50 @@ a_missing_row_is_a_negative_not_found_distinct_from_an_error(void)
 	db_close(db);
 }
 
+/* In a transaction: a kv row, then a write a UNIQUE constraint refuses, passed on. */
+static int
+kv_set_then_exists(struct db *db, void *ud)
+{
+	(void)ud;
+	static const char ins[] = "INSERT INTO kv(key, value) VALUES ('q.dup', 'again')";
+	CHECK(state_kv_set(db, "q.undone", "1") == DB_OK);
+	return db_step_done(db, db_stmt(db, ins));
+}
+
+/* A write a UNIQUE or PRIMARY KEY constraint refused is DB_EXISTS: not "not found", not DB_ERR;
+ * other constraints are errors.  db_failed() counts it, so a transaction that passes it on is undone. */
+static void
+a_unique_violation_is_exists_distinct_from_not_found_and_error(void)
+{
+	CHECK(DB_EXISTS < 0 && DB_EXISTS != DB_NOTFOUND && DB_EXISTS != DB_ERR);
+	CHECK(db_failed(DB_EXISTS));
+	unlink(path);
+	struct db *db;
+	CHECK(db_open(&db, path) == 0);
+	static const char ins[] = "INSERT INTO kv(key, value) VALUES ('q.dup', ?)";
+	sqlite3_stmt *st = db_stmt_text(db, ins, "first");
+	CHECK(st && db_step_done(db, st) == DB_OK);
+	st = db_stmt_text(db, ins, "second");
+	CHECK(st && db_step_done(db, st) == DB_EXISTS);
+	char *v = NULL;
+	CHECK(state_kv_get(db, "q.dup", &v) == DB_OK &&
+	      strcmp(v, "first") == 0); /* the refused write changed nothing */
+	free(v);
+	st = db_stmt_text(db, ins, NULL); /* NOT NULL: not "already there" */
+	CHECK(st && db_step_done(db, st) == DB_ERR);
+	CHECK(db_txn(db, kv_set_then_exists, NULL) == DB_EXISTS);
+	v = NULL;
+	CHECK(state_kv_get(db, "q.undone", &v) == DB_NOTFOUND && v == NULL);
+	/* the named query that documents it: a second active match of one mentee in a programme */
+	int64_t mentee, mentor, other, id;
+	CHECK(state_person_create(db, "de", &mentee) == DB_OK && state_person_create(db, "de", &mentor) == DB_OK &&
+	      state_person_create(db, "de", &other) == DB_OK);
+	CHECK(state_match_add(db, "p", mentee, mentor, 0, &id) == DB_OK);
+	CHECK(state_match_add(db, "p", mentee, other, 0, &id) == DB_EXISTS);
+	CHECK(state_match_add(db, "p", mentee + other + 100, mentor, 0, &id) == DB_ERR); /* no such person */
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -187,6 +231,7 @@ main(void)
 	RUN(stmt_with_one_bound_value);
 	RUN(msgid_key_drops_the_angle_brackets_and_blanks);
 	RUN(a_missing_row_is_a_negative_not_found_distinct_from_an_error);
+	RUN(a_unique_violation_is_exists_distinct_from_not_found_and_error);
 	unlink(path);
 	char wal[80];
 	snprintf(wal, sizeof wal, "%s-wal", path);

@@ -1,6 +1,6 @@
 /*
  * test_recovery.c - journal recovery, the same for every chat transport
- * (chat_recover): a message journalled by a run that died before its dispatch
+ * (dispatch_pending): a message journalled by a run that died before its dispatch
  * committed is dispatched once at the next start; one that kept killing the
  * daemon is quarantined on its DISPATCH_CRASH_LIMIT-th return and its sender
  * told, never retried forever.
@@ -57,7 +57,7 @@ a_message_from_before_the_restart_is_dispatched_once(void)
 {
 	struct out o;
 	int64_t id = journal_chat("anna@localhost", "help join", 1);
-	CHECK(chat_recover(db, &core, "xmpp") == 1);
+	CHECK(dispatch_pending(db, &core, "xmpp", NULL, NULL, NULL) == 1);
 	char st[32], why[64];
 	inbound_status(id, st, sizeof st, why, sizeof why);
 	CHECK(strcmp(st, "done") == 0);
@@ -65,7 +65,7 @@ a_message_from_before_the_restart_is_dispatched_once(void)
 	CHECK(o.n == 1 && strcmp(o.rcpt[0], "anna@localhost") == 0);
 	out_free(&o);
 	/* a second start finds nothing left */
-	CHECK(chat_recover(db, &core, "xmpp") == 0);
+	CHECK(dispatch_pending(db, &core, "xmpp", NULL, NULL, NULL) == 0);
 	take("xmpp", &o);
 	CHECK(o.n == 0);
 	out_free(&o);
@@ -76,7 +76,7 @@ a_message_that_kept_crashing_is_quarantined_and_its_sender_told(void)
 {
 	struct out o;
 	int64_t id = journal_chat("bert@localhost", "whoami", DISPATCH_CRASH_LIMIT);
-	CHECK(chat_recover(db, &core, "xmpp") == 1);
+	CHECK(dispatch_pending(db, &core, "xmpp", NULL, NULL, NULL) == 1);
 	char st[32], why[64];
 	inbound_status(id, st, sizeof st, why, sizeof why);
 	CHECK(strcmp(st, "quarantined") == 0);
@@ -85,7 +85,7 @@ a_message_that_kept_crashing_is_quarantined_and_its_sender_told(void)
 	CHECK(o.n == 1 && strcmp(o.rcpt[0], "bert@localhost") == 0);
 	CHECK(o.n == 1 && strstr(o.raw[0], "handling it failed repeatedly")); /* reason.crashed */
 	out_free(&o);
-	CHECK(chat_recover(db, &core, "xmpp") == 0);
+	CHECK(dispatch_pending(db, &core, "xmpp", NULL, NULL, NULL) == 0);
 }
 
 static void
@@ -94,7 +94,7 @@ each_recovery_counts_the_attempt_before_it_runs(void)
 	/* one short of the limit: dispatched, and the attempt is on record first (a crash now
 	 * would leave DISPATCH_CRASH_LIMIT attempts, and the next start quarantines) */
 	int64_t id = journal_chat("carl@localhost", "whoami", DISPATCH_CRASH_LIMIT - 1);
-	CHECK(chat_recover(db, &core, "xmpp") == 1);
+	CHECK(dispatch_pending(db, &core, "xmpp", NULL, NULL, NULL) == 1);
 	struct journal_row row;
 	CHECK(state_inbound_get(db, id, &row) == DB_OK);
 	CHECK(row.attempts == DISPATCH_CRASH_LIMIT);
