@@ -47,24 +47,25 @@ struct elem {
 	char name[16];
 	unsigned char kind;
 	unsigned char quoting; /* counts in qdepth */
-	unsigned char line;    /* a paragraph that is one line (Outlook's MsoNormal) */
+	unsigned flags;        /* F_* of the element (tag_flags()) */
 };
 
 struct html_render {
 	struct buf out;
 	struct elem *st;
 	size_t depth;
-	int qdepth;     /* open elements that quote */
-	int rest;       /* an Outlook marker: everything from here is quote */
-	int plain;      /* the forward pass: no ">" at all */
-	int pre;        /* open <pre> elements */
-	int at_bol;     /* nothing but the prefix written on this line */
-	int pend_space; /* a collapsed blank is pending */
-	int nl_pending; /* line breaks wanted before the next text (max 2) */
-	int nl_depth;   /* the least quote depth while they were wanted */
-	int any;        /* some text written */
-	int new_text;   /* some text written outside every quote */
-	int quotes;     /* some quote marker seen */
+	int qdepth;       /* open elements that quote */
+	int rest;         /* an Outlook marker: everything from here is quote */
+	int plain;        /* the forward pass: no ">" at all */
+	int pre;          /* open <pre> elements */
+	size_t untracked; /* elements opened past HR_STACK and not closed */
+	int at_bol;       /* nothing but the prefix written on this line */
+	int pend_space;   /* a collapsed blank is pending */
+	int nl_pending;   /* line breaks wanted before the next text (max 2) */
+	int nl_depth;     /* the least quote depth while they were wanted */
+	int any;          /* some text written */
+	int new_text;     /* some text written outside every quote */
+	int quotes;       /* some quote marker seen */
 };
 
 static int
@@ -120,9 +121,9 @@ h_flush(struct html_render *r)
 	r->pend_space = 0;
 }
 
-/* One visible byte, after the pending breaks, prefix and blank. */
+/* Visible bytes s[0..n), after the pending breaks, prefix and blank. */
 static void
-h_put(struct html_render *r, char c)
+h_put(struct html_render *r, const char *s, size_t n)
 {
 	if (r->nl_pending) {
 		h_flush(r);
@@ -132,39 +133,56 @@ h_put(struct html_render *r, char c)
 	if (r->pend_space && !r->at_bol)
 		buf_addc(&r->out, ' ');
 	r->pend_space = 0;
-	buf_addc(&r->out, c);
+	buf_add(&r->out, s, n);
 	r->at_bol = 0;
 	r->any = 1;
 	if (!r->qdepth && !r->rest)
 		r->new_text = 1;
 }
 
+static int
+blank_byte(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
+}
+
 void
 html_render_text(struct html_render *r, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	size_t i = 0;
+	while (i < n) {
 		char c = s[i];
+		size_t j = i;
 		if (c == '\xc2' && i + 1 < n && s[i + 1] == '\xa0') {
 			/* a no-break space is a blank, but it holds a line open:
 			 * Outlook's empty paragraphs are <p>&nbsp;</p> */
-			c = ' ';
-			i++;
 			if (!r->pre && r->nl_pending)
 				h_flush(r);
+			if (r->pre)
+				h_put(r, " ", 1);
+			else if (!r->at_bol)
+				r->pend_space = 1;
+			i += 2;
+			continue;
 		}
-		if (!r->pre && (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f')) {
+		if (r->pre && (c == '\r' || c == '\n')) {
+			if (c == '\n')
+				want_nl(r, 0);
+			r->any = 1;
+			i++;
+			continue;
+		}
+		if (!r->pre && blank_byte(c)) {
 			if (!r->at_bol)
 				r->pend_space = 1;
+			i++;
 			continue;
 		}
-		if (r->pre && c == '\r')
-			continue;
-		if (r->pre && c == '\n') {
-			want_nl(r, 0);
-			r->any = 1;
-			continue;
-		}
-		h_put(r, c);
+		while (j < n && !(r->pre ? (s[j] == '\r' || s[j] == '\n') : blank_byte(s[j])) &&
+		       !(s[j] == '\xc2' && j + 1 < n && s[j + 1] == '\xa0'))
+			j++;
+		h_put(r, s + i, j - i);
+		i = j;
 	}
 }
 
@@ -177,51 +195,86 @@ html_render_cp(struct html_render *r, unsigned long cp)
 	buf_free(&t);
 }
 
+/* What an element does to the lines. */
+enum {
+	F_VOID = 1,   /* no content, no end tag */
+	F_PARA = 2,   /* a paragraph: a blank line around it */
+	F_LINE = 4,   /* a block: a line break around it */
+	F_SKIP = 8,   /* content is not text */
+	F_BR = 16,    /* a line break */
+	F_HR = 32,    /* a rule: an Outlook-style underscore line */
+	F_LI = 64,    /* a list item: "- " */
+	F_CELL = 128, /* a table cell: a blank between cells */
+	F_PRE = 256,  /* preformatted */
+	F_BQ = 512,   /* <blockquote> */
+	F_P = 1024,   /* <p> */
+};
+
+/* Sorted by name (bsearch). */
+static const struct tag {
+	const char *name;
+	unsigned flags;
+} tags[] = {
+	{"address", F_PARA}, {"area", F_VOID},        {"article", F_LINE},
+	{"aside", F_LINE},   {"base", F_VOID},        {"blockquote", F_BQ | F_LINE},
+	{"body", F_LINE},    {"br", F_VOID | F_BR},   {"caption", F_LINE},
+	{"center", F_LINE},  {"col", F_VOID},         {"dd", F_LINE},
+	{"div", F_LINE},     {"dl", F_PARA},          {"dt", F_LINE},
+	{"embed", F_VOID},   {"fieldset", F_LINE},    {"figure", F_LINE},
+	{"footer", F_LINE},  {"form", F_LINE},        {"h1", F_PARA},
+	{"h2", F_PARA},      {"h3", F_PARA},          {"h4", F_PARA},
+	{"h5", F_PARA},      {"h6", F_PARA},          {"head", F_SKIP},
+	{"header", F_LINE},  {"hr", F_VOID | F_HR},   {"img", F_VOID},
+	{"input", F_VOID},   {"keygen", F_VOID},      {"li", F_LINE | F_LI},
+	{"link", F_VOID},    {"main", F_LINE},        {"meta", F_VOID},
+	{"nav", F_LINE},     {"ol", F_PARA},          {"p", F_PARA | F_P},
+	{"param", F_VOID},   {"pre", F_PARA | F_PRE}, {"script", F_SKIP},
+	{"section", F_LINE}, {"source", F_VOID},      {"style", F_SKIP},
+	{"table", F_PARA},   {"td", F_CELL},          {"th", F_CELL},
+	{"title", F_SKIP},   {"tr", F_LINE},          {"track", F_VOID},
+	{"ul", F_PARA},      {"wbr", F_VOID},
+};
+
 static int
-name_is(const char *name, const char *const *list)
+tag_cmp(const void *k, const void *e)
 {
-	for (; *list; list++)
-		if (!strcmp(name, *list))
-			return 1;
-	return 0;
+	return strcmp(k, ((const struct tag *)e)->name);
 }
 
-static const char *const void_tags[] = {"br",   "hr",   "img",   "meta",   "link",  "input", "wbr",    "col",
-					"area", "base", "param", "source", "track", "embed", "keygen", NULL};
-static const char *const para_tags[] = {"p",     "h1", "h2", "h3",  "h4", "h5",      "h6",
-					"table", "ul", "ol", "pre", "dl", "address", NULL};
-static const char *const line_tags[] = {"div",    "tr",     "li",     "dt",   "dd",       "section",    "article",
-					"header", "footer", "center", "form", "fieldset", "title",      "caption",
-					"figure", "nav",    "aside",  "main", "body",     "blockquote", NULL};
-static const char *const skipped_tags[] = {"script", "style", "head", "title", NULL};
+static unsigned
+tag_flags(const char *name)
+{
+	const struct tag *t = bsearch(name, tags, ARRAY_LEN(tags), sizeof(tags[0]), tag_cmp);
+	return t ? t->flags : 0;
+}
 
 int
 html_skipped(const char *name)
 {
-	return name_is(name, skipped_tags);
+	return (tag_flags(name) & F_SKIP) != 0;
 }
 
 /* What a tag does to the lines: breaks, rules, list dashes, table cells. */
 static void
-tag_effect(struct html_render *r, const char *name, int closing)
+tag_effect(struct html_render *r, unsigned f, int closing)
 {
-	if (!strcmp(name, "br")) {
+	if (f & F_BR) {
 		r->any = 1; /* a leading <br> still counts as a line */
 		want_nl(r, 0);
 		r->pend_space = 0;
-	} else if (!strcmp(name, "hr")) {
+	} else if (f & F_HR) {
 		h_break(r, 1);
 		html_render_text(r, "________________________________", 32);
 		h_break(r, 1);
-	} else if (!strcmp(name, "li") && !closing) {
+	} else if ((f & F_LI) && !closing) {
 		h_break(r, 1);
 		html_render_text(r, "- ", 2);
-	} else if (!strcmp(name, "td") || !strcmp(name, "th")) {
+	} else if (f & F_CELL) {
 		if (!closing)
 			r->pend_space = !r->at_bol;
-	} else if (name_is(name, para_tags)) {
+	} else if (f & F_PARA) {
 		h_break(r, 2);
-	} else if (name_is(name, line_tags)) {
+	} else if (f & F_LINE) {
 		h_break(r, 1);
 	}
 }
@@ -233,10 +286,22 @@ attr_is(const char *v, size_t n, const char *w)
 	return v && strlen(w) == n && !strncasecmp(v, w, n);
 }
 
-/* The class list v[0..n) holds the class w. */
-static int
-class_has(const char *v, size_t n, const char *w)
+enum { C_QUOTE = 1, C_SPLIT = 2, C_REST = 4, C_MSO = 8 };
+
+/* The marker classes in the class list v[0..n): C_* bits.  One pass over the list. */
+static unsigned
+class_bits(const char *v, size_t n)
 {
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} marks[] = {
+		{"gmail_attr", C_QUOTE},          {"moz-cite-prefix", C_QUOTE},
+		{"gmail_quote", C_SPLIT},         {"gmail_quote_container", C_SPLIT},
+		{"yahoo_quoted", C_SPLIT},        {"zmail_extra", C_SPLIT},
+		{"OutlookMessageHeader", C_REST}, {"MsoNormal", C_MSO},
+	};
+	unsigned bits = 0;
 	size_t i = 0;
 	while (v && i < n) {
 		size_t j;
@@ -244,11 +309,13 @@ class_has(const char *v, size_t n, const char *w)
 			i++;
 		for (j = i; j < n && !isspace((unsigned char)v[j]); j++)
 			;
-		if (attr_is(v + i, j - i, w))
-			return 1;
+		if (j - i >= 9 && j - i <= 21 && strchr("gmyzOM", v[i]))
+			for (size_t k = 0; k < ARRAY_LEN(marks); k++)
+				if (attr_is(v + i, j - i, marks[k].name))
+					bits |= marks[k].bit;
 		i = j;
 	}
-	return 0;
+	return bits;
 }
 
 /* Outlook desktop's header block: a top border in one of its two colours
@@ -259,7 +326,9 @@ outlook_border(const char *v, size_t n)
 	char s[HR_STYLE_MAX + 1];
 	size_t k = 0;
 	const char *p;
-	for (size_t i = 0; v && i < n && k < HR_STYLE_MAX; i++)
+	if (!v || !memmem(v, n < HR_STYLE_MAX ? n : HR_STYLE_MAX, "border-top", 10))
+		return 0;
+	for (size_t i = 0; i < n && k < HR_STYLE_MAX; i++)
 		if (!isspace((unsigned char)v[i]))
 			s[k++] = (char)tolower((unsigned char)v[i]);
 	s[k] = '\0';
@@ -278,7 +347,7 @@ outlook_border(const char *v, size_t n)
 }
 
 static enum kind
-classify(const char *name, const struct html_attrs *a)
+classify(unsigned f, const struct html_attrs *a, unsigned cls)
 {
 	static const char *const rest_ids[] = {"divRplyFwdMsg",
 					       "x_divRplyFwdMsg",
@@ -286,59 +355,63 @@ classify(const char *name, const struct html_attrs *a)
 					       "x_appendonsend",
 					       "mail-editor-reference-message-container",
 					       NULL};
-	static const char *const split_classes[] = {"gmail_quote", "gmail_quote_container", "yahoo_quoted",
-						    "zmail_extra", NULL};
-	const char *const *p;
-
-	if (!strcmp(name, "blockquote") || class_has(a->cls, a->cls_n, "gmail_attr") ||
-	    class_has(a->cls, a->cls_n, "moz-cite-prefix"))
+	if ((f & F_BQ) || (cls & C_QUOTE))
 		return K_QUOTE;
-	for (p = split_classes; *p; p++)
-		if (class_has(a->cls, a->cls_n, *p))
-			return K_SPLIT;
-	if (attr_is(a->name, a->name_n, "quote"))
+	if ((cls & C_SPLIT) || attr_is(a->name, a->name_n, "quote"))
 		return K_SPLIT;
-	for (p = rest_ids; *p; p++)
+	for (const char *const *p = rest_ids; a->id && *p; p++)
 		if (attr_is(a->id, a->id_n, *p))
 			return K_REST;
-	if (class_has(a->cls, a->cls_n, "OutlookMessageHeader") || outlook_border(a->style, a->style_n))
+	if ((cls & C_REST) || outlook_border(a->style, a->style_n))
 		return K_REST;
 	return K_PLAIN;
+}
+
+static void
+copy_name(char dst[16], const char *name)
+{
+	size_t n = strlen(name);
+	if (n > 15)
+		n = 15;
+	memcpy(dst, name, n);
+	dst[n] = '\0';
 }
 
 void
 html_render_open(struct html_render *r, const char *name, const struct html_attrs *a)
 {
+	unsigned f = tag_flags(name), cls;
 	enum kind k;
-	int line;
-	if (name_is(name, void_tags)) {
-		tag_effect(r, name, 0);
+	struct elem *e;
+	if (f & F_VOID) {
+		tag_effect(r, f, 0);
 		return;
 	}
-	k = classify(name, a);
+	cls = class_bits(a->cls, a->cls_n);
+	k = classify(f, a, cls);
 	if (k != K_PLAIN) {
 		h_break(r, 1);
 		r->quotes = 1;
 	}
 	if (k == K_REST)
 		r->rest = 1;
-	line = !strcmp(name, "p") && class_has(a->cls, a->cls_n, "MsoNormal");
-	if (line)
-		h_break(r, 1);
-	else
-		tag_effect(r, name, 0);
+	if ((f & F_P) && (cls & C_MSO)) {
+		f = F_LINE; /* Outlook's paragraphs are lines */
+	}
+	tag_effect(r, f, 0);
 	if (r->depth == HR_STACK) {
 		if (k != K_PLAIN)
 			r->rest = 1; /* too deep to know where it ends: the rest is quote */
+		r->untracked++;
 		return;
 	}
-	struct elem *e = &r->st[r->depth++];
-	snprintf(e->name, sizeof(e->name), "%s", name);
+	e = &r->st[r->depth++];
+	copy_name(e->name, name);
+	e->flags = f;
 	e->kind = (unsigned char)k;
 	e->quoting = (k == K_QUOTE || k == K_SPLIT);
-	e->line = (unsigned char)line;
 	r->qdepth += e->quoting;
-	r->pre += !strcmp(e->name, "pre");
+	r->pre += !!(f & F_PRE);
 }
 
 static void
@@ -346,10 +419,10 @@ pop(struct html_render *r)
 {
 	struct elem *e = &r->st[--r->depth];
 	r->qdepth -= e->quoting;
-	r->pre -= !strcmp(e->name, "pre");
+	r->pre -= !!(e->flags & F_PRE);
 	if (e->kind != K_PLAIN)
 		h_break(r, 1);
-	if (!strcmp(e->name, "blockquote") && r->depth) {
+	if ((e->flags & F_BQ) && r->depth) {
 		struct elem *up = &r->st[r->depth - 1];
 		if (up->kind == K_SPLIT && up->quoting) {
 			up->quoting = 0; /* what follows inside is an interleaved answer */
@@ -363,21 +436,24 @@ html_render_close(struct html_render *r, const char *name)
 {
 	char key[16];
 	size_t k, low;
-	if (!strcmp(name, "br")) {
-		tag_effect(r, name, 0); /* browsers read </br> as <br> */
+	unsigned f = tag_flags(name);
+	if (f & F_BR) {
+		tag_effect(r, f, 0); /* browsers read </br> as <br> */
 		return;
 	}
-	if (name_is(name, void_tags))
+	if (f & F_VOID)
 		return;
-	snprintf(key, sizeof(key), "%s", name);
+	if (r->untracked) {
+		r->untracked--; /* closes one opened past the stack cap */
+		tag_effect(r, f, 1);
+		return;
+	}
+	copy_name(key, name);
 	low = r->depth > HR_CLOSE_WINDOW ? r->depth - HR_CLOSE_WINDOW : 0;
 	for (k = r->depth; k > low; k--)
 		if (!strcmp(r->st[k - 1].name, key))
 			break;
-	if (k > low && r->st[k - 1].line)
-		h_break(r, 1);
-	else
-		tag_effect(r, name, 1);
+	tag_effect(r, k > low ? r->st[k - 1].flags : f, 1);
 	if (k == low)
 		return; /* a stray end tag */
 	while (r->depth >= k)
