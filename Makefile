@@ -8,7 +8,7 @@
 #   make fuzz       build the libFuzzer targets (clang)
 #   make fuzz-long  run every libFuzzer target for 10 minutes (not part of make test)
 
-PKGS     := libetpan libcurl jansson sqlite3 gnutls libstrophe libical libseccomp libxml-2.0
+PKGS     := libetpan libcurl jansson sqlite3 gnutls libstrophe libical libseccomp
 CC       ?= cc
 VERSION  := 0.1.0
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter

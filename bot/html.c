@@ -5,7 +5,22 @@
  * the quote recognition needs, and end tags to the renderer
  * (bot/html_render.c).  Comments, declarations and CDATA are dropped, the
  * content of script/style/head/title is skipped.
- * No state; any thread.
+ *
+ * Hand-written rather than libxml2's lenient HTML parser (htmlReadMemory,
+ * RECOVER|NOERROR|NOWARNING|NONET, tree walked into the same renderer),
+ * decided by tests/bench/bench_html.c (2 shared cores, libxml2 2.9.14):
+ *                                 this scanner   libxml2
+ *   fixtures exact (html/)        69/69          46/69
+ *   one 1 MB mail                 111 MB/s       617 MB/s
+ *   10,000 small mails            82 MB/s        20 MB/s
+ *   peak memory, 1 MB mail        +0.9 MB        +2.9 MB
+ *   100,000 nested <div>s         16 ms          2 ms, text lost
+ *   1 MB attribute                2 ms           14 ms
+ * libxml2's misses: blank lines from whitespace nodes and implied
+ * elements, CDATA content read as text (a quoted command leaked), content
+ * deeper than 256 elements dropped, forwards not found.  Mails are small,
+ * so the per-mail cost and exactness decide.  Depth is capped by the
+ * renderer's element stack (HR_STACK).  No state; any thread.
  */
 #include "html.h"
 #include "mime.h"
