@@ -80,7 +80,8 @@ int utf8_valid(const char *in, size_t len);
 /* Copy of in with every invalid UTF-8 sequence replaced by U+FFFD. Caller frees. */
 char *utf8_sanitize(const char *in, size_t len);
 /* Readable text from HTML: block elements become line breaks, <br> a newline,
- * entities decoded, scripts/styles dropped, <blockquote> content prefixed by "> ".
+ * entities decoded, scripts/styles dropped, the quoted part of a reply (the
+ * mail clients' quote markers, bot/html_render.c) prefixed by "> ".
  * Input and output UTF-8.  Caller frees. */
 char *html_to_text(const char *html, size_t len);
 /* Decode RFC 2047 encoded words in a header value to UTF-8. Caller frees. */
