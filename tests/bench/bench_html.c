@@ -13,6 +13,7 @@
 #include "html.h"
 #include "quote.h"
 #include "util.h"
+#include "tests/slurp.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -41,22 +42,6 @@ now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b = BUF_INIT;
-	char tmp[65536];
-	size_t k;
-	if (!f)
-		return NULL;
-	while ((k = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		buf_add(&b, tmp, k);
-	fclose(f);
-	*len = b.len;
-	return buf_detach(&b);
 }
 
 static void

@@ -11,6 +11,7 @@
  */
 #include "t.h"
 #include "t_bot.h"
+#include "tests/slurp.h"
 
 #include "state/events.h"
 
@@ -45,20 +46,11 @@ person(const char *mail, const char *lang, const char *programme)
 }
 
 static char *
-slurp(const char *name)
+fixture(const char *name)
 {
 	char path[256];
 	snprintf(path, sizeof path, "tests/fixtures/mail/%s", name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	return buf_detach(&b);
+	return slurp(path, NULL);
 }
 
 /* s with every old replaced by new.  Caller frees. */
@@ -80,7 +72,7 @@ replace_all(const char *s, const char *old, const char *new)
 static int
 deliver_fixture(const char *name, const char *from_addr, const char *from, int sign)
 {
-	char *raw = slurp(name);
+	char *raw = fixture(name);
 	if (!raw)
 		return -200;
 	char *a = from ? replace_all(raw, from_addr, from) : xstrdup(raw);
@@ -170,7 +162,7 @@ automatic_calendar_answers_that_count_for_nothing_get_nothing_back(void)
 	CHECK(answer_of(gperson[0]) && strcmp(answer_of(gperson[0]), "no") == 0);
 	/* a stranger (not invited), and an invited person answering for someone else */
 	CHECK(deliver_fixture("google_accept_de.eml", "anna.schmidt@gmail.com", "zoe@gmail.com", 1) == DISP_DONE);
-	char *fr = slurp("google_accept_fr.eml");
+	char *fr = fixture("google_accept_fr.eml");
 	CHECK(fr != NULL);
 	char *raw = fr ? replace_all(fr, FIXTURE_UID, uid) : NULL;
 	free(fr);
