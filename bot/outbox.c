@@ -1,11 +1,14 @@
 /*
  * outbox.c - the mail transport: its receiving half is the IMAP thread
- * (mailin.h), started and stopped here; its sending half is this file: one
- * thread runs the shared
- * sender (sender.h) over the "mail" rows, with its own SQLite connection
- * (synchronous=NORMAL, see state.h) and one SMTP handle whose connection is
- * reused across sends.  Rows are taken SEND_BATCH at a time; "announce" rows
- * keep [bot] announce_rate (the sender's pacing).
+ * (mailin.h), started and stopped here; its sending half is this file:
+ * MAIL_LANES SMTP sessions ("lanes"), each a thread running the shared sender
+ * (sender.h) with its own SQLite connection (synchronous=NORMAL, see state.h)
+ * and one SMTP handle whose connection is reused across sends.  Bulk rows
+ * (pacing "announce": invitations) are shared out between the lanes by row id
+ * (state_outbox_due_lane), so they are not bound to one session's round
+ * trips; every other row is lane 0's, so a person's replies keep their order.
+ * Each lane keeps its share of [bot] announce_rate (sender_lane_rate); with a
+ * rate of 1 there is one lane.  Rows are taken SEND_BATCH at a time.
  *
  * A row is marked sent when its last bytes are handed to the server, just
  * before the terminating "." (smtp_set_eod_hook, smtp.h, and
@@ -24,6 +27,7 @@
 #include "outbox.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,20 +40,29 @@
 
 #define SEND_BATCH 32
 #define OUTBOX_POLL_MS 250
+/* SMTP sessions: bulk rows (invitations) are shared out between them, so that a thousand
+ * invitations are not bound to one session's round trips; everything else is lane 0's */
+#define MAIL_LANES 2
 
-struct mail_sender {
+/* One SMTP session: its own sender thread, database connection and connection. */
+struct mail_lane {
 	struct sender snd;
 	const char *db_path;
-	struct smtp *smtp; /* the sender thread's */
+	struct smtp *smtp; /* the lane's thread's */
 	pthread_t thread;
 	int started;
 	atomic_ulong connects; /* smtp_connect_count, for status() from other threads */
 	atomic_int connected;  /* the last send reached the server */
-	struct mailin *in;     /* the IMAP thread */
+};
+
+struct mail_transport {
+	struct mail_lane lane[MAIL_LANES];
+	int nlanes;
+	struct mailin *in; /* the IMAP thread */
 };
 
 struct eod_ctx {
-	struct mail_sender *o;
+	struct mail_lane *o;
 	const struct outbox_item *row;
 	struct send_res *res;
 };
@@ -63,9 +76,9 @@ mark_sent_at_eod(void *ud)
 }
 
 static void
-mail_send(void *handle, const struct outbox_item *it, struct send_res *res)
+lane_send(void *handle, const struct outbox_item *it, struct send_res *res)
 {
-	struct mail_sender *o = handle;
+	struct mail_lane *o = handle;
 	struct eod_ctx eod = {o, it, res};
 	smtp_set_eod_hook(o->smtp, mark_sent_at_eod, &eod);
 	int rc = smtp_send(o->smtp, it->env_from, it->rcpt, it->payload, it->len, res->err, sizeof res->err);
@@ -84,24 +97,26 @@ mail_send(void *handle, const struct outbox_item *it, struct send_res *res)
 }
 
 static void
-mail_status(void *handle, struct transport_status *st)
+lane_status(void *handle, struct transport_status *st)
 {
-	struct mail_sender *o = handle;
+	struct mail_lane *o = handle;
 	st->connected = atomic_load(&o->connected);
 	st->connects = atomic_load(&o->connects);
 	sender_status(&o->snd, st);
 }
 
+/* What a lane's sender calls (the transport's own ops are below). */
+static const struct transport_ops mail_lane_ops = {
+	.name = "mail",
+	.send = lane_send,
+	.status = lane_status,
+};
+
 static void *
-sender_main(void *arg)
+lane_main(void *arg)
 {
-	struct mail_sender *o = arg;
+	struct mail_lane *o = arg;
 	const struct config *cfg = o->snd.cfg;
-	if (db_open(&o->snd.db, o->db_path) < 0) {
-		log_err("outbox: cannot open the database; mail will not be sent");
-		return NULL;
-	}
-	db_sync_normal(o->snd.db); /* see state.h: a lost "sent" mark means one resend, same Message-ID */
 	struct smtp_settings ss = {0};
 	ss.url = cfg->smtp.url;
 	ss.user = cfg->smtp.user;
@@ -111,8 +126,6 @@ sender_main(void *arg)
 	sender_run(&o->snd);
 	smtp_free(o->smtp);
 	o->smtp = NULL;
-	db_close(o->snd.db);
-	o->snd.db = NULL;
 	return NULL;
 }
 
@@ -124,69 +137,127 @@ mail_configured(const struct config *cfg)
 	return cfg->imap.present && cfg->smtp.present;
 }
 
+static void
+mail_notify(void *handle)
+{
+	struct mail_transport *t = handle;
+	for (int i = 0; t && i < t->nlanes; i++)
+		sender_kick(&t->lane[i].snd);
+}
+
 /* The IMAP thread committed replies (on_committed, mailin.h). */
 static void
-kick_sender(void *ud)
+kick_senders(void *ud)
 {
-	sender_kick(ud);
+	mail_notify(ud);
+}
+
+/* Stop and free the lanes from i down (started or only set up). */
+static void
+lanes_stop(struct mail_transport *t, int n)
+{
+	for (int i = n; i-- > 0;) {
+		struct mail_lane *o = &t->lane[i];
+		if (o->started) {
+			sender_kick(&o->snd);
+			pthread_join(o->thread, NULL);
+		}
+		db_close(o->snd.db);
+		sender_destroy(&o->snd);
+	}
 }
 
 static int
-mail_start(void **handle, const struct transport_ctx *ctx)
+lane_start(struct mail_lane *o, const struct transport_ctx *ctx, int lanes, int lane)
 {
-	struct mail_sender *o = xcalloc(1, sizeof *o);
-	o->snd = (struct sender){.ops = &mail_transport_ops,
+	o->snd = (struct sender){.ops = &mail_lane_ops,
 				 .handle = o,
 				 .cfg = ctx->cfg,
 				 .stop = ctx->stop,
 				 .batch = SEND_BATCH,
 				 .poll_ms = OUTBOX_POLL_MS,
 				 .unit = "mails",
-				 .server = "SMTP"};
+				 .server = "SMTP",
+				 .lanes = lanes,
+				 .lane = lane};
 	o->db_path = ctx->db_path;
-	*handle = NULL;
-	if (sender_init(&o->snd) < 0) {
-		free(o);
+	if (sender_init(&o->snd) < 0)
+		return -1;
+	/* opened here, used only by the lane's thread */
+	if (db_open(&o->snd.db, o->db_path) < 0) {
+		log_err("outbox: cannot open the database; mail will not be sent");
+		sender_destroy(&o->snd);
 		return -1;
 	}
-	*handle = o; /* before the threads run: their dispatch notifies through main */
-	if (mailin_start(&o->in, ctx, kick_sender, &o->snd) < 0)
+	db_sync_normal(o->snd.db); /* see state.h: a lost "sent" mark means one resend, same Message-ID */
+	return 0;
+}
+
+static int
+mail_start(void **handle, const struct transport_ctx *ctx)
+{
+	struct mail_transport *t = xcalloc(1, sizeof *t);
+	int rate = ctx->cfg->bot.announce_rate;
+	t->nlanes = rate == 0 || rate >= MAIL_LANES ? MAIL_LANES : 1; /* each lane's share of the rate >= 1 */
+	*handle = NULL;
+	int set = 0;
+	for (; set < t->nlanes; set++)
+		if (lane_start(&t->lane[set], ctx, t->nlanes, set) < 0)
+			goto fail;
+	*handle = t; /* before the threads run: their dispatch notifies through main */
+	if (mailin_start(&t->in, ctx, kick_senders, t) < 0)
 		goto fail;
-	if (pthread_create(&o->thread, NULL, sender_main, o) != 0) {
-		log_err("outbox: cannot start the sender thread");
-		mailin_stop(o->in);
-		goto fail;
+	for (int i = 0; i < t->nlanes; i++) {
+		if (pthread_create(&t->lane[i].thread, NULL, lane_main, &t->lane[i]) != 0) {
+			log_err("outbox: cannot start a sender thread");
+			mailin_stop(t->in);
+			goto fail;
+		}
+		t->lane[i].started = 1;
 	}
-	o->started = 1;
 	return 0;
 fail:
 	*handle = NULL;
-	sender_destroy(&o->snd);
-	free(o);
+	/* a lane thread already running leaves on *stop only: set up lanes fail the start before
+	 * any thread runs, so only a failed pthread_create gets here with threads (then main
+	 * exits: the mail transport is not optional) */
+	for (int i = 0; i < set; i++)
+		if (t->lane[i].started)
+			return -1;
+	lanes_stop(t, set);
+	free(t);
 	return -1;
-}
-
-static void
-mail_notify(void *handle)
-{
-	struct mail_sender *o = handle;
-	if (o)
-		sender_kick(&o->snd);
 }
 
 static void
 mail_stop(void *handle)
 {
-	struct mail_sender *o = handle;
-	if (!o)
+	struct mail_transport *t = handle;
+	if (!t)
 		return;
-	mailin_stop(o->in); /* first: no more replies are queued */
-	if (o->started) {
-		sender_kick(&o->snd);
-		pthread_join(o->thread, NULL);
+	mailin_stop(t->in); /* first: no more replies are queued */
+	lanes_stop(t, t->nlanes);
+	free(t);
+}
+
+/* The sessions together: connected if any is, the counts summed. */
+static void
+mail_status(void *handle, struct transport_status *st)
+{
+	struct mail_transport *t = handle;
+	st->connected = 0; /* this transport can tell */
+	for (int i = 0; i < t->nlanes; i++) {
+		struct transport_status one = {0};
+		lane_status(&t->lane[i], &one);
+		st->connected |= one.connected;
+		st->connects += one.connects;
+		st->sent += one.sent;
+		st->failed += one.failed;
+		if (one.last_send > st->last_send)
+			st->last_send = one.last_send;
+		if (!st->last_error[0] && one.last_error[0])
+			snprintf(st->last_error, sizeof st->last_error, "%s", one.last_error);
 	}
-	sender_destroy(&o->snd);
-	free(o);
 }
 
 const struct transport_ops mail_transport_ops = {
@@ -197,6 +268,5 @@ const struct transport_ops mail_transport_ops = {
 	.start = mail_start,
 	.notify = mail_notify,
 	.stop = mail_stop,
-	.send = mail_send,
 	.status = mail_status,
 };

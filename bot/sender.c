@@ -77,6 +77,14 @@ sender_decide(const struct send_res *res, int attempts, int64_t now)
 }
 
 int
+sender_lane_rate(int rate, int lanes, int lane)
+{
+	if (rate <= 0 || lanes <= 1)
+		return rate;
+	return rate / lanes + (lane < rate % lanes);
+}
+
+int
 sender_rate_take(int rate, const char *pacing, int64_t now_sec, int64_t *sec, int *sent)
 {
 	if (rate <= 0 || !pacing || strcmp(pacing, "announce") != 0)
@@ -281,7 +289,8 @@ send_one(struct sender *s, struct outbox_item *it, struct pass *ps)
 		ps->held_back = 1;
 		return;
 	}
-	if (!sender_rate_take(s->cfg->bot.announce_rate, it->pacing, mono_ms() / 1000, &s->rate_sec, &s->rate_sent)) {
+	if (!sender_rate_take(sender_lane_rate(s->cfg->bot.announce_rate, s->lanes, s->lane), it->pacing,
+			      mono_ms() / 1000, &s->rate_sec, &s->rate_sent)) {
 		ps->paced = 1; /* the invitations' share of this second is used up */
 		return;
 	}
@@ -326,7 +335,7 @@ pass_wait(struct sender *s, const struct pass *ps, size_t n, size_t want)
 	run_stats_end(s);
 	/* Rows queued by this process kick the sender; rows queued by another process (mentorbot
 	 * post, event send) are seen within poll_ms (one index look-up each time). */
-	int64_t next = state_outbox_next_due(s->db, s->ops->name, now_s());
+	int64_t next = state_outbox_next_due_lane(s->db, s->ops->name, s->lanes, s->lane, now_s());
 	if (next < 0 || (next == 0 && ps->held_back))
 		return s->poll_ms;
 	if (next == 0)
@@ -344,7 +353,7 @@ sender_drain(struct sender *s, size_t held)
 	struct outbox_item *items = xcalloc(want, sizeof *items);
 	size_t n = 0;
 	int64_t t0 = mono_us();
-	if (state_outbox_due(s->db, s->ops->name, now_s(), items, want, &n) < 0) {
+	if (db_failed(state_outbox_due_lane(s->db, s->ops->name, s->lanes, s->lane, now_s(), items, want, &n))) {
 		free(items);
 		return SENDER_DB_RETRY_MS;
 	}

@@ -82,6 +82,10 @@ int outbox_retry_delay(int attempts);
  * time (now_sec: the current second).  1: send now; 0: leave it for the next second.
  */
 int sender_rate_take(int rate, const char *pacing, int64_t now_sec, int64_t *sec, int *sent);
+/* Lane lane's share of a transport's bulk rate (0: unlimited stays 0); the shares add up to
+ * rate.  A lane whose share would be 0 must not exist: mail uses lanes only when rate is 0
+ * or at least the number of lanes. */
+int sender_lane_rate(int rate, int lanes, int lane);
 
 /* Where a run of sends spent its time (logged when the outbox is empty again). */
 struct sender_run_stats {
@@ -100,6 +104,7 @@ struct sender {
 	const char *unit;              /* "mails", "messages": the run statistics line */
 	const char *server;            /* "SMTP", "XMPP", "Matrix": the same line */
 	int (*stopping)(void *handle); /* more reasons to stop than *stop (Matrix: the token died), or NULL */
+	int lanes, lane; /* one of lanes sessions of the transport (state_outbox_due_lane); 0, 0: the only one */
 
 	/* owned by the sender */
 	struct db *db; /* the sending thread's connection: the transport opens and closes it */

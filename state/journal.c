@@ -304,19 +304,32 @@ state_outbox_add(struct db *db, int64_t inbound, const char *transport, const ch
 	return state_outbox_put(db, inbound, transport, "reply", env_from, rcpt, message_id, payload, len, 0);
 }
 
+/* a row's lane of ?lanes (state_outbox_due_lane) */
+#define LANE_OF "(CASE WHEN pacing = 'announce' THEN id % ? ELSE 0 END) = ?"
+
 int
 state_outbox_due(struct db *db, const char *transport, int64_t now, struct outbox_item *out, size_t max, size_t *n)
 {
-	static const char sql[] = "SELECT id, transport, env_from, rcpt, payload, attempts, message_id, kind, pacing, "
-				  "chat_type FROM outbox"
-				  " WHERE status = 'pending' AND transport = ? AND next_try <= ? ORDER BY id LIMIT ?";
+	return state_outbox_due_lane(db, transport, 1, 0, now, out, max, n);
+}
+
+int
+state_outbox_due_lane(struct db *db, const char *transport, int lanes, int lane, int64_t now, struct outbox_item *out,
+		      size_t max, size_t *n)
+{
+	static const char sql[] =
+		"SELECT id, transport, env_from, rcpt, payload, attempts, message_id, kind, pacing, "
+		"chat_type FROM outbox"
+		" WHERE status = 'pending' AND transport = ? AND next_try <= ? AND " LANE_OF " ORDER BY id LIMIT ?";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	*n = 0;
 	if (!st)
 		return DB_ERR;
 	BIND_TEXT(st, 1, transport);
 	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	sqlite3_bind_int(st, 3, lanes > 0 ? lanes : 1);
+	sqlite3_bind_int(st, 4, lane);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)max);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
 		struct outbox_item *o = &out[*n];
@@ -384,12 +397,21 @@ state_outbox_failed(struct db *db, int64_t id, const char *err)
 int64_t
 state_outbox_next_due(struct db *db, const char *transport, int64_t now)
 {
-	static const char sql[] = "SELECT min(next_try) FROM outbox WHERE status = 'pending' AND transport = ?";
+	return state_outbox_next_due_lane(db, transport, 1, 0, now);
+}
+
+int64_t
+state_outbox_next_due_lane(struct db *db, const char *transport, int lanes, int lane, int64_t now)
+{
+	static const char sql[] =
+		"SELECT min(next_try) FROM outbox WHERE status = 'pending' AND transport = ? AND " LANE_OF;
 	sqlite3_stmt *st = db_stmt(db, sql);
 	int64_t r = -1;
 	if (!st)
 		return -1;
 	BIND_TEXT(st, 1, transport);
+	sqlite3_bind_int(st, 2, lanes > 0 ? lanes : 1);
+	sqlite3_bind_int(st, 3, lane);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		r = sqlite3_column_int64(st, 0) - now;
 		if (r < 0)

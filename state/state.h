@@ -226,6 +226,13 @@ int state_outbox_put_chat(struct db *db, int64_t inbound, const char *transport,
 int state_outbox_add(struct db *db, int64_t inbound, const char *transport, const char *env_from, const char *rcpt,
 		     const char *message_id, const char *payload, size_t len);
 int state_outbox_due(struct db *db, const char *transport, int64_t now, struct outbox_item *out, size_t max, size_t *n);
+/*
+ * The same for one of lanes sending sessions of a transport (lane 0 … lanes-1): bulk rows
+ * (pacing 'announce') are shared out by id, every other row is lane 0's, so each row has
+ * exactly one lane and a person's replies keep their order.  lanes = 1: every row.
+ */
+int state_outbox_due_lane(struct db *db, const char *transport, int lanes, int lane, int64_t now,
+			  struct outbox_item *out, size_t max, size_t *n);
 int state_outbox_sent(struct db *db, int64_t id);
 int state_outbox_retry(struct db *db, int64_t id, int64_t next_try, const char *err);
 int state_outbox_failed(struct db *db, int64_t id, const char *err);
@@ -233,6 +240,8 @@ int state_outbox_failed(struct db *db, int64_t id, const char *err);
 int state_outbox_defer(struct db *db, int64_t id, int64_t next_try);
 /* Seconds until the next pending item is due (-1 if none). */
 int64_t state_outbox_next_due(struct db *db, const char *transport, int64_t now);
+/* The same for one lane (state_outbox_due_lane). */
+int64_t state_outbox_next_due_lane(struct db *db, const char *transport, int lanes, int lane, int64_t now);
 int state_outbox_count(struct db *db, const char *status, int64_t *n);
 /* The pending rows of transport (due or not).  DB_OK or DB_ERR. */
 int state_outbox_pending(struct db *db, const char *transport, int64_t *n);

@@ -104,6 +104,10 @@ announcements_keep_their_rate_per_second(void)
 	CHECK(sender_rate_take(2, "room", 10, &sec, &sent)); /* another class */
 	CHECK(sender_rate_take(2, "announce", 11, &sec, &sent));
 	CHECK(sender_rate_take(0, "announce", 11, &sec, &sent)); /* no limit */
+	/* lanes share the rate out; the shares add up to it, none is 0 unless the rate is */
+	CHECK(sender_lane_rate(20, 2, 0) == 10 && sender_lane_rate(20, 2, 1) == 10);
+	CHECK(sender_lane_rate(5, 2, 0) == 3 && sender_lane_rate(5, 2, 1) == 2);
+	CHECK(sender_lane_rate(0, 2, 1) == 0 && sender_lane_rate(7, 1, 0) == 7 && sender_lane_rate(7, 0, 0) == 7);
 }
 
 static void

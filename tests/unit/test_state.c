@@ -70,6 +70,47 @@ outbox_message_id_is_queued_once(void)
 	db_close(db);
 }
 
+/* Two sending lanes: bulk rows (invitations) are shared out, each row has exactly one lane,
+ * and every other row is lane 0's. */
+static void
+outbox_lanes_share_bulk_rows_only(void)
+{
+	struct db *db;
+	CHECK(db_open(&db, path) == 0);
+	char mid[32];
+	for (int i = 0; i < 6; i++) {
+		snprintf(mid, sizeof mid, "inv%d@x", i);
+		CHECK(state_outbox_put(db, 0, "mail", "invite", "bot@x", "a@x", mid, "i", 1, 0) == DB_OK);
+	}
+	CHECK(state_outbox_add(db, 0, "mail", "bot@x", "b@x", "r1@x", "r", 1) == DB_OK);
+	struct outbox_item it[16];
+	size_t n0, n1, nall;
+	int64_t ids[16], nids = 0;
+	CHECK(state_outbox_due(db, "mail", now_s(), it, 16, &nall) == 0 && nall >= 7);
+	for (size_t i = 0; i < nall; i++)
+		outbox_item_free(&it[i]);
+	CHECK(state_outbox_due_lane(db, "mail", 2, 0, now_s(), it, 16, &n0) == 0);
+	int reply_in_0 = 0, bulk_in_0 = 0;
+	for (size_t i = 0; i < n0; i++) {
+		ids[nids++] = it[i].id;
+		reply_in_0 |= strcmp(it[i].rcpt, "b@x") == 0;
+		bulk_in_0 += it[i].pacing && strcmp(it[i].pacing, "announce") == 0;
+		outbox_item_free(&it[i]);
+	}
+	CHECK(state_outbox_due_lane(db, "mail", 2, 1, now_s(), it, 16, &n1) == 0);
+	int only_bulk_in_1 = n1 > 0;
+	for (size_t i = 0; i < n1; i++) {
+		only_bulk_in_1 &= it[i].pacing && strcmp(it[i].pacing, "announce") == 0;
+		for (int64_t j = 0; j < nids; j++)
+			CHECK(ids[j] != it[i].id);
+		outbox_item_free(&it[i]);
+	}
+	CHECK(n0 + n1 == nall);
+	CHECK(reply_in_0 && bulk_in_0 >= 1 && only_bulk_in_1);
+	CHECK(state_outbox_next_due_lane(db, "mail", 2, 1, now_s()) == 0);
+	db_close(db);
+}
+
 static void
 checkpoint_and_reply_counts_persist(void)
 {
@@ -95,6 +136,7 @@ main(void)
 	RUN(migrations_run_from_empty_and_rerun_is_a_no_op);
 	RUN(journal_records_each_dedupe_key_once);
 	RUN(outbox_message_id_is_queued_once);
+	RUN(outbox_lanes_share_bulk_rows_only);
 	RUN(checkpoint_and_reply_counts_persist);
 	char *wal = xasprintf("%s-wal", path), *shm = xasprintf("%s-shm", path);
 	unlink(path);
