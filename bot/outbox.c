@@ -53,11 +53,13 @@ struct mail_lane {
 	int started;
 	atomic_ulong connects; /* smtp_connect_count, for status() from other threads */
 	atomic_int connected;  /* the last send reached the server */
+	atomic_int *quit;      /* the transport's: leave even without *stop (a failed start) */
 };
 
 struct mail_transport {
 	struct mail_lane lane[MAIL_LANES];
 	int nlanes;
+	atomic_int quit;
 	struct mailin *in; /* the IMAP thread */
 };
 
@@ -112,6 +114,14 @@ static const struct transport_ops mail_lane_ops = {
 	.status = lane_status,
 };
 
+/* sender.stopping: a start that failed halfway stops the lanes it started */
+static int
+lane_quit(void *handle)
+{
+	struct mail_lane *o = handle;
+	return atomic_load(o->quit);
+}
+
 static void *
 lane_main(void *arg)
 {
@@ -152,7 +162,7 @@ kick_senders(void *ud)
 	mail_notify(ud);
 }
 
-/* Stop and free the lanes from i down (started or only set up). */
+/* Stop and free the first n lanes, last first (started or only set up). */
 static void
 lanes_stop(struct mail_transport *t, int n)
 {
@@ -168,7 +178,7 @@ lanes_stop(struct mail_transport *t, int n)
 }
 
 static int
-lane_start(struct mail_lane *o, const struct transport_ctx *ctx, int lanes, int lane)
+lane_start(struct mail_transport *t, struct mail_lane *o, const struct transport_ctx *ctx, int lanes, int lane)
 {
 	o->snd = (struct sender){.ops = &mail_lane_ops,
 				 .handle = o,
@@ -178,8 +188,10 @@ lane_start(struct mail_lane *o, const struct transport_ctx *ctx, int lanes, int 
 				 .poll_ms = OUTBOX_POLL_MS,
 				 .unit = "mails",
 				 .server = "SMTP",
+				 .stopping = lane_quit,
 				 .lanes = lanes,
 				 .lane = lane};
+	o->quit = &t->quit;
 	o->db_path = ctx->db_path;
 	if (sender_init(&o->snd) < 0)
 		return -1;
@@ -202,7 +214,7 @@ mail_start(void **handle, const struct transport_ctx *ctx)
 	*handle = NULL;
 	int set = 0;
 	for (; set < t->nlanes; set++)
-		if (lane_start(&t->lane[set], ctx, t->nlanes, set) < 0)
+		if (lane_start(t, &t->lane[set], ctx, t->nlanes, set) < 0)
 			goto fail;
 	*handle = t; /* before the threads run: their dispatch notifies through main */
 	if (mailin_start(&t->in, ctx, kick_senders, t) < 0)
@@ -218,12 +230,7 @@ mail_start(void **handle, const struct transport_ctx *ctx)
 	return 0;
 fail:
 	*handle = NULL;
-	/* a lane thread already running leaves on *stop only: set up lanes fail the start before
-	 * any thread runs, so only a failed pthread_create gets here with threads (then main
-	 * exits: the mail transport is not optional) */
-	for (int i = 0; i < set; i++)
-		if (t->lane[i].started)
-			return -1;
+	atomic_store(&t->quit, 1); /* lanes already running leave at once */
 	lanes_stop(t, set);
 	free(t);
 	return -1;
