@@ -172,6 +172,39 @@ static const char *const migrations[] = {
 	"UPDATE outbox SET chat_type = json_extract(CAST(payload AS TEXT), '$.type'),"
 	"  payload = json_extract(CAST(payload AS TEXT), '$.body')"
 	"  WHERE transport IN ('xmpp', 'matrix') AND json_valid(CAST(payload AS TEXT));",
+	/* 10 -> 11: privacy (DSGVO/GDPR).  Consent events, never changed (an erasure deletes them
+	 * and counts them in tally); the staff audit log, never deleted and only redacted (actor,
+	 * person, detail) by an erasure; anonymous counters that outlive erased people; the
+	 * stand-in person an erasure leaves behind (erased = when); the sender of each journal row
+	 * once known, so that export and erasure find a person's messages; bounces one by one (VERP),
+	 * and the addresses marked undeliverable by a hard bounce or repeated soft ones. */
+	"CREATE TABLE consent ("
+	"  id INTEGER PRIMARY KEY, person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,"
+	"  purpose TEXT NOT NULL, version TEXT NOT NULL, channel TEXT NOT NULL,"
+	"  action TEXT NOT NULL CHECK (action IN ('given', 'withdrawn')), at INTEGER NOT NULL, source TEXT);"
+	"CREATE INDEX consent_person ON consent(person_id, purpose, id);"
+	"CREATE TRIGGER consent_never_changed BEFORE UPDATE ON consent"
+	"  BEGIN SELECT RAISE(ABORT, 'consent records are never changed'); END;"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT, actor_id INTEGER, channel TEXT NOT NULL,"
+	"  action TEXT NOT NULL, subject TEXT, person_id INTEGER, detail TEXT);"
+	"CREATE INDEX audit_at ON audit(at);"
+	"CREATE INDEX audit_actor ON audit(actor_id) WHERE actor_id IS NOT NULL;"
+	"CREATE INDEX audit_person ON audit(person_id) WHERE person_id IS NOT NULL;"
+	"CREATE TRIGGER audit_never_deleted BEFORE DELETE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+	"CREATE TRIGGER audit_fact_kept BEFORE UPDATE OF id, at, channel, action, subject ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+	"CREATE TABLE tally (name TEXT PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);"
+	"ALTER TABLE person ADD COLUMN erased INTEGER;"
+	"ALTER TABLE inbound ADD COLUMN person_id INTEGER;"
+	"CREATE INDEX inbound_person ON inbound(person_id) WHERE person_id IS NOT NULL;"
+	"CREATE TABLE bounce_event ("
+	"  id INTEGER PRIMARY KEY, address TEXT NOT NULL, at INTEGER NOT NULL, status TEXT,"
+	"  hard INTEGER NOT NULL DEFAULT 0, outbox_id INTEGER, reason TEXT);"
+	"CREATE INDEX bounce_event_address ON bounce_event(address, at);"
+	"CREATE TABLE undeliverable ("
+	"  address TEXT PRIMARY KEY, since INTEGER NOT NULL, status TEXT, reason TEXT);",
 };
 
 int
