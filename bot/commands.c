@@ -360,9 +360,11 @@ const struct command command_table[] = {
 };
 const size_t command_count = ARRAY_LEN(command_table);
 
-extern const struct tmpl_key tmpl_keys_cli[]; /* bot/cli.c */
+extern const struct tmpl_key tmpl_keys_cli[];       /* bot/cli.c */
+extern const struct tmpl_key tmpl_keys_retention[]; /* bot/retention_run.c */
 const struct tmpl_key *const tmpl_key_sets[] = {
-	tmpl_required_keys, tmpl_keys_apply, tmpl_keys_staff, tmpl_keys_match, tmpl_keys_events, tmpl_keys_cli,
+	tmpl_required_keys, tmpl_keys_apply, tmpl_keys_staff,     tmpl_keys_match,
+	tmpl_keys_events,   tmpl_keys_cli,   tmpl_keys_retention,
 };
 const size_t tmpl_key_nsets = ARRAY_LEN(tmpl_key_sets);
 

@@ -165,26 +165,6 @@ state_inbound_mark_moved(struct db *db, uint32_t uidvalidity, const uint32_t *ui
 }
 
 int
-state_inbound_purge(struct db *db, int64_t older_than)
-{
-	/* Keep the row (its dedupe key prevents re-running a command) but drop the raw mail. */
-	static const char sql[] =
-		"UPDATE inbound SET raw = NULL WHERE raw IS NOT NULL AND status != 'new' AND received < ?";
-	static const char sql2[] = "UPDATE outbox SET payload = NULL WHERE status != 'pending' AND created < ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, older_than);
-	if (db_step_done(db, st) != DB_OK)
-		return DB_ERR;
-	st = db_stmt(db, sql2);
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, older_than);
-	return db_step_done(db, st);
-}
-
-int
 state_imap_checkpoint(struct db *db, const char *folder, uint32_t *uidvalidity, uint32_t *last_uid)
 {
 	static const char sql[] = "SELECT uidvalidity, last_uid FROM imap_checkpoint WHERE folder = ?";
