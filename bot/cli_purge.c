@@ -63,6 +63,7 @@ print_total(const struct templates *tm, const char *lang, const struct config *c
 
 struct pass_arg {
 	int64_t now;
+	struct retention_cursor cur;
 	struct retention_report r;
 };
 
@@ -71,7 +72,7 @@ pass_step(struct hctx *h, void *ud)
 {
 	struct pass_arg *a = ud;
 	retention_report_free(&a->r);
-	return retention_pass(h, a->now, RETENTION_BATCH, 0, &a->r);
+	return retention_pass(h, a->now, RETENTION_BATCH, 0, &a->cur, &a->r);
 }
 
 /* Passes until nothing is left, each committed with the notices and erasures' mails.  0 or 1. */
@@ -126,7 +127,8 @@ cli_purge(const char *conf, int argc, char **argv)
 	h.lang = lang;
 	if (!rc && dry) {
 		struct retention_report r;
-		rc = retention_pass(&h, now_s(), RETENTION_BATCH, 1, &r) != DB_OK;
+		struct retention_cursor cur = {{0}};
+		rc = retention_pass(&h, now_s(), RETENTION_BATCH, 1, &cur, &r) != DB_OK;
 		add_pass(&t, &r);
 		retention_report_free(&r);
 	} else if (!rc) {

@@ -95,7 +95,8 @@ people_pass(struct hctx *h, int64_t now, int dry_run, struct retention_report *r
 }
 
 int
-retention_pass(struct hctx *h, int64_t now, int batch, int dry_run, struct retention_report *r)
+retention_pass(struct hctx *h, int64_t now, int batch, int dry_run, struct retention_cursor *cur,
+	       struct retention_report *r)
 {
 	memset(r, 0, sizeof *r);
 	int rc = people_pass(h, now, dry_run, r);
@@ -104,10 +105,41 @@ retention_pass(struct hctx *h, int64_t now, int batch, int dry_run, struct reten
 			rc = retention_count(h->db, h->cfg, (enum retention_cat)c, now, &r->rows[c]);
 			continue;
 		}
-		rc = retention_purge(h->db, h->cfg, (enum retention_cat)c, now, batch, &r->rows[c]);
+		rc = retention_purge(h->db, h->cfg, (enum retention_cat)c, now, batch, &cur->after[c], &r->rows[c]);
 		if (r->rows[c] >= batch)
 			r->more = 1;
 	}
+	return rc;
+}
+
+#define CURSOR_KEY "retention.cursor"
+
+int
+retention_cursor_load(struct db *db, struct retention_cursor *cur)
+{
+	char *v = NULL;
+	memset(cur, 0, sizeof *cur);
+	int rc = state_kv_get(db, CURSOR_KEY, &v);
+	if (rc == DB_NOTFOUND)
+		return DB_OK;
+	const char *p = v;
+	for (int c = 0; rc == DB_OK && c < RET_NCAT && p && *p; c++) {
+		char *end;
+		cur->after[c] = strtoll(p, &end, 10);
+		p = end;
+	}
+	free(v);
+	return rc;
+}
+
+int
+retention_cursor_save(struct db *db, const struct retention_cursor *cur)
+{
+	struct buf b = BUF_INIT;
+	for (int c = 0; c < RET_NCAT; c++)
+		buf_addf(&b, "%s%lld", c ? " " : "", (long long)cur->after[c]);
+	int rc = state_kv_set(db, CURSOR_KEY, b.p);
+	buf_free(&b);
 	return rc;
 }
 

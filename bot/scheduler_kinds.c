@@ -117,8 +117,14 @@ static int
 retention_job(struct hctx *h, int64_t ref, const char **result)
 {
 	int64_t now = now_s();
-	struct retention_report r;
-	int rc = retention_pass(h, now, RETENTION_BATCH, 0, &r);
+	struct retention_report r = {0};
+	struct retention_cursor cur = {{0}};
+	/* a day's first pass starts at the first row; the next ones go on where the last stopped */
+	int rc = ref % RETENTION_PASSES ? retention_cursor_load(h->db, &cur) : DB_OK;
+	if (rc == DB_OK)
+		rc = retention_pass(h, now, RETENTION_BATCH, 0, &cur, &r);
+	if (rc == DB_OK)
+		rc = retention_cursor_save(h->db, &cur);
 	if (rc == DB_OK) {
 		int64_t rows = 0;
 		for (int c = 0; c < RET_NCAT; c++)

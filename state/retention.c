@@ -26,21 +26,23 @@ struct cat_def {
 static const struct cat_def cats[RET_NCAT] = {
 	[RET_RAW_MAIL] = {"raw_mail", "SELECT count(*) FROM inbound WHERE " FINISHED_MAIL,
 			  "UPDATE inbound SET raw = NULL WHERE id IN (SELECT id FROM inbound WHERE " FINISHED_MAIL
-			  " LIMIT ?2)"},
+			  " AND id > ?3 ORDER BY id LIMIT ?2) RETURNING id"},
 	[RET_CHAT_JOURNAL] = {"chat_journal", "SELECT count(*) FROM inbound WHERE " FINISHED_CHAT,
 			      "UPDATE inbound SET raw = NULL WHERE id IN (SELECT id FROM inbound WHERE " FINISHED_CHAT
-			      " LIMIT ?2)"},
+			      " AND id > ?3 ORDER BY id LIMIT ?2) RETURNING id"},
 	[RET_JOURNAL_META] = {"journal_meta", "SELECT count(*) FROM inbound WHERE " FINISHED_META,
 			      "UPDATE inbound SET meta = NULL WHERE id IN (SELECT id FROM inbound WHERE " FINISHED_META
-			      " LIMIT ?2)"},
+			      " AND id > ?3 ORDER BY id LIMIT ?2) RETURNING id"},
 	[RET_OUTBOX_BODY] = {"outbox_body", "SELECT count(*) FROM outbox WHERE " DONE_OUTBOX,
 			     "UPDATE outbox SET payload = NULL WHERE id IN (SELECT id FROM outbox WHERE " DONE_OUTBOX
-			     " LIMIT ?2)"},
+			     " AND id > ?3 ORDER BY id LIMIT ?2) RETURNING id"},
 	[RET_BOUNCE] = {"bounce", "SELECT count(*) FROM bounce WHERE last_at < ?1",
-			"DELETE FROM bounce WHERE rowid IN (SELECT rowid FROM bounce WHERE last_at < ?1 LIMIT ?2)"},
+			"DELETE FROM bounce WHERE rowid IN (SELECT rowid FROM bounce WHERE last_at < ?1 AND rowid > ?3"
+			" ORDER BY rowid LIMIT ?2) RETURNING rowid"},
 	[RET_BOUNCE_EVENT] =
 		{"bounce_event", "SELECT count(*) FROM bounce_event WHERE at < ?1",
-		 "DELETE FROM bounce_event WHERE id IN (SELECT id FROM bounce_event WHERE at < ?1 LIMIT ?2)"},
+		 "DELETE FROM bounce_event WHERE id IN (SELECT id FROM bounce_event WHERE at < ?1 AND id > ?3"
+		 " ORDER BY id LIMIT ?2) RETURNING id"},
 };
 
 const char *
@@ -88,17 +90,23 @@ retention_count(struct db *db, const struct config *cfg, enum retention_cat cat,
 }
 
 int
-retention_purge(struct db *db, const struct config *cfg, enum retention_cat cat, int64_t now, int max, int64_t *n)
+retention_purge(struct db *db, const struct config *cfg, enum retention_cat cat, int64_t now, int max, int64_t *after,
+		int64_t *n)
 {
 	*n = 0;
 	sqlite3_stmt *st = cat < RET_NCAT ? db_stmt_int64(db, cats[cat].purge_sql, cutoff(cfg, cat, now)) : NULL;
 	if (!st)
 		return DB_ERR;
 	sqlite3_bind_int(st, 2, max);
-	int rc = db_step_done(db, st);
-	if (rc == DB_OK)
-		*n = sqlite3_changes(db->h);
-	return rc == DB_OK ? DB_OK : DB_ERR;
+	sqlite3_bind_int64(st, 3, *after);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id > *after)
+			*after = id;
+		(*n)++;
+	}
+	return db_rows_status(st, rc);
 }
 
 /* ---- people who left every programme ---- */

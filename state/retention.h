@@ -41,8 +41,11 @@ const char *retention_cat_name(enum retention_cat cat);
 int retention_days(const struct config *cfg, enum retention_cat cat);
 /* How many rows of cat are past their age at now. */
 int retention_count(struct db *db, const struct config *cfg, enum retention_cat cat, int64_t now, int64_t *n);
-/* Purge at most max rows of cat past their age at now; *n: how many went (n == max: there may be more). */
-int retention_purge(struct db *db, const struct config *cfg, enum retention_cat cat, int64_t now, int max, int64_t *n);
+/* Purge at most max rows of cat past their age at now, in row order after row *after (0: from the
+ * start), which becomes the last row purged, so that the next batch does not read the purged
+ * rows again; *n: how many went (n == max: there may be more). */
+int retention_purge(struct db *db, const struct config *cfg, enum retention_cat cat, int64_t now, int max,
+		    int64_t *after, int64_t *n);
 
 /* A person who left every programme: id and when (the latest membership.since). */
 struct retention_person {

@@ -105,7 +105,8 @@ ages_boundaries_dry_run_and_batches(void)
 	h.tmpl = tmpl;
 	h.lang = "en";
 	struct retention_report r;
-	CHECK(retention_pass(&h, now, 1000, 1, &r) == DB_OK);
+	struct retention_cursor cur = {{0}};
+	CHECK(retention_pass(&h, now, 1000, 1, &cur, &r) == DB_OK);
 	CHECK(r.rows[RET_RAW_MAIL] == 2 && r.rows[RET_BOUNCE] == 1 && !r.more);
 	retention_report_free(&r);
 	CHECK(num("SELECT total(length(raw)) + count(meta) FROM inbound") +
@@ -114,10 +115,10 @@ ages_boundaries_dry_run_and_batches(void)
 
 	/* batches of 1: the first pass says there is more */
 	CHECK(db_begin(db) == DB_OK);
-	CHECK(retention_pass(&h, now, 1, 0, &r) == DB_OK);
+	CHECK(retention_pass(&h, now, 1, 0, &cur, &r) == DB_OK);
 	CHECK(r.rows[RET_RAW_MAIL] == 1 && r.more);
 	retention_report_free(&r);
-	CHECK(retention_pass(&h, now, 1000, 0, &r) == DB_OK);
+	CHECK(retention_pass(&h, now, 1000, 0, &cur, &r) == DB_OK);
 	CHECK(r.rows[RET_RAW_MAIL] == 1 && r.rows[RET_CHAT_JOURNAL] == 2 && !r.more);
 	retention_report_free(&r);
 	CHECK(db_commit(db) == DB_OK);
