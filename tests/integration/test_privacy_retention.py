@@ -12,27 +12,17 @@ The last part needs h_privacy_erase from the privacy-data branch.
 """
 import os
 import re
-import sqlite3
 import subprocess
 import time
 
 import lib
+from event_lib import db_query, set_clock
 
 DAY = 86400
 
 
-def set_clock(path, t):
-    with open(path + ".tmp", "w") as f:
-        f.write("%d\n" % t)
-    os.replace(path + ".tmp", path)
-
-
 def q(bot, sql, *args):
-    con = sqlite3.connect("file:%s?mode=ro" % bot.database, uri=True, timeout=10)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
+    return db_query(bot, sql, args)
 
 
 def join_and_leave(bot, who, lang):
@@ -55,7 +45,7 @@ def join_and_leave(bot, who, lang):
 def wait_job_runs(bot, before):
     """Wait until the retention job has run once more than `before` times in the log."""
     deadline = time.monotonic() + lib.REPLY_TIMEOUT
-    while len(re.findall(r"scheduler: retention \d+ done", bot.log())) <= before:
+    while runs(bot) <= before:
         lib.ensure(time.monotonic() < deadline, "the retention job did not run")
         bot.check_alive()
         time.sleep(0.2)
