@@ -251,13 +251,8 @@ tell_staff(struct hctx *h, int64_t standin, const char *why)
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)standin);
 	for (size_t i = 0; i < h->cfg->bot.staff.n; i++) {
-		const char *s = h->cfg->bot.staff.v[i];
-		const char *kind = "mail", *to = s;
-		if (strncmp(s, "xmpp:", 5) == 0)
-			kind = "xmpp", to = s + 5;
-		else if (strncmp(s, "matrix:", 7) == 0)
-			kind = "matrix", to = s + 7;
-		else if (strchr(s, ':'))
+		const char *kind, *to;
+		if (!hctx_staff_endpoint(h->cfg->bot.staff.v[i], &kind, &to))
 			continue;
 		hctx_reply_to(h, kind, to, "privacy.staff_notice", "id", id, "why", why, "lang", hctx_default_lang(h),
 			      NULL);
