@@ -10,7 +10,8 @@
  * The erasure runs inside the caller's transaction.  Matches, sessions,
  * RSVPs, requests and applications stay, re-pointed to an anonymous
  * stand-in person (person.erased set, no name, language or address), with
- * their free-text columns cleared, so the figures of "stats" do not change;
+ * their free-text columns cleared, so the figures of "stats" do not change
+ * (answers to events not yet started are deleted instead: their seats are free);
  * everything else about the person is deleted, their consent history is
  * reduced to counters in tally, the audit log is redacted, and other
  * people's mails and journal rows that name the person lose their bodies.
@@ -37,11 +38,17 @@ extern const char *const privacy_tables[];
  */
 int state_privacy_export(struct db *db, int64_t person, json_t **out);
 
+/* The outbox kind of the final confirmation to an erased person: once sent (or failed for
+ * good) its row loses recipient and payload (state_outbox_sent, state_outbox_failed). */
+#define PRIVACY_KIND_FINAL "erasure"
+
 /* What an erasure leaves for the messages about it. */
 struct privacy_erased {
 	int64_t standin;   /* the anonymous person row that now holds the statistics */
 	int64_t *partners; /* the other side of each match that was active (ended now) */
 	size_t npartners;
+	int64_t *seats; /* the events not yet started where they were going (their answer deleted) */
+	size_t nseats;
 };
 void privacy_erased_free(struct privacy_erased *e);
 /*
