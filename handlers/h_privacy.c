@@ -15,6 +15,7 @@
 #include "bot/mailcmd.h"
 #include "bot/mime.h"
 #include "bot/util.h"
+#include "handlers/h_event.h"
 #include "handlers/handlers.h"
 #include "state/privacy.h"
 
@@ -275,13 +276,17 @@ h_privacy_erase(struct hctx *h, int64_t person, const char *why)
 	who_free(&w);
 	struct privacy_erased e;
 	rc = state_privacy_erase(h->db, person, h->ep_kind ? h->ep_kind : "scheduler", why, &e);
+	test_crash_point("privacy.erase: erased, not committed"); /* kill tests: all or nothing */
 	if (rc == DB_OK)
 		rc = tell_partners(h, &e);
+	for (size_t i = 0; i < e.nseats && rc == DB_OK; i++)
+		rc = h_event_seat_freed(h, e.seats[i]); /* the waiting list moves up */
 	if (rc == DB_OK) {
 		tell_staff(h, e.standin, why);
 		/* the last message to them, queued after everything that went */
 		if (to_kind)
-			hctx_reply_to(h, to_kind, to_addr, "privacy.erased", "lang", lang, NULL);
+			hctx_reply_to(h, to_kind, to_addr, "privacy.erased", "lang", lang, "kind", PRIVACY_KIND_FINAL,
+				      NULL);
 		if (h->known && h->person.id == person)
 			h->known = 0; /* nothing after this is answered as to them */
 		log_info("erased person %lld (%s): stand-in %lld", (long long)person, why, (long long)e.standin);

@@ -152,6 +152,7 @@ void
 privacy_erased_free(struct privacy_erased *e)
 {
 	free(e->partners);
+	free(e->seats);
 	memset(e, 0, sizeof *e);
 }
 
@@ -230,6 +231,9 @@ static const char *const erase_sql[] = {
 	"UPDATE application SET person_id = ?2, form_sent = NULL, form_msgid = NULL, reason = NULL,"
 	" decided_by = NULL, status = CASE WHEN status IN ('incomplete', 'pending') THEN 'withdrawn' ELSE status"
 	" END WHERE person_id = ?1",
+	/* an answer to an event not yet started takes no seat any more (the caller moves the waiting
+	 * list up); those of past events stay as counts */
+	"DELETE FROM rsvp WHERE person_id = ?1 AND event_id IN (SELECT id FROM event WHERE start > ?3)",
 	"UPDATE rsvp SET person_id = ?2, comment = NULL WHERE person_id = ?1",
 	/* the rest goes */
 	"DELETE FROM invitation WHERE person_id = ?1",
@@ -274,6 +278,22 @@ erase_partners(struct db *db, int64_t person, struct privacy_erased *out)
 	return db_rows_status(st, rc);
 }
 
+/* The events not yet started at which person takes a seat (going, their RSVP is deleted). */
+static int
+erase_seats(struct db *db, int64_t person, struct privacy_erased *out)
+{
+	static const char sql[] = "SELECT r.event_id FROM rsvp r JOIN event e ON e.id = r.event_id"
+				  " WHERE r.person_id = ?1 AND r.status = 'going' AND e.start > ?2 ORDER BY r.event_id";
+	sqlite3_stmt *st = db_stmt_int64(db, sql, person);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 2, now_s());
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*DB_APPEND(&out->seats, &out->nseats) = sqlite3_column_int64(st, 0);
+	return db_rows_status(st, rc);
+}
+
 /* The stand-in: a person row with no name, language or address, created when the person was. */
 static int
 erase_standin(struct db *db, int64_t person, int64_t *standin)
@@ -301,7 +321,7 @@ state_privacy_erase(struct db *db, int64_t person, const char *channel, const ch
 	int rc = erase_standin(db, person, &out->standin);
 	if (rc != DB_OK)
 		return rc;
-	if ((rc = erase_partners(db, person, out)) != DB_OK)
+	if ((rc = erase_partners(db, person, out)) != DB_OK || (rc = erase_seats(db, person, out)) != DB_OK)
 		return rc;
 	if (privacy_exec(db, "CREATE TEMP TABLE IF NOT EXISTS privacy_mark(text TEXT PRIMARY KEY);"
 			     "DELETE FROM temp.privacy_mark") != DB_OK)
