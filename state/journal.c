@@ -3,6 +3,7 @@
  * the outbox, per-sender reply counts and bounces.
  */
 #include "state/db_internal.h"
+#include "state/privacy.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -334,11 +335,17 @@ state_outbox_due_lane(struct db *db, const char *transport, int lanes, int lane,
 	return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? DB_OK : DB_ERR;
 }
 
+/* An erased person's final confirmation keeps nothing of them once it went (or never will):
+ * recipient and text go, the Message-ID stays for the dedupe (state/privacy.h). */
+#define SCRUB_FINAL                                                                                                    \
+	"rcpt = CASE WHEN kind = '" PRIVACY_KIND_FINAL "' THEN '' ELSE rcpt END,"                                      \
+	" payload = CASE WHEN kind = '" PRIVACY_KIND_FINAL "' THEN NULL ELSE payload END"
+
 int
 state_outbox_sent(struct db *db, int64_t id)
 {
 	static const char sql[] =
-		"UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?";
+		"UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, " SCRUB_FINAL " WHERE id = ?";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -365,7 +372,8 @@ int
 state_outbox_failed(struct db *db, int64_t id, const char *err)
 {
 	static const char sql[] =
-		"UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?";
+		"UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, " SCRUB_FINAL
+		" WHERE id = ?";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
