@@ -130,3 +130,6 @@ def story(clock, t0):
     bot.wait_log(r"retention: person \d+ erased")
     left = q(bot, "SELECT address FROM endpoint WHERE address IN (?, ?)", anna, ben)
     lib.ensure(not left, "erased people's addresses are still stored: %r" % left)
+    for who, lang in ((anna, "de"), (ben, "en")):
+        final = lib.Mailbox(who).wait_for(lambda m: m.key == "privacy.erased", what="final confirmation")[0]
+        lib.ensure(final.lang == lang, "the final confirmation to %s is in %s" % (who, final.lang))

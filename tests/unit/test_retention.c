@@ -206,6 +206,9 @@ left_people_told_once_then_erased_unless_they_rejoined(void)
 	CHECK(!gone("anna@example.test"));
 	day_at(t0 + 14 * DAY);
 	CHECK(gone("anna@example.test"));
+	take("mail", &o); /* the erasure's final confirmation (h_privacy_erase), and nothing else */
+	CHECK(o.n == 1 && find(&o, "anna@example.test", "privacy.erased") >= 0);
+	out_free(&o);
 	CHECK(!gone("ben@example.test") && !gone("cem@example.test") && !gone("dora@example.test"));
 	char key[48];
 	snprintf(key, sizeof key, "retention.notice.%lld", (long long)anna);
