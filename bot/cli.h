@@ -67,5 +67,7 @@ int cli_event(const char *conf, int argc, char **argv);
 int cli_export_attendees(const char *conf, int argc, char **argv);
 /* mentorbot feed [--out FILE]                            (bot/cli_event.c) */
 int cli_feed(const char *conf, int argc, char **argv);
+/* mentorbot purge [--dry-run]   what [retention] lets go, now   (bot/cli_purge.c) */
+int cli_purge(const char *conf, int argc, char **argv);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers/h_privacy.h"
 #include "handlers/handlers.h"
 #include "templates.h"
 #include "util.h"
@@ -97,6 +98,31 @@ const struct command command_table[] = {
 		.check = h_check_nothing,
 		.proceed = h_whoami_run,
 		.help_key = "cmd.whoami",
+	},
+	/* data rights (handlers/h_privacy.c) */
+	{
+		.name = "my data",
+		.aliases_en = {"my data", "export my data"},
+		.aliases_de = {"meine daten", "daten exportieren"},
+		.min_args = 0,
+		.max_args = 0,
+		.perm = PERM_MEMBER,
+		.writes = CMD_WRITES, /* no change, but only to a proven sender */
+		.check = h_check_nothing,
+		.proceed = h_my_data_run,
+		.help_key = "cmd.my_data",
+	},
+	{
+		.name = "delete me",
+		.aliases_en = {"delete me", "delete my data"},
+		.aliases_de = {"lösche mich", "loesche mich", "daten löschen", "daten loeschen"},
+		.min_args = 0,
+		.max_args = 0,
+		.perm = PERM_MEMBER,
+		.writes = CMD_PROVES_ITSELF,
+		.check = h_check_nothing,
+		.proceed = h_delete_me_run,
+		.help_key = "cmd.delete_me",
 	},
 	/* mentoring (handlers/h_mentoring*.c) */
 	{
@@ -360,9 +386,11 @@ const struct command command_table[] = {
 };
 const size_t command_count = ARRAY_LEN(command_table);
 
-extern const struct tmpl_key tmpl_keys_cli[]; /* bot/cli.c */
+extern const struct tmpl_key tmpl_keys_cli[];       /* bot/cli.c */
+extern const struct tmpl_key tmpl_keys_retention[]; /* bot/retention_run.c */
 const struct tmpl_key *const tmpl_key_sets[] = {
-	tmpl_required_keys, tmpl_keys_apply, tmpl_keys_staff, tmpl_keys_match, tmpl_keys_events, tmpl_keys_cli,
+	tmpl_required_keys, tmpl_keys_apply, tmpl_keys_staff,   tmpl_keys_match,
+	tmpl_keys_events,   tmpl_keys_cli,   tmpl_keys_privacy, tmpl_keys_retention,
 };
 const size_t tmpl_key_nsets = ARRAY_LEN(tmpl_key_sets);
 

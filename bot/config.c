@@ -28,7 +28,8 @@
 /* the parser process maps the daemon's binary and libraries before it reads a byte */
 #define PARSER_MEMORY_MIN (64L * 1024 * 1024)
 
-static const char *const section_names[S_COUNT] = {"bot", "imap", "smtp", "xmpp", "matrix", "bridge", "groups"};
+static const char *const section_names[S_COUNT] = {"bot",    "imap",   "smtp",      "xmpp",
+						   "matrix", "bridge", "retention", "groups"};
 
 #define OFF(m) offsetof(struct config, m)
 
@@ -41,7 +42,8 @@ static const struct key_def keys[] = {
 	{S_BOT, "authserv_id", K_STR, OFF(bot.authserv_id), 0, 0, NULL},
 	{S_BOT, "reply_limit", K_INT, OFF(bot.reply_limit), 0, 100000, NULL},
 	{S_BOT, "unknown_reply_limit", K_INT, OFF(bot.unknown_reply_limit), 0, 10000000, NULL},
-	{S_BOT, "retention_days", K_INT, OFF(bot.retention_days), 0, 36500, NULL},
+	/* the old name of [retention] raw_mail_days, still accepted */
+	{S_BOT, "retention_days", K_INT, OFF(retention.raw_mail_days), 0, 36500, NULL},
 	{S_BOT, "max_mail_size", K_SIZE, OFF(bot.max_mail_size), 0, 0, NULL},
 	{S_BOT, "flood_rate", K_INT, OFF(bot.flood_rate), 1, 100000, NULL},
 	{S_BOT, "flood_burst", K_INT, OFF(bot.flood_burst), 1, 100000, NULL},
@@ -86,6 +88,13 @@ static const struct key_def keys[] = {
 	{S_BRIDGE, "pairs", K_PAIRS, OFF(bridge.pairs), 0, 0, NULL},
 	{S_BRIDGE, "relay_pattern", K_STR, OFF(bridge.relay_pattern), 0, 0, NULL},
 	{S_BRIDGE, "relay_accounts", K_LIST, OFF(bridge.relay_accounts), 0, 0, NULL},
+
+	{S_RETENTION, "raw_mail_days", K_INT, OFF(retention.raw_mail_days), 0, 36500, NULL},
+	{S_RETENTION, "chat_journal_days", K_INT, OFF(retention.chat_journal_days), 0, 36500, NULL},
+	{S_RETENTION, "outbox_body_days", K_INT, OFF(retention.outbox_body_days), 0, 36500, NULL},
+	{S_RETENTION, "journal_days", K_INT, OFF(retention.journal_days), 0, 36500, NULL},
+	{S_RETENTION, "left_people_days", K_INT, OFF(retention.left_people_days), 0, 36500, NULL},
+	{S_RETENTION, "bounce_days", K_INT, OFF(retention.bounce_days), 0, 36500, NULL},
 };
 
 #define NKEYS ARRAY_LEN(keys)
@@ -268,6 +277,11 @@ check_all(struct parser *p)
 		config_perr(p, key_set(p, S_BOT, "parser_memory"),
 			    "parser_memory must be at least %ldM: the parser process's code alone needs that much",
 			    PARSER_MEMORY_MIN / (1024 * 1024));
+	int old_raw = key_set(p, S_BOT, "retention_days");
+	if (old_raw && key_set(p, S_RETENTION, "raw_mail_days"))
+		config_perr(p, old_raw,
+			    "both [bot] retention_days (the old name) and [retention] raw_mail_days given; keep only "
+			    "raw_mail_days");
 	if (c->bridge.pairs.n && (!c->xmpp.present || !c->matrix.present))
 		config_perr(p, key_set(p, S_BRIDGE, "pairs"), "[bridge] pairs need both [xmpp] and [matrix]");
 	const char *cafiles[][2] = {{"imap", c->imap.ca_file}, {"smtp", c->smtp.ca_file}, {"xmpp", c->xmpp.ca_file}};
@@ -285,7 +299,6 @@ set_defaults(struct config *c)
 	c->bot.templates = xstrdup("templates");
 	c->bot.reply_limit = 10;
 	c->bot.unknown_reply_limit = 200;
-	c->bot.retention_days = 30;
 	c->bot.max_mail_size = 10485760;
 	c->bot.flood_rate = 20;
 	c->bot.flood_burst = 10;
@@ -299,6 +312,12 @@ set_defaults(struct config *c)
 	c->xmpp.tls_required = 1;
 	c->xmpp.nick = xstrdup("MentorBot");
 	c->bridge.relay_pattern = xstrdup("^\\[([^]]+)\\] ");
+	c->retention.raw_mail_days = 30;
+	c->retention.chat_journal_days = 30;
+	c->retention.outbox_body_days = 30;
+	c->retention.journal_days = 30;
+	c->retention.left_people_days = 365;
+	c->retention.bounce_days = 365;
 }
 
 static char *

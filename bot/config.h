@@ -48,7 +48,6 @@ struct config {
 		int reply_limit;         /* default 10 */
 		int unknown_reply_limit; /* answers per hour to addresses that are no known people, all together;
 					    default 200 */
-		int retention_days;      /* raw mail kept this long; default 30 */
 		long max_mail_size;      /* bytes; default 10485760 ("max_mail_size = 10M" accepts K/M suffix) */
 		int flood_rate;          /* commands per minute per person (token bucket refill); default 20 */
 		int flood_burst;         /* bucket size; default 10 */
@@ -107,6 +106,17 @@ struct config {
 		struct strlist
 			relay_accounts; /* the bridge's own accounts (JIDs, Matrix ids): their plain text is relayed */
 	} bridge;
+	/* [retention]: how many days each kind of data is kept (state/retention.h purges it).
+	 * [bot] retention_days is the old name of raw_mail_days. */
+	struct {
+		int raw_mail_days;     /* raw mails of finished journal rows; default 30 */
+		int chat_journal_days; /* chat text of finished journal rows; default 30 */
+		int outbox_body_days;  /* bodies of sent outbox rows (the row stays for threading); default 30 */
+		int journal_days;      /* the sender details (meta) of finished journal rows; default 30 */
+		int left_people_days;  /* people who left every programme, after a notice 14 days before;
+					  default 365 */
+		int bounce_days;       /* bounce records; default 365 */
+	} retention;
 	struct {
 		struct group_def *v;
 		size_t n;

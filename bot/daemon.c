@@ -30,6 +30,7 @@
 #include "scheduler.h"
 #include "sender.h"
 #include "state/checkpoint.h"
+#include "state/retention.h"
 #include "state/state.h"
 #include "templates.h"
 #include "transport.h"
@@ -238,6 +239,9 @@ daemon_run(const char *path, int verbose)
 
 	rt_start_transports(&rt, &stop_flag);
 
+	/* the daily purge re-arms itself; this starts the chain (or finds it pending) */
+	if (retention_arm(db, now_s()) != DB_OK)
+		log_warn("retention: cannot schedule the daily purge");
 	{
 		struct transport_ctx sc = {&cfg, &rt.core, cfg.bot.database, &stop_flag};
 		if (scheduler_start(&rt.sched, &sc, sched_kinds, sched_nkinds) < 0)

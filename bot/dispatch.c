@@ -24,6 +24,7 @@
 #include "mailcmd.h"
 #include "mailout.h"
 #include "parsebox.h"
+#include "state/privacy.h"
 #include "state/state.h"
 #include "templates.h"
 #include "util.h"
@@ -585,6 +586,11 @@ dispatch_one(struct db *db, const struct core *core, struct inbound *in, int giv
 		if (db_failed(rc))
 			return rc;
 		known = m.known = rc == DB_OK;
+		/* the journal row is theirs: "my data" lists it, "delete me" clears it */
+		if (known && db_failed(rc = state_inbound_set_person(db, in->row.id, person.id))) {
+			person_free(&person);
+			return rc;
+		}
 		if (known && person.lang)
 			m.lang = lang_or(person.lang, NULL);
 	}
@@ -675,6 +681,8 @@ dispatch_txn(struct db *db, const struct core *core, int (*fn)(struct db *db, vo
 	int rc = db_txn(db, fn, ud);
 	if (core && core->tmpl_lock)
 		pthread_rwlock_unlock(core->tmpl_lock);
+	if (!db_failed(rc))
+		state_privacy_after_commit(db); /* an erasure's rows leave the WAL too */
 	return rc;
 }
 

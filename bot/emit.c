@@ -66,6 +66,9 @@ emit_mail(struct db *db, const struct core *core, int64_t inbound_id, const stru
 	mo.nextra = nextra;
 	mo.calendar = reply_get(r, "calendar");
 	mo.calendar_method = mo.calendar ? reply_get(r, "calendar_method") : NULL;
+	mo.attachment = reply_get(r, "attachment");
+	mo.attachment_type = reply_get(r, "attachment_type");
+	mo.attachment_name = reply_get(r, "attachment_name");
 	size_t len;
 	char *raw = mail_compose(&mo, &len);
 	int rc = DB_OK;

@@ -6,6 +6,7 @@
  * Reply variables with a meaning here (besides the template's own):
  *   lang               "de"/"en": render in that language (else deflang)
  *   calendar, calendar_method   a text/calendar part (mail)
+ *   attachment, attachment_type, attachment_name   an attached file (mail; e.g. JSON)
  *   message_id         this Message-ID instead of the caller's (stable ids)
  *   reply_to           a Reply-To address
  *   list_unsubscribe, list_unsubscribe_post   the List-Unsubscribe headers

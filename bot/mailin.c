@@ -120,12 +120,6 @@ mark_moved(struct db *db, void *ud)
 	return state_inbound_mark_moved(db, m->uidvalidity, m->uids, m->n);
 }
 
-static int
-purge_old(struct db *db, void *ud)
-{
-	return state_inbound_purge(db, *(const int64_t *)ud);
-}
-
 /* Move finished mails out of the INBOX.  Returns an IMAP_ERR_* on connection trouble. */
 static int
 move_finished(struct mailin *mi, struct imap *im, uint32_t uidvalidity)
@@ -254,7 +248,6 @@ session(struct mailin *mi, struct imap *im, struct backoff *backoff)
 				 folder, cp_valid, uidvalidity);
 		last_uid = 0;
 	}
-	int64_t last_purge = 0;
 	while (!stopping(mi)) {
 		if (process_pending(mi) < 0)
 			return;
@@ -269,11 +262,6 @@ session(struct mailin *mi, struct imap *im, struct backoff *backoff)
 			if (move_finished(mi, im, uidvalidity) == IMAP_ERR_CONN)
 				return;
 			continue; /* there may be more */
-		}
-		if (now_s() - last_purge > 3600) {
-			last_purge = now_s();
-			int64_t before = now_s() - (int64_t)mi->cfg->bot.retention_days * 86400;
-			db_txn(mi->db, purge_old, &before);
 		}
 		if (stopping(mi))
 			break;

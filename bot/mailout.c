@@ -682,6 +682,50 @@ emit_text_body(struct buf *b, const char *text)
 	free(qp);
 }
 
+/* s without anything but letters, digits and "-._/+" (a media type or file name inside quotes). */
+static char *
+attach_clean(const char *s)
+{
+	struct buf b = BUF_INIT;
+	for (; s && *s; s++)
+		if (isalnum((unsigned char)*s) || strchr("-._/+", *s))
+			buf_addc(&b, *s);
+	return buf_detach(&b);
+}
+
+/* A multipart/mixed body: the text, then m->attachment in base64 with its type and file name. */
+static void
+emit_attachment_body(struct buf *b, const struct mail_out *m)
+{
+	unsigned char rnd[12];
+	char boundary[40];
+	random_bytes(rnd, sizeof rnd);
+	snprintf(boundary, sizeof boundary, "=_mb_");
+	for (size_t i = 0; i < sizeof rnd; i++)
+		snprintf(boundary + 5 + 2 * i, 3, "%02x", rnd[i]);
+	char *type = attach_clean(m->attachment_type);
+	char *name = attach_clean(m->attachment_name);
+	buf_addf(b,
+		 "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
+		 "This is a multi-part message in MIME format.\r\n"
+		 "--%s\r\n"
+		 "Content-Type: text/plain; charset=UTF-8\r\n"
+		 "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+		 boundary, boundary);
+	emit_text_body(b, m->text);
+	buf_addf(b,
+		 "--%s\r\n"
+		 "Content-Type: %s; name=\"%s\"\r\n"
+		 "Content-Disposition: attachment; filename=\"%s\"\r\n"
+		 "Content-Transfer-Encoding: base64\r\n\r\n",
+		 boundary, *type ? type : "application/octet-stream", *name ? name : "attachment",
+		 *name ? name : "attachment");
+	b64_body(b, m->attachment, strlen(m->attachment));
+	buf_addf(b, "--%s--\r\n", boundary);
+	free(type);
+	free(name);
+}
+
 char *
 mail_compose(const struct mail_out *m, size_t *len_out)
 {
@@ -732,7 +776,9 @@ mail_compose(const struct mail_out *m, size_t *len_out)
 		free(v);
 	}
 	buf_adds(&b, "MIME-Version: 1.0\r\n");
-	if (!m->calendar) {
+	if (!m->calendar && m->attachment) {
+		emit_attachment_body(&b, m);
+	} else if (!m->calendar) {
 		buf_adds(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
 			     "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
 		emit_text_body(&b, m->text);

@@ -25,6 +25,9 @@ struct mail_out {
 	size_t nextra;
 	const char *calendar;        /* optional text/calendar part (CRLF or LF), or NULL */
 	const char *calendar_method; /* e.g. "REQUEST" */
+	const char *attachment;      /* optional attachment (text, e.g. JSON), or NULL; not with calendar */
+	const char *attachment_type; /* its media type, e.g. "application/json" */
+	const char *attachment_name; /* its file name, e.g. "data.json" */
 	long long date;              /* epoch seconds for the Date header; 0 = now */
 };
 
@@ -35,7 +38,8 @@ struct mail_out {
  * RFC 2047 encoded (UTF-8, B or Q), folded below 78 columns; addresses keep
  * their addr-spec unencoded.  Body: text/plain; charset=UTF-8 in
  * quoted-printable; with calendar: multipart/alternative (text + text/calendar;
- * method=…).  Caller frees.  *len_out gets the length.
+ * method=…); with an attachment: multipart/mixed (text + the attachment in base64).  Caller frees.  *len_out gets the
+ * length.
  */
 char *mail_compose(const struct mail_out *m, size_t *len_out);
 

@@ -563,6 +563,11 @@ static const struct subcommand subcommands[] = {
 	 .max_args = -1,
 	 .run = cli_feed,
 	 .usage = {"feed -c FILE [--out FILE]   iCalendar feed of the public events"}},
+	{.name = "purge",
+	 .needs_config = 1,
+	 .max_args = 1,
+	 .run = cli_purge,
+	 .usage = {"purge -c FILE [--dry-run]   purge what [retention] lets go now (counts, person ids)"}},
 };
 /* clang-format on */
 

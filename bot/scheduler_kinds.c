@@ -20,6 +20,7 @@
 #include "emit.h"
 #include "handlers/handlers.h"
 #include "mailout.h"
+#include "retention_run.h"
 #include "scheduler.h"
 #include "state/state.h"
 #include "templates.h"
@@ -109,9 +110,50 @@ event_claim(struct db *db, const struct core *core, const struct job *job, const
 	return run_job(db, core, job, result, h_event_claim_job);
 }
 
+/* The daily purge (retention_run.h): one pass per job.  A pass that filled a batch queues the
+ * next pass of the day at once (its own transaction: the write lock is let go in between);
+ * the last one arms tomorrow's first, so the chain survives restarts in the job table. */
+static int
+retention_job(struct hctx *h, int64_t ref, const char **result)
+{
+	int64_t now = now_s();
+	struct retention_report r = {0};
+	struct retention_cursor cur = {{0}};
+	/* a day's first pass starts at the first row; the next ones go on where the last stopped */
+	int rc = ref % RETENTION_PASSES ? retention_cursor_load(h->db, &cur) : DB_OK;
+	if (rc == DB_OK)
+		rc = retention_pass(h, now, RETENTION_BATCH, 0, &cur, &r);
+	if (rc == DB_OK)
+		rc = retention_cursor_save(h->db, &cur);
+	if (rc == DB_OK) {
+		int64_t rows = 0;
+		for (int c = 0; c < RET_NCAT; c++)
+			rows += r.rows[c];
+		if (rows || r.ntold || r.nerased)
+			log_info("retention: %lld rows purged, %zu people told, %zu erased", (long long)rows, r.ntold,
+				 r.nerased);
+		int64_t day = now / 86400, next = (day + 1) * RETENTION_PASSES;
+		if (r.more && ref % RETENTION_PASSES < RETENTION_PASSES - 1)
+			rc = state_job_put(h->db, RETENTION_JOB, ref + 1, now, NULL);
+		else /* tomorrow at 02:00 UTC, after the night's mail */
+			rc = state_job_put(h->db, RETENTION_JOB, next > ref ? next : ref + 1, (day + 1) * 86400 + 7200,
+					   NULL);
+		*result = r.more ? "ran: more to purge" : "ran";
+	}
+	retention_report_free(&r);
+	return rc;
+}
+
+static int
+retention(struct db *db, const struct core *core, const struct job *job, const char **result)
+{
+	return run_job(db, core, job, result, retention_job);
+}
+
 /* Every job kind of the daemon (main.c starts the scheduler with these). */
 const struct sched_kind sched_kinds[] = {
 	{"request.remind", request_remind}, {"request.expire", request_expire}, {"session.remind", session_remind},
 	{"session.prompt", session_prompt}, {"event.remind", event_remind},     {"event.claim", event_claim},
+	{RETENTION_JOB, retention},
 };
 const size_t sched_nkinds = ARRAY_LEN(sched_kinds);

@@ -147,6 +147,19 @@ token_hash(const char *token, char out[65])
 	sha256_hex(token, strlen(token), out);
 }
 
+int
+hctx_staff_endpoint(const char *s, const char **kind, const char **to)
+{
+	*kind = "mail", *to = s;
+	if (strncmp(s, "xmpp:", 5) == 0)
+		*kind = "xmpp", *to = s + 5;
+	else if (strncmp(s, "matrix:", 7) == 0)
+		*kind = "matrix", *to = s + 7;
+	else if (strchr(s, ':'))
+		return 0;
+	return 1;
+}
+
 const char *
 hctx_default_lang(const struct hctx *h)
 {

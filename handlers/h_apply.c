@@ -74,13 +74,8 @@ notify_staff(struct hctx *h, const struct application *a, const char *pname, con
 			       : (f->value[h_apply_field_index("name")] ? xstrdup(f->value[h_apply_field_index("name")])
 									: xstrdup(addr));
 	for (size_t i = 0; i < h->cfg->bot.staff.n; i++) {
-		const char *s = h->cfg->bot.staff.v[i];
-		const char *kind = "mail", *to = s;
-		if (strncmp(s, "xmpp:", 5) == 0)
-			kind = "xmpp", to = s + 5;
-		else if (strncmp(s, "matrix:", 7) == 0)
-			kind = "matrix", to = s + 7;
-		else if (strchr(s, ':'))
+		const char *kind, *to;
+		if (!hctx_staff_endpoint(h->cfg->bot.staff.v[i], &kind, &to))
 			continue;
 		hctx_reply_to(h, kind, to, "apply.staff_notice", "id", id, "name", name, "address", addr, "programme",
 			      pname, "role", role, "profile", prof, "lang", lang, NULL);

@@ -30,6 +30,9 @@ int h_event_preview_text(struct hctx *h, int64_t id, char **out);
 /* A person's name (profile "name", else person.name) and first verified mail
  * address; either may come back NULL.  Caller frees both. */
 int h_event_person_label(struct hctx *h, int64_t person, char **name, char **addr);
+/* A seat of event id was freed outside an answer (an erased person's): the waiting list moves
+ * up as after a decline, when the event is announced.  DB_OK when there is no such event. */
+int h_event_seat_freed(struct hctx *h, int64_t id);
 /* The bot's mail domain (from [smtp] from). */
 const char *ev_domain(const struct config *cfg);
 

@@ -479,6 +479,21 @@ ev_promote_waiting(struct hctx *h, const struct event *ev)
 	return rc;
 }
 
+int
+h_event_seat_freed(struct hctx *h, int64_t id)
+{
+	struct event ev;
+	int rc = state_event_get(h->db, id, &ev);
+	if (rc == DB_NOTFOUND)
+		return DB_OK;
+	if (rc != DB_OK)
+		return rc;
+	if (strcmp(ev.status, "announced") == 0)
+		rc = ev_promote_waiting(h, &ev);
+	event_free(&ev);
+	return rc;
+}
+
 /* ---- answering ---- */
 
 /* Record person's answer to ev and queue the confirmation to the sender.

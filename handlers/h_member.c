@@ -18,6 +18,7 @@
 #include "bot/templates.h"
 #include "bot/util.h"
 #include "bot/words.h"
+#include "handlers/h_privacy.h"
 #include "handlers/handlers.h"
 
 /* Version of the consent text in templates/<lang>/ "consent" when a programme names none;
@@ -185,6 +186,8 @@ h_confirm_apply(struct hctx *h, const struct token *t)
 	char programme[128] = "", role[32] = "";
 	if (strcmp(t->kind, "link") == 0)
 		return h_link_apply(h, t);
+	if (strcmp(t->kind, "erase") == 0)
+		return h_privacy_erase_confirm(h, t);
 	if (strcmp(t->kind, "join") != 0 || sscanf(t->payload ? t->payload : "", "%127s %31s", programme, role) != 2) {
 		hctx_reply(h, "confirm_bad_token", NULL);
 		return 0;

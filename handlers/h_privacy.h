@@ -8,7 +8,19 @@
 
 #include <stdint.h>
 
+#include "bot/templates.h"
+
 struct hctx;
+struct token;
+
+/* "my data": the export, mailed to the sender's proven address (from chat: to the person's
+ * verified mail address, and the chat is told where it went). */
+int h_my_data_run(struct hctx *h);
+/* "delete me": a token to the sender's endpoint; the erasure waits for its confirmation. */
+int h_delete_me_run(struct hctx *h);
+/* A confirmed "erase" token (a reply to its mail, or "confirm <token>"): erase the sender. */
+int h_privacy_erase_confirm(struct hctx *h, const struct token *t);
+extern const struct tmpl_key tmpl_keys_privacy[];
 
 /*
  * Erase person `person` inside the caller's open transaction, and queue as

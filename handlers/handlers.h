@@ -73,6 +73,9 @@ void hctx_reply_to(struct hctx *h, const char *kind, const char *addr, const cha
 void hctx_free_replies(struct hctx *h);
 /* Render a template in the request's language (for building lists inside replies). Caller frees. */
 char *hctx_text(struct hctx *h, const char *key, ...) __attribute__((sentinel));
+/* A [bot] staff entry ("addr", "xmpp:jid", "matrix:@user:hs") as the endpoint a message goes
+ * to: 1, or 0 for an entry of another kind (nobody is told there). */
+int hctx_staff_endpoint(const char *s, const char **kind, const char **to);
 /* The configured default language ("de" unless [bot] language = en). */
 const char *hctx_default_lang(const struct hctx *h);
 /* Render key in lang (for a message to someone else); name/value pairs, NULL.  Caller frees. */

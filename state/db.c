@@ -303,6 +303,8 @@ db_open(struct db **out, const char *path)
 	/* WAL + FULL: a commit is on disk when db_commit returns; readers never block the writer. */
 	if (db_exec(db, "PRAGMA journal_mode = WAL") < 0 || db_exec(db, "PRAGMA synchronous = FULL") < 0 ||
 	    db_exec(db, "PRAGMA foreign_keys = ON") < 0 ||
+	    /* freed pages are zeroed: an erased person's rows do not live on in the file (privacy.h) */
+	    db_exec(db, "PRAGMA secure_delete = ON") < 0 ||
 	    /* 512 KiB of page cache per connection (one per thread): the kernel caches the file anyway */
 	    db_exec(db, "PRAGMA cache_size = -512") < 0)
 		goto fail;

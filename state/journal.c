@@ -3,6 +3,7 @@
  * the outbox, per-sender reply counts and bounces.
  */
 #include "state/db_internal.h"
+#include "state/privacy.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -162,26 +163,6 @@ state_inbound_mark_moved(struct db *db, uint32_t uidvalidity, const uint32_t *ui
 			return DB_ERR;
 	}
 	return DB_OK;
-}
-
-int
-state_inbound_purge(struct db *db, int64_t older_than)
-{
-	/* Keep the row (its dedupe key prevents re-running a command) but drop the raw mail. */
-	static const char sql[] =
-		"UPDATE inbound SET raw = NULL WHERE raw IS NOT NULL AND status != 'new' AND received < ?";
-	static const char sql2[] = "UPDATE outbox SET payload = NULL WHERE status != 'pending' AND created < ?";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, older_than);
-	if (db_step_done(db, st) != DB_OK)
-		return DB_ERR;
-	st = db_stmt(db, sql2);
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, older_than);
-	return db_step_done(db, st);
 }
 
 int
@@ -354,11 +335,17 @@ state_outbox_due_lane(struct db *db, const char *transport, int lanes, int lane,
 	return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? DB_OK : DB_ERR;
 }
 
+/* An erased person's final confirmation keeps nothing of them once it went (or never will):
+ * recipient and text go, the Message-ID stays for the dedupe (state/privacy.h). */
+#define SCRUB_FINAL                                                                                                    \
+	"rcpt = CASE WHEN kind = '" PRIVACY_KIND_FINAL "' THEN '' ELSE rcpt END,"                                      \
+	" payload = CASE WHEN kind = '" PRIVACY_KIND_FINAL "' THEN NULL ELSE payload END"
+
 int
 state_outbox_sent(struct db *db, int64_t id)
 {
 	static const char sql[] =
-		"UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?";
+		"UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, " SCRUB_FINAL " WHERE id = ?";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
@@ -385,7 +372,8 @@ int
 state_outbox_failed(struct db *db, int64_t id, const char *err)
 {
 	static const char sql[] =
-		"UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?";
+		"UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, " SCRUB_FINAL
+		" WHERE id = ?";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;

@@ -173,7 +173,6 @@ int state_inbound_finish(struct db *db, int64_t id, const char *status, const ch
 int state_inbound_unmoved(struct db *db, uint32_t uidvalidity, uint32_t *uids, int *quarantine, size_t max, size_t *n);
 int state_inbound_mark_moved(struct db *db, uint32_t uidvalidity, const uint32_t *uids, size_t n);
 /* Re-mark a uid as moved even though it was deduplicated (an older copy exists). */
-int state_inbound_purge(struct db *db, int64_t older_than);
 
 /* ---- IMAP checkpoint ---- */
 int state_imap_checkpoint(struct db *db, const char *folder, uint32_t *uidvalidity, uint32_t *last_uid);

@@ -258,7 +258,9 @@ defaults_when_keys_absent(void)
 	CHECK_STR(c.bot.language, "de");
 	CHECK_STR(c.bot.templates, "templates");
 	CHECK(c.bot.reply_limit == 10);
-	CHECK(c.bot.retention_days == 30);
+	CHECK(c.retention.raw_mail_days == 30 && c.retention.chat_journal_days == 30);
+	CHECK(c.retention.outbox_body_days == 30 && c.retention.journal_days == 30);
+	CHECK(c.retention.left_people_days == 365 && c.retention.bounce_days == 365);
 	CHECK(c.bot.max_mail_size == 10485760);
 	CHECK(c.bot.flood_rate == 20);
 	CHECK(c.bot.flood_burst == 10);
@@ -288,6 +290,34 @@ defaults_when_keys_absent(void)
 	CHECK(c.bot.max_mail_size == 2 * 1024 * 1024);
 	CHECK_STR(c.bot.language, "en");
 	CHECK_STR(c.bot.log, "syslog");
+	config_free(&c);
+	free(e);
+}
+
+static void
+retention_section(void)
+{
+	struct config c;
+	char *e;
+	CHECK(load("[bot]\ndatabase = s.db\n[retention]\nraw_mail_days = 7\nchat_journal_days = 3\n"
+		   "outbox_body_days = 10\njournal_days = 60\nleft_people_days = 730\nbounce_days = 90\n",
+		   &c, &e) == 0);
+	CHECK(c.retention.raw_mail_days == 7 && c.retention.chat_journal_days == 3);
+	CHECK(c.retention.outbox_body_days == 10 && c.retention.journal_days == 60);
+	CHECK(c.retention.left_people_days == 730 && c.retention.bounce_days == 90);
+	config_free(&c);
+	free(e);
+	/* [bot] retention_days is the old name of raw_mail_days */
+	CHECK(load("[bot]\ndatabase = s.db\nretention_days = 12\n", &c, &e) == 0);
+	CHECK(c.retention.raw_mail_days == 12);
+	config_free(&c);
+	free(e);
+	CHECK(load("[bot]\ndatabase = s.db\nretention_days = 12\n[retention]\nraw_mail_days = 5\n", &c, &e) != 0);
+	CHECK(e && strstr(e, ":3: both [bot] retention_days"));
+	config_free(&c);
+	free(e);
+	CHECK(load("[bot]\ndatabase = s.db\n[retention]\nbounce_days = -1\nlogs_days = 3\n", &c, &e) != 0);
+	CHECK(e && strstr(e, ":4: 'bounce_days'") && strstr(e, ":5: unknown key 'logs_days' in [retention]"));
 	config_free(&c);
 	free(e);
 }
@@ -565,6 +595,7 @@ main(void)
 	RUN(unreadable_secret_file_is_an_error_with_line);
 	RUN(secret_file_open_to_others_is_refused);
 	RUN(defaults_when_keys_absent);
+	RUN(retention_section);
 	RUN(each_error_kind_reported_with_its_line);
 	RUN(all_errors_reported_not_just_the_first);
 	RUN(smtp_plain_to_remote_requires_starttls);
