@@ -140,11 +140,10 @@ int
 state_outbox_mail_row_rcpt(struct db *db, int64_t id, char **rcpt)
 {
 	static const char sql[] = "SELECT rcpt FROM outbox WHERE id = ? AND transport = 'mail'";
-	sqlite3_stmt *st = db_stmt(db, sql);
+	sqlite3_stmt *st = db_stmt_int64(db, sql, id);
 	*rcpt = NULL;
 	if (!st)
 		return DB_ERR;
-	sqlite3_bind_int64(st, 1, id);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*rcpt = db_col_text(st, 0);
