@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dispatch.h"
 #include "dsn.h"
@@ -80,6 +81,13 @@ bounce_take(struct db *db, const struct core *core, int64_t row, const char *raw
 		/* still trying, or a report of success: no failure */
 		log_info("mail %" PRId64 ": delivery report for outbox row %" PRId64 " (%s): not a failure", row, id,
 			 dsn_class_name(d.cls));
+		free(addr);
+		return DB_OK;
+	}
+	if (d.cls == DSN_NONE && !pm->is_auto && !pm->is_bounce && pm->from_addr &&
+	    strcasecmp(pm->from_addr, addr) == 0) {
+		/* the recipient wrote to the return path themselves: they get mail, this is no failure */
+		log_info("mail %" PRId64 ": the recipient of outbox row %" PRId64 " wrote to its return path", row, id);
 		free(addr);
 		return DB_OK;
 	}

@@ -20,6 +20,10 @@
  * transaction while the row stays marked sent - the one short window in which
  * a mail can be lost.
  *
+ * Rows from the bot's own address go out with the VERP return path of the
+ * row and its recipient (dsn.h), so that a bounce names both; a row to an
+ * address marked undeliverable (state/bounces.h) fails without being sent.
+ *
  * A 5xx fails the row; any other refusal is retried after
  * outbox_retry_delay() and the rest of the batch waits out the sender's
  * back-off (the server is unwell).
