@@ -19,6 +19,7 @@
 #include "bot/csv.h"
 #include "bot/templates.h"
 #include "bot/util.h"
+#include "handlers/h_bounces.h"
 #include "handlers/h_staff.h"
 #include "state/reports.h"
 #include "state/state.h"
@@ -164,7 +165,12 @@ report_write(FILE *out, struct db *db, const struct templates *t, const char *la
 	free(all);
 	fprintf(out, "\n%s\n", figures);
 	free(figures);
-	return report_lists(out, db, t, lang, programme, now);
+	rc = report_lists(out, db, t, lang, programme, now);
+	char *gone = NULL; /* bounced addresses belong to no programme: in the whole report only */
+	if (rc == DB_OK && !programme && (rc = staff_undeliverable_text(db, t, lang, 1, &gone)) == DB_OK)
+		fprintf(out, "\n%s\n", gone);
+	free(gone);
+	return rc;
 }
 
 int

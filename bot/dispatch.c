@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "bounce.h"
 #include "commands.h"
 #include "config.h"
 #include "dispatch_int.h"
@@ -423,10 +424,8 @@ admit_mail(struct mailctx *m, int *result)
 		rc = quarantine(m, in->unread);
 	} else if (!m->rcpt) {
 		rc = quarantine(m, pm->error ? pm->error : "no sender address");
-	} else if (pm->is_bounce) {
-		const char *who = pm->bounce_rcpt ? pm->bounce_rcpt : pm->from_addr;
-		rc = who ? state_bounce_record(m->db, who, "delivery status notification", now_s()) : DB_OK;
-		log_info("mail %lld: bounce recorded for %s", (long long)m->row->id, who ? who : "(unknown)");
+	} else if (pm->is_bounce || bounce_to_verp(m->core, pm)) {
+		rc = bounce_take(m->db, m->core, m->row->id, m->row->raw, m->row->rawlen, pm);
 		*result = DISP_IGNORED;
 		if (rc == DB_OK)
 			rc = state_inbound_finish(m->db, m->row->id, "ignored", "bounce");
@@ -445,6 +444,8 @@ admit_mail(struct mailctx *m, int *result)
 		/* two From fields or two mailboxes in one: nobody can tell who sent it (RFC 5322 wants Sender then) */
 		rc = quarantine(m, "several senders");
 	} else {
+		if (!pm->is_auto && db_failed(rc = bounce_mail_from(m->db, pm->from_addr)))
+			return rc;
 		if (pm->is_auto) {
 			m->silent = 1;
 			log_info("mail %lld: automatic mail (%s) with a calendar REPLY: read, never answered",

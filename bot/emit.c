@@ -10,6 +10,7 @@
 #include "dispatch.h"
 #include "handlers/handlers.h"
 #include "mailout.h"
+#include "state/bounces.h"
 #include "state/state.h"
 #include "templates.h"
 #include "util.h"
@@ -98,6 +99,31 @@ emit_chat(struct db *db, const struct core *core, int64_t inbound_id, const stru
 	return rc;
 }
 
+/* A mail to an undeliverable address (state/bounces.h) goes, as text, to the direct chat of the
+ * owner's verified chat account instead: DB_OK with *kind and *addr (caller frees), DB_NOTFOUND
+ * when the address is fine or its owner has no chat account (then the sender fails the row). */
+static int
+mail_detour(struct db *db, const char *to_addr, char **kind, char **addr)
+{
+	struct person p;
+	int rc = state_undeliverable_get(db, to_addr, NULL, NULL);
+	if (rc != DB_OK || (rc = state_person_by_endpoint(db, "mail", to_addr, &p)) != DB_OK)
+		return rc;
+	struct endpoint *ep = NULL;
+	size_t n = 0;
+	rc = state_endpoints(db, p.id, &ep, &n);
+	person_free(&p);
+	int found = 0;
+	for (size_t i = 0; rc == DB_OK && !found && i < n; i++)
+		if (ep[i].verified && (strcmp(ep[i].kind, "xmpp") == 0 || strcmp(ep[i].kind, "matrix") == 0)) {
+			*kind = xstrdup(ep[i].kind);
+			*addr = xstrdup(ep[i].addr);
+			found = 1;
+		}
+	endpoints_free(ep, n);
+	return db_failed(rc) ? rc : found ? DB_OK : DB_NOTFOUND;
+}
+
 int
 emit_reply(struct db *db, const struct core *core, int64_t inbound_id, const struct reply *r, const char *deflang,
 	   const char *msgid)
@@ -109,12 +135,26 @@ emit_reply(struct db *db, const struct core *core, int64_t inbound_id, const str
 		msgid = own_id;
 	const char *nb = reply_get(r, "not_before");
 	int64_t not_before = nb ? strtoll(nb, NULL, 10) : 0;
-	int rc = strcmp(r->to_kind, "mail") == 0 ? emit_mail(db, core, inbound_id, r, lang, msgid, not_before)
-						 : emit_chat(db, core, inbound_id, r, lang, msgid, not_before);
+	char *kind = NULL, *addr = NULL;
+	struct reply detour;
+	int rc = strcmp(r->to_kind, "mail") == 0 ? mail_detour(db, r->to_addr, &kind, &addr) : DB_NOTFOUND;
+	if (db_failed(rc))
+		return rc;
+	if (rc == DB_OK) {
+		detour = *r;
+		detour.to_kind = kind;
+		detour.to_addr = addr;
+		r = &detour;
+		log_info("%s: the mail address bounced; sent by %s instead", r->key, kind);
+	}
+	rc = strcmp(r->to_kind, "mail") == 0 ? emit_mail(db, core, inbound_id, r, lang, msgid, not_before)
+					     : emit_chat(db, core, inbound_id, r, lang, msgid, not_before);
 	if (rc == DB_NOTFOUND)
 		rc = DB_OK; /* queued by an earlier run: idempotent */
 	if (rc == DB_OK && core->notify)
 		core->notify(core->notify_ud, r->to_kind);
+	free(kind);
+	free(addr);
 	return rc;
 }
 

@@ -20,6 +20,10 @@
  * transaction while the row stays marked sent - the one short window in which
  * a mail can be lost.
  *
+ * Rows from the bot's own address go out with the VERP return path of the
+ * row and its recipient (dsn.h), so that a bounce names both; a row to an
+ * address marked undeliverable (state/bounces.h) fails without being sent.
+ *
  * A 5xx fails the row; any other refusal is retried after
  * outbox_retry_delay() and the rest of the batch waits out the sender's
  * back-off (the server is unwell).
@@ -30,10 +34,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
+#include "dsn.h"
 #include "mailin.h"
 #include "smtp.h"
+#include "state/bounces.h"
 #include "state/state.h"
 #include "transport.h"
 #include "util.h"
@@ -51,9 +58,11 @@ struct mail_lane {
 	struct smtp *smtp; /* the lane's thread's */
 	pthread_t thread;
 	int started;
-	atomic_ulong connects; /* smtp_connect_count, for status() from other threads */
-	atomic_int connected;  /* the last send reached the server */
-	atomic_int *quit;      /* the transport's: leave even without *stop (a failed start) */
+	atomic_ulong connects;            /* smtp_connect_count, for status() from other threads */
+	atomic_int connected;             /* the last send reached the server */
+	atomic_int *quit;                 /* the transport's: leave even without *stop (a failed start) */
+	unsigned char key[KEYED_KEY_LEN]; /* the installation key: the VERP return paths (dsn.h) */
+	int has_key;
 };
 
 struct mail_transport {
@@ -77,14 +86,43 @@ mark_sent_at_eod(void *ud)
 	sender_mark_sent(&e->o->snd, e->row, e->res);
 }
 
+/* 1 when it->rcpt is marked undeliverable (a hard bounce): the row fails unsent. */
+static int
+lane_undeliverable(struct mail_lane *o, const struct outbox_item *it, struct send_res *res)
+{
+	char *status = NULL;
+	if (state_undeliverable_get(o->snd.db, it->rcpt, &status, NULL) != DB_OK)
+		return 0;
+	snprintf(res->err, sizeof res->err, "address undeliverable (bounced%s%s): not sent", status ? " " : "",
+		 status ? status : "");
+	free(status);
+	res->rc = SEND_FAIL;
+	return 1;
+}
+
+/* The return path of row it: the VERP address of the row and its recipient when the row
+ * is from the bot's own address (dsn.h), else its env_from as it is.  Caller frees. */
+static char *
+lane_return_path(const struct mail_lane *o, const struct outbox_item *it)
+{
+	const char *own = o->snd.cfg->smtp.from_addr;
+	if (o->has_key && own && it->env_from && strcasecmp(it->env_from, own) == 0)
+		return dsn_verp_addr(o->key, own, it->id, it->rcpt);
+	return xstrdup(it->env_from ? it->env_from : "");
+}
+
 static void
 lane_send(void *handle, const struct outbox_item *it, struct send_res *res)
 {
 	struct mail_lane *o = handle;
+	if (lane_undeliverable(o, it, res))
+		return;
 	struct eod_ctx eod = {o, it, res};
+	char *from = lane_return_path(o, it);
 	smtp_set_eod_hook(o->smtp, mark_sent_at_eod, &eod);
-	int rc = smtp_send(o->smtp, it->env_from, it->rcpt, it->payload, it->len, res->err, sizeof res->err);
+	int rc = smtp_send(o->smtp, from, it->rcpt, it->payload, it->len, res->err, sizeof res->err);
 	smtp_set_eod_hook(o->smtp, NULL, NULL);
+	free(from);
 	atomic_store(&o->connects, smtp_connect_count(o->smtp));
 	atomic_store(&o->connected, rc == SMTP_OK || rc == SMTP_ERR_PERM);
 	if (rc == SMTP_OK) {
@@ -202,6 +240,9 @@ lane_start(struct mail_transport *t, struct mail_lane *o, const struct transport
 		return -1;
 	}
 	db_sync_normal(o->snd.db); /* see state.h: a lost "sent" mark means one resend, same Message-ID */
+	o->has_key = state_install_key(o->snd.db, o->key, sizeof o->key) == DB_OK;
+	if (!o->has_key)
+		log_warn("outbox: no installation key; mail goes out without a VERP return path");
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "bot/templates.h"
 #include "bot/util.h"
 #include "bot/when.h"
+#include "handlers/h_bounces.h"
 #include "handlers/h_staff.h"
 #include "handlers/handlers.h"
 #include "state/reports.h"
@@ -292,6 +293,14 @@ h_stats_run(struct hctx *h)
 	char *text = NULL, date[32];
 	int64_t now = now_s();
 	int rc = staff_figures_text(h->db, h->tmpl, h->lang, slug, now, full, &text);
+	char *gone = NULL; /* the bounced addresses, with the figures of all programmes */
+	if (rc == DB_OK && !slug && (rc = staff_undeliverable_text(h->db, h->tmpl, h->lang, 0, &gone)) == DB_OK &&
+	    gone) {
+		char *both = xasprintf("%s\n\n%s", text, gone);
+		free(text);
+		text = both;
+	}
+	free(gone);
 	if (rc == DB_NOTFOUND) {
 		rc = DB_ERR; /* h_stats_check found the programme, in this transaction */
 	} else if (rc == DB_OK) {
