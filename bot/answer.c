@@ -13,6 +13,7 @@
 #include "dispatch_int.h"
 #include "emit.h"
 #include "handlers/handlers.h"
+#include "logaddr.h"
 #include "mailout.h"
 #include "quote.h"
 #include "state/state.h"
@@ -214,7 +215,7 @@ send_limit_notice(struct mailctx *m)
 	int rc = queue_reply(m, "reply_limit", vars);
 	if (rc == DB_OK)
 		rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 1);
-	log_info("mail %lld: reply limit reached for %s, notice sent", (long long)m->row->id, m->rcpt);
+	log_info("mail %lld: reply limit reached for %s, notice sent", (long long)m->row->id, LOG_WHO(m->rcpt));
 	return rc;
 }
 

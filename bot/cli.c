@@ -18,6 +18,7 @@
 #include "dispatch.h"
 #include "emit.h"
 #include "handlers/handlers.h"
+#include "logaddr.h"
 #include "state/state.h"
 #include "templates.h"
 #include "util.h"
@@ -82,6 +83,10 @@ cli_open(const char *path, struct config *cfg, struct templates **t, struct db *
 		config_free(cfg);
 		return 1;
 	}
+	unsigned char key[KEYED_KEY_LEN];
+	if (state_install_key(*db, key, sizeof key) == DB_OK)
+		log_who_key(key);
+	memset(key, 0, sizeof key);
 	return 0;
 }
 

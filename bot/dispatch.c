@@ -22,6 +22,7 @@
 #include "dispatch_int.h"
 #include "flood.h"
 #include "handlers/handlers.h"
+#include "logaddr.h"
 #include "mailcmd.h"
 #include "mailout.h"
 #include "parsebox.h"
@@ -98,6 +99,7 @@ core_key_load(struct core *core, struct db *db)
 	if (state_install_key(db, core->key, sizeof core->key) != DB_OK)
 		return -1;
 	core->has_key = 1;
+	log_who_key(core->key);
 	return 0;
 }
 
@@ -211,7 +213,7 @@ run_route_or_command(struct mailctx *m, struct hctx *h)
 	if (m->silent) {
 		/* an automatic mail: only the data it carries counts, it never runs a command */
 		log_info("mail %lld: automatic mail from %s: no reply route took it; nothing run",
-			 (long long)m->row->id, m->in->sender);
+			 (long long)m->row->id, LOG_WHO(m->in->sender));
 		return DB_OK;
 	}
 	if (!mc->cmd && m->in->forwarded) {
@@ -394,7 +396,7 @@ run_confirmed(struct mailctx *m, struct hctx *h, int64_t id)
 		rc = run_route_or_command(&om, &c);
 		if (!db_failed(rc)) {
 			log_info("mail %lld from %s: confirmed mail %lld run: %s -> %zu repl%s", (long long)m->row->id,
-				 h->ep_addr, (long long)id, c.cmd ? c.cmd->name : "no command", c.nreplies,
+				 LOG_WHO(h->ep_addr), (long long)id, c.cmd ? c.cmd->name : "no command", c.nreplies,
 				 c.nreplies == 1 ? "y" : "ies");
 			/* the answers thread to the confirming mail (m), not to the old one */
 			rc = emit_replies(m, &c);
@@ -469,8 +471,8 @@ admit_flood(struct mailctx *m, const struct person *person, int known)
 	free(fkey);
 	if (fl == FLOOD_OK)
 		return 0;
-	log_info("%s %lld from %s: over the flood limit%s", m->in->channel, (long long)m->row->id, m->in->sender,
-		 fl == FLOOD_NOTICE ? ", notice sent" : "");
+	log_info("%s %lld from %s: over the flood limit%s", m->in->channel, (long long)m->row->id,
+		 LOG_WHO(m->in->sender), fl == FLOOD_NOTICE ? ", notice sent" : "");
 	int rc = fl == FLOOD_NOTICE ? answer(m, "flood_notice", NULL, 0) : DB_OK;
 	if (rc == DB_OK)
 		rc = state_inbound_finish(m->db, m->row->id, "ignored", "flood");
@@ -627,11 +629,11 @@ dispatch_one(struct db *db, const struct core *core, struct inbound *in, int giv
 	if (rc == DB_OK) {
 		if (in->pm)
 			log_info("mail %lld from %s: %s (%s, proof %s) -> %zu repl%s", (long long)in->row.id,
-				 in->sender, h.cmd ? h.cmd->name : "no command", h.lang, proof_name(&m), h.nreplies,
-				 h.nreplies == 1 ? "y" : "ies");
+				 LOG_WHO(in->sender), h.cmd ? h.cmd->name : "no command", h.lang, proof_name(&m),
+				 h.nreplies, h.nreplies == 1 ? "y" : "ies");
 		else
 			log_info("%s %lld from %s: %s (%s) -> %zu repl%s", in->channel, (long long)in->row.id,
-				 h.ep_addr, h.cmd ? h.cmd->name : "no command", h.lang, h.nreplies,
+				 LOG_WHO(h.ep_addr), h.cmd ? h.cmd->name : "no command", h.lang, h.nreplies,
 				 h.nreplies == 1 ? "y" : "ies");
 		rc = emit_replies(&m, &h);
 		if (rc == DB_OK)

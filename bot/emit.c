@@ -9,6 +9,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "handlers/handlers.h"
+#include "logaddr.h"
 #include "mailout.h"
 #include "state/bounces.h"
 #include "state/state.h"
@@ -77,7 +78,7 @@ emit_mail(struct db *db, const struct core *core, int64_t inbound_id, const stru
 		rc = state_outbox_put(db, inbound_id, "mail", emit_kind(r), core->cfg->smtp.from_addr, r->to_addr,
 				      msgid, raw, len, not_before);
 	else
-		log_warn("%s: mail to %s could not be composed; not queued", r->key, r->to_addr);
+		log_warn("%s: mail to %s could not be composed; not queued", r->key, LOG_WHO(r->to_addr));
 	free(raw);
 	free(body);
 	free(sig);

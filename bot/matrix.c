@@ -52,6 +52,7 @@
 #include "chat.h"
 #include "config.h"
 #include "dispatch.h"
+#include "logaddr.h"
 #include "matrix_int.h"
 #include "state/state.h"
 #include "transport.h"
@@ -288,11 +289,11 @@ handle_invites(struct sync_state *s, json_t *invites)
 				return r;
 			char *id = NULL;
 			if (mx_join(&s->c, rid, &id) == MX_OK)
-				log_info("matrix: joined direct chat %s with %s", rid, inviter);
+				log_info("matrix: joined direct chat %s with %s", rid, LOG_WHO(inviter));
 			free(id);
 		} else {
 			log_info("matrix: declined invitation to %s from %s (neither configured nor direct)", rid,
-				 inviter ? inviter : "?");
+				 LOG_WHO(inviter));
 			mx_leave(&s->c, rid);
 		}
 		if (mx_stopping(s->m))

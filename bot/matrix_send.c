@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "logaddr.h"
 #include "matrix_int.h"
 #include "state/state.h"
 #include "util.h"
@@ -79,11 +80,11 @@ direct_room(struct send_state *s, const char *user, int *net)
 		rid = xstrdup(json_string_value(json_object_get(out, "room_id")));
 		char *k2 = xasprintf("matrix.direct:%s", rid);
 		if (mx_kv_put(s->db, key, rid, k2, user) < 0)
-			log_warn("matrix: could not remember the direct room %s with %s", rid, user);
+			log_warn("matrix: could not remember the direct room %s with %s", rid, LOG_WHO(user));
 		free(k2);
-		log_info("matrix: opened a direct chat %s with %s", rid, user);
+		log_info("matrix: opened a direct chat %s with %s", rid, LOG_WHO(user));
 	} else if (rc == MX_HTTP) {
-		log_warn("matrix: cannot open a direct chat with %s: %ld %s", user, st, mx_errcode(out));
+		log_warn("matrix: cannot open a direct chat with %s: %ld %s", LOG_WHO(user), st, mx_errcode(out));
 	} else {
 		*net = 1;
 	}
@@ -159,7 +160,7 @@ send_item(struct send_state *s, const struct outbox_item *it)
 			rc = jr == MX_NET ? MXS_NET : (jr == MX_DEAD || jr == MX_STOPPED ? MXS_STOP : MXS_PERM);
 			goto out;
 		} else {
-			log_warn("matrix: outbox %lld to %s refused: %ld %s", (long long)it->id, to, st,
+			log_warn("matrix: outbox %lld to %s refused: %ld %s", (long long)it->id, LOG_WHO(to), st,
 				 mx_errcode(out));
 			rc = MXS_PERM;
 		}

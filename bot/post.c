@@ -12,6 +12,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "keyed.h"
+#include "logaddr.h"
 #include "mailout.h"
 #include "state/state.h"
 #include "templates.h"
@@ -118,7 +119,7 @@ post_run(struct db *db, void *ud)
 			rc = post_mail(db, cfg, r->tmpl, m, r->deflang, r->text, msgid);
 			r->n++;
 		} else {
-			log_warn("group %s: cannot post to '%s'", r->group, m);
+			log_warn("group %s: cannot post to '%s'", r->group, LOG_WHO(m));
 		}
 		free(msgid);
 	}

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "dispatch_int.h"
 #include "handlers/handlers.h"
+#include "logaddr.h"
 #include "state/state.h"
 #include "util.h"
 
@@ -105,7 +106,7 @@ ask_confirmation(struct mailctx *m, struct hctx *h, const char *what, int staff)
 	char *line = str_one_line(what, 200);
 	hctx_reply(h, "confirm_command", "command", line, "address", h->ep_addr, "token", tok, "hours", hours, NULL);
 	log_info("mail %lld from %s: the sender's address is not proven; confirmation asked (%s)",
-		 (long long)m->row->id, h->ep_addr, h->cmd ? h->cmd->name : "reply");
+		 (long long)m->row->id, LOG_WHO(h->ep_addr), h->cmd ? h->cmd->name : "reply");
 	free(line);
 	return DB_OK;
 }

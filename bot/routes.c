@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "dispatch_int.h"
 #include "handlers/handlers.h"
+#include "logaddr.h"
 #include "mailcmd.h"
 #include "mime.h"
 #include "state/state.h"
@@ -202,7 +203,7 @@ run_reply_routes(struct mailctx *m, struct hctx *h)
 		db_rollback_savepoint(m->db);
 		if (m->silent) {
 			log_info("mail %lld: automatic mail from %s, whose address is not proven: undone, nobody asked",
-				 (long long)m->row->id, h->ep_addr);
+				 (long long)m->row->id, LOG_WHO(h->ep_addr));
 			hctx_free_replies(h);
 			return DB_OK;
 		}

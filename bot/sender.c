@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "logaddr.h"
 #include "post.h"
 #include "state/state.h"
 #include "transport.h"
@@ -204,12 +205,11 @@ record(struct sender *s, int64_t id, const char *rcpt, const struct send_res *re
 	case ACK_SENT:
 		return res->marked ? DB_OK : state_outbox_sent(s->db, id);
 	case ACK_RETRY:
-		log_warn("%s: outbox %lld to %s: %s; retry in %lld s", name, (long long)id, rcpt ? rcpt : "?", res->err,
+		log_warn("%s: outbox %lld to %s: %s; retry in %lld s", name, (long long)id, LOG_WHO(rcpt), res->err,
 			 (long long)(p->next_try - now_s()));
 		return state_outbox_retry(s->db, id, p->next_try, res->err);
 	case ACK_FAILED:
-		log_warn("%s: outbox %lld to %s failed permanently: %s", name, (long long)id, rcpt ? rcpt : "?",
-			 res->err);
+		log_warn("%s: outbox %lld to %s failed permanently: %s", name, (long long)id, LOG_WHO(rcpt), res->err);
 		return state_outbox_failed(s->db, id, res->err);
 	case ACK_NONE:
 		break;

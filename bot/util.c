@@ -166,6 +166,12 @@ log_open(int use_syslog, enum log_level level)
 		openlog("mentorbot", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+int
+log_enabled(enum log_level lvl)
+{
+	return lvl <= log_max;
+}
+
 void
 log_reopen(void)
 {

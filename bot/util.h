@@ -39,12 +39,14 @@ void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 char *buf_detach(struct buf *b); /* returns "" (allocated) for an empty buffer */
 void buf_free(struct buf *b);
 
-/* Logging: to stderr (default) or syslog.  Never log secrets or message
- * bodies: log ids, addresses and reasons only. */
+/* Logging: to stderr (default) or syslog.  Never log secrets, message bodies,
+ * subjects, names or command text: log ids and reasons, and addresses only
+ * through log_who() (logaddr.h), which hides them at the default level. */
 enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 void log_open(int use_syslog, enum log_level level);
 void log_reopen(void);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int log_enabled(enum log_level lvl); /* 1 when lines of level lvl are written */
 #define log_err(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)

@@ -12,6 +12,7 @@
 
 #include "chat.h"
 #include "config.h"
+#include "logaddr.h"
 #include "util.h"
 #include "xmpp_int.h"
 
@@ -164,7 +165,7 @@ deliver(struct xmpp_transport *x, const struct chat_msg *m)
 		rc = chat_handle(x->db, x->core, m);
 	}
 	if (rc < 0)
-		log_err("xmpp: message from %s could not be recorded (database)", m->sender);
+		log_err("xmpp: message from %s could not be recorded (database)", LOG_WHO(m->sender));
 	else if (rc == 1)
 		flush_outbox(x);
 }

@@ -15,6 +15,7 @@
 #include "bot/form.h"
 #include "bot/ical.h"
 #include "bot/keyed.h"
+#include "bot/logaddr.h"
 #include "bot/mime.h"
 #include "bot/post.h"
 #include "bot/rsvp_text.h"
@@ -271,7 +272,8 @@ ev_audience_resolve(struct hctx *h, const char *name, struct ev_audience *a)
 				} else if (db_failed(prc)) {
 					rc = prc;
 				} else {
-					log_info("event audience %s: %s is nobody the bot knows; not invited", name, m);
+					log_info("event audience %s: %s is nobody the bot knows; not invited", name,
+						 LOG_WHO(m));
 				}
 				person_free(&p);
 				free(addr);
@@ -343,7 +345,8 @@ ev_ical(struct hctx *h, const struct event *ev, const char *attendee, int cancel
 	char *out = NULL;
 	int rc = cancel ? ical_cancel(&ie, &out) : ical_request(&ie, &out);
 	if (rc != ICAL_OK)
-		log_warn("event %lld: no calendar object for %s: %s", (long long)ev->id, attendee, ical_strerror(rc));
+		log_warn("event %lld: no calendar object for %s: %s", (long long)ev->id, LOG_WHO(attendee),
+			 ical_strerror(rc));
 	free(organizer);
 	return out;
 }

@@ -15,6 +15,7 @@
 #include "bot/form.h"
 #include "bot/ical.h"
 #include "bot/keyed.h"
+#include "bot/logaddr.h"
 #include "bot/mime.h"
 #include "bot/post.h"
 #include "bot/rsvp_text.h"
@@ -172,7 +173,7 @@ itip_answer(struct hctx *h, const struct ical_itip *it)
 		rc = session ? 1 : DB_OK;
 		if (!session) {
 			hctx_reply(h, "event.rsvp.unknown", NULL);
-			log_info("event: iTIP REPLY from %s for an unknown UID", h->pm->from_addr);
+			log_info("event: iTIP REPLY from %s for an unknown UID", LOG_WHO(h->pm->from_addr));
 		}
 		goto out;
 	}
@@ -185,7 +186,7 @@ itip_answer(struct hctx *h, const struct ical_itip *it)
 		hctx_reply(h, "event.rsvp.forged", "id", id, "title", ev.title, "attendee", other, "sender",
 			   h->pm->from_addr, NULL);
 		log_warn("event %lld: iTIP REPLY from %s for another attendee (%s): ignored", (long long)ev.id,
-			 h->pm->from_addr, other);
+			 LOG_WHO(h->pm->from_addr), LOG_WHO(other));
 		goto out;
 	}
 	int invited = 0;
@@ -205,7 +206,7 @@ itip_answer(struct hctx *h, const struct ical_itip *it)
 		hctx_reply(h, "event.rsvp.outdated", "id", id, "title", ev.title, "when", when, NULL);
 		free(when);
 		log_info("event %lld: iTIP REPLY with SEQUENCE %d < %d from %s: ignored", (long long)ev.id, v->sequence,
-			 ev.sequence, h->pm->from_addr);
+			 ev.sequence, LOG_WHO(h->pm->from_addr));
 		goto out;
 	}
 	const char *answer = att->partstat == ICAL_PS_ACCEPTED    ? "yes"
@@ -377,7 +378,8 @@ h_event_mail_reply(struct hctx *h, const char *new_text)
 	h->cmd = cmd_by_name("rsvp");
 	if (!h->known) {
 		hctx_reply(h, "event.rsvp.not_invited", "id", eid, "title", ev.title, NULL);
-		log_info("event %lld: answer from %s, who is not known: not counted", (long long)ev.id, pm->from_addr);
+		log_info("event %lld: answer from %s, who is not known: not counted", (long long)ev.id,
+			 LOG_WHO(pm->from_addr));
 		rc = DB_OK;
 		goto out;
 	}

@@ -14,6 +14,7 @@
 #include "bot/form.h"
 #include "bot/ical.h"
 #include "bot/keyed.h"
+#include "bot/logaddr.h"
 #include "bot/mime.h"
 #include "bot/post.h"
 #include "bot/rsvp_text.h"
@@ -147,7 +148,7 @@ h_event_create(struct hctx *h, const char *title, const char *form_text, const c
 	ev.id = *id_out;
 	free(ev.status);
 	ev.status = xstrdup("draft");
-	log_info("event %lld created by %s", (long long)ev.id, created_by ? created_by : "?");
+	log_info("event %lld created by %s", (long long)ev.id, LOG_WHO(created_by));
 	rc = preview(h, &ev, "event.preview", NULL, NULL);
 out:
 	buf_free(&probs);

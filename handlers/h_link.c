@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "bot/commands.h"
+#include "bot/logaddr.h"
 #include "bot/util.h"
 #include "handlers/handlers.h"
 
@@ -158,7 +159,7 @@ h_link_apply(struct hctx *h, const struct token *t)
 		goto out;
 	char *other = xasprintf("%s:%s", okind, oaddr), *mine = xasprintf("%s:%s", t->ep_kind, t->ep_addr);
 	hctx_reply(h, "link_done", "a", mine, "b", other, NULL);
-	log_info("linked %s and %s", mine, other);
+	log_info("linked %s and %s", LOG_WHO(mine), LOG_WHO(other));
 	free(other);
 	free(mine);
 out:

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "bot/commands.h"
+#include "bot/logaddr.h"
 #include "bot/templates.h"
 #include "bot/util.h"
 #include "bot/words.h"
@@ -225,7 +226,7 @@ h_confirm_apply(struct hctx *h, const struct token *t)
 	free(role_word);
 	free(role_key);
 	free(pname);
-	log_info("confirmed %s:%s for %s (%s)", t->ep_kind, t->ep_addr, programme, role);
+	log_info("confirmed %s:%s for %s (%s)", t->ep_kind, LOG_WHO(t->ep_addr), programme, role);
 	return DB_OK;
 }
 

@@ -93,6 +93,7 @@ def cli(bot, *args, expect=0, timeout=60, env=None):
     argv = [lib.mentorbot_path(), args[0], "-c", bot.config_path] + [str(a) for a in args[1:]]
     p = subprocess.run(argv, cwd=lib.REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, timeout=timeout, env=env)
+    lib.note_cli_log(bot, p.stderr)
     lib.ensure(expect is None or p.returncode == expect, "mentorbot %s: exit %d (expected %s): %s %s" % (
         " ".join(str(a) for a in args), p.returncode, expect, p.stdout.strip()[-800:], p.stderr.strip()[-800:]))
     return p.stdout

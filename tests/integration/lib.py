@@ -218,7 +218,7 @@ def check_bots_alive():
 def addr(label="user"):
     """A fresh address for this test and run: <label>-<test>-<run>@example.test."""
     label = re.sub(r"[^a-z0-9.-]+", "-", label.lower())
-    return "%s-%s-%s@%s" % (label, test_slug(), RUN_ID, DOMAIN)
+    return note_secret("%s-%s-%s@%s" % (label, test_slug(), RUN_ID, DOMAIN))
 
 
 # --------------------------------------------------------------------------
@@ -260,6 +260,7 @@ class Bot:
         self.exit_ok = False   # set True when the test expects the bot may exit by itself
         self.returncode = None
         _test["bots"].append(self)
+        _log_check["bots"].append(self)
         if start:
             self.start()
 
@@ -693,6 +694,8 @@ def send(frm, to, subject=None, body="", headers=None, raw=None, html=None, char
     The mail is DKIM-signed for its From domain (see dkim_sign); dkim=False sends it
     unsigned, dkim_domain="evil.example" signs with another domain's key."""
     if raw is None:
+        note_text(subject)
+        body = marked_body(body) if html is None else body
         data = _raw_bytes(make_mail(frm, to, subject, body, headers, html, charset))
     else:
         data = _raw_bytes(raw)
@@ -824,3 +827,109 @@ def join_programme(bot, who, programme="mentoring"):
                 headers={"In-Reply-To": confirm.message_id, "References": refs})
     done = assert_reply(mb.exactly_one_reply(mid2), mid2, resubj, key="join_done", to=who)
     return confirm, done
+
+
+# --------------------------------------------------------------------------
+# log hygiene: at the default level the bot logs people as ids or keyed tags
+# ("a:3f9k2m7q"), never their addresses, names, subjects, commands or bodies.
+# Every test address (addr()), every Subject and chat text of two words or more
+# (note_text) and a marker word in the signature of every mail body
+# (marked_body) is remembered; after the run check_logs() looks for them, and
+# for any address of the test domains but the bots' own, in every bot log.
+
+_log_check = {"bots": [], "secrets": set(), "texts": set(), "cli": [], "n": 0}
+# mail addresses and JIDs of the test domains (a room JID without /nick is not a person),
+# Matrix user ids of the test homeserver
+_ADDR_RE = re.compile(r"[A-Za-z0-9._%+=-]+@(?:[a-z0-9-]+\.)*(?:example\.test|example\.com|evil\.example|localhost)"
+                      r"\b(?:/[^\s)]+)?")
+_MXID_RE = re.compile(r"(?<![\w!#])@[a-z0-9._=/-]+:localhost\b")
+_LOG_LINE_RE = re.compile(r"^\S+Z mentorbot\[\d+\] (?:error|warning|info|debug): ")
+
+
+def note_secret(text):
+    """Remember an address or marker that no bot log may hold; returns it."""
+    if text:
+        _log_check["secrets"].add(text.lower())
+    return text
+
+
+def note_text(text):
+    """Remember a Subject or chat text (two words or more, 12 characters or more):
+    no bot log may hold it."""
+    t = (text or "").strip()
+    if len(t) >= 12 and len(t.split()) >= 2:
+        _log_check["texts"].add(t.lower())
+    return text
+
+
+def body_marker():
+    """A word of its own for one body (remembered by note_secret)."""
+    _log_check["n"] += 1
+    return note_secret("mbmark%s%dz" % (RUN_ID, _log_check["n"]))
+
+
+def marked_body(body):
+    """body with a signature ("-- " and a marker word), which the bot cuts off as it
+    cuts every signature: a log line holding the marker logged the body."""
+    if not isinstance(body, str) or os.environ.get("MB_NO_BODY_MARKER") == "1":
+        return body
+    return (body.rstrip("\n") + "\n\n" if body.strip() else "") + "-- \n%s\n" % body_marker()
+
+
+def note_cli_log(bot, stderr):
+    """The stderr of a CLI run for bot: its log lines are checked like the daemon's."""
+    _log_check["cli"].append(("%s (cli)" % getattr(bot, "log_path", "?"), stderr or ""))
+
+
+def _bot_ids(b):
+    ids = {b.address.lower()}
+    for sec, key in (("xmpp", "jid"), ("matrix", "user")):
+        v = b.sections.get(sec, {}).get(key)
+        if v:
+            ids.add(v.lower())
+    return ids
+
+
+def run_bots():
+    return list(_log_check["bots"])
+
+
+def _leaks(line, allowed):
+    low = line.lower()
+    found = []
+    for m in _ADDR_RE.finditer(line):
+        a = m.group(0).lower().rstrip(".")
+        bare = a.split("/")[0]
+        local, _, dom = bare.partition("@")
+        if a in allowed or (bare in allowed and "/" not in a) or (dom.startswith("muc.") and "/" not in a):
+            continue
+        if local.startswith("bot-") and dom == DOMAIN and "/" not in a:
+            continue    # a bot's own (plus-)address
+        found.append(a)
+    for m in _MXID_RE.finditer(line):
+        if m.group(0).lower() not in allowed:
+            found.append(m.group(0))
+    found += [s for s in _log_check["secrets"] if s in low and s not in found]
+    found += [t for t in _log_check["texts"] if t in low]
+    return found
+
+
+def check_logs():
+    """Every log line of the run's bots (but those run with -v) and of their CLI runs
+    that names a test address or holds a body marker or a test's text, as
+    ["path: line (found: ...)"]."""
+    problems = []
+    allowed = set()
+    for b in _log_check["bots"]:
+        allowed |= _bot_ids(b)
+    # a bot run with -v may log addresses (Bot.verbose; no test does that yet)
+    sources = [(b.log_path, b.log(), False) for b in _log_check["bots"] if not getattr(b, "verbose", False)]
+    sources += [(path, text, True) for path, text in _log_check["cli"]]
+    for path, text, only_log_lines in sources:
+        for line in text.splitlines():
+            if line.startswith("===") or (only_log_lines and not _LOG_LINE_RE.match(line)):
+                continue
+            found = _leaks(line, allowed)
+            if found:
+                problems.append("%s: %s (found: %s)" % (path, line.strip()[:300], ", ".join(sorted(set(found)))))
+    return problems

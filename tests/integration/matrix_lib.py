@@ -119,6 +119,7 @@ class Homeserver:
 
     def say(self, room, sender, body):
         """Post as `sender` through the test control (fast; no client session needed)."""
+        lib.note_text(body)
         return self.test("POST", "send", {"room": room, "sender": sender, "body": body})["event_id"]
 
     # -- reading back --------------------------------------------------------------
@@ -194,6 +195,7 @@ class Client:
         return self.api("POST", "/join/" + urllib.parse.quote(room, safe=""))["room_id"]
 
     def send(self, room_id, body, msgtype="m.text"):
+        lib.note_text(body)
         self.txn += 1
         txn = "t%d.%d" % (time.time_ns(), self.txn)
         return self.api("PUT", "/rooms/%s/send/m.room.message/%s" % (urllib.parse.quote(room_id, safe=""), txn),

@@ -142,6 +142,13 @@ def main(argv):
                     report(False, label, "%s (%.1f s)" % (err, dt), text + "\n".join(logs))
                 else:
                     report(True, label, " (%.1f s)" % dt)
+        leaks = lib.check_logs()
+        label = "logs_hold_no_address_or_body"
+        if leaks:
+            report(False, label, "%d log line%s name a test address or hold text of a test" % (
+                len(leaks), "" if len(leaks) == 1 else "s"), "\n".join("    | " + l for l in leaks[:40]))
+        else:
+            report(True, label, " (%d bot logs)" % len(lib.run_bots()))
     except KeyboardInterrupt:
         signal.alarm(0)
         signal.signal(signal.SIGINT, signal.SIG_IGN)    # a second Ctrl-C must not stop the cleanup

@@ -273,6 +273,7 @@ class Person:
         return self._send(to, text, "chat")
 
     def _send(self, to, text, typ):
+        lib.note_text(text)
         out = {}
 
         async def s():
@@ -286,6 +287,9 @@ class Person:
 
     def send_many(self, items):
         """items: [(to, text, type)] sent back to back in one loop call."""
+        for _, text, _ in items:
+            lib.note_text(text)
+
         async def s():
             for to, text, typ in items:
                 self.c.make_message(mto=to, mbody=text, mtype=typ).send()
