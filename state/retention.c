@@ -10,6 +10,8 @@
 #include <string.h>
 
 #define DAY 86400
+#define REPLY_COUNT_DAYS 2 /* fixed: the counters of today and yesterday */
+#define TOKEN_DAYS 7       /* fixed: a week after a token expired or was used */
 
 /* One category: its table, the rows past the cutoff ?1, and how they go (batch size ?2). */
 struct cat_def {
@@ -21,6 +23,7 @@ struct cat_def {
 #define FINISHED_MAIL "transport = 'mail' AND raw IS NOT NULL AND status != 'new' AND received < ?1"
 #define FINISHED_CHAT "transport != 'mail' AND raw IS NOT NULL AND status != 'new' AND received < ?1"
 #define FINISHED_META "meta IS NOT NULL AND status != 'new' AND received < ?1"
+#define OLD_TOKEN "(expires < ?1 OR (used != 0 AND created < ?1))"
 #define DONE_OUTBOX "payload IS NOT NULL AND status != 'pending' AND created < ?1"
 
 static const struct cat_def cats[RET_NCAT] = {
@@ -43,6 +46,14 @@ static const struct cat_def cats[RET_NCAT] = {
 		{"bounce_event", "SELECT count(*) FROM bounce_event WHERE at < ?1",
 		 "DELETE FROM bounce_event WHERE id IN (SELECT id FROM bounce_event WHERE at < ?1 AND id > ?3"
 		 " ORDER BY id LIMIT ?2) RETURNING id"},
+	/* the per-address reply counters serve today's reply_limit only (day: now / 86400) */
+	[RET_REPLY_COUNT] = {"reply_count", "SELECT count(*) FROM reply_count WHERE day < ?1 / 86400",
+			     "DELETE FROM reply_count WHERE rowid IN (SELECT rowid FROM reply_count"
+			     " WHERE day < ?1 / 86400 AND rowid > ?3 ORDER BY rowid LIMIT ?2) RETURNING rowid"},
+	/* a token (and the address it went to) is of no use once expired or used */
+	[RET_TOKEN] = {"token", "SELECT count(*) FROM token WHERE " OLD_TOKEN,
+		       "DELETE FROM token WHERE id IN (SELECT id FROM token WHERE " OLD_TOKEN
+		       " AND id > ?3 ORDER BY id LIMIT ?2) RETURNING id"},
 };
 
 const char *
@@ -63,6 +74,10 @@ retention_days(const struct config *cfg, enum retention_cat cat)
 		return cfg->retention.journal_days;
 	case RET_OUTBOX_BODY:
 		return cfg->retention.outbox_body_days;
+	case RET_REPLY_COUNT:
+		return REPLY_COUNT_DAYS;
+	case RET_TOKEN:
+		return TOKEN_DAYS;
 	case RET_BOUNCE:
 	case RET_BOUNCE_EVENT:
 	default:

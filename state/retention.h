@@ -32,6 +32,8 @@ enum retention_cat {
 	RET_OUTBOX_BODY,  /* outbox.payload of rows no longer pending (outbox_body_days) */
 	RET_BOUNCE,       /* bounce rows by last_at (bounce_days) */
 	RET_BOUNCE_EVENT, /* bounce_event rows by at (bounce_days) */
+	RET_REPLY_COUNT,  /* per-address reply counters older than 2 days (fixed) */
+	RET_TOKEN,        /* tokens 7 days (fixed) after they expired or were used */
 	RET_NCAT
 };
 

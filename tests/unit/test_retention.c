@@ -66,6 +66,10 @@ rows_at(int64_t t, const char *tag)
 	    tag, (long long)t, tag, (long long)t);
 	sql("INSERT INTO bounce(address, count, last_at) VALUES ('b-%q@x', 1, %lld)", tag, (long long)t);
 	sql("INSERT INTO bounce_event(address, at) VALUES ('b-%q@x', %lld)", tag, (long long)t);
+	sql("INSERT INTO reply_count(address, day, count) VALUES ('r-%q@x', %lld, 1)", tag, (long long)(t / DAY));
+	sql("INSERT INTO token(hash, kind, ep_kind, ep_addr, created, expires) VALUES ('h-%q', 'join', 'mail',"
+	    " 't-%q@x', %lld, %lld)",
+	    tag, tag, (long long)t, (long long)t);
 }
 
 static int64_t
@@ -95,6 +99,7 @@ ages_boundaries_dry_run_and_batches(void)
 	CHECK(v[RET_JOURNAL_META] == 3);
 	CHECK(v[RET_OUTBOX_BODY] == 1); /* ancient only; pending rows never */
 	CHECK(v[RET_BOUNCE] == 1 && v[RET_BOUNCE_EVENT] == 1);
+	CHECK(v[RET_REPLY_COUNT] == 3 && v[RET_TOKEN] == 3); /* fixed ages: 2 and 7 days */
 
 	/* a dry run counts and lists, and changes nothing */
 	int64_t before = num("SELECT total(length(raw)) + count(meta) FROM inbound") +
