@@ -263,36 +263,27 @@ static const char fill_marks[] =
 	" UNION SELECT lower(name) FROM person WHERE id = ?1 AND length(name) >= 3"
 	" UNION SELECT lower(value) FROM profile WHERE person_id = ?1 AND field = 'name' AND length(value) >= 3";
 
-/* The other side of each active match of person into out->partners. */
+/* The ids the query sql (?1 person, ?2 now) returns, appended to *v, *n. */
 static int
-erase_partners(struct db *db, int64_t person, struct privacy_erased *out)
+erase_ids(struct db *db, const char *sql, int64_t person, int64_t **v, size_t *n)
 {
-	static const char sql[] = "SELECT CASE WHEN mentee_id = ?1 THEN mentor_id ELSE mentee_id END FROM match"
-				  " WHERE status = 'active' AND (mentee_id = ?1 OR mentor_id = ?1) ORDER BY id";
 	sqlite3_stmt *st = db_stmt_int64(db, sql, person);
 	if (!st)
 		return DB_ERR;
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, now_s());
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*DB_APPEND(&out->partners, &out->npartners) = sqlite3_column_int64(st, 0);
+		*DB_APPEND(v, n) = sqlite3_column_int64(st, 0);
 	return db_rows_status(st, rc);
 }
 
-/* The events not yet started at which person takes a seat (going, their RSVP is deleted). */
-static int
-erase_seats(struct db *db, int64_t person, struct privacy_erased *out)
-{
-	static const char sql[] = "SELECT r.event_id FROM rsvp r JOIN event e ON e.id = r.event_id"
-				  " WHERE r.person_id = ?1 AND r.status = 'going' AND e.start > ?2 ORDER BY r.event_id";
-	sqlite3_stmt *st = db_stmt_int64(db, sql, person);
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 2, now_s());
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*DB_APPEND(&out->seats, &out->nseats) = sqlite3_column_int64(st, 0);
-	return db_rows_status(st, rc);
-}
+/* The other side of each active match of person. */
+static const char partners_sql[] = "SELECT CASE WHEN mentee_id = ?1 THEN mentor_id ELSE mentee_id END FROM match"
+				   " WHERE status = 'active' AND (mentee_id = ?1 OR mentor_id = ?1) ORDER BY id";
+/* The events not yet started at which person takes a seat (going; their answer is deleted). */
+static const char seats_sql[] = "SELECT r.event_id FROM rsvp r JOIN event e ON e.id = r.event_id"
+				" WHERE r.person_id = ?1 AND r.status = 'going' AND e.start > ?2 ORDER BY r.event_id";
 
 /* The stand-in: a person row with no name, language or address, created when the person was. */
 static int
@@ -321,7 +312,8 @@ state_privacy_erase(struct db *db, int64_t person, const char *channel, const ch
 	int rc = erase_standin(db, person, &out->standin);
 	if (rc != DB_OK)
 		return rc;
-	if ((rc = erase_partners(db, person, out)) != DB_OK || (rc = erase_seats(db, person, out)) != DB_OK)
+	if ((rc = erase_ids(db, partners_sql, person, &out->partners, &out->npartners)) != DB_OK ||
+	    (rc = erase_ids(db, seats_sql, person, &out->seats, &out->nseats)) != DB_OK)
 		return rc;
 	if (privacy_exec(db, "CREATE TEMP TABLE IF NOT EXISTS privacy_mark(text TEXT PRIMARY KEY);"
 			     "DELETE FROM temp.privacy_mark") != DB_OK)
