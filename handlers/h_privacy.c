@@ -275,7 +275,9 @@ h_privacy_erase(struct hctx *h, int64_t person, const char *why)
 	char *lang = xstrdup(w.lang);
 	who_free(&w);
 	struct privacy_erased e;
-	rc = state_privacy_erase(h->db, person, h->ep_kind ? h->ep_kind : "scheduler", why, &e);
+	rc = state_privacy_erase(h->db, person,
+				 h->ep_kind && *h->ep_kind ? h->ep_kind : (h->transport ? h->transport : "scheduler"),
+				 why, &e);
 	test_crash_point("privacy.erase: erased, not committed"); /* kill tests: all or nothing */
 	if (rc == DB_OK)
 		rc = tell_partners(h, &e);

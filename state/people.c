@@ -137,8 +137,10 @@ endpoint_row(sqlite3_stmt *st, void *out)
 int
 state_endpoints(struct db *db, int64_t person, struct endpoint **out, size_t *n)
 {
-	static const char sql[] =
-		"SELECT kind, address, verified FROM endpoint WHERE person_id = ? ORDER BY kind, address";
+	/* an address marked undeliverable (a bounce) comes after the others of its kind, so that
+	 * "the person's mail address" is one that still takes mail */
+	static const char sql[] = "SELECT kind, address, verified FROM endpoint WHERE person_id = ?"
+				  " ORDER BY kind, address IN (SELECT address FROM undeliverable), address";
 	return DB_ROWS(db_stmt_int64(db, sql, person), endpoint_row, out, n);
 }
 

@@ -56,6 +56,9 @@ seed(void)
 	char *q = xasprintf(
 		"INSERT INTO endpoint(person_id, kind, address, verified, created) VALUES (%1$lld, 'xmpp', "
 		"'alice@localhost', 1, 1);"
+		/* an old address of hers that bounced (a mail from the other one leaves its mark alone) */
+		"INSERT INTO endpoint(person_id, kind, address, verified, created) VALUES (%1$lld, 'mail', "
+		"'alice.old@example.test', 1, 1);"
 		"INSERT INTO match(id, programme, mentee_id, mentor_id, status, created) VALUES (70, 'mentoring', "
 		"%1$lld, %2$lld, 'active', 1);"
 		"INSERT INTO session(match_id, proposer_id, start, minutes, place, status, uid, logged_minutes, note, "
@@ -87,7 +90,7 @@ seed(void)
 		"INSERT INTO reply_count(address, day, count) VALUES ('alice@example.test', 1, 2);"
 		"INSERT INTO bounce(address, count, last_at) VALUES ('alice@example.test', 1, 1);"
 		"INSERT INTO bounce_event(address, at, hard) VALUES ('alice@example.test', 1, 0);"
-		"INSERT INTO undeliverable(address, since) VALUES ('alice@example.test', 1);"
+		"INSERT INTO undeliverable(address, since) VALUES ('alice.old@example.test', 1);"
 		"INSERT INTO outbox(transport, rcpt, message_id, payload, created, status) VALUES"
 		" ('mail', 'bob@example.test', 'other.1@x', 'Hello Bob, your mentee Alice Anders wrote BODYMARKER', 1, "
 		"'sent');",
