@@ -122,16 +122,22 @@ h_agree_run(struct hctx *h)
 
 /* ---- the note on the next contact ---- */
 
+/* The first reply to the sender, or NULL: the note goes with an answer, never alone. */
+static struct reply *
+first_to_sender(struct hctx *h)
+{
+	for (size_t i = 0; i < h->nreplies; i++)
+		if (!h->replies[i].to_kind)
+			return &h->replies[i];
+	return NULL;
+}
+
 int
 h_consent_note(struct hctx *h)
 {
-	if (!h->known)
+	struct reply *r = h->known ? first_to_sender(h) : NULL;
+	if (!r)
 		return DB_OK;
-	int to_sender = 0;
-	for (size_t i = 0; i < h->nreplies; i++)
-		to_sender |= h->replies[i].to_kind == NULL;
-	if (!to_sender)
-		return DB_OK; /* the note goes with an answer, never alone */
 	struct consent *cs;
 	size_t n;
 	int rc = consent_outdated(h->db, h->person.id, &cs, &n);
@@ -150,9 +156,13 @@ h_consent_note(struct hctx *h)
 		free(text);
 		free(name);
 	}
-	hctx_reply(h, "consent_renew", "items", b.p, NULL);
-	buf_free(&b);
 	consents_free(cs, n);
+	/* once per contact: appended to the first answer only */
+	r->vars = xrealloc(r->vars, (r->nvars + 3) * sizeof *r->vars);
+	r->vars[r->nvars++] = xstrdup(HCTX_NOTE_AFTER);
+	r->vars[r->nvars++] = hctx_text(h, "consent_renew", "items", b.p, NULL);
+	r->vars[r->nvars] = NULL;
+	buf_free(&b);
 	return DB_OK;
 }
 

@@ -122,6 +122,8 @@ char *h_consent_lines(struct hctx *h);
 int h_agree_check(struct hctx *h);
 int h_agree_run(struct hctx *h);
 int h_consent_note(struct hctx *h);
+/* The variable of a reply to the sender whose text follows the rendered template (bot/answer.c). */
+#define HCTX_NOTE_AFTER "_note_after"
 extern const struct tmpl_key tmpl_keys_consent[];
 /* The audit row of a staff action by the sender of h (h_audit.c): actor = the sender's
  * address, channel = the transport; person: whom it concerns or 0. */
