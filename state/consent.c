@@ -49,15 +49,10 @@ consent_row(sqlite3_stmt *st, void *out)
 	c->at = sqlite3_column_int64(st, 4);
 }
 
-/* The latest event per purpose: the largest id (events are appended, never changed). */
-#define CONSENT_LATEST                                                                                                 \
-	"SELECT c.purpose, c.version, c.channel, c.action, c.at FROM consent c"                                        \
-	" WHERE c.id IN (SELECT max(id) FROM consent WHERE person_id = ?1 GROUP BY purpose)"
-
-int
-consent_current(struct db *db, int64_t person, struct consent **out, size_t *n)
+/* The rows of the query sql about person (?1) into *out; on an error none (cleared). */
+static int
+consent_rows(struct db *db, const char *sql, int64_t person, struct consent **out, size_t *n)
 {
-	static const char sql[] = CONSENT_LATEST " ORDER BY c.purpose";
 	*out = NULL;
 	*n = 0;
 	int rc = DB_ROWS(db_stmt_int64(db, sql, person), consent_row, out, n);
@@ -69,24 +64,26 @@ consent_current(struct db *db, int64_t person, struct consent **out, size_t *n)
 	return rc;
 }
 
+/* The latest event per purpose: the largest id (events are appended, never changed). */
+#define CONSENT_LATEST "c.id IN (SELECT max(id) FROM consent WHERE person_id = ?1 GROUP BY purpose)"
+
+int
+consent_current(struct db *db, int64_t person, struct consent **out, size_t *n)
+{
+	static const char sql[] = "SELECT c.purpose, c.version, c.channel, c.action, c.at FROM consent c"
+				  " WHERE " CONSENT_LATEST " ORDER BY c.purpose";
+	return consent_rows(db, sql, person, out, n);
+}
+
 int
 consent_outdated(struct db *db, int64_t person, struct consent **out, size_t *n)
 {
 	static const char sql[] =
 		"SELECT c.purpose, p.consent_version, c.channel, c.action, c.at FROM consent c"
 		" JOIN programme p ON p.slug = c.purpose"
-		" WHERE c.id IN (SELECT max(id) FROM consent WHERE person_id = ?1 GROUP BY purpose)"
-		"  AND c.action = 'given' AND c.version <> p.consent_version"
+		" WHERE " CONSENT_LATEST " AND c.action = 'given' AND c.version <> p.consent_version"
 		"  AND EXISTS (SELECT 1 FROM membership m WHERE m.person_id = ?1 AND m.programme = p.slug"
 		"   AND m.status IN ('active', 'pending'))"
 		" ORDER BY c.purpose";
-	*out = NULL;
-	*n = 0;
-	int rc = DB_ROWS(db_stmt_int64(db, sql, person), consent_row, out, n);
-	if (rc != DB_OK) {
-		consents_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-	}
-	return rc;
+	return consent_rows(db, sql, person, out, n);
 }
