@@ -67,6 +67,21 @@ mail_lang(const struct parsed_mail *pm, const struct mail_cmd *mc, const char *n
 }
 
 /* Render one reply and queue it as a mail in the outbox. */
+/* key rendered for the sender, with the note a handler added after it (HCTX_NOTE_AFTER, e.g.
+ * the request to agree to a changed consent text: handlers/h_consent.c).  Caller frees. */
+static char *
+answer_text(const struct mailctx *m, const char *key, const char *const *vars)
+{
+	char *text = tmpl_render(m->core->tmpl, m->lang, key, vars);
+	for (size_t i = 0; vars && vars[i] && vars[i + 1]; i += 2)
+		if (strcmp(vars[i], HCTX_NOTE_AFTER) == 0 && *vars[i + 1]) {
+			char *t = xasprintf("%s\n\n%s", text, vars[i + 1]);
+			free(text);
+			return t;
+		}
+	return text;
+}
+
 int
 queue_reply(struct mailctx *m, const char *key, const char *const *vars)
 {
@@ -76,7 +91,7 @@ queue_reply(struct mailctx *m, const char *key, const char *const *vars)
 		log_info("mail %lld: automatic mail: the answer (%s) is not sent", (long long)m->row->id, key);
 		return DB_OK;
 	}
-	char *body_main = tmpl_render(core->tmpl, m->lang, key, vars);
+	char *body_main = answer_text(m, key, vars);
 	char *sig = tmpl_render(core->tmpl, m->lang, "signature", NULL);
 	char *body = xasprintf("%s\n\n%s\n", body_main, sig);
 	char *subject;
@@ -148,7 +163,7 @@ queue_chat(struct mailctx *m, const char *transport, const char *to, const char 
 int
 queue_chat_answer(struct mailctx *m, const char *key, const char *const *vars)
 {
-	char *text = tmpl_render(m->core->tmpl, m->lang, key, vars);
+	char *text = answer_text(m, key, vars);
 	int rc;
 	if (!m->room) {
 		rc = queue_chat(m, m->transport, m->sender, "chat", text);

@@ -70,4 +70,12 @@ int cli_feed(const char *conf, int argc, char **argv);
 /* mentorbot purge [--dry-run]   what [retention] lets go, now   (bot/cli_purge.c) */
 int cli_purge(const char *conf, int argc, char **argv);
 
+/* The actor of the command line's audit rows: "cli:<unix user name>" (bot/cli_audit.c). */
+const char *cli_actor(void);
+/* An audit row of a CLI command (actor cli_actor(), channel "cli"), in the caller's transaction. */
+int cli_audit(struct db *db, const char *action, const char *subject, const char *detail);
+/* mentorbot audit -c FILE [--since YYYY-MM-DD] [--json]   (bot/cli_audit.c); -2: bad arguments */
+int cli_audit_cmd(const char *conf, int argc, char **argv);
+extern const struct tmpl_key tmpl_keys_cli_audit[];
+
 #endif

@@ -55,7 +55,7 @@ env_open(const char *conf, struct cli_env *e)
 	e->h.tmpl = e->tmpl;
 	e->h.transport = "cli";
 	e->h.ep_kind = "cli";
-	e->h.ep_addr = "cli";
+	e->h.ep_addr = cli_actor();
 	e->h.staff = 1;
 	e->lang = cli_lang(&e->cfg);
 	e->h.lang = e->lang;

@@ -124,6 +124,19 @@ const struct command command_table[] = {
 		.proceed = h_delete_me_run,
 		.help_key = "cmd.delete_me",
 	},
+	/* "agree [programme]": consent to a changed consent text (handlers/h_consent.c) */
+	{
+		.name = "agree",
+		.aliases_en = {"agree"},
+		.aliases_de = {"zustimmen", "einwilligen"},
+		.min_args = 0,
+		.max_args = 1,
+		.perm = PERM_MEMBER,
+		.writes = CMD_WRITES,
+		.check = h_agree_check,
+		.proceed = h_agree_run,
+		.help_key = "cmd.agree",
+	},
 	/* mentoring (handlers/h_mentoring*.c) */
 	{
 		.name = "find mentor",
@@ -388,9 +401,10 @@ const size_t command_count = ARRAY_LEN(command_table);
 
 extern const struct tmpl_key tmpl_keys_cli[];       /* bot/cli.c */
 extern const struct tmpl_key tmpl_keys_retention[]; /* bot/retention_run.c */
+extern const struct tmpl_key tmpl_keys_cli_audit[]; /* bot/cli_audit.c */
 const struct tmpl_key *const tmpl_key_sets[] = {
-	tmpl_required_keys, tmpl_keys_apply, tmpl_keys_staff,   tmpl_keys_match,
-	tmpl_keys_events,   tmpl_keys_cli,   tmpl_keys_privacy, tmpl_keys_retention,
+	tmpl_required_keys, tmpl_keys_apply,   tmpl_keys_staff,     tmpl_keys_match,   tmpl_keys_events,
+	tmpl_keys_cli,      tmpl_keys_privacy, tmpl_keys_retention, tmpl_keys_consent, tmpl_keys_cli_audit,
 };
 const size_t tmpl_key_nsets = ARRAY_LEN(tmpl_key_sets);
 
@@ -447,7 +461,7 @@ const struct tmpl_key tmpl_required_keys[] = {
 	{"reply.subject", ""},
 	{"leave_done", "programmes"},
 	{"leave_nothing", ""},
-	{"whoami", "address,language,memberships,endpoints,since"},
+	{"whoami", "address,language,memberships,endpoints,since,consents"},
 	{"whoami_guest", "address"},
 	{"whoami.membership", "programme,role,status"},
 	{"whoami.endpoint", "kind,address"},

@@ -626,6 +626,8 @@ dispatch_one(struct db *db, const struct core *core, struct inbound *in, int giv
 		identify_chat(&m, &h);
 	if (rc == 0)
 		rc = run_route_or_command(&m, &h);
+	if (rc == DB_OK && !m.silent)
+		rc = h_consent_note(&h); /* a changed consent text: asked once per contact */
 	if (rc == DB_OK) {
 		if (in->pm)
 			log_info("mail %lld from %s: %s (%s, proof %s) -> %zu repl%s", (long long)in->row.id,

@@ -271,7 +271,10 @@ static int
 kv_write_run(struct db *db, void *ud)
 {
 	const struct kv_write *w = ud;
-	return w->value ? state_kv_set(db, w->key, w->value) : state_kv_del(db, w->key);
+	int rc = w->value ? state_kv_set(db, w->key, w->value) : state_kv_del(db, w->key);
+	if (rc == DB_OK) /* the keys are "group:NAME" */
+		rc = cli_audit(db, w->value ? "group.set" : "group.del", strchr(w->key, ':') + 1, w->value);
+	return rc;
 }
 
 static int
@@ -346,7 +349,13 @@ programme_list(struct cli_db *c, int argc, char **argv)
 static int
 programme_put_run(struct db *db, void *ud)
 {
-	return state_programme_put(db, ud);
+	const struct programme *p = ud;
+	int known = state_programme_exists(db, p->slug, NULL);
+	int rc = db_failed(known) ? known : state_programme_put(db, p);
+	if (rc == DB_OK)
+		rc = cli_audit(db, known == DB_NOTFOUND ? "programme.add" : "programme.set", p->slug,
+			       p->consent_version);
+	return rc;
 }
 
 static int
@@ -411,6 +420,7 @@ match_step(struct hctx *h, void *ud)
 static const struct cli_word programme_words[] = {
 	{.name = "list", .min_args = 0, .max_args = -1, .run = programme_list},
 	{.name = "add", .min_args = 1, .max_args = -1, .run = programme_add}, /* SLUG [--option value]… */
+	{.name = "set", .min_args = 1, .max_args = -1, .run = programme_add}, /* the same, for an existing one */
 	{.name = NULL},
 };
 
@@ -458,6 +468,7 @@ cmd_match(const char *path, int argc, char **argv)
 		h.tmpl = t;
 		h.cmd = cmd_by_name("match");
 		h.transport = "cli";
+		h.ep_addr = cli_actor();
 		h.staff = 1;
 		h.argc = argc;
 		h.argv = args;
@@ -482,6 +493,17 @@ cmd_match(const char *path, int argc, char **argv)
 	}
 	free(slug);
 	cli_close(&cfg, t, db);
+	return rc;
+}
+
+static int
+cmd_audit(const char *path, int argc, char **argv)
+{
+	int rc = cli_audit_cmd(path, argc, argv);
+	if (rc == -2) {
+		usage(stderr);
+		rc = 2;
+	}
 	return rc;
 }
 
@@ -540,8 +562,8 @@ static const struct subcommand subcommands[] = {
 	 .needs_config = 1,
 	 .max_args = -1,
 	 .words = programme_words,
-	 .usage = {"programme -c FILE list | add SLUG [--name N] [--policy open|approve]\n"
-		   "                 [--days N] [--questions f1,f2] [--weights topics=3,language=2,…]"}},
+	 .usage = {"programme -c FILE list | add SLUG | set SLUG [--name N] [--policy open|approve]\n"
+		   "                 [--days N] [--consent V] [--questions f1,f2] [--weights topics=3,language=2,…]"}},
 	{.name = "report",
 	 .needs_config = 1,
 	 .max_args = -1,
@@ -568,6 +590,11 @@ static const struct subcommand subcommands[] = {
 	 .max_args = 1,
 	 .run = cli_purge,
 	 .usage = {"purge -c FILE [--dry-run]   purge what [retention] lets go now (counts, person ids)"}},
+	{.name = "audit",
+	 .needs_config = 1,
+	 .max_args = -1,
+	 .run = cmd_audit,
+	 .usage = {"audit -c FILE [--since YYYY-MM-DD] [--json]   the staff audit log"}},
 };
 /* clang-format on */
 

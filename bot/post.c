@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "config.h"
 #include "dispatch.h"
 #include "keyed.h"
@@ -122,6 +123,11 @@ post_run(struct db *db, void *ud)
 			log_warn("group %s: cannot post to '%s'", r->group, LOG_WHO(m));
 		}
 		free(msgid);
+	}
+	if (rc == DB_OK) { /* posts come from the command line only */
+		char *detail = xasprintf("posts=%d", r->n);
+		rc = cli_audit(db, "post", r->group, detail);
+		free(detail);
 	}
 	return rc;
 }

@@ -157,6 +157,8 @@ decide(struct hctx *h, int reject)
 					  reason_in && *reason_in ? reason_in : NULL);
 	if (rc == DB_OK)
 		rc = state_membership_set(h->db, a.person_id, a.programme, a.role, reject ? "rejected" : "active");
+	if (rc == DB_OK)
+		rc = h_audit(h, reject ? "reject" : "approve", id_s, a.person_id, a.programme);
 	const char *addr = who_mail(&w) ? who_mail(&w) : (w.neps ? w.eps[0].addr : "");
 	const char *name = w.p.name ? w.p.name : addr;
 	if (rc == DB_OK) {

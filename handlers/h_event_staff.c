@@ -149,6 +149,10 @@ h_event_create(struct hctx *h, const char *title, const char *form_text, const c
 	free(ev.status);
 	ev.status = xstrdup("draft");
 	log_info("event %lld created by %s", (long long)ev.id, LOG_WHO(created_by));
+	char cid[24];
+	ev_fmt_id(cid, ev.id);
+	if ((rc = h_audit(h, "announce.create", cid, 0, ev.title)) != DB_OK)
+		goto out;
 	rc = preview(h, &ev, "event.preview", NULL, NULL);
 out:
 	buf_free(&probs);
@@ -266,6 +270,11 @@ h_event_send(struct hctx *h, int64_t id, int *mails, int *rooms)
 	char m[16], r[16];
 	snprintf(m, sizeof m, "%d", *mails);
 	snprintf(r, sizeof r, "%d", *rooms);
+	char *detail = xasprintf("mails=%d rooms=%d", *mails, *rooms);
+	rc = h_audit(h, "announce.send", eid, 0, detail);
+	free(detail);
+	if (rc != DB_OK)
+		goto out;
 	hctx_reply(h, "event.sent", "id", eid, "title", ev.title, "mails", m, "rooms", r, NULL);
 	log_info("event %lld announced: %d mails, %d room posts", (long long)ev.id, *mails, *rooms);
 out:
@@ -352,6 +361,8 @@ h_event_change(struct hctx *h, int64_t id, const char *form_text)
 			if ((rc = ev_promote_waiting(h, &ev)) != DB_OK)
 				goto out;
 	}
+	if ((rc = h_audit(h, "announce.change", eid, 0, changes.len ? changes.p : NULL)) != DB_OK)
+		goto out;
 	char *ch = changes.len ? xstrdup(changes.p) : hctx_text(h, "event.change.none", NULL);
 	char m[16];
 	snprintf(m, sizeof m, "%d", mails);
@@ -403,6 +414,8 @@ h_event_cancel(struct hctx *h, int64_t id, int *mails)
 		evtext_free(&t);
 		ev_audience_free(&a);
 	}
+	if ((rc = h_audit(h, "announce.cancel", eid, 0, NULL)) != DB_OK)
+		goto out;
 	char m[16];
 	snprintf(m, sizeof m, "%d", *mails);
 	hctx_reply(h, "event.cancelled_by_staff", "id", eid, "title", ev.title, "mails", m, NULL);
@@ -633,6 +646,8 @@ h_attended_run(struct hctx *h)
 		free(addrs);
 		rsvps_free(v, n);
 	}
+	if (rc == DB_OK)
+		rc = h_audit(h, "attended", h->argv[0], 0, rest);
 	if (rc == DB_OK) {
 		char m[16];
 		snprintf(m, sizeof m, "%d", marked);

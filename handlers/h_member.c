@@ -21,25 +21,11 @@
 #include "bot/words.h"
 #include "handlers/h_privacy.h"
 #include "handlers/handlers.h"
+#include "state/consent.h"
 
-/* Version of the consent text in templates/<lang>/ "consent" when a programme names none;
- * each programme records its own (mentorbot programme add … --consent VERSION). */
-#define CONSENT_VERSION "2026-11-1"
 #define TOKEN_TTL_S (3 * 24 * 3600)
 
 /* ---- join ---- */
-
-/* The consent text version of programme slug. Caller frees. */
-static char *
-consent_version(struct hctx *h, const char *slug)
-{
-	struct programme p;
-	char *v = NULL;
-	if (state_programme_get(h->db, slug, &p) == DB_OK && p.consent_version && *p.consent_version)
-		v = xstrdup(p.consent_version);
-	programme_free(&p);
-	return v ? v : xstrdup(CONSENT_VERSION);
-}
 
 /* The welcome, with what comes next (the application form): the first reply,
  * so that it carries h->reply_msgid, under which the form was stored. */
@@ -117,7 +103,8 @@ h_join_run(struct hctx *h)
 		char *next = NULL;
 		if (rc == DB_OK && already)
 			hctx_reply(h, "join_already", "programme", pname, NULL);
-		else if (rc == DB_OK && (rc = h_apply_join(h, h->person.id, slug, role, &next)) == DB_OK)
+		else if (rc == DB_OK && (rc = h_apply_join(h, h->person.id, slug, role, &next)) == DB_OK &&
+			 (rc = h_consent_given(h, h->person.id, slug)) == DB_OK)
 			join_done_first(h, pname, role_word, h->ep_addr, next);
 		free(next);
 	} else {
@@ -134,8 +121,8 @@ h_join_run(struct hctx *h)
 		t.expires = now_s() + TOKEN_TTL_S;
 		rc = state_token_add(h->db, hash, &t, h->reply_msgid);
 		if (rc == DB_OK) {
-			char *version = consent_version(h, slug);
-			char *consent = hctx_text(h, "consent", "version", version, NULL);
+			char *version = h_consent_version(h, slug);
+			char *consent = h_consent_text(h, version);
 			free(version);
 			hctx_reply(h, strcmp(h->ep_kind, "mail") == 0 ? "join_confirm" : "join_confirm_chat",
 				   "programme", pname, "token", tok, "address", h->ep_addr, "consent", consent, "hours",
@@ -208,12 +195,13 @@ h_confirm_apply(struct hctx *h, const struct token *t)
 			return rc;
 	}
 	char *next = NULL;
-	char *version = consent_version(h, programme);
+	char *version = h_consent_version(h, programme);
 	rc = state_person_set_consent(h->db, pid, version, now_s());
 	free(version);
 	if (rc != DB_OK || (rc = state_endpoint_add(h->db, pid, t->ep_kind, t->ep_addr, 1)) != DB_OK ||
 	    (rc = state_token_use(h->db, t->id)) != DB_OK ||
-	    (rc = h_apply_join(h, pid, programme, role, &next)) != DB_OK) {
+	    (rc = h_apply_join(h, pid, programme, role, &next)) != DB_OK ||
+	    (rc = h_consent_given(h, pid, programme)) != DB_OK) {
 		free(next);
 		return rc;
 	}
@@ -286,6 +274,28 @@ h_leave_check(struct hctx *h)
 	return rc;
 }
 
+/* A "withdrawn" consent row per programme left (once, whatever the roles in it). */
+static int
+leave_withdraw(struct hctx *h, const struct membership *before, size_t n, const char *programme)
+{
+	int rc = DB_OK;
+	for (size_t i = 0; rc == DB_OK && i < n; i++) {
+		if (strcmp(before[i].status, "left") == 0 || (programme && strcmp(before[i].programme, programme)))
+			continue;
+		int seen = 0;
+		for (size_t j = 0; j < i; j++)
+			seen |= strcmp(before[j].programme, before[i].programme) == 0 &&
+				strcmp(before[j].status, "left") != 0;
+		if (seen)
+			continue;
+		char *version = h_consent_version(h, before[i].programme);
+		rc = consent_add(h->db, h->person.id, before[i].programme, version, h->transport, "withdrawn",
+				 h->cmd ? h->cmd->name : NULL);
+		free(version);
+	}
+	return rc;
+}
+
 int
 h_leave_run(struct hctx *h)
 {
@@ -298,6 +308,12 @@ h_leave_run(struct hctx *h)
 	if (rc != DB_OK)
 		goto out;
 	if ((rc = state_membership_leave(h->db, h->person.id, programme, &changed)) != DB_OK) {
+		memberships_free(before, n);
+		goto out;
+	}
+	if (changed)
+		rc = leave_withdraw(h, before, n, programme);
+	if (rc != DB_OK) {
 		memberships_free(before, n);
 		goto out;
 	}
@@ -364,9 +380,10 @@ h_whoami_run(struct hctx *h)
 	struct tm tm;
 	gmtime_r(&c, &tm);
 	strftime(since, sizeof since, "%Y-%m-%d", &tm);
-	char *m = buf_detach(&mb), *e = buf_detach(&eb);
+	char *m = buf_detach(&mb), *e = buf_detach(&eb), *cons = h_consent_lines(h);
 	hctx_reply(h, "whoami", "address", h->ep_addr, "language", h->person.lang ? h->person.lang : h->lang,
-		   "memberships", m, "endpoints", e, "since", since, NULL);
+		   "memberships", m, "endpoints", e, "since", since, "consents", cons, NULL);
+	free(cons);
 	free(m);
 	free(e);
 out:

@@ -302,6 +302,11 @@ h_match_run(struct hctx *h)
 		free(m);
 		free(e);
 	}
+	if (rc == DB_OK && publish) {
+		char *detail = xasprintf("offers=%zu", sent);
+		rc = h_audit(h, "match.publish", slug, 0, detail);
+		free(detail);
+	}
 	if (rc == DB_OK) {
 		char *rest = cohort_rest_text(h, &c);
 		char *pairs = list.len ? buf_detach(&list) : hctx_text(h, "match.pairs.none", NULL);

@@ -196,6 +196,8 @@ h_programme_run(struct hctx *h)
 	}
 	int rc = state_programme_put(h->db, &p);
 	if (rc == DB_OK)
+		rc = h_audit(h, sub == SUB_ADD ? "programme.add" : "programme.set", slug, 0, h->argline);
+	if (rc == DB_OK)
 		rc = programme_saved_reply(h, slug);
 	buf_free(&name);
 	free(slug);

@@ -115,6 +115,23 @@ int h_profile_run(struct hctx *h);
 /* The profile field names in the request's language, "a, b, c". Caller frees. */
 char *h_profile_field_list(const struct hctx *h);
 
+/* consent (h_consent.c): the consent text version of programme slug, and its text (caller
+ * frees); the "given" row of a join; whoami's consent lines; "agree [programme]"; the
+ * re-confirmation note the dispatcher adds once to a known person's answer. */
+char *h_consent_version(struct hctx *h, const char *slug);
+char *h_consent_text(struct hctx *h, const char *version);
+int h_consent_given(struct hctx *h, int64_t person, const char *slug);
+char *h_consent_lines(struct hctx *h);
+int h_agree_check(struct hctx *h);
+int h_agree_run(struct hctx *h);
+int h_consent_note(struct hctx *h);
+/* The variable of a reply to the sender whose text follows the rendered template (bot/answer.c). */
+#define HCTX_NOTE_AFTER "_note_after"
+extern const struct tmpl_key tmpl_keys_consent[];
+/* The audit row of a staff action by the sender of h (h_audit.c): actor = the sender's
+ * address, channel = the transport; person: whom it concerns or 0. */
+int h_audit(struct hctx *h, const char *action, const char *subject, int64_t person, const char *detail);
+
 /* link */
 int h_link_check(struct hctx *h);
 int h_link_run(struct hctx *h);

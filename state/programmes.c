@@ -33,7 +33,7 @@ state_programme_put(struct db *db, const struct programme *p)
 {
 	static const char sql[] =
 		"INSERT INTO programme(slug, name, policy, request_days, consent_version, questions, weights, created)"
-		" VALUES (?1, ?2, coalesce(?3, 'open'), coalesce(?4, 3), coalesce(?5, '2026-11-1'),"
+		" VALUES (?1, coalesce(?2, ?1), coalesce(?3, 'open'), coalesce(?4, 3), coalesce(?5, '2026-11-1'),"
 		"  coalesce(?6, 'field,topics,languages,goals,availability'),"
 		"  coalesce(?7, 'topics=3,language=2,field=1,availability=1'), ?8)"
 		" ON CONFLICT(slug) DO UPDATE SET name = coalesce(?2, name), policy = coalesce(?3, policy),"
@@ -43,7 +43,7 @@ state_programme_put(struct db *db, const struct programme *p)
 	if (!st)
 		return DB_ERR;
 	BIND_TEXT(st, 1, p->slug);
-	BIND_TEXT(st, 2, p->name ? p->name : p->slug);
+	BIND_TEXT(st, 2, p->name); /* NULL: a new programme is named by its slug, an existing one keeps its name */
 	BIND_TEXT(st, 3, p->policy);
 	if (p->request_days > 0)
 		sqlite3_bind_int(st, 4, p->request_days);
