@@ -82,6 +82,16 @@ answer_text(const struct mailctx *m, const char *key, const char *const *vars)
 	return text;
 }
 
+/* The value of name in the NULL-ended name, value pairs of vars, or NULL. */
+static const char *
+var_get(const char *const *vars, const char *name)
+{
+	for (size_t i = 0; vars && vars[i] && vars[i + 1]; i += 2)
+		if (strcmp(vars[i], name) == 0)
+			return vars[i + 1];
+	return NULL;
+}
+
 int
 queue_reply(struct mailctx *m, const char *key, const char *const *vars)
 {
@@ -125,6 +135,9 @@ queue_reply(struct mailctx *m, const char *key, const char *const *vars)
 	mo.lang = m->lang;
 	mo.extra = extra;
 	mo.nextra = 1;
+	mo.attachment = var_get(vars, "attachment"); /* "my data": its JSON file */
+	mo.attachment_type = var_get(vars, "attachment_type");
+	mo.attachment_name = var_get(vars, "attachment_name");
 	size_t len = 0;
 	char *raw = mail_compose(&mo, &len);
 	int rc = DB_OK;

@@ -134,10 +134,12 @@ export_mail(struct hctx *h, const char *addr, const char *lang)
 	json_object_set_new(data, "exported", json_string(date));
 	char *json = json_dumps(data, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
 	char *summary = export_summary(h, data, lang);
+	/* asked by mail: the answer to that mail (threaded); from chat: a mail of its own */
+	int answer = strcmp(h->ep_kind, "mail") == 0 && strcmp(h->ep_addr, addr) == 0;
 	if (json)
-		hctx_reply_to(h, "mail", addr, "privacy.export", "date", date, "summary", summary, "lang", lang,
-			      "attachment", json, "attachment_type", "application/json", "attachment_name", fname,
-			      NULL);
+		hctx_reply_to(h, answer ? NULL : "mail", answer ? NULL : addr, "privacy.export", "date", date,
+			      "summary", summary, "lang", lang, "attachment", json, "attachment_type",
+			      "application/json", "attachment_name", fname, NULL);
 	free(summary);
 	free(json);
 	json_decref(data);
