@@ -152,10 +152,7 @@ def db_query(bot, sql, args=()):
     raise lib.TestFailure("database %s: %s" % (bot.database, last))
 
 
-def set_clock(path, t):
-    with open(path + ".tmp", "w") as f:
-        f.write("%d\n" % t)
-    os.replace(path + ".tmp", path)
+set_clock = lib.set_clock
 
 
 # --------------------------------------------------------------------------

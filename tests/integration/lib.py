@@ -933,3 +933,28 @@ def check_logs():
             if found:
                 problems.append("%s: %s (found: %s)" % (path, line.strip()[:300], ", ".join(sorted(set(found)))))
     return problems
+
+
+# --------------------------------------------------------------------------
+# the test clock (MENTORBOT_TEST_CLOCK): now_s() of the bot reads this file
+def set_clock(path, t):
+    with open(path + ".tmp", "w") as f:
+        f.write("%d\n" % t)
+    os.replace(path + ".tmp", path)
+
+
+def with_test_clock(story):
+    """Run story(clock, t0) with the bot's clock file set to now (t0): every bot started
+    meanwhile (and its restarts) reads its time from it; the environment is restored after."""
+    clock = os.path.join(runtime_dir(), "clock-%s-%s" % (test_slug(), RUN_ID))
+    t0 = int(time.time())
+    set_clock(clock, t0)
+    old = os.environ.get("MENTORBOT_TEST_CLOCK")
+    os.environ["MENTORBOT_TEST_CLOCK"] = clock
+    try:
+        return story(clock, t0)
+    finally:
+        if old is None:
+            os.environ.pop("MENTORBOT_TEST_CLOCK", None)
+        else:
+            os.environ["MENTORBOT_TEST_CLOCK"] = old

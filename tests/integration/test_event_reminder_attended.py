@@ -8,7 +8,6 @@ get exactly one `event.reminder` mail each, B and C none.  A restart sends no se
 going members only.
 """
 import datetime
-import os
 import time
 import zoneinfo
 
@@ -18,18 +17,7 @@ import lib
 
 @lib.timeout(180)
 def test_reminder_24h_before_to_going_only_once_and_attended_all():
-    clock = os.path.join(lib.runtime_dir(), "clock-%s-%s" % (lib.test_slug(), lib.RUN_ID))
-    t0 = int(time.time())
-    E.set_clock(clock, t0)
-    old = os.environ.get("MENTORBOT_TEST_CLOCK")
-    os.environ["MENTORBOT_TEST_CLOCK"] = clock
-    try:
-        story(clock, t0)
-    finally:
-        if old is None:
-            os.environ.pop("MENTORBOT_TEST_CLOCK", None)
-        else:
-            os.environ["MENTORBOT_TEST_CLOCK"] = old
+    lib.with_test_clock(story)
 
 
 def story(clock, t0):

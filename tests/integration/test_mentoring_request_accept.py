@@ -10,9 +10,7 @@
    reminded once at half the deadline, and at the deadline the request
    expires and the mentee is told there is nobody left.
 """
-import os
 import re
-import time
 
 import lib
 import xmpp_lib as X
@@ -85,27 +83,12 @@ def test_find_request_and_accept_in_xmpp_introduces_both():
     xm.close()
 
 
-def set_clock(path, t):
-    with open(path + ".tmp", "w") as f:
-        f.write("%d\n" % t)
-    os.replace(path + ".tmp", path)
+set_clock = lib.set_clock
 
 
 @lib.timeout(300)
 def test_decline_by_reply_cascades_then_reminder_and_expiry_across_a_restart():
-    clock = os.path.join(lib.runtime_dir(), "clock-%s-%s" % (lib.test_slug(), lib.RUN_ID))
-    t0 = int(time.time())
-    set_clock(clock, t0)
-    # the bot (and its restart) inherit the process environment
-    old = os.environ.get("MENTORBOT_TEST_CLOCK")
-    os.environ["MENTORBOT_TEST_CLOCK"] = clock
-    try:
-        clock_driven_story(clock, t0)
-    finally:
-        if old is None:
-            del os.environ["MENTORBOT_TEST_CLOCK"]
-        else:
-            os.environ["MENTORBOT_TEST_CLOCK"] = old
+    lib.with_test_clock(clock_driven_story)
 
 
 def clock_driven_story(clock, t0):

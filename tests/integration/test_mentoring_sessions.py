@@ -14,7 +14,6 @@ import json
 import os
 import re
 import subprocess
-import time
 import zoneinfo
 
 import lib
@@ -28,10 +27,7 @@ def ask(bot, who, subject, key, lang="en"):
     return lib.ask(bot, who, subject, "", key=key, lang=lang)
 
 
-def set_clock(path, t):
-    with open(path + ".tmp", "w") as f:
-        f.write("%d\n" % t)
-    os.replace(path + ".tmp", path)
+set_clock = lib.set_clock
 
 
 def check_ical(msg):
@@ -44,18 +40,7 @@ def check_ical(msg):
 
 @lib.timeout(300)
 def test_session_proposed_by_mail_confirmed_in_xmpp_invites_both_reminds_prompts_and_logs():
-    clock = os.path.join(lib.runtime_dir(), "clock-%s-%s" % (lib.test_slug(), lib.RUN_ID))
-    t0 = int(time.time())
-    set_clock(clock, t0)
-    old = os.environ.get("MENTORBOT_TEST_CLOCK")
-    os.environ["MENTORBOT_TEST_CLOCK"] = clock
-    try:
-        story(clock, t0)
-    finally:
-        if old is None:
-            del os.environ["MENTORBOT_TEST_CLOCK"]
-        else:
-            os.environ["MENTORBOT_TEST_CLOCK"] = old
+    lib.with_test_clock(story)
 
 
 def story(clock, t0):

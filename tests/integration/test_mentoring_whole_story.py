@@ -14,7 +14,6 @@ import json
 import os
 import re
 import subprocess
-import time
 import zoneinfo
 
 import lib
@@ -60,26 +59,12 @@ def check_ical(msg):
     return json.loads(p.stdout)
 
 
-def set_clock(path, t):
-    with open(path + ".tmp", "w") as f:
-        f.write("%d\n" % t)
-    os.replace(path + ".tmp", path)
+set_clock = lib.set_clock
 
 
 @lib.timeout(360)
 def test_two_mentees_three_mentors_from_application_to_logged_session_and_stats():
-    clock = os.path.join(lib.runtime_dir(), "clock-%s-%s" % (lib.test_slug(), lib.RUN_ID))
-    t0 = int(time.time())
-    set_clock(clock, t0)
-    old = os.environ.get("MENTORBOT_TEST_CLOCK")
-    os.environ["MENTORBOT_TEST_CLOCK"] = clock
-    try:
-        story(clock, t0)
-    finally:
-        if old is None:
-            del os.environ["MENTORBOT_TEST_CLOCK"]
-        else:
-            os.environ["MENTORBOT_TEST_CLOCK"] = old
+    lib.with_test_clock(story)
 
 
 def story(clock, t0):

@@ -10,7 +10,6 @@ a stranger's mail is journalled too.  The test clock then moves:
   +366 days   both are erased (h_privacy_erase): their addresses are gone
 The last part needs h_privacy_erase from the privacy-data branch.
 """
-import os
 import re
 import subprocess
 import time
@@ -61,18 +60,7 @@ def notice_of(who):
 
 @lib.timeout(300)
 def test_raw_mail_purged_leavers_told_in_their_language_then_erased():
-    clock = os.path.join(lib.runtime_dir(), "clock-%s-%s" % (lib.test_slug(), lib.RUN_ID))
-    t0 = int(time.time())
-    set_clock(clock, t0)
-    old = os.environ.get("MENTORBOT_TEST_CLOCK")
-    os.environ["MENTORBOT_TEST_CLOCK"] = clock
-    try:
-        story(clock, t0)
-    finally:
-        if old is None:
-            del os.environ["MENTORBOT_TEST_CLOCK"]
-        else:
-            os.environ["MENTORBOT_TEST_CLOCK"] = old
+    lib.with_test_clock(story)
 
 
 def story(clock, t0):
