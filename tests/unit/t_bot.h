@@ -142,6 +142,28 @@ b64v(char c)
 	return c == '+' ? 62 : c == '/' ? 63 : -1;
 }
 
+/* The base64 body of a MIME part starting at p, decoded up to its end (the next boundary's
+ * "-" or the padding). Caller frees. */
+static char *T_UNUSED
+b64_part(const char *p)
+{
+	struct buf c = BUF_INIT;
+	unsigned acc = 0;
+	int bits = 0;
+	for (; *p && *p != '-' && *p != '='; p++) {
+		int v = b64v(*p);
+		if (v < 0)
+			continue;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_addc(&c, (char)((acc >> bits) & 0xff));
+		}
+	}
+	return buf_detach(&c);
+}
+
 /* The text/calendar part of a composed mail, decoded (base64 or as is), or NULL. Caller frees. */
 static char *T_UNUSED
 calendar_of(const char *s)
@@ -161,20 +183,8 @@ calendar_of(const char *s)
 		buf_add(&c, body, e ? (size_t)(e - body) : strlen(body));
 		return buf_detach(&c);
 	}
-	unsigned acc = 0;
-	int bits = 0;
-	for (const char *p = body; *p && *p != '-' && *p != '='; p++) {
-		int v = b64v(*p);
-		if (v < 0)
-			continue;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf_addc(&c, (char)((acc >> bits) & 0xff));
-		}
-	}
-	return buf_detach(&c);
+	buf_free(&c);
+	return b64_part(body);
 }
 
 /* A composed mail made searchable: the text decoded, then "[calendar]", the calendar

@@ -149,21 +149,7 @@ attachment_of(const char *raw)
 	p = p ? strstr(p, "\r\n\r\n") : NULL;
 	if (!p)
 		return NULL;
-	struct buf b = BUF_INIT;
-	unsigned acc = 0;
-	int bits = 0;
-	for (p += 4; *p && *p != '-'; p++) {
-		int v = b64v(*p);
-		if (v < 0)
-			continue;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf_addc(&b, (char)((acc >> bits) & 0xff));
-		}
-	}
-	return buf_detach(&b);
+	return b64_part(p + 4);
 }
 
 static void
