@@ -185,6 +185,12 @@ static const char *const migrations[] = {
 	"CREATE INDEX consent_person ON consent(person_id, purpose, id);"
 	"CREATE TRIGGER consent_never_changed BEFORE UPDATE ON consent"
 	"  BEGIN SELECT RAISE(ABORT, 'consent records are never changed'); END;"
+	/* members from before the record: their consent as person.consent_version says, for every
+	 * programme they are in, so that a later version asks them too (channel unknown) */
+	"INSERT INTO consent(person_id, purpose, version, channel, action, at, source)"
+	"  SELECT m.person_id, m.programme, p.consent_version, 'unknown', 'given', coalesce(p.consent_at, m.since),"
+	"  'schema 11' FROM membership m JOIN person p ON p.id = m.person_id"
+	"  WHERE m.status != 'left' AND p.consent_version IS NOT NULL GROUP BY m.person_id, m.programme;"
 	"CREATE TABLE audit ("
 	"  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT, actor_id INTEGER, channel TEXT NOT NULL,"
 	"  action TEXT NOT NULL, subject TEXT, person_id INTEGER, detail TEXT);"

@@ -227,6 +227,38 @@ a_migrated_database_keeps_its_chat_rows(void)
 	db_close(db);
 }
 
+/* Members from before schema 11 get the consent record their person row states, per programme
+ * they are still in; people who left, or without a recorded consent, get none. */
+static void
+a_migrated_database_records_the_consent_of_existing_members(void)
+{
+	struct db *db = migrated_from(
+		10,
+		BACK_TO_10 "INSERT INTO person(id, lang, consent_version, consent_at, created) VALUES"
+			   " (1, 'de', '2026-11-1', 1000, 1), (2, 'en', NULL, NULL, 1), (3, 'en', '2026-11-1', 5, 1);"
+			   "INSERT INTO membership(person_id, programme, role, status, since) VALUES"
+			   " (1, 'mentoring', 'mentee', 'active', 900), (1, 'mentoring', 'mentor', 'active', 900),"
+			   " (1, 'alumni', 'alumnus', 'pending', 950), (2, 'mentoring', 'mentee', 'active', 10),"
+			   " (3, 'mentoring', 'mentee', 'left', 10);");
+	CHECK(db != NULL);
+	if (!db)
+		return;
+	db_close(db);
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	CHECK(sqlite3_open(path, &h) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(h,
+				 "SELECT group_concat(person_id || ':' || purpose || ':' || version || ':' || at, ' ')"
+				 " FROM (SELECT * FROM consent WHERE channel = 'unknown' AND action = 'given'"
+				 " ORDER BY person_id, purpose)",
+				 -1, &st, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	const char *got = (const char *)sqlite3_column_text(st, 0);
+	CHECK(got && strcmp(got, "1:alumni:2026-11-1:1000 1:mentoring:2026-11-1:1000") == 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+}
+
 int
 main(void)
 {
@@ -235,6 +267,7 @@ main(void)
 	RUN(a_migrated_database_keeps_its_pacing);
 	RUN(chat_rows_are_columns_not_json);
 	RUN(a_migrated_database_keeps_its_chat_rows);
+	RUN(a_migrated_database_records_the_consent_of_existing_members);
 	unlink(path);
 	char side[96];
 	snprintf(side, sizeof side, "%s-wal", path);
