@@ -56,5 +56,11 @@ char *qp_encode(const char *s, size_t len);
 int mail_addr_valid(const char *a);
 /* Extract the addr-spec from "Name <a@b>" or "a@b"; lower-cases it. NULL if none. Caller frees. */
 char *addr_spec(const char *s);
+/* Split "Name <addr>", "\"Last, First\" <addr>", "addr (comment)" or "addr" into a display
+ * name (unquoted, may be "") and an addr-spec (lower case).  Both allocated; 0 ok, -1 when no
+ * address (nothing set). */
+int mail_addr_parse(const char *s, char **name_out, char **addr_out);
+/* 1 when c is an RFC 5322 atext character. */
+int mail_atext(unsigned char c);
 
 #endif
