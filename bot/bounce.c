@@ -44,14 +44,16 @@ bounce_to_verp(const struct core *core, const struct parsed_mail *pm)
 	return verp_rcpt(core, pm, verp, sizeof verp) > 0;
 }
 
-/* The recipient of row id when verp is its valid return path (caller frees), else NULL. */
+/* The recipient of row id when verp is its valid return path (caller frees), else NULL.
+ * *erased: the row went to a person since erased (its recipient scrubbed once sent). */
 static char *
-verp_owner(struct db *db, const struct core *core, const char *verp, int64_t id, int *rc)
+verp_owner(struct db *db, const struct core *core, const char *verp, int64_t id, int *rc, int *erased)
 {
 	char *rcpt = NULL;
 	*rc = state_outbox_mail_row_rcpt(db, id, &rcpt);
 	if (*rc == DB_NOTFOUND)
 		*rc = DB_OK;
+	*erased = rcpt && !*rcpt;
 	if (rcpt && !(core->has_key && dsn_verp_ok(core->key, core->bot_addr, verp, id, rcpt))) {
 		free(rcpt);
 		rcpt = NULL;
@@ -67,10 +69,17 @@ bounce_take(struct db *db, const struct core *core, int64_t row, const char *raw
 	struct dsn d;
 	dsn_parse(raw, len, &d);
 	int64_t id = verp_rcpt(core, pm, verp, sizeof verp);
-	int rc = DB_OK;
-	char *addr = id > 0 ? verp_owner(db, core, verp, id, &rc) : NULL;
+	int rc = DB_OK, erased = 0;
+	char *addr = id > 0 ? verp_owner(db, core, verp, id, &rc, &erased) : NULL;
 	if (db_failed(rc))
 		return rc;
+	if (erased) {
+		/* a bounce of the final confirmation to an erased person must not write their address
+		 * back anywhere */
+		log_info("mail %" PRId64 ": bounce of outbox row %" PRId64 " to an erased person: not recorded", row,
+			 id);
+		return DB_OK;
+	}
 	if (!addr) {
 		const char *who = d.rcpt[0] ? d.rcpt : pm->bounce_rcpt ? pm->bounce_rcpt : pm->from_addr;
 		log_info("mail %" PRId64 ": bounce (%s, %s) without a valid return path: counted only", row,

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "bot/dsn.h"
 #include "state/events.h"
 #include "state/privacy.h"
 #include "state/reports.h"
@@ -279,6 +280,26 @@ delete_me_confirmed_erases_everything_keeps_the_figures(void)
 	      f1.minutes_logged == f0.minutes_logged);
 	CHECK(e1.attended == e0.attended && e1.going == e0.going);
 	CHECK(f1.matched == f0.matched - 1 && f1.mentees == f0.mentees - 1);
+	/* a bounce of the final confirmation (its recipient scrubbed once sent) writes her address
+	 * into no bounce record */
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	CHECK(sqlite3_open(dbpath, &h) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(h, "SELECT id, rcpt FROM outbox WHERE kind = 'erasure'", -1, &st, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 1), "") == 0);
+	char *verp = dsn_verp_addr(core.key, core.bot_addr, sqlite3_column_int64(st, 0), "alice@example.test");
+	sqlite3_finalize(st);
+	deliver_to("MAILER-DAEMON@example.test", verp, "Undelivered Mail Returned to Sender",
+		   "Auto-Submitted: auto-replied\r\n",
+		   "<alice@example.test>: host mx said: 550 5.1.1 <alice@example.test>: unknown user");
+	free(verp);
+	CHECK(sqlite3_prepare_v2(h,
+				 "SELECT (SELECT count(*) FROM bounce) + (SELECT count(*) FROM bounce_event)"
+				 " + (SELECT count(*) FROM undeliverable)",
+				 -1, &st, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) == 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
 	/* a later mail from the address is a stranger's */
 	CHECK(deliver("alice@example.test", "whoami", NULL, "") == DISP_DONE);
 	take("mail", &o);
