@@ -28,8 +28,8 @@
 /* the parser process maps the daemon's binary and libraries before it reads a byte */
 #define PARSER_MEMORY_MIN (64L * 1024 * 1024)
 
-static const char *const section_names[S_COUNT] = {"bot",    "imap",   "smtp",      "xmpp",
-						   "matrix", "bridge", "retention", "groups"};
+static const char *const section_names[S_COUNT] = {"bot",    "imap",      "smtp",   "xmpp",    "matrix",
+						   "bridge", "retention", "groups", "network", "offers"};
 
 #define OFF(m) offsetof(struct config, m)
 
@@ -95,6 +95,15 @@ static const struct key_def keys[] = {
 	{S_RETENTION, "journal_days", K_INT, OFF(retention.journal_days), 0, 36500, NULL},
 	{S_RETENTION, "left_people_days", K_INT, OFF(retention.left_people_days), 0, 36500, NULL},
 	{S_RETENTION, "bounce_days", K_INT, OFF(retention.bounce_days), 0, 36500, NULL},
+
+	{S_NETWORK, "contact_open", K_INT, OFF(network.contact_open), 1, 1000, NULL},
+	{S_NETWORK, "contact_week", K_INT, OFF(network.contact_week), 1, 10000, NULL},
+	{S_NETWORK, "contact_days", K_INT, OFF(network.contact_days), 1, 365, NULL},
+	{S_NETWORK, "invite_days", K_INT, OFF(network.invite_days), 1, 365, NULL},
+
+	{S_OFFERS, "post_to", K_STR, OFF(offers.post_to), 0, 0, NULL},
+	{S_OFFERS, "notice_days", K_INT, OFF(offers.notice_days), 1, 365, NULL},
+	{S_OFFERS, "days", K_INT, OFF(offers.days), 1, 3650, NULL},
 };
 
 #define NKEYS ARRAY_LEN(keys)
@@ -318,6 +327,12 @@ set_defaults(struct config *c)
 	c->retention.journal_days = 30;
 	c->retention.left_people_days = 365;
 	c->retention.bounce_days = 365;
+	c->network.contact_open = 3;
+	c->network.contact_week = 10;
+	c->network.contact_days = 14;
+	c->network.invite_days = 30;
+	c->offers.notice_days = 7;
+	c->offers.days = 90;
 }
 
 static char *
@@ -423,6 +438,7 @@ config_free(struct config *c)
 	strlist_free(&c->bot.staff);
 	free(c->bot.authserv_id);
 	free(c->bot.log);
+	free(c->offers.post_to);
 	free(c->imap.url);
 	url_parts_free(&c->imap.u);
 	free(c->imap.user);

@@ -121,6 +121,19 @@ struct config {
 		struct group_def *v;
 		size_t n;
 	} groups;
+	/* [network]: the alumni directory's contact requests and the import's invitations */
+	struct {
+		int contact_open; /* open contact requests a person may have at once; default 3 */
+		int contact_week; /* contact requests a person may send in 7 days; default 10 */
+		int contact_days; /* an unanswered contact request expires after; default 14 */
+		int invite_days;  /* an imported person's invitation can be confirmed for; default 30 */
+	} network;
+	/* [offers]: company offers (internships, jobs, theses, ...) */
+	struct {
+		char *post_to;   /* [groups] name an approved offer is posted to; NULL: not posted */
+		int notice_days; /* the company is told this many days before the deadline; default 7 */
+		int days;        /* an offer without a deadline runs this many days; default 90 */
+	} offers;
 };
 
 /*

@@ -32,7 +32,20 @@ enum key_type {
 	K_PAIRS, /* bridge pairs */
 };
 
-enum section { S_NONE = -1, S_BOT, S_IMAP, S_SMTP, S_XMPP, S_MATRIX, S_BRIDGE, S_RETENTION, S_GROUPS, S_COUNT };
+enum section {
+	S_NONE = -1,
+	S_BOT,
+	S_IMAP,
+	S_SMTP,
+	S_XMPP,
+	S_MATRIX,
+	S_BRIDGE,
+	S_RETENTION,
+	S_GROUPS,
+	S_NETWORK,
+	S_OFFERS,
+	S_COUNT
+};
 
 struct key_def {
 	enum section sec;

@@ -20,6 +20,14 @@ static void ckpt_attach(struct db *db);
  * Migrations: migrations[i] brings the schema from version i to i+1.  Never
  * edit a released step; append a new one.
  */
+/* The profile fields "find alumni" searches (only the visible ones), and a value with the German
+ * umlauts written out (Müller -> Mueller), for the index of schema 12. */
+#define SEARCHED "('name', 'year', 'field', 'company', 'position', 'city', 'topics', 'languages', 'open_to')"
+#define FOLD                                                                                                           \
+	"replace(replace(replace(replace(replace(replace(replace(value, 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), 'ß', " \
+	"'ss'),"                                                                                                       \
+	" 'Ä', 'Ae'), 'Ö', 'Oe'), 'Ü', 'Ue')"
+
 static const char *const migrations[] = {
 	/* 0 -> 1: people, endpoints, programmes, memberships, profile, tokens,
 	 * inbound journal, outbox, IMAP checkpoint, reply counts, bounces */
@@ -211,6 +219,73 @@ static const char *const migrations[] = {
 	"CREATE INDEX bounce_event_address ON bounce_event(address, at);"
 	"CREATE TABLE undeliverable ("
 	"  address TEXT PRIMARY KEY, since INTEGER NOT NULL, status TEXT, reason TEXT);",
+	/* 11 -> 12: the alumni and company network.  Invitations of an import (one per address,
+	 * programme and role: a second run of the same list changes nothing; the profile data of
+	 * the row waits in data until its person confirms); the numbered hits of "find alumni";
+	 * contact requests (to an alumnus, or to a company contact about an offer: addresses are
+	 * exchanged only when the receiver says yes); companies, their contacts (approved by staff)
+	 * and their offers (approved by staff, then posted, expired at the deadline).  alumni_fts
+	 * holds each person's visible, searchable profile values, kept by triggers on profile, in
+	 * both spellings of the German umlauts (ä and ae) so that either finds them. */
+	"CREATE TABLE import_invite ("
+	"  id INTEGER PRIMARY KEY, programme TEXT NOT NULL, role TEXT NOT NULL, address TEXT NOT NULL,"
+	"  name TEXT, data TEXT, source TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'invited',"
+	"  person_id INTEGER REFERENCES person(id) ON DELETE SET NULL, mail_msgid TEXT,"
+	"  created INTEGER NOT NULL, answered INTEGER, UNIQUE(programme, role, address));"
+	"CREATE INDEX import_invite_person ON import_invite(person_id) WHERE person_id IS NOT NULL;"
+	"CREATE TABLE alumni_hit ("
+	"  person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE, n INTEGER NOT NULL,"
+	"  alumnus_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE, created INTEGER NOT NULL,"
+	"  PRIMARY KEY(person_id, n));"
+	"CREATE TABLE company ("
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL, folded TEXT NOT NULL UNIQUE,"
+	"  status TEXT NOT NULL DEFAULT 'pending', created INTEGER NOT NULL);"
+	"CREATE TABLE company_contact ("
+	"  company_id INTEGER NOT NULL REFERENCES company(id) ON DELETE CASCADE,"
+	"  person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,"
+	"  status TEXT NOT NULL DEFAULT 'pending', notice_msgid TEXT, created INTEGER NOT NULL,"
+	"  decided INTEGER, decided_by TEXT, PRIMARY KEY(company_id, person_id));"
+	"CREATE INDEX company_contact_person ON company_contact(person_id);"
+	"CREATE INDEX company_contact_msgid ON company_contact(notice_msgid);"
+	"CREATE TABLE offer ("
+	"  id INTEGER PRIMARY KEY, company_id INTEGER NOT NULL REFERENCES company(id),"
+	"  person_id INTEGER REFERENCES person(id) ON DELETE SET NULL,"
+	"  kind TEXT NOT NULL, title TEXT NOT NULL, description TEXT, location TEXT, remote TEXT,"
+	"  start TEXT, deadline INTEGER, link TEXT, contact TEXT, lang TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'pending', notice_msgid TEXT, created INTEGER NOT NULL,"
+	"  decided INTEGER, decided_by TEXT, reason TEXT, posted INTEGER, closed INTEGER);"
+	"CREATE INDEX offer_status ON offer(status, deadline);"
+	"CREATE INDEX offer_person ON offer(person_id);"
+	"CREATE INDEX offer_msgid ON offer(notice_msgid);"
+	"CREATE TABLE contact_request ("
+	"  id INTEGER PRIMARY KEY, asker_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,"
+	"  to_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,"
+	"  offer_id INTEGER REFERENCES offer(id) ON DELETE CASCADE, message TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'open', created INTEGER NOT NULL, answered INTEGER, mail_msgid TEXT);"
+	"CREATE INDEX contact_request_asker ON contact_request(asker_id, created);"
+	"CREATE INDEX contact_request_to ON contact_request(to_id, status);"
+	"CREATE INDEX contact_request_msgid ON contact_request(mail_msgid);"
+	"CREATE VIRTUAL TABLE alumni_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');"
+	"CREATE TRIGGER alumni_fts_insert AFTER INSERT ON profile BEGIN"
+	"  DELETE FROM alumni_fts WHERE rowid = NEW.person_id;"
+	"  INSERT INTO alumni_fts(rowid, body) SELECT NEW.person_id, group_concat(value || ' ' || " FOLD ", ' ')"
+	"  FROM profile WHERE person_id = NEW.person_id AND visible = 1 AND value != '' AND field IN " SEARCHED
+	"  HAVING count(*) > 0;"
+	"  END;"
+	"CREATE TRIGGER alumni_fts_update AFTER UPDATE ON profile BEGIN"
+	"  DELETE FROM alumni_fts WHERE rowid = NEW.person_id;"
+	"  INSERT INTO alumni_fts(rowid, body) SELECT NEW.person_id, group_concat(value || ' ' || " FOLD ", ' ')"
+	"  FROM profile WHERE person_id = NEW.person_id AND visible = 1 AND value != '' AND field IN " SEARCHED
+	"  HAVING count(*) > 0;"
+	"  END;"
+	"CREATE TRIGGER alumni_fts_delete AFTER DELETE ON profile BEGIN"
+	"  DELETE FROM alumni_fts WHERE rowid = OLD.person_id;"
+	"  INSERT INTO alumni_fts(rowid, body) SELECT OLD.person_id, group_concat(value || ' ' || " FOLD ", ' ')"
+	"  FROM profile WHERE person_id = OLD.person_id AND visible = 1 AND value != '' AND field IN " SEARCHED
+	"  HAVING count(*) > 0;"
+	"  END;"
+	"INSERT INTO alumni_fts(rowid, body) SELECT person_id, group_concat(value || ' ' || " FOLD ", ' ')"
+	"  FROM profile WHERE visible = 1 AND value != '' AND field IN " SEARCHED " GROUP BY person_id;",
 };
 
 int

@@ -10,9 +10,11 @@
 #include "state/db_internal.h"
 
 const char *const privacy_tables[] = {
-	"person",      "endpoint", "profile",      "consent",       "membership", "application", "suggestion",
-	"request",     "match",    "session",      "invitation",    "rsvp",       "inbound",     "outbox",
-	"reply_count", "bounce",   "bounce_event", "undeliverable", "audit",      "token",       NULL,
+	"person",     "endpoint", "profile",       "consent",    "membership",      "application",
+	"suggestion", "request",  "match",         "session",    "invitation",      "rsvp",
+	"inbound",    "outbox",   "reply_count",   "bounce",     "bounce_event",    "undeliverable",
+	"audit",      "token",    "import_invite", "alumni_hit", "contact_request", "company_contact",
+	"offer",      NULL,
 };
 
 /* The person's addresses and chat ids, for the queries below (?1: the person). */
@@ -80,6 +82,19 @@ static const struct section sections[] = {
 	{"tokens", 0,
 	 "SELECT kind, created, expires, used FROM token WHERE person_id = ?1"
 	 " OR (ep_kind, ep_addr) IN (SELECT kind, address FROM endpoint WHERE person_id = ?1) ORDER BY id"},
+	{"imported", 0,
+	 "SELECT programme, role, address, name, data, source, status, created, answered FROM import_invite"
+	 " WHERE person_id = ?1 OR address IN " ADDRS " ORDER BY id"},
+	{"directory_hits", 0, "SELECT n, created FROM alumni_hit WHERE person_id = ?1 ORDER BY n"},
+	{"contact_requests", 0,
+	 "SELECT id, CASE WHEN asker_id = ?1 THEN 'sent' ELSE 'received' END AS direction, offer_id, message,"
+	 " status, created, answered FROM contact_request WHERE asker_id = ?1 OR to_id = ?1 ORDER BY id"},
+	{"companies", 0,
+	 "SELECT c.name, cc.status, cc.created, cc.decided FROM company_contact cc JOIN company c ON c.id ="
+	 " cc.company_id WHERE cc.person_id = ?1 ORDER BY c.id"},
+	{"offers", 0,
+	 "SELECT id, kind, title, description, location, remote, start, deadline, link, contact, status, created,"
+	 " decided, reason FROM offer WHERE person_id = ?1 ORDER BY id"},
 };
 
 /* Column i of the current row of st as JSON. */
@@ -235,7 +250,17 @@ static const char *const erase_sql[] = {
 	 * list up); those of past events stay as counts */
 	"DELETE FROM rsvp WHERE person_id = ?1 AND event_id IN (SELECT id FROM event WHERE start > ?3)",
 	"UPDATE rsvp SET person_id = ?2, comment = NULL WHERE person_id = ?1",
+	/* the network: contact requests and offers stay as counts (an open request is withdrawn,
+	 * its message cleared); the company keeps its other contacts */
+	"UPDATE contact_request SET status = CASE WHEN status = 'open' THEN 'withdrawn' ELSE status END,"
+	" message = NULL, mail_msgid = NULL WHERE asker_id = ?1 OR to_id = ?1",
+	"UPDATE contact_request SET asker_id = ?2 WHERE asker_id = ?1",
+	"UPDATE contact_request SET to_id = ?2 WHERE to_id = ?1",
+	"UPDATE offer SET person_id = ?2, contact = NULL WHERE person_id = ?1",
 	/* the rest goes */
+	"DELETE FROM import_invite WHERE person_id = ?1 OR address IN " ADDRS,
+	"DELETE FROM alumni_hit WHERE person_id = ?1 OR alumnus_id = ?1",
+	"DELETE FROM company_contact WHERE person_id = ?1",
 	"DELETE FROM invitation WHERE person_id = ?1",
 	"DELETE FROM suggestion WHERE person_id = ?1 OR mentor_id = ?1",
 	"DELETE FROM consent WHERE person_id = ?1",
@@ -336,6 +361,10 @@ state_privacy_after_commit(struct db *db)
 		return DB_OK;
 	erased_since_commit = 0;
 	int log = 0, done = 0;
+	/* the directory's full-text index keeps deleted words in older segments until they are
+	 * merged: merge them all, so the erased profile's words are gone from the file */
+	if (privacy_exec(db, "INSERT INTO alumni_fts(alumni_fts) VALUES ('optimize')") != DB_OK)
+		log_warn("database: could not merge the directory index after an erasure");
 	int rc = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
 	if (rc != SQLITE_OK) {
 		log_warn("database: checkpoint after an erasure: %s", sqlite3_errmsg(db->h));

@@ -99,10 +99,15 @@ new_rows_carry_their_kind_and_pacing(void)
  * if any step fails.
  */
 /* Takes a database back from schema version 11 to 10 (the privacy tables). */
+/* undo schema 12 (the network) */
+#define BACK_TO_11                                                                                                     \
+	"DROP TRIGGER alumni_fts_insert; DROP TRIGGER alumni_fts_update; DROP TRIGGER alumni_fts_delete;"              \
+	"DROP TABLE alumni_fts; DROP TABLE contact_request; DROP TABLE offer; DROP TABLE company_contact;"             \
+	"DROP TABLE company; DROP TABLE alumni_hit; DROP TABLE import_invite;"
 #define BACK_TO_10                                                                                                     \
-	"DROP TABLE consent; DROP TABLE audit; DROP TABLE tally; DROP TABLE bounce_event;"                             \
-	"DROP TABLE undeliverable; DROP INDEX inbound_person; ALTER TABLE inbound DROP COLUMN person_id;"              \
-	"ALTER TABLE person DROP COLUMN erased;"
+	BACK_TO_11 "DROP TABLE consent; DROP TABLE audit; DROP TABLE tally; DROP TABLE bounce_event;"                  \
+		   "DROP TABLE undeliverable; DROP INDEX inbound_person; ALTER TABLE inbound DROP COLUMN person_id;"   \
+		   "ALTER TABLE person DROP COLUMN erased;"
 
 static struct db *
 migrated_from(int old, const char *q)
@@ -259,6 +264,51 @@ a_migrated_database_records_the_consent_of_existing_members(void)
 	sqlite3_close(h);
 }
 
+/* Schema 12 indexes the visible, searchable profile values people already had, with the
+ * umlauts written out too, and the triggers keep the index as profiles change: a hidden field
+ * never matches. */
+static void
+a_migrated_database_indexes_visible_profiles(void)
+{
+	struct db *db =
+		migrated_from(11, BACK_TO_11 "INSERT INTO person(id, lang, created) VALUES (1, 'de', 1), (2, 'en', 1);"
+					     "INSERT INTO profile(person_id, field, value, visible) VALUES"
+					     " (1, 'city', 'München', 1), (1, 'company', 'Geheim GmbH', 0),"
+					     " (1, 'goals', 'Karriere', 1), (2, 'field', 'Physics', 1);");
+	CHECK(db != NULL);
+	if (!db)
+		return;
+	db_close(db);
+	sqlite3 *h;
+	CHECK(sqlite3_open(path, &h) == SQLITE_OK);
+	static const struct {
+		const char *q;
+		const char *want;
+	} cases[] = {
+		{"muenchen", "1"}, {"münchen", "1"}, {"MUNCHEN", "1"},
+		{"geheim", ""},    {"karriere", ""}, {"physics", "2"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sqlite3_stmt *st;
+		CHECK(sqlite3_prepare_v2(
+			      h, "SELECT coalesce(group_concat(rowid), '') FROM alumni_fts WHERE alumni_fts MATCH ?",
+			      -1, &st, NULL) == SQLITE_OK);
+		sqlite3_bind_text(st, 1, cases[i].q, -1, SQLITE_STATIC);
+		CHECK(sqlite3_step(st) == SQLITE_ROW);
+		const char *got = (const char *)sqlite3_column_text(st, 0);
+		if (!got || strcmp(got, cases[i].want) != 0)
+			fprintf(stderr, "# %s: got %s, want %s\n", cases[i].q, got ? got : "NULL", cases[i].want);
+		CHECK(got && strcmp(got, cases[i].want) == 0);
+		sqlite3_finalize(st);
+		if (i == 3) /* the company made visible now, the city hidden */
+			CHECK(sqlite3_exec(h,
+					   "UPDATE profile SET visible = 1 - visible WHERE person_id = 1 AND field IN"
+					   " ('city', 'company')",
+					   NULL, NULL, NULL) == SQLITE_OK);
+	}
+	sqlite3_close(h);
+}
+
 int
 main(void)
 {
@@ -268,6 +318,7 @@ main(void)
 	RUN(chat_rows_are_columns_not_json);
 	RUN(a_migrated_database_keeps_its_chat_rows);
 	RUN(a_migrated_database_records_the_consent_of_existing_members);
+	RUN(a_migrated_database_indexes_visible_profiles);
 	unlink(path);
 	char side[96];
 	snprintf(side, sizeof side, "%s-wal", path);
