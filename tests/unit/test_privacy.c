@@ -54,6 +54,11 @@ seed(void)
 	pa = person("alice@example.test", "Alice Anders", 0, "mentoring", "mentee");
 	pb = person("bob@example.test", "Bob Partner", 1, "mentoring", "mentor");
 	pc = person("carol@example.test", "Carol Hidden", 0, "mentoring", "mentor");
+	/* a visible city: in the directory's full-text index too */
+	db_begin(db);
+	state_profile_set(db, pa, "city", "Quedlinburg");
+	state_profile_set_visible(db, pa, "city", 1);
+	db_commit(db);
 	char *q = xasprintf(
 		"INSERT INTO endpoint(person_id, kind, address, verified, created) VALUES (%1$lld, 'xmpp', "
 		"'alice@localhost', 1, 1);"
@@ -226,6 +231,19 @@ db_holds(const char *needle)
 	return found;
 }
 
+/* The database file's bytes (its WAL was truncated after the erasure) hold needle. */
+static int
+file_holds(const char *needle)
+{
+	FILE *f = fopen(dbpath, "rb");
+	if (!f)
+		return 0;
+	static char data[8 << 20];
+	size_t n = fread(data, 1, sizeof data, f);
+	fclose(f);
+	return memmem(data, n, needle, strlen(needle)) != NULL;
+}
+
 static void
 figures(struct report_figures *f, struct report_events *e)
 {
@@ -274,7 +292,9 @@ delete_me_confirmed_erases_everything_keeps_the_figures(void)
 	CHECK(!db_holds("alice"));
 	CHECK(!db_holds("BODYMARKER"));
 	CHECK(!db_holds("Anders"));
-	CHECK(db_holds("Bob Partner")); /* B's own data stays */
+	CHECK(!db_holds("Quedlinburg"));
+	CHECK(!file_holds("quedlinburg")); /* the index's merged segments keep no word of hers */
+	CHECK(db_holds("Bob Partner"));    /* B's own data stays */
 	figures(&f1, &e1);
 	CHECK(f1.applications == f0.applications && f1.sessions_held == f0.sessions_held &&
 	      f1.minutes_logged == f0.minutes_logged);
