@@ -24,6 +24,8 @@ struct cat_def {
 #define FINISHED_CHAT "transport != 'mail' AND raw IS NOT NULL AND status != 'new' AND received < ?1"
 #define FINISHED_META "meta IS NOT NULL AND status != 'new' AND received < ?1"
 #define OLD_TOKEN "(expires < ?1 OR (used != 0 AND created < ?1))"
+#define DONE_CONTACT "message IS NOT NULL AND status != 'open' AND coalesce(answered, created) < ?1"
+#define DONE_IMPORT "(name IS NOT NULL OR data IS NOT NULL) AND (status != 'invited' OR created < ?1)"
 #define DONE_OUTBOX "payload IS NOT NULL AND status != 'pending' AND created < ?1"
 
 static const struct cat_def cats[RET_NCAT] = {
@@ -54,6 +56,13 @@ static const struct cat_def cats[RET_NCAT] = {
 	[RET_TOKEN] = {"token", "SELECT count(*) FROM token WHERE " OLD_TOKEN,
 		       "DELETE FROM token WHERE id IN (SELECT id FROM token WHERE " OLD_TOKEN
 		       " AND id > ?3 ORDER BY id LIMIT ?2) RETURNING id"},
+	[RET_CONTACT_TEXT] = {"contact_text", "SELECT count(*) FROM contact_request WHERE " DONE_CONTACT,
+			      "UPDATE contact_request SET message = NULL WHERE id IN (SELECT id FROM contact_request"
+			      " WHERE " DONE_CONTACT " AND id > ?3 ORDER BY id LIMIT ?2) RETURNING id"},
+	[RET_IMPORT_DATA] =
+		{"import_data", "SELECT count(*) FROM import_invite WHERE " DONE_IMPORT,
+		 "UPDATE import_invite SET name = NULL, data = NULL WHERE id IN (SELECT id FROM import_invite"
+		 " WHERE " DONE_IMPORT " AND id > ?3 ORDER BY id LIMIT ?2) RETURNING id"},
 };
 
 const char *
@@ -78,6 +87,10 @@ retention_days(const struct config *cfg, enum retention_cat cat)
 		return REPLY_COUNT_DAYS;
 	case RET_TOKEN:
 		return TOKEN_DAYS;
+	case RET_CONTACT_TEXT:
+		return cfg->retention.journal_days;
+	case RET_IMPORT_DATA:
+		return cfg->network.invite_days;
 	case RET_BOUNCE:
 	case RET_BOUNCE_EVENT:
 	default:

@@ -34,6 +34,9 @@ enum retention_cat {
 	RET_BOUNCE_EVENT, /* bounce_event rows by at (bounce_days) */
 	RET_REPLY_COUNT,  /* per-address reply counters older than 2 days (fixed) */
 	RET_TOKEN,        /* tokens 7 days (fixed) after they expired or were used */
+	RET_CONTACT_TEXT, /* contact_request.message once answered, expired or withdrawn (journal_days) */
+	RET_IMPORT_DATA,  /* import_invite name and profile data once confirmed, or never confirmed within
+			     [network] invite_days (the address stays: a second import does not invite again) */
 	RET_NCAT
 };
 

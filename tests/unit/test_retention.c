@@ -65,6 +65,15 @@ rows_at(int64_t t, const char *tag)
 	    " ('mail', 'a@x', 'o-%q', 'body', 'sent', %lld), ('mail', 'a@x', 'p-%q', 'body', 'pending', %lld)",
 	    tag, (long long)t, tag, (long long)t);
 	sql("INSERT INTO bounce(address, count, last_at) VALUES ('b-%q@x', 1, %lld)", tag, (long long)t);
+	/* the network: an answered and an open contact request, an invitation confirmed and one not */
+	sql("INSERT OR IGNORE INTO person(id, created) VALUES (901, 0), (902, 0)");
+	sql("INSERT INTO contact_request(asker_id, to_id, message, status, created, answered) VALUES"
+	    " (901, 902, 'hello %q', 'accepted', %lld, %lld), (901, 902, 'open %q', 'open', %lld, NULL)",
+	    tag, (long long)t, (long long)t, tag, (long long)t);
+	sql("INSERT INTO import_invite(programme, role, address, name, data, source, status, created) VALUES"
+	    " ('alumni', 'alumnus', 'i-%q@x', 'Ina', '{}', 'test', 'invited', %lld),"
+	    " ('alumni', 'alumnus', 'j-%q@x', 'Jo', '{}', 'test', 'confirmed', %lld)",
+	    tag, (long long)t, tag, (long long)t);
 	sql("INSERT INTO bounce_event(address, at) VALUES ('b-%q@x', %lld)", tag, (long long)t);
 	sql("INSERT INTO reply_count(address, day, count) VALUES ('r-%q@x', %lld, 1)", tag, (long long)(t / DAY));
 	sql("INSERT INTO token(hash, kind, ep_kind, ep_addr, created, expires) VALUES ('h-%q', 'join', 'mail',"
@@ -100,6 +109,8 @@ ages_boundaries_dry_run_and_batches(void)
 	CHECK(v[RET_OUTBOX_BODY] == 1); /* ancient only; pending rows never */
 	CHECK(v[RET_BOUNCE] == 1 && v[RET_BOUNCE_EVENT] == 1);
 	CHECK(v[RET_REPLY_COUNT] == 3 && v[RET_TOKEN] == 3); /* fixed ages: 2 and 7 days */
+	CHECK(v[RET_CONTACT_TEXT] == 3); /* answered ones older than journal_days; open ones never */
+	CHECK(v[RET_IMPORT_DATA] == 5);  /* confirmed ones at once; the others after invite_days (30) */
 
 	/* a dry run counts and lists, and changes nothing */
 	int64_t before = num("SELECT total(length(raw)) + count(meta) FROM inbound") +
