@@ -70,6 +70,9 @@ int cli_feed(const char *conf, int argc, char **argv);
 /* mentorbot purge [--dry-run]   what [retention] lets go, now   (bot/cli_purge.c) */
 int cli_purge(const char *conf, int argc, char **argv);
 
+/* mentorbot import -c FILE LIST.csv --programme P [--role R] [--dry-run]   (bot/cli_import.c) */
+int cli_import(const char *conf, int argc, char **argv);
+
 /* The actor of the command line's audit rows: "cli:<unix user name>" (bot/cli_audit.c). */
 const char *cli_actor(void);
 /* An audit row of a CLI command (actor cli_actor(), channel "cli"), in the caller's transaction. */

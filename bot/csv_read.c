@@ -339,7 +339,7 @@ csv_header_map(const struct csv_row *header, int map[CSV_NCOLS], char **unknown)
 	*unknown = buf_detach(&u);
 }
 
-/* Field i of row trimmed of blanks, allocated ("" when absent). */
+/* Field i of row trimmed of blanks, on one line, allocated ("" when absent). */
 static char *
 field_trimmed(const struct csv_row *row, int i)
 {
@@ -350,7 +350,17 @@ field_trimmed(const struct csv_row *row, int i)
 	size_t n = strlen(s);
 	while (n && strchr(" \t\r\n", s[n - 1]))
 		n--;
-	return xstrndup(s, n);
+	/* a cell's line breaks (quoted) become one space: profile values are one line */
+	struct buf b = BUF_INIT;
+	for (size_t k = 0; k < n; k++) {
+		if (s[k] == '\r' || s[k] == '\n') {
+			k += strspn(s + k, "\r\n") - 1;
+			buf_addc(&b, ' ');
+		} else {
+			buf_addc(&b, s[k]);
+		}
+	}
+	return buf_detach(&b);
 }
 
 char *

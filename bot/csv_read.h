@@ -73,7 +73,8 @@ int csv_col_of(const char *header);
  * (allocated; "" when none). */
 void csv_header_map(const struct csv_row *header, int map[CSV_NCOLS], char **unknown);
 
-/* The value of column c in row (trimmed of blanks, allocated; "" when absent).  For
+/* The value of column c in row (trimmed of blanks, line breaks inside as one space; allocated,
+ * "" when absent).  For
  * CSV_COL_NAME: the name column, else first and last name joined by a space. */
 char *csv_value(const struct csv_row *row, const int map[CSV_NCOLS], enum csv_col c);
 
