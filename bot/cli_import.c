@@ -153,10 +153,10 @@ row_check(struct db *db, struct import_run *r, struct seen *s, const char *addre
 		return "cli.import.row.missing_name";
 	if ((*first = seen_put(s, address, line)) != 0)
 		return "cli.import.row.duplicate";
-	if ((*rc = import_invite_exists(db, r->programme, r->role, address)) != DB_NOTFOUND)
-		return *rc == DB_OK ? "cli.import.row.invited_before" : NULL;
 	if ((*rc = import_is_member(db, r->programme, address)) != DB_NOTFOUND)
 		return *rc == DB_OK ? "cli.import.row.member" : NULL;
+	if ((*rc = import_invite_exists(db, r->programme, r->role, address)) != DB_NOTFOUND)
+		return *rc == DB_OK ? "cli.import.row.invited_before" : NULL;
 	*rc = DB_OK;
 	return NULL;
 }
