@@ -15,7 +15,8 @@ inside quotes), duplicates and bad rows:
     row's source naming the file and date, the invitation 'confirmed'; whoami shows the
     programme;
   * the same list again: every row "invited before" (or "already a member"), no new mail;
-  * mentorbot report shows the invitations sent and confirmed.
+  * mentorbot report and "stats" by mail show the invitations and the alumni by year;
+    `mentorbot export alumni --csv` lists the confirmed alumni with the import as source.
 German (bot language de) and English (bot language en).
 """
 import datetime
@@ -166,7 +167,8 @@ def reply_to(who, bot, inv, body):
 
 
 def run_language(lang, styles):
-    bot = E.event_bot([lib.addr("staff")], bot_extra={"language": lang, "announce_rate": "1"})
+    staff = lib.addr("staff")
+    bot = E.event_bot([staff], bot_extra={"language": lang, "announce_rate": "1"})
     outbox = lambda: E.db_query(bot, "SELECT count(*) FROM outbox")[0][0]  # noqa: E731
     # 1. the big lists, --dry-run: the report, and nothing written
     for style in styles:
@@ -262,11 +264,24 @@ def run_language(lang, styles):
     for p in everyone:
         lib.ensure(len(invitations(p[1])) == 1, "%s got %d invitations" % (p[1], len(invitations(p[1]))))
 
-    # 5. the staff figures
+    # 5. the staff figures: report, stats by mail, the alumni export
     out = E.cli(bot, "report")
     label = "Einladungen verschickt" if lang == "de" else "Invitations sent"
     m = re.search(r"%s\s+(\d+)" % label, out)
     lib.ensure(m and int(m.group(1)) == len(everyone), "report: %r" % out[-900:])
+    r = lib.ask(bot, staff, "statistik" if lang == "de" else "stats", "", key="staff.stats", lang=lang)
+    by_year = "nach Abschlussjahr" if lang == "de" else "by graduation year"
+    lib.ensure(re.search(r"%s\s+%d\b" % (label, len(everyone)), r.text) and by_year in r.text and
+               re.search(r"(?m)^\s+2010\s+1\s*$", r.text), "stats lack the network figures: %r" % r.text[-900:])
+    path = "%s/alumni-export.csv" % bot.dir
+    E.cli(bot, "export", "alumni", "--csv", "--out", path)
+    with open(path, "rb") as f:
+        data = f.read()
+    lib.ensure(data.startswith(b"\xef\xbb\xbf"), "alumni export without BOM")
+    rows = data[3:].decode("utf-8").splitlines()
+    lib.ensure(len(rows) == 1 + len(confirmed), "alumni export: %r" % rows)
+    lib.ensure(who in rows[1] and ",klein-%s.csv " % styles[0] in rows[1] and ",2010," in rows[1],
+               "alumni export row: %r" % rows[1])
 
 
 @lib.timeout(120)
