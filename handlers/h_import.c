@@ -89,11 +89,12 @@ store_data(struct hctx *h, int64_t person, const struct import_invite *v, char *
 			o = json_object();
 		json_object_set_new(o, "name", json_string(v->name));
 	}
-	const char *k;
-	json_t *val;
-	json_object_foreach(o, k, val)
-	{
-		const char *s = json_string_value(val);
+	/* in the order of a profile, whatever the order of the stored object */
+	static const char *const order[] = {"name",     "year", "field",  "company",
+					    "position", "city", "topics", "languages"};
+	for (size_t f = 0; o && f < ARRAY_LEN(order); f++) {
+		const char *k = order[f];
+		const char *s = json_string_value(json_object_get(o, k));
 		int present = 0;
 		for (size_t i = 0; i < n; i++)
 			present |= strcmp(have[i].field, k) == 0 && have[i].value && *have[i].value;

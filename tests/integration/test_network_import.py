@@ -10,7 +10,8 @@ inside quotes), duplicates and bad rows:
   * a small list of the same style, for real: one invitation mail per valid row, in the
     bot's language, paced by [bot] announce_rate (sent_at spread in the outbox), with a code;
     nobody is a member yet;
-  * a plain reply to an invitation confirms it (and "confirm <code>" in the English run):
+  * a plain reply to an invitation confirms it (and "confirm <code>" in the English run; a
+    reply "nein" declines and creates nothing):
     membership alumni/alumnus, the list's data stored as hidden profile fields, the consent
     row's source naming the file and date, the invitation 'confirmed'; whoami shows the
     programme;
@@ -246,6 +247,12 @@ def run_language(lang, styles):
                    "%s: profile %r (the list's data, hidden)" % (w, prof))
         st = E.db_query(bot, "SELECT status FROM import_invite WHERE address = ?", (w,))
         lib.ensure(st == [("confirmed",)], "%s: invitation %r" % (w, st))
+    if lang == "de":   # "nein" declines: nothing is created, and the invitation stays answered
+        no = people[styles[-1]][2][1]
+        mid = reply_to(no, bot, invitations(no)[0], "nein danke\n")
+        lib.ensure(E.wait_reply_md(no, mid).key == "confirm_cancelled", "a 'nein' was not taken as declining")
+        lib.ensure(not E.db_query(bot, "SELECT 1 FROM endpoint WHERE address = ?", (no,)),
+                   "declining created the person")
     r = lib.ask(bot, who, "wer bin ich" if lang == "de" else "whoami", "", key="whoami", lang=lang)
     lib.ensure("Alumni" in r.text, "whoami does not show the alumni programme: %r" % r.text[:600])
 
