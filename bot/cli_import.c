@@ -268,20 +268,10 @@ invite_all(struct db *db, const struct config *cfg, const struct templates *t, c
 	   size_t *invited)
 {
 	struct core core;
-	struct hctx h = {0};
+	struct hctx h;
 	if (cli_core(&core, cfg, t, db) < 0)
 		return 1;
-	h.db = db;
-	h.cfg = cfg;
-	h.tmpl = t;
-	h.key = core.key;
-	h.transport = "cli";
-	h.ep_kind = "";
-	h.ep_addr = "";
-	h.staff = 1;
-	h.argline = "";
-	h.body = "";
-	h.lang = lang;
+	cli_hctx(&h, db, cfg, t, &core, lang);
 	struct invite_arg a = {.r = r, .cfg = cfg};
 	enum cli_txn tr = cli_staff_txn(db, &core, &h, invite_step, &a);
 	hctx_free_replies(&h);
