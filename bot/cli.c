@@ -106,6 +106,24 @@ cli_core(struct core *core, const struct config *cfg, const struct templates *t,
 }
 
 void
+cli_hctx(struct hctx *h, struct db *db, const struct config *cfg, const struct templates *t, const struct core *core,
+	 const char *lang)
+{
+	memset(h, 0, sizeof *h);
+	h->db = db;
+	h->cfg = cfg;
+	h->tmpl = t;
+	h->key = core->key;
+	h->transport = "cli";
+	h->ep_kind = "";
+	h->ep_addr = "";
+	h->staff = 1;
+	h->argline = "";
+	h->body = "";
+	h->lang = lang;
+}
+
+void
 cli_close(struct config *cfg, struct templates *t, struct db *db)
 {
 	db_close(db);

@@ -28,6 +28,10 @@ void cli_close(struct config *cfg, struct templates *t, struct db *db);
 int cli_core(struct core *core, const struct config *cfg, const struct templates *t, struct db *db);
 
 struct hctx;
+/* A handler context for a staff step run from the terminal (cli_staff_txn): staff, transport
+ * "cli", no sender, answers in lang; the installation key from core. */
+void cli_hctx(struct hctx *h, struct db *db, const struct config *cfg, const struct templates *t,
+	      const struct core *core, const char *lang);
 /* What became of a staff command run from the terminal (cli_staff_txn). */
 enum cli_txn {
 	CLI_TXN_DONE = 0,    /* the step succeeded and everything was committed */
@@ -69,6 +73,9 @@ int cli_export_attendees(const char *conf, int argc, char **argv);
 int cli_feed(const char *conf, int argc, char **argv);
 /* mentorbot purge [--dry-run]   what [retention] lets go, now   (bot/cli_purge.c) */
 int cli_purge(const char *conf, int argc, char **argv);
+
+/* mentorbot import -c FILE LIST.csv --programme P [--role R] [--dry-run]   (bot/cli_import.c) */
+int cli_import(const char *conf, int argc, char **argv);
 
 /* The actor of the command line's audit rows: "cli:<unix user name>" (bot/cli_audit.c). */
 const char *cli_actor(void);

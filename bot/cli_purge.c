@@ -111,20 +111,10 @@ cli_purge(const char *conf, int argc, char **argv)
 		return 1;
 	const char *lang = cli_lang(&cfg);
 	struct core core;
-	struct hctx h = {0};
+	struct hctx h;
 	struct purge_total t = {.told = BUF_INIT, .erased = BUF_INIT};
 	int rc = cli_core(&core, &cfg, tm, db) < 0;
-	h.db = db;
-	h.cfg = &cfg;
-	h.tmpl = tm;
-	h.key = core.key;
-	h.transport = "cli";
-	h.ep_kind = "";
-	h.ep_addr = "";
-	h.staff = 1;
-	h.argline = "";
-	h.body = "";
-	h.lang = lang;
+	cli_hctx(&h, db, &cfg, tm, &core, lang);
 	if (!rc && dry) {
 		struct retention_report r;
 		struct retention_cursor cur = {{0}};

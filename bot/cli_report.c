@@ -201,6 +201,47 @@ out:
 	return rc;
 }
 
+/* The network exports (alumni, companies, offers): the table as it is, epoch columns as dates.
+ * Staff get everything the office holds, as a CiviCRM office export would: the alumni's hidden
+ * profile fields too, with a column naming the fields each one shows in the directory. */
+static int
+export_network(FILE *f, struct db *db, const struct templates *t, const char *lang, const char *what, size_t *rows)
+{
+	static const struct {
+		const char *what, *header;
+		int (*query)(struct db *, struct report_table *);
+		int dates[4]; /* columns holding epoch seconds, -1 ends */
+	} exports[] = {
+		{"alumni", "import.csv.alumni", state_report_alumni, {3, -1}},
+		{"companies", "import.csv.companies", state_report_companies, {3, -1}},
+		{"offers", "import.csv.offers", state_report_offers, {6, 7, 8, 9}},
+	};
+	size_t e = 0;
+	while (strcmp(exports[e].what, what) != 0)
+		e++;
+	struct report_table tb;
+	if (exports[e].query(db, &tb) != DB_OK)
+		return DB_ERR;
+	csv_bom(f);
+	cli_csv_header(f, t, lang, exports[e].header);
+	const char **row = xcalloc(tb.ncols, sizeof *row);
+	char dates[4][32];
+	for (size_t i = 0; i < tb.nrows; i++) {
+		for (size_t c = 0; c < tb.ncols; c++)
+			row[c] = report_cell(&tb, i, c);
+		for (size_t d = 0; d < ARRAY_LEN(dates) && exports[e].dates[d] >= 0; d++) {
+			size_t c = (size_t)exports[e].dates[d];
+			staff_date(cell_int(&tb, i, c), 0, dates[d], sizeof dates[d]);
+			row[c] = dates[d];
+		}
+		csv_row(f, row, tb.ncols);
+	}
+	free(row);
+	*rows = tb.nrows;
+	report_table_free(&tb);
+	return DB_OK;
+}
+
 int
 report_export_csv(FILE *f, struct db *db, const struct templates *t, const char *lang, const char *what,
 		  const char *programme, size_t *rows)
@@ -208,6 +249,8 @@ report_export_csv(FILE *f, struct db *db, const struct templates *t, const char 
 	struct report_table tb;
 	int matches = strcmp(what, "matches") == 0;
 	*rows = 0;
+	if (strcmp(what, "alumni") == 0 || strcmp(what, "companies") == 0 || strcmp(what, "offers") == 0)
+		return export_network(f, db, t, lang, what, rows);
 	int rc = matches ? state_report_matches(db, programme, &tb) : state_report_sessions(db, programme, &tb);
 	if (rc != DB_OK)
 		return rc;
@@ -259,7 +302,9 @@ cli_export(const char *conf, int argc, char **argv)
 			outfile = argv[++i];
 		else if ((strcmp(argv[i], "--programme") == 0 || strcmp(argv[i], "--program") == 0) && i + 1 < argc)
 			programme = argv[++i];
-		else if (!what && (strcmp(argv[i], "matches") == 0 || strcmp(argv[i], "sessions") == 0))
+		else if (!what && (strcmp(argv[i], "matches") == 0 || strcmp(argv[i], "sessions") == 0 ||
+				   strcmp(argv[i], "alumni") == 0 || strcmp(argv[i], "companies") == 0 ||
+				   strcmp(argv[i], "offers") == 0))
 			what = argv[i];
 		else
 			usage = 1;
@@ -270,6 +315,7 @@ cli_export(const char *conf, int argc, char **argv)
 	size_t rows = 0;
 	if (usage || !what) {
 		cli_say(stderr, t, lang, "staff.cli.export_usage", NULL);
+		cli_say(stderr, t, lang, "import.export_usage", NULL);
 		rc = 2;
 		goto out;
 	}

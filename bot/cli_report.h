@@ -27,7 +27,8 @@ int report_write(FILE *out, struct db *db, const struct templates *t, const char
 		 int64_t now);
 
 /*
- * Write the export what ("matches" or "sessions") of programme (NULL: all)
+ * Write the export what ("matches", "sessions", or the network's "alumni", "companies",
+ * "offers", which take no programme) of programme (NULL: all)
  * to f as CSV: byte order mark, a header row from the template
  * staff.csv.<what> in lang, one row per record, CRLF.  *rows gets the number
  * of records.  DB_OK or DB_ERR (f may then hold part of it).

@@ -12,6 +12,7 @@
 #include "bot/util.h"
 #include "bot/when.h"
 #include "handlers/h_bounces.h"
+#include "handlers/h_import.h"
 #include "handlers/h_staff.h"
 #include "handlers/handlers.h"
 #include "state/reports.h"
@@ -255,6 +256,15 @@ staff_figures_text(struct db *db, const struct templates *t, const char *lang, c
 		}
 	}
 	report_figures_free(f, n);
+	char *net = NULL; /* the alumni and company network (handlers/h_import.c) */
+	if (!programme || strcmp(programme, "alumni") == 0) {
+		if ((rc = h_import_network_text(db, t, lang, full, &net)) != DB_OK) {
+			buf_free(&b);
+			return rc;
+		}
+		buf_addf(&b, "%s%s\n", full ? "\n" : "", net);
+		free(net);
+	}
 	/* no trailing newline: the templates place the block */
 	while (b.len && b.p[b.len - 1] == '\n')
 		b.p[--b.len] = '\0';

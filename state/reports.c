@@ -295,3 +295,102 @@ state_report_sessions(struct db *db, const char *programme, struct report_table 
 	/* clang-format on */
 	return table_of_programme(db, sql, programme, out);
 }
+
+/* ---- the alumni and company network ---- */
+
+int
+state_report_network(struct db *db, struct report_network *out)
+{
+	static const char sql[] =
+		"SELECT (SELECT count(*) FROM membership WHERE programme = 'alumni' AND status = 'active'"
+		"   AND role = 'alumnus'),"
+		" (SELECT count(*) FROM import_invite),"
+		" (SELECT count(*) FROM import_invite WHERE status = 'confirmed'),"
+		" (SELECT count(*) FROM company WHERE status = 'approved'),"
+		" (SELECT count(*) FROM company WHERE status = 'pending'),"
+		" (SELECT count(*) FROM offer WHERE status = 'pending'),"
+		" (SELECT count(*) FROM offer WHERE status = 'approved'),"
+		" (SELECT count(*) FROM offer WHERE status = 'expired'),"
+		" (SELECT count(*) FROM offer WHERE status = 'closed'),"
+		" (SELECT count(*) FROM offer WHERE status = 'rejected'),"
+		" (SELECT count(*) FROM contact_request),"
+		" (SELECT count(*) FROM contact_request WHERE status = 'accepted')";
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return DB_ERR;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t *v[] = {&out->alumni,
+				&out->invited,
+				&out->confirmed,
+				&out->companies_approved,
+				&out->companies_pending,
+				&out->offers_pending,
+				&out->offers_approved,
+				&out->offers_expired,
+				&out->offers_closed,
+				&out->offers_rejected,
+				&out->contacts_made,
+				&out->contacts_accepted};
+		for (size_t i = 0; i < ARRAY_LEN(v); i++)
+			*v[i] = sqlite3_column_int64(st, (int)i);
+	}
+	return db_row_status(st, rc) == DB_OK ? DB_OK : DB_ERR;
+}
+
+#define ALUMNI_IDS                                                                                                     \
+	"(SELECT person_id FROM membership WHERE programme = 'alumni' AND role = 'alumnus' AND status = 'active')"
+
+int
+state_report_alumni_by(struct db *db, const char *field, struct report_table *out)
+{
+	/* clang-format off */
+	static const char sql[] =
+	    "SELECT NULLIF(trim(pr.value), '') AS v, count(*) FROM " ALUMNI_IDS " a"
+	    " LEFT JOIN profile pr ON pr.person_id = a.person_id AND pr.field = ?1"
+	    " GROUP BY v ORDER BY v IS NULL, CASE WHEN ?1 = 'year' THEN v END DESC, count(*) DESC, v";
+	/* clang-format on */
+	return table_of_programme(db, sql, field, out);
+}
+
+#define FIELD_OF(f) ", (SELECT value FROM profile WHERE person_id = a.person_id AND field = '" f "')"
+
+int
+state_report_alumni(struct db *db, struct report_table *out)
+{
+	/* clang-format off */
+	static const char sql[] =
+	    "SELECT a.person_id, " NAME_OF("a.person_id") ", " MAIL_OF("a.person_id") ", a.since"
+	    FIELD_OF("year") FIELD_OF("field") FIELD_OF("company") FIELD_OF("position") FIELD_OF("city")
+	    FIELD_OF("topics") FIELD_OF("languages") ","
+	    " (SELECT group_concat(field, ' ') FROM (SELECT field FROM profile WHERE person_id = a.person_id"
+	    "   AND visible = 1 AND value != '' ORDER BY field)),"
+	    " (SELECT source FROM import_invite WHERE person_id = a.person_id ORDER BY id LIMIT 1)"
+	    " FROM membership a WHERE a.programme = 'alumni' AND a.role = 'alumnus' AND a.status = 'active'"
+	    "   AND ?1 IS NULL ORDER BY a.person_id";
+	/* clang-format on */
+	return table_of_programme(db, sql, NULL, out);
+}
+
+int
+state_report_companies(struct db *db, struct report_table *out)
+{
+	static const char sql[] =
+		"SELECT c.id, c.name, c.status, c.created,"
+		" (SELECT count(*) FROM company_contact k WHERE k.company_id = c.id AND k.status = 'approved'),"
+		" (SELECT count(*) FROM company_contact k WHERE k.company_id = c.id AND k.status = 'pending'),"
+		" (SELECT count(*) FROM offer o WHERE o.company_id = c.id AND o.status = 'approved')"
+		" FROM company c WHERE ?1 IS NULL ORDER BY c.id";
+	return table_of_programme(db, sql, NULL, out);
+}
+
+int
+state_report_offers(struct db *db, struct report_table *out)
+{
+	static const char sql[] =
+		"SELECT o.id, c.name, o.kind, o.title, o.location, o.status, o.created, o.deadline,"
+		" o.posted, o.closed, (SELECT count(*) FROM contact_request r WHERE r.offer_id = o.id)"
+		" FROM offer o JOIN company c ON c.id = o.company_id WHERE ?1 IS NULL ORDER BY o.id";
+	return table_of_programme(db, sql, NULL, out);
+}

@@ -86,4 +86,29 @@ int state_report_matches(struct db *db, const char *programme, struct report_tab
  * minutes planned, status, minutes logged (NULL when not logged), note, place. */
 int state_report_sessions(struct db *db, const char *programme, struct report_table *out);
 
+/* ---- the alumni and company network (schema 12) ---- */
+struct report_network {
+	int64_t alumni;                                /* active members of programme alumni */
+	int64_t invited, confirmed;                    /* import_invite rows, and those confirmed */
+	int64_t companies_approved, companies_pending; /* company status */
+	int64_t offers_pending, offers_approved, offers_expired, offers_closed, offers_rejected;
+	int64_t contacts_made, contacts_accepted; /* contact_request rows, and those accepted */
+};
+int state_report_network(struct db *db, struct report_network *out);
+/* The active members of programme alumni by their profile field field ("year" or "field"),
+ * set or not (NULL value: not given).  Columns: value, count; years newest first, fields most
+ * first. */
+int state_report_alumni_by(struct db *db, const char *field, struct report_table *out);
+/* The staff exports.  Alumni (active members of programme alumni), by person id.  Columns: id,
+ * name, address, since (epoch s), year, field, company, position, city, topics, languages,
+ * visible (the fields the person shows in the directory, space-separated), source (of the
+ * import that invited them, or NULL). */
+int state_report_alumni(struct db *db, struct report_table *out);
+/* Companies by id.  Columns: id, name, status, created, contacts approved, contacts pending,
+ * offers approved. */
+int state_report_companies(struct db *db, struct report_table *out);
+/* Offers by id.  Columns: id, company, kind, title, location, status, created, deadline,
+ * posted, closed, contact requests. */
+int state_report_offers(struct db *db, struct report_table *out);
+
 #endif
