@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers/h_alumni.h"
 #include "handlers/h_privacy.h"
 #include "handlers/handlers.h"
 #include "templates.h"
@@ -186,6 +187,31 @@ const struct command command_table[] = {
 		.check = h_answer_check,
 		.proceed = h_decline_run,
 		.help_key = "cmd.decline",
+	},
+	/* the alumni directory (handlers/h_alumni.c; "accept k12"/"decline k12" answer a contact request) */
+	{
+		.name = "find alumni",
+		.aliases_en = {"find alumni", "find alumnus", "find alumna", "search alumni"},
+		.aliases_de = {"alumni finden", "alumni suchen"},
+		.min_args = 0,
+		.max_args = -1,
+		.perm = PERM_MEMBER,
+		.writes = CMD_WRITES,
+		.check = h_find_alumni_check,
+		.proceed = h_find_alumni_run,
+		.help_key = "cmd.find_alumni",
+	},
+	{
+		.name = "contact",
+		.aliases_en = {"contact"},
+		.aliases_de = {"kontakt"},
+		.min_args = 1,
+		.max_args = -1,
+		.perm = PERM_MEMBER,
+		.writes = CMD_WRITES,
+		.check = h_contact_check,
+		.proceed = h_contact_run,
+		.help_key = "cmd.contact",
 	},
 	/* sessions (handlers/h_session.c) */
 	{

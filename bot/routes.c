@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "dispatch_int.h"
+#include "handlers/h_alumni.h"
 #include "handlers/handlers.h"
 #include "logaddr.h"
 #include "mailcmd.h"
@@ -128,6 +129,13 @@ route_request(struct mailctx *m, struct hctx *h)
 }
 
 static int
+route_contact(struct mailctx *m, struct hctx *h)
+{
+	(void)m;
+	return h_contact_mail_reply(h, h->pm->in_reply_to, h->pm->references, h->body);
+}
+
+static int
 route_session(struct mailctx *m, struct hctx *h)
 {
 	(void)m;
@@ -148,6 +156,7 @@ static const struct reply_route reply_routes[] = {
 	 .run_auto = route_event_itip},
 	{.name = "application form", .match = ROUTE_THREAD | ROUTE_PLUS, .who = PERM_MEMBER, .run = route_apply},
 	{.name = "mentoring request", .match = ROUTE_THREAD, .who = PERM_MEMBER, .run = route_request},
+	{.name = "alumni contact request", .match = ROUTE_THREAD, .who = PERM_MEMBER, .run = route_contact},
 	{.name = "session proposal or log prompt", .match = ROUTE_THREAD, .who = PERM_MEMBER, .run = route_session},
 };
 
