@@ -438,9 +438,9 @@ const struct command command_table[] = {
 		.help_key = "cmd.join_company",
 	},
 	{
-		.name = "offer",
-		.aliases_en = {"offer"},
-		.aliases_de = {"angebot"},
+		.name = "offer:",
+		.aliases_en = {"offer:", "offer"},
+		.aliases_de = {"angebot", "angebot:"},
 		.min_args = 0,
 		.max_args = -1,
 		.perm = PERM_MEMBER,

@@ -298,8 +298,8 @@ check_all(struct parser *p)
 		for (size_t i = 0; i < c->groups.n && !found; i++)
 			found = strcmp(c->groups.v[i].name, c->offers.post_to) == 0;
 		if (!found)
-			config_perr(p, key_set(p, S_OFFERS, "post_to"), "[offers] post_to names no group of [groups]: '%s'",
-				    c->offers.post_to);
+			config_perr(p, key_set(p, S_OFFERS, "post_to"),
+				    "[offers] post_to names no group of [groups]: '%s'", c->offers.post_to);
 	}
 	const char *cafiles[][2] = {{"imap", c->imap.ca_file}, {"smtp", c->smtp.ca_file}, {"xmpp", c->xmpp.ca_file}};
 	const enum section casec[] = {S_IMAP, S_SMTP, S_XMPP};

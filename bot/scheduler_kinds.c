@@ -175,7 +175,7 @@ retention(struct db *db, const struct core *core, const struct job *job, const c
 const struct sched_kind sched_kinds[] = {
 	{"request.remind", request_remind}, {"request.expire", request_expire}, {"session.remind", session_remind},
 	{"session.prompt", session_prompt}, {"event.remind", event_remind},     {"event.claim", event_claim},
-	{RETENTION_JOB, retention},         {"contact.expire", contact_expire},
-	{"offer.notice", offer_notice},     {"offer.expire", offer_expire},
+	{RETENTION_JOB, retention},         {"contact.expire", contact_expire}, {"offer.notice", offer_notice},
+	{"offer.expire", offer_expire},
 };
 const size_t sched_nkinds = ARRAY_LEN(sched_kinds);
