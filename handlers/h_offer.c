@@ -275,16 +275,18 @@ h_offers_run(struct hctx *h)
 		const struct offer *o = &v[i];
 		char *hay = xasprintf("%s %s %s %s %s", o->kind, o->title, o->description ? o->description : "",
 				      o->location ? o->location : "", o->company ? o->company : "");
+		/* the kind in both languages: "praktikum" finds an internship for everyone */
 		char *kk = xasprintf("offers.kind.%s", o->kind);
-		char *kind = hctx_text(h, kk, NULL);
-		char *hay2 = xasprintf("%s %s", hay, kind);
+		char *kde = hctx_text_in(h, "de", kk, NULL), *ken = hctx_text_in(h, "en", kk, NULL);
+		char *hay2 = xasprintf("%s %s %s", hay, kde, ken);
 		if (offer_text_matches(hay2, query)) {
 			char *s = h_offer_summary(h, o, h->lang);
 			buf_addf(&b, "%s%s", b.len ? "\n\n" : "", s);
 			free(s);
 		}
 		free(hay2);
-		free(kind);
+		free(kde);
+		free(ken);
 		free(kk);
 		free(hay);
 	}

@@ -57,7 +57,7 @@ h_offer_decide(struct hctx *h, int64_t id, int approve, const char *reason)
 	int queued = 0;
 	if (approve && group && *group) {
 		char *text = h_offer_summary(h, &o, hctx_default_lang(h));
-		if (post_to_group(h->db, h->cfg, h->tmpl, h->key, group, text, &queued) != 0)
+		if (post_to_group_txn(h->db, h->cfg, h->tmpl, h->key, group, text, &queued) != 0)
 			rc = DB_ERR;
 		free(text);
 		if (rc == DB_OK)
