@@ -339,6 +339,13 @@ h_interested_run(struct hctx *h)
 	const char *msg = offer_after_words(h->argline, 1);
 	int64_t req = 0;
 	rc = h_contact_open(h, h->person.id, o.person_id, o.id, msg, &req);
+	char id[24], days[16];
+	snprintf(id, sizeof id, "%lld", (long long)o.id);
+	snprintf(days, sizeof days, "%d", h->cfg->network.contact_days);
+	if (rc == 1 || rc == DB_OK)
+		hctx_reply(h, rc == 1 ? "offers.interest_already" : "offers.interest_sent", "id", id, "title", o.title,
+			   "company", o.company ? o.company : "", "days", days, NULL);
+	rc = rc == 1 ? DB_OK : rc;
 	offer_free(&o);
 	return rc;
 }
@@ -438,5 +445,7 @@ const struct tmpl_key tmpl_keys_offers[] = {
 	{"offers.staff_approved", "group,id,queued,title"},
 	{"offers.staff_rejected", "id,title"},
 	{"offers.show", "offer,reason,status"},
+	{"offers.interest_sent", "company,days,id,title"},
+	{"offers.interest_already", "company,id,title"},
 	{NULL, NULL},
 };

@@ -76,7 +76,8 @@ h_offer_decide(struct hctx *h, int64_t id, int approve, const char *reason)
 		snprintf(n, sizeof n, "%d", queued);
 		hctx_reply(h, approve ? "offers.staff_approved" : "offers.staff_rejected", "id", ids, "title", o.title,
 			   "group", group ? group : "", "queued", n, NULL);
-		log_info("offer %lld %s by staff (%d posts)", (long long)id, approve ? "approved" : "rejected", queued);
+		log_info("offer %lld: %s by staff (%d posts)", (long long)id, approve ? "approved" : "rejected",
+			 queued);
 	}
 	free(detail);
 	offer_free(&o);

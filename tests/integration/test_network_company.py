@@ -225,7 +225,8 @@ def test_offer_form_staff_approval_in_xmpp_post_list_and_interested():
     answer(student, bot, "angebote werkstudent", "", key="offers.none_match")
 
     # interested -> the company contact gets the message, not the address; "ja" exchanges them
-    r = answer(student, bot, "interested %d I build e-bikes in my spare time" % oid, "")
+    r = answer(student, bot, "interested %d I build e-bikes in my spare time" % oid, "", key="offers.interest_sent")
+    lib.ensure(c.acme in r.text, "interest answer: %r" % r.text[:300])
     req = wait_text(jane, "I build e-bikes", "the interest")[0]
     lib.ensure(student not in req.text, "the student's address before the yes: %r" % req.text[:500])
     yes = send(jane, bot.address, lib.expected_subject(req.subject), "ja\n", headers=reply_to(req))

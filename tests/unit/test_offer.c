@@ -213,9 +213,14 @@ interested_opens_a_contact_request(void)
 	struct out o;
 	CHECK(deliver("sam@example.test", "interested 1 I study mechanical engineering", NULL, "") == DISP_DONE);
 	take("mail", &o);
+	CHECK(find(&o, "sam@example.test", "offers.interest_sent") >= 0);
 	int i = find(&o, "jane@acme.example", "I study mechanical engineering");
 	CHECK(i >= 0 && find(&o, "jane@acme.example", "sam@example.test") < 0);
 	char *hdr = reply_hdr(i >= 0 ? o.msgid[i] : "x");
+	out_free(&o);
+	CHECK(deliver("sam@example.test", "interested 1 again", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && find(&o, "sam@example.test", "offers.interest_already") >= 0);
 	out_free(&o);
 	/* the company says yes: both get the other's address */
 	CHECK(deliver("jane@acme.example", "Re: interest", hdr, "ja\n") == DISP_DONE);
