@@ -307,6 +307,28 @@ staff_reject_in_chat_with_reason(void)
 	out_free(&o);
 }
 
+/* check-config: [offers] post_to must name a group of [groups]. */
+static void
+post_to_must_name_a_group(void)
+{
+	const char *path = "/tmp/mb-offer-cfg.ini";
+	for (int good = 0; good < 2; good++) {
+		FILE *f = fopen(path, "w");
+		fprintf(f, "[bot]\ndatabase = /tmp/x.db\n[groups]\nstudents = xmpp:" ROOM "\n[offers]\npost_to = %s\n",
+			good ? "students" : "studnets");
+		fclose(f);
+		struct config c;
+		struct buf e = BUF_INIT;
+		int n = config_load(path, &c, &e);
+		CHECK(good ? n == 0
+			   : (n > 0 && e.p && strstr(e.p, "post_to names no group") && strstr(e.p, "studnets")));
+		if (n == 0)
+			config_free(&c);
+		buf_free(&e);
+	}
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -320,6 +342,7 @@ main(void)
 	RUN(interested_opens_a_contact_request);
 	RUN(expiry_notice_renew_close);
 	RUN(staff_reject_in_chat_with_reason);
+	RUN(post_to_must_name_a_group);
 	t_bot_close();
 	return t_done();
 }
