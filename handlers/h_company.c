@@ -246,6 +246,24 @@ h_company_decide(struct hctx *h, int64_t company, int64_t person, int approve, c
 }
 
 int
+h_offer_usage(struct hctx *h, const char *help_key)
+{
+	char *usage = hctx_text(h, help_key, NULL);
+	hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", usage, NULL);
+	free(usage);
+	return 1;
+}
+
+int
+h_offer_decision_arg(struct hctx *h, const char *help_key)
+{
+	const char *a = h->argc > 1 ? offer_action(h->argv[1]) : NULL;
+	if (h->argc > 1 && (!a || (strcmp(a, "approve") != 0 && strcmp(a, "reject") != 0)))
+		return h_offer_usage(h, help_key);
+	return 0;
+}
+
+int
 h_company_check(struct hctx *h)
 {
 	int64_t id;
@@ -258,14 +276,7 @@ h_company_check(struct hctx *h)
 	}
 	if (db_failed(rc))
 		return rc;
-	const char *a = h->argc > 1 ? offer_action(h->argv[1]) : NULL;
-	if (h->argc > 1 && (!a || (strcmp(a, "approve") != 0 && strcmp(a, "reject") != 0))) {
-		char *usage = hctx_text(h, "cmd.company", NULL);
-		hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", usage, NULL);
-		free(usage);
-		return 1;
-	}
-	return 0;
+	return h_offer_decision_arg(h, "cmd.company");
 }
 
 /* "company <id>": the company and its contacts. */

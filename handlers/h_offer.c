@@ -158,10 +158,7 @@ h_offer_check(struct hctx *h)
 	const char *a = h->argc > 1 ? offer_action(h->argv[1]) : NULL;
 	int64_t date;
 	if (rc == DB_OK && (!a || (strcmp(a, "renew") != 0 && strcmp(a, "close") != 0))) {
-		char *usage = hctx_text(h, "cmd.offer", NULL);
-		hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", usage, NULL);
-		free(usage);
-		rc = 1;
+		rc = h_offer_usage(h, "cmd.offer");
 	} else if (rc == DB_OK && strcmp(o.status, "approved") != 0) {
 		char *sk = xasprintf("offers.status.%s", o.status);
 		char *st = hctx_text(h, sk, NULL);

@@ -105,6 +105,10 @@ char *h_offer_staff_notice(struct hctx *h, const char *base, const char *key, co
  * detail (a reason, a date): by mail and in every chat, in the person's language. */
 int h_offer_tell(struct hctx *h, int64_t person, const char *key, const char *company, const char *title,
 		 const char *id, const char *detail);
+/* The "usage" answer with the long help help_key: 1 (answered). */
+int h_offer_usage(struct hctx *h, const char *help_key);
+/* A staff command's argv[1], when given, must be approve or reject: 0, or 1 after the usage. */
+int h_offer_decision_arg(struct hctx *h, const char *help_key);
 struct offer;
 /* The offer as a text in lang (kind, title, company, fields).  Caller frees. */
 char *h_offer_summary(struct hctx *h, const struct offer *o, const char *lang);

@@ -30,14 +30,7 @@ h_offer_staff_check(struct hctx *h)
 	}
 	if (db_failed(rc))
 		return rc;
-	const char *a = h->argc > 1 ? offer_action(h->argv[1]) : NULL;
-	if (h->argc > 1 && (!a || (strcmp(a, "approve") != 0 && strcmp(a, "reject") != 0))) {
-		char *usage = hctx_text(h, "cmd.offer_review", NULL);
-		hctx_reply(h, "usage", "command", hctx_cmd_word(h, h->cmd), "help", usage, NULL);
-		free(usage);
-		return 1;
-	}
-	return 0;
+	return h_offer_decision_arg(h, "cmd.offer_review");
 }
 
 int

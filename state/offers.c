@@ -117,19 +117,6 @@ state_company_contact_get(struct db *db, int64_t company, int64_t person, struct
 }
 
 int
-state_company_contact_by_msgid(struct db *db, const char *msgid, struct company_contact *out)
-{
-	static const char sql[] = "SELECT " CC_COLS CC_FROM " WHERE cc.notice_msgid = ? LIMIT 1";
-	memset(out, 0, sizeof *out);
-	if (!msgid)
-		return DB_NOTFOUND;
-	char *id = db_msgid_key(msgid);
-	int rc = DB_ROW(db_stmt_text(db, sql, id), cc_row, out);
-	free(id);
-	return rc;
-}
-
-int
 state_company_contact_set_msgid(struct db *db, int64_t company, int64_t person, const char *msgid)
 {
 	sqlite3_stmt *st =
@@ -268,19 +255,6 @@ state_company_offer_get(struct db *db, int64_t id, struct offer *out)
 }
 
 int
-state_company_offer_by_msgid(struct db *db, const char *msgid, struct offer *out)
-{
-	static const char sql[] = "SELECT " OFFER_COLS OFFER_FROM " WHERE o.notice_msgid = ? LIMIT 1";
-	memset(out, 0, sizeof *out);
-	if (!msgid)
-		return DB_NOTFOUND;
-	char *id = db_msgid_key(msgid);
-	int rc = DB_ROW(db_stmt_text(db, sql, id), offer_row, out);
-	free(id);
-	return rc;
-}
-
-int
 state_company_offer_set_msgid(struct db *db, int64_t id, const char *msgid)
 {
 	sqlite3_stmt *st = db_stmt(db, "UPDATE offer SET notice_msgid = ? WHERE id = ?");
@@ -323,26 +297,28 @@ state_company_offer_end(struct db *db, int64_t id, const char *status)
 	return step_changed(db, st);
 }
 
-int
-state_company_offer_set_deadline(struct db *db, int64_t id, int64_t deadline)
+/* One integer column of offer id (sql: "UPDATE offer SET <column> = ? WHERE id = ?"). */
+static int
+offer_set_int(struct db *db, const char *sql, int64_t id, int64_t v)
 {
-	sqlite3_stmt *st = db_stmt(db, "UPDATE offer SET deadline = ? WHERE id = ?");
+	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return DB_ERR;
-	sqlite3_bind_int64(st, 1, deadline);
+	sqlite3_bind_int64(st, 1, v);
 	sqlite3_bind_int64(st, 2, id);
 	return step_changed(db, st);
 }
 
 int
+state_company_offer_set_deadline(struct db *db, int64_t id, int64_t deadline)
+{
+	return offer_set_int(db, "UPDATE offer SET deadline = ? WHERE id = ?", id, deadline);
+}
+
+int
 state_company_offer_set_posted(struct db *db, int64_t id, int64_t at)
 {
-	sqlite3_stmt *st = db_stmt(db, "UPDATE offer SET posted = ? WHERE id = ?");
-	if (!st)
-		return DB_ERR;
-	sqlite3_bind_int64(st, 1, at);
-	sqlite3_bind_int64(st, 2, id);
-	return step_changed(db, st);
+	return offer_set_int(db, "UPDATE offer SET posted = ? WHERE id = ?", id, at);
 }
 
 int

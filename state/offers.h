@@ -28,8 +28,6 @@ int state_company_get(struct db *db, int64_t id, char **name, char **status);
 /* A pending contact person of company: DB_OK, or DB_EXISTS when there is one already. */
 int state_company_contact_add(struct db *db, int64_t company, int64_t person);
 int state_company_contact_get(struct db *db, int64_t company, int64_t person, struct company_contact *out);
-/* The contact whose staff notice had Message-ID msgid (with or without <>). */
-int state_company_contact_by_msgid(struct db *db, const char *msgid, struct company_contact *out);
 int state_company_contact_set_msgid(struct db *db, int64_t company, int64_t person, const char *msgid);
 /* Decide a pending contact ("approved"/"rejected"; an approval approves the company too):
  * DB_NOTFOUND when it is not pending. */
@@ -54,7 +52,6 @@ void offers_free(struct offer *v, size_t n);
 /* A new pending offer of o's company, person and fields: *id. */
 int state_company_offer_add(struct db *db, const struct offer *o, int64_t *id);
 int state_company_offer_get(struct db *db, int64_t id, struct offer *out);
-int state_company_offer_by_msgid(struct db *db, const char *msgid, struct offer *out);
 int state_company_offer_set_msgid(struct db *db, int64_t id, const char *msgid);
 /* Decide a pending offer ("approved"/"rejected", reason may be NULL): DB_NOTFOUND when not pending. */
 int state_company_offer_decide(struct db *db, int64_t id, const char *status, const char *by, const char *reason);
