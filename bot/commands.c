@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers/h_alumni.h"
+#include "handlers/h_offer.h"
 #include "handlers/h_privacy.h"
 #include "handlers/handlers.h"
 #include "templates.h"
@@ -186,6 +188,31 @@ const struct command command_table[] = {
 		.check = h_answer_check,
 		.proceed = h_decline_run,
 		.help_key = "cmd.decline",
+	},
+	/* the alumni directory (handlers/h_alumni.c; "accept k12"/"decline k12" answer a contact request) */
+	{
+		.name = "find alumni",
+		.aliases_en = {"find alumni", "find alumnus", "find alumna", "search alumni"},
+		.aliases_de = {"alumni finden", "alumni suchen"},
+		.min_args = 0,
+		.max_args = -1,
+		.perm = PERM_MEMBER,
+		.writes = CMD_WRITES,
+		.check = h_find_alumni_check,
+		.proceed = h_find_alumni_run,
+		.help_key = "cmd.find_alumni",
+	},
+	{
+		.name = "contact",
+		.aliases_en = {"contact"},
+		.aliases_de = {"kontakt"},
+		.min_args = 1,
+		.max_args = -1,
+		.perm = PERM_MEMBER,
+		.writes = CMD_WRITES,
+		.check = h_contact_check,
+		.proceed = h_contact_run,
+		.help_key = "cmd.contact",
 	},
 	/* sessions (handlers/h_session.c) */
 	{
@@ -395,6 +422,80 @@ const struct command command_table[] = {
 		.check = h_event_id_check,
 		.proceed = h_attended_run,
 		.help_key = "cmd.attended",
+	},
+	/* companies and offers (handlers/h_company.c, h_offer*.c); "firma" and "angebot" name a
+	 * member command and a staff command: the sender's role decides */
+	{
+		.name = "join company",
+		.aliases_en = {"join company", "register company"},
+		.aliases_de = {"firma", "firma beitreten", "firma anmelden"},
+		.min_args = 1,
+		.max_args = -1,
+		.perm = PERM_ANYONE,
+		.writes = CMD_PROVES_ITSELF,
+		.check = h_join_company_check,
+		.proceed = h_join_company_run,
+		.help_key = "cmd.join_company",
+	},
+	{
+		.name = "offer:",
+		.aliases_en = {"offer:", "offer"},
+		.aliases_de = {"angebot", "angebot:"},
+		.min_args = 0,
+		.max_args = -1,
+		.perm = PERM_MEMBER,
+		.writes = CMD_WRITES,
+		.check = h_offer_check,
+		.proceed = h_offer_run,
+		.help_key = "cmd.offer",
+	},
+	{
+		.name = "offers",
+		.aliases_en = {"offers"},
+		.aliases_de = {"angebote"},
+		.min_args = 0,
+		.max_args = -1,
+		.perm = PERM_MEMBER,
+		.writes = CMD_READS,
+		.check = h_check_nothing,
+		.proceed = h_offers_run,
+		.help_key = "cmd.offers",
+	},
+	{
+		.name = "interested",
+		.aliases_en = {"interested"},
+		.aliases_de = {"interesse"},
+		.min_args = 1,
+		.max_args = -1,
+		.perm = PERM_MEMBER,
+		.writes = CMD_WRITES,
+		.check = h_interested_check,
+		.proceed = h_interested_run,
+		.help_key = "cmd.interested",
+	},
+	{
+		.name = "company",
+		.aliases_en = {"company"},
+		.aliases_de = {"firma"},
+		.min_args = 1,
+		.max_args = -1,
+		.perm = PERM_STAFF,
+		.writes = CMD_WRITES,
+		.check = h_company_check,
+		.proceed = h_company_run,
+		.help_key = "cmd.company",
+	},
+	{
+		.name = "offer review",
+		.aliases_en = {"offer review", "offer"},
+		.aliases_de = {"angebot"},
+		.min_args = 1,
+		.max_args = -1,
+		.perm = PERM_STAFF,
+		.writes = CMD_WRITES,
+		.check = h_offer_staff_check,
+		.proceed = h_offer_staff_run,
+		.help_key = "cmd.offer_review",
 	},
 };
 const size_t command_count = ARRAY_LEN(command_table);

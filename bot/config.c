@@ -293,6 +293,14 @@ check_all(struct parser *p)
 			    "raw_mail_days");
 	if (c->bridge.pairs.n && (!c->xmpp.present || !c->matrix.present))
 		config_perr(p, key_set(p, S_BRIDGE, "pairs"), "[bridge] pairs need both [xmpp] and [matrix]");
+	if (c->offers.post_to) {
+		int found = 0;
+		for (size_t i = 0; i < c->groups.n && !found; i++)
+			found = strcmp(c->groups.v[i].name, c->offers.post_to) == 0;
+		if (!found)
+			config_perr(p, key_set(p, S_OFFERS, "post_to"),
+				    "[offers] post_to names no group of [groups]: '%s'", c->offers.post_to);
+	}
 	const char *cafiles[][2] = {{"imap", c->imap.ca_file}, {"smtp", c->smtp.ca_file}, {"xmpp", c->xmpp.ca_file}};
 	const enum section casec[] = {S_IMAP, S_SMTP, S_XMPP};
 	for (size_t i = 0; i < ARRAY_LEN(cafiles); i++)

@@ -87,6 +87,7 @@ struct post_run {
 	const char *group, *hex, *at, *text;
 	int n;
 	const char *deflang;
+	int in_txn; /* a handler's post, inside its transaction (it audits itself) */
 };
 
 static int
@@ -124,7 +125,7 @@ post_run(struct db *db, void *ud)
 		}
 		free(msgid);
 	}
-	if (rc == DB_OK) { /* posts come from the command line only */
+	if (rc == DB_OK && !r->in_txn) { /* the command line's post */
 		char *detail = xasprintf("posts=%d", r->n);
 		rc = cli_audit(db, "post", r->group, detail);
 		free(detail);
@@ -132,9 +133,9 @@ post_run(struct db *db, void *ud)
 	return rc;
 }
 
-int
-post_to_group(struct db *db, const struct config *cfg, const struct templates *tmpl, const unsigned char *key,
-	      const char *group, const char *text, int *queued)
+static int
+post_group(struct db *db, const struct config *cfg, const struct templates *tmpl, const unsigned char *key,
+	   const char *group, const char *text, int *queued, int in_txn)
 {
 	*queued = 0;
 	char *members = group_members(db, cfg, group);
@@ -149,14 +150,28 @@ post_to_group(struct db *db, const struct config *cfg, const struct templates *t
 	keyed_tag(key, "post", seed, hex, 24);
 	free(seed);
 	const char *at = strrchr(cfg->smtp.from_addr ? cfg->smtp.from_addr : "@mentorbot.invalid", '@');
-	struct post_run r = {cfg, tmpl, &l, group, hex, at, text, 0, NULL};
+	struct post_run r = {cfg, tmpl, &l, group, hex, at, text, 0, NULL, in_txn};
 	r.deflang = cfg->bot.language && strcmp(cfg->bot.language, "en") == 0 ? "en" : "de";
-	int rc = dispatch_txn(db, NULL, post_run, &r);
+	int rc = in_txn ? post_run(db, &r) : dispatch_txn(db, NULL, post_run, &r);
 	strlist_free(&l);
 	if (rc != DB_OK)
 		return -1;
 	*queued = r.n;
 	return 0;
+}
+
+int
+post_to_group(struct db *db, const struct config *cfg, const struct templates *tmpl, const unsigned char *key,
+	      const char *group, const char *text, int *queued)
+{
+	return post_group(db, cfg, tmpl, key, group, text, queued, 0);
+}
+
+int
+post_to_group_txn(struct db *db, const struct config *cfg, const struct templates *tmpl, const unsigned char *key,
+		  const char *group, const char *text, int *queued)
+{
+	return post_group(db, cfg, tmpl, key, group, text, queued, 1);
 }
 
 #define PACING_ROOMS 64

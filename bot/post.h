@@ -29,6 +29,11 @@ char *group_members(struct db *db, const struct config *cfg, const char *name);
 int post_to_group(struct db *db, const struct config *cfg, const struct templates *tmpl, const unsigned char *key,
 		  const char *group, const char *text, int *queued);
 
+/* post_to_group inside the caller's transaction (a handler's post, e.g. an approved offer):
+ * no transaction of its own and no audit row of the command line.  0, -1 (unknown group: 1). */
+int post_to_group_txn(struct db *db, const struct config *cfg, const struct templates *tmpl, const unsigned char *key,
+		      const char *group, const char *text, int *queued);
+
 /*
  * Pacing at send time, for the chat senders: an outbox row of pacing class
  * "room" (a post, see state.h) may go to room only interval_s after the

@@ -10,6 +10,8 @@
 
 #include "commands.h"
 #include "dispatch_int.h"
+#include "handlers/h_alumni.h"
+#include "handlers/h_offer.h"
 #include "handlers/handlers.h"
 #include "logaddr.h"
 #include "mailcmd.h"
@@ -128,10 +130,28 @@ route_request(struct mailctx *m, struct hctx *h)
 }
 
 static int
+route_contact(struct mailctx *m, struct hctx *h)
+{
+	(void)m;
+	return h_contact_mail_reply(h, h->pm->in_reply_to, h->pm->references, h->body);
+}
+
+static int
 route_session(struct mailctx *m, struct hctx *h)
 {
 	(void)m;
 	return h_session_mail_reply(h, h->pm->in_reply_to, h->pm->references, h->body);
+}
+
+/* A staff member's "ok" / "nein <reason>" to the notice of a company contact or an offer: a
+ * staff address only; its mail proves itself by DKIM/DMARC, or (undone) its owner confirms. */
+static int
+route_offer_notice(struct mailctx *m, struct hctx *h)
+{
+	if (!m->staff_addr)
+		return ROUTE_PASS;
+	int rc = h_offer_notice_reply(h, h->pm->in_reply_to, h->pm->references, h->body);
+	return rc == 1 ? ROUTE_PASS : rc;
 }
 
 static const struct reply_route reply_routes[] = {
@@ -148,7 +168,13 @@ static const struct reply_route reply_routes[] = {
 	 .run_auto = route_event_itip},
 	{.name = "application form", .match = ROUTE_THREAD | ROUTE_PLUS, .who = PERM_MEMBER, .run = route_apply},
 	{.name = "mentoring request", .match = ROUTE_THREAD, .who = PERM_MEMBER, .run = route_request},
+	{.name = "alumni contact request", .match = ROUTE_THREAD, .who = PERM_MEMBER, .run = route_contact},
 	{.name = "session proposal or log prompt", .match = ROUTE_THREAD, .who = PERM_MEMBER, .run = route_session},
+	{.name = "company or offer notice",
+	 .match = ROUTE_THREAD,
+	 .who = PERM_ANYONE,
+	 .beside_command = 1,
+	 .run = route_offer_notice},
 };
 
 /*

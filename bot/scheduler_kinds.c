@@ -18,6 +18,8 @@
 #include "config.h"
 #include "dispatch.h"
 #include "emit.h"
+#include "handlers/h_alumni.h"
+#include "handlers/h_offer.h"
 #include "handlers/handlers.h"
 #include "mailout.h"
 #include "retention_run.h"
@@ -110,6 +112,25 @@ event_claim(struct db *db, const struct core *core, const struct job *job, const
 	return run_job(db, core, job, result, h_event_claim_job);
 }
 
+static int
+contact_expire(struct db *db, const struct core *core, const struct job *job, const char **result)
+{
+	return run_job(db, core, job, result, h_contact_expire_job);
+}
+
+/* handlers/h_offer.c: the company's notice before an offer's expiry, and the expiry */
+static int
+offer_notice(struct db *db, const struct core *core, const struct job *job, const char **result)
+{
+	return run_job(db, core, job, result, h_offer_notice_job);
+}
+
+static int
+offer_expire(struct db *db, const struct core *core, const struct job *job, const char **result)
+{
+	return run_job(db, core, job, result, h_offer_expire_job);
+}
+
 /* The daily purge (retention_run.h): one pass per job.  A pass that filled a batch queues the
  * next pass of the day at once (its own transaction: the write lock is let go in between);
  * the last one arms tomorrow's first, so the chain survives restarts in the job table. */
@@ -154,6 +175,7 @@ retention(struct db *db, const struct core *core, const struct job *job, const c
 const struct sched_kind sched_kinds[] = {
 	{"request.remind", request_remind}, {"request.expire", request_expire}, {"session.remind", session_remind},
 	{"session.prompt", session_prompt}, {"event.remind", event_remind},     {"event.claim", event_claim},
-	{RETENTION_JOB, retention},
+	{RETENTION_JOB, retention},         {"contact.expire", contact_expire}, {"offer.notice", offer_notice},
+	{"offer.expire", offer_expire},
 };
 const size_t sched_nkinds = ARRAY_LEN(sched_kinds);

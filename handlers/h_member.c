@@ -20,6 +20,7 @@
 #include "bot/util.h"
 #include "bot/words.h"
 #include "handlers/h_import.h"
+#include "handlers/h_offer.h"
 #include "handlers/h_privacy.h"
 #include "handlers/handlers.h"
 #include "state/consent.h"
@@ -179,6 +180,8 @@ h_confirm_apply(struct hctx *h, const struct token *t)
 		return h_privacy_erase_confirm(h, t);
 	if (strcmp(t->kind, "import") == 0)
 		return h_import_confirm(h, t);
+	if (strcmp(t->kind, "company") == 0)
+		return h_company_confirm(h, t);
 	if (strcmp(t->kind, "join") != 0 || sscanf(t->payload ? t->payload : "", "%127s %31s", programme, role) != 2) {
 		hctx_reply(h, "confirm_bad_token", NULL);
 		return 0;

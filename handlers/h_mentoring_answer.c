@@ -17,6 +17,7 @@
 #include "bot/templates.h"
 #include "bot/util.h"
 #include "bot/words.h"
+#include "handlers/h_alumni.h"
 #include "handlers/h_mentoring_int.h"
 #include "handlers/handlers.h"
 #include "state/mentoring_extra.h"
@@ -27,6 +28,8 @@ int
 h_answer_check(struct hctx *h)
 {
 	int64_t id;
+	if (h_contact_ref_parse(h->argv[0], &id))
+		return 0; /* a contact request's "k12" (h_contact.c) */
 	if (hctx_parse_id(h->argv[0], &id) < 0) {
 		hctx_reply(h, "mentoring.answer.unknown", "id", h->argv[0], NULL);
 		return 1;
@@ -354,6 +357,8 @@ int
 h_accept_run(struct hctx *h)
 {
 	int64_t id = 0;
+	if (h_contact_ref_parse(h->argv[0], &id))
+		return h_contact_answer_run(h, 1);
 	hctx_parse_id(h->argv[0], &id);
 	struct mrequest r;
 	int side;
@@ -368,6 +373,8 @@ int
 h_decline_run(struct hctx *h)
 {
 	int64_t id = 0;
+	if (h_contact_ref_parse(h->argv[0], &id))
+		return h_contact_answer_run(h, 0);
 	hctx_parse_id(h->argv[0], &id);
 	struct mrequest r;
 	int side = -1;

@@ -17,7 +17,9 @@ struct hctx;
  * chat-only receiver, messages) to_id the message and the asker's visible
  * profile; only when to_id answers yes ("ja", "accept") are both addresses
  * exchanged, on "nein" the asker is told and nothing else.  Inside the
- * command's transaction; *id gets the request's id (may be NULL).
+ * command's transaction; *id gets the request's id (may be NULL).  Returns 0
+ * (sent), 1 when the same request (asker, to_id, offer) is still open (*id
+ * that one; nothing sent), or a negative error.  The caller answers the asker.
  */
 int h_contact_open(struct hctx *h, int64_t asker, int64_t to_id, int64_t offer, const char *message, int64_t *id);
 /*

@@ -1,0 +1,367 @@
+/*
+ * The alumni directory without servers: the MATCH expression builder (pure),
+ * the search's ranking and visibility over a temporary database, and contact
+ * requests end to end through dispatch (find alumni, contact, a plain "ja" or
+ * "nein" reply to the request mail, "accept k<id>" in chat, the limits, the
+ * expiry job), read back from the outbox.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bot/config.h"
+#include "bot/dispatch.h"
+#include "bot/scheduler.h"
+#include "bot/templates.h"
+#include "bot/util.h"
+#include "handlers/h_alumni.h"
+#include "handlers/handlers.h"
+#include "state/directory.h"
+#include "state/state.h"
+#include "t.h"
+#include "t_bot.h"
+
+/* A person with a verified mail address (and xmpp jid, may be NULL), membership of programme
+ * with role, and profile fields ("field", "value", visible, ..., NULL). */
+static int64_t
+person(const char *mail, const char *jid, const char *lang, const char *programme, const char *role, ...)
+{
+	int64_t id;
+	db_begin(db);
+	state_person_create(db, lang, &id);
+	if (mail)
+		state_endpoint_add(db, id, "mail", mail, 1);
+	if (jid)
+		state_endpoint_add(db, id, "xmpp", jid, 1);
+	state_membership_set(db, id, programme, role, "active");
+	va_list ap;
+	va_start(ap, role);
+	const char *f;
+	while ((f = va_arg(ap, const char *)) != NULL) {
+		const char *v = va_arg(ap, const char *);
+		int vis = va_arg(ap, int);
+		state_profile_set(db, id, f, v);
+		state_profile_set_visible(db, id, f, vis);
+	}
+	va_end(ap);
+	db_commit(db);
+	return id;
+}
+
+static char *
+expr(const char *q)
+{
+	char *e = dir_match_expr(q);
+	return e ? e : xstrdup("(null)");
+}
+
+static void
+match_expr_quotes_every_word_and_expands_synonyms(void)
+{
+	char *e = expr("Informatik München");
+	CHECK_STR(e,
+		  "(\"Informatik\" * OR \"computer science\" OR \"computing\" *) AND (\"München\" * OR \"muenchen\" * "
+		  "OR \"munich\" *)");
+	free(e);
+	e = expr("computer science");
+	CHECK_STR(e, "(\"computer science\" OR \"informatik\" * OR \"computing\" *)");
+	free(e);
+	e = expr("AI ML");
+	CHECK_STR(e, "(\"AI\") AND (\"ML\")");
+	free(e);
+	/* syntax is only a separator: no operator, column filter or quote survives */
+	e = expr("\"x\" OR body:* NEAR(a b) ^c -d");
+	CHECK_STR(e, "(\"x\") AND (\"OR\") AND (\"body\" *) AND (\"NEAR\" *) AND (\"a\") AND (\"b\") AND (\"c\") AND "
+		     "(\"d\")");
+	free(e);
+	CHECK(dir_match_expr("  ** \" () : ") == NULL);
+	CHECK(dir_match_expr("") == NULL && dir_match_expr(NULL) == NULL);
+	/* invalid UTF-8 and symbols are separators */
+	e = expr("a\xff\xfe"
+		 "b \xe2\x82\xac");
+	CHECK_STR(e, "(\"a\") AND (\"b\")");
+	free(e);
+	/* at most DIR_QUERY_WORDS words */
+	e = expr("a b c d e f g h i j k");
+	CHECK(strstr(e, "\"h\"") && !strstr(e, "\"i\""));
+	free(e);
+}
+
+static void
+a_contact_ref_is_told_apart_from_a_request_number(void)
+{
+	int64_t id = 0;
+	CHECK(h_contact_ref_parse("k12", &id) == 1 && id == 12);
+	CHECK(h_contact_ref_parse("C7", &id) == 1 && id == 7);
+	CHECK(h_contact_ref_parse("#k3", &id) == 1 && id == 3);
+	CHECK(h_contact_ref_parse("12", &id) == 0);
+	CHECK(h_contact_ref_parse("k", &id) == 0 && h_contact_ref_parse("k0", &id) == 0);
+	CHECK(h_contact_ref_parse("k12x", &id) == 0 && h_contact_ref_parse("k99999999999999999999", &id) == 0);
+}
+
+static int64_t stud, ada, ben, cem, dora;
+
+static void
+setup_people(void)
+{
+	stud = person("stud@example.test", "stud@localhost", "en", "mentoring", "mentee", "name", "Sam Student", 1,
+		      "field", "Informatik", 1, NULL);
+	ada = person("ada@example.test", NULL, "de", "alumni", "alumnus", "name", "Ada Alt", 1, "field", "Informatik",
+		     1, "city", "München", 1, "company", "GeheimFirma", 0, "year", "2015", 1, NULL);
+	ben = person("ben@example.test", "ben@localhost", "en", "alumni", "alumnus", "name", "Ben Bau", 1, "field",
+		     "mechanical engineering", 1, "city", "Köln", 1, "topics", "internships", 1, NULL);
+	cem = person("cem@example.test", NULL, "en", "alumni", "alumnus", "name", "Cem Closed", 1, "field",
+		     "Informatik", 1, "open_to", "none", 1, NULL);
+	/* not an alumnus: never found */
+	dora = person("dora@example.test", NULL, "en", "mentoring", "mentor", "name", "Dora Mentor", 1, "field",
+		      "Informatik", 1, NULL);
+}
+
+static size_t
+find_ids(const char *q, int64_t *out)
+{
+	char *e = dir_match_expr(q);
+	int64_t *ids = NULL;
+	size_t n = 0;
+	CHECK(e && dir_alumni_find(db, e, stud, DIR_HITS_MAX, &ids, &n) == DB_OK);
+	for (size_t i = 0; i < n && i < 10; i++)
+		out[i] = ids[i];
+	free(ids);
+	free(e);
+	return n;
+}
+
+static void
+search_finds_visible_fields_in_either_language_and_spelling(void)
+{
+	int64_t ids[10];
+	CHECK(find_ids("informatik", ids) == 2);                       /* Ada and Cem, not Dora */
+	CHECK(find_ids("computer science", ids) == 2);                 /* the English word */
+	CHECK(find_ids("Maschinenbau", ids) == 1 && ids[0] == ben);    /* the German one */
+	CHECK(find_ids("muenchen", ids) == 1 && ids[0] == ada);        /* umlaut written out */
+	CHECK(find_ids("MUNCHEN", ids) == 1 && ids[0] == ada);         /* without dots, upper case */
+	CHECK(find_ids("Munich", ids) == 1 && ids[0] == ada);          /* translated */
+	CHECK(find_ids("koeln praktikum", ids) == 1 && ids[0] == ben); /* both words, synonyms */
+	CHECK(find_ids("inform", ids) == 2);                           /* prefix of 4+ letters */
+	CHECK(find_ids("GeheimFirma", ids) == 0);                      /* a hidden field never matches */
+	CHECK(find_ids("\" OR * informatik", ids) == 0);               /* no widening: "OR" is a word */
+	CHECK(find_ids("stud example test", ids) == 0);                /* addresses are not indexed */
+	/* hiding a field takes it out of the index at once */
+	db_begin(db);
+	state_profile_set_visible(db, ada, "city", 0);
+	db_commit(db);
+	CHECK(find_ids("München", ids) == 0);
+	db_begin(db);
+	state_profile_set_visible(db, ada, "city", 1);
+	db_commit(db);
+	CHECK(find_ids("München", ids) == 1);
+}
+
+static void
+find_alumni_lists_numbered_hits_without_addresses(void)
+{
+	struct out o;
+	CHECK(deliver("stud@example.test", "find alumni Informatik", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "alumni.find.results"));
+	const char *t = o.n ? o.text[0] : "";
+	CHECK(strstr(t, "1. ") && strstr(t, "2. ") && !strstr(t, "3. "));
+	CHECK(strstr(t, "Ada Alt") && strstr(t, "Cem Closed") && !strstr(t, "Dora"));
+	const char *body = strstr(t, "Alumni matching");
+	CHECK(body && !strstr(t, "GeheimFirma") && !strstr(body, "@example.test"));
+	CHECK(strstr(t, "Field of study: Informatik") && strstr(t, "Graduation year: 2015"));
+	out_free(&o);
+	CHECK(deliver("stud@example.test", "find alumni zzzz", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "alumni.find.none"));
+	out_free(&o);
+	CHECK(deliver("stud@example.test", "find alumni \"()*", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "alumni.find.usage"));
+	out_free(&o);
+}
+
+/* The number of name in the asker's last hits. */
+static int64_t
+hit_of(int64_t who)
+{
+	for (int64_t n = 1; n <= 10; n++) {
+		int64_t a = 0;
+		if (dir_hit_get(db, stud, n, &a) == DB_OK && a == who)
+			return n;
+	}
+	return 0;
+}
+
+static void
+contact_then_ja_by_mail_exchanges_both_addresses(void)
+{
+	struct out o;
+	CHECK(deliver("stud@example.test", "find alumni Informatik München", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	out_free(&o);
+	char *cmd = xasprintf("contact %lld Hello Ada, may I ask about your work?", (long long)hit_of(ada));
+	CHECK(deliver("stud@example.test", cmd, NULL, "") == DISP_DONE);
+	free(cmd);
+	take("mail", &o);
+	int im = find(&o, "ada@example.test", "alumni.mail");
+	CHECK(im >= 0 && strstr(o.text[im], "Kontaktanfrage von Sam Student") && strstr(o.text[im], "may I ask") &&
+	      strstr(o.text[im], "Studiengang: Informatik") && !strstr(o.text[im], "stud@example.test"));
+	CHECK(find(&o, "stud@example.test", "alumni.contact.sent") >= 0);
+	char *hdr = xasprintf("In-Reply-To: <%s>\r\n", im >= 0 ? o.msgid[im] : "x");
+	out_free(&o);
+	/* somebody else's "ja" answers nothing */
+	CHECK(deliver("ben@example.test", "Re: Kontaktanfrage", hdr, "ja") == DISP_DONE);
+	take("mail", &o);
+	CHECK(find(&o, "stud@example.test", NULL) < 0 && find(&o, NULL, "ada@example.test") < 0);
+	out_free(&o);
+	CHECK(deliver("ada@example.test", "Re: Kontaktanfrage", hdr, "Ja, gerne.\r\n\r\n> Hallo") == DISP_DONE);
+	take("mail", &o);
+	int ia = find(&o, "ada@example.test", "alumni.contact.accepted");
+	int is = find(&o, "stud@example.test", "alumni.mail");
+	CHECK(ia >= 0 && strstr(o.text[ia], "stud@example.test"));
+	CHECK(is >= 0 && strstr(o.text[is], "ada@example.test") && strstr(o.text[is], "Ada Alt said yes"));
+	out_free(&o);
+	take("xmpp", &o);
+	CHECK(find(&o, "stud@localhost", "ada@example.test") >= 0);
+	out_free(&o);
+	/* again: already accepted */
+	CHECK(deliver("ada@example.test", "Re: Kontaktanfrage", hdr, "nein") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "alumni.answer.closed") && strstr(o.text[0], "angenommen"));
+	out_free(&o);
+	free(hdr);
+}
+
+static void
+decline_in_chat_exchanges_nothing_and_none_blocks(void)
+{
+	struct out o;
+	CHECK(deliver("stud@example.test", "find alumni mechanical engineering", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	out_free(&o);
+	CHECK(deliver("stud@example.test", "contact 1 Hi Ben", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(find(&o, "ben@example.test", "alumni.mail") >= 0);
+	out_free(&o);
+	take("xmpp", &o);
+	int ic = find(&o, "ben@localhost", "Contact request c");
+	const char *p = ic >= 0 ? strstr(o.text[ic], "decline c") : NULL;
+	char ref[24] = "";
+	if (p)
+		snprintf(ref, sizeof ref, "%.*s", (int)strcspn(p + 8, "\" \n"), p + 8);
+	out_free(&o);
+	CHECK(*ref == 'c');
+	/* a mentoring request's number is not a contact request's */
+	char *cmd = xasprintf("decline %s", ref + 1);
+	chat("ben@localhost", cmd);
+	free(cmd);
+	take("xmpp", &o);
+	CHECK(o.n == 1 && find(&o, "ben@localhost", "politely") < 0);
+	out_free(&o);
+	cmd = xasprintf("decline %s", ref);
+	chat("ben@localhost", cmd);
+	free(cmd);
+	take("xmpp", &o);
+	CHECK(find(&o, "ben@localhost", "will be told politely") >= 0);
+	int is = find(&o, "stud@localhost", "cannot take up");
+	CHECK(is >= 0 && !strstr(o.text[is], "ben@"));
+	out_free(&o);
+	take("mail", &o);
+	is = find(&o, "stud@example.test", "cannot take up");
+	CHECK(is >= 0 && !strstr(o.text[is], "ben@"));
+	out_free(&o);
+	/* open_to none: listed, not contacted */
+	CHECK(deliver("stud@example.test", "find alumni informatik", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	out_free(&o);
+	cmd = xasprintf("contact %lld Hello", (long long)hit_of(cem));
+	CHECK(deliver("stud@example.test", cmd, NULL, "") == DISP_DONE);
+	free(cmd);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "alumni.contact.closed"));
+	out_free(&o);
+	CHECK(deliver("stud@example.test", "contact 1", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "alumni.contact.no_message"));
+	out_free(&o);
+}
+
+static void
+limits_and_expiry(void)
+{
+	struct out o;
+	/* more alumni to ask */
+	for (int i = 0; i < 4; i++) {
+		char m[64], n[32];
+		snprintf(m, sizeof m, "lim%d@example.test", i);
+		snprintf(n, sizeof n, "Lim Person%d", i);
+		person(m, NULL, "en", "alumni", "alumnus", "name", n, 1, "topics", "origami", 1, NULL);
+	}
+	CHECK(deliver("stud@example.test", "find alumni origami", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	out_free(&o);
+	for (int i = 1; i <= 3; i++) {
+		char cmd[64];
+		snprintf(cmd, sizeof cmd, "contact %d Hello", i);
+		CHECK(deliver("stud@example.test", cmd, NULL, "") == DISP_DONE);
+		take("mail", &o);
+		CHECK(find(&o, "stud@example.test", "alumni.contact.sent") >= 0);
+		out_free(&o);
+	}
+	CHECK(deliver("stud@example.test", "contact 4 Hello", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "alumni.limit.open") && strstr(o.text[0], " 3 "));
+	out_free(&o);
+	/* the expiry: 14 days later the asker is told, nothing exchanged */
+	set_clock(clock_now + 15 * 86400);
+	CHECK(scheduler_run_due(db, &core, sched_kinds, sched_nkinds, clock_now) == 3);
+	take("mail", &o);
+	CHECK(count(&o, "has expired") == 3 && find(&o, NULL, "lim0@") < 0);
+	out_free(&o);
+	CHECK(deliver("stud@example.test", "contact 4 Hello", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(find(&o, "stud@example.test", "alumni.contact.sent") >= 0);
+	out_free(&o);
+}
+
+static void
+week_limit(void)
+{
+	struct out o;
+	/* 5 made in the last week, each answered: the week limit of 5 (config) stops the 6th */
+	int64_t since = clock_now - 7 * 86400;
+	int open = 0, recent = 0;
+	CHECK(dir_contact_counts(db, stud, since, &open, &recent) == DB_OK && open == 1 && recent == 1);
+	db_begin(db);
+	for (int i = 0; i < 4; i++) {
+		int64_t id;
+		dir_contact_add(db, stud, ben, 0, "x", &id);
+		dir_contact_close(db, id, "declined");
+	}
+	db_commit(db);
+	CHECK(deliver("stud@example.test", "kontakt 1 Hallo", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "alumni.limit.week"));
+	out_free(&o);
+}
+
+int
+main(void)
+{
+	RUN(match_expr_quotes_every_word_and_expands_synonyms);
+	RUN(a_contact_ref_is_told_apart_from_a_request_number);
+	if (t_bot_open("dir", "authserv_id = mx.example.test\n", "[network]\ncontact_open = 3\ncontact_week = 5\n"))
+		return 1;
+	setup_people();
+	RUN(search_finds_visible_fields_in_either_language_and_spelling);
+	RUN(find_alumni_lists_numbered_hits_without_addresses);
+	RUN(contact_then_ja_by_mail_exchanges_both_addresses);
+	RUN(decline_in_chat_exchanges_nothing_and_none_blocks);
+	RUN(limits_and_expiry);
+	RUN(week_limit);
+	t_bot_close();
+	return t_done();
+}
