@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "state/db_internal.h"
 
@@ -194,6 +195,99 @@ dir_match_expr(const char *query)
 	return buf_detach(&b);
 }
 
+/* ---- profile values of the directory (pure) ---- */
+
+static const char *const open_words[][8] = {
+	{"mentoring", "mentor", "mentorin", "mentoren"},
+	{"talks", "talk", "vortrag", "vortrage", "vortraege", "vortraegen", "vortragen", "lectures"},
+	{"internships", "internship", "praktika", "praktikum", "praktikumsplatze", "praktikumsplaetze"},
+	{"contact", "contacts", "kontakt", "kontakte", "kontaktanfragen"},
+	{"none", "nichts", "keine", "kein", "nothing", "niemand"},
+};
+#define OPEN_NONE 4
+
+int
+dir_open_to_parse(const char *in, char **out)
+{
+	struct qword w[17];
+	size_t n = split_words(in ? in : "", w, 17);
+	int seen[ARRAY_LEN(open_words)] = {0}, any = 0;
+	*out = NULL;
+	if (n == 0 || n > 16)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		static const char *const fill[] = {"und", "and", "oder", "or", "to", "fur", "fuer"};
+		int skip = 0;
+		for (size_t k = 0; k < ARRAY_LEN(fill); k++)
+			skip |= strcmp(w[i].fold, fill[k]) == 0;
+		if (skip)
+			continue;
+		int g = -1;
+		for (size_t k = 0; k < ARRAY_LEN(open_words) && g < 0; k++)
+			for (size_t j = 0; j < ARRAY_LEN(open_words[k]) && open_words[k][j]; j++)
+				if (strcmp(open_words[k][j], w[i].fold) == 0)
+					g = (int)k;
+		if (g < 0)
+			return -1;
+		seen[g] = any = 1;
+	}
+	int others = seen[0] || seen[1] || seen[2] || seen[3];
+	if (!any || (seen[OPEN_NONE] && others))
+		return -1;
+	struct buf b = BUF_INIT;
+	for (size_t k = 0; k < ARRAY_LEN(open_words); k++)
+		if (seen[k])
+			buf_addf(&b, "%s%s", b.len ? ", " : "", open_words[k][0]);
+	*out = buf_detach(&b);
+	return 0;
+}
+
+/* 1 when host (lower case, n bytes) is domain or a subdomain of it. */
+static int
+host_is(const char *host, size_t n, const char *domain)
+{
+	size_t d = strlen(domain);
+	return (n == d && memcmp(host, domain, d) == 0) ||
+	       (n > d + 1 && memcmp(host + n - d, domain, d) == 0 && host[n - d - 1] == '.');
+}
+
+int
+dir_link_ok(const char *s)
+{
+	if (!s || strlen(s) > 300 || strncasecmp(s, "https://", 8) != 0)
+		return 0;
+	const char *host = s + 8;
+	size_t n = strcspn(host, "/");
+	char h[256];
+	if (n == 0 || n >= sizeof h || host[n] != '/' || !host[n + 1])
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = host[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+		      c == '-'))
+			return 0; /* no port, no user, no odd host */
+		h[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+	}
+	if (!host_is(h, n, "linkedin.com") && !host_is(h, n, "xing.com"))
+		return 0;
+	for (const char *p = host + n; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr("<>\"\\`{}|^", *p))
+			return 0;
+	return 1;
+}
+
+int
+dir_year_ok(const char *s, int this_year)
+{
+	if (!s || strlen(s) != 4)
+		return 0;
+	for (int i = 0; i < 4; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	int y = atoi(s);
+	return y >= 1950 && y <= this_year + 5;
+}
+
 /* ---- the search and its numbered hits ---- */
 
 int
@@ -262,6 +356,21 @@ dir_hit_get(struct db *db, int64_t person, int64_t n, int64_t *alumnus)
 	if (rc == SQLITE_ROW)
 		*alumnus = sqlite3_column_int64(st, 0);
 	return db_row_status(st, rc);
+}
+
+int
+dir_mentoring_closed(struct db *db, int64_t person, int *closed)
+{
+	static const char sql[] = "SELECT value FROM profile WHERE person_id = ?1 AND field = 'open_to'"
+				  " AND coalesce(value, '') != ''";
+	sqlite3_stmt *st = db_stmt_int64(db, sql, person);
+	if (!st)
+		return DB_ERR;
+	int rc = sqlite3_step(st);
+	const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	*closed = v && !strstr(v, "mentoring");
+	rc = db_row_status(st, rc);
+	return rc == DB_NOTFOUND ? DB_OK : rc;
 }
 
 /* ---- contact requests ---- */
