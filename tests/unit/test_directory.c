@@ -194,6 +194,28 @@ search_finds_visible_fields_in_either_language_and_spelling(void)
 }
 
 static void
+a_common_word_is_ranked_by_term_frequency(void)
+{
+	/* more than DIR_BM25_MAX matches: dir_rank orders them, the most mentions first */
+	db_begin(db);
+	for (int i = 0; i < 450; i++) {
+		int64_t id;
+		state_person_create(db, "en", &id);
+		state_membership_set(db, id, "alumni", "alumnus", "active");
+		state_profile_set(db, id, "topics", i == 300 ? "quilting, quilting history, quilting art" : "quilting");
+		state_profile_set_visible(db, id, "topics", 1);
+	}
+	db_commit(db);
+	int64_t ids[10];
+	CHECK(find_ids("quilting", ids) == 10);
+	struct profile_field *pf;
+	size_t n = 0;
+	CHECK(state_profile(db, ids[0], &pf, &n) == DB_OK && n == 1 && strstr(pf[0].value, "quilting art"));
+	profile_free(pf, n);
+	CHECK(find_ids("quilting history", ids) == 1);
+}
+
+static void
 find_alumni_lists_numbered_hits_without_addresses(void)
 {
 	struct out o;
@@ -493,6 +515,7 @@ main(void)
 		return 1;
 	setup_people();
 	RUN(search_finds_visible_fields_in_either_language_and_spelling);
+	RUN(a_common_word_is_ranked_by_term_frequency);
 	RUN(find_alumni_lists_numbered_hits_without_addresses);
 	RUN(contact_then_ja_by_mail_exchanges_both_addresses);
 	RUN(decline_in_chat_exchanges_nothing_and_none_blocks);
