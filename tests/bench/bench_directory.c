@@ -17,7 +17,7 @@
  *                                      daemon thread's (the population went through a second
  *                                      connection, closed before the searches)
  *
- * Built and run by tests/bench/bench_directory.py (make bench).
+ * Built by make (build/bench/bench_directory) and run by make bench.
  */
 #define T_MAXOUT 64
 #include "../unit/t_bot.h"

@@ -12,16 +12,7 @@ import re
 
 import lib
 import xmpp_lib as X
-
-
-def ask(bot, who, subject, key, lang="en"):
-    return lib.ask(bot, who, subject, "", key=key, lang=lang)
-
-
-def profile(bot, who, cmds, lang):
-    for cmd in cmds:
-        vis = cmd.startswith("profile visible") or cmd.startswith("profil sichtbar")
-        ask(bot, who, cmd, "profile_visibility_set" if vis else "profile_set", lang=lang)
+from network_lib import ask, profile
 
 
 def contact_mail(who, subject_part):

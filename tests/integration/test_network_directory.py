@@ -9,16 +9,7 @@ round, umlauts are found written out or without dots, a hidden field never
 matches and never shows, results are numbered and never show an address.
 """
 import lib
-
-
-def ask(bot, who, subject, key, lang="en"):
-    return lib.ask(bot, who, subject, "", key=key, lang=lang)
-
-
-def profile(bot, who, cmds, lang):
-    for cmd in cmds:
-        vis = cmd.startswith("profile visible") or cmd.startswith("profil sichtbar")
-        ask(bot, who, cmd, "profile_visibility_set" if vis else "profile_set", lang=lang)
+from network_lib import ask, profile
 
 
 def people(bot):
