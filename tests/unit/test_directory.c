@@ -5,6 +5,7 @@
  * "nein" reply to the request mail, "accept k<id>" in chat, the limits, the
  * expiry job), read back from the outbox.
  */
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "bot/util.h"
 #include "handlers/h_alumni.h"
 #include "handlers/h_apply.h"
+#include "handlers/h_network.h"
 #include "handlers/handlers.h"
 #include "state/directory.h"
 #include "state/state.h"
@@ -505,6 +507,59 @@ an_alumna_as_mentor_keeps_one_profile_and_her_open_to(void)
 	out_free(&o);
 }
 
+/* The value of var in reply r, or NULL. */
+static const char *
+reply_var(const struct reply *r, const char *var)
+{
+	for (size_t i = 0; i + 1 < r->nvars; i += 2)
+		if (strcmp(r->vars[i], var) == 0)
+			return r->vars[i + 1];
+	return NULL;
+}
+
+static void
+an_offer_is_named_to_the_company_contact(void)
+{
+	/* h_offer.c's "interested <offer>" calls h_contact_open with the offer */
+	int64_t co = person("hr@firma.example", NULL, "de", "alumni", "company", "name", "Hanna HR", 1, NULL);
+	sqlite3 *x;
+	CHECK(sqlite3_open(dbpath, &x) == SQLITE_OK);
+	char *sql =
+		xasprintf("INSERT INTO company(id, name, folded, status, created) VALUES (7, 'Firma', 'firma',"
+			  " 'approved', 1); INSERT INTO offer(id, company_id, person_id, kind, title, status, created)"
+			  " VALUES (5, 7, %lld, 'internship', 'Praktikum Robotik', 'approved', 1)",
+			  (long long)co);
+	CHECK(sqlite3_exec(x, sql, NULL, NULL, NULL) == SQLITE_OK);
+	free(sql);
+	sqlite3_close(x);
+	struct hctx h = {.db = db,
+			 .cfg = &cfg,
+			 .tmpl = tmpl,
+			 .key = core.key,
+			 .lang = "en",
+			 .ep_kind = "mail",
+			 .ep_addr = "stud@example.test"};
+	int64_t id = 0, again = 0;
+	db_begin(db);
+	CHECK(h_contact_open(&h, stud, co, 5, "I would like to apply.", &id) == 0 && id > 0);
+	CHECK(h_contact_open(&h, stud, co, 5, "Twice.", &again) == 1 && again == id);
+	db_commit(db);
+	const struct reply *mail = NULL;
+	for (size_t i = 0; i < h.nreplies; i++)
+		if (h.replies[i].to_addr && strcmp(h.replies[i].to_addr, "hr@firma.example") == 0)
+			mail = &h.replies[i];
+	CHECK(h.nreplies == 1 && mail && strcmp(mail->key, "alumni.mail") == 0);
+	const char *text = mail ? reply_var(mail, "text") : "";
+	CHECK(text && strstr(text, "Angebot 5: Praktikum Robotik (Praktikum)") &&
+	      strstr(text, "I would like to apply."));
+	CHECK(text && !strstr(text, "stud@example.test"));
+	CHECK(mail && reply_var(mail, "message_id") && strstr(reply_var(mail, "subject"), "Praktikum Robotik"));
+	hctx_free_replies(&h);
+	struct contact_req r;
+	CHECK(dir_contact_get(db, id, &r) == DB_OK && r.offer == 5 && strcmp(r.status, "open") == 0);
+	contact_req_free(&r);
+}
+
 int
 main(void)
 {
@@ -521,6 +576,7 @@ main(void)
 	RUN(decline_in_chat_exchanges_nothing_and_none_blocks);
 	RUN(limits_and_expiry);
 	RUN(week_limit);
+	RUN(an_offer_is_named_to_the_company_contact);
 	RUN(profile_command_sets_the_directory_fields_in_both_languages);
 	RUN(an_alumna_as_mentor_keeps_one_profile_and_her_open_to);
 	t_bot_close();
