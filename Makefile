@@ -92,9 +92,10 @@ demo:
 
 bench:
 	scripts/install-deps.sh bench
-	$(MAKE) mentorbot build/bench/bench_privacy
+	$(MAKE) mentorbot build/bench/bench_privacy build/bench/bench_directory
 	tests/bench/run.sh
 	build/bench/bench_privacy 2>/dev/null
+	build/bench/bench_directory 2>/dev/null
 
 # The library is compiled once for all targets (instrumented, without libFuzzer's
 # main); each target links it with its own entry point.

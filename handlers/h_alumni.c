@@ -121,6 +121,9 @@ const struct tmpl_key tmpl_keys_alumni[] = {
 	{"alumni.contact.declined.asker.subject", "name"},
 	{"alumni.contact.expired.asker", "name,days,offer"},
 	{"alumni.contact.expired.asker.subject", "name"},
+	{"alumni.profile.bad_year", "field,value"},
+	{"alumni.profile.bad_open_to", "field,value"},
+	{"alumni.profile.bad_link", "field,value"},
 	{NULL, NULL},
 };
 

@@ -24,6 +24,7 @@
 #include "handlers/h_privacy.h"
 #include "handlers/handlers.h"
 #include "state/consent.h"
+#include "state/directory.h"
 
 #define TOKEN_TTL_S (3 * 24 * 3600)
 
@@ -416,6 +417,18 @@ static const struct profile_def profile_fields[] = {
 	{"city", "stadt"},
 	{"company", "firma"},
 	{"capacity", "kapazität"}, /* mentors: how many mentees at once */
+	/* the alumni directory (state/directory.h checks the values) */
+	{"year", "abschluss"},
+	{"position", "position"},
+	{"open_to", "offen_für"},
+	{"link", "link"},
+};
+/* Other words read for a field: {the word, the field it names}. */
+static const struct profile_def profile_alts[] = {
+	{"abschlussjahr", "year"},
+	{"graduation", "year"},
+	{"offen", "open_to"},
+	{"open", "open_to"},
 };
 
 static const struct profile_def *
@@ -423,8 +436,13 @@ profile_field(const char *word)
 {
 	char *f = cmd_fold(word);
 	const struct profile_def *r = NULL;
+	const char *alt = "";
+	for (size_t i = 0; i < ARRAY_LEN(profile_alts); i++)
+		if (strcmp(f, profile_alts[i].name) == 0)
+			alt = profile_alts[i].de;
 	for (size_t i = 0; i < ARRAY_LEN(profile_fields); i++)
-		if (strcmp(f, profile_fields[i].name) == 0 || strcmp(f, profile_fields[i].de) == 0)
+		if (strcmp(f, profile_fields[i].name) == 0 || strcmp(f, profile_fields[i].de) == 0 ||
+		    strcmp(alt, profile_fields[i].name) == 0)
 			r = &profile_fields[i];
 	free(f);
 	return r;
@@ -465,12 +483,56 @@ yes_no(const char *w)
 	return a == WORDS_YES ? 1 : a == WORDS_NO ? 0 : -1;
 }
 
+/* The value as written: argline minus the first word. */
+static const char *
+value_text(const struct hctx *h)
+{
+	const char *p = h->argline;
+	while (*p && !isspace((unsigned char)*p))
+		p++;
+	while (*p && isspace((unsigned char)*p))
+		p++;
+	return p;
+}
+
+/* The value of field to store (canonical: "open to" as English words), or NULL when it is not
+ * valid for the directory's fields ("-" clears any field).  Caller frees. */
+static char *
+profile_value(const char *field, const char *value)
+{
+	char *o = NULL;
+	time_t now = (time_t)now_s();
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	if (strcmp(value, "-") == 0)
+		return xstrdup(value);
+	if (strcmp(field, "year") == 0)
+		return dir_year_ok(value, tm.tm_year + 1900) ? xstrdup(value) : NULL;
+	if (strcmp(field, "open_to") == 0)
+		return dir_open_to_parse(value, &o) == 0 ? o : NULL;
+	if (strcmp(field, "link") == 0)
+		return dir_link_ok(value) ? xstrdup(value) : NULL;
+	return xstrdup(value);
+}
+
+/* The answer to a value profile_value() refused: what the field takes. */
+static void
+reply_bad_value(struct hctx *h, const char *field, const char *value)
+{
+	char *key = xasprintf("alumni.profile.bad_%s", field);
+	if (tmpl_has(h->tmpl, h->lang, key))
+		hctx_reply(h, key, "field", h->argv[0], "value", value, NULL);
+	else
+		hctx_reply(h, "profile_bad_value", "field", h->argv[0], "value", value, NULL);
+	free(key);
+}
+
 int
 h_profile_check(struct hctx *h)
 {
 	if (h->argc == 0)
 		return 0;
-	char *fields = h_profile_field_list(h);
+	char *fields = h_profile_field_list(h), *norm = NULL;
 	int rc = 0;
 	if (is_visibility_word(h->argv[0])) {
 		if (h->argc != 3 || !profile_field(h->argv[1]) || yes_no(h->argv[2]) < 0) {
@@ -486,6 +548,9 @@ h_profile_check(struct hctx *h)
 	} else if (h->argc < 2) {
 		hctx_reply(h, "profile_bad_value", "field", h->argv[0], "value", "", NULL);
 		rc = 1;
+	} else if (!(norm = profile_value(profile_field(h->argv[0])->name, value_text(h)))) {
+		reply_bad_value(h, profile_field(h->argv[0])->name, value_text(h));
+		rc = 1;
 	} else if (strcmp(profile_field(h->argv[0])->name, "language") == 0) {
 		char *v = cmd_fold(h->argv[1]);
 		if (strcmp(v, "de") && strcmp(v, "en") && strcmp(v, "deutsch") && strcmp(v, "english") &&
@@ -495,20 +560,9 @@ h_profile_check(struct hctx *h)
 		}
 		free(v);
 	}
+	free(norm);
 	free(fields);
 	return rc;
-}
-
-/* The value as written: argline minus the first word. */
-static const char *
-value_text(const struct hctx *h)
-{
-	const char *p = h->argline;
-	while (*p && !isspace((unsigned char)*p))
-		p++;
-	while (*p && isspace((unsigned char)*p))
-		p++;
-	return p;
 }
 
 int
@@ -549,24 +603,29 @@ h_profile_run(struct hctx *h)
 		return 0;
 	}
 	const struct profile_def *d = profile_field(h->argv[0]);
-	const char *value = value_text(h);
+	char *norm = profile_value(d->name, value_text(h)); /* the check passed: never NULL */
+	const char *value = norm;
 	if (strcmp(d->name, "language") == 0) {
 		char *v = cmd_fold(value);
 		const char *lang = (!strcmp(v, "de") || !strcmp(v, "deutsch") || !strcmp(v, "german")) ? "de" : "en";
 		free(v);
-		if ((rc = state_person_set_lang(h->db, h->person.id, lang)) != DB_OK)
+		if ((rc = state_person_set_lang(h->db, h->person.id, lang)) != DB_OK) {
+			free(norm);
 			return rc;
+		}
 		h->lang = lang; /* answer in the language just chosen */
 		value = lang;
 	}
 	int clear = strcmp(value, "-") == 0;
-	if ((rc = state_profile_set(h->db, h->person.id, d->name, clear ? NULL : value)) != DB_OK)
-		return rc;
 	char *note = NULL;
-	if (db_failed(rc = h_apply_recheck(h, &note)))
-		return rc;
-	hctx_reply(h, "profile_set", "field", field_word(h, d->name), "value", clear ? "" : value, "note", note, NULL);
-	hctx_reply_last_to_front(h); /* the answer first: it carries h->reply_msgid */
+	if ((rc = state_profile_set(h->db, h->person.id, d->name, clear ? NULL : value)) == DB_OK &&
+	    !db_failed(rc = h_apply_recheck(h, &note))) {
+		hctx_reply(h, "profile_set", "field", field_word(h, d->name), "value", clear ? "" : value, "note", note,
+			   NULL);
+		hctx_reply_last_to_front(h); /* the answer first: it carries h->reply_msgid */
+		rc = 0;
+	}
 	free(note);
-	return 0;
+	free(norm);
+	return rc;
 }

@@ -19,6 +19,7 @@
 #include "bot/words.h"
 #include "handlers/h_mentoring_int.h"
 #include "handlers/handlers.h"
+#include "state/directory.h"
 #include "state/mentoring_extra.h"
 
 /* ---- find mentor ---- */
@@ -108,14 +109,21 @@ find_in_programme(struct hctx *h, const char *programme, const struct match_prof
 	programme_free(&prog);
 	struct mprof *mp = xcalloc(nr, sizeof *mp);
 	struct match_profile *profiles = xcalloc(nr, sizeof *profiles);
-	for (size_t i = 0; i < nr; i++) {
-		mt_mprof_fill(&mp[i], rows[i].person, rows[i].topics, rows[i].languages, rows[i].field,
+	size_t k = 0;
+	int drc = DB_OK;
+	for (size_t i = 0; i < nr && drc == DB_OK; i++) {
+		/* an alumna whose "open to" leaves out mentoring is not offered (state/directory.h) */
+		int closed = 0;
+		if ((drc = dir_mentoring_closed(h->db, rows[i].person, &closed)) != DB_OK || closed)
+			continue;
+		mt_mprof_fill(&mp[k], rows[i].person, rows[i].topics, rows[i].languages, rows[i].field,
 			      rows[i].availability);
-		profiles[i] = mp[i].mp;
-		profiles[i].capacity = rows[i].capacity;
-		profiles[i].load = rows[i].load;
+		profiles[k] = mp[k].mp;
+		profiles[k].capacity = rows[i].capacity;
+		profiles[k].load = rows[i].load;
+		k++;
 	}
-	struct match_pool *pool = match_pool_new(&w, profiles, nr);
+	struct match_pool *pool = match_pool_new(&w, profiles, drc == DB_OK ? k : 0);
 	const char *const *query = h->argc ? (const char *const *)h->argv : NULL;
 	struct match_hit hits[FIND_STORED];
 	size_t nh = match_top(pool, mentee, query, (size_t)h->argc, FIND_STORED, hits);
@@ -141,7 +149,7 @@ find_in_programme(struct hctx *h, const char *programme, const struct match_prof
 	free(mp);
 	free(profiles);
 	mentor_rows_free(rows, nr);
-	return DB_OK;
+	return drc;
 }
 
 /* Why this mentor, in the asker's language; hidden fields are only counted, never named.  Caller frees. */

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "state/db_internal.h"
 
@@ -194,27 +195,208 @@ dir_match_expr(const char *query)
 	return buf_detach(&b);
 }
 
-/* ---- the search and its numbered hits ---- */
+/* ---- profile values of the directory (pure) ---- */
+
+static const char *const open_words[][8] = {
+	{"mentoring", "mentor", "mentorin", "mentoren"},
+	{"talks", "talk", "vortrag", "vortrage", "vortraege", "vortraegen", "vortragen", "lectures"},
+	{"internships", "internship", "praktika", "praktikum", "praktikumsplatze", "praktikumsplaetze"},
+	{"contact", "contacts", "kontakt", "kontakte", "kontaktanfragen"},
+	{"none", "nichts", "keine", "kein", "nothing", "niemand"},
+};
+#define OPEN_NONE 4
 
 int
-dir_alumni_find(struct db *db, const char *expr, int64_t asker, size_t max, int64_t **ids, size_t *n)
+dir_open_to_parse(const char *in, char **out)
 {
-	static const char sql[] =
-		"SELECT rowid FROM alumni_fts WHERE alumni_fts MATCH ?1 AND rowid != ?2 AND EXISTS (SELECT 1 FROM"
-		" membership m WHERE m.person_id = alumni_fts.rowid AND m.programme = 'alumni' AND m.status = 'active')"
-		" ORDER BY bm25(alumni_fts), rowid LIMIT ?3";
+	struct qword w[17];
+	size_t n = split_words(in ? in : "", w, 17);
+	int seen[ARRAY_LEN(open_words)] = {0}, any = 0;
+	*out = NULL;
+	if (n == 0 || n > 16)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		static const char *const fill[] = {"und", "and", "oder", "or", "to", "fur", "fuer"};
+		int skip = 0;
+		for (size_t k = 0; k < ARRAY_LEN(fill); k++)
+			skip |= strcmp(w[i].fold, fill[k]) == 0;
+		if (skip)
+			continue;
+		int g = -1;
+		for (size_t k = 0; k < ARRAY_LEN(open_words) && g < 0; k++)
+			for (size_t j = 0; j < ARRAY_LEN(open_words[k]) && open_words[k][j]; j++)
+				if (strcmp(open_words[k][j], w[i].fold) == 0)
+					g = (int)k;
+		if (g < 0)
+			return -1;
+		seen[g] = any = 1;
+	}
+	int others = seen[0] || seen[1] || seen[2] || seen[3];
+	if (!any || (seen[OPEN_NONE] && others))
+		return -1;
+	struct buf b = BUF_INIT;
+	for (size_t k = 0; k < ARRAY_LEN(open_words); k++)
+		if (seen[k])
+			buf_addf(&b, "%s%s", b.len ? ", " : "", open_words[k][0]);
+	*out = buf_detach(&b);
+	return 0;
+}
+
+/* 1 when host (lower case, n bytes) is domain or a subdomain of it. */
+static int
+host_is(const char *host, size_t n, const char *domain)
+{
+	size_t d = strlen(domain);
+	return (n == d && memcmp(host, domain, d) == 0) ||
+	       (n > d + 1 && memcmp(host + n - d, domain, d) == 0 && host[n - d - 1] == '.');
+}
+
+int
+dir_link_ok(const char *s)
+{
+	if (!s || strlen(s) > 300 || strncasecmp(s, "https://", 8) != 0)
+		return 0;
+	const char *host = s + 8;
+	size_t n = strcspn(host, "/");
+	char h[256];
+	if (n == 0 || n >= sizeof h || host[n] != '/' || !host[n + 1])
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = host[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+		      c == '-'))
+			return 0; /* no port, no user, no odd host */
+		h[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+	}
+	if (!host_is(h, n, "linkedin.com") && !host_is(h, n, "xing.com"))
+		return 0;
+	for (const char *p = host + n; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr("<>\"\\`{}|^", *p))
+			return 0;
+	return 1;
+}
+
+int
+dir_year_ok(const char *s, int this_year)
+{
+	if (!s || strlen(s) != 4)
+		return 0;
+	for (int i = 0; i < 4; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	int y = atoi(s);
+	return y >= 1950 && y <= this_year + 5;
+}
+
+/* ---- the search and its numbered hits ---- */
+
+/*
+ * The ranking.  bm25 reads every match's length (a look-up each) and the
+ * frequency of every term in the whole index: over the few hundred matches of
+ * a selective query that costs little, but a common word ("Informatik", a
+ * city) matches thousands, where bm25 took 20 ms and more for 50,000 alumni.
+ * Beyond DIR_BM25_MAX matches dir_rank orders them instead: the same
+ * saturating term frequency as bm25 (k1 = 1.2) summed over the query's
+ * phrases, without the length normalisation and the inverse document
+ * frequency; every match contains every query word anyway.
+ */
+#define DIR_BM25_MAX 400
+
+static void
+rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nv, sqlite3_value **v)
+{
+	(void)nv;
+	(void)v;
+	double s = 0;
+	int np = api->xPhraseCount(fts);
+	for (int i = 0; i < np; i++) {
+		Fts5PhraseIter it;
+		int c = -1, o = 0, tf = 0;
+		if (api->xPhraseFirst(fts, i, &it, &c, &o) != SQLITE_OK)
+			continue;
+		for (; c >= 0; api->xPhraseNext(fts, &it, &c, &o))
+			tf++;
+		s += tf / (tf + 1.2);
+	}
+	sqlite3_result_double(ctx, -s);
+}
+
+/* dir_rank() on this connection: registered with FTS5 the first time. */
+static int
+rank_ready(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db->h, "SELECT dir_rank(alumni_fts) FROM alumni_fts LIMIT 0", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_finalize(st);
+		return DB_OK;
+	}
+	fts5_api *api = NULL;
+	if (sqlite3_prepare_v2(db->h, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
+		return DB_ERR;
+	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (!api || api->xCreateFunction(api, "dir_rank", NULL, rank_fn, NULL) != SQLITE_OK) {
+		log_err("database: cannot register the directory's rank function");
+		return DB_ERR;
+	}
+	return DB_OK;
+}
+
+/* The best `inner` matches of expr (all when inner is 0) by bm25 or dir_rank, then those of them
+ * who are active alumni and not the asker, at most max.  Ranking first and filtering the few
+ * after keeps a common word from costing a membership look-up per match. */
+static int
+alumni_query(struct db *db, const char *expr, int bm25, int64_t asker, size_t inner, size_t max, int64_t **ids,
+	     size_t *n)
+{
+#define ALUMNI_SQL(RANK)                                                                                               \
+	"SELECT id FROM (SELECT rowid AS id, " RANK " AS r FROM alumni_fts WHERE alumni_fts MATCH ?1"                  \
+	" ORDER BY r LIMIT ?4) WHERE id != ?2 AND EXISTS (SELECT 1 FROM membership m WHERE"                            \
+	" m.person_id = id AND m.programme = 'alumni' AND m.status = 'active') ORDER BY r, id LIMIT ?3"
+	static const char by_bm25[] = ALUMNI_SQL("bm25(alumni_fts)"), by_tf[] = ALUMNI_SQL("dir_rank(alumni_fts)");
+	free(*ids);
 	*ids = NULL;
 	*n = 0;
-	sqlite3_stmt *st = db_stmt(db, sql);
+	sqlite3_stmt *st = db_stmt(db, bm25 ? by_bm25 : by_tf);
 	if (!st)
 		return DB_ERR;
 	BIND_TEXT(st, 1, expr);
 	sqlite3_bind_int64(st, 2, asker);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	sqlite3_bind_int64(st, 4, inner ? (sqlite3_int64)inner : -1);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*DB_APPEND(ids, n) = sqlite3_column_int64(st, 0);
 	return db_rows_status(st, rc);
+}
+
+int
+dir_alumni_find(struct db *db, const char *expr, int64_t asker, size_t max, int64_t **ids, size_t *n)
+{
+	*ids = NULL;
+	*n = 0;
+	/* how many match, counted up to DIR_BM25_MAX + 1 */
+	sqlite3_stmt *st = db_stmt_text(db,
+					"SELECT count(*) FROM (SELECT 1 FROM alumni_fts WHERE alumni_fts MATCH ?1"
+					" LIMIT ?2)",
+					expr);
+	if (!st)
+		return DB_ERR;
+	sqlite3_bind_int(st, 2, DIR_BM25_MAX + 1);
+	int rc = sqlite3_step(st);
+	int matches = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	if ((rc = db_row_status(st, rc)) != DB_OK || matches == 0)
+		return rc == DB_NOTFOUND ? DB_OK : rc;
+	int bm25 = matches <= DIR_BM25_MAX;
+	if (!bm25 && (rc = rank_ready(db)) != DB_OK)
+		return rc;
+	/* most of the best matches are alumni; when too few of the first 4 * max are, all are ranked */
+	rc = alumni_query(db, expr, bm25, asker, 4 * max, max, ids, n);
+	if (rc == DB_OK && *n < max && (size_t)matches > 4 * max)
+		rc = alumni_query(db, expr, bm25, asker, 0, max, ids, n);
+	return rc;
 }
 
 int
@@ -262,6 +444,21 @@ dir_hit_get(struct db *db, int64_t person, int64_t n, int64_t *alumnus)
 	if (rc == SQLITE_ROW)
 		*alumnus = sqlite3_column_int64(st, 0);
 	return db_row_status(st, rc);
+}
+
+int
+dir_mentoring_closed(struct db *db, int64_t person, int *closed)
+{
+	static const char sql[] = "SELECT value FROM profile WHERE person_id = ?1 AND field = 'open_to'"
+				  " AND coalesce(value, '') != ''";
+	sqlite3_stmt *st = db_stmt_int64(db, sql, person);
+	if (!st)
+		return DB_ERR;
+	int rc = sqlite3_step(st);
+	const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	*closed = v && !strstr(v, "mentoring");
+	rc = db_row_status(st, rc);
+	return rc == DB_NOTFOUND ? DB_OK : rc;
 }
 
 /* ---- contact requests ---- */

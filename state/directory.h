@@ -28,6 +28,21 @@
  */
 char *dir_match_expr(const char *query);
 
+/*
+ * "open to" as written (untrusted): a list of mentoring, talks, internships,
+ * contact (German Mentoring, Vorträge, Praktika, Kontakt and singulars also
+ * read; any case, separated by commas, blanks, "und"/"and"), or none / nichts
+ * alone.  0 with *out the canonical value ("mentoring, contact" in this
+ * order, or "none"; caller frees), -1 when a word is unknown or nothing is
+ * given.  Pure.
+ */
+int dir_open_to_parse(const char *in, char **out);
+/* 1 when s is a LinkedIn or Xing profile address: https only, the host linkedin.com, xing.com or
+ * a subdomain of them (www., de.), a path, no port, user or blanks, at most 300 bytes.  Pure. */
+int dir_link_ok(const char *s);
+/* 1 when s is a graduation year: four digits from 1950 to this_year + 5.  Pure. */
+int dir_year_ok(const char *s, int this_year);
+
 /* Up to max people matching expr (a dir_match_expr result) best first (bm25), each with an
  * active membership in programme "alumni", never the asker.  *ids: caller frees. */
 int dir_alumni_find(struct db *db, const char *expr, int64_t asker, size_t max, int64_t **ids, size_t *n);
@@ -37,6 +52,10 @@ int dir_is_alumnus(struct db *db, int64_t person, int *yes);
 int dir_hits_set(struct db *db, int64_t person, const int64_t *ids, size_t n);
 /* The alumnus of person's hit number n into *alumnus; DB_NOTFOUND if none. */
 int dir_hit_get(struct db *db, int64_t person, int64_t n, int64_t *alumnus);
+
+/* 1 in *closed when person set "open to" (open_to, seen or not) without mentoring: then they are
+ * not offered as a mentor by "find mentor", even as an active mentor. */
+int dir_mentoring_closed(struct db *db, int64_t person, int *closed);
 
 /* ---- contact requests ---- */
 struct contact_req {

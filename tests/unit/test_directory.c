@@ -5,6 +5,7 @@
  * "nein" reply to the request mail, "accept k<id>" in chat, the limits, the
  * expiry job), read back from the outbox.
  */
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@
 #include "bot/templates.h"
 #include "bot/util.h"
 #include "handlers/h_alumni.h"
+#include "handlers/h_apply.h"
+#include "handlers/h_network.h"
 #include "handlers/handlers.h"
 #include "state/directory.h"
 #include "state/state.h"
@@ -101,6 +104,39 @@ a_contact_ref_is_told_apart_from_a_request_number(void)
 	CHECK(h_contact_ref_parse("k12x", &id) == 0 && h_contact_ref_parse("k99999999999999999999", &id) == 0);
 }
 
+static void
+profile_values_of_the_directory_are_checked_and_canonical(void)
+{
+	char *o = NULL;
+	CHECK(dir_open_to_parse("Mentoring, Vorträge und Praktika", &o) == 0);
+	CHECK_STR(o, "mentoring, talks, internships");
+	free(o);
+	CHECK(dir_open_to_parse("contact; MENTORING", &o) == 0);
+	CHECK_STR(o, "mentoring, contact");
+	free(o);
+	CHECK(dir_open_to_parse("to kontakt", &o) == 0);
+	CHECK_STR(o, "contact");
+	free(o);
+	CHECK(dir_open_to_parse("nichts", &o) == 0);
+	CHECK_STR(o, "none");
+	free(o);
+	CHECK(dir_open_to_parse("none, mentoring", &o) == -1 && !o);
+	CHECK(dir_open_to_parse("beer", &o) == -1 && dir_open_to_parse("", &o) == -1 &&
+	      dir_open_to_parse(",,", &o) == -1);
+	CHECK(dir_link_ok("https://www.linkedin.com/in/ada-alt"));
+	CHECK(dir_link_ok("https://de.linkedin.com/in/ada") && dir_link_ok("https://www.xing.com/profile/Ada_Alt"));
+	CHECK(!dir_link_ok("http://www.linkedin.com/in/ada"));           /* https only */
+	CHECK(!dir_link_ok("https://evil.com/linkedin.com/in/ada"));     /* host */
+	CHECK(!dir_link_ok("https://notlinkedin.com/in/ada"));           /* not a subdomain */
+	CHECK(!dir_link_ok("https://www.linkedin.com@evil.com/in/ada")); /* user part */
+	CHECK(!dir_link_ok("https://www.linkedin.com:8443/in/ada"));     /* port */
+	CHECK(!dir_link_ok("https://www.linkedin.com/"));                /* no profile */
+	CHECK(!dir_link_ok("https://www.linkedin.com/in/a b") && !dir_link_ok("https://www.linkedin.com/in/<x>"));
+	CHECK(dir_year_ok("1950", 2026) && dir_year_ok("2031", 2026));
+	CHECK(!dir_year_ok("1949", 2026) && !dir_year_ok("2032", 2026) && !dir_year_ok("20x5", 2026));
+	CHECK(!dir_year_ok("02015", 2026) && !dir_year_ok("", 2026));
+}
+
 static int64_t stud, ada, ben, cem, dora;
 
 static void
@@ -157,6 +193,28 @@ search_finds_visible_fields_in_either_language_and_spelling(void)
 	state_profile_set_visible(db, ada, "city", 1);
 	db_commit(db);
 	CHECK(find_ids("München", ids) == 1);
+}
+
+static void
+a_common_word_is_ranked_by_term_frequency(void)
+{
+	/* more than DIR_BM25_MAX matches: dir_rank orders them, the most mentions first */
+	db_begin(db);
+	for (int i = 0; i < 450; i++) {
+		int64_t id;
+		state_person_create(db, "en", &id);
+		state_membership_set(db, id, "alumni", "alumnus", "active");
+		state_profile_set(db, id, "topics", i == 300 ? "quilting, quilting history, quilting art" : "quilting");
+		state_profile_set_visible(db, id, "topics", 1);
+	}
+	db_commit(db);
+	int64_t ids[10];
+	CHECK(find_ids("quilting", ids) == 10);
+	struct profile_field *pf;
+	size_t n = 0;
+	CHECK(state_profile(db, ids[0], &pf, &n) == DB_OK && n == 1 && strstr(pf[0].value, "quilting art"));
+	profile_free(pf, n);
+	CHECK(find_ids("quilting history", ids) == 1);
 }
 
 static void
@@ -348,20 +406,179 @@ week_limit(void)
 	out_free(&o);
 }
 
+static void
+profile_command_sets_the_directory_fields_in_both_languages(void)
+{
+	struct out o;
+	CHECK(deliver("ada@example.test", "profil abschluss 1890", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "alumni.profile.bad_year") && strstr(o.text[0], "vierstellig"));
+	out_free(&o);
+	CHECK(deliver("ada@example.test", "profil offen_für Mentoring und Vorträge", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "profile_set"));
+	out_free(&o);
+	struct who w;
+	struct hctx h = {.db = db, .cfg = &cfg, .tmpl = tmpl, .lang = "en"};
+	CHECK(who_load(&h, ada, &w) == DB_OK);
+	CHECK_STR(who_value(&w, "open_to", 0), "mentoring, talks");
+	who_free(&w);
+	CHECK(deliver("ada@example.test", "profil sichtbar offen ja", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	out_free(&o);
+	CHECK(deliver("ben@example.test", "profile link http://www.linkedin.com/in/ben", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "alumni.profile.bad_link"));
+	out_free(&o);
+	CHECK(deliver("ben@example.test", "profile link https://www.linkedin.com/in/ben-bau", NULL, "") == DISP_DONE);
+	CHECK(deliver("ben@example.test", "profile position Lead Engineer", NULL, "") == DISP_DONE);
+	CHECK(deliver("ben@example.test", "profile year 2012", NULL, "") == DISP_DONE);
+	CHECK(deliver("ben@example.test", "profile visible link yes", NULL, "") == DISP_DONE);
+	CHECK(deliver("ben@example.test", "profile visible position yes", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	out_free(&o);
+	CHECK(deliver("stud@example.test", "alumni suchen Lead Engineer", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "Ben Bau") && strstr(o.text[0], "Position: Lead Engineer") &&
+	      strstr(o.text[0], "https://www.linkedin.com/in/ben-bau") && !strstr(o.text[0], "2012"));
+	out_free(&o);
+	/* Ada shows "open to" now: in the hits, translated for the reader */
+	CHECK(deliver("stud@example.test", "find alumni talks", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "Ada Alt") && strstr(o.text[0], "Open to: mentoring, talks"));
+	out_free(&o);
+}
+
+static void
+an_alumna_as_mentor_keeps_one_profile_and_her_open_to(void)
+{
+	/* Ada (open to mentoring, talks) joins mentoring as a mentor: the form asks only what her
+	 * profile lacks */
+	struct hctx h = {.db = db, .cfg = &cfg, .tmpl = tmpl, .lang = "en"};
+	db_begin(db);
+	state_profile_set(db, ada, "topics", "python, data");
+	state_profile_set_visible(db, ada, "topics", 1);
+	state_profile_set(db, ada, "languages", "de, en");
+	state_profile_set_visible(db, ada, "languages", 1);
+	db_commit(db);
+	struct app_form f = {0};
+	ap_form_fields(&f, "mentor", NULL);
+	CHECK(ap_form_load(&h, ada, &f) == DB_OK);
+	char *lines, *sent, *hints, *missing;
+	ap_form_render(&h, "en", &f, &lines, &sent, &hints, &missing);
+	CHECK(strstr(missing, "Capacity") && !strstr(missing, "Topics") && !strstr(missing, "Languages"));
+	CHECK(strstr(lines, "python, data"));
+	free(lines);
+	free(sent);
+	free(hints);
+	free(missing);
+	ap_form_free(&f);
+	db_begin(db);
+	state_membership_set(db, ada, "mentoring", "mentor", "active");
+	state_profile_set(db, ada, "capacity", "2");
+	state_profile_set(db, stud, "topics", "python");
+	state_profile_set_visible(db, stud, "topics", 1);
+	state_profile_set(db, stud, "languages", "en");
+	db_commit(db);
+	struct out o;
+	CHECK(deliver("stud@example.test", "find mentor", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "Ada Alt"));
+	out_free(&o);
+	/* open to talks only: no longer offered as a mentor, still in the directory */
+	CHECK(deliver("ada@example.test", "profile open_to talks", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	out_free(&o);
+	CHECK(deliver("stud@example.test", "find mentor", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && !strstr(o.text[0], "Ada Alt"));
+	out_free(&o);
+	CHECK(deliver("stud@example.test", "find alumni python", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "Ada Alt"));
+	out_free(&o);
+	/* back to mentoring: offered again, the same profile */
+	CHECK(deliver("ada@example.test", "profile open_to mentoring, talks", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	out_free(&o);
+	CHECK(deliver("stud@example.test", "find mentor", NULL, "") == DISP_DONE);
+	take("mail", &o);
+	CHECK(o.n == 1 && strstr(o.text[0], "Ada Alt"));
+	out_free(&o);
+}
+
+/* The value of var in reply r, or NULL. */
+static const char *
+reply_var(const struct reply *r, const char *var)
+{
+	for (size_t i = 0; i + 1 < r->nvars; i += 2)
+		if (strcmp(r->vars[i], var) == 0)
+			return r->vars[i + 1];
+	return NULL;
+}
+
+static void
+an_offer_is_named_to_the_company_contact(void)
+{
+	/* h_offer.c's "interested <offer>" calls h_contact_open with the offer */
+	int64_t co = person("hr@firma.example", NULL, "de", "alumni", "company", "name", "Hanna HR", 1, NULL);
+	sqlite3 *x;
+	CHECK(sqlite3_open(dbpath, &x) == SQLITE_OK);
+	char *sql =
+		xasprintf("INSERT INTO company(id, name, folded, status, created) VALUES (7, 'Firma', 'firma',"
+			  " 'approved', 1); INSERT INTO offer(id, company_id, person_id, kind, title, status, created)"
+			  " VALUES (5, 7, %lld, 'internship', 'Praktikum Robotik', 'approved', 1)",
+			  (long long)co);
+	CHECK(sqlite3_exec(x, sql, NULL, NULL, NULL) == SQLITE_OK);
+	free(sql);
+	sqlite3_close(x);
+	struct hctx h = {.db = db,
+			 .cfg = &cfg,
+			 .tmpl = tmpl,
+			 .key = core.key,
+			 .lang = "en",
+			 .ep_kind = "mail",
+			 .ep_addr = "stud@example.test"};
+	int64_t id = 0, again = 0;
+	db_begin(db);
+	CHECK(h_contact_open(&h, stud, co, 5, "I would like to apply.", &id) == 0 && id > 0);
+	CHECK(h_contact_open(&h, stud, co, 5, "Twice.", &again) == 1 && again == id);
+	db_commit(db);
+	const struct reply *mail = NULL;
+	for (size_t i = 0; i < h.nreplies; i++)
+		if (h.replies[i].to_addr && strcmp(h.replies[i].to_addr, "hr@firma.example") == 0)
+			mail = &h.replies[i];
+	CHECK(h.nreplies == 1 && mail && strcmp(mail->key, "alumni.mail") == 0);
+	const char *text = mail ? reply_var(mail, "text") : "";
+	CHECK(text && strstr(text, "Angebot 5: Praktikum Robotik (Praktikum)") &&
+	      strstr(text, "I would like to apply."));
+	CHECK(text && !strstr(text, "stud@example.test"));
+	CHECK(mail && reply_var(mail, "message_id") && strstr(reply_var(mail, "subject"), "Praktikum Robotik"));
+	hctx_free_replies(&h);
+	struct contact_req r;
+	CHECK(dir_contact_get(db, id, &r) == DB_OK && r.offer == 5 && strcmp(r.status, "open") == 0);
+	contact_req_free(&r);
+}
+
 int
 main(void)
 {
 	RUN(match_expr_quotes_every_word_and_expands_synonyms);
 	RUN(a_contact_ref_is_told_apart_from_a_request_number);
+	RUN(profile_values_of_the_directory_are_checked_and_canonical);
 	if (t_bot_open("dir", "authserv_id = mx.example.test\n", "[network]\ncontact_open = 3\ncontact_week = 5\n"))
 		return 1;
 	setup_people();
 	RUN(search_finds_visible_fields_in_either_language_and_spelling);
+	RUN(a_common_word_is_ranked_by_term_frequency);
 	RUN(find_alumni_lists_numbered_hits_without_addresses);
 	RUN(contact_then_ja_by_mail_exchanges_both_addresses);
 	RUN(decline_in_chat_exchanges_nothing_and_none_blocks);
 	RUN(limits_and_expiry);
 	RUN(week_limit);
+	RUN(an_offer_is_named_to_the_company_contact);
+	RUN(profile_command_sets_the_directory_fields_in_both_languages);
+	RUN(an_alumna_as_mentor_keeps_one_profile_and_her_open_to);
 	t_bot_close();
 	return t_done();
 }
