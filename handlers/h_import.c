@@ -19,9 +19,11 @@
 #include "bot/config.h"
 #include "bot/logaddr.h"
 #include "bot/util.h"
+#include "handlers/h_offer.h"
 #include "handlers/handlers.h"
 #include "state/consent.h"
 #include "state/imports.h"
+#include "state/offers.h"
 #include "state/reports.h"
 
 int
@@ -133,6 +135,31 @@ confirming_person(struct hctx *h, const struct token *t, int64_t *pid)
 	return rc;
 }
 
+/* An imported company contact (role "company") whose row names a company becomes its approved
+ * contact: the office's own list stands for the staff approval "join company" waits for. */
+static int
+link_company(struct hctx *h, int64_t pid, const struct import_invite *v)
+{
+	if (strcmp(v->role, "company") != 0 || !v->data)
+		return DB_OK;
+	json_t *j = json_loads(v->data, 0, NULL);
+	const char *name = json_string_value(json_object_get(j, "company"));
+	int rc = DB_OK;
+	if (name && *name) {
+		char *folded = offer_fold(name);
+		int64_t cid = 0;
+		rc = state_company_get_or_add(h->db, name, folded, &cid);
+		free(folded);
+		if (rc == DB_OK && (rc = state_company_contact_add(h->db, cid, pid)) == DB_EXISTS)
+			rc = DB_OK;
+		if (rc == DB_OK &&
+		    (rc = state_company_contact_decide(h->db, cid, pid, "approved", "import")) == DB_NOTFOUND)
+			rc = DB_OK; /* decided before */
+	}
+	json_decref(j);
+	return rc;
+}
+
 int
 h_import_confirm(struct hctx *h, const struct token *t)
 {
@@ -154,7 +181,8 @@ h_import_confirm(struct hctx *h, const struct token *t)
 	    (rc = state_token_use(h->db, t->id)) != DB_OK ||
 	    (rc = h_apply_join(h, pid, v.programme, v.role, &next)) != DB_OK ||
 	    (rc = consent_add(h->db, pid, v.programme, version, h->transport, "given", source)) != DB_OK ||
-	    (rc = store_data(h, pid, &v, &fields)) != DB_OK || (rc = import_invite_confirm(h->db, id, pid)) != DB_OK)
+	    (rc = store_data(h, pid, &v, &fields)) != DB_OK || (rc = link_company(h, pid, &v)) != DB_OK ||
+	    (rc = import_invite_confirm(h->db, id, pid)) != DB_OK)
 		goto out;
 	char *pname = NULL;
 	state_programme_exists(h->db, v.programme, &pname);

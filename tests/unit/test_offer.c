@@ -18,6 +18,8 @@
 #include "bot/templates.h"
 #include "bot/util.h"
 #include "handlers/h_offer.h"
+#include "handlers/handlers.h"
+#include "state/imports.h"
 #include "state/offers.h"
 #include "state/state.h"
 #include "t.h"
@@ -328,6 +330,54 @@ post_to_must_name_a_group(void)
 	unlink(path);
 }
 
+/* A company contact from the office's own list (mentorbot import --role company): confirming the
+ * invitation makes them the approved contact of the company the row names, with no staff step. */
+static void
+imported_company_contact_is_approved(void)
+{
+	int64_t id = 0;
+	char tok[27], hash[65];
+	token_new(tok);
+	token_hash(tok, hash);
+	db_begin(db);
+	CHECK(import_invite_add(db, "alumni", "company", "lena@initech.example", "Lena", "{\"company\":\"Initech AG\"}",
+				"firms.csv 2026-12-03", &id) == DB_OK);
+	char *payload = xasprintf("%lld", (long long)id);
+	struct token t = {.kind = "import",
+			  .ep_kind = "mail",
+			  .ep_addr = "lena@initech.example",
+			  .payload = payload,
+			  .lang = "en",
+			  .expires = clock_now + 86400};
+	CHECK(state_token_add(db, hash, &t, NULL) == DB_OK);
+	db_commit(db);
+	free(payload);
+	char *cmd = xasprintf("confirm %s\n", tok);
+	CHECK(deliver("lena@initech.example", "invitation", NULL, cmd) == DISP_DONE);
+	free(cmd);
+	struct out o;
+	take("mail", &o);
+	CHECK(find(&o, "lena@initech.example", "import.confirmed") >= 0);
+	CHECK(find(&o, "staff@example.test", "company.staff_notice") < 0);
+	out_free(&o);
+	struct person p;
+	CHECK(state_person_by_endpoint(db, "mail", "lena@initech.example", &p) == DB_OK);
+	struct company_contact c;
+	CHECK(state_company_contact_of(db, p.id, &c) == DB_OK && strcmp(c.company, "Initech AG") == 0);
+	company_contact_free(&c);
+	person_free(&p);
+	/* so her offer goes to staff at once (the clock of the tests before stands in 2030) */
+	CHECK(deliver("lena@initech.example", "offer", NULL,
+		      "offer:\nKind: thesis\nTitle: Thesis on caching\nDescription: Caches\nLocation: Berlin\n"
+		      "Deadline: 30.06.2040\n") == DISP_DONE);
+	take("mail", &o);
+	CHECK(find(&o, "lena@initech.example", "offers.not_company") < 0);
+	CHECK(find(&o, "staff@example.test", "offers.staff_notice") >= 0);
+	out_free(&o);
+	take("xmpp", &o);
+	out_free(&o);
+}
+
 int
 main(void)
 {
@@ -342,6 +392,7 @@ main(void)
 	RUN(expiry_notice_renew_close);
 	RUN(staff_reject_in_chat_with_reason);
 	RUN(post_to_must_name_a_group);
+	RUN(imported_company_contact_is_approved);
 	t_bot_close();
 	return t_done();
 }
