@@ -167,25 +167,8 @@ int
 h_company_confirm(struct hctx *h, const struct token *t)
 {
 	int64_t pid = 0;
-	int rc = DB_OK;
-	if (h->known) {
-		pid = h->person.id;
-	} else {
-		struct person p;
-		rc = state_person_by_endpoint(h->db, t->ep_kind, t->ep_addr, &p);
-		if (rc == DB_OK)
-			pid = p.id;
-		person_free(&p);
-		if (rc == DB_NOTFOUND)
-			rc = state_person_create(h->db, t->lang ? t->lang : h->lang, &pid);
-		if (rc != DB_OK)
-			return rc;
-	}
-	char *version = h_consent_version(h, "company");
-	rc = state_person_set_consent(h->db, pid, version, now_s());
-	free(version);
-	if (rc != DB_OK || (rc = state_endpoint_add(h->db, pid, t->ep_kind, t->ep_addr, 1)) != DB_OK ||
-	    (rc = state_token_use(h->db, t->id)) != DB_OK || (rc = h_consent_given(h, pid, "company")) != DB_OK)
+	int rc = h_confirm_person(h, t, "company", &pid);
+	if (rc != DB_OK || (rc = h_consent_given(h, pid, "company")) != DB_OK)
 		return rc;
 	log_info("confirmed %s:%s as a company contact", t->ep_kind, LOG_WHO(t->ep_addr));
 	return company_join(h, pid, t->payload ? t->payload : "");

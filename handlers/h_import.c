@@ -118,23 +118,6 @@ store_data(struct hctx *h, int64_t person, const struct import_invite *v, char *
 }
 
 /* The person the confirming address belongs to, or a new one. */
-static int
-confirming_person(struct hctx *h, const struct token *t, int64_t *pid)
-{
-	if (h->known) {
-		*pid = h->person.id;
-		return DB_OK;
-	}
-	struct person p;
-	int rc = state_person_by_endpoint(h->db, t->ep_kind, t->ep_addr, &p);
-	if (rc == DB_OK)
-		*pid = p.id;
-	person_free(&p);
-	if (rc == DB_NOTFOUND)
-		rc = state_person_create(h->db, t->lang ? t->lang : h->lang, pid);
-	return rc;
-}
-
 /* An imported company contact (role "company") whose row names a company becomes its approved
  * contact: the office's own list stands for the staff approval "join company" waits for. */
 static int
@@ -175,10 +158,7 @@ h_import_confirm(struct hctx *h, const struct token *t)
 	}
 	char *next = NULL, *fields = NULL, *source = xasprintf("import %s", v.source);
 	char *version = h_consent_version(h, v.programme);
-	if ((rc = confirming_person(h, t, &pid)) != DB_OK ||
-	    (rc = state_person_set_consent(h->db, pid, version, now_s())) != DB_OK ||
-	    (rc = state_endpoint_add(h->db, pid, t->ep_kind, t->ep_addr, 1)) != DB_OK ||
-	    (rc = state_token_use(h->db, t->id)) != DB_OK ||
+	if ((rc = h_confirm_person(h, t, v.programme, &pid)) != DB_OK ||
 	    (rc = h_apply_join(h, pid, v.programme, v.role, &next)) != DB_OK ||
 	    (rc = consent_add(h->db, pid, v.programme, version, h->transport, "given", source)) != DB_OK ||
 	    (rc = store_data(h, pid, &v, &fields)) != DB_OK || (rc = link_company(h, pid, &v)) != DB_OK ||

@@ -170,6 +170,35 @@ h_confirm_check(struct hctx *h)
 	return 0;
 }
 
+/* The person a confirmed token makes (the sender when known, else the owner of its address or a new
+ * person), with the address verified, the consent version of programme and the token used. */
+int
+h_confirm_person(struct hctx *h, const struct token *t, const char *programme, int64_t *pid)
+{
+	int rc = DB_OK;
+	if (h->known) {
+		*pid = h->person.id;
+	} else {
+		struct person p;
+		rc = state_person_by_endpoint(h->db, t->ep_kind, t->ep_addr, &p);
+		if (rc == DB_OK)
+			*pid = p.id;
+		person_free(&p);
+		if (rc == DB_NOTFOUND)
+			rc = state_person_create(h->db, t->lang ? t->lang : h->lang, pid);
+		if (rc != DB_OK)
+			return rc;
+	}
+	char *version = h_consent_version(h, programme);
+	rc = state_person_set_consent(h->db, *pid, version, now_s());
+	free(version);
+	if (rc == DB_OK)
+		rc = state_endpoint_add(h->db, *pid, t->ep_kind, t->ep_addr, 1);
+	if (rc == DB_OK)
+		rc = state_token_use(h->db, t->id);
+	return rc;
+}
+
 int
 h_confirm_apply(struct hctx *h, const struct token *t)
 {
@@ -188,25 +217,8 @@ h_confirm_apply(struct hctx *h, const struct token *t)
 		return 0;
 	}
 	int64_t pid = 0;
-	if (h->known) {
-		pid = h->person.id;
-	} else {
-		struct person p;
-		rc = state_person_by_endpoint(h->db, t->ep_kind, t->ep_addr, &p);
-		if (rc == DB_OK)
-			pid = p.id;
-		person_free(&p);
-		if (rc == DB_NOTFOUND)
-			rc = state_person_create(h->db, t->lang ? t->lang : h->lang, &pid);
-		if (rc != DB_OK)
-			return rc;
-	}
 	char *next = NULL;
-	char *version = h_consent_version(h, programme);
-	rc = state_person_set_consent(h->db, pid, version, now_s());
-	free(version);
-	if (rc != DB_OK || (rc = state_endpoint_add(h->db, pid, t->ep_kind, t->ep_addr, 1)) != DB_OK ||
-	    (rc = state_token_use(h->db, t->id)) != DB_OK ||
+	if ((rc = h_confirm_person(h, t, programme, &pid)) != DB_OK ||
 	    (rc = h_apply_join(h, pid, programme, role, &next)) != DB_OK ||
 	    (rc = h_consent_given(h, pid, programme)) != DB_OK) {
 		free(next);

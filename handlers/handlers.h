@@ -107,6 +107,9 @@ int h_confirm_check(struct hctx *h);
 int h_confirm_run(struct hctx *h);
 /* Apply a valid, unused token (from "confirm <token>" or a plain reply). */
 int h_confirm_apply(struct hctx *h, const struct token *t);
+/* The person a valid token confirms (the sender when known, else the owner of its address or a
+ * new person): the address verified, programme's consent version recorded, the token used. */
+int h_confirm_person(struct hctx *h, const struct token *t, const char *programme, int64_t *pid);
 int h_leave_check(struct hctx *h);
 int h_leave_run(struct hctx *h);
 int h_whoami_run(struct hctx *h);

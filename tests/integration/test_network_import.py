@@ -7,6 +7,8 @@ inside quotes), duplicates and bad rows:
     (counted through the line break inside quotes) and why (no address, bad address, no name,
     duplicate of line N), the totals are right, and nothing is written (no invitation, no
     outbox row);
+  * the 500-row Windows-1252 list for real too: every valid row's invitation queued, paced and
+    delivered, and a second run queues nothing;
   * a small list of the same style, for real: one invitation mail per valid row, in the
     bot's language, paced by [bot] announce_rate (sent_at spread in the outbox), with a code;
     nobody is a member yet;
@@ -36,7 +38,7 @@ def cell(v, sep):
     return v
 
 
-def big_list(style, tag):
+def big_list(style, tag, domain="example.org"):
     """(bytes, {line: (reason, detail)}, valid rows) of a ROWS-row list in style."""
     sep = "," if style == "comma" else ";"
     eol = "\n" if style == "comma" else "\r\n"
@@ -52,12 +54,12 @@ def big_list(style, tag):
     first = {}
     valid = 0
     for i in range(1, ROWS + 1):
-        address = "person%d-%s@example.org" % (i, tag)
+        address = "person%d-%s@%s" % (i, tag, domain)
         name = "Jürgen Müller-Lüdenscheid %d" % i
         if i % 60 == 0:
-            address = "person%d-%s@example.org" % (i - 1, tag)   # duplicate of the row before
+            address = "person%d-%s@%s" % (i - 1, tag, domain)   # duplicate of the row before
         if i % 50 == 0:
-            address = "kaputt%d-%s.example.org" % (i, tag)
+            address = "kaputt%d-%s.%s" % (i, tag, domain)
         if i % 70 == 0:
             address = ""
         if i % 90 == 0:
@@ -299,3 +301,31 @@ def test_import_german_lists_bom_semicolon_and_windows_1252():
 @lib.timeout(120)
 def test_import_english_list_comma_without_bom():
     run_language("en", ["comma"])
+
+
+@lib.timeout(180)
+def test_import_500_rows_for_real():
+    bot = E.event_bot([lib.addr("staff")], bot_extra={"language": "de", "announce_rate": "100"})
+    tag = "real-%s" % lib.RUN_ID
+    data, expected, valid = big_list("cp1252", tag, domain=lib.DOMAIN)
+    path = write(bot, "liste-echt.csv", data)
+    out = E.cli(bot, "import", path, "--programme", "alumni")
+    check_report(out, expected, "de")
+    lib.ensure(totals(out, "de") == (ROWS, valid, len(expected), 0), "totals %r" % (totals(out, "de"),))
+    query = "SELECT count(*) FROM outbox WHERE message_id LIKE 'imp%' AND status = 'sent'"
+    deadline = time.monotonic() + 120
+    while E.db_query(bot, query)[0][0] < valid and time.monotonic() < deadline:
+        lib.check_bots_alive()
+        time.sleep(0.5)
+    lib.ensure(E.db_query(bot, query)[0][0] == valid, "%d of %d invitations sent" % (
+        E.db_query(bot, query)[0][0], valid))
+    first, last = E.db_query(bot, "SELECT min(sent_at), max(sent_at) FROM outbox WHERE message_id LIKE 'imp%'")[0]
+    lib.ensure(last - first >= valid // 100 - 1, "%d invitations at 100/s sent within %d s" % (valid, last - first))
+    for i in (1, 251, 499):   # valid rows of big_list: first, middle, last
+        who = "person%d-%s@%s" % (i, tag, lib.DOMAIN)
+        inv = E.md_wait(who, lambda m: m.key == "import.invite", timeout=60, what="invitation")[0]
+        lib.ensure("Jürgen Müller-Lüdenscheid %d" % i in inv.text, "row %d: invitation %r" % (i, inv.text[:300]))
+    before = E.db_query(bot, "SELECT count(*) FROM outbox")[0][0]
+    out = E.cli(bot, "import", path, "--programme", "alumni")
+    lib.ensure(totals(out, "de")[1] == 0 and "Nichts Neues" in out, "second run: %r" % out[-400:])
+    lib.ensure(E.db_query(bot, "SELECT count(*) FROM outbox")[0][0] == before, "a second run queued mail")
