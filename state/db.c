@@ -324,9 +324,16 @@ db_migrate(struct db *db)
 		log_err("database schema version %d is newer than this mentorbot (%d)", v, target);
 		return DB_ERR;
 	}
-	for (; v < target; v++) {
+	while (v < target) {
 		if (db_exec(db, "BEGIN IMMEDIATE") < 0)
 			return DB_ERR;
+		/* another process (the daemon and a CLI command started at once) may have migrated
+		 * while this one waited for the write lock: read the version again under it */
+		if ((v = db_schema_version(db)) < 0 || v >= target) {
+			if (db_exec(db, v < 0 ? "ROLLBACK" : "COMMIT") < 0 || v < 0)
+				return DB_ERR;
+			break;
+		}
 		char pragma[64];
 		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
 		if (db_exec(db, migrations[v]) < 0 || db_exec(db, pragma) < 0) {
@@ -335,7 +342,7 @@ db_migrate(struct db *db)
 		}
 		if (db_exec(db, "COMMIT") < 0)
 			return DB_ERR;
-		log_info("database migrated to schema version %d", v + 1);
+		log_info("database migrated to schema version %d", ++v);
 	}
 	return DB_OK;
 }
@@ -370,6 +377,25 @@ db_busy(void *ud, int tries)
 	return 1;
 }
 
+/* Switch to WAL.  On a new file another process (the daemon and a CLI command started at once) may
+ * hold the lock the switch needs, and SQLite answers "locked" without asking the busy handler:
+ * wait for it as the busy handler would (up to 10 s). */
+static int
+db_wal_mode(struct db *db)
+{
+	for (int tries = 0;; tries++) {
+		int rc = sqlite3_exec(db->h, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return DB_OK;
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		if (!db_busy(db, tries))
+			break;
+	}
+	log_err("database: %s", sqlite3_errmsg(db->h));
+	return DB_ERR;
+}
+
 int
 db_open(struct db **out, const char *path)
 {
@@ -382,7 +408,7 @@ db_open(struct db **out, const char *path)
 	}
 	sqlite3_busy_handler(db->h, db_busy, db);
 	/* WAL + FULL: a commit is on disk when db_commit returns; readers never block the writer. */
-	if (db_exec(db, "PRAGMA journal_mode = WAL") < 0 || db_exec(db, "PRAGMA synchronous = FULL") < 0 ||
+	if (db_wal_mode(db) < 0 || db_exec(db, "PRAGMA synchronous = FULL") < 0 ||
 	    db_exec(db, "PRAGMA foreign_keys = ON") < 0 ||
 	    /* freed pages are zeroed: an erased person's rows do not live on in the file (privacy.h) */
 	    db_exec(db, "PRAGMA secure_delete = ON") < 0 ||

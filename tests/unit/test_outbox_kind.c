@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bot/util.h"
@@ -309,6 +310,49 @@ a_migrated_database_indexes_visible_profiles(void)
 	sqlite3_close(h);
 }
 
+/* The daemon and a CLI command started at once on a new database: each opener migrates what is
+ * left when it holds the write lock, so nobody runs a step twice ("table ... already exists"). */
+/* Remove the database file f and its WAL and shared-memory files. */
+static void
+unlink_db(const char *f)
+{
+	char side[128];
+	unlink(f);
+	snprintf(side, sizeof side, "%s-wal", f);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", f);
+	unlink(side);
+}
+
+/* The daemon and a CLI command started at once on a new database: each opener migrates what is
+ * left when it holds the write lock, so nobody runs a step twice ("table ... already exists"),
+ * and the switch to WAL waits for the other's lock. */
+static void
+openers_at_once_migrate_each_step_once(void)
+{
+	char fresh[96];
+	snprintf(fresh, sizeof fresh, "%s-race", path);
+	for (int round = 0; round < 10; round++) {
+		unlink_db(fresh);
+		pid_t kids[4];
+		for (int k = 0; k < 4; k++) {
+			kids[k] = fork();
+			if (kids[k] == 0) {
+				struct db *db;
+				_exit(db_open(&db, fresh) == DB_OK && db_schema_version(db) > 0 ? 0 : 1);
+			}
+		}
+		int ok = 1;
+		for (int k = 0; k < 4; k++) {
+			int status = 0;
+			waitpid(kids[k], &status, 0);
+			ok &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		}
+		CHECK(ok);
+	}
+	unlink_db(fresh);
+}
+
 int
 main(void)
 {
@@ -319,6 +363,7 @@ main(void)
 	RUN(a_migrated_database_keeps_its_chat_rows);
 	RUN(a_migrated_database_records_the_consent_of_existing_members);
 	RUN(a_migrated_database_indexes_visible_profiles);
+	RUN(openers_at_once_migrate_each_step_once);
 	unlink(path);
 	char side[96];
 	snprintf(side, sizeof side, "%s-wal", path);
