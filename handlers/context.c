@@ -190,3 +190,20 @@ h_check_nothing(struct hctx *h)
 {
 	return 0;
 }
+
+int
+hctx_sender_token(struct hctx *h, const char *kind, const char *payload, int64_t person, int64_t ttl, char tok[27])
+{
+	char hash[65];
+	token_new(tok);
+	token_hash(tok, hash);
+	struct token t = {0};
+	t.kind = (char *)kind;
+	t.person = person;
+	t.ep_kind = (char *)h->ep_kind;
+	t.ep_addr = (char *)h->ep_addr;
+	t.payload = (char *)payload;
+	t.lang = (char *)h->lang;
+	t.expires = now_s() + ttl;
+	return state_token_add(h->db, hash, &t, h->reply_msgid);
+}

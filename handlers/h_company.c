@@ -140,17 +140,8 @@ h_join_company_run(struct hctx *h)
 		free(name);
 		return rc;
 	}
-	char tok[27], hash[65];
-	token_new(tok);
-	token_hash(tok, hash);
-	struct token t = {0};
-	t.kind = "company";
-	t.ep_kind = (char *)h->ep_kind;
-	t.ep_addr = (char *)h->ep_addr;
-	t.payload = name;
-	t.lang = (char *)h->lang;
-	t.expires = now_s() + TOKEN_TTL_S;
-	rc = state_token_add(h->db, hash, &t, h->reply_msgid);
+	char tok[27];
+	rc = hctx_sender_token(h, "company", name, 0, TOKEN_TTL_S, tok);
 	if (rc == DB_OK) {
 		char *version = h_consent_version(h, "company");
 		char *consent = h_consent_text(h, version);

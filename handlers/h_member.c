@@ -111,18 +111,9 @@ h_join_run(struct hctx *h)
 			join_done_first(h, pname, role_word, h->ep_addr, next);
 		free(next);
 	} else {
-		char tok[27], hash[65];
-		token_new(tok);
-		token_hash(tok, hash);
+		char tok[27];
 		char *payload = xasprintf("%s %s", slug, role);
-		struct token t = {0};
-		t.kind = "join";
-		t.ep_kind = (char *)h->ep_kind;
-		t.ep_addr = (char *)h->ep_addr;
-		t.payload = payload;
-		t.lang = (char *)h->lang;
-		t.expires = now_s() + TOKEN_TTL_S;
-		rc = state_token_add(h->db, hash, &t, h->reply_msgid);
+		rc = hctx_sender_token(h, "join", payload, 0, TOKEN_TTL_S, tok);
 		if (rc == DB_OK) {
 			char *version = h_consent_version(h, slug);
 			char *consent = h_consent_text(h, version);

@@ -173,17 +173,8 @@ h_my_data_run(struct hctx *h)
 int
 h_delete_me_run(struct hctx *h)
 {
-	char tok[27], hash[65];
-	token_new(tok);
-	token_hash(tok, hash);
-	struct token t = {0};
-	t.kind = "erase";
-	t.person = h->person.id;
-	t.ep_kind = (char *)h->ep_kind;
-	t.ep_addr = (char *)h->ep_addr;
-	t.lang = (char *)h->lang;
-	t.expires = now_s() + ERASE_TOKEN_TTL_S;
-	int rc = state_token_add(h->db, hash, &t, h->reply_msgid);
+	char tok[27];
+	int rc = hctx_sender_token(h, "erase", NULL, h->person.id, ERASE_TOKEN_TTL_S, tok);
 	if (rc != DB_OK)
 		return rc;
 	hctx_reply(h, strcmp(h->ep_kind, "mail") == 0 ? "privacy.delete.confirm" : "privacy.delete.confirm.chat",

@@ -186,6 +186,10 @@ int hctx_parse_id(const char *s, int64_t *out);
  * *rest: the text after it. */
 int hctx_yes_no(const char *text, unsigned sets, const char **rest);
 
+/* A confirmation code for the sender of h: a token of kind (payload and person may be NULL/0) for
+ * the sender's endpoint, valid ttl seconds, tied to the Message-ID of the first reply so that a
+ * plain reply to it confirms.  tok gets the code to show.  DB_OK or an error. */
+int hctx_sender_token(struct hctx *h, const char *kind, const char *payload, int64_t person, int64_t ttl, char tok[27]);
 /* Token helpers: 128 random bits as 26 lower-case base32 characters; SHA-256 hex of it. */
 void token_new(char out[27]);
 void token_hash(const char *token, char out[65]);
