@@ -11,6 +11,9 @@
 PKGS     := libetpan libcurl jansson sqlite3 gnutls libstrophe libical libseccomp
 CC       ?= cc
 VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+# the templates the installed binary reads when [bot] templates is not set
+TEMPLATES_DIR ?= $(PREFIX)/share/mentorbot/templates
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # Debian's libetpan.pc leaks -specs=…no-pie-link.specs (non-PIE, needs libdpkg-perl): drop it.
@@ -19,7 +22,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out libical,$(PKGS)) 2>/dev/null | sed 's/-specs=[^ ]*//g')
 ICAL_LIBS  := $(shell pkg-config --libs libical 2>/dev/null)
 CFLAGS   ?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -DMENTORBOT_VERSION='"$(VERSION)"' -I. -Ibot $(PKG_CFLAGS)
+CPPFLAGS += -D_GNU_SOURCE -DMENTORBOT_VERSION='"$(VERSION)"' -DMENTORBOT_TEMPLATES='"$(TEMPLATES_DIR)"' -I. -Ibot $(PKG_CFLAGS)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS)
 LDLIBS   += $(PKG_LIBS) -ldl -lpthread
 

@@ -24,6 +24,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* the compiled-in default of [bot] templates: $(PREFIX)/share/mentorbot/templates (Makefile) */
+#ifndef MENTORBOT_TEMPLATES
+#define MENTORBOT_TEMPLATES "templates"
+#endif
+
 #define CONFIG_MAX_SIZE (1024 * 1024)
 /* the parser process maps the daemon's binary and libraries before it reads a byte */
 #define PARSER_MEMORY_MIN (64L * 1024 * 1024)
@@ -313,7 +318,7 @@ static void
 set_defaults(struct config *c)
 {
 	c->bot.language = xstrdup("de");
-	c->bot.templates = xstrdup("templates");
+	c->bot.templates = xstrdup(MENTORBOT_TEMPLATES);
 	c->bot.reply_limit = 10;
 	c->bot.unknown_reply_limit = 200;
 	c->bot.max_mail_size = 10485760;

@@ -40,12 +40,12 @@ struct group_def {
 struct config {
 	char *path;
 	struct {
-		char *database;          /* required */
-		char *language;          /* "de" (default) or "en" */
-		char *templates;         /* directory holding de/ and en/; default "templates" */
-		struct strlist staff;    /* "addr", "xmpp:jid", "matrix:@id" */
-		char *authserv_id;       /* NULL when absent */
-		int reply_limit;         /* default 10 */
+		char *database;       /* required */
+		char *language;       /* "de" (default) or "en" */
+		char *templates;      /* directory holding de/ and en/; default $(PREFIX)/share/mentorbot/templates */
+		struct strlist staff; /* "addr", "xmpp:jid", "matrix:@id" */
+		char *authserv_id;    /* NULL when absent */
+		int reply_limit;      /* default 10 */
 		int unknown_reply_limit; /* answers per hour to addresses that are no known people, all together;
 					    default 200 */
 		long max_mail_size;      /* bytes; default 10485760 ("max_mail_size = 10M" accepts K/M suffix) */

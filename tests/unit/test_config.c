@@ -256,7 +256,7 @@ defaults_when_keys_absent(void)
 	CHECK(load("[bot]\ndatabase = state.db\n", &c, &e) == 0);
 	CHECK_STR(e, "");
 	CHECK_STR(c.bot.language, "de");
-	CHECK_STR(c.bot.templates, "templates");
+	CHECK_STR(c.bot.templates, MENTORBOT_TEMPLATES);
 	CHECK(c.bot.reply_limit == 10);
 	CHECK(c.retention.raw_mail_days == 30 && c.retention.chat_journal_days == 30);
 	CHECK(c.retention.outbox_body_days == 30 && c.retention.journal_days == 30);
