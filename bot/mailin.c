@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,7 +51,35 @@ struct mailin {
 	atomic_int quit; /* mailin_stop: leave even if *stop is not set (a failed start) */
 	int wake[2];     /* mailin_stop writes to [1]; IDLE and the waits watch [0] */
 	pthread_t thread;
+	atomic_int connected;     /* mailin_status: the session is up */
+	pthread_mutex_t err_lock; /* guards err */
+	char err[200];            /* why the last connection failed or ended */
 };
+
+/* The session's state for mailin_status (on the thread). */
+static void
+set_state(struct mailin *mi, int connected, const char *err)
+{
+	pthread_mutex_lock(&mi->err_lock);
+	snprintf(mi->err, sizeof mi->err, "%s", err ? err : "");
+	pthread_mutex_unlock(&mi->err_lock);
+	atomic_store(&mi->connected, connected);
+}
+
+void
+mailin_status(struct mailin *mi, int *connected, char *err, size_t errsize)
+{
+	if (!mi) {
+		*connected = -1;
+		if (errsize)
+			err[0] = '\0';
+		return;
+	}
+	pthread_mutex_lock(&mi->err_lock);
+	snprintf(err, errsize, "%s", mi->err);
+	pthread_mutex_unlock(&mi->err_lock);
+	*connected = atomic_load(&mi->connected);
+}
 
 struct fetched {
 	uint32_t uid;
@@ -299,12 +328,15 @@ run(struct mailin *mi)
 		int rc = imap_open(&im, &s, err, sizeof err);
 		if (rc == 0) {
 			log_info("connected to IMAP server %s", s.host);
+			set_state(mi, 1, NULL);
 			session(mi, im, &backoff);
 			imap_close(im);
+			set_state(mi, 0, "IMAP connection lost");
 			if (stopping(mi))
 				break;
 			log_warn("IMAP connection to %s lost", s.host);
 		} else {
+			set_state(mi, 0, err);
 			log_warn("IMAP %s: %s", s.host, err);
 		}
 		int ms = (int)backoff_next(&backoff);
@@ -330,9 +362,11 @@ mailin_start(struct mailin **out, const struct transport_ctx *ctx, void (*on_com
 			      .on_committed = on_committed,
 			      .ud = ud,
 			      .wake = {-1, -1}};
+	pthread_mutex_init(&mi->err_lock, NULL);
 	*out = NULL;
 	/* opened here, used only by the thread from its start on */
 	if (db_open(&mi->db, ctx->db_path) < 0) {
+		pthread_mutex_destroy(&mi->err_lock);
 		free(mi);
 		return -1;
 	}
@@ -352,6 +386,7 @@ fail:
 		close(mi->wake[1]);
 	}
 	db_close(mi->db);
+	pthread_mutex_destroy(&mi->err_lock);
 	free(mi);
 	return -1;
 }
@@ -368,5 +403,6 @@ mailin_stop(struct mailin *mi)
 	db_close(mi->db);
 	close(mi->wake[0]);
 	close(mi->wake[1]);
+	pthread_mutex_destroy(&mi->err_lock);
 	free(mi);
 }

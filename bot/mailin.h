@@ -6,6 +6,8 @@
 #ifndef MB_MAILIN_H
 #define MB_MAILIN_H
 
+#include <stddef.h>
+
 struct mailin;
 struct transport_ctx;
 
@@ -20,6 +22,10 @@ struct transport_ctx;
  * -1 (logged) with nothing left behind.
  */
 int mailin_start(struct mailin **out, const struct transport_ctx *ctx, void (*on_committed)(void *ud), void *ud);
+
+/* The IMAP session: *connected 1 while logged in and working, 0 not (then err holds why, or "");
+ * mi NULL: *connected -1.  Any thread. */
+void mailin_status(struct mailin *mi, int *connected, char *err, size_t errsize);
 
 /* After *ctx->stop was set: wake the thread, wait for it and free everything.  mi may be NULL. */
 void mailin_stop(struct mailin *mi);

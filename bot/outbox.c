@@ -59,7 +59,7 @@ struct mail_lane {
 	pthread_t thread;
 	int started;
 	atomic_ulong connects;            /* smtp_connect_count, for status() from other threads */
-	atomic_int connected;             /* the last send reached the server */
+	atomic_int connected;             /* the last send reached the server; -1: no send yet */
 	atomic_int *quit;                 /* the transport's: leave even without *stop (a failed start) */
 	unsigned char key[KEYED_KEY_LEN]; /* the installation key: the VERP return paths (dsn.h) */
 	int has_key;
@@ -231,6 +231,7 @@ lane_start(struct mail_transport *t, struct mail_lane *o, const struct transport
 				 .lane = lane};
 	o->quit = &t->quit;
 	o->db_path = ctx->db_path;
+	atomic_store(&o->connected, -1);
 	if (sender_init(&o->snd) < 0)
 		return -1;
 	/* opened here, used only by the lane's thread */
@@ -288,16 +289,20 @@ mail_stop(void *handle)
 	free(t);
 }
 
-/* The sessions together: connected if any is, the counts summed. */
+/* The sessions together, the counts summed.  Connected: the IMAP session is up and no SMTP
+ * session's last send failed to reach the server (SMTP connects per batch: a lane that has
+ * not sent yet is not down). */
 static void
 mail_status(void *handle, struct transport_status *st)
 {
 	struct mail_transport *t = handle;
-	st->connected = 0; /* this transport can tell */
+	int imap = 0, smtp_down = 0;
+	char imap_err[sizeof st->last_error];
+	mailin_status(t->in, &imap, imap_err, sizeof imap_err);
 	for (int i = 0; i < t->nlanes; i++) {
 		struct transport_status one = {0};
 		lane_status(&t->lane[i], &one);
-		st->connected |= one.connected;
+		smtp_down |= one.connected == 0;
 		st->connects += one.connects;
 		st->sent += one.sent;
 		st->failed += one.failed;
@@ -306,6 +311,9 @@ mail_status(void *handle, struct transport_status *st)
 		if (!st->last_error[0] && one.last_error[0])
 			snprintf(st->last_error, sizeof st->last_error, "%s", one.last_error);
 	}
+	st->connected = imap != 0 && !smtp_down; /* this transport can tell */
+	if (!imap && imap_err[0])
+		snprintf(st->last_error, sizeof st->last_error, "%s", imap_err);
 }
 
 const struct transport_ops mail_transport_ops = {
