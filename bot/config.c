@@ -57,6 +57,7 @@ static const struct key_def keys[] = {
 	{S_BOT, "announce_rate", K_INT, OFF(bot.announce_rate), 0, 100000, NULL},
 	{S_BOT, "parser_memory", K_SIZE, OFF(bot.parser_memory), 0, 0, NULL},
 	{S_BOT, "parser_timeout", K_INT, OFF(bot.parser_timeout), 1, 3600, NULL},
+	{S_BOT, "metrics_file", K_STR, OFF(bot.metrics_file), 0, 0, NULL},
 
 	{S_IMAP, "url", K_URL_IMAP, OFF(imap.url), 0, 0, NULL},
 	{S_IMAP, "user", K_STR, OFF(imap.user), 0, 0, NULL},
@@ -450,6 +451,7 @@ config_free(struct config *c)
 	free(c->bot.templates);
 	strlist_free(&c->bot.staff);
 	free(c->bot.authserv_id);
+	free(c->bot.metrics_file);
 	free(c->bot.log);
 	free(c->offers.post_to);
 	free(c->imap.url);

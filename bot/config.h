@@ -56,6 +56,7 @@ struct config {
 		int announce_rate;       /* event invitation mails per second; default 20, 0 = unpaced */
 		long parser_memory;      /* bytes of address space for the mail parser process; default 256M */
 		int parser_timeout;      /* seconds one mail may take in the parser process; default 10 */
+		char *metrics_file;      /* Prometheus text file rewritten every minute; NULL: none */
 	} bot;
 	struct {
 		int present;

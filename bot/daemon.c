@@ -8,7 +8,10 @@
  * transports[] order; each runs on threads of its own, mail's IMAP half
  * too) and the scheduler.  Then it only waits for signals: SIGHUP reloads
  * the templates and reopens the log, SIGUSR1 logs the transports' status,
- * SIGTERM/SIGINT stop.  Stopping goes in the reverse order.
+ * SIGTERM/SIGINT stop.  Stopping goes in the reverse order.  Between
+ * signals it publishes its state (status_pub.h): systemd's READY=1,
+ * STATUS= and watchdog pings, the status file beside the database and the
+ * metrics file.
  */
 #include "daemon.h"
 
@@ -32,6 +35,7 @@
 #include "state/checkpoint.h"
 #include "state/retention.h"
 #include "state/state.h"
+#include "status_pub.h"
 #include "templates.h"
 #include "transport.h"
 #include "util.h"
@@ -148,24 +152,68 @@ rt_stop_transports(struct runtime *rt)
 	}
 }
 
-/* The main thread after the start: wait for signals and act on them. */
+/* What the daemon publishes about itself: systemd notifications, status and metrics files. */
+static struct status_pub pub;
+
+/* Each transport's state now, in status_transport_names order, for status_pub_tick. */
+static void
+rt_snapshot(struct runtime *rt, struct status_transport snap[STATUS_NTRANSPORTS])
+{
+	memset(snap, 0, STATUS_NTRANSPORTS * sizeof *snap);
+	pthread_rwlock_rdlock(&rt->transport_lock);
+	for (size_t i = 0; i < ARRAY_LEN(transports); i++)
+		for (size_t j = 0; j < STATUS_NTRANSPORTS; j++) {
+			if (strcmp(transports[i]->name, status_transport_names[j]) != 0)
+				continue;
+			struct status_transport *s = &snap[j];
+			s->configured = transports[i]->configured(rt->cfg);
+			s->running = rt->transport[i] != NULL;
+			if (s->running) {
+				struct transport_status st = {0};
+				st.connected = -1;
+				transports[i]->status(rt->transport[i], &st);
+				s->connected = st.connected;
+				s->last_success = st.last_send;
+				snprintf(s->last_error, sizeof s->last_error, "%s", st.last_error);
+			}
+		}
+	pthread_rwlock_unlock(&rt->transport_lock);
+}
+
+/* Publish the state; the poll timeout until the next time. */
+static int
+rt_publish(struct runtime *rt)
+{
+	struct status_transport snap[STATUS_NTRANSPORTS];
+	rt_snapshot(rt, snap);
+	return status_pub_tick(&pub, snap);
+}
+
+/* The main thread after the start: wait for signals and act on them; publish the state. */
 static void
 rt_wait_signals(struct runtime *rt)
 {
+	int timeout = rt_publish(rt);
 	while (!stop_flag) {
 		struct pollfd p = {wake_pipe[0], POLLIN, 0};
-		if (poll(&p, 1, -1) > 0) {
+		if (poll(&p, 1, timeout) > 0) {
 			char buf[64];
 			while (read(wake_pipe[0], buf, sizeof buf) > 0)
 				;
 		}
-		if (reload_flag)
+		if (reload_flag) {
+			status_pub_reloading(&pub);
 			rt_reload(rt);
+			status_pub_reloaded(&pub);
+		}
 		if (status_flag) {
 			status_flag = 0;
 			rt_status(rt);
 		}
+		if (!stop_flag)
+			timeout = rt_publish(rt);
 	}
+	status_pub_stopping(&pub); /* before anything stops */
 }
 
 int
@@ -250,6 +298,7 @@ daemon_run(const char *path, int verbose)
 
 	log_info("mentorbot %s started (database %s, schema %d)", MENTORBOT_VERSION, cfg.bot.database,
 		 db_schema_version(db));
+	status_pub_start(&pub, cfg.bot.database, cfg.bot.metrics_file, MENTORBOT_VERSION);
 	rt_wait_signals(&rt);
 
 	log_info("stopping");
@@ -257,6 +306,7 @@ daemon_run(const char *path, int verbose)
 	scheduler_join(rt.sched);
 	rt.sched = NULL;
 	rt_stop_transports(&rt);
+	status_pub_end(&pub);
 	db_close(db);
 	db_checkpointer_stop();
 	templates_free(rt.tmpl);
