@@ -45,6 +45,7 @@
 #include "parsebox.h"
 #include "post.h"
 #include "state/state.h"
+#include "status.h"
 #include "templates.h"
 #include "util.h"
 
@@ -507,6 +508,29 @@ cmd_audit(const char *path, int argc, char **argv)
 	return rc;
 }
 
+/* status and backup (bot/cli_status.c, bot/cli_backup.c): -2 is a usage error */
+static int
+cmd_status(const char *path, int argc, char **argv)
+{
+	int rc = cli_status(path, argc, argv);
+	if (rc == -2) {
+		usage(stderr);
+		rc = STATUS_UNKNOWN; /* a monitoring system reads any other status as a finding */
+	}
+	return rc;
+}
+
+static int
+cmd_backup(const char *path, int argc, char **argv)
+{
+	int rc = cli_backup(path, argc, argv);
+	if (rc == -2) {
+		usage(stderr);
+		rc = 2;
+	}
+	return rc;
+}
+
 /*
  * The sub-commands: the one table behind dispatch, --help and the usage
  * error.  Each function gets the -c FILE (NULL when not given) and the
@@ -596,6 +620,17 @@ static const struct subcommand subcommands[] = {
 	 .run = cli_import,
 	 .usage = {"import -c FILE LIST.csv --programme P [--role alumnus|mentor|company] [--dry-run]"
 		   "   invite a list by mail"}},
+	{.name = "status",
+	 .needs_config = 1,
+	 .max_args = -1,
+	 .run = cmd_status,
+	 .usage = {"status -c FILE [--json]   daemon, transports, backlogs; exit 0 OK, 1 WARNING,\n"
+		   "                 2 CRITICAL, 3 UNKNOWN (Nagios plugin conventions)"}},
+	{.name = "backup",
+	 .needs_config = 1,
+	 .max_args = -1,
+	 .run = cmd_backup,
+	 .usage = {"backup -c FILE [--force] OUT.db   online copy of the database, integrity-checked"}},
 	{.name = "audit",
 	 .needs_config = 1,
 	 .max_args = -1,
