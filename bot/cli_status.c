@@ -308,7 +308,6 @@ const struct tmpl_key tmpl_keys_ops[] = {
 	{"ops.state.disconnected", ""},
 	{"ops.state.not_running", ""},
 	{"ops.state.unknown", ""},
-	{"ops.state.not_configured", ""},
 	{"ops.status.never", ""},
 	{"ops.status.unknown", ""},
 	{"ops.status.outbox", "count,age"},
