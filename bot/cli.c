@@ -195,6 +195,8 @@ const struct tmpl_key tmpl_keys_cli[] = {
 	{"cli.config.ok", "file"},
 	{"cli.run.no_inbound", "file"},
 	{"cli.run.imap_needs_smtp", "file"},
+	{"cli.mail_off", "file"}, /* templates/<lang>/transports.txt */
+	{"cli.mail_off.post", "count,group,file"},
 	{"cli.cannot_write", "file,error"},
 	{"cli.post.queued.one", "count,group"},
 	{"cli.post.queued", "count,group"},

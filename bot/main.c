@@ -189,8 +189,9 @@ cmd_post(const char *path, int argc, char **argv)
 		const char *vars[] = {"count", n, "group", argv[0], NULL};
 		cli_say(stdout, t, lang, queued == 1 ? "cli.post.queued.one" : "cli.post.queued", vars);
 		snprintf(n, sizeof n, "%d", skipped);
+		const char *off[] = {"count", n, "group", argv[0], "file", path, NULL};
 		if (skipped)
-			cli_say(stderr, t, lang, "cli.mail_off.post", vars);
+			cli_say(stderr, t, lang, "cli.mail_off.post", off);
 	}
 	buf_free(&text);
 	cli_close(&cfg, t, db);
