@@ -233,7 +233,8 @@ class Bot:
     """One mentorbot process with its own account, config, database and log.
 
     config: {"section": {"key": "value" or None to delete}} merged over the
-    defaults, e.g. {"bot": {"max_mail_size": "100K"}}.
+    defaults, e.g. {"bot": {"max_mail_size": "100K"}}; {"section": None}
+    drops a whole section (e.g. {"imap": None, "smtp": None}: chat only).
     """
 
     def __init__(self, name=None, config=None, start=True):
@@ -266,6 +267,9 @@ class Bot:
 
     def configure(self, config):
         for sec, kv in config.items():
+            if kv is None:
+                self.sections.pop(sec, None)
+                continue
             d = self.sections.setdefault(sec, {})
             for k, v in kv.items():
                 if v is None:
