@@ -10,6 +10,7 @@
 #include "dispatch.h"
 #include "handlers/handlers.h"
 #include "logaddr.h"
+#include "logkv.h"
 #include "mailout.h"
 #include "state/bounces.h"
 #include "state/state.h"
@@ -78,7 +79,7 @@ emit_mail(struct db *db, const struct core *core, int64_t inbound_id, const stru
 		rc = state_outbox_put(db, inbound_id, "mail", emit_kind(r), core->cfg->smtp.from_addr, r->to_addr,
 				      msgid, raw, len, not_before);
 	else
-		log_warn("%s: mail to %s could not be composed; not queued", r->key, LOG_WHO(r->to_addr));
+		log_warn("event=reply_failed key=%s to=%s reason=compose", r->key, LOG_WHO(r->to_addr));
 	free(raw);
 	free(body);
 	free(sig);
@@ -181,7 +182,8 @@ emit_all(struct db *db, const struct core *core, struct hctx *h, int64_t inbound
 	for (size_t i = 0; rc == DB_OK && i < h->nreplies; i++) {
 		const struct reply *r = &h->replies[i];
 		if (!r->to_kind || !r->to_addr) {
-			log_warn("%s: a reply without a recipient (%s); not queued", msgid_prefix, r->key);
+			log_warn("event=reply_dropped key=%s reason=no_recipient msgid_prefix=%s", r->key,
+				 LOG_KV(msgid_prefix));
 			continue;
 		}
 		if (!core->has_key)

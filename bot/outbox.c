@@ -239,14 +239,14 @@ lane_start(struct mail_transport *t, struct mail_lane *o, const struct transport
 		return -1;
 	/* opened here, used only by the lane's thread */
 	if (db_open(&o->snd.db, o->db_path) < 0) {
-		log_err("outbox: cannot open the database; mail will not be sent");
+		log_err("event=start_failed transport=mail part=sender reason=database");
 		sender_destroy(&o->snd);
 		return -1;
 	}
 	db_sync_normal(o->snd.db); /* see state.h: a lost "sent" mark means one resend, same Message-ID */
 	o->has_key = state_install_key(o->snd.db, o->key, sizeof o->key) == DB_OK;
 	if (!o->has_key)
-		log_warn("outbox: no installation key; mail goes out without a VERP return path");
+		log_warn("event=no_key transport=mail effect=no_verp_return_path");
 	return 0;
 }
 
@@ -266,7 +266,7 @@ mail_start(void **handle, const struct transport_ctx *ctx)
 		goto fail;
 	for (int i = 0; i < t->nlanes; i++) {
 		if (pthread_create(&t->lane[i].thread, NULL, lane_main, &t->lane[i]) != 0) {
-			log_err("outbox: cannot start a sender thread");
+			log_err("event=start_failed transport=mail part=sender reason=thread");
 			mailin_stop(t->in);
 			goto fail;
 		}

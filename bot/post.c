@@ -127,7 +127,8 @@ post_run(struct db *db, void *ud)
 			rc = post_mail(db, cfg, r->tmpl, m, r->deflang, r->text, msgid);
 			r->n++;
 		} else {
-			log_warn("group %s: cannot post to '%s'", r->group, LOG_WHO(m));
+			log_warn("event=post_skipped group=%s member=%s reason=unknown_kind", LOG_KV(r->group),
+				 LOG_WHO(m));
 		}
 		free(msgid);
 	}
