@@ -903,6 +903,8 @@ def _leaks(line, allowed):
     found = []
     for m in _ADDR_RE.finditer(line):
         a = m.group(0).lower().rstrip(".")
+        if line[m.start() - 1:m.start()] in ("", " ") and re.match(r"[a-z_]+=", a):
+            a = a.split("=", 1)[1]  # a key=value field ("jid=bot-…@localhost"): the value
         bare = a.split("/")[0]
         local, _, dom = bare.partition("@")
         if a in allowed or (bare in allowed and "/" not in a) or (dom.startswith("muc.") and "/" not in a):
