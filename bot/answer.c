@@ -14,6 +14,7 @@
 #include "emit.h"
 #include "handlers/handlers.h"
 #include "logaddr.h"
+#include "logkv.h"
 #include "mailout.h"
 #include "quote.h"
 #include "state/state.h"
@@ -98,7 +99,8 @@ queue_reply(struct mailctx *m, const char *key, const char *const *vars)
 	const struct core *core = m->core;
 	if (m->silent) {
 		/* the last guard against a mail loop: an automatic mail is never answered */
-		log_info("mail %lld: automatic mail: the answer (%s) is not sent", (long long)m->row->id, key);
+		log_info("event=reply_held channel=mail inbound=%lld key=%s reason=automatic", (long long)m->row->id,
+			 key);
 		return DB_OK;
 	}
 	char *body_main = answer_text(m, key, vars);
@@ -144,7 +146,8 @@ queue_reply(struct mailctx *m, const char *key, const char *const *vars)
 	if (raw)
 		rc = state_outbox_add(m->db, m->row->id, "mail", core->cfg->smtp.from_addr, m->rcpt, msgid, raw, len);
 	else
-		log_warn("mail %lld: the answer (%s) could not be composed; not queued", (long long)m->row->id, key);
+		log_warn("event=reply_failed channel=mail inbound=%lld key=%s reason=compose", (long long)m->row->id,
+			 key);
 	if (rc == DB_NOTFOUND)
 		rc = DB_OK; /* already queued by an earlier run: idempotent */
 	m->nsent++;
@@ -243,7 +246,8 @@ send_limit_notice(struct mailctx *m)
 	int rc = queue_reply(m, "reply_limit", vars);
 	if (rc == DB_OK)
 		rc = state_reply_bump(m->db, m->rcpt, now_s() / 86400, 1);
-	log_info("mail %lld: reply limit reached for %s, notice sent", (long long)m->row->id, LOG_WHO(m->rcpt));
+	log_info("event=limit channel=mail inbound=%lld to=%s limit=reply_limit notice=sent", (long long)m->row->id,
+		 LOG_WHO(m->rcpt));
 	return rc;
 }
 
@@ -258,7 +262,8 @@ emit_replies(struct mailctx *m, struct hctx *h)
 						  strcasecmp(r->to_addr, m->rcpt) == 0))) {
 			/* an automatic mail: nothing goes back to its sender (others, e.g. someone moved
 			 * up from the waiting list, are still told) */
-			log_info("mail %lld: automatic mail: %s to its sender not sent", (long long)m->row->id, r->key);
+			log_info("event=reply_held channel=mail inbound=%lld key=%s reason=automatic",
+				 (long long)m->row->id, r->key);
 			continue;
 		}
 		if (r->to_kind) {
@@ -315,7 +320,7 @@ answer(struct mailctx *m, const char *key, const char *const *vars, int limit_no
 	if (allow == ALLOW_NOTICE && limit_notice)
 		return send_limit_notice(m);
 	if (allow == ALLOW_CAP)
-		log_warn("mail %lld: the hourly cap on answers to unknown senders is reached; not told",
+		log_warn("event=limit channel=mail inbound=%lld limit=unknown_reply_limit notice=no",
 			 (long long)m->row->id);
 	if (allow != ALLOW_YES)
 		return DB_OK;
@@ -328,7 +333,8 @@ answer(struct mailctx *m, const char *key, const char *const *vars, int limit_no
 int
 quarantine(struct mailctx *m, const char *why)
 {
-	log_warn("%s %lld quarantined: %s", m->in->channel, (long long)m->row->id, why);
+	log_warn("event=quarantine channel=%s inbound=%lld reason=%s", m->in->channel, (long long)m->row->id,
+		 LOG_KV(why));
 	int rc = state_inbound_finish(m->db, m->row->id, "quarantined", why);
 	/* nobody to tell: no sender address, or an automatic mail (answering it could loop) */
 	if (rc != DB_OK || !(m->pm ? m->rcpt : m->sender) || (m->pm && m->pm->is_auto))

@@ -162,6 +162,18 @@ cli_say(FILE *f, const struct templates *t, const char *lang, const char *key, c
 	free(s);
 }
 
+int
+cli_check_transports(const struct templates *t, const struct config *cfg, const char *path)
+{
+	enum config_transports c = config_transports_check(cfg);
+	if (c == CONFIG_TRANSPORTS_OK)
+		return 0;
+	const char *vars[] = {"file", path, NULL};
+	cli_say(stderr, t, cli_lang(cfg), c == CONFIG_NO_INBOUND ? "cli.run.no_inbound" : "cli.run.imap_needs_smtp",
+		vars);
+	return 1;
+}
+
 void
 cli_csv_header(FILE *f, const struct templates *t, const char *lang, const char *key)
 {
@@ -181,7 +193,10 @@ const struct tmpl_key tmpl_keys_cli[] = {
 	{"cli.config.errors.one", "file,count"},
 	{"cli.config.errors", "file,count"},
 	{"cli.config.ok", "file"},
-	{"cli.run.needs_mail", "file"},
+	{"cli.run.no_inbound", "file"},
+	{"cli.run.imap_needs_smtp", "file"},
+	{"cli.mail_off", "file"}, /* templates/<lang>/transports.txt */
+	{"cli.mail_off.post", "count,group,file"},
 	{"cli.cannot_write", "file,error"},
 	{"cli.post.queued.one", "count,group"},
 	{"cli.post.queued", "count,group"},

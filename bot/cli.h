@@ -57,6 +57,9 @@ char *cli_text(const struct templates *t, const char *lang, const char *key, con
 /* cli_text() and a newline to f. */
 void cli_say(FILE *f, const struct templates *t, const char *lang, const char *key, const char *const *vars);
 /* A CSV header row from a template holding the column names, comma-separated. */
+/* The transports of cfg cannot run (config_transports_check): 1, said to stderr about path
+ * ("cli.run.no_inbound", "cli.run.imap_needs_smtp"); else 0. */
+int cli_check_transports(const struct templates *t, const struct config *cfg, const char *path);
 void cli_csv_header(FILE *f, const struct templates *t, const char *lang, const char *key);
 /* The keys the CLI renders itself (bot/cli.c, bot/cli_event.c, the CLI part of bot/main.c). */
 extern const struct tmpl_key tmpl_keys_cli[];

@@ -327,6 +327,13 @@ ev_send(struct cli_env *e, int64_t id, int argc, char **argv)
 	snprintf(r, sizeof r, "%d", a.rooms);
 	const char *vars[] = {"id", n, "mails", m, "rooms", r, NULL};
 	say(e, stdout, "cli.event.announced", vars);
+	for (size_t i = 0; i < e->h.nreplies; i++) /* invitations that no mail could carry */
+		if (!e->h.replies[i].to_kind && strcmp(e->h.replies[i].key, "transports.event.mail_off") == 0) {
+			char *t = tmpl_render(e->tmpl, e->h.lang, e->h.replies[i].key,
+					      (const char *const *)e->h.replies[i].vars);
+			fprintf(stderr, "%s\n", t);
+			free(t);
+		}
 	return 0;
 }
 

@@ -409,6 +409,11 @@ cli_import(const char *conf, int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	if (!r.dry && !cfg.smtp.present) { /* the invitations are mails */
+		const char *vars[] = {"file", conf, NULL};
+		cli_say(stderr, t, lang, "cli.mail_off", vars);
+		goto out;
+	}
 	slug = cmd_fold(r.programme);
 	int pr = state_programme_exists(db, slug, NULL);
 	if (pr != DB_OK) {

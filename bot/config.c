@@ -315,6 +315,16 @@ check_all(struct parser *p)
 				    strerror(errno));
 }
 
+enum config_transports
+config_transports_check(const struct config *c)
+{
+	if (!c->imap.present && !c->xmpp.present && !c->matrix.present)
+		return CONFIG_NO_INBOUND;
+	if (c->imap.present && !c->smtp.present)
+		return CONFIG_IMAP_WITHOUT_SMTP;
+	return CONFIG_TRANSPORTS_OK;
+}
+
 static void
 set_defaults(struct config *c)
 {

@@ -147,6 +147,17 @@ struct buf;
 int config_load(const char *path, struct config *cfg, struct buf *errors);
 void config_free(struct config *cfg);
 
+/* Which transports a configuration can run with ("mentorbot check-config" and "run" say why
+ * not): at least one inbound transport, [imap], [xmpp] or [matrix]; [imap] only with [smtp]
+ * (mail that arrives is answered by mail).  [smtp] without [imap] only sends (e.g. a chat
+ * office's confirmation codes and invitations by mail). */
+enum config_transports {
+	CONFIG_TRANSPORTS_OK,
+	CONFIG_NO_INBOUND,        /* none of [imap], [xmpp], [matrix] */
+	CONFIG_IMAP_WITHOUT_SMTP, /* mail would arrive but could not be answered */
+};
+enum config_transports config_transports_check(const struct config *cfg);
+
 /* Parse a URL "scheme://host[:port][/path]" (no user info, query or
  * fragment; path %-decoded).  0 ok, -1 malformed.  Fills *u only on success
  * (caller frees with url_parts_free). */

@@ -231,9 +231,7 @@ daemon_run(const char *path, int verbose)
 		config_free(&cfg);
 		return 1;
 	}
-	if (!cfg.imap.present || !cfg.smtp.present) {
-		const char *vars[] = {"file", path, NULL};
-		cli_say(stderr, rt.tmpl, cli_lang(&cfg), "cli.run.needs_mail", vars);
+	if (cli_check_transports(rt.tmpl, &cfg, path)) {
 		templates_free(rt.tmpl);
 		config_free(&cfg);
 		return 1;

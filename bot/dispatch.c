@@ -23,6 +23,7 @@
 #include "flood.h"
 #include "handlers/handlers.h"
 #include "logaddr.h"
+#include "logkv.h"
 #include "mailcmd.h"
 #include "mailout.h"
 #include "parsebox.h"
@@ -212,7 +213,7 @@ run_route_or_command(struct mailctx *m, struct hctx *h)
 	const struct mail_cmd *mc = &m->in->words;
 	if (m->silent) {
 		/* an automatic mail: only the data it carries counts, it never runs a command */
-		log_info("mail %lld: automatic mail from %s: no reply route took it; nothing run",
+		log_info("event=ignored channel=mail inbound=%lld from=%s reason=automatic_no_route",
 			 (long long)m->row->id, LOG_WHO(m->in->sender));
 		return DB_OK;
 	}
@@ -395,9 +396,9 @@ run_confirmed(struct mailctx *m, struct hctx *h, int64_t id)
 		c.reply_msgid = first;
 		rc = run_route_or_command(&om, &c);
 		if (!db_failed(rc)) {
-			log_info("mail %lld from %s: confirmed mail %lld run: %s -> %zu repl%s", (long long)m->row->id,
-				 LOG_WHO(h->ep_addr), (long long)id, c.cmd ? c.cmd->name : "no command", c.nreplies,
-				 c.nreplies == 1 ? "y" : "ies");
+			log_info("event=command channel=mail inbound=%lld from=%s confirmed=%lld cmd=%s replies=%zu",
+				 (long long)m->row->id, LOG_WHO(h->ep_addr), (long long)id,
+				 LOG_KV(c.cmd ? c.cmd->name : NULL), c.nreplies);
 			/* the answers thread to the confirming mail (m), not to the old one */
 			rc = emit_replies(m, &c);
 		}
@@ -432,12 +433,12 @@ admit_mail(struct mailctx *m, int *result)
 		if (rc == DB_OK)
 			rc = state_inbound_finish(m->db, m->row->id, "ignored", "bounce");
 	} else if (pm->is_auto && !route_takes_automatic(pm)) {
-		log_info("mail %lld: automatic mail not answered (%s)", (long long)m->row->id,
-			 pm->auto_reason ? pm->auto_reason : "auto");
+		log_info("event=ignored channel=mail inbound=%lld reason=automatic auto=%s", (long long)m->row->id,
+			 LOG_KV(pm->auto_reason ? pm->auto_reason : "auto"));
 		*result = DISP_IGNORED;
 		rc = state_inbound_finish(m->db, m->row->id, "ignored", pm->auto_reason ? pm->auto_reason : "auto");
 	} else if (m->core->bot_addr && strcmp(pm->from_addr, m->core->bot_addr) == 0) {
-		log_info("mail %lld: from the bot's own address, ignored", (long long)m->row->id);
+		log_info("event=ignored channel=mail inbound=%lld reason=own_address", (long long)m->row->id);
 		*result = DISP_IGNORED;
 		rc = state_inbound_finish(m->db, m->row->id, "ignored", "own address");
 	} else if (pm->error) {
@@ -450,8 +451,8 @@ admit_mail(struct mailctx *m, int *result)
 			return rc;
 		if (pm->is_auto) {
 			m->silent = 1;
-			log_info("mail %lld: automatic mail (%s) with a calendar REPLY: read, never answered",
-				 (long long)m->row->id, pm->auto_reason ? pm->auto_reason : "auto");
+			log_info("event=calendar_reply channel=mail inbound=%lld auto=%s answered=no",
+				 (long long)m->row->id, LOG_KV(pm->auto_reason ? pm->auto_reason : "auto"));
 		}
 		return 0;
 	}
@@ -471,8 +472,8 @@ admit_flood(struct mailctx *m, const struct person *person, int known)
 	free(fkey);
 	if (fl == FLOOD_OK)
 		return 0;
-	log_info("%s %lld from %s: over the flood limit%s", m->in->channel, (long long)m->row->id,
-		 LOG_WHO(m->in->sender), fl == FLOOD_NOTICE ? ", notice sent" : "");
+	log_info("event=flood channel=%s inbound=%lld from=%s notice=%s", m->in->channel, (long long)m->row->id,
+		 LOG_WHO(m->in->sender), fl == FLOOD_NOTICE ? "sent" : "no");
 	int rc = fl == FLOOD_NOTICE ? answer(m, "flood_notice", NULL, 0) : DB_OK;
 	if (rc == DB_OK)
 		rc = state_inbound_finish(m->db, m->row->id, "ignored", "flood");
@@ -504,8 +505,8 @@ identify_mail(struct mailctx *m, struct hctx *h, int *result)
 	if (db_failed(rc))
 		return rc;
 	if (allow == ALLOW_CAP) {
-		log_warn("mail %lld: the hourly cap of %d answers to unknown senders is reached", (long long)m->row->id,
-			 m->core->cfg->bot.unknown_reply_limit);
+		log_warn("event=limit channel=mail inbound=%lld limit=unknown_reply_limit per_hour=%d",
+			 (long long)m->row->id, m->core->cfg->bot.unknown_reply_limit);
 		*result = DISP_QUARANTINED;
 		rc = state_inbound_finish(m->db, m->row->id, "quarantined", "answer cap for unknown senders");
 		return db_failed(rc) ? rc : 1;
@@ -599,8 +600,8 @@ dispatch_one(struct db *db, const struct core *core, struct inbound *in, int giv
 	}
 	struct hctx h = {0}; /* set up once admitted: the admission rules answer through m */
 	if (give_up) {
-		log_err("%s %lld failed %d times: quarantining it", in->channel, (long long)in->row.id,
-			in->row.attempts);
+		log_err("event=crash_limit channel=%s inbound=%lld attempts=%d action=quarantine", in->channel,
+			(long long)in->row.id, in->row.attempts);
 		rc = quarantine(&m, "crashed");
 		result = DISP_QUARANTINED;
 		goto out;
@@ -629,14 +630,12 @@ dispatch_one(struct db *db, const struct core *core, struct inbound *in, int giv
 	if (rc == DB_OK && !m.silent)
 		rc = h_consent_note(&h); /* a changed consent text: asked once per contact */
 	if (rc == DB_OK) {
-		if (in->pm)
-			log_info("mail %lld from %s: %s (%s, proof %s) -> %zu repl%s", (long long)in->row.id,
-				 LOG_WHO(in->sender), h.cmd ? h.cmd->name : "no command", h.lang, proof_name(&m),
-				 h.nreplies, h.nreplies == 1 ? "y" : "ies");
-		else
-			log_info("%s %lld from %s: %s (%s) -> %zu repl%s", in->channel, (long long)in->row.id,
-				 LOG_WHO(h.ep_addr), h.cmd ? h.cmd->name : "no command", h.lang, h.nreplies,
-				 h.nreplies == 1 ? "y" : "ies");
+		char pid[24] = "-";
+		if (h.known)
+			snprintf(pid, sizeof pid, "%lld", (long long)h.person.id);
+		log_info("event=command channel=%s inbound=%lld from=%s person=%s cmd=%s lang=%s proof=%s replies=%zu",
+			 in->channel, (long long)in->row.id, LOG_WHO(in->pm ? in->sender : h.ep_addr), pid,
+			 LOG_KV(h.cmd ? h.cmd->name : NULL), h.lang, in->pm ? proof_name(&m) : "chat", h.nreplies);
 		rc = emit_replies(&m, &h);
 		if (rc == DB_OK)
 			rc = state_inbound_finish(db, in->row.id, "done", NULL);
@@ -664,7 +663,8 @@ dispatch_in_txn(struct db *db, const struct core *core, struct inbound *in, int 
 	int result = dispatch_one(db, core, in, give_up);
 	if (result < 0) {
 		db_rollback_savepoint(db);
-		log_err("%s %lld: handling failed, quarantining", in->channel, (long long)in->row.id);
+		log_err("event=handler_failed channel=%s inbound=%lld action=quarantine", in->channel,
+			(long long)in->row.id);
 		if (db_savepoint(db) < 0)
 			return DB_ERR;
 		struct mailctx m;
@@ -783,7 +783,7 @@ dispatch_pending(struct db *db, const struct core *core, const char *transport, 
 		} else {
 			int give_up = attempts[0] >= DISPATCH_CRASH_LIMIT;
 			if (!total && strcmp(transport, "mail") != 0)
-				log_info("%s: dispatching messages journalled before a restart", transport);
+				log_info("event=replay channel=%s reason=journalled_before_restart", transport);
 			/* counted before it runs: if it kills the daemon again, the next start knows */
 			if (!give_up && dispatch_record_attempt(db, &ids[0], 1) < 0)
 				return -1;

@@ -10,6 +10,7 @@
 #include "dispatch.h"
 #include "handlers/handlers.h"
 #include "logaddr.h"
+#include "logkv.h"
 #include "mailout.h"
 #include "state/bounces.h"
 #include "state/state.h"
@@ -78,7 +79,7 @@ emit_mail(struct db *db, const struct core *core, int64_t inbound_id, const stru
 		rc = state_outbox_put(db, inbound_id, "mail", emit_kind(r), core->cfg->smtp.from_addr, r->to_addr,
 				      msgid, raw, len, not_before);
 	else
-		log_warn("%s: mail to %s could not be composed; not queued", r->key, LOG_WHO(r->to_addr));
+		log_warn("event=reply_failed key=%s to=%s reason=compose", r->key, LOG_WHO(r->to_addr));
 	free(raw);
 	free(body);
 	free(sig);
@@ -100,14 +101,23 @@ emit_chat(struct db *db, const struct core *core, int64_t inbound_id, const stru
 	return rc;
 }
 
-/* A mail to an undeliverable address (state/bounces.h) goes, as text, to the direct chat of the
- * owner's verified chat account instead: DB_OK with *kind and *addr (caller frees), DB_NOTFOUND
- * when the address is fine or its owner has no chat account (then the sender fails the row). */
+/* 1 when mail can be sent: [smtp] is configured (or no configuration was given, as in tests
+ * that only render). */
 static int
-mail_detour(struct db *db, const char *to_addr, char **kind, char **addr)
+mail_on(const struct core *core)
+{
+	return !core->cfg || core->cfg->smtp.present;
+}
+
+/* A mail to an undeliverable address (state/bounces.h), or any mail when no [smtp] is
+ * configured, goes as text to the direct chat of the owner's verified chat account instead:
+ * DB_OK with *kind and *addr (caller frees), DB_NOTFOUND when the mail can go or its owner has
+ * no chat account (then the sender fails the row, or without [smtp] it is not queued). */
+static int
+mail_detour(struct db *db, const char *to_addr, int mail_off, char **kind, char **addr)
 {
 	struct person p;
-	int rc = state_undeliverable_get(db, to_addr, NULL, NULL);
+	int rc = mail_off ? DB_OK : state_undeliverable_get(db, to_addr, NULL, NULL);
 	if (rc != DB_OK || (rc = state_person_by_endpoint(db, "mail", to_addr, &p)) != DB_OK)
 		return rc;
 	struct endpoint *ep = NULL;
@@ -138,7 +148,8 @@ emit_reply(struct db *db, const struct core *core, int64_t inbound_id, const str
 	int64_t not_before = nb ? strtoll(nb, NULL, 10) : 0;
 	char *kind = NULL, *addr = NULL;
 	struct reply detour;
-	int rc = strcmp(r->to_kind, "mail") == 0 ? mail_detour(db, r->to_addr, &kind, &addr) : DB_NOTFOUND;
+	int is_mail = strcmp(r->to_kind, "mail") == 0, mail_off = is_mail && !mail_on(core);
+	int rc = is_mail ? mail_detour(db, r->to_addr, mail_off, &kind, &addr) : DB_NOTFOUND;
 	if (db_failed(rc))
 		return rc;
 	if (rc == DB_OK) {
@@ -146,7 +157,11 @@ emit_reply(struct db *db, const struct core *core, int64_t inbound_id, const str
 		detour.to_kind = kind;
 		detour.to_addr = addr;
 		r = &detour;
-		log_info("%s: the mail address bounced; sent by %s instead", r->key, kind);
+		log_info("event=mail_detour key=%s via=%s reason=%s", r->key, kind, mail_off ? "no_smtp" : "bounced");
+	} else if (mail_off) {
+		/* a row for a transport that does not run would wait for ever */
+		log_warn("event=reply_dropped key=%s to=%s reason=no_smtp", r->key, LOG_WHO(r->to_addr));
+		return DB_OK;
 	}
 	rc = strcmp(r->to_kind, "mail") == 0 ? emit_mail(db, core, inbound_id, r, lang, msgid, not_before)
 					     : emit_chat(db, core, inbound_id, r, lang, msgid, not_before);
@@ -167,7 +182,8 @@ emit_all(struct db *db, const struct core *core, struct hctx *h, int64_t inbound
 	for (size_t i = 0; rc == DB_OK && i < h->nreplies; i++) {
 		const struct reply *r = &h->replies[i];
 		if (!r->to_kind || !r->to_addr) {
-			log_warn("%s: a reply without a recipient (%s); not queued", msgid_prefix, r->key);
+			log_warn("event=reply_dropped key=%s reason=no_recipient msgid_prefix=%s", r->key,
+				 LOG_KV(msgid_prefix));
 			continue;
 		}
 		if (!core->has_key)

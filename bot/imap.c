@@ -321,8 +321,8 @@ imap_open(struct imap **out, const struct imap_settings *s, char *err, size_t er
 			rc = IMAP_ERR_CONN; /* a server that cannot say CAPABILITY is unusable */
 		goto out;
 	}
-	log_debug("imap: logged in to %s:%d as %s (idle=%d move=%d uidplus=%d)", s->host, port, s->user, im->has_idle,
-		  im->has_move, im->has_uidplus);
+	log_debug("event=login transport=imap server=%s:%d user=%s idle=%d move=%d uidplus=%d", s->host, port, s->user,
+		  im->has_idle, im->has_move, im->has_uidplus);
 	*out = im;
 	im = NULL;
 	rc = IMAP_OK;

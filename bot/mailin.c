@@ -32,6 +32,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "imap.h"
+#include "logkv.h"
 #include "state/state.h"
 #include "transport.h"
 #include "util.h"
@@ -175,7 +176,7 @@ move_finished(struct mailin *mi, struct imap *im, uint32_t uidvalidity)
 		if (rc == IMAP_ERR_CONN)
 			return rc;
 		if (rc < 0)
-			log_warn("could not move %zu mails out of the inbox; will retry", n);
+			log_warn("event=move_failed transport=imap count=%zu action=retry", n);
 		/* mark them even if the move failed for a message-level reason, so we never loop */
 		struct moved mv = {uidvalidity, uids, n};
 		if (db_txn(mi->db, mark_moved, &mv) < 0)
@@ -210,8 +211,8 @@ journal_fetched(struct db *db, void *ud)
 		int r = state_inbound_add(db, "mail", key, f->raw, f->len, b->uidvalidity, f->uid, meta, NULL);
 		if (r == DB_NOTFOUND) {
 			b->dups[b->ndups++] = f->uid; /* the same mail again (e.g. after UIDVALIDITY changed) */
-			log_info("uid %u: already handled (%s), not run again", f->uid,
-				 strncmp(key, "mid:", 4) == 0 ? "same Message-ID" : "same content");
+			log_info("event=duplicate transport=imap uid=%u same=%s action=skip", f->uid,
+				 strncmp(key, "mid:", 4) == 0 ? "message_id" : "content");
 		}
 		free(key);
 		free(meta);
@@ -241,7 +242,7 @@ fetch_batch(struct mailin *mi, struct imap *im, const char *folder, uint32_t uid
 	uint32_t *dups = jb.dups, max_uid = jb.max_uid;
 	size_t ndups = jb.ndups;
 	if (rc != 0) {
-		log_err("could not record fetched mail; will fetch again");
+		log_err("event=journal_failed transport=imap action=fetch_again");
 		n = IMAP_ERR_CONN;
 	} else {
 		*last_uid = max_uid;
@@ -265,7 +266,7 @@ session(struct mailin *mi, struct imap *im, struct backoff *backoff)
 		imap_create(im, mi->cfg->imap.processed);
 	imap_create(im, mi->cfg->imap.quarantine);
 	if (imap_select(im, folder, &uidvalidity, &uidnext) < 0) {
-		log_warn("cannot select %s", folder);
+		log_warn("event=select_failed transport=imap folder=%s", LOG_KV(folder));
 		return;
 	}
 	backoff_reset(backoff);
@@ -273,8 +274,8 @@ session(struct mailin *mi, struct imap *im, struct backoff *backoff)
 		return;
 	if (cp_valid != uidvalidity) {
 		if (cp_valid)
-			log_warn("UIDVALIDITY of %s changed (%u -> %u): re-reading it; handled mails are recognised",
-				 folder, cp_valid, uidvalidity);
+			log_warn("event=uidvalidity_changed transport=imap folder=%s old=%u new=%u action=reread",
+				 LOG_KV(folder), cp_valid, uidvalidity);
 		last_uid = 0;
 	}
 	while (!stopping(mi)) {
@@ -297,7 +298,7 @@ session(struct mailin *mi, struct imap *im, struct backoff *backoff)
 		if (imap_has_idle(im)) {
 			int r = imap_idle(im, IDLE_MAX_MS, mi->wake[0]);
 			if (r < 0) {
-				log_info("IDLE ended with an error; reconnecting");
+				log_info("event=idle_failed transport=imap action=reconnect");
 				return;
 			}
 		} else {
@@ -327,20 +328,20 @@ run(struct mailin *mi)
 		char err[256] = "";
 		int rc = imap_open(&im, &s, err, sizeof err);
 		if (rc == 0) {
-			log_info("connected to IMAP server %s", s.host);
+			log_info("event=connected transport=imap server=%s", LOG_KV(s.host));
 			set_state(mi, 1, NULL);
 			session(mi, im, &backoff);
 			imap_close(im);
 			set_state(mi, 0, "IMAP connection lost");
 			if (stopping(mi))
 				break;
-			log_warn("IMAP connection to %s lost", s.host);
+			log_warn("event=disconnected transport=imap server=%s", LOG_KV(s.host));
 		} else {
 			set_state(mi, 0, err);
-			log_warn("IMAP %s: %s", s.host, err);
+			log_warn("event=connect_failed transport=imap server=%s error=%s", LOG_KV(s.host), LOG_KV(err));
 		}
 		int ms = (int)backoff_next(&backoff);
-		log_info("reconnecting to IMAP in %d.%d s", ms / 1000, (ms % 1000) / 100);
+		log_info("event=retry transport=imap retry_in_ms=%d", ms);
 		wait_wake(mi->wake[0], ms);
 	}
 }
@@ -371,11 +372,11 @@ mailin_start(struct mailin **out, const struct transport_ctx *ctx, void (*on_com
 		return -1;
 	}
 	if (pipe2(mi->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
-		log_err("IMAP: pipe: %s", strerror(errno));
+		log_err("event=start_failed transport=imap reason=pipe error=%s", LOG_KV(strerror(errno)));
 		goto fail;
 	}
 	if (pthread_create(&mi->thread, NULL, mailin_main, mi) != 0) {
-		log_err("IMAP: cannot start the thread");
+		log_err("event=start_failed transport=imap reason=thread");
 		goto fail;
 	}
 	*out = mi;

@@ -8,6 +8,7 @@
  */
 #include "mailout.h"
 
+#include "logkv.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -600,8 +601,7 @@ mail_compose(const struct mail_out *m, size_t *len_out)
 	}
 	for (size_t i = 0; m->extra && i < m->nextra; i++) {
 		if (!header_name_ok(m->extra[i].name)) {
-			log_warn("mail_compose: extra header '%.40s' refused",
-				 m->extra[i].name ? m->extra[i].name : "");
+			log_warn("event=header_refused name=%s", LOG_KV(m->extra[i].name ? m->extra[i].name : ""));
 			continue;
 		}
 		emit_text_header(&b, m->extra[i].name, m->extra[i].value ? m->extra[i].value : "");

@@ -60,6 +60,8 @@ cmd_check_config(const char *path, int argc, char **argv)
 	int n = cli_load_config(path, &cfg);
 	if (!n)
 		n = cli_load_templates(cfg.bot.templates, &t);
+	if (!n)
+		n = cli_check_transports(t, &cfg, path);
 	if (!n) {
 		const char *vars[] = {"file", path, NULL};
 		cli_say(stdout, t, cli_lang(&cfg), "cli.config.ok", vars);
@@ -172,10 +174,10 @@ cmd_post(const char *path, int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		buf_addf(&text, "%s%s", i > 1 ? " " : "", argv[i]);
 	const char *lang = cli_lang(&cfg);
-	int queued = 0;
+	int queued = 0, skipped = 0;
 	unsigned char key[KEYED_KEY_LEN];
 	int rc = state_install_key(db, key, sizeof key) == DB_OK
-			 ? post_to_group(db, &cfg, t, key, argv[0], text.p, &queued)
+			 ? post_to_group(db, &cfg, t, key, argv[0], text.p, &queued, &skipped)
 			 : -1;
 	if (rc == 1) {
 		const char *vars[] = {"group", argv[0], "file", path, NULL};
@@ -187,6 +189,10 @@ cmd_post(const char *path, int argc, char **argv)
 		snprintf(n, sizeof n, "%d", queued);
 		const char *vars[] = {"count", n, "group", argv[0], NULL};
 		cli_say(stdout, t, lang, queued == 1 ? "cli.post.queued.one" : "cli.post.queued", vars);
+		snprintf(n, sizeof n, "%d", skipped);
+		const char *off[] = {"count", n, "group", argv[0], "file", path, NULL};
+		if (skipped)
+			cli_say(stderr, t, lang, "cli.mail_off.post", off);
 	}
 	buf_free(&text);
 	cli_close(&cfg, t, db);

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "logkv.h"
 #include "matrix_int.h"
 #include "state/state.h"
 #include "util.h"
@@ -63,9 +64,9 @@ mx_die(struct matrix_transport *m, const char *what, const char *errcode)
 {
 	int expected = 0;
 	if (atomic_compare_exchange_strong(&m->dead, &expected, 1)) {
-		log_err("matrix: the homeserver refused the access token (401 %s on %s); Matrix is stopped "
-			"until the bot is restarted with a valid token - mail and XMPP go on",
-			errcode ? errcode : "", what);
+		/* one line, and Matrix stops until a restart with a valid token; mail and XMPP go on */
+		log_err("event=token_refused transport=matrix status=401 errcode=%s path=%s action=stop_until_restart",
+			LOG_KV(errcode), LOG_KV(what));
 		mx_broadcast(m);
 	}
 }
@@ -111,12 +112,13 @@ mx_conn_init(struct mx_conn *c, struct matrix_transport *m)
 	c->m = m;
 	pthread_once(&mx_curl_once, mx_curl_init);
 	if (mx_curl_init_res != CURLE_OK) {
-		log_err("matrix: curl_global_init: %s", curl_easy_strerror(mx_curl_init_res));
+		log_err("event=start_failed transport=matrix reason=curl_global_init error=%s",
+			LOG_KV(curl_easy_strerror(mx_curl_init_res)));
 		return -1;
 	}
 	c->curl = curl_easy_init();
 	if (!c->curl) {
-		log_err("matrix: curl_easy_init failed");
+		log_err("event=start_failed transport=matrix reason=curl_easy_init");
 		return -1;
 	}
 	c->hdrs = curl_slist_append(NULL, m->auth);
@@ -204,9 +206,11 @@ mx_request_once(struct mx_conn *c, const char *method, const char *path, const c
 	}
 	if (cr != CURLE_OK) {
 		if (c->over_cap)
-			log_warn("matrix: %s %s: answer larger than %zu bytes", method, path, cap);
+			log_warn("event=http_failed transport=matrix method=%s path=%s reason=answer_too_large cap=%zu",
+				 method, LOG_KV(path), cap);
 		else
-			log_debug("matrix: %s %s: %s", method, path, c->errbuf[0] ? c->errbuf : curl_easy_strerror(cr));
+			log_debug("event=http_failed transport=matrix method=%s path=%s error=%s", method, LOG_KV(path),
+				  LOG_KV(c->errbuf[0] ? c->errbuf : curl_easy_strerror(cr)));
 		rc = MX_NET;
 		goto out;
 	}
@@ -218,7 +222,8 @@ mx_request_once(struct mx_conn *c, const char *method, const char *path, const c
 	if (*status >= 200 && *status < 300) {
 		rc = *out ? MX_OK : MX_NET;
 		if (!*out)
-			log_warn("matrix: %s %s: answer is not JSON", method, path);
+			log_warn("event=http_failed transport=matrix method=%s path=%s reason=not_json", method,
+				 LOG_KV(path));
 	} else if (*status == 401) {
 		mx_die(m, path, json_string_value(json_object_get(*out, "errcode")));
 		rc = MX_DEAD;
@@ -255,7 +260,8 @@ mx_request(struct mx_conn *c, const char *method, const char *path, const char *
 			ms = 1000;
 		if (ms > MX_RETRY_AFTER_MAX_MS)
 			ms = MX_RETRY_AFTER_MAX_MS;
-		log_debug("matrix: %s %s rate-limited; retrying in %lld ms", method, path, (long long)ms);
+		log_debug("event=rate_limited transport=matrix method=%s path=%s retry_in_ms=%lld", method,
+			  LOG_KV(path), (long long)ms);
 		json_decref(*out);
 		*out = NULL;
 		mx_sleep(c->m, (int64_t)ms);
@@ -318,7 +324,8 @@ mx_join(struct mx_conn *c, const char *room, char **room_id)
 		const char *id = json_string_value(json_object_get(out, "room_id"));
 		*room_id = xstrdup(id ? id : room);
 	} else if (rc == MX_HTTP) {
-		log_warn("matrix: cannot join %s: %ld %s", room, st, mx_errcode(out));
+		log_warn("event=join_failed transport=matrix room=%s status=%ld errcode=%s", LOG_KV(room), st,
+			 LOG_KV(mx_errcode(out)));
 	}
 	json_decref(out);
 	free(path);

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "logaddr.h"
+#include "logkv.h"
 #include "matrix_int.h"
 #include "state/state.h"
 #include "util.h"
@@ -48,7 +49,8 @@ resolve_alias(struct send_state *s, const char *alias, int *net)
 		json_object_set_new(m->aliases, alias, json_string(r));
 		pthread_mutex_unlock(&m->lock);
 	} else if (rc == MX_HTTP) {
-		log_warn("matrix: unknown room alias %s: %ld %s", alias, st, mx_errcode(out));
+		log_warn("event=alias_unknown transport=matrix alias=%s status=%ld errcode=%s", LOG_KV(alias), st,
+			 LOG_KV(mx_errcode(out)));
 	} else {
 		*net = 1;
 	}
@@ -80,11 +82,13 @@ direct_room(struct send_state *s, const char *user, int *net)
 		rid = xstrdup(json_string_value(json_object_get(out, "room_id")));
 		char *k2 = xasprintf("matrix.direct:%s", rid);
 		if (mx_kv_put(s->db, key, rid, k2, user) < 0)
-			log_warn("matrix: could not remember the direct room %s with %s", rid, LOG_WHO(user));
+			log_warn("event=direct_not_stored transport=matrix room=%s with=%s", LOG_KV(rid),
+				 LOG_WHO(user));
 		free(k2);
-		log_info("matrix: opened a direct chat %s with %s", rid, LOG_WHO(user));
+		log_info("event=direct_opened transport=matrix room=%s with=%s", LOG_KV(rid), LOG_WHO(user));
 	} else if (rc == MX_HTTP) {
-		log_warn("matrix: cannot open a direct chat with %s: %ld %s", LOG_WHO(user), st, mx_errcode(out));
+		log_warn("event=direct_failed transport=matrix with=%s status=%ld errcode=%s", LOG_WHO(user), st,
+			 LOG_KV(mx_errcode(out)));
 	} else {
 		*net = 1;
 	}
@@ -112,7 +116,7 @@ send_item(struct send_state *s, const struct outbox_item *it)
 	char *txn = xasprintf("mb%s.%lld", s->txn_prefix, (long long)it->id);
 
 	if (!to || !type || !body) {
-		log_warn("matrix: outbox %lld: bad payload", (long long)it->id);
+		log_warn("event=send_failed transport=matrix outbox=%lld reason=bad_payload", (long long)it->id);
 		goto out;
 	}
 	int direct = strcmp(type, "chat") == 0 && to[0] == '@';
@@ -160,8 +164,8 @@ send_item(struct send_state *s, const struct outbox_item *it)
 			rc = jr == MX_NET ? MXS_NET : (jr == MX_DEAD || jr == MX_STOPPED ? MXS_STOP : MXS_PERM);
 			goto out;
 		} else {
-			log_warn("matrix: outbox %lld to %s refused: %ld %s", (long long)it->id, LOG_WHO(to), st,
-				 mx_errcode(out));
+			log_warn("event=send_refused transport=matrix outbox=%lld to=%s status=%ld errcode=%s",
+				 (long long)it->id, LOG_WHO(to), st, LOG_KV(mx_errcode(out)));
 			rc = MXS_PERM;
 		}
 		json_decref(out);
@@ -248,7 +252,7 @@ matrix_send_main(void *arg)
 	if (mx_conn_init(&s->c, m) < 0)
 		goto out;
 	if (db_open(&s->db, m->ctx.db_path) < 0) {
-		log_err("matrix: the sender cannot open the database; Matrix replies will not be sent");
+		log_err("event=start_failed transport=matrix part=sender reason=database");
 		goto out;
 	}
 	pthread_mutex_lock(&m->lock);

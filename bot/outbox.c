@@ -10,6 +10,8 @@
  * Each lane keeps its share of [bot] announce_rate (sender_lane_rate); with a
  * rate of 1 there is one lane.  Rows are taken SEND_BATCH at a time.
  *
+ * Without [imap] only the sending half runs.
+ *
  * A row is marked sent when its last bytes are handed to the server, just
  * before the terminating "." (smtp_set_eod_hook, smtp.h, and
  * sender_mark_sent), and the sender undoes the mark (retry or failure) if the
@@ -179,10 +181,12 @@ lane_main(void *arg)
 
 /* ---- the mail transport as transport_ops (transport.h) ---- */
 
+/* [smtp] sends; [imap] receives and needs [smtp] (config_transports_check), so a chat office
+ * with [smtp] alone still sends its mail (link codes, exports, invitations). */
 static int
 mail_configured(const struct config *cfg)
 {
-	return cfg->imap.present && cfg->smtp.present;
+	return cfg->smtp.present;
 }
 
 static void
@@ -236,14 +240,14 @@ lane_start(struct mail_transport *t, struct mail_lane *o, const struct transport
 		return -1;
 	/* opened here, used only by the lane's thread */
 	if (db_open(&o->snd.db, o->db_path) < 0) {
-		log_err("outbox: cannot open the database; mail will not be sent");
+		log_err("event=start_failed transport=mail part=sender reason=database");
 		sender_destroy(&o->snd);
 		return -1;
 	}
 	db_sync_normal(o->snd.db); /* see state.h: a lost "sent" mark means one resend, same Message-ID */
 	o->has_key = state_install_key(o->snd.db, o->key, sizeof o->key) == DB_OK;
 	if (!o->has_key)
-		log_warn("outbox: no installation key; mail goes out without a VERP return path");
+		log_warn("event=no_key transport=mail effect=no_verp_return_path");
 	return 0;
 }
 
@@ -259,11 +263,11 @@ mail_start(void **handle, const struct transport_ctx *ctx)
 		if (lane_start(t, &t->lane[set], ctx, t->nlanes, set) < 0)
 			goto fail;
 	*handle = t; /* before the threads run: their dispatch notifies through main */
-	if (mailin_start(&t->in, ctx, kick_senders, t) < 0)
+	if (ctx->cfg->imap.present && mailin_start(&t->in, ctx, kick_senders, t) < 0)
 		goto fail;
 	for (int i = 0; i < t->nlanes; i++) {
 		if (pthread_create(&t->lane[i].thread, NULL, lane_main, &t->lane[i]) != 0) {
-			log_err("outbox: cannot start a sender thread");
+			log_err("event=start_failed transport=mail part=sender reason=thread");
 			mailin_stop(t->in);
 			goto fail;
 		}

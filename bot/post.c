@@ -14,6 +14,7 @@
 #include "dispatch.h"
 #include "keyed.h"
 #include "logaddr.h"
+#include "logkv.h"
 #include "mailout.h"
 #include "state/state.h"
 #include "templates.h"
@@ -86,6 +87,7 @@ struct post_run {
 	const struct strlist *members;
 	const char *group, *hex, *at, *text;
 	int n;
+	int mail_skipped; /* mail recipients left out: no [smtp] */
 	const char *deflang;
 	int in_txn; /* a handler's post, inside its transaction (it audits itself) */
 };
@@ -95,7 +97,7 @@ post_run(struct db *db, void *ud)
 {
 	struct post_run *r = ud;
 	const struct config *cfg = r->cfg;
-	int rc = DB_OK;
+	int rc = DB_OK, mail = cfg->smtp.present; /* without it a mail row would wait for ever */
 	for (size_t i = 0; rc == DB_OK && i < r->members->n; i++) {
 		const char *m = r->members->v[i];
 		char *msgid = xasprintf("post.%s.%d%s", r->hex, r->n, r->at);
@@ -110,18 +112,23 @@ post_run(struct db *db, void *ud)
 			struct recipient *rc_list;
 			size_t nr;
 			rc = state_audience_mail(db, prog, &rc_list, &nr);
-			for (size_t j = 0; rc == DB_OK && j < nr; j++) {
+			if (!mail)
+				r->mail_skipped += (int)nr;
+			for (size_t j = 0; mail && rc == DB_OK && j < nr; j++) {
 				char *id = xasprintf("post.%s.%d%s", r->hex, r->n++, r->at);
 				rc = post_mail(db, cfg, r->tmpl, rc_list[j].addr,
 					       rc_list[j].lang ? rc_list[j].lang : r->deflang, r->text, id);
 				free(id);
 			}
 			recipients_free(rc_list, nr);
+		} else if (strchr(m, '@') && !mail) {
+			r->mail_skipped++;
 		} else if (strchr(m, '@')) {
 			rc = post_mail(db, cfg, r->tmpl, m, r->deflang, r->text, msgid);
 			r->n++;
 		} else {
-			log_warn("group %s: cannot post to '%s'", r->group, LOG_WHO(m));
+			log_warn("event=post_skipped group=%s member=%s reason=unknown_kind", LOG_KV(r->group),
+				 LOG_WHO(m));
 		}
 		free(msgid);
 	}
@@ -135,9 +142,9 @@ post_run(struct db *db, void *ud)
 
 static int
 post_group(struct db *db, const struct config *cfg, const struct templates *tmpl, const unsigned char *key,
-	   const char *group, const char *text, int *queued, int in_txn)
+	   const char *group, const char *text, int *queued, int *mail_skipped, int in_txn)
 {
-	*queued = 0;
+	*queued = *mail_skipped = 0;
 	char *members = group_members(db, cfg, group);
 	if (!members)
 		return 1;
@@ -150,28 +157,33 @@ post_group(struct db *db, const struct config *cfg, const struct templates *tmpl
 	keyed_tag(key, "post", seed, hex, 24);
 	free(seed);
 	const char *at = strrchr(cfg->smtp.from_addr ? cfg->smtp.from_addr : "@mentorbot.invalid", '@');
-	struct post_run r = {cfg, tmpl, &l, group, hex, at, text, 0, NULL, in_txn};
+	struct post_run r = {cfg, tmpl, &l, group, hex, at, text, 0, 0, NULL, in_txn};
 	r.deflang = cfg->bot.language && strcmp(cfg->bot.language, "en") == 0 ? "en" : "de";
 	int rc = in_txn ? post_run(db, &r) : dispatch_txn(db, NULL, post_run, &r);
 	strlist_free(&l);
 	if (rc != DB_OK)
 		return -1;
 	*queued = r.n;
+	*mail_skipped = r.mail_skipped;
+	if (r.mail_skipped)
+		log_warn("event=post group=%s queued=%d mail_skipped=%d reason=no_smtp", LOG_KV(group), r.n,
+			 r.mail_skipped);
 	return 0;
 }
 
 int
 post_to_group(struct db *db, const struct config *cfg, const struct templates *tmpl, const unsigned char *key,
-	      const char *group, const char *text, int *queued)
+	      const char *group, const char *text, int *queued, int *mail_skipped)
 {
-	return post_group(db, cfg, tmpl, key, group, text, queued, 0);
+	return post_group(db, cfg, tmpl, key, group, text, queued, mail_skipped, 0);
 }
 
 int
 post_to_group_txn(struct db *db, const struct config *cfg, const struct templates *tmpl, const unsigned char *key,
 		  const char *group, const char *text, int *queued)
 {
-	return post_group(db, cfg, tmpl, key, group, text, queued, 1);
+	int skipped;
+	return post_group(db, cfg, tmpl, key, group, text, queued, &skipped, 1);
 }
 
 #define PACING_ROOMS 64

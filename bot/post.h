@@ -24,10 +24,11 @@ char *group_members(struct db *db, const struct config *cfg, const char *name);
  * person of "members:<programme|all>" and each plain mail address gets
  * one mail of its own (never a long To/Cc), in the person's language.
  * key: the installation key (state_install_key), which makes the ids unguessable.
+ * Without [smtp] the mail recipients are left out: *mail_skipped counts them.
  * *queued gets the number of outbox rows.  0, or -1 (unknown group: 1).
  */
 int post_to_group(struct db *db, const struct config *cfg, const struct templates *tmpl, const unsigned char *key,
-		  const char *group, const char *text, int *queued);
+		  const char *group, const char *text, int *queued, int *mail_skipped);
 
 /* post_to_group inside the caller's transaction (a handler's post, e.g. an approved offer):
  * no transaction of its own and no audit row of the command line.  0, -1 (unknown group: 1). */

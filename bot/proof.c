@@ -12,6 +12,7 @@
 #include "dispatch_int.h"
 #include "handlers/handlers.h"
 #include "logaddr.h"
+#include "logkv.h"
 #include "state/state.h"
 #include "util.h"
 
@@ -105,8 +106,8 @@ ask_confirmation(struct mailctx *m, struct hctx *h, const char *what, int staff)
 		return db_failed(rc) ? rc : DB_ERR;
 	char *line = str_one_line(what, 200);
 	hctx_reply(h, "confirm_command", "command", line, "address", h->ep_addr, "token", tok, "hours", hours, NULL);
-	log_info("mail %lld from %s: the sender's address is not proven; confirmation asked (%s)",
-		 (long long)m->row->id, LOG_WHO(h->ep_addr), h->cmd ? h->cmd->name : "reply");
+	log_info("event=unproven channel=mail inbound=%lld from=%s cmd=%s action=confirmation_asked",
+		 (long long)m->row->id, LOG_WHO(h->ep_addr), LOG_KV(h->cmd ? h->cmd->name : "reply"));
 	free(line);
 	return DB_OK;
 }

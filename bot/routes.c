@@ -228,7 +228,7 @@ run_reply_routes(struct mailctx *m, struct hctx *h)
 	if (rc != ROUTE_PASS && !h->proven && db_total_changes(m->db) != before) {
 		db_rollback_savepoint(m->db);
 		if (m->silent) {
-			log_info("mail %lld: automatic mail from %s, whose address is not proven: undone, nobody asked",
+			log_info("event=unproven channel=mail inbound=%lld from=%s automatic=yes action=undone",
 				 (long long)m->row->id, LOG_WHO(h->ep_addr));
 			hctx_free_replies(h);
 			return DB_OK;

@@ -13,6 +13,7 @@
 
 #include "backoff.h"
 #include "dispatch.h"
+#include "logkv.h"
 #include "state/state.h"
 #include "transport.h"
 #include "util.h"
@@ -33,7 +34,8 @@ job_run(struct db *db, void *ud)
 	struct job_run *r = ud;
 	int rc = DB_OK;
 	if (!r->kind) {
-		log_warn("scheduler: job %lld has unknown kind %s; dropped", (long long)r->job->id, r->job->kind);
+		log_warn("event=job_dropped job=%lld kind=%s reason=unknown_kind", (long long)r->job->id,
+			 LOG_KV(r->job->kind));
 		r->result = "skipped: unknown kind";
 	} else {
 		rc = r->kind->run(db, r->core, r->job, &r->result);
@@ -61,9 +63,11 @@ scheduler_run_due(struct db *db, const struct core *core, const struct sched_kin
 		/* a job runs like an inbound message: one transaction, owned by dispatch */
 		if (dispatch_txn(db, core, job_run, &r) == DB_OK) {
 			ran++;
-			log_info("scheduler: %s %lld done (%s)", j->kind, (long long)j->ref, r.result);
+			log_info("event=job_done kind=%s ref=%lld result=%s", LOG_KV(j->kind), (long long)j->ref,
+				 LOG_KV(r.result));
 		} else if (r.done != DB_NOTFOUND) {
-			log_warn("scheduler: %s %lld failed; it stays due", j->kind, (long long)j->ref);
+			log_warn("event=job_failed kind=%s ref=%lld action=stays_due", LOG_KV(j->kind),
+				 (long long)j->ref);
 		}
 		job_free(j);
 	}
@@ -100,7 +104,7 @@ sched_main(void *arg)
 	struct scheduler *s = arg;
 	struct db *db = NULL;
 	if (db_open(&db, s->db_path) < 0) {
-		log_err("scheduler: cannot open the database; reminders and deadlines stop");
+		log_err("event=start_failed part=scheduler reason=database effect=no_reminders");
 		return NULL;
 	}
 	/* a test clock moves in jumps: look every second then */

@@ -21,6 +21,7 @@
 #include "handlers/h_alumni.h"
 #include "handlers/h_offer.h"
 #include "handlers/handlers.h"
+#include "logkv.h"
 #include "mailout.h"
 #include "retention_run.h"
 #include "scheduler.h"
@@ -63,7 +64,7 @@ run_job(struct db *db, const struct core *core, const struct job *job, const cha
 	for (size_t i = 0; rc >= 0 && i < h.nreplies; i++) {
 		const struct reply *r = &h.replies[i];
 		if (!r->to_kind || !r->to_addr) {
-			log_warn("scheduler: %s %lld queued a reply without an address; dropped", job->kind,
+			log_warn("event=reply_dropped kind=%s ref=%lld reason=no_address", LOG_KV(job->kind),
 				 (long long)job->ref);
 			continue;
 		}
@@ -151,7 +152,7 @@ retention_job(struct hctx *h, int64_t ref, const char **result)
 		for (int c = 0; c < RET_NCAT; c++)
 			rows += r.rows[c];
 		if (rows || r.ntold || r.nerased)
-			log_info("retention: %lld rows purged, %zu people told, %zu erased", (long long)rows, r.ntold,
+			log_info("event=retention rows_purged=%lld told=%zu erased=%zu", (long long)rows, r.ntold,
 				 r.nerased);
 		int64_t day = now / 86400, next = (day + 1) * RETENTION_PASSES;
 		if (r.more && ref % RETENTION_PASSES < RETENTION_PASSES - 1)

@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "logaddr.h"
+#include "logkv.h"
 #include "post.h"
 #include "state/state.h"
 #include "transport.h"
@@ -169,11 +170,10 @@ run_stats_end(struct sender *s)
 	unsigned long conns = st.connects - r->connects;
 	enum log_level lvl = r->sent + r->failed >= 100 ? LOG_LVL_INFO : LOG_LVL_DEBUG;
 	log_msg(lvl,
-		"%s: %lu %s sent, %lu not sent in %.2f s: %s %.2f s, database %.2f s, waiting %.2f s; "
-		"%lu new connection%s",
-		strcmp(s->ops->name, "mail") == 0 ? "outbox" : s->ops->name, r->sent, s->unit, r->failed, all / 1e6,
-		s->server, r->send_us / 1e6, r->db_us / 1e6, (all - r->send_us - r->db_us) / 1e6, conns,
-		conns == 1 ? "" : "s");
+		"event=send_run transport=%s sent=%lu not_sent=%lu seconds=%.2f server_seconds=%.2f "
+		"database_seconds=%.2f waiting_seconds=%.2f new_connections=%lu",
+		s->ops->name, r->sent, r->failed, all / 1e6, r->send_us / 1e6, r->db_us / 1e6,
+		(all - r->send_us - r->db_us) / 1e6, conns);
 	memset(r, 0, sizeof *r);
 }
 
@@ -205,11 +205,12 @@ record(struct sender *s, int64_t id, const char *rcpt, const struct send_res *re
 	case ACK_SENT:
 		return res->marked ? DB_OK : state_outbox_sent(s->db, id);
 	case ACK_RETRY:
-		log_warn("%s: outbox %lld to %s: %s; retry in %lld s", name, (long long)id, LOG_WHO(rcpt), res->err,
-			 (long long)(p->next_try - now_s()));
+		log_warn("event=send_retry transport=%s outbox=%lld to=%s retry_in=%lld error=%s", name, (long long)id,
+			 LOG_WHO(rcpt), (long long)(p->next_try - now_s()), LOG_KV(res->err));
 		return state_outbox_retry(s->db, id, p->next_try, res->err);
 	case ACK_FAILED:
-		log_warn("%s: outbox %lld to %s failed permanently: %s", name, (long long)id, LOG_WHO(rcpt), res->err);
+		log_warn("event=send_failed transport=%s outbox=%lld to=%s error=%s", name, (long long)id,
+			 LOG_WHO(rcpt), LOG_KV(res->err));
 		return state_outbox_failed(s->db, id, res->err);
 	case ACK_NONE:
 		break;
@@ -323,7 +324,8 @@ pass_wait(struct sender *s, const struct pass *ps, size_t n, size_t want)
 	if (ps->pause) {
 		/* the server is unwell: do not hammer it with the rest of the queue */
 		int64_t d = backoff_next(&s->backoff);
-		log_warn("%s: the server is not taking messages; sending again in %lld ms", s->ops->name, (long long)d);
+		log_warn("event=send_paused transport=%s reason=server_refusing retry_in_ms=%lld", s->ops->name,
+			 (long long)d);
 		return d;
 	}
 	if (ps->stopped)

@@ -11,6 +11,7 @@
 #include "smtp.h"
 
 #include "config.h"
+#include "logkv.h"
 #include "util.h"
 
 #include <curl/curl.h>
@@ -68,7 +69,7 @@ smtp_new(const struct smtp_settings *set)
 	long timeout = set->timeout_s > 0 ? set->timeout_s : 60;
 
 	if (!set->url || url_parse(set->url, &u) < 0) {
-		log_err("smtp: malformed URL");
+		log_err("event=start_failed transport=smtp reason=malformed_url");
 		return NULL;
 	}
 	if (!strcmp(u.scheme, "smtps"))
@@ -76,19 +77,20 @@ smtp_new(const struct smtp_settings *set)
 	else if (!strcmp(u.scheme, "smtp"))
 		use_ssl = is_loopback_host(u.host) ? CURLUSESSL_NONE : CURLUSESSL_ALL;
 	else {
-		log_err("smtp: URL scheme must be smtp:// or smtps://, not %s://", u.scheme);
+		log_err("event=start_failed transport=smtp reason=url_scheme scheme=%s", LOG_KV(u.scheme));
 		goto fail;
 	}
 	pthread_once(&curl_once, curl_init_once);
 	if (curl_init_res != CURLE_OK) {
-		log_err("smtp: curl_global_init: %s", curl_easy_strerror(curl_init_res));
+		log_err("event=start_failed transport=smtp reason=curl_global_init error=%s",
+			LOG_KV(curl_easy_strerror(curl_init_res)));
 		goto fail;
 	}
 	s = xcalloc(1, sizeof *s);
 	s->set = *set;
 	s->curl = curl_easy_init();
 	if (!s->curl) {
-		log_err("smtp: curl_easy_init failed");
+		log_err("event=start_failed transport=smtp reason=curl_easy_init");
 		goto fail;
 	}
 	CURL *c = s->curl;

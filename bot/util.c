@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -155,13 +156,28 @@ buf_free(struct buf *b)
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static int log_syslog;
+static int log_journal = -1; /* stderr is the journal's stream; -1: not looked at yet */
 static enum log_level log_max = LOG_LVL_INFO;
+
+int
+log_stderr_is_journal(void)
+{
+	/* systemd's documented check (systemd.exec(5), $JOURNAL_STREAM): "DEVICE:INODE" of the
+	 * stream it connected stdout/stderr to; a redirected stderr no longer matches */
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_open(int use_syslog, enum log_level level)
 {
 	log_syslog = use_syslog;
 	log_max = level;
+	log_journal = log_stderr_is_journal();
 	if (use_syslog)
 		openlog("mentorbot", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -185,6 +201,7 @@ void
 log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	static const char *names[] = {"error", "warning", "info", "debug"};
+	/* syslog(3)'s priorities; for the journal the same numbers in sd-daemon(3)'s "<N>" prefix */
 	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 	if (lvl > log_max)
 		return;
@@ -198,8 +215,13 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';
 	pthread_mutex_lock(&log_lock);
+	if (log_journal < 0)
+		log_journal = log_stderr_is_journal();
 	if (log_syslog) {
 		syslog(prio[lvl], "%s", line);
+	} else if (log_journal) {
+		/* the journal stamps time, name and pid itself */
+		fprintf(stderr, "<%d>%s\n", prio[lvl], line);
 	} else {
 		struct timespec ts;
 		struct tm tm;

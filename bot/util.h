@@ -39,12 +39,19 @@ void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 char *buf_detach(struct buf *b); /* returns "" (allocated) for an empty buffer */
 void buf_free(struct buf *b);
 
-/* Logging: to stderr (default) or syslog.  Never log secrets, message bodies,
- * subjects, names or command text: log ids and reasons, and addresses only
- * through log_who() (logaddr.h), which hides them at the default level. */
+/* Logging: to stderr (default) or syslog ([bot] log = syslog), one line per
+ * event with key=value fields (logkv.h).  On stderr a line is
+ * "TIME mentorbot[PID] LEVEL: text", or, when stderr is the journal's stream
+ * (log_stderr_is_journal), "<N>text" with N the syslog priority (sd-daemon(3)):
+ * journald adds time and pid.  log_open looks again.  Never log secrets,
+ * message bodies, subjects, names or command text: log ids and reasons, and
+ * addresses only through log_who() (logaddr.h), which hides them at the
+ * default level. */
 enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 void log_open(int use_syslog, enum log_level level);
 void log_reopen(void);
+/* 1 when fd 2 is the stream $JOURNAL_STREAM names (systemd connected it to the journal). */
+int log_stderr_is_journal(void);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int log_enabled(enum log_level lvl); /* 1 when lines of level lvl are written */
 #define log_err(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)

@@ -46,6 +46,7 @@
 #include "chat.h"
 #include "config.h"
 #include "dispatch.h"
+#include "logkv.h"
 #include "sender.h"
 #include "state/state.h"
 #include "transport.h"
@@ -77,8 +78,8 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t status, int error, xmpp_stream_erro
 	struct xmpp_transport *x = ud;
 	x->activity = 1;
 	if (status == XMPP_CONN_CONNECT) {
-		log_info("xmpp: connected as %s (%s)", x->cfg->xmpp.jid,
-			 xmpp_conn_is_secured(conn) ? "TLS" : "clear text");
+		log_info("event=connected transport=xmpp jid=%s tls=%s", LOG_KV(x->cfg->xmpp.jid),
+			 xmpp_conn_is_secured(conn) ? "yes" : "no");
 		x->online = 1;
 		atomic_store(&x->connected, 1);
 		backoff_reset(&x->backoff);
@@ -98,9 +99,9 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t status, int error, xmpp_stream_erro
 	if (status == XMPP_CONN_RAW_CONNECT)
 		return;
 	if (x->online)
-		log_warn("xmpp: disconnected (error %d%s)", error, se ? ", stream error" : "");
+		log_warn("event=disconnected transport=xmpp error=%d stream_error=%s", error, se ? "yes" : "no");
 	else
-		log_warn("xmpp: connection failed (error %d%s)", error, se ? ", stream error" : "");
+		log_warn("event=connect_failed transport=xmpp error=%d stream_error=%s", error, se ? "yes" : "no");
 	x->online = 0;
 	atomic_store(&x->connected, 0);
 	x->dead = 1;
@@ -111,8 +112,11 @@ strophe_log(void *ud, xmpp_log_level_t level, const char *area, const char *msg)
 {
 	(void)ud;
 	/* warnings and errors only: debug output would show the SASL exchange (the password) */
-	if (level >= XMPP_LEVEL_WARN)
-		log_warn("xmpp: libstrophe %s: %.200s", area, msg);
+	if (level >= XMPP_LEVEL_WARN) {
+		char m[201];
+		snprintf(m, sizeof m, "%s", msg ? msg : "");
+		log_warn("event=library transport=xmpp area=%s message=%s", LOG_KV(area), LOG_KV(m));
+	}
 }
 
 /* ------------------------------------------------------------ connection */
@@ -138,8 +142,8 @@ conn_start(struct xmpp_transport *x)
 	atomic_store(&x->connected, 0);
 	if (xmpp_connect_client(x->conn, cfg->xmpp.server_host, (unsigned short)cfg->xmpp.server_port, on_conn, x) !=
 	    XMPP_EOK) {
-		log_warn("xmpp: cannot start connecting to %s",
-			 cfg->xmpp.server_host ? cfg->xmpp.server_host : "(SRV)");
+		log_warn("event=connect_failed transport=xmpp server=%s reason=cannot_start",
+			 LOG_KV(cfg->xmpp.server_host ? cfg->xmpp.server_host : "SRV"));
 		x->dead = 1;
 	}
 }
@@ -170,7 +174,7 @@ conn_reap(struct xmpp_transport *x)
 		occupants_clear(&x->rooms[i]);
 	}
 	int64_t wait = backoff_next(&x->backoff);
-	log_info("xmpp: reconnecting in %.1f s", (double)wait / 1000.0);
+	log_info("event=retry transport=xmpp retry_in_ms=%lld", (long long)wait);
 	x->next_connect = mono_ms() + wait;
 }
 
@@ -180,7 +184,7 @@ timers(struct xmpp_transport *x)
 {
 	int64_t now = mono_ms();
 	if (x->keepalive_sent && now - x->keepalive_sent > KEEPALIVE_TIMEOUT_MS) {
-		log_warn("xmpp: no answer to a ping for %d s; reconnecting", KEEPALIVE_TIMEOUT_MS / 1000);
+		log_warn("event=ping_timeout transport=xmpp seconds=%d action=reconnect", KEEPALIVE_TIMEOUT_MS / 1000);
 		x->keepalive_sent = 0;
 		xmpp_disconnect(x->conn);
 		return;
@@ -243,7 +247,7 @@ xmpp_main(void *arg)
 {
 	struct xmpp_transport *x = arg;
 	if (db_open(&x->db, x->db_path) < 0) {
-		log_err("xmpp: cannot open the database; XMPP stays offline");
+		log_err("event=start_failed transport=xmpp reason=database effect=offline");
 		return NULL;
 	}
 	db_sync_normal(x->db);
@@ -299,7 +303,7 @@ xmpp_transport_start(struct xmpp_transport **out, const struct transport_ctx *ct
 	const struct config *cfg = ctx->cfg;
 	*out = NULL;
 	if (!cfg->xmpp.jid || !strchr(cfg->xmpp.jid, '@')) {
-		log_err("xmpp: [xmpp] jid is missing or not a JID");
+		log_err("event=start_failed transport=xmpp reason=bad_jid");
 		return -1;
 	}
 	struct xmpp_transport *x = xcalloc(1, sizeof *x);
@@ -334,7 +338,7 @@ xmpp_transport_start(struct xmpp_transport **out, const struct transport_ctx *ct
 	}
 	xmpp_initialize();
 	if (pthread_create(&x->thread, NULL, xmpp_main, x) != 0) {
-		log_err("xmpp: cannot start the thread");
+		log_err("event=start_failed transport=xmpp reason=thread");
 		xmpp_transport_join(x);
 		return -1;
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strophe.h>
 
+#include "logkv.h"
 #include "state/state.h"
 #include "util.h"
 #include "xmpp_int.h"
@@ -259,7 +260,8 @@ outbox_error(struct xmpp_transport *x, int64_t row, xmpp_stanza_t *st)
 	struct room *r = room_find(x, bare);
 	if (r && (strcmp(cond, "not-acceptable") == 0 || strcmp(cond, "forbidden") == 0) && !jid_resource(from)) {
 		/* we are not (or no longer) in that room: join again, then the row goes out */
-		log_warn("xmpp: outbox %lld: %s; rejoining %s", (long long)row, err, r->jid);
+		log_warn("event=send_retry transport=xmpp outbox=%lld error=%s action=rejoin room=%s", (long long)row,
+			 LOG_KV(err), LOG_KV(r->jid));
 		ack_queue(x, &f, SEND_RETRY, 0, err);
 		if (r->joined)
 			room_join(x, r);

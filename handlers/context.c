@@ -160,6 +160,29 @@ hctx_staff_endpoint(const char *s, const char **kind, const char **to)
 	return 1;
 }
 
+int
+hctx_transport_on(const struct hctx *h, const char *kind)
+{
+	const struct config *c = h->cfg;
+	if (!c || !kind)
+		return 1;
+	if (strcmp(kind, "mail") == 0)
+		return c->smtp.present;
+	if (strcmp(kind, "xmpp") == 0)
+		return c->xmpp.present;
+	if (strcmp(kind, "matrix") == 0)
+		return c->matrix.present;
+	return 1;
+}
+
+/* The keys of templates/<lang>/transports.txt that handlers render. */
+const struct tmpl_key tmpl_keys_transports[] = {
+	{"transports.mail_off", ""},
+	{"transports.chat_off", "transport,target"},
+	{"transports.event.mail_off", "count"},
+	{NULL, NULL},
+};
+
 const char *
 hctx_default_lang(const struct hctx *h)
 {

@@ -100,7 +100,7 @@ tell(struct hctx *h, const struct who *w, const char *subject, const char *mail_
 		if (e->verified && strcmp(e->kind, "mail") != 0 && !is_sender)
 			hctx_reply_to(h, e->kind, e->addr, "alumni.chat", "text", chat_text, "lang", w->lang, NULL);
 	}
-	for (size_t i = 0; i < w->neps && !mailed; i++) {
+	for (size_t i = 0; !w->mail_off && i < w->neps && !mailed; i++) {
 		const struct endpoint *e = &w->eps[i];
 		if (!e->verified || strcmp(e->kind, "mail") != 0)
 			continue;

@@ -420,6 +420,8 @@ ev_tell_person(struct hctx *h, const struct event *ev, int64_t person, const cha
 	for (size_t i = 0; i < w.neps && !addr; i++)
 		if (w.eps[i].verified && strcmp(w.eps[i].kind, "mail") == 0)
 			addr = w.eps[i].addr;
+	if (!hctx_transport_on(h, "mail"))
+		addr = NULL; /* no [smtp]: the chat copies below only */
 	struct evtext t;
 	evtext_make(h, ev, w.lang, &t);
 	const char *yes = hctx_cmd_word_in(w.lang, "attend"), *no = hctx_cmd_word_in(w.lang, "regret");

@@ -251,7 +251,7 @@ h_event_send(struct hctx *h, int64_t id, int *mails, int *rooms)
 		if ((rc = schedule_remind(h, &ev)) != DB_OK)
 			goto out;
 	}
-	int rate = h->cfg ? h->cfg->bot.announce_rate : 20;
+	int rate = h->cfg ? h->cfg->bot.announce_rate : 20, mail = hctx_transport_on(h, "mail"), unsent = 0;
 	int64_t now = now_s();
 	for (size_t i = 0; i < a.npeople && rc == DB_OK; i++) {
 		rc = state_invitation_get(h->db, ev.id, a.people[i].person, NULL);
@@ -259,6 +259,11 @@ h_event_send(struct hctx *h, int64_t id, int *mails, int *rooms)
 			continue;
 		if (db_failed(rc))
 			break;
+		rc = DB_OK;
+		if (!mail) { /* not invited: a later "send" with [smtp] configured still reaches them */
+			unsent++;
+			continue;
+		}
 		const char *lang =
 			a.people[i].lang ? (strcmp(a.people[i].lang, "de") == 0 ? "de" : "en") : hctx_default_lang(h);
 		int64_t nb = rate > 0 ? now + *mails / rate : 0;
@@ -276,7 +281,13 @@ h_event_send(struct hctx *h, int64_t id, int *mails, int *rooms)
 	if (rc != DB_OK)
 		goto out;
 	hctx_reply(h, "event.sent", "id", eid, "title", ev.title, "mails", m, "rooms", r, NULL);
-	log_info("event %lld announced: %d mails, %d room posts", (long long)ev.id, *mails, *rooms);
+	if (unsent) {
+		char u[16];
+		snprintf(u, sizeof u, "%d", unsent);
+		hctx_reply(h, "transports.event.mail_off", "count", u, NULL);
+	}
+	log_info("event=announce event_id=%lld mails=%d rooms=%d mail_unsent=%d", (long long)ev.id, *mails, *rooms,
+		 unsent);
 out:
 	ev_audience_free(&a);
 	event_free(&ev);
@@ -291,9 +302,10 @@ mail_invited(struct hctx *h, const struct event *ev, const char *key, const char
 	size_t n;
 	*mails = 0;
 	int rc = state_invitations(h->db, ev->id, &inv, &n);
+	int mail = hctx_transport_on(h, "mail"); /* without [smtp]: invitations of an earlier time, no mail now */
 	int rate = h->cfg ? h->cfg->bot.announce_rate : 20;
 	int64_t now = now_s();
-	for (size_t i = 0; i < n && rc == DB_OK; i++) {
+	for (size_t i = 0; mail && i < n && rc == DB_OK; i++) {
 		struct rsvp r;
 		int g = state_rsvp_get(h->db, ev->id, inv[i].person_id, &r);
 		int declined = g == DB_OK && strcmp(r.status, "declined") == 0;

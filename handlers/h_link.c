@@ -75,6 +75,14 @@ h_link_check(struct hctx *h)
 		/* an anonymous room nick, not an account */
 		hctx_reply(h, "link_need_account", NULL);
 		rc = 1;
+	} else if (!hctx_transport_on(h, kind)) {
+		/* the code could not be sent: a row for it would wait for ever */
+		if (strcmp(kind, "mail") == 0)
+			hctx_reply(h, "transports.mail_off", NULL);
+		else
+			hctx_reply(h, "transports.chat_off", "transport", strcmp(kind, "xmpp") == 0 ? "XMPP" : "Matrix",
+				   "target", h->argv[0], NULL);
+		rc = 1;
 	}
 	free(addr);
 	return rc;

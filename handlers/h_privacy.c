@@ -152,6 +152,10 @@ h_my_data_run(struct hctx *h)
 	const char *lang = h->lang;
 	if (strcmp(h->ep_kind, "mail") == 0)
 		return export_mail(h, h->ep_addr, lang); /* PERM_MEMBER and proven: the sender's own address */
+	if (!hctx_transport_on(h, "mail")) {
+		hctx_reply(h, "transports.mail_off", NULL); /* the export is a mail with a file */
+		return DB_OK;
+	}
 	struct who w;
 	int rc = who_load(h, h->person.id, &w);
 	if (rc != DB_OK) {

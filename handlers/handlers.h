@@ -76,6 +76,11 @@ char *hctx_text(struct hctx *h, const char *key, ...) __attribute__((sentinel));
 /* A [bot] staff entry ("addr", "xmpp:jid", "matrix:@user:hs") as the endpoint a message goes
  * to: 1, or 0 for an entry of another kind (nobody is told there). */
 int hctx_staff_endpoint(const char *s, const char **kind, const char **to);
+/* 1 when the transport of endpoint kind ("mail", "xmpp", "matrix") is configured, so that a
+ * reply to it can be sent ("mail": [smtp]); also without a configuration.  A command that
+ * needs one that is not says so ("transports.mail_off", "transports.chat_off"). */
+int hctx_transport_on(const struct hctx *h, const char *kind);
+extern const struct tmpl_key tmpl_keys_transports[];
 /* The configured default language ("de" unless [bot] language = en). */
 const char *hctx_default_lang(const struct hctx *h);
 /* Render key in lang (for a message to someone else); name/value pairs, NULL.  Caller frees. */
@@ -167,13 +172,14 @@ struct who {
 	size_t neps;
 	struct profile_field *pf;
 	size_t npf;
+	int mail_off; /* no [smtp]: who_mail finds nothing, so the chat is used */
 };
 /* Load person id into *w (free with who_free).  DB_ERR if the person is gone. */
 int who_load(struct hctx *h, int64_t id, struct who *w);
 void who_free(struct who *w);
 /* A non-empty profile value of w (only a visible one when visible_only), or NULL. */
 const char *who_value(const struct who *w, const char *field, int visible_only);
-/* w's first verified mail address, or NULL. */
+/* w's first verified mail address, or NULL (also when no mail can be sent: see mail_off). */
 const char *who_mail(const struct who *w);
 /* w's visible name, or "Person <id>" in lang.  Caller frees. */
 char *who_name(const struct hctx *h, const struct who *w, const char *lang);

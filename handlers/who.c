@@ -26,6 +26,7 @@ who_load(struct hctx *h, int64_t id, struct who *w)
 	int rc = state_person_get(h->db, id, &w->p);
 	if (rc != DB_OK)
 		return rc == DB_NOTFOUND ? DB_ERR : rc;
+	w->mail_off = !hctx_transport_on(h, "mail");
 	w->lang = w->p.lang ? (strcmp(w->p.lang, "de") == 0 ? "de" : "en") : hctx_default_lang(h);
 	if ((rc = state_endpoints(h->db, id, &w->eps, &w->neps)) != DB_OK ||
 	    (rc = state_profile(h->db, id, &w->pf, &w->npf)) != DB_OK)
@@ -72,6 +73,8 @@ who_value(const struct who *w, const char *field, int visible_only)
 const char *
 who_mail(const struct who *w)
 {
+	if (w->mail_off)
+		return NULL;
 	for (size_t i = 0; i < w->neps; i++)
 		if (w->eps[i].verified && strcmp(w->eps[i].kind, "mail") == 0)
 			return w->eps[i].addr;

@@ -56,7 +56,7 @@ def run():
     bot = matrix_bot(hs, rooms=(rid,), config=cfg, name="bench-all-" + lib.RUN_ID)
     bot.wait_log(r"xmpp: joined %s" % re.escape(xroom), timeout=30)
     wait_listening(bot)
-    bot.wait_log(r"connected to IMAP", timeout=30)
+    bot.wait_log(r"event=connected transport=imap", timeout=30)
     pid = bot.proc.pid
     idle_kb = status(pid, "VmRSS")
 

@@ -194,7 +194,7 @@ def run():
     eid2 = E.event_add(bot, "Zweiter Abend %s" % lib.RUN_ID, "2026-12-18", "18:00", "20:00",
                        audience="mentoring", place="Aula", capacity=0)
     bot.start()
-    bot.wait_log(r"connected to IMAP server", timeout=30)
+    bot.wait_log(r"event=connected transport=imap", timeout=30)
     time.sleep(1.0)
     pid = bot.proc.pid
 

@@ -233,7 +233,8 @@ class Bot:
     """One mentorbot process with its own account, config, database and log.
 
     config: {"section": {"key": "value" or None to delete}} merged over the
-    defaults, e.g. {"bot": {"max_mail_size": "100K"}}.
+    defaults, e.g. {"bot": {"max_mail_size": "100K"}}; {"section": None}
+    drops a whole section (e.g. {"imap": None, "smtp": None}: chat only).
     """
 
     def __init__(self, name=None, config=None, start=True):
@@ -266,6 +267,9 @@ class Bot:
 
     def configure(self, config):
         for sec, kv in config.items():
+            if kv is None:
+                self.sections.pop(sec, None)
+                continue
             d = self.sections.setdefault(sec, {})
             for k, v in kv.items():
                 if v is None:
@@ -899,6 +903,8 @@ def _leaks(line, allowed):
     found = []
     for m in _ADDR_RE.finditer(line):
         a = m.group(0).lower().rstrip(".")
+        if line[m.start() - 1:m.start()] in ("", " ") and re.match(r"[a-z_]+=", a):
+            a = a.split("=", 1)[1]  # a key=value field ("jid=bot-…@localhost"): the value
         bare = a.split("/")[0]
         local, _, dom = bare.partition("@")
         if a in allowed or (bare in allowed and "/" not in a) or (dom.startswith("muc.") and "/" not in a):

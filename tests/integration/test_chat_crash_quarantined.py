@@ -63,7 +63,7 @@ def test_a_chat_message_that_crashes_three_times_is_quarantined_and_reported():
     lib.ensure(status == "new" and attempts == 3, "after %d crashes: status %s, %s attempts" % (crashes, status, attempts))
     # the fourth start sets it aside instead of running it, and tells the sender
     bot.start()
-    bot.wait_log(r"xmpp \d+ failed 3 times: quarantining it", timeout=20)
+    bot.wait_log(r"event=crash_limit channel=xmpp inbound=\d+ attempts=3 action=quarantine", timeout=20)
     notice = alice.wait(from_bot, what="the quarantine notice")[0]
     lib.ensure("could not process your message" in notice["body"], "notice: %r" % notice["body"][:200])
     status, reason, _ = _row(bot.database)
@@ -79,7 +79,7 @@ def test_a_chat_message_that_crashes_three_times_is_quarantined_and_reported():
     seen = len(bot.log())
     bot.start()
     deadline = time.monotonic() + 20
-    while "xmpp: connected as" not in bot.log()[seen:]:
+    while "event=connected transport=xmpp" not in bot.log()[seen:]:
         lib.ensure(time.monotonic() < deadline, "the bot reconnects after the restart")
         time.sleep(0.1)
     alice.expect_count(from_bot, 2, what="messages from the bot (no repeat after the restart)")

@@ -47,7 +47,7 @@ def story(clock, t0):
         r = E.md_wait(m, lambda x: x.key == "event.reminder", what="reminder")[0]
         lib.ensure(title in r.text or title in r.subject, "reminder does not name the event: %r" % r.text[:300])
     bot.restart()
-    bot.wait_log(r"connected to IMAP server", timeout=20)
+    bot.wait_log(r"event=connected transport=imap", timeout=20)
     E.set_clock(clock, ts - 23 * 3600)
     time.sleep(2.0)
     problems = []

@@ -88,4 +88,4 @@ def test_google_calendar_answers_marked_automatic_are_recorded_and_never_answere
         for b in boxes.values():
             lib.ensure(not b.replies_to(mid), "%s was answered" % mid)
     log = bot.log()
-    lib.ensure("read, never answered" in log, "the bot's log does not show the automatic calendar REPLY read")
+    lib.ensure("event=calendar_reply channel=mail" in log and "answered=no" in log, "the bot's log does not show the automatic calendar REPLY read")

@@ -7,7 +7,7 @@ import time
 from lib import addr, ask
 from matrix_lib import ROOM, Homeserver, matrix_bot, wait_listening
 
-LINE = r"matrix: the homeserver refused the access token"
+LINE = r"event=token_refused transport=matrix status=401"
 
 
 def test_token_revoked_while_running():

@@ -77,7 +77,7 @@ def notice_for(staff, needle):
 def test_join_company_staff_approves_by_reply_and_forged_replies_change_nothing():
     staff = addr("koord")
     bot = Bot(config={"bot": {"staff": staff, "reply_limit": "100", "language": "en"}})
-    bot.wait_log(r"connected to IMAP")
+    bot.wait_log(r"event=connected transport=imap")
     jane, mallory = addr("jane"), addr("mallory")
     acme = "ACME GmbH %s" % lib.RUN_ID
     cid = join_company(bot, jane, acme)
@@ -147,7 +147,7 @@ class Company:
         self.bot = Bot(config=cfg)
         self.bot.jid = jid
         self.bot.wait_log(r"xmpp: joined %s" % re.escape(self.room), timeout=20)
-        self.bot.wait_log(r"connected to IMAP")
+        self.bot.wait_log(r"event=connected transport=imap")
         self.watcher = X.Person("watcher")
         self.watcher.join(self.room, "watcher")
         self.watcher.wait_occupant(self.room, "MentorBot")

@@ -63,7 +63,7 @@ def test_ready_status_watchdog_reload_stopping():
         bot.start()
         _, pid, text = n.wait_for("READY=1", bot)
         # READY only once the transports connected: the IMAP session is logged in by now
-        assert "connected to IMAP server" in bot.log(), "READY=1 before the IMAP connection: %r" % bot.log()[-500:]
+        assert "event=connected transport=imap" in bot.log(), "READY=1 before the IMAP connection: %r" % bot.log()[-500:]
         assert pid == bot.proc.pid, "READY=1 from pid %s, the bot is %s" % (pid, bot.proc.pid)
         assert all("READY=1" not in g[2] for g in n.got[:-1]), "READY=1 twice: %r" % n.got
         status = [line for g in n.got for line in g[2].split("\n") if line.startswith("STATUS=")]
@@ -83,7 +83,7 @@ def test_ready_status_watchdog_reload_stopping():
         n.wait_for("STOPPING=1", bot, seconds=20)
         assert bot.stop() == 0
         log = bot.log()
-        assert log.rfind("status mail:") > log.rfind("connected to IMAP server")
+        assert log.rfind("status mail:") > log.rfind("event=connected transport=imap")
     finally:
         n.close()
 
@@ -93,7 +93,7 @@ def test_without_notify_socket_nothing_changes():
     bot = Bot(start=False)
     bot.env = {"NOTIFY_SOCKET": "", "WATCHDOG_USEC": ""}
     bot.start()
-    bot.wait_log(r"connected to IMAP server")
+    bot.wait_log(r"event=connected transport=imap")
     bot.wait_log(r"info: ready")
     assert "watchdog" not in bot.log()
     assert bot.stop() == 0

@@ -70,7 +70,7 @@ def test_every_staff_action_is_audited_once_with_its_channel():
     E.cli(bot, "programme", "list")  # creates the database
     apps = seed_applications(bot, [lib.addr("app1"), lib.addr("app2")])
     bot.start()
-    bot.wait_log(r"connected to IMAP")
+    bot.wait_log(r"event=connected transport=imap")
     members = E.make_members(bot, ["m1", "m2"], "mentoring")
     cli_actor = "cli:" + getpass.getuser()
 

@@ -51,7 +51,7 @@ def wait_job_runs(bot, before):
 
 
 def runs(bot):
-    return len(re.findall(r"scheduler: retention \d+ done", bot.log()))
+    return len(re.findall(r"event=job_done kind=retention ref=\d+", bot.log()))
 
 
 def notice_of(who):

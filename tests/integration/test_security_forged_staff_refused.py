@@ -26,7 +26,7 @@ def test_forged_staff_mail_changes_nothing_and_the_real_one_works():
     staff = addr("koord")
     bot = Bot(config={"bot": {"staff": staff, "reply_limit": "100"}})
     staff_mb, evil_mb = Mailbox(staff), Mailbox(addr("mallory"))
-    bot.wait_log(r"connected to IMAP")
+    bot.wait_log(r"event=connected transport=imap")
     before = programmes(bot)
 
     attempts = [

@@ -201,17 +201,22 @@ write_config(const char *lang, const char *more)
 }
 
 /* What check-config and run print about a configuration is in its [bot] language: the count of
- * errors, "OK", and that run needs [imap] and [smtp] */
+ * errors, "OK", and that there is no transport to receive commands or [imap] lacks [smtp] */
 static void
 config_problems_are_said_in_the_configured_language(void)
 {
 	const struct {
-		const char *lang, *errors, *error, *ok, *needs;
+		const char *lang, *errors, *error, *ok, *no_inbound, *no_smtp;
 	} t[] = {
 		{"de", ": 2 Fehler\n", ": 1 Fehler\n", ": in Ordnung\n",
-		 ": zum Betrieb werden [imap] und [smtp] gebraucht\n"},
-		{"en", ": 2 errors\n", ": 1 error\n", ": OK\n", ": [imap] and [smtp] are needed to run\n"},
+		 ": kein Transport, der Befehle empfängt: [imap] (mit [smtp]), [xmpp] oder [matrix] einrichten\n",
+		 ": [imap] braucht [smtp]: ankommende Mails könnten nicht beantwortet werden\n"},
+		{"en", ": 2 errors\n", ": 1 error\n", ": OK\n",
+		 ": no transport to receive commands: configure [imap] (with [smtp]), [xmpp] or [matrix]\n",
+		 ": [imap] needs [smtp]: mail that arrives could not be answered\n"},
 	};
+	const char *xmpp = "[xmpp]\njid = bot@example.test\npassword = p\n";
+	const char *imap = "[imap]\nurl = imaps://imap.example.test\nuser = u\npassword = p\n";
 	for (size_t i = 0; i < ARRAY_LEN(t); i++) {
 		const char *bad[] = {"bogus = 1\nworse = 2\n", "bogus = 1\n"}, *want[] = {t[i].errors, t[i].error};
 		for (size_t k = 0; k < ARRAY_LEN(bad); k++) {
@@ -226,7 +231,7 @@ config_problems_are_said_in_the_configured_language(void)
 			run_free(&r);
 			free(conf);
 		}
-		char *conf = xstrdup(write_config(t[i].lang, ""));
+		char *conf = xstrdup(write_config(t[i].lang, xmpp));
 		char *check[] = {"mentorbot", "check-config", "-c", conf, NULL};
 		struct run r = run_main(check);
 		char *line = xasprintf("%s%s", conf, t[i].ok);
@@ -234,15 +239,25 @@ config_problems_are_said_in_the_configured_language(void)
 		CHECK_STR(r.out, line);
 		free(line);
 		run_free(&r);
-		char *run[] = {"mentorbot", "run", "-c", conf, NULL};
-		r = run_main(run);
-		line = xasprintf("%s%s", conf, t[i].needs);
-		CHECK(r.rc == 1);
-		CHECK(strstr(r.err, line) != NULL);
-		free(line);
-		run_free(&r);
-		unlink(conf);
 		free(conf);
+		/* refused by check-config and by run alike */
+		const char *more[] = {"", imap}, *says[] = {t[i].no_inbound, t[i].no_smtp};
+		for (size_t k = 0; k < ARRAY_LEN(more); k++) {
+			conf = xstrdup(write_config(t[i].lang, more[k]));
+			char *check2[] = {"mentorbot", "check-config", "-c", conf, NULL};
+			char *run[] = {"mentorbot", "run", "-c", conf, NULL};
+			char **argvs[] = {check2, run};
+			for (size_t a = 0; a < ARRAY_LEN(argvs); a++) {
+				r = run_main(argvs[a]);
+				line = xasprintf("%s%s", conf, says[k]);
+				CHECK(r.rc == 1);
+				CHECK(strstr(r.err, line) != NULL);
+				free(line);
+				run_free(&r);
+			}
+			unlink(conf);
+			free(conf);
+		}
 	}
 }
 

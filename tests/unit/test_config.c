@@ -583,6 +583,40 @@ strlist_split_trims_and_drops_empty(void)
 	CHECK(l.n == 0 && l.v == NULL);
 }
 
+/* A configuration runs with any transports that receive commands: chat only, mail only, both;
+ * not with none, and not with [imap] but no [smtp] (mail could not be answered); [smtp] alone
+ * only sends and is no inbound transport */
+static void
+transport_subsets_that_can_run(void)
+{
+	const char *imap = "[imap]\nurl = imaps://imap.uni.example\nuser = u\npassword = p\n";
+	const char *smtp = "[smtp]\nurl = smtps://smtp.uni.example\nfrom = bot@uni.example\n";
+	const char *xmpp = "[xmpp]\njid = bot@uni.example\npassword = p\n";
+	const char *matrix = "[matrix]\nhomeserver = https://m.example\nuser = @b:m.example\naccess_token = t\n";
+	const struct {
+		const char *a, *b, *c;
+		enum config_transports want;
+	} t[] = {
+		{xmpp, "", "", CONFIG_TRANSPORTS_OK},     {matrix, "", "", CONFIG_TRANSPORTS_OK},
+		{xmpp, matrix, "", CONFIG_TRANSPORTS_OK}, {xmpp, smtp, "", CONFIG_TRANSPORTS_OK},
+		{imap, smtp, "", CONFIG_TRANSPORTS_OK},   {imap, smtp, matrix, CONFIG_TRANSPORTS_OK},
+		{"", "", "", CONFIG_NO_INBOUND},          {smtp, "", "", CONFIG_NO_INBOUND},
+		{imap, "", "", CONFIG_IMAP_WITHOUT_SMTP}, {imap, xmpp, "", CONFIG_IMAP_WITHOUT_SMTP},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(t); i++) {
+		char *text = xasprintf("[bot]\ndatabase = d\n%s%s%s", t[i].a, t[i].b, t[i].c);
+		struct config c;
+		char *e;
+		CHECK(load(text, &c, &e) == 0); /* the file itself is fine: run and check-config decide */
+		CHECK(config_transports_check(&c) == t[i].want);
+		if (config_transports_check(&c) != t[i].want)
+			printf("  case %zu\n", i);
+		config_free(&c);
+		free(e);
+		free(text);
+	}
+}
+
 int
 main(void)
 {
@@ -604,6 +638,7 @@ main(void)
 	RUN(missing_file_reported_at_line_0);
 	RUN(url_parse_accepts_and_rejects);
 	RUN(strlist_split_trims_and_drops_empty);
+	RUN(transport_subsets_that_can_run);
 	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		printf("note: could not remove %s\n", tmpdir);
