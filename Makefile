@@ -8,7 +8,7 @@
 #   make fuzz       build the libFuzzer targets (clang)
 #   make fuzz-long  run every libFuzzer target for 10 minutes (not part of make test)
 
-PKGS     := libetpan libcurl jansson sqlite3 gnutls libstrophe libical libseccomp
+PKGS     := libetpan libcurl jansson sqlite3 gnutls libstrophe libical libseccomp inih
 CC       ?= cc
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local

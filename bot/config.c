@@ -1,13 +1,43 @@
 /*
  * config.c - load and check the INI configuration file (product.md §6).
  *
- * One pass reads the file line by line and stores every known key through a
- * declarative key table (each value checked and stored by config_value.c);
- * a second pass checks what needs more than one key
- * (required keys, password vs password_file, xmpp tls/server, bridge needs
- * both chat transports).  Every problem is reported as "PATH:LINE: message"
- * and parsing goes on, so one run shows all mistakes.  Runs once at start-up
- * on the main thread.
+ * One pass reads the file and stores every known key through a declarative
+ * key table (each value checked and stored by config_value.c); a second pass
+ * checks what needs more than one key (required keys, password vs
+ * password_file, xmpp tls/server, bridge needs both chat transports).  Every
+ * problem is reported as "PATH:LINE: message" and parsing goes on, so one
+ * run shows all mistakes.  Runs on the main thread only (start-up, SIGHUP,
+ * the CLI).
+ *
+ * The lines are read by libinih (Debian's libinih-dev, version 55): it
+ * splits "name = value" and trims both.  What it would read otherwise than
+ * config.h documents was measured against the Debian build and is done by
+ * our reader callback (feed_line), which hands libinih one trimmed line at a
+ * time and counts the lines:
+ *   - section headers: libinih calls the handler only for keys
+ *     (INI_CALL_HANDLER_ON_NEW_SECTION is 0 and compiled in), so an empty
+ *     "[xmpp]" would go unseen; it ignores text after ']' and keeps the
+ *     previous section after a header without ']'.  The reader reads
+ *     headers itself and hands libinih an empty line.
+ *   - bad lines: libinih returns only the first bad line's number and never
+ *     says why; the reader reports each line without '=' with its line.
+ *   - ':' before '=': libinih takes "name: value" as a pair; such a line
+ *     goes straight to the key check, so "a:b = c" is still an unknown key.
+ *   - line length: the build's INI_MAX_LINE is 200; a longer line is cut
+ *     into 199-byte pieces read as lines of their own (measured: a value of
+ *     1000 bytes became five more "lines" and shifted every later line
+ *     number by five).  Debian's build reads the line buffer size from the
+ *     global ini_max_line (a stack array of that size: measured up to 64 KiB);
+ *     we set CONFIG_MAX_LINE and the reader reports a longer line as an error.
+ *   - multi-line values (INI_ALLOW_MULTILINE is 1: an indented line continues
+ *     the value) and inline comments (only ';', and also at the start of a
+ *     value) are switched off through Debian's run-time globals; cut_comment
+ *     applies our rule, which libinih cannot express ('#' only before
+ *     whitespace, for Matrix aliases).
+ *   - line numbers: the handler's lineno argument depends on the build's
+ *     INI_HANDLER_LINENO (the header says 0); the reader's count is used.
+ * A UTF-8 BOM is dropped before the first line; the reader's trim drops the
+ * '\r' of CRLF.
  */
 #include "config.h"
 #include "config_int.h"
@@ -17,6 +47,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <ini.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +61,8 @@
 #endif
 
 #define CONFIG_MAX_SIZE (1024 * 1024)
+/* bytes of one line (without its end): libinih's line buffer holds this much */
+#define CONFIG_MAX_LINE 65536
 /* the parser process maps the daemon's binary and libraries before it reads a byte */
 #define PARSER_MEMORY_MIN (64L * 1024 * 1024)
 
@@ -129,7 +162,7 @@ config_perr(struct parser *p, int line, const char *fmt, ...)
 	buf_addc(p->errors, '\n');
 }
 
-/* ---- the line parser ---- */
+/* ---- the lines, read by libinih ---- */
 
 /* Cut an inline comment: ';' at the start of the value or after
  * whitespace; '#' likewise but only when followed by whitespace or the end,
@@ -150,88 +183,181 @@ cut_comment(char *v)
 	}
 }
 
+/* What the reader hands libinih, and where it is. */
+struct feed {
+	struct parser *p;
+	const char *s, *end; /* the rest of the file */
+	int line;            /* number of the line last handed over */
+	enum section sec;    /* its section: S_NONE before any, S_COUNT in an unknown or broken one */
+};
+
+/* One "key = value" of section f->sec at line f->line: checked and stored. */
 static void
-parse_line(struct parser *p, int line, char *s, enum section *sec)
+set_pair(struct feed *f, const char *rawkey, const char *rawval)
 {
-	s = str_trim(s);
-	if (!*s || *s == ';' || *s == '#')
-		return;
-	if (*s == '[') {
-		char *e = strchr(s, ']');
-		if (!e) {
-			config_perr(p, line, "section header without ']'");
-			*sec = S_COUNT; /* skip its keys silently */
-			return;
-		}
-		*e = '\0';
-		char *rest = e + 1;
-		cut_comment(rest);
-		if (*str_trim(rest))
-			config_perr(p, line, "unexpected text after [%s]", s + 1);
-		char *name = str_trim(s + 1);
-		str_lower_ascii(name);
-		for (int i = 0; i < S_COUNT; i++)
-			if (!strcmp(name, section_names[i])) {
-				*sec = (enum section)i;
-				if (!p->sec_line[i])
-					p->sec_line[i] = line;
-				return;
-			}
-		config_perr(p, line, "unknown section [%s]", name);
-		*sec = S_COUNT;
-		return;
-	}
-	char *eq = strchr(s, '=');
-	if (!eq) {
-		config_perr(p, line, "expected 'key = value'");
-		return;
-	}
-	*eq = '\0';
-	char *key = str_trim(s);
-	char *val = eq + 1;
+	struct parser *p = f->p;
+	int line = f->line;
+	enum section sec = f->sec;
+	char *kbuf = xstrdup(rawkey), *vbuf = xstrdup(rawval);
+	char *key = str_trim(kbuf), *val = vbuf;
 	cut_comment(val);
 	val = str_trim(val);
 	str_lower_ascii(key);
-	if (*sec == S_COUNT)
-		return; /* inside an unknown section: already reported */
-	if (*sec == S_NONE) {
+	if (sec == S_COUNT)
+		goto out; /* inside an unknown section: already reported */
+	if (sec == S_NONE) {
 		config_perr(p, line, "key '%s' outside of any [section]", key);
-		return;
+		goto out;
 	}
 	if (!*key) {
 		config_perr(p, line, "missing key before '='");
-		return;
+		goto out;
 	}
-	if (*sec == S_GROUPS) {
+	if (sec == S_GROUPS) {
 		config_set_group(p, line, key, val);
-		return;
+		goto out;
 	}
 	for (size_t i = 0; i < NKEYS; i++) {
 		const struct key_def *k = &keys[i];
-		if (k->sec != *sec || strcmp(k->name, key))
+		if (k->sec != sec || strcmp(k->name, key))
 			continue;
 		if (p->key_line[i]) {
 			config_perr(p, line, "duplicate key '%s' in [%s] (first set at line %d)", key,
-				    section_names[*sec], p->key_line[i]);
-			return;
+				    section_names[sec], p->key_line[i]);
+			goto out;
 		}
 		p->key_line[i] = line;
 		if (k->other) {
 			for (size_t j = 0; j < NKEYS; j++)
 				if (keys[j].sec == k->sec && !strcmp(keys[j].name, k->other) && p->key_line[j]) {
 					config_perr(p, line, "both '%s' and '%s' given in [%s]", k->other, key,
-						    section_names[*sec]);
-					return;
+						    section_names[sec]);
+					goto out;
 				}
 		}
-		if (!*val) {
-			config_perr(p, line, "empty value for '%s' in [%s]", key, section_names[*sec]);
-			return;
-		}
-		config_set_key(p, line, k, val);
+		if (!*val)
+			config_perr(p, line, "empty value for '%s' in [%s]", key, section_names[sec]);
+		else
+			config_set_key(p, line, k, val);
+		goto out;
+	}
+	config_perr(p, line, "unknown key '%s' in [%s]", key, section_names[sec]);
+out:
+	free(kbuf);
+	free(vbuf);
+}
+
+/* A "[name]" line (s trimmed): the section the following keys belong to. */
+static void
+section_line(struct feed *f, char *s)
+{
+	struct parser *p = f->p;
+	char *e = strchr(s, ']');
+	if (!e) {
+		config_perr(p, f->line, "section header without ']'");
+		f->sec = S_COUNT; /* skip its keys silently */
 		return;
 	}
-	config_perr(p, line, "unknown key '%s' in [%s]", key, section_names[*sec]);
+	*e = '\0';
+	char *rest = e + 1;
+	cut_comment(rest);
+	if (*str_trim(rest))
+		config_perr(p, f->line, "unexpected text after [%s]", s + 1);
+	char *name = str_trim(s + 1);
+	str_lower_ascii(name);
+	for (int i = 0; i < S_COUNT; i++)
+		if (!strcmp(name, section_names[i])) {
+			f->sec = (enum section)i;
+			if (!p->sec_line[i])
+				p->sec_line[i] = f->line;
+			return;
+		}
+	config_perr(p, f->line, "unknown section [%s]", name);
+	f->sec = S_COUNT;
+}
+
+/*
+ * libinih's reader (fgets-like): the next line of the file into str, trimmed.
+ * Counts the lines, and keeps from libinih what it would read otherwise than
+ * config.h says (see the top of this file): section headers and lines it
+ * would refuse or split at ':' are handled here and handed over as empty
+ * lines; so are lines too long for its buffer.
+ */
+static char *
+feed_line(char *str, int num, void *stream)
+{
+	struct feed *f = stream;
+	if (f->s >= f->end)
+		return NULL;
+	const char *nl = memchr(f->s, '\n', (size_t)(f->end - f->s));
+	size_t len = nl ? (size_t)(nl - f->s) : (size_t)(f->end - f->s);
+	const char *src = f->s;
+	f->s = nl ? nl + 1 : f->end;
+	f->line++;
+	if (num < 3 || len > (size_t)num - 2 || len > CONFIG_MAX_LINE) {
+		int max = num - 2 < CONFIG_MAX_LINE ? num - 2 : CONFIG_MAX_LINE;
+		config_perr(f->p, f->line, "line longer than %d bytes", max);
+		goto blank;
+	}
+	memcpy(str, src, len);
+	str[len] = '\0';
+	char *t = str_trim(str); /* also the '\r' of CRLF */
+	memmove(str, t, strlen(t) + 1);
+	if (!*str || *str == ';' || *str == '#')
+		goto blank;
+	if (*str == '[') {
+		section_line(f, str);
+		goto blank;
+	}
+	char *eq = strchr(str, '=');
+	if (!eq) {
+		config_perr(f->p, f->line, "expected 'key = value'");
+		goto blank;
+	}
+	char *colon = strchr(str, ':');
+	if (colon && colon < eq) {
+		/* libinih would take the ':' for the separator ("name: value") */
+		*eq = '\0';
+		set_pair(f, str, eq + 1);
+		goto blank;
+	}
+	len = strlen(str);
+	str[len] = '\n';
+	str[len + 1] = '\0';
+	return str;
+blank:
+	str[0] = '\n';
+	str[1] = '\0';
+	return str;
+}
+
+/* libinih's handler: one "name = value" of the line the reader handed over last. */
+static int
+on_pair(void *user, const char *section, const char *name, const char *value)
+{
+	(void)section; /* the reader follows the sections (libinih never sees a header) */
+	set_pair(user, name, value ? value : "");
+	return 1;
+}
+
+/* Read the lines of text (NUL-terminated, without its BOM) into p. */
+static void
+parse_text(struct parser *p, const char *text, size_t len)
+{
+	struct feed f = {p, text, text + len, 0, S_NONE};
+	/* libinih's run-time options (Debian's build exports them; the main thread alone reads
+	 * configurations): the reader does the comments, one line is one line */
+	ini_allow_multiline = false;
+	ini_allow_inline_comments = false;
+	ini_allow_no_value = false;
+	ini_stop_on_first_error = false;
+	ini_use_stack = true;
+	ini_max_line = CONFIG_MAX_LINE + 3;
+	int rc = ini_parse_stream(feed_line, &f, on_pair, &f);
+	if (rc > 0)
+		config_perr(p, rc, "cannot read this line");
+	else if (rc < 0)
+		config_perr(p, 0, "cannot read the configuration (libinih: %d)", rc);
 }
 
 /* ---- whole-config checks ---- */
@@ -397,7 +523,6 @@ config_load(const char *path, struct config *cfg, struct buf *errors)
 	struct parser p;
 	size_t len = 0;
 	const char *why = NULL;
-	enum section sec = S_NONE;
 
 	memset(cfg, 0, sizeof *cfg);
 	memset(&p, 0, sizeof p);
@@ -421,14 +546,7 @@ config_load(const char *path, struct config *cfg, struct buf *errors)
 		config_perr(&p, 0, "file contains a NUL byte");
 		goto out;
 	}
-	for (int line = 1; s && *s; line++) {
-		char *nl = strchr(s, '\n');
-		if (nl)
-			*nl = '\0';
-		/* CRLF: str_trim() drops the trailing '\r' */
-		parse_line(&p, line, s, &sec);
-		s = nl ? nl + 1 : NULL;
-	}
+	parse_text(&p, s, len - (size_t)(s - text));
 	cfg->imap.present = p.sec_line[S_IMAP] != 0;
 	cfg->smtp.present = p.sec_line[S_SMTP] != 0;
 	cfg->xmpp.present = p.sec_line[S_XMPP] != 0;

@@ -6,7 +6,8 @@
  * (whitespace then the comment char; after a value '#' must also be followed
  * by whitespace, so "rooms = !a:x, #alias:x" keeps its Matrix alias).  A ';'
  * or '#' without whitespace before it is part of the value.  Keys are
- * case-insensitive.  A UTF-8 BOM and CRLF line ends are accepted.
+ * case-insensitive.  A UTF-8 BOM and CRLF line ends are accepted.  A line
+ * holds at most 65536 bytes; an indented line is a line of its own.
  * "*_file" keys (password_file, access_token_file) read the secret from the
  * first line of that file (a relative path is taken from the directory of
  * the configuration file).  Unknown sections/keys and bad values are errors

@@ -6,8 +6,10 @@
  * The main thread loads the configuration and templates, opens the
  * database, starts the WAL checkpointer, every configured transport (in
  * transports[] order; each runs on threads of its own, mail's IMAP half
- * too) and the scheduler.  Then it only waits for signals: SIGHUP reloads
- * the templates and reopens the log, SIGUSR1 logs the transports' status,
+ * too) and the scheduler.  Then it only waits for signals: SIGHUP reopens
+ * the log and reads the configuration and templates again (bot/reload.h:
+ * a bad file changes nothing; the live keys take effect, the chat
+ * transports join and leave rooms), SIGUSR1 logs the transports' status,
  * SIGTERM/SIGINT stop.  Stopping goes in the reverse order.  Between
  * signals it publishes its state (status_pub.h): systemd's READY=1,
  * STATUS= and watchdog pings, the status file beside the database and the
@@ -30,6 +32,7 @@
 #include "dispatch.h"
 #include "flood.h"
 #include "parsebox.h"
+#include "reload.h"
 #include "scheduler.h"
 #include "sender.h"
 #include "state/checkpoint.h"
@@ -65,7 +68,12 @@ static const struct transport_ops *const transports[] = {&mail_transport_ops, &x
 							 &matrix_transport_ops};
 
 struct runtime {
-	struct config *cfg;
+	struct config *cfg; /* the current one: daemon_run's, then the last good SIGHUP's */
+	/* the configurations SIGHUP replaced: threads may still point into them, so they are
+	 * freed at stop (one per reload, see bot/reload.h) */
+	struct config **old_cfg;
+	size_t nold_cfg;
+	struct config *first_cfg; /* daemon_run's (on its stack, freed there) */
 	struct core core;
 	struct templates *tmpl;
 	pthread_rwlock_t tmpl_lock;
@@ -80,18 +88,48 @@ rt_reload(void *ud)
 {
 	struct runtime *rt = ud;
 	reload_flag = 0;
-	struct templates *t = NULL;
-	if (cli_load_templates(rt->cfg->bot.templates, &t) == 0) {
-		pthread_rwlock_wrlock(&rt->tmpl_lock);
-		templates_free(rt->tmpl);
-		rt->tmpl = t;
-		rt->core.tmpl = t;
-		pthread_rwlock_unlock(&rt->tmpl_lock);
-		log_info("SIGHUP: templates reloaded");
-	} else {
-		log_err("SIGHUP: templates have errors; keeping the old ones");
-	}
 	log_reopen();
+	struct config *n = reload_load(rt->cfg->path, rt->cfg);
+	if (!n) {
+		log_err("SIGHUP: the configuration has errors; nothing changed");
+		return;
+	}
+	struct templates *t = NULL;
+	if (cli_load_templates(n->bot.templates, &t) != 0) {
+		log_err("SIGHUP: templates have errors; keeping the old configuration and templates");
+		config_free(n);
+		free(n);
+		return;
+	}
+	templates_free(reload_swap(&rt->core, &rt->tmpl_lock, n, t));
+	rt->tmpl = t;
+	if (rt->cfg != rt->first_cfg) {
+		rt->old_cfg = xrealloc(rt->old_cfg, (rt->nold_cfg + 1) * sizeof *rt->old_cfg);
+		rt->old_cfg[rt->nold_cfg++] = rt->cfg;
+	}
+	rt->cfg = n;
+	pthread_rwlock_rdlock(&rt->transport_lock);
+	for (size_t i = 0; i < ARRAY_LEN(transports); i++)
+		if (rt->transport[i] && transports[i]->reconfigure)
+			transports[i]->reconfigure(rt->transport[i], n);
+	pthread_rwlock_unlock(&rt->transport_lock);
+	log_info("SIGHUP: configuration and templates reloaded");
+}
+
+/* At stop, after every thread: the configurations SIGHUP read. */
+static void
+rt_free_configs(struct runtime *rt)
+{
+	for (size_t i = 0; i < rt->nold_cfg; i++) {
+		config_free(rt->old_cfg[i]);
+		free(rt->old_cfg[i]);
+	}
+	free(rt->old_cfg);
+	if (rt->cfg != rt->first_cfg) {
+		config_free(rt->cfg);
+		free(rt->cfg);
+	}
+	rt->cfg = rt->first_cfg;
 }
 
 static void
@@ -262,7 +300,7 @@ daemon_run(const char *path, int verbose)
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	rt.cfg = &cfg;
+	rt.cfg = rt.first_cfg = &cfg;
 	rt.db = db;
 	rt.core.cfg = &cfg;
 	rt.core.tmpl = rt.tmpl;
@@ -312,6 +350,7 @@ daemon_run(const char *path, int verbose)
 	parsebox_free(rt.core.parser);
 	pthread_rwlock_destroy(&rt.tmpl_lock);
 	pthread_rwlock_destroy(&rt.transport_lock);
+	rt_free_configs(&rt);
 	config_free(&cfg);
 	close(wake_pipe[0]);
 	close(wake_pipe[1]);

@@ -38,7 +38,9 @@ struct db;
 struct parsebox;
 
 struct core {
-	const struct config *cfg;
+	/* the current configuration: atomic, SIGHUP replaces it (bot/reload.h; a replaced one is
+	 * never freed while the daemon runs, so a pointer read once stays good) */
+	const struct config *_Atomic cfg;
 	const struct templates *tmpl;
 	struct mail_caps caps;
 	const char *bot_addr;   /* the bot's own mail address (lower case) */

@@ -48,6 +48,18 @@ flood_free(struct flood *f)
 	free(f);
 }
 
+void
+flood_set(struct flood *f, int rate_per_min, int burst)
+{
+	pthread_mutex_lock(&f->lock);
+	f->rate_per_ms = (rate_per_min > 0 ? rate_per_min : 20) / 60000.0;
+	f->burst = burst > 0 ? burst : 10;
+	for (size_t i = 0; i < FLOOD_SLOTS; i++)
+		if (f->slot[i].tokens > f->burst)
+			f->slot[i].tokens = f->burst;
+	pthread_mutex_unlock(&f->lock);
+}
+
 static uint32_t
 hash(const char *s)
 {

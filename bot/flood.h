@@ -11,6 +11,8 @@ struct flood;
 /* rate: tokens added per minute; burst: bucket size. Caller frees with flood_free. */
 struct flood *flood_new(int rate_per_min, int burst);
 void flood_free(struct flood *f);
+/* New limits (SIGHUP): the buckets keep their tokens, capped at the new burst. */
+void flood_set(struct flood *f, int rate_per_min, int burst);
 
 enum { FLOOD_OK = 0, FLOOD_NOTICE = 1, FLOOD_SILENT = 2 };
 /*

@@ -28,6 +28,10 @@
  * (the requests and helpers both threads use), matrix_send.c (the sender
  * thread), matrix_int.h (what they share).
  *
+ * SIGHUP (matrix_reconfigure) hands the sync thread a new list of rooms; its
+ * long-poll ends early and the top of its loop joins and leaves
+ * (matrix_http.c, mx_rooms_apply).
+ *
  * A 401 on any request means the access token is dead: one log line, both
  * threads end, mail and XMPP go on.  *ctx->stop (SIGTERM) aborts a running
  * long-poll within about a second (curl progress callback).
@@ -85,20 +89,6 @@ is_configured_room(struct matrix_transport *m, const char *room_id, const char *
 			return 1;
 	}
 	return 0;
-}
-
-static int
-mx_leave(struct mx_conn *c, const char *room)
-{
-	char *e = mx_escape(c, room);
-	char *path = xasprintf("/rooms/%s/leave", e);
-	json_t *out;
-	long st;
-	int rc = mx_request(c, "POST", path, NULL, NULL, 30, MX_RESP_CAP, &out, &st);
-	json_decref(out);
-	free(path);
-	free(e);
-	return rc;
 }
 
 /* ---- the sync thread --------------------------------------------------------------- */
@@ -417,7 +407,7 @@ sync_setup(struct sync_state *s)
 	json_decref(out);
 	out = NULL;
 
-	/* rooms: joined before "ready" so the sender can read them without a lock */
+	/* rooms: joined before "ready"; later only mx_rooms_apply (SIGHUP) changes them */
 	size_t n = cfg->matrix.rooms.n;
 	struct room_cfg *rooms = xcalloc(n ? n : 1, sizeof *rooms);
 	for (size_t i = 0; i < n; i++) {
@@ -433,15 +423,8 @@ sync_setup(struct sync_state *s)
 		}
 		if (rc == MX_DEAD || rc == MX_STOPPED)
 			break;
-		if (rooms[i].id) {
-			log_info("matrix: in room %s (%s)", rooms[i].name, rooms[i].id);
-			/* the core matches [bridge] pairs and groups written with an alias by this */
-			if (rooms[i].name[0] == '#') {
-				char *k = xasprintf("matrix.room:%s", rooms[i].name);
-				mx_kv_put(s->db, k, rooms[i].id, NULL, NULL);
-				free(k);
-			}
-		}
+		if (rooms[i].id)
+			mx_room_note(s->db, &rooms[i]);
 	}
 	pthread_mutex_lock(&m->lock);
 	m->user_id = uid;
@@ -507,6 +490,8 @@ sync_main(void *arg)
 		log_info("matrix: listening"); /* anything after the stored token will come */
 
 	while (!mx_stopping(m)) {
+		if (atomic_load(&m->rooms_changed) && mx_rooms_apply(&s.c, s.db) != MX_OK)
+			break;
 		struct buf q = BUF_INIT;
 		char *ef = mx_escape(&s.c, sync_filter_param(&s));
 		if (since) {
@@ -519,9 +504,15 @@ sync_main(void *arg)
 		free(ef);
 		json_t *out;
 		long st;
+		s.c.wake_on_rooms = 1; /* a SIGHUP's new rooms end the wait (nothing is lost: since stays) */
 		int rc = mx_request(&s.c, "GET", "/sync", q.p, NULL, MX_SYNC_TIMEOUT_MS / 1000 + 30, MX_SYNC_CAP, &out,
 				    &st);
+		s.c.wake_on_rooms = 0;
 		buf_free(&q);
+		if (rc == MX_STOPPED && !mx_stopping(m)) {
+			json_decref(out);
+			continue; /* the rooms changed: the top of the loop joins and leaves */
+		}
 		if (rc == MX_DEAD || rc == MX_STOPPED) {
 			json_decref(out);
 			break;
@@ -656,6 +647,7 @@ matrix_transport_join(struct matrix_transport *m)
 		free(m->rooms[i].id);
 	}
 	free(m->rooms);
+	strlist_free(&m->want_rooms);
 	json_decref(m->aliases);
 	sender_destroy(&m->snd);
 	pthread_cond_destroy(&m->cond);
@@ -688,6 +680,24 @@ matrix_ops_stop(void *handle)
 	matrix_transport_join(handle);
 }
 
+/* transport_ops.reconfigure: the rooms go to the sync thread (its long-poll ends early); room
+ * pacing follows cfg at once. */
+static void
+matrix_reconfigure(void *handle, const struct config *cfg)
+{
+	struct matrix_transport *m = handle;
+	pthread_mutex_lock(&m->lock);
+	strlist_free(&m->want_rooms);
+	for (size_t i = 0; i < cfg->matrix.rooms.n; i++) {
+		m->want_rooms.v = xrealloc(m->want_rooms.v, (m->want_rooms.n + 1) * sizeof *m->want_rooms.v);
+		m->want_rooms.v[m->want_rooms.n++] = xstrdup(cfg->matrix.rooms.v[i]);
+	}
+	m->want_set = 1;
+	atomic_store(&m->rooms_changed, 1);
+	pthread_mutex_unlock(&m->lock);
+	m->snd.cfg = cfg;
+}
+
 static void
 matrix_status(void *handle, struct transport_status *st)
 {
@@ -708,4 +718,5 @@ const struct transport_ops matrix_transport_ops = {
 	.stop = matrix_ops_stop,
 	.send = matrix_send,
 	.status = matrix_status,
+	.reconfigure = matrix_reconfigure,
 };

@@ -102,7 +102,7 @@ static int
 mx_progress_cb(void *ud, curl_off_t dlt, curl_off_t dln, curl_off_t ult, curl_off_t uln)
 {
 	struct mx_conn *c = ud;
-	return mx_stopping(c->m) ? 1 : 0;
+	return mx_stopping(c->m) || (c->wake_on_rooms && atomic_load(&c->m->rooms_changed)) ? 1 : 0;
 }
 
 int
@@ -300,14 +300,113 @@ mx_kv_put(struct db *db, const char *k1, const char *v1, const char *k2, const c
 
 /* ---- rooms ----------------------------------------------------------------------- */
 
-/* Room id for a configured room name or alias, from the start-up joins (or NULL). */
-const char *
+/* Room id for a configured room name or alias, from the joins (or NULL).  Caller frees. */
+char *
 mx_configured_room_id(struct matrix_transport *m, const char *name)
 {
-	for (size_t i = 0; i < m->nrooms; i++)
+	char *id = NULL;
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; i < m->nrooms && !id; i++)
 		if (strcmp(m->rooms[i].name, name) == 0 || (m->rooms[i].id && strcmp(m->rooms[i].id, name) == 0))
-			return m->rooms[i].id;
+			id = m->rooms[i].id ? xstrdup(m->rooms[i].id) : NULL;
+	pthread_mutex_unlock(&m->lock);
+	return id;
+}
+
+int
+mx_leave(struct mx_conn *c, const char *room)
+{
+	char *e = mx_escape(c, room);
+	char *path = xasprintf("/rooms/%s/leave", e);
+	json_t *out;
+	long st;
+	int rc = mx_request(c, "POST", path, NULL, NULL, 30, MX_RESP_CAP, &out, &st);
+	json_decref(out);
+	free(path);
+	free(e);
+	return rc;
+}
+
+void
+mx_room_note(struct db *db, const struct room_cfg *r)
+{
+	log_info("matrix: in room %s (%s)", r->name, r->id);
+	/* the core matches [bridge] pairs and groups written with an alias by this */
+	if (r->name[0] == '#') {
+		char *k = xasprintf("matrix.room:%s", r->name);
+		mx_kv_put(db, k, r->id, NULL, NULL);
+		free(k);
+	}
+}
+
+static const struct room_cfg *
+room_named(const struct room_cfg *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) == 0)
+			return &v[i];
 	return NULL;
+}
+
+int
+mx_rooms_apply(struct mx_conn *c, struct db *db)
+{
+	struct matrix_transport *m = c->m;
+	struct strlist want = {0};
+	pthread_mutex_lock(&m->lock);
+	int set = m->want_set;
+	want = m->want_rooms;
+	m->want_rooms = (struct strlist){0};
+	m->want_set = 0;
+	atomic_store(&m->rooms_changed, 0);
+	pthread_mutex_unlock(&m->lock);
+	if (!set)
+		return MX_OK;
+	/* only this thread writes m->rooms: reading it here needs no lock */
+	struct room_cfg *v = xcalloc(want.n ? want.n : 1, sizeof *v);
+	size_t n = 0;
+	int rc = MX_OK;
+	for (size_t i = 0; i < want.n; i++) {
+		if (room_named(v, n, want.v[i]))
+			continue; /* listed twice */
+		const struct room_cfg *had = room_named(m->rooms, m->nrooms, want.v[i]);
+		struct room_cfg *r = &v[n++];
+		r->name = xstrdup(want.v[i]);
+		if (had && had->id) {
+			r->id = xstrdup(had->id);
+			continue;
+		}
+		if (rc == MX_DEAD || rc == MX_STOPPED)
+			continue;
+		rc = mx_join(c, r->name, &r->id);
+		if (r->id)
+			mx_room_note(db, r);
+		else if (rc != MX_DEAD && rc != MX_STOPPED)
+			log_warn("matrix: cannot join %s now; an invitation or the next reload tries again", r->name);
+	}
+	for (size_t i = 0; i < m->nrooms; i++) {
+		const struct room_cfg *r = &m->rooms[i];
+		if (room_named(v, n, r->name) || rc == MX_DEAD || rc == MX_STOPPED)
+			continue;
+		rc = mx_leave(c, r->id ? r->id : r->name);
+		if (rc == MX_OK)
+			log_info("matrix: left %s (no longer configured)", r->name);
+		else if (rc != MX_DEAD && rc != MX_STOPPED)
+			log_warn("matrix: could not leave %s", r->name);
+	}
+	pthread_mutex_lock(&m->lock);
+	struct room_cfg *old = m->rooms;
+	size_t nold = m->nrooms;
+	m->rooms = v;
+	m->nrooms = n;
+	pthread_mutex_unlock(&m->lock);
+	for (size_t i = 0; i < nold; i++) {
+		free(old[i].name);
+		free(old[i].id);
+	}
+	free(old);
+	strlist_free(&want);
+	return rc == MX_DEAD || rc == MX_STOPPED ? rc : MX_OK;
 }
 
 /* POST /join/{roomIdOrAlias}.  *room_id gets the id (caller frees). */

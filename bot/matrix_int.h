@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "sender.h"
 #include "transport.h"
 #include "util.h"
@@ -56,6 +57,7 @@ struct mx_conn {
 	struct buf resp;
 	size_t cap;
 	int over_cap;
+	int wake_on_rooms; /* the sync long-poll: a SIGHUP's new rooms end it early (MX_STOPPED) */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -81,9 +83,12 @@ struct matrix_transport {
 	pthread_cond_t cond;    /* kicks, ready, stop, dead */
 	int ready;              /* start-up done: user_id and rooms are set */
 	atomic_int dead;        /* the token was refused: the Matrix side is over */
-	struct room_cfg *rooms; /* written by the sync thread before ready, read-only after */
+	struct room_cfg *rooms; /* written by the sync thread only (under lock); others read under lock */
 	size_t nrooms;
-	json_t *aliases; /* alias → room id, resolved on demand by the sender */
+	struct strlist want_rooms; /* SIGHUP: the rooms to be in, for the sync thread */
+	int want_set;              /* want_rooms holds a new list */
+	atomic_int rooms_changed;  /* the same, for the long-poll's progress callback */
+	json_t *aliases;           /* alias → room id, resolved on demand by the sender */
 
 	struct sender snd;      /* the shared outbox sender, run by the sender thread */
 	struct send_state send; /* the sender thread's connection, database and txnId prefix */
@@ -111,10 +116,17 @@ int mx_request(struct mx_conn *c, const char *method, const char *path, const ch
 const char *mx_errcode(json_t *err);
 /* Set one or two kv keys in one durable commit. */
 int mx_kv_put(struct db *db, const char *k1, const char *v1, const char *k2, const char *v2);
-/* Room id for a configured room name or alias, from the start-up joins (or NULL). */
-const char *mx_configured_room_id(struct matrix_transport *m, const char *name);
+/* Room id for a configured room name or alias, from the joins (or NULL).  Any thread; caller frees. */
+char *mx_configured_room_id(struct matrix_transport *m, const char *name);
 /* POST /join/{roomIdOrAlias}.  *room_id gets the id (caller frees).  An enum mx_rc. */
 int mx_join(struct mx_conn *c, const char *room, char **room_id);
+/* POST /rooms/{room}/leave.  An enum mx_rc. */
+int mx_leave(struct mx_conn *c, const char *room);
+/* A configured room was joined: note an alias's room id for the core (kv matrix.room:<alias>). */
+void mx_room_note(struct db *db, const struct room_cfg *r);
+/* The sync thread: take the rooms a SIGHUP handed over (if any), join the new ones and leave
+ * the removed ones.  An enum mx_rc (MX_DEAD or MX_STOPPED: the transport is ending). */
+int mx_rooms_apply(struct mx_conn *c, struct db *db);
 
 /* ---- matrix_send.c ---- */
 /* The sender thread (pthread start routine; arg: the transport). */

@@ -28,10 +28,10 @@ static char *
 resolve_alias(struct send_state *s, const char *alias, int *net)
 {
 	struct matrix_transport *m = s->m;
-	const char *id = mx_configured_room_id(m, alias);
+	char *id = mx_configured_room_id(m, alias);
 	*net = 0;
 	if (id)
-		return xstrdup(id);
+		return id;
 	pthread_mutex_lock(&m->lock);
 	const char *cached = json_string_value(json_object_get(m->aliases, alias));
 	char *r = xstrdup(cached);

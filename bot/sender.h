@@ -96,8 +96,8 @@ struct sender_run_stats {
 struct sender {
 	/* set by the transport before sender_init() */
 	const struct transport_ops *ops;
-	void *handle; /* the transport's, passed to ops->send/ack/status */
-	const struct config *cfg;
+	void *handle;                     /* the transport's, passed to ops->send/ack/status */
+	const struct config *_Atomic cfg; /* SIGHUP: reconfigure() may point it at a newer one */
 	volatile sig_atomic_t *stop;
 	size_t batch;                  /* rows claimed per pass (at most SENDER_MAX_BATCH) */
 	int64_t poll_ms;               /* look at the outbox this often without a kick (rows of other processes) */

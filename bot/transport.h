@@ -4,7 +4,7 @@
  * started with.  main.c starts the configured transports in the order of its
  * table and stops them in the reverse order; it knows no transport by name.
  *
- * Threads: start() and stop() are called from the main thread only; notify()
+ * Threads: start(), stop() and reconfigure() are called from the main thread only; notify()
  * from any thread (dispatch, the scheduler, another transport).  Everything
  * else a transport does happens on its own thread(s), each with its own
  * database connection.
@@ -120,6 +120,16 @@ struct transport_ops {
 	 * only.  handle is not NULL.
 	 */
 	void (*status)(void *handle, struct transport_status *st);
+
+	/*
+	 * SIGHUP read a new configuration (bot/reload.h): cfg outlives the
+	 * transport, and its keys that need a restart (the account) are the
+	 * running ones.  Take what is live - the rooms to be in, the sender's
+	 * pacing - and return at once: the transport's own thread joins the new
+	 * rooms and leaves the removed ones.  Main thread only; handle is not
+	 * NULL.  NULL: nothing of the transport is live.
+	 */
+	void (*reconfigure)(void *handle, const struct config *cfg);
 };
 
 /* The transports (bot/outbox.c, bot/xmpp.c, bot/matrix.c); main starts them in this order. */

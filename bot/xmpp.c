@@ -4,7 +4,9 @@
  *
  * Thread: one "xmpp" thread, started through xmpp_transport_ops (transport.h), owns the
  * libstrophe context and connection and its own SQLite connection.  Other
- * threads touch only the two atomic flags (notify, quit).
+ * threads touch only the atomic flags (notify, quit) and, on SIGHUP, the
+ * list of rooms to be in (want_rooms, under want_lock), which the thread
+ * takes at the top of its loop to join and leave.
  *
  * In:  every stanza is filtered here (errors, delayed/history copies, the
  *      bot's own reflections, empty bodies, rooms not yet joined) and handed
@@ -242,6 +244,24 @@ conn_close(struct xmpp_transport *x)
 	x->conn = NULL;
 }
 
+/* SIGHUP handed a new list of rooms: take it and be in exactly those. */
+static void
+take_rooms(struct xmpp_transport *x)
+{
+	pthread_mutex_lock(&x->want_lock);
+	char **want = x->want_rooms;
+	size_t n = x->nwant_rooms;
+	x->want_rooms = NULL;
+	x->nwant_rooms = 0;
+	pthread_mutex_unlock(&x->want_lock);
+	if (!want)
+		return; /* taken in an earlier round (the flag was set again meanwhile) */
+	rooms_set(x, want, n);
+	for (size_t i = 0; i < n; i++)
+		free(want[i]);
+	free(want);
+}
+
 static void *
 xmpp_main(void *arg)
 {
@@ -256,6 +276,8 @@ xmpp_main(void *arg)
 	x->ctx = xmpp_ctx_new(NULL, &(xmpp_log_t){strophe_log, NULL});
 	int spin = 0;
 	while (!*x->stop && !atomic_load(&x->quit)) {
+		if (atomic_exchange(&x->want_set, 0))
+			take_rooms(x);
 		if (!x->conn && mono_ms() >= x->next_connect)
 			conn_start(x);
 		if (x->conn && x->online) {
@@ -313,6 +335,8 @@ xmpp_transport_start(struct xmpp_transport **out, const struct transport_ctx *ct
 	x->stop = ctx->stop;
 	atomic_init(&x->notify, 1);
 	atomic_init(&x->quit, 0);
+	atomic_init(&x->want_set, 0);
+	pthread_mutex_init(&x->want_lock, NULL);
 	backoff_init(&x->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS, 1);
 	x->snd = (struct sender){.ops = &xmpp_transport_ops,
 				 .handle = x,
@@ -369,6 +393,10 @@ xmpp_transport_join(struct xmpp_transport *x)
 		free(x->rooms[i].nick);
 	}
 	free(x->rooms);
+	for (size_t i = 0; i < x->nwant_rooms; i++)
+		free(x->want_rooms[i]);
+	free(x->want_rooms);
+	pthread_mutex_destroy(&x->want_lock);
 	free(x->fl);
 	free(x->acks);
 	sender_destroy(&x->snd);
@@ -407,6 +435,34 @@ xmpp_ops_stop(void *handle)
 	xmpp_transport_join(handle);
 }
 
+/* transport_ops.reconfigure: the rooms go to the thread; room pacing follows cfg at once. */
+static void
+xmpp_reconfigure(void *handle, const struct config *cfg)
+{
+	struct xmpp_transport *x = handle;
+	char **want = xcalloc(cfg->xmpp.rooms.n ? cfg->xmpp.rooms.n : 1, sizeof *want);
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->xmpp.rooms.n; i++) {
+		char *r = lower_dup(cfg->xmpp.rooms.v[i]);
+		size_t k = 0;
+		while (k < n && strcmp(want[k], r) != 0)
+			k++;
+		if (k < n)
+			free(r); /* listed twice */
+		else
+			want[n++] = r;
+	}
+	pthread_mutex_lock(&x->want_lock);
+	for (size_t i = 0; i < x->nwant_rooms; i++)
+		free(x->want_rooms[i]);
+	free(x->want_rooms);
+	x->want_rooms = want;
+	x->nwant_rooms = n;
+	atomic_store(&x->want_set, 1);
+	pthread_mutex_unlock(&x->want_lock);
+	x->snd.cfg = cfg;
+}
+
 static void
 xmpp_status(void *handle, struct transport_status *st)
 {
@@ -428,4 +484,5 @@ const struct transport_ops xmpp_transport_ops = {
 	.send = xmpp_send_row,
 	.ack = xmpp_ack,
 	.status = xmpp_status,
+	.reconfigure = xmpp_reconfigure,
 };

@@ -82,6 +82,11 @@ struct xmpp_transport {
 	int started;
 	atomic_int notify; /* outbox rows were committed by someone */
 	atomic_int quit;   /* join() was called */
+	/* SIGHUP (reconfigure): the rooms to be in, handed from the main thread */
+	pthread_mutex_t want_lock;
+	char **want_rooms; /* under want_lock: lower case, owned (never NULL when handed over); taken by the thread */
+	size_t nwant_rooms;
+	atomic_int want_set; /* want_rooms holds a new list */
 
 	struct db *db;
 	xmpp_ctx_t *ctx;
@@ -121,6 +126,8 @@ struct room *room_find(struct xmpp_transport *x, const char *bare);
 void occupants_clear(struct room *r);
 const char *error_condition(xmpp_stanza_t *st);
 void room_join(struct xmpp_transport *x, struct room *r);
+/* Be in exactly the rooms want[0..n) (lower case): leave the others, join the new ones. */
+void rooms_set(struct xmpp_transport *x, char **want, size_t n);
 /* The one stanza handler (registered for every stanza): marks the round active, then hands a
  * message, presence or iq to its own reader; anything else is ignored.  Always 1 (kept). */
 int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud);

@@ -148,6 +148,56 @@ room_join(struct xmpp_transport *x, struct room *r)
 	free(to);
 }
 
+/* Leave room r: an unavailable presence to our occupant JID. */
+static void
+room_leave(struct xmpp_transport *x, struct room *r)
+{
+	char *to = xasprintf("%s/%s", r->jid, r->nick);
+	xmpp_stanza_t *pres = xmpp_presence_new(x->ctx);
+	xmpp_stanza_set_to(pres, to);
+	xmpp_stanza_set_type(pres, "unavailable");
+	send_stanza(x->conn, x, pres);
+	xmpp_stanza_release(pres);
+	free(to);
+}
+
+void
+rooms_set(struct xmpp_transport *x, char **want, size_t n)
+{
+	int live = x->conn && x->online;
+	for (size_t i = 0; i < x->nrooms;) {
+		struct room *r = &x->rooms[i];
+		size_t k = 0;
+		while (k < n && strcmp(want[k], r->jid) != 0)
+			k++;
+		if (k < n) {
+			i++;
+			continue;
+		}
+		if (live)
+			room_leave(x, r);
+		log_info("xmpp: left %s (no longer configured)", r->jid);
+		occupants_clear(r);
+		free(r->occ);
+		free(r->jid);
+		free(r->nick);
+		/* the last one takes its place (a self-ping still out for either is only a spare rejoin) */
+		x->rooms[i] = x->rooms[--x->nrooms];
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (room_find(x, want[k]))
+			continue;
+		x->rooms = xrealloc(x->rooms, (x->nrooms + 1) * sizeof *x->rooms);
+		struct room *r = &x->rooms[x->nrooms++];
+		memset(r, 0, sizeof *r);
+		r->jid = xstrdup(want[k]);
+		r->nick = xstrdup(x->cfg->xmpp.nick ? x->cfg->xmpp.nick : "MentorBot");
+		log_info("xmpp: joining %s (newly configured)", r->jid);
+		if (live)
+			room_join(x, r);
+	}
+}
+
 /* --------------------------------------------------------------- handlers */
 
 /* Hand one message to the core; on new outbox rows, send them right away. */

@@ -523,6 +523,104 @@ bom_and_crlf_tolerated(void)
 	free(e);
 }
 
+/* Every error of a BOM + CRLF file names its own line, the errors of libinih's kind
+ * (bad lines) and of ours (keys, values, the second pass) alike. */
+static void
+every_error_keeps_its_line_with_bom_and_crlf(void)
+{
+	struct config c;
+	char *e;
+	int n = load("\xEF\xBB\xBF; comment\r\n"  /* 1 */
+		     "[bot]\r\n"                  /* 2 */
+		     "database = s.db\r\n"        /* 3 */
+		     "no equals sign\r\n"         /* 4 */
+		     "reply_limit = many\r\n"     /* 5 */
+		     "[bot] trailing\r\n"         /* 6 */
+		     "staff: a@b.example = x\r\n" /* 7: ':' before '=' is no separator */
+		     "[imap\r\n"                  /* 8 */
+		     "url = imaps://h\r\n"        /* 9: inside the broken header: not reported */
+		     "[xmpp]\r\n"                 /* 10: present, so its required keys are missing */
+		     "\r\n",
+		     &c, &e);
+	CHECK_STR(e, "C:4: expected 'key = value'\n"
+		     "C:5: 'reply_limit' must be a whole number from 0 to 100000, not 'many'\n"
+		     "C:6: unexpected text after [bot]\n"
+		     "C:7: unknown key 'staff: a@b.example' in [bot]\n"
+		     "C:8: section header without ']'\n"
+		     "C:10: missing required key 'jid' in [xmpp]\n"
+		     "C:10: missing required key 'password' (or 'password_file') in [xmpp]\n");
+	CHECK(n == 7);
+	CHECK(c.xmpp.present && !c.imap.present);
+	config_free(&c);
+	free(e);
+}
+
+/* Lines are not cut at libinih's default 200 bytes; one longer than the limit is an error
+ * with its line, and the lines after it keep their numbers. */
+static void
+long_lines(void)
+{
+	struct config c;
+	char *e;
+	struct buf b = BUF_INIT;
+	buf_addf(&b, "[bot]\ndatabase = s.db\nstaff = ");
+	for (int i = 0; i < 1000; i++)
+		buf_addf(&b, "%sstaff%d@uni.example", i ? ", " : "", i);
+	buf_addf(&b, "\nreply_limit = 7\n");
+	char *text = buf_detach(&b);
+	CHECK(strlen(text) > 20000);
+	CHECK(load(text, &c, &e) == 0);
+	CHECK_STR(e, "");
+	CHECK(c.bot.staff.n == 1000);
+	CHECK_STR(c.bot.staff.n == 1000 ? c.bot.staff.v[999] : NULL, "staff999@uni.example");
+	CHECK(c.bot.reply_limit == 7);
+	config_free(&c);
+	free(e);
+	free(text);
+	/* one byte over the limit */
+	char *big = xmalloc(65538);
+	memset(big, 'x', 65537);
+	big[65537] = '\0';
+	text = xasprintf("[bot]\ndatabase = s.db\nauthserv_id = %s\nlanguage = fr\n", big + 14);
+	CHECK(strlen("authserv_id = ") + strlen(big + 14) == 65537);
+	CHECK(load(text, &c, &e) == 2);
+	CHECK_STR(e, "C:3: line longer than 65536 bytes\nC:4: language must be 'de' or 'en', not 'fr'\n");
+	CHECK(c.bot.authserv_id == NULL);
+	config_free(&c);
+	free(e);
+	free(text);
+	/* exactly the limit is fine */
+	big[65536] = '\0';
+	text = xasprintf("[bot]\ndatabase = s.db\nauthserv_id = %s\n", big + 14);
+	CHECK(load(text, &c, &e) == 0);
+	CHECK(c.bot.authserv_id && strlen(c.bot.authserv_id) == 65536 - 14);
+	config_free(&c);
+	free(e);
+	free(text);
+	free(big);
+}
+
+/* An indented line is a line of its own, not the continuation of the value above
+ * (libinih's multi-line values are off); a file without a final newline is read whole. */
+static void
+indented_lines_and_no_final_newline(void)
+{
+	struct config c;
+	char *e;
+	CHECK(load("[bot]\n  database = s.db\n\tlanguage = en\n    [xmpp]\n  jid = b@x\n  password = p\n"
+		   "  rooms = a@c,\n    b@c",
+		   &c, &e) == 1);
+	CHECK_STR(e, "C:8: expected 'key = value'\n");
+	CHECK_STR(c.bot.language, "en");
+	CHECK(c.xmpp.rooms.n == 1);
+	config_free(&c);
+	free(e);
+	CHECK(load("[bot]\ndatabase = s.db\nlanguage = en", &c, &e) == 0);
+	CHECK_STR(c.bot.language, "en");
+	config_free(&c);
+	free(e);
+}
+
 static void
 missing_file_reported_at_line_0(void)
 {
@@ -635,6 +733,9 @@ main(void)
 	RUN(smtp_plain_to_remote_requires_starttls);
 	RUN(inline_comments_and_semicolons_in_values);
 	RUN(bom_and_crlf_tolerated);
+	RUN(every_error_keeps_its_line_with_bom_and_crlf);
+	RUN(long_lines);
+	RUN(indented_lines_and_no_final_newline);
 	RUN(missing_file_reported_at_line_0);
 	RUN(url_parse_accepts_and_rejects);
 	RUN(strlist_split_trims_and_drops_empty);
