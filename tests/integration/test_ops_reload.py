@@ -72,7 +72,7 @@ def test_broken_file_keeps_the_running_configuration_and_logs_the_line():
 @timeout(150)
 def test_new_staff_address_works_after_reload_and_imap_url_waits_for_a_restart():
     bot = Bot()
-    bot.wait_log(r"connected to IMAP")
+    bot.wait_log(r"event=connected transport=imap")
     koord = addr("koord")
     r = ask(bot, koord, "programme add reloadone Reload one")
     lib.ensure(r.key == "unknown_command", "a non-staff address ran a staff command: %r" % r.key)
