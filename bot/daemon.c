@@ -171,9 +171,15 @@ rt_start_transports(struct runtime *rt, volatile sig_atomic_t *stop)
 			continue;
 		if (!t->optional)
 			fatal("cannot start the %s", t->what);
-		log_err("%s: not started; mail goes on", t->name);
+		log_err("event=start_failed transport=%s action=continue", t->name);
 	}
+	/* a chat-only office whose chat transports all failed to start would hear nothing */
+	int inbound = rt->transport[0] && rt->cfg->imap.present;
+	for (size_t i = 1; i < ARRAY_LEN(transports); i++)
+		inbound |= rt->transport[i] != NULL;
 	pthread_rwlock_unlock(&rt->transport_lock);
+	if (!inbound)
+		fatal("no transport that receives commands could start");
 }
 
 /* Stop them in the reverse order.  Each slot is cleared first, so that no thread
