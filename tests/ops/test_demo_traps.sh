@@ -10,15 +10,37 @@
 #  - sigterm: SIGTERM to the script, and again to the group (kill -TERM -PGID of
 #    `make demo`: make forwards it once more).
 #
-# Starts OpenSMTPD, of which only one may run per machine: run it under the servers'
-# flock, before or after the integration tests' servers, never beside them (it skips
-# when an OpenSMTPD already runs).  Prints "PASS name" / "FAIL name: why" / "SKIP …".
+# Starts OpenSMTPD, of which only one may run per machine: it runs under the servers'
+# flock (taking it unless a caller holds it), before or after the integration tests'
+# servers, never beside them (it skips when an OpenSMTPD already runs).  Prints "PASS name" / "FAIL name: why" / "SKIP …".
 # env: MENTORBOT (./mentorbot)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 EXE=${MENTORBOT:-./mentorbot}
 
 skip() { echo "SKIP demo_traps: $*"; exit 0; }
+
+# The servers' lock of the test runs: taken here unless a caller (an ancestor process,
+# e.g. "flock LOCK make test") already holds it.
+LOCK=${MB_SERVERS_LOCK:-/tmp/mentorbot-servers.lock}
+held_by_ancestor() {
+	local ino holders p h
+	[ -e "$LOCK" ] && [ -r /proc/locks ] || return 1
+	ino=$(stat -c %i "$LOCK")
+	holders=$(awk -v ino="$ino" '$2 == "FLOCK" { n = split($6, a, ":"); if (a[n] == ino) print $5 }' /proc/locks)
+	p=$$
+	while [ -n "$p" ] && [ "$p" -gt 1 ]; do
+		for h in $holders; do [ "$h" = "$p" ] && return 0; done
+		p=$(ps -o ppid= -p "$p" | tr -d ' ')
+	done
+	return 1
+}
+if [ -z "${MB_DEMO_LOCKED:-}" ] && ! held_by_ancestor; then
+	MB_DEMO_LOCKED=1 flock -w 900 -E 75 "$LOCK" "$0" "$@"
+	rc=$?
+	[ "$rc" = 75 ] && skip "$LOCK held by another run for 15 minutes"
+	exit "$rc"
+fi
 [ "$(id -u)" = 0 ] || skip "needs root (OpenSMTPD)"
 [ -x "$EXE" ] || skip "$EXE not built"
 for c in dovecot smtpd prosody setsid pgrep; do
