@@ -6,6 +6,9 @@
 #     failure named after the binary)
 #  1a. the house style: clang-format --dry-run -Werror over the C sources (as make format leaves them)
 #  2. tests/corpus/run.sh if it exists (its last line "N passed, N failed" is added)
+#  2c. operations: tests/ops/test_*.sh (make install, dist/ files, the Debian package,
+#      which stays installed for the integration test of the installed bot, and the
+#      demo's clean-up on signals; each prints PASS/FAIL/SKIP lines); MB_SKIP_OPS=1 skips
 #  3. the integration tests (tests/integration/test_*.py through runner.py) against
 #     private Dovecot + OpenSMTPD started once here (or the running set named by $T),
 #     with MENTORBOT (default ./mentorbot); again with MENTORBOT=build/asan/mentorbot
@@ -141,6 +144,25 @@ if [ "${MB_FUZZ_SECONDS:-8}" != 0 ] && ls tests/fuzz/fuzz_*.c > /dev/null 2>&1; 
 	else
 		echo "== fuzzing skipped (clang or libFuzzer not available)"
 	fi
+fi
+
+# --- 2c. operations ------------------------------------------------------------------
+# Before the integration servers start: the demo test starts servers of its own (and
+# skips when an OpenSMTPD runs), and the package test leaves mentorbot installed for
+# tests/integration/test_ops_installed_package.py.  Uses ./mentorbot.
+if [ "${MB_SKIP_OPS:-0}" != 1 ]; then
+	for t in tests/ops/test_dist.sh tests/ops/test_install.sh tests/ops/test_deb.sh tests/ops/test_demo_traps.sh; do
+		[ -f "$t" ] || continue
+		echo "== $t"
+		MENTORBOT=./mentorbot timeout -k 10 1500 bash "$t" > "$OUT" 2>&1
+		rc=$?
+		cat "$OUT"
+		count_lines "$OUT"
+		PASSED=$((PASSED + P)); FAILED=$((FAILED + F))
+		while IFS= read -r l; do FAILURES+=("ops: ${l#FAIL }"); done < <(grep '^FAIL ' "$OUT" | cut -c1-200)
+		if [ "$rc" != 0 ] && [ "$F" = 0 ]; then add_fail "$t: exit status $rc without a FAIL line"; fi
+		check_interrupt
+	done
 fi
 
 # --- 3. integration -----------------------------------------------------------------

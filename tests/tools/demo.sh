@@ -1,7 +1,9 @@
 #!/bin/bash
 # tests/tools/demo.sh - `make demo`: run ./mentorbot against private Dovecot +
-# OpenSMTPD on 127.0.0.1 and show how to talk to it.  Ctrl-C stops everything
-# it started.
+# OpenSMTPD on 127.0.0.1 and show how to talk to it.  Whatever ends it - Ctrl-C,
+# SIGTERM, a closed terminal (SIGHUP) or the end of the script - stops everything
+# it started: the bot, the Matrix test homeserver, Prosody and the mail servers
+# (tests/ops/test_demo_traps.sh checks it).
 #
 # env: MENTORBOT (./mentorbot), T (reuse running test servers), ports as in
 #      tests/servers/start.sh.
@@ -15,8 +17,16 @@ STARTED_SERVERS=0 BOTPID="" HSPID="" PROSODY=0
 XMPP_PORT=${XMPP_PORT:-15222} MATRIX_PORT=${MATRIX_PORT:-18448}
 MATRIX_TOKEN=demo-mentorbot-token
 
+# cleanup STATUS: stop what the demo started, then exit with STATUS (128 + the signal).
 cleanup() {
-	trap - INT TERM EXIT
+	trap '' INT TERM HUP   # a second signal must not cut the stopping short
+	trap - EXIT
+	local status=$1
+	# after SIGHUP the terminal is gone: what is said goes to a file instead
+	if [ "$status" = 129 ]; then
+		if [ -n "${T:-}" ] && [ -d "$T" ] && [ "$STARTED_SERVERS" = 0 ]; then exec > "$T/demo-stop.log" 2>&1
+		else exec > /dev/null 2>&1; fi
+	fi
 	echo
 	if [ -n "$BOTPID" ] && kill -0 "$BOTPID" 2>/dev/null; then
 		echo "demo: stopping mentorbot ($BOTPID)"
@@ -27,6 +37,8 @@ cleanup() {
 	if [ -n "$HSPID" ] && kill -0 "$HSPID" 2>/dev/null; then
 		echo "demo: stopping the Matrix test homeserver"
 		kill -TERM "$HSPID" 2>/dev/null
+		for _ in $(seq 100); do kill -0 "$HSPID" 2>/dev/null || break; sleep 0.1; done
+		kill -0 "$HSPID" 2>/dev/null && kill -KILL "$HSPID" 2>/dev/null
 	fi
 	if [ "$PROSODY" = 1 ]; then
 		echo "demo: stopping Prosody"
@@ -36,19 +48,22 @@ cleanup() {
 		echo "demo: stopping the mail servers"
 		tests/servers/stop.sh "$T" --rm
 	fi
-	exit 0
+	exit "$status"
 }
-trap cleanup INT TERM EXIT
+trap 'cleanup 130' INT
+trap 'cleanup 143' TERM
+trap 'cleanup 129' HUP
+trap 'cleanup $?' EXIT
 
 [ -x "$EXE" ] || { echo "demo: $EXE not found: build it first (make)" >&2; exit 1; }
 
 if [ -n "${T:-}" ] && [ -f "$T/dovecot.pid" ] && kill -0 "$(cat "$T/dovecot.pid")" 2>/dev/null; then
 	echo "demo: reusing the servers in T=$T"
 else
-	unset T
-	out=$(tests/servers/start.sh) || exit 1
-	T=$(printf '%s\n' "$out" | sed -n 's/^T=//p' | tail -n 1)
+	# the directory first, so that a signal during start.sh still stops what it started
+	T=$(mktemp -d "${TMPDIR:-/tmp}/mentorbot-demo.XXXXXX")
 	STARTED_SERVERS=1
+	T=$T tests/servers/start.sh > /dev/null || exit 1
 fi
 export T
 
