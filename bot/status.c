@@ -125,18 +125,12 @@ status_file_write(const char *path, const struct status_daemon *d, const char *v
 		json_object_set_new(tr, status_transport_names[i], t);
 	}
 	json_object_set_new(o, "transports", tr);
-	char *tmp = xasprintf("%s.tmp", path);
-	int rc = json_dump_file(o, tmp, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	char *text = json_dumps(o, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(o);
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -1;
-	if (rc < 0) {
-		int saved = errno;
-		unlink(tmp);
-		errno = saved;
-	}
-	free(tmp);
-	return rc < 0 ? -1 : 0;
+	/* like the database: pids and transport states are the bot's own business */
+	int rc = text ? write_file_atomic(path, text, strlen(text), 0600) : -1;
+	free(text);
+	return rc;
 }
 
 /* ---- the database ---- */

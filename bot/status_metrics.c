@@ -87,25 +87,8 @@ status_metrics_write(const char *path, const struct status_figures *f, const cha
 {
 	struct buf b = BUF_INIT;
 	status_metrics_text(&b, f, version);
-	char *tmp = xasprintf("%s.tmp", path);
-	int rc = -1;
 	/* counts only, no personal data: readable by a metrics collector running as another user */
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd >= 0) {
-		fchmod(fd, 0644);
-		ssize_t w = write(fd, b.p, b.len);
-		rc = w == (ssize_t)b.len ? 0 : -1;
-		if (close(fd) < 0)
-			rc = -1;
-		if (rc == 0 && rename(tmp, path) < 0)
-			rc = -1;
-		if (rc < 0) {
-			int saved = errno;
-			unlink(tmp);
-			errno = saved;
-		}
-	}
-	free(tmp);
+	int rc = write_file_atomic(path, b.p ? b.p : "", b.len, 0644);
 	buf_free(&b);
 	return rc;
 }

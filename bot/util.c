@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gnutls/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -432,4 +433,28 @@ str_skip_words(const char *s, int n)
 	while (*p && isspace((unsigned char)*p))
 		p++;
 	return p;
+}
+
+int
+write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	int rc = -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd >= 0) {
+		rc = fchmod(fd, mode); /* the umask does not decide */
+		ssize_t w = rc == 0 ? write(fd, data, len) : -1;
+		rc = w == (ssize_t)len ? 0 : -1;
+		if (close(fd) < 0)
+			rc = -1;
+		if (rc == 0 && rename(tmp, path) < 0)
+			rc = -1;
+		if (rc < 0) {
+			int saved = errno;
+			unlink(tmp);
+			errno = saved;
+		}
+	}
+	free(tmp);
+	return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -62,6 +63,9 @@ int log_enabled(enum log_level lvl); /* 1 when lines of level lvl are written */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* Strings */
+/* Replace path with data: written to "path.tmp" (mode), then renamed over it, so a reader sees
+ * the old file or the whole new one.  0, or -1 with errno (the temporary file is removed). */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 char *str_trim(char *s);                                   /* in place; returns s advanced past leading space */
 void str_lower_ascii(char *s);                             /* in place */
 int str_casecmp_prefix(const char *s, const char *prefix); /* 1 if s starts with prefix, ASCII case-insensitive */
