@@ -9,6 +9,7 @@ installed (a clean clone of the committed tree, about a minute).
 """
 import os
 import subprocess
+import time
 
 import lib
 from lib import Bot, addr, ask, ensure
@@ -52,7 +53,11 @@ def test_installed_package_answers_help_and_remove_keeps_state():
     ensure(r.text.strip(), "help reply has an empty body")
     ensure(bot.stop() == 0, "the installed bot did not stop cleanly on SIGTERM (status %s)" % bot.returncode)
 
-    r = subprocess.run(["dpkg", "-r", "mentorbot"], capture_output=True, text=True)
+    for _ in range(60):     # another package manager's lock makes dpkg fail at once: wait for it
+        r = subprocess.run(["dpkg", "-r", "mentorbot"], capture_output=True, text=True)
+        if r.returncode == 0 or "lock" not in r.stdout + r.stderr:
+            break
+        time.sleep(5)
     ensure(r.returncode == 0, "dpkg -r mentorbot failed: %s" % (r.stdout + r.stderr)[-800:])
     ensure(not os.path.exists(INSTALLED), "%s is still there after dpkg -r" % INSTALLED)
     ensure(os.path.isdir("/var/lib/mentorbot"), "dpkg -r removed the state directory /var/lib/mentorbot")

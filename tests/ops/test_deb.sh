@@ -57,7 +57,18 @@ else
 	skip lintian "lintian not installed"
 fi
 
-if ! dpkg -i "$DEB" > "$OUT/dpkg.log" 2>&1; then
+# dpkg takes a lock of its own: another package manager on the machine (an apt-get of
+# another job) makes it fail at once, so wait for that lock for up to 5 minutes.
+dpkg_waiting() {
+	local i
+	for i in $(seq 1 60); do
+		dpkg "$@" > "$OUT/dpkg.log" 2>&1 && return 0
+		grep -q 'lock' "$OUT/dpkg.log" || return 1
+		sleep 5
+	done
+	return 1
+}
+if ! dpkg_waiting -i "$DEB"; then
 	tail -n 20 "$OUT/dpkg.log" | sed 's/^/    | /'
 	echo "FAIL deb::install: dpkg -i failed"
 	exit 1
