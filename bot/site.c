@@ -11,10 +11,10 @@
  * since each takes applications by "join <slug>" (policy open: at once,
  * approve: staff decide).
  *
- * site_tick() builds the files in memory and compares a hash of them with
- * the last written one: every change shows (a new event, an answer that
- * takes a seat, an offer that expires at midnight), and nothing is written
- * when nothing changed.
+ * site_tick() builds the files in memory (at most every SITE_CHECK_S
+ * seconds) and compares a hash of them with the last written one: every
+ * change shows (a new event, an answer that takes a seat, an offer that
+ * expires at midnight), and nothing is written when nothing changed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -376,18 +376,27 @@ site_tick(struct site_watch *w, struct db *db, const struct config *cfg, const s
 	const char *dir = cfg->site.dir;
 	if (!dir || !*dir)
 		return;
+	int64_t now = now_s();
+	int moved = !w->dir || strcmp(w->dir, dir) != 0;
+	if (!moved && now >= w->checked && now - w->checked < SITE_CHECK_S)
+		return;
+	w->checked = now;
+	if (moved) { /* a new [site] dir (SIGHUP): write it whole */
+		free(w->dir);
+		free(w->fingerprint);
+		w->dir = xstrdup(dir);
+		w->fingerprint = NULL;
+		w->failed = 0;
+	}
 	struct site_file *v;
 	size_t n;
-	if (site_build(db, cfg, t, now_s(), &v, &n) != 0)
+	if (site_build(db, cfg, t, now, &v, &n) != 0)
 		return;
 	char *fp = fingerprint(v, n);
-	int same = w->fingerprint && strcmp(w->fingerprint, fp) == 0 && w->dir && strcmp(w->dir, dir) == 0;
-	if (!same) {
+	if (!w->fingerprint || strcmp(w->fingerprint, fp) != 0) {
 		if (site_write(dir, v, n) == 0) {
 			free(w->fingerprint);
-			free(w->dir);
 			w->fingerprint = fp;
-			w->dir = xstrdup(dir);
 			fp = NULL;
 			w->failed = 0;
 			log_info("event=site_written files=%zu", n);

@@ -16,8 +16,9 @@
  * sentence comes from templates/LANG/site.txt; every value is escaped.
  * site_gather() reads the items from the database, site_write() writes the
  * files atomically (a temporary file per file, then rename; mode 0644), and
- * site_tick() is the daemon's: it regenerates [site] dir when the items
- * changed (a cheap fingerprint query each time the main loop wakes).
+ * site_tick() is the daemon's: it regenerates [site] dir when what the
+ * files show changed (it builds them at most every SITE_CHECK_S seconds and
+ * compares a hash).
  */
 #ifndef MB_SITE_H
 #define MB_SITE_H
@@ -108,11 +109,14 @@ int site_ical_feed(struct db *db, const struct templates *t, const char *lang, c
 /* Write the files into dir (created when missing) atomically.  0, or -1 with errno set. */
 int site_write(const char *dir, const struct site_file *v, size_t n);
 
-/* The daemon: regenerate cfg's [site] dir when the items changed since the last call (and
- * the first time).  Cheap when nothing changed: one query. */
+/* The daemon: regenerate cfg's [site] dir when what it shows changed since the last write
+ * (and the first time).  The files are built in memory at most every SITE_CHECK_S seconds
+ * and written only when their hash differs. */
+#define SITE_CHECK_S 10
 struct site_watch {
 	char *fingerprint; /* of the last written state, or NULL */
 	char *dir;         /* where it was written */
+	int64_t checked;   /* when the files were last built */
 	int failed;        /* the last write failed (logged once) */
 };
 void site_tick(struct site_watch *w, struct db *db, const struct config *cfg, const struct templates *t);
