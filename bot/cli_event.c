@@ -22,6 +22,7 @@
 #include "bot/dispatch.h"
 #include "bot/emit.h"
 #include "bot/ical.h"
+#include "bot/site.h"
 #include "bot/templates.h"
 #include "bot/util.h"
 #include "bot/when.h"
@@ -506,33 +507,14 @@ cli_feed(const char *conf, int argc, char **argv)
 	struct cli_env e;
 	if (env_open(conf, &e))
 		return 1;
-	struct event *v;
-	size_t n;
-	if (state_events(e.db, EVENT_LIST_FEED, now_s(), &v, &n) != DB_OK) {
-		env_close(&e);
-		return 1;
-	}
-	struct ical_event *ie = xcalloc(n + 1, sizeof *ie);
-	for (size_t i = 0; i < n; i++) {
-		ie[i].uid = v[i].uid;
-		ie[i].sequence = v[i].sequence;
-		ie[i].dtstamp = v[i].updated;
-		ie[i].start = v[i].start;
-		ie[i].end = v[i].end;
-		ie[i].summary = v[i].title;
-		ie[i].location = v[i].place;
-		ie[i].url = v[i].url;
-		ie[i].description = v[i].description;
-		ie[i].cancelled = strcmp(v[i].status, "cancelled") == 0;
-	}
-	char *name = tmpl_render(e.tmpl, e.h.lang, "event.feed.name", NULL);
 	char *cal = NULL;
-	int rc = ical_publish_feed(ie, n, name, &cal);
-	free(name);
+	int rc = site_ical_feed(e.db, e.tmpl, e.h.lang, &cal); /* the same feed as the public page's */
 	int status = 0;
 	if (rc != ICAL_OK) {
-		const char *vars[] = {"error", ical_strerror(rc), NULL};
-		say(&e, stderr, "cli.feed.failed", vars);
+		if (rc >= ICAL_ERR_NOT_REPLY) {
+			const char *vars[] = {"error", ical_strerror(rc), NULL};
+			say(&e, stderr, "cli.feed.failed", vars);
+		}
 		status = 1;
 	} else {
 		FILE *f = out ? fopen(out, "w") : stdout;
@@ -550,8 +532,6 @@ cli_feed(const char *conf, int argc, char **argv)
 		}
 	}
 	free(cal);
-	free(ie);
-	events_free(v, n);
 	env_close(&e);
 	return status;
 }

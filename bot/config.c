@@ -66,8 +66,8 @@
 /* the parser process maps the daemon's binary and libraries before it reads a byte */
 #define PARSER_MEMORY_MIN (64L * 1024 * 1024)
 
-static const char *const section_names[S_COUNT] = {"bot",    "imap",      "smtp",   "xmpp",    "matrix",
-						   "bridge", "retention", "groups", "network", "offers"};
+static const char *const section_names[S_COUNT] = {"bot",       "imap",   "smtp",    "xmpp",   "matrix", "bridge",
+						   "retention", "groups", "network", "offers", "site"};
 
 #define OFF(m) offsetof(struct config, m)
 
@@ -143,6 +143,9 @@ static const struct key_def keys[] = {
 	{S_OFFERS, "post_to", K_STR, OFF(offers.post_to), 0, 0, NULL},
 	{S_OFFERS, "notice_days", K_INT, OFF(offers.notice_days), 1, 365, NULL},
 	{S_OFFERS, "days", K_INT, OFF(offers.days), 1, 3650, NULL},
+
+	{S_SITE, "dir", K_STR, OFF(site.dir), 0, 0, NULL},
+	{S_SITE, "url", K_STR, OFF(site.url), 0, 0, NULL},
 };
 
 #define NKEYS ARRAY_LEN(keys)
@@ -433,6 +436,15 @@ check_all(struct parser *p)
 			config_perr(p, key_set(p, S_OFFERS, "post_to"),
 				    "[offers] post_to names no group of [groups]: '%s'", c->offers.post_to);
 	}
+	if (c->site.url) {
+		struct url_parts u = {0};
+		int ok = url_parse(c->site.url, &u) == 0;
+		ok = ok && (strcmp(u.scheme, "https") == 0 || strcmp(u.scheme, "http") == 0);
+		if (!ok)
+			config_perr(p, key_set(p, S_SITE, "url"), "[site] url must be an http:// or https:// URL: '%s'",
+				    c->site.url);
+		url_parts_free(&u);
+	}
 	const char *cafiles[][2] = {{"imap", c->imap.ca_file}, {"smtp", c->smtp.ca_file}, {"xmpp", c->xmpp.ca_file}};
 	const enum section casec[] = {S_IMAP, S_SMTP, S_XMPP};
 	for (size_t i = 0; i < ARRAY_LEN(cafiles); i++)
@@ -582,6 +594,8 @@ config_free(struct config *c)
 	free(c->bot.metrics_file);
 	free(c->bot.log);
 	free(c->offers.post_to);
+	free(c->site.dir);
+	free(c->site.url);
 	free(c->imap.url);
 	url_parts_free(&c->imap.u);
 	free(c->imap.user);

@@ -136,6 +136,11 @@ struct config {
 		int notice_days; /* the company is told this many days before the deadline; default 7 */
 		int days;        /* an offer without a deadline runs this many days; default 90 */
 	} offers;
+	/* [site]: the public page (bot/site.h) */
+	struct {
+		char *dir; /* the daemon keeps the page here; NULL: no page */
+		char *url; /* its public address (absolute links in the Atom feeds); NULL: relative links */
+	} site;
 };
 
 /*

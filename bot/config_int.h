@@ -44,6 +44,7 @@ enum section {
 	S_GROUPS,
 	S_NETWORK,
 	S_OFFERS,
+	S_SITE,
 	S_COUNT
 };
 

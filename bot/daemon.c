@@ -13,7 +13,8 @@
  * SIGTERM/SIGINT stop.  Stopping goes in the reverse order.  Between
  * signals it publishes its state (status_pub.h): systemd's READY=1,
  * STATUS= and watchdog pings, the status file beside the database and the
- * metrics file.
+ * metrics file, and rewrites the public page of [site] dir when its items
+ * changed.
  */
 #include "daemon.h"
 
@@ -35,6 +36,7 @@
 #include "reload.h"
 #include "scheduler.h"
 #include "sender.h"
+#include "site.h"
 #include "state/checkpoint.h"
 #include "state/retention.h"
 #include "state/state.h"
@@ -198,6 +200,8 @@ rt_stop_transports(struct runtime *rt)
 
 /* What the daemon publishes about itself: systemd notifications, status and metrics files. */
 static struct status_pub pub;
+/* The public page in [site] dir, rewritten when what it shows changed (bot/site.h). */
+static struct site_watch site;
 
 /* Each transport's state now, in status_transport_names order, for status_pub_tick. */
 static void
@@ -238,6 +242,7 @@ static void
 rt_wait_signals(struct runtime *rt)
 {
 	int timeout = rt_publish(rt);
+	site_tick(&site, rt->db, rt->cfg, rt->tmpl);
 	while (!stop_flag) {
 		struct pollfd p = {wake_pipe[0], POLLIN, 0};
 		if (poll(&p, 1, timeout) > 0) {
@@ -254,8 +259,10 @@ rt_wait_signals(struct runtime *rt)
 			status_flag = 0;
 			rt_status(rt);
 		}
-		if (!stop_flag)
+		if (!stop_flag) {
 			timeout = rt_publish(rt);
+			site_tick(&site, rt->db, rt->cfg, rt->tmpl);
+		}
 	}
 	status_pub_stopping(&pub); /* before anything stops */
 }
@@ -349,6 +356,7 @@ daemon_run(const char *path, int verbose)
 	rt.sched = NULL;
 	rt_stop_transports(&rt);
 	status_pub_end(&pub);
+	site_watch_free(&site);
 	db_close(db);
 	db_checkpointer_stop();
 	templates_free(rt.tmpl);

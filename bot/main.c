@@ -44,6 +44,7 @@
 #include "mime.h"
 #include "parsebox.h"
 #include "post.h"
+#include "site.h"
 #include "state/state.h"
 #include "status.h"
 #include "templates.h"
@@ -615,6 +616,11 @@ static const struct subcommand subcommands[] = {
 	 .max_args = -1,
 	 .run = cli_feed,
 	 .usage = {"feed -c FILE [--out FILE]   iCalendar feed of the public events"}},
+	{.name = "site",
+	 .needs_config = 1,
+	 .max_args = -1,
+	 .run = cli_site,
+	 .usage = {"site -c FILE [--out DIR]   the public page, its Atom and iCalendar feeds (default: [site] dir)"}},
 	{.name = "purge",
 	 .needs_config = 1,
 	 .max_args = 1,

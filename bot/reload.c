@@ -7,8 +7,9 @@
  *            unknown_reply_limit flood_rate flood_burst post_interval,
  *            [xmpp] rooms, [matrix] rooms (the transports join and leave),
  *            [bridge] relay_pattern relay_accounts, [retention], [groups],
- *            [network], [offers].  The core reads them through core->cfg for
- *            each message or job; the chat senders' room pacing through their
+ *            [network], [offers], [site] (the daemon's main loop reads it
+ *            each time).  The core reads them through core->cfg for each
+ *            message or job; the chat senders' room pacing through their
  *            sender's cfg, which reconfigure() points at the new one.
  *   restart  [bot] database (every thread has a connection open), log (the
  *            log target is opened once; SIGHUP reopens it), max_mail_size
@@ -146,6 +147,9 @@ static const struct field fields[] = {
 	F("[offers] post_to", F_STR, offers.post_to, LIVE, SEC_NONE),
 	F("[offers] notice_days", F_INT, offers.notice_days, LIVE, SEC_NONE),
 	F("[offers] days", F_INT, offers.days, LIVE, SEC_NONE),
+
+	F("[site] dir", F_STR, site.dir, LIVE, SEC_NONE),
+	F("[site] url", F_STR, site.url, LIVE, SEC_NONE),
 };
 
 #define AT(c, off, type) ((type *)(void *)((char *)(c) + (off)))
