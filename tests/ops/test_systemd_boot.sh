@@ -8,13 +8,15 @@
 #  - install: the package (the host's, when tests/ops/test_deb.sh installed this
 #    version, else built here from a clean clone and installed with dpkg -i in the
 #    container): user mentorbot, the unit enabled and not started without a config;
-#  - config: the installed example filled in for Matrix only (the test homeserver,
-#    tests/matrix, runs in the container's network namespace), the token in a 0600
-#    mentorbot-owned file; check-config as the user mentorbot;
+#  - config: the installed example filled in for mail (Dovecot and OpenSMTPD of
+#    tests/servers/start.sh, started in the container) and Matrix (tests/matrix's
+#    homeserver, in the container's network namespace), the IMAP password and the
+#    Matrix token in 0600 mentorbot-owned files; check-config as the user mentorbot;
 #  - start: `systemctl start` returns once the daemon sent READY=1, every transport
 #    connected; `systemctl status` shows its STATUS= text; the process runs as
 #    mentorbot; StateDirectory= made /var/lib/mentorbot, where the database is;
-#  - help: "!help" in the room is answered;
+#  - help: "!help" in the room is answered; mail_help: a "help" mail is answered (it
+#    went through the parser process and its seccomp filter, under the unit's);
 #  - status_ok: `mentorbot status` exits 0 (OK);
 #  - reload: `systemctl reload` (SIGHUP, RELOADING=1/READY=1) keeps the process and
 #    logs the reload; reload_bad: a broken file is refused (priority err, its line),
@@ -106,9 +108,12 @@ for u in /etc/systemd/system/multi-user.target.wants/*.service; do
 	u=${u##*/}
 	[ "$u" = mentorbot.service ] || masks+=("systemd.mask=$u")
 done
+# the checkout (test servers, homeserver) is in the container as on the host: through the
+# overlay when it is on the root file system, else bound
+binds=(--bind-ro="$SHARE:/run/mentorbot-test")
+[ "$(stat -c %d "$ROOT")" = "$(stat -c %d /)" ] || binds+=(--bind="$ROOT")
 systemd-nspawn -q -D "$WORK/root" --volatile=overlay --register=no --keep-unit --link-journal=no \
-	--private-network -M "$MACHINE" --bind-ro="$SHARE:/run/mentorbot-test" --console=pipe \
-	-b -- "${masks[@]}" < /dev/null > "$WORK/nspawn.log" 2>&1 &
+	--private-network -M "$MACHINE" "${binds[@]}" --console=pipe -b -- "${masks[@]}" < /dev/null > "$WORK/nspawn.log" 2>&1 &
 NSPID=$!
 # the container's PID 1: the nspawn descendant whose innermost PID is 1
 find_init() {
@@ -178,13 +183,26 @@ HSPID=$!
 for _ in $(seq 1 100); do grep -q '^READY ' "$WORK/hs.out" && break; sleep 0.1; done
 HSPORT=$(awk '/^READY / { print $2 }' "$WORK/hs.out")
 [ -n "$HSPORT" ] || { fail config "the Matrix test homeserver did not start: $(tail -n 3 "$WORK/hs.log")"; exit 1; }
-mx() { "${NET[@]}" "$PY" "$ROOT/tests/ops/systemd_boot_matrix.py" "$HSPORT" "$@"; }
+mx() { "${NET[@]}" "$PY" "$ROOT/tests/ops/systemd_boot_client.py" "$HSPORT" "$@"; }
 
-# --- config: the installed example, filled in for Matrix only -----------------------
+# --- the test mail servers, in the container (they end with it) ----------------------
+out=$("${IN[@]}" env T=/tmp/mentorbot-servers "$ROOT/tests/servers/start.sh" 2> "$WORK/servers.log")
+MAILT=$(sed -n 's/^T=//p' <<< "$out")
+[ -n "$MAILT" ] || { fail config "tests/servers/start.sh in the container: $(tail -n 3 "$WORK/servers.log")"; exit 1; }
+
+# --- config: the installed example, filled in for mail and Matrix ---------------------
 EXAMPLE=/proc/$P1/root/etc/mentorbot/mentorbot.ini.example
 awk -v hs="http://127.0.0.1:$HSPORT" '
 /^\[/ || /^#\[/ { sec = $0; sub(/^#/, "", sec) }
-sec == "[imap]" || sec == "[smtp]" { if ($0 ~ /^[a-z_]+ *=/ || $0 ~ /^\[/) $0 = "#" $0 }
+sec == "[imap]" {
+	if ($0 ~ /^url *=/) $0 = "url = imap://127.0.0.1:10143/INBOX"
+	else if ($0 ~ /^user *=/) $0 = "user = bot@example.test"
+}
+sec == "[smtp]" { # the test OpenSMTPD takes mail on 10025 without a login
+	if ($0 ~ /^url *=/) $0 = "url = smtp://127.0.0.1:10025"
+	else if ($0 ~ /^(user|password_file) *=/) $0 = "#" $0
+	else if ($0 ~ /^from *=/) $0 = "from = MentorBot <bot@example.test>"
+}
 sec == "[matrix]" {
 	if ($0 == "#[matrix]") $0 = "[matrix]"
 	else if ($0 ~ /^#homeserver *=/) $0 = "homeserver = " hs
@@ -192,15 +210,18 @@ sec == "[matrix]" {
 	else if ($0 ~ /^#access_token_file *=/) $0 = "access_token_file = /etc/mentorbot/matrix.token"
 	else if ($0 ~ /^#rooms *=/) $0 = "rooms = #mentoring:localhost"
 }
-/^staff *=/ { $0 = "staff = matrix:@alice:localhost" }
+/^staff *=/ { $0 = "staff = staff@example.test, matrix:@alice:localhost" }
+/^authserv_id *=/ { $0 = "authserv_id = mx.example.test" }
 { print }' "$EXAMPLE" > "$SHARE/mentorbot.ini"
 printf '%s\n' "$TOKEN" > "$SHARE/matrix.token"
+printf 'pass\n' > "$SHARE/imap.pass"
 CFG=/etc/mentorbot/mentorbot.ini
 out=$("${IN[@]}" sh -c "set -e
 	install -m 0640 -o root -g mentorbot /run/mentorbot-test/mentorbot.ini $CFG
 	install -m 0600 -o mentorbot -g mentorbot /run/mentorbot-test/matrix.token /etc/mentorbot/matrix.token
+	install -m 0600 -o mentorbot -g mentorbot /run/mentorbot-test/imap.pass /etc/mentorbot/imap.pass
 	runuser -u mentorbot -- mentorbot check-config -c $CFG" 2>&1)
-if [ $? = 0 ]; then pass config "Matrix only; check-config: $out"; else fail config "$out"; exit 1; fi
+if [ $? = 0 ]; then pass config "mail and Matrix; check-config: $out"; else fail config "$out"; exit 1; fi
 
 # --- start ------------------------------------------------------------------------
 journal() { "${IN[@]}" journalctl -u mentorbot --no-pager "$@" 2> /dev/null; }
@@ -243,8 +264,8 @@ else
 fi
 st=$("${IN[@]}" systemctl status mentorbot --no-pager 2>&1)
 status_line=$(printf '%s\n' "$st" | sed -n 's/^ *Status: "\(.*\)"$/\1/p')
-[ "$status_line" = "matrix connected" ] && pass status_text "Status: \"$status_line\"" ||
-	fail status_text "systemctl status shows Status: '$status_line', expected 'matrix connected'"
+[ "$status_line" = "mail connected, matrix connected" ] && pass status_text "Status: \"$status_line\"" ||
+	fail status_text "systemctl status shows Status: '$status_line', expected 'mail connected, matrix connected'"
 PID=$(show MainPID)
 user=$("${IN[@]}" stat -c %U "/proc/$PID")
 [ "$user" = mentorbot ] && pass user "PID $PID runs as mentorbot" || fail user "PID $PID runs as '$user'"
@@ -257,6 +278,8 @@ db=$("${IN[@]}" stat -c '%U:%G %a' /var/lib/mentorbot /var/lib/mentorbot/mentorb
 n=$(mx count)
 mx say '#mentoring:localhost' alice '!help' > /dev/null
 out=$(mx wait "$n" 60) && pass help "answered: $out" || fail help "$out"
+out=$("${NET[@]}" "$PY" "$ROOT/tests/ops/systemd_boot_client.py" mail alice@example.test bot@example.test help \
+	"/proc/$P1/root$MAILT/mail/example.test/alice/Maildir" 60) && pass mail_help "reply: $out" || fail mail_help "$out"
 
 # --- status OK ----------------------------------------------------------------------
 MBSTATUS=("${IN[@]}" runuser -u mentorbot -- mentorbot status -c "$CFG")
@@ -348,11 +371,12 @@ prios=$(journal -o json -t mentorbot | "$PY" -c '
 import collections, json, sys
 c = collections.Counter(json.loads(l).get("PRIORITY") for l in sys.stdin)
 print(" ".join("%s:%d" % kv for kv in sorted(c.items())))')
-kv=$(journal -o cat | grep -m1 '^event=command .*cmd=help' | grep 'channel=matrix')
-if [ -n "$kv" ] && [ "$(wc -w <<< "$prios")" -ge 2 ]; then
+kv=$(journal -o cat | grep -m1 '^event=command channel=matrix .*cmd=help')
+kvmail=$(journal -o cat | grep -m1 '^event=command channel=mail .*cmd=help')
+if [ -n "$kv" ] && [ -n "$kvmail" ] && [ "$(wc -w <<< "$prios")" -ge 2 ]; then
 	pass journal "priorities (count) $prios; $(cut -c1-60 <<< "$kv")"
 else
-	fail journal "priorities (count) '$prios', key=value line: '$kv'"
+	fail journal "priorities (count) '$prios', key=value lines: '$kv' '$kvmail'"
 fi
 
 # --- security -----------------------------------------------------------------------
