@@ -9,9 +9,10 @@ Maildir, given as a path the caller can read.
     systemd_boot_client.py PORT count                  -> the bot's messages, all rooms
     systemd_boot_client.py PORT wait N SECONDS         -> waits for more than N of them;
                                                           prints the newest, exit 1 if none
-    systemd_boot_client.py mail FROM TO SUBJECT MAILDIR SECONDS
-        -> sends the mail, waits for the reply (In-Reply-To) in MAILDIR/new; prints
-           its Subject and X-Mentorbot-Reply, exit 1 if none came
+    systemd_boot_client.py mail FROM TO SUBJECT BODY MAILDIR SECONDS [DKIMKEY]
+        -> sends the mail (DKIM-signed with the PEM key file DKIMKEY, selector "test",
+           as tests/integration/lib.py signs), waits for the reply (In-Reply-To) in
+           MAILDIR/new; prints its Subject and X-Mentorbot-Reply, exit 1 if none came
 """
 import email
 import email.message
@@ -45,14 +46,22 @@ def bot_messages(port):
     return [e for r in rooms.values() for e in r["events"] if e["sender"] == BOT_ID]
 
 
-def mail(frm, to, subject, maildir, seconds):
+def mail(frm, to, subject, body, maildir, seconds, dkim_key=None):
     m = email.message.EmailMessage()
     m["From"], m["To"], m["Subject"] = frm, to, subject
     m["Date"] = email.utils.formatdate()
     m["Message-ID"] = mid = email.utils.make_msgid(domain=frm.split("@")[1])
-    m.set_content(subject + "\n")
+    m.set_content(body + "\n")
+    data = m.as_bytes(policy=email.policy.SMTP)
+    if dkim_key:
+        import dkim  # python3-dkim
+        with open(dkim_key, "rb") as f:
+            key = f.read()
+        data = dkim.sign(data, b"test", frm.split("@")[1].encode(), key,
+                         include_headers=[b"from", b"to", b"subject", b"date", b"message-id"],
+                         canonicalize=(b"relaxed", b"relaxed")) + data
     with smtplib.SMTP("127.0.0.1", 10025, timeout=30) as s:
-        s.send_message(m)
+        s.sendmail(frm, [to], data)
     deadline = time.monotonic() + float(seconds)
     new = os.path.join(maildir, "new")
     while True:
@@ -70,7 +79,7 @@ def mail(frm, to, subject, maildir, seconds):
 
 def main(argv):
     if argv[1] == "mail":
-        return mail(*argv[2:7])
+        return mail(*argv[2:])
     port, cmd = int(argv[1]), argv[2]
     if cmd == "say":
         print(call(port, "POST", "send", {"room": argv[3], "sender": argv[4], "body": argv[5]})["event_id"])

@@ -17,6 +17,8 @@
 #    mentorbot; StateDirectory= made /var/lib/mentorbot, where the database is;
 #  - help: "!help" in the room is answered; mail_help: a "help" mail is answered (it
 #    went through the parser process and its seccomp filter, under the unit's);
+#  - libical: a staff "announce:" is previewed; libical was dlopen()ed
+#    (MemoryDenyWriteExecute=);
 #  - status_ok: `mentorbot status` exits 0 (OK);
 #  - reload: `systemctl reload` (SIGHUP, RELOADING=1/READY=1) keeps the process and
 #    logs the reload; reload_bad: a broken file is refused (priority err, its line),
@@ -278,8 +280,21 @@ db=$("${IN[@]}" stat -c '%U:%G %a' /var/lib/mentorbot /var/lib/mentorbot/mentorb
 n=$(mx count)
 mx say '#mentoring:localhost' alice '!help' > /dev/null
 out=$(mx wait "$n" 60) && pass help "answered: $out" || fail help "$out"
-out=$("${NET[@]}" "$PY" "$ROOT/tests/ops/systemd_boot_client.py" mail alice@example.test bot@example.test help \
-	"/proc/$P1/root$MAILT/mail/example.test/alice/Maildir" 60) && pass mail_help "reply: $out" || fail mail_help "$out"
+mail() { "${NET[@]}" "$PY" "$ROOT/tests/ops/systemd_boot_client.py" mail "$@"; }
+MAILDIRS=/proc/$P1/root$MAILT/mail/example.test
+out=$(mail alice@example.test bot@example.test help help "$MAILDIRS/alice/Maildir" 60) &&
+	pass mail_help "reply: $out" || fail mail_help "$out"
+# a staff announcement (DKIM-signed: staff must prove the sender) is previewed: its date
+# conversion dlopen()s libical, under MemoryDenyWriteExecute=
+form=$'Date: 24.12.2030\nStart: 18:00\nEnd: 20:00\nPlace: Aula\nCapacity: 2\nAudience: mentoring'
+out=$(mail staff@example.test bot@example.test "announce: Systemd evening" "$form" "$MAILDIRS/staff/Maildir" 60 \
+	"/proc/$P1/root$MAILT/dkim/test.example.test.key")
+rc=$?
+if [ "$rc" = 0 ] && grep -q 'event.preview' <<< "$out" && "${IN[@]}" grep -q libical "/proc/$PID/maps"; then
+	pass libical "reply: $out; libical mapped"
+else
+	fail libical "reply: $out; libical in the daemon's maps: $("${IN[@]}" grep -c libical "/proc/$PID/maps")"
+fi
 
 # --- status OK ----------------------------------------------------------------------
 MBSTATUS=("${IN[@]}" runuser -u mentorbot -- mentorbot status -c "$CFG")
