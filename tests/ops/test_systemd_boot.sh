@@ -28,8 +28,9 @@
 #  - status_warning: the homeserver stopped: `mentorbot status` exits 1 (WARNING), the
 #    STATUS= text says retrying, a priority-warning line is logged;
 #  - stop: `systemctl stop` ends it with exit status 0 after its "stopping" line;
-#  - journal: key=value event lines (event=command ... cmd=help channel=matrix) and
-#    lines at more than one priority;
+#  - journal: key=value event lines (event=command ... cmd=help channel=matrix and
+#    channel=mail) and lines at more than one priority; systemd_warnings: systemd logs
+#    no warning about the unit;
 #  - security: `systemd-analyze security mentorbot.service`, the score printed.
 # The container, the homeserver and the bind mount are removed however it ends.  About
 # 40 s, plus the package build when the host lacks this version.  Needs root and
@@ -393,6 +394,16 @@ if [ -n "$kv" ] && [ -n "$kvmail" ] && [ "$(wc -w <<< "$prios")" -ge 2 ]; then
 else
 	fail journal "priorities (count) '$prios', key=value lines: '$kv' '$kvmail'"
 fi
+
+# systemd itself has nothing to warn about the unit (an unsupported setting, a timeout)
+warn=$(journal -o json | "$PY" -c '
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    if e.get("SYSLOG_IDENTIFIER") == "systemd" and int(e.get("PRIORITY", 6)) <= 4:
+        print(e.get("MESSAGE"))')
+[ -z "$warn" ] && pass systemd_warnings "none about mentorbot.service" ||
+	fail systemd_warnings "$(head -n 3 <<< "$warn" | tr '\n' ' ')"
 
 # --- security -----------------------------------------------------------------------
 sec=$("${IN[@]}" systemd-analyze security --no-pager mentorbot.service 2>&1 | grep 'Overall exposure level')
