@@ -520,6 +520,7 @@ sync_main(void *arg)
 		const char *next = json_string_value(json_object_get(out, "next_batch"));
 		if (rc != MX_OK || !next) {
 			int64_t d = backoff_next(&backoff);
+			atomic_store(&m->connected, 0);
 			log_warn("matrix: sync failed (%s %ld); retrying in %lld ms",
 				 rc == MX_HTTP ? mx_errcode(out) : "no answer", st, (long long)d);
 			json_decref(out);
@@ -527,6 +528,7 @@ sync_main(void *arg)
 			continue;
 		}
 		backoff_reset(&backoff);
+		atomic_store(&m->connected, 1); /* the homeserver answered: status and READY=1 */
 		int r = handle_sync(&s, out, since);
 		if (r > 0)
 			matrix_transport_notify(m);

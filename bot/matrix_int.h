@@ -92,7 +92,7 @@ struct matrix_transport {
 
 	struct sender snd;      /* the shared outbox sender, run by the sender thread */
 	struct send_state send; /* the sender thread's connection, database and txnId prefix */
-	atomic_int connected;   /* the last request of the sender reached the homeserver */
+	atomic_int connected;   /* the last sync or send reached the homeserver */
 	atomic_ulong connects;  /* connections curl opened (both threads) */
 };
 

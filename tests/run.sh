@@ -7,8 +7,9 @@
 #  1a. the house style: clang-format --dry-run -Werror over the C sources (as make format leaves them)
 #  2. tests/corpus/run.sh if it exists (its last line "N passed, N failed" is added)
 #  2c. operations: tests/ops/test_*.sh (make install, dist/ files, the Debian package,
-#      which stays installed for the integration test of the installed bot, and the
-#      demo's clean-up on signals; each prints PASS/FAIL/SKIP lines); MB_SKIP_OPS=1 skips
+#      which stays installed for the integration test of the installed bot, the package
+#      under a real systemd in a container, and the demo's clean-up on signals; each
+#      prints PASS/FAIL/SKIP lines); MB_SKIP_OPS=1 skips
 #  3. the integration tests (tests/integration/test_*.py through runner.py) against
 #     private Dovecot + OpenSMTPD started once here (or the running set named by $T),
 #     with MENTORBOT (default ./mentorbot); again with MENTORBOT=build/asan/mentorbot
@@ -151,7 +152,7 @@ fi
 # skips when an OpenSMTPD runs), and the package test leaves mentorbot installed for
 # tests/integration/test_ops_installed_package.py.  Uses ./mentorbot.
 if [ "${MB_SKIP_OPS:-0}" != 1 ]; then
-	for t in tests/ops/test_dist.sh tests/ops/test_install.sh tests/ops/test_deb.sh tests/ops/test_demo_traps.sh; do
+	for t in tests/ops/test_dist.sh tests/ops/test_install.sh tests/ops/test_deb.sh tests/ops/test_systemd_boot.sh tests/ops/test_demo_traps.sh; do
 		[ -f "$t" ] || continue
 		echo "== $t"
 		MENTORBOT=./mentorbot timeout -k 10 1500 bash "$t" > "$OUT" 2>&1
