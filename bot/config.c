@@ -66,8 +66,8 @@
 /* the parser process maps the daemon's binary and libraries before it reads a byte */
 #define PARSER_MEMORY_MIN (64L * 1024 * 1024)
 
-static const char *const section_names[S_COUNT] = {"bot",    "imap",      "smtp",   "xmpp",    "matrix",
-						   "bridge", "retention", "groups", "network", "offers", "bluesky", "social"};
+static const char *const section_names[S_COUNT] = {"bot",       "imap",   "smtp",    "xmpp",   "matrix",  "bridge",
+						   "retention", "groups", "network", "offers", "bluesky", "social"};
 
 #define OFF(m) offsetof(struct config, m)
 

@@ -54,10 +54,8 @@ static const struct {
 	const char *name;
 	size_t off; /* of the int present */
 } sections[SEC_COUNT] = {
-	{"[imap]", offsetof(struct config, imap.present)},
-	{"[smtp]", offsetof(struct config, smtp.present)},
-	{"[xmpp]", offsetof(struct config, xmpp.present)},
-	{"[matrix]", offsetof(struct config, matrix.present)},
+	{"[imap]", offsetof(struct config, imap.present)},       {"[smtp]", offsetof(struct config, smtp.present)},
+	{"[xmpp]", offsetof(struct config, xmpp.present)},       {"[matrix]", offsetof(struct config, matrix.present)},
 	{"[bluesky]", offsetof(struct config, bluesky.present)},
 };
 
