@@ -126,6 +126,7 @@ static void
 posted(struct bluesky *b, const struct outbox_item *it, const char *rkey, const char *uri, const char *cid, int again)
 {
 	char *url = xasprintf("https://bsky.app/profile/%s/post/%s", b->c.handle, rkey);
+	atomic_store(&b->connected, 1);
 	if (state_social_posted(b->snd.db, it->id, uri, cid, url) != DB_OK)
 		log_warn("event=social_not_recorded transport=bluesky outbox=%lld", (long long)it->id);
 	log_info("event=posted transport=bluesky outbox=%lld rkey=%s found_again=%d", (long long)it->id, rkey, again);
@@ -158,7 +159,8 @@ bluesky_send(void *handle, const struct outbox_item *it, struct send_res *res)
 		int s = ensure_session(b);
 		if (s != BS_OK) {
 			res->rc = s == BS_NET ? SEND_DOWN : SEND_STOP;
-			snprintf(res->err, sizeof res->err, "PDS unreachable");
+			snprintf(res->err, sizeof res->err, "%s",
+				 atomic_load(&b->dead) ? "login refused (handle or app password)" : "PDS unreachable");
 			break;
 		}
 		json_t *body = json_pack("{s:s, s:s, s:s, s:O}", "repo", b->c.did, "collection", BS_COLLECTION, "rkey",
