@@ -27,6 +27,7 @@
 #include "config.h"
 #include "logkv.h"
 #include "sender.h"
+#include "social.h"
 #include "state/social.h"
 #include "state/state.h"
 #include "util.h"
@@ -60,6 +61,8 @@ bs_die(struct bluesky *b, long status, const char *err)
 		log_err("event=credentials_refused transport=bluesky status=%ld handle=%s error=%s "
 			"action=stop_until_restart",
 			status, LOG_KV(b->c.handle), LOG_KV(err));
+		if (social_refused_note(b->snd.db, "bluesky", 1) != DB_OK)
+			log_warn("event=staff_not_told transport=bluesky reason=database");
 		sender_kick(&b->snd);
 	}
 }
@@ -81,6 +84,7 @@ ensure_session(struct bluesky *b)
 		rc = BS_NET;
 	} else if (rc == BS_OK) {
 		log_info("event=logged_in transport=bluesky handle=%s did=%s", LOG_KV(b->c.handle), LOG_KV(b->c.did));
+		social_refused_note(b->snd.db, "bluesky", 0);
 	}
 	free(err);
 	return rc;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "handlers/handlers.h"
 #include "logkv.h"
 #include "social_text.h"
 #include "state/social.h"
@@ -101,6 +102,58 @@ social_queue(struct db *db, const struct config *cfg, const char *list, const st
 	return DB_OK;
 }
 
+int
+social_refused_job(struct hctx *h, int64_t ref, const char **result)
+{
+	if (ref < 0 || (size_t)ref >= social_nchannels) {
+		*result = "skipped: no such channel";
+		return 0;
+	}
+	const struct social_channel *ch = &social_channels[ref];
+	const char *handle = strcmp(ch->name, "bluesky") == 0 && h->cfg->bluesky.handle ? h->cfg->bluesky.handle : "?";
+	const char *lang = hctx_default_lang(h);
+	for (size_t i = 0, k = 0; i < h->cfg->bot.staff.n; i++) {
+		const char *kind, *to;
+		if (!hctx_staff_endpoint(h->cfg->bot.staff.v[i], &kind, &to))
+			continue;
+		char *b = xasprintf("social.refused.%s.%zu", ch->name, k++);
+		char *msgid = strcmp(kind, "mail") == 0 ? hctx_msgid(h, b) : NULL;
+		hctx_reply_to(h, kind, to, "social.refused", "channel", ch->name, "handle", handle, "lang", lang,
+			      msgid ? "message_id" : NULL, msgid, NULL);
+		free(msgid);
+		free(b);
+	}
+	*result = "ran";
+	return 0;
+}
+
+int
+social_refused_note(struct db *db, const char *channel, int refused)
+{
+	const struct social_channel *ch = social_channel(channel);
+	if (!ch)
+		return DB_ERR;
+	char *key = xasprintf("social.refused:%s", channel);
+	char *v = NULL;
+	int told = state_kv_get(db, key, &v) == DB_OK && v && *v == '1';
+	free(v);
+	int rc = DB_OK;
+	if (refused && !told) {
+		/* once: until a login succeeds again */
+		if ((rc = db_begin(db)) == DB_OK) {
+			rc = state_kv_set(db, key, "1");
+			if (rc == DB_OK)
+				rc = state_job_put(db, SOCIAL_REFUSED_JOB, (int64_t)(ch - social_channels), now_s(),
+						   NULL);
+			rc = rc == DB_OK ? db_commit(db) : (db_rollback(db), rc);
+		}
+	} else if (!refused && told) {
+		rc = state_kv_set(db, key, "0");
+	}
+	free(key);
+	return rc;
+}
+
 /* The template keys of social.txt, with their placeholders (bot/template_keys.c). */
 const struct tmpl_key tmpl_keys_social[] = {
 	{"social.event", "title,when,place"},
@@ -113,6 +166,8 @@ const struct tmpl_key tmpl_keys_social[] = {
 	{"social.test.failed", "channel,handle,error"},
 	{"social.test.none", ""},
 	{"social.report.failed", "channel,item,error"},
+	{"social.refused", "channel,handle"},
+	{"social.refused.subject", "channel,handle"},
 	{NULL, NULL},
 };
 

@@ -52,6 +52,14 @@ int social_queue(struct db *db, const struct config *cfg, const char *list, cons
 char *bluesky_payload(const struct config *cfg, const char *rkey, const char *lang, const char *body, const char *link,
 		      const char *card_title, const char *card_text, int64_t now_us);
 
+/* A channel's login was refused (refused = 1: staff are told once, through the scheduler job
+ * SOCIAL_REFUSED_JOB, until a login succeeds again: refused = 0).  Any thread with its db. */
+#define SOCIAL_REFUSED_JOB "social.refused"
+int social_refused_note(struct db *db, const char *channel, int refused);
+/* The job: tell each staff endpoint that channel number ref refuses the login. */
+struct hctx;
+int social_refused_job(struct hctx *h, int64_t ref, const char **result);
+
 /* mentorbot social -c FILE test (bot/cli_social.c) */
 int cli_social(const char *conf, int argc, char **argv);
 /* The failed posts, one line each, for "mentorbot report".  DB_OK or a database error. */
