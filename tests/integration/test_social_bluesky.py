@@ -12,7 +12,8 @@ directory by its install.sh, started here on a free port with a fresh data direc
 2. The bot is killed (abort) right after the PDS took a post, before the outbox row is
    marked sent: started again, it finds the record under the same key and there is ONE post.
 3. A wrong app password: `mentorbot social test` exits 1; the daemon logs one
-   credentials_refused line, stops posting, and mail still answers.
+   credentials_refused line, stops posting, tells staff once by mail (social.refused; not
+   again after a restart with the same password), and mail still answers.
 """
 import datetime
 import json
@@ -278,7 +279,21 @@ def test_wrong_password_stops_bluesky_only():
         lib.ensure(len(re.findall(line, bot.log())) == 1, "not exactly one line:\n" + bot.log()[-2000:])
         lib.ensure("xxxx-wrong" not in bot.log(), "the password is in the log")
         lib.ensure(pds.posts() == [], "posted with a wrong password?")
+        def told(m):
+            return m.key == "social.refused"
+        # the scheduler looks at least once a minute
+        lib.Mailbox(staff).wait_for(told, timeout=150, what="social.refused notice")
         bot.check_alive()
+        bot.restart()
+        deadline = time.monotonic() + 60
+        while len(re.findall(line, bot.log())) < 2:
+            lib.ensure(time.monotonic() < deadline, "no credentials_refused after the restart")
+            time.sleep(0.2)
+        db = sqlite3.connect(bot.database)
+        jobs = db.execute("SELECT done FROM job WHERE kind = 'social.refused'").fetchall()
+        db.close()
+        lib.ensure(jobs == [(1,)], "staff would be told again: jobs %r" % jobs)
+        lib.ensure(len([m for m in lib.Mailbox(staff).messages() if told(m)]) == 1, "not one notice")
         bot.stop()
     finally:
         pds.stop()
