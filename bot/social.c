@@ -156,19 +156,13 @@ social_refused_note(struct db *db, const char *channel, int refused)
 
 /* The template keys of social.txt, with their placeholders (bot/template_keys.c). */
 const struct tmpl_key tmpl_keys_social[] = {
-	{"social.event", "title,when,place"},
-	{"social.event.place", "place"},
-	{"social.status.posted", "channel,url"},
-	{"social.status.queued", "channel"},
-	{"social.status.failed", "channel,error"},
-	{"social.queued", "channels"},
-	{"social.test.ok", "channel,handle"},
-	{"social.test.failed", "channel,handle,error"},
-	{"social.test.none", ""},
-	{"social.report.failed", "channel,item,error"},
-	{"social.refused", "channel,handle"},
-	{"social.refused.subject", "channel,handle"},
-	{NULL, NULL},
+	{"social.event", "title,when,place"},           {"social.event.place", "place"},
+	{"social.status.posted", "channel,url"},        {"social.status.queued", "channel"},
+	{"social.status.failed", "channel,error"},      {"social.queued", "channels"},
+	{"social.queued.nolink", "channels"},           {"social.test.ok", "channel,handle"},
+	{"social.test.failed", "channel,handle,error"}, {"social.test.none", ""},
+	{"social.report.failed", "channel,item,error"}, {"social.refused", "channel,handle"},
+	{"social.refused.subject", "channel,handle"},   {NULL, NULL},
 };
 
 /* ---- Bluesky's record ---- */

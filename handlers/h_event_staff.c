@@ -53,10 +53,12 @@ social_status(struct hctx *h, int64_t id)
 	return buf_detach(&b);
 }
 
-/* A public event goes to the social channels of [social] events, once per channel. */
+/* A public event goes to the social channels of [social] events, once per channel.  *note:
+ * what staff are told about it (after event.sent), or NULL.  Caller frees. */
 static int
-event_social(struct hctx *h, const struct event *ev)
+event_social(struct hctx *h, const struct event *ev, char **note)
 {
+	*note = NULL;
 	if (!ev->is_public || !h->cfg)
 		return DB_OK;
 	const char *lang = hctx_default_lang(h);
@@ -77,7 +79,7 @@ event_social(struct hctx *h, const struct event *ev)
 				buf_adds(&names, social_channels[i].name);
 			}
 		char *ch = buf_detach(&names);
-		hctx_reply(h, "social.queued", "channels", ch, NULL);
+		*note = hctx_text(h, it.link ? "social.queued" : "social.queued.nolink", "channels", ch, NULL);
 		free(ch);
 	}
 	free(body);
@@ -333,7 +335,8 @@ h_event_send(struct hctx *h, int64_t id, int *mails, int *rooms)
 		rc = ev_mail(h, &ev, a.people[i].person, a.people[i].addr, lang, "event.invite", NULL, nb);
 		(*mails)++;
 	}
-	if (rc != DB_OK || (rc = event_social(h, &ev)) != DB_OK)
+	char *note = NULL;
+	if (rc != DB_OK || (rc = event_social(h, &ev, &note)) != DB_OK)
 		goto out;
 	char m[16], r[16];
 	snprintf(m, sizeof m, "%d", *mails);
@@ -341,9 +344,13 @@ h_event_send(struct hctx *h, int64_t id, int *mails, int *rooms)
 	char *detail = xasprintf("mails=%d rooms=%d", *mails, *rooms);
 	rc = h_audit(h, "announce.send", eid, 0, detail);
 	free(detail);
-	if (rc != DB_OK)
+	if (rc != DB_OK) {
+		free(note);
 		goto out;
-	hctx_reply(h, "event.sent", "id", eid, "title", ev.title, "mails", m, "rooms", r, NULL);
+	}
+	hctx_reply(h, "event.sent", "id", eid, "title", ev.title, "mails", m, "rooms", r, HCTX_NOTE_AFTER,
+		   note ? note : "", NULL);
+	free(note);
 	if (unsent) {
 		char u[16];
 		snprintf(u, sizeof u, "%d", unsent);
