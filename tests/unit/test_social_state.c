@@ -3,6 +3,9 @@
  * channel (a second queue changes nothing), with its outbox row; posted and failed outcomes;
  * the failures "mentorbot report" lists.
  */
+#include "bot/config.h"
+#include "bot/social.h"
+#include "bot/util.h"
 #include "state/social.h"
 #include "state/state.h"
 #include "t.h"
@@ -56,6 +59,49 @@ an_item_is_queued_once_per_channel(void)
 		outbox_item_free(&it[i]);
 }
 
+/* Load a configuration with the given [bluesky]/[social] lines: the errors ("" if none). */
+static char *
+config_errors(const char *extra, struct config *c)
+{
+	char cp[64];
+	snprintf(cp, sizeof cp, "/tmp/mb-social-%d.ini", (int)getpid());
+	FILE *f = fopen(cp, "w");
+	fprintf(f, "[bot]\ndatabase = /tmp/x.db\n[xmpp]\njid = b@x.example\npassword = p\n%s", extra);
+	fclose(f);
+	struct buf err = BUF_INIT;
+	config_load(cp, c, &err);
+	unlink(cp);
+	return buf_detach(&err);
+}
+
+static void
+config_checks_the_channels(void)
+{
+	struct config c;
+	char *e = config_errors("[bluesky]\nurl = https://bsky.social\nhandle = o.example\npassword = app\n"
+				"hashtags = A, B\n[social]\nevents = bluesky\ncalls = all\n",
+				&c);
+	CHECK_STR(e, "");
+	CHECK(c.bluesky.present && c.bluesky.hashtags.n == 2);
+	CHECK(social_wants(&c, "events", "bluesky") && social_wants(&c, "calls", "bluesky"));
+	CHECK(!social_wants(&c, "offers", "bluesky"));
+	free(e);
+	config_free(&c);
+	e = config_errors("[social]\nevents = bluesky, mastodon\n", &c);
+	CHECK(strstr(e, "no [bluesky] section") && strstr(e, "unknown channel 'mastodon'"));
+	CHECK(!social_wants(&c, "events", "bluesky"));
+	free(e);
+	config_free(&c);
+	e = config_errors("[bluesky]\nurl = http://bsky.example\nhandle = o\n", &c);
+	CHECK(strstr(e, "refused for non-loopback") && strstr(e, "'password' (or 'password_file')"));
+	free(e);
+	config_free(&c);
+	e = config_errors("[bluesky]\nurl = http://127.0.0.1:2583\nhandle = o\npassword_file = /nonexistent\n", &c);
+	CHECK(strstr(e, "/nonexistent") && !strstr(e, "loopback"));
+	free(e);
+	config_free(&c);
+}
+
 int
 main(void)
 {
@@ -64,6 +110,7 @@ main(void)
 	if (db_open(&db, path) != DB_OK)
 		return 1;
 	RUN(an_item_is_queued_once_per_channel);
+	RUN(config_checks_the_channels);
 	db_close(db);
 	unlink(path);
 	char w[80];
