@@ -97,8 +97,11 @@ renew_session(struct bluesky *b, const char *why)
 	log_info("event=session_renew transport=bluesky reason=%s", LOG_KV(why));
 	if (strcmp(why, "ExpiredToken") == 0 && bs_refresh(&b->c) == BS_OK)
 		return BS_OK;
-	free(b->c.access);
-	b->c.access = NULL;
+	if (b->c.access) {
+		explicit_bzero(b->c.access, strlen(b->c.access));
+		free(b->c.access);
+		b->c.access = NULL;
+	}
 	return ensure_session(b);
 }
 
@@ -192,9 +195,8 @@ bluesky_send(void *handle, const struct outbox_item *it, struct send_res *res)
 			snprintf(res->err, sizeof res->err, "rate limited");
 		} else if (round == 0 &&
 			   (st == 401 || strcmp(en, "ExpiredToken") == 0 || strcmp(en, "InvalidToken") == 0)) {
+			renew_session(b, en); /* a failure: the next round's ensure_session says why */
 			json_decref(out);
-			if (renew_session(b, en) != BS_OK)
-				continue; /* ensure_session says why */
 			continue;
 		} else {
 			/* refused: perhaps the record is there already (a retry after a crash: the
