@@ -206,7 +206,7 @@ def test_public_event_posted_once_with_byte_exact_facets_and_card():
         eid = E.event_add(bot, long_title(), day, "18:00", "22:00", audience="all", public="yes", url=LINK,
                           place=PLACE, description="Ein langer Text. " * 80)
         r = lib.ask(bot, staff, "announce %d send" % eid)
-        lib.ensure("bluesky" in r.text(), "the reply does not name bluesky: %r" % r.text()[:500])
+        lib.ensure("bluesky" in r.text, "the reply does not name bluesky: %r" % r.text[:500])
         posts = pds.wait_posts(1, bot)
         lib.ensure(len(posts) == 1, "%d posts" % len(posts))
         text = check_post(posts[0], TITLE)
@@ -219,7 +219,7 @@ def test_public_event_posted_once_with_byte_exact_facets_and_card():
             lib.ensure(time.monotonic() < deadline, "event show has no %s" % url)
             time.sleep(0.2)
         r = lib.ask(bot, staff, "announce %d" % eid)
-        lib.ensure(url in r.text(), "the staff view has no post URL: %r" % r.text()[-600:])
+        lib.ensure(url in r.text, "the staff view has no post URL: %r" % r.text[-600:])
         # a second send posts nothing more: no second row is even queued
         lib.ask(bot, staff, "announce %d send" % eid)
         db = sqlite3.connect(bot.database)
