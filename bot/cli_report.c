@@ -21,6 +21,7 @@
 #include "bot/util.h"
 #include "handlers/h_bounces.h"
 #include "handlers/h_staff.h"
+#include "social.h"
 #include "state/reports.h"
 #include "state/state.h"
 
@@ -191,6 +192,8 @@ cli_report(const char *conf, int argc, char **argv)
 	}
 	slug = argc ? cmd_fold(argv[0]) : NULL;
 	int r = report_write(stdout, db, t, lang, slug, now_s());
+	if (r == DB_OK && !slug)
+		r = social_report(stdout, db, t, lang);
 	if (r == DB_NOTFOUND)
 		unknown_programme(db, t, lang, argv[0]);
 	if (r != DB_OK || fflush(stdout) != 0)

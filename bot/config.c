@@ -66,8 +66,9 @@
 /* the parser process maps the daemon's binary and libraries before it reads a byte */
 #define PARSER_MEMORY_MIN (64L * 1024 * 1024)
 
-static const char *const section_names[S_COUNT] = {"bot",       "imap",   "smtp",    "xmpp",   "matrix", "bridge",
-						   "retention", "groups", "network", "offers", "site"};
+static const char *const section_names[S_COUNT] = {"bot",    "imap",      "smtp",   "xmpp",    "matrix",
+						   "bridge", "retention", "groups", "network", "offers",
+						   "site",   "bluesky",   "social"};
 
 #define OFF(m) offsetof(struct config, m)
 
@@ -146,6 +147,15 @@ static const struct key_def keys[] = {
 
 	{S_SITE, "dir", K_STR, OFF(site.dir), 0, 0, NULL},
 	{S_SITE, "url", K_STR, OFF(site.url), 0, 0, NULL},
+	{S_BLUESKY, "url", K_URL_BLUESKY, OFF(bluesky.url), 0, 0, NULL},
+	{S_BLUESKY, "handle", K_STR, OFF(bluesky.handle), 0, 0, NULL},
+	{S_BLUESKY, "password", K_SECRET, OFF(bluesky.password), 0, 0, "password_file"},
+	{S_BLUESKY, "password_file", K_FILE, OFF(bluesky.password), 0, 0, "password"},
+	{S_BLUESKY, "hashtags", K_LIST, OFF(bluesky.hashtags), 0, 0, NULL},
+
+	{S_SOCIAL, "events", K_LIST, OFF(social.events), 0, 0, NULL},
+	{S_SOCIAL, "offers", K_LIST, OFF(social.offers), 0, 0, NULL},
+	{S_SOCIAL, "calls", K_LIST, OFF(social.calls), 0, 0, NULL},
 };
 
 #define NKEYS ARRAY_LEN(keys)
@@ -374,6 +384,27 @@ key_set(const struct parser *p, enum section sec, const char *name)
 	return 0;
 }
 
+/* [social] lists: each item "all" or the name of a configured channel section. */
+static void
+check_social(struct parser *p, const struct config *c)
+{
+	static const char *const lists[] = {"events", "offers", "calls"};
+	const struct strlist *v[] = {&c->social.events, &c->social.offers, &c->social.calls};
+	for (size_t i = 0; i < ARRAY_LEN(lists); i++)
+		for (size_t j = 0; j < v[i]->n; j++) {
+			const char *ch = v[i]->v[j];
+			if (strcmp(ch, "all") == 0 || (strcmp(ch, "bluesky") == 0 && c->bluesky.present))
+				continue;
+			int line = key_set(p, S_SOCIAL, lists[i]);
+			if (strcmp(ch, "bluesky") == 0)
+				config_perr(p, line, "[social] %s names '%s', but there is no [%s] section", lists[i],
+					    ch, ch);
+			else
+				config_perr(p, line, "[social] %s: unknown channel '%s' (known: bluesky, all)",
+					    lists[i], ch);
+		}
+}
+
 static void
 require(struct parser *p, enum section sec, const char *name, const char *alt)
 {
@@ -417,6 +448,12 @@ check_all(struct parser *p)
 		require(p, S_MATRIX, "user", NULL);
 		require(p, S_MATRIX, "access_token", "access_token_file");
 	}
+	if (c->bluesky.present) {
+		require(p, S_BLUESKY, "url", NULL);
+		require(p, S_BLUESKY, "handle", NULL);
+		require(p, S_BLUESKY, "password", "password_file");
+	}
+	check_social(p, c);
 	if (c->bot.parser_memory < PARSER_MEMORY_MIN)
 		config_perr(p, key_set(p, S_BOT, "parser_memory"),
 			    "parser_memory must be at least %ldM: the parser process's code alone needs that much",
@@ -563,6 +600,7 @@ config_load(const char *path, struct config *cfg, struct buf *errors)
 	cfg->smtp.present = p.sec_line[S_SMTP] != 0;
 	cfg->xmpp.present = p.sec_line[S_XMPP] != 0;
 	cfg->matrix.present = p.sec_line[S_MATRIX] != 0;
+	cfg->bluesky.present = p.sec_line[S_BLUESKY] != 0;
 	check_all(&p);
 out:
 	free(text);
@@ -616,6 +654,14 @@ config_free(struct config *c)
 	free(c->xmpp.nick);
 	strlist_free(&c->xmpp.rooms);
 	free(c->xmpp.ca_file);
+	free(c->bluesky.url);
+	url_parts_free(&c->bluesky.u);
+	free(c->bluesky.handle);
+	free_secret(c->bluesky.password);
+	strlist_free(&c->bluesky.hashtags);
+	strlist_free(&c->social.events);
+	strlist_free(&c->social.offers);
+	strlist_free(&c->social.calls);
 	free(c->matrix.homeserver);
 	url_parts_free(&c->matrix.u);
 	free(c->matrix.user);

@@ -130,6 +130,20 @@ struct config {
 		int contact_days; /* an unanswered contact request expires after; default 14 */
 		int invite_days;  /* an imported person's invitation can be confirmed for; default 30 */
 	} network;
+	/* [bluesky]: the account social posts go out on (bot/bluesky.c) */
+	struct {
+		int present;
+		char *url; /* the account's PDS: https://… (http:// only to loopback) */
+		struct url_parts u;
+		char *handle;
+		char *password; /* an app password (never logged) */
+		struct strlist hashtags;
+	} bluesky;
+	/* [social]: which kinds of news go to which channels (names of the sections above, or
+	 * "all": every configured one) */
+	struct {
+		struct strlist events, offers, calls;
+	} social;
 	/* [offers]: company offers (internships, jobs, theses, ...) */
 	struct {
 		char *post_to;   /* [groups] name an approved offer is posted to; NULL: not posted */

@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 /* Room for the key table's entries in struct parser (config.c checks it). */
-#define CONFIG_KEYS_MAX 64
+#define CONFIG_KEYS_MAX 96
 
 enum key_type {
 	K_STR,    /* plain string */
@@ -28,6 +28,7 @@ enum key_type {
 	K_URL_IMAP,
 	K_URL_SMTP,
 	K_URL_MATRIX,
+	K_URL_BLUESKY,
 	K_FROM,  /* header-form address */
 	K_PAIRS, /* bridge pairs */
 };
@@ -45,6 +46,8 @@ enum section {
 	S_NETWORK,
 	S_OFFERS,
 	S_SITE,
+	S_BLUESKY,
+	S_SOCIAL,
 	S_COUNT
 };
 

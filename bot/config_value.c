@@ -453,6 +453,10 @@ config_set_key(struct parser *p, int line, const struct key_def *k, const char *
 		set_str(sp, v);
 		check_url(p, line, k->name, v, &p->cfg->matrix.u, k->type);
 		break;
+	case K_URL_BLUESKY:
+		set_str(sp, v);
+		check_url(p, line, k->name, v, &p->cfg->bluesky.u, K_URL_MATRIX);
+		break;
 	case K_FROM: {
 		char *a = addr_spec(v);
 		if (!a) {

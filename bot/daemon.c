@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bluesky.h"
 #include "cli.h"
 #include "config.h"
 #include "dispatch.h"
@@ -37,6 +38,7 @@
 #include "scheduler.h"
 #include "sender.h"
 #include "site.h"
+#include "social.h"
 #include "state/checkpoint.h"
 #include "state/retention.h"
 #include "state/state.h"
@@ -67,7 +69,7 @@ on_signal(int sig)
 
 /* The transports, in start order; they stop in the reverse order. */
 static const struct transport_ops *const transports[] = {&mail_transport_ops, &xmpp_transport_ops,
-							 &matrix_transport_ops};
+							 &matrix_transport_ops, &bluesky_transport_ops};
 
 struct runtime {
 	struct config *cfg; /* the current one: daemon_run's, then the last good SIGHUP's */
@@ -178,7 +180,7 @@ rt_start_transports(struct runtime *rt, volatile sig_atomic_t *stop)
 	/* a chat-only office whose chat transports all failed to start would hear nothing */
 	int inbound = rt->transport[0] && rt->cfg->imap.present;
 	for (size_t i = 1; i < ARRAY_LEN(transports); i++)
-		inbound |= rt->transport[i] != NULL;
+		inbound |= rt->transport[i] != NULL && !social_channel(transports[i]->name); /* posts only */
 	pthread_rwlock_unlock(&rt->transport_lock);
 	if (!inbound)
 		fatal("no transport that receives commands could start");

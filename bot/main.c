@@ -45,6 +45,7 @@
 #include "parsebox.h"
 #include "post.h"
 #include "site.h"
+#include "social.h"
 #include "state/state.h"
 #include "status.h"
 #include "templates.h"
@@ -638,6 +639,11 @@ static const struct subcommand subcommands[] = {
 	 .run = cmd_status,
 	 .usage = {"status -c FILE [--json]   daemon, transports, backlogs; exit 0 OK, 1 WARNING,\n"
 		   "                 2 CRITICAL, 3 UNKNOWN (Nagios plugin conventions)"}},
+	{.name = "social",
+	 .needs_config = 1,
+	 .max_args = 1,
+	 .run = cli_social,
+	 .usage = {"social -c FILE test   log in to each social account ([bluesky]), posting nothing"}},
 	{.name = "backup",
 	 .needs_config = 1,
 	 .max_args = -1,

@@ -50,15 +50,14 @@ enum fkind {
 };
 
 /* The sections whose adding or removing needs a restart. */
-enum { SEC_NONE = -1, SEC_IMAP, SEC_SMTP, SEC_XMPP, SEC_MATRIX, SEC_COUNT };
+enum { SEC_NONE = -1, SEC_IMAP, SEC_SMTP, SEC_XMPP, SEC_MATRIX, SEC_BLUESKY, SEC_COUNT };
 static const struct {
 	const char *name;
 	size_t off; /* of the int present */
 } sections[SEC_COUNT] = {
-	{"[imap]", offsetof(struct config, imap.present)},
-	{"[smtp]", offsetof(struct config, smtp.present)},
-	{"[xmpp]", offsetof(struct config, xmpp.present)},
-	{"[matrix]", offsetof(struct config, matrix.present)},
+	{"[imap]", offsetof(struct config, imap.present)},       {"[smtp]", offsetof(struct config, smtp.present)},
+	{"[xmpp]", offsetof(struct config, xmpp.present)},       {"[matrix]", offsetof(struct config, matrix.present)},
+	{"[bluesky]", offsetof(struct config, bluesky.present)},
 };
 
 struct field {
@@ -127,6 +126,15 @@ static const struct field fields[] = {
 	F("[matrix] user", F_STR, matrix.user, RESTART, SEC_MATRIX),
 	F("[matrix] access_token", F_SECRET, matrix.access_token, RESTART, SEC_MATRIX),
 	F("[matrix] rooms", F_ROOMS, matrix.rooms, LIVE, SEC_MATRIX),
+
+	F("[bluesky] url", F_STR, bluesky.url, RESTART, SEC_BLUESKY),
+	F("[bluesky] url", F_URL, bluesky.u, RESTART, SEC_BLUESKY),
+	F("[bluesky] handle", F_STR, bluesky.handle, RESTART, SEC_BLUESKY),
+	F("[bluesky] password", F_SECRET, bluesky.password, RESTART, SEC_BLUESKY),
+	F("[bluesky] hashtags", F_LIST, bluesky.hashtags, LIVE, SEC_BLUESKY),
+	F("[social] events", F_LIST, social.events, LIVE, SEC_NONE),
+	F("[social] offers", F_LIST, social.offers, LIVE, SEC_NONE),
+	F("[social] calls", F_LIST, social.calls, LIVE, SEC_NONE),
 
 	F("[bridge] pairs", F_LIST, bridge.pairs, RESTART, SEC_NONE),
 	F("[bridge] relay_pattern", F_STR, bridge.relay_pattern, LIVE, SEC_NONE),

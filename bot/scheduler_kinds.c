@@ -25,6 +25,7 @@
 #include "mailout.h"
 #include "retention_run.h"
 #include "scheduler.h"
+#include "social.h"
 #include "state/state.h"
 #include "templates.h"
 #include "util.h"
@@ -127,6 +128,12 @@ offer_notice(struct db *db, const struct core *core, const struct job *job, cons
 }
 
 static int
+social_refused(struct db *db, const struct core *core, const struct job *job, const char **result)
+{
+	return run_job(db, core, job, result, social_refused_job);
+}
+
+static int
 offer_expire(struct db *db, const struct core *core, const struct job *job, const char **result)
 {
 	return run_job(db, core, job, result, h_offer_expire_job);
@@ -174,9 +181,9 @@ retention(struct db *db, const struct core *core, const struct job *job, const c
 
 /* Every job kind of the daemon (main.c starts the scheduler with these). */
 const struct sched_kind sched_kinds[] = {
-	{"request.remind", request_remind}, {"request.expire", request_expire}, {"session.remind", session_remind},
-	{"session.prompt", session_prompt}, {"event.remind", event_remind},     {"event.claim", event_claim},
-	{RETENTION_JOB, retention},         {"contact.expire", contact_expire}, {"offer.notice", offer_notice},
-	{"offer.expire", offer_expire},
+	{"request.remind", request_remind}, {"request.expire", request_expire},   {"session.remind", session_remind},
+	{"session.prompt", session_prompt}, {"event.remind", event_remind},       {"event.claim", event_claim},
+	{RETENTION_JOB, retention},         {"contact.expire", contact_expire},   {"offer.notice", offer_notice},
+	{"offer.expire", offer_expire},     {SOCIAL_REFUSED_JOB, social_refused},
 };
 const size_t sched_nkinds = ARRAY_LEN(sched_kinds);

@@ -17,11 +17,12 @@ extern const struct tmpl_key tmpl_keys_cli[];       /* bot/cli.c */
 extern const struct tmpl_key tmpl_keys_retention[]; /* bot/retention_run.c */
 extern const struct tmpl_key tmpl_keys_cli_audit[]; /* bot/cli_audit.c */
 extern const struct tmpl_key tmpl_keys_ops[];       /* bot/cli_status.c */
+extern const struct tmpl_key tmpl_keys_social[];    /* bot/social.c */
 const struct tmpl_key *const tmpl_key_sets[] = {
 	tmpl_required_keys,   tmpl_keys_apply,   tmpl_keys_staff,     tmpl_keys_match,   tmpl_keys_events,
 	tmpl_keys_cli,        tmpl_keys_privacy, tmpl_keys_retention, tmpl_keys_consent, tmpl_keys_cli_audit,
 	tmpl_keys_alumni,     tmpl_keys_company, tmpl_keys_offers,    tmpl_keys_import,  tmpl_keys_ops,
-	tmpl_keys_transports, tmpl_keys_site,
+	tmpl_keys_transports, tmpl_keys_site,    tmpl_keys_social,
 };
 const size_t tmpl_key_nsets = ARRAY_LEN(tmpl_key_sets);
 

@@ -298,7 +298,7 @@ const struct tmpl_key tmpl_keys_events[] = {
 	{"event.state.announced", ""},
 	{"event.state.cancelled", ""},
 	{"event.preview", "id,title,date,start,end,place,url,capacity,guests,audience,members,rooms,public,"
-			  "description,claim,remind,status,announce,changes"},
+			  "description,claim,remind,status,announce,changes,social"},
 	{"event.form_invalid", "problems,fields,announce"},
 	{"event.problem.missing", "field,value"},
 	{"event.problem.invalid", "field,value"},

@@ -18,6 +18,7 @@
 #include "bot/mime.h"
 #include "bot/post.h"
 #include "bot/rsvp_text.h"
+#include "bot/social.h"
 #include "bot/templates.h"
 #include "bot/util.h"
 #include "bot/when.h"
@@ -26,6 +27,74 @@
 #include "handlers/h_event_int.h"
 #include "handlers/handlers.h"
 #include "state/events.h"
+#include "state/social.h"
+
+/* Where the event was posted (social networks): one line per channel, or "". Caller frees. */
+static char *
+social_status(struct hctx *h, int64_t id)
+{
+	struct social_post *v;
+	size_t n;
+	struct buf b = BUF_INIT;
+	if (state_social_of_item(h->db, "event", id, &v, &n) == DB_OK)
+		for (size_t i = 0; i < n; i++) {
+			char *line = strcmp(v[i].status, "posted") == 0
+					     ? hctx_text(h, "social.status.posted", "channel", v[i].channel, "url",
+							 v[i].url ? v[i].url : "?", NULL)
+				     : strcmp(v[i].status, "failed") == 0
+					     ? hctx_text(h, "social.status.failed", "channel", v[i].channel, "error",
+							 v[i].error ? v[i].error : "?", NULL)
+					     : hctx_text(h, "social.status.queued", "channel", v[i].channel, NULL);
+			buf_adds(&b, line);
+			buf_addc(&b, '\n');
+			free(line);
+		}
+	social_posts_free(v, n);
+	return buf_detach(&b);
+}
+
+/* A public event goes to the social channels of [social] events, once per channel.  *note:
+ * what staff are told about it (after event.sent), or NULL.  Caller frees. */
+static int
+event_social(struct hctx *h, const struct event *ev, char **note)
+{
+	*note = NULL;
+	if (!ev->is_public || !h->cfg)
+		return DB_OK;
+	const char *lang = hctx_default_lang(h);
+	struct evtext t;
+	evtext_make(h, ev, lang, &t);
+	char *place = ev->place && *ev->place ? hctx_text_in(h, lang, "social.event.place", "place", ev->place, NULL)
+					      : xstrdup("");
+	char *body = hctx_text_in(h, lang, "social.event", "title", ev->title, "when", t.when, "place", place, NULL);
+	/* the event's own link, else its entry on the public page ([site] url, bot/site.c) */
+	char *page = NULL;
+	if ((!ev->url || !*ev->url) && h->cfg->site.url && *h->cfg->site.url) {
+		size_t n = strlen(h->cfg->site.url);
+		page = xasprintf("%s%sindex.%s.html#event-%lld", h->cfg->site.url,
+				 h->cfg->site.url[n - 1] == '/' ? "" : "/", lang, (long long)ev->id);
+	}
+	struct social_item it = {"event",   ev->id,         lang, body, ev->url && *ev->url ? ev->url : page,
+				 ev->title, ev->description};
+	int queued = 0, rc = social_queue(h->db, h->cfg, "events", &it, &queued);
+	if (rc == DB_OK && queued) {
+		struct buf names = BUF_INIT;
+		for (size_t i = 0; i < social_nchannels; i++)
+			if (social_wants(h->cfg, "events", social_channels[i].name)) {
+				if (names.len)
+					buf_adds(&names, ", ");
+				buf_adds(&names, social_channels[i].name);
+			}
+		char *ch = buf_detach(&names);
+		*note = hctx_text(h, it.link ? "social.queued" : "social.queued.nolink", "channels", ch, NULL);
+		free(ch);
+	}
+	free(page);
+	free(body);
+	free(place);
+	evtext_free(&t);
+	return rc;
+}
 
 /* The preview (key event.preview, or as text for the CLI when out is set). */
 static int
@@ -57,6 +126,7 @@ preview(struct hctx *h, const struct event *ev, const char *key, const char *cha
 	const char *announce = hctx_cmd_word(h, cmd_by_name("announce"));
 	const char *place = ev->place ? ev->place : none, *url = ev->url ? ev->url : none;
 	const char *desc = ev->description ? ev->description : none;
+	char *social = social_status(h, ev->id);
 	const char *vars[] = {"id",          id,
 			      "title",       ev->title,
 			      "date",        date,
@@ -76,6 +146,7 @@ preview(struct hctx *h, const struct event *ev, const char *key, const char *cha
 			      "status",      st,
 			      "announce",    announce,
 			      "changes",     changes ? changes : "",
+			      "social",      social,
 			      NULL};
 	if (out) {
 		*out = tmpl_render(h->tmpl, h->lang, "event.preview", vars);
@@ -83,8 +154,10 @@ preview(struct hctx *h, const struct event *ev, const char *key, const char *cha
 		hctx_reply(h, key, "id", id, "title", ev->title, "date", date, "start", start, "end", end, "place",
 			   place, "url", url, "capacity", capt, "guests", guests, "audience", ev->audience, "members",
 			   members, "rooms", rooms, "public", pub, "description", desc, "claim", claim, "remind",
-			   remind, "status", st, "announce", announce, "changes", changes ? changes : "", NULL);
+			   remind, "status", st, "announce", announce, "changes", changes ? changes : "", "social",
+			   social, NULL);
 	}
+	free(social);
 	free(st);
 	free(stk);
 	free(pub);
@@ -270,7 +343,8 @@ h_event_send(struct hctx *h, int64_t id, int *mails, int *rooms)
 		rc = ev_mail(h, &ev, a.people[i].person, a.people[i].addr, lang, "event.invite", NULL, nb);
 		(*mails)++;
 	}
-	if (rc != DB_OK)
+	char *note = NULL;
+	if (rc != DB_OK || (rc = event_social(h, &ev, &note)) != DB_OK)
 		goto out;
 	char m[16], r[16];
 	snprintf(m, sizeof m, "%d", *mails);
@@ -278,9 +352,13 @@ h_event_send(struct hctx *h, int64_t id, int *mails, int *rooms)
 	char *detail = xasprintf("mails=%d rooms=%d", *mails, *rooms);
 	rc = h_audit(h, "announce.send", eid, 0, detail);
 	free(detail);
-	if (rc != DB_OK)
+	if (rc != DB_OK) {
+		free(note);
 		goto out;
-	hctx_reply(h, "event.sent", "id", eid, "title", ev.title, "mails", m, "rooms", r, NULL);
+	}
+	hctx_reply(h, "event.sent", "id", eid, "title", ev.title, "mails", m, "rooms", r, HCTX_NOTE_AFTER,
+		   note ? note : "", NULL);
+	free(note);
 	if (unsent) {
 		char u[16];
 		snprintf(u, sizeof u, "%d", unsent);

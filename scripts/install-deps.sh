@@ -9,8 +9,11 @@ PKGS="build-essential pkg-config clang clang-format
 libetpan-dev libcurl4-gnutls-dev libjansson-dev libsqlite3-dev libgnutls28-dev libical-dev libstrophe-dev libseccomp-dev
 dovecot-imapd dovecot-lmtpd opensmtpd prosody lua-unbound openssl curl ca-certificates
 python3 python3-slixmpp python3-icalendar tzdata python3-matrix-nio python3-dkim
-libinih-dev mandoc lintian debhelper fakeroot dpkg-dev systemd systemd-container
+libinih-dev mandoc lintian debhelper fakeroot dpkg-dev systemd systemd-container python3-regex
 chromium tidy python3-feedparser"
+# the Bluesky reference server of the tests (tests/servers/bluesky/install.sh) runs on Node
+# with npm; a machine without node gets Debian's
+command -v node > /dev/null || PKGS="$PKGS nodejs npm"
 # "install-deps.sh bench": also what only the benchmarks compare against
 [ "${1:-}" = bench ] && PKGS="$PKGS python3-scipy"
 

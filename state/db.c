@@ -286,6 +286,14 @@ static const char *const migrations[] = {
 	"  END;"
 	"INSERT INTO alumni_fts(rowid, body) SELECT person_id, group_concat(value || ' ' || " FOLD ", ' ')"
 	"  FROM profile WHERE visible = 1 AND value != '' AND field IN " SEARCHED " GROUP BY person_id;",
+	/* 12 -> 13: social posts (state/social.h): one row per item and channel, queued with its
+	 * outbox row in the same transaction; the post's record key is fixed then (a retry after a
+	 * crash cannot post twice), its address and URL written when the network took it. */
+	"CREATE TABLE social_post ("
+	"  id INTEGER PRIMARY KEY, channel TEXT NOT NULL, item_kind TEXT NOT NULL, item_id INTEGER NOT NULL,"
+	"  outbox_id INTEGER, rkey TEXT NOT NULL, uri TEXT, cid TEXT, url TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'queued', error TEXT, created INTEGER NOT NULL, posted_at INTEGER,"
+	"  UNIQUE(channel, item_kind, item_id));",
 };
 
 int

@@ -100,11 +100,13 @@ new_rows_carry_their_kind_and_pacing(void)
  * if any step fails.
  */
 /* Takes a database back from schema version 11 to 10 (the privacy tables). */
+/* undo schema 13 (social posts) */
+#define BACK_TO_12 "DROP TABLE social_post;"
 /* undo schema 12 (the network) */
 #define BACK_TO_11                                                                                                     \
-	"DROP TRIGGER alumni_fts_insert; DROP TRIGGER alumni_fts_update; DROP TRIGGER alumni_fts_delete;"              \
-	"DROP TABLE alumni_fts; DROP TABLE contact_request; DROP TABLE offer; DROP TABLE company_contact;"             \
-	"DROP TABLE company; DROP TABLE alumni_hit; DROP TABLE import_invite;"
+	BACK_TO_12 "DROP TRIGGER alumni_fts_insert; DROP TRIGGER alumni_fts_update; DROP TRIGGER alumni_fts_delete;"   \
+		   "DROP TABLE alumni_fts; DROP TABLE contact_request; DROP TABLE offer; DROP TABLE company_contact;"  \
+		   "DROP TABLE company; DROP TABLE alumni_hit; DROP TABLE import_invite;"
 #define BACK_TO_10                                                                                                     \
 	BACK_TO_11 "DROP TABLE consent; DROP TABLE audit; DROP TABLE tally; DROP TABLE bounce_event;"                  \
 		   "DROP TABLE undeliverable; DROP INDEX inbound_person; ALTER TABLE inbound DROP COLUMN person_id;"   \
