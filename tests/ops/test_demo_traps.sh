@@ -22,19 +22,7 @@ skip() { echo "SKIP demo_traps: $*"; exit 0; }
 
 # The servers' lock of the test runs: taken here unless a caller (an ancestor process,
 # e.g. "flock LOCK make test") already holds it.
-LOCK=${MB_SERVERS_LOCK:-/tmp/mentorbot-servers.lock}
-held_by_ancestor() {
-	local ino holders p h
-	[ -e "$LOCK" ] && [ -r /proc/locks ] || return 1
-	ino=$(stat -c %i "$LOCK")
-	holders=$(awk -v ino="$ino" '$2 == "FLOCK" { n = split($6, a, ":"); if (a[n] == ino) print $5 }' /proc/locks)
-	p=$$
-	while [ -n "$p" ] && [ "$p" -gt 1 ]; do
-		for h in $holders; do [ "$h" = "$p" ] && return 0; done
-		p=$(ps -o ppid= -p "$p" | tr -d ' ')
-	done
-	return 1
-}
+. tests/ops/servers_lock.sh
 if [ -z "${MB_DEMO_LOCKED:-}" ] && ! held_by_ancestor; then
 	MB_DEMO_LOCKED=1 flock -w 900 -E 75 "$LOCK" "$0" "$@"
 	rc=$?

@@ -52,19 +52,7 @@ fail() { echo "FAIL systemd::$1: $2"; FAILS=$((FAILS + 1)); }
 # The container's OpenSMTPD shows in this machine's process list, where the test servers'
 # start.sh refuses to start beside it: this runs under the servers' lock (taken here
 # unless a caller, an ancestor process such as "flock LOCK make test", holds it).
-LOCK=${MB_SERVERS_LOCK:-/tmp/mentorbot-servers.lock}
-held_by_ancestor() {
-	local ino holders p h
-	[ -e "$LOCK" ] && [ -r /proc/locks ] || return 1
-	ino=$(stat -c %i "$LOCK")
-	holders=$(awk -v ino="$ino" '$2 == "FLOCK" { n = split($6, a, ":"); if (a[n] == ino) print $5 }' /proc/locks)
-	p=$$
-	while [ -n "$p" ] && [ "$p" -gt 1 ]; do
-		for h in $holders; do [ "$h" = "$p" ] && return 0; done
-		p=$(ps -o ppid= -p "$p" | tr -d ' ')
-	done
-	return 1
-}
+. tests/ops/servers_lock.sh
 if [ -z "${MB_SYSTEMD_LOCKED:-}" ] && ! held_by_ancestor; then
 	MB_SYSTEMD_LOCKED=1 flock -w 900 -E 75 "$LOCK" bash "$ROOT/tests/ops/test_systemd_boot.sh" "$@"
 	rc=$?
