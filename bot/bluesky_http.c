@@ -10,19 +10,11 @@
 #include <time.h>
 
 #include "bluesky_int.h"
+#include "curlx.h"
 #include "logkv.h"
 #include "util.h"
 
 #define BS_RESP_CAP (1u << 20)
-
-static pthread_once_t bs_curl_once = PTHREAD_ONCE_INIT;
-static CURLcode bs_curl_res;
-
-static void
-bs_curl_init(void)
-{
-	bs_curl_res = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static size_t
 bs_write_cb(char *data, size_t size, size_t nmemb, void *ud)
@@ -69,8 +61,7 @@ int
 bs_init(struct bs_client *c, const char *url, const char *handle, const char *password, volatile sig_atomic_t *stop)
 {
 	memset(c, 0, sizeof *c);
-	pthread_once(&bs_curl_once, bs_curl_init);
-	if (bs_curl_res != CURLE_OK || !(c->curl = curl_easy_init())) {
+	if (curlx_global() != CURLE_OK || !(c->curl = curl_easy_init())) {
 		log_err("event=start_failed transport=bluesky reason=curl_init");
 		return -1;
 	}
@@ -82,7 +73,7 @@ bs_init(struct bs_client *c, const char *url, const char *handle, const char *pa
 	c->password = xstrdup(password);
 	c->stop = stop;
 	CURL *h = c->curl;
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curlx_http_defaults(h, c->errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, bs_write_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, bs_header_cb);
@@ -90,14 +81,7 @@ bs_init(struct bs_client *c, const char *url, const char *handle, const char *pa
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, bs_progress_cb);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "mentorbot/" MENTORBOT_VERSION);
 	return 0;
 }
 

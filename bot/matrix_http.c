@@ -13,19 +13,11 @@
 #include <time.h>
 
 #include "config.h"
+#include "curlx.h"
 #include "logkv.h"
 #include "matrix_int.h"
 #include "state/state.h"
 #include "util.h"
-
-static pthread_once_t mx_curl_once = PTHREAD_ONCE_INIT;
-static CURLcode mx_curl_init_res;
-
-static void
-mx_curl_init(void)
-{
-	mx_curl_init_res = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -110,10 +102,10 @@ mx_conn_init(struct mx_conn *c, struct matrix_transport *m)
 {
 	memset(c, 0, sizeof *c);
 	c->m = m;
-	pthread_once(&mx_curl_once, mx_curl_init);
-	if (mx_curl_init_res != CURLE_OK) {
+	CURLcode global = curlx_global();
+	if (global != CURLE_OK) {
 		log_err("event=start_failed transport=matrix reason=curl_global_init error=%s",
-			LOG_KV(curl_easy_strerror(mx_curl_init_res)));
+			LOG_KV(curl_easy_strerror(global)));
 		return -1;
 	}
 	c->curl = curl_easy_init();
@@ -129,20 +121,13 @@ mx_conn_init(struct mx_conn *c, struct matrix_transport *m)
 	if (!c->hdrs || !c->hdrs_json)
 		fatal("matrix: out of memory");
 	CURL *h = c->curl;
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curlx_http_defaults(h, c->errbuf);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, mx_write_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, mx_progress_cb);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "mentorbot/" MENTORBOT_VERSION);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	return 0;
 }

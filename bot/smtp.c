@@ -11,6 +11,7 @@
 #include "smtp.h"
 
 #include "config.h"
+#include "curlx.h"
 #include "logkv.h"
 #include "util.h"
 
@@ -31,15 +32,6 @@ struct smtp {
 	void *eod_ud;
 	int eod_done;
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_res;
-
-static void
-curl_init_once(void)
-{
-	curl_init_res = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static size_t
 read_cb(char *out, size_t size, size_t nitems, void *userp)
@@ -80,10 +72,10 @@ smtp_new(const struct smtp_settings *set)
 		log_err("event=start_failed transport=smtp reason=url_scheme scheme=%s", LOG_KV(u.scheme));
 		goto fail;
 	}
-	pthread_once(&curl_once, curl_init_once);
-	if (curl_init_res != CURLE_OK) {
+	CURLcode global = curlx_global();
+	if (global != CURLE_OK) {
 		log_err("event=start_failed transport=smtp reason=curl_global_init error=%s",
-			LOG_KV(curl_easy_strerror(curl_init_res)));
+			LOG_KV(curl_easy_strerror(global)));
 		goto fail;
 	}
 	s = xcalloc(1, sizeof *s);
