@@ -352,17 +352,18 @@ class Bot:
         except OSError:
             return ""
 
-    def wait_log(self, pattern, timeout=REPLY_TIMEOUT, flags=re.I):
-        """Wait until the log matches `pattern` (regex); returns the match."""
+    def wait_log(self, pattern, timeout=REPLY_TIMEOUT, flags=re.I, since=0):
+        """Wait until the log matches `pattern` (regex); returns the match.  since: look only
+        past that many characters of the log (len(bot.log()) before a restart: this run's lines)."""
         deadline = time.monotonic() + timeout
         while True:
-            m = re.search(pattern, self.log(), flags)
+            m = re.search(pattern, self.log()[since:], flags)
             if m:
                 return m
             if time.monotonic() > deadline:
                 raise TestFailure("bot log has no /%s/ after %.0f s" % (pattern, timeout))
             if self.proc is not None and self.proc.poll() is not None:
-                m = re.search(pattern, self.log(), flags)
+                m = re.search(pattern, self.log()[since:], flags)
                 if m:
                     return m
                 tail = " | ".join(self.log().strip().splitlines()[-3:])

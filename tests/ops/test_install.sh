@@ -108,7 +108,10 @@ fi
 # --- the example configuration, filled in (and with every key uncommented)
 EX=$D/etc/mentorbot/mentorbot.ini.example
 mkdir -p "$TMP/etc"
-for f in imap.pass smtp.pass xmpp.pass matrix.token; do echo secret > "$TMP/etc/$f"; done
+# every secret file the example names (password_file, access_token_file, …)
+for f in $(grep -oE '_file = /etc/mentorbot/[A-Za-z0-9._-]+' "$EX" | sed 's|.*/||' | sort -u); do
+	echo secret > "$TMP/etc/$f"
+done
 chmod 600 "$TMP"/etc/*
 : > "$TMP/etc/ca.pem"
 KNOWS_METRICS=0
