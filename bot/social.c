@@ -85,7 +85,7 @@ social_queue(struct db *db, const struct config *cfg, const char *list, const st
 		snprintf(item, sizeof item, "%s:%lld", it->kind, (long long)it->id);
 		int64_t us = now_us();
 		social_rkey(ch->name, item, us, rkey);
-		char *payload = ch->payload(cfg, rkey, it->lang, it->body, it->link, it->card_title, it->card_text, us);
+		char *payload = ch->payload(cfg, rkey, it, us);
 		if (!payload) {
 			log_warn("event=social_skipped channel=%s item=%s reason=text_does_not_fit", ch->name, item);
 			continue;
@@ -185,13 +185,16 @@ facets_json(const struct social_text *t)
 }
 
 char *
-bluesky_payload(const struct config *cfg, const char *rkey, const char *lang, const char *body, const char *link,
-		const char *card_title, const char *card_text, int64_t us)
+bluesky_payload(const struct config *cfg, const char *rkey, const struct social_item *it, int64_t us)
 {
+	const char *lang = it->lang, *body = it->body, *link = it->link, *card_title = it->card_title,
+		   *card_text = it->card_text;
 	const char *tags[SOCIAL_MAX_TAGS];
 	size_t nt = 0;
 	for (size_t i = 0; i < cfg->bluesky.hashtags.n && nt < SOCIAL_MAX_TAGS; i++)
 		tags[nt++] = cfg->bluesky.hashtags.v[i];
+	for (size_t i = 0; i < it->ntags && nt < SOCIAL_MAX_TAGS; i++)
+		tags[nt++] = it->tags[i];
 	struct social_text t;
 	if (social_text_build(body, link, tags, nt, 300, 3000, &t) < 0)
 		return NULL;

@@ -13,14 +13,28 @@
 struct config;
 struct db;
 
+/* What is posted about one item. */
+struct social_item {
+	const char *kind; /* "event" */
+	int64_t id;
+	const char *lang;        /* de, en */
+	const char *body;        /* the template's text: title, date, place (shortened if need be) */
+	const char *link;        /* or NULL: no link, no card */
+	const char *card_title;  /* the card's title (the item's title) */
+	const char *card_text;   /* the card's description, or NULL */
+	const char *const *tags; /* hashtags of the item (its programme's or event's), besides the channel's */
+	size_t ntags;
+};
+
 /* One social network the bot can post to. */
 struct social_channel {
 	const char *name; /* the config section, the outbox transport and [social] list item */
 	size_t max_graphemes, max_bytes;
 	int (*configured)(const struct config *cfg);
-	/* The outbox payload of a post (caller frees): text (already within the limits) … */
-	char *(*payload)(const struct config *cfg, const char *rkey, const char *lang, const char *body,
-			 const char *link, const char *card_title, const char *card_text, int64_t now_us);
+	/* The outbox payload of the item's post under record key rkey, queued at now_us (caller
+	 * frees), or NULL when its text cannot fit.  Bluesky: the record, text within the limits;
+	 * the bearer-token networks: the pieces (bot/social_net.h), the text is built when sent. */
+	char *(*payload)(const struct config *cfg, const char *rkey, const struct social_item *it, int64_t now_us);
 };
 extern const struct social_channel social_channels[];
 extern const size_t social_nchannels;
@@ -31,17 +45,6 @@ const struct social_channel *social_channel(const char *name);
 /* Does [social] list (events, offers, calls) send to channel (named, or "all", and configured)? */
 int social_wants(const struct config *cfg, const char *list, const char *channel);
 
-/* What is posted about one item. */
-struct social_item {
-	const char *kind; /* "event" */
-	int64_t id;
-	const char *lang;       /* de, en */
-	const char *body;       /* the template's text: title, date, place (shortened if need be) */
-	const char *link;       /* or NULL: no link, no card */
-	const char *card_title; /* the card's title (the item's title) */
-	const char *card_text;  /* the card's description, or NULL */
-};
-
 /* Queue the item's post on each channel that list sends to (in the caller's transaction).
  * *queued: how many new posts; an item posted on a channel before is not posted again.
  * DB_OK or a database error. */
@@ -49,8 +52,7 @@ int social_queue(struct db *db, const struct config *cfg, const char *list, cons
 
 /* The Bluesky record of a post (app.bsky.feed.post) as JSON, with facets and the external
  * card; the payload of a "bluesky" row is {"rkey": …, "record": …}.  Caller frees. */
-char *bluesky_payload(const struct config *cfg, const char *rkey, const char *lang, const char *body, const char *link,
-		      const char *card_title, const char *card_text, int64_t now_us);
+char *bluesky_payload(const struct config *cfg, const char *rkey, const struct social_item *it, int64_t now_us);
 
 /* A channel's login was refused (refused = 1: staff are told once, through the scheduler job
  * SOCIAL_REFUSED_JOB, until a login succeeds again: refused = 0).  Any thread with its db. */
