@@ -74,8 +74,13 @@ event_social(struct hctx *h, const struct event *ev, char **note)
 		page = xasprintf("%s%sindex.%s.html#event-%lld", h->cfg->site.url,
 				 h->cfg->site.url[n - 1] == '/' ? "" : "/", lang, (long long)ev->id);
 	}
-	struct social_item it = {"event",   ev->id,         lang, body, ev->url && *ev->url ? ev->url : page,
-				 ev->title, ev->description};
+	struct social_item it = {.kind = "event",
+				 .id = ev->id,
+				 .lang = lang,
+				 .body = body,
+				 .link = ev->url && *ev->url ? ev->url : page,
+				 .card_title = ev->title,
+				 .card_text = ev->description};
 	int queued = 0, rc = social_queue(h->db, h->cfg, "events", &it, &queued);
 	if (rc == DB_OK && queued) {
 		struct buf names = BUF_INIT;
