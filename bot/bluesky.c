@@ -149,11 +149,192 @@ fail_row(struct bluesky *b, const struct outbox_item *it, struct send_res *res, 
 	log_warn("event=send_refused transport=bluesky outbox=%lld error=%s", (long long)it->id, LOG_KV(why));
 }
 
-/* transport_ops.send: one post through createRecord with its fixed rkey. */
+/* One POST of an XRPC procedure with a session, renewed once when the token is refused.
+ * BS_OK with *out; BS_HTTP with *out and *st for the caller to judge; anything else: res is
+ * filled (the PDS unreachable, the login refused, rate limited). */
+static int
+session_post(struct bluesky *b, const char *method, json_t *body, json_t **out, long *st, struct send_res *res)
+{
+	*out = NULL;
+	for (int round = 0; round < 2; round++) {
+		int s = ensure_session(b);
+		if (s != BS_OK) {
+			res->rc = s == BS_NET ? SEND_DOWN : SEND_STOP;
+			snprintf(res->err, sizeof res->err, "%s",
+				 atomic_load(&b->dead) ? "login refused (handle or app password)" : "PDS unreachable");
+			return s;
+		}
+		int rc = bs_call(&b->c, "POST", method, NULL, body, "access", out, st);
+		const char *en = bs_errname(*out);
+		if (rc == BS_OK) {
+			atomic_store(&b->connected, 1);
+			return BS_OK;
+		}
+		if (rc == BS_STOPPED) {
+			res->rc = SEND_STOP;
+		} else if (rc == BS_NET) {
+			atomic_store(&b->connected, 0);
+			res->rc = SEND_DOWN;
+			snprintf(res->err, sizeof res->err, "PDS unreachable");
+		} else if (*st == 429) {
+			res->rc = SEND_RETRY;
+			res->retry_in = b->c.retry_after > 0 ? (int)b->c.retry_after : -1;
+			snprintf(res->err, sizeof res->err, "rate limited");
+		} else if (round == 0 &&
+			   (*st == 401 || strcmp(en, "ExpiredToken") == 0 || strcmp(en, "InvalidToken") == 0)) {
+			renew_session(b, en);
+			json_decref(*out);
+			*out = NULL;
+			continue;
+		} else {
+			return BS_HTTP;
+		}
+		json_decref(*out);
+		*out = NULL;
+		return rc == BS_HTTP ? BS_NET : rc;
+	}
+	return BS_NET;
+}
+
+/* The change is over (done, skipped or failed): recorded on its row. */
+static void
+change_over(struct bluesky *b, const struct outbox_item *it, struct send_res *res, const char *status, const char *uri,
+	    const char *url, const char *err)
+{
+	if (state_social_change_done(b->snd.db, it->id, status, uri, url, err) != DB_OK)
+		log_warn("event=social_not_recorded transport=bluesky outbox=%lld", (long long)it->id);
+	res->rc = strcmp(status, "failed") == 0 ? SEND_FAIL : SEND_OK;
+	if (err)
+		snprintf(res->err, sizeof res->err, "%s", err);
+	log_info("event=social_change transport=bluesky outbox=%lld status=%s", (long long)it->id, status);
+}
+
+/* A delete: deleteRecord of the post (the PDS answers a delete of a record not there with success). */
+static void
+change_delete(struct bluesky *b, const struct outbox_item *it, const struct social_post *p, struct send_res *res)
+{
+	if (ensure_session(b) != BS_OK) {
+		res->rc = atomic_load(&b->dead) ? SEND_STOP : SEND_DOWN;
+		snprintf(res->err, sizeof res->err, "PDS unreachable");
+		return;
+	}
+	json_t *body = json_pack("{s:s, s:s, s:s}", "repo", b->c.did, "collection", BS_COLLECTION, "rkey", p->rkey);
+	json_t *out;
+	long st = 0;
+	int rc = session_post(b, "com.atproto.repo.deleteRecord", body, &out, &st, res);
+	json_decref(body);
+	if (rc == BS_OK) {
+		test_crash_point("bluesky change sent, not yet recorded");
+		change_over(b, it, res, "done", NULL, NULL, NULL);
+	} else if (rc == BS_HTTP) {
+		char *why = xasprintf("HTTP %ld %s", st, bs_errname(out));
+		if (st >= 500) {
+			res->rc = SEND_DOWN;
+			snprintf(res->err, sizeof res->err, "%s", why);
+		} else {
+			change_over(b, it, res, "failed", NULL, NULL, why);
+		}
+		free(why);
+	}
+	if (rc == BS_OK || rc == BS_HTTP)
+		json_decref(out);
+}
+
+/* An edit: a reply under the post with what changed, under the key fixed when it was queued. */
+static void
+change_reply(struct bluesky *b, const struct outbox_item *it, const struct social_change *c,
+	     const struct social_post *p, json_t *rec, struct send_res *res)
+{
+	if (ensure_session(b) != BS_OK) {
+		res->rc = atomic_load(&b->dead) ? SEND_STOP : SEND_DOWN;
+		snprintf(res->err, sizeof res->err, "PDS unreachable");
+		return;
+	}
+	json_t *ref = json_pack("{s:s, s:s}", "uri", p->uri, "cid", p->cid ? p->cid : "");
+	json_object_set_new(rec, "reply", json_pack("{s:O, s:O}", "root", ref, "parent", ref));
+	json_decref(ref);
+	json_t *body = json_pack("{s:s, s:s, s:s, s:O}", "repo", b->c.did, "collection", BS_COLLECTION, "rkey", c->rkey,
+				 "record", rec);
+	json_t *out;
+	long st = 0;
+	int rc = session_post(b, "com.atproto.repo.createRecord", body, &out, &st, res);
+	json_decref(body);
+	char *uri = NULL, *cid = NULL;
+	if (rc == BS_OK) {
+		test_crash_point("bluesky change sent, not yet recorded");
+		char *url = xasprintf("https://bsky.app/profile/%s/post/%s", b->c.handle, c->rkey);
+		change_over(b, it, res, "done", json_string_value(json_object_get(out, "uri")), url, NULL);
+		free(url);
+	} else if (rc == BS_HTTP) {
+		/* refused: perhaps the reply is there already (a retry after a crash) */
+		char *why = xasprintf("HTTP %ld %s", st, bs_errname(out));
+		int g = get_record(b, c->rkey, &uri, &cid);
+		if (g == 1) {
+			char *url = xasprintf("https://bsky.app/profile/%s/post/%s", b->c.handle, c->rkey);
+			change_over(b, it, res, "done", uri, url, NULL);
+			free(url);
+		} else if (st >= 500 || g < 0) {
+			res->rc = st >= 500 ? SEND_DOWN : SEND_RETRY;
+			res->retry_in = -1;
+			snprintf(res->err, sizeof res->err, "%s", why);
+		} else {
+			change_over(b, it, res, "failed", NULL, NULL, why);
+		}
+		free(why);
+	}
+	if (rc == BS_OK || rc == BS_HTTP)
+		json_decref(out);
+	free(uri);
+	free(cid);
+}
+
+/* A "social_change" row: waits while its post is queued; nothing to do when the post failed
+ * or is gone; else the reply or the delete. */
+static void
+bluesky_change(struct bluesky *b, const struct outbox_item *it, struct send_res *res)
+{
+	struct social_change *cp = xcalloc(1, sizeof *cp);
+	struct social_post *pp = xcalloc(1, sizeof *pp);
+	struct social_change c;
+	struct social_post p;
+	json_t *pl = it->payload ? json_loads(it->payload, 0, NULL) : NULL;
+	const char *op = json_string_value(json_object_get(pl, "op"));
+	json_t *rec = json_object_get(pl, "record");
+	int rc = state_social_change_by_outbox(b->snd.db, it->id, &c, &p);
+	if (rc != DB_OK || !op) {
+		res->rc = rc == DB_NOTFOUND || !op ? SEND_FAIL : SEND_RETRY;
+		res->retry_in = -1;
+		snprintf(res->err, sizeof res->err, "%s",
+			 rc == DB_OK || rc == DB_NOTFOUND ? "bad change row" : "database");
+	} else if (strcmp(p.status, "queued") == 0) {
+		res->rc = SEND_RETRY; /* its post first */
+		res->retry_in = 30;
+		snprintf(res->err, sizeof res->err, "the post is still queued");
+	} else if (strcmp(p.status, "posted") != 0 || !p.uri) {
+		change_over(b, it, res, "skipped", NULL, NULL, NULL);
+	} else if (strcmp(op, "delete") == 0) {
+		change_delete(b, it, &p, res);
+	} else if (json_is_object(rec)) {
+		change_reply(b, it, &c, &p, rec, res);
+	} else {
+		change_over(b, it, res, "failed", NULL, NULL, "bad payload");
+	}
+	*cp = c;
+	*pp = p;
+	social_changes_free(cp, 1);
+	social_posts_free(pp, 1);
+	json_decref(pl);
+}
+
+/* transport_ops.send: one post through createRecord with its fixed rkey, or a change. */
 static void
 bluesky_send(void *handle, const struct outbox_item *it, struct send_res *res)
 {
 	struct bluesky *b = handle;
+	if (it->kind && strcmp(it->kind, "social_change") == 0) {
+		bluesky_change(b, it, res);
+		return;
+	}
 	json_t *p = it->payload ? json_loads(it->payload, 0, NULL) : NULL;
 	const char *rkey = json_string_value(json_object_get(p, "rkey"));
 	json_t *rec = json_object_get(p, "record");

@@ -93,5 +93,18 @@ social_report(FILE *f, struct db *db, const struct templates *t, const char *lan
 		cli_say(f, t, lang, "social.report.failed", vars);
 	}
 	social_posts_free(v, n);
+	struct social_change *c = NULL;
+	size_t nc = 0;
+	if (rc == DB_OK)
+		rc = state_social_change_failures(db, &c, &nc);
+	for (size_t i = 0; rc == DB_OK && i < nc; i++) {
+		char item[64];
+		snprintf(item, sizeof item, "%s %lld", c[i].item_kind, (long long)c[i].item_id);
+		const char *vars[] = {"channel", c[i].channel, "item",  item,
+				      "op",      c[i].op,      "error", c[i].error ? c[i].error : "?",
+				      NULL};
+		cli_say(f, t, lang, "social.report.change_failed", vars);
+	}
+	social_changes_free(c, nc);
 	return rc;
 }

@@ -102,6 +102,94 @@ social_queue(struct db *db, const struct config *cfg, const char *list, const st
 	return DB_OK;
 }
 
+/* The payload of a change on channel ch under key (the caller frees), or NULL. */
+static char *
+change_payload(const struct config *cfg, const struct social_channel *ch, const char *key, const char *op,
+	       const struct social_item *it, const char *changes, int64_t us)
+{
+	int bsky = strcmp(ch->name, "bluesky") == 0;
+	json_t *p = NULL;
+	if (strcmp(op, "delete") == 0) {
+		p = json_pack("{s:s, s:s, s:s}", bsky ? "rkey" : "key", key, "op", op, "lang",
+			      it->lang && *it->lang ? it->lang : "de");
+	} else {
+		/* Bluesky cannot edit: a reply with what changed (the reply refs are added when sent);
+		 * the other networks get the item's new text and what changed */
+		struct social_item r = {.kind = it->kind,
+					.id = it->id,
+					.lang = it->lang,
+					.body = changes,
+					.card_title = it->card_title};
+		char *s = ch->payload(cfg, key, bsky ? &r : it, us);
+		p = s ? json_loads(s, 0, NULL) : NULL;
+		free(s);
+		if (!json_is_object(p)) {
+			json_decref(p);
+			return NULL;
+		}
+		json_object_set_new(p, "op", json_string(op));
+		if (!bsky)
+			json_object_set_new(p, "changes", json_string(changes ? changes : ""));
+	}
+	char *out = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	return out;
+}
+
+int
+social_change(struct db *db, const struct config *cfg, const char *op, const struct social_item *it,
+	      const char *changes, int *queued)
+{
+	*queued = 0;
+	for (size_t i = 0; i < social_nchannels; i++) {
+		const struct social_channel *ch = &social_channels[i];
+		struct social_post *v;
+		size_t n;
+		int rc = state_social_of_item(db, it->kind, it->id, &v, &n), here = 0;
+		for (size_t k = 0; rc == DB_OK && k < n; k++)
+			here |= strcmp(v[k].channel, ch->name) == 0 &&
+				(strcmp(v[k].status, "queued") == 0 || strcmp(v[k].status, "posted") == 0);
+		social_posts_free(v, n);
+		if (rc != DB_OK)
+			return rc;
+		if (!here)
+			continue;
+		char item[96], key[14];
+		int64_t us = now_us();
+		snprintf(item, sizeof item, "%s:%lld:%s", it->kind, (long long)it->id, op);
+		social_rkey(ch->name, item, us, key);
+		char *payload = change_payload(cfg, ch, key, op, it, changes, us);
+		if (!payload) {
+			log_warn("event=social_change_skipped channel=%s item=%s reason=text_does_not_fit", ch->name,
+				 item);
+			continue;
+		}
+		rc = state_social_change_queue(db, ch->name, it->kind, it->id, op, key, payload);
+		free(payload);
+		if (rc == DB_NOTFOUND)
+			continue;
+		if (rc != DB_OK)
+			return rc;
+		(*queued)++;
+		log_info("event=social_change_queued channel=%s item=%s key=%s", ch->name, item, key);
+	}
+	return DB_OK;
+}
+
+size_t
+social_tags_split(char *s, const char **v, size_t max)
+{
+	size_t n = 0;
+	for (char *sv = NULL, *t = s ? strtok_r(s, " \t,;", &sv) : NULL; t && n < max;
+	     t = strtok_r(NULL, " \t,;", &sv)) {
+		while (*t == '#')
+			t++;
+		if (*t)
+			v[n++] = t;
+	}
+	return n;
+}
+
 int
 social_refused_job(struct hctx *h, int64_t ref, const char **result)
 {
@@ -156,13 +244,33 @@ social_refused_note(struct db *db, const char *channel, int refused)
 
 /* The template keys of social.txt, with their placeholders (bot/template_keys.c). */
 const struct tmpl_key tmpl_keys_social[] = {
-	{"social.event", "title,when,place"},           {"social.event.place", "place"},
-	{"social.status.posted", "channel,url"},        {"social.status.queued", "channel"},
-	{"social.status.failed", "channel,error"},      {"social.queued", "channels"},
-	{"social.queued.nolink", "channels"},           {"social.test.ok", "channel,handle"},
-	{"social.test.failed", "channel,handle,error"}, {"social.test.none", ""},
-	{"social.report.failed", "channel,item,error"}, {"social.refused", "channel,handle"},
-	{"social.refused.subject", "channel,handle"},   {NULL, NULL},
+	{"social.event", "title,when,place"},
+	{"social.event.place", "place"},
+	{"social.status.posted", "channel,url"},
+	{"social.status.queued", "channel"},
+	{"social.status.failed", "channel,error"},
+	{"social.queued", "channels"},
+	{"social.queued.nolink", "channels"},
+	{"social.test.ok", "channel,handle"},
+	{"social.test.failed", "channel,handle,error"},
+	{"social.test.none", ""},
+	{"social.report.failed", "channel,item,error"},
+	{"social.refused", "channel,handle"},
+	{"social.refused.subject", "channel,handle"},
+	{"social.event.changed", "title,changes"},
+	{"social.offer", "kind,company,title,deadline"},
+	{"social.offer.deadline", "deadline"},
+	{"social.call", "name,until,join"},
+	{"social.call.until", "until"},
+	{"social.call.join", "command,address"},
+	{"social.call.join_chat", "command"},
+	{"social.status.deleted", "channel,url"},
+	{"social.status.changed", "channel,url"},
+	{"social.status.change_queued", "channel"},
+	{"social.status.change_failed", "channel,error"},
+	{"social.status.delete_queued", "channel"},
+	{"social.report.change_failed", "channel,item,op,error"},
+	{NULL, NULL},
 };
 
 /* ---- Bluesky's record ---- */

@@ -15,7 +15,7 @@ struct db;
 
 /* What is posted about one item. */
 struct social_item {
-	const char *kind; /* "event" */
+	const char *kind; /* "event", "offer", "call" */
 	int64_t id;
 	const char *lang;        /* de, en */
 	const char *body;        /* the template's text: title, date, place (shortened if need be) */
@@ -49,6 +49,20 @@ int social_wants(const struct config *cfg, const char *list, const char *channel
  * *queued: how many new posts; an item posted on a channel before is not posted again.
  * DB_OK or a database error. */
 int social_queue(struct db *db, const struct config *cfg, const char *list, const struct social_item *it, int *queued);
+
+/*
+ * A change of an item posted before (event changed or cancelled, offer closed early): one
+ * "social_change" outbox row per channel where the item was posted or is queued (bot/social_net.h
+ * describes the rows), each with its key fixed now.  op "edit": it is the item's new text and
+ * changes what changed (the text of a reply where the network cannot edit); op "delete": it
+ * needs kind and id only.  *queued: how many rows.  DB_OK or a database error.
+ */
+int social_change(struct db *db, const struct config *cfg, const char *op, const struct social_item *it,
+		  const char *changes, int *queued);
+
+/* Split blank- or comma-separated hashtags (a leading '#' dropped) of s, in place, into v (at
+ * most max): the number of tags. */
+size_t social_tags_split(char *s, const char **v, size_t max);
 
 /* The Bluesky record of a post (app.bsky.feed.post) as JSON, with facets and the external
  * card; the payload of a "bluesky" row is {"rkey": …, "record": …}.  Caller frees. */

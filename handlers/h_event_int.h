@@ -120,4 +120,13 @@ void ev_form_read(struct ev_form *f, const char *text);
 void ev_form_apply(struct hctx *h, const struct ev_form *f, struct event *ev, int is_new, struct buf *probs,
 		   struct buf *changes);
 
+/* ---- the social channels (h_event_social.c) ---- */
+/* Where the event was posted: one line per channel and change, or "".  Caller frees. */
+char *ev_social_status(struct hctx *h, int64_t id);
+/* A public event goes to the social channels of [social] events, once per channel.  *note:
+ * what staff are told about it, or NULL.  Caller frees. */
+int ev_social_queue(struct hctx *h, const struct event *ev, char **note);
+/* The change (op "edit", with what changed) or cancellation ("delete") follows its posts. */
+int ev_social_change(struct hctx *h, const struct event *ev, const char *op, const char *changes);
+
 #endif

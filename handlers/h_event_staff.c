@@ -29,78 +29,6 @@
 #include "state/events.h"
 #include "state/social.h"
 
-/* Where the event was posted (social networks): one line per channel, or "". Caller frees. */
-static char *
-social_status(struct hctx *h, int64_t id)
-{
-	struct social_post *v;
-	size_t n;
-	struct buf b = BUF_INIT;
-	if (state_social_of_item(h->db, "event", id, &v, &n) == DB_OK)
-		for (size_t i = 0; i < n; i++) {
-			char *line = strcmp(v[i].status, "posted") == 0
-					     ? hctx_text(h, "social.status.posted", "channel", v[i].channel, "url",
-							 v[i].url ? v[i].url : "?", NULL)
-				     : strcmp(v[i].status, "failed") == 0
-					     ? hctx_text(h, "social.status.failed", "channel", v[i].channel, "error",
-							 v[i].error ? v[i].error : "?", NULL)
-					     : hctx_text(h, "social.status.queued", "channel", v[i].channel, NULL);
-			buf_adds(&b, line);
-			buf_addc(&b, '\n');
-			free(line);
-		}
-	social_posts_free(v, n);
-	return buf_detach(&b);
-}
-
-/* A public event goes to the social channels of [social] events, once per channel.  *note:
- * what staff are told about it (after event.sent), or NULL.  Caller frees. */
-static int
-event_social(struct hctx *h, const struct event *ev, char **note)
-{
-	*note = NULL;
-	if (!ev->is_public || !h->cfg)
-		return DB_OK;
-	const char *lang = hctx_default_lang(h);
-	struct evtext t;
-	evtext_make(h, ev, lang, &t);
-	char *place = ev->place && *ev->place ? hctx_text_in(h, lang, "social.event.place", "place", ev->place, NULL)
-					      : xstrdup("");
-	char *body = hctx_text_in(h, lang, "social.event", "title", ev->title, "when", t.when, "place", place, NULL);
-	/* the event's own link, else its entry on the public page ([site] url, bot/site.c) */
-	char *page = NULL;
-	if ((!ev->url || !*ev->url) && h->cfg->site.url && *h->cfg->site.url) {
-		size_t n = strlen(h->cfg->site.url);
-		page = xasprintf("%s%sindex.%s.html#event-%lld", h->cfg->site.url,
-				 h->cfg->site.url[n - 1] == '/' ? "" : "/", lang, (long long)ev->id);
-	}
-	struct social_item it = {.kind = "event",
-				 .id = ev->id,
-				 .lang = lang,
-				 .body = body,
-				 .link = ev->url && *ev->url ? ev->url : page,
-				 .card_title = ev->title,
-				 .card_text = ev->description};
-	int queued = 0, rc = social_queue(h->db, h->cfg, "events", &it, &queued);
-	if (rc == DB_OK && queued) {
-		struct buf names = BUF_INIT;
-		for (size_t i = 0; i < social_nchannels; i++)
-			if (social_wants(h->cfg, "events", social_channels[i].name)) {
-				if (names.len)
-					buf_adds(&names, ", ");
-				buf_adds(&names, social_channels[i].name);
-			}
-		char *ch = buf_detach(&names);
-		*note = hctx_text(h, it.link ? "social.queued" : "social.queued.nolink", "channels", ch, NULL);
-		free(ch);
-	}
-	free(page);
-	free(body);
-	free(place);
-	evtext_free(&t);
-	return rc;
-}
-
 /* The preview (key event.preview, or as text for the CLI when out is set). */
 static int
 preview(struct hctx *h, const struct event *ev, const char *key, const char *changes, char **out)
@@ -131,7 +59,7 @@ preview(struct hctx *h, const struct event *ev, const char *key, const char *cha
 	const char *announce = hctx_cmd_word(h, cmd_by_name("announce"));
 	const char *place = ev->place ? ev->place : none, *url = ev->url ? ev->url : none;
 	const char *desc = ev->description ? ev->description : none;
-	char *social = social_status(h, ev->id);
+	char *social = ev_social_status(h, ev->id);
 	const char *vars[] = {"id",          id,
 			      "title",       ev->title,
 			      "date",        date,
@@ -349,7 +277,7 @@ h_event_send(struct hctx *h, int64_t id, int *mails, int *rooms)
 		(*mails)++;
 	}
 	char *note = NULL;
-	if (rc != DB_OK || (rc = event_social(h, &ev, &note)) != DB_OK)
+	if (rc != DB_OK || (rc = ev_social_queue(h, &ev, &note)) != DB_OK)
 		goto out;
 	char m[16], r[16];
 	snprintf(m, sizeof m, "%d", *mails);
@@ -455,6 +383,8 @@ h_event_change(struct hctx *h, int64_t id, const char *form_text)
 		if (ev.capacity == 0 || ev.capacity > old_capacity)
 			if ((rc = ev_promote_waiting(h, &ev)) != DB_OK)
 				goto out;
+		if ((rc = ev_social_change(h, &ev, "edit", changes.p)) != DB_OK)
+			goto out;
 	}
 	if ((rc = h_audit(h, "announce.change", eid, 0, changes.len ? changes.p : NULL)) != DB_OK)
 		goto out;
@@ -494,6 +424,8 @@ h_event_cancel(struct hctx *h, int64_t id, int *mails)
 		if ((rc = state_event_update(h->db, &ev)) != DB_OK)
 			goto out;
 		if ((rc = mail_invited(h, &ev, "event.cancel", NULL, mails)) != DB_OK)
+			goto out;
+		if ((rc = ev_social_change(h, &ev, "delete", NULL)) != DB_OK)
 			goto out;
 		struct ev_audience a;
 		if ((rc = ev_audience_resolve(h, ev.audience, &a)) != DB_OK) {

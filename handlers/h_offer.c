@@ -233,11 +233,7 @@ h_offer_run(struct hctx *h)
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)o.id);
 	if (strcmp(offer_action(h->argv[1]), "close") == 0) {
-		rc = state_company_offer_end(h->db, o.id, "closed");
-		if (rc == DB_OK && (rc = state_job_cancel(h->db, "offer.expire", o.id)) == DB_NOTFOUND)
-			rc = DB_OK;
-		if (rc == DB_OK && (rc = state_job_cancel(h->db, "offer.notice", o.id)) == DB_NOTFOUND)
-			rc = DB_OK;
+		rc = h_offer_close(h, &o);
 		if (rc == DB_OK)
 			hctx_reply(h, "offers.closed", "id", id, "title", o.title, NULL);
 	} else {
@@ -441,7 +437,7 @@ const struct tmpl_key tmpl_keys_offers[] = {
 	{"offers.not_pending", "id"},
 	{"offers.staff_approved", "group,id,queued,title"},
 	{"offers.staff_rejected", "id,title"},
-	{"offers.show", "offer,reason,status"},
+	{"offers.show", "offer,reason,social,status"},
 	{"offers.interest_sent", "company,days,id,title"},
 	{"offers.interest_already", "company,id,title"},
 	{NULL, NULL},

@@ -82,6 +82,16 @@ int h_offer_check(struct hctx *h);
 int h_offer_run(struct hctx *h);
 int h_offer_staff_check(struct hctx *h);
 int h_offer_staff_run(struct hctx *h);
+struct offer;
+/* An approved offer goes to the social channels of [social] offers (once per channel). */
+int h_offer_social(struct hctx *h, const struct offer *o);
+/* The offer closed early: its social posts are deleted. */
+int h_offer_social_delete(struct hctx *h, int64_t id);
+/* Close an approved offer early (by its company or staff): its jobs and social posts end. */
+int h_offer_close(struct hctx *h, const struct offer *o);
+/* The link of an item's social post: own, else anchor on the public page ([site] url), or
+ * NULL.  Caller frees. */
+char *h_social_page_link(struct hctx *h, const char *own, const char *lang, const char *anchor);
 int h_offers_run(struct hctx *h);
 int h_interested_check(struct hctx *h);
 int h_interested_run(struct hctx *h);

@@ -1,7 +1,9 @@
 /*
  * h_programme.c - the staff command "programme": list the programmes, add
  * one ("programme add <slug> <name…> [open|approve]") and change its policy,
- * request deadline or profile questions ("programme set <slug> …").  The
+ * request deadline, profile questions or hashtags ("programme set <slug> …"), and
+ * open or close its call for applications ("programme <slug> call [until <date>]",
+ * h_programme_call.c).  The
  * command line's "mentorbot programme" is bot/cli.c.  Runs inside the
  * dispatcher's transaction.
  */
@@ -13,8 +15,11 @@
 #include "bot/commands.h"
 #include "bot/util.h"
 #include "handlers/h_apply.h"
+#include "handlers/h_offer.h"
+#include "handlers/h_programme.h"
 #include "handlers/handlers.h"
 #include "state/applications.h"
+#include "state/calls.h"
 
 static int
 slug_ok(const char *s)
@@ -78,7 +83,17 @@ policy_word(const char *w)
 	return r;
 }
 
-enum programme_sub { SUB_LIST, SUB_ADD, SUB_SET, SUB_BAD };
+enum programme_sub { SUB_LIST, SUB_ADD, SUB_SET, SUB_CALL, SUB_BAD };
+
+/* Is w one of the words (folded)? */
+static int
+word_is(const char *w, const char *a, const char *b)
+{
+	char *f = cmd_fold(w);
+	int r = !strcmp(f, a) || !strcmp(f, b);
+	free(f);
+	return r;
+}
 
 /* The sub-command of "programme …" with enough words for it, or SUB_BAD. */
 static enum programme_sub
@@ -94,6 +109,8 @@ programme_sub(const struct hctx *h)
 		r = SUB_ADD;
 	else if ((!strcmp(sub, "set") || !strcmp(sub, "setzen")) && h->argc >= 4)
 		r = SUB_SET;
+	else if (h->argc >= 2 && h->argc <= 4 && word_is(h->argv[1], "call", "aufruf"))
+		r = SUB_CALL;
 	free(sub);
 	return r;
 }
@@ -114,6 +131,10 @@ programme_set_value(const struct hctx *h, struct programme *p)
 		long d = strtol(h->argv[3], &end, 10);
 		ok = !*end && d >= 1 && d <= 60;
 		p->request_days = (int)d;
+	} else if (!strcmp(what, "hashtags")) {
+		ok = 1; /* the words after it (programme_hashtags) */
+		free(what);
+		return ok;
 	} else if (!strcmp(what, "questions") || !strcmp(what, "fragen")) {
 		p->questions = (char *)h->argv[3];
 		ok = 1;
@@ -135,6 +156,29 @@ programme_usage_reply(struct hctx *h)
 	free(u);
 }
 
+/* "programme set <slug> hashtags <tag…>": the words after "hashtags" (none: no hashtags). */
+static int
+programme_hashtags(struct hctx *h)
+{
+	char *slug = cmd_fold(h->argv[1]);
+	struct buf tags = BUF_INIT;
+	for (int i = 3; i < h->argc; i++) {
+		const char *t = h->argv[i];
+		while (*t == '#')
+			t++;
+		if (*t && strcmp(t, "-") != 0)
+			buf_addf(&tags, "%s%s", tags.len ? " " : "", t);
+	}
+	int rc = state_programme_hashtags_set(h->db, slug, tags.p);
+	if (rc == DB_OK)
+		rc = h_audit(h, "programme.set", slug, 0, h->argline);
+	if (rc == DB_OK)
+		hctx_reply(h, "programme.hashtags", "slug", slug, "tags", tags.len ? tags.p : "-", NULL);
+	buf_free(&tags);
+	free(slug);
+	return db_failed(rc) ? rc : 0;
+}
+
 /* A known sub-command, a valid new slug, an existing programme and a sensible change. */
 int
 h_programme_check(struct hctx *h)
@@ -146,7 +190,11 @@ h_programme_check(struct hctx *h)
 		programme_usage_reply(h);
 		return 1;
 	}
-	char *slug = cmd_fold(h->argv[1]);
+	if (sub == SUB_CALL && !h_programme_call_args(h, NULL)) {
+		programme_usage_reply(h);
+		return 1;
+	}
+	char *slug = cmd_fold(h->argv[sub == SUB_CALL ? 0 : 1]);
 	int r = 0;
 	if (sub == SUB_ADD) {
 		if (!slug_ok(slug)) {
@@ -163,7 +211,7 @@ h_programme_check(struct hctx *h)
 			hctx_reply(h, "programme.unknown", "slug", h->argv[1], "programmes", list, NULL);
 			free(list);
 			r = 1;
-		} else if (!programme_set_value(h, &p)) {
+		} else if (sub == SUB_SET && !programme_set_value(h, &p)) {
 			programme_usage_reply(h);
 			r = 1;
 		}
@@ -180,6 +228,10 @@ h_programme_run(struct hctx *h)
 		return programme_list_reply(h);
 	if (sub == SUB_BAD)
 		return DB_ERR; /* h_programme_check answered it */
+	if (sub == SUB_CALL)
+		return h_programme_call(h);
+	if (sub == SUB_SET && word_is(h->argv[2], "hashtags", "hashtags"))
+		return programme_hashtags(h);
 	char *slug = cmd_fold(h->argv[1]);
 	struct programme p = {0};
 	struct buf name = BUF_INIT;

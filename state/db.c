@@ -294,6 +294,22 @@ static const char *const migrations[] = {
 	"  outbox_id INTEGER, rkey TEXT NOT NULL, uri TEXT, cid TEXT, url TEXT,"
 	"  status TEXT NOT NULL DEFAULT 'queued', error TEXT, created INTEGER NOT NULL, posted_at INTEGER,"
 	"  UNIQUE(channel, item_kind, item_id));",
+	/* 13 -> 14: programme calls (one row per opening: the item posted on the social channels),
+	 * hashtags of a programme's and an event's posts, and the changes of a social post (an edit
+	 * or reply, a delete), each its own outbox row with a key fixed at queue time. */
+	"CREATE TABLE programme_call ("
+	"  id INTEGER PRIMARY KEY, programme_id INTEGER NOT NULL REFERENCES programme(id) ON DELETE CASCADE,"
+	"  until INTEGER, opened INTEGER NOT NULL, closed INTEGER, opened_by TEXT);"
+	"CREATE INDEX programme_call_open ON programme_call(programme_id) WHERE closed IS NULL;"
+	"ALTER TABLE programme ADD COLUMN hashtags TEXT;"
+	"ALTER TABLE event ADD COLUMN hashtags TEXT;"
+	"ALTER TABLE social_post ADD COLUMN changed INTEGER;"
+	"CREATE TABLE social_change ("
+	"  id INTEGER PRIMARY KEY, post_id INTEGER NOT NULL REFERENCES social_post(id) ON DELETE CASCADE,"
+	"  op TEXT NOT NULL, n INTEGER NOT NULL, rkey TEXT NOT NULL, outbox_id INTEGER,"
+	"  status TEXT NOT NULL DEFAULT 'queued', uri TEXT, url TEXT, error TEXT, created INTEGER NOT NULL,"
+	"  done_at INTEGER, UNIQUE(post_id, n));"
+	"CREATE INDEX social_change_outbox ON social_change(outbox_id);",
 };
 
 int

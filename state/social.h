@@ -20,7 +20,7 @@ struct social_post {
 	int64_t item_id, outbox_id;
 	char *rkey;
 	char *uri, *cid, *url; /* NULL until posted */
-	char *status;          /* queued, posted, failed */
+	char *status;          /* queued, posted, failed, deleted */
 	char *error;           /* failed: why */
 	int64_t created, posted_at;
 };
@@ -46,5 +46,44 @@ int state_social_failed(struct db *db, int64_t outbox_id, const char *err);
 int state_social_of_item(struct db *db, const char *item_kind, int64_t item_id, struct social_post **out, size_t *n);
 /* Every failed post, newest first.  *out: caller frees with social_posts_free. */
 int state_social_failures(struct db *db, struct social_post **out, size_t *n);
+
+/*
+ * Changes (schema 14: table social_change): an edit (a reply on the networks that cannot edit)
+ * or a delete of an item's post, each its own outbox row (transport channel, kind
+ * "social_change", rcpt "<item_kind>:<item_id>", Message-ID social_change_message_id) with a
+ * key fixed at queue time.  The post is marked deleted when a delete is done.
+ */
+struct social_change {
+	int64_t id, post_id, outbox_id;
+	char *channel, *item_kind; /* the post's */
+	int64_t item_id;
+	char *op; /* edit, delete */
+	int n;    /* 1, 2, … per post */
+	char *rkey;
+	char *status; /* queued, done, skipped (the post failed or is gone), failed */
+	char *uri, *url, *error;
+	int64_t created, done_at;
+};
+void social_changes_free(struct social_change *v, size_t n);
+/* social.<channel>.<kind>.<id>.<op>.<n>@mentorbot (caller frees). */
+char *social_change_message_id(const char *channel, const char *item_kind, int64_t item_id, const char *op, int n);
+/*
+ * Queue a change of item's post on channel: the social_change row (with rkey) and its outbox
+ * row, in the caller's transaction.  DB_NOTFOUND when there is nothing a change could follow:
+ * no post there, the post failed or is deleted, or its delete is queued already.
+ */
+int state_social_change_queue(struct db *db, const char *channel, const char *item_kind, int64_t item_id,
+			      const char *op, const char *rkey, const char *payload);
+/* The change of outbox row outbox_id and its post (DB_NOTFOUND: none).  Free both. */
+int state_social_change_by_outbox(struct db *db, int64_t outbox_id, struct social_change *c, struct social_post *p);
+/* The change is over: status done (uri, url of a reply; a delete marks its post deleted),
+ * skipped or failed (err). */
+int state_social_change_done(struct db *db, int64_t outbox_id, const char *status, const char *uri, const char *url,
+			     const char *err);
+/* Every change of an item's posts, by channel and number.  Caller frees. */
+int state_social_changes_of_item(struct db *db, const char *item_kind, int64_t item_id, struct social_change **out,
+				 size_t *n);
+/* Every failed change, newest first.  Caller frees. */
+int state_social_change_failures(struct db *db, struct social_change **out, size_t *n);
 
 #endif

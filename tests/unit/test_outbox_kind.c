@@ -100,8 +100,12 @@ new_rows_carry_their_kind_and_pacing(void)
  * if any step fails.
  */
 /* Takes a database back from schema version 11 to 10 (the privacy tables). */
+/* undo schema 14 (programme calls, hashtags, social changes) */
+#define BACK_TO_13                                                                                                     \
+	"DROP TABLE social_change; DROP TABLE programme_call; ALTER TABLE programme DROP COLUMN hashtags;"             \
+	"ALTER TABLE event DROP COLUMN hashtags; ALTER TABLE social_post DROP COLUMN changed;"
 /* undo schema 13 (social posts) */
-#define BACK_TO_12 "DROP TABLE social_post;"
+#define BACK_TO_12 BACK_TO_13 "DROP TABLE social_post;"
 /* undo schema 12 (the network) */
 #define BACK_TO_11                                                                                                     \
 	BACK_TO_12 "DROP TRIGGER alumni_fts_insert; DROP TRIGGER alumni_fts_update; DROP TRIGGER alumni_fts_delete;"   \
