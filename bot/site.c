@@ -7,8 +7,8 @@
  *
  * What is on the page: the public events (Public: yes) that are announced
  * or cancelled and not yet over, with the seats left when there is a
- * capacity; the approved offers before their deadline; every programme,
- * since each takes applications by "join <slug>" (policy open: at once,
+ * capacity; the approved offers before their deadline; every programme with an open call,
+ * ("programme <slug> call"), with its deadline; each takes applications by "join <slug>" (policy open: at once,
  * approve: staff decide).
  *
  * site_tick() builds the files in memory (at most every SITE_CHECK_S
@@ -30,6 +30,7 @@
 #include "bot/site.h"
 #include "bot/templates.h"
 #include "bot/util.h"
+#include "state/calls.h"
 #include "state/events.h"
 #include "state/offers.h"
 #include "state/state.h"
@@ -179,6 +180,9 @@ struct gathered {
 	struct programme *pr;
 	size_t npr;
 	struct site_programme *spr;
+	size_t nspr;
+	struct programme_call *calls;
+	size_t ncalls;
 };
 
 static void
@@ -187,6 +191,7 @@ gathered_free(struct gathered *g)
 	events_free(g->ev, g->nev);
 	offers_free(g->of, g->nof);
 	programmes_free(g->pr, g->npr);
+	programme_calls_free(g->calls, g->ncalls);
 	free(g->sev);
 	free(g->sof);
 	free(g->spr);
@@ -247,14 +252,21 @@ gather(struct db *db, int64_t now, struct gathered *g)
 		s->created = o->created;
 		s->updated = o->decided > o->created ? o->decided : o->created;
 	}
-	if (state_programmes(db, &g->pr, &g->npr) != DB_OK)
+	/* the programmes with an open call ("programme <slug> call"), with its deadline */
+	if (state_programmes(db, &g->pr, &g->npr) != DB_OK || state_calls_open(db, now, &g->calls, &g->ncalls) != DB_OK)
 		return -1;
-	g->spr = xcalloc(g->npr + 1, sizeof *g->spr);
-	for (size_t i = 0; i < g->npr; i++) {
-		g->spr[i].slug = g->pr[i].slug;
-		g->spr[i].name = g->pr[i].name;
-		g->spr[i].approve = g->pr[i].policy && strcmp(g->pr[i].policy, "approve") == 0;
-	}
+	g->spr = xcalloc(g->ncalls + 1, sizeof *g->spr);
+	for (size_t k = 0; k < g->ncalls; k++)
+		for (size_t i = 0; i < g->npr; i++) {
+			if (g->pr[i].id != g->calls[k].programme_id)
+				continue;
+			struct site_programme *s = &g->spr[g->nspr++];
+			s->slug = g->pr[i].slug;
+			s->name = g->pr[i].name;
+			s->approve = g->pr[i].policy && strcmp(g->pr[i].policy, "approve") == 0;
+			s->until = g->calls[k].until;
+			s->created = g->calls[k].opened;
+		}
 	return 0;
 }
 
@@ -278,7 +290,7 @@ site_build(struct db *db, const struct config *cfg, const struct templates *t, i
 		.offers = g.sof,
 		.noffers = g.nof,
 		.programmes = g.spr,
-		.nprogrammes = g.npr,
+		.nprogrammes = g.nspr,
 		.bot_addr = addr,
 		.domain = at ? at + 1 : "mentorbot.invalid",
 		.base_url = cfg->site.url,

@@ -56,7 +56,8 @@ struct site_offer {
 
 struct site_programme {
 	const char *slug, *name;
-	int approve; /* policy "approve": staff decide on each application */
+	int approve;   /* policy "approve": staff decide on each application */
+	int64_t until; /* the call's deadline, 0: none */
 	int64_t created;
 };
 

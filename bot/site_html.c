@@ -374,6 +374,14 @@ programme_item(struct buf *b, const struct site_data *d, const struct templates 
 	site_esc(b, p->name);
 	buf_adds(b, "</h3>\n");
 	para(b, t, lang, p->approve ? "site.programme.approve" : "site.programme.open", NULL);
+	if (p->until > 0) {
+		char *ld = long_date(t, lang, p->until);
+		char *te = time_el(p->until, ld);
+		const char *vars[] = {"date", te, NULL};
+		para(b, t, lang, "site.offer.deadline", vars);
+		free(te);
+		free(ld);
+	}
 	char *cmd = code_el(hctx_cmd_word_in(lang, "join"), p->slug);
 	if (d->bot_addr) {
 		char *subject = xasprintf("%s %s", hctx_cmd_word_in(lang, "join"), p->slug);

@@ -44,6 +44,7 @@ static const struct {
 	[F_GUESTS] = {"Guests", "Gäste"},
 	[F_CLAIM] = {"Claim hours", "Frist"},
 	[F_REMIND] = {"Remind hours", "Erinnerung"},
+	[F_HASHTAGS] = {"Hashtags", "Hashtags"},
 };
 
 /* The names accepted in a form line (folded), as data for the form reader. */
@@ -103,6 +104,7 @@ static const struct form_label labels[] = {
 	{"remind hours", F_REMIND},
 	{"erinnerung", F_REMIND},
 	{"remind-hours", F_REMIND},
+	{"hashtags", F_HASHTAGS},
 };
 
 static const struct form_spec event_form = {labels, ARRAY_LEN(labels), 0, 0, 0};

@@ -57,6 +57,7 @@ enum ev_field {
 	F_GUESTS,
 	F_CLAIM,
 	F_REMIND,
+	F_HASHTAGS, /* stored apart (state/calls.h), for the social posts */
 	F_N
 };
 
@@ -128,5 +129,7 @@ char *ev_social_status(struct hctx *h, int64_t id);
 int ev_social_queue(struct hctx *h, const struct event *ev, char **note);
 /* The change (op "edit", with what changed) or cancellation ("delete") follows its posts. */
 int ev_social_change(struct hctx *h, const struct event *ev, const char *op, const char *changes);
+/* The form's "Hashtags:" (blank- or comma-separated, '#' optional; "-" none) for event id. */
+int ev_social_hashtags_save(struct hctx *h, int64_t id, const char *value);
 
 #endif

@@ -114,3 +114,18 @@ ev_social_change(struct hctx *h, const struct event *ev, const char *op, const c
 	ev_item_free(&e);
 	return rc;
 }
+
+int
+ev_social_hashtags_save(struct hctx *h, int64_t id, const char *value)
+{
+	char *copy = xstrdup(value ? value : "");
+	const char *v[SOCIAL_MAX_TAGS];
+	size_t n = strcmp(copy, "-") == 0 ? 0 : social_tags_split(copy, v, SOCIAL_MAX_TAGS);
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		buf_addf(&b, "%s%s", b.len ? " " : "", v[i]);
+	int rc = state_event_hashtags_set(h->db, id, b.p);
+	buf_free(&b);
+	free(copy);
+	return rc == DB_NOTFOUND ? DB_OK : rc;
+}

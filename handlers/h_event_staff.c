@@ -152,6 +152,8 @@ h_event_create(struct hctx *h, const char *title, const char *form_text, const c
 	if ((rc = state_event_add(h->db, &ev, ev_domain(h->cfg), id_out)) != DB_OK)
 		goto out;
 	ev.id = *id_out;
+	if (f.v[F_HASHTAGS] && (rc = ev_social_hashtags_save(h, ev.id, f.v[F_HASHTAGS])) != DB_OK)
+		goto out;
 	free(ev.status);
 	ev.status = xstrdup("draft");
 	log_info("event %lld created by %s", (long long)ev.id, LOG_WHO(created_by));
@@ -374,6 +376,8 @@ h_event_change(struct hctx *h, int64_t id, const char *form_text)
 	if (changes.len && announced)
 		ev.sequence++;
 	if ((rc = state_event_update(h->db, &ev)) != DB_OK)
+		goto out;
+	if (f.v[F_HASHTAGS] && (rc = ev_social_hashtags_save(h, ev.id, f.v[F_HASHTAGS])) != DB_OK)
 		goto out;
 	if (changes.len && announced) {
 		if ((rc = schedule_remind(h, &ev)) != DB_OK)

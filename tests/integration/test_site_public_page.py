@@ -204,6 +204,9 @@ def test_public_page_in_chromium_valid_html_atom_and_ical_and_the_daemon_keeps_i
     pub = announce(bot, staff, pub_title, d1, "yes")
     priv = announce(bot, staff, priv_title, future_date(11), "no")
     oid, company = approved_offer(bot, staff, offer_title)
+    # only a programme with an open call is on the page, with its deadline
+    until = future_date(30)
+    answer(staff, bot, "programme mentoring call until %s" % until.isoformat(), key="programme.call.opened")
 
     out = os.path.join(bot.dir, "www")
     said = E.cli(bot, "site", "--out", out)
@@ -231,6 +234,9 @@ def test_public_page_in_chromium_valid_html_atom_and_ical_and_the_daemon_keeps_i
     lib.ensure(offer_title in offer and company in offer and "Munich" in offer, "offer item: %r" % offer[:400])
     lib.ensure("programme-mentoring" in en.items and "join mentoring" in en.items["programme-mentoring"],
                "programmes: %r" % sorted(en.items))
+    lib.ensure("Apply by" in en.items["programme-mentoring"] and str(until.year) in en.items["programme-mentoring"],
+               "no deadline: %r" % en.items["programme-mentoring"])
+    lib.ensure("programme-alumni" not in en.items, "a programme without a call is listed: %r" % sorted(en.items))
     de = dom_of(os.path.join(out, "index.de.html"))
     ev = de.items.get("event-%d" % pub, "")
     lib.ensure(de.lang == "de" and "zusage %d" % pub in ev and "Noch 40 Plätze frei" in ev, "German: %r" % ev[:600])
