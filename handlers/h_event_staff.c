@@ -26,6 +26,7 @@
 #include "handlers/h_event.h"
 #include "handlers/h_event_int.h"
 #include "handlers/handlers.h"
+#include "state/calls.h"
 #include "state/events.h"
 #include "state/social.h"
 
@@ -54,6 +55,17 @@ preview(struct hctx *h, const struct event *ev, const char *key, const char *cha
 	char *none = hctx_text(h, "event.none", NULL);
 	char *capt = ev->capacity ? xstrdup(cap) : hctx_text(h, "event.unlimited", NULL);
 	char *pub = hctx_text(h, ev->is_public ? "event.yes" : "event.no", NULL);
+	char *tags = NULL;
+	if (state_event_hashtags(h->db, ev->id, &tags) == DB_OK && tags && *tags) {
+		/* the hashtags of its social posts ("Hashtags:" in the form) after yes/no */
+		struct buf b = BUF_INIT;
+		buf_adds(&b, pub);
+		for (char *sv = NULL, *t = strtok_r(tags, " ", &sv); t; t = strtok_r(NULL, " ", &sv))
+			buf_addf(&b, " #%s", t);
+		free(pub);
+		pub = buf_detach(&b);
+	}
+	free(tags);
 	char *stk = xasprintf("event.state.%s", ev->status);
 	char *st = hctx_text(h, stk, NULL);
 	const char *announce = hctx_cmd_word(h, cmd_by_name("announce"));

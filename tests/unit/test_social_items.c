@@ -191,7 +191,7 @@ an_event_change_and_cancellation_follow_its_post(void)
 	CHECK(deliver_to(BOSS, NULL, "announce: Sommerfest", AUTH,
 			 "Date: 10.12.2030\nStart: 18:00\nEnd: 20:00\nPlace: Schloßgarten\nAudience: all\n"
 			 "Public: yes\nOnline: https://uni.example/e/1\nHashtags: #Fest Sommer\n") == DISP_DONE);
-	CHECK(mail_says("event.preview"));
+	CHECK(mail_says("Public: yes #Fest #Sommer"));
 	CHECK(deliver_to(BOSS, NULL, "announce 1 send", AUTH, "") == DISP_DONE);
 	take("mail", &(struct out){0});
 	char *payload = NULL, *mid = NULL;
