@@ -220,3 +220,65 @@ def test_refused_refresh_token_logs_in_again():
         bot.stop()
     finally:
         pds.stop()
+
+
+@lib.timeout(300)
+def test_post_as_stored_renders_as_a_card():
+    """tests/tools/render_post.py draws a record read back from the PDS (the README's picture):
+    its facets become links over exactly the URL and the hashtags, the embed a card.  With
+    MB_BLUESKY_SCREENSHOT=PATH headless Chromium shoots it to PATH."""
+    import html.parser
+    import shutil
+    import sys
+    sys.path.insert(0, os.path.join(lib.REPO, "tests", "tools"))
+    import render_post
+
+    pds = start_pds()
+    try:
+        staff = lib.addr("staff")
+        bot = bsky.social_bot(pds, staff)
+        eid = E.event_add(bot, bsky.TITLE, bsky.future_date(12), "18:00", "22:00", audience="all", public="yes",
+                          url=bsky.LINK, place="Schloßgarten, Würzburg",
+                          description="Grillen, Musik und Gespräche mit Mentor:innen aus der Praxis.")
+        E.event_send(bot, eid)
+        wait_post(pds, bot, eid)
+        rec = pds.posts()[0]
+        page = render_post.render(rec, pds.handle)
+
+        class Links(html.parser.HTMLParser):
+            def __init__(self):
+                super().__init__()
+                self.links, self.href = [], None
+
+            def handle_starttag(self, tag, attrs):
+                if tag == "a":
+                    self.href = dict(attrs)["href"]
+                    self.links.append([self.href, ""])
+
+            def handle_endtag(self, tag):
+                if tag == "a":
+                    self.href = None
+
+            def handle_data(self, data):
+                if self.href is not None:
+                    self.links[-1][1] += data
+        p = Links()
+        p.feed(page)
+        got = [(h, t.strip()) for h, t in p.links[:3]]
+        lib.ensure(got == [(bsky.LINK, bsky.LINK), ("https://bsky.app/hashtag/Mentoring", "#Mentoring"),
+                           ("https://bsky.app/hashtag/UniBeispiel", "#UniBeispiel")], "links %r" % got)
+        lib.ensure(len(p.links) == 4 and p.links[3][0] == bsky.LINK and bsky.TITLE[:20] in p.links[3][1],
+                   "the card: %r" % p.links[3:])
+        out = os.environ.get("MB_BLUESKY_SCREENSHOT")
+        if out:
+            path = os.path.join(bot.dir, "post.html")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(page)
+            shot = os.path.join(bot.dir, "bluesky.png")
+            render_post.shoot(path, shot)
+            with open(shot, "rb") as f:
+                lib.ensure(f.read(8) == b"\x89PNG\r\n\x1a\n", "the screenshot is no PNG")
+            shutil.copyfile(shot, out)
+        bot.stop()
+    finally:
+        pds.stop()
