@@ -8,7 +8,11 @@ Prints `name: value` lines:
                                       database) to the network having the post (the row
                                       marked sent, which the bot does right after the
                                       network's 2xx), median over BENCH_SOCIAL_N (50) events
-                                      announced one after the other.  p90 beside it.
+                                      announced one after the other at random moments.  The
+                                      rows are queued by another process, so the sender
+                                      finds them by its poll (2 s for Bluesky): that wait is
+                                      most of the figure; the minimum, printed beside it, is
+                                      about the network's own time.
                                       Channels: bluesky against the real reference PDS
                                       (tests/servers/bluesky); mastodon, linkedin, facebook
                                       and x against their test servers in
@@ -18,14 +22,18 @@ Prints `name: value` lines:
                                       members (BENCH_SOCIAL_MEMBERS), until the MTA has taken
                                       all 1,000 invitations, without social channels / with
                                       the channels above configured ([social] events = all of
-                                      them): the ratio of the two times, each the better of
-                                      two runs, measured in this run (target >= 0.95).
+                                      them): the ratio of the two times, each the median of
+                                      BENCH_SOCIAL_ROUNDS (3) runs taken in turn, measured in
+                                      this run (target >= 0.95).  Each bot has posted one
+                                      event before (its sessions are open, as in a running
+                                      bot): a login is not part of an announcement.
   bench.social.announce_s.without / .with   those two times
 
 Needs the mail servers (started here or reused through $T) and npm's @atproto/pds
 (tests/servers/bluesky/install.sh).  Run with Debian's /usr/bin/python3.
 """
 import os
+import random
 import socket
 import sqlite3
 import statistics
@@ -44,6 +52,7 @@ import test_social_bluesky as bsky  # noqa: E402  (the reference PDS)
 
 N = int(os.environ.get("BENCH_SOCIAL_N", "50"))
 MEMBERS = int(os.environ.get("BENCH_SOCIAL_MEMBERS", "1000"))
+ROUNDS = int(os.environ.get("BENCH_SOCIAL_ROUNDS", "3"))
 SOCIAL_DIR = os.environ.get("BENCH_SOCIAL_SERVERS", os.path.join(lib.REPO, "tests", "servers", "social"))
 ORG, PAGE = "12345", "1234567890"
 
@@ -193,9 +202,13 @@ def post_latency(pds, servers, staff):
     bot.wait_log(r"event=connected transport=imap", timeout=30)
     w = Watcher(bot.database, chans)
     w.start()
+    rnd = random.Random(15)
     for eid in eids:
-        E.cli(bot, "event", "send", eid)
+        # a random moment: rows queued by another process are found by the sender's poll, so
+        # announcing right after the last post would always wait the same (a whole poll)
+        time.sleep(rnd.uniform(0, 2.5))
         n0 = len(w.seen)
+        E.cli(bot, "event", "send", eid)
         BE.wait_until(lambda: len(w.seen) >= n0 + len(chans) or None, 30, 0.005)
         if not BE.wait_until(lambda: not w.pending() or None, 120, 0.005):
             print("# rows still pending after 120 s: %r" % w.pending(), flush=True)
@@ -228,9 +241,18 @@ def announce_time(pds, servers, staff, social, tag):
         lib.write_maildir(a, [])
     eid = E.event_add(bot, "Sommerfest %s" % tag, bsky.future_date(40), "18:00", "22:00", audience="mentoring",
                       public="yes", url="https://uni.example/veranstaltungen/sommerfest", capacity=0)
+    # a first public event for nobody, so that the channels have their sessions (as a running
+    # bot has) before the measurement: a login is not part of an announcement's cost
+    warm = E.event_add(bot, "Vorab %s" % tag, bsky.future_date(39), "18:00", "20:00", audience="alumni",
+                       public="yes", url="https://uni.example/veranstaltungen/vorab")
     BE.mta_idle()
     bot.start()
     bot.wait_log(r"event=connected transport=imap", timeout=30)
+    E.cli(bot, "event", "send", warm)
+    if social:
+        n = 1 + len(servers)
+        sql = "SELECT count(*) FROM outbox WHERE status = 'sent' AND transport != 'mail'"
+        BE.wait_until(lambda: BE.db_count(bot.database, sql) >= n or None, 60, 0.05)
     time.sleep(1.0)
     prog = BE.Progress(bot.database, eid)
     t0 = time.monotonic()
@@ -249,8 +271,8 @@ def announce_time(pds, servers, staff, social, tag):
         # the posts of this announcement went out as well (not part of the time)
         chans = ["bluesky"] + sorted(servers)
         sql = "SELECT count(*) FROM outbox WHERE status = 'sent' AND transport IN (%s)" % ",".join("?" * len(chans))
-        BE.wait_until(lambda: BE.db_count(bot.database, sql, tuple(chans)) >= len(chans) or None, 60, 0.05)
-        posts = BE.db_count(bot.database, sql, tuple(chans))
+        BE.wait_until(lambda: BE.db_count(bot.database, sql, tuple(chans)) >= 2 * len(chans) or None, 60, 0.05)
+        posts = BE.db_count(bot.database, sql, tuple(chans)) - len(chans)
     print("# %s: `event send` returned after %.2f s, %d invitations taken by the MTA after %.2f s, %d posts" % (
         tag, t_cli, MEMBERS, t_all, posts), flush=True)
     bot.stop()
@@ -277,10 +299,10 @@ def run():
             MEMBERS, ", ".join(chans), "" if len(chans) >= 3 else " (fewer than the three the issue names: "
             "the others are not there yet)"), flush=True)
         times = {"without": [], "with": []}
-        for rnd in range(2):
+        for rnd in range(ROUNDS):
             for tag, social in (("without", False), ("with", True)):
                 times[tag].append(announce_time(pds, accepted, staff, social, "%s%d" % (tag, rnd)))
-        t_without, t_with = min(times["without"]), min(times["with"])
+        t_without, t_with = statistics.median(times["without"]), statistics.median(times["with"])
         out("bench.social.announce_s.without", t_without, "%.2f")
         out("bench.social.announce_s.with", t_with, "%.2f")
         out("bench.social.announce_overhead", t_without / t_with if t_with else 0.0, "%.3f")
