@@ -7,6 +7,8 @@ record as the PDS stores it (one element of com.atproto.repo.listRecords' "recor
 URI, a tag facet to the hashtag's search page), the external embed as a card (title,
 description, host), the handle and createdAt.  With --png, headless Chromium shoots it.
 
+Emoji need a colour emoji font (Debian: fonts-noto-color-emoji).
+
 usage: render_post.py RECORD.json OUT.html [--handle H] [--png OUT.png]
        (RECORD.json: a record, or a listRecords answer: its first record is drawn)
 """
@@ -90,7 +92,7 @@ def render(record, handle):
     return "".join(parts)
 
 
-def shoot(html_path, png_path, size="620,560"):
+def shoot(html_path, png_path, size="620,400"):
     profile = tempfile.mkdtemp(prefix="mb-chromium-")
     try:
         subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
