@@ -71,6 +71,8 @@ bs_die(struct bluesky *b, long status, const char *err)
 static int
 ensure_session(struct bluesky *b)
 {
+	if (atomic_load(&b->dead))
+		return BS_STOPPED; /* refused once: no second login until a restart */
 	if (b->c.access)
 		return BS_OK;
 	long st;

@@ -43,7 +43,7 @@ bs_header_cb(char *data, size_t size, size_t nmemb, void *ud)
 	long v;
 	if (strncasecmp(line, "ratelimit-reset:", 16) == 0 && sscanf(line + 16, " %ld", &v) == 1) {
 		long d = v - (long)time(NULL);
-		c->retry_after = d > 0 ? d : 1;
+		c->retry_after = d > 0 ? d + 1 : 1; /* the reset second is whole: one more, not one early */
 	} else if (strncasecmp(line, "retry-after:", 12) == 0 && sscanf(line + 12, " %ld", &v) == 1) {
 		c->retry_after = v > 0 ? v : 1;
 	}

@@ -27,6 +27,7 @@
 #include "mailcmd.h"
 #include "mailout.h"
 #include "parsebox.h"
+#include "social.h"
 #include "state/privacy.h"
 #include "state/state.h"
 #include "templates.h"
@@ -727,8 +728,11 @@ dispatch(struct db *db, const struct core *core, const int64_t *ids, size_t n, i
 			rc = DB_OK;
 	}
 	struct batch b = {core, in, n, give_up, DISP_IGNORED};
+	unsigned gen = atomic_load(&social_queued_gen);
 	if (!db_failed(rc))
 		rc = dispatch_txn(db, core, batch_run, &b);
+	if (!db_failed(rc))
+		social_kick(core, gen); /* committed: the social senders need not wait for their poll */
 	for (size_t i = 0; i < n; i++)
 		inbound_clear(&in[i]);
 	free(in);

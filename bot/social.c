@@ -4,6 +4,7 @@
 #include "social.h"
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "dispatch.h"
 #include "handlers/handlers.h"
 #include "logkv.h"
 #include "social_text.h"
@@ -40,6 +42,17 @@ social_list(const struct config *cfg, const char *list)
 	if (strcmp(list, "calls") == 0)
 		return &cfg->social.calls;
 	return NULL;
+}
+
+atomic_uint social_queued_gen;
+
+void
+social_kick(const struct core *core, unsigned since)
+{
+	if (!core || !core->notify || atomic_load(&social_queued_gen) == since)
+		return;
+	for (size_t i = 0; i < social_nchannels; i++)
+		core->notify(core->notify_ud, social_channels[i].name);
 }
 
 const struct social_channel *
@@ -97,6 +110,7 @@ social_queue(struct db *db, const struct config *cfg, const char *list, const st
 		if (rc != DB_OK)
 			return rc;
 		(*queued)++;
+		atomic_fetch_add(&social_queued_gen, 1);
 		log_info("event=social_queued channel=%s item=%s rkey=%s", ch->name, item, rkey);
 	}
 	return DB_OK;
@@ -171,6 +185,7 @@ social_change(struct db *db, const struct config *cfg, const char *op, const str
 		if (rc != DB_OK)
 			return rc;
 		(*queued)++;
+		atomic_fetch_add(&social_queued_gen, 1);
 		log_info("event=social_change_queued channel=%s item=%s key=%s", ch->name, item, key);
 	}
 	return DB_OK;

@@ -39,6 +39,14 @@ struct social_channel {
 extern const struct social_channel social_channels[];
 extern const size_t social_nchannels;
 
+/* Counts posts and changes queued (by any thread); social_kick(core, since) wakes the
+ * channels' senders when it moved since the value since (read before a transaction), so a
+ * post queued by a command goes out at once instead of at the sender's next poll. */
+#include <stdatomic.h>
+extern atomic_uint social_queued_gen;
+struct core;
+void social_kick(const struct core *core, unsigned since);
+
 /* The channel named name, or NULL (not a social channel). */
 const struct social_channel *social_channel(const char *name);
 
