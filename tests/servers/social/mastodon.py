@@ -116,8 +116,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def read_params(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n) if n else b""
+        raw = self.raw
         if not raw:
             return {}
         ct = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -164,6 +163,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def handle_any(self, method):
         path, _, query = self.path.partition("?")
+        n = int(self.headers.get("Content-Length") or 0)
+        self.raw = self.rfile.read(n) if n else b""  # always read: the connection is kept alive
         try:
             if path.startswith("/_test/"):
                 return self.test_api(method, path)
@@ -304,8 +305,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        for s in STATE["statuses"]]
                 return self.send_json(200, {"statuses": out, "requests": list(STATE["requests"])})
         if method == "POST" and path == "/_test/control":
-            n = int(self.headers.get("Content-Length") or 0)
-            c = json.loads(self.rfile.read(n) or b"{}")
+            c = json.loads(self.raw or b"{}")
             with LOCK:
                 for k in ("rate_limit", "reset_in", "max_characters"):
                     if k in c:
