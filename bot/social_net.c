@@ -67,9 +67,8 @@ struct snet {
 
 /* ---- HTTP ---- */
 
-/* Seconds from now until the reset a rate-limit header gives, or -1. */
-static long
-reset_seconds(const char *name, const char *v, time_t now)
+long
+sn_reset_seconds(const char *name, const char *v, time_t now)
 {
 	while (*v == ' ' || *v == '\t')
 		v++;
@@ -119,7 +118,7 @@ on_header(char *data, size_t size, size_t n, void *arg)
 				s++;
 			c->restli_id = xstrdup(s);
 		} else {
-			long s = reset_seconds(names[i], v, time(NULL));
+			long s = sn_reset_seconds(names[i], v, time(NULL));
 			if (s >= 0 && (c->retry_in < 0 || s > c->retry_in))
 				c->retry_in = s;
 		}

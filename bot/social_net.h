@@ -109,6 +109,13 @@ const struct social_net *social_net(const char *name);
  * 404/410 SN_GONE, 429 and 5xx SN_RETRY, other SN_FAIL. */
 enum sn_outcome sn_status_outcome(long status);
 
+/* Seconds from now until the reset a rate-limit header of a 429 gives, or -1 (unreadable):
+ * Retry-After (seconds or an HTTP date), ratelimit-reset (seconds), x-ratelimit-reset
+ * (Mastodon: an ISO 8601 time; elsewhere epoch seconds), x-rate-limit-reset (X: epoch
+ * seconds).  Pure (bot/social_net.c). */
+#include <time.h>
+long sn_reset_seconds(const char *header, const char *value, time_t now);
+
 /* The transports (one per network, all the same code in bot/social_net.c). */
 extern const struct transport_ops mastodon_transport_ops, linkedin_transport_ops, facebook_transport_ops,
 	x_transport_ops;

@@ -172,9 +172,25 @@ answers_are_read(void)
 	sn_result_free(&o);
 }
 
+static void
+rate_limit_headers_are_read(void)
+{
+	time_t now = 1800000000; /* 2027-01-15T08:00:00Z */
+	CHECK(sn_reset_seconds("x-ratelimit-reset", "2027-01-15T08:00:30.180Z", now) == 30);
+	CHECK(sn_reset_seconds("X-RateLimit-Reset", " 2027-01-15T08:05:00Z", now) == 300);
+	CHECK(sn_reset_seconds("x-rate-limit-reset", "1800000045", now) == 45); /* X: epoch */
+	CHECK(sn_reset_seconds("x-ratelimit-reset", "1800000010", now) == 10);  /* an epoch time */
+	CHECK(sn_reset_seconds("ratelimit-reset", "12", now) == 12);            /* a delta */
+	CHECK(sn_reset_seconds("retry-after", "7", now) == 7);
+	CHECK(sn_reset_seconds("retry-after", "Fri, 15 Jan 2027 08:01:00 GMT", now) == 60);
+	CHECK(sn_reset_seconds("retry-after", "soon", now) == -1);
+	CHECK(sn_reset_seconds("x-ratelimit-reset", "2027-01-15Tgarbage", now) == -1);
+}
+
 int
 main(void)
 {
+	RUN(rate_limit_headers_are_read);
 	RUN(create_is_a_json_status_with_the_key);
 	RUN(text_fits_max_characters_with_the_link_as_23);
 	RUN(edit_delete_verify_limits_requests);
