@@ -39,6 +39,7 @@
 #define SN_LIMITS_EVERY (24 * 3600) /* the instance's limits are read again after a day */
 #define SN_TIMEOUT 60L
 #define SN_MAX_BODY (4L * 1024 * 1024)
+#define SN_MAX_WAIT (24L * 3600) /* a rate-limit reset further ahead is not believed */
 
 /* One HTTP client: a curl handle and what the last answer's headers said. */
 struct sn_http {
@@ -250,8 +251,11 @@ post_parse(const char *payload, struct post_json *pj)
 	pj->op = jstr(pj->j, "op");
 	json_t *t = json_object_get(pj->j, "tags"), *v;
 	size_t i;
-	json_array_foreach(t, i, v) if (json_is_string(v) && pj->p.ntags < ARRAY_LEN(pj->tags))
-		pj->tags[pj->p.ntags++] = json_string_value(v);
+	json_array_foreach(t, i, v)
+	{
+		if (json_is_string(v) && pj->p.ntags < ARRAY_LEN(pj->tags))
+			pj->tags[pj->p.ntags++] = json_string_value(v);
+	}
 	if (!pj->p.lang)
 		pj->p.lang = "de";
 	return pj->p.key && pj->p.body ? 0 : -1;
@@ -347,7 +351,8 @@ not_ok(struct snet *n, const struct outbox_item *it, int oc, long status, const 
 		snprintf(res->err, sizeof res->err, "token refused");
 	} else if (oc == SN_RETRY) {
 		res->rc = SEND_RETRY;
-		res->retry_in = status == 429 && n->http.retry_in >= 0 ? (int)(n->http.retry_in + 1) : -1;
+		long wait = n->http.retry_in > SN_MAX_WAIT ? SN_MAX_WAIT : n->http.retry_in;
+		res->retry_in = status == 429 && wait >= 0 ? (int)(wait + 1) : -1;
 		res->pause = status >= 500;
 		snprintf(res->err, sizeof res->err, "HTTP %ld%s", status, status == 429 ? " rate limited" : "");
 		log_info("event=send_later transport=%s outbox=%lld status=%ld retry_in=%d", n->ad->name,
