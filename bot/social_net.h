@@ -31,10 +31,12 @@
 
 /* The account an adapter works for. */
 struct sn_account {
-	const char *name; /* "mastodon", "linkedin", "facebook", "x" */
-	const char *base; /* API base URL, no trailing '/' (from the config, or the network's default) */
-	const char *id;   /* [linkedin] organization URN, [facebook] page id; NULL otherwise */
-	long max_chars;   /* Mastodon: the instance's max_characters (0: not read yet: 500) */
+	const char *name;       /* "mastodon", "linkedin", "facebook", "x" */
+	const char *base;       /* API base URL, no trailing '/' (from the config, or the network's default) */
+	const char *id;         /* [linkedin] organization URN, [facebook] page id; NULL otherwise */
+	long max_chars;         /* Mastodon: the instance's max_characters (0: not read yet: 500) */
+	const char *version;    /* [linkedin] LinkedIn-Version, [facebook] Graph API version; NULL otherwise */
+	const char *visibility; /* [mastodon] public, unlisted or private; NULL otherwise */
 };
 
 /* What a post says (from the row's payload). */
@@ -106,6 +108,13 @@ const struct social_net *social_net(const char *name);
 /* The common reading of a status: 2xx SN_OK, 401 (and 403 where the adapter says so) SN_AUTH,
  * 404/410 SN_GONE, 429 and 5xx SN_RETRY, other SN_FAIL. */
 enum sn_outcome sn_status_outcome(long status);
+
+/* Seconds from now until the reset a rate-limit header of a 429 gives, or -1 (unreadable):
+ * Retry-After (seconds or an HTTP date), ratelimit-reset (seconds), x-ratelimit-reset
+ * (Mastodon: an ISO 8601 time; elsewhere epoch seconds), x-rate-limit-reset (X: epoch
+ * seconds).  Pure (bot/social_net.c). */
+#include <time.h>
+long sn_reset_seconds(const char *header, const char *value, time_t now);
 
 /* The transports (one per network, all the same code in bot/social_net.c). */
 extern const struct transport_ops mastodon_transport_ops, linkedin_transport_ops, facebook_transport_ops,
