@@ -405,8 +405,8 @@ social_text_fit(const char *body, const char *link, const char *const *tags, siz
 		if (m <= limit)
 			return 0;
 		social_text_free(out);
-		size_t over = m - limit;
-		g = over < g ? g - over : 0;
+		size_t next = (size_t)((unsigned long long)g * limit / m);
+		g = next < g ? next : g - 1; /* in proportion to what is over */
 	}
 	return -1;
 }

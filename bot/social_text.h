@@ -59,7 +59,7 @@ void social_text_free(struct social_text *t);
 size_t social_x_weight(const char *s, size_t len);
 
 /* social_text_build within a limit in another measure: build with limit graphemes, then as
- * long as measure(text, ctx) is over limit, build again with fewer (by the excess).  0, or -1
+ * long as measure(text, ctx) is over limit, build again with fewer (in proportion).  0, or -1
  * when nothing fits. */
 int social_text_fit(const char *body, const char *link, const char *const *tags, size_t ntags, size_t limit,
 		    size_t max_bytes, size_t (*measure)(const struct social_text *t, void *ctx), void *ctx,
