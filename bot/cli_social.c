@@ -55,6 +55,21 @@ cmd_social_test(const struct config *cfg, const struct templates *t, const char 
 		bad += r != 0;
 		free(err);
 	}
+	static const char *const nets[] = {"mastodon", "linkedin", "facebook", "x"};
+	for (size_t i = 0; i < ARRAY_LEN(nets); i++) {
+		const struct social_account_cfg *a = config_social_account(cfg, nets[i]);
+		if (!a || !a->present)
+			continue;
+		char *who, *err;
+		tested++;
+		int r = social_net_verify(cfg, nets[i], &who, &err);
+		const char *h = who ? who : a->id ? a->id : a->url ? a->url : "?";
+		const char *v[] = {"channel", nets[i], "handle", h, "error", err, NULL};
+		cli_say(r == 0 ? stdout : stderr, t, lang, r == 0 ? "social.test.ok" : "social.test.failed", v);
+		bad += r != 0;
+		free(who);
+		free(err);
+	}
 	if (!tested) {
 		cli_say(stderr, t, lang, "social.test.none", NULL);
 		return 1;

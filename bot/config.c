@@ -66,9 +66,9 @@
 /* the parser process maps the daemon's binary and libraries before it reads a byte */
 #define PARSER_MEMORY_MIN (64L * 1024 * 1024)
 
-static const char *const section_names[S_COUNT] = {"bot",    "imap",      "smtp",   "xmpp",    "matrix",
-						   "bridge", "retention", "groups", "network", "offers",
-						   "site",   "bluesky",   "social"};
+static const char *const section_names[S_COUNT] = {"bot",       "imap",     "smtp",     "xmpp",     "matrix", "bridge",
+						   "retention", "groups",   "network",  "offers",   "site",   "bluesky",
+						   "social",    "mastodon", "linkedin", "facebook", "x"};
 
 #define OFF(m) offsetof(struct config, m)
 
@@ -156,6 +156,27 @@ static const struct key_def keys[] = {
 	{S_SOCIAL, "events", K_LIST, OFF(social.events), 0, 0, NULL},
 	{S_SOCIAL, "offers", K_LIST, OFF(social.offers), 0, 0, NULL},
 	{S_SOCIAL, "calls", K_LIST, OFF(social.calls), 0, 0, NULL},
+	{S_MASTODON, "url", K_URL_SOCIAL, OFF(mastodon.url), 0, 0, NULL},
+	{S_MASTODON, "token", K_SECRET, OFF(mastodon.token), 0, 0, "token_file"},
+	{S_MASTODON, "token_file", K_FILE, OFF(mastodon.token), 0, 0, "token"},
+	{S_MASTODON, "hashtags", K_LIST, OFF(mastodon.hashtags), 0, 0, NULL},
+	{S_MASTODON, "visibility", K_SOCIAL, OFF(mastodon.visibility), 0, 0, NULL},
+	{S_LINKEDIN, "url", K_URL_SOCIAL, OFF(linkedin.url), 0, 0, NULL},
+	{S_LINKEDIN, "token", K_SECRET, OFF(linkedin.token), 0, 0, "token_file"},
+	{S_LINKEDIN, "token_file", K_FILE, OFF(linkedin.token), 0, 0, "token"},
+	{S_LINKEDIN, "hashtags", K_LIST, OFF(linkedin.hashtags), 0, 0, NULL},
+	{S_LINKEDIN, "organization", K_SOCIAL, OFF(linkedin.id), 0, 0, NULL},
+	{S_LINKEDIN, "version", K_SOCIAL, OFF(linkedin.version), 0, 0, NULL},
+	{S_FACEBOOK, "url", K_URL_SOCIAL, OFF(facebook.url), 0, 0, NULL},
+	{S_FACEBOOK, "token", K_SECRET, OFF(facebook.token), 0, 0, "token_file"},
+	{S_FACEBOOK, "token_file", K_FILE, OFF(facebook.token), 0, 0, "token"},
+	{S_FACEBOOK, "hashtags", K_LIST, OFF(facebook.hashtags), 0, 0, NULL},
+	{S_FACEBOOK, "page", K_SOCIAL, OFF(facebook.id), 0, 0, NULL},
+	{S_FACEBOOK, "version", K_SOCIAL, OFF(facebook.version), 0, 0, NULL},
+	{S_X, "url", K_URL_SOCIAL, OFF(x.url), 0, 0, NULL},
+	{S_X, "token", K_SECRET, OFF(x.token), 0, 0, "token_file"},
+	{S_X, "token_file", K_FILE, OFF(x.token), 0, 0, "token"},
+	{S_X, "hashtags", K_LIST, OFF(x.hashtags), 0, 0, NULL},
 };
 
 #define NKEYS ARRAY_LEN(keys)
@@ -384,6 +405,19 @@ key_set(const struct parser *p, enum section sec, const char *name)
 	return 0;
 }
 
+/* The channels [social] lists may name, and whether each one's section is there. */
+static const char *const social_names[] = {"bluesky", "mastodon", "linkedin", "facebook", "x"};
+
+const struct social_account_cfg *
+config_social_account(const struct config *c, const char *name)
+{
+	const struct social_account_cfg *v[] = {&c->mastodon, &c->linkedin, &c->facebook, &c->x};
+	for (size_t i = 1; i < ARRAY_LEN(social_names); i++)
+		if (strcmp(name, social_names[i]) == 0)
+			return v[i - 1];
+	return NULL;
+}
+
 /* [social] lists: each item "all" or the name of a configured channel section. */
 static void
 check_social(struct parser *p, const struct config *c)
@@ -393,14 +427,23 @@ check_social(struct parser *p, const struct config *c)
 	for (size_t i = 0; i < ARRAY_LEN(lists); i++)
 		for (size_t j = 0; j < v[i]->n; j++) {
 			const char *ch = v[i]->v[j];
-			if (strcmp(ch, "all") == 0 || (strcmp(ch, "bluesky") == 0 && c->bluesky.present))
+			int known = 0, present = 0;
+			for (size_t k = 0; k < ARRAY_LEN(social_names); k++)
+				if (strcmp(ch, social_names[k]) == 0) {
+					const struct social_account_cfg *a = config_social_account(c, ch);
+					known = 1;
+					present = a ? a->present : c->bluesky.present;
+				}
+			if (strcmp(ch, "all") == 0 || present)
 				continue;
 			int line = key_set(p, S_SOCIAL, lists[i]);
-			if (strcmp(ch, "bluesky") == 0)
+			if (known)
 				config_perr(p, line, "[social] %s names '%s', but there is no [%s] section", lists[i],
 					    ch, ch);
 			else
-				config_perr(p, line, "[social] %s: unknown channel '%s' (known: bluesky, all)",
+				config_perr(p, line,
+					    "[social] %s: unknown channel '%s' (known: bluesky, mastodon, linkedin, "
+					    "facebook, x, all)",
 					    lists[i], ch);
 		}
 }
@@ -453,6 +496,15 @@ check_all(struct parser *p)
 		require(p, S_BLUESKY, "handle", NULL);
 		require(p, S_BLUESKY, "password", "password_file");
 	}
+	if (c->mastodon.present)
+		require(p, S_MASTODON, "url", NULL);
+	if (c->linkedin.present)
+		require(p, S_LINKEDIN, "organization", NULL);
+	if (c->facebook.present)
+		require(p, S_FACEBOOK, "page", NULL);
+	for (enum section s = S_MASTODON; s <= S_X; s++)
+		if (p->sec_line[s])
+			require(p, s, "token", "token_file");
 	check_social(p, c);
 	if (c->bot.parser_memory < PARSER_MEMORY_MIN)
 		config_perr(p, key_set(p, S_BOT, "parser_memory"),
@@ -532,6 +584,12 @@ set_defaults(struct config *c)
 	c->network.invite_days = 30;
 	c->offers.notice_days = 7;
 	c->offers.days = 90;
+	c->mastodon.visibility = xstrdup("public");
+	c->linkedin.url = xstrdup("https://api.linkedin.com");
+	c->linkedin.version = xstrdup("202411");
+	c->facebook.url = xstrdup("https://graph.facebook.com");
+	c->facebook.version = xstrdup("v21.0");
+	c->x.url = xstrdup("https://api.x.com");
 }
 
 static char *
@@ -601,6 +659,10 @@ config_load(const char *path, struct config *cfg, struct buf *errors)
 	cfg->xmpp.present = p.sec_line[S_XMPP] != 0;
 	cfg->matrix.present = p.sec_line[S_MATRIX] != 0;
 	cfg->bluesky.present = p.sec_line[S_BLUESKY] != 0;
+	cfg->mastodon.present = p.sec_line[S_MASTODON] != 0;
+	cfg->linkedin.present = p.sec_line[S_LINKEDIN] != 0;
+	cfg->facebook.present = p.sec_line[S_FACEBOOK] != 0;
+	cfg->x.present = p.sec_line[S_X] != 0;
 	check_all(&p);
 out:
 	free(text);
@@ -659,6 +721,15 @@ config_free(struct config *c)
 	free(c->bluesky.handle);
 	free_secret(c->bluesky.password);
 	strlist_free(&c->bluesky.hashtags);
+	struct social_account_cfg *sa[] = {&c->mastodon, &c->linkedin, &c->facebook, &c->x};
+	for (size_t i = 0; i < ARRAY_LEN(sa); i++) {
+		free(sa[i]->url);
+		free_secret(sa[i]->token);
+		free(sa[i]->id);
+		free(sa[i]->version);
+		free(sa[i]->visibility);
+		strlist_free(&sa[i]->hashtags);
+	}
 	strlist_free(&c->social.events);
 	strlist_free(&c->social.offers);
 	strlist_free(&c->social.calls);

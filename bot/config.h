@@ -139,6 +139,16 @@ struct config {
 		char *password; /* an app password (never logged) */
 		struct strlist hashtags;
 	} bluesky;
+	/* [mastodon], [linkedin], [facebook], [x]: the bearer-token networks (bot/social_net.c) */
+	struct social_account_cfg {
+		int present;
+		char *url;        /* the API base, https://… (http:// only to loopback); the network's default */
+		char *token;      /* the bearer token (never logged) */
+		char *id;         /* [linkedin] organization URN, [facebook] page id; NULL otherwise */
+		char *version;    /* [linkedin] LinkedIn-Version (YYYYMM), [facebook] Graph API version */
+		char *visibility; /* [mastodon] public | unlisted | private */
+		struct strlist hashtags;
+	} mastodon, linkedin, facebook, x;
 	/* [social]: which kinds of news go to which channels (names of the sections above, or
 	 * "all": every configured one) */
 	struct {
@@ -166,6 +176,8 @@ struct config {
 struct buf;
 int config_load(const char *path, struct config *cfg, struct buf *errors);
 void config_free(struct config *cfg);
+/* The [mastodon], [linkedin], [facebook] or [x] section by name, or NULL (another name). */
+const struct social_account_cfg *config_social_account(const struct config *cfg, const char *name);
 
 /* Which transports a configuration can run with ("mentorbot check-config" and "run" say why
  * not): at least one inbound transport, [imap], [xmpp] or [matrix]; [imap] only with [smtp]

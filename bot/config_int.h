@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 /* Room for the key table's entries in struct parser (config.c checks it). */
-#define CONFIG_KEYS_MAX 96
+#define CONFIG_KEYS_MAX 128
 
 enum key_type {
 	K_STR,    /* plain string */
@@ -29,8 +29,10 @@ enum key_type {
 	K_URL_SMTP,
 	K_URL_MATRIX,
 	K_URL_BLUESKY,
-	K_FROM,  /* header-form address */
-	K_PAIRS, /* bridge pairs */
+	K_URL_SOCIAL, /* https:// (http:// to loopback), no parts kept */
+	K_SOCIAL,     /* [mastodon] visibility, [linkedin] organization/version, [facebook] page/version */
+	K_FROM,       /* header-form address */
+	K_PAIRS,      /* bridge pairs */
 };
 
 enum section {
@@ -48,6 +50,10 @@ enum section {
 	S_SITE,
 	S_BLUESKY,
 	S_SOCIAL,
+	S_MASTODON,
+	S_LINKEDIN,
+	S_FACEBOOK,
+	S_X,
 	S_COUNT
 };
 

@@ -384,6 +384,50 @@ set_choice(struct parser *p, int line, char **sp, const char *what, const char *
 	str_lower_ascii(*sp);
 }
 
+/* s is n or more ASCII digits and nothing else (n > 0). */
+static int
+digits(const char *s, size_t n)
+{
+	size_t i = 0;
+	for (; s[i]; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return i >= n;
+}
+
+/* The checked values of the social accounts: [mastodon] visibility, [linkedin] organization
+ * and version, [facebook] page and version. */
+static void
+set_social(struct parser *p, int line, const struct key_def *k, char **sp, const char *v)
+{
+	const char *want = NULL;
+	if (strcmp(k->name, "visibility") == 0) {
+		if (strcmp(v, "public") && strcmp(v, "unlisted") && strcmp(v, "private"))
+			want = "public, unlisted or private";
+	} else if (strcmp(k->name, "organization") == 0) {
+		const char *pre = "urn:li:organization:";
+		if (strncmp(v, pre, strlen(pre)) != 0 || !digits(v + strlen(pre), 1))
+			want = "urn:li:organization:NUMBER";
+	} else if (strcmp(k->name, "page") == 0) {
+		if (!digits(v, 1))
+			want = "the page's numeric id";
+	} else if (k->sec == S_LINKEDIN) {
+		if (strlen(v) != 6 || !digits(v, 6) || strncmp(v + 4, "01", 2) < 0 || strncmp(v + 4, "12", 2) > 0)
+			want = "YYYYMM, like 202411";
+	} else {
+		const char *d = v[0] == 'v' ? strchr(v, '.') : NULL;
+		char major[8];
+		if (!d || d - v < 2 || d - v > 4 || !digits(d + 1, 1) || strlen(d + 1) > 2)
+			want = "vN.N, like v21.0";
+		else if (snprintf(major, sizeof major, "%.*s", (int)(d - v - 1), v + 1) < 0 || !digits(major, 1))
+			want = "vN.N, like v21.0";
+	}
+	if (want)
+		config_perr(p, line, "'%s' must be %s, not '%s'", k->name, want, v);
+	else
+		set_str(sp, v);
+}
+
 void
 config_set_key(struct parser *p, int line, const struct key_def *k, const char *v)
 {
@@ -456,6 +500,19 @@ config_set_key(struct parser *p, int line, const struct key_def *k, const char *
 	case K_URL_BLUESKY:
 		set_str(sp, v);
 		check_url(p, line, k->name, v, &p->cfg->bluesky.u, K_URL_MATRIX);
+		break;
+	case K_URL_SOCIAL: {
+		struct url_parts u = {0};
+		set_str(sp, v);
+		check_url(p, line, k->name, v, &u, K_URL_MATRIX);
+		url_parts_free(&u);
+		size_t len = strlen(*sp);
+		while (len > 0 && (*sp)[len - 1] == '/')
+			(*sp)[--len] = '\0'; /* the base, without a trailing '/' */
+		break;
+	}
+	case K_SOCIAL:
+		set_social(p, line, k, sp, v);
 		break;
 	case K_FROM: {
 		char *a = addr_spec(v);

@@ -39,6 +39,7 @@
 #include "sender.h"
 #include "site.h"
 #include "social.h"
+#include "social_net.h"
 #include "state/checkpoint.h"
 #include "state/retention.h"
 #include "state/state.h"
@@ -68,8 +69,9 @@ on_signal(int sig)
 }
 
 /* The transports, in start order; they stop in the reverse order. */
-static const struct transport_ops *const transports[] = {&mail_transport_ops, &xmpp_transport_ops,
-							 &matrix_transport_ops, &bluesky_transport_ops};
+static const struct transport_ops *const transports[] = {
+	&mail_transport_ops,     &xmpp_transport_ops,     &matrix_transport_ops,   &bluesky_transport_ops,
+	&mastodon_transport_ops, &linkedin_transport_ops, &facebook_transport_ops, &x_transport_ops};
 
 struct runtime {
 	struct config *cfg; /* the current one: daemon_run's, then the last good SIGHUP's */

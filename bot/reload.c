@@ -50,14 +50,32 @@ enum fkind {
 };
 
 /* The sections whose adding or removing needs a restart. */
-enum { SEC_NONE = -1, SEC_IMAP, SEC_SMTP, SEC_XMPP, SEC_MATRIX, SEC_BLUESKY, SEC_COUNT };
+enum {
+	SEC_NONE = -1,
+	SEC_IMAP,
+	SEC_SMTP,
+	SEC_XMPP,
+	SEC_MATRIX,
+	SEC_BLUESKY,
+	SEC_MASTODON,
+	SEC_LINKEDIN,
+	SEC_FACEBOOK,
+	SEC_X,
+	SEC_COUNT
+};
 static const struct {
 	const char *name;
 	size_t off; /* of the int present */
 } sections[SEC_COUNT] = {
-	{"[imap]", offsetof(struct config, imap.present)},       {"[smtp]", offsetof(struct config, smtp.present)},
-	{"[xmpp]", offsetof(struct config, xmpp.present)},       {"[matrix]", offsetof(struct config, matrix.present)},
+	{"[imap]", offsetof(struct config, imap.present)},
+	{"[smtp]", offsetof(struct config, smtp.present)},
+	{"[xmpp]", offsetof(struct config, xmpp.present)},
+	{"[matrix]", offsetof(struct config, matrix.present)},
 	{"[bluesky]", offsetof(struct config, bluesky.present)},
+	{"[mastodon]", offsetof(struct config, mastodon.present)},
+	{"[linkedin]", offsetof(struct config, linkedin.present)},
+	{"[facebook]", offsetof(struct config, facebook.present)},
+	{"[x]", offsetof(struct config, x.present)},
 };
 
 struct field {
@@ -132,6 +150,23 @@ static const struct field fields[] = {
 	F("[bluesky] handle", F_STR, bluesky.handle, RESTART, SEC_BLUESKY),
 	F("[bluesky] password", F_SECRET, bluesky.password, RESTART, SEC_BLUESKY),
 	F("[bluesky] hashtags", F_LIST, bluesky.hashtags, LIVE, SEC_BLUESKY),
+	F("[mastodon] url", F_STR, mastodon.url, RESTART, SEC_MASTODON),
+	F("[mastodon] token", F_SECRET, mastodon.token, RESTART, SEC_MASTODON),
+	F("[mastodon] visibility", F_STR, mastodon.visibility, LIVE, SEC_MASTODON),
+	F("[mastodon] hashtags", F_LIST, mastodon.hashtags, LIVE, SEC_MASTODON),
+	F("[linkedin] url", F_STR, linkedin.url, RESTART, SEC_LINKEDIN),
+	F("[linkedin] token", F_SECRET, linkedin.token, RESTART, SEC_LINKEDIN),
+	F("[linkedin] organization", F_STR, linkedin.id, RESTART, SEC_LINKEDIN),
+	F("[linkedin] version", F_STR, linkedin.version, RESTART, SEC_LINKEDIN),
+	F("[linkedin] hashtags", F_LIST, linkedin.hashtags, LIVE, SEC_LINKEDIN),
+	F("[facebook] url", F_STR, facebook.url, RESTART, SEC_FACEBOOK),
+	F("[facebook] token", F_SECRET, facebook.token, RESTART, SEC_FACEBOOK),
+	F("[facebook] page", F_STR, facebook.id, RESTART, SEC_FACEBOOK),
+	F("[facebook] version", F_STR, facebook.version, RESTART, SEC_FACEBOOK),
+	F("[facebook] hashtags", F_LIST, facebook.hashtags, LIVE, SEC_FACEBOOK),
+	F("[x] url", F_STR, x.url, RESTART, SEC_X),
+	F("[x] token", F_SECRET, x.token, RESTART, SEC_X),
+	F("[x] hashtags", F_LIST, x.hashtags, LIVE, SEC_X),
 	F("[social] events", F_LIST, social.events, LIVE, SEC_NONE),
 	F("[social] offers", F_LIST, social.offers, LIVE, SEC_NONE),
 	F("[social] calls", F_LIST, social.calls, LIVE, SEC_NONE),

@@ -3,8 +3,10 @@
  * X API v2 (POST /2/tweets, replies for changes, DELETE /2/tweets/{id}, GET /2/users/me,
  * GET /2/users/{id}/tweets) and read its answers (problem+json errors).  The text is kept
  * within X's 280 weighted characters (social_x_weight: URLs count 23, characters outside the
- * Latin-like ranges and emoji 2).  The recent posts need the account's user id: verify reads
- * it from /2/users/me into sn_result.id and the transport keeps it as sn_account.id.
+ * Latin-like ranges and emoji 2).  The recent posts: the user's timeline when the user id is
+ * known (verify reads it from /2/users/me into sn_result.id; a transport that keeps it passes
+ * it as sn_account.id), otherwise the account's most recent post, expanded in /2/users/me
+ * (expansions=most_recent_tweet_id) - enough for the one post a crash can leave unrecorded.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -98,10 +100,11 @@ x_reply(const struct sn_account *a, const char *post_id, const struct sn_post_in
 static int
 x_recent(const struct sn_account *a, struct sn_req *req)
 {
-	if (!good_id(a->id))
-		return -1; /* the user id is not known yet: verify first */
 	x_start(req, "GET");
-	req->url = xasprintf("%s/2/users/%s/tweets?max_results=20", a->base, a->id);
+	if (good_id(a->id))
+		req->url = xasprintf("%s/2/users/%s/tweets?max_results=20", a->base, a->id);
+	else /* the user id is not known: the most recent post */
+		req->url = xasprintf("%s/2/users/me?expansions=most_recent_tweet_id", a->base);
 	return 0;
 }
 
@@ -157,6 +160,8 @@ x_find(const struct sn_post_in *p, json_t *j, struct sn_result *out)
 	json_t *data = json_object_get(j, "data"), *e;
 	size_t i;
 	enum sn_outcome o = SN_GONE;
+	if (json_is_object(data)) /* /2/users/me with the most recent post in includes */
+		data = json_object_get(json_object_get(j, "includes"), "tweets");
 	if (want && json_is_array(data))
 		json_array_foreach(data, i, e)
 		{

@@ -25,8 +25,22 @@ bluesky_configured(const struct config *cfg)
 	return cfg->bluesky.present;
 }
 
+#define SN_CONFIGURED(net)                                                                                             \
+	static int net##_configured(const struct config *cfg)                                                          \
+	{                                                                                                              \
+		return cfg->net.present;                                                                               \
+	}
+SN_CONFIGURED(mastodon)
+SN_CONFIGURED(linkedin)
+SN_CONFIGURED(facebook)
+SN_CONFIGURED(x)
+
 const struct social_channel social_channels[] = {
 	{"bluesky", 300, 3000, bluesky_configured, bluesky_payload},
+	{"mastodon", 500, 20000, mastodon_configured, mastodon_payload},
+	{"linkedin", 3000, 30000, linkedin_configured, linkedin_payload},
+	{"facebook", 63206, 250000, facebook_configured, facebook_payload},
+	{"x", 280, 4000, x_configured, x_payload},
 };
 const size_t social_nchannels = ARRAY_LEN(social_channels);
 
@@ -111,6 +125,9 @@ social_refused_job(struct hctx *h, int64_t ref, const char **result)
 	}
 	const struct social_channel *ch = &social_channels[ref];
 	const char *handle = strcmp(ch->name, "bluesky") == 0 && h->cfg->bluesky.handle ? h->cfg->bluesky.handle : "?";
+	const struct social_account_cfg *acc = config_social_account(h->cfg, ch->name);
+	if (acc)
+		handle = acc->id ? acc->id : acc->url ? acc->url : "?"; /* the account: organization, page, instance */
 	const char *lang = hctx_default_lang(h);
 	for (size_t i = 0, k = 0; i < h->cfg->bot.staff.n; i++) {
 		const char *kind, *to;

@@ -54,6 +54,17 @@ int social_queue(struct db *db, const struct config *cfg, const char *list, cons
  * card; the payload of a "bluesky" row is {"rkey": …, "record": …}.  Caller frees. */
 char *bluesky_payload(const struct config *cfg, const char *rkey, const struct social_item *it, int64_t now_us);
 
+/* The payload of a "social" row of the bearer-token networks (bot/social_net.c, the format in
+ * social_net.h): the pieces of the post, its tags the channel's hashtags and the item's. */
+char *mastodon_payload(const struct config *cfg, const char *rkey, const struct social_item *it, int64_t now_us);
+char *linkedin_payload(const struct config *cfg, const char *rkey, const struct social_item *it, int64_t now_us);
+char *facebook_payload(const struct config *cfg, const char *rkey, const struct social_item *it, int64_t now_us);
+char *x_payload(const struct config *cfg, const char *rkey, const struct social_item *it, int64_t now_us);
+char *social_net_payload(const char *channel, const struct config *cfg, const char *rkey, const struct social_item *it);
+/* mentorbot social test: ask network name who the token belongs to.  0 with *who (or NULL),
+ * else -1 with *err; the caller frees both. */
+int social_net_verify(const struct config *cfg, const char *name, char **who, char **err);
+
 /* A channel's login was refused (refused = 1: staff are told once, through the scheduler job
  * SOCIAL_REFUSED_JOB, until a login succeeds again: refused = 0).  Any thread with its db. */
 #define SOCIAL_REFUSED_JOB "social.refused"

@@ -392,8 +392,10 @@ x_builds_v2_requests_within_280(void)
 	CHECK_STR(r.url, "http://127.0.0.1:9/x/2/users/2244994945/tweets?max_results=20");
 	sn_req_free(&r);
 	struct sn_account nouser = xa;
-	nouser.id = NULL; /* verify has not told the user id yet */
-	CHECK(sn_x.recent(&nouser, &r) == -1);
+	nouser.id = NULL; /* verify has not told the user id: the most recent post */
+	CHECK(sn_x.recent(&nouser, &r) == 0);
+	CHECK_STR(r.url, "http://127.0.0.1:9/x/2/users/me?expansions=most_recent_tweet_id");
+	sn_req_free(&r);
 }
 
 static void
@@ -439,6 +441,13 @@ x_reads_its_answers(void)
 	CHECK_STR(o.id, "2");
 	sn_result_free(&o);
 	CHECK(rd(&sn_x, &xa, "recent", &p, 200, "{\"meta\":{\"result_count\":0}}", NULL, &o) == SN_GONE);
+	const char *me = "{\"data\":{\"id\":\"2244994945\",\"name\":\"M\",\"username\":\"m\",\"most_recent_tweet_id\":"
+			 "\"5\"},\"includes\":{\"tweets\":[{\"id\":\"5\",\"edit_history_tweet_ids\":[\"5\"],\"text\":"
+			 "\"Tom &amp; Jerry &lt;3\\n\\nhttps://t.co/x\\n#Mentoring #Uni_2026\"}]}}";
+	CHECK(rd(&sn_x, &xa, "recent", &p, 200, me, NULL, &o) == SN_OK);
+	CHECK_STR(o.id, "5");
+	sn_result_free(&o);
+	CHECK(rd(&sn_x, &xa, "recent", &p, 200, "{\"data\":{\"id\":\"2244994945\"}}", NULL, &o) == SN_GONE);
 	sn_result_free(&o);
 }
 

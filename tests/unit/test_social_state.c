@@ -87,8 +87,9 @@ config_checks_the_channels(void)
 	CHECK(!social_wants(&c, "offers", "bluesky"));
 	free(e);
 	config_free(&c);
-	e = config_errors("[social]\nevents = bluesky, mastodon\n", &c);
-	CHECK(strstr(e, "no [bluesky] section") && strstr(e, "unknown channel 'mastodon'"));
+	e = config_errors("[social]\nevents = bluesky, mastodon, myspace\n", &c);
+	CHECK(strstr(e, "no [bluesky] section") && strstr(e, "no [mastodon] section") &&
+	      strstr(e, "unknown channel 'myspace'"));
 	CHECK(!social_wants(&c, "events", "bluesky"));
 	free(e);
 	config_free(&c);

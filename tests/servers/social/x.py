@@ -111,8 +111,7 @@ class X:
         if m and req.method == "DELETE":
             return self.delete(state, m.group(1), hdr)
         if req.path == "/2/users/me" and req.method == "GET":
-            return common.answer(200, {"data": {"id": self.user_id, "name": "Mentoring", "username": self.username}},
-                                 headers=hdr)
+            return self.me(state, req, hdr)
         m = re.fullmatch(r"/2/users/(\d+)/tweets", req.path)
         if m and req.method == "GET":
             return self.timeline(state, req, m.group(1), hdr)
@@ -152,6 +151,24 @@ class X:
             state.posts.append(post)
         return common.answer(201, {"data": {"id": pid, "text": post["text"], "edit_history_tweet_ids": [pid]}},
                              headers=hdr)
+
+    def me(self, state, req, hdr):
+        q = req.query
+        exp = q.get("expansions", [""])[-1].split(",") if "expansions" in q else []
+        if set(q) - {"expansions", "user.fields", "tweet.fields"} or set(exp) - {"most_recent_tweet_id",
+                                                                                 "pinned_tweet_id",
+                                                                                 "affiliation.user_id"}:
+            return invalid("The query parameters [%s] are not all allowed here" % ",".join(sorted(q)))
+        user = {"id": self.user_id, "name": "Mentoring", "username": self.username}
+        body = {"data": user}
+        with state.lock:
+            last = state.posts[-1] if state.posts else None
+            if last is not None:
+                user["most_recent_tweet_id"] = last["id"]
+                if "most_recent_tweet_id" in exp:
+                    body["includes"] = {"tweets": [{"id": last["id"], "text": last["text"],
+                                                    "edit_history_tweet_ids": last["edit_history_tweet_ids"]}]}
+        return common.answer(200, body, headers=hdr)
 
     def delete(self, state, pid, hdr):
         with state.lock:
