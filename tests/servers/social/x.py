@@ -163,9 +163,9 @@ class X:
         body = {"data": user}
         with state.lock:
             last = state.posts[-1] if state.posts else None
-            if last is not None:
+            if last is not None and "most_recent_tweet_id" in exp:
                 user["most_recent_tweet_id"] = last["id"]
-                if "most_recent_tweet_id" in exp:
+                if True:
                     body["includes"] = {"tweets": [{"id": last["id"], "text": last["text"],
                                                     "edit_history_tweet_ids": last["edit_history_tweet_ids"]}]}
         return common.answer(200, body, headers=hdr)
