@@ -33,7 +33,8 @@
 struct sn_account {
 	const char *name;       /* "mastodon", "linkedin", "facebook", "x" */
 	const char *base;       /* API base URL, no trailing '/' (from the config, or the network's default) */
-	const char *id;         /* [linkedin] organization URN, [facebook] page id; NULL otherwise */
+	const char *id;         /* [linkedin] organization URN, [facebook] page id, [x] the user id
+				 * when known (verify reads it into sn_result.id); NULL otherwise */
 	long max_chars;         /* Mastodon: the instance's max_characters (0: not read yet: 500) */
 	const char *version;    /* [linkedin] LinkedIn-Version, [facebook] Graph API version; NULL otherwise */
 	const char *visibility; /* [mastodon] public, unlisted or private; NULL otherwise */

@@ -353,3 +353,60 @@ social_is_tid(const char *s)
 			return 0;
 	return 1;
 }
+
+static size_t
+x_cp_weight(uint32_t c)
+{
+	if (c <= 4351 || (c >= 8192 && c <= 8205) || (c >= 8208 && c <= 8223) || (c >= 8242 && c <= 8247))
+		return 100;
+	return 200;
+}
+
+size_t
+social_x_weight(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t w = 0, i = 0;
+	while (i < len) {
+		int at_word = i == 0 || u[i - 1] == ' ' || u[i - 1] == '\n';
+		if (at_word && ((len - i > 7 && memcmp(u + i, "http://", 7) == 0) ||
+				(len - i > 8 && memcmp(u + i, "https://", 8) == 0))) {
+			while (i < len && u[i] != ' ' && u[i] != '\n')
+				i++;
+			w += 2300;
+			continue;
+		}
+		uint32_t c;
+		size_t cl = cluster_len(u + i, len - i);
+		utf8_next(u + i, len - i, &c);
+		if (is_pict(c) || is_ri(c)) {
+			w += 200; /* the whole emoji sequence */
+			i += cl;
+			continue;
+		}
+		for (size_t e = i + cl; i < e;) {
+			i += utf8_next(u + i, e - i, &c);
+			w += x_cp_weight(c);
+		}
+	}
+	return w;
+}
+
+int
+social_text_fit(const char *body, const char *link, const char *const *tags, size_t ntags, size_t limit,
+		size_t max_bytes, size_t (*measure)(const struct social_text *t, void *ctx), void *ctx,
+		struct social_text *out)
+{
+	size_t g = limit;
+	while (g > 0) {
+		if (social_text_build(body, link, tags, ntags, g, max_bytes, out) != 0)
+			return -1;
+		size_t m = measure(out, ctx);
+		if (m <= limit)
+			return 0;
+		social_text_free(out);
+		size_t next = (size_t)((unsigned long long)g * limit / m);
+		g = next < g ? next : g - 1; /* in proportion to what is over */
+	}
+	return -1;
+}

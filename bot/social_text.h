@@ -52,6 +52,19 @@ int social_text_build(const char *body, const char *link, const char *const *tag
 		      size_t max_bytes, struct social_text *out);
 void social_text_free(struct social_text *t);
 
+/* X's weighted length of s[0..len) (twitter-text v3, scale 100): a code point in 0-4351,
+ * 8192-8205, 8208-8223 or 8242-8247 weighs 100, any other 200; an emoji sequence (a
+ * grapheme cluster starting with a pictograph or a flag) 200; each http:// or https:// URL
+ * (up to the next space) 2300.  X's limit is 28000 (280 characters). */
+size_t social_x_weight(const char *s, size_t len);
+
+/* social_text_build within a limit in another measure: build with limit graphemes, then as
+ * long as measure(text, ctx) is over limit, build again with fewer (in proportion).  0, or -1
+ * when nothing fits. */
+int social_text_fit(const char *body, const char *link, const char *const *tags, size_t ntags, size_t limit,
+		    size_t max_bytes, size_t (*measure)(const struct social_text *t, void *ctx), void *ctx,
+		    struct social_text *out);
+
 /* A record key in TID form (13 characters of base32-sortable, the first one of 2-7a-j):
  * micros since the epoch (53 bits) and a 10-bit clock id.  out holds 14 bytes. */
 void social_tid(int64_t micros, unsigned clock_id, char out[14]);
