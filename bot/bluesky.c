@@ -295,10 +295,8 @@ change_reply(struct bluesky *b, const struct outbox_item *it, const struct socia
 static void
 bluesky_change(struct bluesky *b, const struct outbox_item *it, struct send_res *res)
 {
-	struct social_change *cp = xcalloc(1, sizeof *cp);
-	struct social_post *pp = xcalloc(1, sizeof *pp);
-	struct social_change c;
-	struct social_post p;
+	struct social_change c = {0};
+	struct social_post p = {0};
 	json_t *pl = it->payload ? json_loads(it->payload, 0, NULL) : NULL;
 	const char *op = json_string_value(json_object_get(pl, "op"));
 	json_t *rec = json_object_get(pl, "record");
@@ -321,10 +319,8 @@ bluesky_change(struct bluesky *b, const struct outbox_item *it, struct send_res 
 	} else {
 		change_over(b, it, res, "failed", NULL, NULL, "bad payload");
 	}
-	*cp = c;
-	*pp = p;
-	social_changes_free(cp, 1);
-	social_posts_free(pp, 1);
+	social_change_clear(&c);
+	social_post_clear(&p);
 	json_decref(pl);
 }
 

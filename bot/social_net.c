@@ -390,6 +390,16 @@ refresh_limits(struct snet *n)
 	sn_result_free(&out);
 }
 
+/* The key of the marker a post on a network without idempotency carries while it is being
+ * sent: set (committed) before the request, removed when the post is recorded.  A row found
+ * with its marker (the daemon died in between) or attempted before is looked up among the
+ * account's recent posts before it is posted again. */
+static char *
+sending_key(const struct outbox_item *it)
+{
+	return xasprintf("social.sending:%lld", (long long)it->id);
+}
+
 /* The post is made: record it. */
 static void
 posted(struct snet *n, const struct outbox_item *it, const struct sn_result *out, int again, struct send_res *res)
@@ -397,42 +407,67 @@ posted(struct snet *n, const struct outbox_item *it, const struct sn_result *out
 	sn_alive(n);
 	if (state_social_posted(n->snd.db, it->id, out->id, NULL, out->url) != DB_OK)
 		log_warn("event=social_not_recorded transport=%s outbox=%lld", n->ad->name, (long long)it->id);
+	if (n->ad->recent) {
+		char *k = sending_key(it);
+		state_kv_del(n->snd.db, k);
+		free(k);
+	}
 	log_info("event=posted transport=%s outbox=%lld post=%s found_again=%d", n->ad->name, (long long)it->id,
 		 LOG_KV(out->id), again);
 	res->rc = SEND_OK;
+}
+
+/* A network without idempotency: was this row perhaps posted before (marker or attempts)?
+ * Then look: 1 found and recorded, 0 not there (the marker is set for the new try), -1 res
+ * filled (no answer, or the marker could not be written: not posted blind). */
+static int
+look_first(struct snet *n, const struct outbox_item *it, const struct post_json *pj, struct send_res *res)
+{
+	char *k = sending_key(it), *v = NULL;
+	int marked = state_kv_get(n->snd.db, k, &v) == DB_OK && v;
+	free(v);
+	int r = 0;
+	if (marked || it->attempts > 0) {
+		struct sn_account a = account(n);
+		struct sn_req rq = {0};
+		struct sn_result out = {0};
+		long st = 0;
+		int oc = n->ad->recent(&a, &rq) == 0 ? step(&n->http, n->ad, &a, "recent", &pj->p, &rq, &out, &st)
+						     : SN_GONE;
+		if (oc == SN_OK && out.id) {
+			posted(n, it, &out, 1, res);
+			r = 1;
+		} else if (oc != SN_GONE) {
+			not_ok(n, it, oc, st, out.err, res);
+			r = -1;
+		}
+		sn_result_free(&out);
+	}
+	if (r == 0 && !marked && state_kv_set(n->snd.db, k, "1") != DB_OK) {
+		res->rc = SEND_RETRY;
+		res->retry_in = -1;
+		snprintf(res->err, sizeof res->err, "database");
+		r = -1;
+	}
+	free(k);
+	return r;
 }
 
 static void
 send_post(struct snet *n, const struct outbox_item *it, const struct post_json *pj, struct send_res *res)
 {
 	refresh_limits(n);
+	if (n->ad->recent && look_first(n, it, pj, res) != 0)
+		return;
 	struct sn_account a = account(n);
 	struct sn_req rq = {0};
 	struct sn_result out = {0};
 	long st = 0;
-	int oc;
-	if (it->attempts > 0 && n->ad->recent) {
-		/* tried before: perhaps the network took it and the bot did not learn it */
-		if (n->ad->recent(&a, &rq) == 0) {
-			oc = step(&n->http, n->ad, &a, "recent", &pj->p, &rq, &out, &st);
-			if (oc == SN_OK && out.id) {
-				posted(n, it, &out, 1, res);
-				sn_result_free(&out);
-				return;
-			}
-			if (oc != SN_GONE) {
-				not_ok(n, it, oc, st, out.err, res);
-				sn_result_free(&out);
-				return;
-			}
-			sn_result_free(&out);
-		}
-	}
 	if (n->ad->create(&a, &pj->p, &rq) < 0) {
 		not_ok(n, it, SN_FAIL, 0, "text does not fit", res);
 		return;
 	}
-	oc = step(&n->http, n->ad, &a, "create", &pj->p, &rq, &out, &st);
+	int oc = step(&n->http, n->ad, &a, "create", &pj->p, &rq, &out, &st);
 	if (oc == SN_OK && out.id) {
 		test_crash_point("social posted, not yet recorded"); /* tests: the exactly-once window */
 		posted(n, it, &out, 0, res);
@@ -442,54 +477,70 @@ send_post(struct snet *n, const struct outbox_item *it, const struct post_json *
 	sn_result_free(&out);
 }
 
-/* A change of a post made before: edit, reply or delete. */
+/* Close the change row: done (with a reply's id and url), skipped or failed. */
+static void
+change_done(struct snet *n, const struct outbox_item *it, const char *status, const struct sn_result *out,
+	    const char *err)
+{
+	if (state_social_change_done(n->snd.db, it->id, status, out ? out->id : NULL, out ? out->url : NULL, err) !=
+	    DB_OK)
+		log_warn("event=social_not_recorded transport=%s outbox=%lld", n->ad->name, (long long)it->id);
+}
+
+/* A change of a post made before: edit, reply or delete (the row: state/social.h). */
 static void
 send_change(struct snet *n, const struct outbox_item *it, const struct post_json *pj, struct send_res *res)
 {
-	char kind[32];
-	long long item = 0;
-	struct social_post *v = NULL, *mine = NULL;
-	size_t nv = 0;
-	if (!it->rcpt || sscanf(it->rcpt, "%31[^:]:%lld", kind, &item) != 2 ||
-	    state_social_of_item(n->snd.db, kind, item, &v, &nv) != DB_OK) {
+	struct social_change c = {0};
+	struct social_post p = {0};
+	int rc = state_social_change_by_outbox(n->snd.db, it->id, &c, &p);
+	if (rc == DB_NOTFOUND) {
+		res->rc = SEND_FAIL; /* a row without its change: nothing it could follow */
+		snprintf(res->err, sizeof res->err, "bad change row");
+		return;
+	}
+	if (rc != DB_OK) {
 		res->rc = SEND_RETRY;
 		res->retry_in = -1;
 		snprintf(res->err, sizeof res->err, "post not found (database)");
 		return;
 	}
-	for (size_t i = 0; i < nv; i++)
-		if (strcmp(v[i].channel, n->ad->name) == 0)
-			mine = &v[i];
-	if (mine && strcmp(mine->status, "queued") == 0) {
+	if (strcmp(p.status, "queued") == 0) {
 		res->rc = SEND_RETRY; /* the post itself goes first */
 		res->retry_in = 30;
 		snprintf(res->err, sizeof res->err, "post still queued");
-	} else if (!mine || !mine->uri || strcmp(mine->status, "posted") != 0) {
-		res->rc = SEND_OK; /* never made: nothing to change */
+	} else if (!p.uri || strcmp(p.status, "posted") != 0) {
+		res->rc = SEND_OK; /* never made, or deleted: nothing to change */
+		change_done(n, it, "skipped", NULL, NULL);
 		log_info("event=change_skipped transport=%s outbox=%lld reason=no_post", n->ad->name,
 			 (long long)it->id);
 	} else {
-		int del = pj->op && strcmp(pj->op, "delete") == 0;
+		int del = strcmp(c.op, "delete") == 0;
 		const char *stepname = del ? "remove" : n->ad->edit ? "edit" : "reply";
 		struct sn_account a = account(n);
 		struct sn_req rq = {0};
 		struct sn_result out = {0};
 		long st = 0;
-		int b = del           ? n->ad->remove(&a, mine->uri, &rq)
-			: n->ad->edit ? n->ad->edit(&a, mine->uri, &pj->p, &rq)
-				      : n->ad->reply(&a, mine->uri, &pj->p, &rq);
+		int b = del           ? n->ad->remove(&a, p.uri, &rq)
+			: n->ad->edit ? n->ad->edit(&a, p.uri, &pj->p, &rq)
+				      : n->ad->reply(&a, p.uri, &pj->p, &rq);
 		int oc = b < 0 ? SN_FAIL : step(&n->http, n->ad, &a, stepname, &pj->p, &rq, &out, &st);
 		if (oc == SN_OK || oc == SN_GONE) {
 			sn_alive(n);
 			res->rc = SEND_OK;
+			test_crash_point("social change sent, not yet recorded");
+			change_done(n, it, "done", strcmp(stepname, "reply") == 0 ? &out : NULL, NULL);
 			log_info("event=changed transport=%s outbox=%lld op=%s gone=%d", n->ad->name, (long long)it->id,
 				 stepname, oc == SN_GONE);
 		} else {
 			not_ok(n, it, oc, st, b < 0 ? "text does not fit" : out.err, res);
+			if (res->rc == SEND_FAIL)
+				change_done(n, it, "failed", NULL, res->err);
 		}
 		sn_result_free(&out);
 	}
-	social_posts_free(v, nv);
+	social_change_clear(&c);
+	social_post_clear(&p);
 }
 
 /* transport_ops.send */

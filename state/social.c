@@ -32,18 +32,24 @@ post_row(sqlite3_stmt *st, void *out)
 }
 
 void
+social_post_clear(struct social_post *p)
+{
+	free(p->channel);
+	free(p->item_kind);
+	free(p->rkey);
+	free(p->uri);
+	free(p->cid);
+	free(p->url);
+	free(p->status);
+	free(p->error);
+	memset(p, 0, sizeof *p);
+}
+
+void
 social_posts_free(struct social_post *v, size_t n)
 {
-	for (size_t i = 0; v && i < n; i++) {
-		free(v[i].channel);
-		free(v[i].item_kind);
-		free(v[i].rkey);
-		free(v[i].uri);
-		free(v[i].cid);
-		free(v[i].url);
-		free(v[i].status);
-		free(v[i].error);
-	}
+	for (size_t i = 0; v && i < n; i++)
+		social_post_clear(&v[i]);
 	free(v);
 }
 
@@ -171,18 +177,24 @@ change_row(sqlite3_stmt *st, void *out)
 }
 
 void
+social_change_clear(struct social_change *c)
+{
+	free(c->channel);
+	free(c->item_kind);
+	free(c->op);
+	free(c->rkey);
+	free(c->status);
+	free(c->uri);
+	free(c->url);
+	free(c->error);
+	memset(c, 0, sizeof *c);
+}
+
+void
 social_changes_free(struct social_change *v, size_t n)
 {
-	for (size_t i = 0; v && i < n; i++) {
-		free(v[i].channel);
-		free(v[i].item_kind);
-		free(v[i].op);
-		free(v[i].rkey);
-		free(v[i].status);
-		free(v[i].uri);
-		free(v[i].url);
-		free(v[i].error);
-	}
+	for (size_t i = 0; v && i < n; i++)
+		social_change_clear(&v[i]);
 	free(v);
 }
 

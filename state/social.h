@@ -25,6 +25,8 @@ struct social_post {
 	int64_t created, posted_at;
 };
 void social_posts_free(struct social_post *v, size_t n);
+/* Free one row's fields (a zeroed row is fine). */
+void social_post_clear(struct social_post *p);
 
 /* The outbox Message-ID of an item's post on a channel (caller frees). */
 char *social_message_id(const char *channel, const char *item_kind, int64_t item_id);
@@ -65,6 +67,7 @@ struct social_change {
 	int64_t created, done_at;
 };
 void social_changes_free(struct social_change *v, size_t n);
+void social_change_clear(struct social_change *c);
 /* social.<channel>.<kind>.<id>.<op>.<n>@mentorbot (caller frees). */
 char *social_change_message_id(const char *channel, const char *item_kind, int64_t item_id, const char *op, int n);
 /*
