@@ -258,6 +258,8 @@ post_parse(const char *payload, struct post_json *pj)
 	}
 	if (!pj->p.lang)
 		pj->p.lang = "de";
+	if (pj->op && strcmp(pj->op, "delete") == 0)
+		return pj->p.key ? 0 : -1; /* a delete needs no text */
 	return pj->p.key && pj->p.body ? 0 : -1;
 }
 
@@ -551,6 +553,8 @@ sn_send(void *handle, const struct outbox_item *it, struct send_res *res)
 	struct post_json pj;
 	if (post_parse(it->payload, &pj) < 0) {
 		not_ok(n, it, SN_FAIL, 0, "bad payload", res);
+		if (strcmp(it->kind, "social_change") == 0)
+			change_done(n, it, "failed", NULL, "bad payload");
 	} else if (strcmp(it->kind, "social_change") == 0) {
 		send_change(n, it, &pj, res);
 	} else {
