@@ -1,7 +1,7 @@
 /*
  * sn_common.c - what the adapters of the bearer-token networks share (see social_net.h):
  * freeing requests and results, the common reading of an HTTP status, and the table of
- * adapters.
+ * adapters (bot/sn_mastodon.c, sn_linkedin.c, sn_facebook.c, sn_x.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,18 +47,12 @@ sn_status_outcome(long status)
 	return SN_FAIL;
 }
 
-/* Weak while the adapters are being written: an adapter not linked in is not offered. */
-extern const struct social_net sn_mastodon __attribute__((weak));
-extern const struct social_net sn_linkedin __attribute__((weak));
-extern const struct social_net sn_facebook __attribute__((weak));
-extern const struct social_net sn_x __attribute__((weak));
-
 const struct social_net *
 social_net(const char *name)
 {
 	const struct social_net *all[] = {&sn_mastodon, &sn_linkedin, &sn_facebook, &sn_x};
 	for (size_t i = 0; i < ARRAY_LEN(all); i++)
-		if (all[i] && all[i]->name && strcmp(all[i]->name, name) == 0)
+		if (strcmp(all[i]->name, name) == 0)
 			return all[i];
 	return NULL;
 }
