@@ -586,9 +586,7 @@ set_defaults(struct config *c)
 	c->offers.days = 90;
 	c->mastodon.visibility = xstrdup("public");
 	c->linkedin.url = xstrdup("https://api.linkedin.com");
-	c->linkedin.version = xstrdup("202411");
 	c->facebook.url = xstrdup("https://graph.facebook.com");
-	c->facebook.version = xstrdup("v21.0");
 	c->x.url = xstrdup("https://api.x.com");
 }
 

@@ -413,14 +413,14 @@ set_social(struct parser *p, int line, const struct key_def *k, char **sp, const
 			want = "the page's numeric id";
 	} else if (k->sec == S_LINKEDIN) {
 		if (strlen(v) != 6 || !digits(v, 6) || strncmp(v + 4, "01", 2) < 0 || strncmp(v + 4, "12", 2) > 0)
-			want = "YYYYMM, like 202411";
+			want = "YYYYMM, like 202611";
 	} else {
 		const char *d = v[0] == 'v' ? strchr(v, '.') : NULL;
 		char major[8];
 		if (!d || d - v < 2 || d - v > 4 || !digits(d + 1, 1) || strlen(d + 1) > 2)
-			want = "vN.N, like v21.0";
+			want = "vN.N, like v24.0";
 		else if (snprintf(major, sizeof major, "%.*s", (int)(d - v - 1), v + 1) < 0 || !digits(major, 1))
-			want = "vN.N, like v21.0";
+			want = "vN.N, like v24.0";
 	}
 	if (want)
 		config_perr(p, line, "'%s' must be %s, not '%s'", k->name, want, v);

@@ -43,7 +43,7 @@ sections_load_with_defaults(void)
 	CHECK_STR(c.mastodon.visibility, "public");
 	CHECK(c.mastodon.hashtags.n == 2);
 	CHECK_STR(c.linkedin.url, "https://api.linkedin.com");
-	CHECK_STR(c.linkedin.version, "202411");
+	CHECK(c.linkedin.version == NULL); /* the adapter's default (bot/sn_linkedin.c) */
 	CHECK_STR(c.linkedin.id, "urn:li:organization:42");
 	CHECK_STR(c.facebook.url, "https://graph.facebook.com");
 	CHECK_STR(c.facebook.version, "v22.0");
