@@ -17,6 +17,11 @@ feed; x.py: X API v2), each started here on a free port.
    then takes the post: one post each.
 4. LinkedIn's token is revoked: one credentials_refused line for linkedin, staff are told
    once (social.refused), Facebook and X still get the post, mail goes on.
+5. Changes, end to end: `event change <id> --place …` updates LinkedIn's commentary in place
+   (PARTIAL_UPDATE, same URN), edits the Facebook post's message (same id) and puts exactly
+   one reply under the X post (in_reply_to the original) saying what changed, its URL
+   recorded; `event cancel <id>` deletes the post on all three, social_post says deleted,
+   every social_change row is done and `mentorbot report` lists no failure.
 """
 import datetime
 import json
@@ -398,6 +403,80 @@ def test_revoked_token_stops_that_channel_only():
         notices = [m for m in lib.Mailbox(staff).messages() if told(m)]
         lib.ensure(len(notices) == 1 and "linkedin" in notices[0].text.lower(), "notices: %d" % len(notices))
         bot.check_alive()
+        bot.stop()
+    finally:
+        stop_servers(servers)
+
+
+def change_rows(bot):
+    return E.db_query(bot, "SELECT p.channel, c.op, c.n, c.status FROM social_change c"
+                           " JOIN social_post p ON p.id = c.post_id ORDER BY p.channel, c.n")
+
+
+def wait_for(cond, what, bot, timeout=90):
+    deadline = time.monotonic() + timeout
+    while True:
+        got = cond()
+        if got:
+            return got
+        lib.check_bots_alive()
+        lib.ensure(time.monotonic() < deadline, "timed out waiting for %s; log: %s" % (what, bot.log()[-2000:]))
+        time.sleep(0.2)
+
+
+@lib.timeout(400)
+def test_change_edits_or_replies_and_cancel_deletes_on_each():
+    servers = start_servers()
+    try:
+        li, fb, x = servers["linkedin"], servers["facebook"], servers["x"]
+        staff = lib.addr("staff")
+        bot = social_bot(servers, staff)
+        eid = E.event_add(bot, TITLE, future_date(21), "18:00", "21:00", audience="all", public="yes", url=LINK,
+                          place="Hörsaal 1")
+        E.event_send(bot, eid)
+        for s in servers.values():
+            s.wait_posts(1, bot)
+        wait_for(lambda: E.db_query(bot, "SELECT status FROM social_post") == [("posted",)] * 3, "three posts", bot)
+        li0, fb0, x0 = li.posts()[0], fb.posts()[0], x.posts()[0]
+        lib.ensure("Hörsaal 1" in li0["plain"] and "Hörsaal 1" in fb0["message"], (li0["plain"], fb0["message"]))
+
+        E.cli(bot, "event", "change", eid, "--place", "Hamburg, Hörsaal 2")
+        want = [(n, "edit", 1, "done") for n in sorted(NETS)]
+        wait_for(lambda: change_rows(bot) == want, "the edits done: %r" % (want,), bot)
+        lp = li.posts()
+        lib.ensure(len(lp) == 1 and lp[0]["id"] == li0["id"], "LinkedIn: not updated in place: %r" % lp)
+        lib.ensure("Hamburg, Hörsaal 2" in lp[0]["plain"] and "Hörsaal 1" not in lp[0]["plain"], lp[0]["plain"])
+        lib.ensure(lp[0]["plain"].startswith(TITLE[:40]) and "{hashtag|\\#|Mentoring}" in lp[0]["commentary"],
+                   lp[0]["commentary"])
+        lib.ensure(lp[0].get("lastModifiedAt") and lp[0]["content"]["article"]["source"] == LINK, lp[0])
+        fp = fb.posts()
+        lib.ensure(len(fp) == 1 and fp[0]["id"] == fb0["id"] and fp[0].get("updated_time"), "Facebook: %r" % fp)
+        lib.ensure("Hamburg, Hörsaal 2" in fp[0]["message"] and fp[0]["link"] == LINK, fp[0])
+        xp = x.posts()
+        reps = [p for p in xp if p.get("in_reply_to")]
+        lib.ensure(len(xp) == 2 and len(reps) == 1 and reps[0]["in_reply_to"] == x0["id"], "X: %r" % xp)
+        lib.ensure([p for p in xp if not p.get("in_reply_to")] == [x0], "X: the original changed: %r" % xp)
+        rep = reps[0]["sent"]
+        lib.ensure(rep.startswith("Update: " + TITLE[:30]) and "Hamburg, Hörsaal 2" in rep, "X reply %r" % rep)
+        lib.ensure(x_weight(rep) <= 28000, "X reply weighs %d" % x_weight(rep))
+        xr = E.db_query(bot, "SELECT c.uri, c.url FROM social_change c JOIN social_post p ON p.id = c.post_id"
+                             " WHERE p.channel = 'x'")
+        lib.ensure(xr == [(reps[0]["id"], "https://x.com/i/web/status/" + reps[0]["id"])], "X reply row %r" % xr)
+        shown = E.cli(bot, "event", "show", eid)
+        lib.ensure("https://x.com/i/web/status/" + reps[0]["id"] in shown, "event show: %r" % shown[-800:])
+
+        E.cli(bot, "event", "cancel", eid)
+        want = [r for n in sorted(NETS) for r in ((n, "edit", 1, "done"), (n, "delete", 2, "done"))]
+        wait_for(lambda: change_rows(bot) == want, "the deletes done: %r" % (want,), bot)
+        lib.ensure(li.posts() == [] and fb.posts() == [], "not deleted: %r %r" % (li.posts(), fb.posts()))
+        lib.ensure([p["id"] for p in x.posts()] == [reps[0]["id"]], "X: %r (the reply stays)" % x.posts())
+        wait_for(lambda: E.db_query(bot, "SELECT channel, status FROM social_post ORDER BY channel") ==
+                 [(n, "deleted") for n in sorted(NETS)], "social_post deleted", bot)
+        report = E.cli(bot, "report")
+        lib.ensure("social change failed" not in report and "social post failed" not in report, report)
+        lib.ensure(not re.search(r"event=(changed|posted) transport=\w+ .*gone=1", bot.log()), bot.log()[-2000:])
+        for s in servers.values():
+            lib.ensure(s.token not in bot.log(), "the %s token is in the log" % s.net)
         bot.stop()
     finally:
         stop_servers(servers)
