@@ -739,25 +739,6 @@ dispatch(struct db *db, const struct core *core, const int64_t *ids, size_t n, i
 	return rc < 0 ? DB_ERR : b.result;
 }
 
-struct attempt {
-	const int64_t *ids;
-	size_t n;
-};
-
-static int
-attempt_run(struct db *db, void *ud)
-{
-	struct attempt *a = ud;
-	return state_inbound_attempt(db, a->ids, a->n);
-}
-
-int
-dispatch_record_attempt(struct db *db, const int64_t *ids, size_t n)
-{
-	struct attempt a = {ids, n};
-	return db_txn(db, attempt_run, &a);
-}
-
 #define PENDING_BATCH 64
 
 int
@@ -781,7 +762,7 @@ dispatch_pending(struct db *db, const struct core *core, const char *transport, 
 			if (attempts[i] == 0)
 				fresh[nf++] = ids[i];
 		if (nf) {
-			if (dispatch_record_attempt(db, fresh, nf) < 0 || dispatch(db, core, fresh, nf, 0) < 0)
+			if (state_inbound_attempt_txn(db, fresh, nf) < 0 || dispatch(db, core, fresh, nf, 0) < 0)
 				return -1;
 			total += nf;
 		} else {
@@ -789,7 +770,7 @@ dispatch_pending(struct db *db, const struct core *core, const char *transport, 
 			if (!total && strcmp(transport, "mail") != 0)
 				log_info("event=replay channel=%s reason=journalled_before_restart", transport);
 			/* counted before it runs: if it kills the daemon again, the next start knows */
-			if (!give_up && dispatch_record_attempt(db, &ids[0], 1) < 0)
+			if (!give_up && state_inbound_attempt_txn(db, &ids[0], 1) < 0)
 				return -1;
 			if (dispatch(db, core, &ids[0], 1, give_up) < 0)
 				return -1;

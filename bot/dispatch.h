@@ -129,9 +129,6 @@ int dispatch(struct db *db, const struct core *core, const int64_t *ids, size_t 
 int dispatch_pending(struct db *db, const struct core *core, const char *transport, const volatile int *stop,
 		     void (*committed)(void *ud), void *ud);
 
-/* Count one more attempt of journal rows ids[0..n), durably (before they run). */
-int dispatch_record_attempt(struct db *db, const int64_t *ids, size_t n);
-
 /*
  * The one write transaction: BEGIN IMMEDIATE, fn(db, ud), COMMIT, or ROLLBACK
  * when fn returns < 0 or the commit fails; with core, its templates are held

@@ -114,6 +114,25 @@ state_inbound_attempt(struct db *db, const int64_t *ids, size_t n)
 	return DB_OK;
 }
 
+struct attempt {
+	const int64_t *ids;
+	size_t n;
+};
+
+static int
+attempt_run(struct db *db, void *ud)
+{
+	struct attempt *a = ud;
+	return state_inbound_attempt(db, a->ids, a->n);
+}
+
+int
+state_inbound_attempt_txn(struct db *db, const int64_t *ids, size_t n)
+{
+	struct attempt a = {ids, n};
+	return db_txn(db, attempt_run, &a);
+}
+
 int
 state_inbound_finish(struct db *db, int64_t id, const char *status, const char *reason)
 {

@@ -167,6 +167,8 @@ int state_inbound_add(struct db *db, const char *transport, const char *dedupe, 
 int state_inbound_pending(struct db *db, const char *transport, int64_t *ids, int *attempts, size_t max, size_t *n);
 int state_inbound_get(struct db *db, int64_t id, struct journal_row *out);
 int state_inbound_attempt(struct db *db, const int64_t *ids, size_t n);
+/* The same in a transaction of its own (committed before the messages run). */
+int state_inbound_attempt_txn(struct db *db, const int64_t *ids, size_t n);
 /* status: done, ignored, quarantined. reason may be NULL. */
 int state_inbound_finish(struct db *db, int64_t id, const char *status, const char *reason);
 /* Mail still to move: (uid, status) of finished messages of this uidvalidity not yet moved. */
