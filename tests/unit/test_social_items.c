@@ -18,6 +18,15 @@
 #include "state/offers.h"
 #include "state/social.h"
 
+/* Take (and forget) everything queued for transport. */
+static void
+drain(const char *transport)
+{
+	struct out o;
+	take(transport, &o);
+	out_free(&o);
+}
+
 #define AUTH "Authentication-Results: mx.example.test; dkim=pass header.d=example.test\r\n"
 #define BOSS "boss@example.test"
 
@@ -149,12 +158,12 @@ an_approved_offer_is_posted_and_deleted_when_closed_early(void)
 	char subj[64], rc[32];
 	snprintf(subj, sizeof subj, "offer %lld reject not for us", (long long)r);
 	CHECK(deliver_to(BOSS, NULL, subj, AUTH, "") == DISP_DONE);
-	take("mail", &(struct out){0});
+	drain("mail");
 	snprintf(rc, sizeof rc, "offer:%lld", (long long)r);
 	CHECK(rows("social", rc, NULL, NULL, NULL) == 0);
 	snprintf(subj, sizeof subj, "offer %lld approve", (long long)a);
 	CHECK(deliver_to(BOSS, NULL, subj, AUTH, "") == DISP_DONE);
-	take("mail", &(struct out){0});
+	drain("mail");
 	char *payload = NULL;
 	int64_t row = 0;
 	snprintf(rc, sizeof rc, "offer:%lld", (long long)a);
@@ -169,7 +178,7 @@ an_approved_offer_is_posted_and_deleted_when_closed_early(void)
 	CHECK(mail_says("Posted on bluesky: https://bsky.app/profile/office.test/post/o1"));
 	snprintf(subj, sizeof subj, "offer %lld close", (long long)a);
 	CHECK(deliver_to(BOSS, NULL, subj, AUTH, "") == DISP_DONE);
-	take("mail", &(struct out){0});
+	drain("mail");
 	char *mid = NULL;
 	free(payload);
 	payload = NULL;
@@ -193,7 +202,7 @@ an_event_change_and_cancellation_follow_its_post(void)
 			 "Public: yes\nOnline: https://uni.example/e/1\nHashtags: #Fest Sommer\n") == DISP_DONE);
 	CHECK(mail_says("Public: yes #Fest #Sommer"));
 	CHECK(deliver_to(BOSS, NULL, "announce 1 send", AUTH, "") == DISP_DONE);
-	take("mail", &(struct out){0});
+	drain("mail");
 	char *payload = NULL, *mid = NULL;
 	int64_t row = 0;
 	CHECK(rows("social", "event:1", &payload, NULL, &row) == 1);
@@ -202,7 +211,7 @@ an_event_change_and_cancellation_follow_its_post(void)
 	free(text);
 	/* changed while the post is queued: the change is queued too (it waits for its post) */
 	CHECK(deliver_to(BOSS, NULL, "announce 1", AUTH, "Place: Hörsaal 2\n") == DISP_DONE);
-	take("mail", &(struct out){0});
+	drain("mail");
 	CHECK(rows("social_change", "event:1", &payload, &mid, NULL) == 1);
 	CHECK_STR(mid, "social.bluesky.event.1.edit.1@mentorbot");
 	json_t *p = json_loads(payload, 0, NULL);
@@ -214,7 +223,7 @@ an_event_change_and_cancellation_follow_its_post(void)
 	CHECK(state_social_posted(db, row, "at://did:plc:x/app.bsky.feed.post/e1", "bafye",
 				  "https://bsky.app/profile/office.test/post/e1") == DB_OK);
 	CHECK(deliver_to(BOSS, NULL, "announce 1", AUTH, "End: 21:00\n") == DISP_DONE);
-	take("mail", &(struct out){0});
+	drain("mail");
 	CHECK(rows("social_change", "event:1", NULL, &mid, NULL) == 2);
 	CHECK_STR(mid, "social.bluesky.event.1.edit.2@mentorbot");
 	/* the transport did the first: staff see it */
@@ -228,7 +237,7 @@ an_event_change_and_cancellation_follow_its_post(void)
 	CHECK(mail_says("Change posted on bluesky: https://bsky.app/profile/office.test/post/r1"));
 	/* the cancellation deletes it, once */
 	CHECK(deliver_to(BOSS, NULL, "announce 1 cancel", AUTH, "") == DISP_DONE);
-	take("mail", &(struct out){0});
+	drain("mail");
 	CHECK(rows("social_change", "event:1", NULL, &mid, NULL) == 3);
 	CHECK_STR(mid, "social.bluesky.event.1.delete.3@mentorbot");
 	CHECK(state_social_change_queue(db, "bluesky", "event", 1, "delete", "k", "{}") == DB_NOTFOUND);
@@ -242,14 +251,14 @@ a_failed_post_is_not_followed(void)
 	CHECK(deliver_to(BOSS, NULL, "announce: Zweites Fest", AUTH,
 			 "Date: 11.12.2030\nStart: 18:00\nEnd: 20:00\nAudience: all\nPublic: yes\n"
 			 "Online: https://uni.example/e/2\n") == DISP_DONE);
-	take("mail", &(struct out){0});
+	drain("mail");
 	CHECK(deliver_to(BOSS, NULL, "announce 2 send", AUTH, "") == DISP_DONE);
-	take("mail", &(struct out){0});
+	drain("mail");
 	int64_t row = 0;
 	CHECK(rows("social", "event:2", NULL, NULL, &row) == 1);
 	CHECK(state_social_failed(db, row, "HTTP 400 InvalidRequest") == DB_OK);
 	CHECK(deliver_to(BOSS, NULL, "announce 2", AUTH, "Place: Mensa\n") == DISP_DONE);
-	take("mail", &(struct out){0});
+	drain("mail");
 	CHECK(rows("social_change", "event:2", NULL, NULL, NULL) == 0);
 }
 
